@@ -1,0 +1,52 @@
+import { Command, CommanderError } from 'commander'
+import { ExitCode, InvalidInputError, InfrastructureError, InterruptedError } from '../harness/interface/index.js'
+import { registerCommands } from './commands/index.js'
+
+/** Runs the CLI and returns the exit code; user errors are printed without a stack trace. */
+export async function main (argv: string[]): Promise<number> {
+  const program = new Command()
+  program
+    .name('courier')
+    .description('Reliability and bandwidth test harness for peer-to-peer messengers (Waku v2 on libp2p).')
+    .version(await courierVersion())
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) })
+  registerCommands(program)
+  try {
+    await program.parseAsync(argv)
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.pass
+  } catch (error) {
+    return exitCodeFor(error)
+  }
+}
+
+function exitCodeFor (error: unknown): number {
+  if (error instanceof CommanderError) {
+    // help and version exit 0; every other commander error is a usage mistake
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.pass
+    return ExitCode.invalidInput
+  }
+  if (error instanceof InvalidInputError) {
+    process.stderr.write(`error: invalid input\n${error.message}\n`)
+    return ExitCode.invalidInput
+  }
+  if (error instanceof InfrastructureError) {
+    process.stderr.write(`error: ${error.message}\n`)
+    if (error.cause instanceof Error && process.env.COURIER_DEBUG != null) process.stderr.write(`${error.cause.stack ?? ''}\n`)
+    return ExitCode.infrastructure
+  }
+  if (error instanceof InterruptedError) {
+    process.stderr.write(`${error.message}\n`)
+    return ExitCode.interrupted
+  }
+  // a bug in courier, not a user's mistake: the stack is what a maintainer needs
+  process.stderr.write(`courier: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+  return ExitCode.infrastructure
+}
+
+async function courierVersion (): Promise<string> {
+  const { readFile } = await import('node:fs/promises')
+  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  return pkg.version
+}

@@ -1,0 +1,62 @@
+import type { Clock, EventSink } from './events.js'
+
+/**
+ * A device under test: simulated, a real phone through Appium, or a browser. Every method may be
+ * slow and may fail (a remote phone), takes an AbortSignal, and reports what happens only by
+ * emitting events; figures are computed later by analysis.
+ */
+export interface Device {
+  readonly name: string
+  readonly driver: string
+  start(options?: AbortOptions): Promise<void>
+  /** Graceful stop; must be safe to call twice and after a failure. */
+  stop(): Promise<void>
+  /** Publish a message. `msgId` is courier's own id, carried in the payload. */
+  send(message: OutgoingMessage, options?: AbortOptions): Promise<void>
+  /** Lose or regain the network (airplane mode, offline). Coming back triggers history catch-up. */
+  setOnline(online: boolean, options?: AbortOptions): Promise<void>
+  /** Ask for missed history now (the app's "fetch messages" or periodic sync). */
+  syncHistory?(options?: AbortOptions): Promise<void>
+}
+
+export interface OutgoingMessage {
+  msgId: string
+  topic: string
+  /** Payload size in bytes (courier pads or truncates its own payload to this). */
+  bytes: number
+  text?: string
+}
+
+export interface AbortOptions {
+  signal?: AbortSignal
+}
+
+export interface Logger {
+  info(message: string): void
+  warn(message: string): void
+  debug(message: string): void
+}
+
+/** What the fleet tells a device so it can join. */
+export interface FleetDirectory {
+  /** Multiaddrs of relay nodes a device may dial, in the order the scenario's seed chose for it. */
+  relays: string[]
+  /** Store nodes: name and multiaddr. */
+  stores: Array<{ name: string, addr: string }>
+  /** Waku pubsub topic (shard) the fleet runs on. */
+  pubsubTopic: string
+  /** Map a scenario topic name to the Waku content topic. */
+  contentTopic(topic: string): string
+}
+
+/** What the runner injects into every device driver. */
+export interface DeviceComponents {
+  clock: Clock
+  events: EventSink
+  log: Logger
+  fleet: FleetDirectory
+  /** A seeded random source private to this device. */
+  random: () => number
+}
+
+export type DeviceFactory = (components: DeviceComponents) => Device

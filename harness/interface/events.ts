@@ -1,0 +1,85 @@
+/**
+ * The event model: every component emits these into RUN_DIR/events.ndjson; every figure in a
+ * report is derived from them afterwards. `t` is milliseconds since the run started, on the
+ * runner's single monotonic clock.
+ */
+
+/** How a message reached a device. */
+export type DeliveryPath = 'relay' | 'store' | 'filter' | 'lightpush'
+
+export type DeviceStatus = 'upToDate' | 'syncing' | 'failed'
+
+export type NodeRole = 'relay' | 'store' | 'crowd'
+
+interface EventMap {
+  /** First line of every log: everything `courier report` needs to recompute results. */
+  'run.start': { runId: string, scenario: unknown, scenarioFile: string, seed: number, tool: ToolInfo }
+  /** Scenario time zero: the fleet and devices are up; timeline `at:` counts from here. */
+  'scenario.start': Record<string, never>
+  /** Traffic stopped; the grace period for late deliveries begins. */
+  'scenario.end': Record<string, never>
+  'run.end': { status: 'complete' | 'interrupted' | 'failed', reason?: string }
+
+  'node.up': { node: string, role: NodeRole, peerId: string, addrs: string[] }
+  'node.down': { node: string, role: NodeRole, reason: 'stopped' | 'killed' | 'crashed' }
+  /** A libp2p connection opened; ports let packet captures be attributed to nodes and devices. */
+  'conn.open': { owner: string, remote: string, localAddr: string, remoteAddr: string, connId: string }
+  'conn.close': { owner: string, connId: string }
+
+  'device.up': { device: string, driver: string, peerId?: string }
+  'device.down': { device: string }
+  'device.online': { device: string }
+  'device.offline': { device: string }
+  /** A device crashed or could not do what it was asked; the run goes on without it. */
+  'device.failed': { device: string, error: string }
+  'device.status': { device: string, status: DeviceStatus }
+  'device.subscribe': { device: string, topic: string }
+
+  /** A message was published. `device` for devices, `node` + `user` for the crowd. */
+  'msg.sent': { msgId: string, hash: string, topic: string, bytes: number, device?: string, node?: string, user?: string }
+  /** A relay or store node saw the message for the first time. */
+  'msg.relayed': { node: string, hash: string }
+  'msg.stored': { store: string, hash: string }
+  /** Every arrival at a device, first or duplicate. */
+  'msg.received': { device: string, hash: string, msgId: string, via: DeliveryPath, bytes: number, duplicate: boolean }
+  /** The message would now be on screen. */
+  'msg.rendered': { device: string, hash: string, msgId: string }
+
+  'store.query': { device: string, store: string, requestId: string, topic: string, timeStart?: number, timeEnd?: number }
+  'store.response': { device: string, store: string, requestId: string, status: number, messages: number, bytes: number, pages: number, error?: string }
+
+  'timeline.action': { index: number, action: string, detail: Record<string, unknown> }
+  /** Self-monitoring sample of one harness process over the last interval. */
+  'harness.lag': { process: string, p50: number, p99: number, max: number, cpu: number, rssMb: number }
+  'harness.error': { component: string, error: string }
+}
+
+export type EventType = keyof EventMap
+
+/** One line of events.ndjson. */
+export type CourierEvent = { [K in EventType]: { t: number, type: K } & EventMap[K] }[EventType]
+
+/** The event of one type, e.g. `EventOf<'msg.sent'>`. */
+export type EventOf<K extends EventType> = Extract<CourierEvent, { type: K }>
+
+/** The payload of one event type, without `t` and `type`. */
+export type EventData<K extends EventType> = EventMap[K]
+
+/** Where components put their events; the runner owns the one implementation. */
+export interface EventSink {
+  emit<K extends EventType>(type: K, data: EventMap[K]): void
+}
+
+export interface ToolInfo {
+  courier: string
+  node: string
+  libp2p: string
+  gitCommit?: string
+  host: { platform: string, arch: string, cpus: number, memoryGb: number, hostname: string }
+}
+
+/** The one monotonic clock of a run. */
+export interface Clock {
+  /** Milliseconds since the run started. */
+  now(): number
+}

@@ -1,0 +1,6 @@
+export * from './events.js'
+export * from './device.js'
+export * from './errors.js'
+export * from './exit-codes.js'
+export * from './packets.js'
+export * from './results.js'

@@ -1,0 +1,45 @@
+/** Packet-level types shared by capture (which produces them) and energy/analysis (which consume them). */
+
+export type TransportProtocol = 'tcp' | 'udp' | 'icmp' | 'other'
+
+/** One frame of a capture file, decoded as far as courier understands it. */
+export interface CapturedPacket {
+  /** 0-based position in the file; files need not be time-ordered, so order of record is this. */
+  index: number
+  /** Capture timestamp in whole microseconds since the Unix epoch (nanosecond files are truncated). */
+  timestampUs: number
+  /** Length on the wire, link-layer header included. */
+  wireLength: number
+  /** Bytes actually stored in the file (may be less than wireLength with a snaplen). */
+  capturedLength: number
+  /** pcap LINKTYPE_* number of the file. */
+  linkType: number
+  /** Present when the frame carries IPv4 or IPv6. */
+  ip?: {
+    version: 4 | 6
+    src: string
+    dst: string
+    protocol: TransportProtocol
+    /** IP total length (header + payload) as the header states it. */
+    length: number
+  }
+  /** Present for TCP and UDP. */
+  transport?: {
+    srcPort: number
+    dstPort: number
+    /** Application payload bytes in this segment or datagram. */
+    payloadLength: number
+    tcp?: { seq: number, ack: number, flags: number }
+  }
+}
+
+/** One packet as a radio sees it: what energy models are driven by. */
+export interface RadioPacket {
+  /** Seconds, any origin; models use differences only. */
+  time: number
+  /** Bytes on the air interface (wire length). */
+  bytes: number
+  direction: 'up' | 'down'
+  /** Who caused it, for attribution (a flow key, protocol name or node name). */
+  label?: string
+}

@@ -1,0 +1,90 @@
+/** RUN_DIR/results.json: versioned; everything in it is derived from events.ndjson (and captures). */
+
+export const RESULTS_SCHEMA_VERSION = 1
+
+export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'interrupted'
+
+/** What kind of quantity a metric is; thresholds must use a compatible unit. */
+export type MetricUnit = 'ms' | 'ratio' | 'count' | 'bytes' | 'boolean' | 'joules' | 'mAh' | 'mAh/h' | 'bytes/h' | 'seconds'
+
+export interface MetricValue {
+  value: number | boolean | null
+  unit: MetricUnit
+}
+
+export interface LatencySummary {
+  count: number
+  p50: number | null
+  p90: number | null
+  p95: number | null
+  p99: number | null
+  max: number | null
+  mean: number | null
+}
+
+export interface DeviceDelivery {
+  expected: number
+  delivered: number
+  lost: number
+  lossRate: number
+  /** send -> first msg.received */
+  latency: LatencySummary
+  /** send -> msg.rendered */
+  renderLatency: LatencySummary
+  duplicates: { total: number, rate: number, byPath: Record<string, number> }
+  /** First arrivals by path (how messages got there). */
+  firstByPath: Record<string, number>
+  failed: boolean
+  /** Message ids never delivered (capped list). */
+  lostMessages: string[]
+}
+
+export interface ThresholdResult {
+  metric: string
+  expression: string
+  /** Measured value, or null if the run produced none. */
+  value: number | boolean | null
+  unit: MetricUnit
+  passed: boolean
+  /** Human text: `delivery.latency.p95 = 812 ms, wanted < 2 s`. */
+  message: string
+}
+
+export interface HarnessHealth {
+  lagP99Ms: number | null
+  lagMaxMs: number | null
+  cpuMaxPercent: number | null
+  rssMaxMb: number | null
+  /** The harness's own limit on event-loop delay p99 beyond which figures are not trusted. */
+  lagLimitMs: number
+  saturated: boolean
+  samples: number
+}
+
+export interface Results {
+  schemaVersion: typeof RESULTS_SCHEMA_VERSION
+  runId: string
+  scenario: { name: string, file: string, seed: number, durationMs: number, resolved: unknown }
+  tool: unknown
+  status: 'complete' | 'interrupted' | 'failed'
+  verdict: Verdict
+  verdictReasons: string[]
+  /** Wall time of the run from the event log. */
+  timing: { runMs: number, scenarioStartMs: number | null, scenarioEndMs: number | null }
+  /** Flat metric table: every name a threshold may use. */
+  metrics: Record<string, MetricValue>
+  delivery: {
+    overall: DeviceDelivery
+    devices: Record<string, DeviceDelivery>
+    messages: { sent: number, byDevices: number, byCrowd: number }
+  }
+  store: {
+    queries: number
+    failed: number
+    latency: LatencySummary
+    byStore: Record<string, { queries: number, failed: number, messages: number, bytes: number }>
+  }
+  harness: HarnessHealth
+  thresholds: ThresholdResult[]
+  errors: Array<{ t: number, component: string, error: string }>
+}

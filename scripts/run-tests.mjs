@@ -1,0 +1,26 @@
+// Finds the compiled tests and hands them to node's own test runner, with the Node 20 polyfill
+// preloaded (Node 20's --test takes no globs). Usage: node scripts/run-tests.mjs [filter...]
+import { readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { spawnSync } from 'node:child_process'
+
+const root = 'dist/test'
+const filters = process.argv.slice(2)
+const files = []
+;(function walk (dir) {
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name)
+    if (statSync(path).isDirectory()) walk(path)
+    else if (name.endsWith('.test.js') && (filters.length === 0 || filters.some((f) => path.includes(f)))) files.push(path)
+  }
+})(root)
+if (files.length === 0) {
+  console.error(`no test files under ${root} match ${filters.join(' ')}`)
+  process.exit(1)
+}
+const result = spawnSync(process.execPath, [
+  '--import', './dist/harness/polyfill.js',
+  '--test', '--test-concurrency=1', '--test-reporter=spec',
+  ...files
+], { stdio: 'inherit' })
+process.exit(result.status ?? 1)
