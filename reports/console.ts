@@ -1,0 +1,93 @@
+import type { DeviceDelivery, Results, Verdict } from '../harness/interface/index.js'
+import {
+  VERDICT_TEXT, formatByPath, formatCount, formatMs, formatRatio, formatValue, harnessHealthLine,
+  latencyCells, replayCommand, sortThresholds, verdictExplanation
+} from './format.js'
+import { type AnsiStyle, type Cell, paint, plain, renderTable } from './text-table.js'
+
+/** Options of the console summary. */
+export interface ConsoleSummaryOptions {
+  /** ANSI colour; the caller decides (TTY, NO_COLOR, --no-color). */
+  color: boolean
+}
+
+const VERDICT_STYLE: Record<Verdict, AnsiStyle> = {
+  pass: 'greenBold',
+  fail: 'redBold',
+  inconclusive: 'yellowBold',
+  interrupted: 'yellowBold'
+}
+
+/** The summary printed at the end of `courier run` and by `courier report`: verdict first, then why. */
+export function renderConsoleSummary (results: Results, options: ConsoleSummaryOptions): string {
+  const { color } = options
+  const out: string[] = []
+  const s = results.scenario
+
+  out.push(`${paint(VERDICT_TEXT[results.verdict], VERDICT_STYLE[results.verdict], color)}  ${paint(plain(s.name), 'bold', color)}`)
+  out.push(`  seed ${s.seed}, scenario ${formatMs(s.durationMs)}, run ${formatMs(results.timing?.runMs)}, status ${results.status}, run id ${plain(results.runId)}`)
+  out.push(`  ${verdictExplanation(results)}`)
+  for (const reason of results.verdictReasons ?? []) out.push(`  - ${plain(reason)}`)
+
+  out.push('')
+  if (results.thresholds.length === 0) {
+    out.push(paint('thresholds: none set (add `expect:` to the scenario to gate on figures)', 'dim', color))
+  } else {
+    const failed = results.thresholds.filter((t) => !t.passed).length
+    out.push(`thresholds: ${results.thresholds.length - failed} passed, ${failed} failed`)
+    const rows = sortThresholds(results.thresholds).map((t): Cell[] => [
+      { text: t.passed ? 'pass' : 'FAIL', style: t.passed ? 'green' : 'redBold' },
+      { text: t.metric },
+      { text: formatValue(t.value, t.unit), align: 'right', style: t.passed ? undefined : 'red' },
+      { text: t.expression }
+    ])
+    out.push(renderTable(['', 'metric', 'measured', 'wanted'], rows, { color }))
+  }
+
+  out.push('')
+  out.push(...deliverySection(results, color))
+
+  const store = results.store
+  if (store != null && store.queries > 0) {
+    out.push('')
+    const stores = Object.entries(store.byStore ?? {}).map(([name, st]) => `${plain(name)} ${formatCount(st.queries)}`).join(', ')
+    out.push(`store: ${formatCount(store.queries)} queries (${stores === '' ? 'no store named' : stores}), ${formatCount(store.failed)} failed, latency p50 ${formatMs(store.latency.p50)}, p95 ${formatMs(store.latency.p95)}, max ${formatMs(store.latency.max)}`)
+  }
+
+  out.push('')
+  const health = harnessHealthLine(results)
+  out.push(results.harness?.saturated === true ? paint(health, 'yellow', color) : health)
+  if (results.errors != null && results.errors.length > 0) {
+    const first = results.errors[0]!
+    out.push(paint(`errors: ${formatCount(results.errors.length)} (first at ${formatMs(first.t)}: ${plain(first.component)}: ${plain(first.error)})`, 'yellow', color))
+  }
+  out.push(`replay: ${replayCommand(results)}`)
+  return out.join('\n') + '\n'
+}
+
+function deliverySection (results: Results, color: boolean): string[] {
+  const d = results.delivery
+  if (d == null) return ['delivery: no figures (the run produced no delivery results)']
+  const m = d.messages
+  const lines = [`delivery: ${formatCount(m.sent)} messages sent (${formatCount(m.byDevices)} by devices, ${formatCount(m.byCrowd)} by the crowd)`]
+  const devices = Object.entries(d.devices ?? {}).sort((a, b) => a[0].localeCompare(b[0]))
+  if (devices.length === 0) return [...lines, '  no devices']
+  const row = (name: string, dd: DeviceDelivery, style?: AnsiStyle): Cell[] => {
+    const lat = latencyCells(dd.latency)
+    return [
+      { text: name, style },
+      { text: formatCount(dd.expected), align: 'right' },
+      { text: formatCount(dd.delivered), align: 'right' },
+      { text: `${formatCount(dd.lost)} (${formatRatio(dd.lossRate)})`, align: 'right', style: dd.lost > 0 ? 'red' : undefined },
+      { text: lat.p50, align: 'right' },
+      { text: lat.p95, align: 'right' },
+      { text: lat.max, align: 'right' },
+      { text: formatByPath(dd.duplicates?.byPath), style: (dd.duplicates?.total ?? 0) > 0 ? 'yellow' : undefined },
+      { text: dd.failed ? 'FAILED' : '', style: 'redBold' }
+    ]
+  }
+  const rows = devices.map(([name, dd]) => row(plain(name), dd))
+  if (devices.length > 1 && d.overall != null) rows.push(row('all devices', d.overall, 'bold'))
+  lines.push(renderTable(['device', 'expected', 'delivered', 'lost', 'p50', 'p95', 'max', 'duplicates by path', ''], rows, { color }))
+  return lines
+}

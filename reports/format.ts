@@ -1,0 +1,127 @@
+// Shared formatting of figures for every report format, so the console, JUnit, Markdown and HTML
+// agree on how a value reads.
+import type { LatencySummary, MetricUnit, Results, ThresholdResult, Verdict } from '../harness/interface/index.js'
+
+/** A number with at most `digits` significant digits, trailing zeros trimmed. */
+export function sig (value: number, digits = 3): string {
+  if (!Number.isFinite(value)) return String(value)
+  if (value === 0) return '0'
+  const abs = Math.abs(value)
+  // integers this large read better whole than as 1.23e+6
+  if (abs >= 10 ** digits) return Math.round(value).toLocaleString('en-US')
+  return String(Number(value.toPrecision(digits)))
+}
+
+/** Milliseconds as a person reads them: `812 ms`, `2.35 s`, `4m 05s`. */
+export function formatMs (ms: number | null | undefined): string {
+  if (ms == null || !Number.isFinite(ms)) return 'n/a'
+  const abs = Math.abs(ms)
+  if (abs < 1000) return `${sig(ms, abs < 10 ? 2 : 3)} ms`
+  if (abs < 60_000) return `${sig(ms / 1000, 3)} s`
+  const totalSeconds = Math.round(ms / 1000)
+  const hours = Math.floor(totalSeconds / 3600)
+  const minutes = Math.floor((totalSeconds % 3600) / 60)
+  const seconds = totalSeconds % 60
+  if (hours > 0) return `${hours}h ${String(minutes).padStart(2, '0')}m ${String(seconds).padStart(2, '0')}s`
+  return `${minutes}m ${String(seconds).padStart(2, '0')}s`
+}
+
+/** Bytes in SI units (kB = 1000 B), as DESIGN.md and scenarios write them. */
+export function formatBytes (bytes: number | null | undefined): string {
+  if (bytes == null || !Number.isFinite(bytes)) return 'n/a'
+  const abs = Math.abs(bytes)
+  if (abs < 1000) return `${sig(bytes, 3)} B`
+  if (abs < 1e6) return `${sig(bytes / 1e3, 3)} kB`
+  if (abs < 1e9) return `${sig(bytes / 1e6, 3)} MB`
+  return `${sig(bytes / 1e9, 3)} GB`
+}
+
+export function formatCount (count: number | null | undefined): string {
+  if (count == null || !Number.isFinite(count)) return 'n/a'
+  return Number.isInteger(count) ? count.toLocaleString('en-US') : sig(count, 3)
+}
+
+/** A ratio (0..1) as a percentage. */
+export function formatRatio (ratio: number | null | undefined): string {
+  if (ratio == null || !Number.isFinite(ratio)) return 'n/a'
+  return `${sig(ratio * 100, 3)} %`
+}
+
+/** A measured value in its metric unit. */
+export function formatValue (value: number | boolean | null | undefined, unit: MetricUnit | string): string {
+  if (value == null) return 'n/a'
+  if (typeof value === 'boolean') return value ? 'true' : 'false'
+  switch (unit) {
+    case 'ms': return formatMs(value)
+    case 'seconds': return formatMs(value * 1000)
+    case 'ratio': return formatRatio(value)
+    case 'count': return formatCount(value)
+    case 'bytes': return formatBytes(value)
+    case 'bytes/h': return `${formatBytes(value)}/h`
+    case 'boolean': return value !== 0 ? 'true' : 'false'
+    case 'joules': return `${sig(value, 3)} J`
+    case 'mAh': return `${sig(value, 3)} mAh`
+    case 'mAh/h': return `${sig(value, 3)} mAh/h`
+    default: return `${sig(value, 3)} ${unit}`.trim()
+  }
+}
+
+/** Thresholds in reading order: failed first, then by metric name, so the eye lands on what broke. */
+export function sortThresholds (thresholds: readonly ThresholdResult[]): ThresholdResult[] {
+  return [...thresholds].sort((a, b) => Number(a.passed) - Number(b.passed) || a.metric.localeCompare(b.metric))
+}
+
+/** `p50 812 ms / p95 1.2 s / max 3 s` pieces of a latency summary. */
+export function latencyCells (latency: LatencySummary | undefined): { p50: string, p95: string, max: string } {
+  return { p50: formatMs(latency?.p50), p95: formatMs(latency?.p95), max: formatMs(latency?.max) }
+}
+
+/** Duplicates by path as `relay 3, store 1`, or `0`. */
+export function formatByPath (byPath: Record<string, number> | undefined): string {
+  const parts = Object.entries(byPath ?? {}).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]).map(([path, n]) => `${path} ${formatCount(n)}`)
+  return parts.length === 0 ? '0' : parts.join(', ')
+}
+
+export const VERDICT_TEXT: Record<Verdict, string> = {
+  pass: 'PASS',
+  fail: 'FAIL',
+  inconclusive: 'INCONCLUSIVE',
+  interrupted: 'INTERRUPTED'
+}
+
+/** One sentence saying what the verdict means for the reader. */
+export function verdictExplanation (results: Results): string {
+  const failed = results.thresholds.filter((t) => !t.passed).length
+  switch (results.verdict) {
+    case 'pass': return results.thresholds.length === 0 ? 'The run completed; no thresholds were set.' : `All ${results.thresholds.length} thresholds passed.`
+    case 'fail': return `${failed} of ${results.thresholds.length} thresholds failed.`
+    case 'inconclusive': return 'The figures of this run cannot be trusted; see the reasons below.'
+    case 'interrupted': return 'The run was interrupted; figures cover only the part that ran.'
+  }
+}
+
+/** Quotes a word for a POSIX shell only when it needs it. */
+export function shellQuote (word: string): string {
+  if (/^[A-Za-z0-9_./:=@%+-]+$/.test(word)) return word
+  return `'${word.replace(/'/g, `'\\''`)}'`
+}
+
+/** The command that replays this run with the same scenario and seed. */
+export function replayCommand (results: Results): string {
+  const file = results.scenario.file === '' ? '<scenario file>' : results.scenario.file
+  return `npx courier run ${shellQuote(file)} --seed ${results.scenario.seed}`
+}
+
+/** Health of the harness itself in one line, and whether its figures can be trusted. */
+export function harnessHealthLine (results: Results): string {
+  const h = results.harness
+  if (h == null || h.samples === 0) return 'harness: no self-monitoring samples; timing figures are unchecked'
+  const parts = [
+    `event-loop lag p99 ${formatMs(h.lagP99Ms)} (limit ${formatMs(h.lagLimitMs)})`,
+    `max ${formatMs(h.lagMaxMs)}`,
+    `CPU max ${h.cpuMaxPercent == null ? 'n/a' : `${sig(h.cpuMaxPercent, 3)} %`}`,
+    `RSS max ${h.rssMaxMb == null ? 'n/a' : `${sig(h.rssMaxMb, 3)} MB`}`,
+    `${formatCount(h.samples)} samples`
+  ]
+  return `harness: ${parts.join(', ')}; ${h.saturated ? 'SATURATED: latency figures include delay the harness itself caused' : 'figures trustworthy'}`
+}

@@ -1,0 +1,3 @@
+// The public surface of courier's reporters: console summary, JUnit XML, Markdown, offline HTML.
+export { renderConsoleSummary, type ConsoleSummaryOptions } from './console.js'
+export { formatValue, formatMs, formatBytes, formatRatio, replayCommand } from './format.js'
