@@ -1,8 +1,13 @@
 import type { Command } from 'commander'
 import { registerPcapCommand } from './pcap.js'
+import { registerReportCommand } from './report.js'
+import { registerRunCommand } from './run.js'
+import { registerValidateCommand } from './validate.js'
 
 /** Each subcommand lives in its own file and registers itself here. */
 export function registerCommands (program: Command): void {
-  void program
+  registerRunCommand(program)
+  registerValidateCommand(program)
+  registerReportCommand(program)
   registerPcapCommand(program)
 }

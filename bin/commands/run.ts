@@ -1,0 +1,133 @@
+import { setMaxListeners } from 'node:events'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Option, type Command } from 'commander'
+import { createDevice } from '../../devices/index.js'
+import { validateExpectations, type Threshold } from '../../harness/gate/index.js'
+import { ExitCode, InvalidInputError, type Results } from '../../harness/interface/index.js'
+import { runScenario, type Progress } from '../../harness/runner/index.js'
+import { loadScenarioFile, type LoadedScenario } from '../../harness/scenario/index.js'
+import { appendStepSummary, renderConsoleSummary, renderJUnit, renderMarkdown } from '../../reports/index.js'
+import { consoleLogger, worstExitCode } from './shared.js'
+
+interface RunFlags {
+  out?: string
+  seed?: number
+  junit?: string
+  markdown?: string
+  verbose?: boolean
+  progress: boolean
+}
+
+export function registerRunCommand (program: Command): void {
+  program
+    .command('run')
+    .description('Run scenarios: start the fleet, play the crowd and the timeline, write a run directory, gate on thresholds.')
+    .argument('<scenario...>', 'scenario YAML files (several run one after another)')
+    .option('-o, --out <dir>', 'run directory (with several scenarios: a parent directory); default runs/<name>-<time>')
+    .addOption(new Option('--seed <n>', 'override the scenario seed').argParser(parseSeed))
+    .option('--junit <file>', 'write JUnit XML (one testcase per threshold and failed device)')
+    .option('--markdown <file>', 'write a Markdown summary (also appended to $GITHUB_STEP_SUMMARY when set)')
+    .option('--no-progress', 'no progress line while running')
+    .option('-v, --verbose', 'log component errors as they happen')
+    .addHelpText('after', `
+Exit codes: 0 pass, 1 a threshold failed, 2 invalid input, 3 infrastructure error, 130 interrupted.
+The run directory holds events.ndjson (every event, streamed), results.json, a copy of the scenario and reports.
+Ctrl-C stops everything in reverse order and still writes partial results marked interrupted.`)
+    .action(async (files: string[], flags: RunFlags) => {
+      // validate everything before starting anything
+      const prepared: Array<{ scenario: LoadedScenario, thresholds: Threshold[] }> = []
+      const problems: InvalidInputError[] = []
+      for (const file of files) {
+        try {
+          const scenario = await loadScenarioFile(file)
+          if (flags.seed != null) scenario.config.seed = flags.seed
+          prepared.push({ scenario, thresholds: validateExpectations(scenario) })
+        } catch (error) {
+          if (error instanceof InvalidInputError) problems.push(error)
+          else throw error
+        }
+      }
+      if (problems.length > 0) throw new InvalidInputError(problems.flatMap((p) => p.problems))
+
+      const controller = new AbortController()
+      // one run-wide signal is handed to every node, device and timer: many listeners by design
+      setMaxListeners(Infinity, controller.signal)
+      let signals = 0
+      const onSignal = (signal: NodeJS.Signals): void => {
+        signals++
+        if (signals > 1) {
+          process.stderr.write(`\n${signal} again: exiting now without cleanup\n`)
+          process.exit(ExitCode.interrupted)
+        }
+        process.stderr.write(`\n${signal}: stopping (writing partial results; press Ctrl-C again to exit at once)\n`)
+        controller.abort(new Error(signal))
+      }
+      process.on('SIGINT', onSignal)
+      process.on('SIGTERM', onSignal)
+      const log = consoleLogger(flags.verbose === true)
+      const codes: number[] = []
+      const junit: Results[] = []
+      try {
+        for (const { scenario, thresholds } of prepared) {
+          if (controller.signal.aborted) break
+          const runDir = runDirFor(scenario, flags.out, prepared.length > 1)
+          const progress = progressPrinter(scenario.config.name, flags.progress)
+          log.info(`courier: running ${scenario.config.name} (${scenario.file}) -> ${runDir}`)
+          const outcome = await runScenario(scenario, { runDir, thresholds, createDevice, signal: controller.signal, log, onProgress: progress.update })
+          progress.done()
+          process.stdout.write(renderConsoleSummary(outcome.results, { color: process.stdout.isTTY === true }) + '\n')
+          process.stdout.write(`run directory: ${outcome.runDir}\n`)
+          junit.push(outcome.results)
+          codes.push(outcome.exitCode)
+        }
+      } finally {
+        process.off('SIGINT', onSignal)
+        process.off('SIGTERM', onSignal)
+      }
+      for (const results of junit) {
+        if (flags.markdown != null || process.env.GITHUB_STEP_SUMMARY != null) {
+          const markdown = renderMarkdown(results)
+          if (flags.markdown != null) await writeFile(flags.markdown, markdown)
+          await appendStepSummary(markdown)
+        }
+      }
+      if (flags.junit != null && junit.length > 0) await writeFile(flags.junit, renderJUnit(junit[junit.length - 1]))
+      process.exitCode = controller.signal.aborted ? ExitCode.interrupted : worstExitCode(codes)
+    })
+}
+
+function runDirFor (scenario: LoadedScenario, out: string | undefined, several: boolean): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '').replace('T', '-')
+  const name = `${scenario.config.name.replace(/[^a-zA-Z0-9_-]+/g, '-')}-${stamp}`
+  if (out == null) return join('runs', name)
+  return several ? join(out, name) : out
+}
+
+function parseSeed (value: string): number {
+  const seed = Number(value)
+  if (!Number.isInteger(seed) || seed < 0) {
+    throw new InvalidInputError([{ location: { file: '--seed' }, path: '', message: 'not a seed', expected: 'a whole number >= 0', found: value }])
+  }
+  return seed
+}
+
+function progressPrinter (name: string, enabled: boolean): { update: (p: Progress) => void, done: () => void } {
+  const tty = process.stderr.isTTY === true
+  let lastPrinted = 0
+  let printedInline = false
+  return {
+    update: (p) => {
+      if (!enabled) return
+      const line = `[${name}] ${p.phase.padEnd(8)} ${(p.scenarioMs / 1000).toFixed(0).padStart(4)}s/${(p.durationMs / 1000).toFixed(0)}s  sent ${p.sent}  received ${p.received}  duplicates ${p.duplicates}  harness lag p99 ${p.lagP99Ms.toFixed(1)} ms`
+      if (tty) {
+        process.stderr.write(`\r\x1b[2K${line}`)
+        printedInline = true
+      } else if (Date.now() - lastPrinted >= 5000 || p.phase === 'stopping') {
+        process.stderr.write(`${line}\n`)
+        lastPrinted = Date.now()
+      }
+    },
+    done: () => { if (printedInline) process.stderr.write('\n') }
+  }
+}

@@ -1,0 +1,268 @@
+import type { Message } from '@libp2p/gossipsub'
+import { KEEP_ALIVE } from '@libp2p/interface'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { AbortOptions, Device, DeviceComponents, DeliveryPath, OutgoingMessage } from '../../harness/interface/index.js'
+import {
+  createWakuNode, decodePayload, encodePayload, messageHashHex, meshPeers, queryStoreStream, STORE_QUERY_PROTOCOL, StoreStatus,
+  WakuMessage, type StoreQueryRequest, type WakuLibp2p
+} from '../../harness/protocol/index.js'
+
+export interface SimulatedDeviceInit {
+  name: string
+  /** Scenario topics this device's user has joined. */
+  topics: string[]
+  /** How many relay nodes to keep connections to. */
+  relays: number
+  /** Periodic missing-message check against the store; off when undefined. */
+  syncIntervalMs?: number
+  /** History looked up before the moment the device went offline, to cover in-flight messages. */
+  syncMarginMs?: number
+  /** A store request that takes longer than this fails over to the next store (status-go: 30 s). */
+  storeTimeoutMs?: number
+}
+
+const PAGE_SIZE = 50n
+const WATCHDOG_MS = 2000
+
+/**
+ * courier's reference client: a real libp2p node in relay mode that behaves like a messenger app:
+ * local history with de-duplication, an outbox while offline, history catch-up from a store node
+ * on reconnect (failing over between stores), and a render signal when a message would show.
+ */
+export class SimulatedDevice implements Device {
+  readonly name: string
+  readonly driver = 'simulated'
+  private node?: WakuLibp2p
+  private online = false
+  private stopped = false
+  private readonly contentTopics: Map<string, string>
+  private readonly history = new Set<string>()
+  /** Messages sent while offline, published on reconnect (a messenger's outbox). */
+  private readonly outbox: WakuMessage[] = []
+  private offlineSinceWallMs?: number
+  private watchdog?: NodeJS.Timeout
+  private syncTimer?: NodeJS.Timeout
+  private readonly relayOrder: string[]
+  private storeOrder: Array<{ name: string, addr: string }>
+  private requestSeq = 0
+  private syncing?: Promise<void>
+
+  constructor (private readonly init: SimulatedDeviceInit, private readonly components: DeviceComponents) {
+    this.name = init.name
+    this.contentTopics = new Map(init.topics.map((topic) => [components.fleet.contentTopic(topic), topic]))
+    this.relayOrder = shuffled(components.random, components.fleet.relays)
+    this.storeOrder = shuffled(components.random, components.fleet.stores)
+  }
+
+  async start (options: AbortOptions = {}): Promise<void> {
+    this.components.events.emit('device.up', { device: this.name, driver: this.driver })
+    for (const topic of this.init.topics) this.components.events.emit('device.subscribe', { device: this.name, topic })
+    await this.goOnline(options.signal)
+    if (this.init.syncIntervalMs != null) {
+      const every = this.init.syncIntervalMs
+      this.syncTimer = setInterval(() => { void this.syncHistory({}, Date.now() - 2 * every).catch(() => {}) }, every)
+    }
+  }
+
+  async stop (): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    clearInterval(this.syncTimer)
+    await this.goOffline()
+    this.components.events.emit('device.down', { device: this.name })
+  }
+
+  async send (message: OutgoingMessage): Promise<void> {
+    const contentTopic = this.components.fleet.contentTopic(message.topic)
+    const sentAt = this.components.clock.now()
+    const waku: WakuMessage = {
+      payload: encodePayload({ id: message.msgId, from: this.name, sentAt, text: message.text }, message.bytes),
+      contentTopic,
+      timestamp: BigInt(Date.now()) * 1_000_000n + BigInt(++this.requestSeq % 1_000_000)
+    }
+    const hash = messageHashHex(this.components.fleet.pubsubTopic, waku)
+    this.history.add(hash)
+    this.components.events.emit('msg.sent', { msgId: message.msgId, hash, topic: message.topic, bytes: message.bytes, device: this.name })
+    this.components.events.emit('msg.rendered', { device: this.name, hash, msgId: message.msgId })
+    if (!this.online || this.node == null) {
+      this.outbox.push(waku)
+      return
+    }
+    await this.node.services.pubsub.publish(this.components.fleet.pubsubTopic, WakuMessage.encode(waku))
+  }
+
+  async setOnline (online: boolean, options: AbortOptions = {}): Promise<void> {
+    if (online === this.online || this.stopped) return
+    if (online) await this.goOnline(options.signal)
+    else await this.goOffline()
+  }
+
+  /** Fetches history since `sinceWallMs` (default: since going offline) from the first store that answers. */
+  async syncHistory (options: AbortOptions = {}, sinceWallMs?: number): Promise<void> {
+    if (this.syncing != null) return await this.syncing
+    this.syncing = this.runSync(options.signal, sinceWallMs).finally(() => { this.syncing = undefined })
+    await this.syncing
+  }
+
+  private async runSync (signal: AbortSignal | undefined, sinceWallMs?: number): Promise<void> {
+    const node = this.node
+    if (node == null || this.storeOrder.length === 0) return
+    const since = sinceWallMs ?? (this.offlineSinceWallMs != null ? this.offlineSinceWallMs - (this.init.syncMarginMs ?? 5000) : undefined)
+    this.components.events.emit('device.status', { device: this.name, status: 'syncing' })
+    for (const [index, store] of this.storeOrder.entries()) {
+      if (this.stopped || this.node !== node) return
+      const ok = await this.queryStore(node, store, since, signal)
+      if (ok) {
+        // the store that answered is tried first next time, as status-go keeps its mailserver
+        if (index > 0) this.storeOrder = [store, ...this.storeOrder.filter((s) => s !== store)]
+        this.components.events.emit('device.status', { device: this.name, status: 'upToDate' })
+        return
+      }
+    }
+    this.components.events.emit('device.status', { device: this.name, status: 'failed' })
+  }
+
+  private async queryStore (node: WakuLibp2p, store: { name: string, addr: string }, sinceWallMs: number | undefined, signal?: AbortSignal): Promise<boolean> {
+    const requestId = `${this.name}-${++this.requestSeq}`
+    const topics = [...this.contentTopics.values()]
+    this.components.events.emit('store.query', { device: this.name, store: store.name, requestId, topic: topics.join(','), timeStart: sinceWallMs })
+    let messages = 0
+    let bytes = 0
+    let pages = 0
+    let cursor: Uint8Array | undefined
+    const timeout = AbortSignal.timeout(this.init.storeTimeoutMs ?? 30_000)
+    const combined = signal == null ? timeout : AbortSignal.any([signal, timeout])
+    try {
+      do {
+        const request: StoreQueryRequest = {
+          requestId,
+          includeData: true,
+          pubsubTopic: this.components.fleet.pubsubTopic,
+          contentTopics: [...this.contentTopics.keys()],
+          timeStart: sinceWallMs == null ? undefined : BigInt(Math.floor(sinceWallMs)) * 1_000_000n,
+          messageHashes: [],
+          paginationCursor: cursor,
+          paginationForward: true,
+          paginationLimit: PAGE_SIZE
+        }
+        const stream = await node.dialProtocol(multiaddr(store.addr), STORE_QUERY_PROTOCOL, { signal: combined })
+        const { response, responseBytes, requestBytes } = await queryStoreStream(stream, request, combined)
+        bytes += responseBytes + requestBytes
+        pages++
+        if (response.statusCode !== StoreStatus.ok) throw new Error(`status ${response.statusCode ?? '?'} ${response.statusDesc ?? ''}`)
+        for (const entry of response.messages) {
+          if (entry.message == null) continue
+          messages++
+          this.accept(entry.message, 'store', WakuMessage.encode(entry.message).byteLength)
+        }
+        cursor = response.paginationCursor
+      } while (cursor != null && cursor.length > 0)
+      this.components.events.emit('store.response', { device: this.name, store: store.name, requestId, status: StoreStatus.ok, messages, bytes, pages })
+      return true
+    } catch (error) {
+      this.components.events.emit('store.response', { device: this.name, store: store.name, requestId, status: 0, messages, bytes, pages, error: errorText(error) })
+      return false
+    }
+  }
+
+  private async goOnline (signal?: AbortSignal): Promise<void> {
+    const node = await createWakuNode({ identitySeed: `device/${this.name}`, listen: false })
+    await node.start()
+    this.node = node
+    node.services.pubsub.addEventListener('message', (event) => { this.onRelayMessage(event.detail) })
+    node.services.pubsub.subscribe(this.components.fleet.pubsubTopic)
+    await this.ensureRelays(signal)
+    await this.waitForMesh(signal)
+    this.online = true
+    this.components.events.emit('device.online', { device: this.name })
+    this.watchdog = setInterval(() => { void this.ensureRelays().catch(() => {}) }, WATCHDOG_MS)
+    const wasOffline = this.offlineSinceWallMs != null
+    if (wasOffline) {
+      await this.syncHistory({ signal })
+      this.offlineSinceWallMs = undefined
+    }
+    await this.flushOutbox()
+  }
+
+  private async goOffline (): Promise<void> {
+    clearInterval(this.watchdog)
+    const node = this.node
+    const wasOnline = this.online
+    this.online = false
+    this.node = undefined
+    if (wasOnline) {
+      this.offlineSinceWallMs = Date.now()
+      if (!this.stopped) this.components.events.emit('device.offline', { device: this.name })
+    }
+    await node?.stop()
+  }
+
+  private async flushOutbox (): Promise<void> {
+    const pending = this.outbox.splice(0)
+    for (const waku of pending) await this.node?.services.pubsub.publish(this.components.fleet.pubsubTopic, WakuMessage.encode(waku))
+  }
+
+  /** Keeps `relays` relay connections, moving on to other relays when one dies. */
+  private async ensureRelays (signal?: AbortSignal): Promise<void> {
+    const node = this.node
+    if (node == null) return
+    const connected = new Set(node.getPeers().map(String))
+    let have = this.relayOrder.filter((addr) => connected.has(peerOf(addr))).length
+    for (const addr of this.relayOrder) {
+      if (have >= this.init.relays) break
+      if (connected.has(peerOf(addr))) continue
+      try {
+        const connection = await node.dial(multiaddr(addr), { signal })
+        await node.peerStore.merge(connection.remotePeer, { tags: { [KEEP_ALIVE]: { value: 1 } } })
+        have++
+      } catch {
+        // a dead relay is skipped; the next one in this device's order is tried
+      }
+    }
+  }
+
+  private async waitForMesh (signal?: AbortSignal): Promise<void> {
+    const deadline = Date.now() + 5000
+    while (this.node != null && meshPeers(this.node, this.components.fleet.pubsubTopic).length === 0 && Date.now() < deadline && signal?.aborted !== true) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+
+  private onRelayMessage (message: Message): void {
+    if (message.topic !== this.components.fleet.pubsubTopic) return
+    try {
+      this.accept(WakuMessage.decode(message.data), 'relay', message.data.byteLength)
+    } catch (error) {
+      this.components.log.warn(`${this.name}: undecodable relay message: ${errorText(error)}`)
+    }
+  }
+
+  private accept (message: WakuMessage, via: DeliveryPath, bytes: number): void {
+    if (!this.contentTopics.has(message.contentTopic)) return
+    const payload = decodePayload(message.payload)
+    if (payload == null || payload.from === this.name) return
+    const hash = messageHashHex(this.components.fleet.pubsubTopic, message)
+    const duplicate = this.history.has(hash)
+    this.components.events.emit('msg.received', { device: this.name, hash, msgId: payload.id, via, bytes, duplicate })
+    if (duplicate) return
+    this.history.add(hash)
+    this.components.events.emit('msg.rendered', { device: this.name, hash, msgId: payload.id })
+  }
+}
+
+function peerOf (addr: string): string {
+  return addr.slice(addr.lastIndexOf('/p2p/') + 5)
+}
+
+function shuffled<T> (random: () => number, items: readonly T[]): T[] {
+  const out = items.slice()
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1))
+    ;[out[i], out[j]] = [out[j], out[i]]
+  }
+  return out
+}
+
+function errorText (error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+}

@@ -1,0 +1,103 @@
+import type { CourierEvent, HarnessHealth, MetricValue, Results } from '../interface/index.js'
+import { analyzeDelivery } from './delivery.js'
+import { round, summarize } from './stats.js'
+
+export type RunAnalysis = Pick<Results, 'timing' | 'metrics' | 'delivery' | 'store' | 'harness' | 'errors'>
+
+export interface AnalysisOptions {
+  /** Event-loop delay p99 (ms) beyond which the harness counts as saturated. */
+  lagLimitMs: number
+}
+
+/** Every figure of a run, from its events alone (pure: `courier report` gives the same answer). */
+export function analyzeRun (events: readonly CourierEvent[], options: AnalysisOptions): RunAnalysis {
+  const delivery = analyzeDelivery(events)
+  const store = analyzeStore(events)
+  const harness = analyzeHarness(events, options.lagLimitMs)
+  const timing = {
+    runMs: events.at(-1)?.t ?? 0,
+    scenarioStartMs: events.find((e) => e.type === 'scenario.start')?.t ?? null,
+    scenarioEndMs: events.find((e) => e.type === 'scenario.end')?.t ?? null
+  }
+  const errors = events.flatMap((e) => e.type === 'harness.error'
+    ? [{ t: e.t, component: e.component, error: e.error }]
+    : e.type === 'device.failed' ? [{ t: e.t, component: e.device, error: e.error }] : [])
+
+  const metrics: Record<string, MetricValue> = {}
+  const put = (name: string, value: number | boolean | null, unit: MetricValue['unit']): void => { metrics[name] = { value, unit } }
+  const putDelivery = (prefix: string, d: typeof delivery.overall): void => {
+    for (const stat of ['p50', 'p90', 'p95', 'p99', 'max', 'mean'] as const) {
+      put(`${prefix}.latency.${stat}`, d.latency[stat], 'ms')
+      put(`${prefix}.renderLatency.${stat}`, d.renderLatency[stat], 'ms')
+    }
+    put(`${prefix}.loss`, d.lossRate, 'ratio')
+    put(`${prefix}.lost`, d.lost, 'count')
+    put(`${prefix}.expected`, d.expected, 'count')
+    put(`${prefix}.delivered`, d.delivered, 'count')
+    put(`${prefix}.duplicates.rate`, d.duplicates.rate, 'ratio')
+    put(`${prefix}.duplicates.count`, d.duplicates.total, 'count')
+    put(`${prefix}.duplicates.relay`, d.duplicates.byPath.relay ?? 0, 'count')
+    put(`${prefix}.duplicates.store`, d.duplicates.byPath.store ?? 0, 'count')
+  }
+  putDelivery('delivery', delivery.overall)
+  for (const [device, d] of Object.entries(delivery.devices)) putDelivery(`delivery.${device}`, d)
+  put('messages.sent', delivery.messages.sent, 'count')
+  put('store.queries', store.queries, 'count')
+  put('store.failed', store.failed, 'count')
+  put('store.latency.p50', store.latency.p50, 'ms')
+  put('store.latency.p95', store.latency.p95, 'ms')
+  put('store.latency.max', store.latency.max, 'ms')
+  put('devices.failed', Object.values(delivery.devices).filter((d) => d.failed).length, 'count')
+  put('harness.lag.p99', harness.lagP99Ms, 'ms')
+  put('harness.lag.max', harness.lagMaxMs, 'ms')
+  return { timing, metrics, delivery, store, harness, errors }
+}
+
+function analyzeStore (events: readonly CourierEvent[]): Results['store'] {
+  const started = new Map<string, number>()
+  const latencies: number[] = []
+  const byStore: Results['store']['byStore'] = {}
+  let queries = 0
+  let failed = 0
+  for (const event of events) {
+    if (event.type === 'store.query') started.set(event.requestId, event.t)
+    if (event.type !== 'store.response') continue
+    queries++
+    const entry = byStore[event.store] ??= { queries: 0, failed: 0, messages: 0, bytes: 0 }
+    entry.queries++
+    entry.messages += event.messages
+    entry.bytes += event.bytes
+    if (event.status !== 200) {
+      failed++
+      entry.failed++
+      continue
+    }
+    const start = started.get(event.requestId)
+    if (start != null) latencies.push(event.t - start)
+  }
+  return { queries, failed, latency: summarize(latencies), byStore }
+}
+
+/** Each harness.lag sample covers the second before it; samples from the start-up are left out. */
+const SAMPLE_MS = 1000
+
+/**
+ * The harness is saturated when the p99 of its per-second event-loop delay samples, taken over the
+ * traffic phase, is above the limit: latency measured then would partly be the harness's own.
+ */
+function analyzeHarness (events: readonly CourierEvent[], lagLimitMs: number): HarnessHealth {
+  const start = events.find((e) => e.type === 'scenario.start')?.t ?? 0
+  const end = events.find((e) => e.type === 'scenario.end')?.t ?? Infinity
+  const samples = events.filter((e): e is Extract<CourierEvent, { type: 'harness.lag' }> => e.type === 'harness.lag' && e.t >= start + SAMPLE_MS && e.t <= end + SAMPLE_MS)
+  if (samples.length === 0) return { lagP99Ms: null, lagMaxMs: null, cpuMaxPercent: null, rssMaxMb: null, lagLimitMs, saturated: false, samples: 0 }
+  const lagP99Ms = summarize(samples.map((s) => s.p99)).p99 ?? 0
+  return {
+    lagP99Ms,
+    lagMaxMs: round(Math.max(...samples.map((s) => s.max))),
+    cpuMaxPercent: round(Math.max(...samples.map((s) => s.cpu))),
+    rssMaxMb: round(Math.max(...samples.map((s) => s.rssMb))),
+    lagLimitMs,
+    saturated: lagP99Ms > lagLimitMs,
+    samples: samples.length
+  }
+}

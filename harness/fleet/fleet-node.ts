@@ -1,0 +1,120 @@
+import type { Message } from '@libp2p/gossipsub'
+import { KEEP_ALIVE, type PeerId } from '@libp2p/interface'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { Clock, EventSink, NodeRole } from '../interface/index.js'
+import { createWakuNode, type WakuLibp2p } from '../protocol/index.js'
+
+export interface FleetNodeComponents {
+  clock: Clock
+  events: EventSink
+  onError: (component: string, error: unknown) => void
+}
+
+export interface FleetNodeInit {
+  name: string
+  role: NodeRole
+  pubsubTopic: string
+  seed: number
+  /** Whether this node joins the topic mesh (relays and stores do; crowd gateways only publish). */
+  subscribe: boolean
+}
+
+/**
+ * One real libp2p node of the fleet. It keeps its identity and port across kill/restart so peers
+ * that knew it can find it again, as a real node restarting on the same host would.
+ */
+export class FleetNode {
+  readonly name: string
+  readonly role: NodeRole
+  node?: WakuLibp2p
+  private port = 0
+  private peerIdText = ''
+  /** Addresses of the peers this node dials at start (its topology edges). */
+  readonly dialTargets: string[] = []
+  running = false
+
+  constructor (private readonly init: FleetNodeInit, protected readonly components: FleetNodeComponents) {
+    this.name = init.name
+    this.role = init.role
+  }
+
+  get address (): string {
+    return `/ip4/127.0.0.1/tcp/${this.port}/p2p/${this.peerIdText}`
+  }
+
+  get peerId (): string {
+    return this.peerIdText
+  }
+
+  async start (): Promise<void> {
+    const node = await createWakuNode({ identitySeed: `${this.init.seed}/${this.name}`, port: this.port })
+    await this.beforeStart(node)
+    await node.start()
+    this.node = node
+    this.peerIdText = node.peerId.toString()
+    const listening = node.getMultiaddrs()[0]
+    this.port = Number(listening?.getComponents().find((c) => c.name === 'tcp')?.value ?? 0)
+    node.services.pubsub.addEventListener('message', (event) => {
+      if (event.detail.topic !== this.init.pubsubTopic) return
+      try {
+        this.onMessage(event.detail)
+      } catch (error) {
+        this.components.onError(this.name, error)
+      }
+    })
+    if (this.init.subscribe) node.services.pubsub.subscribe(this.init.pubsubTopic)
+    this.running = true
+    this.components.events.emit('node.up', { node: this.name, role: this.role, peerId: this.peerIdText, addrs: node.getMultiaddrs().map(String) })
+  }
+
+  /** Dials this node's topology edges; tagged keep-alive so libp2p redials them after a drop. */
+  async connect (signal?: AbortSignal): Promise<void> {
+    const node = this.node
+    if (node == null) return
+    await Promise.all(this.dialTargets.map(async (target) => {
+      try {
+        const addr = multiaddr(target)
+        const connection = await node.dial(addr, { signal })
+        await tagKeepAlive(node, connection.remotePeer)
+      } catch (error) {
+        if (!this.running) return
+        this.components.onError(this.name, new Error(`dial ${target}: ${(error as Error).message}`))
+      }
+    }))
+  }
+
+  async kill (): Promise<void> {
+    await this.halt('killed')
+  }
+
+  async stop (): Promise<void> {
+    await this.halt('stopped')
+  }
+
+  async restart (signal?: AbortSignal): Promise<void> {
+    if (this.running) return
+    await this.start()
+    await this.connect(signal)
+  }
+
+  private async halt (reason: 'stopped' | 'killed'): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    const node = this.node
+    this.node = undefined
+    await node?.stop()
+    this.components.events.emit('node.down', { node: this.name, role: this.role, reason })
+  }
+
+  protected async beforeStart (node: WakuLibp2p): Promise<void> {
+    void node
+  }
+
+  protected onMessage (message: Message): void {
+    void message
+  }
+}
+
+export async function tagKeepAlive (node: WakuLibp2p, peer: PeerId): Promise<void> {
+  await node.peerStore.merge(peer, { tags: { [KEEP_ALIVE]: { value: 1 } } })
+}

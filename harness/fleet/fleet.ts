@@ -1,0 +1,107 @@
+import type { Clock, EventSink, FleetDirectory } from '../interface/index.js'
+import { contentTopicFor, meshPeers } from '../protocol/index.js'
+import { seededRandom, shuffle } from '../scenario/random.js'
+import type { LoadedScenario } from '../scenario/index.js'
+import { CrowdGateway, CrowdPlayer, planCrowd } from './crowd.js'
+import type { FleetNode, FleetNodeComponents } from './fleet-node.js'
+import { RelayNode } from './relay-node.js'
+import { StoreNode } from './store-node.js'
+
+export interface FleetComponents {
+  clock: Clock
+  events: EventSink
+  onError: (component: string, error: unknown) => void
+}
+
+/** Relay graph: a ring (so the fleet is connected) plus seeded random chords up to the degree. */
+export function planRelayEdges (relays: number, degree: number, seed: number): Array<[number, number]> {
+  const random = seededRandom(seed, 'topology')
+  const edges = new Set<string>()
+  const add = (a: number, b: number): void => {
+    if (a !== b) edges.add(a < b ? `${a}-${b}` : `${b}-${a}`)
+  }
+  if (relays > 1) for (let i = 0; i < relays; i++) add(i, (i + 1) % relays)
+  for (let i = 0; i < relays; i++) {
+    const others = shuffle(random, Array.from({ length: relays }, (_, j) => j).filter((j) => j !== i))
+    for (const j of others.slice(0, Math.max(0, degree - 2))) add(i, j)
+  }
+  return [...edges].sort().map((edge) => edge.split('-').map(Number) as [number, number])
+}
+
+/** The simulated peer network of a scenario: relays, stores, crowd gateways, and the crowd's plan. */
+export class Fleet {
+  readonly relays: RelayNode[]
+  readonly stores: StoreNode[]
+  readonly gateways: CrowdGateway[]
+  readonly crowd?: CrowdPlayer
+  readonly pubsubTopic: string
+
+  constructor (private readonly scenario: LoadedScenario, private readonly components: FleetComponents) {
+    const { config } = scenario
+    this.pubsubTopic = config.network.pubsubTopic
+    const nodeComponents: FleetNodeComponents = components
+    const base = { pubsubTopic: this.pubsubTopic, seed: config.seed }
+    this.relays = scenario.nodes.relays.map((name) => new RelayNode({ ...base, name, role: 'relay', subscribe: true }, nodeComponents))
+    this.stores = scenario.nodes.stores.map((name) => new StoreNode({ ...base, name, role: 'store', subscribe: true }, nodeComponents))
+    this.gateways = scenario.nodes.gateways.map((name) => new CrowdGateway({ ...base, name, role: 'crowd', subscribe: false }, nodeComponents))
+    if (config.crowd != null) {
+      this.crowd = new CrowdPlayer(planCrowd(config.crowd, config.duration, config.seed), this.gateways, config.crowd.topic, this.pubsubTopic, components)
+    }
+  }
+
+  get nodes (): FleetNode[] {
+    return [...this.relays, ...this.stores, ...this.gateways]
+  }
+
+  node (name: string): FleetNode | undefined {
+    return this.nodes.find((n) => n.name === name)
+  }
+
+  /** Starts relays, wires the topology, then stores and gateways; resolves when relay meshes formed. */
+  async start (signal: AbortSignal): Promise<void> {
+    const { config } = this.scenario
+    await Promise.all(this.relays.map(async (relay) => { await relay.start() }))
+    for (const [a, b] of planRelayEdges(this.relays.length, config.network.degree, config.seed)) {
+      this.relays[a].dialTargets.push(this.relays[b].address)
+    }
+    const random = seededRandom(config.seed, 'attachments')
+    const attach = (node: FleetNode, count: number): void => {
+      for (const relay of shuffle(random, this.relays).slice(0, count)) node.dialTargets.push(relay.address)
+    }
+    for (const store of this.stores) attach(store, 2)
+    for (const gateway of this.gateways) attach(gateway, 2)
+    await Promise.all([...this.stores, ...this.gateways].map(async (node) => { await node.start() }))
+    await Promise.all(this.nodes.map(async (node) => { await node.connect(signal) }))
+    await this.waitForMesh(signal)
+  }
+
+  /** Every subscribed node has a mesh peer on the topic: until then publishes would be lost. */
+  private async waitForMesh (signal: AbortSignal): Promise<void> {
+    const subscribed = [...this.relays, ...this.stores]
+    const deadline = Date.now() + 20_000
+    while (!signal.aborted && Date.now() < deadline) {
+      const ready = subscribed.every((node) => node.node != null && meshPeers(node.node, this.pubsubTopic).length > 0)
+      if (ready || subscribed.length <= 1) return
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+
+  directory (): FleetDirectory {
+    return {
+      relays: this.relays.map((relay) => relay.address),
+      stores: this.stores.map((store) => ({ name: store.name, addr: store.address })),
+      pubsubTopic: this.pubsubTopic,
+      contentTopic: contentTopicFor
+    }
+  }
+
+  /** Stops in reverse start order; never throws, so teardown always completes. */
+  async stop (): Promise<void> {
+    this.crowd?.stop()
+    for (const group of [this.gateways, this.stores, this.relays]) {
+      await Promise.all(group.map(async (node) => {
+        try { await node.stop() } catch (error) { this.components.onError(node.name, error) }
+      }))
+    }
+  }
+}

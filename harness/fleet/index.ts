@@ -1,0 +1,5 @@
+export { Fleet, planRelayEdges, type FleetComponents } from './fleet.js'
+export { planCrowd, CrowdPlayer, CrowdGateway, type CrowdPost } from './crowd.js'
+export { FleetNode } from './fleet-node.js'
+export { RelayNode } from './relay-node.js'
+export { StoreNode } from './store-node.js'

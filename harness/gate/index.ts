@@ -1,0 +1,90 @@
+import { InvalidInputError, type InputProblem, type MetricValue, type ThresholdResult, type Verdict } from '../interface/index.js'
+import { metricCatalogue } from '../analysis/metric-catalogue.js'
+import { suggest, type LoadedScenario } from '../scenario/index.js'
+import { compare, parseThreshold, type Threshold } from './threshold.js'
+import { formatBytes, formatDuration } from '../scenario/units.js'
+
+export { parseThreshold, compare, type Threshold, type Comparator } from './threshold.js'
+
+/** Checks every `expect:` entry against the metrics this scenario will produce, before anything starts. */
+export function validateExpectations (scenario: LoadedScenario): Threshold[] {
+  const catalogue = metricCatalogue({ devices: Object.keys(scenario.config.devices) })
+  const known = [...catalogue.keys()]
+  const problems: InputProblem[] = []
+  const thresholds: Threshold[] = []
+  for (const [metric, raw] of Object.entries(scenario.config.expect)) {
+    const unit = catalogue.get(metric)
+    if (unit == null) {
+      problems.push({
+        location: scenario.locate(['expect', metric], 'key'),
+        path: `expect.${metric}`,
+        message: `unknown metric "${metric}"`,
+        expected: 'a metric courier measures (see README: Metrics)',
+        found: metric,
+        hint: suggest(metric, known) ?? `metrics start with: ${[...new Set(known.map((k) => k.split('.')[0]))].join(', ')}`
+      })
+      continue
+    }
+    const parsed = parseThreshold(metric, unit, raw)
+    if (!parsed.ok) {
+      problems.push({ location: scenario.locate(['expect', metric]), path: `expect.${metric}`, message: 'invalid threshold', expected: parsed.expected, found: parsed.found })
+      continue
+    }
+    thresholds.push(parsed.threshold)
+  }
+  if (problems.length > 0) throw new InvalidInputError(problems)
+  return thresholds
+}
+
+export function evaluateThresholds (thresholds: Threshold[], metrics: Record<string, MetricValue>): ThresholdResult[] {
+  return thresholds.map((threshold) => {
+    const measured = metrics[threshold.metric]?.value ?? null
+    let passed: boolean
+    if (measured == null) passed = false
+    else if (typeof threshold.target === 'boolean' || typeof measured === 'boolean') passed = measured === threshold.target
+    else passed = compare(measured, threshold.comparator, threshold.target)
+    const shown = measured == null ? 'no value (nothing was measured)' : formatValue(measured, threshold.unit)
+    const wanted = typeof threshold.target === 'boolean' ? String(threshold.target) : `${threshold.comparator} ${formatValue(threshold.target, threshold.unit)}`
+    return {
+      metric: threshold.metric,
+      expression: threshold.expression,
+      value: measured,
+      unit: threshold.unit,
+      passed,
+      message: `${threshold.metric} = ${shown}, wanted ${wanted}`
+    }
+  })
+}
+
+export function decideVerdict (input: { status: 'complete' | 'interrupted' | 'failed', thresholds: ThresholdResult[], harnessSaturated: boolean, harnessReason?: string }): { verdict: Verdict, reasons: string[] } {
+  const failed = input.thresholds.filter((t) => !t.passed)
+  if (input.status === 'interrupted') return { verdict: 'interrupted', reasons: ['the run was interrupted before it finished'] }
+  if (input.status === 'failed') return { verdict: 'fail', reasons: ['the run failed'] }
+  // a saturated harness makes the latency figures its own, so neither a pass nor a fail is trustworthy
+  if (input.harnessSaturated) return { verdict: 'inconclusive', reasons: [input.harnessReason ?? 'the harness was saturated'] }
+  if (failed.length > 0) return { verdict: 'fail', reasons: failed.map((t) => t.message) }
+  return { verdict: 'pass', reasons: [] }
+}
+
+export function formatValue (value: number | boolean, unit: string): string {
+  if (typeof value === 'boolean') return String(value)
+  switch (unit) {
+    case 'ms': return formatDuration(value)
+    case 'seconds': return formatDuration(value * 1000)
+    case 'ratio': return `${+(value * 100).toFixed(3)}%`
+    case 'bytes': return formatBytes(value)
+    case 'bytes/h': return `${formatBytes(value)}/h`
+    default: return `${+value.toFixed(3)}${unit === 'count' ? '' : ` ${unit}`}`
+  }
+}
+
+/** Thresholds of an already-validated config (for `courier report`, which has no source file to point into). */
+export function thresholdsFromConfig (expect: Record<string, string | number | boolean>, devices: string[]): Threshold[] {
+  const catalogue = metricCatalogue({ devices })
+  return Object.entries(expect).flatMap(([metric, raw]) => {
+    const unit = catalogue.get(metric)
+    if (unit == null) return []
+    const parsed = parseThreshold(metric, unit, raw)
+    return parsed.ok ? [parsed.threshold] : []
+  })
+}

@@ -1,0 +1,5 @@
+export * from './message-hash.js'
+export * from './payload.js'
+export * from './codecs.js'
+export * from './store.js'
+export * from './node.js'

@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
+import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
+import { identify, type Identify } from '@libp2p/identify'
+import { tcp } from '@libp2p/tcp'
+import { createLibp2p, type Libp2p } from 'libp2p'
+import type { Metrics } from '@libp2p/interface'
+import { RELAY_PROTOCOL } from './codecs.js'
+
+export type WakuLibp2p = Libp2p<{ identify: Identify, pubsub: GossipSub }>
+
+export interface WakuNodeInit {
+  /** Stable identity: the same name and seed give the same peer id, so a restarted node is the same peer. */
+  identitySeed: string
+  /** TCP port on `host`; 0 picks a free one. */
+  port?: number
+  host?: string
+  /** Whether to listen at all (simulated devices behind NAT need not). */
+  listen?: boolean
+  /** Byte accounting per connection and protocol (socket capture backend). */
+  metrics?: Metrics
+}
+
+/**
+ * The libp2p recipe every courier node and simulated device shares: TCP, noise, yamux, identify,
+ * and gossipsub configured as 11/WAKU2-RELAY (StrictNoSign, message id = sha256(data), the relay
+ * protocol id). The loopback allowances are needed because every peer shares one IP here: without
+ * them libp2p's inbound rate limit refuses dials and gossipsub's IP-colocation score keeps meshes
+ * from forming (measured; see DESIGN.md).
+ */
+export async function createWakuNode (init: WakuNodeInit): Promise<WakuLibp2p> {
+  const seed = createHash('sha256').update(`courier-identity/${init.identitySeed}`).digest()
+  const privateKey = await generateKeyPairFromSeed('Ed25519', new Uint8Array(seed))
+  const host = init.host ?? '127.0.0.1'
+  return await createLibp2p({
+    privateKey,
+    start: false,
+    addresses: { listen: init.listen === false ? [] : [`/ip4/${host}/tcp/${init.port ?? 0}`] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionManager: {
+      allow: ['/ip4/127.0.0.0/ipcidr/8'],
+      maxConnections: 1000,
+      inboundConnectionThreshold: 1000,
+      maxIncomingPendingConnections: 1000,
+      dialTimeout: 5000
+    },
+    metrics: init.metrics == null ? undefined : () => init.metrics as Metrics,
+    services: {
+      identify: identify(),
+      pubsub: gossipsub({
+        protocols: [RELAY_PROTOCOL],
+        globalSignaturePolicy: 'StrictNoSign',
+        msgIdFn: (message) => new Uint8Array(createHash('sha256').update(message.data).digest()),
+        allowPublishToZeroTopicPeers: true,
+        emitSelf: false,
+        scoreParams: { IPColocationFactorWeight: 0 }
+      })
+    }
+  })
+}
+
+/** Peers in this node's gossipsub mesh for a topic; the class has it, the exported interface does not. */
+export function meshPeers (node: WakuLibp2p, topic: string): string[] {
+  const pubsub = node.services.pubsub as unknown as { getMeshPeers?: (topic: string) => string[] }
+  return pubsub.getMeshPeers?.(topic) ?? []
+}

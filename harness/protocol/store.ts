@@ -1,0 +1,90 @@
+import { lpStream } from '@libp2p/utils'
+import type { Stream } from '@libp2p/interface'
+import { StoreQueryRequest, StoreQueryResponse, StoreStatus, type WakuMessage, type WakuMessageKeyValue } from './codecs.js'
+import { bytesToHex } from './message-hash.js'
+
+/** One archived message of a store node. */
+export interface ArchivedMessage {
+  hash: Uint8Array
+  hashHex: string
+  pubsubTopic: string
+  message: WakuMessage
+}
+
+export const DEFAULT_PAGE_SIZE = 20
+export const MAX_PAGE_SIZE = 100
+
+/**
+ * Answers a STORE v3 query from an archive kept in (timestamp, hash) order. Pure, so the paging
+ * rules (exclusive cursor, forward/backward, limits) are tested without a network.
+ */
+export function answerStoreQuery (archive: readonly ArchivedMessage[], request: StoreQueryRequest): StoreQueryResponse {
+  const limit = Math.min(Number(request.paginationLimit ?? BigInt(DEFAULT_PAGE_SIZE)) || DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+  const hashes = new Set(request.messageHashes.map(bytesToHex))
+  const contentTopics = new Set(request.contentTopics)
+  if (hashes.size === 0 && (request.pubsubTopic == null || contentTopics.size === 0)) {
+    return { requestId: request.requestId, statusCode: StoreStatus.badRequest, statusDesc: 'a query needs message hashes, or a pubsub topic and content topics', messages: [] }
+  }
+  let matches = archive.filter((entry) => {
+    if (hashes.size > 0) return hashes.has(entry.hashHex)
+    if (entry.pubsubTopic !== request.pubsubTopic) return false
+    if (!contentTopics.has(entry.message.contentTopic)) return false
+    const ts = entry.message.timestamp ?? 0n
+    if (request.timeStart != null && ts < request.timeStart) return false
+    if (request.timeEnd != null && ts > request.timeEnd) return false
+    return true
+  })
+  if (!request.paginationForward) matches = matches.slice().reverse()
+  let start = 0
+  if (request.paginationCursor != null && request.paginationCursor.length > 0) {
+    const cursor = bytesToHex(request.paginationCursor)
+    const at = matches.findIndex((entry) => entry.hashHex === cursor)
+    if (at < 0) return { requestId: request.requestId, statusCode: StoreStatus.badRequest, statusDesc: 'unknown cursor', messages: [] }
+    start = at + 1
+  }
+  const page = matches.slice(start, start + limit)
+  const more = start + limit < matches.length
+  return {
+    requestId: request.requestId,
+    statusCode: StoreStatus.ok,
+    statusDesc: 'OK',
+    messages: page.map((entry): WakuMessageKeyValue => ({
+      messageHash: entry.hash,
+      message: request.includeData ? entry.message : undefined,
+      pubsubTopic: request.includeData ? entry.pubsubTopic : undefined
+    })),
+    paginationCursor: more && page.length > 0 ? page[page.length - 1].hash : undefined
+  }
+}
+
+/** Keeps archive order (timestamp, then hash) on insert; the store's history is usually appended in order. */
+export function insertOrdered (archive: ArchivedMessage[], entry: ArchivedMessage): void {
+  const ts = entry.message.timestamp ?? 0n
+  let i = archive.length
+  while (i > 0) {
+    const prev = archive[i - 1]
+    const prevTs = prev.message.timestamp ?? 0n
+    if (prevTs < ts || (prevTs === ts && prev.hashHex < entry.hashHex)) break
+    i--
+  }
+  archive.splice(i, 0, entry)
+}
+
+/** Server side of one store stream: one request, one response. */
+export async function serveStoreStream (stream: Stream, answer: (request: StoreQueryRequest) => Promise<StoreQueryResponse> | StoreQueryResponse, signal?: AbortSignal): Promise<void> {
+  const lp = lpStream(stream)
+  const request = StoreQueryRequest.decode((await lp.read({ signal })).subarray())
+  const response = await answer(request)
+  await lp.write(StoreQueryResponse.encode(response), { signal })
+  await stream.close({ signal })
+}
+
+/** Client side: send one request on a fresh stream and read the response; returns wire sizes too. */
+export async function queryStoreStream (stream: Stream, request: StoreQueryRequest, signal?: AbortSignal): Promise<{ response: StoreQueryResponse, requestBytes: number, responseBytes: number }> {
+  const lp = lpStream(stream)
+  const encoded = StoreQueryRequest.encode(request)
+  await lp.write(encoded, { signal })
+  const raw = (await lp.read({ signal })).subarray()
+  await stream.close({ signal }).catch(() => {})
+  return { response: StoreQueryResponse.decode(raw), requestBytes: encoded.byteLength, responseBytes: raw.byteLength }
+}

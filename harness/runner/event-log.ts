@@ -1,0 +1,89 @@
+import { closeSync, openSync, writeSync } from 'node:fs'
+import { createReadStream } from 'node:fs'
+import { createInterface } from 'node:readline'
+import type { Clock, CourierEvent, EventData, EventSink, EventType } from '../interface/index.js'
+import { InvalidInputError } from '../interface/index.js'
+
+const FLUSH_EVERY_MS = 100
+const FLUSH_AT_BYTES = 256 * 1024
+
+/**
+ * RUN_DIR/events.ndjson, appended while the run goes. Lines are buffered for at most 100 ms and
+ * written synchronously, so a crash loses at most that much and a normal exit nothing.
+ */
+export class EventLog implements EventSink {
+  private readonly fd: number
+  private buffer: string[] = []
+  private bufferedBytes = 0
+  private readonly timer: NodeJS.Timeout
+  private closed = false
+  readonly counts = new Map<EventType, number>()
+  /** Listeners see each event as it is emitted (progress line, live counters). */
+  private readonly listeners: Array<(event: CourierEvent) => void> = []
+
+  constructor (readonly path: string, private readonly clock: Clock) {
+    this.fd = openSync(path, 'a')
+    this.timer = setInterval(() => { this.flush() }, FLUSH_EVERY_MS)
+    this.timer.unref()
+  }
+
+  emit<K extends EventType>(type: K, data: EventData<K>): void {
+    if (this.closed) return
+    const event = { t: Math.round(this.clock.now() * 1000) / 1000, type, ...data } as unknown as CourierEvent
+    const line = JSON.stringify(event) + '\n'
+    this.buffer.push(line)
+    this.bufferedBytes += line.length
+    this.counts.set(type, (this.counts.get(type) ?? 0) + 1)
+    for (const listener of this.listeners) listener(event)
+    if (this.bufferedBytes >= FLUSH_AT_BYTES) this.flush()
+  }
+
+  onEvent (listener: (event: CourierEvent) => void): void {
+    this.listeners.push(listener)
+  }
+
+  flush (): void {
+    if (this.buffer.length === 0) return
+    const text = this.buffer.join('')
+    this.buffer = []
+    this.bufferedBytes = 0
+    writeSync(this.fd, text)
+  }
+
+  close (): void {
+    if (this.closed) return
+    this.flush()
+    this.closed = true
+    clearInterval(this.timer)
+    closeSync(this.fd)
+  }
+}
+
+/** Reads an event log back; a torn last line (the run was killed mid-write) is skipped, not fatal. */
+export async function readEventLog (path: string): Promise<CourierEvent[]> {
+  const events: CourierEvent[] = []
+  const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity })
+  let lineNumber = 0
+  let pendingError: { line: number, text: string } | undefined
+  try {
+    for await (const line of lines) {
+      lineNumber++
+      if (line.trim() === '') continue
+      if (pendingError != null) {
+        throw new InvalidInputError([{ location: { file: path, line: pendingError.line }, path: '', message: 'not a JSON event line', found: pendingError.text.slice(0, 80), hint: 'is this a courier events.ndjson file?' }])
+      }
+      try {
+        const event = JSON.parse(line) as CourierEvent
+        if (typeof event.t !== 'number' || typeof event.type !== 'string') throw new Error('no t or type')
+        events.push(event)
+      } catch {
+        pendingError = { line: lineNumber, text: line }
+      }
+    }
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw error
+    const code = (error as NodeJS.ErrnoException).code
+    throw new InvalidInputError([{ location: { file: path }, path: '', message: code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(error)})`, hint: 'pass a run directory written by `courier run`' }])
+  }
+  return events
+}

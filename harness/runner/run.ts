@@ -1,0 +1,201 @@
+import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises'
+import { basename, join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Fleet } from '../fleet/index.js'
+import type { Threshold } from '../gate/index.js'
+import {
+  ExitCode, InfrastructureError, InvalidInputError, type Clock, type CourierEvent, type Device, type DeviceComponents, type Logger, type Results
+} from '../interface/index.js'
+import { seededRandom, type DeviceConfig, type LoadedScenario } from '../scenario/index.js'
+import { EventLog, readEventLog } from './event-log.js'
+import { buildResults } from './results.js'
+import { startSelfMonitor } from './self-monitor.js'
+import { TimelinePlayer } from './timeline.js'
+import { toolInfo } from './tool-info.js'
+
+export type CreateDevice = (name: string, config: DeviceConfig, topics: string[], components: DeviceComponents) => Device
+
+export interface Progress {
+  phase: 'starting' | 'traffic' | 'grace' | 'stopping'
+  /** Scenario time in ms (negative while starting). */
+  scenarioMs: number
+  durationMs: number
+  sent: number
+  received: number
+  duplicates: number
+  lagP99Ms: number
+}
+
+export interface RunOptions {
+  /** Run directory; created, and must be empty if it exists. */
+  runDir: string
+  thresholds: Threshold[]
+  createDevice: CreateDevice
+  signal: AbortSignal
+  log: Logger
+  onProgress?: (progress: Progress) => void
+  /** Called after results.json is written, to render reports. */
+  onResults?: (runDir: string, results: Results, events: CourierEvent[]) => Promise<void>
+}
+
+export interface RunOutcome {
+  runDir: string
+  results: Results
+  exitCode: number
+}
+
+/**
+ * One run: fleet up, devices up, crowd and timeline played, grace period, everything torn down in
+ * reverse, then results computed from the event log alone. Whatever happens after the event log
+ * opens (a signal, a crash of a node or device), teardown runs and results are written.
+ */
+export async function runScenario (scenario: LoadedScenario, options: RunOptions): Promise<RunOutcome> {
+  const { config } = scenario
+  const runDir = await prepareRunDir(options.runDir)
+  await copyFile(scenario.file, join(runDir, basename(scenario.file).replace(/\.ya?ml$/i, '') + '.yaml')).catch(() => {})
+
+  const t0 = performance.now()
+  const clock: Clock = { now: () => performance.now() - t0 }
+  const events = new EventLog(join(runDir, 'events.ndjson'), clock)
+  const onError = (component: string, error: unknown): void => {
+    events.emit('harness.error', { component, error: errorText(error) })
+    options.log.debug(`${component}: ${errorText(error)}`)
+  }
+  events.emit('run.start', { runId: basename(runDir), scenario: config, scenarioFile: scenario.file, seed: config.seed, tool: toolInfo() })
+
+  const progress = trackProgress(events)
+  const monitor = startSelfMonitor(events, 'runner')
+  const teardown: Array<{ name: string, stop: () => Promise<void> }> = []
+  const devices = new Map<string, Device>()
+  let status: 'complete' | 'interrupted' | 'failed' = 'complete'
+  let reason: string | undefined
+  let infrastructureError: InfrastructureError | undefined
+  let scenarioStartedAt: number | undefined
+  const report = (phase: Progress['phase']): void => {
+    options.onProgress?.({ ...progress.snapshot(), phase, scenarioMs: scenarioStartedAt == null ? 0 : clock.now() - scenarioStartedAt, durationMs: config.duration })
+  }
+  const ticker = setInterval(() => { report(scenarioStartedAt == null ? 'starting' : clock.now() - scenarioStartedAt > config.duration ? 'grace' : 'traffic') }, 1000)
+  ticker.unref()
+
+  try {
+    const fleet = new Fleet(scenario, { clock, events, onError })
+    teardown.push({ name: 'fleet', stop: async () => { await fleet.stop() } })
+    try {
+      await fleet.start(options.signal)
+    } catch (error) {
+      if (options.signal.aborted) throw error
+      throw new InfrastructureError(`the fleet could not start: ${errorText(error)}`, { cause: error })
+    }
+    options.signal.throwIfAborted()
+
+    const markFailed = (name: string, error: unknown): void => {
+      const device = devices.get(name)
+      devices.delete(name)
+      events.emit('device.failed', { device: name, error: errorText(error) })
+      options.log.warn(`device ${name} failed: ${errorText(error)}; the run goes on without it`)
+      void device?.stop().catch(() => {})
+    }
+    await Promise.all(Object.entries(config.devices).map(async ([name, deviceConfig]) => {
+      const components: DeviceComponents = {
+        clock,
+        events,
+        log: options.log,
+        fleet: fleet.directory(),
+        random: seededRandom(config.seed, `device/${name}`)
+      }
+      try {
+        const device = options.createDevice(name, deviceConfig, deviceConfig.topics ?? scenario.topics, components)
+        devices.set(name, device)
+        await device.start({ signal: options.signal })
+      } catch (error) {
+        if (options.signal.aborted) throw error
+        markFailed(name, error)
+      }
+    }))
+    teardown.push({
+      name: 'devices',
+      stop: async () => {
+        await Promise.all([...devices.entries()].map(async ([name, device]) => {
+          try { await device.stop() } catch (error) { onError(name, error) }
+        }))
+      }
+    })
+    options.signal.throwIfAborted()
+
+    events.emit('scenario.start', {})
+    scenarioStartedAt = clock.now()
+    fleet.crowd?.start()
+    const timeline = new TimelinePlayer({ config, fleet, devices, events, onDeviceError: markFailed, onError, signal: options.signal })
+    timeline.start()
+    teardown.push({ name: 'timeline', stop: async () => { fleet.crowd?.stop(); await timeline.stop() } })
+    report('traffic')
+
+    await sleep(config.duration, undefined, { signal: options.signal })
+    fleet.crowd?.stop()
+    await timeline.stop()
+    events.emit('scenario.end', {})
+    report('grace')
+    await sleep(config.grace, undefined, { signal: options.signal })
+  } catch (error) {
+    if (options.signal.aborted) {
+      status = 'interrupted'
+      reason = `interrupted by ${String(options.signal.reason instanceof Error ? options.signal.reason.message : options.signal.reason ?? 'a signal')}`
+    } else if (error instanceof InfrastructureError) {
+      status = 'failed'
+      reason = error.message
+      infrastructureError = error
+    } else {
+      status = 'failed'
+      reason = `internal error: ${errorText(error)}`
+      onError('runner', error)
+    }
+  } finally {
+    clearInterval(ticker)
+    report('stopping')
+    for (const step of teardown.reverse()) {
+      try { await step.stop() } catch (error) { onError(step.name, error) }
+    }
+    monitor.stop()
+    events.emit('run.end', { status, reason })
+    events.close()
+  }
+
+  const allEvents = await readEventLog(events.path)
+  const results = buildResults({ events: allEvents, thresholds: options.thresholds })
+  await writeFile(join(runDir, 'results.json'), JSON.stringify(results, null, 2) + '\n')
+  if (options.onResults != null) {
+    try { await options.onResults(runDir, results, allEvents) } catch (error) { options.log.warn(`a report could not be written: ${errorText(error)}`) }
+  }
+  if (infrastructureError != null) throw Object.assign(infrastructureError, { runDir })
+  const exitCode = status === 'interrupted'
+    ? ExitCode.interrupted
+    : results.verdict === 'fail' ? ExitCode.thresholdFailed : ExitCode.pass
+  return { runDir, results, exitCode }
+}
+
+async function prepareRunDir (runDir: string): Promise<string> {
+  await mkdir(runDir, { recursive: true })
+  const existing = await readdir(runDir)
+  if (existing.length > 0) {
+    throw new InvalidInputError([{ location: { file: runDir }, path: '', message: 'the run directory is not empty; courier never overwrites a recorded run', hint: 'choose another --out directory, or leave --out out to get a new one under runs/' }])
+  }
+  return runDir
+}
+
+function trackProgress (events: EventLog): { snapshot(): Omit<Progress, 'phase' | 'scenarioMs' | 'durationMs'> } {
+  let sent = 0
+  let received = 0
+  let duplicates = 0
+  let lagP99Ms = 0
+  events.onEvent((event) => {
+    if (event.type === 'msg.sent') sent++
+    else if (event.type === 'msg.received') { if (event.duplicate) duplicates++; else received++ }
+    else if (event.type === 'harness.lag') lagP99Ms = event.p99
+  })
+  return { snapshot: () => ({ sent, received, duplicates, lagP99Ms }) }
+}
+
+function errorText (error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

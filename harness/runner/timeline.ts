@@ -1,0 +1,95 @@
+import type { Device, EventSink } from '../interface/index.js'
+import type { Fleet } from '../fleet/index.js'
+import type { ScenarioConfig, TimelineEntry } from '../scenario/index.js'
+
+export interface TimelineContext {
+  config: ScenarioConfig
+  fleet: Fleet
+  devices: Map<string, Device>
+  events: EventSink
+  /** A device call failed: the runner marks the device failed and the run goes on. */
+  onDeviceError: (device: string, error: unknown) => void
+  onError: (component: string, error: unknown) => void
+  signal: AbortSignal
+}
+
+/** Plays the scenario's timeline on timers relative to scenario start; `stop()` cancels what is left. */
+export class TimelinePlayer {
+  private readonly timers = new Set<NodeJS.Timeout>()
+  private readonly inFlight = new Set<Promise<void>>()
+  private sendSeq = new Map<string, number>()
+
+  constructor (private readonly context: TimelineContext) {}
+
+  start (): void {
+    this.context.config.timeline.forEach((entry, index) => { this.at(entry.at, () => this.run(entry, index)) })
+  }
+
+  /** Cancels pending actions and waits (bounded) for running ones. */
+  async stop (): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer)
+    this.timers.clear()
+    await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((resolve) => setTimeout(resolve, 5000).unref())])
+  }
+
+  private at (delayMs: number, action: () => Promise<void>): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer)
+      if (this.context.signal.aborted) return
+      const running = action().catch((error: unknown) => { this.context.onError('timeline', error) }).finally(() => { this.inFlight.delete(running) })
+      this.inFlight.add(running)
+    }, delayMs)
+    this.timers.add(timer)
+  }
+
+  private async run (entry: TimelineEntry, index: number): Promise<void> {
+    const { events, devices, fleet, config } = this.context
+    if (entry.send != null) {
+      const send = entry.send
+      const topic = send.topic ?? config.crowd?.topic ?? 'default'
+      events.emit('timeline.action', { index, action: 'send', detail: { from: send.from, topic, count: send.count, every: send.every, size: send.size } })
+      for (let i = 0; i < send.count; i++) {
+        this.at(i * send.every, async () => {
+          const n = (this.sendSeq.get(send.from) ?? 0) + 1
+          this.sendSeq.set(send.from, n)
+          await this.onDevice(send.from, async (device) => { await device.send({ msgId: `${send.from}-${n}`, topic, bytes: send.size, text: send.text }, { signal: this.context.signal }) })
+        })
+      }
+    } else if (entry.offline != null) {
+      const { device: name, for: forMs } = entry.offline
+      events.emit('timeline.action', { index, action: 'offline', detail: { device: name, for: forMs } })
+      await this.onDevice(name, async (device) => { await device.setOnline(false, { signal: this.context.signal }) })
+      if (forMs != null) this.at(forMs, async () => { await this.online(name, index) })
+    } else if (entry.online != null) {
+      await this.online(entry.online.device, index)
+    } else if (entry.kill != null) {
+      const name = typeof entry.kill === 'string' ? entry.kill : entry.kill.node
+      const forMs = typeof entry.kill === 'string' ? undefined : entry.kill.for
+      events.emit('timeline.action', { index, action: 'kill', detail: { node: name, for: forMs } })
+      await fleet.node(name)?.kill()
+      if (forMs != null) this.at(forMs, async () => { await this.restart(name, index) })
+    } else if (entry.restart != null) {
+      await this.restart(entry.restart, index)
+    }
+  }
+
+  private async online (name: string, index: number): Promise<void> {
+    this.context.events.emit('timeline.action', { index, action: 'online', detail: { device: name } })
+    await this.onDevice(name, async (device) => { await device.setOnline(true, { signal: this.context.signal }) })
+  }
+
+  private async restart (name: string, index: number): Promise<void> {
+    this.context.events.emit('timeline.action', { index, action: 'restart', detail: { node: name } })
+    await this.context.fleet.node(name)?.restart(this.context.signal)
+  }
+
+  private async onDevice (name: string, action: (device: Device) => Promise<void>): Promise<void> {
+    const device = this.context.devices.get(name)
+    if (device == null) return // failed earlier: already reported
+    try {
+      await action(device)
+    } catch (error) {
+      if (!this.context.signal.aborted) this.context.onDeviceError(name, error)
+    }
+  }
+}

@@ -1,0 +1,110 @@
+import { z } from 'zod'
+import { parseDuration, parseRate, parseRatio, parseSize, type Parsed } from './units.js'
+
+/**
+ * The one source of the scenario format. Types come from it (z.output), the JSON Schema for
+ * editors comes from it (`z.toJSONSchema`, written to schema/scenario.schema.json), and so do
+ * the validation errors.
+ */
+
+function unit (parse: (input: unknown) => Parsed, example: string, description: string) {
+  return z.string().describe(`${description}, e.g. ${example}`).transform((value, ctx) => {
+    const parsed = parse(value)
+    if (parsed.ok) return parsed.value
+    ctx.addIssue({ code: 'custom', message: `not ${parsed.expected.replace(/^a /, 'a valid ')}`, params: { expected: parsed.expected } })
+    return z.NEVER
+  })
+}
+
+export const duration = unit(parseDuration, '30s', 'A duration (ms, s, m, h)')
+export const size = unit(parseSize, '2kB', 'A size (B, kB, MB, KiB)')
+export const rate = unit(parseRate, '30/min', 'A rate (/s, /min, /h)')
+export const ratio = z.union([z.number(), z.string()]).describe('A percentage such as 1%, or a ratio 0..1').transform((value, ctx) => {
+  const parsed = parseRatio(value)
+  if (parsed.ok) return parsed.value
+  ctx.addIssue({ code: 'custom', message: `not ${parsed.expected}`, params: { expected: parsed.expected } })
+  return z.NEVER
+})
+
+const name = z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'lower-case letters, digits and dashes, starting with a letter')
+
+/** Size of crowd messages: a fixed size, or a log-normal by median and 99th percentile. */
+const sizeDistribution = z.union([
+  size,
+  z.strictObject({ median: size, p99: size })
+]).describe('Message size: a fixed size (300B) or { median: 300B, p99: 4kB }')
+
+export const networkSchema = z.strictObject({
+  relays: z.number().int().min(1).max(64).default(4).describe('Relay nodes (gossipsub)'),
+  stores: z.number().int().min(0).max(16).default(1).describe('Store nodes (history, "mailservers")'),
+  degree: z.number().int().min(1).max(12).default(3).describe('Each relay dials this many other relays'),
+  pubsubTopic: z.string().default('/waku/2/rs/16/32').describe('Waku pubsub topic (shard) of the fleet')
+}).describe('The simulated peer network')
+
+export const crowdSchema = z.strictObject({
+  topic: z.string().min(1).describe('Topic the crowd posts on'),
+  users: z.number().int().min(1).max(1_000_000).describe('Virtual users'),
+  rate: rate.describe('Total posting rate of the whole crowd, e.g. 30/min'),
+  size: sizeDistribution.prefault('300B'),
+  gateways: z.number().int().min(1).max(16).default(2).describe('Real libp2p nodes the crowd is injected through')
+}).describe('Virtual users posting on one topic')
+
+const simulatedDevice = z.strictObject({
+  driver: z.literal('simulated').default('simulated'),
+  account: name.optional().describe('Devices with the same account are one person\'s devices'),
+  topics: z.array(z.string().min(1)).optional().describe('Topics to join; default: the crowd topic and every topic sent to'),
+  relays: z.number().int().min(1).max(8).default(2).describe('Relay nodes this device connects to'),
+  radio: z.string().optional().describe('Radio energy model: lte, 3g, wifi or a profile file'),
+  syncInterval: duration.optional().describe('Periodic missing-message check against the store (Status: 1m)')
+})
+
+export const deviceSchema = simulatedDevice.describe('A device under test')
+
+const sendAction = z.strictObject({
+  from: name.describe('Device that sends'),
+  topic: z.string().min(1).optional().describe('Default: the crowd topic'),
+  count: z.number().int().min(1).max(100_000).default(1),
+  every: duration.prefault('1s'),
+  size: size.prefault('300B'),
+  text: z.string().max(4096).optional()
+})
+const offlineAction = z.strictObject({ device: name, for: duration.optional().describe('Come back online after this long') })
+const onlineAction = z.strictObject({ device: name })
+const nodeAction = z.union([name, z.strictObject({ node: name, for: duration.optional().describe('Restart after this long') })])
+
+export const TIMELINE_ACTIONS = ['send', 'offline', 'online', 'kill', 'restart'] as const
+
+export const timelineEntrySchema = z.strictObject({
+  at: duration.describe('Scenario time of the action'),
+  send: sendAction.optional().describe('A burst of messages from a device'),
+  offline: offlineAction.optional().describe('Take a device off the network'),
+  online: onlineAction.optional().describe('Bring a device back'),
+  kill: nodeAction.optional().describe('Kill a relay or store node (abruptly)'),
+  restart: name.optional().describe('Restart a killed node')
+})
+
+export const scenarioSchema = z.strictObject({
+  $schema: z.string().optional(),
+  name: z.string().min(1).describe('Scenario name, used in reports and run directories'),
+  description: z.string().optional(),
+  seed: z.number().int().min(0).default(1).describe('Same seed, same topology, crowd schedule and sizes'),
+  duration: duration.describe('How long traffic runs'),
+  grace: duration.prefault('5s').describe('Time after the traffic for late deliveries before loss is counted'),
+  network: networkSchema.prefault({}),
+  crowd: crowdSchema.optional(),
+  devices: z.record(name, deviceSchema).default({}),
+  timeline: z.array(timelineEntrySchema).default([]),
+  expect: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}).describe('Thresholds: metric -> "< 2s", "== 0", "< 1%"'),
+  harness: z.strictObject({
+    maxLagP99: duration.prefault('50ms').describe('Event-loop delay p99 beyond which the run is inconclusive')
+  }).prefault({})
+})
+
+export type ScenarioInput = z.input<typeof scenarioSchema>
+export type ScenarioConfig = z.output<typeof scenarioSchema>
+export type DeviceConfig = z.output<typeof deviceSchema>
+export type TimelineEntry = z.output<typeof timelineEntrySchema>
+
+export function scenarioJsonSchema (): Record<string, unknown> {
+  return z.toJSONSchema(scenarioSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>
+}
