@@ -1,7 +1,7 @@
 import { quantileSorted, mean } from 'simple-statistics'
 import type { LatencySummary } from '../interface/index.js'
 
-/** Percentiles by simple-statistics' quantile (nearest-rank interpolation as documented there). */
+/** Percentiles by linear interpolation between closest ranks (simple-statistics; numpy's default). */
 export function summarize (values: number[]): LatencySummary {
   if (values.length === 0) return { count: 0, p50: null, p90: null, p95: null, p99: null, max: null, mean: null }
   const sorted = Float64Array.from(values).sort()

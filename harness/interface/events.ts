@@ -15,9 +15,9 @@ interface EventMap {
   /** First line of every log: everything `courier report` needs to recompute results. */
   'run.start': { runId: string, scenario: unknown, scenarioFile: string, seed: number, tool: ToolInfo }
   /** Scenario time zero: the fleet and devices are up; timeline `at:` counts from here. */
-  'scenario.start': Record<string, never>
+  'scenario.start': { note?: string }
   /** Traffic stopped; the grace period for late deliveries begins. */
-  'scenario.end': Record<string, never>
+  'scenario.end': { note?: string }
   'run.end': { status: 'complete' | 'interrupted' | 'failed', reason?: string }
 
   'node.up': { node: string, role: NodeRole, peerId: string, addrs: string[] }
