@@ -1,0 +1,161 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { connect } from 'node:net'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { CourierEvent, Results } from '../../harness/interface/index.js'
+import { runCourier, startCourier, tempDir, writeScenario } from '../helpers/cli.js'
+
+const SHORT = (expect: string, extra = ''): string => `name: short
+seed: 3
+duration: 4s
+grace: 2s
+network: { relays: 3, stores: 1 }
+crowd: { topic: lobby, users: 50, rate: 4/s }
+devices:
+  alice: { driver: simulated }
+  bob: { driver: simulated }
+timeline:
+  - { at: 1s, send: { from: alice, count: 3, every: 300ms } }
+${extra}expect:
+${expect}
+`
+
+async function readJson<T> (file: string): Promise<T> {
+  return JSON.parse(await readFile(file, 'utf8')) as T
+}
+
+async function events (runDir: string): Promise<CourierEvent[]> {
+  return (await readFile(join(runDir, 'events.ndjson'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as CourierEvent)
+}
+
+test('the shipped smoke scenario passes with exit 0, a summary table and a run directory', async () => {
+  const out = join(await tempDir(), 'run')
+  const result = await runCourier(['run', 'scenarios/smoke.yaml', '--out', out])
+  assert.equal(result.code, 0, result.stderr + result.stdout)
+  assert.match(result.stdout, /PASS\s+smoke/)
+  assert.match(result.stdout, /delivery\.loss/)
+  assert.match(result.stderr, /\[smoke\] (traffic|grace|stopping)/, 'a progress line is printed while it runs')
+  const results = await readJson<Results>(join(out, 'results.json'))
+  assert.equal(results.schemaVersion, 1)
+  assert.equal(results.verdict, 'pass')
+  assert.equal(results.delivery.overall.lost, 0)
+  assert.ok(results.delivery.overall.delivered > 20, `delivered ${results.delivery.overall.delivered}`)
+  assert.ok(results.metrics['delivery.latency.p95'].value != null)
+  assert.equal(typeof (results.tool as { node: string }).node, 'string')
+  const log = await events(out)
+  assert.equal(log[0].type, 'run.start')
+  assert.equal(log.at(-1)?.type, 'run.end')
+  assert.ok(log.some((e) => e.type === 'msg.relayed'), 'relays report messages')
+  assert.ok(log.some((e) => e.type === 'msg.stored'), 'the store archives messages')
+})
+
+test('an impossible threshold fails the run with exit 1 and names the threshold', async () => {
+  const dir = await tempDir()
+  const file = await writeScenario(dir, 'impossible.yaml', SHORT('  delivery.latency.p50: "< 0.001ms"\n  delivery.loss: "== 0"'))
+  const result = await runCourier(['run', file, '--out', join(dir, 'run'), '--no-progress'])
+  assert.equal(result.code, 1, result.stderr + result.stdout)
+  assert.match(result.stdout, /FAIL/)
+  assert.match(result.stdout, /delivery\.latency\.p50/)
+  const results = await readJson<Results>(join(dir, 'run', 'results.json'))
+  const failed = results.thresholds.filter((t) => !t.passed).map((t) => t.metric)
+  assert.deepEqual(failed, ['delivery.latency.p50'])
+})
+
+test('broken YAML exits 2 with the file and line, starts nothing, prints no stack trace', async () => {
+  const dir = await tempDir()
+  const file = await writeScenario(dir, 'broken.yaml', 'name: broken\nduration: 5s\ndevices:\n  alice: { driver: simulated\n')
+  const result = await runCourier(['run', file, '--out', join(dir, 'run')])
+  assert.equal(result.code, 2)
+  assert.match(result.stderr, /broken\.yaml:\d+:\d+/)
+  assert.doesNotMatch(result.stderr, /\n\s+at .+\(.+:\d+:\d+\)/, 'no stack trace')
+  assert.equal(existsSync(join(dir, 'run')), false, 'nothing was started or written')
+})
+
+test('a typo in a field gets a did-you-mean, and validate checks every shipped scenario', async () => {
+  const dir = await tempDir()
+  const file = await writeScenario(dir, 'typo.yaml', SHORT('  delivery.los: "== 0"'))
+  const bad = await runCourier(['validate', file])
+  assert.equal(bad.code, 2)
+  assert.match(bad.stderr, /typo\.yaml:13:3: expect\.delivery\.los: unknown metric/)
+  assert.match(bad.stderr, /did you mean "delivery\.loss"/)
+  const shipped = await runCourier(['validate', 'scenarios/smoke.yaml', 'scenarios/offline-catchup.yaml'])
+  assert.equal(shipped.code, 0, shipped.stderr)
+  assert.match(shipped.stdout, /ok\s+scenarios\/smoke\.yaml/)
+})
+
+test('SIGINT during a run exits 130, writes partial results and leaves no process or port behind', async () => {
+  const dir = await tempDir()
+  const file = await writeScenario(dir, 'long.yaml', SHORT('  delivery.loss: "== 0"').replace('duration: 4s', 'duration: 60s'))
+  const out = join(dir, 'run')
+  const { child, done } = startCourier(['run', file, '--out', out, '--no-progress'])
+  const deadline = Date.now() + 30_000
+  while (Date.now() < deadline) {
+    const text = existsSync(join(out, 'events.ndjson')) ? await readFile(join(out, 'events.ndjson'), 'utf8') : ''
+    if (text.includes('"scenario.start"')) break
+    await sleep(200)
+  }
+  await sleep(1000)
+  const started = Date.now()
+  child.kill('SIGINT')
+  const result = await done
+  assert.equal(result.code, 130, result.stderr)
+  assert.ok(Date.now() - started < 15_000, 'teardown is prompt')
+  const results = await readJson<Results>(join(out, 'results.json'))
+  assert.equal(results.status, 'interrupted')
+  assert.equal(results.verdict, 'interrupted')
+  const log = await events(out)
+  assert.equal(log.at(-1)?.type, 'run.end')
+  assert.ok(log.some((e) => e.type === 'msg.sent'), 'what was recorded before the signal is kept')
+  // every port a node listened on is closed
+  const ports = log.flatMap((e) => e.type === 'node.up' ? e.addrs.map((a) => Number(/\/tcp\/(\d+)/.exec(a)?.[1])) : [])
+  assert.ok(ports.length >= 4)
+  for (const port of ports) {
+    const refused = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1')
+      socket.on('connect', () => { socket.destroy(); resolve(false) })
+      socket.on('error', () => { resolve(true) })
+    })
+    assert.ok(refused, `port ${port} still accepts connections`)
+  }
+  assert.throws(() => process.kill(child.pid ?? -1, 0), 'the courier process is gone')
+})
+
+test('offline-catchup recovers every missed message from the store, and the store path shows in duplicates', async () => {
+  const out = join(await tempDir(), 'run')
+  const result = await runCourier(['run', 'scenarios/offline-catchup.yaml', '--out', out, '--no-progress'])
+  assert.equal(result.code, 0, result.stderr + result.stdout)
+  const results = await readJson<Results>(join(out, 'results.json'))
+  assert.equal(results.delivery.overall.lost, 0)
+  const bob = results.delivery.devices.bob
+  assert.ok((bob.firstByPath.store ?? 0) > 0, 'bob got missed messages from the store')
+  assert.ok((bob.duplicates.byPath.store ?? 0) > 0, 'the overlap of the history request shows as store duplicates')
+  assert.ok(results.store.queries >= 1 && results.store.failed === 0)
+})
+
+test('courier report recomputes the same results from the event log alone', async () => {
+  const dir = await tempDir()
+  const file = await writeScenario(dir, 'short.yaml', SHORT('  delivery.loss: "== 0"'))
+  const out = join(dir, 'run')
+  const first = await runCourier(['run', file, '--out', out, '--no-progress'])
+  assert.equal(first.code, 0, first.stderr)
+  const original = await readJson<Results>(join(out, 'results.json'))
+  const again = await runCourier(['report', out])
+  assert.equal(again.code, 0, again.stderr)
+  const recomputed = await readJson<Results>(join(out, 'results.json'))
+  assert.deepEqual(recomputed.metrics, original.metrics)
+  assert.deepEqual(recomputed.thresholds, original.thresholds)
+  assert.equal(recomputed.verdict, original.verdict)
+})
+
+test('an existing non-empty run directory is never overwritten', async () => {
+  const dir = await tempDir()
+  const file = await writeScenario(dir, 'short.yaml', SHORT('  delivery.loss: "== 0"'))
+  await writeScenario(dir, 'keep.txt', 'recorded')
+  const result = await runCourier(['run', file, '--out', dir, '--no-progress'])
+  assert.equal(result.code, 2)
+  assert.match(result.stderr, /not empty/)
+  assert.equal(await readFile(join(dir, 'keep.txt'), 'utf8'), 'recorded')
+})

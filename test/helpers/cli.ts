@@ -1,0 +1,48 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** The compiled CLI, run as a user would run it (a separate node process). */
+export const COURIER_BIN = fileURLToPath(new URL('../../bin/courier.js', import.meta.url))
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+
+export interface CliResult {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+}
+
+export function startCourier (args: string[], options: { cwd?: string, env?: NodeJS.ProcessEnv } = {}): { child: ChildProcess, done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [COURIER_BIN, ...args], { cwd: options.cwd ?? REPO_ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout?.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
+  child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  const done = new Promise<CliResult>((resolve) => {
+    child.on('close', (code, signal) => { resolve({ code, signal, stdout, stderr }) })
+  })
+  return { child, done }
+}
+
+export async function runCourier (args: string[], options: { cwd?: string, env?: NodeJS.ProcessEnv, timeoutMs?: number } = {}): Promise<CliResult> {
+  const { child, done } = startCourier(args, options)
+  const timer = setTimeout(() => { child.kill('SIGKILL') }, options.timeoutMs ?? 120_000)
+  try {
+    return await done
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+export async function tempDir (prefix = 'courier-test-'): Promise<string> {
+  return await mkdtemp(join(tmpdir(), prefix))
+}
+
+export async function writeScenario (dir: string, name: string, text: string): Promise<string> {
+  const file = join(dir, name)
+  await writeFile(file, text)
+  return file
+}
