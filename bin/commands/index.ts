@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { registerPcapCommand } from './pcap.js'
 import { registerReportCommand } from './report.js'
 import { registerRunCommand } from './run.js'
+import { registerSchemaCommand } from './schema.js'
 import { registerValidateCommand } from './validate.js'
 
 /** Each subcommand lives in its own file and registers itself here. */
@@ -9,5 +10,6 @@ export function registerCommands (program: Command): void {
   registerRunCommand(program)
   registerValidateCommand(program)
   registerReportCommand(program)
+  registerSchemaCommand(program)
   registerPcapCommand(program)
 }

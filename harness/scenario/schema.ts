@@ -8,12 +8,17 @@ import { parseDuration, parseRate, parseRatio, parseSize, type Parsed } from './
  */
 
 function unit (parse: (input: unknown) => Parsed, example: string, description: string) {
-  return z.string().describe(`${description}, e.g. ${example}`).transform((value, ctx) => {
+  return z.string().transform((value, ctx) => {
     const parsed = parse(value)
     if (parsed.ok) return parsed.value
     ctx.addIssue({ code: 'custom', message: `not ${parsed.expected.replace(/^a /, 'a valid ')}`, params: { expected: parsed.expected } })
     return z.NEVER
-  })
+  }).describe(`${description}, e.g. ${example}`)
+}
+
+/** A field description that keeps the unit's example, so editors show both. */
+function about<T extends z.ZodType> (schema: T, text: string): T {
+  return schema.describe(`${text}. ${schema.description ?? ''}`.trim())
 }
 
 export const duration = unit(parseDuration, '30s', 'A duration (ms, s, m, h)')
@@ -44,7 +49,7 @@ export const networkSchema = z.strictObject({
 export const crowdSchema = z.strictObject({
   topic: z.string().min(1).describe('Topic the crowd posts on'),
   users: z.number().int().min(1).max(1_000_000).describe('Virtual users'),
-  rate: rate.describe('Total posting rate of the whole crowd, e.g. 30/min'),
+  rate: about(rate, 'Total posting rate of the whole crowd, e.g. 30/min'),
   size: sizeDistribution.prefault('300B'),
   gateways: z.number().int().min(1).max(16).default(2).describe('Real libp2p nodes the crowd is injected through')
 }).describe('Virtual users posting on one topic')
@@ -55,7 +60,7 @@ const simulatedDevice = z.strictObject({
   topics: z.array(z.string().min(1)).optional().describe('Topics to join; default: the crowd topic and every topic sent to'),
   relays: z.number().int().min(1).max(8).default(2).describe('Relay nodes this device connects to'),
   radio: z.string().optional().describe('Radio energy model: lte, 3g, wifi or a profile file'),
-  syncInterval: duration.optional().describe('Periodic missing-message check against the store (Status: 1m)')
+  syncInterval: about(duration, 'Periodic missing-message check against the store (Status: 1m)').optional()
 })
 
 export const deviceSchema = simulatedDevice.describe('A device under test')
@@ -68,14 +73,14 @@ const sendAction = z.strictObject({
   size: size.prefault('300B'),
   text: z.string().max(4096).optional()
 })
-const offlineAction = z.strictObject({ device: name, for: duration.optional().describe('Come back online after this long') })
+const offlineAction = z.strictObject({ device: name, for: about(duration, 'Come back online after this long').optional() })
 const onlineAction = z.strictObject({ device: name })
-const nodeAction = z.union([name, z.strictObject({ node: name, for: duration.optional().describe('Restart after this long') })])
+const nodeAction = z.union([name, z.strictObject({ node: name, for: about(duration, 'Restart after this long').optional() })])
 
 export const TIMELINE_ACTIONS = ['send', 'offline', 'online', 'kill', 'restart'] as const
 
 export const timelineEntrySchema = z.strictObject({
-  at: duration.describe('Scenario time of the action'),
+  at: about(duration, 'Scenario time of the action'),
   send: sendAction.optional().describe('A burst of messages from a device'),
   offline: offlineAction.optional().describe('Take a device off the network'),
   online: onlineAction.optional().describe('Bring a device back'),
@@ -88,15 +93,15 @@ export const scenarioSchema = z.strictObject({
   name: z.string().min(1).describe('Scenario name, used in reports and run directories'),
   description: z.string().optional(),
   seed: z.number().int().min(0).default(1).describe('Same seed, same topology, crowd schedule and sizes'),
-  duration: duration.describe('How long traffic runs'),
-  grace: duration.prefault('5s').describe('Time after the traffic for late deliveries before loss is counted'),
+  duration: about(duration, 'How long traffic runs'),
+  grace: about(duration, 'Time after the traffic for late deliveries before loss is counted').prefault('5s'),
   network: networkSchema.prefault({}),
   crowd: crowdSchema.optional(),
   devices: z.record(name, deviceSchema).default({}),
   timeline: z.array(timelineEntrySchema).default([]),
   expect: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}).describe('Thresholds: metric -> "< 2s", "== 0", "< 1%"'),
   harness: z.strictObject({
-    maxLagP99: duration.prefault('50ms').describe('Event-loop delay p99 beyond which the run is inconclusive')
+    maxLagP99: about(duration, 'Event-loop delay p99 beyond which the run is inconclusive').prefault('50ms')
   }).prefault({})
 })
 
