@@ -1,0 +1,93 @@
+// Benchmark (not a test): the highest crowd rate on one topic at which every device still receives
+// everything and the harness's own event-loop delay p99 stays under 20 ms, for 4 relays + 2 stores
+// + 4 devices on this machine; plus memory per real libp2p node. Prints JSON.
+// Run: npm run bench   (or node dist/scripts/bench-fleet.js [--rates 5,10,20] [--seconds 10])
+import '../harness/polyfill.js'
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir, cpus } from 'node:os'
+import { join } from 'node:path'
+import { createDevice } from '../devices/index.js'
+import { validateExpectations } from '../harness/gate/index.js'
+import { runScenario } from '../harness/runner/index.js'
+import { parseScenario } from '../harness/scenario/index.js'
+import { createWakuNode } from '../harness/protocol/index.js'
+
+const args = process.argv.slice(2)
+const flag = (name: string, fallback: string): string => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : fallback }
+const rates = flag('--rates', '10,20,40,80,160,240,320,480,640').split(',').map(Number)
+const seconds = Number(flag('--seconds', '10'))
+const LAG_LIMIT_MS = 20
+const silent = { info: () => {}, warn: () => {}, debug: () => {} }
+
+interface Step { rate: number, sent: number, expected: number, lost: number, latencyP95Ms: number | null, lagP99Ms: number | null, cpuMaxPercent: number | null, clean: boolean }
+
+async function step (rate: number): Promise<Step> {
+  const dir = await mkdtemp(join(tmpdir(), 'courier-bench-'))
+  const text = `name: bench-${rate}
+seed: 1
+duration: ${seconds}s
+grace: 3s
+network: { relays: 4, stores: 2 }
+crowd: { topic: lobby, users: 3000, rate: ${rate}/s, size: 512B }
+devices:
+  d1: {}
+  d2: {}
+  d3: {}
+  d4: {}
+harness: { maxLagP99: ${LAG_LIMIT_MS}ms }
+`
+  const file = join(dir, 'bench.yaml')
+  await writeFile(file, text)
+  const scenario = parseScenario(text, file)
+  const { results } = await runScenario(scenario, { runDir: join(dir, 'run'), thresholds: validateExpectations(scenario), createDevice, signal: new AbortController().signal, log: silent })
+  const overall = results.delivery.overall
+  return {
+    rate,
+    sent: results.delivery.messages.sent,
+    expected: overall.expected,
+    lost: overall.lost,
+    latencyP95Ms: overall.latency.p95,
+    lagP99Ms: results.harness.lagP99Ms,
+    cpuMaxPercent: results.harness.cpuMaxPercent,
+    clean: overall.lost === 0 && (results.harness.lagP99Ms ?? Infinity) < LAG_LIMIT_MS
+  }
+}
+
+async function memoryPerNode (count: number): Promise<number> {
+  global.gc?.()
+  const before = process.memoryUsage.rss()
+  const nodes = await Promise.all(Array.from({ length: count }, async (_, i) => {
+    const node = await createWakuNode({ identitySeed: `bench/${i}` })
+    await node.start()
+    return node
+  }))
+  for (let i = 1; i < nodes.length; i++) await nodes[i].dial(nodes[i - 1].getMultiaddrs()[0])
+  for (const node of nodes) node.services.pubsub.subscribe('/waku/2/rs/16/32')
+  await new Promise((resolve) => setTimeout(resolve, 3000))
+  const after = process.memoryUsage.rss()
+  await Promise.all(nodes.map(async (node) => { await node.stop() }))
+  return (after - before) / count
+}
+
+const steps: Step[] = []
+for (const rate of rates) {
+  const result = await step(rate)
+  steps.push(result)
+  process.stderr.write(`rate ${rate}/s: lost ${result.lost}/${result.expected}, p95 ${result.latencyP95Ms ?? '-'} ms, harness lag p99 ${result.lagP99Ms ?? '-'} ms -> ${result.clean ? 'clean' : 'not clean'}\n`)
+  if (!result.clean) break
+}
+const best = steps.filter((s) => s.clean).at(-1)
+const perNodeBytes = await memoryPerNode(20)
+process.stdout.write(JSON.stringify({
+  benchmark: 'fleet',
+  machine: { cpus: cpus().length, node: process.version },
+  topology: '4 relays + 2 stores + 2 crowd gateways + 4 simulated devices, one process',
+  criterion: `every device receives every message and harness event-loop delay p99 < ${LAG_LIMIT_MS} ms`,
+  secondsPerStep: seconds,
+  highestCleanRateMsgPerSecond: best?.rate ?? null,
+  deliveriesPerSecondAtThatRate: best == null ? null : Math.round((best.expected / seconds) * 10) / 10,
+  steps,
+  memoryPerNodeMb: Math.round((perNodeBytes / 1e6) * 100) / 100,
+  peerTool: 'none measured: no other Waku test harness runs on this machine'
+}, null, 2) + '\n')
+process.exit(0)
