@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Option, type Command } from 'commander'
@@ -51,8 +50,6 @@ Ctrl-C stops everything in reverse order and still writes partial results marked
       if (problems.length > 0) throw new InvalidInputError(problems.flatMap((p) => p.problems))
 
       const controller = new AbortController()
-      // one run-wide signal is handed to every node, device and timer: many listeners by design
-      setMaxListeners(Infinity, controller.signal)
       let signals = 0
       const onSignal = (signal: NodeJS.Signals): void => {
         signals++

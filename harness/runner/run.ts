@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -52,6 +53,8 @@ export interface RunOutcome {
  */
 export async function runScenario (scenario: LoadedScenario, options: RunOptions): Promise<RunOutcome> {
   const { config } = scenario
+  // one run-wide signal is handed to every node, device and timer: many listeners by design
+  setMaxListeners(Infinity, options.signal)
   const runDir = await prepareRunDir(options.runDir)
   await copyFile(scenario.file, join(runDir, basename(scenario.file).replace(/\.ya?ml$/i, '') + '.yaml')).catch(() => {})
 
