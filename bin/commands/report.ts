@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Command } from 'commander'
-import { ExitCode } from '../../harness/interface/index.js'
+import { exitCodeForVerdict } from '../../harness/gate/index.js'
 import { recomputeResults } from '../../harness/runner/index.js'
 import { renderConsoleSummary, renderJUnit, renderMarkdown } from '../../reports/index.js'
 
@@ -12,13 +12,13 @@ export function registerReportCommand (program: Command): void {
     .argument('<run-dir>', 'a run directory written by `courier run`')
     .option('--junit <file>', 'write JUnit XML')
     .option('--markdown <file>', 'write a Markdown summary')
-    .addHelpText('after', '\nExit codes as for `courier run`: 0 pass, 1 a threshold failed, 2 not a run directory, 130 the run was interrupted.')
+    .addHelpText('after', '\nExit codes as for `courier run`: 0 pass, 1 a threshold failed, 2 not a run directory, 3 inconclusive (harness saturated), 130 the run was interrupted.')
     .action(async (runDir: string, flags: { junit?: string, markdown?: string }) => {
       const results = await recomputeResults(runDir)
       await writeFile(join(runDir, 'results.json'), JSON.stringify(results, null, 2) + '\n')
       if (flags.junit != null) await writeFile(flags.junit, renderJUnit(results))
       if (flags.markdown != null) await writeFile(flags.markdown, renderMarkdown(results))
       process.stdout.write(renderConsoleSummary(results, { color: process.stdout.isTTY === true }) + '\n')
-      process.exitCode = results.verdict === 'interrupted' ? ExitCode.interrupted : results.verdict === 'fail' ? ExitCode.thresholdFailed : ExitCode.pass
+      process.exitCode = exitCodeForVerdict(results.verdict)
     })
 }

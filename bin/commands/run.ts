@@ -30,7 +30,7 @@ export function registerRunCommand (program: Command): void {
     .option('--no-progress', 'no progress line while running')
     .option('-v, --verbose', 'log component errors as they happen')
     .addHelpText('after', `
-Exit codes: 0 pass, 1 a threshold failed, 2 invalid input, 3 infrastructure error, 130 interrupted.
+Exit codes: 0 pass, 1 a threshold failed, 2 invalid input, 3 infrastructure error or inconclusive (harness saturated), 130 interrupted.
 The run directory holds events.ndjson (every event, streamed), results.json, a copy of the scenario and reports.
 Ctrl-C stops everything in reverse order and still writes partial results marked interrupted.`)
     .action(async (files: string[], flags: RunFlags) => {

@@ -1,4 +1,4 @@
-import { InvalidInputError, type InputProblem, type MetricValue, type ThresholdResult, type Verdict } from '../interface/index.js'
+import { ExitCode, InvalidInputError, type InputProblem, type MetricValue, type ThresholdResult, type Verdict } from '../interface/index.js'
 import { metricCatalogue } from '../analysis/metric-catalogue.js'
 import { suggest, type LoadedScenario } from '../scenario/index.js'
 import { compare, parseThreshold, type Threshold } from './threshold.js'
@@ -87,4 +87,17 @@ export function thresholdsFromConfig (expect: Record<string, string | number | b
     const parsed = parseThreshold(metric, unit, raw)
     return parsed.ok ? [parsed.threshold] : []
   })
+}
+
+/**
+ * The process exit code for a verdict. An inconclusive run exits 3: the infrastructure could not
+ * measure trustworthily, which CI must not read as a pass nor blame on the code under test.
+ */
+export function exitCodeForVerdict (verdict: Verdict): number {
+  switch (verdict) {
+    case 'pass': return ExitCode.pass
+    case 'fail': return ExitCode.thresholdFailed
+    case 'inconclusive': return ExitCode.infrastructure
+    case 'interrupted': return ExitCode.interrupted
+  }
 }

@@ -4,9 +4,9 @@ import { basename, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Fleet } from '../fleet/index.js'
-import type { Threshold } from '../gate/index.js'
+import { exitCodeForVerdict, type Threshold } from '../gate/index.js'
 import {
-  ExitCode, InfrastructureError, InvalidInputError, type Clock, type CourierEvent, type Device, type DeviceComponents, type Logger, type Results
+  InfrastructureError, InvalidInputError, type Clock, type CourierEvent, type Device, type DeviceComponents, type Logger, type Results
 } from '../interface/index.js'
 import { seededRandom, type DeviceConfig, type LoadedScenario } from '../scenario/index.js'
 import { EventLog, readEventLog } from './event-log.js'
@@ -171,10 +171,7 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
     try { await options.onResults(runDir, results, allEvents) } catch (error) { options.log.warn(`a report could not be written: ${errorText(error)}`) }
   }
   if (infrastructureError != null) throw Object.assign(infrastructureError, { runDir })
-  const exitCode = status === 'interrupted'
-    ? ExitCode.interrupted
-    : results.verdict === 'fail' ? ExitCode.thresholdFailed : ExitCode.pass
-  return { runDir, results, exitCode }
+  return { runDir, results, exitCode: exitCodeForVerdict(results.verdict) }
 }
 
 async function prepareRunDir (runDir: string): Promise<string> {

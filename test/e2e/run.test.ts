@@ -159,3 +159,23 @@ test('an existing non-empty run directory is never overwritten', async () => {
   assert.match(result.stderr, /not empty/)
   assert.equal(await readFile(join(dir, 'keep.txt'), 'utf8'), 'recorded')
 })
+
+test('a killed and restarted node is reported and survived; a saturated harness makes the run inconclusive (exit 3)', async () => {
+  const dir = await tempDir()
+  const faults = '  - { at: 1s, kill: { node: relay-1, for: 1s } }\n  - { at: 1500ms, kill: store-1 }\n'
+  // a lag limit of 0 ms cannot be met by any real process: the verdict must say the figures are not trustworthy
+  const text = SHORT('  delivery.latency.p95: "< 10s"', faults) + 'harness: { maxLagP99: 0ms }\n'
+  const file = await writeScenario(dir, 'faults.yaml', text)
+  const out = join(dir, 'run')
+  const result = await runCourier(['run', file, '--out', out, '--no-progress'])
+  assert.equal(result.code, 3, result.stderr + result.stdout)
+  assert.match(result.stdout, /INCONCLUSIVE|inconclusive/)
+  const results = await readJson<Results>(join(out, 'results.json'))
+  assert.equal(results.status, 'complete')
+  assert.equal(results.verdict, 'inconclusive')
+  assert.match(results.verdictReasons.join(' '), /saturated/)
+  const log = await events(out)
+  const downs = log.filter((e) => e.type === 'node.down' && e.reason === 'killed').map((e) => (e as { node: string }).node)
+  assert.deepEqual(downs.sort(), ['relay-1', 'store-1'])
+  assert.equal(log.filter((e) => e.type === 'node.up' && e.node === 'relay-1').length, 2, 'relay-1 came back')
+})
