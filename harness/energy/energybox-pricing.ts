@@ -27,98 +27,112 @@ export function energyBoxWifiStates (profile: EnergyBoxWifiProfile): Map<number,
   ])
 }
 
-interface PromotionCost { start: number, end: number, watts: number, packet: number }
+/** Promotion costs in columns, sorted by time. */
+interface PromotionCosts { count: number, start: Float64Array, end: Float64Array, watts: Float64Array, packet: Int32Array }
 
 export function priceEnergyBox3g (view: PacketView, profile: EnergyBox3gProfile, acc: Accumulator): void {
   const run = runEnergyBox3g(view, profile)
-  const costs: PromotionCost[] = []
+  const m = run.promotions
+  const costs: PromotionCosts = { count: 0, start: new Float64Array(m), end: new Float64Array(m), watts: new Float64Array(m), packet: new Int32Array(m) }
   const promo = profile.promotion
-  for (const p of run.promotions) {
-    const cost = p.from === EB3G.idle
-      ? (p.to === EB3G.dch ? promo?.idleToDch : promo?.idleToFach)
+  for (let i = 0; i < m; i++) {
+    const packet = run.promoPacket[i]
+    const cost = run.promoFrom[i] === EB3G.idle
+      ? (run.promoTo[i] === EB3G.dch ? promo?.idleToDch : promo?.idleToFach)
       : promo?.fachToDch
     if (cost == null || cost.seconds <= 0) continue
-    const floor = p.packet > 0 ? view.time[p.packet - 1] : -Infinity
-    costs.push({ start: Math.max(p.time - cost.seconds, floor), end: p.time, watts: cost.watts, packet: p.packet })
+    const floor = packet > 0 ? view.time[packet - 1] : -Infinity
+    const c = costs.count++
+    costs.start[c] = Math.max(run.promoTime[i] - cost.seconds, floor)
+    costs.end[c] = run.promoTime[i]
+    costs.watts[c] = cost.watts
+    costs.packet[c] = packet
   }
   priceRun(view, run, energyBox3gStates(profile), costs, profile.attributionWindowSeconds, acc)
 }
 
+const NO_COSTS: PromotionCosts = { count: 0, start: new Float64Array(0), end: new Float64Array(0), watts: new Float64Array(0), packet: new Int32Array(0) }
+
 export function priceEnergyBoxWifi (view: PacketView, profile: EnergyBoxWifiProfile, acc: Accumulator): void {
   const run = runEnergyBoxWifi(view, profile)
-  priceRun(view, run, energyBoxWifiStates(profile), [], profile.attributionWindowSeconds, acc)
+  priceRun(view, run, energyBoxWifiStates(profile), NO_COSTS, profile.attributionWindowSeconds, acc)
 }
 
 function priceRun (
-  view: PacketView, run: EnergyBoxRun, info: Map<number, StateInfo>, costs: PromotionCost[], window: number, acc: Accumulator
+  view: PacketView, run: EnergyBoxRun, info: Map<number, StateInfo>, costs: PromotionCosts, window: number, acc: Accumulator
 ): void {
   const n = view.n
   if (n === 0) return
-  acc.promotions += run.promotions.length
-  const { states, times } = run
-  const m = states.length
-  // Spans between consecutive points, made monotone: upstream's CAMH fallback point can land a
-  // millisecond after the next point, which would otherwise be negative time.
-  const spanState: number[] = []
-  const spanStart: number[] = []
-  const spanEnd: number[] = []
-  let cursor = times[0]
-  for (let i = 0; i + 1 < m; i++) {
-    const a = Math.max(times[i], cursor)
-    const b = Math.max(times[i + 1], a)
-    cursor = b
-    if (b > a) {
-      spanState.push(states[i])
-      spanStart.push(a)
-      spanEnd.push(b)
-    }
+  acc.promotions += run.promotions
+  const names: string[] = []
+  const watts = new Float64Array(8)
+  const rank = new Int8Array(8)
+  for (let code = 0; code < 8; code++) {
+    const st = info.get(code)
+    names.push(st?.name ?? String(code))
+    watts[code] = st?.watts ?? 0
+    rank[code] = st?.rank ?? 0
   }
-
-  // Which gap between packets each span belongs to, and which gaps see a demotion (those are tails).
+  const { states, times } = run
+  const m = run.length
   const eps = 5e-7
-  const spanGap = new Int32Array(spanState.length)
+  // Spans run between consecutive points, made monotone: upstream's CAMH fallback point can land a
+  // millisecond after the next point, which would otherwise be negative time. Two passes over the
+  // points: the first finds the gaps between packets that see a demotion (their time is tail),
+  // the second prices.
   const tailGap = new Uint8Array(n)
-  let g = 0
-  let prevRank = -1
-  let prevGap = -1
-  for (let s = 0; s < spanState.length; s++) {
-    while (g + 1 < n && view.time[g + 1] <= spanStart[s] + eps) g++
-    spanGap[s] = g
-    const rank = info.get(spanState[s])?.rank ?? 0
-    if (g === prevGap && rank < prevRank) tailGap[g] = 1
-    prevRank = rank
-    prevGap = g
+  tailGap[n - 1] = 1
+  {
+    let cursor = times[0]
+    let g = 0
+    let prevRank = -1
+    let prevGap = -1
+    for (let i = 0; i + 1 < m; i++) {
+      const a = times[i] > cursor ? times[i] : cursor
+      const b = times[i + 1] > a ? times[i + 1] : a
+      cursor = b
+      if (!(b > a)) continue
+      while (g + 1 < n && view.time[g + 1] <= a + eps) g++
+      const r = rank[states[i]]
+      if (g === prevGap && r < prevRank) tailGap[g] = 1
+      prevRank = r
+      prevGap = g
+    }
   }
 
   const attributor = new ActiveAttributor(view, window)
   let c = 0
-  const emitPromotion = (cost: PromotionCost): void => {
-    const j = cost.watts * (cost.end - cost.start)
-    acc.add('promotion', PROMOTION, cost.start, cost.end, j)
-    acc.attribute(cost.packet, j)
+  const emitPromotion = (k: number): void => {
+    const j = costs.watts[k] * (costs.end[k] - costs.start[k])
+    acc.add('promotion', PROMOTION, costs.start[k], costs.end[k], j)
+    acc.attribute(costs.packet[k], j)
   }
-  for (let s = 0; s < spanState.length; s++) {
-    while (c < costs.length && costs[c].end <= spanStart[s] + eps) emitPromotion(costs[c++])
-    const a = spanStart[s]
+  let cursor = times[0]
+  let g = 0
+  for (let i = 0; i + 1 < m; i++) {
+    const a = times[i] > cursor ? times[i] : cursor
+    const spanEnd = times[i + 1] > a ? times[i + 1] : a
+    cursor = spanEnd
+    if (!(spanEnd > a)) continue
+    while (g + 1 < n && view.time[g + 1] <= a + eps) g++
+    while (c < costs.count && costs.end[c] <= a + eps) emitPromotion(c++)
     // A promotion ends at a point time, so a span it overlaps ends inside it: keep what comes before.
-    const b = c < costs.length && costs[c].start < spanEnd[s] ? Math.max(a, costs[c].start) : spanEnd[s]
+    const b = c < costs.count && costs.start[c] < spanEnd ? Math.max(a, costs.start[c]) : spanEnd
     if (!(b > a)) continue
-    const st = info.get(spanState[s])
-    const name = st?.name ?? String(spanState[s])
-    const watts = st?.watts ?? 0
-    if ((st?.rank ?? 0) === 0) {
-      const j = watts * (b - a)
-      acc.add(name, IDLE, a, b, j)
+    const code = states[i]
+    if (rank[code] === 0) {
+      const j = watts[code] * (b - a)
+      acc.add(names[code], IDLE, a, b, j)
       acc.attribute(-1, j)
-    } else if (tailGap[spanGap[s]] === 1 || spanGap[s] === n - 1) {
-      const j = watts * (b - a)
-      acc.add(name, TAIL, a, b, j)
-      acc.attribute(spanGap[s], j)
+    } else if (tailGap[g] === 1) {
+      const j = watts[code] * (b - a)
+      acc.add(names[code], TAIL, a, b, j)
+      acc.attribute(g, j)
     } else {
-      const j = attributor.add(acc, a, b, spanGap[s], watts, 0, 0)
-      acc.add(name, ACTIVE, a, b, j)
+      const j = attributor.add(acc, a, b, g, watts[code], 0, 0)
+      acc.add(names[code], ACTIVE, a, b, j)
     }
   }
-  while (c < costs.length) emitPromotion(costs[c++])
+  while (c < costs.count) emitPromotion(c++)
   attributor.finish(acc)
 }

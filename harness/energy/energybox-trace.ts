@@ -11,7 +11,9 @@ export interface EnergyBoxTraceOptions {
 }
 
 function points (run: EnergyBoxRun): EnergyBoxPoint[] {
-  return run.states.map((state, i) => ({ state, time: run.times[i] }))
+  const out: EnergyBoxPoint[] = new Array(run.length)
+  for (let i = 0; i < run.length; i++) out[i] = { state: run.states[i], time: run.times[i] }
+  return out
 }
 
 function expectModel<M extends RadioProfile['model']> (profile: RadioProfile, model: M): asserts profile is Extract<RadioProfile, { model: M }> {

@@ -18,21 +18,49 @@ export const EB3G = { idle: 0, fach: 1, dch: 3 } as const
 /** Upstream's WiFi state codes (CAMH = high-throughput CAM). */
 export const EBWIFI = { psm: 0, cam: 2, camh: 3 } as const
 
-/** A transition out of the radio's lowest state or into its highest, at a packet. */
-export interface EnergyBoxPromotion {
-  /** Seconds, in the packets' time base. */
-  time: number
-  /** Index of the packet that caused it (in the order walked). */
-  packet: number
-  from: number
-  to: number
-}
+/** Points and promotions in columns: a million packets make millions of points, so no objects. */
+export class EnergyBoxRun {
+  states: Uint8Array
+  times: Float64Array
+  length = 0
+  /** Promotions: out of the lowest state, or into DCH. Time in seconds, packet index, states from/to. */
+  promoTime: Float64Array
+  promoPacket: Int32Array
+  promoFrom: Uint8Array
+  promoTo: Uint8Array
+  promotions = 0
 
-/** Points in columns (the engines emit one or two per packet, so a million packets means millions of points). */
-export interface EnergyBoxRun {
-  states: number[]
-  times: number[]
-  promotions: EnergyBoxPromotion[]
+  constructor (pointCapacity: number, promotionCapacity: number) {
+    this.states = new Uint8Array(pointCapacity)
+    this.times = new Float64Array(pointCapacity)
+    this.promoTime = new Float64Array(promotionCapacity)
+    this.promoPacket = new Int32Array(promotionCapacity)
+    this.promoFrom = new Uint8Array(promotionCapacity)
+    this.promoTo = new Uint8Array(promotionCapacity)
+  }
+
+  push (state: number, time: number): void {
+    if (this.length === this.states.length) this.grow()
+    this.states[this.length] = state
+    this.times[this.length++] = time
+  }
+
+  promote (time: number, packet: number, from: number, to: number): void {
+    const i = this.promotions++
+    this.promoTime[i] = time
+    this.promoPacket[i] = packet
+    this.promoFrom[i] = from
+    this.promoTo[i] = to
+  }
+
+  private grow (): void {
+    const states = new Uint8Array(Math.max(16, this.states.length * 2))
+    const times = new Float64Array(states.length)
+    states.set(this.states)
+    times.set(this.times)
+    this.states = states
+    this.times = times
+  }
 }
 
 // Timers and thresholds are applied in integer microseconds, as upstream does.
@@ -47,17 +75,15 @@ function relativeMicros (view: PacketView): Float64Array {
   return us
 }
 
-function shiftTimes (times: number[], origin: number): void {
+function shiftTimes (run: EnergyBoxRun, origin: number): void {
   if (origin === 0) return
-  for (let i = 0; i < times.length; i++) times[i] += origin
+  for (let i = 0; i < run.length; i++) run.times[i] += origin
 }
 
 export function runEnergyBox3g (view: PacketView, profile: EnergyBox3gProfile): EnergyBoxRun {
-  const states: number[] = []
-  const times: number[] = []
-  const promotions: EnergyBoxPromotion[] = []
   const n = view.n
-  if (n === 0) return { states, times, promotions }
+  const run = new EnergyBoxRun(2 * n + 16, n)
+  if (n === 0) return run
   const us = relativeMicros(view)
   const dchTail = micros(profile.dchTailSeconds)
   const fachTail = micros(profile.fachTailSeconds)
@@ -69,10 +95,7 @@ export function runEnergyBox3g (view: PacketView, profile: EnergyBox3gProfile): 
   const drainUpPerByte = Math.round(profile.uplinkDrainSecondsPerByte * 1e9) / 1e3
   const drainDown = micros(profile.downlinkDrainSeconds)
   const idleToDchDelay = micros(profile.idleToDchDelaySeconds)
-  const emit = (state: number, atUs: number): void => {
-    states.push(state)
-    times.push(atUs / 1e6)
-  }
+  const emit = (state: number, atUs: number): void => run.push(state, atUs / 1e6)
 
   let state: number = EB3G.idle
   let upBuffer = 0
@@ -124,13 +147,13 @@ export function runEnergyBox3g (view: PacketView, profile: EnergyBox3gProfile): 
         emit(EB3G.idle, at)
         emit(EB3G.dch, at)
         state = EB3G.dch
-        promotions.push({ time: view.time[i], packet: i, from: EB3G.idle, to: EB3G.dch })
+        run.promote(view.time[i], i, EB3G.idle, EB3G.dch)
       } else {
         // The packet that wakes the radio into FACH is not added to the RLC buffers.
         emit(EB3G.idle, t)
         emit(EB3G.fach, t)
         state = EB3G.fach
-        promotions.push({ time: view.time[i], packet: i, from: EB3G.idle, to: EB3G.fach })
+        run.promote(view.time[i], i, EB3G.idle, EB3G.fach)
       }
     } else if (state === EB3G.fach) {
       if (deltaUp > drainUpPerByte * upBuffer + 10) upBuffer = 0
@@ -149,7 +172,7 @@ export function runEnergyBox3g (view: PacketView, profile: EnergyBox3gProfile): 
           downBuffer = 0
         }
       }
-      if (state === EB3G.dch) promotions.push({ time: view.time[i], packet: i, from: EB3G.fach, to: EB3G.dch })
+      if (state === EB3G.dch) run.promote(view.time[i], i, EB3G.fach, EB3G.dch)
       emit(state, t)
     } else {
       emit(EB3G.dch, t)
@@ -168,8 +191,8 @@ export function runEnergyBox3g (view: PacketView, profile: EnergyBox3gProfile): 
     emit(EB3G.fach, prev + fachTail)
     emit(EB3G.idle, prev + fachTail)
   }
-  shiftTimes(times, view.time[0])
-  return { states, times, promotions }
+  shiftTimes(run, view.time[0])
+  return run
 }
 
 /** Options that exist to show that upstream's conventions matter (tests switch them off). */
@@ -179,117 +202,145 @@ export interface EnergyBoxWifiQuirks {
 }
 
 export function runEnergyBoxWifi (view: PacketView, profile: EnergyBoxWifiProfile, quirks: EnergyBoxWifiQuirks = {}): EnergyBoxRun {
-  let states: number[] = []
-  let times: number[] = []
-  const promotions: EnergyBoxPromotion[] = []
   const n = view.n
-  if (n === 0) return { states, times, promotions }
+  const first = new EnergyBoxRun(2 * n + 16, n)
+  if (n === 0) return first
   const us = relativeMicros(view)
   const tail = micros(profile.camTailSeconds)
-  const emit = (state: number, atUs: number): void => {
-    states.push(state)
-    times.push(atUs / 1e6)
-  }
 
   let state: number = EBWIFI.psm
   let prev = us[0]
   for (let i = 0; i < n; i++) {
     const t = us[i]
     if (state === EBWIFI.cam && t - prev > tail) {
-      emit(EBWIFI.cam, prev + tail)
-      emit(EBWIFI.psm, prev + tail)
+      first.push(EBWIFI.cam, (prev + tail) / 1e6)
+      first.push(EBWIFI.psm, (prev + tail) / 1e6)
       state = EBWIFI.psm
     }
     if (state === EBWIFI.psm) {
-      emit(EBWIFI.psm, t)
-      emit(EBWIFI.cam, t)
+      first.push(EBWIFI.psm, t / 1e6)
+      first.push(EBWIFI.cam, t / 1e6)
       state = EBWIFI.cam
-      promotions.push({ time: view.time[i], packet: i, from: EBWIFI.psm, to: EBWIFI.cam })
+      first.promote(view.time[i], i, EBWIFI.psm, EBWIFI.cam)
     } else {
-      emit(EBWIFI.cam, t)
+      first.push(EBWIFI.cam, t / 1e6)
     }
     prev = t
   }
 
-  const rewritten = applyHighCam(view, us, profile, states, times, quirks.camhDemotionOffsetSeconds ?? 0.001)
-  if (rewritten != null) {
-    states = rewritten.states
-    times = rewritten.times
-  }
+  const run = applyHighCam(view, us, profile, first, quirks.camhDemotionOffsetSeconds ?? 0.001)
   // The final tail is appended after the rewrite, so it is never CAMH.
-  emit(EBWIFI.cam, prev + tail)
-  emit(EBWIFI.psm, prev + tail)
-  shiftTimes(times, view.time[0])
-  return { states, times, promotions }
+  run.push(EBWIFI.cam, (prev + tail) / 1e6)
+  run.push(EBWIFI.psm, (prev + tail) / 1e6)
+  shiftTimes(run, view.time[0])
+  return run
 }
 
-// Throughput windows and the CAM -> CAMH rewrite of the point list (README, "Building the windows"
-// and "Rewriting the points"). Window ends are built by repeated floating addition, as upstream
-// does; the drift is visible in the oracle (e.g. 79.25099999999765).
-function applyHighCam (
-  view: PacketView, us: Float64Array, profile: EnergyBoxWifiProfile, states: number[], times: number[], offset: number
-): { states: number[], times: number[] } | null {
-  const n = view.n
-  const w = profile.windowSeconds
-  const lastTime = us[n - 1] / 1e6
-  const winEnd: number[] = [0]
-  const winHigh: boolean[] = [false]
-  let anyHigh = false
-  let boundary = w
-  let bytes = 0
-  let i = 0
-  while (boundary < lastTime) {
-    while (i < n && us[i] / 1e6 < boundary) bytes += view.bytes[i++]
-    const high = bytes > profile.highThresholdBytes
-    anyHigh ||= high
-    winEnd.push(boundary)
-    winHigh.push(high)
-    bytes = 0
-    boundary += w
-  }
-  winEnd.push(lastTime)
-  winHigh.push(false)
-  if (!anyHigh) return null
+/**
+ * Upstream's throughput windows, produced lazily: window ends are built by repeated floating
+ * addition (w, w+w, ...), whose drift shows in the oracle (e.g. 79.25099999999765), so every
+ * boundary must be computed; storing them is what would be expensive (tens of millions over a long
+ * timeline). Starts on the dummy window (end 0, 0 bytes) and ends on one at the last frame's time
+ * with 0 bytes; frames are summed in the order walked while their time is below the boundary.
+ */
+class WindowWalk {
+  end = 0
+  prevEnd = NaN
+  high = false
+  done = false
+  private boundary: number
+  private frame = 0
+  private final = false
 
-  // Streaming form of upstream's in-place insertions: "the previous point" is the last one written.
-  const outS: number[] = [states[0]]
-  const outT: number[] = [times[0]]
-  let wi = 0
+  constructor (private readonly view: PacketView, private readonly us: Float64Array, private readonly w: number, private readonly threshold: number) {
+    this.boundary = w
+  }
+
+  /** Moves on until the current window ends after time (or the windows run out). */
+  advancePast (time: number): void {
+    const n = this.view.n
+    const us = this.us
+    const lastTime = us[n - 1] / 1e6
+    let next = this.frame < n ? us[this.frame] / 1e6 : Infinity
+    while (!this.done && !(time < this.end)) {
+      if (this.final) {
+        this.done = true
+        break
+      }
+      if (!(this.boundary < lastTime)) {
+        this.prevEnd = this.end
+        this.end = lastTime
+        this.high = false
+        this.final = true
+        continue
+      }
+      let bytes = 0
+      while (next < this.boundary) {
+        bytes += this.view.bytes[this.frame++]
+        next = this.frame < n ? us[this.frame] / 1e6 : Infinity
+      }
+      this.prevEnd = this.end
+      this.end = this.boundary
+      this.high = bytes > this.threshold
+      this.boundary += this.w
+      // Empty windows (long idle gaps) in a tight loop: only their ends matter.
+      if (this.high) continue
+      let end = this.end
+      let prevEnd = this.prevEnd
+      let boundary = this.boundary
+      const w = this.w
+      while (!(time < end) && boundary < lastTime && !(next < boundary)) {
+        prevEnd = end
+        end = boundary
+        boundary += w
+      }
+      this.end = end
+      this.prevEnd = prevEnd
+      this.boundary = boundary
+    }
+  }
+}
+
+// The CAM -> CAMH rewrite of the point list (README, "Rewriting the points"), in streaming form:
+// upstream inserts into the list in place, and "the previous point" is the last one written here.
+function applyHighCam (view: PacketView, us: Float64Array, profile: EnergyBoxWifiProfile, input: EnergyBoxRun, offset: number): EnergyBoxRun {
+  const out = new EnergyBoxRun(input.length + (input.length >> 3) + 16, 0)
+  out.promoTime = input.promoTime
+  out.promoPacket = input.promoPacket
+  out.promoFrom = input.promoFrom
+  out.promoTo = input.promoTo
+  out.promotions = input.promotions
+  const walk = new WindowWalk(view, us, profile.windowSeconds, profile.highThresholdBytes)
+  out.push(input.states[0], input.times[0])
   let lastHighEnd = NaN
   let p = 1
-  for (; p < states.length; p++) {
-    const time = times[p]
-    while (wi < winEnd.length && !(time < winEnd[wi])) wi++
-    if (wi >= winEnd.length) break
-    const prevState = outS[outS.length - 1]
-    let state = states[p]
-    if (winHigh[wi]) {
-      lastHighEnd = winEnd[wi]
+  for (; p < input.length; p++) {
+    const time = input.times[p]
+    walk.advancePast(time)
+    if (walk.done) break
+    const prevState = out.states[out.length - 1]
+    let state = input.states[p]
+    if (walk.high) {
+      lastHighEnd = walk.end
       if (state === EBWIFI.cam) {
         if (prevState === EBWIFI.camh) {
           state = EBWIFI.camh
         } else if (prevState === EBWIFI.cam) {
-          outS.push(EBWIFI.cam, EBWIFI.camh)
-          outT.push(winEnd[wi - 1], winEnd[wi - 1])
+          out.push(EBWIFI.cam, walk.prevEnd)
+          out.push(EBWIFI.camh, walk.prevEnd)
           state = EBWIFI.camh
         } else {
-          outS.push(state)
-          outT.push(time)
-          outS.push(EBWIFI.camh)
-          outT.push(time)
+          out.push(state, time)
+          out.push(EBWIFI.camh, time)
           continue
         }
       }
     } else if (prevState === EBWIFI.camh) {
-      outS.push(EBWIFI.camh, EBWIFI.cam)
-      outT.push(lastHighEnd + offset, lastHighEnd + offset)
+      out.push(EBWIFI.camh, lastHighEnd + offset)
+      out.push(EBWIFI.cam, lastHighEnd + offset)
     }
-    outS.push(state)
-    outT.push(time)
+    out.push(state, time)
   }
-  for (; p < states.length; p++) {
-    outS.push(states[p])
-    outT.push(times[p])
-  }
-  return { states: outS, times: outT }
+  for (; p < input.length; p++) out.push(input.states[p], input.times[p])
+  return out
 }

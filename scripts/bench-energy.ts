@@ -1,0 +1,58 @@
+// Prices a synthetic 1,000,000-packet timeline on every built-in radio profile and prints JSON
+// figures (time taken, packets per second). Run: npm run build && node dist/scripts/bench-energy.js
+// [packets]. The timeline mixes chat-like bursts, keep-alives and idle gaps, so every engine walks
+// through all of its states.
+import { listBuiltinProfiles, loadRadioProfile, priceTimeline } from '../harness/energy/index.js'
+import type { RadioPacket } from '../harness/interface/index.js'
+
+// mulberry32: a small seeded generator, so every run prices the same timeline.
+function random (seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6D2B79F5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+function synthetic (count: number): RadioPacket[] {
+  const rnd = random(42)
+  const labels = ['relay', 'store', 'filter', 'lightpush', 'keepalive', 'discovery']
+  const packets: RadioPacket[] = new Array(count)
+  let t = 0
+  for (let i = 0; i < count; i++) {
+    const r = rnd()
+    // 80% within a burst (ms apart), 15% seconds apart, 5% long idle gaps.
+    t += r < 0.8 ? rnd() * 0.02 : r < 0.95 ? 0.2 + rnd() * 5 : 10 + rnd() * 50
+    packets[i] = {
+      time: t,
+      bytes: 40 + Math.floor(rnd() * 1460),
+      direction: rnd() < 0.4 ? 'up' : 'down',
+      label: labels[Math.floor(rnd() * labels.length)]
+    }
+  }
+  return packets
+}
+
+const count = Number(process.argv[2] ?? 1_000_000)
+const packets = synthetic(count)
+const results = []
+for (const { name } of listBuiltinProfiles()) {
+  const profile = loadRadioProfile(name)
+  priceTimeline(packets.slice(0, 10_000), profile) // warm-up
+  const started = process.hrtime.bigint()
+  const report = priceTimeline(packets, profile)
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9
+  results.push({
+    profile: name,
+    packets: count,
+    seconds: Number(seconds.toFixed(4)),
+    packetsPerSecond: Math.round(count / seconds),
+    timelineSpans: report.timeline.length,
+    totalJoules: Number(report.totalJoules.toFixed(3)),
+    coveredSeconds: Number(report.durationSeconds.toFixed(1))
+  })
+}
+console.log(JSON.stringify({ node: process.version, packets: count, results }, null, 2))
