@@ -47,7 +47,7 @@ export class FleetNode {
   }
 
   async start (): Promise<void> {
-    const node = await createWakuNode({ identitySeed: `${this.init.seed}/${this.name}`, port: this.port })
+    const node = await createWakuNode({ identitySeed: `${this.init.seed}/${this.name}`, port: this.port, accounting: { owner: this.name, events: this.components.events } })
     await this.beforeStart(node)
     await node.start()
     this.node = node

@@ -24,7 +24,15 @@ interface EventMap {
   'node.down': { node: string, role: NodeRole, reason: 'stopped' | 'killed' | 'crashed' }
   /** A libp2p connection opened; ports let packet captures be attributed to nodes and devices. */
   'conn.open': { owner: string, remote: string, localAddr: string, remoteAddr: string, connId: string }
-  'conn.close': { owner: string, connId: string }
+  'conn.close': { owner: string, connId: string, bytesUp: number, bytesDown: number }
+  /**
+   * Socket accounting: bytes one owner sent (up) and received (down) on one connection in the
+   * last interval, per libp2p protocol; protocol `wire` is the TCP payload of the whole connection
+   * (noise and yamux framing included), the figure of record.
+   */
+  'bytes.sample': { owner: string, connId: string, protocol: string, up: number, down: number }
+  /** One socket write or read of a device, for radio energy models where no packet capture exists. */
+  'bytes.chunk': { owner: string, connId: string, direction: 'up' | 'down', bytes: number }
 
   'device.up': { device: string, driver: string, peerId?: string }
   'device.down': { device: string }

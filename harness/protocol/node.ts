@@ -6,8 +6,8 @@ import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
 import { identify, type Identify } from '@libp2p/identify'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2p } from 'libp2p'
-import type { Metrics } from '@libp2p/interface'
 import { RELAY_PROTOCOL } from './codecs.js'
+import { SocketAccounting, socketAccountingMetrics, type SocketAccountingInit } from './socket-accounting.js'
 
 export type WakuLibp2p = Libp2p<{ identify: Identify, pubsub: GossipSub }>
 
@@ -19,8 +19,8 @@ export interface WakuNodeInit {
   host?: string
   /** Whether to listen at all (simulated devices behind NAT need not). */
   listen?: boolean
-  /** Byte accounting per connection and protocol (socket capture backend). */
-  metrics?: Metrics
+  /** Socket byte accounting per connection and protocol, into the run's events. */
+  accounting?: SocketAccountingInit
 }
 
 /**
@@ -34,7 +34,8 @@ export async function createWakuNode (init: WakuNodeInit): Promise<WakuLibp2p> {
   const seed = createHash('sha256').update(`courier-identity/${init.identitySeed}`).digest()
   const privateKey = await generateKeyPairFromSeed('Ed25519', new Uint8Array(seed))
   const host = init.host ?? '127.0.0.1'
-  return await createLibp2p({
+  const accounting = init.accounting == null ? undefined : new SocketAccounting(init.accounting)
+  const node = await createLibp2p({
     privateKey,
     start: false,
     addresses: { listen: init.listen === false ? [] : [`/ip4/${host}/tcp/${init.port ?? 0}`] },
@@ -48,7 +49,7 @@ export async function createWakuNode (init: WakuNodeInit): Promise<WakuLibp2p> {
       maxIncomingPendingConnections: 1000,
       dialTimeout: 5000
     },
-    metrics: init.metrics == null ? undefined : () => init.metrics as Metrics,
+    metrics: accounting == null ? undefined : () => socketAccountingMetrics(accounting),
     services: {
       identify: identify(),
       pubsub: gossipsub({
@@ -61,6 +62,12 @@ export async function createWakuNode (init: WakuNodeInit): Promise<WakuLibp2p> {
       })
     }
   })
+  if (accounting != null) {
+    // the last bytes of a connection are counted as it closes: flush after libp2p has stopped
+    const stop = node.stop.bind(node)
+    node.stop = async () => { await stop(); accounting.stop() }
+  }
+  return node
 }
 
 /** Peers in this node's gossipsub mesh for a topic; the class has it, the exported interface does not. */
