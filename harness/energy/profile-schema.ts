@@ -59,8 +59,10 @@ export const tailModelSchema = z.strictObject({
 }).superRefine((p, ctx) => {
   const last = p.tail.length - 1
   let sum = 0
+  let open = false
   p.tail.forEach((phase, i) => {
     if (phase.seconds == null && (i !== last || p.tailSeconds == null)) {
+      open = true
       ctx.addIssue({
         code: 'custom',
         path: ['tail', i, 'seconds'],
@@ -73,7 +75,8 @@ export const tailModelSchema = z.strictObject({
     ctx.addIssue({ code: 'custom', path: ['tailSeconds'], message: `tail phases add up to ${sum} s, more than tailSeconds` })
   }
   const total = p.tailSeconds ?? sum
-  if (p.active.inactivitySeconds > total + 1e-9) {
+  // With a phase length missing the tail's length is unknown: the error above says why.
+  if (!open && p.active.inactivitySeconds > total + 1e-9) {
     ctx.addIssue({ code: 'custom', path: ['active', 'inactivitySeconds'], message: `inactivitySeconds exceeds the whole tail (${total} s)` })
   }
 })

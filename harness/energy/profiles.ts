@@ -135,12 +135,15 @@ export function loadRadioProfileFile (path: string): RadioProfile {
   try {
     value = JSON.parse(text)
   } catch (err) {
+    // JSON.parse gives a position only for some errors; yaml's JSON-schema parser locates the rest.
     const match = /position (\d+)/.exec((err as Error).message)
-    const line = match == null ? undefined : text.slice(0, Number(match[1])).split('\n').length
+    const line = match != null
+      ? text.slice(0, Number(match[1])).split('\n').length
+      : parseDocument(text, { schema: 'json', lineCounter: new LineCounter(), prettyErrors: true }).errors[0]?.linePos?.[0].line
     throw new InvalidInputError([{
       location: { file: path, line },
       path: '',
-      message: `not valid JSON: ${(err as Error).message}`,
+      message: `not valid JSON: ${(err as Error).message.split('\n')[0]}`,
       expected: 'a JSON radio profile',
       hint: 'EnergyBox .config files go through loadEnergyBoxProfile(networkConfig, deviceConfig)'
     }])
