@@ -166,7 +166,7 @@ export class SimulatedDevice implements Device {
   }
 
   private async goOnline (signal?: AbortSignal): Promise<void> {
-    const node = await createWakuNode({ identitySeed: `device/${this.name}`, listen: false, accounting: { owner: this.name, events: this.components.events, chunks: true } })
+    const node = await createWakuNode({ identitySeed: `device/${this.name}`, listen: false, accounting: this.components.byteAccounting === false ? undefined : { owner: this.name, events: this.components.events, chunks: true } })
     await node.start()
     this.node = node
     node.services.pubsub.addEventListener('message', (event) => { this.onRelayMessage(event.detail) })

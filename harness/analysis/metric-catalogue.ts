@@ -3,6 +3,24 @@ import type { MetricUnit } from '../interface/index.js'
 /** What a scenario's thresholds may name, known before the run so typos fail in validation. */
 export interface CatalogueInput {
   devices: string[]
+  /** Fleet node names (relay-1, store-1, crowd-1...), for byte figures per node. */
+  nodes?: string[]
+}
+
+function byteMetrics (owner: string): Array<[string, MetricUnit]> {
+  return [
+    [`bytes.${owner}.up`, 'bytes'],
+    [`bytes.${owner}.down`, 'bytes'],
+    [`bytes.${owner}.total`, 'bytes'],
+    [`bytes.${owner}.down.perMessage`, 'bytes'],
+    [`bytes.${owner}.total.perMessage`, 'bytes'],
+    [`bytes.${owner}.duplicates.relay`, 'bytes'],
+    [`bytes.${owner}.duplicates.store`, 'bytes'],
+    [`bytes.${owner}.background.perHour`, 'bytes/h'],
+    [`bytes.${owner}.store.perRequest`, 'bytes'],
+    [`bytes.${owner}.projected.perHour`, 'bytes/h'],
+    [`bytes.${owner}.projected.perDay`, 'bytes']
+  ]
 }
 
 const LATENCY_STATS = ['p50', 'p90', 'p95', 'p99', 'max', 'mean'] as const
@@ -34,7 +52,10 @@ export function metricCatalogue (input: CatalogueInput): Map<string, MetricUnit>
     ['store.latency.max', 'ms'],
     ['devices.failed', 'count'],
     ['harness.lag.p99', 'ms'],
-    ['harness.lag.max', 'ms']
+    ['harness.lag.max', 'ms'],
+    ...[...input.devices, ...(input.nodes ?? [])].flatMap(byteMetrics),
+    ['capture.check.mismatches', 'count'],
+    ['capture.dropped', 'count']
   ]
   return new Map(entries)
 }

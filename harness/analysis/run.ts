@@ -1,12 +1,15 @@
 import type { CourierEvent, HarnessHealth, MetricValue, Results } from '../interface/index.js'
+import { analyzeBytes, type CapturedConversations } from './bytes.js'
 import { analyzeDelivery } from './delivery.js'
 import { round, summarize } from './stats.js'
 
-export type RunAnalysis = Pick<Results, 'timing' | 'metrics' | 'delivery' | 'store' | 'harness' | 'errors'>
+export type RunAnalysis = Pick<Results, 'timing' | 'metrics' | 'delivery' | 'store' | 'harness' | 'errors' | 'bytes'>
 
 export interface AnalysisOptions {
   /** Event-loop delay p99 (ms) beyond which the harness counts as saturated. */
   lagLimitMs: number
+  /** The run's packet capture, analysed, when tcpdump recorded one. */
+  capture?: CapturedConversations
 }
 
 /** Every figure of a run, from its events alone (pure: `courier report` gives the same answer). */
@@ -14,6 +17,7 @@ export function analyzeRun (events: readonly CourierEvent[], options: AnalysisOp
   const delivery = analyzeDelivery(events)
   const store = analyzeStore(events)
   const harness = analyzeHarness(events, options.lagLimitMs)
+  const bytes = analyzeBytes(events, options.capture)
   const timing = {
     runMs: events.at(-1)?.t ?? 0,
     scenarioStartMs: events.find((e) => e.type === 'scenario.start')?.t ?? null,
@@ -50,7 +54,24 @@ export function analyzeRun (events: readonly CourierEvent[], options: AnalysisOp
   put('devices.failed', Object.values(delivery.devices).filter((d) => d.failed).length, 'count')
   put('harness.lag.p99', harness.lagP99Ms, 'ms')
   put('harness.lag.max', harness.lagMaxMs, 'ms')
-  return { timing, metrics, delivery, store, harness, errors }
+  for (const [owner, b] of Object.entries(bytes?.owners ?? {})) {
+    put(`bytes.${owner}.up`, b.up, 'bytes')
+    put(`bytes.${owner}.down`, b.down, 'bytes')
+    put(`bytes.${owner}.total`, b.up + b.down, 'bytes')
+    put(`bytes.${owner}.down.perMessage`, b.perMessage.down, 'bytes')
+    put(`bytes.${owner}.total.perMessage`, b.perMessage.total, 'bytes')
+    put(`bytes.${owner}.duplicates.relay`, b.duplicateBytes.relay ?? 0, 'bytes')
+    put(`bytes.${owner}.duplicates.store`, b.duplicateBytes.store ?? 0, 'bytes')
+    put(`bytes.${owner}.background.perHour`, b.backgroundPerHour, 'bytes/h')
+    put(`bytes.${owner}.store.perRequest`, b.storePerRequest, 'bytes')
+    put(`bytes.${owner}.projected.perHour`, b.projected.perHour, 'bytes/h')
+    put(`bytes.${owner}.projected.perDay`, b.projected.perDay, 'bytes')
+  }
+  if (bytes?.tcpdump != null) {
+    put('capture.check.mismatches', bytes.tcpdump.check.directions - bytes.tcpdump.check.equal, 'count')
+    put('capture.dropped', bytes.tcpdump.dropped, 'count')
+  }
+  return { timing, metrics, delivery, store, harness, errors, bytes }
 }
 
 function analyzeStore (events: readonly CourierEvent[]): Results['store'] {

@@ -17,6 +17,8 @@ export interface FleetNodeInit {
   seed: number
   /** Whether this node joins the topic mesh (relays and stores do; crowd gateways only publish). */
   subscribe: boolean
+  /** Socket byte accounting into the run's events. */
+  accounting: boolean
 }
 
 /**
@@ -27,7 +29,7 @@ export class FleetNode {
   readonly name: string
   readonly role: NodeRole
   node?: WakuLibp2p
-  private port = 0
+  private listenPort = 0
   private peerIdText = ''
   /** Addresses of the peers this node dials at start (its topology edges). */
   readonly dialTargets: string[] = []
@@ -39,7 +41,12 @@ export class FleetNode {
   }
 
   get address (): string {
-    return `/ip4/127.0.0.1/tcp/${this.port}/p2p/${this.peerIdText}`
+    return `/ip4/127.0.0.1/tcp/${this.listenPort}/p2p/${this.peerIdText}`
+  }
+
+  /** TCP port this node listens on; kept across restarts. */
+  get port (): number {
+    return this.listenPort
   }
 
   get peerId (): string {
@@ -47,13 +54,13 @@ export class FleetNode {
   }
 
   async start (): Promise<void> {
-    const node = await createWakuNode({ identitySeed: `${this.init.seed}/${this.name}`, port: this.port, accounting: { owner: this.name, events: this.components.events } })
+    const node = await createWakuNode({ identitySeed: `${this.init.seed}/${this.name}`, port: this.listenPort, accounting: this.init.accounting ? { owner: this.name, events: this.components.events } : undefined })
     await this.beforeStart(node)
     await node.start()
     this.node = node
     this.peerIdText = node.peerId.toString()
     const listening = node.getMultiaddrs()[0]
-    this.port = Number(listening?.getComponents().find((c) => c.name === 'tcp')?.value ?? 0)
+    this.listenPort = Number(listening?.getComponents().find((c) => c.name === 'tcp')?.value ?? 0)
     node.services.pubsub.addEventListener('message', (event) => {
       if (event.detail.topic !== this.init.pubsubTopic) return
       try {

@@ -40,7 +40,7 @@ export class Fleet {
     const { config } = scenario
     this.pubsubTopic = config.network.pubsubTopic
     const nodeComponents: FleetNodeComponents = components
-    const base = { pubsubTopic: this.pubsubTopic, seed: config.seed }
+    const base = { pubsubTopic: this.pubsubTopic, seed: config.seed, accounting: config.capture !== 'off' }
     this.relays = scenario.nodes.relays.map((name) => new RelayNode({ ...base, name, role: 'relay', subscribe: true }, nodeComponents))
     this.stores = scenario.nodes.stores.map((name) => new StoreNode({ ...base, name, role: 'store', subscribe: true }, nodeComponents))
     this.gateways = scenario.nodes.gateways.map((name) => new CrowdGateway({ ...base, name, role: 'crowd', subscribe: false }, nodeComponents))
@@ -57,8 +57,12 @@ export class Fleet {
     return this.nodes.find((n) => n.name === name)
   }
 
-  /** Starts relays, wires the topology, then stores and gateways; resolves when relay meshes formed. */
-  async start (signal: AbortSignal): Promise<void> {
+  /**
+   * Starts relays, then stores and gateways, then wires the topology; resolves when meshes formed.
+   * `onListening` runs once every node listens and before any connection exists, so a packet
+   * capture started there sees every connection from its first byte.
+   */
+  async start (signal: AbortSignal, onListening?: (ports: number[]) => Promise<void>): Promise<void> {
     const { config } = this.scenario
     await Promise.all(this.relays.map(async (relay) => { await relay.start() }))
     for (const [a, b] of planRelayEdges(this.relays.length, config.network.degree, config.seed)) {
@@ -71,6 +75,7 @@ export class Fleet {
     for (const store of this.stores) attach(store, 2)
     for (const gateway of this.gateways) attach(gateway, 2)
     await Promise.all([...this.stores, ...this.gateways].map(async (node) => { await node.start() }))
+    await onListening?.(this.nodes.map((node) => node.port))
     await Promise.all(this.nodes.map(async (node) => { await node.connect(signal) }))
     await this.waitForMesh(signal)
   }

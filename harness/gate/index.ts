@@ -8,7 +8,8 @@ export { parseThreshold, compare, type Threshold, type Comparator } from './thre
 
 /** Checks every `expect:` entry against the metrics this scenario will produce, before anything starts. */
 export function validateExpectations (scenario: LoadedScenario): Threshold[] {
-  const catalogue = metricCatalogue({ devices: Object.keys(scenario.config.devices) })
+  const { relays, stores, gateways } = scenario.nodes
+  const catalogue = metricCatalogue({ devices: Object.keys(scenario.config.devices), nodes: [...relays, ...stores, ...gateways] })
   const known = [...catalogue.keys()]
   const problems: InputProblem[] = []
   const thresholds: Threshold[] = []
@@ -79,8 +80,8 @@ export function formatValue (value: number | boolean, unit: string): string {
 }
 
 /** Thresholds of an already-validated config (for `courier report`, which has no source file to point into). */
-export function thresholdsFromConfig (expect: Record<string, string | number | boolean>, devices: string[]): Threshold[] {
-  const catalogue = metricCatalogue({ devices })
+export function thresholdsFromConfig (expect: Record<string, string | number | boolean>, devices: string[], nodes: string[] = []): Threshold[] {
+  const catalogue = metricCatalogue({ devices, nodes })
   return Object.entries(expect).flatMap(([metric, raw]) => {
     const unit = catalogue.get(metric)
     if (unit == null) return []

@@ -57,6 +57,8 @@ export interface DeviceComponents {
   fleet: FleetDirectory
   /** A seeded random source private to this device. */
   random: () => number
+  /** Count this device's bytes per connection and protocol (false when the scenario says `capture: off`). */
+  byteAccounting?: boolean
 }
 
 export type DeviceFactory = (components: DeviceComponents) => Device

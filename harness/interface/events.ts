@@ -31,6 +31,9 @@ interface EventMap {
    * (noise and yamux framing included), the figure of record.
    */
   'bytes.sample': { owner: string, connId: string, protocol: string, up: number, down: number }
+  /** Which capture backend this run used, and why (tcpdump missing or not permitted, say). */
+  'capture.start': { backend: 'tcpdump' | 'socket' | 'off', file?: string, reason?: string, argv?: string[] }
+  'capture.stop': { backend: 'tcpdump' | 'socket' | 'off', packets?: number, dropped?: number }
   /** One socket write or read of a device, for radio energy models where no packet capture exists. */
   'bytes.chunk': { owner: string, connId: string, direction: 'up' | 'down', bytes: number }
 

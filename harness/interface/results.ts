@@ -85,6 +85,47 @@ export interface Results {
     byStore: Record<string, { queries: number, failed: number, messages: number, bytes: number }>
   }
   harness: HarnessHealth
+  /** Byte figures; absent when the run had `capture: off`. */
+  bytes?: BytesResults
   thresholds: ThresholdResult[]
   errors: Array<{ t: number, component: string, error: string }>
+}
+
+/** Bytes of one device or fleet node. Wire = TCP payload at its sockets (noise + yamux included). */
+export interface OwnerBytes {
+  kind: 'device' | 'node'
+  up: number
+  down: number
+  /** What each libp2p protocol's streams carried (inside encryption and multiplexing). */
+  byProtocol: Record<string, { up: number, down: number }>
+  /** Wire bytes per message delivered to this device (first arrivals); null for nodes or none delivered. */
+  perMessage: { down: number | null, total: number | null }
+  /** Message bytes that arrived again, by path (devices). */
+  duplicateBytes: Record<string, number>
+  /** Wire bytes per hour while nobody posted (keep-alives, gossip, discovery); null without a quiet second. */
+  backgroundPerHour: number | null
+  /** Mean bytes of one history request and its responses (devices that asked a store). */
+  storePerRequest: number | null
+  /** Wire bytes (up + down) per hour and per day at this scenario's message rate. */
+  projected: { perHour: number | null, perDay: number | null }
+  /** Wire bytes per second of the run, up and down (devices only; for charts). */
+  perSecond?: Array<{ second: number, up: number, down: number }>
+}
+
+export interface BytesResults {
+  /** The capture backend of record: tcpdump packets, socket accounting, or none. */
+  backend: 'tcpdump' | 'socket' | 'off'
+  backendReason?: string
+  owners: Record<string, OwnerBytes>
+  /** Present when tcpdump captured the run: its totals and the per-connection cross-check. */
+  tcpdump?: {
+    file: string
+    packets: number
+    dropped: number | null
+    wireBytes: number
+    payloadBytes: number
+    retransmittedBytes: number
+    /** Socket-accounted payload per connection and direction vs. the capture's, retransmissions excluded. */
+    check: { directions: number, equal: number, mismatches: Array<{ owner: string, connId: string, direction: 'up' | 'down', socket: number, capture: number }> }
+  }
 }

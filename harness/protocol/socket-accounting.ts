@@ -24,7 +24,7 @@ export interface SocketAccountingInit {
 }
 
 interface Counter { connId: string, protocol: string, up: number, down: number }
-interface TrackedSocket { socket: Socket, counter: Counter, sentUp: number, sentDown: number }
+interface TrackedSocket { socket: Socket, counter: Counter, flushedUp: number, sentUp: number, sentDown: number }
 
 let nextConnection = 0
 
@@ -50,33 +50,41 @@ export class SocketAccounting implements Pick<Metrics, 'trackMultiaddrConnection
     const connId = `${this.init.owner}#${++nextConnection}`
     const owner = this.init.owner
     this.init.events.emit('conn.open', { owner, remote: maConn.remoteAddr.toString(), localAddr: `${socket.localAddress ?? '?'}:${socket.localPort ?? '?'}`, remoteAddr: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, connId })
-    // the socket's own counters are the TCP payload a capture sees; libp2p's message events are
-    // not (the upgrader re-queues bytes it peeked at)
+    // Outbound bytes count when Node hands them to the kernel (the write's callback succeeds), so a
+    // write into a socket that is torn down first is not counted: it never reached the wire.
+    // Inbound bytes are what the socket read. libp2p's message events are not used: the upgrader
+    // re-queues bytes it peeked at, which would count them twice.
     const counter: Counter = { connId, protocol: 'wire', up: 0, down: 0 }
-    const tracked = { socket, counter, sentUp: 0, sentDown: 0 }
+    const tracked: TrackedSocket = { socket, counter, flushedUp: 0, sentUp: 0, sentDown: 0 }
     this.sockets.add(tracked)
-    if (this.init.chunks === true) {
-      socket.on('data', (data: Buffer) => { this.init.events.emit('bytes.chunk', { owner, connId, direction: 'down', bytes: data.byteLength }) })
-      const write = socket.write.bind(socket) as (...args: unknown[]) => boolean
-      socket.write = ((...args: unknown[]) => {
-        const data = args[0] as { byteLength?: number, length?: number }
-        this.init.events.emit('bytes.chunk', { owner, connId, direction: 'up', bytes: data.byteLength ?? data.length ?? 0 })
-        return write(...args)
-      }) as typeof socket.write
-    }
+    const chunks = this.init.chunks === true
+    if (chunks) socket.on('data', (data: Buffer) => { this.init.events.emit('bytes.chunk', { owner, connId, direction: 'down', bytes: data.byteLength }) })
+    const write = socket.write.bind(socket) as (chunk: unknown, ...rest: unknown[]) => boolean
+    socket.write = ((chunk: unknown, ...rest: unknown[]) => {
+      const bytes = typeof chunk === 'string' ? Buffer.byteLength(chunk) : (chunk as Uint8Array).byteLength
+      const callerCallback = rest.find((arg): arg is (error?: Error | null) => void => typeof arg === 'function')
+      const args = rest.filter((arg) => typeof arg !== 'function')
+      return write(chunk, ...args, (error?: Error | null) => {
+        if (error == null) {
+          tracked.flushedUp += bytes
+          if (chunks) this.init.events.emit('bytes.chunk', { owner, connId, direction: 'up', bytes })
+        }
+        callerCallback?.(error)
+      })
+    }) as typeof socket.write
     socket.once('close', () => {
       this.sample(tracked)
       this.emitCounter(counter)
       this.sockets.delete(tracked)
-      this.init.events.emit('conn.close', { owner, connId, bytesUp: socket.bytesWritten, bytesDown: socket.bytesRead })
+      this.init.events.emit('conn.close', { owner, connId, bytesUp: tracked.flushedUp, bytesDown: socket.bytesRead })
     })
   }
 
   private sample (tracked: TrackedSocket): void {
     const { socket, counter } = tracked
-    counter.up += socket.bytesWritten - tracked.sentUp
+    counter.up += tracked.flushedUp - tracked.sentUp
     counter.down += socket.bytesRead - tracked.sentDown
-    tracked.sentUp = socket.bytesWritten
+    tracked.sentUp = tracked.flushedUp
     tracked.sentDown = socket.bytesRead
   }
 

@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { analyzeRun } from '../analysis/index.js'
+import { analyzeRun, type CapturedConversations } from '../analysis/index.js'
+import { analyzePcapFile } from '../capture/index.js'
 import { decideVerdict, evaluateThresholds, thresholdsFromConfig, type Threshold } from '../gate/index.js'
 import { InvalidInputError, RESULTS_SCHEMA_VERSION, type CourierEvent, type Results } from '../interface/index.js'
 import type { ScenarioConfig } from '../scenario/index.js'
@@ -9,18 +11,23 @@ import { readEventLog } from './event-log.js'
 export interface BuildResultsInput {
   events: readonly CourierEvent[]
   thresholds?: Threshold[]
+  /** The run's tcpdump capture, analysed (see loadCapture). */
+  capture?: CapturedConversations
 }
 
 /** results.json from the event log: the runner and `courier report` both come through here. */
-export function buildResults ({ events, thresholds }: BuildResultsInput): Results {
+export function buildResults ({ events, thresholds, capture }: BuildResultsInput): Results {
   const start = events.find((e): e is Extract<CourierEvent, { type: 'run.start' }> => e.type === 'run.start')
   if (start == null) throw new InvalidInputError([{ location: { file: 'events.ndjson', line: 1 }, path: '', message: 'the event log has no run.start event', hint: 'is this a courier run directory?' }])
   const config = start.scenario as ScenarioConfig
   const end = events.findLast((e): e is Extract<CourierEvent, { type: 'run.end' }> => e.type === 'run.end')
   // a log without run.end was cut short: the process died or was killed before it could finish
   const status = end?.status ?? 'interrupted'
-  const analysis = analyzeRun(events, { lagLimitMs: config.harness.maxLagP99 })
-  const applied = thresholds ?? thresholdsFromConfig(config.expect, Object.keys(config.devices))
+  const analysis = analyzeRun(events, { lagLimitMs: config.harness.maxLagP99, capture })
+  const nodes = [
+    ...range(config.network.relays, 'relay'), ...range(config.network.stores, 'store'), ...range(config.crowd?.gateways ?? 0, 'crowd')
+  ]
+  const applied = thresholds ?? thresholdsFromConfig(config.expect, Object.keys(config.devices), nodes)
   const thresholdResults = evaluateThresholds(applied, analysis.metrics)
   const harnessReason = analysis.harness.saturated
     ? `harness saturated: event-loop delay p99 ${analysis.harness.lagP99Ms ?? '?'} ms > limit ${analysis.harness.lagLimitMs} ms; latency figures would include courier's own delay`
@@ -39,10 +46,34 @@ export function buildResults ({ events, thresholds }: BuildResultsInput): Result
   }
 }
 
-/** Recomputes a run's results from RUN_DIR/events.ndjson alone. */
+/** Recomputes a run's results from its artifacts alone: events.ndjson, and capture.pcap when present. */
 export async function recomputeResults (runDir: string): Promise<Results> {
   const events = await readEventLog(join(runDir, 'events.ndjson'))
-  return buildResults({ events })
+  return buildResults({ events, capture: await loadCapture(runDir, events) })
+}
+
+/** Analyses RUN_DIR/capture.pcap when the run's tcpdump wrote one. */
+export async function loadCapture (runDir: string, events: readonly CourierEvent[]): Promise<CapturedConversations | undefined> {
+  const start = events.find((e) => e.type === 'capture.start')
+  const stop = events.find((e) => e.type === 'capture.stop')
+  if (start?.backend !== 'tcpdump' || start.file == null) return undefined
+  const file = join(runDir, start.file)
+  if (!existsSync(file)) return undefined
+  // a capture cut short by a crash still has every whole packet before the tear
+  const { analysis } = await analyzePcapFile(file, { allowTruncated: true })
+  return {
+    file: start.file,
+    packets: analysis.totals.packets,
+    dropped: stop?.type === 'capture.stop' ? (stop.dropped ?? null) : null,
+    wireBytes: analysis.totals.wireBytes,
+    payloadBytes: analysis.totals.payloadBytes,
+    retransmittedBytes: analysis.totals.retransmittedBytes,
+    conversations: analysis.conversations
+  }
+}
+
+function range (count: number, prefix: string): string[] {
+  return Array.from({ length: count }, (_, i) => `${prefix}-${i + 1}`)
 }
 
 export async function readResults (runDir: string): Promise<Results> {

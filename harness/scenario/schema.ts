@@ -99,6 +99,7 @@ export const scenarioSchema = z.strictObject({
   crowd: crowdSchema.optional(),
   devices: z.record(name, deviceSchema).default({}),
   timeline: z.array(timelineEntrySchema).default([]),
+  capture: z.enum(['auto', 'tcpdump', 'socket', 'off']).default('auto').describe('Byte capture: tcpdump packets on lo plus socket accounting (auto: tcpdump when usable), socket accounting only, or none'),
   expect: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}).describe('Thresholds: metric -> "< 2s", "== 0", "< 1%"'),
   harness: z.strictObject({
     maxLagP99: about(duration, 'Event-loop delay p99 beyond which the run is inconclusive').prefault('50ms')
