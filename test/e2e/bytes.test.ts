@@ -1,0 +1,77 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Results } from '../../harness/interface/index.js'
+import { tcpdumpAvailability } from '../../harness/capture/index.js'
+import { runCourier, tempDir, writeScenario } from '../helpers/cli.js'
+
+const scenario = (capture: string, expect = ''): string => `name: bytes
+seed: 5
+duration: 5s
+grace: 2s
+capture: ${capture}
+network: { relays: 3, stores: 1 }
+crowd: { topic: lobby, users: 100, rate: 3/s, size: 600B }
+devices:
+  alice: {}
+  bob: {}
+timeline:
+  - { at: 1s, offline: { device: bob, for: 2s } }
+${expect === '' ? '' : `expect:\n${expect}\n`}`
+
+test('with tcpdump and socket accounting in one run, every connection\'s socket bytes equal the capture\'s payload exactly', async (t) => {
+  const availability = await tcpdumpAvailability()
+  if (!availability.usable) {
+    // npm test installs tcpdump as root; only a non-root developer may lack it
+    if (process.getuid?.() === 0) assert.fail(`tcpdump is not usable as root: ${availability.reason ?? ''}`)
+    t.skip(`tcpdump not usable here: ${availability.reason ?? ''}`)
+    return
+  }
+  const dir = await tempDir()
+  const file = await writeScenario(dir, 'bytes.yaml', scenario('tcpdump', '  bytes.alice.down.perMessage: "< 100kB"\n  capture.check.mismatches: "== 0"'))
+  const out = join(dir, 'run')
+  const result = await runCourier(['run', file, '--out', out, '--no-progress'])
+  assert.equal(result.code, 0, result.stderr + result.stdout)
+  assert.ok(existsSync(join(out, 'capture.pcap')))
+  const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
+  const bytes = results.bytes
+  assert.equal(bytes?.backend, 'tcpdump')
+  const check = bytes?.tcpdump?.check
+  assert.ok(check != null && check.directions >= 10, `directions ${check?.directions}`)
+  assert.deepEqual(check.mismatches, [])
+  assert.equal(bytes?.tcpdump?.dropped, 0)
+  const alice = bytes?.owners.alice
+  assert.ok((alice?.byProtocol.relay?.down ?? 0) > 0, 'relay traffic is attributed')
+  assert.ok((alice?.perMessage.down ?? 0) > 600, 'a 600 B message costs more than 600 B on the wire')
+  assert.ok((bytes?.owners.bob?.storePerRequest ?? 0) > 0, 'bob fetched history after coming back')
+  assert.ok(results.thresholds.every((r) => r.passed))
+  // courier report recomputes the same byte figures from the artifacts
+  const again = await runCourier(['report', out])
+  assert.equal(again.code, 0, again.stderr)
+  const recomputed = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
+  assert.deepEqual(recomputed.bytes, results.bytes)
+})
+
+test('capture: off records no bytes; capture: socket counts without a pcap', async () => {
+  const dir = await tempDir()
+  const off = await runCourier(['run', await writeScenario(dir, 'off.yaml', scenario('off')), '--out', join(dir, 'off'), '--no-progress'])
+  assert.equal(off.code, 0, off.stderr)
+  const offResults = JSON.parse(await readFile(join(dir, 'off', 'results.json'), 'utf8')) as Results
+  assert.equal(offResults.bytes, undefined)
+  assert.doesNotMatch(await readFile(join(dir, 'off', 'events.ndjson'), 'utf8'), /bytes\.sample/)
+  const socket = await runCourier(['run', await writeScenario(dir, 'socket.yaml', scenario('socket')), '--out', join(dir, 'socket'), '--no-progress'])
+  assert.equal(socket.code, 0, socket.stderr)
+  const socketResults = JSON.parse(await readFile(join(dir, 'socket', 'results.json'), 'utf8')) as Results
+  assert.equal(socketResults.bytes?.backend, 'socket')
+  assert.ok((socketResults.bytes?.owners.alice?.down ?? 0) > 0)
+  assert.equal(existsSync(join(dir, 'socket', 'capture.pcap')), false)
+})
+
+test('a byte threshold on a device that does not exist is refused before anything starts', async () => {
+  const dir = await tempDir()
+  const result = await runCourier(['validate', await writeScenario(dir, 'bad.yaml', scenario('socket', '  bytes.carol.down.perMessage: "< 2kB"'))])
+  assert.equal(result.code, 2)
+  assert.match(result.stderr, /unknown metric "bytes\.carol\.down\.perMessage"/)
+})

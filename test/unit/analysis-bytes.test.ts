@@ -1,0 +1,71 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import type { CourierEvent } from '../../harness/interface/index.js'
+import { analyzeBytes, type CapturedConversations } from '../../harness/analysis/index.js'
+
+// alice dials relay-1 (alice 127.0.0.1:50000 -> relay 127.0.0.1:6000). Figures worked out by hand.
+const events: CourierEvent[] = [
+  { t: 0, type: 'capture.start', backend: 'tcpdump', file: 'capture.pcap' },
+  { t: 0, type: 'device.up', device: 'alice', driver: 'simulated' },
+  { t: 1, type: 'conn.open', owner: 'alice', remote: '/ip4/127.0.0.1/tcp/6000', localAddr: '127.0.0.1:50000', remoteAddr: '127.0.0.1:6000', connId: 'alice#1' },
+  { t: 1, type: 'conn.open', owner: 'relay-1', remote: '/ip4/127.0.0.1/tcp/50000', localAddr: '127.0.0.1:6000', remoteAddr: '127.0.0.1:50000', connId: 'relay-1#2' },
+  { t: 1000, type: 'scenario.start' },
+  { t: 1500, type: 'msg.sent', msgId: 'c1', hash: 'h1', topic: 'lobby', bytes: 300, node: 'crowd-1', user: 'u1' },
+  { t: 1510, type: 'msg.received', device: 'alice', hash: 'h1', msgId: 'c1', via: 'relay', bytes: 340, duplicate: false },
+  { t: 1600, type: 'msg.received', device: 'alice', hash: 'h1', msgId: 'c1', via: 'store', bytes: 340, duplicate: true },
+  { t: 1700, type: 'store.response', device: 'alice', store: 'store-1', requestId: 'r1', status: 200, messages: 1, bytes: 900, pages: 1 },
+  { t: 2000, type: 'bytes.sample', owner: 'alice', connId: 'alice#1', protocol: 'wire', up: 400, down: 1600 },
+  { t: 2000, type: 'bytes.sample', owner: 'alice', connId: 'alice#streams', protocol: 'relay', up: 300, down: 1200 },
+  // seconds 5..8 are quiet (no send in the 3 s before their end): 100 bytes up in each of two samples
+  { t: 6500, type: 'bytes.sample', owner: 'alice', connId: 'alice#1', protocol: 'wire', up: 100, down: 0 },
+  { t: 8500, type: 'bytes.sample', owner: 'alice', connId: 'alice#1', protocol: 'wire', up: 100, down: 0 },
+  { t: 11000, type: 'scenario.end' },
+  { t: 11100, type: 'conn.close', owner: 'alice', connId: 'alice#1', bytesUp: 600, bytesDown: 1600 },
+  { t: 11100, type: 'conn.close', owner: 'relay-1', connId: 'relay-1#2', bytesUp: 1600, bytesDown: 600 }
+]
+
+const capture = (aliceToRelay: number, relayToAlice: number): CapturedConversations => ({
+  file: 'capture.pcap', packets: 20, dropped: 0, wireBytes: 5000, payloadBytes: 2200, retransmittedBytes: 0,
+  conversations: [{ a: { ip: '127.0.0.1', port: 50000 }, b: { ip: '127.0.0.1', port: 6000 }, aToB: { payloadBytes: aliceToRelay }, bToA: { payloadBytes: relayToAlice } }]
+})
+
+test('wire totals, per-protocol bytes and per-message bytes of a device', () => {
+  const bytes = analyzeBytes(events)
+  const alice = bytes?.owners.alice
+  assert.ok(alice != null)
+  assert.equal(alice.kind, 'device')
+  assert.equal(alice.up, 600)
+  assert.equal(alice.down, 1600)
+  assert.deepEqual(alice.byProtocol, { relay: { up: 300, down: 1200 } })
+  // one message delivered: 1600 down, 2200 in all
+  assert.deepEqual(alice.perMessage, { down: 1600, total: 2200 })
+  assert.deepEqual(alice.duplicateBytes, { store: 340 })
+  assert.equal(alice.storePerRequest, 900)
+})
+
+test('background bytes per hour come from quiet seconds only', () => {
+  const alice = analyzeBytes(events)?.owners.alice
+  // traffic phase 1000..11000 is seconds 0..9; the send at 1500 falls in second 0, which makes
+  // seconds 0, 1 and 2 busy (it or the two before it); seconds 3..9 are quiet: 7 quiet seconds
+  // holding 200 bytes (the samples at 6500 and 8500) -> 200 / 7 s * 3600
+  assert.equal(alice?.backgroundPerHour, Math.round((200 / 7) * 3600))
+})
+
+test('projection scales the traffic-phase bytes to an hour and a day', () => {
+  const alice = analyzeBytes(events)?.owners.alice
+  // 2200 bytes in the 10 s traffic phase
+  assert.equal(alice?.projected.perHour, 2200 * 360)
+  assert.equal(alice?.projected.perDay, 2200 * 360 * 24)
+})
+
+test('the capture cross-check passes when every sender\'s bytes are on the wire, and names the connection when not', () => {
+  const good = analyzeBytes(events, capture(600, 1600))?.tcpdump?.check
+  assert.deepEqual(good, { directions: 2, equal: 2, mismatches: [] })
+  const bad = analyzeBytes(events, capture(600, 1590))?.tcpdump?.check
+  assert.equal(bad?.equal, 1)
+  assert.deepEqual(bad?.mismatches, [{ owner: 'relay-1', connId: 'relay-1#2', direction: 'up', socket: 1600, capture: 1590 }])
+})
+
+test('capture: off leaves no byte figures at all', () => {
+  assert.equal(analyzeBytes([{ t: 0, type: 'capture.start', backend: 'off' }, ...events.slice(1)]), undefined)
+})
