@@ -2,10 +2,9 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Option, type Command } from 'commander'
 import { createDevice } from '../../devices/index.js'
-import { validateExpectations, type Threshold } from '../../harness/gate/index.js'
 import { ExitCode, InvalidInputError, type Results } from '../../harness/interface/index.js'
-import { runScenario, type Progress } from '../../harness/runner/index.js'
-import { loadScenarioFile, type LoadedScenario } from '../../harness/scenario/index.js'
+import { prepareScenario, runScenario, type PreparedScenario, type Progress } from '../../harness/runner/index.js'
+import type { LoadedScenario } from '../../harness/scenario/index.js'
 import { appendStepSummary, renderConsoleSummary, renderJUnit, renderMarkdown } from '../../reports/index.js'
 import { consoleLogger, worstExitCode } from './shared.js'
 
@@ -35,13 +34,11 @@ The run directory holds events.ndjson (every event, streamed), results.json, a c
 Ctrl-C stops everything in reverse order and still writes partial results marked interrupted.`)
     .action(async (files: string[], flags: RunFlags) => {
       // validate everything before starting anything
-      const prepared: Array<{ scenario: LoadedScenario, thresholds: Threshold[] }> = []
+      const prepared: PreparedScenario[] = []
       const problems: InvalidInputError[] = []
       for (const file of files) {
         try {
-          const scenario = await loadScenarioFile(file)
-          if (flags.seed != null) scenario.config.seed = flags.seed
-          prepared.push({ scenario, thresholds: validateExpectations(scenario) })
+          prepared.push(await prepareScenario(file, { seed: flags.seed }))
         } catch (error) {
           if (error instanceof InvalidInputError) problems.push(error)
           else throw error

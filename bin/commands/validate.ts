@@ -1,20 +1,18 @@
 import type { Command } from 'commander'
-import { validateExpectations } from '../../harness/gate/index.js'
 import { ExitCode, InvalidInputError } from '../../harness/interface/index.js'
-import { loadScenarioFile } from '../../harness/scenario/index.js'
+import { prepareScenario } from '../../harness/runner/index.js'
 
 export function registerValidateCommand (program: Command): void {
   program
     .command('validate')
-    .description('Check scenario files without starting anything: schema, units, references, thresholds.')
+    .description('Check scenario files without starting anything: schema, units, references, thresholds, radio profiles.')
     .argument('<scenario...>', 'scenario YAML files')
     .addHelpText('after', '\nExit codes: 0 all valid, 2 at least one invalid (each problem names file:line:column and the field).')
     .action(async (files: string[]) => {
       let invalid = 0
       for (const file of files) {
         try {
-          const scenario = await loadScenarioFile(file)
-          const thresholds = validateExpectations(scenario)
+          const { scenario, thresholds } = await prepareScenario(file)
           const { config } = scenario
           process.stdout.write(`ok  ${file}: ${config.name} (${config.network.relays} relays, ${config.network.stores} stores, ${Object.keys(config.devices).length} devices, ${config.timeline.length} timeline actions, ${thresholds.length} thresholds)\n`)
         } catch (error) {

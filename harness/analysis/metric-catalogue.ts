@@ -54,6 +54,15 @@ export function metricCatalogue (input: CatalogueInput): Map<string, MetricUnit>
     ['harness.lag.p99', 'ms'],
     ['harness.lag.max', 'ms'],
     ...[...input.devices, ...(input.nodes ?? [])].flatMap(byteMetrics),
+    ...input.devices.flatMap((device): Array<[string, MetricUnit]> => [
+      [`energy.${device}.joules`, 'joules'],
+      [`energy.${device}.mAh`, 'mAh'],
+      [`energy.${device}.mAhPerHour`, 'mAh/h'],
+      [`energy.${device}.joulesPerMessage`, 'joules'],
+      [`energy.${device}.radioActiveSeconds`, 'seconds'],
+      [`energy.${device}.tailShare`, 'ratio'],
+      [`energy.${device}.promotions`, 'count']
+    ]),
     ['capture.check.mismatches', 'count'],
     ['capture.dropped', 'count']
   ]

@@ -87,6 +87,8 @@ export interface Results {
   harness: HarnessHealth
   /** Byte figures; absent when the run had `capture: off`. */
   bytes?: BytesResults
+  /** Radio energy per device; absent when the run had `capture: off`. */
+  energy?: Record<string, DeviceEnergy>
   thresholds: ThresholdResult[]
   errors: Array<{ t: number, component: string, error: string }>
 }
@@ -128,4 +130,31 @@ export interface BytesResults {
     /** Socket-accounted payload per connection and direction vs. the capture's, retransmissions excluded. */
     check: { directions: number, equal: number, mismatches: Array<{ owner: string, connId: string, direction: 'up' | 'down', socket: number, capture: number }> }
   }
+}
+
+/** Radio energy of one device's traffic under a radio model (harness/energy's report, as stored). */
+export interface DeviceEnergy {
+  radio: string
+  /** Where the packet timeline came from: the run's tcpdump capture, or socket reads and writes. */
+  timelineSource: 'tcpdump' | 'socket'
+  profile: { name: string, source: string, verified: boolean }
+  packets: number
+  totalJoules: number
+  mAh: number
+  mAhPerHour: number | null
+  joulesPerMessage: number | null
+  joulesPerKB: number | null
+  radioActiveSeconds: number
+  promotions: number
+  tailShare: number
+  promotionShare: number
+  byKind: Record<string, { seconds: number, joules: number }>
+  states: Record<string, { seconds: number, joules: number }>
+  /** Joules by the fleet node at the other end of the traffic (promotion to a burst's first packet, tail to its last). */
+  byLabel: Record<string, number>
+  /** State spans for charts; cut to the first spans of long runs (see notes). */
+  timeline: Array<{ state: string, kind: string, start: number, end: number, joules: number }>
+  /** The same traffic priced on other radios, cheapest first. */
+  whatIf: Array<{ profile: string, totalJoules: number, mAh: number, mAhPerHour: number | null, tailShare: number, verified: boolean }>
+  notes: string[]
 }

@@ -2,3 +2,5 @@ export { runScenario, type RunOptions, type RunOutcome, type Progress, type Crea
 export { buildResults, recomputeResults, readResults } from './results.js'
 export { EventLog, readEventLog } from './event-log.js'
 export { startSelfMonitor } from './self-monitor.js'
+export { prepareScenario, type PreparedScenario } from './prepare.js'
+export { DEFAULT_RADIO } from './energy.js'

@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { analyzeRun, type CapturedConversations } from '../analysis/index.js'
 import { analyzePcapFile } from '../capture/index.js'
 import { decideVerdict, evaluateThresholds, thresholdsFromConfig, type Threshold } from '../gate/index.js'
-import { InvalidInputError, RESULTS_SCHEMA_VERSION, type CourierEvent, type Results } from '../interface/index.js'
+import { InvalidInputError, RESULTS_SCHEMA_VERSION, type CourierEvent, type MetricUnit, type Results } from '../interface/index.js'
+import { deviceRadioTimelines, priceDevices } from './energy.js'
 import type { ScenarioConfig } from '../scenario/index.js'
 import { readEventLog } from './event-log.js'
 
@@ -13,10 +14,12 @@ export interface BuildResultsInput {
   thresholds?: Threshold[]
   /** The run's tcpdump capture, analysed (see loadCapture). */
   capture?: CapturedConversations
+  /** Each device's radio timeline (see deviceRadioTimelines), priced on its radio. */
+  radioTimelines?: Awaited<ReturnType<typeof deviceRadioTimelines>>
 }
 
 /** results.json from the event log: the runner and `courier report` both come through here. */
-export function buildResults ({ events, thresholds, capture }: BuildResultsInput): Results {
+export function buildResults ({ events, thresholds, capture, radioTimelines }: BuildResultsInput): Results {
   const start = events.find((e): e is Extract<CourierEvent, { type: 'run.start' }> => e.type === 'run.start')
   if (start == null) throw new InvalidInputError([{ location: { file: 'events.ndjson', line: 1 }, path: '', message: 'the event log has no run.start event', hint: 'is this a courier run directory?' }])
   const config = start.scenario as ScenarioConfig
@@ -24,6 +27,19 @@ export function buildResults ({ events, thresholds, capture }: BuildResultsInput
   // a log without run.end was cut short: the process died or was killed before it could finish
   const status = end?.status ?? 'interrupted'
   const analysis = analyzeRun(events, { lagLimitMs: config.harness.maxLagP99, capture })
+  const energy = radioTimelines == null || config.capture === 'off'
+    ? undefined
+    : priceDevices(config, start.scenarioFile, radioTimelines, messagesHandled(events, analysis), (config.duration + config.grace) / 1000)
+  for (const [device, e] of Object.entries(energy ?? {})) {
+    const put = (name: string, value: number | null, unit: MetricUnit): void => { analysis.metrics[`energy.${device}.${name}`] = { value, unit } }
+    put('joules', e.totalJoules, 'joules')
+    put('mAh', e.mAh, 'mAh')
+    put('mAhPerHour', e.mAhPerHour, 'mAh/h')
+    put('joulesPerMessage', e.joulesPerMessage, 'joules')
+    put('radioActiveSeconds', e.radioActiveSeconds, 'seconds')
+    put('tailShare', e.tailShare, 'ratio')
+    put('promotions', e.promotions, 'count')
+  }
   const nodes = [
     ...range(config.network.relays, 'relay'), ...range(config.network.stores, 'store'), ...range(config.crowd?.gateways ?? 0, 'crowd')
   ]
@@ -42,6 +58,7 @@ export function buildResults ({ events, thresholds, capture }: BuildResultsInput
     verdict,
     verdictReasons: end?.reason != null && status !== 'complete' ? [end.reason, ...reasons] : reasons,
     ...analysis,
+    energy,
     thresholds: thresholdResults
   }
 }
@@ -49,7 +66,15 @@ export function buildResults ({ events, thresholds, capture }: BuildResultsInput
 /** Recomputes a run's results from its artifacts alone: events.ndjson, and capture.pcap when present. */
 export async function recomputeResults (runDir: string): Promise<Results> {
   const events = await readEventLog(join(runDir, 'events.ndjson'))
-  return buildResults({ events, capture: await loadCapture(runDir, events) })
+  return buildResults({ events, capture: await loadCapture(runDir, events), radioTimelines: await deviceRadioTimelines(events, capturePath(runDir, events)) })
+}
+
+/** The run's pcap file, when tcpdump wrote one. */
+export function capturePath (runDir: string, events: readonly CourierEvent[]): string | undefined {
+  const start = events.find((e) => e.type === 'capture.start')
+  if (start?.type !== 'capture.start' || start.backend !== 'tcpdump' || start.file == null) return undefined
+  const file = join(runDir, start.file)
+  return existsSync(file) ? file : undefined
 }
 
 /** Analyses RUN_DIR/capture.pcap when the run's tcpdump wrote one. */
@@ -70,6 +95,14 @@ export async function loadCapture (runDir: string, events: readonly CourierEvent
     retransmittedBytes: analysis.totals.retransmittedBytes,
     conversations: analysis.conversations
   }
+}
+
+/** Messages a device's radio carried: the ones it sent and the ones delivered to it. */
+function messagesHandled (events: readonly CourierEvent[], analysis: { delivery: Results['delivery'] }): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const [device, d] of Object.entries(analysis.delivery.devices)) counts[device] = d.delivered
+  for (const event of events) if (event.type === 'msg.sent' && event.device != null) counts[event.device] = (counts[event.device] ?? 0) + 1
+  return counts
 }
 
 function range (count: number, prefix: string): string[] {

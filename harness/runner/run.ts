@@ -11,7 +11,8 @@ import {
 } from '../interface/index.js'
 import { seededRandom, type DeviceConfig, type LoadedScenario } from '../scenario/index.js'
 import { EventLog, readEventLog } from './event-log.js'
-import { buildResults, loadCapture } from './results.js'
+import { deviceRadioTimelines } from './energy.js'
+import { buildResults, capturePath, loadCapture } from './results.js'
 import { startSelfMonitor } from './self-monitor.js'
 import { TimelinePlayer } from './timeline.js'
 import { toolInfo } from './tool-info.js'
@@ -191,7 +192,12 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
   }
 
   const allEvents = await readEventLog(events.path)
-  const results = buildResults({ events: allEvents, thresholds: options.thresholds, capture: await loadCapture(runDir, allEvents) })
+  const results = buildResults({
+    events: allEvents,
+    thresholds: options.thresholds,
+    capture: await loadCapture(runDir, allEvents),
+    radioTimelines: await deviceRadioTimelines(allEvents, capturePath(runDir, allEvents))
+  })
   await writeFile(join(runDir, 'results.json'), JSON.stringify(results, null, 2) + '\n')
   if (options.onResults != null) {
     try { await options.onResults(runDir, results, allEvents) } catch (error) { options.log.warn(`a report could not be written: ${errorText(error)}`) }

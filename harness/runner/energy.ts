@@ -1,0 +1,120 @@
+import { dirname, isAbsolute, resolve } from 'node:path'
+import { readPcap } from '../capture/index.js'
+import { compareRadios, listBuiltinProfiles, loadRadioProfile, priceTimeline, type RadioProfile } from '../energy/index.js'
+import { InvalidInputError, type CourierEvent, type DeviceEnergy, type InputProblem, type RadioPacket } from '../interface/index.js'
+import type { LoadedScenario, ScenarioConfig } from '../scenario/index.js'
+
+/** A phone's radio when the scenario names none. */
+export const DEFAULT_RADIO = 'lte'
+/** The radios every device's traffic is also priced on, for the what-if. */
+const WHAT_IF = ['lte', '3g', 'wifi']
+const TIMELINE_SPAN_LIMIT = 5000
+
+/** Checks every device's `radio:` before anything starts; a profile file is resolved beside the scenario. */
+export function validateRadios (scenario: LoadedScenario): void {
+  const problems: InputProblem[] = []
+  for (const [device, config] of Object.entries(scenario.config.devices)) {
+    if (config.radio == null) continue
+    try {
+      loadRadioProfile(radioPath(config.radio, scenario.file))
+    } catch (error) {
+      if (!(error instanceof InvalidInputError)) throw error
+      const inFile = error.problems.some((p) => p.location.file !== '<radio>')
+      problems.push(...error.problems.map((p) => inFile ? p : { ...p, location: scenario.locate(['devices', device, 'radio']), path: `devices.${device}.radio` }))
+    }
+  }
+  if (problems.length > 0) throw new InvalidInputError(problems)
+}
+
+function radioPath (radio: string, scenarioFile: string): string {
+  const builtin = listBuiltinProfiles().some((p) => p.name === radio)
+  if (builtin || isAbsolute(radio) || !/[\\/]|\.json$/.test(radio)) return radio
+  return resolve(dirname(scenarioFile), radio)
+}
+
+/**
+ * Each device's radio timeline: the packets of its own connections in the run's capture when
+ * tcpdump recorded one (found by the device's socket ports), else its socket reads and writes.
+ * Labels name the fleet node at the other end.
+ */
+export async function deviceRadioTimelines (events: readonly CourierEvent[], capturePath?: string): Promise<Map<string, { source: 'tcpdump' | 'socket', packets: RadioPacket[] }>> {
+  const devices = new Set(events.flatMap((e) => e.type === 'device.up' ? [e.device] : []))
+  const nodeByPort = new Map<number, string>()
+  for (const event of events) {
+    if (event.type !== 'node.up') continue
+    for (const addr of event.addrs) {
+      const port = Number(/\/tcp\/(\d+)/.exec(addr)?.[1])
+      if (port > 0) nodeByPort.set(port, event.node)
+    }
+  }
+  const connections = new Map<string, { device: string, label: string }>()
+  const devicePorts = new Map<number, { device: string, label: string }>()
+  for (const event of events) {
+    if (event.type !== 'conn.open' || !devices.has(event.owner)) continue
+    const remotePort = Number(event.remoteAddr.split(':').at(-1))
+    const localPort = Number(event.localAddr.split(':').at(-1))
+    const entry = { device: event.owner, label: nodeByPort.get(remotePort) ?? `port ${remotePort}` }
+    connections.set(event.connId, entry)
+    devicePorts.set(localPort, entry)
+  }
+  const timelines = new Map<string, { source: 'tcpdump' | 'socket', packets: RadioPacket[] }>()
+  for (const device of devices) timelines.set(device, { source: capturePath != null ? 'tcpdump' : 'socket', packets: [] })
+  if (capturePath != null) {
+    for await (const packet of readPcap(capturePath)) {
+      const t = packet.transport
+      if (t == null) continue
+      const up = devicePorts.get(t.srcPort)
+      const down = devicePorts.get(t.dstPort)
+      const owner = up ?? down
+      if (owner == null) continue
+      timelines.get(owner.device)?.packets.push({ time: packet.timestampUs / 1e6, bytes: packet.wireLength, direction: up != null ? 'up' : 'down', label: owner.label })
+    }
+  } else {
+    for (const event of events) {
+      if (event.type !== 'bytes.chunk') continue
+      const owner = connections.get(event.connId)
+      if (owner == null) continue
+      timelines.get(owner.device)?.packets.push({ time: event.t / 1000, bytes: event.bytes, direction: event.direction, label: owner.label })
+    }
+  }
+  return timelines
+}
+
+/** Prices every device's timeline on its radio, and on the other radios for the what-if. */
+export function priceDevices (
+  config: ScenarioConfig, scenarioFile: string, timelines: Map<string, { source: 'tcpdump' | 'socket', packets: RadioPacket[] }>, delivered: Record<string, number>, durationSeconds: number
+): Record<string, DeviceEnergy> {
+  const out: Record<string, DeviceEnergy> = {}
+  const whatIfProfiles = WHAT_IF.map((name) => loadRadioProfile(name))
+  for (const [device, timeline] of timelines) {
+    const radio = config.devices[device]?.radio ?? DEFAULT_RADIO
+    const profile: RadioProfile = loadRadioProfile(radioPath(radio, scenarioFile))
+    const options = { messages: delivered[device], durationSeconds }
+    const report = priceTimeline(timeline.packets, profile, options)
+    const comparison = compareRadios(timeline.packets, whatIfProfiles, { ...options, timeline: false })
+    const notes = [...report.notes]
+    if (report.timeline.length > TIMELINE_SPAN_LIMIT) notes.push(`state timeline cut to its first ${TIMELINE_SPAN_LIMIT} of ${report.timeline.length} spans`)
+    out[device] = {
+      radio,
+      timelineSource: timeline.source,
+      profile: { name: report.profile.name, source: report.profile.source, verified: report.profile.verified },
+      packets: report.packets,
+      totalJoules: report.totalJoules,
+      mAh: report.mAh,
+      mAhPerHour: report.mAhPerHour,
+      joulesPerMessage: report.joulesPerMessage,
+      joulesPerKB: report.joulesPerKB,
+      radioActiveSeconds: report.radioActiveSeconds,
+      promotions: report.promotions,
+      tailShare: report.tailShare,
+      promotionShare: report.promotionShare,
+      byKind: report.byKind,
+      states: report.states,
+      byLabel: report.byLabel,
+      timeline: report.timeline.slice(0, TIMELINE_SPAN_LIMIT).map((span) => ({ state: String(span.state), kind: span.kind, start: span.start, end: span.end, joules: span.joules })),
+      whatIf: comparison.rows.map((row) => ({ profile: row.profile, totalJoules: row.totalJoules, mAh: row.mAh, mAhPerHour: row.mAhPerHour, tailShare: row.tailShare, verified: row.verified })),
+      notes
+    }
+  }
+  return out
+}
