@@ -3,7 +3,7 @@ import { KEEP_ALIVE } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { AbortOptions, Device, DeviceComponents, DeliveryPath, OutgoingMessage } from '../../harness/interface/index.js'
 import {
-  createWakuNode, decodePayload, encodePayload, messageHashHex, meshPeers, queryStoreStream, STORE_QUERY_PROTOCOL, StoreStatus,
+  createWakuNode, decodePayload, peerIdForIdentity, encodePayload, messageHashHex, meshPeers, queryStoreStream, STORE_QUERY_PROTOCOL, StoreStatus,
   WakuMessage, type StoreQueryRequest, type WakuLibp2p
 } from '../../harness/protocol/index.js'
 
@@ -45,6 +45,8 @@ export class SimulatedDevice implements Device {
   private readonly relayOrder: string[]
   private storeOrder: Array<{ name: string, addr: string }>
   private requestSeq = 0
+  /** Clock skew of this device, ms: what it stamps on messages and asks stores for. */
+  private skewMs = 0
   private syncing?: Promise<void>
 
   constructor (private readonly init: SimulatedDeviceInit, private readonly components: DeviceComponents) {
@@ -55,12 +57,12 @@ export class SimulatedDevice implements Device {
   }
 
   async start (options: AbortOptions = {}): Promise<void> {
-    this.components.events.emit('device.up', { device: this.name, driver: this.driver })
+    this.components.events.emit('device.up', { device: this.name, driver: this.driver, peerId: await peerIdForIdentity(`device/${this.name}`) })
     for (const topic of this.init.topics) this.components.events.emit('device.subscribe', { device: this.name, topic })
     await this.goOnline(options.signal)
     if (this.init.syncIntervalMs != null) {
       const every = this.init.syncIntervalMs
-      this.syncTimer = setInterval(() => { void this.syncHistory({}, Date.now() - 2 * every).catch(() => {}) }, every)
+      this.syncTimer = setInterval(() => { void this.syncHistory({}, this.wallNow() - 2 * every).catch(() => {}) }, every)
     }
   }
 
@@ -78,7 +80,7 @@ export class SimulatedDevice implements Device {
     const waku: WakuMessage = {
       payload: encodePayload({ id: message.msgId, from: this.name, sentAt, text: message.text }, message.bytes),
       contentTopic,
-      timestamp: BigInt(Date.now()) * 1_000_000n + BigInt(++this.requestSeq % 1_000_000)
+      timestamp: BigInt(this.wallNow()) * 1_000_000n + BigInt(++this.requestSeq % 1_000_000)
     }
     const hash = messageHashHex(this.components.fleet.pubsubTopic, waku)
     this.history.add(hash)
@@ -125,6 +127,8 @@ export class SimulatedDevice implements Device {
   private async queryStore (node: WakuLibp2p, store: { name: string, addr: string }, sinceWallMs: number | undefined, signal?: AbortSignal): Promise<boolean> {
     const requestId = `${this.name}-${++this.requestSeq}`
     const topics = [...this.contentTopics.values()]
+    const clock = this.components.clock
+    const stages = { sent: clock.now(), dialed: 0, firstPage: 0, lastPage: 0 }
     this.components.events.emit('store.query', { device: this.name, store: store.name, requestId, topic: topics.join(','), timeStart: sinceWallMs })
     let messages = 0
     let bytes = 0
@@ -146,7 +150,10 @@ export class SimulatedDevice implements Device {
           paginationLimit: PAGE_SIZE
         }
         const stream = await node.dialProtocol(multiaddr(store.addr), STORE_QUERY_PROTOCOL, { signal: combined })
+        if (pages === 0) stages.dialed = clock.now()
         const { response, responseBytes, requestBytes } = await queryStoreStream(stream, request, combined)
+        if (pages === 0) stages.firstPage = clock.now()
+        stages.lastPage = clock.now()
         bytes += responseBytes + requestBytes
         pages++
         if (response.statusCode !== StoreStatus.ok) throw new Error(`status ${response.statusCode ?? '?'} ${response.statusDesc ?? ''}`)
@@ -158,6 +165,7 @@ export class SimulatedDevice implements Device {
         cursor = response.paginationCursor
       } while (cursor != null && cursor.length > 0)
       this.components.events.emit('store.response', { device: this.name, store: store.name, requestId, status: StoreStatus.ok, messages, bytes, pages })
+      this.components.events.emit('store.stages', { device: this.name, store: store.name, requestId, ...stages, rendered: clock.now(), messages })
       return true
     } catch (error) {
       this.components.events.emit('store.response', { device: this.name, store: store.name, requestId, status: 0, messages, bytes, pages, error: errorText(error) })
@@ -191,10 +199,18 @@ export class SimulatedDevice implements Device {
     this.online = false
     this.node = undefined
     if (wasOnline) {
-      this.offlineSinceWallMs = Date.now()
+      this.offlineSinceWallMs = this.wallNow()
       if (!this.stopped) this.components.events.emit('device.offline', { device: this.name })
     }
     await node?.stop()
+  }
+
+  async setClockSkew (skewMs: number): Promise<void> {
+    this.skewMs = skewMs
+  }
+
+  private wallNow (): number {
+    return Date.now() + this.skewMs
   }
 
   private async flushOutbox (): Promise<void> {

@@ -63,6 +63,16 @@ export function metricCatalogue (input: CatalogueInput): Map<string, MetricUnit>
       [`energy.${device}.tailShare`, 'ratio'],
       [`energy.${device}.promotions`, 'count']
     ]),
+    ['store.inSync', 'boolean'],
+    ['store.missing', 'count'],
+    ['history.consistent', 'boolean'],
+    ['history.differences', 'count'],
+    ['partition.crossLost', 'count'],
+    ['partition.healToDelivery.max', 'ms'],
+    ['store.failover.max', 'ms'],
+    ['store.failover.unrecovered', 'count'],
+    ['sync.falseUpToDate', 'count'],
+    ...(['total', 'dial', 'firstPage', 'transfer', 'render'].map((stage): [string, MetricUnit] => [`store.stages.${stage}.p95`, 'ms'])),
     ['capture.check.mismatches', 'count'],
     ['capture.dropped', 'count']
   ]

@@ -1,15 +1,18 @@
 import type { CourierEvent, HarnessHealth, MetricValue, Results } from '../interface/index.js'
 import { analyzeBytes, type CapturedConversations } from './bytes.js'
 import { analyzeDelivery } from './delivery.js'
+import { analyzeReliability } from './reliability.js'
 import { round, summarize } from './stats.js'
 
-export type RunAnalysis = Pick<Results, 'timing' | 'metrics' | 'delivery' | 'store' | 'harness' | 'errors' | 'bytes'>
+export type RunAnalysis = Required<Pick<Results, "reliability">> & Pick<Results, 'timing' | 'metrics' | 'delivery' | 'store' | 'harness' | 'errors' | 'bytes' | 'reliability'>
 
 export interface AnalysisOptions {
   /** Event-loop delay p99 (ms) beyond which the harness counts as saturated. */
   lagLimitMs: number
   /** The run's packet capture, analysed, when tcpdump recorded one. */
   capture?: CapturedConversations
+  /** Device -> account (devices of one account are one person's); default: each device its own. */
+  accounts?: Record<string, string>
 }
 
 /** Every figure of a run, from its events alone (pure: `courier report` gives the same answer). */
@@ -18,6 +21,7 @@ export function analyzeRun (events: readonly CourierEvent[], options: AnalysisOp
   const store = analyzeStore(events)
   const harness = analyzeHarness(events, options.lagLimitMs)
   const bytes = analyzeBytes(events, options.capture)
+  const reliability = analyzeReliability(events, options.accounts ?? {})
   const timing = {
     runMs: events.at(-1)?.t ?? 0,
     scenarioStartMs: events.find((e) => e.type === 'scenario.start')?.t ?? null,
@@ -71,7 +75,22 @@ export function analyzeRun (events: readonly CourierEvent[], options: AnalysisOp
     put('capture.check.mismatches', bytes.tcpdump.check.directions - bytes.tcpdump.check.equal, 'count')
     put('capture.dropped', bytes.tcpdump.dropped, 'count')
   }
-  return { timing, metrics, delivery, store, harness, errors, bytes }
+  const auditedStores = Object.values(reliability.audit.stores)
+  put('store.inSync', reliability.audit.inSync, 'boolean')
+  put('store.missing', auditedStores.length === 0 ? null : Math.max(...auditedStores.map((s) => s.missing)), 'count')
+  put('history.consistent', reliability.history.consistent, 'boolean')
+  put('history.differences', Object.values(reliability.history.accounts).reduce((n, a) => n + a.differences.length, 0), 'count')
+  put('partition.crossLost', reliability.partitions.reduce((n, p) => n + p.cross.lost, 0), 'count')
+  const heals = reliability.partitions.map((p) => p.healToFullDeliveryMs).filter((v): v is number => v != null)
+  put('partition.healToDelivery.max', heals.length === 0 ? null : Math.max(...heals), 'ms')
+  const failovers = reliability.failover.map((f) => f.ms).filter((v): v is number => v != null)
+  put('store.failover.max', failovers.length === 0 ? null : Math.max(...failovers), 'ms')
+  put('store.failover.unrecovered', reliability.failover.filter((f) => f.ms == null).length, 'count')
+  put('sync.falseUpToDate', reliability.upToDate.falsePositives, 'count')
+  for (const stage of ['total', 'dial', 'firstPage', 'transfer', 'render'] as const) {
+    put(`store.stages.${stage}.p95`, reliability.stages[`${stage}Ms`].p95, 'ms')
+  }
+  return { timing, metrics, delivery, store, harness, errors, bytes, reliability }
 }
 
 function analyzeStore (events: readonly CourierEvent[]): Results['store'] {

@@ -3,11 +3,13 @@ import { KEEP_ALIVE, type PeerId } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Clock, EventSink, NodeRole } from '../interface/index.js'
 import { createWakuNode, type WakuLibp2p } from '../protocol/index.js'
+import type { Partitions } from './partitions.js'
 
 export interface FleetNodeComponents {
   clock: Clock
   events: EventSink
   onError: (component: string, error: unknown) => void
+  partitions: Partitions
 }
 
 export interface FleetNodeInit {
@@ -54,11 +56,14 @@ export class FleetNode {
   }
 
   async start (): Promise<void> {
-    const node = await createWakuNode({ identitySeed: `${this.init.seed}/${this.name}`, port: this.listenPort, accounting: this.init.accounting ? { owner: this.name, events: this.components.events } : undefined })
+    const node = await createWakuNode({ identitySeed: `${this.init.seed}/${this.name}`, port: this.listenPort, accounting: this.init.accounting ? { owner: this.name, events: this.components.events } : undefined,
+      denyPeer: (peer) => this.components.partitions.blocked(this.name, peer)
+    })
     await this.beforeStart(node)
     await node.start()
     this.node = node
     this.peerIdText = node.peerId.toString()
+    this.components.partitions.register(this.name, this.peerIdText)
     const listening = node.getMultiaddrs()[0]
     this.listenPort = Number(listening?.getComponents().find((c) => c.name === 'tcp')?.value ?? 0)
     node.services.pubsub.addEventListener('message', (event) => {
@@ -88,6 +93,15 @@ export class FleetNode {
         this.components.onError(this.name, new Error(`dial ${target}: ${(error as Error).message}`))
       }
     }))
+  }
+
+  /** Drops live connections the current partition forbids (new ones are refused by the gater). */
+  async enforcePartition (): Promise<void> {
+    const node = this.node
+    if (node == null) return
+    await Promise.all(node.getConnections()
+      .filter((connection) => this.components.partitions.blocked(this.name, connection.remotePeer.toString()))
+      .map(async (connection) => { await connection.close().catch(() => { connection.abort(new Error('partition')) }) }))
   }
 
   async kill (): Promise<void> {

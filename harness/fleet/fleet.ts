@@ -6,11 +6,16 @@ import { CrowdGateway, CrowdPlayer, planCrowd } from './crowd.js'
 import type { FleetNode, FleetNodeComponents } from './fleet-node.js'
 import { RelayNode } from './relay-node.js'
 import { StoreNode } from './store-node.js'
+import { Partitions } from './partitions.js'
 
 export interface FleetComponents {
   clock: Clock
   events: EventSink
   onError: (component: string, error: unknown) => void
+}
+
+export interface PartitionSpec {
+  groups: string[][]
 }
 
 /** Relay graph: a ring (so the fleet is connected) plus seeded random chords up to the degree. */
@@ -35,11 +40,12 @@ export class Fleet {
   readonly gateways: CrowdGateway[]
   readonly crowd?: CrowdPlayer
   readonly pubsubTopic: string
+  readonly partitions = new Partitions()
 
   constructor (private readonly scenario: LoadedScenario, private readonly components: FleetComponents) {
     const { config } = scenario
     this.pubsubTopic = config.network.pubsubTopic
-    const nodeComponents: FleetNodeComponents = components
+    const nodeComponents: FleetNodeComponents = { ...components, partitions: this.partitions }
     const base = { pubsubTopic: this.pubsubTopic, seed: config.seed, accounting: config.capture !== 'off' }
     this.relays = scenario.nodes.relays.map((name) => new RelayNode({ ...base, name, role: 'relay', subscribe: true }, nodeComponents))
     this.stores = scenario.nodes.stores.map((name) => new StoreNode({ ...base, name, role: 'store', subscribe: true }, nodeComponents))
@@ -89,6 +95,19 @@ export class Fleet {
       if (ready || subscribed.length <= 1) return
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
+  }
+
+  /** Splits the network into groups; returns the groups with `rest` resolved to names. */
+  async partition (spec: PartitionSpec): Promise<string[][]> {
+    const groups = this.partitions.set(spec.groups)
+    await Promise.all(this.nodes.map(async (node) => { await node.enforcePartition() }))
+    return groups
+  }
+
+  /** Lifts the partition; nodes redial their topology edges (devices redial on their own). */
+  async heal (signal?: AbortSignal): Promise<void> {
+    this.partitions.clear()
+    await Promise.all(this.nodes.filter((node) => node.running).map(async (node) => { await node.connect(signal) }))
   }
 
   directory (): FleetDirectory {

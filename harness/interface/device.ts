@@ -17,6 +17,8 @@ export interface Device {
   setOnline(online: boolean, options?: AbortOptions): Promise<void>
   /** Ask for missed history now (the app's "fetch messages" or periodic sync). */
   syncHistory?(options?: AbortOptions): Promise<void>
+  /** Shift the device's wall clock (what it stamps on messages and asks stores for) by this much. */
+  setClockSkew?(skewMs: number, options?: AbortOptions): Promise<void>
 }
 
 export interface OutgoingMessage {

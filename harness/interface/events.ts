@@ -59,7 +59,17 @@ interface EventMap {
   'store.query': { device: string, store: string, requestId: string, topic: string, timeStart?: number, timeEnd?: number }
   'store.response': { device: string, store: string, requestId: string, status: number, messages: number, bytes: number, pages: number, error?: string }
 
+  /** One history request's stages (run clock, ms): dial done, first page in, last page in, all shown. */
+  'store.stages': { device: string, store: string, requestId: string, sent: number, dialed: number, firstPage: number, lastPage: number, rendered: number, messages: number }
+  /**
+   * After the traffic, each reachable store node is asked (hash-only queries) for every message that
+   * reached the fleet, and for everything it holds on the run's topics.
+   */
+  'store.audit': { store: string, reachable: boolean, expected: number, missing: number, missingHashes: string[], extra: number, error?: string }
   'timeline.action': { index: number, action: string, detail: Record<string, unknown> }
+  /** The network split into groups of node and device names (resolved: no `rest`). */
+  'partition.start': { groups: string[][] }
+  'partition.heal': { note?: string }
   /** Self-monitoring sample of one harness process over the last interval. */
   'harness.lag': { process: string, p50: number, p99: number, max: number, cpu: number, rssMb: number }
   'harness.error': { component: string, error: string }

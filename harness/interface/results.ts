@@ -89,6 +89,8 @@ export interface Results {
   bytes?: BytesResults
   /** Radio energy per device; absent when the run had `capture: off`. */
   energy?: Record<string, DeviceEnergy>
+  /** Absent only in results written before it existed. */
+  reliability?: ReliabilityResults
   thresholds: ThresholdResult[]
   errors: Array<{ t: number, component: string, error: string }>
 }
@@ -158,3 +160,22 @@ export interface DeviceEnergy {
   whatIf: Array<{ profile: string, totalJoules: number, mAh: number, mAhPerHour: number | null, tailShare: number, verified: boolean }>
   notes: string[]
 }
+
+/** Reliability figures: partitions, store failover and audit, history consistency, sync honesty, history request stages. */
+export interface ReliabilityResults {
+  partitions: Array<{
+    start: number
+    heal: number | null
+    groups: string[][]
+    /** Messages sent during the partition to devices of another group than the sender's. */
+    cross: { expected: number, delivered: number, lost: number }
+    /** From the heal to the last of those deliveries, when all of them arrived; null otherwise. */
+    healToFullDeliveryMs: number | null
+  }>
+  failover: Array<{ store: string, downAt: number, device: string, recoveredAt: number | null, ms: number | null, via: string | null }>
+  audit: { stores: Record<string, { reachable: boolean, expected: number, missing: number, extra: number, missingByWindow: Record<string, number> }>, inSync: boolean | null }
+  history: { accounts: Record<string, { devices: string[], consistent: boolean, differences: Array<{ msgId: string, shownOn: string[], missingOn: string[] }> }>, consistent: boolean | null }
+  upToDate: { claims: number, falsePositives: number, examples: Array<{ device: string, t: number, missing: number, missingIds: string[] }> }
+  stages: { requests: number, dialMs: LatencySummary, firstPageMs: LatencySummary, transferMs: LatencySummary, renderMs: LatencySummary, totalMs: LatencySummary }
+}
+

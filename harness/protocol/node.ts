@@ -6,6 +6,8 @@ import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
 import { identify, type Identify } from '@libp2p/identify'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2p } from 'libp2p'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import type { Ed25519PrivateKey } from '@libp2p/interface'
 import { RELAY_PROTOCOL } from './codecs.js'
 import { SocketAccounting, socketAccountingMetrics, type SocketAccountingInit } from './socket-accounting.js'
 
@@ -21,6 +23,18 @@ export interface WakuNodeInit {
   listen?: boolean
   /** Socket byte accounting per connection and protocol, into the run's events. */
   accounting?: SocketAccountingInit
+  /** Refuse to connect with a peer (a partition): asked on every dial and every inbound connection. */
+  denyPeer?: (peerId: string) => boolean
+}
+
+async function identityKey (identitySeed: string): Promise<Ed25519PrivateKey> {
+  const seed = createHash('sha256').update(`courier-identity/${identitySeed}`).digest()
+  return await generateKeyPairFromSeed('Ed25519', new Uint8Array(seed))
+}
+
+/** The peer id a node created with this identity seed has, known before it starts. */
+export async function peerIdForIdentity (identitySeed: string): Promise<string> {
+  return peerIdFromPrivateKey(await identityKey(identitySeed)).toString()
 }
 
 /**
@@ -31,8 +45,8 @@ export interface WakuNodeInit {
  * from forming (measured; see DESIGN.md).
  */
 export async function createWakuNode (init: WakuNodeInit): Promise<WakuLibp2p> {
-  const seed = createHash('sha256').update(`courier-identity/${init.identitySeed}`).digest()
-  const privateKey = await generateKeyPairFromSeed('Ed25519', new Uint8Array(seed))
+  const privateKey = await identityKey(init.identitySeed)
+  const deny = init.denyPeer
   const host = init.host ?? '127.0.0.1'
   const accounting = init.accounting == null ? undefined : new SocketAccounting(init.accounting)
   const node = await createLibp2p({
@@ -50,6 +64,13 @@ export async function createWakuNode (init: WakuNodeInit): Promise<WakuLibp2p> {
       dialTimeout: 5000
     },
     metrics: accounting == null ? undefined : () => socketAccountingMetrics(accounting),
+    connectionGater: deny == null
+      ? undefined
+      : {
+          denyDialPeer: (peer) => deny(peer.toString()),
+          denyInboundEncryptedConnection: (peer) => deny(peer.toString()),
+          denyOutboundEncryptedConnection: (peer) => deny(peer.toString())
+        },
     services: {
       identify: identify(),
       pubsub: gossipsub({

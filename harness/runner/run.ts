@@ -4,7 +4,8 @@ import { basename, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { startTcpdump, tcpdumpAvailability, type TcpdumpCapture } from '../capture/index.js'
-import { Fleet } from '../fleet/index.js'
+import { auditStores, Fleet } from '../fleet/index.js'
+import { contentTopicFor } from '../protocol/index.js'
 import { exitCodeForVerdict, type Threshold } from '../gate/index.js'
 import {
   InfrastructureError, InvalidInputError, type Clock, type CourierEvent, type Device, type DeviceComponents, type Logger, type Results
@@ -73,6 +74,7 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
   const monitor = startSelfMonitor(events, 'runner')
   const teardown: Array<{ name: string, stop: () => Promise<void> }> = []
   const devices = new Map<string, Device>()
+  const published = new Set<string>()
   let status: 'complete' | 'interrupted' | 'failed' = 'complete'
   let reason: string | undefined
   let infrastructureError: InfrastructureError | undefined
@@ -99,6 +101,10 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
     if (capture.backend !== 'tcpdump') events.emit('capture.start', capture)
 
     const fleet = new Fleet(scenario, { clock, events, onError })
+    // devices announce their peer id; partitions need it to tell whose connections to refuse
+    events.onEvent((event) => { if (event.type === 'device.up' && event.peerId != null) fleet.partitions.register(event.device, event.peerId) })
+    // what reached the fleet is what a complete store must hold
+    events.onEvent((event) => { if (event.type === 'msg.relayed' || event.type === 'msg.stored') published.add(event.hash) })
     teardown.push({ name: 'fleet', stop: async () => { await fleet.stop() } })
     const startCapture = async (ports: number[]): Promise<void> => {
       if (capture.backend !== 'tcpdump') return
@@ -156,7 +162,7 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
     events.emit('scenario.start', {})
     scenarioStartedAt = clock.now()
     fleet.crowd?.start()
-    const timeline = new TimelinePlayer({ config, fleet, devices, events, onDeviceError: markFailed, onError, signal: options.signal })
+    const timeline = new TimelinePlayer({ config, clock, fleet, devices, events, onDeviceError: markFailed, onError, signal: options.signal })
     timeline.start()
     teardown.push({ name: 'timeline', stop: async () => { fleet.crowd?.stop(); await timeline.stop() } })
     report('traffic')
@@ -167,6 +173,9 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
     events.emit('scenario.end', {})
     report('grace')
     await sleep(config.grace, undefined, { signal: options.signal })
+    if (fleet.stores.length > 0) {
+      await auditStores({ stores: fleet.stores, pubsubTopic: fleet.pubsubTopic, contentTopics: scenario.topics.map(contentTopicFor), published: [...published], events, signal: options.signal })
+    }
   } catch (error) {
     if (options.signal.aborted) {
       status = 'interrupted'

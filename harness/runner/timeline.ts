@@ -1,9 +1,10 @@
-import type { Device, EventSink } from '../interface/index.js'
+import type { Clock, Device, EventSink } from '../interface/index.js'
 import type { Fleet } from '../fleet/index.js'
 import type { ScenarioConfig, TimelineEntry } from '../scenario/index.js'
 
 export interface TimelineContext {
   config: ScenarioConfig
+  clock: Clock
   fleet: Fleet
   devices: Map<string, Device>
   events: EventSink
@@ -70,7 +71,39 @@ export class TimelinePlayer {
       if (forMs != null) this.at(forMs, async () => { await this.restart(name, index) })
     } else if (entry.restart != null) {
       await this.restart(entry.restart, index)
+    } else if (entry.partition != null) {
+      const spec = entry.partition
+      events.emit('timeline.action', { index, action: 'partition', detail: { groups: spec.groups, for: spec.for } })
+      const groups = await fleet.partition({ groups: spec.groups })
+      events.emit('partition.start', { groups })
+      if (spec.for != null) this.at(spec.for, async () => { await this.heal(index) })
+    } else if (entry.heal != null) {
+      await this.heal(index)
+    } else if (entry.desync != null) {
+      const { store, for: forMs } = entry.desync
+      events.emit('timeline.action', { index, action: 'desync', detail: { store, for: forMs } })
+      const node = fleet.stores.find((s) => s.name === store)
+      if (node != null) node.desyncUntil = this.context.clock.now() + forMs
+    } else if (entry.slow != null) {
+      const { store, delay, for: forMs } = entry.slow
+      events.emit('timeline.action', { index, action: 'slow', detail: { store, delay, for: forMs } })
+      const node = fleet.stores.find((s) => s.name === store)
+      if (node != null) {
+        node.answerDelayMs = delay
+        if (forMs != null) this.at(forMs, async () => { node.answerDelayMs = 0 })
+      }
+    } else if (entry.skew != null) {
+      const { device: name, by } = entry.skew
+      events.emit('timeline.action', { index, action: 'skew', detail: { device: name, by } })
+      await this.onDevice(name, async (device) => { await device.setClockSkew?.(by, { signal: this.context.signal }) })
     }
+  }
+
+  private async heal (index: number): Promise<void> {
+    if (!this.context.fleet.partitions.active) return
+    this.context.events.emit('timeline.action', { index, action: 'heal', detail: {} })
+    this.context.events.emit('partition.heal', {})
+    await this.context.fleet.heal(this.context.signal)
   }
 
   private async online (name: string, index: number): Promise<void> {

@@ -112,6 +112,19 @@ function checkReferences (config: ScenarioConfig, nodes: LoadedScenario['nodes']
     if (entry.online != null) needDevice(['timeline', index, 'online', 'device'], entry.online.device)
     if (entry.kill != null) needNode(['timeline', index, 'kill'], typeof entry.kill === 'string' ? entry.kill : entry.kill.node)
     if (entry.restart != null) needNode(['timeline', index, 'restart'], entry.restart)
+    const stores = nodes.stores
+    const needStore = (path: FieldPath, store: string): void => {
+      if (!stores.includes(store)) problem(path, `no store node named "${store}"`, stores.length > 0 ? `one of: ${stores.join(', ')}` : 'a store (network.stores > 0)', store, suggest(store, stores))
+    }
+    if (entry.desync != null) needStore(['timeline', index, 'desync', 'store'], entry.desync.store)
+    if (entry.slow != null) needStore(['timeline', index, 'slow', 'store'], entry.slow.store)
+    if (entry.skew != null) needDevice(['timeline', index, 'skew', 'device'], entry.skew.device)
+    entry.partition?.groups.forEach((group, g) => {
+      group.forEach((member, m) => {
+        if (member === 'rest' || devices.includes(member) || nodeNames.includes(member)) return
+        problem(['timeline', index, 'partition', 'groups', g, m], `no node or device named "${member}"`, 'a node, a device, or rest', member, suggest(member, [...devices, ...nodeNames]))
+      })
+    })
   })
   return problems
 }

@@ -77,7 +77,22 @@ const offlineAction = z.strictObject({ device: name, for: about(duration, 'Come 
 const onlineAction = z.strictObject({ device: name })
 const nodeAction = z.union([name, z.strictObject({ node: name, for: about(duration, 'Restart after this long').optional() })])
 
-export const TIMELINE_ACTIONS = ['send', 'offline', 'online', 'kill', 'restart'] as const
+const partitionAction = z.strictObject({
+  groups: z.array(z.array(name.or(z.literal('rest'))).min(1)).min(2).describe('Groups of node and device names; `rest` is everyone not listed'),
+  for: about(duration, 'Heal after this long').optional()
+})
+const storeWindowAction = z.strictObject({ store: name, for: about(duration, 'How long the store misses messages') })
+const slowAction = z.strictObject({ store: name, delay: about(duration, 'Added to every answer'), for: about(duration, 'Back to normal after this long').optional() })
+const signedDuration = z.string().transform((value, ctx) => {
+  const match = /^\s*([-+]?)\s*(.+)$/.exec(value)
+  const parsed = parseDuration(match?.[2] ?? '')
+  if (match != null && parsed.ok) return match[1] === '-' ? -parsed.value : parsed.value
+  ctx.addIssue({ code: 'custom', message: 'not a valid signed duration', params: { expected: 'a signed duration such as +90s or -2m' } })
+  return z.NEVER
+}).describe('A signed duration, e.g. +90s or -2m')
+const skewAction = z.strictObject({ device: name, by: about(signedDuration, 'Clock skew') })
+
+export const TIMELINE_ACTIONS = ['send', 'offline', 'online', 'kill', 'restart', 'partition', 'heal', 'desync', 'slow', 'skew'] as const
 
 export const timelineEntrySchema = z.strictObject({
   at: about(duration, 'Scenario time of the action'),
@@ -85,7 +100,12 @@ export const timelineEntrySchema = z.strictObject({
   offline: offlineAction.optional().describe('Take a device off the network'),
   online: onlineAction.optional().describe('Bring a device back'),
   kill: nodeAction.optional().describe('Kill a relay or store node (abruptly)'),
-  restart: name.optional().describe('Restart a killed node')
+  restart: name.optional().describe('Restart a killed node'),
+  partition: partitionAction.optional().describe('Split the network into groups that cannot reach each other'),
+  heal: z.literal(true).optional().describe('End the current partition'),
+  desync: storeWindowAction.optional().describe('A store node archives nothing for a while (it misses a time window)'),
+  slow: slowAction.optional().describe('A store node answers history requests late'),
+  skew: skewAction.optional().describe('Skew a device\'s clock')
 })
 
 export const scenarioSchema = z.strictObject({
