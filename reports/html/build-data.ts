@@ -1,0 +1,650 @@
+// Turns results + events into the precomputed, bounded ReportData the page draws. One pass over
+// the events; everything after works on per-message records, so cost grows with messages, not
+// with relays per message.
+import { quantileSorted } from 'simple-statistics'
+import type { CourierEvent, DeviceDelivery, MetricValue, Results } from '../../harness/interface/index.js'
+import {
+  VERDICT_TEXT, formatBytes, formatCount, formatMs, formatRatio, formatValue, harnessHealthLine, replayCommand,
+  sortThresholds, verdictExplanation
+} from '../format.js'
+import type {
+  Buckets, DevicePivot, DeviceRow, ExplorerMessage, FaultBand, FaultMarker, FigureBars, MatrixCell, MetricGroup, ReportData, Series, XY
+} from './report-data.js'
+
+/** Size limits and choices of the HTML report; defaults keep a 1,000,000-event run under 10 MB. */
+export interface ReportDataOptions {
+  /** Files in the run directory to link, with sizes in bytes. */
+  artifacts?: Array<{ name: string, bytes?: number }>
+  /** A first arrival later than this after the send counts as late (default: the latency threshold, else 2 s). */
+  lateAfterMs?: number
+  /** Device-sent messages kept in the message explorer (default 3000). */
+  maxExplorerDeviceMessages?: number
+  /** Crowd messages sampled into the message explorer (default 300). */
+  maxExplorerCrowdMessages?: number
+  /** Journey steps kept across all explorer messages (default 150,000). */
+  maxExplorerSteps?: number
+  /** A series with more points than this is reduced to buckets (default 1500). */
+  maxRawPoints?: number
+  /** Buckets of a downsampled series (default 300). */
+  buckets?: number
+}
+
+interface Arrival { t: number, via: string, n: number }
+
+interface MsgRecord {
+  hash: string
+  msgId: string
+  topic: string
+  bytes: number
+  sender: string | null
+  sentT: number | null
+  arrivals: Map<string, Arrival> | null
+  events: CourierEvent[]
+}
+
+const CROWD = 'crowd'
+
+/** Precomputes every chart series, table and index of the report. */
+export function buildReportData (results: Results, events: Iterable<CourierEvent>, options: ReportDataOptions = {}): ReportData {
+  const maxRaw = options.maxRawPoints ?? 1500
+  const nBuckets = options.buckets ?? 300
+  const notes: string[] = []
+
+  // ---- one pass over the events
+  let scenarioStartT: number | null = null
+  let scenarioEndT: number | null = null
+  let maxT = 0
+  const messages = new Map<string, MsgRecord>()
+  const deviceSet = new Set<string>(Object.keys(results.delivery?.devices ?? {}))
+  const subscriptions = new Map<string, Set<string>>()
+  const failedAt = new Map<string, number>()
+  const nodeRole = new Map<string, string>()
+  const offlineOpen = new Map<string, number>()
+  const downOpen = new Map<string, { t: number, reason: string }>()
+  const bands: Array<Omit<FaultBand, 'from' | 'to'> & { fromT: number, toT: number | null }> = []
+  const markers: Array<{ t: number, label: string }> = []
+  const pendingQueries = new Map<string, { t: number, store: string }>()
+  const storeQueries: Array<{ t: number, store: string, latency: number, bytes: number, messages: number, ok: boolean }> = []
+  const lag = new Map<string, { t: number[], p99: number[], cpu: number[] }>()
+  const received: Array<{ device: string, t: number, via: string, bytes: number, duplicate: boolean }> = []
+  let orphanArrivals = 0
+
+  const record = (hash: string): MsgRecord => {
+    let r = messages.get(hash)
+    if (r == null) {
+      r = { hash, msgId: '', topic: '', bytes: 0, sender: null, sentT: null, arrivals: null, events: [] }
+      messages.set(hash, r)
+    }
+    return r
+  }
+
+  for (const e of events) {
+    if (e.t > maxT) maxT = e.t
+    switch (e.type) {
+      case 'scenario.start': scenarioStartT ??= e.t; break
+      case 'scenario.end': scenarioEndT = e.t; break
+      case 'device.up': deviceSet.add(e.device); break
+      case 'device.subscribe': {
+        deviceSet.add(e.device)
+        let set = subscriptions.get(e.device)
+        if (set == null) subscriptions.set(e.device, set = new Set())
+        set.add(e.topic)
+        break
+      }
+      case 'device.failed':
+        if (!failedAt.has(e.device)) failedAt.set(e.device, e.t)
+        markers.push({ t: e.t, label: `${e.device} failed` })
+        break
+      case 'device.offline': if (!offlineOpen.has(e.device)) offlineOpen.set(e.device, e.t); break
+      case 'device.online': {
+        const from = offlineOpen.get(e.device)
+        if (from != null) { bands.push({ fromT: from, toT: e.t, kind: 'offline', label: `${e.device} offline` }); offlineOpen.delete(e.device) }
+        break
+      }
+      case 'node.up': {
+        nodeRole.set(e.node, e.role)
+        const down = downOpen.get(e.node)
+        if (down != null) { bands.push({ fromT: down.t, toT: e.t, kind: 'down', label: `${e.node} ${down.reason}` }); downOpen.delete(e.node) }
+        break
+      }
+      case 'node.down': nodeRole.set(e.node, e.role); if (!downOpen.has(e.node)) downOpen.set(e.node, { t: e.t, reason: e.reason }); break
+      case 'timeline.action': {
+        if (e.action === 'send') break
+        const detail = e.detail ?? {}
+        const forMs = durationOf(detail.forMs ?? detail.durationMs ?? detail.for)
+        if (e.action === 'partition') {
+          bands.push({ fromT: e.t, toT: forMs == null ? null : e.t + forMs, kind: 'partition', label: `partition ${describeGroups(detail.groups)}`.trim() })
+        } else if (/^(heal|partition\.heal)$/.test(e.action)) {
+          const open = bands.findLast((b) => b.kind === 'partition' && b.toT == null)
+          if (open != null) open.toT = e.t
+        }
+        markers.push({ t: e.t, label: `#${e.index} ${e.action} ${describeDetail(detail)}`.trim() })
+        break
+      }
+      case 'msg.sent': {
+        const r = record(e.hash)
+        r.sentT = e.t
+        r.msgId = e.msgId
+        r.topic = e.topic
+        r.bytes = e.bytes
+        r.sender = e.device ?? (e.user != null || nodeRole.get(e.node ?? '') === 'crowd' ? CROWD : (e.node ?? 'unknown'))
+        r.events.push(e)
+        break
+      }
+      case 'msg.received': {
+        const r = record(e.hash)
+        if (r.msgId === '') r.msgId = e.msgId
+        r.events.push(e)
+        const arrivals = r.arrivals ?? (r.arrivals = new Map())
+        const a = arrivals.get(e.device)
+        if (a == null) arrivals.set(e.device, { t: e.t, via: e.via, n: 1 })
+        else {
+          a.n++
+          if (e.t < a.t) { a.t = e.t; a.via = e.via }
+        }
+        deviceSet.add(e.device)
+        received.push({ device: e.device, t: e.t, via: e.via, bytes: e.bytes, duplicate: e.duplicate || a != null })
+        break
+      }
+      case 'store.query': pendingQueries.set(e.requestId, { t: e.t, store: e.store }); break
+      case 'store.response': {
+        const q = pendingQueries.get(e.requestId)
+        if (q == null) break
+        pendingQueries.delete(e.requestId)
+        storeQueries.push({ t: q.t, store: e.store, latency: e.t - q.t, bytes: e.bytes, messages: e.messages, ok: e.status >= 200 && e.status < 300 && e.error == null })
+        break
+      }
+      case 'harness.lag': {
+        let s = lag.get(e.process)
+        if (s == null) lag.set(e.process, s = { t: [], p99: [], cpu: [] })
+        s.t.push(e.t)
+        s.p99.push(e.p99)
+        s.cpu.push(e.cpu)
+        break
+      }
+      default: {
+        // msg.relayed, msg.stored, msg.rendered and any later event about one message
+        const hash = (e as { hash?: unknown }).hash
+        if (typeof hash === 'string') record(hash).events.push(e)
+      }
+    }
+  }
+
+  const t0 = scenarioStartT ?? results.timing?.scenarioStartMs ?? 0
+  const S = (t: number): number => round3((t - t0) / 1000)
+  const lastT = Math.max(maxT, scenarioEndT ?? 0)
+  const endS = S(lastT)
+  for (const [device, from] of offlineOpen) bands.push({ fromT: from, toT: null, kind: 'offline', label: `${device} offline` })
+  for (const [node, down] of downOpen) bands.push({ fromT: down.t, toT: null, kind: 'down', label: `${node} ${down.reason}` })
+  const faultBands: FaultBand[] = bands.map((b) => ({ from: S(b.fromT), to: S(b.toT ?? lastT), kind: b.kind, label: b.label })).sort((a, b) => a.from - b.from)
+  const faultMarkers: FaultMarker[] = markers.map((m) => ({ t: S(m.t), label: m.label })).sort((a, b) => a.t - b.t)
+
+  const deviceOrder = [...deviceSet].sort((a, b) => a.localeCompare(b))
+  const isDevice = (name: string | null): boolean => name != null && deviceSet.has(name)
+  const expects = (device: string, r: MsgRecord): boolean => {
+    if (r.sender === device || r.sentT == null) return false
+    const subs = subscriptions.get(device)
+    if (subs != null && !subs.has(r.topic)) return false
+    const failed = failedAt.get(device)
+    return failed == null || r.sentT < failed
+  }
+
+  const late = lateThreshold(results, options.lateAfterMs)
+
+  // ---- latency, matrix
+  const latencies = new Map<string, number[]>(deviceOrder.map((d) => [d, []]))
+  const overTime = new Map<string, XY[]>(deviceOrder.map((d) => [d, []]))
+  const senderOrder: string[] = []
+  const cells = new Map<string, Map<string, MatrixCell>>()
+  const cell = (sender: string, receiver: string): MatrixCell => {
+    let row = cells.get(sender)
+    if (row == null) { cells.set(sender, row = new Map()); senderOrder.push(sender) }
+    let c = row.get(receiver)
+    if (c == null) row.set(receiver, c = { expected: 0, onTime: 0, late: 0, lost: 0, duplicates: 0 })
+    return c
+  }
+  let deviceMsgCount = 0
+  let crowdMsgCount = 0
+  for (const r of messages.values()) {
+    if (r.sentT == null) { if (r.arrivals != null) orphanArrivals += r.arrivals.size; continue }
+    if (isDevice(r.sender)) deviceMsgCount++
+    else crowdMsgCount++
+    for (const [device, a] of r.arrivals ?? []) {
+      const l = a.t - r.sentT
+      latencies.get(device)?.push(l)
+      overTime.get(device)?.push([S(r.sentT), round1(l)])
+    }
+    for (const device of deviceOrder) {
+      if (!expects(device, r)) continue
+      const c = cell(r.sender ?? 'unknown', device)
+      c.expected++
+      const a = r.arrivals?.get(device)
+      if (a == null) c.lost++
+      else {
+        if (a.t - r.sentT > late.ms) c.late++
+        else c.onTime++
+        c.duplicates += a.n - 1
+      }
+    }
+  }
+  if (orphanArrivals > 0) notes.push(`${formatCount(orphanArrivals)} arrivals belong to messages with no msg.sent event; they are left out of latency and the delivery matrix.`)
+  const senders = senderOrder.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
+  function rank (s: string): number { return isDevice(s) ? 0 : s === CROWD ? 1 : 2 }
+
+  let downsampled = false
+  const cdf: Series[] = deviceOrder.map((device) => {
+    const values = latencies.get(device)!.sort((a, b) => a - b)
+    return { name: device, raw: cdfPoints(values, 400), total: values.length }
+  })
+  const latencyOverTime: Series[] = deviceOrder.map((device) => {
+    const s = series(device, overTime.get(device)!, maxRaw, nBuckets)
+    if (s.buckets != null) downsampled = true
+    return s
+  })
+  if (downsampled) notes.push(`Latency over time is downsampled: a series with more than ${formatCount(maxRaw)} messages is drawn as ${nBuckets} time buckets (median, p95 and maximum of each bucket).`)
+
+  // ---- bytes received over time (payload, from msg.received)
+  const bucketS = niceStep(Math.max(1, endS) / 120)
+  const bytesOverTime = deviceOrder.map((device) => {
+    const byPath: Record<string, number[]> = {}
+    const n = Math.max(1, Math.ceil((endS + 0.001) / bucketS))
+    for (const r of received) {
+      if (r.device !== device) continue
+      const key = r.duplicate ? 'duplicate' : r.via
+      const arr = byPath[key] ?? (byPath[key] = new Array<number>(n).fill(0))
+      const i = Math.min(n - 1, Math.max(0, Math.floor(S(r.t) / bucketS)))
+      arr[i]! += r.bytes
+    }
+    return { device, bucketS, t: Array.from({ length: n }, (_, i) => round3(i * bucketS)), byPath }
+  }).filter((d) => Object.keys(d.byPath).length > 0)
+
+  // ---- store
+  const stores = [...new Set(storeQueries.map((q) => q.store))].sort()
+  const storeSeries = (pick: (q: typeof storeQueries[number]) => number): Series[] => stores.map((store) =>
+    series(store, storeQueries.filter((q) => q.ok && q.store === store).map((q): XY => [S(q.t), round1(pick(q))]), maxRaw, nBuckets))
+  const storeTable = stores.map((store) => {
+    const qs = storeQueries.filter((q) => q.store === store)
+    const ok = qs.filter((q) => q.ok)
+    const lat = ok.map((q) => q.latency).sort((a, b) => a - b)
+    const byStore = results.store?.byStore?.[store]
+    return {
+      store,
+      queries: byStore?.queries ?? qs.length,
+      failed: byStore?.failed ?? qs.length - ok.length,
+      answered: ok.length,
+      messages: byStore?.messages ?? ok.reduce((s, q) => s + q.messages, 0),
+      bytes: formatBytes(byStore?.bytes ?? ok.reduce((s, q) => s + q.bytes, 0)),
+      p50: formatMs(lat.length === 0 ? null : quantileSorted(lat, 0.5)),
+      p95: formatMs(lat.length === 0 ? null : quantileSorted(lat, 0.95))
+    }
+  })
+  for (const [store, st] of Object.entries(results.store?.byStore ?? {})) {
+    if (!stores.includes(store)) storeTable.push({ store, queries: st.queries, failed: st.failed, answered: 0, messages: st.messages, bytes: formatBytes(st.bytes), p50: 'n/a', p95: 'n/a' })
+  }
+  const st = results.store
+  const storeSummary = st == null || st.queries === 0
+    ? 'No history (store) queries in this run.'
+    : `${formatCount(st.queries)} store queries, ${formatCount(st.failed)} failed; latency p50 ${formatMs(st.latency.p50)}, p95 ${formatMs(st.latency.p95)}, max ${formatMs(st.latency.max)}.`
+
+  // ---- harness self-monitoring
+  let harnessDownsampled = false
+  const lagSeries: Series[] = []
+  const cpuSeries: Series[] = []
+  for (const [proc, s] of [...lag].sort((a, b) => a[0].localeCompare(b[0]))) {
+    const lagS = series(proc, s.t.map((t, i): XY => [S(t), round1(s.p99[i]!)]), maxRaw, nBuckets)
+    const cpuS = series(proc, s.t.map((t, i): XY => [S(t), round1(s.cpu[i]!)]), maxRaw, nBuckets)
+    if (lagS.buckets != null) harnessDownsampled = true
+    lagSeries.push(lagS)
+    cpuSeries.push(cpuS)
+  }
+  if (harnessDownsampled) notes.push(`Harness samples are downsampled to ${nBuckets} buckets per process; the charts draw each bucket's maximum.`)
+
+  // ---- metrics
+  const { groups, pivots } = groupMetrics(results.metrics ?? {}, deviceSet)
+  const bytesFigures = figureBars(results.metrics ?? {}, 'bytes', deviceSet)
+  const energyFigures = figureBars(results.metrics ?? {}, 'energy', deviceSet)
+
+  // ---- explorer
+  const explorer = buildExplorer({ messages, isDevice, deviceOrder, expects, late: late.ms, S, options })
+  if (explorer.note !== '') notes.push(explorer.note)
+
+  const devices: DeviceRow[] = deviceOrder.map((name) => deviceRow(name, results.delivery?.devices?.[name], results))
+  const overall = results.delivery?.overall
+
+  return {
+    meta: {
+      title: `${VERDICT_TEXT[results.verdict]}: ${results.scenario.name}`,
+      scenario: { name: results.scenario.name, file: results.scenario.file, seed: results.scenario.seed, duration: formatMs(results.scenario.durationMs) },
+      runId: results.runId,
+      status: results.status,
+      verdict: results.verdict,
+      verdictText: VERDICT_TEXT[results.verdict],
+      explanation: verdictExplanation(results),
+      reasons: results.verdictReasons ?? [],
+      replay: replayCommand(results),
+      run: formatMs(results.timing?.runMs),
+      tool: toolText(results.tool),
+      scenarioStartMs: t0,
+      endS
+    },
+    headline: headline(results, overall),
+    thresholds: sortThresholds(results.thresholds ?? []).map((t) => ({ metric: t.metric, expression: t.expression, measured: formatValue(t.value, t.unit), passed: t.passed, message: t.message })),
+    devices,
+    deviceOrder,
+    faults: { bands: faultBands, markers: faultMarkers },
+    latency: { cdf, overTime: latencyOverTime, downsampled, lateAfterMs: late.ms, lateSource: late.source },
+    matrix: { senders, receivers: deviceOrder, cells: senders.map((s) => deviceOrder.map((d) => cells.get(s)?.get(d) ?? null)) },
+    paths: {
+      duplicates: Object.fromEntries(deviceOrder.map((d) => [d, results.delivery?.devices?.[d]?.duplicates?.byPath ?? {}])),
+      first: Object.fromEntries(deviceOrder.map((d) => [d, results.delivery?.devices?.[d]?.firstByPath ?? {}]))
+    },
+    bytes: { overTime: bytesOverTime, figures: bytesFigures },
+    energy: { figures: energyFigures },
+    store: {
+      queries: storeSeries((q) => q.latency),
+      sizes: storeSeries((q) => q.bytes),
+      failed: storeQueries.filter((q) => !q.ok).map((q): XY => [S(q.t), round1(q.latency)]),
+      table: storeTable,
+      summary: storeSummary
+    },
+    harness: {
+      lag: lagSeries,
+      cpu: cpuSeries,
+      limitMs: results.harness?.lagLimitMs ?? 0,
+      summary: harnessHealthLine(results),
+      saturated: results.harness?.saturated ?? false,
+      downsampled: harnessDownsampled
+    },
+    metrics: { groups, pivots },
+    explorer: { ...explorer, totalMessages: deviceMsgCount + crowdMsgCount, deviceMessages: deviceMsgCount, crowdMessages: crowdMsgCount },
+    errors: (results.errors ?? []).slice(0, 200).map((e) => ({ t: formatMs(e.t), component: e.component, error: e.error })),
+    artifacts: (options.artifacts ?? []).map((a) => ({ name: a.name, size: a.bytes == null ? '' : formatBytes(a.bytes) })),
+    notes
+  }
+}
+
+interface ExplorerInput {
+  messages: Map<string, MsgRecord>
+  isDevice: (name: string | null) => boolean
+  deviceOrder: string[]
+  expects: (device: string, r: MsgRecord) => boolean
+  late: number
+  S: (t: number) => number
+  options: ReportDataOptions
+}
+
+function buildExplorer ({ messages, isDevice, deviceOrder, expects, late, S, options }: ExplorerInput): Omit<ReportData['explorer'], 'totalMessages' | 'deviceMessages' | 'crowdMessages'> {
+  const maxDevice = options.maxExplorerDeviceMessages ?? 3000
+  const maxCrowd = options.maxExplorerCrowdMessages ?? 300
+  const maxSteps = options.maxExplorerSteps ?? 150_000
+  const fromDevices: MsgRecord[] = []
+  const fromCrowd: MsgRecord[] = []
+  for (const r of messages.values()) {
+    if (r.sentT == null) continue
+    if (isDevice(r.sender)) fromDevices.push(r)
+    else fromCrowd.push(r)
+  }
+  const problems = (r: MsgRecord): number => deviceOrder.filter((d) => expects(d, r) && (r.arrivals?.get(d) == null || r.arrivals.get(d)!.t - r.sentT! > late)).length
+  // keep the messages a reader most wants to follow (lost or late) when there are too many
+  const byInterest = (list: MsgRecord[]): MsgRecord[] => list.map((r) => ({ r, p: problems(r) })).sort((a, b) => (b.p > 0 ? 1 : 0) - (a.p > 0 ? 1 : 0) || a.r.sentT! - b.r.sentT!).map((x) => x.r)
+  let chosenDevices = fromDevices.length > maxDevice ? byInterest(fromDevices).slice(0, maxDevice) : fromDevices
+  const step = Math.max(1, Math.ceil(fromCrowd.length / Math.max(1, maxCrowd)))
+  let chosenCrowd = maxCrowd === 0 ? [] : fromCrowd.sort((a, b) => a.sentT! - b.sentT!).filter((_, i) => i % step === 0).slice(0, maxCrowd)
+  const stepsOf = (r: MsgRecord): number => r.events.length
+  let total = [...chosenDevices, ...chosenCrowd].reduce((s, r) => s + stepsOf(r), 0)
+  let trimmed = false
+  while (total > maxSteps && chosenCrowd.length > 0) { total -= stepsOf(chosenCrowd.pop()!); trimmed = true }
+  if (total > maxSteps) {
+    chosenDevices = byInterest(chosenDevices)
+    while (total > maxSteps && chosenDevices.length > 0) { total -= stepsOf(chosenDevices.pop()!); trimmed = true }
+  }
+  chosenDevices.sort((a, b) => a.sentT! - b.sentT!)
+  chosenCrowd.sort((a, b) => a.sentT! - b.sentT!)
+
+  const strings: string[] = []
+  const index = new Map<string, number>()
+  const str = (s: string): number => {
+    let i = index.get(s)
+    if (i == null) { i = strings.length; strings.push(s); index.set(s, i) }
+    return i
+  }
+  const toMessage = (r: MsgRecord): ExplorerMessage => {
+    const sentT = r.sentT!
+    const steps: ExplorerMessage['steps'] = [...r.events].sort((a, b) => a.t - b.t).map((e) => {
+      const x = e as { device?: string, node?: string, store?: string, user?: string, via?: string, duplicate?: boolean }
+      const kind = e.type.startsWith('msg.') ? e.type.slice(4) : e.type
+      const where = e.type === 'msg.sent' && x.device == null ? `${x.node ?? '?'}${x.user != null ? ` (${x.user})` : ''}` : (x.device ?? x.store ?? x.node ?? '')
+      return [round1(e.t - sentT), str(kind), str(where), x.via == null ? -1 : str(x.via), x.duplicate === true ? 1 : 0]
+    })
+    const missing: string[] = []
+    const lateTo: string[] = []
+    for (const d of deviceOrder) {
+      if (!expects(d, r)) continue
+      const a = r.arrivals?.get(d)
+      if (a == null) missing.push(d)
+      else if (a.t - sentT > late) lateTo.push(d)
+    }
+    return { hash: r.hash, msgId: r.msgId, sender: r.sender ?? 'unknown', topic: r.topic, bytes: r.bytes, sentAt: S(sentT), steps, missing, late: lateTo }
+  }
+  const list = [...chosenDevices, ...chosenCrowd].map(toMessage)
+  const parts: string[] = []
+  if (chosenDevices.length < fromDevices.length) parts.push(`${formatCount(chosenDevices.length)} of ${formatCount(fromDevices.length)} device messages (lost and late ones first)`)
+  if (chosenCrowd.length < fromCrowd.length) parts.push(`a sample of ${formatCount(chosenCrowd.length)} of ${formatCount(fromCrowd.length)} crowd messages (every ${step}th in send order${trimmed ? ', trimmed to fit' : ''})`)
+  const note = parts.length === 0 ? '' : `The message explorer holds ${parts.join(' and ')}; events.ndjson has every message.`
+  const interesting = list.find((m) => fromDevices.length > 0 && isDevice(m.sender) && (m.missing.length > 0 || m.late.length > 0)) ?? list.find((m) => isDevice(m.sender)) ?? list[0]
+  return { strings, messages: list, note, defaultHash: interesting?.hash ?? null }
+}
+
+function deviceRow (name: string, d: DeviceDelivery | undefined, results: Results): DeviceRow {
+  const errors = (results.errors ?? []).filter((e) => e.component === name || e.component.endsWith(`:${name}`)).map((e) => `${formatMs(e.t)}: ${e.error}`)
+  if (d == null) {
+    return {
+      name, failed: errors.length > 0, expected: 0, delivered: 0, lost: 0, lossRate: 'n/a',
+      latency: { p50: 'n/a', p90: 'n/a', p95: 'n/a', p99: 'n/a', max: 'n/a', mean: 'n/a' },
+      render: { p50: 'n/a', p95: 'n/a', max: 'n/a' },
+      duplicates: { total: 0, rate: 'n/a', byPath: {} }, firstByPath: {}, lostMessages: [], errors
+    }
+  }
+  return {
+    name,
+    failed: d.failed,
+    expected: d.expected,
+    delivered: d.delivered,
+    lost: d.lost,
+    lossRate: formatRatio(d.lossRate),
+    latency: { p50: formatMs(d.latency?.p50), p90: formatMs(d.latency?.p90), p95: formatMs(d.latency?.p95), p99: formatMs(d.latency?.p99), max: formatMs(d.latency?.max), mean: formatMs(d.latency?.mean) },
+    render: { p50: formatMs(d.renderLatency?.p50), p95: formatMs(d.renderLatency?.p95), max: formatMs(d.renderLatency?.max) },
+    duplicates: { total: d.duplicates?.total ?? 0, rate: formatRatio(d.duplicates?.rate), byPath: d.duplicates?.byPath ?? {} },
+    firstByPath: d.firstByPath ?? {},
+    lostMessages: (d.lostMessages ?? []).slice(0, 100),
+    errors
+  }
+}
+
+function headline (results: Results, overall: DeviceDelivery | undefined): ReportData['headline'] {
+  const cards: ReportData['headline'] = []
+  const m = results.delivery?.messages
+  if (m != null) cards.push({ label: 'Messages sent', value: formatCount(m.sent), tone: 'plain', hint: `${formatCount(m.byDevices)} by devices, ${formatCount(m.byCrowd)} by the crowd` })
+  if (overall != null) {
+    cards.push({ label: 'Delivered', value: `${formatCount(overall.delivered)} / ${formatCount(overall.expected)}`, tone: overall.lost > 0 ? 'bad' : 'good', hint: `${formatCount(overall.lost)} lost (${formatRatio(overall.lossRate)})` })
+    cards.push({ label: 'Latency p95', value: formatMs(overall.latency?.p95), tone: 'plain', hint: `p50 ${formatMs(overall.latency?.p50)}, max ${formatMs(overall.latency?.max)}` })
+    cards.push({ label: 'Duplicates', value: formatRatio(overall.duplicates?.rate), tone: (overall.duplicates?.total ?? 0) > 0 ? 'warn' : 'good', hint: `${formatCount(overall.duplicates?.total)} extra arrivals` })
+  }
+  const st = results.store
+  if (st != null && st.queries > 0) cards.push({ label: 'Store queries', value: formatCount(st.queries), tone: st.failed > 0 ? 'warn' : 'plain', hint: `${formatCount(st.failed)} failed, p95 ${formatMs(st.latency?.p95)}` })
+  const h = results.harness
+  if (h != null) cards.push({ label: 'Harness lag p99', value: formatMs(h.lagP99Ms), tone: h.saturated ? 'bad' : 'good', hint: h.saturated ? `over the ${formatMs(h.lagLimitMs)} limit: figures untrustworthy` : `limit ${formatMs(h.lagLimitMs)}: figures trustworthy` })
+  return cards
+}
+
+/** Metrics grouped by their first name segment; `<prefix>.<device>.<figure>` pivoted per device. */
+function groupMetrics (metrics: Record<string, MetricValue>, devices: Set<string>): { groups: MetricGroup[], pivots: DevicePivot[] } {
+  const groups = new Map<string, MetricGroup>()
+  const pivots = new Map<string, { figures: Set<string>, rows: Map<string, Map<string, MetricValue>> }>()
+  for (const [name, mv] of Object.entries(metrics).sort((a, b) => a[0].localeCompare(b[0]))) {
+    const [prefix = name, ...rest] = name.split('.')
+    const device = devices.has(rest[0] ?? '') ? rest[0]! : [...devices].find((d) => d.includes('.') && name.startsWith(`${prefix}.${d}.`))
+    if (device != null && rest.length > 1) {
+      const figure = name.slice(prefix.length + device.length + 2)
+      let p = pivots.get(prefix)
+      if (p == null) pivots.set(prefix, p = { figures: new Set(), rows: new Map() })
+      p.figures.add(figure)
+      let row = p.rows.get(device)
+      if (row == null) p.rows.set(device, row = new Map())
+      row.set(figure, mv)
+      continue
+    }
+    let g = groups.get(prefix)
+    if (g == null) groups.set(prefix, g = { prefix, rows: [] })
+    g.rows.push({ name, value: formatValue(mv.value, mv.unit), unit: mv.unit })
+  }
+  return {
+    groups: [...groups.values()],
+    pivots: [...pivots].map(([prefix, p]) => {
+      const figures = [...p.figures].sort()
+      return {
+        prefix,
+        figures,
+        rows: [...p.rows].sort((a, b) => a[0].localeCompare(b[0])).map(([device, row]) => ({
+          device,
+          values: figures.map((f) => {
+            const mv = row.get(f)
+            if (mv == null) return null
+            const text = mv.unit === 'bytes/h' && typeof mv.value === 'number' ? `${formatValue(mv.value, mv.unit)} (${formatBytes(mv.value * 24)}/day)` : formatValue(mv.value, mv.unit)
+            return { text, value: typeof mv.value === 'number' ? mv.value : null, unit: mv.unit }
+          })
+        }))
+      }
+    })
+  }
+}
+
+/** Bar charts of per-device bytes (per message, duplicate, projected per day) and energy figures. */
+function figureBars (metrics: Record<string, MetricValue>, prefix: 'bytes' | 'energy', devices: Set<string>): FigureBars[] {
+  const byFigure = new Map<string, FigureBars>()
+  for (const [name, mv] of Object.entries(metrics)) {
+    if (!name.startsWith(`${prefix}.`) || typeof mv.value !== 'number') continue
+    const rest = name.slice(prefix.length + 1)
+    const device = [...devices].find((d) => rest.startsWith(`${d}.`))
+    if (device == null) continue
+    const figure = rest.slice(device.length + 1)
+    let chart: { title: string, unit: string, axis: string, value: number, text: string } | null = null
+    if (prefix === 'bytes') {
+      if (mv.unit === 'bytes/h') chart = { title: `Projected per day (${figure.replace(/\.?perHour$/i, '') || 'total'})`, unit: 'MB/day', axis: 'MB per day', value: (mv.value * 24) / 1e6, text: `${formatBytes(mv.value * 24)}/day` }
+      else if (mv.unit === 'bytes' && /perMessage/i.test(figure)) chart = { title: `Bytes per delivered message (${figure})`, unit: 'B', axis: 'bytes', value: mv.value, text: formatBytes(mv.value) }
+      else if (mv.unit === 'bytes' && /duplicate/i.test(figure)) chart = { title: `Duplicate bytes (${figure})`, unit: 'B', axis: 'bytes', value: mv.value, text: formatBytes(mv.value) }
+      else if (mv.unit === 'bytes' && /perDay/i.test(figure)) chart = { title: `Projected per day (${figure})`, unit: 'MB/day', axis: 'MB per day', value: mv.value / 1e6, text: `${formatBytes(mv.value)}/day` }
+    } else if (['mAh', 'mAh/h', 'joules'].includes(mv.unit)) {
+      chart = { title: `Energy: ${figure} (${mv.unit})`, unit: mv.unit, axis: mv.unit, value: mv.value, text: formatValue(mv.value, mv.unit) }
+    }
+    if (chart == null) continue
+    let bars = byFigure.get(chart.title)
+    if (bars == null) byFigure.set(chart.title, bars = { title: chart.title, unit: chart.unit, axis: chart.axis, bars: [] })
+    bars.bars.push({ device, value: chart.value, text: chart.text })
+  }
+  for (const b of byFigure.values()) b.bars.sort((x, y) => x.device.localeCompare(y.device))
+  return [...byFigure.values()].sort((a, b) => a.title.localeCompare(b.title))
+}
+
+/** The latency above which an arrival is late: the option, else the tightest `delivery.latency.* <` threshold, else 2 s. */
+function lateThreshold (results: Results, option: number | undefined): { ms: number, source: string } {
+  if (option != null) return { ms: option, source: 'report option' }
+  const candidates = (results.thresholds ?? []).filter((t) => /^delivery\.latency\./.test(t.metric)).map((t) => ({ t, ms: parseLessThanMs(t.expression) })).filter((x) => x.ms != null)
+  candidates.sort((a, b) => a.ms! - b.ms!)
+  const best = candidates[0]
+  if (best != null) return { ms: best.ms!, source: `threshold ${best.t.metric} ${best.t.expression}` }
+  return { ms: 2000, source: 'default; no delivery.latency threshold' }
+}
+
+function parseLessThanMs (expression: string): number | null {
+  const m = /^\s*<=?\s*([\d.]+)\s*(ms|s|m|min)?\s*$/.exec(expression)
+  if (m == null) return null
+  return durationOf(`${m[1]}${m[2] ?? 'ms'}`)
+}
+
+/** A duration as ms from a number (ms) or text like `1m`, `30s`, `500ms`. */
+function durationOf (value: unknown): number | null {
+  if (typeof value === 'number' && Number.isFinite(value)) return value
+  if (typeof value !== 'string') return null
+  const m = /^\s*([\d.]+)\s*(ms|s|m|min|h)?\s*$/.exec(value)
+  if (m == null) return null
+  const n = Number(m[1])
+  const unit = m[2] ?? 'ms'
+  return n * (unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'h' ? 3_600_000 : 60_000)
+}
+
+function describeGroups (groups: unknown): string {
+  if (!Array.isArray(groups)) return ''
+  return groups.map((g) => Array.isArray(g) ? `[${g.map(String).join(', ')}]` : String(g)).join(' | ')
+}
+
+function describeDetail (detail: Record<string, unknown>): string {
+  const parts: string[] = []
+  for (const [k, v] of Object.entries(detail)) {
+    if (v == null || typeof v === 'object') continue
+    parts.push(k === 'device' || k === 'node' ? String(v) : `${k} ${String(v)}`)
+    if (parts.length >= 3) break
+  }
+  return parts.join(', ')
+}
+
+function toolText (tool: unknown): string {
+  if (tool == null || typeof tool !== 'object') return ''
+  const t = tool as Record<string, unknown>
+  const parts: string[] = []
+  if (typeof t.courier === 'string') parts.push(`courier ${t.courier}`)
+  if (typeof t.node === 'string') parts.push(`node ${t.node}`)
+  if (typeof t.libp2p === 'string') parts.push(`libp2p ${t.libp2p}`)
+  if (typeof t.gitCommit === 'string') parts.push(`commit ${t.gitCommit.slice(0, 10)}`)
+  return parts.join(', ')
+}
+
+/** Empirical CDF points; beyond `maxPoints` values, evenly spaced quantiles plus the exact maximum. */
+export function cdfPoints (sorted: number[], maxPoints: number): XY[] {
+  const n = sorted.length
+  if (n === 0) return []
+  if (n <= maxPoints) return sorted.map((v, i) => [round1(v), round4((i + 1) / n)])
+  const out: XY[] = []
+  for (let k = 1; k <= maxPoints; k++) {
+    const i = Math.min(n - 1, Math.ceil((k / maxPoints) * n) - 1)
+    out.push([round1(sorted[i]!), round4((i + 1) / n)])
+  }
+  return out
+}
+
+/** Keeps a series whole when small; otherwise per-bucket min, median, p95 and max. */
+export function series (name: string, points: XY[], maxRaw: number, nBuckets: number): Series {
+  if (points.length <= maxRaw) return { name, raw: points.sort((a, b) => a[0] - b[0]), total: points.length }
+  return { name, buckets: bucketize(points, nBuckets), total: points.length }
+}
+
+export function bucketize (points: XY[], nBuckets: number): Buckets {
+  let lo = Infinity
+  let hi = -Infinity
+  for (const [x] of points) { if (x < lo) lo = x; if (x > hi) hi = x }
+  const width = hi > lo ? (hi - lo) / nBuckets : 1
+  const bins: number[][] = Array.from({ length: nBuckets }, () => [])
+  for (const [x, y] of points) bins[Math.min(nBuckets - 1, Math.floor((x - lo) / width))]!.push(y)
+  const out: Buckets = { t: [], min: [], p50: [], p95: [], max: [], count: [] }
+  bins.forEach((values, i) => {
+    if (values.length === 0) return
+    values.sort((a, b) => a - b)
+    out.t.push(round3(lo + (i + 0.5) * width))
+    out.min.push(round1(values[0]!))
+    out.p50.push(round1(quantileSorted(values, 0.5)))
+    out.p95.push(round1(quantileSorted(values, 0.95)))
+    out.max.push(round1(values[values.length - 1]!))
+    out.count.push(values.length)
+  })
+  return out
+}
+
+function niceStep (raw: number): number {
+  const steps = [0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600]
+  return steps.find((s) => s >= raw) ?? Math.ceil(raw / 3600) * 3600
+}
+
+function round1 (v: number): number { return Math.round(v * 10) / 10 }
+function round3 (v: number): number { return Math.round(v * 1000) / 1000 }
+function round4 (v: number): number { return Math.round(v * 10000) / 10000 }
+

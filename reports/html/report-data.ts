@@ -1,0 +1,179 @@
+// The JSON embedded in report.html: everything the page draws, precomputed in Node so the page
+// only lays out (a 1,000,000-event run must open in seconds). Times on charts are seconds of
+// scenario time (0 = scenario.start) unless a field says otherwise.
+
+/** One x/y point, as Chart.js takes it. */
+export type XY = [number, number]
+
+/** Per-bucket statistics of a downsampled series: bucket start times and the values per bucket. */
+export interface Buckets {
+  t: number[]
+  min: number[]
+  p50: number[]
+  p95: number[]
+  max: number[]
+  count: number[]
+}
+
+/** A series either kept whole or reduced to buckets. */
+export interface Series {
+  name: string
+  raw?: XY[]
+  buckets?: Buckets
+  /** Points before downsampling. */
+  total: number
+}
+
+export interface FaultBand {
+  from: number
+  to: number
+  kind: 'offline' | 'down' | 'partition' | 'other'
+  label: string
+}
+
+export interface FaultMarker {
+  t: number
+  label: string
+}
+
+export interface ThresholdRow {
+  metric: string
+  expression: string
+  measured: string
+  passed: boolean
+  message: string
+}
+
+export interface DeviceRow {
+  name: string
+  failed: boolean
+  expected: number
+  delivered: number
+  lost: number
+  lossRate: string
+  latency: { p50: string, p90: string, p95: string, p99: string, max: string, mean: string }
+  render: { p50: string, p95: string, max: string }
+  duplicates: { total: number, rate: string, byPath: Record<string, number> }
+  firstByPath: Record<string, number>
+  lostMessages: string[]
+  /** Errors from results.errors about this device. */
+  errors: string[]
+}
+
+export interface MatrixCell {
+  expected: number
+  onTime: number
+  late: number
+  lost: number
+  duplicates: number
+}
+
+export interface MetricGroup {
+  prefix: string
+  rows: Array<{ name: string, value: string, unit: string }>
+}
+
+/** Metrics named `<prefix>.<device>.<figure>`, pivoted to devices x figures. */
+export interface DevicePivot {
+  prefix: string
+  figures: string[]
+  rows: Array<{ device: string, values: Array<{ text: string, value: number | null, unit: string } | null> }>
+}
+
+/** A bar chart of one per-device figure, drawn when the metric exists. */
+export interface FigureBars {
+  title: string
+  unit: string
+  /** Axis label, e.g. `MB/day`. */
+  axis: string
+  /** Scale applied to values for the axis (e.g. bytes -> kB). */
+  bars: Array<{ device: string, value: number, text: string }>
+}
+
+export interface JourneyStep {
+  /** ms after the message was sent (negative if seen before the send event). */
+  dt: number
+  kind: string
+  where: string
+  via: string | null
+  duplicate: boolean
+}
+
+export interface ExplorerMessage {
+  hash: string
+  msgId: string
+  sender: string
+  topic: string
+  bytes: number
+  /** Scenario seconds at send, or null if the send event is missing. */
+  sentAt: number | null
+  /** Compact steps: [dt ms, kind index, where index, via index (-1 none), duplicate 0/1] into `strings`. */
+  steps: Array<[number, number, number, number, number]>
+  /** Expected receivers that never got it. */
+  missing: string[]
+  /** Receivers whose first arrival was late. */
+  late: string[]
+}
+
+export interface ReportData {
+  meta: {
+    title: string
+    scenario: { name: string, file: string, seed: number, duration: string }
+    runId: string
+    status: string
+    verdict: 'pass' | 'fail' | 'inconclusive' | 'interrupted'
+    verdictText: string
+    explanation: string
+    reasons: string[]
+    replay: string
+    run: string
+    tool: string
+    /** Run time (ms) of scenario.start; events before it have negative scenario time. */
+    scenarioStartMs: number
+    /** Scenario seconds where charts end. */
+    endS: number
+  }
+  headline: Array<{ label: string, value: string, tone: 'good' | 'bad' | 'warn' | 'plain', hint: string }>
+  thresholds: ThresholdRow[]
+  devices: DeviceRow[]
+  /** Device names in a fixed order, so a device has one colour on every chart. */
+  deviceOrder: string[]
+  faults: { bands: FaultBand[], markers: FaultMarker[] }
+  latency: { cdf: Series[], overTime: Series[], downsampled: boolean, lateAfterMs: number, lateSource: string }
+  matrix: { senders: string[], receivers: string[], cells: Array<Array<MatrixCell | null>> }
+  paths: { duplicates: Record<string, Record<string, number>>, first: Record<string, Record<string, number>> }
+  bytes: {
+    /** Payload bytes received per device per bucket, stacked by path (from msg.received). */
+    overTime: Array<{ device: string, bucketS: number, t: number[], byPath: Record<string, number[]> }>
+    figures: FigureBars[]
+  }
+  energy: { figures: FigureBars[] }
+  store: {
+    queries: Series[]
+    sizes: Series[]
+    failed: XY[]
+    table: Array<{ store: string, queries: number, failed: number, answered: number, messages: number, bytes: string, p50: string, p95: string }>
+    summary: string
+  }
+  harness: {
+    lag: Series[]
+    cpu: Series[]
+    limitMs: number
+    summary: string
+    saturated: boolean
+    downsampled: boolean
+  }
+  metrics: { groups: MetricGroup[], pivots: DevicePivot[] }
+  explorer: {
+    strings: string[]
+    messages: ExplorerMessage[]
+    totalMessages: number
+    deviceMessages: number
+    crowdMessages: number
+    note: string
+    defaultHash: string | null
+  }
+  errors: Array<{ t: string, component: string, error: string }>
+  artifacts: Array<{ name: string, size: string }>
+  notes: string[]
+}
