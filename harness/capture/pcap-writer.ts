@@ -158,11 +158,20 @@ function ipv6Header (spec: FrameSpec, innerLength: number): Buffer {
   const blocks: Buffer[] = []
   for (let i = 0; i < extensions.length; i++) {
     const next = i + 1 < extensions.length ? numberOf[extensions[i + 1]] : transportNumber
-    // 16 bytes for the variable-length ones (length field 1) shows that the length is honoured
-    const block = Buffer.alloc(extensions[i] === 'fragment' ? 8 : 16)
+    // lengths above the 8-byte minimum show that a reader honours the length field
+    const kind = extensions[i]
+    const block = Buffer.alloc(kind === 'fragment' ? 8 : kind === 'routing' ? 24 : 16)
     block[0] = next
-    block[1] = extensions[i] === 'fragment' ? 0 : 1
-    if (extensions[i] !== 'fragment') block[2] = 1 // a PadN option filling the rest
+    block[1] = block.length / 8 - 1
+    if (kind === 'hop-by-hop' || kind === 'destination') {
+      block[2] = 1 // one PadN option filling the rest
+      block[3] = block.length - 4
+    } else if (kind === 'routing') {
+      // type 0 with no segments left and one address: what tcpdump shows as srcrt
+      block[2] = 0
+      block[3] = 0
+      parseIpv6('2001:db8::99').copy(block, 8)
+    }
     blocks.push(block)
   }
   const extensionBytes = blocks.reduce((n, b) => n + b.length, 0)

@@ -55,3 +55,36 @@ test('batches hold the same packets as the per-packet stream, and a tiny chunk s
   for await (const batch of readPcapBatches(path, { chunkSize: 100 })) batched.push(...batch)
   assert.deepEqual(batched, single)
 })
+
+// Real captures of one known exchange, written by tcpdump (fixtures/pcap/README.md). The TCP
+// payload is 1000 bytes each way; UDP datagrams carry 100, 200 and 300 bytes.
+for (const [name, linkType, firstUs, firstLen] of [
+  ['lo-en10mb', 1, 1795582759500130, 74],
+  ['any-sll2', 276, 1795582761216294, 80],
+  ['any-sll', 113, 1795582762907502, 76],
+  ['lo-ns', 1, 1795582764603228, 74]
+] as const) {
+  test(`tcpdump capture ${name}: link type ${linkType}, timestamps, TCP and UDP over IPv4 and IPv6`, async () => {
+    const packets = await collect(fixture(`loopback/${name}.pcap`))
+    assert.equal(packets.length, 16)
+    assert.ok(packets.every((p) => p.linkType === linkType))
+    assert.equal(packets[0].timestampUs, firstUs)
+    assert.equal(packets[0].wireLength, firstLen)
+    const tcpPayload = packets.filter((p) => p.ip?.protocol === 'tcp').map((p) => p.transport!.payloadLength).filter((n) => n > 0)
+    assert.deepEqual(tcpPayload, [1000, 1000])
+    const udp6 = packets.filter((p) => p.ip?.version === 6 && p.ip.protocol === 'udp')
+    assert.deepEqual(udp6.map((p) => [p.ip!.src, p.ip!.dst, p.transport!.dstPort, p.transport!.payloadLength]),
+      [['::1', '::1', 47002, 100], ['::1', '::1', 47002, 200], ['::1', '::1', 47002, 300]])
+    const udp4 = packets.filter((p) => p.ip?.version === 4 && p.ip.protocol === 'udp')
+    assert.deepEqual(udp4.map((p) => p.transport!.payloadLength), [100, 200, 300])
+    // the wire length counts the link header: IPv4 UDP 100 bytes = 20 + 8 + 100 + link header
+    const linkHeader = { 1: 14, 113: 16, 276: 20 }[linkType]
+    assert.equal(udp4[0].wireLength, 128 + linkHeader)
+  })
+}
+
+test('the nanosecond file keeps µs precision (truncated, not rounded)', async () => {
+  // tshark shows the first frame at .603228999: truncation gives ...228, rounding would give ...229
+  const [first] = await collect(fixture('loopback/lo-ns.pcap'))
+  assert.equal(first.timestampUs % 1000, 228)
+})
