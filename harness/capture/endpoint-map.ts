@@ -138,6 +138,8 @@ export function parseEndpointMap (text: string, file: string): EndpointMap {
     }
     map.protocols.set(`${match[1] ?? '*'}/${port}`, label)
   }
+  // JavaScript objects list integer-like keys first; report in the order of the file
+  problems.sort((x, y) => (x.location.line ?? 0) - (y.location.line ?? 0))
   if (problems.length > 0) throw new InvalidInputError(problems)
   return map
 }
