@@ -5,7 +5,7 @@ import { quantileSorted } from 'simple-statistics'
 import {
   RESULTS_SCHEMA_VERSION,
   type CourierEvent, type DeliveryPath, type DeviceDelivery, type EventData, type EventType, type LatencySummary,
-  type MetricUnit, type MetricValue, type Results, type ThresholdResult
+  type DeviceEnergy, type MetricUnit, type MetricValue, type Results, type ThresholdResult
 } from '../harness/interface/index.js'
 import { formatValue } from './format.js'
 
@@ -52,6 +52,8 @@ export interface SyntheticRunOptions {
   thresholds?: SyntheticThreshold[]
   /** Extra flat metrics merged into results.metrics. */
   extraMetrics?: Record<string, MetricValue>
+  /** Emit bytes.sample events and fill results.bytes, .energy and .reliability (default true). */
+  sections?: boolean
 }
 
 export interface SyntheticRun {
@@ -153,6 +155,8 @@ export function synthesizeRun (options: SyntheticRunOptions = {}): SyntheticRun 
   }
   if (partition != null) {
     emit(t0 + partition.atMs, 'timeline.action', { index: actionIndex++, action: 'partition', detail: { groups: [relays.slice(0, 2), ['rest']], forMs: partition.forMs } })
+    emit(t0 + partition.atMs + 1, 'partition.start', { groups: [relays.slice(0, 2), [...relays.slice(2), ...stores, ...devices]] })
+    emit(t0 + partition.atMs + partition.forMs, 'partition.heal', {})
   }
   if (killWin != null) {
     emit(killWin.from, 'timeline.action', { index: actionIndex++, action: 'kill', detail: { node: 'store-1' } })
@@ -252,6 +256,39 @@ export function synthesizeRun (options: SyntheticRunOptions = {}): SyntheticRun 
       lagSamples.push({ p99: sample.p99, max: sample.max, cpu: sample.cpu, rss: sample.rssMb })
     }
   }
+  // Socket accounting: per device and second, what the relay/filter/store streams carried and the
+  // whole connection's payload (`wire`, framing included), as the runner's bytes.sample events do.
+  const wireTotals = new Map<string, { up: number, down: number, perSecond: Map<number, { up: number, down: number }> }>()
+  if (o.sections !== false) {
+    const perSecond = new Map<string, Map<number, Map<string, number>>>()
+    for (const record of truth.values()) {
+      for (const a of record.arrivals) {
+        const second = Math.floor(a.t / 1000)
+        const byDevice = perSecond.get(a.device) ?? new Map<number, Map<string, number>>()
+        perSecond.set(a.device, byDevice)
+        const protocols = byDevice.get(second) ?? new Map<string, number>()
+        byDevice.set(second, protocols)
+        const protocol = a.via === 'store' ? '/vac/waku/store-query/3.0.0' : a.via === 'filter' ? '/vac/waku/filter-push/2.0.0-beta1' : '/meshsub/1.1.0'
+        protocols.set(protocol, (protocols.get(protocol) ?? 0) + 420)
+      }
+    }
+    for (const device of devices) {
+      const totals = { up: 0, down: 0, perSecond: new Map<number, { up: number, down: number }>() }
+      wireTotals.set(device, totals)
+      for (const [second, protocols] of [...(perSecond.get(device) ?? new Map<number, Map<string, number>>())].sort((a, b) => a[0] - b[0])) {
+        let down = 0
+        for (const [protocol, bytes] of protocols) {
+          emit(second * 1000 + 999, 'bytes.sample', { owner: device, connId: `${device}-c1`, protocol, up: Math.round(bytes * 0.1), down: bytes })
+          down += bytes
+        }
+        const wire = { up: Math.round(down * 0.1 * 1.21) + 60, down: Math.round(down * 1.21) }
+        emit(second * 1000 + 999, 'bytes.sample', { owner: device, connId: `${device}-c1`, protocol: 'wire', ...wire })
+        totals.up += wire.up
+        totals.down += wire.down
+        totals.perSecond.set(second, wire)
+      }
+    }
+  }
   emit(end, 'scenario.end', {})
   const runEnd = o.interrupted ? end - o.durationMs / 3 : end + 3000
   emit(runEnd, 'run.end', o.interrupted ? { status: 'interrupted', reason: 'SIGINT' } : { status: 'complete' })
@@ -265,7 +302,71 @@ export function synthesizeRun (options: SyntheticRunOptions = {}): SyntheticRun 
   }
 
   const results = resultsFromTruth({ o, truth, devices, storeTruth, lagSamples, t0, end, runEnd, crashT })
+  if (o.sections !== false) addSections(results, { devices, wireTotals, partition: partition == null ? null : { start: t0 + partition.atMs + 1, heal: t0 + partition.atMs + partition.forMs, relays }, killWin, stores, offlineDevice, offWin })
   return { events: kept, results, truth }
+}
+
+interface SectionInput {
+  devices: string[]
+  wireTotals: Map<string, { up: number, down: number, perSecond: Map<number, { up: number, down: number }> }>
+  partition: { start: number, heal: number, relays: string[] } | null
+  killWin: { from: number, to: number } | null
+  stores: string[]
+  offlineDevice: string | null
+  offWin: { from: number, to: number } | null
+}
+
+/** results.bytes, .energy and .reliability from the generator's own totals. */
+function addSections (results: Results, x: SectionInput): void {
+  const hours = results.scenario.durationMs / 3_600_000
+  results.bytes = { backend: 'socket', backendReason: 'synthetic run', owners: {} }
+  results.energy = {}
+  for (const device of x.devices) {
+    const w = x.wireTotals.get(device) ?? { up: 0, down: 0, perSecond: new Map() }
+    const d = results.delivery.devices[device]!
+    const dupBytes: Record<string, number> = {}
+    for (const [path, n] of Object.entries(d.duplicates.byPath)) dupBytes[path] = n * 420
+    results.bytes.owners[device] = {
+      kind: 'device', up: w.up, down: w.down,
+      byProtocol: { '/meshsub/1.1.0': { up: Math.round(w.up * 0.6), down: Math.round(w.down * 0.6) }, '/ipfs/id/1.0.0': { up: 600, down: 900 } },
+      perMessage: { down: d.delivered === 0 ? null : w.down / d.delivered, total: d.delivered === 0 ? null : (w.up + w.down) / d.delivered },
+      duplicateBytes: dupBytes,
+      backgroundPerHour: 36_000,
+      storePerRequest: device === x.offlineDevice ? 9_000 : null,
+      projected: { perHour: (w.up + w.down) / hours, perDay: (w.up + w.down) * 24 / hours },
+      perSecond: [...w.perSecond].map(([second, v]) => ({ second, ...v }))
+    }
+    const joules = 0.5 + (w.up + w.down) / 20_000
+    const spans: DeviceEnergy['timeline'] = []
+    let t = 1_700_000_000
+    for (const [second] of [...w.perSecond].slice(0, 40)) {
+      const start = 1_700_000_000 + second
+      if (start < t) continue
+      spans.push({ state: 'promotion', kind: 'promotion', start, end: start + 0.26, joules: 0.3 })
+      spans.push({ state: 'connected', kind: 'active', start: start + 0.26, end: start + 0.4, joules: 0.1 })
+      spans.push({ state: 'tail', kind: 'tail', start: start + 0.4, end: start + 3, joules: 2.7 })
+      t = start + 3
+    }
+    results.energy[device] = {
+      radio: 'lte', timelineSource: 'socket', profile: { name: 'lte', source: 'synthetic', verified: false },
+      packets: Math.round((w.up + w.down) / 600), totalJoules: joules, mAh: joules / 13.32, mAhPerHour: joules / 13.32 / hours,
+      joulesPerMessage: d.delivered === 0 ? null : joules / d.delivered, joulesPerKB: joules / Math.max(1, (w.up + w.down) / 1000),
+      radioActiveSeconds: spans.length / 3 * 3, promotions: spans.length / 3, tailShare: 0.8, promotionShare: 0.1,
+      byKind: { promotion: { seconds: 1, joules: joules * 0.1 }, active: { seconds: 1, joules: joules * 0.1 }, tail: { seconds: 10, joules: joules * 0.8 } },
+      states: {}, byLabel: {}, timeline: spans,
+      whatIf: [{ profile: 'wifi', totalJoules: joules / 4, mAh: joules / 4 / 13.32, mAhPerHour: null, tailShare: 0.3, verified: false }],
+      notes: ['synthetic energy figures']
+    }
+  }
+  const none = { count: 0, p50: null, p90: null, p95: null, p99: null, max: null, mean: null }
+  results.reliability = {
+    partitions: x.partition == null ? [] : [{ start: x.partition.start, heal: x.partition.heal, groups: [x.partition.relays.slice(0, 2), ['rest']], cross: { expected: 12, delivered: 12, lost: 0 }, healToFullDeliveryMs: 840 }],
+    failover: x.killWin == null ? [] : [{ store: 'store-1', downAt: x.killWin.from, device: x.devices[0] ?? '', recoveredAt: x.killWin.from + 1500, ms: 1500, via: x.stores[x.stores.length - 1] ?? null }],
+    audit: { stores: Object.fromEntries(x.stores.map((st) => [st, { reachable: true, expected: results.delivery.messages.sent, missing: st === 'store-1' && x.killWin != null ? 7 : 0, extra: 0, missingByWindow: (st === 'store-1' && x.killWin != null ? { 'store-1 down': 7 } : {}) as Record<string, number> }])), inSync: x.killWin == null },
+    history: { accounts: {}, consistent: null },
+    upToDate: { claims: 0, falsePositives: 0, examples: [] },
+    stages: { requests: 0, dialMs: none, firstPageMs: none, transferMs: none, renderMs: none, totalMs: none }
+  }
 }
 
 interface TruthInput {

@@ -8,8 +8,9 @@ import {
   sortThresholds, verdictExplanation
 } from '../format.js'
 import type {
-  Buckets, DevicePivot, DeviceRow, ExplorerMessage, FaultBand, FaultMarker, FigureBars, MatrixCell, MetricGroup, ReportData, Series, XY
+  Buckets, DevicePivot, DeviceRow, ExplorerMessage, FaultBand, FaultMarker, MatrixCell, MetricGroup, ReportData, Series, XY
 } from './report-data.js'
+import { bytesSection, energySection, reliabilitySection, type BytesSamples } from './sections.js'
 
 /** Size limits and choices of the HTML report; defaults keep a 1,000,000-event run under 10 MB. */
 export interface ReportDataOptions {
@@ -61,12 +62,14 @@ export function buildReportData (results: Results, events: Iterable<CourierEvent
   const nodeRole = new Map<string, string>()
   const offlineOpen = new Map<string, number>()
   const downOpen = new Map<string, { t: number, reason: string }>()
-  const bands: Array<Omit<FaultBand, 'from' | 'to'> & { fromT: number, toT: number | null }> = []
+  const bands: Array<Omit<FaultBand, 'from' | 'to'> & { fromT: number, toT: number | null, fromTimeline?: boolean }> = []
   const markers: Array<{ t: number, label: string }> = []
   const pendingQueries = new Map<string, { t: number, store: string }>()
   const storeQueries: Array<{ t: number, store: string, latency: number, bytes: number, messages: number, ok: boolean }> = []
   const lag = new Map<string, { t: number[], p99: number[], cpu: number[] }>()
-  const received: Array<{ device: string, t: number, via: string, bytes: number, duplicate: boolean }> = []
+  const received: BytesSamples['payload'] = []
+  const wire: BytesSamples['wire'] = new Map()
+  let partitionEvents = false
   let orphanArrivals = 0
 
   const record = (hash: string): MsgRecord => {
@@ -108,14 +111,32 @@ export function buildReportData (results: Results, events: Iterable<CourierEvent
         break
       }
       case 'node.down': nodeRole.set(e.node, e.role); if (!downOpen.has(e.node)) downOpen.set(e.node, { t: e.t, reason: e.reason }); break
+      case 'partition.start':
+        partitionEvents = true
+        bands.push({ fromT: e.t, toT: null, kind: 'partition', label: `partition ${describeGroups(e.groups)}`.trim() })
+        break
+      case 'partition.heal': {
+        const open = bands.findLast((b) => b.kind === 'partition' && b.fromTimeline !== true && b.toT == null)
+        if (open != null) open.toT = e.t
+        break
+      }
+      case 'bytes.sample': {
+        let w = wire.get(e.owner)
+        if (w == null) wire.set(e.owner, w = { t: [], protocol: [], up: [], down: [] })
+        w.t.push(e.t)
+        w.protocol.push(e.protocol)
+        w.up.push(e.up)
+        w.down.push(e.down)
+        break
+      }
       case 'timeline.action': {
         if (e.action === 'send') break
         const detail = e.detail ?? {}
         const forMs = durationOf(detail.forMs ?? detail.durationMs ?? detail.for)
-        if (e.action === 'partition') {
-          bands.push({ fromT: e.t, toT: forMs == null ? null : e.t + forMs, kind: 'partition', label: `partition ${describeGroups(detail.groups)}`.trim() })
-        } else if (/^(heal|partition\.heal)$/.test(e.action)) {
-          const open = bands.findLast((b) => b.kind === 'partition' && b.toT == null)
+        if (e.action === 'partition' && !partitionEvents) {
+          bands.push({ fromT: e.t, toT: forMs == null ? null : e.t + forMs, kind: 'partition', label: `partition ${describeGroups(detail.groups)}`.trim(), fromTimeline: true })
+        } else if (/^(heal|partition\.heal)$/.test(e.action) && !partitionEvents) {
+          const open = bands.findLast((b) => b.kind === 'partition' && b.fromTimeline === true && b.toT == null)
           if (open != null) open.toT = e.t
         }
         markers.push({ t: e.t, label: `#${e.index} ${e.action} ${describeDetail(detail)}`.trim() })
@@ -176,7 +197,11 @@ export function buildReportData (results: Results, events: Iterable<CourierEvent
   const endS = S(lastT)
   for (const [device, from] of offlineOpen) bands.push({ fromT: from, toT: null, kind: 'offline', label: `${device} offline` })
   for (const [node, down] of downOpen) bands.push({ fromT: down.t, toT: null, kind: 'down', label: `${node} ${down.reason}` })
-  const faultBands: FaultBand[] = bands.map((b) => ({ from: S(b.fromT), to: S(b.toT ?? lastT), kind: b.kind, label: b.label })).sort((a, b) => a.from - b.from)
+  // timeline partitions are only a fallback for logs without partition.start events
+  const kept = partitionEvents ? bands.filter((b) => b.fromTimeline !== true) : bands
+  // teardown stops every node after the scenario; those are not faults
+  const faults = kept.filter((b) => scenarioEndT == null || b.fromT < scenarioEndT)
+  const faultBands: FaultBand[] = faults.map((b) => ({ from: S(b.fromT), to: S(b.toT ?? scenarioEndT ?? lastT), kind: b.kind, label: b.label })).sort((a, b) => a.from - b.from)
   const faultMarkers: FaultMarker[] = markers.map((m) => ({ t: S(m.t), label: m.label })).sort((a, b) => a.t - b.t)
 
   const deviceOrder = [...deviceSet].sort((a, b) => a.localeCompare(b))
@@ -243,20 +268,10 @@ export function buildReportData (results: Results, events: Iterable<CourierEvent
   })
   if (downsampled) notes.push(`Latency over time is downsampled: a series with more than ${formatCount(maxRaw)} messages is drawn as ${nBuckets} time buckets (median, p95 and maximum of each bucket).`)
 
-  // ---- bytes received over time (payload, from msg.received)
-  const bucketS = niceStep(Math.max(1, endS) / 120)
-  const bytesOverTime = deviceOrder.map((device) => {
-    const byPath: Record<string, number[]> = {}
-    const n = Math.max(1, Math.ceil((endS + 0.001) / bucketS))
-    for (const r of received) {
-      if (r.device !== device) continue
-      const key = r.duplicate ? 'duplicate' : r.via
-      const arr = byPath[key] ?? (byPath[key] = new Array<number>(n).fill(0))
-      const i = Math.min(n - 1, Math.max(0, Math.floor(S(r.t) / bucketS)))
-      arr[i]! += r.bytes
-    }
-    return { device, bucketS, t: Array.from({ length: n }, (_, i) => round3(i * bucketS)), byPath }
-  }).filter((d) => Object.keys(d.byPath).length > 0)
+  // ---- bytes and energy
+  const bytes = bytesSection(results, deviceSet, { wire, payload: received }, deviceOrder, S, endS)
+  const energy = energySection(results, deviceSet, deviceOrder)
+  const reliability = reliabilitySection(results, S)
 
   // ---- store
   const stores = [...new Set(storeQueries.map((q) => q.store))].sort()
@@ -300,9 +315,8 @@ export function buildReportData (results: Results, events: Iterable<CourierEvent
   if (harnessDownsampled) notes.push(`Harness samples are downsampled to ${nBuckets} buckets per process; the charts draw each bucket's maximum.`)
 
   // ---- metrics
-  const { groups, pivots } = groupMetrics(results.metrics ?? {}, deviceSet)
-  const bytesFigures = figureBars(results.metrics ?? {}, 'bytes', deviceSet)
-  const energyFigures = figureBars(results.metrics ?? {}, 'energy', deviceSet)
+  const owners = new Set<string>([...deviceSet, ...nodeRole.keys(), ...Object.keys(results.bytes?.owners ?? {}), ...Object.keys(results.energy ?? {})])
+  const { groups, pivots } = groupMetrics(results.metrics ?? {}, owners, deviceSet)
 
   // ---- explorer
   const explorer = buildExplorer({ messages, isDevice, deviceOrder, expects, late: late.ms, S, options })
@@ -338,8 +352,9 @@ export function buildReportData (results: Results, events: Iterable<CourierEvent
       duplicates: Object.fromEntries(deviceOrder.map((d) => [d, results.delivery?.devices?.[d]?.duplicates?.byPath ?? {}])),
       first: Object.fromEntries(deviceOrder.map((d) => [d, results.delivery?.devices?.[d]?.firstByPath ?? {}]))
     },
-    bytes: { overTime: bytesOverTime, figures: bytesFigures },
-    energy: { figures: energyFigures },
+    bytes,
+    energy,
+    reliability,
     store: {
       queries: storeSeries((q) => q.latency),
       sizes: storeSeries((q) => q.bytes),
@@ -355,7 +370,7 @@ export function buildReportData (results: Results, events: Iterable<CourierEvent
       saturated: results.harness?.saturated ?? false,
       downsampled: harnessDownsampled
     },
-    metrics: { groups, pivots },
+    metrics: { groups, pivots, count: Object.keys(results.metrics ?? {}).length },
     explorer: { ...explorer, totalMessages: deviceMsgCount + crowdMsgCount, deviceMessages: deviceMsgCount, crowdMessages: crowdMsgCount },
     errors: (results.errors ?? []).slice(0, 200).map((e) => ({ t: formatMs(e.t), component: e.component, error: e.error })),
     artifacts: (options.artifacts ?? []).map((a) => ({ name: a.name, size: a.bytes == null ? '' : formatBytes(a.bytes) })),
@@ -477,20 +492,24 @@ function headline (results: Results, overall: DeviceDelivery | undefined): Repor
   return cards
 }
 
-/** Metrics grouped by their first name segment; `<prefix>.<device>.<figure>` pivoted per device. */
-function groupMetrics (metrics: Record<string, MetricValue>, devices: Set<string>): { groups: MetricGroup[], pivots: DevicePivot[] } {
+/** Metrics grouped by their first name segment; `<prefix>.<owner>.<figure>` pivoted per device or node. */
+function groupMetrics (metrics: Record<string, MetricValue>, owners: Set<string>, devices: Set<string>): { groups: MetricGroup[], pivots: DevicePivot[] } {
   const groups = new Map<string, MetricGroup>()
   const pivots = new Map<string, { figures: Set<string>, rows: Map<string, Map<string, MetricValue>> }>()
+  // longest names first, so an owner called `a.b` wins over `a`
+  const ownerList = [...owners].sort((a, b) => b.length - a.length)
   for (const [name, mv] of Object.entries(metrics).sort((a, b) => a[0].localeCompare(b[0]))) {
-    const [prefix = name, ...rest] = name.split('.')
-    const device = devices.has(rest[0] ?? '') ? rest[0]! : [...devices].find((d) => d.includes('.') && name.startsWith(`${prefix}.${d}.`))
-    if (device != null && rest.length > 1) {
-      const figure = name.slice(prefix.length + device.length + 2)
+    const dot = name.indexOf('.')
+    const prefix = dot < 0 ? name : name.slice(0, dot)
+    const rest = dot < 0 ? '' : name.slice(dot + 1)
+    const owner = ownerList.find((o) => rest.startsWith(`${o}.`))
+    if (owner != null) {
+      const figure = rest.slice(owner.length + 1)
       let p = pivots.get(prefix)
       if (p == null) pivots.set(prefix, p = { figures: new Set(), rows: new Map() })
       p.figures.add(figure)
-      let row = p.rows.get(device)
-      if (row == null) p.rows.set(device, row = new Map())
+      let row = p.rows.get(owner)
+      if (row == null) p.rows.set(owner, row = new Map())
       row.set(figure, mv)
       continue
     }
@@ -505,8 +524,9 @@ function groupMetrics (metrics: Record<string, MetricValue>, devices: Set<string
       return {
         prefix,
         figures,
-        rows: [...p.rows].sort((a, b) => a[0].localeCompare(b[0])).map(([device, row]) => ({
-          device,
+        rows: [...p.rows].sort((a, b) => Number(devices.has(b[0])) - Number(devices.has(a[0])) || a[0].localeCompare(b[0])).map(([owner, row]) => ({
+          device: owner,
+          isDevice: devices.has(owner),
           values: figures.map((f) => {
             const mv = row.get(f)
             if (mv == null) return null
@@ -517,33 +537,6 @@ function groupMetrics (metrics: Record<string, MetricValue>, devices: Set<string
       }
     })
   }
-}
-
-/** Bar charts of per-device bytes (per message, duplicate, projected per day) and energy figures. */
-function figureBars (metrics: Record<string, MetricValue>, prefix: 'bytes' | 'energy', devices: Set<string>): FigureBars[] {
-  const byFigure = new Map<string, FigureBars>()
-  for (const [name, mv] of Object.entries(metrics)) {
-    if (!name.startsWith(`${prefix}.`) || typeof mv.value !== 'number') continue
-    const rest = name.slice(prefix.length + 1)
-    const device = [...devices].find((d) => rest.startsWith(`${d}.`))
-    if (device == null) continue
-    const figure = rest.slice(device.length + 1)
-    let chart: { title: string, unit: string, axis: string, value: number, text: string } | null = null
-    if (prefix === 'bytes') {
-      if (mv.unit === 'bytes/h') chart = { title: `Projected per day (${figure.replace(/\.?perHour$/i, '') || 'total'})`, unit: 'MB/day', axis: 'MB per day', value: (mv.value * 24) / 1e6, text: `${formatBytes(mv.value * 24)}/day` }
-      else if (mv.unit === 'bytes' && /perMessage/i.test(figure)) chart = { title: `Bytes per delivered message (${figure})`, unit: 'B', axis: 'bytes', value: mv.value, text: formatBytes(mv.value) }
-      else if (mv.unit === 'bytes' && /duplicate/i.test(figure)) chart = { title: `Duplicate bytes (${figure})`, unit: 'B', axis: 'bytes', value: mv.value, text: formatBytes(mv.value) }
-      else if (mv.unit === 'bytes' && /perDay/i.test(figure)) chart = { title: `Projected per day (${figure})`, unit: 'MB/day', axis: 'MB per day', value: mv.value / 1e6, text: `${formatBytes(mv.value)}/day` }
-    } else if (['mAh', 'mAh/h', 'joules'].includes(mv.unit)) {
-      chart = { title: `Energy: ${figure} (${mv.unit})`, unit: mv.unit, axis: mv.unit, value: mv.value, text: formatValue(mv.value, mv.unit) }
-    }
-    if (chart == null) continue
-    let bars = byFigure.get(chart.title)
-    if (bars == null) byFigure.set(chart.title, bars = { title: chart.title, unit: chart.unit, axis: chart.axis, bars: [] })
-    bars.bars.push({ device, value: chart.value, text: chart.text })
-  }
-  for (const b of byFigure.values()) b.bars.sort((x, y) => x.device.localeCompare(y.device))
-  return [...byFigure.values()].sort((a, b) => a.title.localeCompare(b.title))
 }
 
 /** The latency above which an arrival is late: the option, else the tightest `delivery.latency.* <` threshold, else 2 s. */
@@ -637,11 +630,6 @@ export function bucketize (points: XY[], nBuckets: number): Buckets {
     out.count.push(values.length)
   })
   return out
-}
-
-function niceStep (raw: number): number {
-  const steps = [0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600]
-  return steps.find((s) => s >= raw) ?? Math.ceil(raw / 3600) * 3600
 }
 
 function round1 (v: number): number { return Math.round(v * 10) / 10 }

@@ -3,7 +3,7 @@
 // (type imports are erased and fine). DOM globals are declared `any` here because adding the DOM
 // lib to the project's one tsconfig would change type checking for every other module.
 // Every string from the run goes into the page through text nodes, never through HTML parsing.
-import type { DevicePivot, ExplorerMessage, FaultBand, FigureBars, ReportData, Series, XY } from './report-data.js'
+import type { BarChart, DevicePivot, ExplorerMessage, FaultBand, ReportData, Series, TableBlock, TableCell, XY } from './report-data.js'
 
 declare const document: any
 declare const window: any
@@ -14,7 +14,7 @@ declare const Chart: any
 export function pageMain (): void {
   const data: ReportData = JSON.parse(document.getElementById('courier-data').textContent)
   const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#475569', '#ea580c', '#0d9488', '#9333ea']
-  const PATH_COLOR: Record<string, string> = { relay: '#2563eb', filter: '#0891b2', store: '#d97706', lightpush: '#7c3aed', duplicate: '#dc2626' }
+  const PATH_COLOR: Record<string, string> = { relay: '#2563eb', filter: '#0891b2', store: '#d97706', lightpush: '#7c3aed', duplicate: '#dc2626', promotion: '#7c3aed', active: '#dc2626', tail: '#fb923c', idle: '#cbd5e1', down: '#2563eb', total: '#94a3b8' }
   const BAND_COLOR: Record<string, string> = { offline: 'rgba(37, 99, 235, 0.10)', down: 'rgba(220, 38, 38, 0.10)', partition: 'rgba(124, 58, 237, 0.12)', other: 'rgba(100, 116, 139, 0.12)' }
   const BAND_TEXT: Record<string, string> = { offline: '#1d4ed8', down: '#b91c1c', partition: '#6d28d9', other: '#475569' }
   const charts: any[] = []
@@ -81,10 +81,14 @@ export function pageMain (): void {
         ctx.fillRect(x0, chartArea.top, Math.max(1, x1 - x0), chartArea.bottom - chartArea.top)
         let lane = lanes.findIndex((end) => end < x0)
         if (lane < 0) { lane = lanes.length; lanes.push(0) }
-        const width = ctx.measureText(band.label).width
+        // long labels (partition groups) are cut to the room left on the chart; the faults table has them whole
+        let label = band.label
+        const room = chartArea.right - x0 - 6
+        while (label.length > 4 && ctx.measureText(label).width > room) label = `${label.slice(0, Math.max(3, Math.floor(label.length * room / ctx.measureText(label).width) - 2))}…`
+        const width = ctx.measureText(label).width
         lanes[lane] = x0 + width + 8
         ctx.fillStyle = BAND_TEXT[band.kind] ?? BAND_TEXT.other
-        ctx.fillText(band.label, x0 + 3, chartArea.top + 12 + lane * 13)
+        ctx.fillText(label, x0 + 3, chartArea.top + 12 + lane * 13)
       }
       ctx.strokeStyle = 'rgba(71, 85, 105, 0.45)'
       ctx.setLineDash([3, 3])
@@ -256,39 +260,86 @@ export function pageMain (): void {
     stacked('duplicates-by-path', 'Duplicates by path', data.paths.duplicates, 'extra arrivals of a message already delivered'),
     stacked('first-by-path', 'First arrival by path', data.paths.first, 'how each delivered message got there first')))
 
-  // ---------- bytes
-  const bytes = section('bytes', 'Bytes', 'Payload bytes each device received over time, by delivery path (duplicates separately). Wire bytes per protocol appear as metrics below when the run measured them.')
-  if (data.bytes.overTime.length === 0) bytes.append(empty('No msg.received events carried byte counts.'))
+  // ---------- bytes, energy, reliability
+  function barChart (c: BarChart): any {
+    const { box, canvas } = chartBox(c.id, c.title, c.note)
+    makeChart(canvas, {
+      type: 'bar',
+      data: {
+        labels: c.labels,
+        datasets: c.series.map((s, i) => ({
+          label: s.label, data: s.values,
+          backgroundColor: c.colorByLabel ? c.labels.map((l) => deviceColor(l)) : (PATH_COLOR[s.label] ?? seriesColor(i + (c.series.length > 1 ? 0 : 4))),
+          texts: s.texts
+        }))
+      },
+      options: {
+        plugins: { legend: { display: c.series.length > 1 }, tooltip: { callbacks: { label: (ctx: any) => `${ctx.dataset.label}: ${ctx.dataset.texts[ctx.dataIndex]}` } } },
+        scales: { x: { stacked: c.stacked }, y: { stacked: c.stacked, beginAtZero: true, title: { display: true, text: c.axis } } }
+      }
+    })
+    return box
+  }
+  function tableBlock (t: TableBlock): any {
+    const cell = (c: TableCell): any => {
+      if (typeof c === 'string') return h('td', null, c)
+      const cls = [c.num === true ? 'num' : '', c.mono === true ? 'mono' : '', c.tone === 'bad' ? 'fail-text' : c.tone === 'good' ? 'good-text' : c.tone === 'warn' ? 'warn-text' : c.tone === 'muted' ? 'muted' : ''].filter((x) => x !== '').join(' ')
+      return h('td', { class: cls === '' ? undefined : cls }, c.text)
+    }
+    return h('div', { class: 'table-block', id: t.id },
+      h('h3', null, t.title), t.note != null ? h('p', { class: 'intro' }, t.note) : null,
+      h('div', { class: 'scroll' }, table(t.headers, t.rows.map((r) => r.map(cell)))))
+  }
+  const bytes = section('bytes', 'Bytes', data.bytes.summary !== '' ? data.bytes.summary : undefined)
+  if (data.bytes.overTime.length === 0) bytes.append(empty('No byte counts were recorded for any device.'))
   else {
     bytes.append(grid(...data.bytes.overTime.map((d) => {
-      const { box, canvas } = chartBox(`bytes-${d.device}`, `${d.device}: bytes received`, `per ${fmtS(d.bucketS)} bucket`)
-      box.querySelector('canvas').setAttribute('data-chart', 'bytes-over-time')
+      const { box, canvas } = chartBox('bytes-over-time', `${d.device}: ${d.source === 'wire' ? 'wire bytes by protocol' : 'bytes received by path'}`, d.caption)
       makeChart(canvas, {
         type: 'bar',
-        data: { datasets: Object.entries(d.byPath).map(([p, values], i) => ({ label: p, data: values.map((y, k) => ({ x: d.t[k]! + d.bucketS / 2, y })), backgroundColor: PATH_COLOR[p] ?? seriesColor(i + 4), barPercentage: 1, categoryPercentage: 1 })) },
+        data: { datasets: Object.entries(d.stacks).map(([p, values], i) => ({ label: p, data: values.map((y, k) => ({ x: d.t[k]! + d.bucketS / 2, y })), backgroundColor: PATH_COLOR[p] ?? (p === 'framing and other' ? '#cbd5e1' : seriesColor(i + 4)), barPercentage: 1, categoryPercentage: 1 })) },
         options: { parsing: false, scales: { x: { ...timeAxis(), stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { callback: (v: number) => fmtBytes(v) } } } },
         plugins: [faultPlugin]
       })
       return box
     })))
   }
-  const figureChart = (f: FigureBars, id: string): any => {
-    const { box, canvas } = chartBox(id, f.title)
-    makeChart(canvas, {
-      type: 'bar',
-      data: { labels: f.bars.map((b) => b.device), datasets: [{ label: f.axis, data: f.bars.map((b) => b.value), backgroundColor: f.bars.map((b) => deviceColor(b.device)) }] },
-      options: { plugins: { legend: { display: false }, tooltip: { callbacks: { label: (c: any) => f.bars[c.dataIndex]!.text } } }, scales: { y: { beginAtZero: true, title: { display: true, text: f.axis } } } }
-    })
-    return box
-  }
-  if (data.bytes.figures.length > 0) bytes.append(grid(...data.bytes.figures.map((f) => figureChart(f, 'bytes-figure'))))
-  const bytesPivot = data.metrics.pivots.find((p) => p.prefix === 'bytes')
-  if (bytesPivot != null) bytes.append(pivotTable(bytesPivot))
-  if (data.energy.figures.length > 0 || data.metrics.pivots.some((p) => p.prefix === 'energy')) {
-    const en = section('energy', 'Energy', 'Radio energy estimated from each device\'s packet timeline.')
-    if (data.energy.figures.length > 0) en.append(grid(...data.energy.figures.map((f) => figureChart(f, 'energy-figure'))))
+  if (data.bytes.charts.length > 0) bytes.append(grid(...data.bytes.charts.map(barChart)))
+  for (const t of data.bytes.tables) bytes.append(tableBlock(t))
+
+  const en = data.energy
+  if (en.charts.length > 0 || en.tables.length > 0 || en.timeline != null) {
+    const sec = section('energy', 'Energy', en.summary !== '' ? en.summary : 'Radio energy estimated from each device\'s packet timeline.')
+    const boxes = en.charts.map(barChart)
+    if (en.timeline != null) {
+      const tl = en.timeline
+      const { box, canvas } = chartBox('radio-states', 'Radio state over time', `seconds since the first packet${tl.devices.some((d) => d.truncated) ? ' · long runs: the first spans only' : ''}`)
+      const TAIL = ['#fb923c', '#fdba74', '#fed7aa', '#fcd34d', '#fde68a']
+      let tails = 0
+      const colors = tl.states.map((_, i) => tl.kinds[i] === 'active' ? '#dc2626' : tl.kinds[i] === 'promotion' ? '#7c3aed' : tl.kinds[i] === 'tail' ? TAIL[tails++ % TAIL.length]! : '#94a3b8')
+      makeChart(canvas, {
+        type: 'bar',
+        data: {
+          labels: tl.devices.map((d) => d.device),
+          datasets: tl.states.map((state, k) => ({
+            label: state, backgroundColor: colors[k],
+            data: tl.devices.flatMap((d) => d.spans.filter((sp) => sp[2] === k).map((sp) => ({ x: [sp[0], sp[1]], y: d.device }))),
+            barPercentage: 0.7, categoryPercentage: 1, grouped: false, minBarLength: 1
+          }))
+        },
+        options: { indexAxis: 'y', scales: { x: { type: 'linear', beginAtZero: true, title: { display: true, text: 'seconds' } }, y: { type: 'category' } } }
+      })
+      boxes.push(box)
+    }
+    sec.append(grid(...boxes))
+    for (const t of en.tables) sec.append(tableBlock(t))
     const ep = data.metrics.pivots.find((p) => p.prefix === 'energy')
-    if (ep != null) en.append(pivotTable(ep))
+    if (ep != null && en.tables.length === 0) sec.append(pivotTable(ep))
+  }
+
+  if (data.reliability.tables.length > 0) {
+    const rel = section('reliability', 'Reliability', data.reliability.summary !== '' ? data.reliability.summary : undefined)
+    for (const t of data.reliability.tables) rel.append(tableBlock(t))
   }
 
   // ---------- store
@@ -482,12 +533,16 @@ export function pageMain (): void {
 
   // ---------- metrics, errors, artifacts, notes
   function pivotTable (p: DevicePivot): any {
-    return h('div', { class: 'scroll' }, table(['device', ...p.figures.map((f) => `${p.prefix}.<device>.${f}`)], p.rows.map((r) => [r.device, ...r.values.map((v) => h('td', { class: 'num' }, v == null ? '' : v.text))])))
+    return h('div', { class: 'scroll' }, table([p.rows.some((r) => !r.isDevice) ? 'device or node' : 'device', ...p.figures], p.rows.map((r) => [h('td', { class: r.isDevice ? undefined : 'muted' }, r.device), ...r.values.map((v) => h('td', { class: 'num' }, v == null ? '' : v.text))])))
   }
-  const met = section('metrics', 'All metrics', 'Every figure in results.json, by name; any of these can be a threshold in expect:.')
-  for (const p of data.metrics.pivots) met.append(h('h3', null, `${p.prefix} per device`), pivotTable(p))
-  for (const g of data.metrics.groups) met.append(h('h3', null, g.prefix), table(['metric', 'value', 'unit'], g.rows.map((r) => [h('td', { class: 'mono' }, r.name), h('td', { class: 'num' }, r.value), h('td', { class: 'muted' }, r.unit)])))
-
+  const met = section('metrics', 'All metrics', `Every figure in results.json (${count(data.metrics.count)}), by name; any of these can be a threshold in expect:.`)
+  for (const p of data.metrics.pivots) {
+    met.append(h('details', { class: 'metric-group' }, h('summary', null, `${p.prefix}.<owner>.* (${p.rows.length} × ${p.figures.length})`), pivotTable(p)))
+  }
+  for (const g of data.metrics.groups) {
+    met.append(h('details', { class: 'metric-group' }, h('summary', null, `${g.prefix}.* (${g.rows.length})`),
+      table(['metric', 'value', 'unit'], g.rows.map((r) => [h('td', { class: 'mono' }, r.name), h('td', { class: 'num' }, r.value), h('td', { class: 'muted' }, r.unit)]))))
+  }
   if (data.errors.length > 0) {
     const er = section('errors', 'Errors', 'Components that failed while the run went on.')
     er.append(table(['at', 'component', 'error'], data.errors.map((e) => [h('td', { class: 'num' }, e.t), e.component, e.error])))

@@ -73,21 +73,44 @@ export interface MetricGroup {
   rows: Array<{ name: string, value: string, unit: string }>
 }
 
-/** Metrics named `<prefix>.<device>.<figure>`, pivoted to devices x figures. */
+/** Metrics named `<prefix>.<owner>.<figure>` (owner: a device or a fleet node), pivoted to owners x figures. */
 export interface DevicePivot {
   prefix: string
   figures: string[]
-  rows: Array<{ device: string, values: Array<{ text: string, value: number | null, unit: string } | null> }>
+  rows: Array<{ device: string, isDevice: boolean, values: Array<{ text: string, value: number | null, unit: string } | null> }>
 }
 
-/** A bar chart of one per-device figure, drawn when the metric exists. */
-export interface FigureBars {
+/** A bar chart over devices (or owners): one or more series, stacked or side by side. */
+export interface BarChart {
+  id: string
   title: string
-  unit: string
-  /** Axis label, e.g. `MB/day`. */
+  note?: string
   axis: string
-  /** Scale applied to values for the axis (e.g. bytes -> kB). */
-  bars: Array<{ device: string, value: number, text: string }>
+  labels: string[]
+  stacked: boolean
+  /** Single-series charts colour each bar by its device. */
+  colorByLabel: boolean
+  series: Array<{ label: string, values: Array<number | null>, texts: string[] }>
+}
+
+/** A cell of a generic table: text, or text with a tone and alignment. */
+export type TableCell = string | { text: string, tone?: 'good' | 'bad' | 'warn' | 'muted', num?: boolean, mono?: boolean }
+
+/** A table built in Node and only laid out by the page. */
+export interface TableBlock {
+  id: string
+  title: string
+  note?: string
+  headers: string[]
+  rows: TableCell[][]
+}
+
+/** Radio states of one device over time (energy), as floating bars. */
+export interface RadioTimeline {
+  device: string
+  /** [start s, end s, state index] relative to the first span of any device. */
+  spans: Array<[number, number, number]>
+  truncated: boolean
 }
 
 export interface JourneyStep {
@@ -143,11 +166,14 @@ export interface ReportData {
   matrix: { senders: string[], receivers: string[], cells: Array<Array<MatrixCell | null>> }
   paths: { duplicates: Record<string, Record<string, number>>, first: Record<string, Record<string, number>> }
   bytes: {
-    /** Payload bytes received per device per bucket, stacked by path (from msg.received). */
-    overTime: Array<{ device: string, bucketS: number, t: number[], byPath: Record<string, number[]> }>
-    figures: FigureBars[]
+    /** Bytes per device per bucket, stacked by protocol (wire, from bytes.sample) or by path (payload, from msg.received). */
+    overTime: Array<{ device: string, bucketS: number, t: number[], stacks: Record<string, number[]>, source: 'wire' | 'payload', caption: string }>
+    charts: BarChart[]
+    tables: TableBlock[]
+    summary: string
   }
-  energy: { figures: FigureBars[] }
+  energy: { charts: BarChart[], tables: TableBlock[], timeline: { states: string[], kinds: string[], devices: RadioTimeline[] } | null, summary: string }
+  reliability: { tables: TableBlock[], summary: string }
   store: {
     queries: Series[]
     sizes: Series[]
@@ -163,7 +189,7 @@ export interface ReportData {
     saturated: boolean
     downsampled: boolean
   }
-  metrics: { groups: MetricGroup[], pivots: DevicePivot[] }
+  metrics: { groups: MetricGroup[], pivots: DevicePivot[], count: number }
   explorer: {
     strings: string[]
     messages: ExplorerMessage[]

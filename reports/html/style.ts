@@ -55,6 +55,12 @@ td.num { text-align: right; white-space: nowrap; }
 td.pass { color: var(--good); font-weight: 700; }
 td.fail { color: #fff; background: var(--bad); font-weight: 800; text-align: center; }
 .fail-text { color: var(--bad); font-weight: 650; }
+.good-text { color: var(--good); font-weight: 650; }
+.warn-text { color: var(--warn); font-weight: 650; }
+details.metric-group { margin: 6px 0; }
+details.metric-group summary { cursor: pointer; font-family: var(--mono); font-size: 13px; padding: 4px 0; }
+details.metric-group[open] summary { margin-bottom: 6px; }
+.table-block { margin-top: 8px; }
 table.thresholds td.muted { font-size: 12.5px; }
 .scroll { overflow-x: auto; }
 .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(460px, 1fr)); gap: 14px; }

@@ -1,0 +1,275 @@
+// Report sections built from the optional parts of results (bytes, energy, reliability), with a
+// fallback to flat `metrics` names so figures added later still get a chart.
+import type { BytesResults, DeviceEnergy, LatencySummary, MetricValue, Results } from '../../harness/interface/index.js'
+import { formatBytes, formatCount, formatMs, formatRatio, formatValue, sig } from '../format.js'
+import type { BarChart, RadioTimeline, ReportData, TableBlock, TableCell } from './report-data.js'
+
+const num = (text: string, tone?: 'good' | 'bad' | 'warn' | 'muted'): TableCell => ({ text, num: true, ...(tone == null ? {} : { tone }) })
+
+/** Wire or payload bytes over time, one stacked chart per device. */
+export interface BytesSamples {
+  /** owner -> run-clock times, protocol names and bytes (up + down) of each bytes.sample */
+  wire: Map<string, { t: number[], protocol: string[], up: number[], down: number[] }>
+  /** msg.received arrivals: payload bytes by path, duplicates apart. */
+  payload: Array<{ device: string, t: number, via: string, bytes: number, duplicate: boolean }>
+}
+
+export function bytesOverTime (deviceOrder: string[], samples: BytesSamples, S: (t: number) => number, endS: number): ReportData['bytes']['overTime'] {
+  const bucketS = niceStep(Math.max(1, endS) / 90)
+  const n = Math.max(1, Math.ceil((endS + 0.001) / bucketS))
+  const bucket = (t: number): number => Math.min(n - 1, Math.max(0, Math.floor(S(t) / bucketS)))
+  const times = Array.from({ length: n }, (_, i) => round3(i * bucketS))
+  const out: ReportData['bytes']['overTime'] = []
+  for (const device of deviceOrder) {
+    const wire = samples.wire.get(device)
+    if (wire != null && wire.t.length > 0) {
+      // `wire` is the connection's whole TCP payload; protocols are what their streams carried,
+      // so the difference is noise + yamux framing and anything outside a stream
+      const stacks: Record<string, number[]> = {}
+      const wireTotal = new Array<number>(n).fill(0)
+      let up = 0
+      let down = 0
+      for (let i = 0; i < wire.t.length; i++) {
+        const b = bucket(wire.t[i]!)
+        const bytes = wire.up[i]! + wire.down[i]!
+        if (wire.protocol[i] === 'wire') { wireTotal[b]! += bytes; up += wire.up[i]!; down += wire.down[i]!; continue }
+        const arr = stacks[wire.protocol[i]!] ?? (stacks[wire.protocol[i]!] = new Array<number>(n).fill(0))
+        arr[b]! += bytes
+      }
+      const framing = wireTotal.map((w, i) => Math.max(0, w - Object.values(stacks).reduce((s, arr) => s + arr[i]!, 0)))
+      if (framing.some((v) => v > 0)) stacks['framing and other'] = framing
+      out.push({ device, bucketS, t: times, stacks, source: 'wire', caption: `wire bytes up + down per ${bucketS} s (down ${formatBytes(down)}, up ${formatBytes(up)})` })
+      continue
+    }
+    const stacks: Record<string, number[]> = {}
+    let any = false
+    for (const r of samples.payload) {
+      if (r.device !== device) continue
+      any = true
+      const key = r.duplicate ? 'duplicate' : r.via
+      const arr = stacks[key] ?? (stacks[key] = new Array<number>(n).fill(0))
+      arr[bucket(r.t)]! += r.bytes
+    }
+    if (any) out.push({ device, bucketS, t: times, stacks, source: 'payload', caption: `message payload bytes received per ${bucketS} s, by path` })
+  }
+  return out
+}
+
+export function bytesSection (results: Results, deviceSet: Set<string>, samples: BytesSamples, deviceOrder: string[], S: (t: number) => number, endS: number): ReportData['bytes'] {
+  const overTime = bytesOverTime(deviceOrder, samples, S, endS)
+  const b = results.bytes
+  if (b != null) return { overTime, ...fromBytesResults(b, deviceOrder) }
+  const charts = chartsFromMetrics(results.metrics ?? {}, 'bytes', deviceSet)
+  return { overTime, charts, tables: [], summary: charts.length === 0 && overTime.every((o) => o.source === 'payload') ? 'This run recorded no wire bytes (capture: off); the charts show message payload bytes only.' : '' }
+}
+
+function fromBytesResults (b: BytesResults, deviceOrder: string[]): Omit<ReportData['bytes'], 'overTime'> {
+  const devices = deviceOrder.filter((d) => b.owners[d] != null)
+  const charts: BarChart[] = []
+  if (devices.length > 0) {
+    const owners = devices.map((d) => b.owners[d]!)
+    charts.push({
+      id: 'bytes-per-message', title: 'Wire bytes per delivered message', axis: 'bytes', labels: devices, stacked: false, colorByLabel: false,
+      note: 'down: bytes the device received per message delivered; total: up + down',
+      series: [
+        { label: 'down', values: owners.map((o) => o.perMessage.down), texts: owners.map((o) => formatBytes(o.perMessage.down)) },
+        { label: 'total', values: owners.map((o) => o.perMessage.total), texts: owners.map((o) => formatBytes(o.perMessage.total)) }
+      ]
+    })
+    const paths = [...new Set(owners.flatMap((o) => Object.keys(o.duplicateBytes ?? {})))].sort()
+    if (paths.length > 0) {
+      charts.push({
+        id: 'bytes-duplicates', title: 'Duplicate message bytes by path', axis: 'bytes', labels: devices, stacked: true, colorByLabel: false,
+        series: paths.map((p) => ({ label: p, values: owners.map((o) => o.duplicateBytes?.[p] ?? 0), texts: owners.map((o) => formatBytes(o.duplicateBytes?.[p] ?? 0)) }))
+      })
+    } else {
+      charts.push({ id: 'bytes-duplicates', title: 'Duplicate message bytes by path', note: 'no duplicate arrivals', axis: 'bytes', labels: devices, stacked: true, colorByLabel: true, series: [{ label: 'duplicates', values: devices.map(() => 0), texts: devices.map(() => '0 B') }] })
+    }
+    charts.push({
+      id: 'bytes-per-day', title: 'Projected per day at this message rate', axis: 'MB per day', labels: devices, stacked: false, colorByLabel: true,
+      series: [{ label: 'MB/day', values: owners.map((o) => o.projected?.perDay == null ? null : o.projected.perDay / 1e6), texts: owners.map((o) => o.projected?.perDay == null ? 'n/a' : `${formatBytes(o.projected.perDay)}/day`) }]
+    })
+  }
+  const names = [...devices, ...Object.keys(b.owners).filter((o) => !devices.includes(o)).sort()]
+  const rows: TableCell[][] = names.map((name) => {
+    const o = b.owners[name]!
+    const protocols = Object.entries(o.byProtocol ?? {}).sort((x, y) => (y[1].up + y[1].down) - (x[1].up + x[1].down)).slice(0, 4).map(([p, v]) => `${p} ${formatBytes(v.up + v.down)}`).join(', ')
+    return [
+      { text: name, tone: o.kind === 'device' ? undefined : 'muted' }, o.kind,
+      num(formatBytes(o.down)), num(formatBytes(o.up)), num(formatBytes(o.perMessage?.down)), num(formatBytes(o.perMessage?.total)),
+      num(o.backgroundPerHour == null ? 'n/a' : `${formatBytes(o.backgroundPerHour)}/h`), num(formatBytes(o.storePerRequest)),
+      num(o.projected?.perDay == null ? 'n/a' : `${formatBytes(o.projected.perDay)}/day`), protocols
+    ]
+  })
+  const tables: TableBlock[] = [{
+    id: 'bytes-owners', title: 'Bytes per device and fleet node', note: 'Wire bytes are TCP payload at the sockets (noise and yamux framing included); protocols are what their streams carried.',
+    headers: ['owner', 'kind', 'down', 'up', 'per message (down)', 'per message (total)', 'background', 'per store request', 'projected', 'largest protocols'], rows
+  }]
+  let summary = `Capture backend: ${b.backend}${b.backendReason != null ? ` (${b.backendReason})` : ''}.`
+  if (b.tcpdump != null) {
+    const c = b.tcpdump.check
+    summary += ` tcpdump: ${formatCount(b.tcpdump.packets)} packets, ${formatBytes(b.tcpdump.wireBytes)} on the wire, ${formatBytes(b.tcpdump.retransmittedBytes)} retransmitted${b.tcpdump.dropped != null ? `, ${formatCount(b.tcpdump.dropped)} dropped` : ''}; socket accounting matched the capture on ${formatCount(c.equal)} of ${formatCount(c.directions)} connection directions.`
+    if (c.mismatches.length > 0) {
+      tables.push({
+        id: 'bytes-mismatches', title: 'Socket accounting vs capture: mismatches', headers: ['owner', 'connection', 'direction', 'socket', 'capture'],
+        rows: c.mismatches.slice(0, 50).map((m) => [m.owner, { text: m.connId, mono: true }, m.direction, num(formatBytes(m.socket)), num(formatBytes(m.capture), 'bad')])
+      })
+    }
+  }
+  return { charts, tables, summary }
+}
+
+export function energySection (results: Results, deviceSet: Set<string>, deviceOrder: string[]): ReportData['energy'] {
+  const e = results.energy
+  if (e == null || Object.keys(e).length === 0) {
+    const charts = chartsFromMetrics(results.metrics ?? {}, 'energy', deviceSet)
+    return { charts, tables: [], timeline: null, summary: charts.length > 0 ? 'From energy.* metrics.' : '' }
+  }
+  const devices = [...deviceOrder.filter((d) => e[d] != null), ...Object.keys(e).filter((d) => !deviceOrder.includes(d)).sort()]
+  const list = devices.map((d) => e[d]!)
+  const charts: BarChart[] = [
+    { id: 'energy-mah', title: 'Radio energy per device', axis: 'mAh', labels: devices, stacked: false, colorByLabel: true, series: [{ label: 'mAh', values: list.map((x) => x.mAh), texts: list.map((x) => `${sig(x.mAh)} mAh (${sig(x.totalJoules)} J)`) }] }
+  ]
+  const kinds = [...new Set(list.flatMap((x) => Object.keys(x.byKind ?? {})))]
+  if (kinds.length > 0) {
+    charts.push({
+      id: 'energy-by-kind', title: 'Where the energy went', note: 'joules by radio phase: a long tail after each burst is typical of chatty protocols', axis: 'joules', labels: devices, stacked: true, colorByLabel: false,
+      series: kinds.map((k) => ({ label: k, values: list.map((x) => x.byKind?.[k]?.joules ?? 0), texts: list.map((x) => `${sig(x.byKind?.[k]?.joules ?? 0)} J, ${sig(x.byKind?.[k]?.seconds ?? 0)} s`) }))
+    })
+  }
+  const tables: TableBlock[] = [{
+    id: 'energy-devices', title: 'Energy per device',
+    headers: ['device', 'radio', 'timeline from', 'packets', 'energy', 'per hour', 'per message', 'radio active', 'tail share', 'promotions', 'profile'],
+    rows: devices.map((d, i) => {
+      const x = list[i]!
+      return [d, x.radio, x.timelineSource, num(formatCount(x.packets)), num(`${sig(x.mAh)} mAh`), num(x.mAhPerHour == null ? 'n/a' : `${sig(x.mAhPerHour)} mAh/h`),
+        num(x.joulesPerMessage == null ? 'n/a' : `${sig(x.joulesPerMessage)} J`), num(formatMs(x.radioActiveSeconds * 1000)), num(formatRatio(x.tailShare), x.tailShare > 0.6 ? 'warn' : undefined),
+        num(formatCount(x.promotions)), { text: `${x.profile?.name ?? ''}${x.profile?.verified === false ? ' (unverified)' : ''}`, tone: 'muted' }]
+    })
+  }]
+  const whatIfRows: TableCell[][] = []
+  for (const [i, d] of devices.entries()) {
+    for (const w of list[i]!.whatIf ?? []) {
+      whatIfRows.push([d, w.profile, num(`${sig(w.mAh)} mAh`), num(w.mAhPerHour == null ? 'n/a' : `${sig(w.mAhPerHour)} mAh/h`), num(formatRatio(w.tailShare)), w.verified ? 'yes' : 'no'])
+    }
+  }
+  if (whatIfRows.length > 0) tables.push({ id: 'energy-what-if', title: 'The same traffic on other radios', headers: ['device', 'radio profile', 'energy', 'per hour', 'tail share', 'verified profile'], rows: whatIfRows })
+  const notes = [...new Set(list.flatMap((x) => x.notes ?? []))]
+  return { charts, tables, timeline: radioTimeline(devices, list), summary: notes.map((n) => n.trim().replace(/[.;]?$/, '.')).join(' ') }
+}
+
+function radioTimeline (devices: string[], list: DeviceEnergy[]): ReportData['energy']['timeline'] {
+  const all = list.flatMap((x) => x.timeline ?? [])
+  if (all.length === 0) return null
+  const origin = Math.min(...all.map((s) => s.start))
+  const states: string[] = []
+  const kinds: string[] = []
+  const MAX_SPANS = 4000
+  const out: RadioTimeline[] = devices.map((device, i) => {
+    const spans = (list[i]!.timeline ?? []).filter((s) => s.kind !== 'idle')
+    return {
+      device,
+      truncated: spans.length > MAX_SPANS,
+      spans: spans.slice(0, MAX_SPANS).map((s): [number, number, number] => {
+        let k = states.indexOf(s.state)
+        if (k < 0) { k = states.length; states.push(s.state); kinds.push(s.kind) }
+        return [round3(s.start - origin), round3(s.end - origin), k]
+      })
+    }
+  })
+  return { states, kinds, devices: out }
+}
+
+export function reliabilitySection (results: Results, S: (t: number) => number): ReportData['reliability'] {
+  const r = results.reliability
+  if (r == null) return { tables: [], summary: '' }
+  const tables: TableBlock[] = []
+  const when = (t: number | null): string => (t == null ? 'never' : `${sig(S(t), 4)} s`)
+  if (r.partitions.length > 0) {
+    tables.push({
+      id: 'rel-partitions', title: 'Partitions', note: 'Messages sent during a partition to devices in another group, and how long after the heal they all arrived.',
+      headers: ['start', 'heal', 'groups', 'cross-group expected', 'delivered', 'lost', 'heal to full delivery'],
+      rows: r.partitions.map((p) => [num(when(p.start)), num(when(p.heal)), p.groups.map((g) => `[${g.join(', ')}]`).join(' | '), num(formatCount(p.cross.expected)), num(formatCount(p.cross.delivered)),
+        num(formatCount(p.cross.lost), p.cross.lost > 0 ? 'bad' : undefined), num(p.healToFullDeliveryMs == null ? 'not all arrived' : formatMs(p.healToFullDeliveryMs), p.healToFullDeliveryMs == null ? 'bad' : undefined)])
+    })
+  }
+  if (r.failover.length > 0) {
+    tables.push({
+      id: 'rel-failover', title: 'Store failover', headers: ['store', 'down at', 'device', 'recovered at', 'failover time', 'via'],
+      rows: r.failover.map((f) => [f.store, num(when(f.downAt)), f.device, num(when(f.recoveredAt), f.recoveredAt == null ? 'bad' : undefined), num(f.ms == null ? 'n/a' : formatMs(f.ms)), f.via ?? ''])
+    })
+  }
+  const audit = Object.entries(r.audit?.stores ?? {})
+  if (audit.length > 0) {
+    tables.push({
+      id: 'rel-audit', title: 'Store audit after the run', note: r.audit.inSync == null ? 'No audit verdict.' : r.audit.inSync ? 'Every reachable store holds every message that reached the fleet.' : 'The stores disagree: some hold fewer messages than reached the fleet.',
+      headers: ['store', 'reachable', 'expected', 'missing', 'extra', 'missing by window'],
+      rows: audit.map(([store, a]) => [store, a.reachable ? 'yes' : { text: 'no', tone: 'bad' }, num(formatCount(a.expected)), num(formatCount(a.missing), a.missing > 0 ? 'bad' : undefined), num(formatCount(a.extra)),
+        Object.entries(a.missingByWindow ?? {}).map(([w, n]) => `${w}: ${n}`).join(', ')])
+    })
+  }
+  const accounts = Object.entries(r.history?.accounts ?? {})
+  if (accounts.length > 0) {
+    tables.push({
+      id: 'rel-history', title: 'History consistency across devices of one account', headers: ['account', 'devices', 'consistent', 'differences'],
+      rows: accounts.map(([account, a]) => [account, a.devices.join(', '), a.consistent ? { text: 'yes', tone: 'good' } : { text: 'no', tone: 'bad' },
+        a.differences.slice(0, 5).map((d) => `${d.msgId} shown on ${d.shownOn.join(', ')}, missing on ${d.missingOn.join(', ')}`).join('; ') + (a.differences.length > 5 ? ` (+${a.differences.length - 5} more)` : '')])
+    })
+  }
+  if (r.upToDate != null && r.upToDate.claims > 0) {
+    tables.push({
+      id: 'rel-uptodate', title: '"Up to date" claims', note: `${formatCount(r.upToDate.claims)} claims, ${formatCount(r.upToDate.falsePositives)} false: the device said it was up to date while messages were missing.`,
+      headers: ['device', 'at', 'missing', 'missing messages'],
+      rows: r.upToDate.examples.slice(0, 20).map((x) => [x.device, num(when(x.t)), num(formatCount(x.missing), 'bad'), { text: x.missingIds.slice(0, 6).join(', '), mono: true }])
+    })
+  }
+  if (r.stages != null && r.stages.requests > 0) {
+    const row = (name: string, l: LatencySummary): TableCell[] => [name, num(formatMs(l.p50)), num(formatMs(l.p95)), num(formatMs(l.max))]
+    tables.push({
+      id: 'rel-stages', title: 'History request stages', note: `${formatCount(r.stages.requests)} history requests, from asking to showing the messages.`,
+      headers: ['stage', 'p50', 'p95', 'max'],
+      rows: [row('dial', r.stages.dialMs), row('first page', r.stages.firstPageMs), row('transfer', r.stages.transferMs), row('render', r.stages.renderMs), row('total', r.stages.totalMs)]
+    })
+  }
+  const parts: string[] = []
+  if (r.audit?.inSync != null) parts.push(r.audit.inSync ? 'stores in sync' : 'stores out of sync')
+  if (r.history?.consistent != null) parts.push(r.history.consistent ? 'history consistent across devices' : 'history differs between devices')
+  if (r.partitions.length > 0) parts.push(`${r.partitions.length} partition${r.partitions.length === 1 ? '' : 's'}`)
+  if (r.failover.length > 0) parts.push(`${r.failover.length} store failover${r.failover.length === 1 ? '' : 's'}`)
+  return { tables, summary: parts.length === 0 ? '' : `${parts.join(', ')}.` }
+}
+
+/** Per-device bar charts guessed from flat metric names when results has no dedicated section. */
+export function chartsFromMetrics (metrics: Record<string, MetricValue>, prefix: 'bytes' | 'energy', devices: Set<string>): BarChart[] {
+  const byTitle = new Map<string, BarChart>()
+  for (const [name, mv] of Object.entries(metrics).sort((a, b) => a[0].localeCompare(b[0]))) {
+    if (!name.startsWith(`${prefix}.`) || typeof mv.value !== 'number') continue
+    const rest = name.slice(prefix.length + 1)
+    const device = [...devices].find((d) => rest.startsWith(`${d}.`))
+    if (device == null) continue
+    const figure = rest.slice(device.length + 1)
+    let c: { title: string, axis: string, value: number, text: string } | null = null
+    if (prefix === 'bytes') {
+      if (mv.unit === 'bytes/h') c = { title: `Projected per day (${figure})`, axis: 'MB per day', value: (mv.value * 24) / 1e6, text: `${formatBytes(mv.value * 24)}/day` }
+      else if (mv.unit === 'bytes' && /perMessage/i.test(figure)) c = { title: `Bytes per delivered message (${figure})`, axis: 'bytes', value: mv.value, text: formatBytes(mv.value) }
+      else if (mv.unit === 'bytes' && /duplicate/i.test(figure)) c = { title: `Duplicate bytes (${figure})`, axis: 'bytes', value: mv.value, text: formatBytes(mv.value) }
+      else if (mv.unit === 'bytes' && /perDay/i.test(figure)) c = { title: `Projected per day (${figure})`, axis: 'MB per day', value: mv.value / 1e6, text: `${formatBytes(mv.value)}/day` }
+    } else if (['mAh', 'mAh/h', 'joules'].includes(mv.unit)) {
+      c = { title: `Energy: ${figure} (${mv.unit})`, axis: mv.unit, value: mv.value, text: formatValue(mv.value, mv.unit) }
+    }
+    if (c == null) continue
+    let chart = byTitle.get(c.title)
+    if (chart == null) byTitle.set(c.title, chart = { id: `${prefix}-metric`, title: c.title, axis: c.axis, labels: [], stacked: false, colorByLabel: true, series: [{ label: c.axis, values: [], texts: [] }] })
+    chart.labels.push(device)
+    chart.series[0]!.values.push(c.value)
+    chart.series[0]!.texts.push(c.text)
+  }
+  return [...byTitle.values()]
+}
+
+function niceStep (raw: number): number {
+  const steps = [0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600]
+  return steps.find((s) => s >= raw) ?? Math.ceil(raw / 3600) * 3600
+}
+
+function round3 (v: number): number { return Math.round(v * 1000) / 1000 }
