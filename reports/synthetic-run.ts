@@ -47,6 +47,8 @@ export interface SyntheticRunOptions {
   lagP99Ms?: number
   lagLimitMs?: number
   interrupted?: boolean
+  /** Messages (by msgId) that never reach the listed devices. */
+  forceLost?: Record<string, string[]>
   /** Mark this device as crashed half way through. */
   crashDevice?: string | null
   thresholds?: SyntheticThreshold[]
@@ -206,7 +208,7 @@ export function synthesizeRun (options: SyntheticRunOptions = {}): SyntheticRun 
       let first: { t: number, via: DeliveryPath } | null = null
       if (deviceOffline(device, p.t)) {
         first = { t: catchUpT(device) + 300 + rand() * 500, via: 'store' }
-      } else if (rand() >= o.lossRate) {
+      } else if (rand() >= o.lossRate && !(options.forceLost?.[p.msgId]?.includes(device) ?? false)) {
         first = { t: p.t + logNormal(device === lightDevice ? 120 : 80, 0.5), via }
       }
       if (first == null || crashed(device, first.t)) continue
