@@ -482,7 +482,8 @@ function headline (results: Results, overall: DeviceDelivery | undefined): Repor
   if (m != null) cards.push({ label: 'Messages sent', value: formatCount(m.sent), tone: 'plain', hint: `${formatCount(m.byDevices)} by devices, ${formatCount(m.byCrowd)} by the crowd` })
   if (overall != null) {
     cards.push({ label: 'Delivered', value: `${formatCount(overall.delivered)} / ${formatCount(overall.expected)}`, tone: overall.lost > 0 ? 'bad' : 'good', hint: `${formatCount(overall.lost)} lost (${formatRatio(overall.lossRate)})` })
-    cards.push({ label: 'Latency p95', value: formatMs(overall.latency?.p95), tone: 'plain', hint: `p50 ${formatMs(overall.latency?.p50)}, max ${formatMs(overall.latency?.max)}` })
+    const latencyFailed = (results.thresholds ?? []).some((t) => !t.passed && t.metric.startsWith('delivery.latency'))
+    cards.push({ label: 'Latency p95', value: formatMs(overall.latency?.p95), tone: latencyFailed ? 'bad' : 'plain', hint: `p50 ${formatMs(overall.latency?.p50)}, max ${formatMs(overall.latency?.max)}` })
     cards.push({ label: 'Duplicates', value: formatRatio(overall.duplicates?.rate), tone: (overall.duplicates?.total ?? 0) > 0 ? 'warn' : 'good', hint: `${formatCount(overall.duplicates?.total)} extra arrivals` })
   }
   const st = results.store

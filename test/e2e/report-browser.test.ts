@@ -1,0 +1,184 @@
+// report.html opened from file:// in headless Chromium, as a reader would: no console errors, no
+// network request, every chart painted, the message explorer follows a known message, and run
+// strings that are markup stay text. Each detector is also shown to fire on a broken page.
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { CourierEvent, Results } from '../../harness/interface/index.js'
+import { readEvents, writeRunReports } from '../../reports/index.js'
+import { canvasPaint, launchChromium, openFile, type PageWatch, type ReportBrowser } from '../../reports/testing/browser.js'
+import { FIXTURE_RUNS, HOSTILE } from '../../reports/testing/fixture-runs.js'
+import { synthesizeRun } from '../../reports/synthetic-run.js'
+
+let browser: ReportBrowser
+let dir: string
+const ARTIFACTS = 'test-artifacts'
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'courier-report-e2e-'))
+  await mkdir(ARTIFACTS, { recursive: true })
+  browser = await launchChromium()
+})
+
+after(async () => {
+  await browser?.close()
+  await rm(dir, { recursive: true, force: true })
+})
+
+async function runDir (name: string, results: Results, events: CourierEvent[]): Promise<string> {
+  const d = join(dir, name)
+  await mkdir(d, { recursive: true })
+  await writeFile(join(d, 'events.ndjson'), events.map((e) => JSON.stringify(e)).join('\n') + '\n')
+  await writeFile(join(d, 'results.json'), JSON.stringify(results))
+  await writeRunReports(d, results, events)
+  return join(d, 'report.html')
+}
+
+function assertClean (watch: PageWatch): void {
+  assert.deepEqual(watch.pageErrors, [], 'page errors')
+  assert.deepEqual(watch.consoleErrors, [], 'console errors')
+  assert.deepEqual(watch.requests, [], 'network requests')
+  assert.deepEqual(watch.dialogs, [], 'dialogs')
+}
+
+const SMALL_FAIL_CHARTS = [
+  'latency-cdf', 'latency-over-time', 'duplicates-by-path', 'first-by-path', 'bytes-over-time', 'bytes-per-message', 'bytes-duplicates', 'bytes-per-day',
+  'energy-mah', 'energy-by-kind', 'radio-states', 'store-latency', 'store-size', 'harness-lag', 'harness-cpu', 'journey'
+]
+
+test('a failed run: verdict and thresholds first, every chart painted, nothing fetched, no errors', async () => {
+  const run = synthesizeRun(FIXTURE_RUNS['small-fail'])
+  const { page, watch } = await openFile(browser, await runDir('small-fail', run.results, run.events))
+  try {
+    assertClean(watch)
+    assert.equal(await page.textContent('#verdict'), 'FAIL')
+    assert.equal(await page.textContent('header h1'), 'crowded-topic-small')
+    assert.equal(await page.textContent('#replay'), 'npx courier run scenarios/crowded-small.yaml --seed 42')
+    const rows = await page.$$eval('#thresholds tbody tr', (trs) => trs.map((tr) => (tr as unknown as { innerText: string }).innerText.split('\t')))
+    assert.deepEqual(rows.map((r) => r[0]), ['FAIL', 'FAIL', 'pass', 'pass', 'pass'])
+    assert.equal(rows[0]![1], 'delivery.latency.p95')
+    const p95 = run.results.thresholds.find((t) => t.metric === 'delivery.latency.p95')!.value as number
+    assert.equal(rows[0]![2], `${Number((p95 / 1000).toPrecision(3))} s`)
+
+    const canvases = await canvasPaint(page)
+    assert.deepEqual([...new Set(canvases.map((c) => c.chart))].sort(), [...SMALL_FAIL_CHARTS].sort())
+    assert.equal(canvases.filter((c) => c.chart === 'bytes-over-time').length, 3, 'one wire-bytes chart per device')
+    assert.equal(String(canvases.length), await page.getAttribute('body', 'data-charts'))
+    for (const c of canvases) {
+      assert.ok(c.width > 100 && c.height > 100, `${c.chart} has a size`)
+      assert.ok(c.painted > c.width * c.height * 0.01, `${c.chart} painted (${c.painted} of ${c.width * c.height} pixels)`)
+    }
+    await page.screenshot({ path: join(ARTIFACTS, 'report-small-fail.png'), fullPage: true })
+  } finally {
+    await page.close()
+  }
+})
+
+test('the message explorer shows the whole journey of a message one device never got', async () => {
+  const run = synthesizeRun(FIXTURE_RUNS['small-fail'])
+  const target = [...run.truth.values()].find((m) => m.msgId === 'alice-0003')!
+  const { page, watch } = await openFile(browser, join(dir, 'small-fail', 'report.html'))
+  try {
+    await page.fill('#explorer-search', 'alice-0003')
+    assert.equal(await page.locator('#explorer-list .msg-item').count(), 1)
+    await page.click('#explorer-list .msg-item')
+    assert.equal(await page.textContent('#journey-title'), 'alice-0003')
+    assert.equal(await page.textContent('#journey-hash'), target.hash)
+    const steps = await page.$$eval('#explorer-detail table.journey-steps tbody tr', (trs) => trs.map((tr) => Array.from((tr as unknown as { children: ArrayLike<{ textContent: string }> }).children).map((td) => td.textContent)))
+    const kinds = steps.map((s) => `${s[1]} ${s[2]}${s[3] !== '' ? ` via ${s[3]}` : ''}`)
+    assert.equal(kinds[0], 'sent alice')
+    for (const relay of ['relay-1', 'relay-2', 'relay-3', 'relay-4']) assert.ok(kinds.includes(`relayed ${relay}`), `${relay} in ${kinds.join(' | ')}`)
+    for (const a of target.arrivals) assert.ok(kinds.includes(`received ${a.device} via ${a.via}`), `arrival at ${a.device}`)
+    assert.ok(kinds.includes('never received alice-2'), kinds.join(' | '))
+    assert.ok(target.arrivals.every((a) => a.device !== 'alice-2'))
+    const journey = (await canvasPaint(page)).find((c) => c.chart === 'journey')!
+    assert.ok(journey.painted > 1000)
+    assert.match(page.url(), new RegExp(`#msg=${target.hash}$`))
+    assertClean(watch)
+  } finally {
+    await page.close()
+  }
+})
+
+test('strings from the run that are markup render as text and run nothing', async () => {
+  const run = synthesizeRun(FIXTURE_RUNS['hostile-names'])
+  const { page, watch } = await openFile(browser, await runDir('hostile-names', run.results, run.events))
+  try {
+    assertClean(watch)
+    assert.equal(await page.textContent('header h1'), '"><svg onload=alert(3)>')
+    const deviceCells = await page.$$eval('#devices tbody tr td:first-child', (tds) => tds.map((td) => (td as unknown as { textContent: string }).textContent))
+    assert.ok(deviceCells.some((t) => t.startsWith(HOSTILE)), deviceCells.join(' | '))
+    assert.ok(deviceCells.some((t) => t.startsWith('</script><script>alert(2)</script>')))
+    const injected = await page.evaluate(() => {
+      const doc = (globalThis as unknown as { document: { querySelectorAll: (s: string) => ArrayLike<unknown> } }).document
+      return { img: doc.querySelectorAll('img').length, svg: doc.querySelectorAll('svg').length, iframe: doc.querySelectorAll('iframe').length, scripts: doc.querySelectorAll('script').length }
+    })
+    assert.deepEqual(injected, { img: 0, svg: 0, iframe: 0, scripts: 3 })
+    await page.fill('#explorer-search', '<img')
+    await page.click('#explorer-list .msg-item')
+    assert.match(await page.textContent('#journey-title') ?? '', /^<img src=x onerror=alert\(1\)>-0000$/)
+    assert.deepEqual(watch.dialogs, [])
+    await page.screenshot({ path: join(ARTIFACTS, 'report-hostile-names.png') })
+  } finally {
+    await page.close()
+  }
+})
+
+test('the detectors fire on broken pages: dialogs, CSP violations, requests and blank canvases', async () => {
+  // a page that parses the hostile name as HTML, without a CSP: the dialog watch sees it
+  const unsafe = join(dir, 'unsafe.html')
+  await writeFile(unsafe, `<!doctype html><body><div id="x"></div><script>document.getElementById('x').innerHTML = ${JSON.stringify(HOSTILE)}; fetch('http://127.0.0.1:9/beacon').catch(() => {})</script></body>`)
+  const a = await openFile(browser, unsafe, { waitForReady: false })
+  await a.page.waitForTimeout(300)
+  assert.equal(a.watch.dialogs.length, 1, 'alert() through innerHTML is seen')
+  assert.ok(a.watch.requests.some((u) => u.startsWith('http://127.0.0.1:9/')), 'a request is seen')
+  await a.page.close()
+
+  // the real report with an escaping bug simulated: the CSP blocks the handler and says so
+  const html = await readFile(join(dir, 'small-fail', 'report.html'), 'utf8')
+  const broken = join(dir, 'small-fail', 'broken.html')
+  await writeFile(broken, html.replace('<main id="main"></main>', `<main id="main"></main>${HOSTILE}<script>alert(5)</script>`))
+  const b = await openFile(browser, broken)
+  assert.deepEqual(b.watch.dialogs, [], 'the CSP stops both the inline handler and the inline script')
+  assert.ok(b.watch.consoleErrors.some((e) => /Content Security Policy/i.test(e)), b.watch.consoleErrors.join('\n'))
+  assert.throws(() => assertClean(b.watch))
+
+  // a canvas nobody drew on counts as unpainted
+  await b.page.evaluate(() => {
+    const doc = (globalThis as unknown as { document: { createElement: (t: string) => { setAttribute: (k: string, v: string) => void, width: number, height: number }, body: { append: (n: unknown) => void } } }).document
+    const c = doc.createElement('canvas')
+    c.setAttribute('data-chart', 'blank')
+    c.width = 300
+    c.height = 150
+    doc.body.append(c)
+  })
+  assert.equal((await canvasPaint(b.page)).find((c) => c.chart === 'blank')?.painted, 0)
+  await b.page.close()
+})
+
+test('a real courier run (scenarios/smoke.yaml) renders cleanly and its messages can be followed', async () => {
+  const source = join('fixtures', 'runs', 'smoke-real')
+  const results = JSON.parse(await readFile(join(source, 'results.json'), 'utf8')) as Results
+  const events = await readEvents(join(source, 'events.ndjson'))
+  const { page, watch } = await openFile(browser, await runDir('smoke-real', results, events))
+  try {
+    assertClean(watch)
+    assert.equal(await page.textContent('#verdict'), results.verdict.toUpperCase())
+    const canvases = await canvasPaint(page)
+    assert.ok(canvases.length >= 10)
+    for (const c of canvases) assert.ok(c.painted > c.width * c.height * 0.01, `${c.chart} painted`)
+    const sent = events.find((e): e is Extract<CourierEvent, { type: 'msg.sent' }> => e.type === 'msg.sent' && e.device === 'alice')!
+    const receivedBy = events.filter((e) => e.type === 'msg.received' && e.hash === sent.hash).map((e) => (e as { device: string }).device)
+    assert.ok(receivedBy.length > 0)
+    await page.fill('#explorer-search', sent.hash.slice(0, 18))
+    await page.click('#explorer-list .msg-item')
+    assert.equal(await page.textContent('#journey-hash'), sent.hash)
+    const text = await page.textContent('#explorer-detail table.journey-steps') ?? ''
+    for (const device of receivedBy) assert.match(text, new RegExp(`received${device}`))
+    await page.screenshot({ path: join(ARTIFACTS, 'report-smoke-real.png'), fullPage: true })
+  } finally {
+    await page.close()
+  }
+})
