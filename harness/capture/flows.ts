@@ -291,10 +291,11 @@ export class CaptureAnalyzer {
   }
 
   private timeline (conversations: Conversation[]): CaptureTimeline {
-    const keys = [...this.seconds.keys()]
-    if (keys.length === 0) return { originUs: 0, seconds: [], conversations: [] }
-    const first = Math.min(...keys)
-    const last = Math.max(...keys)
+    if (this.seconds.size === 0) return { originUs: 0, seconds: [], conversations: [] }
+    // a loop, not Math.min(...keys): a day-long capture has more seconds than a call has arguments
+    let first = Infinity
+    let last = -Infinity
+    for (const s of this.seconds.keys()) { if (s < first) first = s; if (s > last) last = s }
     const dense = (buckets: Map<number, SecondBucket>): SecondBucket[] => {
       const out: SecondBucket[] = []
       for (let s = first; s <= last; s++) {

@@ -87,13 +87,15 @@ export function formatPcapText (doc: PcapJson, top: number): string {
   }
   if (doc.timeline !== undefined && doc.timeline.seconds.length > 0) {
     out.push('')
-    out.push(`Per second (wire bytes; second 0 starts ${iso(doc.timeline.originUs)})`)
+    const busy = doc.timeline.seconds.filter((s) => s.packets > 0)
+    const idle = doc.timeline.seconds.length - busy.length
+    out.push(`Per second (wire bytes; second 0 starts ${iso(doc.timeline.originUs)}${idle > 0 ? `; ${idle} idle seconds not shown` : ''})`)
     const flows = doc.timeline.conversations
     const header = ['second', 'up', 'down', 'pkts', ...flows.map((_, i) => `#${i + 1} up/down`)]
-    out.push(table(header, doc.timeline.seconds.map((s, i) => [
+    out.push(table(header, busy.map((s) => [
       String(s.second), String(s.up), String(s.down), String(s.packets),
-      ...flows.map((c) => `${c.seconds[i].up}/${c.seconds[i].down}`)
-    ]), header.map((_, i) => i >= 0)))
+      ...flows.map((c) => `${c.seconds[s.second].up}/${c.seconds[s.second].down}`)
+    ]), header.map(() => true)))
     flows.forEach((c, i) => out.push(`  #${i + 1} ${c.key}`))
   }
   for (const [name, section] of Object.entries(doc.extensions)) {

@@ -50,6 +50,18 @@ test('--json: the documented shape, with figures tshark agrees with', async () =
   assert.equal(sum, 1404 + 1272 + 786 + 726)
 })
 
+test('--per-second table: only busy seconds, and they add up to every byte of the capture', async () => {
+  const r = await runCourier(['pcap', join(REPO_ROOT, 'fixtures/pcap/energybox/test2.pcap'), '--per-second'])
+  assert.equal(r.code, 0, r.stderr)
+  const section = r.stdout.slice(r.stdout.indexOf('Per second'))
+  assert.match(section, /idle seconds not shown/)
+  const rows = section.split('\n').filter((l) => /^ +\d+ +\d+ +\d+ +\d+/.test(l)).map((l) => l.trim().split(/ +/).map(Number))
+  assert.ok(rows.every((row) => row[3] > 0))
+  // tshark: 187 frames, 43891 bytes of frames in test2.pcap
+  assert.equal(rows.reduce((n, row) => n + row[1] + row[2], 0), 43891)
+  assert.equal(rows.reduce((n, row) => n + row[3], 0), 187)
+})
+
 test('--map names endpoints and --top limits the lists', async () => {
   const map = join(dir, 'map.yaml')
   await writeFile(map, 'endpoints:\n  "127.0.0.1:47001": { name: echo, role: server }\nprotocols:\n  47002: datagrams\n')
