@@ -424,9 +424,9 @@ function resultsFromTruth ({ o, truth, devices, storeTruth, lagSamples, t0, end,
     }
     all.expected += expected
     all.delivered += latencies.length
-    all.latencies.push(...latencies)
+    for (const l of latencies) all.latencies.push(l)
     all.dups += dups
-    all.lost.push(...lostMessages)
+    for (const id of lostMessages) if (all.lost.length < 50) all.lost.push(id)
     for (const [k, v] of Object.entries(byPath)) all.byPath[k] = (all.byPath[k] ?? 0) + v
     for (const [k, v] of Object.entries(firstByPath)) all.firstByPath[k] = (all.firstByPath[k] ?? 0) + v
   }
@@ -517,9 +517,9 @@ function resultsFromTruth ({ o, truth, devices, storeTruth, lagSamples, t0, end,
     store: { queries: storeTruth.length, failed: storeTruth.filter((s) => s.failed).length, latency: summary(storeLat), byStore },
     harness: {
       lagP99Ms: lagP99,
-      lagMaxMs: lagSamples.length === 0 ? null : Math.max(...lagSamples.map((s) => s.max)),
-      cpuMaxPercent: lagSamples.length === 0 ? null : Math.max(...lagSamples.map((s) => s.cpu)),
-      rssMaxMb: lagSamples.length === 0 ? null : Math.max(...lagSamples.map((s) => s.rss)),
+      lagMaxMs: lagSamples.length === 0 ? null : lagSamples.reduce((m, s) => Math.max(m, s.max), -Infinity),
+      cpuMaxPercent: lagSamples.length === 0 ? null : lagSamples.reduce((m, s) => Math.max(m, s.cpu), -Infinity),
+      rssMaxMb: lagSamples.length === 0 ? null : lagSamples.reduce((m, s) => Math.max(m, s.rss), -Infinity),
       lagLimitMs: o.lagLimitMs,
       saturated,
       samples: lagSamples.length

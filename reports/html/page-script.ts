@@ -25,6 +25,7 @@ export function pageMain (): void {
   Chart.defaults.color = '#334155'
   Chart.defaults.maintainAspectRatio = false
   Chart.defaults.plugins.legend.labels.boxWidth = 12
+  Chart.defaults.plugins.legend.labels.filter = (item: any, chartData: any) => chartData.datasets[item.datasetIndex]?.courierSecondary !== true
 
   type Child = string | number | null | undefined | false | any
   /** Creates an element; strings become text nodes, so run data can never become markup. */
@@ -118,7 +119,10 @@ export function pageMain (): void {
   }
   function timeAxis (): any {
     // suggestedMax, not max: the axis ends on a round tick instead of squeezing a label at the end
-    return { type: 'linear', title: { display: true, text: 'scenario time' }, min: Math.min(0, ...data.faults.bands.map((b) => b.from)), suggestedMax: Math.max(data.meta.endS, 1), ticks: { callback: (v: number) => fmtS(v) } }
+    // ticks on round seconds or minutes, about eight of them
+    const span = Math.max(data.meta.endS, 1)
+    const stepSize = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200].find((st) => span / st <= 9) ?? Math.ceil(span / 9 / 3600) * 3600
+    return { type: 'linear', title: { display: true, text: 'scenario time' }, min: Math.min(0, ...data.faults.bands.map((b) => b.from)), suggestedMax: span, ticks: { stepSize, callback: (v: number) => fmtS(v) } }
   }
   /** Datasets of a series: raw points as a scatter, or per-bucket median, p95 and max lines. */
   function seriesDatasets (s: Series, color: string, kind: 'latency' | 'max', label = s.name): any[] {
@@ -126,10 +130,11 @@ export function pageMain (): void {
     const b = s.buckets!
     const pts = (ys: number[]): any[] => b.t.map((x, i) => ({ x, y: ys[i] }))
     if (kind === 'max') return [{ type: 'line', label: `${label} (bucket max)`, data: pts(b.max), borderColor: color, backgroundColor: color, pointRadius: 0, borderWidth: 1.5 }]
+    // one legend entry per series (the median line); p95 and max follow it in the same colour
     return [
-      { type: 'line', label: `${label} median`, data: pts(b.p50), borderColor: color, backgroundColor: color, pointRadius: 0, borderWidth: 1.5 },
-      { type: 'line', label: `${label} p95`, data: pts(b.p95), borderColor: color, backgroundColor: color, pointRadius: 0, borderWidth: 1, borderDash: [5, 3] },
-      { type: 'scatter', label: `${label} max`, data: pts(b.max), borderColor: color, backgroundColor: color, pointRadius: 1.5 }
+      { type: 'line', label, data: pts(b.p50), borderColor: color, backgroundColor: color, pointRadius: 0, borderWidth: 1.5 },
+      { type: 'line', label: `${label} p95`, data: pts(b.p95), borderColor: color, backgroundColor: color, pointRadius: 0, borderWidth: 1, borderDash: [5, 3], courierSecondary: true },
+      { type: 'scatter', label: `${label} max`, data: pts(b.max), borderColor: color, backgroundColor: color, pointRadius: 1.5, courierSecondary: true }
     ]
   }
   function table (headers: string[], rows: Child[][], cls = 'data'): any {
@@ -232,7 +237,8 @@ export function pageMain (): void {
         const c = m.cells[si]![ri]
         if (c == null || c.expected === 0) return h('td', { class: 'na' }, '·')
         const lostShare = c.lost / c.expected
-        const td = h('td', { class: lostShare > 0 ? (lostShare > 0.05 ? 'cell bad' : 'cell warn') : c.late > 0 ? 'cell late' : 'cell good', title: `${s} → ${r}: ${c.expected} expected` },
+        const tone = lostShare >= 0.05 ? 'bad' : lostShare >= 0.01 ? 'warn' : lostShare > 0 ? 'minor' : c.late > 0 ? 'late' : 'good'
+        const td = h('td', { class: `cell ${tone}`, title: `${s} → ${r}: ${c.expected} expected` },
           h('div', { class: 'cell-main' }, `${count(c.onTime + c.late)} / ${count(c.expected)}`),
           h('div', { class: 'cell-sub' }, [c.late > 0 ? `${count(c.late)} late` : null, c.lost > 0 ? `${count(c.lost)} lost` : null, c.duplicates > 0 ? `${count(c.duplicates)} dup` : null].filter((x) => x != null).join(' · ') || 'all on time'))
         return td

@@ -161,7 +161,7 @@ export function energySection (results: Results, deviceSet: Set<string>, deviceO
 function radioTimeline (devices: string[], list: DeviceEnergy[]): ReportData['energy']['timeline'] {
   const all = list.flatMap((x) => x.timeline ?? [])
   if (all.length === 0) return null
-  const origin = Math.min(...all.map((s) => s.start))
+  const origin = all.reduce((m, s) => Math.min(m, s.start), Infinity)
   const states: string[] = []
   const kinds: string[] = []
   const MAX_SPANS = 4000

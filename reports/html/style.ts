@@ -78,6 +78,7 @@ table.matrix tbody th { text-align: right; }
 table.matrix td { min-width: 110px; padding: 6px 8px; border-radius: 6px; text-align: center; }
 td.cell.good { background: #dcfce7; }
 td.cell.late { background: #fef9c3; }
+td.cell.minor { background: #fef3c7; }
 td.cell.warn { background: #fed7aa; }
 td.cell.bad { background: #fecaca; }
 td.na { color: #cbd5e1; }
