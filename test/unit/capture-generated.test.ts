@@ -167,3 +167,26 @@ test('an aborted read stops with the abort reason', async () => {
   }, /stop here/)
   assert.ok(seen < 500)
 })
+
+test('IPv4 options are skipped by the header length; a non-first IPv4 fragment has no transport; ICMP is named', async () => {
+  const plain = buildFrame({ linkType: LinkType.raw, src: '10.0.0.1', dst: '10.0.0.2', protocol: 'udp', srcPort: 41000, dstPort: 41001, payload: 50 })
+  // insert 8 bytes of options (NOPs, then end of list) after the 20-byte header
+  const withOptions = Buffer.concat([plain.subarray(0, 20), Buffer.from([1, 1, 1, 1, 1, 1, 1, 0]), plain.subarray(20)])
+  withOptions[0] = 0x47
+  withOptions.writeUInt16BE(plain.length + 8, 2)
+  const fragment = Buffer.from(plain)
+  fragment.writeUInt16BE(0x0000 | 100, 6) // offset 100 * 8 bytes, no DF
+  const icmp = buildFrame({ linkType: LinkType.raw, src: '10.0.0.1', dst: '10.0.0.2', protocol: 'icmp' })
+  const path = await writeCapture({ linkType: LinkType.raw }, [{ frame: withOptions, us: 1e15 }, { frame: fragment, us: 1e15 + 1 }, { frame: icmp, us: 1e15 + 2 }])
+  const [a, b, c] = await collect(path)
+  assert.deepEqual(a.transport, { srcPort: 41000, dstPort: 41001, payloadLength: 50 })
+  assert.equal(a.ip?.length, 20 + 8 + 8 + 50)
+  assert.equal(b.ip?.protocol, 'udp')
+  assert.equal(b.transport, undefined)
+  assert.equal(c.ip?.protocol, 'icmp')
+  if (tcpdumpPresent) {
+    const text = tcpdumpText(path, ['-v'])
+    assert.match(text, /options \(NOP,NOP,NOP,NOP,NOP,NOP,NOP,EOL\)/)
+    assert.match(text, /10\.0\.0\.1\.41000 > 10\.0\.0\.2\.41001: UDP, length 50/)
+  }
+})
