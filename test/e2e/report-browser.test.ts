@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import type { CourierEvent, Results } from '../../harness/interface/index.js'
 import { readEvents, writeRunReports } from '../../reports/index.js'
 import { canvasPaint, launchChromium, openFile, type PageWatch, type ReportBrowser } from '../../reports/testing/browser.js'
+import { craftedResults } from '../../reports/testing/crafted-results.js'
 import { FIXTURE_RUNS, HOSTILE } from '../../reports/testing/fixture-runs.js'
 import { synthesizeRun } from '../../reports/synthetic-run.js'
 
@@ -155,6 +156,25 @@ test('the detectors fire on broken pages: dialogs, CSP violations, requests and 
     doc.body.append(c)
   })
   assert.equal((await canvasPaint(b.page)).find((c) => c.chart === 'blank')?.painted, 0)
+  await b.page.close()
+})
+
+test('an interrupted run and a run with no events at all still give a clean page that says what happened', async () => {
+  const interrupted = synthesizeRun({ ...FIXTURE_RUNS['small-fail'], interrupted: true })
+  const a = await openFile(browser, await runDir('interrupted', interrupted.results, interrupted.events))
+  assertClean(a.watch)
+  assert.equal(await a.page.textContent('#verdict'), 'INTERRUPTED')
+  assert.match(await a.page.textContent('header') ?? '', /interrupted by SIGINT/)
+  for (const c of await canvasPaint(a.page)) assert.ok(c.painted > 0, `${c.chart} painted`)
+  await a.page.close()
+
+  const base = craftedResults()
+  const nothing = craftedResults({ status: 'failed', verdict: 'inconclusive', verdictReasons: ['the fleet could not start: no relay answered'], thresholds: [], errors: [] , delivery: { ...base.delivery, devices: {} } })
+  const b = await openFile(browser, await runDir('no-events', nothing, []))
+  assertClean(b.watch)
+  assert.equal(await b.page.textContent('#verdict'), 'INCONCLUSIVE')
+  assert.match(await b.page.textContent('#delivery') ?? '', /No message reached any device/)
+  assert.match(await b.page.textContent('#explorer') ?? '', /No messages were sent in this run/)
   await b.page.close()
 })
 
