@@ -1,10 +1,15 @@
 import type { CreateDevice } from '../harness/runner/index.js'
 import { simulatedDevice } from './simulated/index.js'
+import { createAppiumDevice } from './appium/index.js'
+
+export { prepareAppiumDevices as prepareDevices } from './appium/index.js'
 
 /** Picks the driver a scenario's device names. New drivers are a new folder and one case here. */
 export const createDevice: CreateDevice = (name, config, topics, components) => {
   switch (config.driver) {
     case 'simulated':
       return simulatedDevice({ name, topics, relays: config.relays, syncIntervalMs: config.syncInterval })(components)
+    case 'appium':
+      return createAppiumDevice(name, config, topics, components)
   }
 }

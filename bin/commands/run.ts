@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Option, type Command } from 'commander'
-import { createDevice } from '../../devices/index.js'
+import { createDevice, prepareDevices } from '../../devices/index.js'
 import { ExitCode, InvalidInputError, type Results } from '../../harness/interface/index.js'
 import { prepareScenario, runScenario, type PreparedScenario, type Progress } from '../../harness/runner/index.js'
 import type { LoadedScenario } from '../../harness/scenario/index.js'
@@ -15,6 +15,7 @@ interface RunFlags {
   markdown?: string
   verbose?: boolean
   progress: boolean
+  fleetHost?: string
 }
 
 export function registerRunCommand (program: Command): void {
@@ -27,6 +28,7 @@ export function registerRunCommand (program: Command): void {
     .option('--junit <file>', 'write JUnit XML (one testcase per threshold and failed device)')
     .option('--markdown <file>', 'write a Markdown summary (also appended to $GITHUB_STEP_SUMMARY when set)')
     .option('--no-progress', 'no progress line while running')
+    .option('--fleet-host <ip>', 'IPv4 address the fleet listens on (default: the scenario\'s network.host, 127.0.0.1); use an interface a real phone can reach')
     .option('-v, --verbose', 'log component errors as they happen')
     .addHelpText('after', `
 Exit codes: 0 pass, 1 a threshold failed, 2 invalid input, 3 infrastructure error or inconclusive (harness saturated), 130 interrupted.
@@ -38,7 +40,10 @@ Ctrl-C stops everything in reverse order and still writes partial results marked
       const problems: InvalidInputError[] = []
       for (const file of files) {
         try {
-          prepared.push(await prepareScenario(file, { seed: flags.seed }))
+          const one = await prepareScenario(file, { seed: flags.seed })
+          if (flags.fleetHost != null) one.scenario.config.network.host = parseFleetHost(flags.fleetHost)
+          await prepareDevices(one.scenario)
+          prepared.push(one)
         } catch (error) {
           if (error instanceof InvalidInputError) problems.push(error)
           else throw error
@@ -96,6 +101,14 @@ function runDirFor (scenario: LoadedScenario, out: string | undefined, several: 
   const name = `${scenario.config.name.replace(/[^a-zA-Z0-9_-]+/g, '-')}-${stamp}`
   if (out == null) return join('runs', name)
   return several ? join(out, name) : out
+}
+
+function parseFleetHost (value: string): string {
+  const octets = value.split('.')
+  if (octets.length !== 4 || !octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255)) {
+    throw new InvalidInputError([{ location: { file: '--fleet-host' }, path: '', message: 'not an IPv4 address', expected: 'an address of this machine the phone can reach, e.g. 192.168.1.20', found: value }])
+  }
+  return value
 }
 
 function parseSeed (value: string): number {

@@ -21,6 +21,8 @@ export interface FleetNodeInit {
   subscribe: boolean
   /** Socket byte accounting into the run's events. */
   accounting: boolean
+  /** IPv4 address to listen on (default 127.0.0.1): a real phone must be able to reach it. */
+  host?: string
 }
 
 /**
@@ -43,7 +45,7 @@ export class FleetNode {
   }
 
   get address (): string {
-    return `/ip4/127.0.0.1/tcp/${this.listenPort}/p2p/${this.peerIdText}`
+    return `/ip4/${this.init.host ?? '127.0.0.1'}/tcp/${this.listenPort}/p2p/${this.peerIdText}`
   }
 
   /** TCP port this node listens on; kept across restarts. */
@@ -56,7 +58,7 @@ export class FleetNode {
   }
 
   async start (): Promise<void> {
-    const node = await createWakuNode({ identitySeed: `${this.init.seed}/${this.name}`, port: this.listenPort, accounting: this.init.accounting ? { owner: this.name, events: this.components.events } : undefined,
+    const node = await createWakuNode({ identitySeed: `${this.init.seed}/${this.name}`, port: this.listenPort, host: this.init.host, accounting: this.init.accounting ? { owner: this.name, events: this.components.events } : undefined,
       denyPeer: (peer) => this.components.partitions.blocked(this.name, peer)
     })
     await this.beforeStart(node)

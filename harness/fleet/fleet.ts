@@ -46,7 +46,7 @@ export class Fleet {
     const { config } = scenario
     this.pubsubTopic = config.network.pubsubTopic
     const nodeComponents: FleetNodeComponents = { ...components, partitions: this.partitions }
-    const base = { pubsubTopic: this.pubsubTopic, seed: config.seed, accounting: config.capture !== 'off' }
+    const base = { pubsubTopic: this.pubsubTopic, seed: config.seed, accounting: config.capture !== 'off', host: config.network.host }
     this.relays = scenario.nodes.relays.map((name) => new RelayNode({ ...base, name, role: 'relay', subscribe: true }, nodeComponents))
     this.stores = scenario.nodes.stores.map((name) => new StoreNode({ ...base, name, role: 'store', subscribe: true }, nodeComponents))
     this.gateways = scenario.nodes.gateways.map((name) => new CrowdGateway({ ...base, name, role: 'crowd', subscribe: false }, nodeComponents))

@@ -73,6 +73,16 @@ interface EventMap {
   /** Self-monitoring sample of one harness process over the last interval. */
   'harness.lag': { process: string, p50: number, p99: number, max: number, cpu: number, rssMb: number }
   'harness.error': { component: string, error: string }
+  /** A UI-driven device (appium) showed its usable screen this long after its app was launched (sign-in included). */
+  'device.usable': { device: string, launchMs: number, pollMs: number }
+  /** Phone clock minus harness wall clock (ms), from the round trip with the smallest RTT; `resolutionMs` is the device clock's reading step. */
+  'device.clock': { device: string, phase: 'start' | 'end', offsetMs: number, rttMs: number, samples: number, resolutionMs: number, source: string }
+  /** A phone's own battery figures: level 0..1 at start and end; at the end, the app's estimated mAh, radio-active time and bytes when batterystats was readable. */
+  'device.battery': { device: string, phase: 'start' | 'end', level?: number, state?: string, mAh?: number, radioActiveMs?: number, bytesRx?: number, bytesTx?: number, source: string }
+  /** A file a device driver saved in the run directory (screenshot, page source, device log), path relative to it. */
+  'device.artifact': { device: string, kind: 'screenshot' | 'pageSource' | 'log' | 'serverLog', file: string, reason: string }
+  /** The app went to the background or came back (appium devices). */
+  'device.app': { device: string, state: 'background' | 'foreground' }
 }
 
 export type EventType = keyof EventMap

@@ -57,7 +57,8 @@ export async function createWakuNode (init: WakuNodeInit): Promise<WakuLibp2p> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionManager: {
-      allow: ['/ip4/127.0.0.0/ipcidr/8'],
+      // a fleet on another interface (a real phone) shares that host's address too
+      allow: host.startsWith('127.') ? ['/ip4/127.0.0.0/ipcidr/8'] : ['/ip4/127.0.0.0/ipcidr/8', `/ip4/${host}/ipcidr/32`],
       maxConnections: 1000,
       inboundConnectionThreshold: 1000,
       maxIncomingPendingConnections: 1000,

@@ -160,12 +160,13 @@ function problemsFromIssue (issue: z.core.$ZodIssue, raw: unknown, locate: Loade
   } else if (issue.code === 'invalid_value') {
     expected = `one of: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`
     message = 'not an accepted value'
-    if (path.at(-1) === 'driver' && (found === 'appium' || found === 'browser')) {
-      message = `driver "${String(found)}" is not available in this version of courier`
-    }
   } else if (issue.code === 'invalid_union') {
     message = 'does not match any accepted form'
     expected = unionHint(path)
+    if (path.at(-1) === 'driver') {
+      expected = 'one of: "simulated", "appium"'
+      message = found === 'browser' ? 'driver "browser" is not available in this version of courier' : 'not an accepted driver'
+    }
   } else if (issue.code === 'invalid_format') {
     expected = issue.message
     message = 'wrong format'
@@ -208,8 +209,10 @@ function unwrap (schema: unknown): unknown {
   if (def.type === 'optional' || def.type === 'default' || def.type === 'prefault' || def.type === 'nullable') return unwrap(def.innerType)
   if (def.type === 'pipe') return unwrap(def.in)
   if (def.type === 'union') {
-    const objectForm = (def.options as unknown[]).map(unwrap).find((option) => defOf(option)?.type === 'object')
-    return objectForm ?? schema
+    const objectForms = (def.options as unknown[]).map(unwrap).filter((option) => defOf(option)?.type === 'object')
+    // a union of several object forms (devices by driver) offers every form's keys for did-you-mean
+    if (objectForms.length > 1) return { _zod: { def: { type: 'object', shape: Object.assign({}, ...objectForms.map((form) => defOf(form)?.shape)) } } }
+    return objectForms[0] ?? schema
   }
   return schema
 }
@@ -243,7 +246,7 @@ function valueAt (raw: unknown, path: FieldPath): unknown {
   return value
 }
 
-function describe (value: unknown): string {
+export function describe (value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'a list'
   if (typeof value === 'object') return 'a mapping'
@@ -251,7 +254,7 @@ function describe (value: unknown): string {
   return `${typeof value} ${String(value)}`
 }
 
-function locateIn (doc: Document, path: FieldPath, which: 'key' | 'value', locateOffset: (offset: number) => SourceLocation, file: string): SourceLocation {
+export function locateIn (doc: Document, path: FieldPath, which: 'key' | 'value', locateOffset: (offset: number) => SourceLocation, file: string): SourceLocation {
   // walk down as far as the document goes: a missing field is reported at its parent
   let node: YamlNode | null = doc.contents as YamlNode | null
   let keyNode: YamlNode | null = null

@@ -43,7 +43,8 @@ export const networkSchema = z.strictObject({
   relays: z.number().int().min(1).max(64).default(4).describe('Relay nodes (gossipsub)'),
   stores: z.number().int().min(0).max(16).default(1).describe('Store nodes (history, "mailservers")'),
   degree: z.number().int().min(1).max(12).default(3).describe('Each relay dials this many other relays'),
-  pubsubTopic: z.string().default('/waku/2/rs/16/32').describe('Waku pubsub topic (shard) of the fleet')
+  pubsubTopic: z.string().default('/waku/2/rs/16/32').describe('Waku pubsub topic (shard) of the fleet'),
+  host: z.ipv4().default('127.0.0.1').describe('IPv4 address the fleet listens on: loopback, or an interface a real phone can reach (courier run --fleet-host)')
 }).describe('The simulated peer network')
 
 export const crowdSchema = z.strictObject({
@@ -63,7 +64,28 @@ const simulatedDevice = z.strictObject({
   syncInterval: about(duration, 'Periodic missing-message check against the store (Status: 1m)').optional()
 })
 
-export const deviceSchema = simulatedDevice.describe('A device under test')
+/** An environment variable's name: secrets are named in files, never written in them. */
+const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name such as COURIER_APPIUM_KEY')
+
+/** An existing Appium server, a device grid or a device cloud; credentials come from environment variables. */
+export const appiumServerSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }).describe('WebDriver endpoint, e.g. http://127.0.0.1:4723 (no credentials in the URL)'),
+  user: envName.optional().describe('Name of the environment variable holding the user name'),
+  key: envName.optional().describe('Name of the environment variable holding the access key')
+}).describe('Use this Appium server instead of starting one')
+
+const appiumDevice = z.strictObject({
+  driver: z.literal('appium'),
+  profile: z.string().min(1).describe('Device profile YAML: platform, capabilities, app and screen map (e.g. devices/profiles/courier-ci.yaml); relative to the scenario file, then to the current directory'),
+  account: name.optional().describe('Devices with the same account are one person\'s devices'),
+  topics: z.array(z.string().min(1)).optional().describe('Topics to join; default: the crowd topic and every topic sent to'),
+  radio: z.string().optional().describe('Radio energy model: lte, 3g, wifi or a profile file'),
+  server: appiumServerSchema.optional(),
+  capabilities: z.record(z.string(), z.unknown()).optional().describe('Capabilities merged over the profile\'s (e.g. appium:udid of one phone)')
+})
+
+export const deviceSchema = z.discriminatedUnion('driver', [simulatedDevice, appiumDevice]).describe('A device under test')
+
 
 const sendAction = z.strictObject({
   from: name.describe('Device that sends'),
@@ -129,6 +151,7 @@ export const scenarioSchema = z.strictObject({
 export type ScenarioInput = z.input<typeof scenarioSchema>
 export type ScenarioConfig = z.output<typeof scenarioSchema>
 export type DeviceConfig = z.output<typeof deviceSchema>
+export type AppiumDeviceConfig = Extract<DeviceConfig, { driver: 'appium' }>
 export type TimelineEntry = z.output<typeof timelineEntrySchema>
 
 export function scenarioJsonSchema (): Record<string, unknown> {

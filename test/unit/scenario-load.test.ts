@@ -133,8 +133,18 @@ test('per-device metrics exist for declared devices only', () => {
   assert.match(problem.message, /unknown metric/)
 })
 
-test('appium and browser drivers are refused with a clear message in this version', () => {
-  const [problem] = problemsOf(GOOD.replace('alice: { driver: simulated }', 'alice: { driver: appium }'))
+test('the browser driver is refused with a clear message in this version', () => {
+  const [problem] = problemsOf(GOOD.replace('alice: { driver: simulated }', 'alice: { driver: browser }'))
   assert.equal(problem.path, 'devices.alice.driver')
-  assert.match(problem.message, /appium/)
+  assert.match(problem.message, /browser/)
+})
+
+test('an appium device needs a profile, and its keys get did-you-mean', () => {
+  const [missing] = problemsOf(GOOD.replace('alice: { driver: simulated }', 'alice: { driver: appium }'))
+  assert.equal(missing.path, 'devices.alice.profile')
+  assert.match(missing.message, /missing/)
+  const typo = problemsOf(GOOD.replace('alice: { driver: simulated }', 'alice: { driver: appium, profle: p.yaml }')).find((p) => p.path === 'devices.alice.profle')
+  assert.equal(typo?.hint, 'did you mean "profile"?')
+  const loaded = parseScenario(GOOD.replace('alice: { driver: simulated }', 'alice: { driver: appium, profile: p.yaml }'), 's.yaml')
+  assert.equal(loaded.config.devices.alice.driver, 'appium')
 })

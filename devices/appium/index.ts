@@ -1,0 +1,101 @@
+import { existsSync } from 'node:fs'
+import { dirname, isAbsolute, resolve } from 'node:path'
+import { InfrastructureError, InvalidInputError, type AbortOptions, type Device, type DeviceComponents, type DeviceFactory, type InputProblem, type OutgoingMessage } from '../../harness/interface/index.js'
+import type { AppiumDeviceConfig, LoadedScenario } from '../../harness/scenario/index.js'
+import { AppiumDevice, type AppiumDeviceInit } from './appium-device.js'
+import { loadProfileFile, type DeviceProfile } from './profile.js'
+
+export { AppiumDevice, type AppiumDeviceInit, type AppiumEndpoint } from './appium-device.js'
+export { loadProfileFile, parseProfile, profileSchema, type DeviceProfile, type LoadedProfile } from './profile.js'
+export { startAppiumServer, ensureCourierDriver, courierDriverInstalled, DEFAULT_APPIUM_HOME, COURIER_DRIVER_DIR, type AppiumServer, type AppiumServerInit } from './server.js'
+export { parseBatterystats, parsePackageUid, uidLabel, type AppBatteryStats } from './batterystats.js'
+export { estimateClockOffset, toRunClock, type ClockEstimate } from './clock.js'
+
+/** `appiumDevice(init)(components)`: the driver factory, for a profile already loaded. */
+export function appiumDevice (init: AppiumDeviceInit): DeviceFactory {
+  return (components: DeviceComponents) => new AppiumDevice(init, components)
+}
+
+/** Profiles loaded before the run, by the device config object they belong to. */
+const prepared = new WeakMap<AppiumDeviceConfig, DeviceProfile>()
+
+/**
+ * Loads and validates every appium device's profile before anything starts, so a mistake in a
+ * profile fails like a mistake in the scenario (exit 2, file, line, field). Profile paths are
+ * relative to the scenario file, then to the current directory.
+ */
+export async function prepareAppiumDevices (scenario: LoadedScenario): Promise<void> {
+  const problems: InputProblem[] = []
+  for (const [name, config] of Object.entries(scenario.config.devices)) {
+    if (config.driver !== 'appium') continue
+    const candidates = profileCandidates(config.profile, scenario.file)
+    const file = candidates.find((candidate) => existsSync(candidate))
+    if (file == null) {
+      problems.push({ location: scenario.locate(['devices', name, 'profile']), path: `devices.${name}.profile`, message: 'device profile not found', expected: 'a profile YAML file', found: config.profile, hint: `looked for ${candidates.join(' and ')}; shipped profiles are in devices/profiles/` })
+      continue
+    }
+    try {
+      prepared.set(config, (await loadProfileFile(file)).profile)
+    } catch (error) {
+      if (!(error instanceof InvalidInputError)) throw error
+      problems.push(...error.problems)
+    }
+    const url = config.server?.url
+    if (url != null && (new URL(url).username !== '' || new URL(url).password !== '')) {
+      problems.push({ location: scenario.locate(['devices', name, 'server', 'url']), path: `devices.${name}.server.url`, message: 'credentials in a URL end up in logs and reports', expected: 'a URL without user:key@', found: 'a URL with credentials', hint: 'name environment variables instead: server: { url: ..., user: COURIER_APPIUM_USER, key: COURIER_APPIUM_KEY }' })
+    }
+  }
+  if (problems.length > 0) throw new InvalidInputError(problems)
+  await checkServers(scenario)
+}
+
+/** A given Appium server (grid, cloud) must answer before the fleet starts: exit 3 fast, not a run of failed devices. */
+async function checkServers (scenario: LoadedScenario, timeoutMs = 5000): Promise<void> {
+  const failures: string[] = []
+  await Promise.all(Object.entries(scenario.config.devices).map(async ([name, config]) => {
+    if (config.driver !== 'appium') return
+    const server = config.server ?? prepared.get(config)?.server
+    if (server == null) return
+    const started = Date.now()
+    try {
+      const response = await fetch(new URL('status', server.url.endsWith('/') ? server.url : `${server.url}/`), { signal: AbortSignal.timeout(timeoutMs) })
+      await response.body?.cancel()
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name
+      failures.push(`device ${name}: no Appium server answers at ${server.url} (${cause} after ${Date.now() - started} ms); check that the server is running and reachable from this machine, or leave server: out to let courier start one`)
+    }
+  }))
+  if (failures.length > 0) throw new InfrastructureError(failures.join('\n'))
+}
+
+function profileCandidates (profile: string, scenarioFile: string): string[] {
+  if (isAbsolute(profile)) return [profile]
+  return [...new Set([resolve(dirname(scenarioFile), profile), resolve(profile)])]
+}
+
+/** The device for a scenario entry; its profile comes from `prepareAppiumDevices`, or is loaded at start. */
+export function createAppiumDevice (name: string, config: AppiumDeviceConfig, topics: string[], components: DeviceComponents): Device {
+  return new PreparedAppiumDevice(name, config, topics, components)
+}
+
+class PreparedAppiumDevice implements Device {
+  readonly driver = 'appium'
+  private device?: AppiumDevice
+
+  constructor (readonly name: string, private readonly config: AppiumDeviceConfig, private readonly topics: string[], private readonly components: DeviceComponents) {}
+
+  async start (options?: AbortOptions): Promise<void> {
+    const profile = prepared.get(this.config) ?? (await loadProfileFile(resolve(this.config.profile))).profile
+    this.device = new AppiumDevice({ name: this.name, topics: this.topics, profile, server: this.config.server, capabilities: this.config.capabilities }, this.components)
+    await this.device.start(options)
+  }
+
+  async stop (): Promise<void> { await this.device?.stop() }
+  async send (message: OutgoingMessage, options?: AbortOptions): Promise<void> { await this.require().send(message, options) }
+  async setOnline (online: boolean, options?: AbortOptions): Promise<void> { await this.require().setOnline(online, options) }
+
+  private require (): AppiumDevice {
+    if (this.device == null) throw new Error(`appium device ${this.name} was not started`)
+    return this.device
+  }
+}
