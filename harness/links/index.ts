@@ -1,7 +1,7 @@
 // Link shaping: latency, jitter, loss and bandwidth on the TCP connections courier owns, without
 // kernel netem. See README.md in this folder.
-export { startShapedLink } from './shaped-link.js'
-export type { ShapedLink, ShapedLinkInit, ShapedLinkStats, DirectionStats, BlockOptions, LinkTarget } from './shaped-link.js'
+export { startShapedLink, createBottleneck } from './shaped-link.js'
+export type { Bottleneck, ShapedLink, ShapedLinkInit, ShapedLinkStats, DirectionStats, BlockOptions, LinkTarget } from './shaped-link.js'
 export { PERFECT_PROFILE, SEGMENT_BYTES, MIN_RTO_MS, retransmissionTimeoutMs, linkProfileProblems, checkLinkProfile } from './profile.js'
 export type { LinkProfile, LinkProfiles } from './profile.js'
 export { getLinkPreset, listLinkPresets, LINK_PRESET_NAMES } from './presets.js'
@@ -13,7 +13,7 @@ export type { Random } from './random.js'
 export { kernelShapingSupport, netemAvailability, linkBackends, selectLinkBackend } from './kernel.js'
 export type { Availability, KernelShapingSupport, LinkBackendInfo } from './kernel.js'
 export {
-  startProbeServer, measureRoundTrips, echoSequence, measureDownload, measureUpload,
+  startProbeServer, measureRoundTrips, withoutLag, echoSequence, measureDownload, measureUpload,
   checkRoundTrip, checkJitter, checkThroughput, classifyLossDelays, checkLossRate, checkSequence
 } from './measure.js'
-export type { ProbeServer, ProbeTarget, ThroughputMeasurement, LinkCheck, LossClassification } from './measure.js'
+export type { ProbeServer, ProbeTarget, RoundTrips, ThroughputMeasurement, LinkCheck, LossClassification } from './measure.js'

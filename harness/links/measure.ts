@@ -140,33 +140,74 @@ async function withConnection<T> (target: ProbeTarget, body: (socket: net.Socket
   }
 }
 
+/** Round-trip times (ms) and, for each, how long this process's event loop stalled meanwhile (ms). */
+export interface RoundTrips {
+  rttMs: number[]
+  lagMs: number[]
+}
+
+const TICK_MS = 2
+
 /**
  * Round trips of small messages on one connection, one at a time (the next is sent when the
- * previous has fully come back, after `gapMs`), against an echo probe server. Returns RTTs in ms.
+ * previous has fully come back, after `gapMs`; `beforeTrip` runs just before each), against an
+ * echo probe server. A 2 ms ticker
+ * records how long the event loop stalled during each trip: on a shared machine a stalled harness
+ * inflates trips, and those samples say nothing about the link (see `withoutLag`).
  */
-export async function measureRoundTrips (target: ProbeTarget & { count: number, bytes?: number, gapMs?: number }): Promise<number[]> {
+export async function measureRoundTrips (target: ProbeTarget & { count: number, bytes?: number, gapMs?: number, beforeTrip?: (index: number) => void }): Promise<RoundTrips> {
   const size = Math.max(1, target.bytes ?? 32)
   return await withConnection(target, async (socket) => {
     socket.write('E')
-    const samples: number[] = []
+    const trips: RoundTrips = { rttMs: [], lagMs: [] }
     let waiting: { need: number, resolve: () => void } | undefined
     socket.on('data', (chunk: Buffer) => {
       if (waiting == null) return
       waiting.need -= chunk.length
       if (waiting.need <= 0) { const w = waiting; waiting = undefined; w.resolve() }
     })
-    const message = Buffer.alloc(size, 0x61)
-    for (let i = 0; i < target.count; i++) {
-      if (i > 0 && (target.gapMs ?? 0) > 0) await new Promise((resolve) => setTimeout(resolve, target.gapMs))
-      const started = performance.now()
-      await new Promise<void>((resolve) => {
-        waiting = { need: size, resolve }
-        socket.write(message)
-      })
-      samples.push(performance.now() - started)
+    let lastTick = performance.now()
+    let maxGap = 0
+    const ticker = setInterval(() => {
+      const now = performance.now()
+      if (now - lastTick > maxGap) maxGap = now - lastTick
+      lastTick = now
+    }, TICK_MS)
+    try {
+      const message = Buffer.alloc(size, 0x61)
+      for (let i = 0; i < target.count; i++) {
+        if (i > 0 && (target.gapMs ?? 0) > 0) await new Promise((resolve) => setTimeout(resolve, target.gapMs))
+        target.beforeTrip?.(i)
+        const started = performance.now()
+        lastTick = started
+        maxGap = 0
+        await new Promise<void>((resolve) => {
+          waiting = { need: size, resolve }
+          socket.write(message)
+        })
+        const now = performance.now()
+        trips.rttMs.push(now - started)
+        trips.lagMs.push(Math.max(0, Math.max(maxGap, now - lastTick) - TICK_MS))
+      }
+    } finally {
+      clearInterval(ticker)
     }
-    return samples
+    return trips
   })
+}
+
+/**
+ * The trips during which the harness itself did not stall by more than `maxLagMs` (default 10),
+ * with their indices, and how many were dropped. A check on what is left judges the link, not the
+ * machine; a caller should also bound `dropped` (most samples dropped proves nothing).
+ */
+export function withoutLag (trips: RoundTrips, maxLagMs = 10): { rttMs: number[], index: number[], dropped: number } {
+  const rttMs: number[] = []
+  const index: number[] = []
+  trips.rttMs.forEach((rtt, i) => {
+    if (trips.lagMs[i] <= maxLagMs) { rttMs.push(rtt); index.push(i) }
+  })
+  return { rttMs, index, dropped: trips.rttMs.length - rttMs.length }
 }
 
 /**

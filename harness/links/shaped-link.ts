@@ -35,8 +35,24 @@ export interface ShapedLinkInit {
    * rate, at least 64 KiB; 4 MiB when the rate is unlimited.
    */
   queueLimitBytes?: number
+  /**
+   * Share the bandwidth bottleneck with other links (createBottleneck()): one device's radio in
+   * front of several nodes. Give the sharing links the same bandwidth settings.
+   */
+  bottleneck?: Bottleneck
   /** Aborting closes the link, as close() does. */
   signal?: AbortSignal
+}
+
+/** A per-direction bandwidth bottleneck that several links can share. */
+export interface Bottleneck {
+  readonly up: Serializer
+  readonly down: Serializer
+}
+
+/** A fresh bottleneck for links that should share one rate (e.g. one device's radio). */
+export function createBottleneck (): Bottleneck {
+  return { up: { freeAt: 0 }, down: { freeAt: 0 } }
 }
 
 /** What setBlocked does to connections that are open, and to new ones, while blocked. */
@@ -176,7 +192,7 @@ class Link {
   incoming: 'blackhole' | 'reset' = 'blackhole'
   closed = false
   port = 0
-  readonly serializers: Record<'up' | 'down', Serializer> = { up: { freeAt: 0 }, down: { freeAt: 0 } }
+  readonly serializers: Bottleneck
   readonly stats = { up: emptyDirectionStats(), down: emptyDirectionStats() }
   readonly counts = { accepted: 0, held: 0, rejected: 0, reset: 0, targetFailed: 0 }
   readonly connections = new Set<Connection>()
@@ -201,6 +217,7 @@ class Link {
     this.queueLimitOverride = init.queueLimitBytes
     this.rtoMs = retransmissionTimeoutMs(this.up, this.down, this.minRtoMs)
     this.signal = init.signal
+    this.serializers = init.bottleneck ?? createBottleneck()
     this.server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => { this.accept(socket) })
   }
 
