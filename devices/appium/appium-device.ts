@@ -114,6 +114,7 @@ export class AppiumDevice implements Device {
       await this.openChat(signal)
       this.online = true
       this.components.events.emit('device.online', { device: this.name })
+      await this.snapshot()
       this.pollTimer = this.pollLoop()
     } catch (error) {
       const reason = timeout.aborted && options.signal?.aborted !== true
@@ -133,6 +134,10 @@ export class AppiumDevice implements Device {
       }
       return given
     }
+    // every secret this device will use is known before the server starts, so its log never holds one
+    const env = this.init.env ?? process.env
+    const secretNames = this.init.profile.signIn.flatMap((step) => 'env' in step ? [step.env] : [])
+    for (const name of secretNames) { const value = env[name]; if (value != null && value !== '') this.secrets.push(value) }
     const allowInsecure = this.init.profile.battery.batterystats ? [`${this.platform.driver}:adb_shell`] : []
     this.server = await startAppiumServer({
       drivers: [this.platform.driver],
@@ -140,6 +145,7 @@ export class AppiumDevice implements Device {
       home: this.init.appiumHome,
       startTimeoutMs: Math.min(30_000, this.init.profile.timeouts.start),
       logFile: join(this.artifactsDir, 'appium-server.log'),
+      redact: this.secrets,
       signal
     })
     this.components.events.emit('device.artifact', { device: this.name, kind: 'serverLog', file: this.relativePath(join(this.artifactsDir, 'appium-server.log')), reason: 'server started by courier' })

@@ -31,6 +31,8 @@ export interface AppiumServerInit {
   startTimeoutMs?: number
   /** The server's own log goes here (the run directory); nothing is printed. */
   logFile?: string
+  /** Strings replaced by *** in the log file (passwords typed at sign-in show up in Appium's command log). */
+  redact?: string[]
   signal?: AbortSignal
 }
 
@@ -81,14 +83,22 @@ async function launch (init: AppiumServerInit, home: string, port: number, deadl
   track(child)
   let output = ''
   const log = init.logFile == null ? undefined : createWriteStream(init.logFile, { flags: 'a' })
+  const redact = (init.redact ?? []).filter((secret) => secret.length > 0)
+  const scrub = (text: string): string => redact.reduce((out, secret) => out.split(secret).join('***'), text)
+  // whole lines only, so a secret split across two chunks is still found
+  let partial = ''
   const collect = (chunk: Buffer): void => {
-    log?.write(chunk)
-    if (output.length < 64_000) output += chunk.toString()
+    const text = partial + chunk.toString()
+    const cut = text.lastIndexOf('\n') + 1
+    partial = text.slice(cut)
+    const lines = scrub(text.slice(0, cut))
+    log?.write(lines)
+    if (output.length < 64_000) output += lines
   }
   child.stdout?.on('data', collect)
   child.stderr?.on('data', collect)
   let exited: string | undefined
-  child.once('exit', (code, signal) => { exited = `exited with ${signal ?? `code ${String(code)}`}`; running.delete(child); log?.end() })
+  child.once('exit', (code, signal) => { exited = `exited with ${signal ?? `code ${String(code)}`}`; running.delete(child); log?.end(scrub(partial)) })
   const stop = once(async () => { await killGroup(child) })
   const onAbort = (): void => { void stop() }
   init.signal?.addEventListener('abort', onAbort, { once: true })
