@@ -1,7 +1,11 @@
 import { InvalidArgumentError, type Command } from 'commander'
+import { compareRadios, loadRadioProfile, priceTimeline, radioPacketsFromCapture, type EnergyReport, type RadioProfile } from '../../harness/energy/index.js'
+import { InvalidInputError, type CapturedPacket } from '../../harness/interface/index.js'
 import { analyzePcapFile, describeTruncatedTail, formatPcapText, loadEndpointMap, toPcapJson, type PacketSink } from '../../harness/capture/index.js'
 
 interface PcapFlags {
+  radio?: string
+  device?: string
   map?: string
   json?: boolean
   top?: number
@@ -52,12 +56,12 @@ export function registerPcapCommand (program: Command): void {
     .option('--top <n>', 'show the N largest conversations and endpoints (table default 10; JSON default all)', positiveInteger)
     .option('--per-second', 'add a per-second timeline of bytes up/down, overall and for the top conversations')
     .option('--allow-truncated', 'if the last record is cut off, analyse the packets before it and warn instead of failing')
-    // Extension point: `--radio <profile>` belongs to the energy module (harness/energy). It will
-    // add an option here and push a PacketSink into `sinks` below that prices the packet
-    // timeline; its result then appears as `extensions.radio` in --json and as a text section.
+    .option('--radio <profile>', 'price the capture on a radio energy model: lte, 3g, wifi, 5g-nsa, ... or a JSON profile file')
+    .option('--device <ip>', 'with --radio: the address of the device whose radio is priced (default: chosen as EnergyBox does)')
     .addHelpText('after', HELP_AFTER)
     .action(async (file: string, flags: PcapFlags) => {
       const sinks: PacketSink[] = []
+      if (flags.radio != null) sinks.push(radioSink(radioFromFlag(flags.radio), flags.device))
       const map = flags.map === undefined ? undefined : await loadEndpointMap(flags.map)
       const top = flags.top ?? (flags.json === true ? undefined : 10)
       const result = await analyzePcapFile(file, {
@@ -82,8 +86,53 @@ export function registerPcapCommand (program: Command): void {
         },
         truncated: result.truncated
       }, top)
-      process.stdout.write(flags.json === true ? JSON.stringify(doc, null, 2) + '\n' : formatPcapText(doc, top ?? 10))
+      if (flags.json === true) {
+        process.stdout.write(JSON.stringify(doc, null, 2) + '\n')
+        return
+      }
+      const { radio, ...others } = doc.extensions as Record<string, unknown>
+      process.stdout.write(formatPcapText({ ...doc, extensions: others }, top ?? 10))
+      if (radio != null) process.stdout.write(formatRadio(radio as RadioSection))
     })
+}
+
+function radioFromFlag (value: string): RadioProfile {
+  try {
+    return loadRadioProfile(value)
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error
+    throw new InvalidInputError(error.problems.map((p) => p.location.file === '<radio>' ? { ...p, location: { file: '--radio' }, path: '' } : p))
+  }
+}
+
+/** Keeps each packet's timing, size and addresses, then prices the device's radio timeline. */
+function radioSink (profile: RadioProfile, deviceAddress?: string): PacketSink {
+  const frames: CapturedPacket[] = []
+  return {
+    name: 'radio',
+    add: (packet) => { frames.push({ index: packet.index, timestampUs: packet.timestampUs, wireLength: packet.wireLength, capturedLength: packet.capturedLength, linkType: packet.linkType, ip: packet.ip, transport: packet.transport }) },
+    finish: () => {
+      const timeline = radioPacketsFromCapture(frames, deviceAddress == null ? {} : { deviceAddress })
+      const { timeline: _spans, ...report } = priceTimeline(timeline.packets, profile, { timeline: false })
+      const whatIf = compareRadios(timeline.packets, ['lte', '3g', 'wifi'].map((name) => loadRadioProfile(name)), { timeline: false }).rows
+      return { deviceAddress: timeline.deviceAddress, rule: timeline.rule, report, whatIf }
+    }
+  }
+}
+
+type RadioSection = { deviceAddress: string | null, rule: string | null, report: Omit<EnergyReport, 'timeline'>, whatIf: Array<{ profile: string, totalJoules: number, mAhPerHour: number | null, tailShare: number }> }
+
+function formatRadio ({ deviceAddress, rule, report, whatIf }: RadioSection): string {
+  const pct = (x: number): string => `${(x * 100).toFixed(1)}%`
+  const lines = [
+    '',
+    `radio energy (${report.profile.name}${report.profile.verified ? '' : ', unverified profile'}) of device ${deviceAddress ?? '?'} (chosen by ${rule ?? '?'})`,
+    `  total ${report.totalJoules.toFixed(2)} J = ${report.mAh.toFixed(3)} mAh at ${report.voltage} V over ${report.durationSeconds.toFixed(1)} s; radio active ${report.radioActiveSeconds.toFixed(1)} s; ${report.promotions} promotions`,
+    `  tails ${pct(report.tailShare)} and promotions ${pct(report.promotionShare)} of the energy; ${report.joulesPerKB == null ? '' : `${report.joulesPerKB.toFixed(3)} J per kB`}`,
+    '  same traffic on other radios: ' + whatIf.map((row) => `${row.profile} ${row.totalJoules.toFixed(1)} J (tails ${pct(row.tailShare)})`).join(', '),
+    ''
+  ]
+  return lines.join('\n')
 }
 
 function positiveInteger (value: string): number {

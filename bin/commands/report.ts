@@ -1,14 +1,14 @@
 import { writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import type { Command } from 'commander'
 import { exitCodeForVerdict } from '../../harness/gate/index.js'
-import { recomputeResults } from '../../harness/runner/index.js'
-import { renderConsoleSummary, renderJUnit, renderMarkdown } from '../../reports/index.js'
+import { readEventLog, recomputeResults } from '../../harness/runner/index.js'
+import { renderConsoleSummary, writeRunReports } from '../../reports/index.js'
 
 export function registerReportCommand (program: Command): void {
   program
     .command('report')
-    .description('Recompute results.json (and reports) of a run directory from its events.ndjson alone.')
+    .description('Recompute results.json and report.html of a run directory from its artifacts alone (events.ndjson, capture.pcap).')
     .argument('<run-dir>', 'a run directory written by `courier run`')
     .option('--junit <file>', 'write JUnit XML')
     .option('--markdown <file>', 'write a Markdown summary')
@@ -16,8 +16,10 @@ export function registerReportCommand (program: Command): void {
     .action(async (runDir: string, flags: { junit?: string, markdown?: string }) => {
       const results = await recomputeResults(runDir)
       await writeFile(join(runDir, 'results.json'), JSON.stringify(results, null, 2) + '\n')
-      if (flags.junit != null) await writeFile(flags.junit, renderJUnit(results))
-      if (flags.markdown != null) await writeFile(flags.markdown, renderMarkdown(results))
+      await writeRunReports(runDir, results, await readEventLog(join(runDir, 'events.ndjson')), {
+        junit: flags.junit == null ? false : resolve(flags.junit),
+        markdown: flags.markdown == null ? false : resolve(flags.markdown)
+      })
       process.stdout.write(renderConsoleSummary(results, { color: process.stdout.isTTY === true }) + '\n')
       process.exitCode = exitCodeForVerdict(results.verdict)
     })

@@ -1,11 +1,10 @@
-import { writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { extname, join, resolve } from 'node:path'
 import { Option, type Command } from 'commander'
 import { createDevice, prepareDevices } from '../../devices/index.js'
-import { ExitCode, InvalidInputError, type Results } from '../../harness/interface/index.js'
+import { ExitCode, InvalidInputError, type CourierEvent, type Results } from '../../harness/interface/index.js'
 import { prepareScenario, runScenario, type PreparedScenario, type Progress } from '../../harness/runner/index.js'
 import type { LoadedScenario } from '../../harness/scenario/index.js'
-import { appendStepSummary, renderConsoleSummary, renderJUnit, renderMarkdown } from '../../reports/index.js'
+import { renderConsoleSummary, writeRunReports } from '../../reports/index.js'
 import { consoleLogger, worstExitCode } from './shared.js'
 
 interface RunFlags {
@@ -33,7 +32,7 @@ export function registerRunCommand (program: Command): void {
     .addHelpText('after', `
 Exit codes: 0 pass, 1 a threshold failed, 2 invalid input, 3 infrastructure error or inconclusive (harness saturated), 130 interrupted.
 The run directory holds events.ndjson (every event, streamed), results.json, a copy of the scenario and reports.
-Ctrl-C stops everything in reverse order and still writes partial results marked interrupted.`)
+Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything in reverse order and still\nwrites partial results and the report, marked interrupted.`)
     .action(async (files: string[], flags: RunFlags) => {
       // validate everything before starting anything
       const prepared: PreparedScenario[] = []
@@ -66,32 +65,30 @@ Ctrl-C stops everything in reverse order and still writes partial results marked
       process.on('SIGTERM', onSignal)
       const log = consoleLogger(flags.verbose === true)
       const codes: number[] = []
-      const junit: Results[] = []
       try {
         for (const { scenario, thresholds } of prepared) {
           if (controller.signal.aborted) break
           const runDir = runDirFor(scenario, flags.out, prepared.length > 1)
           const progress = progressPrinter(scenario.config.name, flags.progress)
           log.info(`courier: running ${scenario.config.name} (${scenario.file}) -> ${runDir}`)
-          const outcome = await runScenario(scenario, { runDir, thresholds, createDevice, signal: controller.signal, log, onProgress: progress.update })
+          const several = prepared.length > 1 ? scenario.config.name : undefined
+          const onResults = async (dir: string, results: Results, events: CourierEvent[]): Promise<void> => {
+            await writeRunReports(dir, results, events, {
+              junit: flags.junit == null ? false : resolve(suffixed(flags.junit, several)),
+              markdown: flags.markdown == null ? false : resolve(suffixed(flags.markdown, several)),
+              stepSummary: true
+            })
+          }
+          const outcome = await runScenario(scenario, { runDir, thresholds, createDevice, signal: controller.signal, log, onProgress: progress.update, onResults })
           progress.done()
           process.stdout.write(renderConsoleSummary(outcome.results, { color: process.stdout.isTTY === true }) + '\n')
-          process.stdout.write(`run directory: ${outcome.runDir}\n`)
-          junit.push(outcome.results)
+          process.stdout.write(`run directory: ${outcome.runDir} (report: ${join(outcome.runDir, 'report.html')})\n`)
           codes.push(outcome.exitCode)
         }
       } finally {
         process.off('SIGINT', onSignal)
         process.off('SIGTERM', onSignal)
       }
-      for (const results of junit) {
-        if (flags.markdown != null || process.env.GITHUB_STEP_SUMMARY != null) {
-          const markdown = renderMarkdown(results)
-          if (flags.markdown != null) await writeFile(flags.markdown, markdown)
-          await appendStepSummary(markdown)
-        }
-      }
-      if (flags.junit != null && junit.length > 0) await writeFile(flags.junit, renderJUnit(junit[junit.length - 1]))
       process.exitCode = controller.signal.aborted ? ExitCode.interrupted : worstExitCode(codes)
     })
 }
@@ -109,6 +106,13 @@ function parseFleetHost (value: string): string {
     throw new InvalidInputError([{ location: { file: '--fleet-host' }, path: '', message: 'not an IPv4 address', expected: 'an address of this machine the phone can reach, e.g. 192.168.1.20', found: value }])
   }
   return value
+}
+
+/** With several scenarios each gets its own JUnit or Markdown file: report.xml -> report-<name>.xml. */
+function suffixed (path: string, name: string | undefined): string {
+  if (name == null) return path
+  const ext = extname(path)
+  return `${path.slice(0, path.length - ext.length)}-${name}${ext}`
 }
 
 function parseSeed (value: string): number {

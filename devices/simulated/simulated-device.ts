@@ -19,6 +19,8 @@ export interface SimulatedDeviceInit {
   syncMarginMs?: number
   /** A store request that takes longer than this fails over to the next store (status-go: 30 s). */
   storeTimeoutMs?: number
+  /** The store asked first; the others follow in this device's seeded order. */
+  preferredStore?: string
 }
 
 const PAGE_SIZE = 50n
@@ -53,7 +55,9 @@ export class SimulatedDevice implements Device {
     this.name = init.name
     this.contentTopics = new Map(init.topics.map((topic) => [components.fleet.contentTopic(topic), topic]))
     this.relayOrder = shuffled(components.random, components.fleet.relays)
-    this.storeOrder = shuffled(components.random, components.fleet.stores)
+    const order = shuffled(components.random, components.fleet.stores)
+    const preferred = order.filter((store) => store.name === init.preferredStore)
+    this.storeOrder = [...preferred, ...order.filter((store) => store.name !== init.preferredStore)]
   }
 
   async start (options: AbortOptions = {}): Promise<void> {

@@ -64,17 +64,39 @@ function partitionsOf (events: readonly CourierEvent[], sent: Array<EventOf<'msg
   return out
 }
 
-/** After a store dies, how long until each device that asks for history gets it from another store. */
+/**
+ * A failover episode starts when a device's history request to a store fails (refused, timed out,
+ * or an error status), or when that store died before the request, whichever came first; it ends
+ * with the device's first good answer from another store. A dead store that refuses at once costs
+ * little; one that hangs costs the client's whole timeout: this is what tells them apart.
+ */
 function failoverOf (events: readonly CourierEvent[]): ReliabilityResults['failover'] {
   const out: ReliabilityResults['failover'] = []
-  const devices = new Set(events.flatMap((e) => e.type === 'store.query' ? [e.device] : []))
-  for (const down of events) {
-    if (down.type !== 'node.down' || down.role !== 'store' || down.reason === 'stopped') continue
-    for (const device of devices) {
-      const recovery = events.find((e): e is EventOf<'store.response'> => e.type === 'store.response' && e.device === device && e.t > down.t && e.status === 200 && e.store !== down.node)
-      const usedDeadStore = events.some((e) => e.type === 'store.query' && e.device === device && e.t > down.t && e.store === down.node)
-      if (recovery == null && !usedDeadStore) continue
-      out.push({ store: down.node, downAt: down.t, device, recoveredAt: recovery?.t ?? null, ms: recovery == null ? null : round(recovery.t - down.t), via: recovery?.store ?? null })
+  const queryStart = new Map<string, number>()
+  const diedAt = new Map<string, number>()
+  const open = new Map<string, ReliabilityResults['failover'][number]>()
+  for (const event of events) {
+    if (event.type === 'node.down' && event.role === 'store' && event.reason !== 'stopped') diedAt.set(event.node, event.t)
+    else if (event.type === 'node.up' && event.role === 'store') diedAt.delete(event.node)
+    else if (event.type === 'store.query') queryStart.set(event.requestId, event.t)
+    else if (event.type === 'store.response') {
+      if (event.status !== 200) {
+        const key = `${event.device}/${event.store}`
+        if (open.has(key)) continue
+        const started = queryStart.get(event.requestId) ?? event.t
+        const died = diedAt.get(event.store)
+        const episode = { store: event.store, downAt: round(died != null && died < started ? died : started), device: event.device, recoveredAt: null, ms: null, via: null }
+        open.set(key, episode)
+        out.push(episode)
+      } else {
+        for (const [key, episode] of open) {
+          if (episode.device !== event.device || episode.store === event.store) continue
+          episode.recoveredAt = event.t
+          episode.ms = round(event.t - episode.downAt)
+          episode.via = event.store
+          open.delete(key)
+        }
+      }
     }
   }
   return out

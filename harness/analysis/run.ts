@@ -83,8 +83,9 @@ export function analyzeRun (events: readonly CourierEvent[], options: AnalysisOp
   put('partition.crossLost', reliability.partitions.reduce((n, p) => n + p.cross.lost, 0), 'count')
   const heals = reliability.partitions.map((p) => p.healToFullDeliveryMs).filter((v): v is number => v != null)
   put('partition.healToDelivery.max', heals.length === 0 ? null : Math.max(...heals), 'ms')
-  const failovers = reliability.failover.map((f) => f.ms).filter((v): v is number => v != null)
-  put('store.failover.max', failovers.length === 0 ? null : Math.max(...failovers), 'ms')
+  // no episode means no device ever had to fail over: zero time lost to it
+  const failovers = reliability.failover.map((f) => f.ms ?? Infinity)
+  put('store.failover.max', failovers.length === 0 ? 0 : Math.max(...failovers.filter(Number.isFinite), 0), 'ms')
   put('store.failover.unrecovered', reliability.failover.filter((f) => f.ms == null).length, 'count')
   put('sync.falseUpToDate', reliability.upToDate.falsePositives, 'count')
   for (const stage of ['total', 'dial', 'firstPage', 'transfer', 'render'] as const) {

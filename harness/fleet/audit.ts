@@ -14,6 +14,8 @@ export interface AuditInput {
   published: string[]
   events: EventSink
   signal?: AbortSignal
+  /** A store that has not answered the whole audit by then is reported unreachable. */
+  timeoutMs?: number
 }
 
 /**
@@ -30,13 +32,15 @@ export async function auditStores (input: AuditInput): Promise<void> {
         input.events.emit('store.audit', { store: store.name, reachable: false, expected: input.published.length, missing: input.published.length, missingHashes: [], extra: 0, error: 'not running' })
         continue
       }
+      const timeout = AbortSignal.timeout(input.timeoutMs ?? 10_000)
+      const signal = input.signal == null ? timeout : AbortSignal.any([input.signal, timeout])
       try {
         const held = new Set<string>()
         for (let i = 0; i < input.published.length; i += HASHES_PER_QUERY) {
           const batch = input.published.slice(i, i + HASHES_PER_QUERY)
-          for (const hash of await query(client, store.address, { messageHashes: batch.map(hexToBytes) }, input.signal)) held.add(hash)
+          for (const hash of await query(client, store.address, { messageHashes: batch.map(hexToBytes) }, signal)) held.add(hash)
         }
-        const all = await query(client, store.address, { pubsubTopic: input.pubsubTopic, contentTopics: input.contentTopics }, input.signal)
+        const all = await query(client, store.address, { pubsubTopic: input.pubsubTopic, contentTopics: input.contentTopics }, signal)
         const published = new Set(input.published)
         const missing = input.published.filter((hash) => !held.has(hash))
         input.events.emit('store.audit', {

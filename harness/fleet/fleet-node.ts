@@ -123,6 +123,7 @@ export class FleetNode {
   private async halt (reason: 'stopped' | 'killed'): Promise<void> {
     if (!this.running) return
     this.running = false
+    this.onHalt()
     const node = this.node
     this.node = undefined
     await node?.stop()
@@ -132,6 +133,9 @@ export class FleetNode {
   protected async beforeStart (node: WakuLibp2p): Promise<void> {
     void node
   }
+
+  /** Called as the node goes down, before libp2p stops: cancel anything the node is waiting on. */
+  protected onHalt (): void {}
 
   protected onMessage (message: Message): void {
     void message

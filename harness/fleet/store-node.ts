@@ -15,12 +15,13 @@ export class StoreNode extends FleetNode {
   desyncUntil = -Infinity
   /** Extra delay before every answer (an overloaded or far-away store). */
   answerDelayMs = 0
+  private halting = new AbortController()
 
   protected override async beforeStart (node: WakuLibp2p): Promise<void> {
     await node.handle(STORE_QUERY_PROTOCOL, async (stream) => {
       try {
         await serveStoreStream(stream, async (request) => {
-          if (this.answerDelayMs > 0) await sleep(this.answerDelayMs)
+          if (this.answerDelayMs > 0) await sleep(this.answerDelayMs, undefined, { signal: this.halting.signal })
           return answerStoreQuery(this.archive, request)
         }, AbortSignal.timeout(60_000))
       } catch (error) {
@@ -28,6 +29,11 @@ export class StoreNode extends FleetNode {
         if (this.running) this.components.onError(this.name, error)
       }
     }, { maxInboundStreams: 256 })
+  }
+
+  protected override onHalt (): void {
+    this.halting.abort()
+    this.halting = new AbortController()
   }
 
   protected override onMessage (message: Message): void {

@@ -89,6 +89,9 @@ function checkReferences (config: ScenarioConfig, nodes: LoadedScenario['nodes']
     problems.push({ location: locate(path), path: formatPath(path), message, expected, found, hint })
   }
   for (const device of devices) {
+    const deviceConfig = config.devices[device]
+    const preferred = deviceConfig.driver === 'simulated' ? deviceConfig.store : undefined
+    if (preferred != null && !nodes.stores.includes(preferred)) problem(['devices', device, 'store'], `no store node named "${preferred}"`, `one of: ${nodes.stores.join(', ') || '(no stores)'}`, preferred, suggest(preferred, nodes.stores))
     if (RESERVED_DEVICE_NAMES.has(device.toLowerCase())) problem(['devices', device], `"${device}" is reserved (it names a metric)`, 'another device name', device)
     if (nodeNames.includes(device)) problem(['devices', device], `"${device}" is also the name of a fleet node`, 'a name not used by a node', device)
   }

@@ -61,7 +61,9 @@ const simulatedDevice = z.strictObject({
   topics: z.array(z.string().min(1)).optional().describe('Topics to join; default: the crowd topic and every topic sent to'),
   relays: z.number().int().min(1).max(8).default(2).describe('Relay nodes this device connects to'),
   radio: z.string().optional().describe('Radio energy model: lte, 3g, wifi or a profile file'),
-  syncInterval: about(duration, 'Periodic missing-message check against the store (Status: 1m)').optional()
+  syncInterval: about(duration, 'Periodic missing-message check against the store (Status: 1m)').optional(),
+  store: name.optional().describe('The store node this device asks first (default: a seeded random order, as Status picks among the fastest)'),
+  storeTimeout: about(duration, 'A history request taking longer fails over to the next store (status-go: 30s)').prefault('30s')
 })
 
 /** An environment variable's name: secrets are named in files, never written in them. */
@@ -85,7 +87,6 @@ const appiumDevice = z.strictObject({
 })
 
 export const deviceSchema = z.discriminatedUnion('driver', [simulatedDevice, appiumDevice]).describe('A device under test')
-
 
 const sendAction = z.strictObject({
   from: name.describe('Device that sends'),
