@@ -226,3 +226,29 @@ devices:
   assert.deepEqual(launcherProcesses(ports[0]), [])
   assert.equal(await portOpen(ports[0]), false)
 })
+
+test('--fleet-host puts the fleet on another address, courier prints it for the app\'s fleet settings, and the phone reaches it', async () => {
+  const dir = await tempDir()
+  const scenario = await writeScenario(dir, 's.yaml', `name: appium-fleet-host
+duration: 2s
+grace: 1s
+network: { relays: 2, stores: 0 }
+devices:
+  phone: { driver: appium, profile: ${join(REPO_ROOT, 'devices/profiles/courier-ci.yaml')}, topics: [chat] }
+  alice: { driver: simulated, topics: [chat] }
+timeline:
+  - { at: 200ms, send: { from: alice, topic: chat, count: 2, every: 200ms } }
+`)
+  const bad = await runCourier(['run', scenario, '--out', join(dir, 'bad'), '--fleet-host', '300.1.1.1'], { timeoutMs: 20_000 })
+  assert.equal(bad.code, 2)
+  assert.match(bad.stderr, /--fleet-host.*not an IPv4 address/s)
+  const runDir = join(dir, 'run')
+  const result = await runCourier(['run', scenario, '--out', runDir, '--no-progress', '--fleet-host', '127.0.0.2'], { timeoutMs: 60_000 })
+  assert.equal(result.code, 0, result.stderr)
+  assert.match(result.stdout + result.stderr, /fleet for phone .*relays \/ip4\/127\.0\.0\.2\/tcp\/\d+\/p2p\/\S+ \/ip4\/127\.0\.0\.2\//)
+  const log = await events(runDir)
+  const relays = log.filter((e) => e.type === 'node.up') as Array<{ addrs: string[] }>
+  assert.ok(relays.length === 2 && relays.every((e) => e.addrs.every((a) => a.startsWith('/ip4/127.0.0.2/'))), JSON.stringify(relays.map((e) => e.addrs)))
+  const results = JSON.parse(await readFile(join(runDir, 'results.json'), 'utf8')) as Results
+  assert.equal(results.delivery.devices.phone.delivered, 2)
+})
