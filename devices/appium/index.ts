@@ -40,9 +40,9 @@ export async function prepareAppiumDevices (scenario: LoadedScenario): Promise<v
       if (!(error instanceof InvalidInputError)) throw error
       problems.push(...error.problems)
     }
-    const url = config.server?.url
+    const url = config.server?.url ?? prepared.get(config)?.server?.url
     if (url != null && (new URL(url).username !== '' || new URL(url).password !== '')) {
-      problems.push({ location: scenario.locate(['devices', name, 'server', 'url']), path: `devices.${name}.server.url`, message: 'credentials in a URL end up in logs and reports', expected: 'a URL without user:key@', found: 'a URL with credentials', hint: 'name environment variables instead: server: { url: ..., user: COURIER_APPIUM_USER, key: COURIER_APPIUM_KEY }' })
+      problems.push({ location: config.server != null ? scenario.locate(['devices', name, 'server', 'url']) : { file }, path: config.server != null ? `devices.${name}.server.url` : 'server.url', message: 'credentials in a URL end up in logs and reports', expected: 'a URL without user:key@', found: 'a URL with credentials', hint: 'name environment variables instead: server: { url: ..., user: COURIER_APPIUM_USER, key: COURIER_APPIUM_KEY }' })
     }
   }
   if (problems.length > 0) throw new InvalidInputError(problems)
