@@ -209,6 +209,12 @@ export class SimulatedDevice implements Device {
     await node?.stop()
   }
 
+  async onPush (hash: string): Promise<void> {
+    // offline, the app cannot fetch: it will catch up when the network is back
+    if (this.history.has(hash) || !this.online) return
+    await this.syncHistory({}, this.wallNow() - 60_000)
+  }
+
   async setClockSkew (skewMs: number): Promise<void> {
     this.skewMs = skewMs
   }

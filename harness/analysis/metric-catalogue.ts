@@ -72,6 +72,9 @@ export function metricCatalogue (input: CatalogueInput): Map<string, MetricUnit>
     ['store.failover.max', 'ms'],
     ['store.failover.unrecovered', 'count'],
     ['sync.falseUpToDate', 'count'],
+    ['push.received', 'count'],
+    ['push.phantom', 'count'],
+    ['push.renderDelay.p95', 'ms'],
     ...(['total', 'dial', 'firstPage', 'transfer', 'render'].map((stage): [string, MetricUnit] => [`store.stages.${stage}.p95`, 'ms'])),
     ['capture.check.mismatches', 'count'],
     ['capture.dropped', 'count']

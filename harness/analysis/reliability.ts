@@ -6,7 +6,7 @@ const UP_TO_DATE_ALLOWANCE_MS = 2000
 const LIST_LIMIT = 50
 
 /** Everything issue-level reliability figures need, from events alone. */
-export function analyzeReliability (events: readonly CourierEvent[], accounts: Record<string, string>): ReliabilityResults {
+export function analyzeReliability (events: readonly CourierEvent[], accounts: Record<string, string>, pushBoundMs = 5000): ReliabilityResults {
   const sent = events.filter((e): e is EventOf<'msg.sent'> => e.type === 'msg.sent')
   const firstArrival = new Map<string, number>()
   const rendered = new Map<string, Set<string>>()
@@ -22,6 +22,7 @@ export function analyzeReliability (events: readonly CourierEvent[], accounts: R
     audit: auditOf(events, sent),
     history: historyOf(rendered, accounts),
     upToDate: upToDateOf(events, sent, firstArrival, subscriptions),
+    push: pushOf(events, pushBoundMs),
     stages: stagesOf(events)
   }
 }
@@ -151,6 +152,27 @@ function upToDateOf (events: readonly CourierEvent[], sent: Array<EventOf<'msg.s
     result.falsePositives++
     if (result.examples.length < LIST_LIMIT) result.examples.push({ device: event.device, t: event.t, missing: missing.length, missingIds: missing.slice(0, 10).map((m) => m.msgId) })
   }
+  return result
+}
+
+/** A push is phantom when its message is not on screen `boundMs` after the push arrived. */
+function pushOf (events: readonly CourierEvent[], boundMs: number): ReliabilityResults['push'] {
+  const renderedAt = new Map<string, number>()
+  for (const event of events) if (event.type === 'msg.rendered' && !renderedAt.has(`${event.device}/${event.msgId}`)) renderedAt.set(`${event.device}/${event.msgId}`, event.t)
+  const delays: number[] = []
+  const result: ReliabilityResults['push'] = { received: 0, phantom: 0, boundMs, renderDelay: summarize([]), examples: [] }
+  for (const event of events) {
+    if (event.type !== 'push.received') continue
+    result.received++
+    const shown = renderedAt.get(`${event.device}/${event.msgId}`)
+    const delay = shown == null ? Infinity : Math.max(0, shown - event.t)
+    if (Number.isFinite(delay)) delays.push(delay)
+    if (delay > boundMs) {
+      result.phantom++
+      if (result.examples.length < LIST_LIMIT) result.examples.push({ device: event.device, msgId: event.msgId, pushAt: event.t, renderedAt: shown ?? null })
+    }
+  }
+  result.renderDelay = summarize(delays)
   return result
 }
 

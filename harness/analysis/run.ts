@@ -13,6 +13,8 @@ export interface AnalysisOptions {
   capture?: CapturedConversations
   /** Device -> account (devices of one account are one person's); default: each device its own. */
   accounts?: Record<string, string>
+  /** A push whose message is not shown this long after it arrived is phantom. */
+  pushBoundMs?: number
 }
 
 /** Every figure of a run, from its events alone (pure: `courier report` gives the same answer). */
@@ -21,7 +23,7 @@ export function analyzeRun (events: readonly CourierEvent[], options: AnalysisOp
   const store = analyzeStore(events)
   const harness = analyzeHarness(events, options.lagLimitMs)
   const bytes = analyzeBytes(events, options.capture)
-  const reliability = analyzeReliability(events, options.accounts ?? {})
+  const reliability = analyzeReliability(events, options.accounts ?? {}, options.pushBoundMs)
   const timing = {
     runMs: events.at(-1)?.t ?? 0,
     scenarioStartMs: events.find((e) => e.type === 'scenario.start')?.t ?? null,
@@ -88,6 +90,9 @@ export function analyzeRun (events: readonly CourierEvent[], options: AnalysisOp
   put('store.failover.max', failovers.length === 0 ? 0 : Math.max(...failovers.filter(Number.isFinite), 0), 'ms')
   put('store.failover.unrecovered', reliability.failover.filter((f) => f.ms == null).length, 'count')
   put('sync.falseUpToDate', reliability.upToDate.falsePositives, 'count')
+  put('push.received', reliability.push.received, 'count')
+  put('push.phantom', reliability.push.phantom, 'count')
+  put('push.renderDelay.p95', reliability.push.renderDelay.p95, 'ms')
   for (const stage of ['total', 'dial', 'firstPage', 'transfer', 'render'] as const) {
     put(`store.stages.${stage}.p95`, reliability.stages[`${stage}Ms`].p95, 'ms')
   }

@@ -17,6 +17,8 @@ export interface Device {
   setOnline(online: boolean, options?: AbortOptions): Promise<void>
   /** Ask for missed history now (the app's "fetch messages" or periodic sync). */
   syncHistory?(options?: AbortOptions): Promise<void>
+  /** A push notification names a message: a messenger fetches it if it does not have it yet. */
+  onPush?(hash: string, options?: AbortOptions): Promise<void>
   /** Shift the device's wall clock (what it stamps on messages and asks stores for) by this much. */
   setClockSkew?(skewMs: number, options?: AbortOptions): Promise<void>
 }

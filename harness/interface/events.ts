@@ -66,6 +66,8 @@ interface EventMap {
    * reached the fleet, and for everything it holds on the run's topics.
    */
   'store.audit': { store: string, reachable: boolean, expected: number, missing: number, missingHashes: string[], extra: number, error?: string }
+  /** A (simulated) push notification about a message reached a device, outside the p2p network. */
+  'push.received': { device: string, hash: string, msgId: string }
   'timeline.action': { index: number, action: string, detail: Record<string, unknown> }
   /** The network split into groups of node and device names (resolved: no `rest`). */
   'partition.start': { groups: string[][] }

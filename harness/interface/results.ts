@@ -176,6 +176,8 @@ export interface ReliabilityResults {
   audit: { stores: Record<string, { reachable: boolean, expected: number, missing: number, extra: number, missingByWindow: Record<string, number> }>, inSync: boolean | null }
   history: { accounts: Record<string, { devices: string[], consistent: boolean, differences: Array<{ msgId: string, shownOn: string[], missingOn: string[] }> }>, consistent: boolean | null }
   upToDate: { claims: number, falsePositives: number, examples: Array<{ device: string, t: number, missing: number, missingIds: string[] }> }
+  /** Pushes whose message could not be shown within the bound after the push arrived. */
+  push: { received: number, phantom: number, boundMs: number, renderDelay: LatencySummary, examples: Array<{ device: string, msgId: string, pushAt: number, renderedAt: number | null }> }
   stages: { requests: number, dialMs: LatencySummary, firstPageMs: LatencySummary, transferMs: LatencySummary, renderMs: LatencySummary, totalMs: LatencySummary }
 }
 

@@ -27,7 +27,7 @@ export function buildResults ({ events, thresholds, capture, radioTimelines }: B
   // a log without run.end was cut short: the process died or was killed before it could finish
   const status = end?.status ?? 'interrupted'
   const accounts = Object.fromEntries(Object.entries(config.devices).map(([device, d]) => [device, d.account ?? device]))
-  const analysis = analyzeRun(events, { lagLimitMs: config.harness.maxLagP99, capture, accounts })
+  const analysis = analyzeRun(events, { lagLimitMs: config.harness.maxLagP99, capture, accounts, pushBoundMs: config.push?.bound })
   const energy = radioTimelines == null || config.capture === 'off'
     ? undefined
     : priceDevices(config, start.scenarioFile, radioTimelines, messagesHandled(events, analysis), (config.duration + config.grace) / 1000)

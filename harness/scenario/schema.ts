@@ -62,6 +62,7 @@ const simulatedDevice = z.strictObject({
   relays: z.number().int().min(1).max(8).default(2).describe('Relay nodes this device connects to'),
   radio: z.string().optional().describe('Radio energy model: lte, 3g, wifi or a profile file'),
   syncInterval: about(duration, 'Periodic missing-message check against the store (Status: 1m)').optional(),
+  push: z.boolean().default(false).describe('Receive push notifications for messages on its topics (a simulated push service outside the p2p network)'),
   store: name.optional().describe('The store node this device asks first (default: a seeded random order, as Status picks among the fastest)'),
   storeTimeout: about(duration, 'A history request taking longer fails over to the next store (status-go: 30s)').prefault('30s')
 })
@@ -144,6 +145,10 @@ export const scenarioSchema = z.strictObject({
   timeline: z.array(timelineEntrySchema).default([]),
   capture: z.enum(['auto', 'tcpdump', 'socket', 'off']).default('auto').describe('Byte capture: tcpdump packets on lo plus socket accounting (auto: tcpdump when usable), socket accounting only, or none'),
   expect: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}).describe('Thresholds: metric -> "< 2s", "== 0", "< 1%"'),
+  push: z.strictObject({
+    delay: about(duration, 'From a message reaching a store to the push arriving at a device').prefault('300ms'),
+    bound: about(duration, 'A push whose message is not on screen this long after it arrived is phantom').prefault('5s')
+  }).prefault({}).describe('The simulated push service'),
   harness: z.strictObject({
     maxLagP99: about(duration, 'Event-loop delay p99 beyond which the run is inconclusive').prefault('50ms')
   }).prefault({})

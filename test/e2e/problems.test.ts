@@ -46,6 +46,14 @@ const cases: Array<{ file: string, exit: number, failed: string[], check: (r: Re
     check: (r) => { assert.ok((r.metrics['store.failover.max'].value as number) >= 7900, 'waited out the 8 s timeout') }
   },
   {
+    file: 'phantom-push', exit: 1, failed: ['push.phantom'],
+    check: (r) => {
+      const push = r.reliability?.push
+      assert.ok(push != null && push.phantom > 0 && push.phantom < push.received, 'pushes during the outage are phantom, the later ones are not')
+      assert.ok(push.examples.every((e) => e.device === 'bob'))
+    }
+  },
+  {
     file: 'dead-store', exit: 0, failed: [],
     check: (r) => { assert.ok(r.reliability?.failover.some((f) => f.store === 'store-1' && f.via === 'store-2'), 'failed over to store-2') }
   },
