@@ -367,6 +367,7 @@ function addSections (results: Results, x: SectionInput): void {
     audit: { stores: Object.fromEntries(x.stores.map((st) => [st, { reachable: true, expected: results.delivery.messages.sent, missing: st === 'store-1' && x.killWin != null ? 7 : 0, extra: 0, missingByWindow: (st === 'store-1' && x.killWin != null ? { 'store-1 down': 7 } : {}) as Record<string, number> }])), inSync: x.killWin == null },
     history: { accounts: {}, consistent: null },
     upToDate: { claims: 0, falsePositives: 0, examples: [] },
+    push: { received: 0, phantom: 0, boundMs: 5000, renderDelay: none, examples: [] },
     stages: { requests: 0, dialMs: none, firstPageMs: none, transferMs: none, renderMs: none, totalMs: none }
   }
 }
