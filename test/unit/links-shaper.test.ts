@@ -36,6 +36,15 @@ async function steady (link: ShapedLink, count: number, beforeTrip?: (index: num
   assert.fail(`the harness stalled during ${dropped} of ${count} trips, three times: too busy to judge the link`)
 }
 
+/** Things to close when the test ends, pass or fail: a leaked listener would keep the test process alive. */
+function cleanups (): { add: (close: () => Promise<void>) => void, [Symbol.asyncDispose]: () => Promise<void> } {
+  const list: Array<() => Promise<void>> = []
+  return {
+    add: (close) => { list.push(close) },
+    [Symbol.asyncDispose]: async () => { for (const close of list.reverse()) await close().catch(() => {}) }
+  }
+}
+
 async function until (condition: () => boolean, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms
   while (!condition()) {
@@ -147,10 +156,13 @@ test('bandwidth is one bottleneck per link: two concurrent uploads share the rat
 })
 
 test('links sharing a bottleneck (one device, two nodes) share its rate; separate links do not', async () => {
+  await using cleanup = cleanups()
   const probes = [await startProbeServer(), await startProbeServer()]
+  for (const p of probes) cleanup.add(p.close)
   const rate = profile({ bandwidthBps: 4_000_000 })
   const timeBoth = async (bottleneck?: ReturnType<typeof createBottleneck>): Promise<number> => {
     const links = await Promise.all(probes.map(async (p) => await startShapedLink({ target: { host: p.host, port: p.port }, up: rate, down: PERFECT, bottleneck })))
+    for (const l of links) cleanup.add(l.close)
     const started = performance.now()
     await Promise.all(links.map(async (l) => await measureUpload({ port: l.port, bytes: 125_000 })))
     const seconds = (performance.now() - started) / 1000
@@ -159,7 +171,6 @@ test('links sharing a bottleneck (one device, two nodes) share its rate; separat
   }
   const shared = await timeBoth(createBottleneck())
   const separate = await timeBoth()
-  for (const p of probes) await p.close()
   // 250 kB at 4 Mbit/s is 0.5 s through one bottleneck; 125 kB each through two is 0.25 s.
   assert.ok(shared > 0.45 && shared < 0.7, `shared: ${shared.toFixed(3)} s`)
   assert.ok(separate > 0.2 && separate < shared * 0.75, `separate: ${separate.toFixed(3)} s vs shared ${shared.toFixed(3)} s`)
@@ -258,8 +269,11 @@ test('setBlocked with incoming: reset refuses new connections; with existing: st
 
 test('close() leaves no listener and no socket: clients see the close, the target loses its connections, the port refuses', async () => {
   const baseline = tcpHandles()
+  await using cleanup = cleanups()
   const probe = await startProbeServer()
+  cleanup.add(probe.close)
   const link = await startShapedLink({ target: { host: probe.host, port: probe.port }, up: profile({ latencyMs: 50 }), down: PERFECT })
+  cleanup.add(link.close)
   const clients = await Promise.all([1, 2, 3].map(async () => await echoClient(link.port)))
   for (const c of clients) c.socket.write('in flight') // still queued in the shaper when it closes
   assert.ok(await until(() => probe.openConnections() === 3, 1000))
@@ -278,9 +292,12 @@ test('close() leaves no listener and no socket: clients see the close, the targe
 })
 
 test('aborting the signal closes the link like close(); an aborted signal refuses to start', async () => {
+  await using cleanup = cleanups()
   const probe = await startProbeServer()
+  cleanup.add(probe.close)
   const controller = new AbortController()
   const link = await startShapedLink({ target: { host: probe.host, port: probe.port }, up: PERFECT, down: PERFECT, signal: controller.signal })
+  cleanup.add(link.close)
   const client = await echoClient(link.port)
   controller.abort()
   assert.ok(await until(() => client.closed(), 1000))
@@ -291,7 +308,6 @@ test('aborting the signal closes the link like close(); an aborted signal refuse
   })
   assert.equal(refused, 'ECONNREFUSED')
   await assert.rejects(startShapedLink({ target: { host: probe.host, port: probe.port }, up: PERFECT, down: PERFECT, signal: controller.signal }), { name: 'AbortError' })
-  await probe.close()
 })
 
 test('one link carries many concurrent connections, each with the configured latency; a dead target resets the dialer', async () => {
@@ -306,10 +322,11 @@ test('one link carries many concurrent connections, each with the configured lat
   assert.equal(env.link.stats().connections.accepted, 12)
   // A target that is gone: the dialer sees its connection reset rather than hanging.
   const dead = await startShapedLink({ target: { host: '127.0.0.1', port: await closedPort() }, up: PERFECT, down: PERFECT })
+  await using cleanup = cleanups()
+  cleanup.add(dead.close)
   const client = await echoClient(dead.port)
   assert.ok(await until(() => client.closed(), 1000))
   assert.equal(dead.stats().connections.targetFailed, 1)
-  await dead.close()
 })
 
 test('bad options are refused before anything listens', async () => {
