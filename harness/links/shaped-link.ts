@@ -194,7 +194,7 @@ class Link {
   port = 0
   readonly serializers: Bottleneck
   readonly stats = { up: emptyDirectionStats(), down: emptyDirectionStats() }
-  readonly counts = { accepted: 0, held: 0, rejected: 0, reset: 0, targetFailed: 0 }
+  readonly counts = { accepted: 0, rejected: 0, reset: 0, targetFailed: 0 }
   readonly connections = new Set<Connection>()
   readonly held = new Set<net.Socket>()
   nextConnectionId = 0
