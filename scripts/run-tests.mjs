@@ -20,7 +20,9 @@ if (files.length === 0) {
 }
 const result = spawnSync(process.execPath, [
   '--import', './dist/harness/polyfill.js',
-  '--test', '--test-concurrency=1', '--test-reporter=spec',
+  // a test that leaks a socket or node must fail on its own, not hang the whole run: force the
+  // exit once tests finish, and bound every test
+  '--test', '--test-concurrency=1', '--test-reporter=spec', '--test-force-exit', '--test-timeout=300000',
   ...files
 ], { stdio: 'inherit' })
 process.exit(result.status ?? 1)

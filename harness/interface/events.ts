@@ -66,6 +66,8 @@ interface EventMap {
    * reached the fleet, and for everything it holds on the run's topics.
    */
   'store.audit': { store: string, reachable: boolean, expected: number, missing: number, missingHashes: string[], extra: number, error?: string }
+  /** A device's link (shaped in user space) was set up or changed; `ports` maps each shaped port to the fleet node behind it. */
+  'link.change': { device: string, preset?: string, up: LinkFigures, down: LinkFigures, ports?: Record<string, string> }
   /** A (simulated) push notification about a message reached a device, outside the p2p network. */
   'push.received': { device: string, hash: string, msgId: string }
   'timeline.action': { index: number, action: string, detail: Record<string, unknown> }
@@ -86,6 +88,9 @@ interface EventMap {
   /** The app went to the background or came back (appium devices). */
   'device.app': { device: string, state: 'background' | 'foreground' }
 }
+
+/** One direction of a shaped link. */
+export interface LinkFigures { latencyMs: number, jitterMs: number, lossRate: number, bandwidthBps: number }
 
 export type EventType = keyof EventMap
 

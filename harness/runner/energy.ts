@@ -41,6 +41,10 @@ export async function deviceRadioTimelines (events: readonly CourierEvent[], cap
   const devices = new Set(events.flatMap((e) => e.type === 'device.up' ? [e.device] : []))
   const nodeByPort = new Map<number, string>()
   for (const event of events) {
+    if (event.type === 'link.change') {
+      // a shaped link's port stands for the fleet node behind it
+      for (const [port, node] of Object.entries(event.ports ?? {})) nodeByPort.set(Number(port), node)
+    }
     if (event.type !== 'node.up') continue
     for (const addr of event.addrs) {
       const port = Number(/\/tcp\/(\d+)/.exec(addr)?.[1])

@@ -13,6 +13,7 @@ import {
 import { seededRandom, type DeviceConfig, type LoadedScenario } from '../scenario/index.js'
 import { EventLog, readEventLog } from './event-log.js'
 import { deviceRadioTimelines } from './energy.js'
+import { DeviceLinks } from './links.js'
 import { buildResults, capturePath, loadCapture } from './results.js'
 import { startSelfMonitor } from './self-monitor.js'
 import { TimelinePlayer } from './timeline.js'
@@ -107,7 +108,10 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
     // what reached the fleet is what a complete store must hold
     events.onEvent((event) => { if (event.type === 'msg.relayed' || event.type === 'msg.stored') published.add(event.hash) })
     teardown.push({ name: 'fleet', stop: async () => { await fleet.stop() } })
-    const startCapture = async (ports: number[]): Promise<void> => {
+    const links = new DeviceLinks(scenario, fleet, events)
+    teardown.push({ name: 'links', stop: async () => { await links.close() } })
+    const startCapture = async (nodePorts: number[]): Promise<void> => {
+      const ports = [...nodePorts, ...await links.start()]
       if (capture.backend !== 'tcpdump') return
       try {
         tcpdump = await startTcpdump({ file: join(runDir, CAPTURE_FILE), ports, snaplen: CAPTURE_SNAPLEN, bufferKb: CAPTURE_BUFFER_KB, signal: options.signal })
@@ -137,7 +141,7 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
         clock,
         events,
         log: options.log,
-        fleet: fleet.directory(),
+        fleet: links.directoryFor(name, fleet.directory()),
         random: seededRandom(config.seed, `device/${name}`),
         byteAccounting: config.capture !== 'off'
       }
@@ -163,7 +167,7 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
     events.emit('scenario.start', {})
     scenarioStartedAt = clock.now()
     fleet.crowd?.start()
-    const timeline = new TimelinePlayer({ config, clock, fleet, devices, events, onDeviceError: markFailed, onError, signal: options.signal })
+    const timeline = new TimelinePlayer({ config, clock, fleet, links, devices, events, onDeviceError: markFailed, onError, signal: options.signal })
     timeline.start()
     teardown.push({ name: 'timeline', stop: async () => { fleet.crowd?.stop(); await timeline.stop() } })
     report('traffic')

@@ -1,11 +1,13 @@
 import type { Clock, Device, EventSink } from '../interface/index.js'
 import type { Fleet } from '../fleet/index.js'
+import type { DeviceLinks } from './links.js'
 import type { ScenarioConfig, TimelineEntry } from '../scenario/index.js'
 
 export interface TimelineContext {
   config: ScenarioConfig
   clock: Clock
   fleet: Fleet
+  links: DeviceLinks
   devices: Map<string, Device>
   events: EventSink
   /** A device call failed: the runner marks the device failed and the run goes on. */
@@ -92,6 +94,9 @@ export class TimelinePlayer {
         node.answerDelayMs = delay
         if (forMs != null) this.at(forMs, async () => { node.answerDelayMs = 0 })
       }
+    } else if (entry.link != null) {
+      events.emit('timeline.action', { index, action: 'link', detail: { device: entry.link.device, to: entry.link.to } })
+      this.context.links.change(entry.link.device, entry.link.to)
     } else if (entry.skew != null) {
       const { device: name, by } = entry.skew
       events.emit('timeline.action', { index, action: 'skew', detail: { device: name, by } })

@@ -122,6 +122,7 @@ function checkReferences (config: ScenarioConfig, nodes: LoadedScenario['nodes']
     if (entry.desync != null) needStore(['timeline', index, 'desync', 'store'], entry.desync.store)
     if (entry.slow != null) needStore(['timeline', index, 'slow', 'store'], entry.slow.store)
     if (entry.skew != null) needDevice(['timeline', index, 'skew', 'device'], entry.skew.device)
+    if (entry.link != null) needDevice(['timeline', index, 'link', 'device'], entry.link.device)
     entry.partition?.groups.forEach((group, g) => {
       group.forEach((member, m) => {
         if (member === 'rest' || devices.includes(member) || nodeNames.includes(member)) return

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { parseDuration, parseRate, parseRatio, parseSize, type Parsed } from './units.js'
+import { parseBandwidth, parseDuration, parseRate, parseRatio, parseSize, type Parsed } from './units.js'
 
 /**
  * The one source of the scenario format. Types come from it (z.output), the JSON Schema for
@@ -55,6 +55,23 @@ export const crowdSchema = z.strictObject({
   gateways: z.number().int().min(1).max(16).default(2).describe('Real libp2p nodes the crowd is injected through')
 }).describe('Virtual users posting on one topic')
 
+/** A device's last-mile link: a preset, or explicit figures (applied in both directions). */
+export const linkSpec = z.union([
+  z.string().describe('A preset: 3g, lte, wifi, congested-wifi, perfect'),
+  z.strictObject({
+    latency: about(duration, 'One-way delay').prefault('0ms'),
+    jitter: about(duration, 'Spread around the delay (never reorders bytes)').prefault('0ms'),
+    loss: ratio.default(0).describe('Share of ~1460-byte segments lost (each costs a retransmission timeout)'),
+    bandwidth: z.string().default('0bit').describe('e.g. 1mbit; 0 for unlimited').transform((value, ctx) => {
+      const parsed = parseBandwidth(value)
+      if (parsed.ok) return parsed.value
+      ctx.addIssue({ code: 'custom', message: 'not a valid bandwidth', params: { expected: parsed.expected } })
+      return z.NEVER
+    })
+  })
+])
+export type LinkSpec = z.output<typeof linkSpec>
+
 const simulatedDevice = z.strictObject({
   driver: z.literal('simulated').default('simulated'),
   account: name.optional().describe('Devices with the same account are one person\'s devices'),
@@ -62,6 +79,7 @@ const simulatedDevice = z.strictObject({
   relays: z.number().int().min(1).max(8).default(2).describe('Relay nodes this device connects to'),
   radio: z.string().optional().describe('Radio energy model: lte, 3g, wifi or a profile file'),
   syncInterval: about(duration, 'Periodic missing-message check against the store (Status: 1m)').optional(),
+  link: linkSpec.optional().describe('The device\'s network: latency, jitter, loss and bandwidth to every fleet node'),
   push: z.boolean().default(false).describe('Receive push notifications for messages on its topics (a simulated push service outside the p2p network)'),
   store: name.optional().describe('The store node this device asks first (default: a seeded random order, as Status picks among the fastest)'),
   storeTimeout: about(duration, 'A history request taking longer fails over to the next store (status-go: 30s)').prefault('30s')
@@ -114,9 +132,10 @@ const signedDuration = z.string().transform((value, ctx) => {
   ctx.addIssue({ code: 'custom', message: 'not a valid signed duration', params: { expected: 'a signed duration such as +90s or -2m' } })
   return z.NEVER
 }).describe('A signed duration, e.g. +90s or -2m')
+const linkAction = z.strictObject({ device: name, to: linkSpec.describe('The new link: a preset or explicit figures') })
 const skewAction = z.strictObject({ device: name, by: about(signedDuration, 'Clock skew') })
 
-export const TIMELINE_ACTIONS = ['send', 'offline', 'online', 'kill', 'restart', 'partition', 'heal', 'desync', 'slow', 'skew'] as const
+export const TIMELINE_ACTIONS = ['send', 'offline', 'online', 'kill', 'restart', 'partition', 'heal', 'desync', 'slow', 'skew', 'link'] as const
 
 export const timelineEntrySchema = z.strictObject({
   at: about(duration, 'Scenario time of the action'),
@@ -129,7 +148,8 @@ export const timelineEntrySchema = z.strictObject({
   heal: z.literal(true).optional().describe('End the current partition'),
   desync: storeWindowAction.optional().describe('A store node archives nothing for a while (it misses a time window)'),
   slow: slowAction.optional().describe('A store node answers history requests late'),
-  skew: skewAction.optional().describe('Skew a device\'s clock')
+  skew: skewAction.optional().describe('Skew a device\'s clock'),
+  link: linkAction.optional().describe('Change a device\'s link (a handover from WiFi to 3G, say)')
 })
 
 export const scenarioSchema = z.strictObject({
