@@ -1,8 +1,3 @@
-/** One reading of the phone's clock: its value and how finely it is stepped. */
-export interface DeviceTimeReading {
-  deviceMs: number
-}
-
 export interface ClockEstimate {
   /** Phone clock minus host wall clock, ms. */
   offsetMs: number

@@ -120,7 +120,7 @@ test('a session that dies mid-run (given server URL, credentials from env) marks
   t.after(async () => { await server.stop() })
   const dir = await tempDir()
   // the app crashes 2.5 s after launch: during the traffic phase
-  const phone = await profile(dir, { capabilities: '  courier:dieAfterMs: 2500\n' })
+  const phone = await profile(dir, { capabilities: '  courier:dieAfterMs: 2500\n  courier:clockSkewMs: 4000\n' })
   const scenario = await writeScenario(dir, 's.yaml', `name: appium-dies
 duration: 4s
 grace: 1s
@@ -142,6 +142,9 @@ timeline:
   assert.equal(results.delivery.devices.phone.failed, true)
   assert.equal(results.delivery.devices.alice.failed, false)
   const log = await events(runDir)
+  // the phone's clock runs 4 s ahead: the round-trip estimate finds it to within half a round trip
+  const clock = log.find((e) => e.type === 'device.clock') as { offsetMs: number, rttMs: number } | undefined
+  assert.ok(clock != null && Math.abs(clock.offsetMs - 4000) <= clock.rttMs / 2 + 1, JSON.stringify(clock))
   const failed = log.filter((e) => e.type === 'device.failed')
   assert.equal(failed.length, 1, 'reported once')
   assert.match((failed[0] as { error: string }).error, /crash|session|terminated|shut down/i)
