@@ -69,6 +69,19 @@ test('capture: off records no bytes; capture: socket counts without a pcap', asy
   assert.equal(existsSync(join(dir, 'socket', 'capture.pcap')), false)
 })
 
+test('the shipped bandwidth baseline passes, and the history fetch\'s bytes land on the store protocol of the device that fetched', async () => {
+  const out = join(await tempDir(), 'run')
+  const result = await runCourier(['run', 'scenarios/bandwidth-baseline.yaml', '--out', out, '--no-progress'])
+  assert.equal(result.code, 0, result.stderr + result.stdout)
+  const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
+  const owners = results.bytes?.owners ?? {}
+  // carol missed ten 400 B messages and fetched them: at least their payloads came down the store protocol
+  assert.ok((owners.carol?.byProtocol.store?.down ?? 0) >= 10 * 400, `carol store down ${owners.carol?.byProtocol.store?.down}`)
+  assert.equal(owners.alice?.byProtocol.store, undefined, 'alice never asked a store')
+  assert.ok((owners['store-1']?.byProtocol.store?.up ?? 0) >= 10 * 400, 'the store node sent them')
+  assert.ok((owners.alice?.backgroundPerHour ?? 0) > 0, 'an idle messenger still costs bytes')
+})
+
 test('a byte threshold on a device that does not exist is refused before anything starts', async () => {
   const dir = await tempDir()
   const result = await runCourier(['validate', await writeScenario(dir, 'bad.yaml', scenario('socket', '  bytes.carol.down.perMessage: "< 2kB"'))])

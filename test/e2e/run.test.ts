@@ -132,6 +132,8 @@ test('offline-catchup recovers every missed message from the store, and the stor
   const bob = results.delivery.devices.bob
   assert.ok((bob.firstByPath.store ?? 0) > 0, 'bob got missed messages from the store')
   assert.ok((bob.duplicates.byPath.store ?? 0) > 0, 'the overlap of the history request shows as store duplicates')
+  assert.ok((results.bytes?.owners.bob?.duplicateBytes.store ?? 0) > 0, 'and their bytes are counted against bob\'s store path')
+  assert.equal(results.bytes?.owners.alice?.duplicateBytes.store, undefined, 'alice stayed online: no store duplicates')
   assert.ok(results.store.queries >= 1 && results.store.failed === 0)
 })
 
