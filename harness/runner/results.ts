@@ -49,7 +49,9 @@ export function buildResults ({ events, thresholds, capture, radioTimelines }: B
   const harnessReason = analysis.harness.saturated
     ? `harness saturated: event-loop delay p99 ${analysis.harness.lagP99Ms ?? '?'} ms > limit ${analysis.harness.lagLimitMs} ms; latency figures would include courier's own delay`
     : undefined
-  const { verdict, reasons } = decideVerdict({ status, thresholds: thresholdResults, harnessSaturated: analysis.harness.saturated, harnessReason })
+  const scenarioStart = events.find((e) => e.type === 'scenario.start')?.t ?? Infinity
+  const devicesNotStarted = events.flatMap((e) => e.type === 'device.failed' && e.t < scenarioStart ? [e.device] : [])
+  const { verdict, reasons } = decideVerdict({ status, thresholds: thresholdResults, harnessSaturated: analysis.harness.saturated, harnessReason, devicesNotStarted })
   return {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     runId: start.runId,
