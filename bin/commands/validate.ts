@@ -1,11 +1,12 @@
 import type { Command } from 'commander'
 import { ExitCode, InvalidInputError } from '../../harness/interface/index.js'
 import { prepareScenario } from '../../harness/runner/index.js'
+import { prepareDevices } from '../../devices/index.js'
 
 export function registerValidateCommand (program: Command): void {
   program
     .command('validate')
-    .description('Check scenario files without starting anything: schema, units, references, thresholds, radio profiles.')
+    .description('Check scenario files without starting anything: schema, units, references, thresholds, radio profiles, link presets, device profiles.')
     .argument('<scenario...>', 'scenario YAML files')
     .addHelpText('after', '\nExit codes: 0 all valid, 2 at least one invalid (each problem names file:line:column and the field).')
     .action(async (files: string[]) => {
@@ -13,6 +14,7 @@ export function registerValidateCommand (program: Command): void {
       for (const file of files) {
         try {
           const { scenario, thresholds } = await prepareScenario(file)
+          await prepareDevices(scenario, { checkServers: false })
           const { config } = scenario
           process.stdout.write(`ok  ${file}: ${config.name} (${config.network.relays} relays, ${config.network.stores} stores, ${Object.keys(config.devices).length} devices, ${config.timeline.length} timeline actions, ${thresholds.length} thresholds)\n`)
         } catch (error) {

@@ -24,7 +24,7 @@ const prepared = new WeakMap<AppiumDeviceConfig, DeviceProfile>()
  * profile fails like a mistake in the scenario (exit 2, file, line, field). Profile paths are
  * relative to the scenario file, then to the current directory.
  */
-export async function prepareAppiumDevices (scenario: LoadedScenario): Promise<void> {
+export async function prepareAppiumDevices (scenario: LoadedScenario, options: { checkServers?: boolean } = {}): Promise<void> {
   const problems: InputProblem[] = []
   for (const [name, config] of Object.entries(scenario.config.devices)) {
     if (config.driver !== 'appium') continue
@@ -46,7 +46,8 @@ export async function prepareAppiumDevices (scenario: LoadedScenario): Promise<v
     }
   }
   if (problems.length > 0) throw new InvalidInputError(problems)
-  await checkServers(scenario)
+  // `courier validate` starts nothing and asks no server
+  if (options.checkServers !== false) await checkServers(scenario)
 }
 
 /** A given Appium server (grid, cloud) must answer before the fleet starts: exit 3 fast, not a run of failed devices. */

@@ -181,3 +181,11 @@ test('a killed and restarted node is reported and survived; a saturated harness 
   assert.deepEqual(downs.sort(), ['relay-1', 'store-1'])
   assert.equal(log.filter((e) => e.type === 'node.up' && e.node === 'relay-1').length, 2, 'relay-1 came back')
 })
+
+test('validate checks device profiles too, without asking any server', async () => {
+  const dir = await tempDir()
+  const file = await writeScenario(dir, 'phone.yaml', 'name: x\nduration: 5s\ndevices:\n  phone: { driver: appium, profile: nope.yaml }\n')
+  const result = await runCourier(['validate', file])
+  assert.equal(result.code, 2)
+  assert.match(result.stderr, /phone\.yaml:4:\d+: devices\.phone\.profile: device profile not found/)
+})
