@@ -76,7 +76,7 @@ test('a wrong platform says what is accepted and suggests the nearest', () => {
   const [problem] = problemsOf(GOOD.replace('platform: android', 'platform: andriod'))
   assert.equal(problem.path, 'platform')
   assert.equal(problem.location.line, 2)
-  assert.match(problem.expected ?? '', /android, ios, courier/)
+  assert.match(problem.expected ?? '', /"android", "ios", "courier"/)
   assert.equal(problem.hint, 'did you mean "android"?')
   assert.equal(problem.found, '"andriod"')
 })
