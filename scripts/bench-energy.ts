@@ -4,18 +4,10 @@
 // through all of its states.
 import { listBuiltinProfiles, loadRadioProfile, priceTimeline } from '../harness/energy/index.js'
 import type { RadioPacket } from '../harness/interface/index.js'
+import { mulberry32 } from '../harness/links/index.js'
 
-// mulberry32: a small seeded generator, so every run prices the same timeline.
-function random (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+// the links module's seeded generator, so every run prices the same timeline
+const random = mulberry32
 
 function synthetic (count: number): RadioPacket[] {
   const rnd = random(42)
