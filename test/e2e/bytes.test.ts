@@ -56,12 +56,14 @@ test('with tcpdump and socket accounting in one run, every connection\'s socket 
 
 test('capture: off records no bytes; capture: socket counts without a pcap', async () => {
   const dir = await tempDir()
-  const off = await runCourier(['run', await writeScenario(dir, 'off.yaml', scenario('off')), '--out', join(dir, 'off'), '--no-progress'])
+  const [off, socket] = await Promise.all([
+    runCourier(['run', await writeScenario(dir, 'off.yaml', scenario('off')), '--out', join(dir, 'off'), '--no-progress']),
+    runCourier(['run', await writeScenario(dir, 'socket.yaml', scenario('socket')), '--out', join(dir, 'socket'), '--no-progress'])
+  ])
   assert.equal(off.code, 0, off.stderr)
   const offResults = JSON.parse(await readFile(join(dir, 'off', 'results.json'), 'utf8')) as Results
   assert.equal(offResults.bytes, undefined)
   assert.doesNotMatch(await readFile(join(dir, 'off', 'events.ndjson'), 'utf8'), /bytes\.sample/)
-  const socket = await runCourier(['run', await writeScenario(dir, 'socket.yaml', scenario('socket')), '--out', join(dir, 'socket'), '--no-progress'])
   assert.equal(socket.code, 0, socket.stderr)
   const socketResults = JSON.parse(await readFile(join(dir, 'socket', 'results.json'), 'utf8')) as Results
   assert.equal(socketResults.bytes?.backend, 'socket')
