@@ -1,4 +1,4 @@
-import type { BytesResults, CourierEvent, EventOf, OwnerBytes } from '../interface/index.js'
+import { STORE_AUDITOR, type BytesResults, type CourierEvent, type EventOf, type OwnerBytes } from '../interface/index.js'
 import { round } from './stats.js'
 
 /** The part of a packet-capture analysis the byte figures need (harness/capture's Conversation fits). */
@@ -39,7 +39,7 @@ export function analyzeBytes (events: readonly CourierEvent[], capture?: Capture
   const quiet = new Map<string, number>()
   const perSecond = new Map<string, Map<number, { up: number, down: number }>>()
   for (const event of events) {
-    if (event.type !== 'bytes.sample') continue
+    if (event.type !== 'bytes.sample' || event.owner === STORE_AUDITOR) continue
     const owner = ownerOf(event.owner)
     if (event.protocol === 'wire') {
       owner.up += event.up

@@ -1,5 +1,5 @@
 import { multiaddr } from '@multiformats/multiaddr'
-import type { EventSink } from '../interface/index.js'
+import { STORE_AUDITOR, type EventSink } from '../interface/index.js'
 import { bytesToHex, createWakuNode, hexToBytes, queryStoreStream, STORE_QUERY_PROTOCOL, StoreStatus, type StoreQueryRequest, type WakuLibp2p } from '../protocol/index.js'
 import type { StoreNode } from './store-node.js'
 
@@ -24,7 +24,8 @@ export interface AuditInput {
  * topics. Reads no store's memory directly, so it audits real store nodes the same way.
  */
 export async function auditStores (input: AuditInput): Promise<void> {
-  const client = await createWakuNode({ identitySeed: 'courier-store-auditor', listen: false })
+  // accounted like any owner, so its connections are never mistaken for a phone's
+  const client = await createWakuNode({ identitySeed: 'courier-store-auditor', listen: false, accounting: { owner: STORE_AUDITOR, events: input.events } })
   await client.start()
   try {
     for (const store of input.stores) {

@@ -89,6 +89,9 @@ interface EventMap {
   'device.app': { device: string, state: 'background' | 'foreground' }
 }
 
+/** The owner name of the client that audits stores after the traffic: its bytes are courier's, not the product's. */
+export const STORE_AUDITOR = 'store-auditor'
+
 /** One direction of a shaped link. */
 export interface LinkFigures { latencyMs: number, jitterMs: number, lossRate: number, bandwidthBps: number }
 

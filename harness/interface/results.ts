@@ -138,7 +138,7 @@ export interface BytesResults {
 export interface DeviceEnergy {
   radio: string
   /** Where the packet timeline came from: the run's tcpdump capture, or socket reads and writes. */
-  timelineSource: 'tcpdump' | 'socket'
+  timelineSource: 'tcpdump' | 'socket' | 'none'
   profile: { name: string, source: string, verified: boolean }
   packets: number
   totalJoules: number
@@ -158,6 +158,10 @@ export interface DeviceEnergy {
   timeline: Array<{ state: string, kind: string, start: number, end: number, joules: number }>
   /** The same traffic priced on other radios, cheapest first. */
   whatIf: Array<{ profile: string, totalJoules: number, mAh: number, mAhPerHour: number | null, tailShare: number, verified: boolean }>
+  /** What the phone itself reported (Android batterystats for the app), when it did. */
+  measured?: { mAh?: number, radioActiveSeconds?: number, source: string }
+  /** Relative difference between model and measurement; flagged above `limit` rather than hidden. */
+  disagreement?: { mAh?: number, radioActiveSeconds?: number, limit: number, flagged: boolean }
   notes: string[]
 }
 

@@ -9,6 +9,8 @@ export const DEFAULT_RADIO = 'lte'
 /** The radios every device's traffic is also priced on, for the what-if. */
 const WHAT_IF = ['lte', '3g', 'wifi']
 const TIMELINE_SPAN_LIMIT = 5000
+/** Model and phone may differ this much (relative) before the difference is flagged. */
+export const DISAGREEMENT_LIMIT = 0.25
 
 /** Checks every device's `radio:` before anything starts; a profile file is resolved beside the scenario. */
 export function validateRadios (scenario: LoadedScenario): void {
@@ -37,7 +39,7 @@ function radioPath (radio: string, scenarioFile: string): string {
  * tcpdump recorded one (found by the device's socket ports), else its socket reads and writes.
  * Labels name the fleet node at the other end.
  */
-export async function deviceRadioTimelines (events: readonly CourierEvent[], capturePath?: string): Promise<Map<string, { source: 'tcpdump' | 'socket', packets: RadioPacket[] }>> {
+export async function deviceRadioTimelines (events: readonly CourierEvent[], capturePath?: string): Promise<Map<string, { source: 'tcpdump' | 'socket' | 'none', packets: RadioPacket[] }>> {
   const devices = new Set(events.flatMap((e) => e.type === 'device.up' ? [e.device] : []))
   const nodeByPort = new Map<number, string>()
   for (const event of events) {
@@ -61,8 +63,15 @@ export async function deviceRadioTimelines (events: readonly CourierEvent[], cap
     connections.set(event.connId, entry)
     devicePorts.set(localPort, entry)
   }
-  const timelines = new Map<string, { source: 'tcpdump' | 'socket', packets: RadioPacket[] }>()
+  const timelines = new Map<string, { source: 'tcpdump' | 'socket' | 'none', packets: RadioPacket[] }>()
   for (const device of devices) timelines.set(device, { source: capturePath != null ? 'tcpdump' : 'socket', packets: [] })
+  // A device whose sockets courier cannot see (an Appium phone: its app talks from the Appium
+  // server's process or from the phone) owns the captured connections to fleet ports that no
+  // courier-owned socket explains, when it is the only such device; otherwise it is not priced.
+  const unseen = [...devices].filter((device) => ![...connections.values()].some((c) => c.device === device))
+  const known = new Set(events.flatMap((e) => e.type === 'conn.open' ? [e.localAddr] : []))
+  const foreignOwner = unseen.length === 1 ? unseen[0] : undefined
+  for (const device of unseen) if (device !== foreignOwner || capturePath == null) timelines.set(device, { source: 'none', packets: [] })
   if (capturePath != null) {
     for await (const packet of readPcap(capturePath)) {
       const t = packet.transport
@@ -70,8 +79,16 @@ export async function deviceRadioTimelines (events: readonly CourierEvent[], cap
       const up = devicePorts.get(t.srcPort)
       const down = devicePorts.get(t.dstPort)
       const owner = up ?? down
-      if (owner == null) continue
-      timelines.get(owner.device)?.packets.push({ time: packet.timestampUs / 1e6, bytes: packet.wireLength, direction: up != null ? 'up' : 'down', label: owner.label })
+      if (owner != null) {
+        timelines.get(owner.device)?.packets.push({ time: packet.timestampUs / 1e6, bytes: packet.wireLength, direction: up != null ? 'up' : 'down', label: owner.label })
+        continue
+      }
+      if (foreignOwner == null || packet.ip == null) continue
+      const toFleet = nodeByPort.get(t.dstPort)
+      const fromFleet = nodeByPort.get(t.srcPort)
+      const other = toFleet != null ? `${packet.ip.src}:${t.srcPort}` : `${packet.ip.dst}:${t.dstPort}`
+      if ((toFleet ?? fromFleet) == null || known.has(other)) continue
+      timelines.get(foreignOwner)?.packets.push({ time: packet.timestampUs / 1e6, bytes: packet.wireLength, direction: toFleet != null ? 'up' : 'down', label: toFleet ?? fromFleet })
     }
   } else {
     for (const event of events) {
@@ -86,11 +103,13 @@ export async function deviceRadioTimelines (events: readonly CourierEvent[], cap
 
 /** Prices every device's timeline on its radio, and on the other radios for the what-if. */
 export function priceDevices (
-  config: ScenarioConfig, scenarioFile: string, timelines: Map<string, { source: 'tcpdump' | 'socket', packets: RadioPacket[] }>, delivered: Record<string, number>, durationSeconds: number
+  config: ScenarioConfig, scenarioFile: string, timelines: Map<string, { source: 'tcpdump' | 'socket' | 'none', packets: RadioPacket[] }>, delivered: Record<string, number>, durationSeconds: number,
+  measured: Record<string, NonNullable<DeviceEnergy['measured']>> = {}
 ): Record<string, DeviceEnergy> {
   const out: Record<string, DeviceEnergy> = {}
   const whatIfProfiles = WHAT_IF.map((name) => loadRadioProfile(name))
   for (const [device, timeline] of timelines) {
+    if (timeline.source === 'none') continue
     const radio = config.devices[device]?.radio ?? DEFAULT_RADIO
     const profile: RadioProfile = loadRadioProfile(radioPath(radio, scenarioFile))
     const options = { messages: delivered[device], durationSeconds }
@@ -119,6 +138,32 @@ export function priceDevices (
       whatIf: comparison.rows.map((row) => ({ profile: row.profile, totalJoules: row.totalJoules, mAh: row.mAh, mAhPerHour: row.mAhPerHour, tailShare: row.tailShare, verified: row.verified })),
       notes
     }
+    const phone = measured[device]
+    if (phone != null) {
+      out[device].measured = phone
+      out[device].disagreement = compareWithPhone(report.mAh, report.radioActiveSeconds, phone)
+      if (out[device].disagreement?.flagged === true) notes.push(`model and phone disagree by more than ${DISAGREEMENT_LIMIT * 100}%: see disagreement`)
+    }
+  }
+  return out
+}
+
+/** Relative differences between the model and what the phone measured; flagged past the limit. */
+export function compareWithPhone (modelMAh: number, modelRadioSeconds: number, phone: NonNullable<DeviceEnergy['measured']>): NonNullable<DeviceEnergy['disagreement']> {
+  const relative = (model: number, measuredValue: number | undefined): number | undefined =>
+    measuredValue == null || measuredValue <= 0 ? undefined : Math.abs(model - measuredValue) / measuredValue
+  const mAh = relative(modelMAh, phone.mAh)
+  const radioActiveSeconds = relative(modelRadioSeconds, phone.radioActiveSeconds)
+  const flagged = [mAh, radioActiveSeconds].some((r) => r != null && r > DISAGREEMENT_LIMIT)
+  return { mAh, radioActiveSeconds, limit: DISAGREEMENT_LIMIT, flagged }
+}
+
+/** The last battery figures each device reported of itself (Android batterystats at the end of the run). */
+export function phoneMeasurements (events: readonly CourierEvent[]): Record<string, NonNullable<DeviceEnergy['measured']>> {
+  const out: Record<string, NonNullable<DeviceEnergy['measured']>> = {}
+  for (const event of events) {
+    if (event.type !== 'device.battery' || event.phase !== 'end' || (event.mAh == null && event.radioActiveMs == null)) continue
+    out[event.device] = { mAh: event.mAh, radioActiveSeconds: event.radioActiveMs == null ? undefined : event.radioActiveMs / 1000, source: event.source }
   }
   return out
 }

@@ -5,7 +5,7 @@ import { analyzeRun, type CapturedConversations } from '../analysis/index.js'
 import { analyzePcapFile } from '../capture/index.js'
 import { decideVerdict, evaluateThresholds, thresholdsFromConfig, type Threshold } from '../gate/index.js'
 import { InvalidInputError, RESULTS_SCHEMA_VERSION, type CourierEvent, type MetricUnit, type Results } from '../interface/index.js'
-import { deviceRadioTimelines, priceDevices } from './energy.js'
+import { deviceRadioTimelines, phoneMeasurements, priceDevices } from './energy.js'
 import type { ScenarioConfig } from '../scenario/index.js'
 import { readEventLog } from './event-log.js'
 
@@ -30,7 +30,7 @@ export function buildResults ({ events, thresholds, capture, radioTimelines }: B
   const analysis = analyzeRun(events, { lagLimitMs: config.harness.maxLagP99, capture, accounts, pushBoundMs: config.push?.bound })
   const energy = radioTimelines == null || config.capture === 'off'
     ? undefined
-    : priceDevices(config, start.scenarioFile, radioTimelines, messagesHandled(events, analysis), (config.duration + config.grace) / 1000)
+    : priceDevices(config, start.scenarioFile, radioTimelines, messagesHandled(events, analysis), (config.duration + config.grace) / 1000, phoneMeasurements(events))
   for (const [device, e] of Object.entries(energy ?? {})) {
     const put = (name: string, value: number | null, unit: MetricUnit): void => { analysis.metrics[`energy.${device}.${name}`] = { value, unit } }
     put('joules', e.totalJoules, 'joules')

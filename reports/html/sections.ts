@@ -153,6 +153,16 @@ export function energySection (results: Results, deviceSet: Set<string>, deviceO
       whatIfRows.push([d, w.profile, num(`${sig(w.mAh)} mAh`), num(w.mAhPerHour == null ? 'n/a' : `${sig(w.mAhPerHour)} mAh/h`), num(formatRatio(w.tailShare)), w.verified ? 'yes' : 'no'])
     }
   }
+  const measuredRows: TableCell[][] = devices.flatMap((d, i): TableCell[][] => {
+    const x = list[i]!
+    if (x.measured == null) return []
+    const pct = (r: number | undefined): string => r == null ? 'n/a' : formatRatio(r)
+    const flagged = x.disagreement?.flagged === true
+    return [[d, num(`${sig(x.mAh)} mAh`), num(x.measured.mAh == null ? 'n/a' : `${sig(x.measured.mAh)} mAh`), num(pct(x.disagreement?.mAh), flagged ? 'warn' : undefined),
+      num(formatMs(x.radioActiveSeconds * 1000)), num(x.measured.radioActiveSeconds == null ? 'n/a' : formatMs(x.measured.radioActiveSeconds * 1000)), num(pct(x.disagreement?.radioActiveSeconds), flagged ? 'warn' : undefined),
+      { text: flagged ? `differ by more than ${formatRatio(x.disagreement?.limit ?? 0.25)}` : 'agree', tone: flagged ? 'warn' : 'muted' }, { text: x.measured.source, tone: 'muted' }]]
+  })
+  if (measuredRows.length > 0) tables.push({ id: 'energy-measured', title: 'Model beside the phone\'s own figures', headers: ['device', 'model', 'phone', 'difference', 'model radio active', 'phone radio active', 'difference', 'verdict', 'phone source'], rows: measuredRows })
   if (whatIfRows.length > 0) tables.push({ id: 'energy-what-if', title: 'The same traffic on other radios', headers: ['device', 'radio profile', 'energy', 'per hour', 'tail share', 'verified profile'], rows: whatIfRows })
   const notes = [...new Set(list.flatMap((x) => x.notes ?? []))]
   return { charts, tables, timeline: radioTimeline(devices, list), summary: notes.map((n) => n.trim().replace(/[.;]?$/, '.')).join(' ') }
