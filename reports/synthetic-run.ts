@@ -355,7 +355,7 @@ function addSections (results: Results, x: SectionInput): void {
       joulesPerMessage: d.delivered === 0 ? null : joules / d.delivered, joulesPerKB: joules / Math.max(1, (w.up + w.down) / 1000),
       radioActiveSeconds: spans.length / 3 * 3, promotions: spans.length / 3, tailShare: 0.8, promotionShare: 0.1,
       byKind: { promotion: { seconds: 1, joules: joules * 0.1 }, active: { seconds: 1, joules: joules * 0.1 }, tail: { seconds: 10, joules: joules * 0.8 } },
-      states: {}, byLabel: {}, timeline: spans,
+      states: {}, byLabel: {}, byProtocol: {}, timeline: spans,
       whatIf: [{ profile: 'wifi', totalJoules: joules / 4, mAh: joules / 4 / 13.32, mAhPerHour: null, tailShare: 0.3, verified: false }],
       notes: ['synthetic energy figures']
     }

@@ -13,7 +13,7 @@ export type NodeRole = 'relay' | 'store' | 'crowd'
 
 interface EventMap {
   /** First line of every log: everything `courier report` needs to recompute results. */
-  'run.start': { runId: string, scenario: unknown, scenarioFile: string, seed: number, tool: ToolInfo }
+  'run.start': { runId: string, scenario: unknown, scenarioFile: string, seed: number, tool: ToolInfo, /** Wall clock (Unix ms) at t = 0: maps capture timestamps onto the run clock. */ wallClockMs?: number }
   /** Scenario time zero: the fleet and devices are up; timeline `at:` counts from here. */
   'scenario.start': { note?: string }
   /** Traffic stopped; the grace period for late deliveries begins. */

@@ -154,6 +154,13 @@ export interface DeviceEnergy {
   states: Record<string, { seconds: number, joules: number }>
   /** Joules by the fleet node at the other end of the traffic (promotion to a burst's first packet, tail to its last). */
   byLabel: Record<string, number>
+  /**
+   * Joules by what the traffic was for: `relay` (messages sent and received live), `store`
+   * (history requests), `control` (everything else: gossip control, identify, keep-alives).
+   * Packets are encrypted, so this is told from timing: a packet within 30 ms of the device
+   * sending or receiving a message is relay, one inside a history request is store.
+   */
+  byProtocol: Record<string, number>
   /** State spans for charts; cut to the first spans of long runs (see notes). */
   timeline: Array<{ state: string, kind: string, start: number, end: number, joules: number }>
   /** The same traffic priced on other radios, cheapest first. */

@@ -39,7 +39,15 @@ function radioPath (radio: string, scenarioFile: string): string {
  * tcpdump recorded one (found by the device's socket ports), else its socket reads and writes.
  * Labels name the fleet node at the other end.
  */
-export async function deviceRadioTimelines (events: readonly CourierEvent[], capturePath?: string): Promise<Map<string, { source: 'tcpdump' | 'socket' | 'none', packets: RadioPacket[] }>> {
+export interface DeviceTimeline {
+  source: 'tcpdump' | 'socket' | 'none'
+  /** Labelled by the fleet node at the other end. */
+  packets: RadioPacket[]
+  /** What each packet was for, in the same order (see protocolLabeler). */
+  protocols: string[]
+}
+
+export async function deviceRadioTimelines (events: readonly CourierEvent[], capturePath?: string): Promise<Map<string, DeviceTimeline>> {
   const devices = new Set(events.flatMap((e) => e.type === 'device.up' ? [e.device] : []))
   const nodeByPort = new Map<number, string>()
   for (const event of events) {
@@ -63,15 +71,25 @@ export async function deviceRadioTimelines (events: readonly CourierEvent[], cap
     connections.set(event.connId, entry)
     devicePorts.set(localPort, entry)
   }
-  const timelines = new Map<string, { source: 'tcpdump' | 'socket' | 'none', packets: RadioPacket[] }>()
-  for (const device of devices) timelines.set(device, { source: capturePath != null ? 'tcpdump' : 'socket', packets: [] })
+  const timelines = new Map<string, DeviceTimeline>()
+  for (const device of devices) timelines.set(device, { source: capturePath != null ? 'tcpdump' : 'socket', packets: [], protocols: [] })
+  const protocolOf = protocolLabeler(events)
+  const start = events.find((e) => e.type === 'run.start')
+  const wallClockMs = start?.type === 'run.start' ? start.wallClockMs : undefined
+  const add = (device: string, packet: RadioPacket, runMs: number | undefined): void => {
+    const timeline = timelines.get(device)
+    if (timeline == null) return
+    timeline.packets.push(packet)
+    timeline.protocols.push(runMs == null ? 'control' : protocolOf(device, runMs, packet.direction))
+  }
+  const runMsOf = (timestampUs: number): number | undefined => wallClockMs == null ? undefined : timestampUs / 1000 - wallClockMs
   // A device whose sockets courier cannot see (an Appium phone: its app talks from the Appium
   // server's process or from the phone) owns the captured connections to fleet ports that no
   // courier-owned socket explains, when it is the only such device; otherwise it is not priced.
   const unseen = [...devices].filter((device) => ![...connections.values()].some((c) => c.device === device))
   const known = new Set(events.flatMap((e) => e.type === 'conn.open' ? [e.localAddr] : []))
   const foreignOwner = unseen.length === 1 ? unseen[0] : undefined
-  for (const device of unseen) if (device !== foreignOwner || capturePath == null) timelines.set(device, { source: 'none', packets: [] })
+  for (const device of unseen) if (device !== foreignOwner || capturePath == null) timelines.set(device, { source: 'none', packets: [], protocols: [] })
   if (capturePath != null) {
     for await (const packet of readPcap(capturePath)) {
       const t = packet.transport
@@ -80,7 +98,7 @@ export async function deviceRadioTimelines (events: readonly CourierEvent[], cap
       const down = devicePorts.get(t.dstPort)
       const owner = up ?? down
       if (owner != null) {
-        timelines.get(owner.device)?.packets.push({ time: packet.timestampUs / 1e6, bytes: packet.wireLength, direction: up != null ? 'up' : 'down', label: owner.label })
+        add(owner.device, { time: packet.timestampUs / 1e6, bytes: packet.wireLength, direction: up != null ? 'up' : 'down', label: owner.label }, runMsOf(packet.timestampUs))
         continue
       }
       if (foreignOwner == null || packet.ip == null) continue
@@ -88,22 +106,55 @@ export async function deviceRadioTimelines (events: readonly CourierEvent[], cap
       const fromFleet = nodeByPort.get(t.srcPort)
       const other = toFleet != null ? `${packet.ip.src}:${t.srcPort}` : `${packet.ip.dst}:${t.dstPort}`
       if ((toFleet ?? fromFleet) == null || known.has(other)) continue
-      timelines.get(foreignOwner)?.packets.push({ time: packet.timestampUs / 1e6, bytes: packet.wireLength, direction: toFleet != null ? 'up' : 'down', label: toFleet ?? fromFleet })
+      add(foreignOwner, { time: packet.timestampUs / 1e6, bytes: packet.wireLength, direction: toFleet != null ? 'up' : 'down', label: toFleet ?? fromFleet }, runMsOf(packet.timestampUs))
     }
   } else {
     for (const event of events) {
       if (event.type !== 'bytes.chunk') continue
       const owner = connections.get(event.connId)
       if (owner == null) continue
-      timelines.get(owner.device)?.packets.push({ time: event.t / 1000, bytes: event.bytes, direction: event.direction, label: owner.label })
+      add(owner.device, { time: event.t / 1000, bytes: event.bytes, direction: event.direction, label: owner.label }, event.t)
     }
   }
   return timelines
 }
 
+const RELAY_WINDOW_MS = 30
+
+/**
+ * Tells what a device's packet was for from the run's events: inside one of its history requests
+ * it is store traffic; within 30 ms after it sent a message, or before it received one live, relay
+ * traffic; anything else is control (gossip control, identify, keep-alives, muxer frames).
+ */
+export function protocolLabeler (events: readonly CourierEvent[]): (device: string, runMs: number, direction: 'up' | 'down') => string {
+  const storeWindows = new Map<string, Array<[number, number]>>()
+  const sends = new Map<string, number[]>()
+  const receives = new Map<string, number[]>()
+  const started = new Map<string, number>()
+  const push = <T>(map: Map<string, T[]>, key: string, value: T): void => { (map.get(key) ?? map.set(key, []).get(key))?.push(value) }
+  for (const e of events) {
+    if (e.type === 'store.query') started.set(e.requestId, e.t)
+    else if (e.type === 'store.response') push(storeWindows, e.device, [started.get(e.requestId) ?? e.t, e.t + 50] as [number, number])
+    else if (e.type === 'msg.sent' && e.device != null) push(sends, e.device, e.t)
+    else if (e.type === 'msg.received' && e.via === 'relay') push(receives, e.device, e.t)
+  }
+  const near = (list: number[] | undefined, from: number, to: number): boolean => {
+    if (list == null) return false
+    let lo = 0
+    let hi = list.length
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (list[mid] < from) lo = mid + 1; else hi = mid }
+    return lo < list.length && list[lo] <= to
+  }
+  return (device, t, direction) => {
+    if (storeWindows.get(device)?.some(([a, b]) => t >= a && t <= b) === true) return 'store'
+    if (direction === 'up' ? near(sends.get(device), t - RELAY_WINDOW_MS, t) : near(receives.get(device), t, t + RELAY_WINDOW_MS)) return 'relay'
+    return 'control'
+  }
+}
+
 /** Prices every device's timeline on its radio, and on the other radios for the what-if. */
 export function priceDevices (
-  config: ScenarioConfig, scenarioFile: string, timelines: Map<string, { source: 'tcpdump' | 'socket' | 'none', packets: RadioPacket[] }>, delivered: Record<string, number>, durationSeconds: number,
+  config: ScenarioConfig, scenarioFile: string, timelines: Map<string, DeviceTimeline>, delivered: Record<string, number>, durationSeconds: number,
   measured: Record<string, NonNullable<DeviceEnergy['measured']>> = {}
 ): Record<string, DeviceEnergy> {
   const out: Record<string, DeviceEnergy> = {}
@@ -114,6 +165,8 @@ export function priceDevices (
     const profile: RadioProfile = loadRadioProfile(radioPath(radio, scenarioFile))
     const options = { messages: delivered[device], durationSeconds }
     const report = priceTimeline(timeline.packets, profile, options)
+    // the same packets labelled by purpose instead of by node: same total, another split
+    const byPurpose = priceTimeline(timeline.packets.map((p, i) => ({ ...p, label: timeline.protocols[i] })), profile, { ...options, timeline: false }).byLabel
     const comparison = compareRadios(timeline.packets, whatIfProfiles, { ...options, timeline: false })
     const notes = [...report.notes]
     if (report.timeline.length > TIMELINE_SPAN_LIMIT) notes.push(`state timeline cut to its first ${TIMELINE_SPAN_LIMIT} of ${report.timeline.length} spans`)
@@ -134,6 +187,7 @@ export function priceDevices (
       byKind: report.byKind,
       states: report.states,
       byLabel: report.byLabel,
+      byProtocol: byPurpose,
       timeline: report.timeline.slice(0, TIMELINE_SPAN_LIMIT).map((span) => ({ state: String(span.state), kind: span.kind, start: span.start, end: span.end, joules: span.joules })),
       whatIf: comparison.rows.map((row) => ({ profile: row.profile, totalJoules: row.totalJoules, mAh: row.mAh, mAhPerHour: row.mAhPerHour, tailShare: row.tailShare, verified: row.verified })),
       notes

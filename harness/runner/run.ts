@@ -69,7 +69,7 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
     events.emit('harness.error', { component, error: errorText(error) })
     options.log.debug(`${component}: ${errorText(error)}`)
   }
-  events.emit('run.start', { runId: basename(runDir), scenario: config, scenarioFile: scenario.file, seed: config.seed, tool: toolInfo() })
+  events.emit('run.start', { runId: basename(runDir), scenario: config, scenarioFile: scenario.file, seed: config.seed, tool: toolInfo(), wallClockMs: Date.now() - clock.now() })
 
   const progress = trackProgress(events)
   const monitor = startSelfMonitor(events, 'runner')

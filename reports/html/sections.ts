@@ -137,6 +137,13 @@ export function energySection (results: Results, deviceSet: Set<string>, deviceO
       series: kinds.map((k) => ({ label: k, values: list.map((x) => x.byKind?.[k]?.joules ?? 0), texts: list.map((x) => `${sig(x.byKind?.[k]?.joules ?? 0)} J, ${sig(x.byKind?.[k]?.seconds ?? 0)} s`) }))
     })
   }
+  const purposes = [...new Set(list.flatMap((x) => Object.keys(x.byProtocol ?? {})))]
+  if (purposes.length > 0) {
+    charts.push({
+      id: 'energy-by-protocol', title: 'What the energy was for', note: 'relay: messages sent and received live; store: history requests; control: gossip control, identify, keep-alives (told from timing: packets are encrypted)', axis: 'joules', labels: devices, stacked: true, colorByLabel: false,
+      series: purposes.map((k) => ({ label: k, values: list.map((x) => x.byProtocol?.[k] ?? 0), texts: list.map((x) => `${sig(x.byProtocol?.[k] ?? 0)} J`) }))
+    })
+  }
   const tables: TableBlock[] = [{
     id: 'energy-devices', title: 'Energy per device',
     headers: ['device', 'radio', 'timeline from', 'packets', 'energy', 'per hour', 'per message', 'radio active', 'tail share', 'promotions', 'profile'],

@@ -46,6 +46,10 @@ test('batched traffic costs less energy per message than the same messages sprea
   const attributed = Object.values(spread.byLabel).reduce((a, b) => a + b, 0)
   assert.ok(Math.abs(attributed - spread.totalJoules) < 1e-6 * Math.max(1, spread.totalJoules))
   assert.ok(Object.keys(spread.byLabel).some((label) => label.startsWith('relay-')))
+  // and what it was for: the messages themselves are relay traffic, and both splits add up
+  assert.ok((spread.byProtocol.relay ?? 0) > 0, `by purpose: ${JSON.stringify(spread.byProtocol)}`)
+  const byPurpose = Object.values(spread.byProtocol).reduce((a, b) => a + b, 0)
+  assert.ok(Math.abs(byPurpose - spread.totalJoules) < 1e-6 * Math.max(1, spread.totalJoules))
   // the same traffic priced on the other radios: WiFi cheapest for small periodic traffic
   assert.equal(spread.whatIf[0].profile, 'wifi')
 })
