@@ -14,6 +14,7 @@ import { seededRandom, type DeviceConfig, type LoadedScenario } from '../scenari
 import { EventLog, readEventLog } from './event-log.js'
 import { deviceRadioTimelines } from './energy.js'
 import { DeviceLinks } from './links.js'
+import { startPushService } from './push.js'
 import { buildResults, capturePath, loadCapture } from './results.js'
 import { startSelfMonitor } from './self-monitor.js'
 import { TimelinePlayer } from './timeline.js'
@@ -218,36 +219,6 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
   }
   if (infrastructureError != null) throw Object.assign(infrastructureError, { runDir })
   return { runDir, results, exitCode: exitCodeForVerdict(results.verdict) }
-}
-
-/**
- * The simulated push service (APNs/FCM's role): when a message first reaches a store, every
- * device with `push: true` that joined its topic and did not send it gets a notification after
- * `push.delay`, whatever its p2p connectivity, as a phone in the background would.
- */
-function startPushService (config: LoadedScenario['config'], events: EventLog, devices: Map<string, Device>, signal: AbortSignal): void {
-  const targets = Object.entries(config.devices).filter(([, d]) => 'push' in d && d.push)
-  if (targets.length === 0) return
-  const sent = new Map<string, { msgId: string, topic: string, sender?: string }>()
-  const notified = new Set<string>()
-  const subscriptions = new Map<string, Set<string>>()
-  events.onEvent((event) => {
-    if (event.type === 'device.subscribe') (subscriptions.get(event.device) ?? subscriptions.set(event.device, new Set()).get(event.device))?.add(event.topic)
-    else if (event.type === 'msg.sent') sent.set(event.hash, { msgId: event.msgId, topic: event.topic, sender: event.device })
-    else if (event.type === 'msg.stored' && !notified.has(event.hash)) {
-      notified.add(event.hash)
-      const message = sent.get(event.hash)
-      if (message == null) return
-      for (const [name] of targets) {
-        if (name === message.sender || subscriptions.get(name)?.has(message.topic) !== true) continue
-        setTimeout(() => {
-          if (signal.aborted) return
-          events.emit('push.received', { device: name, hash: event.hash, msgId: message.msgId })
-          void devices.get(name)?.onPush?.(event.hash, { signal }).catch(() => {})
-        }, config.push.delay).unref()
-      }
-    }
-  })
 }
 
 const CAPTURE_FILE = 'capture.pcap'
