@@ -16,6 +16,8 @@ export interface AuditInput {
   signal?: AbortSignal
   /** A store that has not answered the whole audit by then is reported unreachable. */
   timeoutMs?: number
+  /** Account the auditor's own bytes (off with `capture: off`). */
+  accounting?: boolean
 }
 
 /**
@@ -25,7 +27,7 @@ export interface AuditInput {
  */
 export async function auditStores (input: AuditInput): Promise<void> {
   // accounted like any owner, so its connections are never mistaken for a phone's
-  const client = await createWakuNode({ identitySeed: 'courier-store-auditor', listen: false, accounting: { owner: STORE_AUDITOR, events: input.events } })
+  const client = await createWakuNode({ identitySeed: 'courier-store-auditor', listen: false, accounting: input.accounting === false ? undefined : { owner: STORE_AUDITOR, events: input.events } })
   await client.start()
   try {
     for (const store of input.stores) {

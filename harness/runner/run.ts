@@ -180,7 +180,7 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
     report('grace')
     await sleep(config.grace, undefined, { signal: options.signal })
     if (fleet.stores.length > 0) {
-      await auditStores({ stores: fleet.stores, pubsubTopic: fleet.pubsubTopic, contentTopics: scenario.topics.map(contentTopicFor), published: [...published], events, signal: options.signal })
+      await auditStores({ stores: fleet.stores, pubsubTopic: fleet.pubsubTopic, contentTopics: scenario.topics.map(contentTopicFor), published: [...published], events, signal: options.signal, accounting: config.capture !== 'off' })
     }
   } catch (error) {
     if (options.signal.aborted) {
