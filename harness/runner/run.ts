@@ -72,6 +72,10 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
   }
   events.emit('run.start', { runId: basename(runDir), scenario: config, scenarioFile: scenario.file, seed: config.seed, tool: toolInfo(), wallClockMs: Date.now() - clock.now() })
 
+  // a stray rejection inside a device or node library must not take the whole run down: it is
+  // recorded like any component error and the run goes on (rule 3 of DESIGN.md)
+  const onStrayRejection = (reason: unknown): void => { onError('unhandled', reason) }
+  process.on('unhandledRejection', onStrayRejection)
   const progress = trackProgress(events)
   const monitor = startSelfMonitor(events, 'runner')
   const teardown: Array<{ name: string, stop: () => Promise<void> }> = []
@@ -204,6 +208,7 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
     monitor.stop()
     events.emit('run.end', { status, reason })
     events.close()
+    process.off('unhandledRejection', onStrayRejection)
   }
 
   const allEvents = await readEventLog(events.path)
