@@ -1,14 +1,8 @@
 import { STORE_AUDITOR, type BytesResults, type CourierEvent, type EventOf, type OwnerBytes } from '../interface/index.js'
 import { round } from './stats.js'
 
-/** The part of a packet-capture analysis the byte figures need (harness/capture's Conversation fits). */
-export interface CapturedConversations {
-  file: string
-  packets: number
-  dropped: number | null
-  wireBytes: number
-  payloadBytes: number
-  retransmittedBytes: number
+/** A capture's totals (as results keep them) and its conversations (harness/capture's Conversation fits). */
+export type CapturedConversations = Omit<NonNullable<BytesResults['tcpdump']>, 'check'> & {
   conversations: Array<{
     a: { ip: string, port?: number }
     b: { ip: string, port?: number }
