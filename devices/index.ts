@@ -8,7 +8,18 @@ export { prepareAppiumDevices as prepareDevices } from './appium/index.js'
 export const createDevice: CreateDevice = (name, config, topics, components) => {
   switch (config.driver) {
     case 'simulated':
-      return simulatedDevice({ name, topics, relays: config.relays, syncIntervalMs: config.syncInterval, storeTimeoutMs: config.storeTimeout, preferredStore: config.store })(components)
+      return simulatedDevice({
+        name,
+        topics,
+        relays: config.relays,
+        syncIntervalMs: config.syncInterval,
+        storeTimeoutMs: config.storeTimeout,
+        preferredStore: config.store,
+        switchAfter: config.switchAfter,
+        upToDate: config.upToDate,
+        confirmSent: config.confirmSent,
+        wakeOnPush: config.wakeOnPush
+      })(components)
     case 'appium':
       return createAppiumDevice(name, config, topics, components)
   }

@@ -365,7 +365,11 @@ function addSections (results: Results, x: SectionInput): void {
     partitions: x.partition == null ? [] : [{ start: x.partition.start, heal: x.partition.heal, groups: [x.partition.relays.slice(0, 2), ['rest']], cross: { expected: 12, delivered: 12, lost: 0 }, healToFullDeliveryMs: 840 }],
     failover: x.killWin == null ? [] : [{ store: 'store-1', downAt: x.killWin.from, device: x.devices[0] ?? '', recoveredAt: x.killWin.from + 1500, ms: 1500, via: x.stores[x.stores.length - 1] ?? null }],
     audit: { stores: Object.fromEntries(x.stores.map((st) => [st, { reachable: true, expected: results.delivery.messages.sent, missing: st === 'store-1' && x.killWin != null ? 7 : 0, extra: 0, missingByWindow: (st === 'store-1' && x.killWin != null ? { 'store-1 down': 7 } : {}) as Record<string, number> }])), inSync: x.killWin == null },
-    history: { accounts: {}, consistent: null },
+    history: { accounts: {}, consistent: null, checkpoints: [] },
+    sentChecks: {},
+    storeChoice: { selected: [], switches: [] },
+    storeSync: { fetched: 0, failedRounds: 0, byStore: {} },
+    crowd: null,
     upToDate: { claims: 0, falsePositives: 0, examples: [] },
     push: { received: 0, phantom: 0, boundMs: 5000, renderDelay: none, examples: [] },
     stages: { requests: 0, dialMs: none, firstPageMs: none, transferMs: none, renderMs: none, totalMs: none }

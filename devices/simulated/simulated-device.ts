@@ -3,7 +3,7 @@ import { KEEP_ALIVE } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { AbortOptions, Device, DeviceComponents, DeliveryPath, OutgoingMessage } from '../../harness/interface/index.js'
 import {
-  createWakuNode, decodePayload, peerIdForIdentity, encodePayload, messageHashHex, meshPeers, queryStoreStream, STORE_QUERY_PROTOCOL, StoreStatus,
+  bytesToHex, createWakuNode, decodePayload, hexToBytes, peerIdForIdentity, encodePayload, messageHashHex, meshPeers, queryStoreStream, STORE_QUERY_PROTOCOL, StoreStatus,
   WakuMessage, type StoreQueryRequest, type WakuLibp2p
 } from '../../harness/protocol/index.js'
 
@@ -19,12 +19,38 @@ export interface SimulatedDeviceInit {
   syncMarginMs?: number
   /** A store request that takes longer than this fails over to the next store (status-go: 30 s). */
   storeTimeoutMs?: number
-  /** The store asked first; the others follow in this device's seeded order. */
+  /** The store asked first (status-go's pinned mailserver); otherwise chosen by ping. */
   preferredStore?: string
+  /** Failed requests to one store before switching to the next (status-go: 2); `never` keeps asking the same store. */
+  switchAfter?: number | 'never'
+  /** `optimistic` says up to date when a history request failed: the signal the seed problem describes. */
+  upToDate?: 'honest' | 'optimistic'
+  /** Ask the store whether sent messages arrived and resend the ones it lacks (status-go's sent-message check). */
+  confirmSent?: boolean
+  /** A push wakes the app in the background for a short fetch of the announced message (a data push). */
+  wakeOnPush?: boolean
 }
 
 const PAGE_SIZE = 50n
 const WATCHDOG_MS = 2000
+/** status-go: store nodes are pinged with a 4 s timeout and one is picked among the fastest quarter. */
+const PING_TIMEOUT_MS = 4000
+/** Ping times are compared in steps this wide, so loopback noise does not make the choice random. */
+const PING_STEP_MS = 10
+/** status-go's sent-message check: first ask 3 s after sending, then every 3 s; 10 s unconfirmed is expired and resent. */
+const CONFIRM_FIRST_MS = 3000
+const CONFIRM_EVERY_MS = 3000
+const CONFIRM_EXPIRE_MS = 10_000
+const CONFIRM_MAX_HASHES = 50
+const MAX_RESENDS = 5
+/**
+ * The device forgets a message id after this long (gossipsub's default is 2 min): a resend of an
+ * unconfirmed message at CONFIRM_EXPIRE_MS would otherwise be refused by the device's own node as
+ * a duplicate. Gossip (IHAVE) covers only the last 3 heartbeats, so nothing arrives twice for it.
+ */
+const DEVICE_SEEN_TTL_MS = 8000
+
+interface PendingConfirmation { waku: WakuMessage, hash: string, msgId: string, sentAt: number, resends: number }
 
 /**
  * courier's reference client: a real libp2p node in relay mode that behaves like a messenger app:
@@ -50,6 +76,16 @@ export class SimulatedDevice implements Device {
   /** Clock skew of this device, ms: what it stamps on messages and asks stores for. */
   private skewMs = 0
   private syncing?: Promise<void>
+  /** Consecutive failed history requests per store. */
+  private readonly failures = new Map<string, number>()
+  private storeOrderChosen = false
+  private readonly pending = new Map<string, PendingConfirmation>()
+  private confirmTimer?: NodeJS.Timeout
+  private confirming = false
+  /** Device wall time at the start of the last history request that succeeded: what "up to date" covers. */
+  private lastGoodSyncWallMs?: number
+  /** Online, but every relay connection is gone (a partition the app cannot see as "offline"). */
+  private disconnectedSinceWallMs?: number
 
   constructor (private readonly init: SimulatedDeviceInit, private readonly components: DeviceComponents) {
     this.name = init.name
@@ -64,9 +100,14 @@ export class SimulatedDevice implements Device {
     this.components.events.emit('device.up', { device: this.name, driver: this.driver, peerId: await peerIdForIdentity(`device/${this.name}`) })
     for (const topic of this.init.topics) this.components.events.emit('device.subscribe', { device: this.name, topic })
     await this.goOnline(options.signal)
+    // a device has everything from the moment it joined: its first "good sync" is its start
+    this.lastGoodSyncWallMs ??= this.wallNow()
+    if (this.init.confirmSent !== false) this.confirmTimer = setInterval(() => { void this.confirmSent() }, CONFIRM_EVERY_MS)
     if (this.init.syncIntervalMs != null) {
       const every = this.init.syncIntervalMs
-      this.syncTimer = setInterval(() => { void this.syncHistory({}, this.wallNow() - 2 * every).catch(() => {}) }, every)
+      // the window reaches back to the last good sync, so a stretch of failed requests is covered
+      // once a store answers again (an honest "up to date" must cover it)
+      this.syncTimer = setInterval(() => { void this.syncHistory({}, Math.min(this.wallNow() - 2 * every, (this.lastGoodSyncWallMs ?? Infinity) - every)).catch(() => {}) }, every)
     }
   }
 
@@ -74,6 +115,7 @@ export class SimulatedDevice implements Device {
     if (this.stopped) return
     this.stopped = true
     clearInterval(this.syncTimer)
+    clearInterval(this.confirmTimer)
     await this.goOffline()
     this.components.events.emit('device.down', { device: this.name })
   }
@@ -94,7 +136,61 @@ export class SimulatedDevice implements Device {
       this.outbox.push(waku)
       return
     }
-    await this.node.services.pubsub.publish(this.components.fleet.pubsubTopic, WakuMessage.encode(waku))
+    await this.publish(waku)
+  }
+
+  private async publish (waku: WakuMessage): Promise<void> {
+    const node = this.node
+    if (node == null) return
+    await node.services.pubsub.publish(this.components.fleet.pubsubTopic, WakuMessage.encode(waku))
+    if (this.init.confirmSent === false) return
+    const hash = messageHashHex(this.components.fleet.pubsubTopic, waku)
+    const known = this.pending.get(hash)
+    if (known != null) known.sentAt = this.components.clock.now()
+    else this.pending.set(hash, { waku, hash, msgId: decodePayload(waku.payload)?.id ?? hash, sentAt: this.components.clock.now(), resends: 0 })
+  }
+
+  /**
+   * status-go's sent-message check: hash-only queries to the current store for messages sent 3 s
+   * ago or more; what the store holds is confirmed, what it still lacks 10 s after (re)sending is
+   * resent. A failed query confirms nothing, so an unreachable store leads to resends too.
+   */
+  private async confirmSent (): Promise<void> {
+    const node = this.node
+    if (this.confirming || node == null || !this.online || this.pending.size === 0) return
+    this.confirming = true
+    try {
+      const now = this.components.clock.now()
+      const due = [...this.pending.values()].filter((p) => now - p.sentAt >= CONFIRM_FIRST_MS).slice(0, CONFIRM_MAX_HASHES)
+      if (due.length === 0) return
+      // the check asks the device's store; a store that does not answer hands the check to the next
+      let found: Set<string> | undefined
+      let store: { name: string, addr: string } | undefined
+      for (const candidate of await this.storesInOrder(node)) {
+        store = candidate
+        const answer = await this.askStoreFor(node, candidate, due.map((p) => p.hash))
+        this.components.events.emit('msg.confirm', { device: this.name, store: candidate.name, checked: due.length, found: answer.found?.size ?? 0, bytes: answer.bytes, ...(answer.error == null ? {} : { error: answer.error }) })
+        found = answer.found
+        if (found != null) break
+      }
+      if (store == null) return
+      for (const item of due) {
+        if (found?.has(item.hash) === true) {
+          this.pending.delete(item.hash)
+          this.components.events.emit('msg.confirmed', { device: this.name, hash: item.hash, msgId: item.msgId, store: store.name })
+        } else if (this.components.clock.now() - item.sentAt >= CONFIRM_EXPIRE_MS && this.node === node && this.online) {
+          if (item.resends >= MAX_RESENDS) {
+            this.pending.delete(item.hash)
+            continue
+          }
+          item.resends++
+          this.components.events.emit('msg.resent', { device: this.name, hash: item.hash, msgId: item.msgId, attempt: item.resends })
+          await this.publish(item.waku).catch((failure: unknown) => { this.components.log.warn(`${this.name}: resend of ${item.msgId} failed: ${errorText(failure)}`) })
+        }
+      }
+    } finally {
+      this.confirming = false
+    }
   }
 
   async setOnline (online: boolean, options: AbortOptions = {}): Promise<void> {
@@ -110,22 +206,76 @@ export class SimulatedDevice implements Device {
     await this.syncing
   }
 
+  /** A hash-only query: which of these messages does the store hold? `found` is undefined when it did not answer. */
+  private async askStoreFor (node: WakuLibp2p, store: { name: string, addr: string }, hashes: string[]): Promise<{ found?: Set<string>, bytes: number, error?: string }> {
+    try {
+      const timeout = AbortSignal.timeout(Math.min(this.init.storeTimeoutMs ?? 30_000, CONFIRM_EVERY_MS * 2))
+      const stream = await node.dialProtocol(multiaddr(store.addr), STORE_QUERY_PROTOCOL, { signal: timeout })
+      const request: StoreQueryRequest = { requestId: `${this.name}-confirm-${++this.requestSeq}`, includeData: false, contentTopics: [], messageHashes: hashes.map(hexToBytes), paginationForward: true, paginationLimit: BigInt(CONFIRM_MAX_HASHES) }
+      const { response, requestBytes, responseBytes } = await queryStoreStream(stream, request, timeout)
+      if (response.statusCode !== StoreStatus.ok) return { bytes: requestBytes + responseBytes, error: `status ${response.statusCode ?? '?'} ${response.statusDesc ?? ''}` }
+      return { found: new Set(response.messages.flatMap((m) => m.messageHash == null ? [] : [bytesToHex(m.messageHash)])), bytes: requestBytes + responseBytes }
+    } catch (error) {
+      return { bytes: 0, error: errorText(error) }
+    }
+  }
+
   private async runSync (signal: AbortSignal | undefined, sinceWallMs?: number): Promise<void> {
     const node = this.node
     if (node == null || this.storeOrder.length === 0) return
     const since = sinceWallMs ?? (this.offlineSinceWallMs != null ? this.offlineSinceWallMs - (this.init.syncMarginMs ?? 5000) : undefined)
     this.components.events.emit('device.status', { device: this.name, status: 'syncing' })
-    for (const [index, store] of this.storeOrder.entries()) {
-      if (this.stopped || this.node !== node) return
-      const ok = await this.queryStore(node, store, since, signal)
-      if (ok) {
-        // the store that answered is tried first next time, as status-go keeps its mailserver
-        if (index > 0) this.storeOrder = [store, ...this.storeOrder.filter((s) => s !== store)]
-        this.components.events.emit('device.status', { device: this.name, status: 'upToDate' })
-        return
+    const startedWallMs = this.wallNow()
+    const switchAfter = this.init.switchAfter ?? 2
+    const candidates = switchAfter === 'never' ? (await this.storesInOrder(node)).slice(0, 1) : await this.storesInOrder(node)
+    for (const store of candidates) {
+      const attempts = switchAfter === 'never' ? 1 : Math.max(1, switchAfter - (this.failures.get(store.name) ?? 0))
+      for (let attempt = 0; attempt < attempts; attempt++) {
+        if (this.stopped || this.node !== node || signal?.aborted === true) return
+        if (await this.queryStore(node, store, since, signal)) {
+          this.failures.delete(store.name)
+          this.lastGoodSyncWallMs = startedWallMs
+          // the store that answered is asked first next time, as status-go keeps its mailserver
+          this.storeOrder = [store, ...this.storeOrder.filter((s) => s !== store)]
+          this.components.events.emit('device.status', { device: this.name, status: 'upToDate' })
+          return
+        }
+        this.failures.set(store.name, (this.failures.get(store.name) ?? 0) + 1)
       }
+      if (switchAfter === 'never') break
+      // status-go's mailserver.not.working: this store goes to the back of the line
+      this.failures.delete(store.name)
+      this.storeOrder = [...this.storeOrder.filter((s) => s !== store), store]
+      const next = this.storeOrder[0]
+      if (next !== store) this.components.events.emit('store.switch', { device: this.name, from: store.name, to: next.name, failures: attempts })
     }
-    this.components.events.emit('device.status', { device: this.name, status: 'failed' })
+    this.components.events.emit('device.status', { device: this.name, status: this.init.upToDate === 'optimistic' ? 'upToDate' : 'failed' })
+  }
+
+  /**
+   * The stores in the order this device asks them. The first time, a pinned store goes first;
+   * otherwise every store is pinged and one of the fastest quarter is picked at random, as
+   * status-go does. Ping times are compared in PING_STEP_MS steps and ties keep the seeded order,
+   * so the same seed picks the same store on an unshaped loopback fleet.
+   */
+  private async storesInOrder (node: WakuLibp2p): Promise<Array<{ name: string, addr: string }>> {
+    if (this.storeOrderChosen || this.storeOrder.length === 0) return this.storeOrder
+    this.storeOrderChosen = true
+    if (this.init.preferredStore != null) return this.storeOrder
+    const rtts = await Promise.all(this.storeOrder.map(async (store) => {
+      try {
+        return await node.services.ping.ping(multiaddr(store.addr), { signal: AbortSignal.timeout(PING_TIMEOUT_MS) })
+      } catch {
+        return Infinity
+      }
+    }))
+    const measured = this.storeOrder.map((store, i) => ({ store, rtt: rtts[i], step: Math.floor(rtts[i] / PING_STEP_MS) }))
+    const byPing = measured.slice().sort((a, b) => a.step - b.step)
+    const fastest = byPing.slice(0, Math.max(1, Math.ceil(byPing.length / 4))).filter((m) => Number.isFinite(m.rtt))
+    const picked = fastest.length > 0 ? fastest[Math.floor(this.components.random() * fastest.length)] : byPing[0]
+    this.storeOrder = [picked.store, ...byPing.filter((m) => m !== picked).map((m) => m.store)]
+    this.components.events.emit('store.select', { device: this.name, store: picked.store.name, rttMs: Object.fromEntries(measured.map((m) => [m.store.name, Number.isFinite(m.rtt) ? Math.round(m.rtt * 10) / 10 : null])) })
+    return this.storeOrder
   }
 
   private async queryStore (node: WakuLibp2p, store: { name: string, addr: string }, sinceWallMs: number | undefined, signal?: AbortSignal): Promise<boolean> {
@@ -178,16 +328,17 @@ export class SimulatedDevice implements Device {
   }
 
   private async goOnline (signal?: AbortSignal): Promise<void> {
-    const node = await createWakuNode({ identitySeed: `device/${this.name}`, listen: false, accounting: this.components.byteAccounting === false ? undefined : { owner: this.name, events: this.components.events, chunks: true } })
+    const node = await createWakuNode({ identitySeed: `device/${this.name}`, listen: false, seenTtlMs: DEVICE_SEEN_TTL_MS, accounting: this.components.byteAccounting === false ? undefined : { owner: this.name, events: this.components.events, chunks: true } })
     await node.start()
     this.node = node
     node.services.pubsub.addEventListener('message', (event) => { this.onRelayMessage(event.detail) })
     node.services.pubsub.subscribe(this.components.fleet.pubsubTopic)
     await this.ensureRelays(signal)
     await this.waitForMesh(signal)
+    await this.storesInOrder(node)
     this.online = true
     this.components.events.emit('device.online', { device: this.name })
-    this.watchdog = setInterval(() => { void this.ensureRelays().catch(() => {}) }, WATCHDOG_MS)
+    this.watchdog = setInterval(() => { void this.checkConnectivity().catch(() => {}) }, WATCHDOG_MS)
     const wasOffline = this.offlineSinceWallMs != null
     if (wasOffline) {
       await this.syncHistory({ signal })
@@ -198,6 +349,7 @@ export class SimulatedDevice implements Device {
 
   private async goOffline (): Promise<void> {
     clearInterval(this.watchdog)
+    this.disconnectedSinceWallMs = undefined
     const node = this.node
     const wasOnline = this.online
     this.online = false
@@ -210,9 +362,38 @@ export class SimulatedDevice implements Device {
   }
 
   async onPush (hash: string): Promise<void> {
-    // offline, the app cannot fetch: it will catch up when the network is back
-    if (this.history.has(hash) || !this.online) return
-    await this.syncHistory({}, this.wallNow() - 60_000)
+    if (this.history.has(hash) || this.stopped) return
+    if (this.online) {
+      await this.syncHistory({}, this.wallNow() - 60_000)
+      return
+    }
+    // without a data push the app stays asleep until the network is back; with one, the OS gives
+    // it a few seconds to fetch the announced message by its hash, with no relay connections
+    if (this.init.wakeOnPush === true) await this.fetchPushed(hash)
+  }
+
+  private async fetchPushed (hash: string): Promise<void> {
+    const node = await createWakuNode({ identitySeed: `device/${this.name}/push`, listen: false, accounting: this.components.byteAccounting === false ? undefined : { owner: this.name, events: this.components.events, chunks: true } })
+    await node.start()
+    try {
+      for (const store of this.storeOrder) {
+        const signal = AbortSignal.timeout(Math.min(this.init.storeTimeoutMs ?? 30_000, 10_000))
+        try {
+          const stream = await node.dialProtocol(multiaddr(store.addr), STORE_QUERY_PROTOCOL, { signal })
+          const request: StoreQueryRequest = { requestId: `${this.name}-push-${++this.requestSeq}`, includeData: true, contentTopics: [], messageHashes: [hexToBytes(hash)], paginationForward: true, paginationLimit: 1n }
+          const { response } = await queryStoreStream(stream, request, signal)
+          const entry = response.messages.find((m) => m.message != null)
+          if (response.statusCode === StoreStatus.ok && entry?.message != null) {
+            this.accept(entry.message, 'store', WakuMessage.encode(entry.message).byteLength)
+            return
+          }
+        } catch {
+          // the next store may have it
+        }
+      }
+    } finally {
+      await node.stop()
+    }
   }
 
   async setClockSkew (skewMs: number): Promise<void> {
@@ -225,7 +406,27 @@ export class SimulatedDevice implements Device {
 
   private async flushOutbox (): Promise<void> {
     const pending = this.outbox.splice(0)
-    for (const waku of pending) await this.node?.services.pubsub.publish(this.components.fleet.pubsubTopic, WakuMessage.encode(waku))
+    for (const waku of pending) await this.publish(waku)
+  }
+
+  /**
+   * Redials lost relays; when every relay connection was gone and one is back, the device asks for
+   * the history it may have missed in between, as after being offline.
+   */
+  private async checkConnectivity (): Promise<void> {
+    const node = this.node
+    if (node == null) return
+    await this.ensureRelays()
+    if (this.node !== node) return
+    const connected = new Set(node.getPeers().map(String))
+    if (!this.relayOrder.some((addr) => connected.has(peerOf(addr)))) {
+      this.disconnectedSinceWallMs ??= this.wallNow() - WATCHDOG_MS
+      return
+    }
+    if (this.disconnectedSinceWallMs == null) return
+    const since = Math.min(this.disconnectedSinceWallMs, this.lastGoodSyncWallMs ?? Infinity) - (this.init.syncMarginMs ?? 5000)
+    this.disconnectedSinceWallMs = undefined
+    await this.syncHistory({}, since)
   }
 
   /** Keeps `relays` relay connections, moving on to other relays when one dies. */

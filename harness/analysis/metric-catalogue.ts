@@ -72,6 +72,16 @@ export function metricCatalogue (input: CatalogueInput): Map<string, MetricUnit>
     ['store.failover.max', 'ms'],
     ['store.failover.unrecovered', 'count'],
     ['sync.falseUpToDate', 'count'],
+    ['history.checkpoints.inconsistent', 'count'],
+    ['sent.resent', 'count'],
+    ['sent.unconfirmed', 'count'],
+    ['store.switches', 'count'],
+    ['store.sync.fetched', 'count'],
+    ...input.devices.flatMap((device): Array<[string, MetricUnit]> => [
+      [`crowd.${device}.messagesPerHour`, 'count'],
+      [`crowd.${device}.messageBytesPerHour`, 'bytes/h'],
+      [`crowd.${device}.previewBytesPerHour`, 'bytes/h']
+    ]),
     ['push.received', 'count'],
     ['push.phantom', 'count'],
     ['push.renderDelay.p95', 'ms'],

@@ -3,7 +3,16 @@ import { round, summarize } from './stats.js'
 
 /** A device claiming "up to date" is not blamed for messages sent in the last moments before. */
 const UP_TO_DATE_ALLOWANCE_MS = 2000
+/** At a history checkpoint, messages sent this shortly before it may still be on their way. */
+const CHECKPOINT_ALLOWANCE_MS = 2000
 const LIST_LIMIT = 50
+const HOUR_MS = 3_600_000
+/**
+ * Bytes one message costs in a preview that lists new messages without their content: a STORE v3
+ * hash-only entry (36 B: the 32-byte hash with its field and entry framing; a unit test encodes one
+ * with the real codec) plus a 4-byte size field, which such a preview would need to show sizes.
+ */
+export const PREVIEW_ENTRY_BYTES = 40
 
 /** Everything issue-level reliability figures need, from events alone. */
 export function analyzeReliability (events: readonly CourierEvent[], accounts: Record<string, string>, pushBoundMs = 5000): ReliabilityResults {
@@ -20,7 +29,11 @@ export function analyzeReliability (events: readonly CourierEvent[], accounts: R
     partitions: partitionsOf(events, sent, firstArrival, subscriptions),
     failover: failoverOf(events),
     audit: auditOf(events, sent),
-    history: historyOf(rendered, accounts),
+    history: { ...historyOf(rendered, accounts), checkpoints: checkpointsOf(events, sent, accounts) },
+    sentChecks: sentChecksOf(events, sent),
+    storeChoice: storeChoiceOf(events),
+    storeSync: storeSyncOf(events),
+    crowd: crowdOf(events, sent, subscriptions),
     upToDate: upToDateOf(events, sent, firstArrival, subscriptions),
     push: pushOf(events, pushBoundMs),
     stages: stagesOf(events)
@@ -121,10 +134,10 @@ function auditOf (events: readonly CourierEvent[], sent: Array<EventOf<'msg.sent
   return { stores, inSync: audited.length === 0 ? null : audited.every((s) => s.reachable && s.missing === 0 && s.extra === 0) }
 }
 
-function historyOf (rendered: Map<string, Set<string>>, accounts: Record<string, string>): ReliabilityResults['history'] {
+function historyOf (rendered: Map<string, Set<string>>, accounts: Record<string, string>): Omit<ReliabilityResults['history'], 'checkpoints'> {
   const byAccount = new Map<string, string[]>()
   for (const [device, account] of Object.entries(accounts)) byAccount.set(account, [...(byAccount.get(account) ?? []), device])
-  const result: ReliabilityResults['history'] = { accounts: {}, consistent: null }
+  const result: Omit<ReliabilityResults['history'], 'checkpoints'> = { accounts: {}, consistent: null }
   for (const [account, devices] of byAccount) {
     if (devices.length < 2) continue
     const union = new Set(devices.flatMap((d) => [...(rendered.get(d) ?? [])]))
@@ -186,4 +199,97 @@ function stagesOf (events: readonly CourierEvent[]): ReliabilityResults['stages'
     renderMs: summarize(stages.map((s) => s.rendered - s.lastPage)),
     totalMs: summarize(stages.map((s) => s.rendered - s.sent))
   }
+}
+
+/** At each timeline checkpoint, the devices of one account must show the same messages sent well before it. */
+function checkpointsOf (events: readonly CourierEvent[], sent: Array<EventOf<'msg.sent'>>, accounts: Record<string, string>): ReliabilityResults['history']['checkpoints'] {
+  const checkpoints = events.filter((e): e is EventOf<'timeline.action'> => e.type === 'timeline.action' && e.action === 'checkpoint')
+  if (checkpoints.length === 0) return []
+  const sentAt = new Map(sent.map((m) => [m.msgId, m.t]))
+  return checkpoints.map((checkpoint) => {
+    const rendered = new Map<string, Set<string>>()
+    for (const event of events) {
+      if (event.t > checkpoint.t) break
+      if (event.type === 'msg.rendered' && (sentAt.get(event.msgId) ?? Infinity) <= checkpoint.t - CHECKPOINT_ALLOWANCE_MS) {
+        (rendered.get(event.device) ?? rendered.set(event.device, new Set()).get(event.device))?.add(event.msgId)
+      }
+    }
+    const history = historyOf(rendered, accounts)
+    const differences = Object.entries(history.accounts).flatMap(([account, a]) => a.differences.map((d) => ({ account, ...d }))).slice(0, LIST_LIMIT)
+    return { name: String(checkpoint.detail.name ?? `#${checkpoint.index}`), t: checkpoint.t, consistent: history.consistent !== false, differences }
+  })
+}
+
+function sentChecksOf (events: readonly CourierEvent[], sent: Array<EventOf<'msg.sent'>>): ReliabilityResults['sentChecks'] {
+  const out: ReliabilityResults['sentChecks'] = {}
+  const checking = new Set(events.flatMap((e) => e.type === 'msg.confirm' ? [e.device] : []))
+  const confirmed = new Set<string>()
+  const resent = new Map<string, number>()
+  for (const device of checking) out[device] = { checks: 0, failedChecks: 0, bytes: 0, sent: 0, confirmed: 0, resent: 0, unconfirmed: 0, unconfirmedIds: [] }
+  for (const event of events) {
+    if (event.type === 'msg.confirm' && out[event.device] != null) {
+      out[event.device].checks++
+      out[event.device].bytes += event.bytes
+      if (event.error != null) out[event.device].failedChecks++
+    } else if (event.type === 'msg.confirmed') confirmed.add(`${event.device}/${event.msgId}`)
+    else if (event.type === 'msg.resent') resent.set(event.device, (resent.get(event.device) ?? 0) + 1)
+  }
+  for (const message of sent) {
+    const entry = message.device == null ? undefined : out[message.device]
+    if (entry == null) continue
+    entry.sent++
+    if (confirmed.has(`${message.device}/${message.msgId}`)) entry.confirmed++
+    else {
+      entry.unconfirmed++
+      if (entry.unconfirmedIds.length < LIST_LIMIT) entry.unconfirmedIds.push(message.msgId)
+    }
+  }
+  for (const [device, entry] of Object.entries(out)) entry.resent = resent.get(device) ?? 0
+  return out
+}
+
+function storeChoiceOf (events: readonly CourierEvent[]): ReliabilityResults['storeChoice'] {
+  const result: ReliabilityResults['storeChoice'] = { selected: [], switches: [] }
+  for (const event of events) {
+    if (event.type === 'store.select') result.selected.push({ t: event.t, device: event.device, store: event.store, rttMs: event.rttMs })
+    else if (event.type === 'store.switch') result.switches.push({ t: event.t, device: event.device, from: event.from, to: event.to, failures: event.failures })
+  }
+  return result
+}
+
+function storeSyncOf (events: readonly CourierEvent[]): ReliabilityResults['storeSync'] {
+  const result: ReliabilityResults['storeSync'] = { fetched: 0, failedRounds: 0, byStore: {} }
+  for (const event of events) {
+    if (event.type !== 'store.sync') continue
+    if (event.error != null) result.failedRounds++
+    result.fetched += event.fetched
+    result.byStore[event.store] = (result.byStore[event.store] ?? 0) + event.fetched
+  }
+  return result
+}
+
+/** The crowd topic is the one the crowd posts on (crowd messages carry a node, not a device). */
+function crowdOf (events: readonly CourierEvent[], sent: Array<EventOf<'msg.sent'>>, subscriptions: Map<string, Set<string>>): ReliabilityResults['crowd'] {
+  const topic = sent.find((m) => m.node != null)?.topic
+  if (topic == null) return null
+  const start = events.find((e) => e.type === 'scenario.start')?.t ?? 0
+  const end = events.find((e) => e.type === 'scenario.end')?.t ?? events.at(-1)?.t ?? start
+  const hours = Math.max(1, end - start) / HOUR_MS
+  const onTopic = new Set(sent.filter((m) => m.topic === topic).map((m) => m.msgId))
+  const devices: NonNullable<ReliabilityResults['crowd']>['devices'] = {}
+  for (const [device, topics] of subscriptions) if (topics.has(topic)) devices[device] = { messages: 0, messagesPerHour: 0, messageBytesPerHour: 0, previewBytesPerHour: 0, previewShare: null }
+  const bytes = new Map<string, number>()
+  for (const event of events) {
+    if (event.type !== 'msg.received' || devices[event.device] == null || !onTopic.has(event.msgId)) continue
+    bytes.set(event.device, (bytes.get(event.device) ?? 0) + event.bytes)
+    if (!event.duplicate) devices[event.device].messages++
+  }
+  for (const [device, entry] of Object.entries(devices)) {
+    const messageBytes = bytes.get(device) ?? 0
+    entry.messagesPerHour = round(entry.messages / hours, 0)
+    entry.messageBytesPerHour = round(messageBytes / hours, 0)
+    entry.previewBytesPerHour = round((entry.messages * PREVIEW_ENTRY_BYTES) / hours, 0)
+    entry.previewShare = messageBytes > 0 ? round((entry.messages * PREVIEW_ENTRY_BYTES) / messageBytes, 4) : null
+  }
+  return { topic, previewEntryBytes: PREVIEW_ENTRY_BYTES, devices }
 }

@@ -90,6 +90,17 @@ export function analyzeRun (events: readonly CourierEvent[], options: AnalysisOp
   put('store.failover.max', failovers.length === 0 ? 0 : Math.max(...failovers.filter(Number.isFinite), 0), 'ms')
   put('store.failover.unrecovered', reliability.failover.filter((f) => f.ms == null).length, 'count')
   put('sync.falseUpToDate', reliability.upToDate.falsePositives, 'count')
+  put('history.checkpoints.inconsistent', reliability.history.checkpoints.filter((c) => !c.consistent).length, 'count')
+  const checks = Object.values(reliability.sentChecks)
+  put('sent.resent', checks.reduce((n, c) => n + c.resent, 0), 'count')
+  put('sent.unconfirmed', checks.reduce((n, c) => n + c.unconfirmed, 0), 'count')
+  put('store.switches', reliability.storeChoice.switches.length, 'count')
+  put('store.sync.fetched', reliability.storeSync.fetched, 'count')
+  for (const [device, c] of Object.entries(reliability.crowd?.devices ?? {})) {
+    put(`crowd.${device}.messagesPerHour`, c.messagesPerHour, 'count')
+    put(`crowd.${device}.messageBytesPerHour`, c.messageBytesPerHour, 'bytes/h')
+    put(`crowd.${device}.previewBytesPerHour`, c.previewBytesPerHour, 'bytes/h')
+  }
   put('push.received', reliability.push.received, 'count')
   put('push.phantom', reliability.push.phantom, 'count')
   put('push.renderDelay.p95', reliability.push.renderDelay.p95, 'ms')

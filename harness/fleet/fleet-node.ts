@@ -39,7 +39,7 @@ export class FleetNode {
   readonly dialTargets: string[] = []
   running = false
 
-  constructor (private readonly init: FleetNodeInit, protected readonly components: FleetNodeComponents) {
+  constructor (protected readonly init: FleetNodeInit, protected readonly components: FleetNodeComponents) {
     this.name = init.name
     this.role = init.role
   }

@@ -49,6 +49,8 @@ export class Fleet {
     const base = { pubsubTopic: this.pubsubTopic, seed: config.seed, accounting: config.capture !== 'off', host: config.network.host }
     this.relays = scenario.nodes.relays.map((name) => new RelayNode({ ...base, name, role: 'relay', subscribe: true }, nodeComponents))
     this.stores = scenario.nodes.stores.map((name) => new StoreNode({ ...base, name, role: 'store', subscribe: true }, nodeComponents))
+    const syncEvery = config.network.storeSync
+    if (syncEvery !== 'off') for (const store of this.stores) store.sync = { intervalMs: syncEvery, peers: () => this.stores }
     this.gateways = scenario.nodes.gateways.map((name) => new CrowdGateway({ ...base, name, role: 'crowd', subscribe: false }, nodeComponents))
     if (config.crowd != null) {
       this.crowd = new CrowdPlayer(planCrowd(config.crowd, config.duration, config.seed), this.gateways, config.crowd.topic, this.pubsubTopic, components)

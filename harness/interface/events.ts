@@ -50,12 +50,23 @@ interface EventMap {
   'msg.sent': { msgId: string, hash: string, topic: string, bytes: number, device?: string, node?: string, user?: string }
   /** A relay or store node saw the message for the first time. */
   'msg.relayed': { node: string, hash: string }
-  'msg.stored': { store: string, hash: string }
+  /** `via: 'sync'` when the store got it from a peer store (store sync) rather than from relay. */
+  'msg.stored': { store: string, hash: string, via?: 'sync' }
   /** Every arrival at a device, first or duplicate. */
   'msg.received': { device: string, hash: string, msgId: string, via: DeliveryPath, bytes: number, duplicate: boolean }
   /** The message would now be on screen. */
   'msg.rendered': { device: string, hash: string, msgId: string }
 
+  /** A sent-message check: a hash-only query asking the device's store which of its recent messages it holds. */
+  'msg.confirm': { device: string, store: string, checked: number, found: number, bytes: number, error?: string }
+  /** The store holds a message this device sent. */
+  'msg.confirmed': { device: string, hash: string, msgId: string, store: string }
+  /** A sent message still unconfirmed 10 s after it went out was published again. */
+  'msg.resent': { device: string, hash: string, msgId: string, attempt: number }
+  /** A device picked its store node by ping (ms; null: no answer within 4 s). */
+  'store.select': { device: string, store: string, rttMs: Record<string, number | null> }
+  /** After `failures` failed history requests a device moved on from one store to another (status-go: mailserver.not.working). */
+  'store.switch': { device: string, from: string, to: string, failures: number }
   'store.query': { device: string, store: string, requestId: string, topic: string, timeStart?: number, timeEnd?: number }
   'store.response': { device: string, store: string, requestId: string, status: number, messages: number, bytes: number, pages: number, error?: string }
 
@@ -66,6 +77,8 @@ interface EventMap {
    * reached the fleet, and for everything it holds on the run's topics.
    */
   'store.audit': { store: string, reachable: boolean, expected: number, missing: number, missingHashes: string[], extra: number, error?: string }
+  /** A store sync round with one peer store found messages missing here (or failed: a partition, a dead peer). */
+  'store.sync': { store: string, peer: string, checked: number, missing: number, fetched: number, error?: string }
   /** A device's link (shaped in user space) was set up or changed; `ports` maps each shaped port to the fleet node behind it. */
   'link.change': { device: string, preset?: string, up: LinkFigures, down: LinkFigures, ports?: Record<string, string> }
   /** A (simulated) push notification about a message reached a device, outside the p2p network. */

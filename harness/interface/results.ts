@@ -185,7 +185,23 @@ export interface ReliabilityResults {
   }>
   failover: Array<{ store: string, downAt: number, device: string, recoveredAt: number | null, ms: number | null, via: string | null }>
   audit: { stores: Record<string, { reachable: boolean, expected: number, missing: number, extra: number, missingByWindow: Record<string, number> }>, inSync: boolean | null }
-  history: { accounts: Record<string, { devices: string[], consistent: boolean, differences: Array<{ msgId: string, shownOn: string[], missingOn: string[] }> }>, consistent: boolean | null }
+  history: {
+    accounts: Record<string, { devices: string[], consistent: boolean, differences: Array<{ msgId: string, shownOn: string[], missingOn: string[] }> }>
+    consistent: boolean | null
+    /** The same comparison at each timeline `checkpoint:`, over messages sent 2 s or more before it. */
+    checkpoints: Array<{ name: string, t: number, consistent: boolean, differences: Array<{ account: string, msgId: string, shownOn: string[], missingOn: string[] }> }>
+  }
+  /** The sent-message check per device: hash-only store queries, what they confirmed, what was resent. */
+  sentChecks: Record<string, { checks: number, failedChecks: number, bytes: number, sent: number, confirmed: number, resent: number, unconfirmed: number, unconfirmedIds: string[] }>
+  /** Which store each device picked by ping, and when it gave up on one and switched. */
+  storeChoice: { selected: Array<{ t: number, device: string, store: string, rttMs: Record<string, number | null> }>, switches: Array<{ t: number, device: string, from: string, to: string, failures: number }> }
+  /** Store sync between store nodes: messages a store fetched from a peer, and failed rounds (a partition, a dead peer). */
+  storeSync: { fetched: number, failedRounds: number, byStore: Record<string, number> }
+  /**
+   * The crowded topic's cost per device and hour of traffic: messages, their bytes as they
+   * arrived (duplicates included), and what a preview (count and sizes only) would cost instead.
+   */
+  crowd: { topic: string, previewEntryBytes: number, devices: Record<string, { messages: number, messagesPerHour: number, messageBytesPerHour: number, previewBytesPerHour: number, previewShare: number | null }> } | null
   upToDate: { claims: number, falsePositives: number, examples: Array<{ device: string, t: number, missing: number, missingIds: string[] }> }
   /** Pushes whose message could not be shown within the bound after the push arrived. */
   push: { received: number, phantom: number, boundMs: number, renderDelay: LatencySummary, examples: Array<{ device: string, msgId: string, pushAt: number, renderedAt: number | null }> }

@@ -4,6 +4,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
 import { identify, type Identify } from '@libp2p/identify'
+import { ping, type Ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
@@ -11,7 +12,7 @@ import type { Ed25519PrivateKey } from '@libp2p/interface'
 import { RELAY_PROTOCOL } from './codecs.js'
 import { SocketAccounting, socketAccountingMetrics, type SocketAccountingInit } from './socket-accounting.js'
 
-export type WakuLibp2p = Libp2p<{ identify: Identify, pubsub: GossipSub }>
+export type WakuLibp2p = Libp2p<{ identify: Identify, ping: Ping, pubsub: GossipSub }>
 
 export interface WakuNodeInit {
   /** Stable identity: the same name and seed give the same peer id, so a restarted node is the same peer. */
@@ -25,6 +26,12 @@ export interface WakuNodeInit {
   accounting?: SocketAccountingInit
   /** Refuse to connect with a peer (a partition): asked on every dial and every inbound connection. */
   denyPeer?: (peerId: string) => boolean
+  /**
+   * How long gossipsub remembers a message id (default: gossipsub's 2 minutes). A client that
+   * resends an unconfirmed message needs its own node to forget it sooner, or gossipsub refuses
+   * the resend as a duplicate before it leaves the device.
+   */
+  seenTtlMs?: number
 }
 
 async function identityKey (identitySeed: string): Promise<Ed25519PrivateKey> {
@@ -74,13 +81,16 @@ export async function createWakuNode (init: WakuNodeInit): Promise<WakuLibp2p> {
         },
     services: {
       identify: identify(),
+      // clients pick their store node by libp2p ping round trip, as status-go does
+      ping: ping(),
       pubsub: gossipsub({
         protocols: [RELAY_PROTOCOL],
         globalSignaturePolicy: 'StrictNoSign',
         msgIdFn: (message) => new Uint8Array(createHash('sha256').update(message.data).digest()),
         allowPublishToZeroTopicPeers: true,
         emitSelf: false,
-        scoreParams: { IPColocationFactorWeight: 0 }
+        scoreParams: { IPColocationFactorWeight: 0 },
+        ...(init.seenTtlMs == null ? {} : { seenTTL: init.seenTtlMs })
       })
     }
   })

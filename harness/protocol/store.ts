@@ -22,13 +22,14 @@ export function answerStoreQuery (archive: readonly ArchivedMessage[], request: 
   const limit = Math.min(Number(request.paginationLimit ?? BigInt(DEFAULT_PAGE_SIZE)) || DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
   const hashes = new Set(request.messageHashes.map(bytesToHex))
   const contentTopics = new Set(request.contentTopics)
-  if (hashes.size === 0 && (request.pubsubTopic == null || contentTopics.size === 0)) {
-    return { requestId: request.requestId, statusCode: StoreStatus.badRequest, statusDesc: 'a query needs message hashes, or a pubsub topic and content topics', messages: [] }
+  // content topics narrow a pubsub topic; a pubsub topic alone means all of it (store sync asks so)
+  if (hashes.size === 0 && request.pubsubTopic == null) {
+    return { requestId: request.requestId, statusCode: StoreStatus.badRequest, statusDesc: 'a query needs message hashes, or a pubsub topic (and optionally content topics)', messages: [] }
   }
   let matches = archive.filter((entry) => {
     if (hashes.size > 0) return hashes.has(entry.hashHex)
     if (entry.pubsubTopic !== request.pubsubTopic) return false
-    if (!contentTopics.has(entry.message.contentTopic)) return false
+    if (contentTopics.size > 0 && !contentTopics.has(entry.message.contentTopic)) return false
     const ts = entry.message.timestamp ?? 0n
     if (request.timeStart != null && ts < request.timeStart) return false
     if (request.timeEnd != null && ts > request.timeEnd) return false

@@ -97,6 +97,9 @@ export class TimelinePlayer {
     } else if (entry.link != null) {
       events.emit('timeline.action', { index, action: 'link', detail: { device: entry.link.device, to: entry.link.to } })
       this.context.links.change(entry.link.device, entry.link.to)
+    } else if (entry.checkpoint != null) {
+      // analysis compares histories at this event's time; nothing to do to the network
+      events.emit('timeline.action', { index, action: 'checkpoint', detail: { name: entry.checkpoint } })
     } else if (entry.skew != null) {
       const { device: name, by } = entry.skew
       events.emit('timeline.action', { index, action: 'skew', detail: { device: name, by } })

@@ -43,6 +43,7 @@ export const networkSchema = z.strictObject({
   relays: z.number().int().min(1).max(64).default(4).describe('Relay nodes (gossipsub)'),
   stores: z.number().int().min(0).max(16).default(1).describe('Store nodes (history, "mailservers")'),
   degree: z.number().int().min(1).max(12).default(3).describe('Each relay dials this many other relays'),
+  storeSync: z.union([z.literal('off'), duration]).default('off').describe('Store nodes compare archives with each other this often and fetch what they lack (Waku store sync), e.g. 3s; off: stores never repair a missed window, as in the seed problems'),
   pubsubTopic: z.string().default('/waku/2/rs/16/32').describe('Waku pubsub topic (shard) of the fleet'),
   host: z.ipv4().default('127.0.0.1').describe('IPv4 address the fleet listens on: loopback, or an interface a real phone can reach (courier run --fleet-host)')
 }).describe('The simulated peer network')
@@ -82,7 +83,11 @@ const simulatedDevice = z.strictObject({
   link: linkSpec.optional().describe('The device\'s network: latency, jitter, loss and bandwidth to every fleet node'),
   push: z.boolean().default(false).describe('Receive push notifications for messages on its topics (a simulated push service outside the p2p network)'),
   store: name.optional().describe('The store node this device asks first (default: a seeded random order, as Status picks among the fastest)'),
-  storeTimeout: about(duration, 'A history request taking longer fails over to the next store (status-go: 30s)').prefault('30s')
+  storeTimeout: about(duration, 'A history request taking longer fails over to the next store (status-go: 30s)').prefault('30s'),
+  switchAfter: z.union([z.number().int().min(1).max(10), z.literal('never')]).default(2).describe('Failed history requests to one store before switching to the next (status-go: 2); never: keep asking the same store'),
+  upToDate: z.enum(['honest', 'optimistic']).default('honest').describe('The device\'s "up to date" signal: honest says failed when a history request failed; optimistic says up to date anyway (the seed problem)'),
+  confirmSent: z.boolean().default(true).describe('Ask the store 3 s after sending whether a message arrived, and resend what is still missing after 10 s (status-go)'),
+  wakeOnPush: z.boolean().default(false).describe('A push wakes the app in the background to fetch the announced message from a store (a data push)')
 })
 
 /** An environment variable's name: secrets are named in files, never written in them. */
@@ -135,7 +140,7 @@ const signedDuration = z.string().transform((value, ctx) => {
 const linkAction = z.strictObject({ device: name, to: linkSpec.describe('The new link: a preset or explicit figures') })
 const skewAction = z.strictObject({ device: name, by: about(signedDuration, 'Clock skew') })
 
-export const TIMELINE_ACTIONS = ['send', 'offline', 'online', 'kill', 'restart', 'partition', 'heal', 'desync', 'slow', 'skew', 'link'] as const
+export const TIMELINE_ACTIONS = ['send', 'offline', 'online', 'kill', 'restart', 'partition', 'heal', 'desync', 'slow', 'skew', 'link', 'checkpoint'] as const
 
 export const timelineEntrySchema = z.strictObject({
   at: about(duration, 'Scenario time of the action'),
@@ -149,7 +154,8 @@ export const timelineEntrySchema = z.strictObject({
   desync: storeWindowAction.optional().describe('A store node archives nothing for a while (it misses a time window)'),
   slow: slowAction.optional().describe('A store node answers history requests late'),
   skew: skewAction.optional().describe('Skew a device\'s clock'),
-  link: linkAction.optional().describe('Change a device\'s link (a handover from WiFi to 3G, say)')
+  link: linkAction.optional().describe('Change a device\'s link (a handover from WiFi to 3G, say)'),
+  checkpoint: name.optional().describe('Compare the histories of each account\'s devices now (history.checkpoints), by this name')
 })
 
 export const scenarioSchema = z.strictObject({

@@ -52,7 +52,13 @@ test('hash-only queries return hashes without data, for audits', () => {
   assert.ok(response.messages.every((m) => m.message == null))
 })
 
-test('a query with neither hashes nor topics, or an unknown cursor, is a 400', () => {
-  assert.equal(answerStoreQuery(archive, request({ contentTopics: [] })).statusCode, 400)
+test('a query with neither hashes nor a pubsub topic, or an unknown cursor, is a 400', () => {
+  assert.equal(answerStoreQuery(archive, request({ pubsubTopic: undefined, contentTopics: [] })).statusCode, 400)
   assert.equal(answerStoreQuery(archive, request({ paginationCursor: new Uint8Array(32) })).statusCode, 400)
+})
+
+test('a pubsub topic without content topics means every message on it (what store sync asks for)', () => {
+  const response = answerStoreQuery(archive, request({ contentTopics: [], includeData: false, paginationLimit: 100n }))
+  assert.equal(response.messages.length, 8, 'both content topics')
+  assert.equal(answerStoreQuery(archive, request({ paginationLimit: 100n })).messages.length, 7, 'content topics still narrow it')
 })
