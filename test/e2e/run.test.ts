@@ -123,7 +123,7 @@ test('SIGINT during a run exits 130, writes partial results and leaves no proces
   assert.throws(() => process.kill(child.pid ?? -1, 0), 'the courier process is gone')
 })
 
-test('offline-catchup recovers every missed message from the store, and the store path shows in duplicates', async () => {
+test('offline-catchup recovers every missed message from the store (failing over from its dead store), and the store path shows in duplicates', async () => {
   const out = join(await tempDir(), 'run')
   const result = await runCourier(['run', 'scenarios/offline-catchup.yaml', '--out', out, '--no-progress'])
   assert.equal(result.code, 0, result.stderr + result.stdout)
@@ -134,7 +134,10 @@ test('offline-catchup recovers every missed message from the store, and the stor
   assert.ok((bob.duplicates.byPath.store ?? 0) > 0, 'the overlap of the history request shows as store duplicates')
   assert.ok((results.bytes?.owners.bob?.duplicateBytes.store ?? 0) > 0, 'and their bytes are counted against bob\'s store path')
   assert.equal(results.bytes?.owners.alice?.duplicateBytes.store, undefined, 'alice stayed online: no store duplicates')
-  assert.ok(results.store.queries >= 1 && results.store.failed === 0)
+  assert.equal(results.store.byStore['store-1']?.failed, 2, 'two failed requests to the dead store-1, then the switch')
+  assert.deepEqual(results.reliability?.storeChoice.switches.map((s) => [s.device, s.from, s.to]), [['bob', 'store-1', 'store-2']])
+  assert.ok((results.store.byStore['store-2']?.queries ?? 0) >= 1 && results.store.byStore['store-2']?.failed === 0)
+  assert.equal(results.reliability?.sentChecks.alice?.confirmed, 13, 'each of alice\'s messages confirmed by a store')
 })
 
 test('courier report recomputes the same results from the event log alone', async () => {
