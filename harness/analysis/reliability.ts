@@ -9,10 +9,10 @@ const LIST_LIMIT = 50
 const HOUR_MS = 3_600_000
 /**
  * Bytes one message costs in a preview that lists new messages without their content: a STORE v3
- * hash-only entry (36 B: the 32-byte hash with its field and entry framing; a unit test encodes one
+ * hash-only entry (37 B: the 32-byte hash with its field and entry framing; a unit test encodes one
  * with the real codec) plus a 4-byte size field, which such a preview would need to show sizes.
  */
-export const PREVIEW_ENTRY_BYTES = 40
+export const PREVIEW_ENTRY_BYTES = 41
 
 /** Everything issue-level reliability figures need, from events alone. */
 export function analyzeReliability (events: readonly CourierEvent[], accounts: Record<string, string>, pushBoundMs = 5000): ReliabilityResults {

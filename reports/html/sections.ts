@@ -248,6 +248,50 @@ export function reliabilitySection (results: Results, S: (t: number) => number):
       rows: [row('dial', r.stages.dialMs), row('first page', r.stages.firstPageMs), row('transfer', r.stages.transferMs), row('render', r.stages.renderMs), row('total', r.stages.totalMs)]
     })
   }
+  const checkpoints = r.history?.checkpoints ?? []
+  if (checkpoints.length > 0) {
+    tables.push({
+      id: 'rel-checkpoints', title: 'History at checkpoints', note: 'Each account\'s devices compared at the timeline\'s checkpoints, over messages sent 2 s or more before.',
+      headers: ['checkpoint', 'at', 'consistent', 'differences'],
+      rows: checkpoints.map((c) => [c.name, num(when(c.t)), c.consistent ? { text: 'yes', tone: 'good' } : { text: 'no', tone: 'bad' },
+        c.differences.slice(0, 5).map((d) => `${d.msgId} missing on ${d.missingOn.join(', ')}`).join('; ') + (c.differences.length > 5 ? ` (+${c.differences.length - 5} more)` : '')])
+    })
+  }
+  const choice = r.storeChoice
+  if (choice != null && (choice.selected.length > 0 || choice.switches.length > 0)) {
+    tables.push({
+      id: 'rel-store-choice', title: 'Store choice', note: 'Each device pings the stores and picks one of the fastest quarter; after 2 failed requests it switches.',
+      headers: ['device', 'at', 'event', 'store', 'detail'],
+      rows: [
+        ...choice.selected.map((x): TableCell[] => [x.device, num(when(x.t)), 'picked', x.store, Object.entries(x.rttMs).map(([store, ms]) => `${store} ${ms == null ? 'no answer' : formatMs(ms)}`).join(', ')]),
+        ...choice.switches.map((x): TableCell[] => [x.device, num(when(x.t)), { text: 'switched', tone: 'warn' }, x.to, `from ${x.from} after ${x.failures} failed requests`])
+      ]
+    })
+  }
+  const checks = Object.entries(r.sentChecks ?? {})
+  if (checks.length > 0) {
+    tables.push({
+      id: 'rel-sent', title: 'Sent-message checks', note: 'Hash-only store queries asking whether a device\'s messages arrived; what was still missing 10 s after sending was resent.',
+      headers: ['device', 'sent', 'confirmed', 'resent', 'unconfirmed', 'checks', 'failed checks', 'check bytes'],
+      rows: checks.map(([device, c]) => [device, num(formatCount(c.sent)), num(formatCount(c.confirmed)), num(formatCount(c.resent), c.resent > 0 ? 'warn' : undefined),
+        num(formatCount(c.unconfirmed), c.unconfirmed > 0 ? 'bad' : undefined), num(formatCount(c.checks)), num(formatCount(c.failedChecks)), num(formatBytes(c.bytes))])
+    })
+  }
+  if (r.storeSync != null && (r.storeSync.fetched > 0 || r.storeSync.failedRounds > 0)) {
+    tables.push({
+      id: 'rel-store-sync', title: 'Store sync', note: `Stores fetched ${formatCount(r.storeSync.fetched)} messages they lacked from their peers; ${formatCount(r.storeSync.failedRounds)} sync rounds failed (a partition or a dead peer).`,
+      headers: ['store', 'messages fetched from peers'],
+      rows: Object.entries(r.storeSync.byStore).map(([store, n]) => [store, num(formatCount(n))])
+    })
+  }
+  const crowd = r.crowd
+  if (crowd != null && Object.keys(crowd.devices).length > 0) {
+    tables.push({
+      id: 'rel-crowd', title: `The crowded topic's cost (${crowd.topic})`, note: `Per hour of traffic at this scenario's rate. A preview lists new messages with their sizes only (${crowd.previewEntryBytes} B a message) so the user can choose what to fetch.`,
+      headers: ['device', 'messages per hour', 'message bytes per hour', 'preview bytes per hour', 'preview / full'],
+      rows: Object.entries(crowd.devices).map(([device, c]) => [device, num(formatCount(c.messagesPerHour)), num(`${formatBytes(c.messageBytesPerHour)}/h`), num(`${formatBytes(c.previewBytesPerHour)}/h`), num(c.previewShare == null ? 'n/a' : formatRatio(c.previewShare))])
+    })
+  }
   const parts: string[] = []
   if (r.audit?.inSync != null) parts.push(r.audit.inSync ? 'stores in sync' : 'stores out of sync')
   if (r.history?.consistent != null) parts.push(r.history.consistent ? 'history consistent across devices' : 'history differs between devices')
