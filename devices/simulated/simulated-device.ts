@@ -79,6 +79,8 @@ export class SimulatedDevice implements Device {
   /** Consecutive failed history requests per store. */
   private readonly failures = new Map<string, number>()
   private storeOrderChosen = false
+  /** The first goOnline succeeded (the device has been part of the network). */
+  private joined = false
   private readonly pending = new Map<string, PendingConfirmation>()
   private confirmTimer?: NodeJS.Timeout
   private confirming = false
@@ -334,8 +336,16 @@ export class SimulatedDevice implements Device {
     node.services.pubsub.addEventListener('message', (event) => { this.onRelayMessage(event.detail) })
     node.services.pubsub.subscribe(this.components.fleet.pubsubTopic)
     await this.ensureRelays(signal)
+    if (!this.joined && !this.hasRelay(node)) {
+      // at start, no relay at all means the device cannot take part: fail it (the run goes on);
+      // later, coming back to a dead fleet is something it rides out, redialling
+      this.node = undefined
+      await node.stop()
+      throw new Error(`no relay node reachable at start (tried ${this.relayOrder.length})`)
+    }
     await this.waitForMesh(signal)
     await this.storesInOrder(node)
+    this.joined = true
     this.online = true
     this.components.events.emit('device.online', { device: this.name })
     this.watchdog = setInterval(() => { void this.checkConnectivity().catch(() => {}) }, WATCHDOG_MS)
@@ -418,8 +428,7 @@ export class SimulatedDevice implements Device {
     if (node == null) return
     await this.ensureRelays()
     if (this.node !== node) return
-    const connected = new Set(node.getPeers().map(String))
-    if (!this.relayOrder.some((addr) => connected.has(peerOf(addr)))) {
+    if (!this.hasRelay(node)) {
       this.disconnectedSinceWallMs ??= this.wallNow() - WATCHDOG_MS
       return
     }
@@ -427,6 +436,11 @@ export class SimulatedDevice implements Device {
     const since = Math.min(this.disconnectedSinceWallMs, this.lastGoodSyncWallMs ?? Infinity) - (this.init.syncMarginMs ?? 5000)
     this.disconnectedSinceWallMs = undefined
     await this.syncHistory({}, since)
+  }
+
+  private hasRelay (node: WakuLibp2p): boolean {
+    const connected = new Set(node.getPeers().map(String))
+    return this.relayOrder.some((addr) => connected.has(peerOf(addr)))
   }
 
   /** Keeps `relays` relay connections, moving on to other relays when one dies. */
