@@ -14,7 +14,7 @@ import { tempDir, writeScenario } from '../helpers/cli.js'
 export interface DriverUnderTest {
   driver: string
   create: (name: string, topics: string[], components: DeviceComponents) => Device
-  /** A device of this driver that cannot start (unreachable phone, say); absent: the driver has no such failure to inject. */
+  /** A device of this driver that cannot start (an unreachable phone, a client that finds no relay), made through the real start path. */
   failing: (name: string, topics: string[], components: DeviceComponents) => Device
   setup?: () => Promise<void>
   teardown?: () => Promise<void>
