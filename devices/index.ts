@@ -18,7 +18,8 @@ export const createDevice: CreateDevice = (name, config, topics, components) => 
         switchAfter: config.switchAfter,
         upToDate: config.upToDate,
         confirmSent: config.confirmSent,
-        wakeOnPush: config.wakeOnPush
+        wakeOnPush: config.wakeOnPush,
+        missingCheck: config.missingCheck
       })(components)
     case 'appium':
       return createAppiumDevice(name, config, topics, components)

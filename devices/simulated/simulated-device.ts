@@ -4,7 +4,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import type { AbortOptions, Device, DeviceComponents, DeliveryPath, OutgoingMessage } from '../../harness/interface/index.js'
 import {
   bytesToHex, createWakuNode, decodePayload, hexToBytes, peerIdForIdentity, encodePayload, messageHashHex, meshPeers, queryStoreStream, STORE_QUERY_PROTOCOL, StoreStatus,
-  WakuMessage, type StoreQueryRequest, type WakuLibp2p
+  WakuMessage, type StoreQueryRequest, type WakuLibp2p, type WakuMessageKeyValue
 } from '../../harness/protocol/index.js'
 
 export interface SimulatedDeviceInit {
@@ -29,6 +29,8 @@ export interface SimulatedDeviceInit {
   confirmSent?: boolean
   /** A push wakes the app in the background for a short fetch of the announced message (a data push). */
   wakeOnPush?: boolean
+  /** Missing-message checks ask for hashes first and fetch only what is missing (status-go), or fetch everything (`full`). */
+  missingCheck?: 'hashes' | 'full'
 }
 
 const PAGE_SIZE = 50n
@@ -109,7 +111,7 @@ export class SimulatedDevice implements Device {
       const every = this.init.syncIntervalMs
       // the window reaches back to the last good sync, so a stretch of failed requests is covered
       // once a store answers again (an honest "up to date" must cover it)
-      this.syncTimer = setInterval(() => { void this.syncHistory({}, Math.min(this.wallNow() - 2 * every, (this.lastGoodSyncWallMs ?? Infinity) - every)).catch(() => {}) }, every)
+      this.syncTimer = setInterval(() => { void this.syncHistory({}, Math.min(this.wallNow() - 2 * every, (this.lastGoodSyncWallMs ?? Infinity) - every), true).catch(() => {}) }, every)
     }
   }
 
@@ -201,10 +203,14 @@ export class SimulatedDevice implements Device {
     else await this.goOffline()
   }
 
-  /** Fetches history since `sinceWallMs` (default: since going offline) from the first store that answers. */
-  async syncHistory (options: AbortOptions = {}, sinceWallMs?: number): Promise<void> {
+  /**
+   * Fetches history since `sinceWallMs` (default: since going offline) from the first store that
+   * answers. `check` marks a missing-message check (periodic, after a reconnection, on a push)
+   * rather than the catch-up after being offline: it asks for hashes first unless configured not to.
+   */
+  async syncHistory (options: AbortOptions = {}, sinceWallMs?: number, check = false): Promise<void> {
     if (this.syncing != null) return await this.syncing
-    this.syncing = this.runSync(options.signal, sinceWallMs).finally(() => { this.syncing = undefined })
+    this.syncing = this.runSync(options.signal, sinceWallMs, check && this.init.missingCheck !== 'full').finally(() => { this.syncing = undefined })
     await this.syncing
   }
 
@@ -222,7 +228,7 @@ export class SimulatedDevice implements Device {
     }
   }
 
-  private async runSync (signal: AbortSignal | undefined, sinceWallMs?: number): Promise<void> {
+  private async runSync (signal: AbortSignal | undefined, sinceWallMs: number | undefined, hashFirst: boolean): Promise<void> {
     const node = this.node
     if (node == null || this.storeOrder.length === 0) return
     const since = sinceWallMs ?? (this.offlineSinceWallMs != null ? this.offlineSinceWallMs - (this.init.syncMarginMs ?? 5000) : undefined)
@@ -234,7 +240,7 @@ export class SimulatedDevice implements Device {
       const attempts = switchAfter === 'never' ? 1 : Math.max(1, switchAfter - (this.failures.get(store.name) ?? 0))
       for (let attempt = 0; attempt < attempts; attempt++) {
         if (this.stopped || this.node !== node || signal?.aborted === true) return
-        if (await this.queryStore(node, store, since, signal)) {
+        if (await this.queryStore(node, store, since, signal, hashFirst)) {
           this.failures.delete(store.name)
           this.lastGoodSyncWallMs = startedWallMs
           // the store that answered is asked first next time, as status-go keeps its mailserver
@@ -280,7 +286,13 @@ export class SimulatedDevice implements Device {
     return this.storeOrder
   }
 
-  private async queryStore (node: WakuLibp2p, store: { name: string, addr: string }, sinceWallMs: number | undefined, signal?: AbortSignal): Promise<boolean> {
+  /**
+   * One history request to one store. A catch-up asks for whole messages since a time; a
+   * missing-message check (`hashFirst`) first asks for the hashes only and then fetches just the
+   * messages this device lacks, as status-go's periodic check does, so overlap costs 37 bytes a
+   * message instead of the message.
+   */
+  private async queryStore (node: WakuLibp2p, store: { name: string, addr: string }, sinceWallMs: number | undefined, signal: AbortSignal | undefined, hashFirst: boolean): Promise<boolean> {
     const requestId = `${this.name}-${++this.requestSeq}`
     const topics = [...this.contentTopics.values()]
     const clock = this.components.clock
@@ -289,22 +301,12 @@ export class SimulatedDevice implements Device {
     let messages = 0
     let bytes = 0
     let pages = 0
-    let cursor: Uint8Array | undefined
     const timeout = AbortSignal.timeout(this.init.storeTimeoutMs ?? 30_000)
     const combined = signal == null ? timeout : AbortSignal.any([signal, timeout])
-    try {
+    const eachPage = async (filter: Partial<StoreQueryRequest>, onEntry: (entry: WakuMessageKeyValue) => void): Promise<void> => {
+      let cursor: Uint8Array | undefined
       do {
-        const request: StoreQueryRequest = {
-          requestId,
-          includeData: true,
-          pubsubTopic: this.components.fleet.pubsubTopic,
-          contentTopics: [...this.contentTopics.keys()],
-          timeStart: sinceWallMs == null ? undefined : BigInt(Math.floor(sinceWallMs)) * 1_000_000n,
-          messageHashes: [],
-          paginationCursor: cursor,
-          paginationForward: true,
-          paginationLimit: PAGE_SIZE
-        }
+        const request: StoreQueryRequest = { requestId, includeData: true, contentTopics: [], messageHashes: [], paginationForward: true, paginationLimit: PAGE_SIZE, ...filter, paginationCursor: cursor }
         const stream = await node.dialProtocol(multiaddr(store.addr), STORE_QUERY_PROTOCOL, { signal: combined })
         if (pages === 0) stages.dialed = clock.now()
         const { response, responseBytes, requestBytes } = await queryStoreStream(stream, request, combined)
@@ -313,13 +315,30 @@ export class SimulatedDevice implements Device {
         bytes += responseBytes + requestBytes
         pages++
         if (response.statusCode !== StoreStatus.ok) throw new Error(`status ${response.statusCode ?? '?'} ${response.statusDesc ?? ''}`)
-        for (const entry of response.messages) {
-          if (entry.message == null) continue
-          messages++
-          this.accept(entry.message, 'store', WakuMessage.encode(entry.message).byteLength)
-        }
+        for (const entry of response.messages) onEntry(entry)
         cursor = response.paginationCursor
       } while (cursor != null && cursor.length > 0)
+    }
+    const accept = (entry: WakuMessageKeyValue): void => {
+      if (entry.message == null) return
+      messages++
+      this.accept(entry.message, 'store', WakuMessage.encode(entry.message).byteLength)
+    }
+    const window: Partial<StoreQueryRequest> = {
+      pubsubTopic: this.components.fleet.pubsubTopic,
+      contentTopics: [...this.contentTopics.keys()],
+      timeStart: sinceWallMs == null ? undefined : BigInt(Math.floor(sinceWallMs)) * 1_000_000n
+    }
+    try {
+      if (!hashFirst) {
+        await eachPage({ ...window, includeData: true }, accept)
+      } else {
+        const missing: Uint8Array[] = []
+        await eachPage({ ...window, includeData: false }, (entry) => {
+          if (entry.messageHash != null && !this.history.has(bytesToHex(entry.messageHash))) missing.push(entry.messageHash)
+        })
+        for (let i = 0; i < missing.length; i += Number(PAGE_SIZE)) await eachPage({ messageHashes: missing.slice(i, i + Number(PAGE_SIZE)), includeData: true }, accept)
+      }
       this.components.events.emit('store.response', { device: this.name, store: store.name, requestId, status: StoreStatus.ok, messages, bytes, pages })
       this.components.events.emit('store.stages', { device: this.name, store: store.name, requestId, ...stages, rendered: clock.now(), messages })
       return true
@@ -374,7 +393,7 @@ export class SimulatedDevice implements Device {
   async onPush (hash: string): Promise<void> {
     if (this.history.has(hash) || this.stopped) return
     if (this.online) {
-      await this.syncHistory({}, this.wallNow() - 60_000)
+      await this.syncHistory({}, this.wallNow() - 60_000, true)
       return
     }
     // without a data push the app stays asleep until the network is back; with one, the OS gives
@@ -435,7 +454,7 @@ export class SimulatedDevice implements Device {
     if (this.disconnectedSinceWallMs == null) return
     const since = Math.min(this.disconnectedSinceWallMs, this.lastGoodSyncWallMs ?? Infinity) - (this.init.syncMarginMs ?? 5000)
     this.disconnectedSinceWallMs = undefined
-    await this.syncHistory({}, since)
+    await this.syncHistory({}, since, true)
   }
 
   private hasRelay (node: WakuLibp2p): boolean {

@@ -87,6 +87,7 @@ const simulatedDevice = z.strictObject({
   switchAfter: z.union([z.number().int().min(1).max(10), z.literal('never')]).default(2).describe('Failed history requests to one store before switching to the next (status-go: 2); never: keep asking the same store'),
   upToDate: z.enum(['honest', 'optimistic']).default('honest').describe('The device\'s "up to date" signal: honest says failed when a history request failed; optimistic says up to date anyway (the seed problem)'),
   confirmSent: z.boolean().default(true).describe('Ask the store 3 s after sending whether a message arrived, and resend what is still missing after 10 s (status-go)'),
+  missingCheck: z.enum(['hashes', 'full']).default('hashes').describe('Periodic missing-message checks ask the store for hashes first and fetch only what is missing (status-go), or fetch every message in the window again (full: the duplicate waste the seed problems describe)'),
   wakeOnPush: z.boolean().default(false).describe('A push wakes the app in the background to fetch the announced message from a store (a data push)')
 })
 
