@@ -45,6 +45,10 @@ const cases: Case[] = [
     check: (r) => { assert.ok((r.reliability?.partitions[0]?.cross.lost ?? 0) >= 3, 'alice\'s messages from inside the partition never reach bob') }
   },
   {
+    scenario: 'network-partition', broken: { 'devices.alice.missingCheck': 'full', 'devices.bob.missingCheck': 'full' }, failed: ['delivery.duplicates.store'],
+    check: (r) => { assert.ok((r.bytes?.owners.bob?.duplicateBytes.store ?? 0) > 10_000, 'bob downloads what he had again, and its bytes show') }
+  },
+  {
     scenario: 'multi-device-history', failed: [],
     check: (r) => {
       assert.ok(r.reliability?.storeSync.byStore['store-1'] != null && r.reliability.storeSync.byStore['store-1'] > 0, 'store-1 repaired its missed window from store-2')
