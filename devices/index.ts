@@ -8,7 +8,7 @@ export { prepareAppiumDevices as prepareDevices } from './appium/index.js'
 export const createDevice: CreateDevice = (name, config, topics, components) => {
   switch (config.driver) {
     case 'simulated':
-      return simulatedDevice({ name, topics, relays: config.relays, syncIntervalMs: config.syncInterval, storeTimeoutMs: config.storeTimeout, preferredStore: config.store })(components)
+      return simulatedDevice({ name, topics, relays: config.relays, syncIntervalMs: config.syncInterval, storeTimeoutMs: config.storeTimeout, preferredStore: config.store, mode: config.mode, preferredService: config.service })(components)
     case 'appium':
       return createAppiumDevice(name, config, topics, components)
   }

@@ -4,8 +4,9 @@ import { multiaddr } from '@multiformats/multiaddr'
 import type { AbortOptions, Device, DeviceComponents, DeliveryPath, OutgoingMessage } from '../../harness/interface/index.js'
 import {
   createWakuNode, decodePayload, peerIdForIdentity, encodePayload, messageHashHex, meshPeers, queryStoreStream, STORE_QUERY_PROTOCOL, StoreStatus,
-  WakuMessage, type StoreQueryRequest, type WakuLibp2p
+  WakuMessage, type LightLibp2p, type StoreQueryRequest, type WakuLibp2p
 } from '../../harness/protocol/index.js'
+import { LightClient, serviceOrder } from './light-client.js'
 
 export interface SimulatedDeviceInit {
   name: string
@@ -21,6 +22,10 @@ export interface SimulatedDeviceInit {
   storeTimeoutMs?: number
   /** The store asked first; the others follow in this device's seeded order. */
   preferredStore?: string
+  /** relay: its own gossipsub node; light: FILTER and LIGHTPUSH through service nodes (light-client.ts). */
+  mode?: 'relay' | 'light'
+  /** Light mode: the service node tried first. */
+  preferredService?: string
 }
 
 const PAGE_SIZE = 50n
@@ -50,6 +55,7 @@ export class SimulatedDevice implements Device {
   /** Clock skew of this device, ms: what it stamps on messages and asks stores for. */
   private skewMs = 0
   private syncing?: Promise<void>
+  private light?: LightClient
 
   constructor (private readonly init: SimulatedDeviceInit, private readonly components: DeviceComponents) {
     this.name = init.name
@@ -88,8 +94,9 @@ export class SimulatedDevice implements Device {
     }
     const hash = messageHashHex(this.components.fleet.pubsubTopic, waku)
     this.history.add(hash)
-    this.components.events.emit('msg.sent', { msgId: message.msgId, hash, topic: message.topic, bytes: message.bytes, device: this.name })
+    this.components.events.emit('msg.sent', { msgId: message.msgId, hash, topic: message.topic, bytes: message.bytes, device: this.name, ...(this.init.mode === 'light' ? { via: 'lightpush' as const } : {}) })
     this.components.events.emit('msg.rendered', { device: this.name, hash, msgId: message.msgId })
+    if (this.light != null && this.online) return await this.lightPush(this.light, waku)
     if (!this.online || this.node == null) {
       this.outbox.push(waku)
       return
@@ -111,12 +118,12 @@ export class SimulatedDevice implements Device {
   }
 
   private async runSync (signal: AbortSignal | undefined, sinceWallMs?: number): Promise<void> {
-    const node = this.node
+    const node = this.libp2p
     if (node == null || this.storeOrder.length === 0) return
     const since = sinceWallMs ?? (this.offlineSinceWallMs != null ? this.offlineSinceWallMs - (this.init.syncMarginMs ?? 5000) : undefined)
     this.components.events.emit('device.status', { device: this.name, status: 'syncing' })
     for (const [index, store] of this.storeOrder.entries()) {
-      if (this.stopped || this.node !== node) return
+      if (this.stopped || this.libp2p !== node) return
       const ok = await this.queryStore(node, store, since, signal)
       if (ok) {
         // the store that answered is tried first next time, as status-go keeps its mailserver
@@ -128,7 +135,7 @@ export class SimulatedDevice implements Device {
     this.components.events.emit('device.status', { device: this.name, status: 'failed' })
   }
 
-  private async queryStore (node: WakuLibp2p, store: { name: string, addr: string }, sinceWallMs: number | undefined, signal?: AbortSignal): Promise<boolean> {
+  private async queryStore (node: LightLibp2p, store: { name: string, addr: string }, sinceWallMs: number | undefined, signal?: AbortSignal): Promise<boolean> {
     const requestId = `${this.name}-${++this.requestSeq}`
     const topics = [...this.contentTopics.values()]
     const clock = this.components.clock
@@ -178,6 +185,7 @@ export class SimulatedDevice implements Device {
   }
 
   private async goOnline (signal?: AbortSignal): Promise<void> {
+    if (this.init.mode === 'light') return await this.goOnlineLight(signal)
     const node = await createWakuNode({ identitySeed: `device/${this.name}`, listen: false, accounting: this.components.byteAccounting === false ? undefined : { owner: this.name, events: this.components.events, chunks: true } })
     await node.start()
     this.node = node
@@ -198,6 +206,9 @@ export class SimulatedDevice implements Device {
 
   private async goOffline (): Promise<void> {
     clearInterval(this.watchdog)
+    const light = this.light
+    this.light = undefined
+    await light?.stop()
     const node = this.node
     const wasOnline = this.online
     this.online = false
@@ -225,7 +236,49 @@ export class SimulatedDevice implements Device {
 
   private async flushOutbox (): Promise<void> {
     const pending = this.outbox.splice(0)
+    if (this.light != null) {
+      for (const waku of pending) await this.lightPush(this.light, waku)
+      return
+    }
     for (const waku of pending) await this.node?.services.pubsub.publish(this.components.fleet.pubsubTopic, WakuMessage.encode(waku))
+  }
+
+  /** The node store queries go through: the relay node, or the light client's. */
+  private get libp2p (): LightLibp2p | undefined {
+    return this.node ?? this.light?.node
+  }
+
+  /** Light mode: no gossipsub; FILTER subscriptions on `relays` service nodes, LIGHTPUSH out. */
+  private async goOnlineLight (signal?: AbortSignal): Promise<void> {
+    const { fleet, events } = this.components
+    this.light = await LightClient.start({
+      device: this.name,
+      pubsubTopic: fleet.pubsubTopic,
+      contentTopics: [...this.contentTopics.keys()],
+      services: serviceOrder(this.relayOrder, this.storeOrder, (peerId) => fleet.peerName?.(peerId), this.init.preferredService),
+      subscriptions: this.init.relays,
+      clock: this.components.clock,
+      events,
+      accounting: this.components.byteAccounting === false ? undefined : { owner: this.name, events, chunks: true },
+      wallNow: () => this.wallNow(),
+      onMessage: (message, bytes) => { this.accept(message, 'filter', bytes) },
+      onGap: (sinceWallMs) => { void this.syncHistory({}, sinceWallMs - (this.init.syncMarginMs ?? 5000)).catch(() => {}) }
+    }, signal)
+    this.online = true
+    events.emit('device.online', { device: this.name })
+    // messages no service node took wait in the outbox; try them again
+    this.watchdog = setInterval(() => { if (this.outbox.length > 0) void this.flushOutbox().catch(() => {}) }, WATCHDOG_MS)
+    if (this.offlineSinceWallMs != null) {
+      await this.syncHistory({ signal })
+      this.offlineSinceWallMs = undefined
+    }
+    await this.flushOutbox()
+  }
+
+  /** A message no service node accepted for now goes back to the outbox; one they refuse (413) is dropped, as an app would fail it. */
+  private async lightPush (light: LightClient, waku: WakuMessage): Promise<void> {
+    const outcome = await light.publish(waku, messageHashHex(this.components.fleet.pubsubTopic, waku))
+    if (outcome === 'unsent') this.outbox.push(waku)
   }
 
   /** Keeps `relays` relay connections, moving on to other relays when one dies. */

@@ -82,7 +82,9 @@ const simulatedDevice = z.strictObject({
   link: linkSpec.optional().describe('The device\'s network: latency, jitter, loss and bandwidth to every fleet node'),
   push: z.boolean().default(false).describe('Receive push notifications for messages on its topics (a simulated push service outside the p2p network)'),
   store: name.optional().describe('The store node this device asks first (default: a seeded random order, as Status picks among the fastest)'),
-  storeTimeout: about(duration, 'A history request taking longer fails over to the next store (status-go: 30s)').prefault('30s')
+  storeTimeout: about(duration, 'A history request taking longer fails over to the next store (status-go: 30s)').prefault('30s'),
+  mode: z.enum(['relay', 'light']).default('relay').describe('relay: the device runs gossipsub; light: no relay, FILTER subscriptions and LIGHTPUSH through `relays` service nodes (Status light mode)'),
+  service: name.optional().describe('Light mode: the service node (relay or store) subscribed and pushed through first (default: the device\'s seeded relay order)')
 })
 
 /** An environment variable's name: secrets are named in files, never written in them. */
