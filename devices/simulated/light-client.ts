@@ -133,12 +133,14 @@ export class LightClient {
   }
 
   private async fill (signal?: AbortSignal): Promise<void> {
-    // with no subscription at all every candidate is worth a try, backing off or not
+    // with no subscription at all every candidate is worth a try, but the ones that just failed last
     const desperate = this.subscriptions.size === 0
     const tried = new Set<ServiceNode>()
     while (!this.stopped && signal?.aborted !== true) {
       const need = this.init.subscriptions - this.subscriptions.size
-      const batch = this.init.services.filter((service) => !tried.has(service) && !this.isSubscribed(service) && (desperate || !this.backingOff(service))).slice(0, need)
+      const open = this.init.services.filter((service) => !tried.has(service) && !this.isSubscribed(service))
+      const fresh = open.filter((service) => !this.backingOff(service))
+      const batch = (fresh.length > 0 || !desperate ? fresh : open).slice(0, need)
       if (need <= 0 || batch.length === 0) break
       // in parallel: on a 3G link each dial costs a second of handshakes
       for (const service of batch) tried.add(service)
