@@ -81,12 +81,14 @@ test('light mode on a crowded shard: zero loss both ways, bytes on filter and li
 // with no subscription until it has noticed and subscribed elsewhere. "Expected" is what courier
 // always expects: every message on its topics sent while it was online, including those sent in
 // that gap; they were pushed to nobody, so they must come from the store catch-up the client
-// asks for when it subscribes again.
+// asks for when it subscribes again. Later it goes offline for 1.5 s: what it sends meanwhile
+// waits in its outbox, what it misses comes from the store on return (late enough that the
+// first catch-up is done: going offline cuts a history request short, and it would count failed).
 test('a light phone\'s service node is killed: it notices, resubscribes elsewhere, and loses nothing', async (t) => {
   const dir = await tempDir()
   const file = await writeScenario(dir, 'light-kill.yaml', `name: light-kill
 seed: 9
-duration: 10s
+duration: 11s
 grace: 4s
 network: { relays: 3, stores: 1 }
 crowd: { topic: lobby, users: 200, rate: 4/s, size: 500B }
@@ -94,9 +96,10 @@ devices:
   alice: { topics: [chat] }
   lite: { mode: light, topics: [chat], relays: 1, service: relay-2, link: 3g }
 timeline:
-  - { at: 500ms, send: { from: alice, topic: chat, count: 40, every: 200ms } }
-  - { at: 1s, send: { from: lite, topic: chat, count: 16, every: 500ms } }
+  - { at: 500ms, send: { from: alice, topic: chat, count: 50, every: 200ms } }
+  - { at: 1s, send: { from: lite, topic: chat, count: 18, every: 500ms } }
   - { at: 4s, kill: relay-2 }
+  - { at: 8s, offline: { device: lite, for: 1500ms } }
 expect:
   delivery.loss: "== 0"
   filter.failover.unrecovered: "== 0"
@@ -106,10 +109,17 @@ expect:
   assert.equal(result.code, 0, result.stderr + result.stdout)
   const { results, events } = await load(out)
   const lite = results.delivery.devices.lite
-  assert.equal(lite.expected, 40)
+  assert.equal(lite.expected, 50)
   assert.equal(lite.lost, 0)
   assert.ok((lite.firstByPath.store ?? 0) >= 1, `messages sent in the gap came from the store: ${JSON.stringify(lite.firstByPath)}`)
-  assert.equal(results.delivery.devices.alice.lost, 0, 'lite\'s sends during the gap went through another service node')
+  assert.equal(results.delivery.devices.alice.lost, 0, 'lite\'s sends during the gap went through another service node, and those made offline left its outbox on return')
+  const offline = events.find((e) => e.type === 'device.offline' && e.device === 'lite')?.t ?? assert.fail('lite never went offline')
+  const online = events.find((e) => e.type === 'device.online' && e.device === 'lite' && e.t > offline)?.t ?? assert.fail('lite never came back')
+  const sentOffline = events.flatMap((e) => e.type === 'msg.sent' && e.device === 'lite' && e.t > offline && e.t < online ? [e.hash] : [])
+  assert.ok(sentOffline.length >= 2, `sends while offline: ${sentOffline.length}`)
+  for (const hash of sentOffline) {
+    assert.ok(events.some((e) => e.type === 'lightpush.response' && e.hash === hash && e.status === 200 && e.t > online), 'pushed once back online')
+  }
 
   const subscriptions = events.filter((e): e is Extract<CourierEvent, { type: 'filter.subscription' }> => e.type === 'filter.subscription' && e.device === 'lite')
   assert.equal(subscriptions[0]?.node, 'relay-2', 'service: relay-2 is the first service node')

@@ -383,3 +383,26 @@ test('a subscription the node forgot while the connection stayed up is noticed b
     await silent.stop()
   }
 })
+
+test('a partition cuts a light client off its service node like any connection: the node drops the subscription, the client moves to a node in its group', async () => {
+  const fleet = await startFleet(3)
+  let run: ClientRun | undefined
+  try {
+    run = await startLightClient(fleet, 60_000)
+    const [first, second, third] = fleet.nodes
+    fleet.partitions.register('lite', run.client.node.peerId.toString())
+    for (const node of fleet.nodes) fleet.partitions.register(node.name, node.peerId)
+    assert.equal(run.events.of('filter.subscription').at(-1)?.node, first.name)
+    // lite and relay-2 on one side; relay-1 and relay-3 on the other
+    fleet.partitions.set([['lite', second.name], [first.name, third.name]])
+    await Promise.all(fleet.nodes.map(async (node) => { await node.enforcePartition() }))
+    const events = run.events
+    await waitFor('a subscription inside the partition', () => events.of('filter.subscription').some((e) => e.state === 'subscribed' && e.node === second.name))
+    assert.deepEqual(fleet.events.of('filter.drop').map((e) => [e.node, e.peer, e.reason]), [[first.name, 'lite', 'disconnected']], 'the fleet names the device it registered')
+    // relay-3 was never tried or was refused by the gater: it is across the partition
+    assert.ok(events.of('filter.subscription').every((e) => e.node !== third.name || e.state === 'failed'))
+  } finally {
+    await run?.client.stop()
+    await fleet.stop()
+  }
+})
