@@ -147,7 +147,7 @@ export async function filterSubscribeOnStream (stream: Stream, request: FilterSu
   return response
 }
 
-/** Server side of one push: the message, then this side closed (one push per stream, as nwaku). */
+/** Server side of one push: the message, then this side closed (one push per stream). */
 export async function writeFilterPush (stream: Stream, push: MessagePush, signal?: AbortSignal): Promise<number> {
   const encoded = MessagePush.encode(push)
   const lp = lpStream(stream, { maxDataLength: FILTER_MAX_RPC_BYTES })
