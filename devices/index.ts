@@ -19,7 +19,9 @@ export const createDevice: CreateDevice = (name, config, topics, components) => 
         upToDate: config.upToDate,
         confirmSent: config.confirmSent,
         wakeOnPush: config.wakeOnPush,
-        missingCheck: config.missingCheck
+        missingCheck: config.missingCheck,
+        mode: config.mode,
+        preferredService: config.service
       })(components)
     case 'appium':
       return createAppiumDevice(name, config, topics, components)

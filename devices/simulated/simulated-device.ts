@@ -4,8 +4,9 @@ import { multiaddr } from '@multiformats/multiaddr'
 import type { AbortOptions, Device, DeviceComponents, DeliveryPath, OutgoingMessage } from '../../harness/interface/index.js'
 import {
   bytesToHex, createWakuNode, decodePayload, hexToBytes, peerIdForIdentity, encodePayload, messageHashHex, meshPeers, queryStoreStream, STORE_QUERY_PROTOCOL, StoreStatus,
-  WakuMessage, type StoreQueryRequest, type WakuLibp2p, type WakuMessageKeyValue
+  WakuMessage, type LightLibp2p, type StoreQueryRequest, type WakuLibp2p, type WakuMessageKeyValue
 } from '../../harness/protocol/index.js'
+import { LightClient, serviceOrder } from './light-client.js'
 
 export interface SimulatedDeviceInit {
   name: string
@@ -31,6 +32,10 @@ export interface SimulatedDeviceInit {
   wakeOnPush?: boolean
   /** Missing-message checks ask for hashes first and fetch only what is missing (status-go), or fetch everything (`full`). */
   missingCheck?: 'hashes' | 'full'
+  /** relay: its own gossipsub node; light: FILTER and LIGHTPUSH through service nodes (light-client.ts). */
+  mode?: 'relay' | 'light'
+  /** Light mode: the service node tried first. */
+  preferredService?: string
 }
 
 const PAGE_SIZE = 50n
@@ -90,6 +95,7 @@ export class SimulatedDevice implements Device {
   private lastGoodSyncWallMs?: number
   /** Online, but every relay connection is gone (a partition the app cannot see as "offline"). */
   private disconnectedSinceWallMs?: number
+  private light?: LightClient
 
   constructor (private readonly init: SimulatedDeviceInit, private readonly components: DeviceComponents) {
     this.name = init.name
@@ -134,21 +140,32 @@ export class SimulatedDevice implements Device {
     }
     const hash = messageHashHex(this.components.fleet.pubsubTopic, waku)
     this.history.add(hash)
-    this.components.events.emit('msg.sent', { msgId: message.msgId, hash, topic: message.topic, bytes: message.bytes, device: this.name })
+    this.components.events.emit('msg.sent', { msgId: message.msgId, hash, topic: message.topic, bytes: message.bytes, device: this.name, ...(this.init.mode === 'light' ? { via: 'lightpush' as const } : {}) })
     this.components.events.emit('msg.rendered', { device: this.name, hash, msgId: message.msgId })
-    if (!this.online || this.node == null) {
+    if (!this.online || (this.node == null && this.light == null)) {
       this.outbox.push(waku)
       return
     }
     await this.publish(waku)
   }
 
+  /**
+   * Relay mode publishes into gossipsub; light mode LIGHTPUSHes through a service node, and a
+   * message no service node accepted for now goes back to the outbox (one they refuse, 413, is
+   * dropped, as an app would fail it). Either way a sent message waits for its store confirmation.
+   */
   private async publish (waku: WakuMessage): Promise<void> {
-    const node = this.node
-    if (node == null) return
-    await node.services.pubsub.publish(this.components.fleet.pubsubTopic, WakuMessage.encode(waku))
-    if (this.init.confirmSent === false) return
     const hash = messageHashHex(this.components.fleet.pubsubTopic, waku)
+    if (this.light != null) {
+      const outcome = await this.light.publish(waku, hash)
+      if (outcome === 'unsent') this.outbox.push(waku)
+      if (outcome !== 'sent') return
+    } else {
+      const node = this.node
+      if (node == null) return
+      await node.services.pubsub.publish(this.components.fleet.pubsubTopic, WakuMessage.encode(waku))
+    }
+    if (this.init.confirmSent === false) return
     const known = this.pending.get(hash)
     if (known != null) known.sentAt = this.components.clock.now()
     else this.pending.set(hash, { waku, hash, msgId: decodePayload(waku.payload)?.id ?? hash, sentAt: this.components.clock.now(), resends: 0 })
@@ -160,7 +177,7 @@ export class SimulatedDevice implements Device {
    * resent. A failed query confirms nothing, so an unreachable store leads to resends too.
    */
   private async confirmSent (): Promise<void> {
-    const node = this.node
+    const node = this.libp2p
     if (this.confirming || node == null || !this.online || this.pending.size === 0) return
     this.confirming = true
     try {
@@ -182,7 +199,7 @@ export class SimulatedDevice implements Device {
         if (found?.has(item.hash) === true) {
           this.pending.delete(item.hash)
           this.components.events.emit('msg.confirmed', { device: this.name, hash: item.hash, msgId: item.msgId, store: store.name })
-        } else if (this.components.clock.now() - item.sentAt >= CONFIRM_EXPIRE_MS && this.node === node && this.online) {
+        } else if (this.components.clock.now() - item.sentAt >= CONFIRM_EXPIRE_MS && this.libp2p === node && this.online) {
           if (item.resends >= MAX_RESENDS) {
             this.pending.delete(item.hash)
             continue
@@ -215,7 +232,7 @@ export class SimulatedDevice implements Device {
   }
 
   /** A hash-only query: which of these messages does the store hold? `found` is undefined when it did not answer. */
-  private async askStoreFor (node: WakuLibp2p, store: { name: string, addr: string }, hashes: string[]): Promise<{ found?: Set<string>, bytes: number, error?: string }> {
+  private async askStoreFor (node: LightLibp2p, store: { name: string, addr: string }, hashes: string[]): Promise<{ found?: Set<string>, bytes: number, error?: string }> {
     try {
       const timeout = AbortSignal.timeout(Math.min(this.init.storeTimeoutMs ?? 30_000, CONFIRM_EVERY_MS * 2))
       const stream = await node.dialProtocol(multiaddr(store.addr), STORE_QUERY_PROTOCOL, { signal: timeout })
@@ -229,7 +246,7 @@ export class SimulatedDevice implements Device {
   }
 
   private async runSync (signal: AbortSignal | undefined, sinceWallMs: number | undefined, hashFirst: boolean): Promise<void> {
-    const node = this.node
+    const node = this.libp2p
     if (node == null || this.storeOrder.length === 0) return
     const since = sinceWallMs ?? (this.offlineSinceWallMs != null ? this.offlineSinceWallMs - (this.init.syncMarginMs ?? 5000) : undefined)
     this.components.events.emit('device.status', { device: this.name, status: 'syncing' })
@@ -239,7 +256,7 @@ export class SimulatedDevice implements Device {
     for (const store of candidates) {
       const attempts = switchAfter === 'never' ? 1 : Math.max(1, switchAfter - (this.failures.get(store.name) ?? 0))
       for (let attempt = 0; attempt < attempts; attempt++) {
-        if (this.stopped || this.node !== node || signal?.aborted === true) return
+        if (this.stopped || this.libp2p !== node || signal?.aborted === true) return
         if (await this.queryStore(node, store, since, signal, hashFirst)) {
           this.failures.delete(store.name)
           this.lastGoodSyncWallMs = startedWallMs
@@ -266,7 +283,7 @@ export class SimulatedDevice implements Device {
    * status-go does. Ping times are compared in PING_STEP_MS steps and ties keep the seeded order,
    * so the same seed picks the same store on an unshaped loopback fleet.
    */
-  private async storesInOrder (node: WakuLibp2p): Promise<Array<{ name: string, addr: string }>> {
+  private async storesInOrder (node: LightLibp2p): Promise<Array<{ name: string, addr: string }>> {
     if (this.storeOrderChosen || this.storeOrder.length === 0) return this.storeOrder
     this.storeOrderChosen = true
     if (this.init.preferredStore != null) return this.storeOrder
@@ -292,7 +309,7 @@ export class SimulatedDevice implements Device {
    * messages this device lacks, as status-go's periodic check does, so overlap costs 37 bytes a
    * message instead of the message.
    */
-  private async queryStore (node: WakuLibp2p, store: { name: string, addr: string }, sinceWallMs: number | undefined, signal: AbortSignal | undefined, hashFirst: boolean): Promise<boolean> {
+  private async queryStore (node: LightLibp2p, store: { name: string, addr: string }, sinceWallMs: number | undefined, signal: AbortSignal | undefined, hashFirst: boolean): Promise<boolean> {
     const requestId = `${this.name}-${++this.requestSeq}`
     const topics = [...this.contentTopics.values()]
     const clock = this.components.clock
@@ -349,6 +366,7 @@ export class SimulatedDevice implements Device {
   }
 
   private async goOnline (signal?: AbortSignal): Promise<void> {
+    if (this.init.mode === 'light') return await this.goOnlineLight(signal)
     const node = await createWakuNode({ identitySeed: `device/${this.name}`, listen: false, seenTtlMs: DEVICE_SEEN_TTL_MS, accounting: this.components.byteAccounting === false ? undefined : { owner: this.name, events: this.components.events, chunks: true } })
     await node.start()
     this.node = node
@@ -379,6 +397,9 @@ export class SimulatedDevice implements Device {
   private async goOffline (): Promise<void> {
     clearInterval(this.watchdog)
     this.disconnectedSinceWallMs = undefined
+    const light = this.light
+    this.light = undefined
+    await light?.stop()
     const node = this.node
     const wasOnline = this.online
     this.online = false
@@ -460,6 +481,47 @@ export class SimulatedDevice implements Device {
   private hasRelay (node: WakuLibp2p): boolean {
     const connected = new Set(node.getPeers().map(String))
     return this.relayOrder.some((addr) => connected.has(peerOf(addr)))
+  }
+
+  /** The node store queries go through: the relay node, or the light client's. */
+  private get libp2p (): LightLibp2p | undefined {
+    return this.node ?? this.light?.node
+  }
+
+  /** Light mode: no gossipsub; FILTER subscriptions on `relays` service nodes, LIGHTPUSH out. */
+  private async goOnlineLight (signal?: AbortSignal): Promise<void> {
+    const { fleet, events } = this.components
+    this.light = await LightClient.start({
+      device: this.name,
+      pubsubTopic: fleet.pubsubTopic,
+      contentTopics: [...this.contentTopics.keys()],
+      services: serviceOrder(this.relayOrder, this.storeOrder, (peerId) => fleet.peerName?.(peerId), this.init.preferredService),
+      subscriptions: this.init.relays,
+      clock: this.components.clock,
+      events,
+      accounting: this.components.byteAccounting === false ? undefined : { owner: this.name, events, chunks: true },
+      wallNow: () => this.wallNow(),
+      onMessage: (message, bytes) => { this.accept(message, 'filter', bytes) },
+      onGap: (sinceWallMs) => { void this.syncHistory({}, sinceWallMs - (this.init.syncMarginMs ?? 5000), true).catch(() => {}) }
+    }, signal)
+    if (!this.joined && !this.light.subscribed) {
+      // as in relay mode: at start, no service node at all means the device cannot take part
+      const light = this.light
+      this.light = undefined
+      await light.stop()
+      throw new Error('no service node accepted a FILTER subscription at start')
+    }
+    await this.storesInOrder(this.light.node)
+    this.joined = true
+    this.online = true
+    events.emit('device.online', { device: this.name })
+    // messages no service node took wait in the outbox; try them again
+    this.watchdog = setInterval(() => { if (this.outbox.length > 0) void this.flushOutbox().catch(() => {}) }, WATCHDOG_MS)
+    if (this.offlineSinceWallMs != null) {
+      await this.syncHistory({ signal })
+      this.offlineSinceWallMs = undefined
+    }
+    await this.flushOutbox()
   }
 
   /** Keeps `relays` relay connections, moving on to other relays when one dies. */

@@ -16,6 +16,7 @@ function byteMetrics (owner: string): Array<[string, MetricUnit]> {
     [`bytes.${owner}.total.perMessage`, 'bytes'],
     [`bytes.${owner}.duplicates.relay`, 'bytes'],
     [`bytes.${owner}.duplicates.store`, 'bytes'],
+    [`bytes.${owner}.duplicates.filter`, 'bytes'],
     [`bytes.${owner}.background.perHour`, 'bytes/h'],
     [`bytes.${owner}.store.perRequest`, 'bytes'],
     [`bytes.${owner}.projected.perHour`, 'bytes/h'],
@@ -36,7 +37,8 @@ function deliveryMetrics (prefix: string): Array<[string, MetricUnit]> {
     [`${prefix}.duplicates.rate`, 'ratio'],
     [`${prefix}.duplicates.count`, 'count'],
     [`${prefix}.duplicates.relay`, 'count'],
-    [`${prefix}.duplicates.store`, 'count']
+    [`${prefix}.duplicates.store`, 'count'],
+    [`${prefix}.duplicates.filter`, 'count']
   ]
 }
 
@@ -71,6 +73,9 @@ export function metricCatalogue (input: CatalogueInput): Map<string, MetricUnit>
     ['partition.healToDelivery.max', 'ms'],
     ['store.failover.max', 'ms'],
     ['store.failover.unrecovered', 'count'],
+    ['filter.failover.max', 'ms'],
+    ['filter.failover.unrecovered', 'count'],
+    ['filter.notice.max', 'ms'],
     ['sync.falseUpToDate', 'count'],
     ['history.checkpoints.inconsistent', 'count'],
     ['sent.resent', 'count'],

@@ -28,6 +28,7 @@ export function analyzeReliability (events: readonly CourierEvent[], accounts: R
   return {
     partitions: partitionsOf(events, sent, firstArrival, subscriptions),
     failover: failoverOf(events),
+    filterFailover: filterFailoverOf(events),
     audit: auditOf(events, sent),
     history: { ...historyOf(rendered, accounts), checkpoints: checkpointsOf(events, sent, accounts) },
     sentChecks: sentChecksOf(events, sent),
@@ -111,6 +112,34 @@ function failoverOf (events: readonly CourierEvent[]): ReliabilityResults['failo
           open.delete(key)
         }
       }
+    }
+  }
+  return out
+}
+
+/**
+ * A light device's subscription episode opens when it finds a subscription lost (its connection
+ * closed, or a ping failed) and closes with its next subscription on any node. When the service
+ * node was killed before, the episode counts from the death: that is when pushes stopped.
+ */
+function filterFailoverOf (events: readonly CourierEvent[]): NonNullable<ReliabilityResults['filterFailover']> {
+  const out: NonNullable<ReliabilityResults['filterFailover']> = []
+  const diedAt = new Map<string, number>()
+  const open = new Map<string, Array<NonNullable<ReliabilityResults['filterFailover']>[number]>>()
+  for (const event of events) {
+    if (event.type === 'node.down' && event.reason !== 'stopped') diedAt.set(event.node, event.t)
+    else if (event.type === 'node.up') diedAt.delete(event.node)
+    else if (event.type === 'filter.subscription' && event.state === 'lost') {
+      const died = diedAt.get(event.node) ?? null
+      const episode = { device: event.device, node: event.node, diedAt: died, lostAt: event.t, reason: event.reason ?? null, noticeMs: died == null ? null : round(event.t - died), recoveredAt: null, via: null, ms: null }
+      out.push(episode)
+      ;(open.get(event.device) ?? open.set(event.device, []).get(event.device))?.push(episode)
+    } else if (event.type === 'filter.subscription' && event.state === 'subscribed') {
+      const episode = open.get(event.device)?.shift()
+      if (episode == null) continue
+      episode.recoveredAt = event.t
+      episode.via = event.node
+      episode.ms = round(event.t - (episode.diedAt ?? episode.lostAt))
     }
   }
   return out

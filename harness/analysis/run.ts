@@ -48,6 +48,7 @@ export function analyzeRun (events: readonly CourierEvent[], options: AnalysisOp
     put(`${prefix}.duplicates.count`, d.duplicates.total, 'count')
     put(`${prefix}.duplicates.relay`, d.duplicates.byPath.relay ?? 0, 'count')
     put(`${prefix}.duplicates.store`, d.duplicates.byPath.store ?? 0, 'count')
+    put(`${prefix}.duplicates.filter`, d.duplicates.byPath.filter ?? 0, 'count')
   }
   putDelivery('delivery', delivery.overall)
   for (const [device, d] of Object.entries(delivery.devices)) putDelivery(`delivery.${device}`, d)
@@ -68,6 +69,7 @@ export function analyzeRun (events: readonly CourierEvent[], options: AnalysisOp
     put(`bytes.${owner}.total.perMessage`, b.perMessage.total, 'bytes')
     put(`bytes.${owner}.duplicates.relay`, b.duplicateBytes.relay ?? 0, 'bytes')
     put(`bytes.${owner}.duplicates.store`, b.duplicateBytes.store ?? 0, 'bytes')
+    put(`bytes.${owner}.duplicates.filter`, b.duplicateBytes.filter ?? 0, 'bytes')
     put(`bytes.${owner}.background.perHour`, b.backgroundPerHour, 'bytes/h')
     put(`bytes.${owner}.store.perRequest`, b.storePerRequest, 'bytes')
     put(`bytes.${owner}.projected.perHour`, b.projected.perHour, 'bytes/h')
@@ -89,6 +91,12 @@ export function analyzeRun (events: readonly CourierEvent[], options: AnalysisOp
   const failovers = reliability.failover.map((f) => f.ms ?? Infinity)
   put('store.failover.max', failovers.length === 0 ? 0 : Math.max(...failovers.filter(Number.isFinite), 0), 'ms')
   put('store.failover.unrecovered', reliability.failover.filter((f) => f.ms == null).length, 'count')
+  // as for stores: no lost subscription, no time lost
+  const filterEpisodes = reliability.filterFailover ?? []
+  const finiteMax = (values: Array<number | null>): number => Math.max(0, ...values.filter((v): v is number => v != null))
+  put('filter.failover.max', finiteMax(filterEpisodes.map((f) => f.ms)), 'ms')
+  put('filter.failover.unrecovered', filterEpisodes.filter((f) => f.ms == null).length, 'count')
+  put('filter.notice.max', finiteMax(filterEpisodes.map((f) => f.noticeMs)), 'ms')
   put('sync.falseUpToDate', reliability.upToDate.falsePositives, 'count')
   put('history.checkpoints.inconsistent', reliability.history.checkpoints.filter((c) => !c.consistent).length, 'count')
   const checks = Object.values(reliability.sentChecks)

@@ -3,6 +3,7 @@ import { KEEP_ALIVE, type PeerId } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Clock, EventSink, NodeRole } from '../interface/index.js'
 import { createWakuNode, type WakuLibp2p } from '../protocol/index.js'
+import { LightService, type LightServiceInit } from './light-service.js'
 import type { Partitions } from './partitions.js'
 
 export interface FleetNodeComponents {
@@ -23,6 +24,8 @@ export interface FleetNodeInit {
   accounting: boolean
   /** IPv4 address to listen on (default 127.0.0.1): a real phone must be able to reach it. */
   host?: string
+  /** Light services' settings a test may change (a short TTL, a variant subscription table). */
+  light?: Pick<LightServiceInit, 'ttlMs' | 'subscriptions'>
 }
 
 /**
@@ -38,6 +41,8 @@ export class FleetNode {
   /** Addresses of the peers this node dials at start (its topology edges). */
   readonly dialTargets: string[] = []
   running = false
+  /** FILTER and LIGHTPUSH for light clients, on every node that relays (not on crowd gateways). */
+  light?: LightService
 
   constructor (protected readonly init: FleetNodeInit, protected readonly components: FleetNodeComponents) {
     this.name = init.name
@@ -61,6 +66,15 @@ export class FleetNode {
     const node = await createWakuNode({ identitySeed: `${this.init.seed}/${this.name}`, port: this.listenPort, host: this.init.host, accounting: this.init.accounting ? { owner: this.name, events: this.components.events } : undefined,
       denyPeer: (peer) => this.components.partitions.blocked(this.name, peer)
     })
+    if (this.init.subscribe) {
+      const { clock, events, onError, partitions } = this.components
+      this.light = await LightService.attach({
+        ...this.init.light,
+        name: this.name, node, pubsubTopic: this.init.pubsubTopic, clock, events, onError,
+        peerName: (peer) => partitions.peerName(peer),
+        onLocalPublish: (data) => { this.deliverLocally(data) }
+      })
+    }
     await this.beforeStart(node)
     await node.start()
     this.node = node
@@ -71,6 +85,7 @@ export class FleetNode {
     node.services.pubsub.addEventListener('message', (event) => {
       if (event.detail.topic !== this.init.pubsubTopic) return
       try {
+        this.light?.onRelayMessage(event.detail.topic, event.detail.data)
         this.onMessage(event.detail)
       } catch (error) {
         this.components.onError(this.name, error)
@@ -123,11 +138,23 @@ export class FleetNode {
   private async halt (reason: 'stopped' | 'killed'): Promise<void> {
     if (!this.running) return
     this.running = false
+    this.light?.stop()
+    this.light = undefined
     this.onHalt()
     const node = this.node
     this.node = undefined
     await node?.stop()
     this.components.events.emit('node.down', { node: this.name, role: this.role, reason })
+  }
+
+  /** A message this node published for a light client, handled as if gossipsub had delivered it. */
+  private deliverLocally (data: Uint8Array): void {
+    try {
+      this.light?.onRelayMessage(this.init.pubsubTopic, data)
+      this.onMessage({ type: 'unsigned', topic: this.init.pubsubTopic, data })
+    } catch (error) {
+      this.components.onError(this.name, error)
+    }
   }
 
   protected async beforeStart (node: WakuLibp2p): Promise<void> {

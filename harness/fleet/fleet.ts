@@ -117,7 +117,8 @@ export class Fleet {
       relays: this.relays.map((relay) => relay.address),
       stores: this.stores.map((store) => ({ name: store.name, addr: store.address })),
       pubsubTopic: this.pubsubTopic,
-      contentTopic: contentTopicFor
+      contentTopic: contentTopicFor,
+      peerName: (peerId) => this.nodes.find((node) => node.peerId === peerId)?.name
     }
   }
 

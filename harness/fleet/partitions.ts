@@ -12,6 +12,11 @@ export class Partitions {
     this.nameOf.set(peerId, name)
   }
 
+  /** The node or device name registered for a peer id. */
+  peerName (peerId: string): string | undefined {
+    return this.nameOf.get(peerId)
+  }
+
   get active (): boolean {
     return this.groupOf != null
   }

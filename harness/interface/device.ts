@@ -51,6 +51,8 @@ export interface FleetDirectory {
   pubsubTopic: string
   /** Map a scenario topic name to the Waku content topic. */
   contentTopic(topic: string): string
+  /** A fleet node's name from its peer id (light devices name their service nodes in events). */
+  peerName?(peerId: string): string | undefined
 }
 
 /** What the runner injects into every device driver. */

@@ -11,6 +11,12 @@ export type DeviceStatus = 'upToDate' | 'syncing' | 'failed'
 
 export type NodeRole = 'relay' | 'store' | 'crowd'
 
+/** How a device published: into its own gossipsub mesh, or through a service node (light mode). */
+export type PublishPath = 'relay' | 'lightpush'
+
+/** The four 12/WAKU2-FILTER v2 requests. */
+export type FilterRequestType = 'ping' | 'subscribe' | 'unsubscribe' | 'unsubscribeAll'
+
 interface EventMap {
   /** First line of every log: everything `courier report` needs to recompute results. */
   'run.start': { runId: string, scenario: unknown, scenarioFile: string, seed: number, tool: ToolInfo, /** Wall clock (Unix ms) at t = 0: maps capture timestamps onto the run clock. */ wallClockMs?: number }
@@ -47,7 +53,7 @@ interface EventMap {
   'device.subscribe': { device: string, topic: string }
 
   /** A message was published. `device` for devices, `node` + `user` for the crowd. */
-  'msg.sent': { msgId: string, hash: string, topic: string, bytes: number, device?: string, node?: string, user?: string }
+  'msg.sent': { msgId: string, hash: string, topic: string, bytes: number, device?: string, node?: string, user?: string, /** A device's way out; absent means relay (and always for the crowd). */ via?: PublishPath }
   /** A relay or store node saw the message for the first time. */
   'msg.relayed': { node: string, hash: string }
   /** `via: 'sync'` when the store got it from a peer store (store sync) rather than from relay. */
@@ -67,6 +73,22 @@ interface EventMap {
   'store.select': { device: string, store: string, rttMs: Record<string, number | null> }
   /** After `failures` failed history requests a device moved on from one store to another (status-go: mailserver.not.working). */
   'store.switch': { device: string, from: string, to: string, failures: number }
+  /**
+   * Light mode, fleet side. `peer` is the subscriber's device name when the run knows it, else its
+   * peer id. A request's answer (status 200, 400, 404, 503):
+   */
+  'filter.request': { node: string, peer: string, requestId: string, request: FilterRequestType, contentTopics: string[], status: number }
+  /** A service node forgot a subscriber: its connection closed, it was silent past the TTL, or the node went down. */
+  'filter.drop': { node: string, peer: string, reason: 'disconnected' | 'expired' | 'node-down', contentTopics: string[] }
+  /** A service node pushed a message to a subscriber (`error`: the push did not get through). */
+  'filter.push': { node: string, peer: string, hash: string, bytes: number, error?: string }
+  /** A service node answered a LIGHTPUSH request; on 200 it published the message to `relayPeers` gossipsub peers. */
+  'lightpush.request': { node: string, peer: string, requestId: string, hash?: string, status: number, relayPeers: number }
+  /** Light mode, device side: a subscription on a service node was made, found lost (`reason`), or refused. */
+  'filter.subscription': { device: string, node: string, state: 'subscribed' | 'lost' | 'failed', contentTopics: string[], reason?: string }
+  /** A light device's LIGHTPUSH answer; status 0 means none came (see `error`). */
+  'lightpush.response': { device: string, node: string, requestId: string, hash: string, status: number, relayPeers?: number, error?: string }
+
   'store.query': { device: string, store: string, requestId: string, topic: string, timeStart?: number, timeEnd?: number }
   'store.response': { device: string, store: string, requestId: string, status: number, messages: number, bytes: number, pages: number, error?: string }
 

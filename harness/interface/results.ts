@@ -156,9 +156,11 @@ export interface DeviceEnergy {
   byLabel: Record<string, number>
   /**
    * Joules by what the traffic was for: `relay` (messages sent and received live), `store`
-   * (history requests), `control` (everything else: gossip control, identify, keep-alives).
+   * (history requests), for light devices `filter` (pushes received) and `lightpush` (sends),
+   * `control` (everything else: gossip control, identify, keep-alives, filter pings).
    * Packets are encrypted, so this is told from timing: a packet within 30 ms of the device
-   * sending or receiving a message is relay, one inside a history request is store.
+   * sending or receiving a message is relay (or filter), one inside a history request is store,
+   * one between a light send and its LIGHTPUSH answer is lightpush.
    */
   byProtocol: Record<string, number>
   /** State spans for charts; cut to the first spans of long runs (see notes). */
@@ -184,6 +186,12 @@ export interface ReliabilityResults {
     healToFullDeliveryMs: number | null
   }>
   failover: Array<{ store: string, downAt: number, device: string, recoveredAt: number | null, ms: number | null, via: string | null }>
+  /**
+   * Light devices' lost filter subscriptions: when the service node died (if it did), when the
+   * device noticed, and when it was subscribed again (anywhere); `noticeMs` from the death to the
+   * notice, `ms` from the death (or the notice, when nothing died) to the new subscription.
+   */
+  filterFailover?: Array<{ device: string, node: string, diedAt: number | null, lostAt: number, reason: string | null, noticeMs: number | null, recoveredAt: number | null, via: string | null, ms: number | null }>
   audit: { stores: Record<string, { reachable: boolean, expected: number, missing: number, extra: number, missingByWindow: Record<string, number> }>, inSync: boolean | null }
   history: {
     accounts: Record<string, { devices: string[], consistent: boolean, differences: Array<{ msgId: string, shownOn: string[], missingOn: string[] }> }>

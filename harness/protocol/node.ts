@@ -6,7 +6,7 @@ import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
 import { identify, type Identify } from '@libp2p/identify'
 import { ping, type Ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
-import { createLibp2p, type Libp2p } from 'libp2p'
+import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 import { RELAY_PROTOCOL } from './codecs.js'
@@ -52,11 +52,49 @@ export async function peerIdForIdentity (identitySeed: string): Promise<string> 
  * from forming (measured; see DESIGN.md).
  */
 export async function createWakuNode (init: WakuNodeInit): Promise<WakuLibp2p> {
+  const { options, accounting } = await baseOptions(init)
+  const node = await createLibp2p({
+    ...options,
+    services: {
+      identify: identify(),
+      // clients pick their store node by libp2p ping round trip, as status-go does
+      ping: ping(),
+      pubsub: gossipsub({
+        protocols: [RELAY_PROTOCOL],
+        globalSignaturePolicy: 'StrictNoSign',
+        msgIdFn: (message) => new Uint8Array(createHash('sha256').update(message.data).digest()),
+        allowPublishToZeroTopicPeers: true,
+        emitSelf: false,
+        scoreParams: { IPColocationFactorWeight: 0 },
+        ...(init.seenTtlMs == null ? {} : { seenTTL: init.seenTtlMs })
+      })
+    }
+  })
+  flushAccountingOnStop(node, accounting)
+  return node
+}
+
+/** A light client's node: the same transport recipe without gossipsub, so it takes no part in relay at all. */
+export type LightLibp2p = Libp2p<{ identify: Identify, ping: Ping }>
+
+/**
+ * Light mode (FILTER + LIGHTPUSH) talks to service nodes over plain request streams. Leaving
+ * gossipsub out, rather than merely not subscribing, matters: a gossipsub service would still open
+ * a relay stream to every peer and exchange subscriptions, and those bytes would show as relay.
+ */
+export async function createLightNode (init: WakuNodeInit): Promise<LightLibp2p> {
+  const { options, accounting } = await baseOptions(init)
+  const node = await createLibp2p({ ...options, services: { identify: identify(), ping: ping() } })
+  flushAccountingOnStop(node, accounting)
+  return node
+}
+
+async function baseOptions (init: WakuNodeInit): Promise<{ options: Omit<Libp2pOptions, 'services'>, accounting?: SocketAccounting }> {
   const privateKey = await identityKey(init.identitySeed)
   const deny = init.denyPeer
   const host = init.host ?? '127.0.0.1'
   const accounting = init.accounting == null ? undefined : new SocketAccounting(init.accounting)
-  const node = await createLibp2p({
+  const options: Omit<Libp2pOptions, 'services'> = {
     privateKey,
     start: false,
     addresses: { listen: init.listen === false ? [] : [`/ip4/${host}/tcp/${init.port ?? 0}`] },
@@ -78,28 +116,16 @@ export async function createWakuNode (init: WakuNodeInit): Promise<WakuLibp2p> {
           denyDialPeer: (peer) => deny(peer.toString()),
           denyInboundEncryptedConnection: (peer) => deny(peer.toString()),
           denyOutboundEncryptedConnection: (peer) => deny(peer.toString())
-        },
-    services: {
-      identify: identify(),
-      // clients pick their store node by libp2p ping round trip, as status-go does
-      ping: ping(),
-      pubsub: gossipsub({
-        protocols: [RELAY_PROTOCOL],
-        globalSignaturePolicy: 'StrictNoSign',
-        msgIdFn: (message) => new Uint8Array(createHash('sha256').update(message.data).digest()),
-        allowPublishToZeroTopicPeers: true,
-        emitSelf: false,
-        scoreParams: { IPColocationFactorWeight: 0 },
-        ...(init.seenTtlMs == null ? {} : { seenTTL: init.seenTtlMs })
-      })
-    }
-  })
-  if (accounting != null) {
-    // the last bytes of a connection are counted as it closes: flush after libp2p has stopped
-    const stop = node.stop.bind(node)
-    node.stop = async () => { await stop(); accounting.stop() }
+        }
   }
-  return node
+  return { options, accounting }
+}
+
+function flushAccountingOnStop (node: Libp2p, accounting?: SocketAccounting): void {
+  if (accounting == null) return
+  // the last bytes of a connection are counted as it closes: flush after libp2p has stopped
+  const stop = node.stop.bind(node)
+  node.stop = async () => { await stop(); accounting.stop() }
 }
 
 /** Peers in this node's gossipsub mesh for a topic; the class has it, the exported interface does not. */

@@ -123,20 +123,27 @@ const RELAY_WINDOW_MS = 30
 
 /**
  * Tells what a device's packet was for from the run's events: inside one of its history requests
- * it is store traffic; within 30 ms after it sent a message, or before it received one live, relay
- * traffic; anything else is control (gossip control, identify, keep-alives, muxer frames).
+ * it is store traffic; from a light device's send to its LIGHTPUSH answer, lightpush; within 30 ms
+ * after it sent a message, or before it received one live, relay (or filter, for a push); anything
+ * else is control (gossip control, identify, keep-alives, muxer frames, filter pings).
  */
 export function protocolLabeler (events: readonly CourierEvent[]): (device: string, runMs: number, direction: 'up' | 'down') => string {
   const storeWindows = new Map<string, Array<[number, number]>>()
+  const lightpushWindows = new Map<string, Array<[number, number]>>()
   const sends = new Map<string, number[]>()
   const receives = new Map<string, number[]>()
+  const pushes = new Map<string, number[]>()
   const started = new Map<string, number>()
+  const lightpushSent = new Map<string, number>()
   const push = <T>(map: Map<string, T[]>, key: string, value: T): void => { (map.get(key) ?? map.set(key, []).get(key))?.push(value) }
   for (const e of events) {
     if (e.type === 'store.query') started.set(e.requestId, e.t)
     else if (e.type === 'store.response') push(storeWindows, e.device, [started.get(e.requestId) ?? e.t, e.t + 50] as [number, number])
+    else if (e.type === 'msg.sent' && e.device != null && e.via === 'lightpush') { if (!lightpushSent.has(e.hash)) lightpushSent.set(e.hash, e.t) }
     else if (e.type === 'msg.sent' && e.device != null) push(sends, e.device, e.t)
+    else if (e.type === 'lightpush.response') push(lightpushWindows, e.device, [lightpushSent.get(e.hash) ?? e.t, e.t + 50] as [number, number])
     else if (e.type === 'msg.received' && e.via === 'relay') push(receives, e.device, e.t)
+    else if (e.type === 'msg.received' && e.via === 'filter') push(pushes, e.device, e.t)
   }
   const near = (list: number[] | undefined, from: number, to: number): boolean => {
     if (list == null) return false
@@ -145,9 +152,12 @@ export function protocolLabeler (events: readonly CourierEvent[]): (device: stri
     while (lo < hi) { const mid = (lo + hi) >> 1; if (list[mid] < from) lo = mid + 1; else hi = mid }
     return lo < list.length && list[lo] <= to
   }
+  const inside = (windows: Map<string, Array<[number, number]>>, device: string, t: number): boolean => windows.get(device)?.some(([a, b]) => t >= a && t <= b) === true
   return (device, t, direction) => {
-    if (storeWindows.get(device)?.some(([a, b]) => t >= a && t <= b) === true) return 'store'
+    if (inside(storeWindows, device, t)) return 'store'
+    if (inside(lightpushWindows, device, t)) return 'lightpush'
     if (direction === 'up' ? near(sends.get(device), t - RELAY_WINDOW_MS, t) : near(receives.get(device), t, t + RELAY_WINDOW_MS)) return 'relay'
+    if (direction === 'down' && near(pushes.get(device), t, t + RELAY_WINDOW_MS)) return 'filter'
     return 'control'
   }
 }

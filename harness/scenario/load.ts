@@ -55,6 +55,11 @@ function checkReferences (config: ScenarioConfig, nodes: LoadedScenario['nodes']
     const deviceConfig = config.devices[device]
     const preferred = deviceConfig.driver === 'simulated' ? deviceConfig.store : undefined
     if (preferred != null && !nodes.stores.includes(preferred)) problem(['devices', device, 'store'], `no store node named "${preferred}"`, `one of: ${nodes.stores.join(', ') || '(no stores)'}`, preferred, suggest(preferred, nodes.stores))
+    if (deviceConfig.driver === 'simulated' && deviceConfig.service != null) {
+      const services = [...nodes.relays, ...nodes.stores]
+      if (deviceConfig.mode !== 'light') problem(['devices', device, 'service'], 'service: is for light mode (a relay-mode device has no service node)', 'mode: light beside it, or no service:', deviceConfig.service, 'add mode: light, or remove service:')
+      else if (!services.includes(deviceConfig.service)) problem(['devices', device, 'service'], `no relay or store node named "${deviceConfig.service}"`, `one of: ${services.join(', ')}`, deviceConfig.service, suggest(deviceConfig.service, services))
+    }
     if (RESERVED_DEVICE_NAMES.has(device.toLowerCase())) problem(['devices', device], `"${device}" is reserved (it names a metric)`, 'another device name', device)
     if (nodeNames.includes(device)) problem(['devices', device], `"${device}" is also the name of a fleet node`, 'a name not used by a node', device)
   }

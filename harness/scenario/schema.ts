@@ -88,7 +88,9 @@ const simulatedDevice = z.strictObject({
   upToDate: z.enum(['honest', 'optimistic']).default('honest').describe('The device\'s "up to date" signal: honest says failed when a history request failed; optimistic says up to date anyway (the seed problem)'),
   confirmSent: z.boolean().default(true).describe('Ask the store 3 s after sending whether a message arrived, and resend what is still missing after 10 s (status-go)'),
   missingCheck: z.enum(['hashes', 'full']).default('hashes').describe('Periodic missing-message checks ask the store for hashes first and fetch only what is missing (status-go), or fetch every message in the window again (full: the duplicate waste the seed problems describe)'),
-  wakeOnPush: z.boolean().default(false).describe('A push wakes the app in the background to fetch the announced message from a store (a data push)')
+  wakeOnPush: z.boolean().default(false).describe('A push wakes the app in the background to fetch the announced message from a store (a data push)'),
+  mode: z.enum(['relay', 'light']).default('relay').describe('relay: the device runs gossipsub; light: no relay, FILTER subscriptions and LIGHTPUSH through `relays` service nodes (Status light mode)'),
+  service: name.optional().describe('Light mode: the service node (relay or store) subscribed and pushed through first (default: the device\'s seeded relay order)')
 })
 
 /** An environment variable's name: secrets are named in files, never written in them. */

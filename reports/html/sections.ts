@@ -216,6 +216,15 @@ export function reliabilitySection (results: Results, S: (t: number) => number):
       rows: r.failover.map((f) => [f.store, num(when(f.downAt)), f.device, num(when(f.recoveredAt), f.recoveredAt == null ? 'bad' : undefined), num(f.ms == null ? 'n/a' : formatMs(f.ms)), f.via ?? ''])
     })
   }
+  const filterFailover = r.filterFailover ?? []
+  if (filterFailover.length > 0) {
+    tables.push({
+      id: 'rel-filter-failover', title: 'Light devices: lost filter subscriptions', note: 'Counted from the service node\'s death when it died, else from the moment the device noticed (a failed ping).',
+      headers: ['device', 'service node', 'died at', 'noticed at', 'why', 'time to notice', 'subscribed again at', 'via', 'failover time'],
+      rows: filterFailover.map((f) => [f.device, f.node, num(f.diedAt == null ? 'n/a' : when(f.diedAt)), num(when(f.lostAt)), f.reason ?? '', num(f.noticeMs == null ? 'n/a' : formatMs(f.noticeMs)),
+        num(when(f.recoveredAt), f.recoveredAt == null ? 'bad' : undefined), f.via ?? '', num(f.ms == null ? 'n/a' : formatMs(f.ms))])
+    })
+  }
   const audit = Object.entries(r.audit?.stores ?? {})
   if (audit.length > 0) {
     tables.push({
@@ -297,6 +306,7 @@ export function reliabilitySection (results: Results, S: (t: number) => number):
   if (r.history?.consistent != null) parts.push(r.history.consistent ? 'history consistent across devices' : 'history differs between devices')
   if (r.partitions.length > 0) parts.push(`${r.partitions.length} partition${r.partitions.length === 1 ? '' : 's'}`)
   if (r.failover.length > 0) parts.push(`${r.failover.length} store failover${r.failover.length === 1 ? '' : 's'}`)
+  if (filterFailover.length > 0) parts.push(`${filterFailover.length} lost filter subscription${filterFailover.length === 1 ? '' : 's'}`)
   return { tables, summary: parts.length === 0 ? '' : `${parts.join(', ')}.` }
 }
 

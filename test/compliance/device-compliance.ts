@@ -13,6 +13,8 @@ import { tempDir, writeScenario } from '../helpers/cli.js'
 /** One device driver as the compliance suite sees it. */
 export interface DriverUnderTest {
   driver: string
+  /** How test titles name it when one driver runs in several modes (default: the driver). */
+  label?: string
   create: (name: string, topics: string[], components: DeviceComponents) => Device
   /** A device of this driver that cannot start (an unreachable phone, a client that finds no relay), made through the real start path. */
   failing: (name: string, topics: string[], components: DeviceComponents) => Device
@@ -75,7 +77,7 @@ export function deviceCompliance (under: DriverUnderTest): void {
     await under.teardown?.()
   })
 
-  test(`${under.driver}: starts, says it is up and online, and joins its topics`, async () => {
+  test(`${under.label ?? under.driver}: starts, says it is up and online, and joins its topics`, async () => {
     device = under.create('dut', [TOPIC], components('dut'))
     assert.equal(device.driver, under.driver)
     await device.start({ signal: controller.signal })
@@ -84,21 +86,21 @@ export function deviceCompliance (under: DriverUnderTest): void {
     assert.deepEqual(recorder.of('device.subscribe', 'dut').map((e) => (e as { topic: string }).topic), [TOPIC])
   })
 
-  test(`${under.driver}: a message it sends reaches the fleet`, async () => {
+  test(`${under.label ?? under.driver}: a message it sends reaches the fleet`, async () => {
     await device.send({ msgId: 'dut-1', topic: TOPIC, bytes: 200, text: 'compliance' })
     const sent = recorder.of('msg.sent', 'dut').find((e) => (e as { msgId: string }).msgId === 'dut-1')
     assert.ok(sent != null, 'msg.sent with courier\'s msgId')
     await recorder.waitFor('the peer to receive dut-1', (e) => e.type === 'msg.received' && e.device === 'peer' && e.msgId === 'dut-1')
   })
 
-  test(`${under.driver}: a message from the fleet is received and rendered`, async () => {
+  test(`${under.label ?? under.driver}: a message from the fleet is received and rendered`, async () => {
     await peer.send({ msgId: 'peer-1', topic: TOPIC, bytes: 200 })
     const received = await recorder.waitFor('dut to receive peer-1', (e) => e.type === 'msg.received' && e.device === 'dut' && e.msgId === 'peer-1')
     const rendered = await recorder.waitFor('dut to render peer-1', (e) => e.type === 'msg.rendered' && e.device === 'dut' && e.msgId === 'peer-1')
     assert.ok(rendered.t >= received.t, 'rendered no earlier than received')
   })
 
-  test(`${under.driver}: offline then online catches up on what was missed`, async () => {
+  test(`${under.label ?? under.driver}: offline then online catches up on what was missed`, async () => {
     await device.setOnline(false)
     assert.equal(recorder.of('device.offline', 'dut').length, 1)
     await peer.send({ msgId: 'peer-away-1', topic: TOPIC, bytes: 200 })
@@ -112,13 +114,13 @@ export function deviceCompliance (under: DriverUnderTest): void {
     }
   })
 
-  test(`${under.driver}: stop is safe twice`, async () => {
+  test(`${under.label ?? under.driver}: stop is safe twice`, async () => {
     await device.stop()
     await device.stop()
     assert.equal(recorder.of('device.down', 'dut').length, 1)
   })
 
-  test(`${under.driver}: a device that fails is reported and the run goes on`, async () => {
+  test(`${under.label ?? under.driver}: a device that fails is reported and the run goes on`, async () => {
     const failing = under.failing
     const dir = await tempDir()
     const file = await writeScenario(dir, 's.yaml', `name: compliance-failing\nduration: 2s\ngrace: 500ms\nnetwork: { relays: 2, stores: 0 }\ndevices:\n  good: { topics: [${TOPIC}] }\n  bad: { topics: [${TOPIC}] }\ntimeline:\n  - { at: 200ms, send: { from: good, topic: ${TOPIC}, count: 2, every: 200ms } }\n`)
