@@ -6,7 +6,8 @@ import { loadProfileFile, type DeviceProfile } from './profile.js'
 
 export { AppiumDevice, type AppiumDeviceInit, type AppiumEndpoint } from './appium-device.js'
 export { loadProfileFile, parseProfile, profileSchema, type DeviceProfile, type LoadedProfile } from './profile.js'
-export { startAppiumServer, ensureCourierDriver, courierDriverInstalled, DEFAULT_APPIUM_HOME, COURIER_DRIVER_DIR, type AppiumServer, type AppiumServerInit } from './server.js'
+export { startAppiumServer, ensureCourierDriver, courierDriverInstalled, DEFAULT_APPIUM_HOME, COURIER_DRIVER_DIR, COURIER_ROOT, type AppiumServer, type AppiumServerInit } from './server.js'
+export { installedAppiumDrivers, appiumPackageVersion, which, runCommand, parseAdbDevices, probeAdb, parseXctraceDevices, probeXcrun, androidSdk, type InstalledDriver, type AdbDevice, type AdbProbe, type XcodeDevice, type XcrunProbe } from './host-tools.js'
 export { parseBatterystats, parsePackageUid, uidLabel, type AppBatteryStats } from './batterystats.js'
 export { estimateClockOffset, toRunClock, type ClockEstimate } from './clock.js'
 export { runFlowSpec, describeError, type FlowGlobals, type FlowInfo, type FlowRunResult, type FlowTestResult } from './flow-runner.js'
@@ -25,7 +26,7 @@ const prepared = new WeakMap<AppiumDeviceConfig, DeviceProfile>()
  * profile fails like a mistake in the scenario (exit 2, file, line, field). Profile paths are
  * relative to the scenario file, then to the current directory.
  */
-export async function prepareAppiumDevices (scenario: LoadedScenario, options: { checkServers?: boolean } = {}): Promise<void> {
+export async function prepareAppiumDevices (scenario: LoadedScenario, options: { checkServers?: boolean } = {}): Promise<Map<string, DeviceProfile>> {
   const problems: InputProblem[] = []
   for (const [name, config] of Object.entries(scenario.config.devices)) {
     if (config.driver !== 'appium') continue
@@ -48,6 +49,12 @@ export async function prepareAppiumDevices (scenario: LoadedScenario, options: {
   if (problems.length > 0) throw new InvalidInputError(problems)
   // `courier validate` starts nothing and asks no server
   if (options.checkServers !== false) await checkServers(scenario)
+  const profiles = new Map<string, DeviceProfile>()
+  for (const [name, config] of Object.entries(scenario.config.devices)) {
+    const profile = config.driver === 'appium' ? prepared.get(config) : undefined
+    if (profile != null) profiles.set(name, profile)
+  }
+  return profiles
 }
 
 /** A given Appium server (grid, cloud) must answer before the fleet starts: exit 3 fast, not a run of failed devices. */
