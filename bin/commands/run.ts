@@ -24,7 +24,7 @@ export function registerRunCommand (program: Command): void {
     .argument('<scenario...>', 'scenario YAML files (several run one after another)')
     .option('-o, --out <dir>', 'run directory (with several scenarios: a parent directory); default runs/<name>-<time>')
     .addOption(new Option('--seed <n>', 'override the scenario seed').argParser(parseSeed))
-    .option('--junit <file>', 'write JUnit XML (one testcase per threshold and failed device)')
+    .option('--junit <file>', 'write JUnit XML (one testcase per threshold, QA flow and failed device)')
     .option('--markdown <file>', 'write a Markdown summary (also appended to $GITHUB_STEP_SUMMARY when set)')
     .option('--no-progress', 'no progress line while running')
     .option('--fleet-host <ip>', 'IPv4 address the fleet listens on (default: the scenario\'s network.host, 127.0.0.1); use an interface a real phone can reach')
