@@ -346,11 +346,12 @@ export class AppiumDevice implements Device {
     })
     const passed = outcome.error == null && outcome.failures === 0 && outcome.tests > 0
     events.emit('flow.end', { ...base, passed, tests: outcome.tests, passes: outcome.passes, failures: outcome.failures, durationMs: outcome.durationMs, ...(outcome.error == null ? {} : { error: outcome.error }) })
+    if (options.signal?.aborted === true) return
     if (!passed) {
       this.components.log.warn(`flow ${request.name} on ${this.name} failed: ${outcome.error ?? `${outcome.failures} of ${outcome.tests} test(s) failed`}`)
       await this.saveArtifacts(`flow-${request.name}`)
     }
-    if (options.signal?.aborted !== true) await this.backToChat()
+    await this.backToChat()
   }
 
   /** Courier's sends type into the chat's input: a flow that ended on another screen is undone. */

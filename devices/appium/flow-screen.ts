@@ -84,7 +84,8 @@ export function flowScreen ({ browser, profile, topic, signal, deadline }: FlowS
       const found = await probe()
       if (found !== undefined) return found
       if (Date.now() >= until) throw new Error(`${what}: not within ${Date.now() - started} ms (selector ${sel})`)
-      await sleep(Math.min(POLL_MS, Math.max(1, until - Date.now())), undefined, { signal })
+      // an abort says why (the flow's timeout, the run stopping), not just "aborted"
+      await sleep(Math.min(POLL_MS, Math.max(1, until - Date.now())), undefined, { signal }).catch(() => { signal.throwIfAborted() })
     }
   }
 

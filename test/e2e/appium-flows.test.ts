@@ -147,3 +147,50 @@ expect:
   const ok = await runCourier(['validate', await writeScenario(dir, 'fixed.yaml', fixed)], { timeoutMs: 30_000 })
   assert.equal(ok.code, 0, ok.stderr)
 })
+
+test('flows on two phones at the same time each see their own session, device and screen', async () => {
+  const dir = await tempDir()
+  await writeFile(join(dir, 'overlap.spec.mjs'), `import assert from 'node:assert/strict'
+describe('overlap', () => {
+  it('sees its own device throughout', async () => {
+    const device = flow.device
+    const session = driver.sessionId
+    for (let i = 0; i < 12; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      assert.equal(flow.device, device, 'flow.device changed under a running flow')
+      assert.equal(driver.sessionId, session, 'driver changed under a running flow')
+      await screen.texts('messageText')
+    }
+  })
+  it('sends from its own app', async () => {
+    await screen.type('messageInput', 'sent by the flow on ' + flow.device)
+    await screen.tap('sendButton')
+    await screen.waitForText('messageText', 'sent by the flow on ' + flow.device)
+  })
+})
+`)
+  const scenario = await writeScenario(dir, 's.yaml', `name: appium-flows-overlap
+duration: 5s
+grace: 1s
+network: { relays: 1, stores: 0 }
+devices:
+  phone: { driver: appium, profile: ${PROFILE}, topics: [chat] }
+  tablet: { driver: appium, profile: ${PROFILE}, topics: [chat] }
+  alice: { driver: simulated, topics: [chat] }
+timeline:
+  - { at: 1s, flow: { device: phone, spec: overlap.spec.mjs, timeout: 3s } }
+  - { at: 1s, flow: { device: tablet, spec: overlap.spec.mjs, timeout: 3s } }
+`)
+  const runDir = join(dir, 'run')
+  const result = await runCourier(['run', scenario, '--out', runDir, '--no-progress'], { timeoutMs: 90_000 })
+  assert.equal(result.code, 0, result.stderr + result.stdout)
+  const results = JSON.parse(await readFile(join(runDir, 'results.json'), 'utf8')) as Results
+  const flows = results.flows ?? []
+  assert.deepEqual(flows.map((f) => [f.device, f.passed, f.failedTests]).sort(), [['phone', true, []], ['tablet', true, []]])
+  // they overlapped: each started before the other ended
+  const [a, b] = flows
+  assert.ok(a.durationMs != null && b.durationMs != null && b.t < a.t + a.durationMs && a.t < b.t + b.durationMs, JSON.stringify(flows))
+  // each flow typed into its own app: the test app names what its UI sends after its device
+  const received = (await events(runDir)).flatMap((e) => e.type === 'msg.received' && e.device === 'alice' ? [e.msgId] : []).sort()
+  assert.deepEqual(received, ['phone-ui-1', 'tablet-ui-1'])
+})
