@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { CourierEvent, Results } from '../../harness/interface/index.js'
+import { launchChromium, openFile } from '../../reports/testing/browser.js'
 import { REPO_ROOT, runCourier, tempDir, writeScenario } from '../helpers/cli.js'
 
 const PROFILE = join(REPO_ROOT, 'devices/profiles/courier-ci.yaml')
@@ -113,6 +114,18 @@ expect:
   assert.match(result.stdout, /flows: 3 run, 2 failed/)
   assert.match(result.stdout, /open-chat\s+phone\s+pass\s+3\/3/)
   assert.match(result.stdout, /broken\s+phone\s+FAIL\s+1\/3/)
+
+  // the HTML report has a flows section a reader sees
+  const browser = await launchChromium()
+  try {
+    const { page, watch } = await openFile(browser, join(runDir, 'report.html'))
+    const section = await page.locator('#flows').innerText()
+    assert.match(section, /3 run, 2 failed/)
+    assert.match(section, /broken\s+broken\.spec\.mjs\s+phone[\s\S]*FAIL[\s\S]*No such button/)
+    assert.deepEqual([...watch.pageErrors, ...watch.consoleErrors], [])
+  } finally {
+    await browser.close()
+  }
 })
 
 test('a flow on a simulated device, a missing spec and a TypeScript spec are validation errors with file, line and field (exit 2)', async () => {
