@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
+import { execFile } from 'node:child_process'
 import { basename } from 'node:path'
 import Mocha from 'mocha'
 import type { FlowScreen } from './flow-screen.js'
@@ -112,7 +113,8 @@ export async function runFlowSpec (init: RunFlowInit): Promise<FlowRunResult> {
     await load
   } catch (error) {
     try { mocha.dispose() } catch { /* nothing loaded */ }
-    return result(`the spec did not load: ${describeError(error, init.file)}`)
+    const where = error instanceof SyntaxError ? await syntaxErrorLine(init.file) : undefined
+    return result(`the spec did not load: ${describeError(error, init.file)}${where == null ? '' : ` (${where})`}`)
   }
 
   return await new Promise<FlowRunResult>((resolve) => {
@@ -168,6 +170,23 @@ function titleOf (runnable: { fullTitle(): string, title: string }): string {
 }
 
 /**
+ * Where a syntax error is: Node does not put it in the error an import() rejects with, only in
+ * what it prints, so `node --check` is asked (only when a spec failed to load).
+ */
+async function syntaxErrorLine (file: string): Promise<string | undefined> {
+  return await new Promise((resolve) => {
+    execFile(process.execPath, ['--check', file], { timeout: 5000 }, (_error, _stdout, stderr) => {
+      const at = new RegExp(`${escapeRegExp(file)}:(\\d+)`).exec(String(stderr))
+      resolve(at == null ? undefined : `${basename(file)}:${at[1]}`)
+    })
+  })
+}
+
+function escapeRegExp (text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
+/**
  * The first line of an error and where in the spec it was thrown (`open-chat.spec.js:14:7`):
  * what a QA engineer needs to find the step, without courier's or WebdriverIO's stack.
  */
@@ -176,8 +195,7 @@ export function describeError (error: unknown, specFile: string): string {
   const first = message.split('\n').map((line) => line.trim()).find((line) => line !== '') ?? (error instanceof Error ? error.name : 'error')
   const name = basename(specFile)
   const stack = error instanceof Error ? error.stack ?? '' : ''
-  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-  const at = new RegExp(`${escaped}(?:\\?[^:\\s)]*)?:(\\d+):(\\d+)`).exec(stack)
+  const at = new RegExp(`${escapeRegExp(name)}(?:\\?[^:\\s)]*)?:(\\d+):(\\d+)`).exec(stack)
   const text = first.length > 300 ? `${first.slice(0, 297)}...` : first
   return at == null ? text : `${text} (${name}:${at[1]}:${at[2]})`
 }

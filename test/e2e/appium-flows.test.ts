@@ -22,6 +22,9 @@ describe('broken flow', () => {
   it('counts the messages wrongly', async () => {
     assert.equal((await screen.texts('messageText')).length, 999, 'nine hundred ninety-nine messages on screen')
   })
+  it('misspells an element of the profile', async () => {
+    await screen.tap('sendButon')
+  })
 })
 `
 const HANGING_FLOW = `describe('hanging flow', () => {
@@ -77,12 +80,13 @@ expect:
   assert.deepEqual(results.metrics['flows.failed'], { value: 2, unit: 'count' })
   assert.deepEqual(results.metrics['flows.run'], { value: 3, unit: 'count' })
 
-  assert.equal(broken.tests, 3)
+  assert.equal(broken.tests, 4)
   assert.equal(broken.passes, 1)
-  assert.equal(broken.failures, 2)
+  assert.equal(broken.failures, 3)
   assert.match(broken.failedTests[0].title, /taps a button that does not exist/)
   assert.match(broken.failedTests[0].error, /No such button.*\(broken\.spec\.mjs:7:\d+\)/)
   assert.match(broken.failedTests[1].error, /nine hundred ninety-nine messages on screen \(broken\.spec\.mjs:10:\d+\)/)
+  assert.match(broken.failedTests[2].error, /screen has no element "sendButon" \(did you mean "sendButton"\?\)/)
   // the missing selector costs WebdriverIO's short wait (1 s), not minutes
   assert.ok(broken.durationMs != null && broken.durationMs < 3000, `broken flow took ${broken.durationMs} ms`)
 
@@ -101,7 +105,7 @@ expect:
   // the example flow's message went through the app and the fleet to alice
   assert.ok(log.some((e) => e.type === 'msg.received' && e.device === 'alice' && e.msgId.startsWith('phone-ui-')), 'alice received the message the flow sent')
   const tests = log.filter((e) => e.type === 'flow.test' && e.flow === 'broken')
-  assert.deepEqual(tests.map((e) => (e as { passed: boolean }).passed), [true, false, false])
+  assert.deepEqual(tests.map((e) => (e as { passed: boolean }).passed), [true, false, false, false])
   const artifacts = log.filter((e) => e.type === 'device.artifact').map((e) => (e as { file: string }).file)
   assert.ok(artifacts.includes('devices/phone/flow-broken-screenshot.png'), artifacts.join(', '))
   assert.ok((await stat(join(runDir, 'devices/phone/flow-broken-page-source.xml'))).size > 0)
@@ -113,7 +117,7 @@ expect:
 
   assert.match(result.stdout, /flows: 3 run, 2 failed/)
   assert.match(result.stdout, /open-chat\s+phone\s+pass\s+3\/3/)
-  assert.match(result.stdout, /broken\s+phone\s+FAIL\s+1\/3/)
+  assert.match(result.stdout, /broken\s+phone\s+FAIL\s+1\/4/)
 
   // the HTML report has a flows section a reader sees
   const browser = await launchChromium()

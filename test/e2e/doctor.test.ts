@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { ensureCourierDriver, which } from '../../devices/appium/index.js'
+import { which } from '../../devices/appium/index.js'
 import { REPO_ROOT, runCourier, tempDir, writeScenario } from '../helpers/cli.js'
 
 /** Every check `courier doctor` makes without a scenario, by id and by the title the table shows. */
@@ -80,8 +80,6 @@ test('courier doctor --json: one document, every check with status, required, ne
 })
 
 test('with tcpdump and adb off the PATH, their lines say missing with the fix, and a scenario that needs Appium (courier\'s driver) still passes', async () => {
-  // the driver courier installs on first use: the scenario below needs it, so it is put in place as a run would
-  await ensureCourierDriver()
   const dir = await tempDir()
   const scenario = await writeScenario(dir, 'phone.yaml', `name: doctor-appium
 duration: 5s
@@ -89,6 +87,9 @@ devices:
   phone: { driver: appium, profile: ${join(REPO_ROOT, 'devices/profiles/courier-ci.yaml')}, topics: [chat] }
   alice: { driver: simulated, topics: [chat] }
 `)
+  // the driver courier installs on first use (Appium installs it with npm, so with the PATH as it is)
+  const installed = await runCourier(['doctor', scenario, '--install-driver', '--json'], { timeoutMs: 180_000 })
+  assert.equal((JSON.parse(installed.stdout) as DoctorJson).checks.find((c) => c.id === 'courier-driver')?.status, 'ok', installed.stderr)
   const PATH = await emptyPath()
   const result = await runCourier(['doctor', scenario], { env: { PATH }, timeoutMs: 60_000 })
   assert.equal(result.code, 0, result.stderr + result.stdout)
