@@ -312,6 +312,8 @@ export class AppiumDevice implements Device {
     this.flowIdle = previous.then(async () => await idle)
     await previous
     try {
+      // a flow still queued when the run or its traffic phase ends does not start
+      options.signal?.throwIfAborted()
       await this.runFlowNow(request, options)
     } finally {
       release()

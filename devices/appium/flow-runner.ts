@@ -59,7 +59,7 @@ export interface RunFlowInit {
   file: string
   globals: FlowGlobals
   timeoutMs: number
-  /** The run stopping (Ctrl-C): the flow is aborted. */
+  /** The run stopping (Ctrl-C, the end of the traffic phase): the flow is aborted, with the reason as its error. */
   signal?: AbortSignal
   /** Aborted by the runner at the deadline; the `screen` helper's waits listen to it. */
   deadline: AbortController
@@ -134,7 +134,10 @@ export async function runFlowSpec (init: RunFlowInit): Promise<FlowRunResult> {
       setTimeout(() => { finish(why) }, ABORT_GRACE_MS).unref()
     }
     const timer = setTimeout(() => { stop(`timed out after ${init.timeoutMs / 1000} s`) }, init.timeoutMs)
-    const onAbort = (): void => { stop('interrupted: the run is stopping') }
+    const onAbort = (): void => {
+      const reason = init.signal?.reason
+      stop(`stopped: ${reason instanceof Error ? reason.message : 'the run is stopping'}`)
+    }
     init.signal?.addEventListener('abort', onAbort, { once: true })
     if (init.signal?.aborted === true) { onAbort(); return }
 

@@ -23,6 +23,8 @@ export class TimelinePlayer {
   private readonly timers = new Set<NodeJS.Timeout>()
   private readonly inFlight = new Set<Promise<void>>()
   private sendSeq = new Map<string, number>()
+  /** Flows never outlive the traffic phase: a queued or slow one is stopped with it. */
+  private readonly flowsAbort = new AbortController()
 
   constructor (private readonly context: TimelineContext) {}
 
@@ -34,6 +36,7 @@ export class TimelinePlayer {
   async stop (): Promise<void> {
     for (const timer of this.timers) clearTimeout(timer)
     this.timers.clear()
+    this.flowsAbort.abort(new Error('the traffic phase ended'))
     await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((resolve) => setTimeout(resolve, 5000).unref())])
   }
 
@@ -127,7 +130,7 @@ export class TimelinePlayer {
     const file = findUserFile(flow.spec, this.context.scenarioFile)
     if (file == null) { notRun(`spec ${flow.spec} not found`); return }
     try {
-      await device.runFlow({ name, file, spec: flow.spec, timeoutMs }, { signal: this.context.signal })
+      await device.runFlow({ name, file, spec: flow.spec, timeoutMs }, { signal: AbortSignal.any([this.context.signal, this.flowsAbort.signal]) })
     } catch (error) {
       notRun(`the flow could not start: ${error instanceof Error ? error.message : String(error)}`)
     }
