@@ -116,7 +116,7 @@ async function doctor (file: string | undefined, flags: DoctorFlags): Promise<Do
     profiles = await prepareDevices(scenario, { checkServers: false })
   }
   const fleetHost = fleetHostFlag ?? scenario?.config.network.host ?? '127.0.0.1'
-  const needs = requirements(scenario, profiles)
+  const { needs, udids } = requirements(scenario, profiles)
 
   let installError: string | undefined
   if (flags.installDriver === true) {
@@ -199,7 +199,7 @@ async function doctor (file: string | undefined, flags: DoctorFlags): Promise<Do
   })
 
   add(adbCheck(adb))
-  add(androidDevicesCheck(adb, needs.get('android-devices:udids') ?? []))
+  add(androidDevicesCheck(adb, udids))
   add(xcrunCheck(xcrun))
   add(iosDevicesCheck(xcrun))
 
@@ -253,8 +253,10 @@ async function doctor (file: string | undefined, flags: DoctorFlags): Promise<Do
  * that server to answer (the phone and its drivers are over there); otherwise it needs Appium,
  * the driver of its profile's platform and that platform's tools and devices.
  */
-function requirements (scenario: LoadedScenario | undefined, profiles: Map<string, DeviceProfile>): Map<string, string[]> {
+function requirements (scenario: LoadedScenario | undefined, profiles: Map<string, DeviceProfile>): { needs: Map<string, string[]>, udids: string[] } {
   const needs = new Map<string, string[]>()
+  /** Android phones pinned by appium:udid: each must be attached. */
+  const udids: string[] = []
   const need = (id: string, who: string): void => {
     const list = needs.get(id) ?? []
     if (!list.includes(who)) list.push(who)
@@ -262,7 +264,7 @@ function requirements (scenario: LoadedScenario | undefined, profiles: Map<strin
   }
   need('node', 'every run')
   need('fleet-host', 'every run')
-  if (scenario == null) return needs
+  if (scenario == null) return { needs, udids }
   if (scenario.config.capture === 'tcpdump') need('tcpdump', 'capture: tcpdump')
   for (const [name, config] of Object.entries(scenario.config.devices)) {
     if (config.driver !== 'appium') continue
@@ -276,7 +278,7 @@ function requirements (scenario: LoadedScenario | undefined, profiles: Map<strin
       case 'android': {
         for (const id of ['uiautomator2', 'android-sdk', 'adb', 'android-devices']) need(id, name)
         const udid = { ...profile.capabilities, ...config.capabilities }['appium:udid']
-        if (typeof udid === 'string') need('android-devices:udids', udid)
+        if (typeof udid === 'string') udids.push(udid)
         break
       }
       case 'ios':
@@ -285,7 +287,7 @@ function requirements (scenario: LoadedScenario | undefined, profiles: Map<strin
       default: break
     }
   }
-  return needs
+  return { needs, udids }
 }
 
 function adbCheck (adb: AdbProbe): Omit<DoctorCheck, 'neededBy'> {
