@@ -1,6 +1,6 @@
 import type { DeviceDelivery, Results, Verdict } from '../harness/interface/index.js'
 import {
-  VERDICT_TEXT, formatByPath, formatCount, formatMs, formatRatio, formatValue, harnessHealthLine,
+  VERDICT_TEXT, flowProblem, flowTests, formatByPath, formatCount, formatMs, formatRatio, formatValue, harnessHealthLine,
   latencyCells, replayCommand, sortThresholds, verdictExplanation
 } from './format.js'
 import { type AnsiStyle, type Cell, paint, plain, renderTable } from './text-table.js'
@@ -46,6 +46,21 @@ export function renderConsoleSummary (results: Results, options: ConsoleSummaryO
 
   out.push('')
   out.push(...deliverySection(results, color))
+
+  const flows = results.flows ?? []
+  if (flows.length > 0) {
+    out.push('')
+    const failed = flows.filter((f) => !f.passed).length
+    out.push(`flows: ${formatCount(flows.length)} run, ${formatCount(failed)} failed`)
+    out.push(renderTable(['flow', 'device', 'result', 'tests passed', 'duration', ''], flows.map((f): Cell[] => [
+      { text: plain(f.name) },
+      { text: plain(f.device) },
+      { text: f.passed ? 'pass' : 'FAIL', style: f.passed ? 'green' : 'redBold' },
+      { text: flowTests(f), align: 'right' },
+      { text: formatMs(f.durationMs), align: 'right' },
+      { text: plain(flowProblem(f)), style: f.passed ? undefined : 'red' }
+    ]), { color }))
+  }
 
   const store = results.store
   if (store != null && store.queries > 0) {

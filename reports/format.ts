@@ -1,6 +1,6 @@
 // Shared formatting of figures for every report format, so the console, JUnit, Markdown and HTML
 // agree on how a value reads.
-import type { LatencySummary, MetricUnit, Results, ThresholdResult, Verdict } from '../harness/interface/index.js'
+import type { FlowResult, LatencySummary, MetricUnit, Results, ThresholdResult, Verdict } from '../harness/interface/index.js'
 
 /** A number with at most `digits` significant digits, trailing zeros trimmed. */
 export function sig (value: number, digits = 3): string {
@@ -124,4 +124,18 @@ export function harnessHealthLine (results: Results): string {
     `${formatCount(h.samples)} samples`
   ]
   return `harness: ${parts.join(', ')}; ${h.saturated ? 'SATURATED: latency figures include delay the harness itself caused' : 'figures trustworthy'}`
+}
+
+/** Why a flow failed, in one line: its own error, else its first failed test and error. */
+export function flowProblem (flow: FlowResult): string {
+  if (flow.passed) return ''
+  if (flow.error != null) return flow.error
+  const first = flow.failedTests[0]
+  if (first == null) return `${flow.failures} failure(s)`
+  return `${first.title}: ${first.error}${flow.failures > 1 ? ` (and ${flow.failures - 1} more)` : ''}`
+}
+
+/** A flow's tests as `passed/tests`, with failed hooks counted as failures beside. */
+export function flowTests (flow: FlowResult): string {
+  return `${flow.passes}/${flow.tests}`
 }

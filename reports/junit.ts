@@ -1,7 +1,7 @@
 // JUnit XML in the shape GitHub (test-reporter actions), GitLab (artifacts:reports:junit) and
 // Jenkins (junit step) all parse: testsuites > testsuite > testcase > failure|error.
 import type { Results } from '../harness/interface/index.js'
-import { formatCount, formatMs, formatRatio, formatValue, harnessHealthLine, replayCommand, sortThresholds } from './format.js'
+import { flowProblem, formatCount, formatMs, formatRatio, formatValue, harnessHealthLine, replayCommand, sortThresholds } from './format.js'
 
 /** Characters XML 1.0 forbids even when escaped; run data (errors, names) may contain them. */
 // eslint-disable-next-line no-control-regex
@@ -32,7 +32,7 @@ function seconds (ms: number | null | undefined): string {
 }
 
 /**
- * One testcase per threshold, one per device that failed, and one for the run itself when its
+ * One testcase per threshold, one per QA flow run, one per device that failed, and one for the run itself when its
  * figures cannot be trusted (inconclusive, interrupted or failed run), so CI never reads such a
  * run as green.
  */
@@ -52,6 +52,32 @@ export function renderJUnit (results: Results): string {
             type: 'threshold',
             message: t.message !== '' ? t.message : `${t.metric} = ${formatValue(t.value, t.unit)}, wanted ${t.expression}`,
             body: `${t.metric} measured ${formatValue(t.value, t.unit)}${t.value == null ? ' (the run produced no value)' : ''}; wanted ${t.expression}`
+          }
+    })
+  }
+
+  // a flow run twice keeps two testcases: CI tools merge cases of the same name
+  const seen = new Map<string, number>()
+  for (const flow of results.flows ?? []) {
+    const base = `${flow.name} on ${flow.device}`
+    const n = (seen.get(base) ?? 0) + 1
+    seen.set(base, n)
+    const problem = flowProblem(flow)
+    cases.push({
+      classname: `${suite}.flows`,
+      name: n === 1 ? base : `${base} (run ${n})`,
+      time: flow.durationMs ?? 0,
+      outcome: flow.passed
+        ? undefined
+        : {
+            kind: 'failure',
+            type: 'flow.failed',
+            message: `flow ${flow.name} on ${flow.device} failed: ${problem}`,
+            body: [
+              `flow ${flow.name} (${flow.spec}) on ${flow.device}: ${flow.passes} of ${flow.tests} test(s) passed, ${flow.failures} failure(s), ${flow.durationMs == null ? 'never started' : `ran ${formatMs(flow.durationMs)}`}`,
+              ...(flow.error != null ? [flow.error] : []),
+              ...flow.failedTests.map((t) => `failed: ${t.title}: ${t.error}`)
+            ].join('\n')
           }
     })
   }

@@ -3,7 +3,7 @@
 import { appendFile } from 'node:fs/promises'
 import type { DeviceDelivery, Results, Verdict } from '../harness/interface/index.js'
 import {
-  VERDICT_TEXT, formatByPath, formatCount, formatMs, formatRatio, formatValue, harnessHealthLine,
+  VERDICT_TEXT, flowProblem, flowTests, formatByPath, formatCount, formatMs, formatRatio, formatValue, harnessHealthLine,
   latencyCells, replayCommand, sortThresholds, verdictExplanation
 } from './format.js'
 
@@ -60,6 +60,16 @@ export function renderMarkdown (results: Results): string {
     const devices = Object.entries(d.devices ?? {}).sort((a, b) => a[0].localeCompare(b[0]))
     for (const [name, dd] of devices) out.push(row(escapeMarkdown(name), dd))
     if (devices.length > 1 && d.overall != null) out.push(row('**all devices**', d.overall))
+  }
+
+  const flows = results.flows ?? []
+  if (flows.length > 0) {
+    out.push('')
+    out.push('### Flows')
+    out.push('')
+    out.push('| | flow | device | tests passed | duration | problem |')
+    out.push('|---|---|---|---:|---:|---|')
+    for (const f of flows) out.push(`| ${f.passed ? '✅' : '❌'} | ${escapeMarkdown(f.name)} | ${escapeMarkdown(f.device)} | ${flowTests(f)} | ${escapeMarkdown(formatMs(f.durationMs))} | ${escapeMarkdown(flowProblem(f))} |`)
   }
 
   out.push('')

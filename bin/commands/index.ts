@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { registerDoctorCommand } from './doctor.js'
 import { registerPcapCommand } from './pcap.js'
 import { registerReportCommand } from './report.js'
 import { registerRunCommand } from './run.js'
@@ -12,4 +13,5 @@ export function registerCommands (program: Command): void {
   registerReportCommand(program)
   registerSchemaCommand(program)
   registerPcapCommand(program)
+  registerDoctorCommand(program)
 }

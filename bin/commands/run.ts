@@ -5,7 +5,7 @@ import { ExitCode, InvalidInputError, type CourierEvent, type Results } from '..
 import { prepareScenario, runScenario, type PreparedScenario, type Progress } from '../../harness/runner/index.js'
 import type { LoadedScenario } from '../../harness/scenario/index.js'
 import { renderConsoleSummary, writeRunReports } from '../../reports/index.js'
-import { consoleLogger, worstExitCode } from './shared.js'
+import { consoleLogger, parseFleetHost, worstExitCode } from './shared.js'
 
 interface RunFlags {
   out?: string
@@ -24,7 +24,7 @@ export function registerRunCommand (program: Command): void {
     .argument('<scenario...>', 'scenario YAML files (several run one after another)')
     .option('-o, --out <dir>', 'run directory (with several scenarios: a parent directory); default runs/<name>-<time>')
     .addOption(new Option('--seed <n>', 'override the scenario seed').argParser(parseSeed))
-    .option('--junit <file>', 'write JUnit XML (one testcase per threshold and failed device)')
+    .option('--junit <file>', 'write JUnit XML (one testcase per threshold, QA flow and failed device)')
     .option('--markdown <file>', 'write a Markdown summary (also appended to $GITHUB_STEP_SUMMARY when set)')
     .option('--no-progress', 'no progress line while running')
     .option('--fleet-host <ip>', 'IPv4 address the fleet listens on (default: the scenario\'s network.host, 127.0.0.1); use an interface a real phone can reach')
@@ -98,14 +98,6 @@ function runDirFor (scenario: LoadedScenario, out: string | undefined, several: 
   const name = `${scenario.config.name.replace(/[^a-zA-Z0-9_-]+/g, '-')}-${stamp}`
   if (out == null) return join('runs', name)
   return several ? join(out, name) : out
-}
-
-function parseFleetHost (value: string): string {
-  const octets = value.split('.')
-  if (octets.length !== 4 || !octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255)) {
-    throw new InvalidInputError([{ location: { file: '--fleet-host' }, path: '', message: 'not an IPv4 address', expected: 'an address of this machine the phone can reach, e.g. 192.168.1.20', found: value }])
-  }
-  return value
 }
 
 /** With several scenarios each gets its own JUnit or Markdown file: report.xml -> report-<name>.xml. */

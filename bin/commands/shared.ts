@@ -1,4 +1,4 @@
-import type { Logger } from '../../harness/interface/index.js'
+import { InvalidInputError, type Logger } from '../../harness/interface/index.js'
 
 export function consoleLogger (verbose: boolean): Logger {
   return {
@@ -12,4 +12,13 @@ export function consoleLogger (verbose: boolean): Logger {
 export function worstExitCode (codes: number[]): number {
   const rank = [0, 1, 2, 3, 130]
   return codes.reduce((worst, code) => (rank.indexOf(code) > rank.indexOf(worst) ? code : worst), 0)
+}
+
+/** `--fleet-host`: an IPv4 address (whether it is this machine's is for the fleet, or `courier doctor`, to find out). */
+export function parseFleetHost (value: string): string {
+  const octets = value.split('.')
+  if (octets.length !== 4 || !octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255)) {
+    throw new InvalidInputError([{ location: { file: '--fleet-host' }, path: '', message: 'not an IPv4 address', expected: 'an address of this machine the phone can reach, e.g. 192.168.1.20', found: value }])
+  }
+  return value
 }

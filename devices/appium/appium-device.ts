@@ -1,9 +1,11 @@
 import { appendFile, mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join, relative } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { InfrastructureError, type AbortOptions, type Device, type DeviceComponents, type OutgoingMessage } from '../../harness/interface/index.js'
+import { InfrastructureError, type AbortOptions, type Device, type DeviceComponents, type FlowRequest, type OutgoingMessage } from '../../harness/interface/index.js'
 import { parseBatterystats, parsePackageUid } from './batterystats.js'
 import { estimateClockOffset, toRunClock } from './clock.js'
+import { runFlowSpec } from './flow-runner.js'
+import { flowScreen } from './flow-screen.js'
 import type { DeviceProfile } from './profile.js'
 import { startAppiumServer, type AppiumServer } from './server.js'
 
@@ -71,6 +73,8 @@ export class AppiumDevice implements Device {
   private pollTimer?: Promise<void>
   private readonly loopAbort = new AbortController()
   private uiLock: Promise<unknown> = Promise.resolve()
+  /** Settles when no flow runs on this device; flows queue behind each other. */
+  private flowIdle: Promise<unknown> = Promise.resolve()
   private clockOffsetMs = 0
   private readonly runStartWallMs: number
   private appUid?: number
@@ -253,6 +257,8 @@ export class AppiumDevice implements Device {
     let text = message.text == null ? tag : `${tag} ${message.text}`
     // the typed text is the message: pad it to the size the scenario asked for
     if (Buffer.byteLength(text) < message.bytes) text += ' ' + '.'.repeat(Math.min(8192, message.bytes) - Buffer.byteLength(text) - 1)
+    // typing into the same input as a running flow would mix both texts
+    await this.flowIdle
     const signal = this.commandSignal(options.signal)
     await this.withUi(async () => {
       const screen = this.init.profile.screen
@@ -266,6 +272,7 @@ export class AppiumDevice implements Device {
 
   async setOnline (online: boolean, options: AbortOptions = {}): Promise<void> {
     if (this.failed || this.stopped || online === this.online) return
+    await this.flowIdle
     const signal = this.commandSignal(options.signal)
     await this.withUi(async () => {
       const browser = this.requireBrowser()
@@ -290,6 +297,77 @@ export class AppiumDevice implements Device {
         if (options.signal?.aborted === true) throw error
         this.components.log.warn(`${this.name}: no up-to-date indicator within ${this.init.profile.timeouts.upToDate / 1000} s after the network came back`)
       }
+    }
+  }
+
+  /**
+   * Runs a QA flow against this session. The render loop keeps reading the message list meanwhile
+   * (render times stay true); courier's own sends and network toggles wait until the flow ends.
+   * Afterwards the app is brought back to the device's chat if the flow left it elsewhere.
+   */
+  async runFlow (request: FlowRequest, options: AbortOptions = {}): Promise<void> {
+    const previous = this.flowIdle
+    let release = (): void => {}
+    const idle = new Promise<void>((resolve) => { release = resolve })
+    this.flowIdle = previous.then(async () => await idle)
+    await previous
+    try {
+      // a flow still queued when the run or its traffic phase ends does not start
+      options.signal?.throwIfAborted()
+      await this.runFlowNow(request, options)
+    } finally {
+      release()
+    }
+  }
+
+  private async runFlowNow (request: FlowRequest, options: AbortOptions): Promise<void> {
+    const browser = this.browser
+    if (browser == null || this.failed || this.stopped) throw new Error(`appium device ${this.name} has no session (it failed or stopped)`)
+    const { events } = this.components
+    const base = { device: this.name, flow: request.name, spec: request.spec }
+    const deadline = new AbortController()
+    const deadlineAt = Date.now() + request.timeoutMs
+    const signal = options.signal == null ? deadline.signal : AbortSignal.any([options.signal, deadline.signal])
+    const screen = flowScreen({ browser, profile: this.init.profile, topic: this.topic, signal, deadline: deadlineAt })
+    events.emit('flow.start', { ...base, timeoutMs: request.timeoutMs })
+    const outcome = await runFlowSpec({
+      file: request.file,
+      timeoutMs: request.timeoutMs,
+      signal: options.signal,
+      deadline,
+      scrub: (text) => this.scrub(text),
+      onTest: (test) => { events.emit('flow.test', { device: this.name, flow: request.name, ...test }) },
+      globals: {
+        driver: browser,
+        browser,
+        $: browser.$.bind(browser),
+        $$: browser.$$.bind(browser),
+        screen,
+        flow: { name: request.name, device: this.name, spec: request.spec, topic: this.topic, topics: this.init.topics, platform: this.init.profile.platform, profile: this.init.profile.name, timeoutMs: request.timeoutMs, deadline: deadlineAt }
+      }
+    })
+    const passed = outcome.error == null && outcome.failures === 0 && outcome.tests > 0
+    events.emit('flow.end', { ...base, passed, tests: outcome.tests, passes: outcome.passes, failures: outcome.failures, durationMs: outcome.durationMs, ...(outcome.error == null ? {} : { error: outcome.error }) })
+    if (options.signal?.aborted === true) return
+    if (!passed) {
+      this.components.log.warn(`flow ${request.name} on ${this.name} failed: ${outcome.error ?? `${outcome.failures} of ${outcome.tests} test(s) failed`}`)
+      await this.saveArtifacts(`flow-${request.name}`)
+    }
+    await this.backToChat()
+  }
+
+  /** Courier's sends type into the chat's input: a flow that ended on another screen is undone. */
+  private async backToChat (): Promise<void> {
+    if (this.failed || this.stopped || this.browser == null) return
+    const signal = this.commandSignal()
+    try {
+      await this.withUi(async () => {
+        const input = await abortable(this.requireBrowser().$$(this.init.profile.screen.messageInput).getElements(), signal)
+        for (const element of input) if (await element.isDisplayed().catch(() => false)) return
+        await this.openChat(signal)
+      })
+    } catch (error) {
+      this.components.log.warn(`${this.name}: after a flow the app is not on the chat of ${this.topic} and courier could not open it: ${this.scrub(errorText(error))}`)
     }
   }
 

@@ -1,15 +1,17 @@
-import { existsSync } from 'node:fs'
-import { dirname, isAbsolute, resolve } from 'node:path'
-import { InfrastructureError, InvalidInputError, type AbortOptions, type Device, type DeviceComponents, type DeviceFactory, type InputProblem, type OutgoingMessage } from '../../harness/interface/index.js'
-import type { AppiumDeviceConfig, LoadedScenario } from '../../harness/scenario/index.js'
+import { resolve } from 'node:path'
+import { InfrastructureError, InvalidInputError, type AbortOptions, type Device, type DeviceComponents, type DeviceFactory, type FlowRequest, type InputProblem, type OutgoingMessage } from '../../harness/interface/index.js'
+import { findUserFile, userFileCandidates, type AppiumDeviceConfig, type LoadedScenario } from '../../harness/scenario/index.js'
 import { AppiumDevice, type AppiumDeviceInit } from './appium-device.js'
 import { loadProfileFile, type DeviceProfile } from './profile.js'
 
 export { AppiumDevice, type AppiumDeviceInit, type AppiumEndpoint } from './appium-device.js'
 export { loadProfileFile, parseProfile, profileSchema, type DeviceProfile, type LoadedProfile } from './profile.js'
-export { startAppiumServer, ensureCourierDriver, courierDriverInstalled, DEFAULT_APPIUM_HOME, COURIER_DRIVER_DIR, type AppiumServer, type AppiumServerInit } from './server.js'
+export { startAppiumServer, ensureCourierDriver, courierDriverInstalled, DEFAULT_APPIUM_HOME, COURIER_DRIVER_DIR, COURIER_ROOT, type AppiumServer, type AppiumServerInit } from './server.js'
+export { installedAppiumDrivers, appiumPackageVersion, which, runCommand, parseAdbDevices, probeAdb, parseXctraceDevices, probeXcrun, androidSdk, type InstalledDriver, type AdbDevice, type AdbProbe, type XcodeDevice, type XcrunProbe } from './host-tools.js'
 export { parseBatterystats, parsePackageUid, uidLabel, type AppBatteryStats } from './batterystats.js'
 export { estimateClockOffset, toRunClock, type ClockEstimate } from './clock.js'
+export { runFlowSpec, describeError, type FlowGlobals, type FlowInfo, type FlowRunResult, type FlowTestResult } from './flow-runner.js'
+export { flowScreen, type FlowScreen, type WaitOptions } from './flow-screen.js'
 
 /** `appiumDevice(init)(components)`: the driver factory, for a profile already loaded. */
 export function appiumDevice (init: AppiumDeviceInit): DeviceFactory {
@@ -24,14 +26,13 @@ const prepared = new WeakMap<AppiumDeviceConfig, DeviceProfile>()
  * profile fails like a mistake in the scenario (exit 2, file, line, field). Profile paths are
  * relative to the scenario file, then to the current directory.
  */
-export async function prepareAppiumDevices (scenario: LoadedScenario, options: { checkServers?: boolean } = {}): Promise<void> {
+export async function prepareAppiumDevices (scenario: LoadedScenario, options: { checkServers?: boolean } = {}): Promise<Map<string, DeviceProfile>> {
   const problems: InputProblem[] = []
   for (const [name, config] of Object.entries(scenario.config.devices)) {
     if (config.driver !== 'appium') continue
-    const candidates = profileCandidates(config.profile, scenario.file)
-    const file = candidates.find((candidate) => existsSync(candidate))
+    const file = findUserFile(config.profile, scenario.file)
     if (file == null) {
-      problems.push({ location: scenario.locate(['devices', name, 'profile']), path: `devices.${name}.profile`, message: 'device profile not found', expected: 'a profile YAML file', found: config.profile, hint: `looked for ${candidates.join(' and ')}; shipped profiles are in devices/profiles/` })
+      problems.push({ location: scenario.locate(['devices', name, 'profile']), path: `devices.${name}.profile`, message: 'device profile not found', expected: 'a profile YAML file', found: config.profile, hint: `looked for ${userFileCandidates(config.profile, scenario.file).join(' and ')}; shipped profiles are in devices/profiles/` })
       continue
     }
     try {
@@ -48,6 +49,12 @@ export async function prepareAppiumDevices (scenario: LoadedScenario, options: {
   if (problems.length > 0) throw new InvalidInputError(problems)
   // `courier validate` starts nothing and asks no server
   if (options.checkServers !== false) await checkServers(scenario)
+  const profiles = new Map<string, DeviceProfile>()
+  for (const [name, config] of Object.entries(scenario.config.devices)) {
+    const profile = config.driver === 'appium' ? prepared.get(config) : undefined
+    if (profile != null) profiles.set(name, profile)
+  }
+  return profiles
 }
 
 /** A given Appium server (grid, cloud) must answer before the fleet starts: exit 3 fast, not a run of failed devices. */
@@ -67,11 +74,6 @@ async function checkServers (scenario: LoadedScenario, timeoutMs = 5000): Promis
     }
   }))
   if (failures.length > 0) throw new InfrastructureError(failures.join('\n'))
-}
-
-function profileCandidates (profile: string, scenarioFile: string): string[] {
-  if (isAbsolute(profile)) return [profile]
-  return [...new Set([resolve(dirname(scenarioFile), profile), resolve(profile)])]
 }
 
 /** The device for a scenario entry; its profile comes from `prepareAppiumDevices`, or is loaded at start. */
@@ -94,6 +96,7 @@ class PreparedAppiumDevice implements Device {
   async stop (): Promise<void> { await this.device?.stop() }
   async send (message: OutgoingMessage, options?: AbortOptions): Promise<void> { await this.require().send(message, options) }
   async setOnline (online: boolean, options?: AbortOptions): Promise<void> { await this.require().setOnline(online, options) }
+  async runFlow (flow: FlowRequest, options?: AbortOptions): Promise<void> { await this.require().runFlow(flow, options) }
 
   private require (): AppiumDevice {
     if (this.device == null) throw new Error(`appium device ${this.name} was not started`)

@@ -53,10 +53,19 @@ export const profileSchema = z.strictObject({
     messageText: selector.describe('The text of a message, searched inside a message item'),
     upToDate: selector.optional().describe('Shown when the app says it has all history (the sync indicator)'),
     messageId: regex.default('\\[courier:([^\\]\\s]+)\\]').describe('Finds courier\'s message id in a rendered text (one capture group)')
-  })
+  }),
+  elements: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'a name of letters, digits and _ (flows use it: screen.tap(\'backButton\'))'), selector).default({})
+    .describe('More named selectors for QA flows (sign-in, onboarding), beside the screen map: a flow\'s `screen` helper finds both, so selectors live in the profile only')
+}).superRefine((profile, ctx) => {
+  for (const name of Object.keys(profile.elements)) {
+    if (SCREEN_NAMES.includes(name) || name === 'messageId') ctx.addIssue({ code: 'custom', path: ['elements', name], message: `"${name}" is already a screen: selector`, params: { expected: 'a name not used by screen:' } })
+  }
 })
 
 export type DeviceProfile = z.output<typeof profileSchema>
+
+/** The screen map's selector names (not messageId, a pattern); flows' `screen` helper knows these and `elements:`. */
+export const SCREEN_NAMES: readonly string[] = ['usable', 'chatOpener', 'messageInput', 'sendButton', 'messageItem', 'messageText', 'upToDate']
 
 export interface LoadedProfile {
   file: string

@@ -1,13 +1,13 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process'
 import { createWriteStream, existsSync } from 'node:fs'
-import { mkdir, readFile, rm, stat } from 'node:fs/promises'
+import { mkdir, rm, stat } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { parse } from 'yaml'
 import { InfrastructureError } from '../../harness/interface/index.js'
+import { installedAppiumDrivers } from './host-tools.js'
 
 const execFileAsync = promisify(execFile)
 
@@ -238,11 +238,6 @@ export async function ensureCourierDriver (home = DEFAULT_APPIUM_HOME, signal?: 
 
 /** Whether Appium's manifest in `home` lists the courier driver installed from this checkout. */
 export async function courierDriverInstalled (home = DEFAULT_APPIUM_HOME): Promise<boolean> {
-  try {
-    const manifest = parse(await readFile(join(home, 'node_modules', '.cache', 'appium', 'extensions.yaml'), 'utf8')) as { drivers?: Record<string, { pkgName?: string, installPath?: string }> }
-    const installed = manifest.drivers?.courier
-    return installed?.pkgName === 'courier-appium-driver' && installed.installPath === COURIER_DRIVER_DIR.replace(/\/$/, '') && existsSync(join(home, 'node_modules', 'courier-appium-driver', 'package.json'))
-  } catch {
-    return false
-  }
+  const installed = (await installedAppiumDrivers(home)).courier
+  return installed?.pkgName === 'courier-appium-driver' && installed.installPath === COURIER_DRIVER_DIR.replace(/\/$/, '') && existsSync(join(home, 'node_modules', 'courier-appium-driver', 'package.json'))
 }

@@ -5,6 +5,8 @@ export interface CatalogueInput {
   devices: string[]
   /** Fleet node names (relay-1, store-1, crowd-1...), for byte figures per node. */
   nodes?: string[]
+  /** Flow names the timeline runs (`flow: { spec, name? }`). */
+  flows?: string[]
 }
 
 function byteMetrics (owner: string): Array<[string, MetricUnit]> {
@@ -92,7 +94,10 @@ export function metricCatalogue (input: CatalogueInput): Map<string, MetricUnit>
     ['push.renderDelay.p95', 'ms'],
     ...(['total', 'dial', 'firstPage', 'transfer', 'render'].map((stage): [string, MetricUnit] => [`store.stages.${stage}.p95`, 'ms'])),
     ['capture.check.mismatches', 'count'],
-    ['capture.dropped', 'count']
+    ['capture.dropped', 'count'],
+    ['flows.run', 'count'],
+    ['flows.failed', 'count'],
+    ...(input.flows ?? []).flatMap((flow): Array<[string, MetricUnit]> => [[`flow.${flow}.duration`, 'ms'], [`flow.${flow}.passed`, 'boolean']])
   ]
   return new Map(entries)
 }

@@ -1,10 +1,11 @@
 import type { CourierEvent, HarnessHealth, MetricValue, Results } from '../interface/index.js'
 import { analyzeBytes, type CapturedConversations } from './bytes.js'
 import { analyzeDelivery } from './delivery.js'
+import { analyzeFlows, flowMetrics } from './flows.js'
 import { analyzeReliability } from './reliability.js'
 import { round, summarize } from './stats.js'
 
-export type RunAnalysis = Required<Pick<Results, "reliability">> & Pick<Results, 'timing' | 'metrics' | 'delivery' | 'store' | 'harness' | 'errors' | 'bytes' | 'reliability'>
+export type RunAnalysis = Required<Pick<Results, 'reliability' | 'flows'>> & Pick<Results, 'timing' | 'metrics' | 'delivery' | 'store' | 'harness' | 'errors' | 'bytes' | 'reliability' | 'flows'>
 
 export interface AnalysisOptions {
   /** Event-loop delay p99 (ms) beyond which the harness counts as saturated. */
@@ -15,6 +16,8 @@ export interface AnalysisOptions {
   accounts?: Record<string, string>
   /** A push whose message is not shown this long after it arrived is phantom. */
   pushBoundMs?: number
+  /** Flow names the scenario's timeline runs: each gets its metrics even if it never ran. */
+  flows?: string[]
 }
 
 /** Every figure of a run, from its events alone (pure: `courier report` gives the same answer). */
@@ -24,6 +27,7 @@ export function analyzeRun (events: readonly CourierEvent[], options: AnalysisOp
   const harness = analyzeHarness(events, options.lagLimitMs)
   const bytes = analyzeBytes(events, options.capture)
   const reliability = analyzeReliability(events, options.accounts ?? {}, options.pushBoundMs)
+  const flows = analyzeFlows(events)
   const timing = {
     runMs: events.at(-1)?.t ?? 0,
     scenarioStartMs: events.find((e) => e.type === 'scenario.start')?.t ?? null,
@@ -115,7 +119,8 @@ export function analyzeRun (events: readonly CourierEvent[], options: AnalysisOp
   for (const stage of ['total', 'dial', 'firstPage', 'transfer', 'render'] as const) {
     put(`store.stages.${stage}.p95`, reliability.stages[`${stage}Ms`].p95, 'ms')
   }
-  return { timing, metrics, delivery, store, harness, errors, bytes, reliability }
+  Object.assign(metrics, flowMetrics(flows, options.flows))
+  return { timing, metrics, delivery, store, harness, errors, bytes, reliability, flows }
 }
 
 function analyzeStore (events: readonly CourierEvent[]): Results['store'] {

@@ -1,6 +1,6 @@
 import { ExitCode, InvalidInputError, type InputProblem, type MetricValue, type ThresholdResult, type Verdict } from '../interface/index.js'
 import { metricCatalogue } from '../analysis/metric-catalogue.js'
-import { suggest, type LoadedScenario } from '../scenario/index.js'
+import { flowNames, suggest, type LoadedScenario } from '../scenario/index.js'
 import { compare, parseThreshold, type Threshold } from './threshold.js'
 import { formatBytes, formatDuration } from '../scenario/units.js'
 
@@ -9,7 +9,7 @@ export { parseThreshold, compare, type Threshold, type Comparator } from './thre
 /** Checks every `expect:` entry against the metrics this scenario will produce, before anything starts. */
 export function validateExpectations (scenario: LoadedScenario): Threshold[] {
   const { relays, stores, gateways } = scenario.nodes
-  const catalogue = metricCatalogue({ devices: Object.keys(scenario.config.devices), nodes: [...relays, ...stores, ...gateways] })
+  const catalogue = metricCatalogue({ devices: Object.keys(scenario.config.devices), nodes: [...relays, ...stores, ...gateways], flows: flowNames(scenario.config) })
   const known = [...catalogue.keys()]
   const problems: InputProblem[] = []
   const thresholds: Threshold[] = []
@@ -82,8 +82,8 @@ export function formatValue (value: number | boolean, unit: string): string {
 }
 
 /** Thresholds of an already-validated config (for `courier report`, which has no source file to point into). */
-export function thresholdsFromConfig (expect: Record<string, string | number | boolean>, devices: string[], nodes: string[] = []): Threshold[] {
-  const catalogue = metricCatalogue({ devices, nodes })
+export function thresholdsFromConfig (expect: Record<string, string | number | boolean>, devices: string[], nodes: string[] = [], flows: string[] = []): Threshold[] {
+  const catalogue = metricCatalogue({ devices, nodes, flows })
   return Object.entries(expect).flatMap(([metric, raw]) => {
     const unit = catalogue.get(metric)
     if (unit == null) return []

@@ -21,6 +21,22 @@ export interface Device {
   onPush?(hash: string, options?: AbortOptions): Promise<void>
   /** Shift the device's wall clock (what it stamps on messages and asks stores for) by this much. */
   setClockSkew?(skewMs: number, options?: AbortOptions): Promise<void>
+  /**
+   * Run a QA flow (a Mocha spec) against the device's live UI session. The device emits
+   * `flow.start`, `flow.test` and `flow.end` and resolves after `flow.end`; a failing flow resolves
+   * too. It rejects only when the flow could not be started at all, before `flow.start`.
+   */
+  runFlow?(flow: FlowRequest, options?: AbortOptions): Promise<void>
+}
+
+/** A flow to run: its name in results and metrics, the spec file (absolute path) and its time limit. */
+export interface FlowRequest {
+  name: string
+  /** Absolute path of the spec file. */
+  file: string
+  /** The spec as written in the scenario, for events and reports. */
+  spec: string
+  timeoutMs: number
 }
 
 export interface OutgoingMessage {

@@ -122,6 +122,15 @@ interface EventMap {
   'device.artifact': { device: string, kind: 'screenshot' | 'pageSource' | 'log' | 'serverLog', file: string, reason: string }
   /** The app went to the background or came back (appium devices). */
   'device.app': { device: string, state: 'background' | 'foreground' }
+  /** A QA flow (a Mocha spec) started on a device's live session; `spec` as written in the scenario. */
+  'flow.start': { device: string, flow: string, spec: string, timeoutMs: number }
+  /** One test (`it`) of a flow finished; `error` is its first line and where in the spec it failed. */
+  'flow.test': { device: string, flow: string, title: string, passed: boolean, durationMs: number, error?: string }
+  /**
+   * A flow ended. `passed` means every test passed and the flow did not time out or fail to load;
+   * `durationMs` is null when it never started (its device had failed, say).
+   */
+  'flow.end': { device: string, flow: string, spec: string, passed: boolean, tests: number, passes: number, failures: number, durationMs: number | null, error?: string }
 }
 
 /** The owner name of the client that audits stores after the traffic: its bytes are courier's, not the product's. */

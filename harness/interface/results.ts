@@ -93,6 +93,27 @@ export interface Results {
   reliability?: ReliabilityResults
   thresholds: ThresholdResult[]
   errors: Array<{ t: number, component: string, error: string }>
+  /** QA flows run by the timeline, in start order; absent in results written before flows existed. */
+  flows?: FlowResult[]
+}
+
+/** One run of a QA flow (a Mocha spec on an appium device's session). */
+export interface FlowResult {
+  name: string
+  device: string
+  spec: string
+  /** Run clock (ms) when it started, or when it was due if it never started. */
+  t: number
+  passed: boolean
+  tests: number
+  passes: number
+  failures: number
+  /** Null when the flow never started. */
+  durationMs: number | null
+  /** Why the flow failed as a whole (did not load, timed out, device gone), if it did. */
+  error?: string
+  /** The tests that failed, with their first error line. */
+  failedTests: Array<{ title: string, error: string }>
 }
 
 /** Bytes of one device or fleet node. Wire = TCP payload at its sockets (noise + yamux included). */

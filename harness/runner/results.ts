@@ -6,7 +6,7 @@ import { analyzePcapFile } from '../capture/index.js'
 import { decideVerdict, evaluateThresholds, thresholdsFromConfig, type Threshold } from '../gate/index.js'
 import { InvalidInputError, RESULTS_SCHEMA_VERSION, type CourierEvent, type MetricUnit, type Results } from '../interface/index.js'
 import { deviceRadioTimelines, phoneMeasurements, priceDevices } from './energy.js'
-import type { ScenarioConfig } from '../scenario/index.js'
+import { flowNames, type ScenarioConfig } from '../scenario/index.js'
 import { readEventLog } from './event-log.js'
 
 export interface BuildResultsInput {
@@ -27,7 +27,9 @@ export function buildResults ({ events, thresholds, capture, radioTimelines }: B
   // a log without run.end was cut short: the process died or was killed before it could finish
   const status = end?.status ?? 'interrupted'
   const accounts = Object.fromEntries(Object.entries(config.devices).map(([device, d]) => [device, d.account ?? device]))
-  const analysis = analyzeRun(events, { lagLimitMs: config.harness.maxLagP99, capture, accounts, pushBoundMs: config.push?.bound })
+  // results written before flows existed have no timeline entries of that kind: no names
+  const flows = flowNames({ timeline: config.timeline ?? [] })
+  const analysis = analyzeRun(events, { lagLimitMs: config.harness.maxLagP99, capture, accounts, pushBoundMs: config.push?.bound, flows })
   const energy = radioTimelines == null || config.capture === 'off'
     ? undefined
     : priceDevices(config, start.scenarioFile, radioTimelines, messagesHandled(events, analysis), (config.duration + config.grace) / 1000, phoneMeasurements(events))
@@ -44,7 +46,7 @@ export function buildResults ({ events, thresholds, capture, radioTimelines }: B
   const nodes = [
     ...range(config.network.relays, 'relay'), ...range(config.network.stores, 'store'), ...range(config.crowd?.gateways ?? 0, 'crowd')
   ]
-  const applied = thresholds ?? thresholdsFromConfig(config.expect, Object.keys(config.devices), nodes)
+  const applied = thresholds ?? thresholdsFromConfig(config.expect, Object.keys(config.devices), nodes, flows)
   const thresholdResults = evaluateThresholds(applied, analysis.metrics)
   const harnessReason = analysis.harness.saturated
     ? `harness saturated: event-loop delay p99 ${analysis.harness.lagP99Ms ?? '?'} ms > limit ${analysis.harness.lagLimitMs} ms; latency figures would include courier's own delay`

@@ -172,7 +172,7 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
     events.emit('scenario.start', {})
     scenarioStartedAt = clock.now()
     fleet.crowd?.start()
-    const timeline = new TimelinePlayer({ config, clock, fleet, links, devices, events, onDeviceError: markFailed, onError, signal: options.signal })
+    const timeline = new TimelinePlayer({ config, scenarioFile: scenario.file, clock, fleet, links, devices, events, onDeviceError: markFailed, onError, signal: options.signal })
     timeline.start()
     teardown.push({ name: 'timeline', stop: async () => { fleet.crowd?.stop(); await timeline.stop() } })
     report('traffic')

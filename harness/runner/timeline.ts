@@ -1,10 +1,12 @@
 import type { Clock, Device, EventSink } from '../interface/index.js'
 import type { Fleet } from '../fleet/index.js'
 import type { DeviceLinks } from './links.js'
-import type { ScenarioConfig, TimelineEntry } from '../scenario/index.js'
+import { findUserFile, flowName, type FlowAction, type ScenarioConfig, type TimelineEntry } from '../scenario/index.js'
 
 export interface TimelineContext {
   config: ScenarioConfig
+  /** The scenario file: flow specs are found relative to it. */
+  scenarioFile: string
   clock: Clock
   fleet: Fleet
   links: DeviceLinks
@@ -21,6 +23,8 @@ export class TimelinePlayer {
   private readonly timers = new Set<NodeJS.Timeout>()
   private readonly inFlight = new Set<Promise<void>>()
   private sendSeq = new Map<string, number>()
+  /** Flows never outlive the traffic phase: a queued or slow one is stopped with it. */
+  private readonly flowsAbort = new AbortController()
 
   constructor (private readonly context: TimelineContext) {}
 
@@ -32,6 +36,7 @@ export class TimelinePlayer {
   async stop (): Promise<void> {
     for (const timer of this.timers) clearTimeout(timer)
     this.timers.clear()
+    this.flowsAbort.abort(new Error('the traffic phase ended'))
     await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((resolve) => setTimeout(resolve, 5000).unref())])
   }
 
@@ -100,10 +105,37 @@ export class TimelinePlayer {
     } else if (entry.checkpoint != null) {
       // analysis compares histories at this event's time; nothing to do to the network
       events.emit('timeline.action', { index, action: 'checkpoint', detail: { name: entry.checkpoint } })
+    } else if (entry.flow != null) {
+      await this.flow(entry.flow, entry.at, index)
     } else if (entry.skew != null) {
       const { device: name, by } = entry.skew
       events.emit('timeline.action', { index, action: 'skew', detail: { device: name, by } })
       await this.onDevice(name, async (device) => { await device.setClockSkew?.(by, { signal: this.context.signal }) })
+    }
+  }
+
+  /**
+   * A flow's failure is the flow's, never the device's: whatever happens, it ends in `flow.end`
+   * and the device goes on. The device emits the flow's events; when it cannot even start the
+   * flow (it failed earlier, or its driver has no flows), the timeline records the flow as not run.
+   */
+  private async flow (flow: FlowAction, at: number, index: number): Promise<void> {
+    const { events, devices, config } = this.context
+    const name = flowName(flow)
+    const timeoutMs = flow.timeout ?? Math.max(0, config.duration - at)
+    events.emit('timeline.action', { index, action: 'flow', detail: { device: flow.device, flow: name, spec: flow.spec, timeout: timeoutMs } })
+    const notRun = (error: string): void => {
+      events.emit('flow.end', { device: flow.device, flow: name, spec: flow.spec, passed: false, tests: 0, passes: 0, failures: 0, durationMs: null, error })
+    }
+    const device = devices.get(flow.device)
+    if (device == null) { notRun(`device ${flow.device} was not running (it failed earlier)`); return }
+    if (device.runFlow == null) { notRun(`the ${device.driver} driver runs no flows`); return }
+    const file = findUserFile(flow.spec, this.context.scenarioFile)
+    if (file == null) { notRun(`spec ${flow.spec} not found`); return }
+    try {
+      await device.runFlow({ name, file, spec: flow.spec, timeoutMs }, { signal: AbortSignal.any([this.context.signal, this.flowsAbort.signal]) })
+    } catch (error) {
+      notRun(`the flow could not start: ${error instanceof Error ? error.message : String(error)}`)
     }
   }
 

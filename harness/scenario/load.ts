@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs'
+import { dirname, extname, isAbsolute, resolve } from 'node:path'
 import { InvalidInputError, type InputProblem, type SourceLocation } from '../interface/index.js'
-import { scenarioSchema, TIMELINE_ACTIONS, type ScenarioConfig } from './schema.js'
+import { FLOW_NAME, flowName, scenarioSchema, TIMELINE_ACTIONS, type ScenarioConfig } from './schema.js'
 import { formatPath, parseYamlSource, readUserFile, suggest, zodProblems, type FieldPath } from './yaml-source.js'
 
 /** A validated scenario with its defaults resolved, and a way back to where each field was written. */
@@ -33,7 +35,7 @@ export function parseScenario (text: string, file: string): LoadedScenario {
     stores: range(config.network.stores).map((i) => `store-${i}`),
     gateways: config.crowd == null ? [] : range(config.crowd.gateways).map((i) => `crowd-${i}`)
   }
-  const problems = checkReferences(config, nodes, locate)
+  const problems = [...checkReferences(config, nodes, locate), ...checkFlows(config, file, locate)]
   if (problems.length > 0) throw new InvalidInputError(problems)
 
   const topics = new Set<string>()
@@ -91,12 +93,66 @@ function checkReferences (config: ScenarioConfig, nodes: LoadedScenario['nodes']
     if (entry.slow != null) needStore(['timeline', index, 'slow', 'store'], entry.slow.store)
     if (entry.skew != null) needDevice(['timeline', index, 'skew', 'device'], entry.skew.device)
     if (entry.link != null) needDevice(['timeline', index, 'link', 'device'], entry.link.device)
+    if (entry.flow != null) needDevice(['timeline', index, 'flow', 'device'], entry.flow.device)
     entry.partition?.groups.forEach((group, g) => {
       group.forEach((member, m) => {
         if (member === 'rest' || devices.includes(member) || nodeNames.includes(member)) return
         problem(['timeline', index, 'partition', 'groups', g, m], `no node or device named "${member}"`, 'a node, a device, or rest', member, suggest(member, [...devices, ...nodeNames]))
       })
     })
+  })
+  return problems
+}
+
+/**
+ * Where a path named in a scenario (a device profile, a flow spec) may be: relative to the
+ * scenario file's folder first, then to the current directory.
+ */
+export function userFileCandidates (path: string, scenarioFile: string): string[] {
+  if (isAbsolute(path)) return [path]
+  return [...new Set([resolve(dirname(scenarioFile), path), resolve(path)])]
+}
+
+/** The first of `userFileCandidates` that exists. */
+export function findUserFile (path: string, scenarioFile: string): string | undefined {
+  return userFileCandidates(path, scenarioFile).find((candidate) => existsSync(candidate))
+}
+
+const FLOW_EXTENSIONS = ['.js', '.mjs', '.cjs']
+
+/** Flows run on appium devices only, from a spec file that exists, within the traffic phase, one name per spec. */
+function checkFlows (config: ScenarioConfig, file: string, locate: LoadedScenario['locate']): InputProblem[] {
+  const problems: InputProblem[] = []
+  const specOfName = new Map<string, string>()
+  config.timeline.forEach((entry, index) => {
+    const flow = entry.flow
+    if (flow == null) return
+    const at = (...rest: Array<string | number>): { location: SourceLocation, path: string } => {
+      const path = ['timeline', index, 'flow', ...rest]
+      return { location: locate(path), path: formatPath(path) }
+    }
+    const device = config.devices[flow.device]
+    if (device != null && device.driver !== 'appium') {
+      const appium = Object.entries(config.devices).filter(([, d]) => d.driver === 'appium').map(([n]) => n)
+      problems.push({ ...at('device'), message: `flows run on appium devices only; "${flow.device}" is a ${device.driver} device`, expected: 'an appium device (driver: appium): a flow drives an app\'s UI through WebdriverIO', found: `${flow.device} (driver: ${device.driver})`, hint: appium.length > 0 ? `appium devices here: ${appium.join(', ')}` : 'add a device with driver: appium and a profile (devices/profiles/courier-ci.yaml runs without a phone)' })
+    }
+    const ext = extname(flow.spec).toLowerCase()
+    if (!FLOW_EXTENSIONS.includes(ext)) {
+      problems.push({ ...at('spec'), message: 'not a JavaScript spec file', expected: `a Mocha spec ending in ${FLOW_EXTENSIONS.join(', ')}`, found: flow.spec, hint: ext === '.ts' || ext === '.mts' || ext === '.cts' ? 'compile TypeScript flows first (tsc) and name the .js file here' : undefined })
+    } else if (findUserFile(flow.spec, file) == null) {
+      problems.push({ ...at('spec'), message: 'flow spec not found', expected: 'a Mocha spec file', found: flow.spec, hint: `looked for ${userFileCandidates(flow.spec, file).join(' and ')}` })
+    }
+    const name = flowName(flow)
+    if (!FLOW_NAME.test(name)) {
+      problems.push({ ...at('spec'), message: `the flow's name "${name}" (from its file name) cannot name a metric`, expected: 'letters, digits, - and _', found: name, hint: 'give the flow a name: { name: sign-in, ... }' })
+    } else {
+      const other = specOfName.get(name)
+      if (other != null && other !== flow.spec) problems.push({ ...at(flow.name != null ? 'name' : 'spec'), message: `two different specs are both named "${name}"`, expected: 'one name per spec (flow.<name>.duration must mean one flow)', found: `${other} and ${flow.spec}`, hint: 'give one of them another name: { name: ..., spec: ... }' })
+      specOfName.set(name, flow.spec)
+    }
+    if (flow.timeout != null && entry.at + flow.timeout > config.duration) {
+      problems.push({ ...at('timeout'), message: 'the flow could run past the end of the traffic phase', expected: `at most ${(config.duration - entry.at) / 1000}s (duration minus at)`, found: `${flow.timeout / 1000}s`, hint: 'lengthen duration:, start the flow earlier, or shorten its timeout' })
+    }
   })
   return problems
 }

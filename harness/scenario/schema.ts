@@ -142,8 +142,16 @@ const signedDuration = z.string().transform((value, ctx) => {
 }).describe('A signed duration, e.g. +90s or -2m')
 const linkAction = z.strictObject({ device: name, to: linkSpec.describe('The new link: a preset or explicit figures') })
 const skewAction = z.strictObject({ device: name, by: about(signedDuration, 'Clock skew') })
+/** A flow's name is a metric name segment (`flow.<name>.duration`): no dots. */
+export const FLOW_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/
+const flowAction = z.strictObject({
+  device: name.describe('An appium device: the flow runs against its live session'),
+  spec: z.string().min(1).describe('A Mocha spec (.js, .mjs or .cjs; compile TypeScript first), relative to the scenario file, then to the current directory'),
+  name: z.string().regex(FLOW_NAME, 'letters, digits, - and _ (it names metrics: flow.<name>.duration)').optional().describe('Name in results and metrics; default: the spec file name without .spec.js'),
+  timeout: about(duration, 'The whole flow must finish within this (default: the rest of the traffic phase)').optional()
+})
 
-export const TIMELINE_ACTIONS = ['send', 'offline', 'online', 'kill', 'restart', 'partition', 'heal', 'desync', 'slow', 'skew', 'link', 'checkpoint'] as const
+export const TIMELINE_ACTIONS = ['send', 'offline', 'online', 'kill', 'restart', 'partition', 'heal', 'desync', 'slow', 'skew', 'link', 'checkpoint', 'flow'] as const
 
 export const timelineEntrySchema = z.strictObject({
   at: about(duration, 'Scenario time of the action'),
@@ -158,7 +166,8 @@ export const timelineEntrySchema = z.strictObject({
   slow: slowAction.optional().describe('A store node answers history requests late'),
   skew: skewAction.optional().describe('Skew a device\'s clock'),
   link: linkAction.optional().describe('Change a device\'s link (a handover from WiFi to 3G, say)'),
-  checkpoint: name.optional().describe('Compare the histories of each account\'s devices now (history.checkpoints), by this name')
+  checkpoint: name.optional().describe('Compare the histories of each account\'s devices now (history.checkpoints), by this name'),
+  flow: flowAction.optional().describe('Run a QA flow (a WebdriverIO + Mocha spec using the profile\'s screen map) on an appium device and time it')
 })
 
 export const scenarioSchema = z.strictObject({
@@ -188,6 +197,19 @@ export type ScenarioConfig = z.output<typeof scenarioSchema>
 export type DeviceConfig = z.output<typeof deviceSchema>
 export type AppiumDeviceConfig = Extract<DeviceConfig, { driver: 'appium' }>
 export type TimelineEntry = z.output<typeof timelineEntrySchema>
+export type FlowAction = NonNullable<TimelineEntry['flow']>
+
+/** A flow's name in results and metrics: its `name:`, or the spec's file name without `.spec.js` (or .mjs, .cjs, .js). */
+export function flowName (flow: Pick<FlowAction, 'name' | 'spec'>): string {
+  if (flow.name != null) return flow.name
+  const base = flow.spec.split(/[\\/]/).at(-1) ?? flow.spec
+  return base.replace(/(\.(spec|test|flow))?\.(m|c)?[jt]s$/i, '')
+}
+
+/** Every flow name a scenario's timeline runs, once each (the metric catalogue needs them). */
+export function flowNames (config: Pick<ScenarioConfig, 'timeline'>): string[] {
+  return [...new Set(config.timeline.flatMap((entry) => entry.flow == null ? [] : [flowName(entry.flow)]))]
+}
 
 export function scenarioJsonSchema (): Record<string, unknown> {
   return z.toJSONSchema(scenarioSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>

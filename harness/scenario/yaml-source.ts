@@ -79,6 +79,11 @@ function problemsOf (issue: z.core.$ZodIssue, root: unknown, { raw, locate }: Ya
       hint: suggest(key, known)
     }))
   }
+  if (issue.code === 'invalid_key') {
+    // a map key (a device name, a profile element name) that its pattern refuses: point at the key
+    const key = String(path.at(-1) ?? '')
+    return [{ location: locate(path, 'key'), path: formatPath(path), message: `"${key}" is not an accepted name`, expected: issue.issues[0]?.message, found: key }]
+  }
   const found = valueAt(raw, path)
   let expected: string | undefined
   let message = issue.message

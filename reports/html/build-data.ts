@@ -4,7 +4,7 @@
 import { quantileSorted } from 'simple-statistics'
 import type { CourierEvent, DeviceDelivery, MetricValue, Results } from '../../harness/interface/index.js'
 import {
-  VERDICT_TEXT, formatBytes, formatCount, formatMs, formatRatio, formatValue, harnessHealthLine, replayCommand,
+  VERDICT_TEXT, flowProblem, flowTests, formatBytes, formatCount, formatMs, formatRatio, formatValue, harnessHealthLine, replayCommand,
   sortThresholds, verdictExplanation
 } from '../format.js'
 import type {
@@ -373,6 +373,7 @@ export function buildReportData (results: Results, events: Iterable<CourierEvent
     metrics: { groups, pivots, count: Object.keys(results.metrics ?? {}).length },
     explorer: { ...explorer, totalMessages: deviceMsgCount + crowdMsgCount, deviceMessages: deviceMsgCount, crowdMessages: crowdMsgCount },
     errors: (results.errors ?? []).slice(0, 200).map((e) => ({ t: formatMs(e.t), component: e.component, error: e.error })),
+    flows: (results.flows ?? []).map((f) => ({ name: f.name, device: f.device, spec: f.spec, at: formatMs(f.t - t0), passed: f.passed, tests: flowTests(f), duration: formatMs(f.durationMs), problem: flowProblem(f), failedTests: f.failedTests })),
     artifacts: (options.artifacts ?? []).map((a) => ({ name: a.name, size: a.bytes == null ? '' : formatBytes(a.bytes) })),
     notes
   }

@@ -404,6 +404,22 @@ export function pageMain (): void {
     }
   }
 
+  // ---------- QA flows
+  const flows = data.flows ?? []
+  if (flows.length > 0) {
+    const failed = flows.filter((f) => !f.passed).length
+    const fl = section('flows', 'QA flows', `Mocha specs run on a device's live session by the timeline: ${count(flows.length)} run, ${count(failed)} failed. Timed from the first test to the last; a failed flow saved a screenshot and page source (Artifacts).`)
+    fl.append(h('div', { class: 'scroll' }, table(['flow', 'device', 'at', 'result', 'tests passed', 'duration', 'problem'], flows.map((f) => [
+      h('td', null, f.name, h('div', { class: 'muted' }, f.spec)), f.device, h('td', { class: 'num' }, f.at),
+      h('td', null, h('span', { class: f.passed ? 'tag good' : 'tag bad' }, f.passed ? 'pass' : 'FAIL')),
+      h('td', { class: 'num' }, f.tests), h('td', { class: 'num' }, f.duration), h('td', { class: f.passed ? '' : 'fail-text' }, f.problem)
+    ]))))
+    for (const f of flows) {
+      if (f.failedTests.length < 2) continue
+      fl.append(h('div', { class: 'device-detail' }, h('h3', null, `${f.name} on ${f.device}: failed tests`), h('ul', { class: 'errors' }, f.failedTests.map((t) => h('li', null, `${t.title}: ${t.error}`)))))
+    }
+  }
+
   // ---------- harness
   const har = section('harness', 'Harness self-monitoring', data.harness.summary)
   if (data.harness.saturated) har.insertBefore(h('p', { class: 'alert' }, 'The harness was saturated: latency figures include delay the harness itself caused, so the verdict is inconclusive.'), har.children[1])

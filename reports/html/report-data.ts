@@ -200,6 +200,8 @@ export interface ReportData {
     defaultHash: string | null
   }
   errors: Array<{ t: string, component: string, error: string }>
+  /** QA flows run by the timeline (absent in reports built before flows existed). */
+  flows?: Array<{ name: string, device: string, spec: string, at: string, passed: boolean, tests: string, duration: string, problem: string, failedTests: Array<{ title: string, error: string }> }>
   artifacts: Array<{ name: string, size: string }>
   notes: string[]
 }

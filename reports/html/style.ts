@@ -86,6 +86,7 @@ td.na { color: #cbd5e1; }
 .cell-sub { font-size: 11.5px; color: #475569; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 3px; margin-right: 6px; background: #94a3b8; }
 .tag { display: inline-block; font-size: 11px; font-weight: 700; padding: 0 6px; border-radius: 4px; margin-left: 6px; }
+.tag.good { background: #dcfce7; color: var(--good); }
 .tag.bad { background: #fee2e2; color: var(--bad); }
 .tag.warn { background: #fef3c7; color: var(--warn); }
 .device-detail { margin-top: 10px; }

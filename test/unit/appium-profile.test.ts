@@ -108,3 +108,17 @@ test('YAML syntax errors are located', async () => {
   const text = await readFile(join(REPO_ROOT, 'devices/profiles/courier-ci.yaml'), 'utf8')
   assert.doesNotThrow(() => parseProfile(text, 'courier-ci.yaml'))
 })
+
+test('elements: more named selectors for flows; a name the screen map already uses, or not an identifier, is refused where it is written', () => {
+  assert.deepEqual(parseProfile(`${GOOD}elements:\n  backButton: "~Back"\n`, 'pixel.yaml').elements, { backButton: '~Back' })
+  assert.deepEqual(parseProfile(GOOD, 'pixel.yaml').elements, {})
+  const taken = problemsOf(`${GOOD}elements:\n  sendButton: "~Other"\n`)
+  assert.equal(taken.length, 1)
+  assert.equal(taken[0].path, 'elements.sendButton')
+  assert.equal(taken[0].location.line, 17)
+  assert.match(taken[0].message, /"sendButton" is already a screen: selector/)
+  const badName = problemsOf(`${GOOD}elements:\n  back-button: "~Back"\n`)
+  assert.equal(badName[0].path, 'elements.back-button')
+  assert.match(badName[0].message, /"back-button" is not an accepted name/)
+  assert.match(badName[0].expected ?? '', /letters, digits and _/)
+})
