@@ -6,12 +6,15 @@ import { spawnSync } from 'node:child_process'
 
 const root = 'dist/test'
 const filters = process.argv.slice(2)
+// test/nightly runs scenarios of minutes: only when asked for by name (npm run test:nightly)
+const nightlyAsked = filters.some((f) => f.includes('nightly'))
 const files = []
 ;(function walk (dir) {
   for (const name of readdirSync(dir).sort()) {
     const path = join(dir, name)
-    if (statSync(path).isDirectory()) walk(path)
-    else if (name.endsWith('.test.js') && (filters.length === 0 || filters.some((f) => path.includes(f)))) files.push(path)
+    if (statSync(path).isDirectory()) {
+      if (name !== 'nightly' || nightlyAsked) walk(path)
+    } else if (name.endsWith('.test.js') && (filters.length === 0 || filters.some((f) => path.includes(f)))) files.push(path)
   }
 })(root)
 if (files.length === 0) {
@@ -22,7 +25,7 @@ const result = spawnSync(process.execPath, [
   '--import', './dist/harness/polyfill.js',
   // a test that leaks a socket or node must fail on its own, not hang the whole run: force the
   // exit once tests finish, and bound every test
-  '--test', '--test-concurrency=1', '--test-reporter=spec', '--test-force-exit', '--test-timeout=300000',
+  '--test', '--test-concurrency=1', '--test-reporter=spec', '--test-force-exit', `--test-timeout=${nightlyAsked ? 1_800_000 : 300_000}`,
   ...files
 ], { stdio: 'inherit' })
 process.exit(result.status ?? 1)
