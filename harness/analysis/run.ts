@@ -4,7 +4,7 @@ import { analyzeDelivery } from './delivery.js'
 import { analyzeReliability } from './reliability.js'
 import { round, summarize } from './stats.js'
 
-export type RunAnalysis = Required<Pick<Results, "reliability">> & Pick<Results, 'timing' | 'metrics' | 'delivery' | 'store' | 'harness' | 'errors' | 'bytes' | 'reliability'>
+export type RunAnalysis = Required<Pick<Results, "reliability">> & Pick<Results, 'timing' | 'metrics' | 'delivery' | 'store' | 'harness' | 'errors' | 'bytes' | 'reliability' | 'links'>
 
 export interface AnalysisOptions {
   /** Event-loop delay p99 (ms) beyond which the harness counts as saturated. */
@@ -107,7 +107,20 @@ export function analyzeRun (events: readonly CourierEvent[], options: AnalysisOp
   for (const stage of ['total', 'dial', 'firstPage', 'transfer', 'render'] as const) {
     put(`store.stages.${stage}.p95`, reliability.stages[`${stage}Ms`].p95, 'ms')
   }
-  return { timing, metrics, delivery, store, harness, errors, bytes, reliability }
+  return { timing, metrics, delivery, store, harness, errors, bytes, reliability, links: analyzeLinks(events) }
+}
+
+/** What the run shaped and how; absent when it shaped nothing. */
+function analyzeLinks (events: readonly CourierEvent[]): Results['links'] {
+  const backend = events.find((e) => e.type === 'link.backend')
+  if (backend?.type !== 'link.backend') return undefined
+  const devices = new Set<string>()
+  const pairs = new Map<string, NonNullable<Results['links']>['nodePairs'][number]>()
+  for (const e of events) {
+    if (e.type === 'link.change') devices.add(e.device)
+    else if (e.type === 'node.link') pairs.set(`${e.a}>${e.b}`, { a: e.a, b: e.b, port: e.port, up: e.up, down: e.down })
+  }
+  return { backend: backend.backend, netem: backend.netem, devices: [...devices], nodePairs: [...pairs.values()] }
 }
 
 function analyzeStore (events: readonly CourierEvent[]): Results['store'] {

@@ -91,9 +91,23 @@ export interface Results {
   energy?: Record<string, DeviceEnergy>
   /** Absent only in results written before it existed. */
   reliability?: ReliabilityResults
+  /** How links were shaped, when the run shaped any: the backend, why not the kernel's netem, and what was shaped. */
+  links?: LinkResults
   thresholds: ThresholdResult[]
   errors: Array<{ t: number, component: string, error: string }>
 }
+
+export interface LinkResults {
+  backend: 'userspace'
+  /** Whether this kernel has netem, and why not; courier has no netem backend either way (harness/links/README.md). */
+  netem: { available: boolean, reason: string }
+  /** Devices whose last mile was shaped. */
+  devices: string[]
+  /** Node-to-node connections shaped: `a` dials `b` through the shaper on `port`; figures as last set. */
+  nodePairs: Array<{ a: string, b: string, port: number, up: LinkFiguresResult, down: LinkFiguresResult }>
+}
+
+export interface LinkFiguresResult { latencyMs: number, jitterMs: number, lossRate: number, bandwidthBps: number }
 
 /** Bytes of one device or fleet node. Wire = TCP payload at its sockets (noise + yamux included). */
 export interface OwnerBytes {
