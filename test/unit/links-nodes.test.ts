@@ -6,11 +6,16 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import net from 'node:net'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type { CourierEvent, EventSink } from '../../harness/interface/index.js'
 import { Fleet, type FleetNode } from '../../harness/fleet/index.js'
 import { checkRoundTrip, getLinkPreset, measureDownload, measureUpload, startProbeServer, withoutLag, worseProfile, type LinkProfile, type ProbeServer, type RoundTrips } from '../../harness/links/index.js'
 import { NodeLinks, pairLink, planNodeLinks } from '../../harness/runner/node-links.js'
+import { deviceRadioTimelines } from '../../harness/runner/energy.js'
+import { buildFrame, LinkType, PcapFileWriter } from '../../harness/capture/index.js'
 import { parseScenario, type LoadedScenario } from '../../harness/scenario/index.js'
 import { InvalidInputError } from '../../harness/interface/index.js'
 
@@ -265,5 +270,37 @@ test('a node\'s access link is one bottleneck for all its connections; between l
     assert.ok(separate > 0.2 && separate < sharedDown * 0.75, `between links: ${separate.toFixed(3)} s vs shared ${sharedDown.toFixed(3)} s`)
   } finally {
     for (const p of probes) await p.close()
+  }
+})
+
+test('a phone\'s radio is not charged for a node link\'s second leg: the shaper\'s own socket is known from link.connection', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'courier-node-links-'))
+  try {
+    const file = join(dir, 'capture.pcap')
+    const writer = await PcapFileWriter.open(file, { linkType: LinkType.ethernet })
+    const packet = async (src: string, srcPort: number, dst: string, dstPort: number, bytes: number, us: number): Promise<void> => {
+      await writer.write(buildFrame({ linkType: LinkType.ethernet, src, dst, protocol: 'tcp', srcPort, dstPort, payload: bytes }), us)
+    }
+    // relay-2 -> shaper 5000 -> relay-1 4000 (its own leg from 6000); a phone at 10.0.0.5 -> relay-1
+    await packet('127.0.0.1', 7000, '127.0.0.1', 5000, 100, 1_000_000)
+    await packet('127.0.0.1', 6000, '127.0.0.1', 4000, 100, 1_030_000)
+    await packet('10.0.0.5', 40000, '127.0.0.1', 4000, 300, 2_000_000)
+    await writer.close()
+    const events = [
+      { t: 0, type: 'device.up', device: 'phone', driver: 'appium' },
+      { t: 0, type: 'node.up', node: 'relay-1', role: 'relay', peerId: 'p1', addrs: ['/ip4/127.0.0.1/tcp/4000'] },
+      { t: 0, type: 'node.up', node: 'relay-2', role: 'relay', peerId: 'p2', addrs: ['/ip4/127.0.0.1/tcp/4001'] },
+      { t: 1, type: 'node.link', a: 'relay-2', b: 'relay-1', port: 5000, up: PERFECT, down: PERFECT },
+      { t: 2, type: 'conn.open', owner: 'relay-2', remote: '/ip4/127.0.0.1/tcp/5000', localAddr: '127.0.0.1:7000', remoteAddr: '127.0.0.1:5000', connId: 'relay-2#1' },
+      { t: 2, type: 'conn.open', owner: 'relay-1', remote: '/ip4/127.0.0.1/tcp/6000', localAddr: '127.0.0.1:4000', remoteAddr: '127.0.0.1:6000', connId: 'relay-1#2' },
+      { t: 2, type: 'link.connection', owner: 'relay-2', target: 'relay-1', dialer: '127.0.0.1:7000', upstream: '127.0.0.1:6000' }
+    ] as CourierEvent[]
+    const phoneBytes = async (log: CourierEvent[]): Promise<number[]> => (await deviceRadioTimelines(log, file)).get('phone')?.packets.map((p) => p.bytes) ?? []
+    const frame = (payload: number): number => 14 + 20 + 20 + payload
+    assert.deepEqual(await phoneBytes(events), [frame(300)])
+    // broken variant: without the event, the shaper's leg looks like the phone's own connection
+    assert.deepEqual(await phoneBytes(events.filter((e) => e.type !== 'link.connection')), [frame(100), frame(300)])
+  } finally {
+    await rm(dir, { recursive: true, force: true })
   }
 })
