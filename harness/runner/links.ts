@@ -1,14 +1,14 @@
 import { createBottleneck, getLinkPreset, startShapedLink, type LinkProfile, type ShapedLink } from '../links/index.js'
 import { InvalidInputError, type EventSink, type FleetDirectory, type InputProblem } from '../interface/index.js'
 import type { Fleet } from '../fleet/index.js'
-import type { LinkSpec, LoadedScenario } from '../scenario/index.js'
+import { formatPath, type LinkSpec, type LoadedScenario } from '../scenario/index.js'
 
 /** A link spec made concrete: `up` is from the dialer (or the node whose access link it is) outwards. */
 export interface ResolvedLink { preset?: string, up: LinkProfile, down: LinkProfile }
 
 export function resolveLink (spec: LinkSpec, where?: { scenario: LoadedScenario, path: Array<string | number> }): ResolvedLink {
   if (typeof spec === 'string') {
-    const preset = getLinkPreset(spec, where == null ? {} : { location: where.scenario.locate(where.path), path: where.path.join('.') })
+    const preset = getLinkPreset(spec, where == null ? {} : { location: where.scenario.locate(where.path), path: formatPath(where.path) })
     return { preset: preset.name, up: preset.up, down: preset.down }
   }
   const profile: LinkProfile = { latencyMs: spec.latency, jitterMs: spec.jitter, lossRate: spec.loss, bandwidthBps: spec.bandwidth }

@@ -15,6 +15,7 @@ import { Fleet, type FleetNode } from '../../harness/fleet/index.js'
 import { checkRoundTrip, getLinkPreset, measureDownload, measureUpload, startProbeServer, withoutLag, worseProfile, type LinkProfile, type ProbeServer, type RoundTrips } from '../../harness/links/index.js'
 import { NodeLinks, pairLink, planNodeLinks } from '../../harness/runner/node-links.js'
 import { deviceRadioTimelines } from '../../harness/runner/energy.js'
+import { validateLinks } from '../../harness/runner/links.js'
 import { buildFrame, LinkType, PcapFileWriter } from '../../harness/capture/index.js'
 import { parseScenario, type LoadedScenario } from '../../harness/scenario/index.js'
 import { InvalidInputError } from '../../harness/interface/index.js'
@@ -69,6 +70,14 @@ test('unknown node names and self-links in network.links are refused with where,
   assert.deepEqual(bad('{ relays: 2, links: { between: [{ a: relay-1, b: relay-1, link: 3g }] } }'), ['4:59 network.links.between[0].b: a link joins two different nodes []'])
   assert.match(bad('{ relays: 2, links: { between: [{ a: relay-1, b: relay-2, link: 3g }, { a: relay-2, b: relay-1, link: lte }] } }')[0], /between\[1\]: relay-2 and relay-1 already have a link \(between\[0\]\)/)
   assert.match(bad('{ relays: 2 }\ntimeline: [{ at: 1s, link: { node: relay-7, to: 3g } }]')[0], /timeline\[0\]\.link\.node: no node named "relay-7"/)
+  // presets are checked before the run starts, wherever a node link names one
+  assert.throws(() => { validateLinks(scenario('{ relays: 2, links: { default: 3gx, nodes: { relay-2: ltee }, between: [{ a: relay-1, b: relay-2, link: wfi }] } }')) }, (error: unknown) => {
+    assert.ok(error instanceof InvalidInputError)
+    assert.deepEqual(error.problems.map((p) => `${p.path} ${p.hint ?? ''}`), [
+      'network.links.default did you mean "3g"?', 'network.links.nodes.relay-2 did you mean "lte"?', 'network.links.between[0].link did you mean "wifi"?'
+    ])
+    return true
+  })
 })
 
 /** The run's events, kept in memory. */
