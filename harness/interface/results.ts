@@ -1,4 +1,5 @@
 /** RUN_DIR/results.json: versioned; everything in it is derived from events.ndjson (and captures). */
+import type { LinkFigures } from './events.js'
 
 export const RESULTS_SCHEMA_VERSION = 1
 
@@ -104,10 +105,8 @@ export interface LinkResults {
   /** Devices whose last mile was shaped. */
   devices: string[]
   /** Node-to-node connections shaped: `a` dials `b` through the shaper on `port`; figures as last set. */
-  nodePairs: Array<{ a: string, b: string, port: number, up: LinkFiguresResult, down: LinkFiguresResult }>
+  nodePairs: Array<{ a: string, b: string, port: number, up: LinkFigures, down: LinkFigures }>
 }
-
-export interface LinkFiguresResult { latencyMs: number, jitterMs: number, lossRate: number, bandwidthBps: number }
 
 /** Bytes of one device or fleet node. Wire = TCP payload at its sockets (noise + yamux included). */
 export interface OwnerBytes {
