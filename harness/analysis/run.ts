@@ -5,7 +5,7 @@ import { analyzeFlows, flowMetrics } from './flows.js'
 import { analyzeReliability } from './reliability.js'
 import { round, summarize } from './stats.js'
 
-export type RunAnalysis = Required<Pick<Results, 'reliability' | 'flows'>> & Pick<Results, 'timing' | 'metrics' | 'delivery' | 'store' | 'harness' | 'errors' | 'bytes' | 'reliability' | 'flows'>
+export type RunAnalysis = Required<Pick<Results, 'reliability' | 'flows'>> & Pick<Results, 'timing' | 'metrics' | 'delivery' | 'store' | 'harness' | 'errors' | 'bytes' | 'reliability' | 'flows' | 'links'>
 
 export interface AnalysisOptions {
   /** Event-loop delay p99 (ms) beyond which the harness counts as saturated. */
@@ -120,7 +120,21 @@ export function analyzeRun (events: readonly CourierEvent[], options: AnalysisOp
     put(`store.stages.${stage}.p95`, reliability.stages[`${stage}Ms`].p95, 'ms')
   }
   Object.assign(metrics, flowMetrics(flows, options.flows))
-  return { timing, metrics, delivery, store, harness, errors, bytes, reliability, flows }
+  return { timing, metrics, delivery, store, harness, errors, bytes, reliability, flows, links: analyzeLinks(events) }
+}
+
+/** What the run shaped and how; absent when it shaped nothing. */
+function analyzeLinks (events: readonly CourierEvent[]): Results['links'] {
+  const backend = events.find((e) => e.type === 'link.backend')
+  if (backend?.type !== 'link.backend') return undefined
+  const devices = new Set<string>()
+  const pairs = new Map<string, NonNullable<Results['links']>['nodePairs'][number]>()
+  for (const e of events) {
+    if (e.type === 'link.change') devices.add(e.device)
+    else if (e.type === 'node.link') pairs.set(`${e.a}>${e.b}`, { a: e.a, b: e.b, port: e.port, up: e.up, down: e.down })
+  }
+  return { backend: backend.backend, netem: backend.netem, devices: [...devices], nodePairs: [...pairs.values()] }
+
 }
 
 function analyzeStore (events: readonly CourierEvent[]): Results['store'] {

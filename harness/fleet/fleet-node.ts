@@ -11,6 +11,8 @@ export interface FleetNodeComponents {
   events: EventSink
   onError: (component: string, error: unknown) => void
   partitions: Partitions
+  /** Where this node's dial to `host:port` goes instead (a node link's shaper); absent: straight there. */
+  dialPort?: (from: string, host: string, port: number) => number
 }
 
 export interface FleetNodeInit {
@@ -63,8 +65,10 @@ export class FleetNode {
   }
 
   async start (): Promise<void> {
+    const route = this.components.dialPort
     const node = await createWakuNode({ identitySeed: `${this.init.seed}/${this.name}`, port: this.listenPort, host: this.init.host, accounting: this.init.accounting ? { owner: this.name, events: this.components.events } : undefined,
-      denyPeer: (peer) => this.components.partitions.blocked(this.name, peer)
+      denyPeer: (peer) => this.components.partitions.blocked(this.name, peer),
+      dialPort: route == null ? undefined : (host, port) => route(this.name, host, port)
     })
     if (this.init.subscribe) {
       const { clock, events, onError, partitions } = this.components

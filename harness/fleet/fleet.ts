@@ -12,6 +12,8 @@ export interface FleetComponents {
   clock: Clock
   events: EventSink
   onError: (component: string, error: unknown) => void
+  /** Where a node's dial to `host:port` goes instead (node links); absent: nodes dial each other directly. */
+  dialPort?: (from: string, host: string, port: number) => number
 }
 
 export interface PartitionSpec {
@@ -86,6 +88,25 @@ export class Fleet {
     await onListening?.(this.nodes.map((node) => node.port))
     await Promise.all(this.nodes.map(async (node) => { await node.connect(signal) }))
     await this.waitForMesh(signal)
+  }
+
+  /**
+   * Which node dials which: the topology edges (known once `start` has planned them, before any
+   * dial) and, with store sync on, every store to every other store.
+   */
+  dialPairs (): Array<[FleetNode, FleetNode]> {
+    const byAddress = new Map(this.nodes.map((node) => [node.address, node]))
+    const pairs: Array<[FleetNode, FleetNode]> = []
+    for (const node of this.nodes) {
+      for (const target of node.dialTargets) {
+        const other = byAddress.get(target)
+        if (other != null) pairs.push([node, other])
+      }
+    }
+    if (this.scenario.config.network.storeSync !== 'off') {
+      for (const a of this.stores) for (const b of this.stores) if (a !== b) pairs.push([a, b])
+    }
+    return pairs
   }
 
   /** Every subscribed node has a mesh peer on the topic: until then publishes would be lost. */

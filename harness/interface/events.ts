@@ -103,6 +103,20 @@ interface EventMap {
   'store.sync': { store: string, peer: string, checked: number, missing: number, fetched: number, error?: string }
   /** A device's link (shaped in user space) was set up or changed; `ports` maps each shaped port to the fleet node behind it. */
   'link.change': { device: string, preset?: string, up: LinkFigures, down: LinkFigures, ports?: Record<string, string> }
+  /**
+   * A connection between two fleet nodes is shaped: `a` dials `b` through the shaper on `port`;
+   * `up` is a to b, `down` b to a. Emitted when the shaper starts and whenever a timeline `link`
+   * changes either node's access link.
+   */
+  'node.link': { a: string, b: string, port: number, up: LinkFigures, down: LinkFigures }
+  /**
+   * A connection crossed a shaper: `owner` (a device or the dialling node) to `target`; `dialer`
+   * is the owner's socket, `upstream` the shaper's own socket towards the target, which a capture
+   * sees as a connection of its own.
+   */
+  'link.connection': { owner: string, target: string, dialer: string, upstream: string }
+  /** How this run shapes links, said once when it shapes any: courier's userspace relay, and whether this kernel has netem. */
+  'link.backend': { backend: 'userspace', netem: { available: boolean, reason: string } }
   /** A (simulated) push notification about a message reached a device, outside the p2p network. */
   'push.received': { device: string, hash: string, msgId: string }
   'timeline.action': { index: number, action: string, detail: Record<string, unknown> }

@@ -1,4 +1,5 @@
 /** RUN_DIR/results.json: versioned; everything in it is derived from events.ndjson (and captures). */
+import type { LinkFigures } from './events.js'
 
 export const RESULTS_SCHEMA_VERSION = 1
 
@@ -91,6 +92,8 @@ export interface Results {
   energy?: Record<string, DeviceEnergy>
   /** Absent only in results written before it existed. */
   reliability?: ReliabilityResults
+  /** How links were shaped, when the run shaped any: the backend, why not the kernel's netem, and what was shaped. */
+  links?: LinkResults
   thresholds: ThresholdResult[]
   errors: Array<{ t: number, component: string, error: string }>
   /** QA flows run by the timeline, in start order; absent in results written before flows existed. */
@@ -114,6 +117,16 @@ export interface FlowResult {
   error?: string
   /** The tests that failed, with their first error line. */
   failedTests: Array<{ title: string, error: string }>
+}
+
+export interface LinkResults {
+  backend: 'userspace'
+  /** Whether this kernel has netem, and why not; courier has no netem backend either way (harness/links/README.md). */
+  netem: { available: boolean, reason: string }
+  /** Devices whose last mile was shaped. */
+  devices: string[]
+  /** Node-to-node connections shaped: `a` dials `b` through the shaper on `port`; figures as last set. */
+  nodePairs: Array<{ a: string, b: string, port: number, up: LinkFigures, down: LinkFigures }>
 }
 
 /** Bytes of one device or fleet node. Wire = TCP payload at its sockets (noise + yamux included). */

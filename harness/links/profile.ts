@@ -54,3 +54,18 @@ export function checkLinkProfile (profile: LinkProfile, name: string): Readonly<
   if (problems.length > 0) throw new RangeError(`${name}: ${problems.join('; ')}`)
   return Object.freeze({ latencyMs: profile.latencyMs, jitterMs: profile.jitterMs, lossRate: profile.lossRate, bandwidthBps: profile.bandwidthBps })
 }
+
+/**
+ * The path through two links in a row, taken as only as good as its worse part in each figure:
+ * the higher latency, jitter and loss, the narrower rate (0, unlimited, loses to any rate). A
+ * bottleneck model, not a sum: two nodes on the same access link see that link between them.
+ */
+export function worseProfile (a: LinkProfile, b: LinkProfile): LinkProfile {
+  const rate = a.bandwidthBps <= 0 ? b.bandwidthBps : b.bandwidthBps <= 0 ? a.bandwidthBps : Math.min(a.bandwidthBps, b.bandwidthBps)
+  return { latencyMs: Math.max(a.latencyMs, b.latencyMs), jitterMs: Math.max(a.jitterMs, b.jitterMs), lossRate: Math.max(a.lossRate, b.lossRate), bandwidthBps: rate }
+}
+
+/** Whether a profile changes nothing (no shaper is needed for it). */
+export function isPerfectProfile (p: LinkProfile): boolean {
+  return p.latencyMs === 0 && p.jitterMs === 0 && p.lossRate === 0 && p.bandwidthBps <= 0
+}

@@ -42,6 +42,12 @@ export interface ShapedLinkInit {
   bottleneck?: Bottleneck
   /** Aborting closes the link, as close() does. */
   signal?: AbortSignal
+  /**
+   * Called when a connection reaches the target, with both of the relay's legs as `ip:port` of
+   * the far end (`dialer`) and of the relay's own socket towards the target (`upstream`): a
+   * capture sees the second leg as a connection of its own, and only this says whose it is.
+   */
+  onConnection?: (legs: { dialer: string, upstream: string }) => void
 }
 
 /** A per-direction bandwidth bottleneck that several links can share. */
@@ -372,7 +378,14 @@ class Connection {
     server.setNoDelay(true)
     server.on('error', () => {})
     let connected = false
-    server.once('connect', () => { connected = true })
+    server.once('connect', () => {
+      connected = true
+      try {
+        link.init.onConnection?.({ dialer: `${client.remoteAddress ?? '?'}:${client.remotePort ?? '?'}`, upstream: `${server.localAddress ?? '?'}:${server.localPort ?? '?'}` })
+      } catch {
+        // an observer's mistake must not take a connection (or the harness) down
+      }
+    })
     for (const socket of [client, server]) {
       socket.once('close', (hadError: boolean) => {
         if (this.done) return

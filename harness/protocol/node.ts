@@ -7,6 +7,7 @@ import { identify, type Identify } from '@libp2p/identify'
 import { ping, type Ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
+import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 import { RELAY_PROTOCOL } from './codecs.js'
@@ -32,6 +33,12 @@ export interface WakuNodeInit {
    * the resend as a duplicate before it leaves the device.
    */
   seenTtlMs?: number
+  /**
+   * Where a TCP dial to `host:port` really goes (a link shaper's port in front of that peer).
+   * Asked on every dial libp2p makes: topology dials, redials of keep-alive peers, protocol dials,
+   * so an address a peer learned through identify cannot bypass the shaper.
+   */
+  dialPort?: (host: string, port: number) => number
 }
 
 async function identityKey (identitySeed: string): Promise<Ed25519PrivateKey> {
@@ -98,7 +105,7 @@ async function baseOptions (init: WakuNodeInit): Promise<{ options: Omit<Libp2pO
     privateKey,
     start: false,
     addresses: { listen: init.listen === false ? [] : [`/ip4/${host}/tcp/${init.port ?? 0}`] },
-    transports: [tcp()],
+    transports: [init.dialPort == null ? tcp() : rerouted(tcp(), init.dialPort)],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionManager: {
@@ -126,6 +133,23 @@ function flushAccountingOnStop (node: Libp2p, accounting?: SocketAccounting): vo
   // the last bytes of a connection are counted as it closes: flush after libp2p has stopped
   const stop = node.stop.bind(node)
   node.stop = async () => { await stop(); accounting.stop() }
+}
+
+type TransportFactory = ReturnType<typeof tcp>
+
+/** The TCP transport with every dial's port passed through `route` first. */
+function rerouted (factory: TransportFactory, route: (host: string, port: number) => number): TransportFactory {
+  return (components) => {
+    const transport = factory(components)
+    const dial = transport.dial.bind(transport)
+    transport.dial = async (ma, options) => {
+      const match = /^\/ip4\/([^/]+)\/tcp\/(\d+)(\/.*)?$/.exec(ma.toString())
+      if (match == null) return await dial(ma, options)
+      const port = route(match[1], Number(match[2]))
+      return await dial(port === Number(match[2]) ? ma : multiaddr(`/ip4/${match[1]}/tcp/${port}${match[3] ?? ''}`), options)
+    }
+    return transport
+  }
 }
 
 /** Peers in this node's gossipsub mesh for a topic; the class has it, the exported interface does not. */

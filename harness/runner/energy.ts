@@ -55,6 +55,7 @@ export async function deviceRadioTimelines (events: readonly CourierEvent[], cap
       // a shaped link's port stands for the fleet node behind it
       for (const [port, node] of Object.entries(event.ports ?? {})) nodeByPort.set(Number(port), node)
     }
+    if (event.type === 'node.link') nodeByPort.set(event.port, event.b)
     if (event.type !== 'node.up') continue
     for (const addr of event.addrs) {
       const port = Number(/\/tcp\/(\d+)/.exec(addr)?.[1])
@@ -87,7 +88,8 @@ export async function deviceRadioTimelines (events: readonly CourierEvent[], cap
   // server's process or from the phone) owns the captured connections to fleet ports that no
   // courier-owned socket explains, when it is the only such device; otherwise it is not priced.
   const unseen = [...devices].filter((device) => ![...connections.values()].some((c) => c.device === device))
-  const known = new Set(events.flatMap((e) => e.type === 'conn.open' ? [e.localAddr] : []))
+  // a shaper's own socket towards a node is courier's too (link.connection), not a phone's
+  const known = new Set(events.flatMap((e) => e.type === 'conn.open' ? [e.localAddr] : e.type === 'link.connection' ? [e.upstream] : []))
   const foreignOwner = unseen.length === 1 ? unseen[0] : undefined
   for (const device of unseen) if (device !== foreignOwner || capturePath == null) timelines.set(device, { source: 'none', packets: [], protocols: [] })
   if (capturePath != null) {

@@ -1,13 +1,14 @@
 import { createBottleneck, getLinkPreset, startShapedLink, type LinkProfile, type ShapedLink } from '../links/index.js'
 import { InvalidInputError, type EventSink, type FleetDirectory, type InputProblem } from '../interface/index.js'
 import type { Fleet } from '../fleet/index.js'
-import type { LinkSpec, LoadedScenario } from '../scenario/index.js'
+import { formatPath, type LinkSpec, type LoadedScenario } from '../scenario/index.js'
 
-interface ResolvedLink { preset?: string, up: LinkProfile, down: LinkProfile }
+/** A link spec made concrete: `up` is from the dialer (or the node whose access link it is) outwards. */
+export interface ResolvedLink { preset?: string, up: LinkProfile, down: LinkProfile }
 
-function resolveLink (spec: LinkSpec, where?: { scenario: LoadedScenario, path: Array<string | number> }): ResolvedLink {
+export function resolveLink (spec: LinkSpec, where?: { scenario: LoadedScenario, path: Array<string | number> }): ResolvedLink {
   if (typeof spec === 'string') {
-    const preset = getLinkPreset(spec, where == null ? {} : { location: where.scenario.locate(where.path), path: where.path.join('.') })
+    const preset = getLinkPreset(spec, where == null ? {} : { location: where.scenario.locate(where.path), path: formatPath(where.path) })
     return { preset: preset.name, up: preset.up, down: preset.down }
   }
   const profile: LinkProfile = { latencyMs: spec.latency, jitterMs: spec.jitter, lossRate: spec.loss, bandwidthBps: spec.bandwidth }
@@ -25,6 +26,10 @@ export function validateLinks (scenario: LoadedScenario): void {
   }
   for (const [device, config] of Object.entries(scenario.config.devices)) if ('link' in config && config.link != null) check(config.link, ['devices', device, 'link'])
   scenario.config.timeline.forEach((entry, index) => { if (entry.link != null) check(entry.link.to, ['timeline', index, 'link', 'to']) })
+  const nodeLinks = scenario.config.network.links
+  if (nodeLinks?.default != null) check(nodeLinks.default, ['network', 'links', 'default'])
+  for (const [node, spec] of Object.entries(nodeLinks?.nodes ?? {})) check(spec, ['network', 'links', 'nodes', node])
+  nodeLinks?.between.forEach((entry, index) => { check(entry.link, ['network', 'links', 'between', index, 'link']) })
   if (problems.length > 0) throw new InvalidInputError(problems)
 }
 
@@ -44,14 +49,15 @@ export class DeviceLinks {
     const ports: number[] = []
     const targets = [...this.fleet.relays, ...this.fleet.stores]
     // a device whose link the timeline changes is shaped from the start (`perfect` until then)
-    const changed = new Set(this.scenario.config.timeline.flatMap((entry) => entry.link == null ? [] : [entry.link.device]))
+    const changed = new Set(this.scenario.config.timeline.flatMap((entry) => entry.link?.device == null ? [] : [entry.link.device]))
     for (const [device, config] of Object.entries(this.scenario.config.devices)) {
       const spec = 'link' in config && config.link != null ? config.link : changed.has(device) ? 'perfect' : undefined
       if (spec == null) continue
       const link = resolveLink(spec)
       const bottleneck = createBottleneck()
       const shaped = await Promise.all(targets.map(async (node, i) => await startShapedLink({
-        target: { host: '127.0.0.1', port: node.port }, up: link.up, down: link.down, bottleneck, seed: this.scenario.config.seed * 1000 + i
+        target: { host: '127.0.0.1', port: node.port }, up: link.up, down: link.down, bottleneck, seed: this.scenario.config.seed * 1000 + i,
+        onConnection: (legs) => { this.events.emit('link.connection', { owner: device, target: node.name, ...legs }) }
       })))
       this.links.set(device, shaped)
       this.portFor.set(device, new Map(targets.map((node, i) => [node.port, shaped[i].port])))

@@ -7,6 +7,7 @@ import { startTcpdump, tcpdumpAvailability, type TcpdumpCapture } from '../captu
 import { auditStores, Fleet } from '../fleet/index.js'
 import { contentTopicFor } from '../protocol/index.js'
 import { exitCodeForVerdict, type Threshold } from '../gate/index.js'
+import { netemAvailability } from '../links/index.js'
 import {
   InfrastructureError, InvalidInputError, type Clock, type CourierEvent, type Device, type DeviceComponents, type Logger, type Results
 } from '../interface/index.js'
@@ -14,6 +15,7 @@ import { seededRandom, type DeviceConfig, type LoadedScenario } from '../scenari
 import { EventLog, readEventLog } from './event-log.js'
 import { deviceRadioTimelines } from './energy.js'
 import { DeviceLinks } from './links.js'
+import { NodeLinks } from './node-links.js'
 import { startPushService } from './push.js'
 import { buildResults, capturePath, loadCapture } from './results.js'
 import { startSelfMonitor } from './self-monitor.js'
@@ -106,7 +108,12 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
     })
     if (capture.backend !== 'tcpdump') events.emit('capture.start', capture)
 
-    const fleet = new Fleet(scenario, { clock, events, onError })
+    // node links reroute fleet dials through shapers; without any, nodes dial each other as before
+    const nodeLinks = new NodeLinks(scenario, events, onError)
+    const fleet = new Fleet(scenario, { clock, events, onError, dialPort: nodeLinks.active ? nodeLinks.dialPort : undefined })
+    // registered before the fleet so it stops after it: nodes close their connections through
+    // the shapers first, rather than seeing every one of them reset at once
+    teardown.push({ name: 'node links', stop: async () => { await nodeLinks.close() } })
     // devices announce their peer id; partitions need it to tell whose connections to refuse
     events.onEvent((event) => { if (event.type === 'device.up' && event.peerId != null) fleet.partitions.register(event.device, event.peerId) })
     startPushService(config, events, devices, options.signal)
@@ -116,7 +123,9 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
     const links = new DeviceLinks(scenario, fleet, events)
     teardown.push({ name: 'links', stop: async () => { await links.close() } })
     const startCapture = async (nodePorts: number[]): Promise<void> => {
-      const ports = [...nodePorts, ...await links.start()]
+      const shaperPorts = [...await nodeLinks.start(fleet), ...await links.start()]
+      const ports = [...nodePorts, ...shaperPorts]
+      if (shaperPorts.length > 0) await reportLinkBackend(events, options.log)
       if (capture.backend !== 'tcpdump') return
       try {
         tcpdump = await startTcpdump({ file: join(runDir, CAPTURE_FILE), ports, snaplen: CAPTURE_SNAPLEN, bufferKb: CAPTURE_BUFFER_KB, signal: options.signal })
@@ -172,7 +181,7 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
     events.emit('scenario.start', {})
     scenarioStartedAt = clock.now()
     fleet.crowd?.start()
-    const timeline = new TimelinePlayer({ config, scenarioFile: scenario.file, clock, fleet, links, devices, events, onDeviceError: markFailed, onError, signal: options.signal })
+    const timeline = new TimelinePlayer({ config, scenarioFile: scenario.file, clock, fleet, links, nodeLinks, devices, events, onDeviceError: markFailed, onError, signal: options.signal })
     timeline.start()
     teardown.push({ name: 'timeline', stop: async () => { fleet.crowd?.stop(); await timeline.stop() } })
     report('traffic')
@@ -224,6 +233,13 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
   }
   if (infrastructureError != null) throw Object.assign(infrastructureError, { runDir })
   return { runDir, results, exitCode: exitCodeForVerdict(results.verdict) }
+}
+
+/** Says once how links are shaped: the issue wants kernel netem where a kernel has it, so its absence is reported, not hidden. */
+async function reportLinkBackend (events: EventLog, log: Logger): Promise<void> {
+  const netem = await netemAvailability()
+  events.emit('link.backend', { backend: 'userspace', netem })
+  log.info(`courier: links shaped in user space (${netem.available ? 'this kernel has netem, but courier has no netem backend yet' : `kernel netem unavailable: ${netem.reason}`})`)
 }
 
 const CAPTURE_FILE = 'capture.pcap'

@@ -1,6 +1,7 @@
 import type { Clock, Device, EventSink } from '../interface/index.js'
 import type { Fleet } from '../fleet/index.js'
 import type { DeviceLinks } from './links.js'
+import type { NodeLinks } from './node-links.js'
 import { findUserFile, flowName, type FlowAction, type ScenarioConfig, type TimelineEntry } from '../scenario/index.js'
 
 export interface TimelineContext {
@@ -10,6 +11,7 @@ export interface TimelineContext {
   clock: Clock
   fleet: Fleet
   links: DeviceLinks
+  nodeLinks?: NodeLinks
   devices: Map<string, Device>
   events: EventSink
   /** A device call failed: the runner marks the device failed and the run goes on. */
@@ -100,8 +102,10 @@ export class TimelinePlayer {
         if (forMs != null) this.at(forMs, async () => { node.answerDelayMs = 0 })
       }
     } else if (entry.link != null) {
-      events.emit('timeline.action', { index, action: 'link', detail: { device: entry.link.device, to: entry.link.to } })
-      this.context.links.change(entry.link.device, entry.link.to)
+      const { device, node, to } = entry.link
+      events.emit('timeline.action', { index, action: 'link', detail: node != null ? { node, to } : { device, to } })
+      if (device != null) this.context.links.change(device, to)
+      if (node != null) this.context.nodeLinks?.change(node, to)
     } else if (entry.checkpoint != null) {
       // analysis compares histories at this event's time; nothing to do to the network
       events.emit('timeline.action', { index, action: 'checkpoint', detail: { name: entry.checkpoint } })

@@ -92,7 +92,14 @@ function checkReferences (config: ScenarioConfig, nodes: LoadedScenario['nodes']
     if (entry.desync != null) needStore(['timeline', index, 'desync', 'store'], entry.desync.store)
     if (entry.slow != null) needStore(['timeline', index, 'slow', 'store'], entry.slow.store)
     if (entry.skew != null) needDevice(['timeline', index, 'skew', 'device'], entry.skew.device)
-    if (entry.link != null) needDevice(['timeline', index, 'link', 'device'], entry.link.device)
+    if (entry.link != null) {
+      const { device, node } = entry.link
+      if ((device == null) === (node == null)) {
+        problem(['timeline', index, 'link'], device == null ? 'link needs a device or a node to change' : 'link changes one device or one node, not both', 'device: <a device> or node: <a fleet node>', device == null ? 'neither' : 'both', 'split it into one entry each')
+      }
+      if (device != null) needDevice(['timeline', index, 'link', 'device'], device)
+      if (node != null) needNode(['timeline', index, 'link', 'node'], node)
+    }
     if (entry.flow != null) needDevice(['timeline', index, 'flow', 'device'], entry.flow.device)
     entry.partition?.groups.forEach((group, g) => {
       group.forEach((member, m) => {
@@ -100,6 +107,35 @@ function checkReferences (config: ScenarioConfig, nodes: LoadedScenario['nodes']
         problem(['timeline', index, 'partition', 'groups', g, m], `no node or device named "${member}"`, 'a node, a device, or rest', member, suggest(member, [...devices, ...nodeNames]))
       })
     })
+  })
+  problems.push(...checkNodeLinks(config, nodeNames, locate))
+  return problems
+}
+
+/** `network.links` names fleet nodes that exist, and each pair of nodes at most once. */
+function checkNodeLinks (config: ScenarioConfig, nodeNames: string[], locate: LoadedScenario['locate']): InputProblem[] {
+  const links = config.network.links
+  if (links == null) return []
+  const problems: InputProblem[] = []
+  const expected = `one of: ${nodeNames.join(', ')}`
+  const fallback = 'nodes are named relay-1..N, store-1..N and crowd-1..N after network: and crowd:'
+  for (const node of Object.keys(links.nodes)) {
+    if (nodeNames.includes(node)) continue
+    const path = ['network', 'links', 'nodes', node]
+    problems.push({ location: locate(path, 'key'), path: formatPath(path), message: `no node named "${node}"`, expected, found: node, hint: suggest(node, nodeNames) ?? fallback })
+  }
+  const seen = new Map<string, number>()
+  links.between.forEach((entry, index) => {
+    for (const end of ['a', 'b'] as const) {
+      const path = ['network', 'links', 'between', index, end]
+      if (!nodeNames.includes(entry[end])) problems.push({ location: locate(path), path: formatPath(path), message: `no node named "${entry[end]}"`, expected, found: entry[end], hint: suggest(entry[end], nodeNames) ?? fallback })
+    }
+    const path = ['network', 'links', 'between', index]
+    if (entry.a === entry.b) problems.push({ location: locate([...path, 'b']), path: formatPath([...path, 'b']), message: 'a link joins two different nodes', expected: `a node other than ${entry.a}`, found: entry.b })
+    const key = [entry.a, entry.b].sort().join(' ')
+    const earlier = seen.get(key)
+    if (earlier != null) problems.push({ location: locate(path), path: formatPath(path), message: `${entry.a} and ${entry.b} already have a link (between[${earlier}])`, expected: 'each pair of nodes once', found: `${entry.a}, ${entry.b} again`, hint: 'a preset\'s up and down already give the two directions; remove one entry' })
+    else seen.set(key, index)
   })
   return problems
 }

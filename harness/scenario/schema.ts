@@ -45,7 +45,9 @@ export const networkSchema = z.strictObject({
   degree: z.number().int().min(1).max(12).default(3).describe('Each relay dials this many other relays'),
   storeSync: z.union([z.literal('off'), duration]).default('off').describe('Store nodes compare archives with each other this often and fetch what they lack (Waku store sync), e.g. 3s; off: stores never repair a missed window, as in the seed problems'),
   pubsubTopic: z.string().default('/waku/2/rs/16/32').describe('Waku pubsub topic (shard) of the fleet'),
-  host: z.ipv4().default('127.0.0.1').describe('IPv4 address the fleet listens on: loopback, or an interface a real phone can reach (courier run --fleet-host)')
+  host: z.ipv4().default('127.0.0.1').describe('IPv4 address the fleet listens on: loopback, or an interface a real phone can reach (courier run --fleet-host)'),
+  // a getter because the link schema is declared further down, beside the devices' link
+  get links () { return nodeLinksSchema.optional().describe('Links between fleet nodes (devices take their own link:): latency, jitter, loss, bandwidth') }
 }).describe('The simulated peer network')
 
 export const crowdSchema = z.strictObject({
@@ -72,6 +74,18 @@ export const linkSpec = z.union([
   })
 ])
 export type LinkSpec = z.output<typeof linkSpec>
+
+/** Links between fleet nodes; semantics in README (Faults and the seed problems). */
+const nodeLinksSchema = z.strictObject({
+  default: linkSpec.optional().describe('The access link of every node that nodes: does not name'),
+  nodes: z.record(name, linkSpec).default({}).describe('A node\'s own access link (a store far away, a relay on a slow uplink); a preset\'s up is the node\'s uplink'),
+  between: z.array(z.strictObject({
+    a: name.describe('A fleet node'),
+    b: name.describe('Another fleet node'),
+    link: linkSpec.describe('The whole path between a and b, instead of their access links; a preset\'s up is a to b')
+  })).default([]).describe('Links between two particular nodes')
+})
+export type NodeLinksConfig = z.output<typeof nodeLinksSchema>
 
 const simulatedDevice = z.strictObject({
   driver: z.literal('simulated').default('simulated'),
@@ -140,7 +154,7 @@ const signedDuration = z.string().transform((value, ctx) => {
   ctx.addIssue({ code: 'custom', message: 'not a valid signed duration', params: { expected: 'a signed duration such as +90s or -2m' } })
   return z.NEVER
 }).describe('A signed duration, e.g. +90s or -2m')
-const linkAction = z.strictObject({ device: name, to: linkSpec.describe('The new link: a preset or explicit figures') })
+const linkAction = z.strictObject({ device: name.optional().describe('A device: its last mile'), node: name.optional().describe('A fleet node: its access link'), to: linkSpec.describe('The new link: a preset or explicit figures') })
 const skewAction = z.strictObject({ device: name, by: about(signedDuration, 'Clock skew') })
 /** A flow's name is a metric name segment (`flow.<name>.duration`): no dots. */
 export const FLOW_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/
@@ -165,7 +179,7 @@ export const timelineEntrySchema = z.strictObject({
   desync: storeWindowAction.optional().describe('A store node archives nothing for a while (it misses a time window)'),
   slow: slowAction.optional().describe('A store node answers history requests late'),
   skew: skewAction.optional().describe('Skew a device\'s clock'),
-  link: linkAction.optional().describe('Change a device\'s link (a handover from WiFi to 3G, say)'),
+  link: linkAction.optional().describe('Change a device\'s link (a handover from WiFi to 3G, say) or a fleet node\'s access link'),
   checkpoint: name.optional().describe('Compare the histories of each account\'s devices now (history.checkpoints), by this name'),
   flow: flowAction.optional().describe('Run a QA flow (a WebdriverIO + Mocha spec using the profile\'s screen map) on an appium device and time it')
 })

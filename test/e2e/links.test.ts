@@ -1,10 +1,11 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { CourierEvent, Results } from '../../harness/interface/index.js'
 import { getLinkPreset } from '../../harness/links/index.js'
-import { runCourier, tempDir, writeScenario } from '../helpers/cli.js'
+import { pool, runCourier, tempDir, writeScenario } from '../helpers/cli.js'
 
 const SCENARIO = `name: links
 seed: 2
@@ -68,4 +69,89 @@ test('an unknown link preset is refused before anything starts, with a suggestio
   assert.equal(result.code, 2)
   assert.match(result.stderr, /bad\.yaml:9:\d+: devices\.on3g\.link: unknown link preset "3gg"/)
   assert.match(result.stderr, /did you mean "3g"/)
+})
+
+const LINE = `name: node-line
+seed: 3
+duration: 5s
+grace: 2s
+network:
+  relays: 2                  # one edge: relay-1 -- relay-2
+  stores: 0
+  links: { default: { latency: 100ms } }
+devices:
+  alice: { relays: 1, confirmSent: false }
+  bob: { relays: 1, confirmSent: false }
+timeline:
+  - { at: 1s, send: { from: alice, topic: chat, count: 12, every: 300ms } }
+  - { at: 2500ms, link: { node: relay-2, to: { latency: 200ms } } }
+expect:
+  capture.check.mismatches: "== 0"
+`
+
+/** Which fleet node each device's connections end at, from the run's own events. */
+function deviceRelays (events: CourierEvent[]): Map<string, Set<string>> {
+  const nodeByPort = new Map<number, string>()
+  for (const e of events) if (e.type === 'node.up') for (const addr of e.addrs) nodeByPort.set(Number(/\/tcp\/(\d+)/.exec(addr)?.[1]), e.node)
+  const relays = new Map<string, Set<string>>()
+  for (const e of events) {
+    if (e.type !== 'conn.open' || nodeByPort.has(Number(e.localAddr.split(':').at(-1)))) continue
+    const node = nodeByPort.get(Number(e.remoteAddr.split(':').at(-1)))
+    if (node != null) (relays.get(e.owner) ?? relays.set(e.owner, new Set()).get(e.owner))?.add(node)
+  }
+  return relays
+}
+
+test('node links: two relays in a line delay every delivery by at least the hop\'s latency, a timeline change raises it mid-run, and without links the same run is far faster', async (t) => {
+  const dir = await tempDir()
+  const runs: Record<string, { results: Results, events: CourierEvent[], stderr: string }> = {}
+  await pool([['linked', LINE], ['plain', LINE.replace(/ {2}links: .*\n/, '').replace(/ {2}- \{ at: 2500ms.*\n/, '')]], 2, async ([label, text]) => {
+    const out = join(dir, label)
+    const result = await runCourier(['run', await writeScenario(dir, `${label}.yaml`, text), '--out', out, '--no-progress'])
+    assert.equal(result.code, 0, `${label}: ${result.stderr}${result.stdout}`)
+    runs[label] = {
+      results: JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results,
+      events: (await readFile(join(out, 'events.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as CourierEvent),
+      stderr: result.stderr
+    }
+  })
+  const { results, events, stderr } = runs.linked
+  // the seed puts alice and bob on different relays, so every message crosses the one shaped hop
+  const relays = deviceRelays(events)
+  assert.deepEqual([...relays.get('alice') ?? []], ['relay-1'])
+  assert.deepEqual([...relays.get('bob') ?? []], ['relay-2'])
+  assert.deepEqual(results.links?.nodePairs.map((p) => `${p.a}>${p.b}`), ['relay-1>relay-2'])
+  const change = events.find((e) => e.type === 'timeline.action' && e.action === 'link')?.t ?? Infinity
+  const sentAt = new Map(events.flatMap((e) => e.type === 'msg.sent' ? [[e.msgId, e.t] as const] : []))
+  const arrivals = events.flatMap((e) => e.type === 'msg.received' && e.device === 'bob' && !e.duplicate ? [{ sent: sentAt.get(e.msgId) ?? 0, latency: e.t - (sentAt.get(e.msgId) ?? 0) }] : [])
+  assert.equal(arrivals.length, 12, `bob got ${arrivals.length} of 12`)
+  const before = arrivals.filter((m) => m.sent < change - 50)
+  const after = arrivals.filter((m) => m.sent > change + 50)
+  assert.ok(before.length >= 3 && after.length >= 3, `${before.length} before, ${after.length} after the change`)
+  // one hop of 100 ms (then 200 ms, the worse of relay-2's new access link and relay-1's 100 ms),
+  // plus a few milliseconds for the unshaped device hops and gossip
+  assert.ok(before.every((m) => m.latency >= 100 && m.latency < 150), `before: ${before.map((m) => m.latency.toFixed(0)).join(',')}`)
+  assert.ok(after.every((m) => m.latency >= 200 && m.latency < 250), `after: ${after.map((m) => m.latency.toFixed(0)).join(',')}`)
+  const plain = runs.plain.results.delivery.devices.bob.latency
+  t.diagnostic(`bob's latencies (ms): 100 ms hop ${before.map((m) => m.latency.toFixed(1)).join(' ')}; 200 ms hop ${after.map((m) => m.latency.toFixed(1)).join(' ')}; no links p50 ${plain.p50} max ${plain.max}`)
+  assert.ok((plain.max ?? Infinity) < 50, `without links: max ${plain.max} ms`)
+  assert.equal(runs.plain.results.links, undefined)
+  assert.ok(!events.some((e) => e.type === 'harness.error' && e.component === 'links'), 'no node dial bypassed its shaper')
+  // byte accounting stays exact with shapers between the nodes (the capture includes their ports)
+  assert.deepEqual(results.bytes?.tcpdump?.check.mismatches ?? [], [])
+  // the run says how it shaped, and why not with the kernel
+  assert.equal(results.links?.backend, 'userspace')
+  assert.ok((results.links?.netem.reason ?? '').length > 0)
+  assert.match(stderr, /links shaped in user space \((kernel netem unavailable: |this kernel has netem)/)
+})
+
+test('a node link naming a node that does not exist stops the run before anything starts, with where and a suggestion', async () => {
+  const dir = await tempDir()
+  const result = await runCourier(['run', await writeScenario(dir, 'bad-node.yaml', LINE.replace('links: { default: { latency: 100ms } }', 'links: { nodes: { relay-3: 3g } }')), '--out', join(dir, 'run'), '--no-progress'])
+  assert.equal(result.code, 2, result.stderr)
+  assert.match(result.stderr, /bad-node\.yaml:8:21: network\.links\.nodes\.relay-3: no node named "relay-3"/)
+  assert.match(result.stderr, /expected: one of: relay-1, relay-2/)
+  assert.match(result.stderr, /did you mean "relay-1"\?/)
+  assert.doesNotMatch(result.stderr, /\n\s+at /)
+  assert.equal(existsSync(join(dir, 'run')), false, 'no run directory: nothing started')
 })
