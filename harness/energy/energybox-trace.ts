@@ -66,7 +66,7 @@ export function formatEnergyBoxCsv (trace: readonly EnergyBoxPoint[]): string {
   return trace.map((p) => `${p.state},${javaDouble(p.time)}\n`).join('')
 }
 
-/** Reads upstream's CSV (as in shared/fixtures/energybox/oracle). */
+/** Reads upstream's CSV (as in fixtures/pcap/energybox/oracle). */
 export function parseEnergyBoxCsv (text: string): EnergyBoxPoint[] {
   const out: EnergyBoxPoint[] = []
   for (const line of text.split(/\r?\n/)) {

@@ -2,7 +2,7 @@ import type { EnergyBox3gProfile, EnergyBoxWifiProfile } from './profile-schema.
 import type { PacketView } from './pricing-core.js'
 
 // The EnergyBox engines (Linköping University, rtslab/EnergyBox, MIT), re-implemented from the
-// description in shared/fixtures/energybox/README.md, quirks included, so that the upstream oracle
+// description in fixtures/pcap/energybox/ENERGYBOX.md, quirks included, so that the upstream oracle
 // traces are reproduced point for point. Both engines walk the packets in the order given (upstream
 // uses file order, even when timestamps go backwards) and emit a step plot: every transition is two
 // points at the same time, old state then new state.

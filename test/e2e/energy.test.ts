@@ -60,14 +60,14 @@ test('an energy threshold that cannot be met fails the run', async () => {
 })
 
 test('courier pcap --radio prices any capture and orders the radios as the literature does', async () => {
-  const text = await runCourier(['pcap', '../shared/fixtures/energybox/test1.pcap', '--radio', '3g'])
+  const text = await runCourier(['pcap', 'fixtures/pcap/energybox/test1.pcap', '--radio', '3g'])
   assert.equal(text.code, 0, text.stderr)
   assert.match(text.stdout, /radio energy \(3g\) of device 90\.235\.80\.224/)
-  const json = await runCourier(['pcap', '../shared/fixtures/energybox/test1.pcap', '--radio', 'lte', '--json'])
+  const json = await runCourier(['pcap', 'fixtures/pcap/energybox/test1.pcap', '--radio', 'lte', '--json'])
   const doc = JSON.parse(json.stdout) as { extensions: { radio: { report: { totalJoules: number, promotions: number }, whatIf: Array<{ profile: string }> } } }
   assert.ok(doc.extensions.radio.report.totalJoules > 0)
   assert.equal(doc.extensions.radio.whatIf[0].profile, 'wifi')
-  const bad = await runCourier(['pcap', '../shared/fixtures/energybox/test1.pcap', '--radio', 'lte3'])
+  const bad = await runCourier(['pcap', 'fixtures/pcap/energybox/test1.pcap', '--radio', 'lte3'])
   assert.equal(bad.code, 2)
   assert.match(bad.stderr, /--radio: unknown radio profile "lte3"[\s\S]*did you mean lte/)
 })

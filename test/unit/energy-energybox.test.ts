@@ -10,12 +10,12 @@ import {
 } from '../../harness/energy/index.js'
 import type { CapturedPacket } from '../../harness/interface/index.js'
 
-// The EnergyBox oracles live in shared/ beside the repository (../shared/fixtures/energybox from
-// the repo root; CI checks shared/ out there too). Compiled tests run from dist/test/unit.
-const dir = fileURLToPath(new URL('../../../../shared/fixtures/energybox/', import.meta.url))
+// The EnergyBox captures, configs and oracle traces, copied into the repository (MIT, see the
+// folder's README and LICENSE) so the test needs nothing beside it. Compiled tests run from dist/test/unit.
+const dir = fileURLToPath(new URL('../../../fixtures/pcap/energybox/', import.meta.url))
 
 async function frames (name: string): Promise<CapturedPacket[]> {
-  assert.ok(existsSync(dir), `EnergyBox fixtures not found at ${dir} (shared/ must sit beside the repository)`)
+  assert.ok(existsSync(dir), `EnergyBox fixtures not found at ${dir}`)
   const out: CapturedPacket[] = []
   for await (const p of readPcap(`${dir}${name}.pcap`)) out.push(p)
   return out
