@@ -1,9 +1,9 @@
 import type { Message } from '@libp2p/gossipsub'
-import { KEEP_ALIVE } from '@libp2p/interface'
+import { KEEP_ALIVE, type Stream } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { AbortOptions, Device, DeviceComponents, DeliveryPath, OutgoingMessage } from '../../harness/interface/index.js'
 import {
-  bytesToHex, createWakuNode, decodePayload, hexToBytes, peerIdForIdentity, encodePayload, messageHashHex, meshPeers, queryStoreStream, STORE_QUERY_PROTOCOL, StoreStatus,
+  bytesToHex, createWakuNode, decodePayload, hexToBytes, peerIdForIdentity, encodePayload, messageHashHex, meshPeers, queryStorePages, queryStoreStream, STORE_QUERY_PROTOCOL, StoreStatus,
   WakuMessage, type LightLibp2p, type StoreQueryRequest, type WakuLibp2p, type WakuMessageKeyValue
 } from '../../harness/protocol/index.js'
 import { LightClient, serviceOrder } from './light-client.js'
@@ -321,20 +321,19 @@ export class SimulatedDevice implements Device {
     const timeout = AbortSignal.timeout(this.init.storeTimeoutMs ?? 30_000)
     const combined = signal == null ? timeout : AbortSignal.any([signal, timeout])
     const eachPage = async (filter: Partial<StoreQueryRequest>, onEntry: (entry: WakuMessageKeyValue) => void): Promise<void> => {
-      let cursor: Uint8Array | undefined
-      do {
-        const request: StoreQueryRequest = { requestId, includeData: true, contentTopics: [], messageHashes: [], paginationForward: true, paginationLimit: PAGE_SIZE, ...filter, paginationCursor: cursor }
+      const request: StoreQueryRequest = { requestId, includeData: true, contentTopics: [], messageHashes: [], paginationForward: true, paginationLimit: PAGE_SIZE, ...filter }
+      const dial = async (): Promise<Stream> => {
         const stream = await node.dialProtocol(multiaddr(store.addr), STORE_QUERY_PROTOCOL, { signal: combined })
         if (pages === 0) stages.dialed = clock.now()
-        const { response, responseBytes, requestBytes } = await queryStoreStream(stream, request, combined)
+        return stream
+      }
+      await queryStorePages(dial, request, (response, sizes) => {
         if (pages === 0) stages.firstPage = clock.now()
         stages.lastPage = clock.now()
-        bytes += responseBytes + requestBytes
+        bytes += sizes.requestBytes + sizes.responseBytes
         pages++
-        if (response.statusCode !== StoreStatus.ok) throw new Error(`status ${response.statusCode ?? '?'} ${response.statusDesc ?? ''}`)
-        for (const entry of response.messages) onEntry(entry)
-        cursor = response.paginationCursor
-      } while (cursor != null && cursor.length > 0)
+        if (response.statusCode === StoreStatus.ok) for (const entry of response.messages) onEntry(entry)
+      }, combined)
     }
     const accept = (entry: WakuMessageKeyValue): void => {
       if (entry.message == null) return

@@ -1,6 +1,6 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { STORE_AUDITOR, type EventSink } from '../interface/index.js'
-import { bytesToHex, createWakuNode, hexToBytes, queryStoreStream, STORE_QUERY_PROTOCOL, StoreStatus, type StoreQueryRequest, type WakuLibp2p } from '../protocol/index.js'
+import { bytesToHex, createWakuNode, hexToBytes, queryStorePages, STORE_QUERY_PROTOCOL, type StoreQueryRequest, type WakuLibp2p } from '../protocol/index.js'
 import type { StoreNode } from './store-node.js'
 
 const HASHES_PER_QUERY = 100
@@ -65,16 +65,9 @@ export async function auditStores (input: AuditInput): Promise<void> {
 
 async function query (client: WakuLibp2p, address: string, filter: Partial<StoreQueryRequest>, signal?: AbortSignal): Promise<string[]> {
   const hashes: string[] = []
-  let cursor: Uint8Array | undefined
-  do {
-    const request: StoreQueryRequest = {
-      requestId: `audit-${Date.now()}`, includeData: false, contentTopics: [], messageHashes: [], paginationForward: true, paginationLimit: PAGE_LIMIT, ...filter, paginationCursor: cursor
-    }
-    const stream = await client.dialProtocol(multiaddr(address), STORE_QUERY_PROTOCOL, { signal })
-    const { response } = await queryStoreStream(stream, request, signal)
-    if (response.statusCode !== StoreStatus.ok) throw new Error(`status ${response.statusCode ?? '?'} ${response.statusDesc ?? ''}`)
+  const request: StoreQueryRequest = { requestId: `audit-${Date.now()}`, includeData: false, contentTopics: [], messageHashes: [], paginationForward: true, paginationLimit: PAGE_LIMIT, ...filter }
+  await queryStorePages(async () => await client.dialProtocol(multiaddr(address), STORE_QUERY_PROTOCOL, { signal }), request, (response) => {
     for (const entry of response.messages) if (entry.messageHash != null) hashes.push(bytesToHex(entry.messageHash))
-    cursor = response.paginationCursor
-  } while (cursor != null && cursor.length > 0)
+  }, signal)
   return hashes
 }

@@ -2,8 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Message } from '@libp2p/gossipsub'
 import { multiaddr } from '@multiformats/multiaddr'
 import {
-  messageHash, bytesToHex, hexToBytes, WakuMessage, STORE_QUERY_PROTOCOL, StoreStatus, answerStoreQuery, insertOrdered, queryStoreStream, serveStoreStream,
-  type ArchivedMessage, type StoreQueryRequest, type WakuLibp2p
+  messageHash, bytesToHex, hexToBytes, WakuMessage, STORE_QUERY_PROTOCOL, answerStoreQuery, insertOrdered, queryStorePages, serveStoreStream,
+  type ArchivedMessage, type StoreQueryRequest, type WakuLibp2p, type WakuMessageKeyValue
 } from '../protocol/index.js'
 import { FleetNode } from './fleet-node.js'
 
@@ -109,17 +109,10 @@ export class StoreNode extends FleetNode {
     }
   }
 
-  private async queryPeer (node: WakuLibp2p, address: string, filter: Partial<StoreQueryRequest>, signal: AbortSignal): Promise<NonNullable<ReturnType<typeof answerStoreQuery>['messages']>> {
-    const out: ReturnType<typeof answerStoreQuery>['messages'] = []
-    let cursor: Uint8Array | undefined
-    do {
-      const request: StoreQueryRequest = { requestId: `sync-${this.name}`, includeData: false, contentTopics: [], messageHashes: [], paginationForward: true, paginationLimit: SYNC_PAGE, ...filter, paginationCursor: cursor }
-      const stream = await node.dialProtocol(multiaddr(address), STORE_QUERY_PROTOCOL, { signal })
-      const { response } = await queryStoreStream(stream, request, signal)
-      if (response.statusCode !== StoreStatus.ok) throw new Error(`status ${response.statusCode ?? '?'} ${response.statusDesc ?? ''}`)
-      out.push(...response.messages)
-      cursor = response.paginationCursor
-    } while (cursor != null && cursor.length > 0)
+  private async queryPeer (node: WakuLibp2p, address: string, filter: Partial<StoreQueryRequest>, signal: AbortSignal): Promise<WakuMessageKeyValue[]> {
+    const out: WakuMessageKeyValue[] = []
+    const request: StoreQueryRequest = { requestId: `sync-${this.name}`, includeData: false, contentTopics: [], messageHashes: [], paginationForward: true, paginationLimit: SYNC_PAGE, ...filter }
+    await queryStorePages(async () => await node.dialProtocol(multiaddr(address), STORE_QUERY_PROTOCOL, { signal }), request, (response) => { out.push(...response.messages) }, signal)
     return out
   }
 }

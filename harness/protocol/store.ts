@@ -89,3 +89,23 @@ export async function queryStoreStream (stream: Stream, request: StoreQueryReque
   await stream.close({ signal }).catch(() => {})
   return { response: StoreQueryResponse.decode(raw), requestBytes: encoded.byteLength, responseBytes: raw.byteLength }
 }
+
+/**
+ * Client side of a whole STORE v3 query: page after page, each on a fresh stream from `dial`,
+ * until the store returns no cursor. A non-OK status ends it with an error naming the status.
+ * `onPage` sees every response with its wire sizes (for byte and stage accounting).
+ */
+export async function queryStorePages (
+  dial: () => Promise<Stream>,
+  request: StoreQueryRequest,
+  onPage: (response: StoreQueryResponse, sizes: { requestBytes: number, responseBytes: number }) => void,
+  signal?: AbortSignal
+): Promise<void> {
+  let cursor: Uint8Array | undefined
+  do {
+    const { response, requestBytes, responseBytes } = await queryStoreStream(await dial(), { ...request, paginationCursor: cursor }, signal)
+    onPage(response, { requestBytes, responseBytes })
+    if (response.statusCode !== StoreStatus.ok) throw new Error(`status ${response.statusCode ?? '?'} ${response.statusDesc ?? ''}`)
+    cursor = response.paginationCursor
+  } while (cursor != null && cursor.length > 0)
+}
