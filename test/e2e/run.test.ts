@@ -1,12 +1,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { CourierEvent, Results } from '../../harness/interface/index.js'
-import { runCourier, startCourier, tempDir, writeScenario } from '../helpers/cli.js'
+import { REPO_ROOT, runCourier, startCourier, tempDir, writeScenario } from '../helpers/cli.js'
 
 // the checks here are outcomes and exit codes, not milliseconds: other test files run beside these
 const SHORT = (expect: string, extra = '', maxLag = '200ms'): string => `name: short
@@ -81,11 +81,13 @@ test('a typo in a field gets a did-you-mean, and validate checks every shipped s
   const file = await writeScenario(dir, 'typo.yaml', SHORT('  delivery.los: "== 0"'))
   const bad = await runCourier(['validate', file])
   assert.equal(bad.code, 2)
-  assert.match(bad.stderr, /typo\.yaml:13:3: expect\.delivery\.los: unknown metric/)
+  assert.match(bad.stderr, /typo\.yaml:14:3: expect\.delivery\.los: unknown metric/)
   assert.match(bad.stderr, /did you mean "delivery\.loss"/)
-  const shipped = await runCourier(['validate', 'scenarios/smoke.yaml', 'scenarios/offline-catchup.yaml'])
+  const files = await shippedScenarios()
+  const shipped = await runCourier(['validate', ...files])
   assert.equal(shipped.code, 0, shipped.stderr)
-  assert.match(shipped.stdout, /ok\s+scenarios\/smoke\.yaml/)
+  for (const file of files) assert.match(shipped.stdout, new RegExp(`ok\\s+${file.replace(/[.]/g, '\\.')}`))
+  assert.ok(files.length >= 20, `${files.length} shipped scenarios`)
 })
 
 test('SIGINT during a run exits 130, writes partial results and leaves no process or port behind', async () => {
@@ -194,3 +196,12 @@ test('validate checks device profiles too, without asking any server', async () 
   assert.equal(result.code, 2)
   assert.match(result.stderr, /phone\.yaml:4:\d+: devices\.phone\.profile: device profile not found/)
 })
+
+/** Every scenario the repository ships, relative to its root. */
+async function shippedScenarios (): Promise<string[]> {
+  const out: string[] = []
+  for (const dir of ['scenarios', 'scenarios/problems', 'scenarios/nightly']) {
+    for (const name of (await readdir(join(REPO_ROOT, dir))).sort()) if (name.endsWith('.yaml')) out.push(`${dir}/${name}`)
+  }
+  return out
+}
