@@ -362,7 +362,7 @@ function addSections (results: Results, x: SectionInput): void {
   }
   const none = { count: 0, p50: null, p90: null, p95: null, p99: null, max: null, mean: null }
   results.reliability = {
-    partitions: x.partition == null ? [] : [{ start: x.partition.start, heal: x.partition.heal, groups: [x.partition.relays.slice(0, 2), ['rest']], cross: { expected: 12, delivered: 12, lost: 0 }, healToFullDeliveryMs: 840 }],
+    partitions: x.partition == null ? [] : [{ start: x.partition.start, heal: x.partition.heal, groups: [x.partition.relays.slice(0, 2), ['rest']], cross: { expected: 12, delivered: 12, lost: 0 }, byGroups: [{ from: 0, to: 1, expected: 6, delivered: 6, lost: 0 }, { from: 1, to: 0, expected: 6, delivered: 6, lost: 0 }], healToFullDeliveryMs: 840 }],
     failover: x.killWin == null ? [] : [{ store: 'store-1', downAt: x.killWin.from, device: x.devices[0] ?? '', recoveredAt: x.killWin.from + 1500, ms: 1500, via: x.stores[x.stores.length - 1] ?? null }],
     audit: { stores: Object.fromEntries(x.stores.map((st) => [st, { reachable: true, expected: results.delivery.messages.sent, missing: st === 'store-1' && x.killWin != null ? 7 : 0, extra: 0, missingByWindow: (st === 'store-1' && x.killWin != null ? { 'store-1 down': 7 } : {}) as Record<string, number> }])), inSync: x.killWin == null },
     history: { accounts: {}, consistent: null, checkpoints: [] },

@@ -7,6 +7,7 @@ import {
   WakuMessage, type LightLibp2p, type StoreQueryRequest, type WakuLibp2p, type WakuMessageKeyValue
 } from '../../harness/protocol/index.js'
 import { LightClient, serviceOrder } from './light-client.js'
+import { askStoreFor, CONFIRM_EVERY_MS, SentCheck } from './sent-check.js'
 
 export interface SimulatedDeviceInit {
   name: string
@@ -44,12 +45,6 @@ const WATCHDOG_MS = 2000
 const PING_TIMEOUT_MS = 4000
 /** Ping times are compared in steps this wide, so loopback noise does not make the choice random. */
 const PING_STEP_MS = 10
-/** status-go's sent-message check: first ask 3 s after sending, then every 3 s; 10 s unconfirmed is expired and resent. */
-const CONFIRM_FIRST_MS = 3000
-const CONFIRM_EVERY_MS = 3000
-const CONFIRM_EXPIRE_MS = 10_000
-const CONFIRM_MAX_HASHES = 50
-const MAX_RESENDS = 5
 /**
  * The device forgets a message id after this long (gossipsub's default is 2 min): a resend of an
  * unconfirmed message at CONFIRM_EXPIRE_MS would otherwise be refused by the device's own node as
@@ -57,12 +52,12 @@ const MAX_RESENDS = 5
  */
 const DEVICE_SEEN_TTL_MS = 8000
 
-interface PendingConfirmation { waku: WakuMessage, hash: string, msgId: string, sentAt: number, resends: number }
-
 /**
- * courier's reference client: a real libp2p node in relay mode that behaves like a messenger app:
- * local history with de-duplication, an outbox while offline, history catch-up from a store node
- * on reconnect (failing over between stores), and a render signal when a message would show.
+ * courier's reference client: a real libp2p node (relay mode, or light mode through
+ * light-client.ts) that behaves like the Status client: local history with de-duplication, an
+ * outbox while offline, history catch-up from a store node on reconnect, store choice by ping and
+ * a switch after failed requests, missing-message checks, the sent-message check (sent-check.ts),
+ * and a render signal when a message would show. README: The reference client.
  */
 export class SimulatedDevice implements Device {
   readonly name: string
@@ -88,9 +83,7 @@ export class SimulatedDevice implements Device {
   private storeOrderChosen = false
   /** The first goOnline succeeded (the device has been part of the network). */
   private joined = false
-  private readonly pending = new Map<string, PendingConfirmation>()
-  private confirmTimer?: NodeJS.Timeout
-  private confirming = false
+  private readonly sentCheck: SentCheck
   /** Device wall time at the start of the last history request that succeeded: what "up to date" covers. */
   private lastGoodSyncWallMs?: number
   /** Online, but every relay connection is gone (a partition the app cannot see as "offline"). */
@@ -104,6 +97,20 @@ export class SimulatedDevice implements Device {
     const order = shuffled(components.random, components.fleet.stores)
     const preferred = order.filter((store) => store.name === init.preferredStore)
     this.storeOrder = [...preferred, ...order.filter((store) => store.name !== init.preferredStore)]
+    this.sentCheck = new SentCheck({
+      device: this.name,
+      clock: components.clock,
+      events: components.events,
+      log: components.log,
+      stores: async () => { const node = this.libp2p; return node == null ? [] : await this.storesInOrder(node) },
+      ask: async (store, hashes) => {
+        const node = this.libp2p
+        if (node == null) return { bytes: 0, error: 'offline' }
+        return await askStoreFor(node, store, hashes, `${this.name}-confirm-${++this.requestSeq}`, Math.min(this.init.storeTimeoutMs ?? 30_000, 2 * CONFIRM_EVERY_MS))
+      },
+      resend: async (message) => { await this.publish(message) },
+      online: () => this.online && this.libp2p != null
+    })
   }
 
   async start (options: AbortOptions = {}): Promise<void> {
@@ -112,7 +119,7 @@ export class SimulatedDevice implements Device {
     await this.goOnline(options.signal)
     // a device has everything from the moment it joined: its first "good sync" is its start
     this.lastGoodSyncWallMs ??= this.wallNow()
-    if (this.init.confirmSent !== false) this.confirmTimer = setInterval(() => { void this.confirmSent() }, CONFIRM_EVERY_MS)
+    if (this.init.confirmSent !== false) this.sentCheck.start()
     if (this.init.syncIntervalMs != null) {
       const every = this.init.syncIntervalMs
       // the window reaches back to the last good sync, so a stretch of failed requests is covered
@@ -125,7 +132,7 @@ export class SimulatedDevice implements Device {
     if (this.stopped) return
     this.stopped = true
     clearInterval(this.syncTimer)
-    clearInterval(this.confirmTimer)
+    this.sentCheck.stop()
     await this.goOffline()
     this.components.events.emit('device.down', { device: this.name })
   }
@@ -165,53 +172,7 @@ export class SimulatedDevice implements Device {
       if (node == null) return
       await node.services.pubsub.publish(this.components.fleet.pubsubTopic, WakuMessage.encode(waku))
     }
-    if (this.init.confirmSent === false) return
-    const known = this.pending.get(hash)
-    if (known != null) known.sentAt = this.components.clock.now()
-    else this.pending.set(hash, { waku, hash, msgId: decodePayload(waku.payload)?.id ?? hash, sentAt: this.components.clock.now(), resends: 0 })
-  }
-
-  /**
-   * status-go's sent-message check: hash-only queries to the current store for messages sent 3 s
-   * ago or more; what the store holds is confirmed, what it still lacks 10 s after (re)sending is
-   * resent. A failed query confirms nothing, so an unreachable store leads to resends too.
-   */
-  private async confirmSent (): Promise<void> {
-    const node = this.libp2p
-    if (this.confirming || node == null || !this.online || this.pending.size === 0) return
-    this.confirming = true
-    try {
-      const now = this.components.clock.now()
-      const due = [...this.pending.values()].filter((p) => now - p.sentAt >= CONFIRM_FIRST_MS).slice(0, CONFIRM_MAX_HASHES)
-      if (due.length === 0) return
-      // the check asks the device's store; a store that does not answer hands the check to the next
-      let found: Set<string> | undefined
-      let store: { name: string, addr: string } | undefined
-      for (const candidate of await this.storesInOrder(node)) {
-        store = candidate
-        const answer = await this.askStoreFor(node, candidate, due.map((p) => p.hash))
-        this.components.events.emit('msg.confirm', { device: this.name, store: candidate.name, checked: due.length, found: answer.found?.size ?? 0, bytes: answer.bytes, ...(answer.error == null ? {} : { error: answer.error }) })
-        found = answer.found
-        if (found != null) break
-      }
-      if (store == null) return
-      for (const item of due) {
-        if (found?.has(item.hash) === true) {
-          this.pending.delete(item.hash)
-          this.components.events.emit('msg.confirmed', { device: this.name, hash: item.hash, msgId: item.msgId, store: store.name })
-        } else if (this.components.clock.now() - item.sentAt >= CONFIRM_EXPIRE_MS && this.libp2p === node && this.online) {
-          if (item.resends >= MAX_RESENDS) {
-            this.pending.delete(item.hash)
-            continue
-          }
-          item.resends++
-          this.components.events.emit('msg.resent', { device: this.name, hash: item.hash, msgId: item.msgId, attempt: item.resends })
-          await this.publish(item.waku).catch((failure: unknown) => { this.components.log.warn(`${this.name}: resend of ${item.msgId} failed: ${errorText(failure)}`) })
-        }
-      }
-    } finally {
-      this.confirming = false
-    }
+    if (this.init.confirmSent !== false) this.sentCheck.track(waku, hash, decodePayload(waku.payload)?.id ?? hash)
   }
 
   async setOnline (online: boolean, options: AbortOptions = {}): Promise<void> {
@@ -229,20 +190,6 @@ export class SimulatedDevice implements Device {
     if (this.syncing != null) return await this.syncing
     this.syncing = this.runSync(options.signal, sinceWallMs, check && this.init.missingCheck !== 'full').finally(() => { this.syncing = undefined })
     await this.syncing
-  }
-
-  /** A hash-only query: which of these messages does the store hold? `found` is undefined when it did not answer. */
-  private async askStoreFor (node: LightLibp2p, store: { name: string, addr: string }, hashes: string[]): Promise<{ found?: Set<string>, bytes: number, error?: string }> {
-    try {
-      const timeout = AbortSignal.timeout(Math.min(this.init.storeTimeoutMs ?? 30_000, CONFIRM_EVERY_MS * 2))
-      const stream = await node.dialProtocol(multiaddr(store.addr), STORE_QUERY_PROTOCOL, { signal: timeout })
-      const request: StoreQueryRequest = { requestId: `${this.name}-confirm-${++this.requestSeq}`, includeData: false, contentTopics: [], messageHashes: hashes.map(hexToBytes), paginationForward: true, paginationLimit: BigInt(CONFIRM_MAX_HASHES) }
-      const { response, requestBytes, responseBytes } = await queryStoreStream(stream, request, timeout)
-      if (response.statusCode !== StoreStatus.ok) return { bytes: requestBytes + responseBytes, error: `status ${response.statusCode ?? '?'} ${response.statusDesc ?? ''}` }
-      return { found: new Set(response.messages.flatMap((m) => m.messageHash == null ? [] : [bytesToHex(m.messageHash)])), bytes: requestBytes + responseBytes }
-    } catch (error) {
-      return { bytes: 0, error: errorText(error) }
-    }
   }
 
   private async runSync (signal: AbortSignal | undefined, sinceWallMs: number | undefined, hashFirst: boolean): Promise<void> {

@@ -47,7 +47,7 @@ function partitionsOf (events: readonly CourierEvent[], sent: Array<EventOf<'msg
   const end = events.at(-1)?.t ?? 0
   for (const event of events) {
     if (event.type === 'partition.start') {
-      open = { start: event.t, heal: null, groups: event.groups, cross: { expected: 0, delivered: 0, lost: 0 }, healToFullDeliveryMs: null }
+      open = { start: event.t, heal: null, groups: event.groups, cross: { expected: 0, delivered: 0, lost: 0 }, byGroups: [], healToFullDeliveryMs: null }
       out.push(open)
     } else if (event.type === 'partition.heal' && open != null) {
       open.heal = event.t
@@ -68,12 +68,16 @@ function partitionsOf (events: readonly CourierEvent[], sent: Array<EventOf<'msg
         const group = groupOf.get(device)
         if (group == null || group === senderGroup) continue
         partition.cross.expected++
+        const pair = partition.byGroups.find((p) => p.from === senderGroup && p.to === group) ?? partition.byGroups[partition.byGroups.push({ from: senderGroup, to: group, expected: 0, delivered: 0, lost: 0 }) - 1]
+        pair.expected++
         const arrival = firstArrival.get(`${device}/${message.msgId}`)
-        if (arrival == null) { partition.cross.lost++; allDelivered = false; continue }
+        if (arrival == null) { partition.cross.lost++; pair.lost++; allDelivered = false; continue }
         partition.cross.delivered++
+        pair.delivered++
         lastDelivery = Math.max(lastDelivery, arrival)
       }
     }
+    partition.byGroups.sort((a, b) => a.from - b.from || a.to - b.to)
     if (partition.heal != null && allDelivered && partition.cross.expected > 0) partition.healToFullDeliveryMs = round(Math.max(0, lastDelivery - partition.heal))
   }
   return out

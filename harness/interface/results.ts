@@ -216,6 +216,8 @@ export interface ReliabilityResults {
     groups: string[][]
     /** Messages sent during the partition to devices of another group than the sender's. */
     cross: { expected: number, delivered: number, lost: number }
+    /** The same per ordered pair of groups (indexes into `groups`): who could not reach whom while it lasted. */
+    byGroups: Array<{ from: number, to: number, expected: number, delivered: number, lost: number }>
     /** From the heal to the last of those deliveries, when all of them arrived; null otherwise. */
     healToFullDeliveryMs: number | null
   }>

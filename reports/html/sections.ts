@@ -1,6 +1,6 @@
 // Report sections built from the optional parts of results (bytes, energy, reliability), with a
 // fallback to flat `metrics` names so figures added later still get a chart.
-import type { BytesResults, DeviceEnergy, LatencySummary, MetricValue, Results } from '../../harness/interface/index.js'
+import type { BytesResults, DeviceEnergy, LatencySummary, MetricValue, ReliabilityResults, Results } from '../../harness/interface/index.js'
 import { formatBytes, formatCount, formatMs, formatRatio, formatValue, sig } from '../format.js'
 import type { BarChart, RadioTimeline, ReportData, TableBlock, TableCell } from './report-data.js'
 
@@ -208,6 +208,16 @@ export function reliabilitySection (results: Results, S: (t: number) => number):
       headers: ['start', 'heal', 'groups', 'cross-group expected', 'delivered', 'lost', 'heal to full delivery'],
       rows: r.partitions.map((p) => [num(when(p.start)), num(when(p.heal)), p.groups.map((g) => `[${g.join(', ')}]`).join(' | '), num(formatCount(p.cross.expected)), num(formatCount(p.cross.delivered)),
         num(formatCount(p.cross.lost), p.cross.lost > 0 ? 'bad' : undefined), num(p.healToFullDeliveryMs == null ? 'not all arrived' : formatMs(p.healToFullDeliveryMs), p.healToFullDeliveryMs == null ? 'bad' : undefined)])
+    })
+  }
+  const pairs = r.partitions.flatMap((p, i) => (p.byGroups ?? []).map((g) => ({ p, i, g })))
+  if (pairs.length > 0) {
+    const groupName = (p: ReliabilityResults['partitions'][number], index: number): string => `[${p.groups[index]?.join(', ') ?? index}]`
+    tables.push({
+      id: 'rel-partition-matrix', title: 'Who could not reach whom', note: 'Each partition as a delivery matrix between its groups: messages sent while it lasted, by the sender\'s group and the receiver\'s.',
+      headers: ['partition', 'lasted', 'from group', 'to group', 'expected', 'delivered', 'lost'],
+      rows: pairs.map(({ p, i, g }) => [num(`#${i + 1} at ${when(p.start)}`), num(p.heal == null ? 'never healed' : formatMs(p.heal - p.start), p.heal == null ? 'bad' : undefined), groupName(p, g.from), groupName(p, g.to),
+        num(formatCount(g.expected)), num(formatCount(g.delivered)), num(formatCount(g.lost), g.lost > 0 ? 'bad' : 'good')])
     })
   }
   if (r.failover.length > 0) {

@@ -31,10 +31,12 @@ test('partitions: messages across groups during the split are expected, and heal
   ]
   const [p] = analyzeReliability(events, {}).partitions
   assert.deepEqual(p.cross, { expected: 3, delivered: 3, lost: 0 })
+  assert.deepEqual(p.byGroups, [{ from: 0, to: 1, expected: 2, delivered: 2, lost: 0 }, { from: 1, to: 0, expected: 1, delivered: 1, lost: 0 }])
   assert.equal(p.healToFullDeliveryMs, 2500, 'carol got a1 2.5 s after the heal, the last one')
 
   const lossy = analyzeReliability(events.filter((e) => !(e.type === 'msg.received' && e.device === 'carol' && e.msgId === 'a1')), {}).partitions[0]
   assert.deepEqual(lossy.cross, { expected: 3, delivered: 2, lost: 1 })
+  assert.deepEqual(lossy.byGroups[0], { from: 0, to: 1, expected: 2, delivered: 1, lost: 1 }, 'the loss is from alice\'s group to bob\'s')
   assert.equal(lossy.healToFullDeliveryMs, null, 'not all arrived: no heal-to-delivery time')
 })
 
