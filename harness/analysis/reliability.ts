@@ -1,7 +1,7 @@
 import type { CourierEvent, EventOf, ReliabilityResults } from '../interface/index.js'
 import { round, summarize } from './stats.js'
 
-/** A device claiming "up to date" is not blamed for messages sent in the last moments before. */
+/** A device claiming "up to date" is not blamed for messages that reached a store in the last moments before. */
 const UP_TO_DATE_ALLOWANCE_MS = 2000
 /** At a history checkpoint, messages sent this shortly before it may still be on their way. */
 const CHECKPOINT_ALLOWANCE_MS = 2000
@@ -86,7 +86,7 @@ function partitionsOf (events: readonly CourierEvent[], sent: Array<EventOf<'msg
 /**
  * A failover episode starts when a device's history request to a store fails (refused, timed out,
  * or an error status), or when that store died before the request, whichever came first; it ends
- * with the device's first good answer from another store. A dead store that refuses at once costs
+ * with the device's next good answer from any store. A dead store that refuses at once costs
  * little; one that hangs costs the client's whole timeout: this is what tells them apart.
  */
 function failoverOf (events: readonly CourierEvent[]): ReliabilityResults['failover'] {
@@ -108,8 +108,10 @@ function failoverOf (events: readonly CourierEvent[]): ReliabilityResults['failo
         open.set(key, episode)
         out.push(episode)
       } else {
+        // any good answer ends the device's episodes: from another store (a failover) or from the
+        // same store once it is back (a partition healed, a restarted store)
         for (const [key, episode] of open) {
-          if (episode.device !== event.device || episode.store === event.store) continue
+          if (episode.device !== event.device) continue
           episode.recoveredAt = event.t
           episode.ms = round(event.t - episode.downAt)
           episode.via = event.store
@@ -186,14 +188,24 @@ function historyOf (rendered: Map<string, Set<string>>, accounts: Record<string,
   return result
 }
 
-/** A device that says "up to date" while it lacks messages sent well before is a false positive. */
+/**
+ * A device that says "up to date" while it lacks a message the fleet's history held well before
+ * is a false positive. Held means a store archived it (or, in a fleet without stores, a relay
+ * carried it): a message stuck with a cut-off sender is nobody's history yet, and no honest client
+ * could have it.
+ */
 function upToDateOf (events: readonly CourierEvent[], sent: Array<EventOf<'msg.sent'>>, firstArrival: Map<string, number>, subscriptions: Map<string, Set<string>>): ReliabilityResults['upToDate'] {
   const result: ReliabilityResults['upToDate'] = { claims: 0, falsePositives: 0, examples: [] }
+  const anyStore = events.some((e) => e.type === 'msg.stored')
+  const heldAt = new Map<string, number>()
+  for (const event of events) {
+    if ((event.type === 'msg.stored' || (!anyStore && event.type === 'msg.relayed')) && !heldAt.has(event.hash)) heldAt.set(event.hash, event.t)
+  }
   for (const event of events) {
     if (event.type !== 'device.status' || event.status !== 'upToDate') continue
     result.claims++
     const topics = subscriptions.get(event.device) ?? new Set<string>()
-    const missing = sent.filter((m) => m.t < event.t - UP_TO_DATE_ALLOWANCE_MS && m.device !== event.device && topics.has(m.topic) && !((firstArrival.get(`${event.device}/${m.msgId}`) ?? Infinity) <= event.t))
+    const missing = sent.filter((m) => (heldAt.get(m.hash) ?? Infinity) < event.t - UP_TO_DATE_ALLOWANCE_MS && m.device !== event.device && topics.has(m.topic) && !((firstArrival.get(`${event.device}/${m.msgId}`) ?? Infinity) <= event.t))
     if (missing.length === 0) continue
     result.falsePositives++
     if (result.examples.length < LIST_LIMIT) result.examples.push({ device: event.device, t: event.t, missing: missing.length, missingIds: missing.slice(0, 10).map((m) => m.msgId) })

@@ -47,6 +47,11 @@ test('failover: from the store\'s death (or the first failed request) to the fir
     { t: 3010, type: 'store.response', device: 'alice', store: 'store-1', requestId: 'r1', status: 0, messages: 0, bytes: 0, pages: 0, error: 'refused' },
     { t: 3020, type: 'store.query', device: 'alice', store: 'store-2', requestId: 'r2', topic: 'lobby' },
     { t: 3400, type: 'store.response', device: 'alice', store: 'store-2', requestId: 'r2', status: 200, messages: 4, bytes: 900, pages: 1 },
+    // carol's store refuses during a partition and answers again after it: recovered on the same store
+    { t: 2000, type: 'store.query', device: 'carol', store: 'store-2', requestId: 'r4', topic: 'lobby' },
+    { t: 2005, type: 'store.response', device: 'carol', store: 'store-2', requestId: 'r4', status: 0, messages: 0, bytes: 0, pages: 0, error: 'partition' },
+    { t: 6000, type: 'store.query', device: 'carol', store: 'store-2', requestId: 'r5', topic: 'lobby' },
+    { t: 6010, type: 'store.response', device: 'carol', store: 'store-2', requestId: 'r5', status: 200, messages: 9, bytes: 2000, pages: 1 },
     // bob asks a store that hangs (not dead): the episode starts when he asked
     { t: 5000, type: 'store.query', device: 'bob', store: 'store-3', requestId: 'r3', topic: 'lobby' },
     { t: 13000, type: 'store.response', device: 'bob', store: 'store-3', requestId: 'r3', status: 0, messages: 0, bytes: 0, pages: 0, error: 'timeout' }
@@ -54,10 +59,11 @@ test('failover: from the store\'s death (or the first failed request) to the fir
   const r = analyzeReliability(events, {})
   assert.deepEqual(r.failover, [
     { store: 'store-1', downAt: 1000, device: 'alice', recoveredAt: 3400, ms: 2400, via: 'store-2' },
+    { store: 'store-2', downAt: 2000, device: 'carol', recoveredAt: 6010, ms: 4010, via: 'store-2' },
     { store: 'store-3', downAt: 5000, device: 'bob', recoveredAt: null, ms: null, via: null }
   ])
   const run = analyzeRun(events, { lagLimitMs: 50 })
-  assert.equal(run.metrics['store.failover.max'].value, 2400)
+  assert.equal(run.metrics['store.failover.max'].value, 4010)
   assert.equal(run.metrics['store.failover.unrecovered'].value, 1)
 })
 
@@ -96,14 +102,17 @@ test('history: devices of one account are compared at the end and at each checkp
   assert.equal(history.accounts.bob, undefined, 'one device alone has nothing to differ from')
 })
 
-test('up to date: a claim while missing a message sent over 2 s before is a false positive', () => {
+test('up to date: a claim while missing a message a store held over 2 s before is a false positive', () => {
+  const stored = (t: number, msgId: string): CourierEvent => ({ t, type: 'msg.stored', store: 'store-1', hash: `h-${msgId}` })
   const events: CourierEvent[] = [
     ...subscribe('bob'),
-    sent(1000, 'm1', { node: 'crowd-1' }),
-    sent(3900, 'm2', { node: 'crowd-1' }),
-    { t: 5000, type: 'device.status', device: 'bob', status: 'upToDate' }, // m1 missing (4 s old); m2 only 1.1 s old
+    sent(1000, 'm1', { node: 'crowd-1' }), stored(1010, 'm1'),
+    sent(3900, 'm2', { node: 'crowd-1' }), stored(3910, 'm2'),
+    // m3 never reached a store (its sender was cut off): no claim is blamed for it
+    sent(1000, 'm3', { device: 'alice' }),
+    { t: 5000, type: 'device.status', device: 'bob', status: 'upToDate' }, // m1 missing (held 4 s); m2 held only 1.09 s
     received(5500, 'bob', 'm1', 'store'),
-    { t: 6000, type: 'device.status', device: 'bob', status: 'upToDate' }, // m2 now 2.1 s old and missing
+    { t: 6000, type: 'device.status', device: 'bob', status: 'upToDate' }, // m2 held 2.09 s and missing
     received(6500, 'bob', 'm2', 'store'),
     { t: 7000, type: 'device.status', device: 'bob', status: 'upToDate' },
     { t: 7100, type: 'device.status', device: 'bob', status: 'failed' }
