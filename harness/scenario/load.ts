@@ -204,6 +204,9 @@ function unionHint (path: FieldPath): string | undefined {
   const last = path.at(-1)
   if (last === 'size') return 'a size such as 300B, or { median: 300B, p99: 4kB }'
   if (last === 'kill') return 'a node name (store-1) or { node: store-1, for: 30s }'
+  if (last === 'storeSync') return 'off, or how often stores sync, such as 3s'
+  if (last === 'switchAfter') return 'a number of failed requests from 1 to 10, or never'
+  if (last === 'link' || last === 'to' || last === 'default') return 'a preset (3g, lte, wifi, congested-wifi, perfect) or { latency, jitter, loss, bandwidth }'
   return undefined
 }
 

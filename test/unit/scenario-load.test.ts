@@ -148,3 +148,20 @@ test('an appium device needs a profile, and its keys get did-you-mean', () => {
   const loaded = parseScenario(GOOD.replace('alice: { driver: simulated }', 'alice: { driver: appium, profile: p.yaml }'), 's.yaml')
   assert.equal(loaded.config.devices.alice.driver, 'appium')
 })
+
+test('the reference client\'s and the fleet\'s switches say what they accept where they are written', () => {
+  const [sync] = problemsOf(GOOD.replace('network: { relays: 3, stores: 2 }', 'network: { relays: 3, stores: 2, storeSync: fast }'))
+  assert.equal(sync.path, 'network.storeSync')
+  assert.deepEqual([sync.location.line, sync.location.column], [3, 45])
+  assert.match(sync.expected ?? '', /off, or how often stores sync/)
+  const [switchAfter] = problemsOf(GOOD.replace('alice: { driver: simulated }', 'alice: { driver: simulated, switchAfter: sometimes }'))
+  assert.equal(switchAfter.path, 'devices.alice.switchAfter')
+  assert.match(switchAfter.expected ?? '', /1 to 10, or never/)
+  const [check] = problemsOf(GOOD.replace('alice: { driver: simulated }', 'alice: { driver: simulated, missingChek: full }'))
+  assert.match(check.hint ?? '', /did you mean "missingCheck"/)
+  const [checkpoint] = problemsOf(GOOD.replace('  - { at: 1s, send: { from: alice, count: 2 } }', '  - { at: 1s, checkpoint: After Catchup }'))
+  assert.equal(checkpoint.path, 'timeline[0].checkpoint')
+  const good = parseScenario(GOOD.replace('network: { relays: 3, stores: 2 }', 'network: { relays: 3, stores: 2, storeSync: 3s }').replace('alice: { driver: simulated }', 'alice: { driver: simulated, switchAfter: never, upToDate: optimistic, confirmSent: false, missingCheck: full, wakeOnPush: true }'), 'scenario.yaml').config
+  assert.equal(good.network.storeSync, 3000)
+  assert.deepEqual(good.devices.alice.driver === 'simulated' ? [good.devices.alice.switchAfter, good.devices.alice.upToDate, good.devices.alice.confirmSent, good.devices.alice.missingCheck, good.devices.alice.wakeOnPush] : [], ['never', 'optimistic', false, 'full', true])
+})
