@@ -219,7 +219,8 @@ export class SimulatedDevice implements Device {
       this.failures.delete(store.name)
       this.storeOrder = [...this.storeOrder.filter((s) => s !== store), store]
       const next = this.storeOrder[0]
-      if (next !== store) this.components.events.emit('store.switch', { device: this.name, from: store.name, to: next.name, failures: attempts })
+      // failed requests in a row count across syncs: the switch comes after switchAfter of them
+      if (next !== store) this.components.events.emit('store.switch', { device: this.name, from: store.name, to: next.name, failures: switchAfter })
     }
     this.components.events.emit('device.status', { device: this.name, status: this.init.upToDate === 'optimistic' ? 'upToDate' : 'failed' })
   }
