@@ -1,6 +1,7 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Clock, EventSink, Logger } from '../../harness/interface/index.js'
-import { bytesToHex, hexToBytes, queryStoreStream, STORE_QUERY_PROTOCOL, StoreStatus, type LightLibp2p, type StoreQueryRequest, type WakuMessage } from '../../harness/protocol/index.js'
+import type { Stream } from '@libp2p/interface'
+import { bytesToHex, hexToBytes, queryStoreByHashes, STORE_QUERY_PROTOCOL, type LightLibp2p, type WakuMessage } from '../../harness/protocol/index.js'
 
 /** status-go's sent-message check: first ask 3 s after sending, then every 3 s; 10 s unconfirmed is expired and resent. */
 export const CONFIRM_FIRST_MS = 3000
@@ -99,13 +100,11 @@ export class SentCheck {
 
 /** A hash-only STORE query: which of these messages does the store hold? */
 export async function askStoreFor (node: LightLibp2p, store: StoreAddress, hashes: string[], requestId: string, timeoutMs: number): Promise<StoreAnswer> {
+  const signal = AbortSignal.timeout(timeoutMs)
   try {
-    const timeout = AbortSignal.timeout(timeoutMs)
-    const stream = await node.dialProtocol(multiaddr(store.addr), STORE_QUERY_PROTOCOL, { signal: timeout })
-    const request: StoreQueryRequest = { requestId, includeData: false, contentTopics: [], messageHashes: hashes.map(hexToBytes), paginationForward: true, paginationLimit: BigInt(CONFIRM_MAX_HASHES) }
-    const { response, requestBytes, responseBytes } = await queryStoreStream(stream, request, timeout)
-    if (response.statusCode !== StoreStatus.ok) return { bytes: requestBytes + responseBytes, error: `status ${response.statusCode ?? '?'} ${response.statusDesc ?? ''}` }
-    return { found: new Set(response.messages.flatMap((m) => m.messageHash == null ? [] : [bytesToHex(m.messageHash)])), bytes: requestBytes + responseBytes }
+    const dial = async (): Promise<Stream> => await node.dialProtocol(multiaddr(store.addr), STORE_QUERY_PROTOCOL, { signal })
+    const { entries, bytes } = await queryStoreByHashes(dial, hashes.map(hexToBytes), { requestId, includeData: false, signal })
+    return { found: new Set(entries.flatMap((m) => m.messageHash == null ? [] : [bytesToHex(m.messageHash)])), bytes }
   } catch (error) {
     return { bytes: 0, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }
   }

@@ -3,8 +3,8 @@ import { KEEP_ALIVE, type Stream } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { AbortOptions, Device, DeviceComponents, DeliveryPath, OutgoingMessage } from '../../harness/interface/index.js'
 import {
-  bytesToHex, createWakuNode, decodePayload, hexToBytes, peerIdForIdentity, encodePayload, messageHashHex, meshPeers, queryStorePages, queryStoreStream, STORE_QUERY_PROTOCOL, StoreStatus,
-  WakuMessage, type LightLibp2p, type StoreQueryRequest, type WakuLibp2p, type WakuMessageKeyValue
+  bytesToHex, createWakuNode, decodePayload, hexToBytes, peerIdForIdentity, encodePayload, messageHashHex, meshPeers, queryStoreByHashes, queryStorePages, STORE_QUERY_PROTOCOL, StoreStatus,
+  WakuMessage, type LightLibp2p, type StoreQueryRequest, type SocketAccountingInit, type WakuLibp2p, type WakuMessageKeyValue
 } from '../../harness/protocol/index.js'
 import { LightClient, serviceOrder } from './light-client.js'
 import { askStoreFor, CONFIRM_EVERY_MS, SentCheck } from './sent-check.js'
@@ -314,7 +314,7 @@ export class SimulatedDevice implements Device {
 
   private async goOnline (signal?: AbortSignal): Promise<void> {
     if (this.init.mode === 'light') return await this.goOnlineLight(signal)
-    const node = await createWakuNode({ identitySeed: `device/${this.name}`, listen: false, seenTtlMs: DEVICE_SEEN_TTL_MS, accounting: this.components.byteAccounting === false ? undefined : { owner: this.name, events: this.components.events, chunks: true } })
+    const node = await createWakuNode({ identitySeed: `device/${this.name}`, listen: false, seenTtlMs: DEVICE_SEEN_TTL_MS, accounting: this.accounting })
     await node.start()
     this.node = node
     node.services.pubsub.addEventListener('message', (event) => { this.onRelayMessage(event.detail) })
@@ -370,18 +370,17 @@ export class SimulatedDevice implements Device {
   }
 
   private async fetchPushed (hash: string): Promise<void> {
-    const node = await createWakuNode({ identitySeed: `device/${this.name}/push`, listen: false, accounting: this.components.byteAccounting === false ? undefined : { owner: this.name, events: this.components.events, chunks: true } })
+    const node = await createWakuNode({ identitySeed: `device/${this.name}/push`, listen: false, accounting: this.accounting })
     await node.start()
     try {
       for (const store of this.storeOrder) {
         const signal = AbortSignal.timeout(Math.min(this.init.storeTimeoutMs ?? 30_000, 10_000))
         try {
-          const stream = await node.dialProtocol(multiaddr(store.addr), STORE_QUERY_PROTOCOL, { signal })
-          const request: StoreQueryRequest = { requestId: `${this.name}-push-${++this.requestSeq}`, includeData: true, contentTopics: [], messageHashes: [hexToBytes(hash)], paginationForward: true, paginationLimit: 1n }
-          const { response } = await queryStoreStream(stream, request, signal)
-          const entry = response.messages.find((m) => m.message != null)
-          if (response.statusCode === StoreStatus.ok && entry?.message != null) {
-            this.accept(entry.message, 'store', WakuMessage.encode(entry.message).byteLength)
+          const dial = async (): Promise<Stream> => await node.dialProtocol(multiaddr(store.addr), STORE_QUERY_PROTOCOL, { signal })
+          const { entries } = await queryStoreByHashes(dial, [hexToBytes(hash)], { requestId: `${this.name}-push-${++this.requestSeq}`, includeData: true, signal })
+          const message = entries.find((entry) => entry.message != null)?.message
+          if (message != null) {
+            this.accept(message, 'store', WakuMessage.encode(message).byteLength)
             return
           }
         } catch {
@@ -430,6 +429,11 @@ export class SimulatedDevice implements Device {
     return this.relayOrder.some((addr) => connected.has(peerOf(addr)))
   }
 
+  /** Byte accounting of every node this device runs (relay, light, a push fetch), under its name. */
+  private get accounting (): SocketAccountingInit | undefined {
+    return this.components.byteAccounting === false ? undefined : { owner: this.name, events: this.components.events, chunks: true }
+  }
+
   /** The node store queries go through: the relay node, or the light client's. */
   private get libp2p (): LightLibp2p | undefined {
     return this.node ?? this.light?.node
@@ -446,7 +450,7 @@ export class SimulatedDevice implements Device {
       subscriptions: this.init.relays,
       clock: this.components.clock,
       events,
-      accounting: this.components.byteAccounting === false ? undefined : { owner: this.name, events, chunks: true },
+      accounting: this.accounting,
       wallNow: () => this.wallNow(),
       onMessage: (message, bytes) => { this.accept(message, 'filter', bytes) },
       onGap: (sinceWallMs) => { void this.syncHistory({}, sinceWallMs - (this.init.syncMarginMs ?? 5000), true).catch(() => {}) }

@@ -1,6 +1,7 @@
 import { lpStream } from '@libp2p/utils'
 import type { Stream } from '@libp2p/interface'
 import { FilterStatus, FilterSubscribeRequest, FilterSubscribeResponse, FilterSubscribeType, MessagePush } from './codecs.js'
+import { requestOnStream, serveOneRequest } from './request-response.js'
 
 /** A subscription nobody pinged or renewed for this long is forgotten (nwaku's default TTL). */
 export const FILTER_SUBSCRIPTION_TTL_MS = 5 * 60_000
@@ -130,21 +131,16 @@ function criteriaCount (subscriber: Subscriber): number {
   return n
 }
 
+const SUBSCRIBE_CODECS = { request: FilterSubscribeRequest, response: FilterSubscribeResponse }
+
 /** Server side of one filter-subscribe stream: one request, one response. */
 export async function serveFilterSubscribeStream (stream: Stream, answer: (request: FilterSubscribeRequest) => FilterSubscribeResponse | Promise<FilterSubscribeResponse>, signal?: AbortSignal): Promise<void> {
-  const lp = lpStream(stream, { maxDataLength: FILTER_MAX_RPC_BYTES })
-  const request = FilterSubscribeRequest.decode((await lp.read({ signal })).subarray())
-  await lp.write(FilterSubscribeResponse.encode(await answer(request)), { signal })
-  await stream.close({ signal })
+  await serveOneRequest(stream, SUBSCRIBE_CODECS, answer, { signal, maxDataLength: FILTER_MAX_RPC_BYTES })
 }
 
 /** Client side: one request on a fresh stream, its response. */
 export async function filterSubscribeOnStream (stream: Stream, request: FilterSubscribeRequest, signal?: AbortSignal): Promise<FilterSubscribeResponse> {
-  const lp = lpStream(stream, { maxDataLength: FILTER_MAX_RPC_BYTES })
-  await lp.write(FilterSubscribeRequest.encode(request), { signal })
-  const response = FilterSubscribeResponse.decode((await lp.read({ signal })).subarray())
-  await stream.close({ signal }).catch(() => {})
-  return response
+  return (await requestOnStream(stream, SUBSCRIBE_CODECS, request, { signal, maxDataLength: FILTER_MAX_RPC_BYTES })).response
 }
 
 /** Server side of one push: the message, then this side closed (one push per stream). */

@@ -1,6 +1,6 @@
-import { lpStream } from '@libp2p/utils'
 import type { Stream } from '@libp2p/interface'
 import { LightPushRequest, LightPushResponse, LightPushStatus, MAX_MESSAGE_BYTES, WakuMessage } from './codecs.js'
+import { requestOnStream, serveOneRequest } from './request-response.js'
 
 /**
  * Frames larger than this are refused by the framing itself (the stream is reset, no answer), so a
@@ -27,20 +27,14 @@ export function checkLightPushRequest (request: LightPushRequest, servedTopic: s
   return undefined
 }
 
+const LIGHTPUSH_CODECS = { request: LightPushRequest, response: LightPushResponse }
+
 /** Server side of one lightpush stream: one request, one response. */
 export async function serveLightPushStream (stream: Stream, answer: (request: LightPushRequest) => Promise<LightPushResponse> | LightPushResponse, signal?: AbortSignal): Promise<void> {
-  const lp = lpStream(stream, { maxDataLength: LIGHTPUSH_MAX_RPC_BYTES })
-  const request = LightPushRequest.decode((await lp.read({ signal })).subarray())
-  await lp.write(LightPushResponse.encode(await answer(request)), { signal })
-  await stream.close({ signal })
+  await serveOneRequest(stream, LIGHTPUSH_CODECS, answer, { signal, maxDataLength: LIGHTPUSH_MAX_RPC_BYTES })
 }
 
 /** Client side: one request on a fresh stream, its response and the wire sizes of both. */
 export async function lightPushOnStream (stream: Stream, request: LightPushRequest, signal?: AbortSignal): Promise<{ response: LightPushResponse, requestBytes: number, responseBytes: number }> {
-  const lp = lpStream(stream, { maxDataLength: LIGHTPUSH_MAX_RPC_BYTES })
-  const encoded = LightPushRequest.encode(request)
-  await lp.write(encoded, { signal })
-  const raw = (await lp.read({ signal })).subarray()
-  await stream.close({ signal }).catch(() => {})
-  return { response: LightPushResponse.decode(raw), requestBytes: encoded.byteLength, responseBytes: raw.byteLength }
+  return await requestOnStream(stream, LIGHTPUSH_CODECS, request, { signal, maxDataLength: LIGHTPUSH_MAX_RPC_BYTES })
 }

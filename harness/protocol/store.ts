@@ -1,7 +1,7 @@
-import { lpStream } from '@libp2p/utils'
 import type { Stream } from '@libp2p/interface'
 import { StoreQueryRequest, StoreQueryResponse, StoreStatus, type WakuMessage, type WakuMessageKeyValue } from './codecs.js'
 import { bytesToHex } from './message-hash.js'
+import { requestOnStream, serveOneRequest } from './request-response.js'
 
 /** One archived message of a store node. */
 export interface ArchivedMessage {
@@ -71,23 +71,16 @@ export function insertOrdered (archive: ArchivedMessage[], entry: ArchivedMessag
   archive.splice(i, 0, entry)
 }
 
+const STORE_CODECS = { request: StoreQueryRequest, response: StoreQueryResponse }
+
 /** Server side of one store stream: one request, one response. */
 export async function serveStoreStream (stream: Stream, answer: (request: StoreQueryRequest) => Promise<StoreQueryResponse> | StoreQueryResponse, signal?: AbortSignal): Promise<void> {
-  const lp = lpStream(stream)
-  const request = StoreQueryRequest.decode((await lp.read({ signal })).subarray())
-  const response = await answer(request)
-  await lp.write(StoreQueryResponse.encode(response), { signal })
-  await stream.close({ signal })
+  await serveOneRequest(stream, STORE_CODECS, answer, { signal })
 }
 
 /** Client side: send one request on a fresh stream and read the response; returns wire sizes too. */
 export async function queryStoreStream (stream: Stream, request: StoreQueryRequest, signal?: AbortSignal): Promise<{ response: StoreQueryResponse, requestBytes: number, responseBytes: number }> {
-  const lp = lpStream(stream)
-  const encoded = StoreQueryRequest.encode(request)
-  await lp.write(encoded, { signal })
-  const raw = (await lp.read({ signal })).subarray()
-  await stream.close({ signal }).catch(() => {})
-  return { response: StoreQueryResponse.decode(raw), requestBytes: encoded.byteLength, responseBytes: raw.byteLength }
+  return await requestOnStream(stream, STORE_CODECS, request, { signal })
 }
 
 /**
@@ -108,4 +101,20 @@ export async function queryStorePages (
     if (response.statusCode !== StoreStatus.ok) throw new Error(`status ${response.statusCode ?? '?'} ${response.statusDesc ?? ''}`)
     cursor = response.paginationCursor
   } while (cursor != null && cursor.length > 0)
+}
+
+/** A STORE query by message hashes: what the store holds of them (with the messages when asked), and the bytes both ways. */
+export async function queryStoreByHashes (
+  dial: () => Promise<Stream>,
+  hashes: Uint8Array[],
+  options: { requestId: string, includeData: boolean, signal?: AbortSignal }
+): Promise<{ entries: WakuMessageKeyValue[], bytes: number }> {
+  const entries: WakuMessageKeyValue[] = []
+  let bytes = 0
+  const request: StoreQueryRequest = { requestId: options.requestId, includeData: options.includeData, contentTopics: [], messageHashes: hashes, paginationForward: true, paginationLimit: BigInt(Math.min(Math.max(hashes.length, 1), MAX_PAGE_SIZE)) }
+  await queryStorePages(dial, request, (response, sizes) => {
+    bytes += sizes.requestBytes + sizes.responseBytes
+    entries.push(...response.messages)
+  }, options.signal)
+  return { entries, bytes }
 }
