@@ -1,6 +1,7 @@
 import type { CreateDevice } from '../harness/runner/index.js'
 import { simulatedDevice } from './simulated/index.js'
 import { createAppiumDevice } from './appium/index.js'
+import { jsWakuDevice } from './js-waku/index.js'
 
 export { prepareAppiumDevices as prepareDevices } from './appium/index.js'
 
@@ -25,5 +26,7 @@ export const createDevice: CreateDevice = (name, config, topics, components) => 
       })(components)
     case 'appium':
       return createAppiumDevice(name, config, topics, components)
+    case 'js-waku':
+      return jsWakuDevice({ name, topics, numPeers: config.relays, storeTimeoutMs: config.storeTimeout })(components)
   }
 }

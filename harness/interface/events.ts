@@ -166,7 +166,11 @@ export type EventData<K extends EventType> = EventMap[K]
 
 /** Where components put their events; the runner owns the one implementation. */
 export interface EventSink {
-  emit<K extends EventType>(type: K, data: EventMap[K]): void
+  /**
+   * `at`: when it happened on the run clock, for events reported by another process (its own
+   * clock mapped through a measured offset); default: now.
+   */
+  emit<K extends EventType>(type: K, data: EventMap[K], at?: number): void
 }
 
 export interface ToolInfo {

@@ -41,7 +41,8 @@ export interface WakuNodeInit {
   dialPort?: (host: string, port: number) => number
 }
 
-async function identityKey (identitySeed: string): Promise<Ed25519PrivateKey> {
+/** The private key a node with this identity seed uses (a js-waku child builds its node from it, so partitions know its peer id). */
+export async function identityKey (identitySeed: string): Promise<Ed25519PrivateKey> {
   const seed = createHash('sha256').update(`courier-identity/${identitySeed}`).digest()
   return await generateKeyPairFromSeed('Ed25519', new Uint8Array(seed))
 }

@@ -27,9 +27,9 @@ export class EventLog implements EventSink {
     this.timer.unref()
   }
 
-  emit<K extends EventType>(type: K, data: EventData<K>): void {
+  emit<K extends EventType>(type: K, data: EventData<K>, at?: number): void {
     if (this.closed) return
-    const event = { t: Math.round(this.clock.now() * 1000) / 1000, type, ...data } as unknown as CourierEvent
+    const event = { t: Math.round((at ?? this.clock.now()) * 1000) / 1000, type, ...data } as unknown as CourierEvent
     const line = JSON.stringify(event) + '\n'
     this.buffer.push(line)
     this.bufferedBytes += line.length
@@ -62,6 +62,7 @@ export class EventLog implements EventSink {
 /** Reads an event log back; a torn last line (the run was killed mid-write) is skipped, not fatal. */
 export async function readEventLog (path: string): Promise<CourierEvent[]> {
   const events: CourierEvent[] = []
+  let sorted = true
   const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity })
   let lineNumber = 0
   let pendingError: { line: number, text: string } | undefined
@@ -75,6 +76,7 @@ export async function readEventLog (path: string): Promise<CourierEvent[]> {
       try {
         const event = JSON.parse(line) as CourierEvent
         if (typeof event.t !== 'number' || typeof event.type !== 'string') throw new Error('no t or type')
+        if (events.length > 0 && event.t < events[events.length - 1].t) sorted = false
         events.push(event)
       } catch {
         pendingError = { line: lineNumber, text: line }
@@ -85,5 +87,8 @@ export async function readEventLog (path: string): Promise<CourierEvent[]> {
     const code = (error as NodeJS.ErrnoException).code
     throw new InvalidInputError([{ location: { file: path }, path: '', message: code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(error)})`, hint: 'pass a run directory written by `courier run`' }])
   }
+  // events another process reported carry the time they happened, so they may be written a
+  // little after later ones; analysis reads the log in time order (a stable sort keeps ties as written)
+  if (!sorted) events.sort((a, b) => a.t - b.t)
   return events
 }

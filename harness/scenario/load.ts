@@ -195,7 +195,7 @@ function checkFlows (config: ScenarioConfig, file: string, locate: LoadedScenari
 
 function unionWords (path: FieldPath, found: unknown): { expected?: string, message?: string } | undefined {
   if (path.at(-1) === 'driver') {
-    return { expected: 'one of: "simulated", "appium"', message: found === 'browser' ? 'driver "browser" is not available in this version of courier' : 'not an accepted driver' }
+    return { expected: 'one of: "simulated", "appium", "js-waku"', message: found === 'browser' ? 'driver "browser" is not available in this version of courier' : 'not an accepted driver' }
   }
   return { expected: unionHint(path) }
 }

@@ -127,7 +127,18 @@ const appiumDevice = z.strictObject({
   capabilities: z.record(z.string(), z.unknown()).optional().describe('Capabilities merged over the profile\'s (e.g. appium:udid of one phone)')
 })
 
-export const deviceSchema = z.discriminatedUnion('driver', [simulatedDevice, appiumDevice]).describe('A device under test')
+const jsWakuDevice = z.strictObject({
+  driver: z.literal('js-waku'),
+  mode: z.literal('light').default('light').describe('light: FILTER, LIGHTPUSH and STORE through service nodes; relay is not offered by the @waku/sdk 0.0.36 line'),
+  account: name.optional().describe('Devices with the same account are one person\'s devices'),
+  topics: z.array(z.string().min(1)).optional().describe('Topics to join; default: the crowd topic and every topic sent to'),
+  relays: z.number().int().min(1).max(8).default(2).describe('Filter subscriptions js-waku keeps at once (its numPeersToUse)'),
+  radio: z.string().optional().describe('Radio energy model: lte, 3g, wifi or a profile file'),
+  link: linkSpec.optional().describe('The device\'s network: latency, jitter, loss and bandwidth to every fleet node'),
+  storeTimeout: about(duration, 'A history request taking longer is recorded as failed').prefault('30s')
+}).describe('js-waku (@waku/sdk 0.0.36) as a light node in a process of its own')
+
+export const deviceSchema = z.discriminatedUnion('driver', [simulatedDevice, appiumDevice, jsWakuDevice]).describe('A device under test')
 
 const sendAction = z.strictObject({
   from: name.describe('Device that sends'),

@@ -1,0 +1,36 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** What `courier doctor` reports for the js-waku driver. */
+export interface JsWakuCheck { ok: boolean, found: string, fix: string | null }
+
+const PINNED = '0.0.36'
+
+/**
+ * The js-waku driver needs @waku/sdk at the version it was measured with, the libp2p 2 line TCP
+ * transport and yamux muxer that version can use, and its compiled child entry.
+ */
+export function jsWakuCheck (root: string): JsWakuCheck {
+  const require = createRequire(join(root, 'package.json'))
+  const version = (name: string): string | undefined => {
+    try {
+      let dir = dirname(require.resolve(name))
+      while (!existsSync(join(dir, 'package.json')) || (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name == null) dir = dirname(dir)
+      return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version
+    } catch {
+      return undefined
+    }
+  }
+  const sdk = version('@waku/sdk')
+  const tcp = version('@libp2p/tcp-v10')
+  const yamux = version('@chainsafe/libp2p-yamux-v7')
+  const child = existsSync(fileURLToPath(new URL('./child.js', import.meta.url)))
+  const missing = [sdk == null ? '@waku/sdk' : undefined, tcp == null ? '@libp2p/tcp-v10' : undefined, yamux == null ? '@chainsafe/libp2p-yamux-v7' : undefined].filter((m) => m != null)
+  if (missing.length > 0) return { ok: false, found: `not installed: ${missing.join(', ')}`, fix: 'npm install (package.json pins them)' }
+  if (!child) return { ok: false, found: 'dist/devices/js-waku/child.js is missing', fix: 'npm run build' }
+  const found = `@waku/sdk ${sdk ?? '?'}, @libp2p/tcp ${tcp ?? '?'}, yamux ${yamux ?? '?'}`
+  if (sdk !== PINNED) return { ok: false, found: `${found} (courier measured ${PINNED})`, fix: `npm install @waku/sdk@${PINNED}` }
+  return { ok: true, found, fix: null }
+}
