@@ -126,6 +126,8 @@ export class JsWakuDevice implements Device {
   }
 
   async send (message: OutgoingMessage): Promise<void> {
+    // a crashed client sends nothing (its failure is recorded once, when its process died)
+    if (this.failed) return
     const { clock, events } = this.components
     const contentTopic = this.components.fleet.contentTopic(message.topic)
     const timestampMs = Date.now()
@@ -139,7 +141,6 @@ export class JsWakuDevice implements Device {
     this.history.add(hash)
     events.emit('msg.sent', { msgId: message.msgId, hash, topic: message.topic, bytes: message.bytes, device: this.name, via: 'lightpush' })
     events.emit('msg.rendered', { device: this.name, hash, msgId: message.msgId })
-    if (this.failed) return
     const result = await this.request({ cmd: 'send', contentTopic, payloadHex: bytesToHex(waku.payload), timestampMs }).catch((error: unknown) => {
       if (this.failed) return undefined
       throw error
@@ -152,6 +153,8 @@ export class JsWakuDevice implements Device {
 
   async setOnline (online: boolean, options: AbortOptions = {}): Promise<void> {
     if (online === this.online || this.stopped || this.failed) return
+    // subscriptions that die while the network goes are not failovers: no 'lost' from here on
+    if (!online) this.online = false
     await this.request({ cmd: 'network', online })
     this.online = online
     if (!online) {
@@ -215,6 +218,8 @@ export class JsWakuDevice implements Device {
       }
       case 'message': return this.onMessage(message, at)
       case 'filter':
+        // going offline ends every subscription; that is not a failover (the reference client says nothing either)
+        if (!this.online && message.state === 'lost') return
         this.components.events.emit('filter.subscription', { device: this.name, node: this.nodeName(message.peer), state: message.state, contentTopics: [...this.contentTopics.keys()], ...(message.reason == null ? {} : { reason: message.reason }) }, at)
         return
       case 'event':

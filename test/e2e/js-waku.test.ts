@@ -1,0 +1,129 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { CourierEvent, Results } from '../../harness/interface/index.js'
+import { pool, REPO_ROOT, startCourier, tempDir, type CliResult } from '../helpers/cli.js'
+
+/**
+ * scenarios/clients.yaml through the CLI with a real js-waku process: healthy, with a js-waku that
+ * drops every third pushed message (caught by its loss figures), and with its process killed
+ * mid-run (device.failed, the run completes, nothing left running).
+ */
+const SCENARIO = join(REPO_ROOT, 'scenarios', 'clients.yaml')
+const CHILD = 'js-waku/child.js'
+
+/** The js-waku processes under a courier process, as `ps` lists them. */
+function jsWakuChildren (courierPid: number): number[] {
+  const out = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,args='], { encoding: 'utf8' })
+  return out.split('\n').flatMap((line) => {
+    const match = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line)
+    return match != null && Number(match[2]) === courierPid && match[3].includes(CHILD) ? [Number(match[1])] : []
+  })
+}
+
+function alive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+interface Outcome { result: CliResult, results: Results, events: CourierEvent[], children: number[] }
+
+/** Runs the scenario; `during` sees the js-waku pids once the run's traffic has started. */
+async function run (env: Record<string, string>, during?: (children: number[]) => Promise<void>): Promise<Outcome> {
+  const out = join(await tempDir('courier-jswaku-'), 'run')
+  const { child, done } = startCourier(['run', SCENARIO, '--out', out, '--no-progress'], { env })
+  const seen = new Set<number>()
+  let finished = false
+  const watching = (async () => {
+    while (!finished) {
+      for (const pid of jsWakuChildren(child.pid ?? -1)) seen.add(pid)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+  })()
+  const timer = setTimeout(() => { child.kill('SIGKILL') }, 180_000)
+  try {
+    if (during != null) {
+      const events = join(out, 'events.ndjson')
+      for (let i = 0; i < 600; i++) {
+        const text = await readFile(events, 'utf8').catch(() => '')
+        if (text.includes('"type":"scenario.start"') && seen.size > 0) break
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+      await during([...seen])
+    }
+    const result = await done
+    finished = true
+    await watching
+    const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
+    const events = (await readFile(join(out, 'events.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as CourierEvent)
+    return { result, results, events, children: [...seen] }
+  } finally {
+    finished = true
+    clearTimeout(timer)
+  }
+}
+
+const failedThresholds = (r: Results): string[] => r.thresholds.filter((t) => !t.passed).map((t) => t.metric).sort()
+
+const cases: Array<() => Promise<void>> = [
+  async () => {
+    const { result, results, events, children } = await run({})
+    const label = `healthy clients run: exit ${result.code}\n${result.stdout}\n${result.stderr}`
+    assert.equal(result.code, 0, label)
+    assert.deepEqual(failedThresholds(results), [], label)
+    assert.equal(children.length, 1, 'one js-waku process')
+    assert.ok(!alive(children[0]), 'the js-waku process ended with the run')
+    const of = (type: string): CourierEvent[] => events.filter((e) => e.type === type && (e as { device?: string }).device === 'jswaku')
+    assert.deepEqual(of('device.clock').map((e) => (e as { phase: string }).phase), ['start', 'end'], 'the clock offset is measured and recorded')
+    const received = of('msg.received') as Array<Extract<CourierEvent, { type: 'msg.received' }>>
+    assert.ok(received.some((e) => e.via === 'filter'), 'pushes through js-waku\'s filter')
+    const catchUp = of('store.response') as Array<Extract<CourierEvent, { type: 'store.response' }>>
+    assert.ok(catchUp.some((e) => e.status === 200 && e.messages > 0 && e.store === 'store-2'), 'the catch-up came from the living store')
+    assert.ok(received.some((e) => e.via === 'store' && !e.duplicate), 'something missed while offline came from the store')
+    // alice's messages sent by courier's client reach js-waku, and js-waku's reach courier's
+    const sentBy = (device: string): Set<string> => new Set(events.flatMap((e) => e.type === 'msg.sent' && e.device === device ? [e.msgId] : []))
+    for (const id of sentBy('jswaku')) assert.ok(events.some((e) => e.type === 'msg.rendered' && e.device === 'ref' && e.msgId === id), `ref shows ${id}`)
+    assert.ok(results.bytes?.owners.jswaku?.byProtocol.filter != null, 'bytes at js-waku\'s sockets, by protocol')
+    // relay-1's death: every js-waku subscription lost to it came back
+    const episodes = (results.reliability?.filterFailover ?? []).filter((f) => f.device === 'jswaku')
+    const heldRelay1 = events.some((e) => e.type === 'filter.subscription' && e.device === 'jswaku' && e.node === 'relay-1' && e.state === 'subscribed')
+    if (heldRelay1) assert.ok(episodes.some((f) => f.node === 'relay-1' && f.ms != null), 'js-waku replaced the subscription relay-1 took with it')
+    assert.ok(episodes.every((f) => f.ms != null))
+  },
+  async () => {
+    // a js-waku that never shows every third pushed message
+    const { result, results } = await run({ COURIER_JSWAKU_BROKEN: 'drop-third' })
+    const label = `drop-third: exit ${result.code}\n${result.stdout}`
+    assert.equal(result.code, 1, label)
+    assert.deepEqual(failedThresholds(results), ['delivery.jswaku.lost', 'delivery.loss'], label)
+  },
+  async () => {
+    let killed: number | undefined
+    const { result, results, events, children } = await run({}, async (pids) => {
+      assert.equal(pids.length, 1)
+      killed = pids[0]
+      process.kill(killed, 'SIGKILL')
+    })
+    const label = `killed js-waku: exit ${result.code}\n${result.stdout}\n${result.stderr}`
+    assert.equal(results.status, 'complete', label)
+    const failed = events.filter((e) => e.type === 'device.failed')
+    assert.deepEqual(failed.map((e) => (e as { device: string }).device), ['jswaku'], label)
+    assert.match((failed[0] as { error: string }).error, /js-waku process exited \(SIGKILL\)/)
+    assert.equal(events.at(-1)?.type, 'run.end')
+    assert.ok(failedThresholds(results).includes('devices.failed'), label)
+    assert.equal(result.code, 1, label)
+    assert.ok(killed != null && !alive(killed))
+    assert.deepEqual(children.filter(alive), [], 'nothing left running')
+  }
+]
+
+// one run at a time: each starts a fleet, three devices and a js-waku process on a shared 2-core machine
+test('scenarios/clients.yaml with js-waku: healthy, a js-waku that drops messages, a js-waku process killed mid-run', async () => {
+  await pool(cases, 1, async (c) => { await c() })
+})
