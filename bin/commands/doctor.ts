@@ -8,6 +8,7 @@ import {
   probeAdb, probeXcrun, runCommand, which, type AdbProbe, type DeviceProfile, type XcrunProbe
 } from '../../devices/appium/index.js'
 import { prepareDevices } from '../../devices/index.js'
+import { jsWakuCheck } from '../../devices/js-waku/index.js'
 import { tcpdumpAvailability } from '../../harness/capture/index.js'
 import { ExitCode } from '../../harness/interface/index.js'
 import { kernelShapingSupport } from '../../harness/links/index.js'
@@ -161,6 +162,9 @@ async function doctor (file: string | undefined, flags: DoctorFlags): Promise<Do
   const appium = appiumPackageVersion(COURIER_ROOT)
   add({ id: 'appium', title: 'appium', status: appium == null ? 'missing' : 'ok', found: appium == null ? `no appium package in ${shortPath(COURIER_ROOT)}/node_modules` : `appium ${appium.version} (${shortPath(appium.dir)})`, fix: appium == null ? `${inRoot}npm install` : null })
 
+  const jsWaku = jsWakuCheck(COURIER_ROOT)
+  add({ id: 'js-waku', title: 'js-waku', status: jsWaku.ok ? 'ok' : 'missing', found: jsWaku.found, fix: jsWaku.fix == null ? null : `${inRoot}${jsWaku.fix}` })
+
   const npm = which('npm')
   if (courierDriver) {
     add({ id: 'courier-driver', title: 'courier driver', status: 'ok', found: `courier ${drivers.courier?.version ?? ''} in ${home} (from this checkout)`.replace('  ', ' '), fix: null })
@@ -267,6 +271,7 @@ function requirements (scenario: LoadedScenario | undefined, profiles: Map<strin
   if (scenario == null) return { needs, udids }
   if (scenario.config.capture === 'tcpdump') need('tcpdump', 'capture: tcpdump')
   for (const [name, config] of Object.entries(scenario.config.devices)) {
+    if (config.driver === 'js-waku') need('js-waku', name)
     if (config.driver !== 'appium') continue
     const profile = profiles.get(name)
     if (config.server != null || profile?.server != null) { need(`server:${name}`, name); continue }

@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /** What `courier doctor` reports for the js-waku driver. */
@@ -13,12 +12,10 @@ const PINNED = '0.0.36'
  * transport and yamux muxer that version can use, and its compiled child entry.
  */
 export function jsWakuCheck (root: string): JsWakuCheck {
-  const require = createRequire(join(root, 'package.json'))
+  // package.json straight from node_modules: @waku/sdk is ESM only and resolves for no require()
   const version = (name: string): string | undefined => {
     try {
-      let dir = dirname(require.resolve(name))
-      while (!existsSync(join(dir, 'package.json')) || (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name == null) dir = dirname(dir)
-      return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version
+      return (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version?: string }).version
     } catch {
       return undefined
     }

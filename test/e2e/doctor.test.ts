@@ -7,7 +7,7 @@ import { REPO_ROOT, runCourier, tempDir, writeScenario } from '../helpers/cli.js
 
 /** Every check `courier doctor` makes without a scenario, by id and by the title the table shows. */
 const CHECKS: Array<[string, string]> = [
-  ['node', 'node'], ['appium', 'appium'], ['courier-driver', 'courier driver'], ['uiautomator2', 'uiautomator2'], ['xcuitest', 'xcuitest'],
+  ['node', 'node'], ['appium', 'appium'], ['js-waku', 'js-waku'], ['courier-driver', 'courier driver'], ['uiautomator2', 'uiautomator2'], ['xcuitest', 'xcuitest'],
   ['android-sdk', 'android sdk'], ['adb', 'adb'], ['android-devices', 'android devices'], ['xcrun', 'xcrun'], ['ios-devices', 'ios devices'],
   ['tcpdump', 'tcpdump'], ['chromium', 'chromium'], ['link-shaping', 'link shaping'], ['fleet-host', 'fleet host']
 ]

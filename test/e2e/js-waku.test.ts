@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { CourierEvent, Results } from '../../harness/interface/index.js'
-import { pool, REPO_ROOT, startCourier, tempDir, type CliResult } from '../helpers/cli.js'
+import { pool, REPO_ROOT, runCourier, startCourier, tempDir, type CliResult } from '../helpers/cli.js'
 
 /**
  * scenarios/clients.yaml through the CLI with a real js-waku process: healthy, with a js-waku that
@@ -126,4 +126,14 @@ const cases: Array<() => Promise<void>> = [
 // one run at a time: each starts a fleet, three devices and a js-waku process on a shared 2-core machine
 test('scenarios/clients.yaml with js-waku: healthy, a js-waku that drops messages, a js-waku process killed mid-run', async () => {
   await pool(cases, 1, async (c) => { await c() })
+})
+
+test('courier doctor says what a js-waku device needs and whether it is there', async () => {
+  const result = await runCourier(['doctor', SCENARIO, '--json'], { timeoutMs: 60_000 })
+  const doc = JSON.parse(result.stdout) as { checks: Array<{ id: string, status: string, neededBy: string[], found: string }> }
+  const check = doc.checks.find((c) => c.id === 'js-waku')
+  assert.ok(check != null, result.stdout)
+  assert.deepEqual(check.neededBy, ['jswaku'])
+  assert.equal(check.status, 'ok', check.found)
+  assert.match(check.found, /@waku\/sdk 0\.0\.36/)
 })
