@@ -27,6 +27,6 @@ export const createDevice: CreateDevice = (name, config, topics, components) => 
     case 'appium':
       return createAppiumDevice(name, config, topics, components)
     case 'js-waku':
-      return jsWakuDevice({ name, topics, numPeers: config.relays, storeTimeoutMs: config.storeTimeout })(components)
+      return jsWakuDevice({ name, topics, numPeers: config.relays, storeTimeoutMs: config.storeTimeout, syncIntervalMs: config.syncInterval })(components)
   }
 }

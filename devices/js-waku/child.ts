@@ -45,6 +45,9 @@ async function start (options: ChildStartInit): Promise<{ peerId: string }> {
   node = await createLightNode({
     defaultBootstrap: false,
     bootstrapPeers: options.bootstrap,
+    // how a js-waku app names its store nodes: kept apart from bootstrap, since js-waku keeps at
+    // most 3 bootstrap connections and would drop the stores' among them
+    store: { peers: options.storePeers },
     networkConfig: { clusterId: options.clusterId, shards: [options.shard] } as never,
     numPeersToUse: options.numPeers,
     libp2p: {
@@ -203,8 +206,6 @@ async function query (timeStartMs: number | undefined, timeoutMs: number): Promi
   const end = Date.now()
   const window = timeStartMs == null ? {} : { timeStart: new Date(Math.max(timeStartMs, end - 23 * 3600_000)), timeEnd: new Date(end + 60_000) }
   const work = (async () => {
-    // after being offline js-waku reconnects on its own schedule; the app waits for it, as the SDK offers
-    await node!.waitForPeers([Protocols.Store], timeoutMs)
     for await (const page of node!.store.queryGenerator(decoders, window)) {
       pages++
       for (const pending of page) {

@@ -10,8 +10,10 @@ export interface ChildStartInit {
   owner: string
   /** courier's identity seed: the node's key, so the fleet (partitions) knows its peer id. */
   identitySeed: string
-  /** Service and store nodes, as this device sees them (shaped links already rewritten). */
+  /** Relay (service) nodes, as this device sees them (shaped links already rewritten). */
   bootstrap: string[]
+  /** Store nodes: js-waku's `store.peers`, which its store client dials when it needs one. */
+  storePeers: string[]
   clusterId: number
   shard: number
   contentTopics: string[]

@@ -15,6 +15,8 @@ export interface JsWakuDeviceInit {
   syncMarginMs?: number
   /** Give up starting when js-waku finds no service node this long. */
   startTimeoutMs?: number
+  /** The app's periodic history check (a store query since the last good one); off when undefined. */
+  syncIntervalMs?: number
   /** Extra environment for the child (tests: COURIER_JSWAKU_BROKEN). */
   env?: Record<string, string>
 }
@@ -51,6 +53,7 @@ export class JsWakuDevice implements Device {
   private offlineSinceWallMs?: number
   private lastSyncWallMs?: number
   private syncing?: Promise<void>
+  private syncTimer?: NodeJS.Timeout
   private readonly pubsubTopic: string
   private readonly shard: { clusterId: number, shard: number }
 
@@ -85,7 +88,8 @@ export class JsWakuDevice implements Device {
       const init: ChildStartInit = {
         owner: this.name,
         identitySeed,
-        bootstrap: [...fleet.relays, ...fleet.stores.map((s) => s.addr)],
+        bootstrap: fleet.relays,
+        storePeers: fleet.stores.map((s) => s.addr),
         clusterId: this.shard.clusterId,
         shard: this.shard.shard,
         contentTopics: [...this.contentTopics.keys()],
@@ -106,12 +110,16 @@ export class JsWakuDevice implements Device {
     this.online = true
     this.lastSyncWallMs = Date.now()
     events.emit('device.online', { device: this.name })
+    if (this.init.syncIntervalMs != null) {
+      this.syncTimer = setInterval(() => { if (this.online) void this.syncHistory().catch(() => {}) }, this.init.syncIntervalMs)
+    }
   }
 
   async stop (): Promise<void> {
     if (this.stopped) return
     this.stopped = true
     this.stopping = true
+    clearInterval(this.syncTimer)
     const child = this.child
     if (child != null && child.exitCode == null && child.signalCode == null) {
       if (this.started && !this.failed) await this.measureClock('end').catch(() => {})
@@ -245,6 +253,7 @@ export class JsWakuDevice implements Device {
     const error = new Error(`the js-waku process exited (${signal ?? `code ${code ?? '?'}`})`)
     for (const pending of this.pending.values()) pending.reject(error)
     this.pending.clear()
+    clearInterval(this.syncTimer)
     if (this.stopping || this.failed) return
     // a crash mid-run: the device is failed, the run goes on without it
     this.failed = true

@@ -135,7 +135,8 @@ const jsWakuDevice = z.strictObject({
   relays: z.number().int().min(1).max(8).default(2).describe('Filter subscriptions js-waku keeps at once (its numPeersToUse)'),
   radio: z.string().optional().describe('Radio energy model: lte, 3g, wifi or a profile file'),
   link: linkSpec.optional().describe('The device\'s network: latency, jitter, loss and bandwidth to every fleet node'),
-  storeTimeout: about(duration, 'A history request taking longer is recorded as failed').prefault('30s')
+  storeTimeout: about(duration, 'A history request taking longer is recorded as failed (js-waku may first need to reconnect)').prefault('30s'),
+  syncInterval: about(duration, 'The app\'s periodic history check: a store query since the last good one').optional()
 }).describe('js-waku (@waku/sdk 0.0.36) as a light node in a process of its own')
 
 export const deviceSchema = z.discriminatedUnion('driver', [simulatedDevice, appiumDevice, jsWakuDevice]).describe('A device under test')
