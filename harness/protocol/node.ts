@@ -139,8 +139,12 @@ async function baseOptions (init: WakuNodeInit): Promise<{ options: Omit<Libp2pO
     addresses: { listen: init.listen === false ? [] : listenAddresses(host, init) },
     transports: [init.dialPort == null ? tcp() : rerouted(tcp(), init.dialPort), ...(init.wsPort == null ? [] : [listenOnlyWebSockets()])],
     connectionEncrypters: [noise()],
-    // yamux first (what courier's nodes and nwaku prefer), mplex for js-waku's defaults
-    streamMuxers: [yamux(), mplex()],
+    // yamux first (what courier's nodes and nwaku prefer), mplex for js-waku's defaults. mplex 12
+    // closes a connection whose peer opens more than 5 streams in a second (its default
+    // disconnectThreshold, applied to every new stream); js-waku opens identify, metadata, ping,
+    // filter, lightpush and store streams at once on connect and one stream per request after,
+    // so the default cut off every js-waku client within a second (measured: "Too many open streams").
+    streamMuxers: [yamux(), mplex({ disconnectThreshold: 500 })],
     connectionManager: {
       // a fleet on another interface (a real phone) shares that host's address too
       allow: host.startsWith('127.') ? ['/ip4/127.0.0.0/ipcidr/8'] : ['/ip4/127.0.0.0/ipcidr/8', `/ip4/${host}/ipcidr/32`],
