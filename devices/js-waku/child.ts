@@ -11,7 +11,7 @@ import type { Socket } from 'node:net'
 import { createLightNode, Protocols, type IDecodedMessage, type IDecoder, type LightNode } from '@waku/sdk'
 import { tcp } from '@libp2p/tcp-v10'
 import { yamux } from '@chainsafe/libp2p-yamux-v7'
-import { decodePayload, identityKey, messageHashHex, protocolName, SocketAccounting, socketAccountingMetrics, WakuMessage, hexToBytes } from '../../harness/protocol/index.js'
+import { decodePayload, identityPrivateKey, messageHashHex, protocolName, SocketAccounting, socketAccountingMetrics, WakuMessage, hexToBytes } from '../../harness/protocol/index.js'
 import type { ChildMessage, ChildStartInit, ParentCommand, QueryResult, SendResult } from './ipc.js'
 
 const broken = process.env.COURIER_JSWAKU_BROKEN ?? ''
@@ -41,7 +41,7 @@ async function start (options: ChildStartInit): Promise<{ peerId: string }> {
   init = options
   pubsubTopic = `/waku/2/rs/${options.clusterId}/${options.shard}`
   if (options.accounting) accounting = new SocketAccounting({ owner: options.owner, events: forward as never, chunks: true })
-  const privateKey = await identityKey(options.identitySeed)
+  const privateKey = identityPrivateKey(options.identitySeed)
   node = await createLightNode({
     defaultBootstrap: false,
     bootstrapPeers: options.bootstrap,
