@@ -165,3 +165,20 @@ test('the reference client\'s and the fleet\'s switches say what they accept whe
   assert.equal(good.network.storeSync, 3000)
   assert.deepEqual(good.devices.alice.driver === 'simulated' ? [good.devices.alice.switchAfter, good.devices.alice.upToDate, good.devices.alice.confirmSent, good.devices.alice.missingCheck, good.devices.alice.wakeOnPush] : [], ['never', 'optimistic', false, 'full', true])
 })
+
+test('a js-waku device is a light node; relay mode and simulated-only switches are refused where written', () => {
+  const loaded = parseScenario(GOOD.replace('alice: { driver: simulated }', 'alice: { driver: js-waku, syncInterval: 5s }'), 's.yaml')
+  const alice = loaded.config.devices.alice
+  assert.ok(alice.driver === 'js-waku')
+  assert.equal(alice.mode, 'light')
+  assert.equal(alice.relays, 2)
+  assert.equal(alice.syncInterval, 5000)
+  const [relay] = problemsOf(GOOD.replace('alice: { driver: simulated }', 'alice: { driver: js-waku, mode: relay }'))
+  assert.equal(relay.path, 'devices.alice.mode')
+  assert.equal(relay.expected, 'one of: "light"')
+  assert.equal(relay.location?.line, 6)
+  const [simulatedOnly] = problemsOf(GOOD.replace('alice: { driver: simulated }', 'alice: { driver: js-waku, missingCheck: full }'))
+  assert.equal(simulatedOnly.path, 'devices.alice.missingCheck')
+  const [typo] = problemsOf(GOOD.replace('alice: { driver: simulated }', 'alice: { driver: jswaku }'))
+  assert.match(typo.expected ?? '', /"js-waku"/)
+})
