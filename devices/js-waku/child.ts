@@ -254,4 +254,7 @@ process.on('message', (command: ParentCommand) => {
 // js-waku and libp2p reject promises nobody awaits (a dial to a dead node); the app logs them
 process.on('unhandledRejection', (error) => { post({ kind: 'log', t: now(), level: 'warn', message: `unhandled rejection: ${String(error)}` }) })
 // the runner went away (killed): a device must not outlive it
-process.on('disconnect', () => { void stop().finally(() => { process.exit(0) }) })
+process.on('disconnect', () => {
+  setTimeout(() => { process.exit(0) }, 1500).unref()
+  void stop().finally(() => { process.exit(0) })
+})

@@ -152,6 +152,22 @@ const cases: Array<() => Promise<void>> = [
   }
 ]
 
+test('courier itself killed (SIGKILL): its js-waku process goes too', async () => {
+  const out = join(await tempDir('courier-jswaku-'), 'run')
+  const { child, done } = startCourier(['run', await firstSeconds(), '--out', out, '--no-progress'])
+  let pids: number[] = []
+  for (let i = 0; i < 600 && pids.length === 0; i++) {
+    const text = await readFile(join(out, 'events.ndjson'), 'utf8').catch(() => '')
+    if (text.includes('"type":"scenario.start"')) pids = jsWakuChildren(child.pid ?? -1)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  assert.equal(pids.length, 1, 'the js-waku process was running')
+  child.kill('SIGKILL')
+  await done
+  for (let i = 0; i < 30 && alive(pids[0]); i++) await new Promise((resolve) => setTimeout(resolve, 100))
+  assert.ok(!alive(pids[0]), 'the js-waku process outlived courier by 3 s')
+})
+
 // one run at a time: each starts a fleet, three devices and a js-waku process on a shared 2-core machine
 test('scenarios/clients.yaml with js-waku: healthy, a js-waku that drops messages, a js-waku process killed mid-run', async () => {
   await pool(cases, 1, async (c) => { await c() })
