@@ -42,7 +42,7 @@ const sizeDistribution = z.union([
 export const networkSchema = z.strictObject({
   relays: z.number().int().min(1).max(64).default(4).describe('Relay nodes (gossipsub)'),
   stores: z.number().int().min(0).max(16).default(1).describe('Store nodes (history, "mailservers")'),
-  degree: z.number().int().min(1).max(12).default(3).describe('Each relay dials this many other relays'),
+  degree: z.number().int().min(1).max(12).default(3).describe('Each relay is linked to at least this many other relays (a ring plus seeded chords)'),
   storeSync: z.union([z.literal('off'), duration]).default('off').describe('Store nodes compare archives with each other this often and fetch what they lack (Waku store sync), e.g. 3s; off: stores never repair a missed window, as in the seed problems'),
   pubsubTopic: z.string().default('/waku/2/rs/16/32').describe('Waku pubsub topic (shard) of the fleet'),
   host: z.ipv4().default('127.0.0.1').describe('IPv4 address the fleet listens on: loopback, or an interface a real phone can reach (courier run --fleet-host)'),
