@@ -138,7 +138,8 @@ export function analyzeDelivery (events: readonly CourierEvent[]): { overall: De
 }
 
 function wasOnlineBetween (intervals: Intervals, from: number, to: number): boolean {
-  return intervals.some(([start, end]) => start <= to && end >= from)
+  // a message sent after the device failed (to < from) is not one it could have received
+  return from <= to && intervals.some(([start, end]) => start <= to && end >= from)
 }
 
 function getOr<K, V> (map: Map<K, V>, key: K, create: () => V): V {

@@ -39,7 +39,9 @@ export function validateExpectations (scenario: LoadedScenario): Threshold[] {
 
 export function evaluateThresholds (thresholds: Threshold[], metrics: Record<string, MetricValue>): ThresholdResult[] {
   return thresholds.map((threshold) => {
-    const measured = metrics[threshold.metric]?.value ?? null
+    const raw = metrics[threshold.metric]?.value ?? null
+    // NaN (a 0/0 somewhere) compares false with everything, so "!= 0" would pass on it
+    const measured = typeof raw === 'number' && Number.isNaN(raw) ? null : raw
     let passed: boolean
     if (measured == null) passed = false
     else if (typeof threshold.target === 'boolean' || typeof measured === 'boolean') passed = measured === threshold.target

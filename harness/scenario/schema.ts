@@ -42,7 +42,7 @@ const sizeDistribution = z.union([
 export const networkSchema = z.strictObject({
   relays: z.number().int().min(1).max(64).default(4).describe('Relay nodes (gossipsub)'),
   stores: z.number().int().min(0).max(16).default(1).describe('Store nodes (history, "mailservers")'),
-  degree: z.number().int().min(1).max(12).default(3).describe('Each relay dials this many other relays'),
+  degree: z.number().int().min(1).max(12).default(3).describe('Each relay is linked to at least this many other relays (a ring plus seeded chords)'),
   storeSync: z.union([z.literal('off'), duration]).default('off').describe('Store nodes compare archives with each other this often and fetch what they lack (Waku store sync), e.g. 3s; off: stores never repair a missed window, as in the seed problems'),
   pubsubTopic: z.string().regex(/^\/waku\/2\/rs\/\d{1,5}\/\d{1,4}$/, 'a static-sharding pubsub topic /waku/2/rs/<cluster>/<shard>, e.g. /waku/2/rs/16/32 (Status: cluster 16, shards 32 and 64)').default('/waku/2/rs/16/32').describe('Waku pubsub topic (shard) of the fleet: /waku/2/rs/<cluster>/<shard>; nodes announce that cluster and shard in 66/WAKU2-METADATA and their ENRs'),
   ports: z.number().int().min(1024).max(65535).optional().describe('Base port for stable addresses: node i (relays, then stores, then crowd gateways) listens on TCP base+2i and WebSocket base+2i+1, so a phone configured once keeps working run after run; absent: free ports, new every run'),
