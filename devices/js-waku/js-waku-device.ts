@@ -163,7 +163,13 @@ export class JsWakuDevice implements Device {
     if (online === this.online || this.stopped || this.failed) return
     // subscriptions that die while the network goes are not failovers: no 'lost' from here on
     if (!online) this.online = false
-    await this.request({ cmd: 'network', online })
+    try {
+      await this.request({ cmd: 'network', online })
+    } catch (error) {
+      // the process died meanwhile: its failure is already recorded
+      if (this.failed) return
+      throw error
+    }
     this.online = online
     if (!online) {
       this.offlineSinceWallMs = Date.now()
