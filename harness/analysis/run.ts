@@ -62,6 +62,8 @@ export function analyzeRun (events: readonly CourierEvent[], options: AnalysisOp
   put('store.latency.p50', store.latency.p50, 'ms')
   put('store.latency.p95', store.latency.p95, 'ms')
   put('store.latency.max', store.latency.max, 'ms')
+  // work the scenario asked for that did not happen (harness/runner/timeline.ts)
+  put('timeline.dropped', events.reduce((n, e) => e.type === 'timeline.dropped' ? n + e.count : n, 0), 'count')
   put('devices.failed', Object.values(delivery.devices).filter((d) => d.failed).length, 'count')
   put('harness.lag.p99', harness.lagP99Ms, 'ms')
   put('harness.lag.max', harness.lagMaxMs, 'ms')

@@ -53,7 +53,8 @@ export function buildResults ({ events, thresholds, capture, radioTimelines }: B
     : undefined
   const scenarioStart = events.find((e) => e.type === 'scenario.start')?.t ?? Infinity
   const devicesNotStarted = events.flatMap((e) => e.type === 'device.failed' && e.t < scenarioStart ? [e.device] : [])
-  const { verdict, reasons } = decideVerdict({ status, thresholds: thresholdResults, harnessSaturated: analysis.harness.saturated, harnessReason, devicesNotStarted })
+  const timelineDropped = events.flatMap((e) => e.type === 'timeline.dropped' ? [`timeline[${e.index}]: ${e.count} ${e.action} action(s) did not happen: ${e.reason}`] : [])
+  const { verdict, reasons } = decideVerdict({ status, thresholds: thresholdResults, harnessSaturated: analysis.harness.saturated, harnessReason, devicesNotStarted, timelineDropped })
   return {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     runId: start.runId,
