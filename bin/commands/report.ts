@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { Command } from 'commander'
 import { exitCodeForVerdict } from '../../harness/gate/index.js'
+import { printable } from '../../harness/interface/index.js'
 import { readEventLog, recomputeResults } from '../../harness/runner/index.js'
 import { renderConsoleSummary, writeRunReports } from '../../reports/index.js'
 
@@ -21,6 +22,7 @@ export function registerReportCommand (program: Command): void {
         markdown: flags.markdown == null ? false : resolve(flags.markdown)
       })
       process.stdout.write(renderConsoleSummary(results, { color: process.stdout.isTTY === true }) + '\n')
+      for (const gap of results.gaps ?? []) process.stderr.write(`courier report: could not rebuild: ${printable(gap, 2000)}\n`)
       process.exitCode = exitCodeForVerdict(results.verdict)
     })
 }

@@ -1,11 +1,15 @@
 import type { CourierEvent, HarnessHealth, MetricValue, Results } from '../interface/index.js'
+import { userKeyed } from '../interface/index.js'
 import { analyzeBytes, type CapturedConversations } from './bytes.js'
 import { analyzeDelivery } from './delivery.js'
 import { analyzeFlows, flowMetrics } from './flows.js'
 import { analyzeReliability } from './reliability.js'
 import { round, summarize } from './stats.js'
 
-export type RunAnalysis = Required<Pick<Results, 'reliability' | 'flows'>> & Pick<Results, 'timing' | 'metrics' | 'delivery' | 'store' | 'harness' | 'errors' | 'bytes' | 'reliability' | 'flows' | 'links'>
+export type RunAnalysis = Required<Pick<Results, 'reliability' | 'flows'>> & Pick<Results, 'timing' | 'metrics' | 'delivery' | 'store' | 'harness' | 'errors' | 'bytes' | 'reliability' | 'flows' | 'links'> & {
+  /** Sections whose analysis failed (a bug in courier), left out rather than losing the rest. */
+  failedSections: string[]
+}
 
 export interface AnalysisOptions {
   /** Event-loop delay p99 (ms) beyond which the harness counts as saturated. */
@@ -25,9 +29,19 @@ export function analyzeRun (events: readonly CourierEvent[], options: AnalysisOp
   const delivery = analyzeDelivery(events)
   const store = analyzeStore(events)
   const harness = analyzeHarness(events, options.lagLimitMs)
-  const bytes = analyzeBytes(events, options.capture)
-  const reliability = analyzeReliability(events, options.accounts ?? {}, options.pushBoundMs)
-  const flows = analyzeFlows(events)
+  const failedSections: string[] = []
+  // sections that may be left out: a bug in one must not cost the run its other figures
+  const guarded = <T>(section: string, analyse: () => T, instead: T): T => {
+    try {
+      return analyse()
+    } catch (error) {
+      failedSections.push(`${section}: analysis failed (${error instanceof Error ? error.message : String(error)}); its figures are left out`)
+      return instead
+    }
+  }
+  const bytes = guarded('bytes', () => analyzeBytes(events, options.capture), undefined)
+  const reliability = analyzeReliability(events, options.accounts ?? userKeyed(), options.pushBoundMs)
+  const flows = guarded('flows', () => analyzeFlows(events), [])
   const timing = {
     runMs: events.at(-1)?.t ?? 0,
     scenarioStartMs: events.find((e) => e.type === 'scenario.start')?.t ?? null,
@@ -37,7 +51,7 @@ export function analyzeRun (events: readonly CourierEvent[], options: AnalysisOp
     ? [{ t: e.t, component: e.component, error: e.error }]
     : e.type === 'device.failed' ? [{ t: e.t, component: e.device, error: e.error }] : [])
 
-  const metrics: Record<string, MetricValue> = {}
+  const metrics = userKeyed<MetricValue>()
   const put = (name: string, value: number | boolean | null, unit: MetricValue['unit']): void => { metrics[name] = { value, unit } }
   const putDelivery = (prefix: string, d: typeof delivery.overall): void => {
     for (const stat of ['p50', 'p90', 'p95', 'p99', 'max', 'mean'] as const) {
@@ -122,7 +136,8 @@ export function analyzeRun (events: readonly CourierEvent[], options: AnalysisOp
     put(`store.stages.${stage}.p95`, reliability.stages[`${stage}Ms`].p95, 'ms')
   }
   Object.assign(metrics, flowMetrics(flows, options.flows))
-  return { timing, metrics, delivery, store, harness, errors, bytes, reliability, flows, links: analyzeLinks(events) }
+  const links = guarded('links', () => analyzeLinks(events), undefined)
+  return { timing, metrics, delivery, store, harness, errors, bytes, reliability, flows, links, failedSections }
 }
 
 /** What the run shaped and how; absent when it shaped nothing. */
@@ -142,7 +157,7 @@ function analyzeLinks (events: readonly CourierEvent[]): Results['links'] {
 function analyzeStore (events: readonly CourierEvent[]): Results['store'] {
   const started = new Map<string, number>()
   const latencies: number[] = []
-  const byStore: Results['store']['byStore'] = {}
+  const byStore: Results['store']['byStore'] = userKeyed()
   let queries = 0
   let failed = 0
   for (const event of events) {

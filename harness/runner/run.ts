@@ -220,13 +220,33 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
     process.off('unhandledRejection', onStrayRejection)
   }
 
+  // the run happened: whatever analysis does from here, events.ndjson (and the capture) stay on disk
   const allEvents = await readEventLog(events.path)
-  const results = buildResults({
-    events: allEvents,
-    thresholds: options.thresholds,
-    capture: await loadCapture(runDir, allEvents),
-    radioTimelines: await deviceRadioTimelines(allEvents, capturePath(runDir, allEvents))
-  })
+  const captureGaps: string[] = []
+  const optional = async <T>(what: string, read: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await read()
+    } catch (error) {
+      captureGaps.push(`${what} could not be read (${errorText(error)}); its figures are left out`)
+      return undefined
+    }
+  }
+  let results: Results
+  try {
+    results = buildResults({
+      events: allEvents,
+      thresholds: options.thresholds,
+      capture: await optional('the capture', async () => await loadCapture(runDir, allEvents)),
+      radioTimelines: await optional('the radio timelines', async () => await deviceRadioTimelines(allEvents, capturePath(runDir, allEvents)))
+    })
+  } catch (error) {
+    await writeFile(join(runDir, 'analysis-error.txt'), `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`).catch(() => {})
+    throw new InfrastructureError(`the run finished (${status}) but its analysis failed: ${errorText(error)}. Its artifacts are kept in ${runDir} (events.ndjson, analysis-error.txt); \`courier report ${runDir}\` retries the analysis. This is a bug in courier: please report it with analysis-error.txt`, { cause: error })
+  }
+  if (captureGaps.length > 0) {
+    results.gaps = [...(results.gaps ?? []), ...captureGaps]
+    if (results.verdict === 'pass') { results.verdict = 'inconclusive'; results.verdictReasons = [...captureGaps] }
+  }
   await writeFile(join(runDir, 'results.json'), JSON.stringify(results, null, 2) + '\n')
   if (options.onResults != null) {
     try { await options.onResults(runDir, results, allEvents) } catch (error) { options.log.warn(`a report could not be written: ${errorText(error)}`) }

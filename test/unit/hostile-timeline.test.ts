@@ -84,7 +84,7 @@ test('a timeline played in full records nothing dropped', async () => {
 test('a dropped action makes a run whose thresholds all pass inconclusive', () => {
   const base = { status: 'complete' as const, thresholds: [{ metric: 'delivery.loss', expression: '== 0', value: 0, unit: 'ratio' as const, passed: true, message: 'ok' }], harnessSaturated: false }
   assert.equal(decideVerdict(base).verdict, 'pass')
-  const { verdict, reasons } = decideVerdict({ ...base, timelineDropped: ['timeline[0]: 6 send action(s) did not happen'] })
+  const { verdict, reasons } = decideVerdict({ ...base, incomplete: ['timeline[0]: 6 send action(s) did not happen'] })
   assert.equal(verdict, 'inconclusive')
   assert.match(reasons[0], /did not happen/)
 })
