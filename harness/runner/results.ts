@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { analyzeRun, type CapturedConversations } from '../analysis/index.js'
 import { analyzePcapFile } from '../capture/index.js'
@@ -131,9 +131,31 @@ export function completeConfig (recorded: unknown, events: readonly CourierEvent
 }
 
 /** Recomputes a run's results from its artifacts alone: events.ndjson, and capture.pcap when present. */
-export async function recomputeResults (runDir: string): Promise<Results> {
+export async function recomputeResults (runDir: string, options: { allowDamagedCapture?: boolean } = {}): Promise<Results> {
+  const dir = await stat(runDir).catch(() => undefined)
+  if (dir == null || !dir.isDirectory()) {
+    throw new InvalidInputError([{ location: { file: runDir }, path: '', message: dir == null ? 'no such run directory' : 'not a directory', expected: 'a run directory written by `courier run` (it holds events.ndjson)' }])
+  }
   const events = await readEventLog(join(runDir, 'events.ndjson'))
-  return buildResults({ events, capture: await loadCapture(runDir, events), radioTimelines: await deviceRadioTimelines(events, capturePath(runDir, events)) })
+  let capture: CapturedConversations | undefined
+  let radioTimelines: Awaited<ReturnType<typeof deviceRadioTimelines>> | undefined
+  const gaps: string[] = []
+  try {
+    capture = await loadCapture(runDir, events)
+    radioTimelines = await deviceRadioTimelines(events, capturePath(runDir, events))
+  } catch (error) {
+    if (options.allowDamagedCapture !== true) {
+      if (!(error instanceof InvalidInputError)) throw error
+      throw new InvalidInputError(error.problems.map((p) => ({ ...p, hint: p.hint ?? 'courier report --allow-truncated reports the run without the capture\'s figures' })))
+    }
+    gaps.push(`the capture could not be read (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); its figures (capture bytes, radio energy) are left out`)
+  }
+  const results = buildResults({ events, capture, radioTimelines })
+  if (gaps.length > 0) {
+    results.gaps = [...(results.gaps ?? []), ...gaps]
+    if (results.verdict === 'pass') { results.verdict = 'inconclusive'; results.verdictReasons = [...gaps] }
+  }
+  return results
 }
 
 /** The run's pcap file, when tcpdump wrote one. */
