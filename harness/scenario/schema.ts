@@ -21,8 +21,24 @@ function about<T extends z.ZodType> (schema: T, text: string): T {
   return schema.describe(`${text}. ${schema.description ?? ''}`.trim())
 }
 
-export const duration = unit(parseDuration, '30s', 'A duration (ms, s, m, h)')
+/**
+ * The longest wait courier schedules: Node's timers hold a signed 32-bit count of milliseconds,
+ * and a longer delay fires after 1 ms instead (a run "of 600 h" would end at once and pass).
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1
+const MAX_TIMER_WORDS = `at most ${MAX_TIMER_MS}ms (about 596h, 24.8 days: the longest wait Node.js timers allow)`
+
+/** Waku's limit on a message (64/WAKU2-NETWORK); a larger one is refused by every node. */
+export const MAX_MESSAGE_BYTES = 150_000
+
+export const duration = unit(parseDuration, '30s', 'A duration (ms, s, m, h)').check((ctx) => {
+  if (ctx.value > MAX_TIMER_MS) ctx.issues.push({ code: 'custom', message: 'longer than courier can wait', params: { expected: MAX_TIMER_WORDS }, input: ctx.value, continue: false })
+})
 export const size = unit(parseSize, '2kB', 'A size (B, kB, MB, KiB)')
+/** A message's size: at most the network's limit, never clamped to it in silence. */
+const messageSize = size.check((ctx) => {
+  if (ctx.value > MAX_MESSAGE_BYTES) ctx.issues.push({ code: 'custom', message: 'larger than the network carries', params: { expected: `at most ${MAX_MESSAGE_BYTES / 1000}kB (Waku's message size limit, 64/WAKU2-NETWORK)` }, input: ctx.value, continue: false })
+})
 export const rate = unit(parseRate, '30/min', 'A rate (/s, /min, /h)')
 export const ratio = z.union([z.number(), z.string()]).describe('A percentage such as 1%, or a ratio 0..1').transform((value, ctx) => {
   const parsed = parseRatio(value)
@@ -34,6 +50,7 @@ export const ratio = z.union([z.number(), z.string()]).describe('A percentage su
 const name = z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'lower-case letters, digits and dashes, starting with a letter')
 
 /** Size of crowd messages: a fixed size, or a log-normal by median and 99th percentile. */
+// (the limits on these sizes are checked after parsing: a union would hide them behind "does not match")
 const sizeDistribution = z.union([
   size,
   z.strictObject({ median: size, p99: size })
@@ -147,7 +164,7 @@ const sendAction = z.strictObject({
   topic: z.string().min(1).optional().describe('Default: the crowd topic'),
   count: z.number().int().min(1).max(100_000).default(1),
   every: duration.prefault('1s'),
-  size: size.prefault('300B'),
+  size: messageSize.prefault('300B'),
   text: z.string().max(4096).optional()
 })
 const offlineAction = z.strictObject({ device: name, for: about(duration, 'Come back online after this long').optional() })
@@ -197,9 +214,12 @@ export const timelineEntrySchema = z.strictObject({
   flow: flowAction.optional().describe('Run a QA flow (a WebdriverIO + Mocha spec using the profile\'s screen map) on an appium device and time it')
 })
 
+/** A scenario name names a run directory too (runs/<name>-<time>): well under a file name's 255 bytes. */
+export const MAX_SCENARIO_NAME = 100
+
 export const scenarioSchema = z.strictObject({
   $schema: z.string().optional(),
-  name: z.string().min(1).describe('Scenario name, used in reports and run directories'),
+  name: z.string().min(1).max(MAX_SCENARIO_NAME).describe('Scenario name, used in reports and run directories'),
   description: z.string().optional(),
   seed: z.number().int().min(0).default(1).describe('Same seed, same topology, crowd schedule and sizes'),
   duration: about(duration, 'How long traffic runs'),
