@@ -1,15 +1,15 @@
 import { setMaxListeners } from 'node:events'
-import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { startTcpdump, tcpdumpAvailability, type TcpdumpCapture } from '../capture/index.js'
-import { auditStores, Fleet } from '../fleet/index.js'
+import { auditStores, describeFleet, Fleet, statusFleetConfig } from '../fleet/index.js'
 import { contentTopicFor } from '../protocol/index.js'
 import { exitCodeForVerdict, type Threshold } from '../gate/index.js'
 import { netemAvailability } from '../links/index.js'
 import {
-  InfrastructureError, InvalidInputError, type Clock, type CourierEvent, type Device, type DeviceComponents, type Logger, type Results
+  InfrastructureError, InvalidInputError, type Clock, type CourierEvent, type Device, type DeviceComponents, type FleetFile, type Logger, type Results
 } from '../interface/index.js'
 import { seededRandom, type DeviceConfig, type LoadedScenario } from '../scenario/index.js'
 import { EventLog, readEventLog } from './event-log.js'
@@ -25,7 +25,8 @@ import { toolInfo } from './tool-info.js'
 export type CreateDevice = (name: string, config: DeviceConfig, topics: string[], components: DeviceComponents) => Device
 
 export interface Progress {
-  phase: 'starting' | 'traffic' | 'grace' | 'stopping'
+  /** `up`: a fleet kept up by `courier fleet up`, past its start. */
+  phase: 'starting' | 'traffic' | 'grace' | 'stopping' | 'up'
   /** Scenario time in ms (negative while starting). */
   scenarioMs: number
   durationMs: number
@@ -33,6 +34,14 @@ export interface Progress {
   received: number
   duplicates: number
   lagP99Ms: number
+  /** Messages relay nodes received, summed over nodes, since the start. */
+  relayed: number
+  /** Messages store nodes archived, summed over stores, since the start. */
+  stored: number
+  nodesUp: number
+  nodes: number
+  /** Peers connected to a fleet node that are neither fleet nodes nor courier's own simulated devices (a phone, a js-waku client). */
+  outsidePeers: number
 }
 
 export interface RunOptions {
@@ -47,6 +56,35 @@ export interface RunOptions {
   onResults?: (runDir: string, results: Results, events: CourierEvent[]) => Promise<void>
 }
 
+/** `courier fleet up`: what differs from a run. */
+export interface FleetUpOptions extends Omit<RunOptions, 'thresholds' | 'onResults'> {
+  /** Start the scenario's devices and play its timeline once (default: the network and the crowd only). */
+  withDevices: boolean
+  /** Stop after this long (ms); default: until the signal. */
+  forMs?: number
+  /** Called once the fleet (and the devices, if any) are up and its files are written: print the addresses. */
+  onUp?: (file: FleetFile, fleet: Fleet) => Promise<void>
+}
+
+export interface FleetUpOutcome {
+  runDir: string
+  status: 'complete' | 'interrupted'
+}
+
+/** The part of a run `courier fleet up` changes. */
+interface Hold {
+  withDevices: boolean
+  forMs?: number
+  onUp?: (fleet: Fleet, file: FleetFile) => Promise<void>
+}
+
+interface Played {
+  runDir: string
+  eventsPath: string
+  status: 'complete' | 'interrupted' | 'failed'
+  infrastructureError?: InfrastructureError
+}
+
 export interface RunOutcome {
   runDir: string
   results: Results
@@ -59,10 +97,71 @@ export interface RunOutcome {
  * opens (a signal, a crash of a node or device), teardown runs and results are written.
  */
 export async function runScenario (scenario: LoadedScenario, options: RunOptions): Promise<RunOutcome> {
+  const { runDir, eventsPath, infrastructureError } = await play(scenario, options)
+  const allEvents = await readEventLog(eventsPath)
+  const results = buildResults({
+    events: allEvents,
+    thresholds: options.thresholds,
+    capture: await loadCapture(runDir, allEvents),
+    radioTimelines: await deviceRadioTimelines(allEvents, capturePath(runDir, allEvents))
+  })
+  await writeFile(join(runDir, 'results.json'), JSON.stringify(results, null, 2) + '\n')
+  if (options.onResults != null) {
+    try { await options.onResults(runDir, results, allEvents) } catch (error) { options.log.warn(`a report could not be written: ${errorText(error)}`) }
+  }
+  if (infrastructureError != null) throw Object.assign(infrastructureError, { runDir })
+  return { runDir, results, exitCode: exitCodeForVerdict(results.verdict) }
+}
+
+/**
+ * Keeps a scenario's fleet (and crowd) up until the signal or `forMs`: a run without a traffic
+ * phase's end, grace, audit or results. The crowd's plan repeats every `duration`; devices and
+ * the timeline (played once) only with `withDevices`. `events.ndjson` is written as a run's, so
+ * `courier report` can compute figures from it afterwards. A directory a previous `fleet up`
+ * left is reused: its files move into `previous-<time>/`.
+ */
+export async function keepFleetUp (scenario: LoadedScenario, options: FleetUpOptions): Promise<FleetUpOutcome> {
+  await setAsidePreviousFleet(options.runDir)
+  const onUp = async (fleet: Fleet, file: FleetFile): Promise<void> => {
+    // the pid lets a second `fleet up` on this directory see that this one still runs
+    await writeFile(join(options.runDir, FLEET_UP_FILES[0]), JSON.stringify({ ...file, pid: process.pid }, null, 2) + '\n')
+    await writeFile(join(options.runDir, FLEET_UP_FILES[1]), JSON.stringify(statusFleetConfig(file), null, 2) + '\n')
+    await options.onUp?.(file, fleet)
+  }
+  const played = await play(scenario, { ...options, thresholds: [] }, { withDevices: options.withDevices, forMs: options.forMs, onUp })
+  if (played.infrastructureError != null) throw Object.assign(played.infrastructureError, { runDir: played.runDir })
+  return { runDir: played.runDir, status: played.status === 'interrupted' ? 'interrupted' : 'complete' }
+}
+
+/** What `fleet up` writes; a directory holding these (and nothing else) was a previous `fleet up`. */
+export const FLEET_UP_FILES = ['fleet.json', 'status-fleet.json']
+
+async function setAsidePreviousFleet (runDir: string): Promise<void> {
+  const existing = await readdir(runDir).catch(() => [] as string[])
+  if (!existing.includes(FLEET_UP_FILES[0])) return
+  const previous = await readFile(join(runDir, FLEET_UP_FILES[0]), 'utf8').then((text) => JSON.parse(text) as { pid?: unknown }).catch(() => ({ pid: undefined }))
+  if (typeof previous.pid === 'number' && previous.pid !== process.pid && processAlive(previous.pid)) {
+    throw new InvalidInputError([{ location: { file: runDir }, path: '', message: `a fleet is already up in this directory (courier process ${previous.pid})`, hint: 'stop it first (Ctrl-C in its terminal), or give another --out' }])
+  }
+  const aside = join(runDir, `previous-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '').replace('T', '-')}`)
+  await mkdir(aside)
+  for (const name of existing) if (!name.startsWith('previous-')) await rename(join(runDir, name), join(aside, name))
+}
+
+function processAlive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+async function play (scenario: LoadedScenario, options: RunOptions, hold?: Hold): Promise<Played> {
   const { config } = scenario
   // one run-wide signal is handed to every node, device and timer: many listeners by design
   setMaxListeners(Infinity, options.signal)
-  const runDir = await prepareRunDir(options.runDir)
+  const runDir = await prepareRunDir(options.runDir, hold != null)
   await copyFile(scenario.file, join(runDir, basename(scenario.file).replace(/\.ya?ml$/i, '') + '.yaml')).catch(() => {})
 
   const t0 = performance.now()
@@ -79,6 +178,7 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
   const onStrayRejection = (reason: unknown): void => { onError('unhandled', reason) }
   process.on('unhandledRejection', onStrayRejection)
   const progress = trackProgress(events)
+  let fleetForProgress: Fleet | undefined
   const monitor = startSelfMonitor(events, 'runner')
   const teardown: Array<{ name: string, stop: () => Promise<void> }> = []
   const devices = new Map<string, Device>()
@@ -88,14 +188,19 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
   let infrastructureError: InfrastructureError | undefined
   let scenarioStartedAt: number | undefined
   const report = (phase: Progress['phase']): void => {
-    options.onProgress?.({ ...progress.snapshot(), phase, scenarioMs: scenarioStartedAt == null ? 0 : clock.now() - scenarioStartedAt, durationMs: config.duration })
+    if (options.onProgress == null) return
+    options.onProgress({ ...progress.snapshot(), outsidePeers: fleetForProgress == null ? 0 : outsidePeers(fleetForProgress, progress.devicePeers), phase, scenarioMs: scenarioStartedAt == null ? 0 : clock.now() - scenarioStartedAt, durationMs: hold?.forMs ?? config.duration })
   }
-  const ticker = setInterval(() => { report(scenarioStartedAt == null ? 'starting' : clock.now() - scenarioStartedAt > config.duration ? 'grace' : 'traffic') }, 1000)
+  const phaseNow = (): Progress['phase'] => scenarioStartedAt == null ? 'starting' : hold != null ? 'up' : clock.now() - scenarioStartedAt > config.duration ? 'grace' : 'traffic'
+  const ticker = setInterval(() => { report(phaseNow()) }, 1000)
   ticker.unref()
 
   try {
-    // registered first so it stops last: the capture must see the fleet's closing packets
-    const capture = await chooseCapture(config.capture, options.log)
+    // registered first so it stops last: the capture must see the fleet's closing packets.
+    // A fleet kept up for hours would fill a disk with packets: there, `auto` counts at sockets.
+    const capture = hold != null && config.capture === 'auto'
+      ? { backend: 'socket' as const, reason: 'courier fleet up: no packet capture unless the scenario says capture: tcpdump' }
+      : await chooseCapture(config.capture, options.log)
     let tcpdump: TcpdumpCapture | undefined
     teardown.push({
       name: 'capture',
@@ -111,6 +216,7 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
     // node links reroute fleet dials through shapers; without any, nodes dial each other as before
     const nodeLinks = new NodeLinks(scenario, events, onError)
     const fleet = new Fleet(scenario, { clock, events, onError, dialPort: nodeLinks.active ? nodeLinks.dialPort : undefined })
+    fleetForProgress = fleet
     // registered before the fleet so it stops after it: nodes close their connections through
     // the shapers first, rather than seeing every one of them reset at once
     teardown.push({ name: 'node links', stop: async () => { await nodeLinks.close() } })
@@ -150,12 +256,14 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
       options.log.warn(`device ${name} failed: ${errorText(error)}; the run goes on without it`)
       void device?.stop().catch(() => {})
     }
-    await Promise.all(Object.entries(config.devices).map(async ([name, deviceConfig]) => {
+    const fleetFile = describeFleet(fleet, scenario)
+    const startDevices = hold == null || hold.withDevices
+    await Promise.all(Object.entries(startDevices ? config.devices : {}).map(async ([name, deviceConfig]) => {
       const components: DeviceComponents = {
         clock,
         events,
         log: options.log,
-        fleet: links.directoryFor(name, fleet.directory()),
+        fleet: links.directoryFor(name, { ...fleet.directory(), file: fleetFile }),
         random: seededRandom(config.seed, `device/${name}`),
         byteAccounting: config.capture !== 'off'
       }
@@ -177,23 +285,30 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
       }
     })
     options.signal.throwIfAborted()
+    await hold?.onUp?.(fleet, fleetFile)
 
     events.emit('scenario.start', {})
     scenarioStartedAt = clock.now()
-    fleet.crowd?.start()
+    fleet.crowd?.start({ repeatEveryMs: hold != null ? config.duration : undefined })
     const timeline = new TimelinePlayer({ config, scenarioFile: scenario.file, clock, fleet, links, nodeLinks, devices, events, onDeviceError: markFailed, onError, signal: options.signal })
-    timeline.start()
+    if (startDevices) timeline.start()
     teardown.push({ name: 'timeline', stop: async () => { fleet.crowd?.stop(); await timeline.stop() } })
-    report('traffic')
+    report(phaseNow())
 
-    await sleep(config.duration, undefined, { signal: options.signal })
-    fleet.crowd?.stop()
-    await timeline.stop()
-    events.emit('scenario.end', {})
-    report('grace')
-    await sleep(config.grace, undefined, { signal: options.signal })
-    if (fleet.stores.length > 0) {
-      await auditStores({ stores: fleet.stores, pubsubTopic: fleet.pubsubTopic, contentTopics: scenario.topics.map(contentTopicFor), published: [...published], events, signal: options.signal, accounting: config.capture !== 'off' })
+    if (hold != null) {
+      // until the signal (a rejection, handled below) or the time asked for
+      await sleep(hold.forMs ?? MAX_TIMER_MS, undefined, { signal: options.signal })
+      while (hold.forMs == null) await sleep(MAX_TIMER_MS, undefined, { signal: options.signal })
+    } else {
+      await sleep(config.duration, undefined, { signal: options.signal })
+      fleet.crowd?.stop()
+      await timeline.stop()
+      events.emit('scenario.end', {})
+      report('grace')
+      await sleep(config.grace, undefined, { signal: options.signal })
+      if (fleet.stores.length > 0) {
+        await auditStores({ stores: fleet.stores, pubsubTopic: fleet.pubsubTopic, contentTopics: scenario.topics.map(contentTopicFor), published: [...published], events, signal: options.signal, accounting: config.capture !== 'off' })
+      }
     }
   } catch (error) {
     if (options.signal.aborted) {
@@ -219,20 +334,23 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
     events.close()
     process.off('unhandledRejection', onStrayRejection)
   }
+  return { runDir, eventsPath: events.path, status, infrastructureError }
+}
 
-  const allEvents = await readEventLog(events.path)
-  const results = buildResults({
-    events: allEvents,
-    thresholds: options.thresholds,
-    capture: await loadCapture(runDir, allEvents),
-    radioTimelines: await deviceRadioTimelines(allEvents, capturePath(runDir, allEvents))
-  })
-  await writeFile(join(runDir, 'results.json'), JSON.stringify(results, null, 2) + '\n')
-  if (options.onResults != null) {
-    try { await options.onResults(runDir, results, allEvents) } catch (error) { options.log.warn(`a report could not be written: ${errorText(error)}`) }
+/** setTimeout's longest delay (~24.8 days); a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/** Peers on fleet nodes' connections that are neither fleet nodes nor courier's own devices. */
+function outsidePeers (fleet: Fleet, devicePeers: ReadonlySet<string>): number {
+  const fleetPeers = new Set(fleet.nodes.map((node) => node.peerId))
+  const outside = new Set<string>()
+  for (const node of fleet.nodes) {
+    for (const connection of node.node?.getConnections() ?? []) {
+      const peer = connection.remotePeer.toString()
+      if (!fleetPeers.has(peer) && !devicePeers.has(peer)) outside.add(peer)
+    }
   }
-  if (infrastructureError != null) throw Object.assign(infrastructureError, { runDir })
-  return { runDir, results, exitCode: exitCodeForVerdict(results.verdict) }
+  return outside.size
 }
 
 /** Says once how links are shaped: the issue wants kernel netem where a kernel has it, so its absence is reported, not hidden. */
@@ -262,26 +380,36 @@ async function chooseCapture (wanted: 'auto' | 'tcpdump' | 'socket' | 'off', log
   return { backend: 'socket', reason: `tcpdump not usable: ${availability.reason ?? 'unknown reason'}` }
 }
 
-async function prepareRunDir (runDir: string): Promise<string> {
+async function prepareRunDir (runDir: string, keepsPrevious: boolean): Promise<string> {
   await mkdir(runDir, { recursive: true })
-  const existing = await readdir(runDir)
+  const existing = (await readdir(runDir)).filter((name) => !(keepsPrevious && name.startsWith('previous-')))
   if (existing.length > 0) {
     throw new InvalidInputError([{ location: { file: runDir }, path: '', message: 'the run directory is not empty; courier never overwrites a recorded run', hint: 'choose another --out directory, or leave --out out to get a new one under runs/' }])
   }
   return runDir
 }
 
-function trackProgress (events: EventLog): { snapshot(): Omit<Progress, 'phase' | 'scenarioMs' | 'durationMs'> } {
+function trackProgress (events: EventLog): { snapshot(): Omit<Progress, 'phase' | 'scenarioMs' | 'durationMs' | 'outsidePeers'>, devicePeers: ReadonlySet<string> } {
   let sent = 0
   let received = 0
   let duplicates = 0
   let lagP99Ms = 0
+  let relayed = 0
+  let stored = 0
+  const up = new Set<string>()
+  const known = new Set<string>()
+  const devicePeers = new Set<string>()
   events.onEvent((event) => {
     if (event.type === 'msg.sent') sent++
     else if (event.type === 'msg.received') { if (event.duplicate) duplicates++; else received++ }
+    else if (event.type === 'msg.relayed') relayed++
+    else if (event.type === 'msg.stored') stored++
     else if (event.type === 'harness.lag') lagP99Ms = event.p99
+    else if (event.type === 'node.up') { up.add(event.node); known.add(event.node) }
+    else if (event.type === 'node.down') up.delete(event.node)
+    else if (event.type === 'device.up' && event.peerId != null) devicePeers.add(event.peerId)
   })
-  return { snapshot: () => ({ sent, received, duplicates, lagP99Ms }) }
+  return { snapshot: () => ({ sent, received, duplicates, lagP99Ms, relayed, stored, nodesUp: up.size, nodes: known.size }), devicePeers }
 }
 
 function errorText (error: unknown): string {
