@@ -118,12 +118,13 @@ function parseSeed (value: string): number {
   return seed
 }
 
-/** One line, rewritten in place on a terminal; every 30 s otherwise (a log stays readable). */
+/** One line, rewritten in place on a terminal; otherwise every 30 s and on a change of nodes up or outside peers (a log stays readable). */
 function progressPrinter (name: string, enabled: boolean): { update: (p: Progress) => void, pause: () => void, done: () => void } {
   const tty = process.stderr.isTTY === true
   // rates over the last few seconds: one tick's delta says little about a Poisson crowd
   const samples: Array<{ at: number, relayed: number, stored: number }> = []
   let lastPrinted = 0
+  let lastShape = ''
   let inline = false
   const endLine = (): void => {
     if (inline) process.stderr.write('\n')
@@ -142,10 +143,12 @@ function progressPrinter (name: string, enabled: boolean): { update: (p: Progres
       if (tty) {
         process.stderr.write(`\r\x1b[2K${line}`)
         inline = true
-      } else if (now - lastPrinted >= 30_000 || p.phase === 'stopping') {
+      } else if (now - lastPrinted >= 30_000 || p.phase === 'stopping' || `${p.nodesUp}/${p.outsidePeers}` !== lastShape) {
+        // a log shows at once when a node goes down or an outside client comes or goes
         process.stderr.write(`${line}\n`)
         lastPrinted = now
       }
+      lastShape = `${p.nodesUp}/${p.outsidePeers}`
     },
     pause: endLine,
     done: endLine
