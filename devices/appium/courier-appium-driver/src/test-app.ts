@@ -117,6 +117,13 @@ export class TestApp {
       this.status = 'no fleet'
       this.log('INFO', 'no fleet configured: enter one in Settings')
       usable()
+    } else if (this.options.fleet == null) {
+      // a saved fleet that is gone (another run's ports) leaves the app offline, not crashed: its settings can change it
+      this.started = this.join(fleet).then(usable, (error: unknown) => {
+        this.status = 'offline'
+        this.log('WARN', `could not join the saved fleet: ${String(error)}`)
+        usable()
+      })
     } else {
       this.started = this.join(fleet).then(usable, (error: unknown) => {
         this.log('WARN', `could not join the fleet: ${String(error)}`)
@@ -138,8 +145,14 @@ export class TestApp {
     await previous?.stop()
     this.status = 'connecting'
     const client = this.newClient(fleet)
+    try {
+      await client.start()
+    } catch (error) {
+      await client.stop().catch(() => {})
+      this.online = false
+      throw error
+    }
     this.client = client
-    await client.start()
     this.online = true
     this.status = 'up to date'
     this.log('INFO', `joined the fleet through ${fleet.relays.join(', ')} (pubsub topic ${fleet.pubsubTopic}${fleet.stores.length > 0 ? `, store ${fleet.stores.map((s) => s.addr).join(', ')}` : ''})`)
@@ -186,7 +199,13 @@ export class TestApp {
     this.settings = settings
     for (const key of FLEET_FIELDS) this.inputs.delete(key)
     this.log('INFO', `fleet set: boot ${boot.join(', ')}; store ${store === '' ? 'none' : store}; cluster ${cluster}, shard ${shard}`)
-    await this.join(fleetOf(settings))
+    try {
+      await this.join(fleetOf(settings))
+    } catch (error) {
+      this.status = 'offline'
+      this.settingsError = `saved, but could not join: ${String(error)}`
+      this.log('WARN', `could not join the fleet: ${String(error)}`)
+    }
   }
 
   private onClientEvent<K extends EventType>(type: K, data: EventData<K>): void {
