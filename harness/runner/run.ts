@@ -133,8 +133,8 @@ export async function keepFleetUp (scenario: LoadedScenario, options: FleetUpOpt
   return { runDir: played.runDir, status: played.status === 'interrupted' ? 'interrupted' : 'complete' }
 }
 
-/** What `fleet up` writes; a directory holding these (and nothing else) was a previous `fleet up`. */
-export const FLEET_UP_FILES = ['fleet.json', 'status-fleet.json']
+/** What `fleet up` writes; a directory holding the first was a previous `fleet up`. */
+const FLEET_UP_FILES = ['fleet.json', 'status-fleet.json']
 
 async function setAsidePreviousFleet (runDir: string): Promise<void> {
   const existing = await readdir(runDir).catch(() => [] as string[])
@@ -143,7 +143,8 @@ async function setAsidePreviousFleet (runDir: string): Promise<void> {
   if (typeof previous.pid === 'number' && previous.pid !== process.pid && processAlive(previous.pid)) {
     throw new InvalidInputError([{ location: { file: runDir }, path: '', message: `a fleet is already up in this directory (courier process ${previous.pid})`, hint: 'stop it first (Ctrl-C in its terminal), or give another --out' }])
   }
-  const aside = join(runDir, `previous-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '').replace('T', '-')}`)
+  // milliseconds too: two quick restarts must not share a folder
+  const aside = join(runDir, `previous-${new Date().toISOString().replace(/[-:]/g, '').replace(/Z$/, '').replace('T', '-')}`)
   await mkdir(aside)
   for (const name of existing) if (!name.startsWith('previous-')) await rename(join(runDir, name), join(aside, name))
 }
