@@ -2,7 +2,7 @@ import type { FleetFile } from '../../harness/interface/index.js'
 
 /** Top-level names of the fleet file a `{{fleet.<name>...}}` template may start with. */
 export const FLEET_TEMPLATE_ROOTS: ReadonlyArray<keyof FleetFile> = [
-  'name', 'scenario', 'seed', 'host', 'cluster', 'shards', 'pubsubTopics', 'contentTopics', 'topics', 'boot', 'relay', 'store', 'lightpush', 'filter', 'nodes'
+  'name', 'scenario', 'seed', 'host', 'cluster', 'shards', 'pubsubTopics', 'contentTopics', 'topics', 'boot', 'relay', 'store', 'lightpush', 'filter', 'peerExchange', 'nodes'
 ]
 
 const TEMPLATE = /\{\{\s*([^{}]*?)\s*\}\}/g

@@ -4,26 +4,23 @@ import type { LoadedScenario } from '../scenario/index.js'
 import type { Fleet } from './fleet.js'
 import type { FleetNode } from './fleet-node.js'
 
-/**
- * A node's addresses and ENR. The one place that knows how a FleetNode exposes them, so the
- * fleet file follows the node when it gains listeners (WebSocket) and ENRs.
- */
+/** A node's addresses (TCP, then WebSocket) and its ENR; a node that never started has no ENR. */
 function nodeAddresses (node: FleetNode): { multiaddrs: string[], enr: string | null } {
-  return { multiaddrs: [node.address], enr: null }
+  return { multiaddrs: node.multiaddrs, enr: node.enr === '' ? null : node.enr }
 }
 
 const STATIC_SHARDING = /^\/waku\/2\/rs\/(\d+)\/(\d+)$/
 
-/** Cluster and shards from the fleet's pubsub topic (`/waku/2/rs/<cluster>/<shard>`, 51/WAKU2-RELAY-SHARDING). */
+/** Cluster and shards from the fleet's pubsub topic (`/waku/2/rs/<cluster>/<shard>`, 51/WAKU2-RELAY-SHARDING; the schema accepts no other). */
 function sharding (pubsubTopic: string): { cluster: number | null, shards: number[] } {
   const match = STATIC_SHARDING.exec(pubsubTopic)
   return match == null ? { cluster: null, shards: [] } : { cluster: Number(match[1]), shards: [Number(match[2])] }
 }
 
 function servicesOf (node: FleetNode): FleetService[] {
-  // relays and stores run the light services (FILTER, LIGHTPUSH) beside relay; crowd gateways serve nothing
-  if (node.role === 'relay') return ['relay', 'lightpush', 'filter']
-  if (node.role === 'store') return ['relay', 'store', 'lightpush', 'filter']
+  // relays and stores run the light services (FILTER, LIGHTPUSH) and peer exchange beside relay; crowd gateways serve nothing
+  if (node.role === 'relay') return ['relay', 'lightpush', 'filter', 'peer-exchange']
+  if (node.role === 'store') return ['relay', 'store', 'lightpush', 'filter', 'peer-exchange']
   return []
 }
 
@@ -52,6 +49,7 @@ export function describeFleet (fleet: Fleet, scenario: LoadedScenario): FleetFil
     store: serving('store'),
     lightpush: serving('lightpush'),
     filter: serving('filter'),
+    peerExchange: serving('peer-exchange'),
     nodes
   }
 }

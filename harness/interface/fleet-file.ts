@@ -1,7 +1,7 @@
 import type { NodeRole } from './events.js'
 
 /** What a fleet node serves to outside clients, as the fleet file lists it. */
-export type FleetService = 'relay' | 'store' | 'lightpush' | 'filter'
+export type FleetService = 'relay' | 'store' | 'lightpush' | 'filter' | 'peer-exchange'
 
 /** One node of a running fleet, as `fleet.json` lists it. */
 export interface FleetFileNode {
@@ -17,7 +17,7 @@ export interface FleetFileNode {
 
 /**
  * `fleet.json`: how to reach a running fleet. The role lists (`boot`, `relay`, `store`, `lightpush`,
- * `filter`) hold one dialable address per node (its TCP one), so `boot[0]` is a node, not a transport.
+ * `filter`, `peerExchange`) hold one dialable address per node (its TCP one), so `boot[0]` is a node, not a transport.
  */
 export interface FleetFile {
   version: 1
@@ -40,5 +40,6 @@ export interface FleetFile {
   store: string[]
   lightpush: string[]
   filter: string[]
+  peerExchange: string[]
   nodes: FleetFileNode[]
 }

@@ -88,9 +88,11 @@ test('courier fleet up: prints and writes the fleet, an outside libp2p client jo
   assert.equal(fleet.pid, first.child.pid, 'the file names the process keeping the fleet up')
   assert.deepEqual(fleet.nodes.map((node) => [node.name, node.role]), [['relay-1', 'relay'], ['relay-2', 'relay'], ['store-1', 'store'], ['crowd-1', 'crowd']])
   for (const node of fleet.nodes) {
-    assert.ok(node.multiaddrs.length >= 1, `${node.name} has addresses`)
+    assert.deepEqual(node.multiaddrs.map((addr) => /\/ws\//.test(addr) ? 'ws' : 'tcp'), ['tcp', 'ws'], `${node.name} listens on TCP and WebSocket`)
     for (const addr of node.multiaddrs) assert.ok(addr.endsWith(`/p2p/${node.peerId}`), `${addr} names ${node.name}'s peer id`)
+    assert.match(node.enr ?? '', /^enr:[-_A-Za-z0-9]+$/, `${node.name} has an ENR`)
   }
+  assert.deepEqual(fleet.peerExchange, fleet.lightpush, 'relays and stores answer peer exchange')
   assert.equal(fleet.cluster, 16)
   assert.deepEqual(fleet.shards, [32])
   assert.deepEqual(fleet.pubsubTopics, ['/waku/2/rs/16/32'])
@@ -105,11 +107,11 @@ test('courier fleet up: prints and writes the fleet, an outside libp2p client jo
   const statusFleet = status['courier.fleet-e2e']
   assert.deepEqual(statusFleet.wakuNodes, fleet.boot)
   assert.equal(statusFleet.clusterID, 16)
-  assert.deepEqual(statusFleet.storeNodes.map((s) => [s.id, s.addr, s.custom]), [['store-1', fleet.store[0], true]])
+  assert.deepEqual(statusFleet.storeNodes.map((s) => [s.id, s.addr, s.enr, s.custom]), [['store-1', fleet.store[0], byName.get('store-1')?.enr, true]])
 
   // every node's addresses (and ENR) are on stdout, for a person to type into a phone
   await waitFor('the printed node list', () => /Ctrl-C stops the fleet/.test(stdoutSoFar(first)))
-  for (const node of fleet.nodes) for (const addr of node.multiaddrs) assert.ok(stdoutSoFar(first).includes(addr), `${addr} is printed`)
+  for (const node of fleet.nodes) for (const text of [...node.multiaddrs, node.enr ?? 'no ENR']) assert.ok(stdoutSoFar(first).includes(text), `${text} is printed`)
 
   // a plain libp2p client (not courier's code) dials a relay by the address in the file
   const client = await createLibp2p({ transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()], services: { identify: identify() } })

@@ -21,6 +21,7 @@ const FILE: FleetFile = {
   store: ['/ip4/127.0.0.1/tcp/60004/p2p/S'],
   lightpush: [],
   filter: [],
+  peerExchange: [],
   nodes: [{ name: 'relay-1', role: 'relay', peerId: 'A', multiaddrs: ['/ip4/127.0.0.1/tcp/60000/p2p/A', '/ip4/127.0.0.1/tcp/60001/ws/p2p/A'], enr: 'enr:-abc', services: ['relay'] }]
 }
 
