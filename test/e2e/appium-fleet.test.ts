@@ -8,6 +8,7 @@ import { REPO_ROOT, runCourier, tempDir, writeScenario } from '../helpers/cli.js
 
 const SHIPPED_PROFILE = join(REPO_ROOT, 'devices/profiles/courier-ci-fleet.yaml')
 
+// what is checked is counts, events and texts, not milliseconds: a busy machine's lag must not make the run inconclusive
 const SCENARIO = (options: { profile: string, dataDir: string, ports?: number }): string => `name: appium-fleet-steps
 seed: 4
 duration: 5s
@@ -19,7 +20,7 @@ devices:
 timeline:
   - { at: 300ms, send: { from: alice, topic: chat, count: 3, every: 200ms, text: "to the phone" } }
   - { at: 1500ms, send: { from: phone, topic: chat, count: 3, every: 200ms, text: "to alice" } }
-harness: { maxLagP99: 200ms }
+harness: { maxLagP99: 1s }
 expect:
   delivery.loss: "== 0"
 `
