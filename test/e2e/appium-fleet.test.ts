@@ -112,3 +112,31 @@ test('fleet: steps that enter the wrong address are caught: the device fails to 
   assert.ok(failed.error.includes(`shows "${store ?? '?'}"`) && failed.error.includes(`not "${firstBoot(log)}"`), failed.error)
   assert.equal(log.filter((e) => e.type === 'device.fleet').length, 0, 'no fleet was reported set')
 })
+
+test('an Appium server courier started outlives the device\'s start time limit (timeouts.start must not kill it mid-run)', async () => {
+  const dir = await tempDir()
+  const profile = (await readFile(join(REPO_ROOT, 'devices/profiles/courier-ci.yaml'), 'utf8')).replace(/ {2}start: 30s\n/, '  start: 20s\n')
+  assert.match(profile, / {2}start: 20s\n/)
+  const profileFile = join(dir, 'phone.yaml')
+  await writeFile(profileFile, profile)
+  // traffic runs well past 20 s after the device's start began
+  const file = await writeScenario(dir, 's.yaml', `name: appium-outlives-start
+duration: 26s
+grace: 2s
+network: { relays: 1, stores: 0 }
+devices:
+  phone: { driver: appium, profile: ${profileFile}, topics: [chat] }
+  alice: { driver: simulated, topics: [chat] }
+timeline:
+  - { at: 22s, send: { from: alice, topic: chat, count: 3, every: 300ms, text: "late" } }
+harness: { maxLagP99: 1s }
+expect:
+  delivery.phone.lost: "== 0"
+`)
+  const out = join(dir, 'run')
+  const result = await runCourier(['run', file, '--out', out, '--no-progress'])
+  assert.equal(result.code, 0, result.stderr + result.stdout)
+  const log = await events(out)
+  assert.equal(log.filter((e) => e.type === 'device.failed').length, 0, 'the phone did not fail')
+  assert.equal(log.filter((e) => e.type === 'msg.rendered' && e.device === 'phone').length, 3, 'the phone showed the messages sent 22 s into the traffic')
+})
