@@ -62,7 +62,7 @@ export interface FleetUpOptions extends Omit<RunOptions, 'thresholds' | 'onResul
   withDevices: boolean
   /** Stop after this long (ms); default: until the signal. */
   forMs?: number
-  /** Called once the fleet (and the devices, if any) are up and its files are written: print the addresses. */
+  /** Called once the fleet is up and its files are written, before any device starts: print the addresses. */
   onUp?: (file: FleetFile, fleet: Fleet) => Promise<void>
 }
 
@@ -258,6 +258,8 @@ async function play (scenario: LoadedScenario, options: RunOptions, hold?: Hold)
       void device?.stop().catch(() => {})
     }
     const fleetFile = describeFleet(fleet, scenario)
+    // the fleet file is there before any device starts: a phone (or a script) waiting for it need not wait for them
+    await hold?.onUp?.(fleet, fleetFile)
     const startDevices = hold == null || hold.withDevices
     await Promise.all(Object.entries(startDevices ? config.devices : {}).map(async ([name, deviceConfig]) => {
       const components: DeviceComponents = {
@@ -286,7 +288,6 @@ async function play (scenario: LoadedScenario, options: RunOptions, hold?: Hold)
       }
     })
     options.signal.throwIfAborted()
-    await hold?.onUp?.(fleet, fleetFile)
 
     events.emit('scenario.start', {})
     scenarioStartedAt = clock.now()
