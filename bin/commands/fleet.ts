@@ -1,7 +1,7 @@
 import { isAbsolute, join, relative } from 'node:path'
 import { Option, type Command } from 'commander'
 import { createDevice, prepareDevices } from '../../devices/index.js'
-import { statusFleetName } from '../../harness/fleet/index.js'
+import { STATUS_CLUSTER, statusFleetName } from '../../harness/fleet/index.js'
 import { ExitCode, InvalidInputError, type FleetFile } from '../../harness/interface/index.js'
 import { keepFleetUp, prepareScenario, type Progress } from '../../harness/runner/index.js'
 import { parseDuration } from '../../harness/scenario/index.js'
@@ -86,8 +86,7 @@ No packet capture unless the scenario says capture: tcpdump.`)
 
 /** What a person configuring a phone needs: every node's addresses and ENR, and where the files are. */
 function describeForHumans (file: FleetFile, runDir: string, forMs: number | undefined): string {
-  const shard = file.cluster == null ? `pubsub topic ${file.pubsubTopics.join(', ')}` : `cluster ${file.cluster}, shard ${file.shards.join(', ')} (${file.pubsubTopics.join(', ')})`
-  const lines = [`fleet ${file.name} is up: ${shard}; content topics ${file.contentTopics.join(', ')}`]
+  const lines = [`fleet ${file.name} is up: cluster ${file.cluster}, shard ${file.shards.join(', ')} (${file.pubsubTopics.join(', ')}); content topics ${file.contentTopics.join(', ')}`]
   const width = Math.max(...file.nodes.map((node) => node.name.length))
   for (const node of file.nodes) {
     const pad = ' '.repeat(width + 2)
@@ -97,7 +96,7 @@ function describeForHumans (file: FleetFile, runDir: string, forMs: number | und
   }
   const show = (path: string): string => isAbsolute(path) ? path : relative('.', path) || path
   lines.push(`fleet file: ${show(join(runDir, 'fleet.json'))}`)
-  lines.push(`Status fleet configuration: ${show(join(runDir, 'status-fleet.json'))} (fleet "${statusFleetName(file)}", cluster ${file.cluster ?? 16})`)
+  lines.push(`Status fleet configuration: ${show(join(runDir, 'status-fleet.json'))} (fleet "${statusFleetName(file)}", cluster ${file.cluster}${file.cluster === STATUS_CLUSTER ? '' : `; Status builds expect cluster ${STATUS_CLUSTER}`})`)
   lines.push(forMs == null ? 'Ctrl-C stops the fleet.' : `The fleet stops in ${Math.round(forMs / 1000)} s (or on Ctrl-C).`)
   return lines.join('\n') + '\n'
 }

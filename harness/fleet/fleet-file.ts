@@ -9,14 +9,6 @@ function nodeAddresses (node: FleetNode): { multiaddrs: string[], enr: string | 
   return { multiaddrs: node.multiaddrs, enr: node.enr === '' ? null : node.enr }
 }
 
-const STATIC_SHARDING = /^\/waku\/2\/rs\/(\d+)\/(\d+)$/
-
-/** Cluster and shards from the fleet's pubsub topic (`/waku/2/rs/<cluster>/<shard>`, 51/WAKU2-RELAY-SHARDING; the schema accepts no other). */
-function sharding (pubsubTopic: string): { cluster: number | null, shards: number[] } {
-  const match = STATIC_SHARDING.exec(pubsubTopic)
-  return match == null ? { cluster: null, shards: [] } : { cluster: Number(match[1]), shards: [Number(match[2])] }
-}
-
 function servicesOf (node: FleetNode): FleetService[] {
   // relays and stores run the light services (FILTER, LIGHTPUSH) and peer exchange beside relay; crowd gateways serve nothing
   if (node.role === 'relay') return ['relay', 'lightpush', 'filter', 'peer-exchange']
@@ -40,7 +32,8 @@ export function describeFleet (fleet: Fleet, scenario: LoadedScenario): FleetFil
     scenario: scenario.file,
     seed: config.seed,
     host: config.network.host,
-    ...sharding(fleet.pubsubTopic),
+    cluster: fleet.clusterId,
+    shards: fleet.shards,
     pubsubTopics: [fleet.pubsubTopic],
     contentTopics: scenario.topics.map(contentTopicFor),
     topics: Object.fromEntries(scenario.topics.map((topic) => [topic, contentTopicFor(topic)])),
@@ -54,7 +47,7 @@ export function describeFleet (fleet: Fleet, scenario: LoadedScenario): FleetFil
   }
 }
 
-/** status-go's cluster id for the Status fleets (status.prod, status.staging). */
+/** status-go's cluster id for the Status fleets (status.prod, status.staging); a Status build expects it. */
 export const STATUS_CLUSTER = 16
 
 /**
@@ -73,7 +66,7 @@ export function statusFleetConfig (file: FleetFile): Record<string, StatusFleet>
     [statusFleetName(file)]: {
       wakuNodes: file.boot,
       discV5BootstrapNodes: [],
-      clusterID: file.cluster ?? STATUS_CLUSTER,
+      clusterID: file.cluster,
       storeNodes: file.nodes.filter((node) => node.services.includes('store')).map((node) => ({
         id: node.name,
         name: `${node.name} (courier ${file.name})`,

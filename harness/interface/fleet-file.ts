@@ -27,8 +27,8 @@ export interface FleetFile {
   seed: number
   /** The address the fleet listens on. */
   host: string
-  /** The Waku cluster (static sharding), or null when the pubsub topic is a named one. */
-  cluster: number | null
+  /** The Waku cluster (static sharding: the pubsub topics are /waku/2/rs/<cluster>/<shard>). */
+  cluster: number
   shards: number[]
   pubsubTopics: string[]
   /** Content topics the scenario uses, in the order of its topics. */

@@ -250,7 +250,8 @@ async function play (scenario: LoadedScenario, options: RunOptions, hold?: Hold)
     }
     options.signal.throwIfAborted()
     // a fleet meant for a phone or an outside client: say where it is, in the forms apps take
-    if (!config.network.host.startsWith('127.') || config.network.ports != null) {
+    // (`courier fleet up` prints its own fuller list on stdout)
+    if (hold == null && (!config.network.host.startsWith('127.') || config.network.ports != null)) {
       options.log.info(`courier: fleet on cluster ${fleet.clusterId}, shards ${fleet.shards.join(',')} (${fleet.pubsubTopic})`)
       for (const node of fleet.nodes) options.log.info(`  ${node.name} (${node.role})  ${node.multiaddrs.join('  ')}\n    ${node.enr}`)
     }

@@ -71,7 +71,7 @@ test('fleet templates fill values of the fleet file: list items, numbers, nested
 test('a fleet value the run does not have is an error naming it, never an empty text typed into the app', () => {
   assert.throws(() => renderFleetTemplate('{{fleet.store[1]}}', FILE), /\{\{fleet\.store\[1\]\}\}: the run's fleet has no fleet\.store\[1\] \(fleet\.store has 1 entry\)/)
   assert.throws(() => renderFleetTemplate('{{fleet.lightpush[0]}}', FILE), /has 0 entries/)
-  assert.throws(() => renderFleetTemplate('{{fleet.cluster}}', { ...FILE, cluster: null }), /no fleet\.cluster/)
+  assert.throws(() => renderFleetTemplate('{{fleet.nodes[0].enr}}', { ...FILE, nodes: [{ ...FILE.nodes[0], enr: null }] }), /no fleet\.nodes\[0\]\.enr/)
   assert.throws(() => renderFleetTemplate('{{fleet.nodes[0]}}', FILE), /not a text or number/)
 })
 
