@@ -3,9 +3,9 @@ import { Option, type Command } from 'commander'
 import { createDevice, prepareDevices } from '../../devices/index.js'
 import { STATUS_CLUSTER, statusFleetName } from '../../harness/fleet/index.js'
 import { ExitCode, InvalidInputError, type FleetFile } from '../../harness/interface/index.js'
-import { keepFleetUp, prepareScenario, type Progress } from '../../harness/runner/index.js'
+import { keepFleetUp, makeDirectory, prepareScenario, type Progress } from '../../harness/runner/index.js'
 import { parseDuration } from '../../harness/scenario/index.js'
-import { consoleLogger, parseFleetHost } from './shared.js'
+import { consoleLogger, fleetHostProblem, parseFleetHost } from './shared.js'
 
 interface FleetUpFlags {
   out?: string
@@ -39,9 +39,16 @@ scenario duration. events.ndjson is kept as a run's (\`courier report DIR\` comp
 No packet capture unless the scenario says capture: tcpdump.`)
     .action(async (file: string, flags: FleetUpFlags) => {
       const { scenario } = await prepareScenario(file, { seed: flags.seed })
-      if (flags.fleetHost != null) scenario.config.network.host = parseFleetHost(flags.fleetHost)
+      const { config } = scenario
+      if (flags.fleetHost != null) config.network.host = parseFleetHost(flags.fleetHost)
+      const hostProblem = flags.fleetHost != null
+        ? fleetHostProblem(config.network.host, { file: '--fleet-host' }, '')
+        : fleetHostProblem(config.network.host, scenario.locate(['network', 'host']), 'network.host')
+      if (hostProblem != null) throw new InvalidInputError([hostProblem])
       if (flags.withDevices === true) await prepareDevices(scenario)
-      const runDir = flags.out ?? join('runs', `fleet-${scenario.config.name.replace(/[^a-zA-Z0-9_-]+/g, '-')}`)
+      const runDir = flags.out ?? join('runs', `fleet-${config.name.replace(/[^a-zA-Z0-9_-]+/g, '-')}`)
+      // an unwritable --out fails before any node starts
+      await makeDirectory(runDir, 'fleet directory')
 
       const controller = new AbortController()
       let signals = 0
