@@ -152,6 +152,11 @@ export class TestApp {
       this.online = false
       throw error
     }
+    // the session may have ended while this joined (a Save tapped just before): leave no node running
+    if (this.stopped) {
+      await client.stop()
+      return
+    }
     this.client = client
     this.online = true
     this.status = 'up to date'
