@@ -267,7 +267,7 @@ async function play (scenario: LoadedScenario, options: RunOptions, hold?: Hold)
       await fleet.start(options.signal, startCapture)
     } catch (error) {
       if (options.signal.aborted || error instanceof InfrastructureError) throw error
-      throw new InfrastructureError(`the fleet could not start: ${errorText(error)}`, { cause: error })
+      throw new InfrastructureError(`the fleet could not start: ${portInUse(errorText(error), config.network.ports, scenario.nodes.relays.length + scenario.nodes.stores.length + scenario.nodes.gateways.length) ?? errorText(error)}`, { cause: error })
     }
     options.signal.throwIfAborted()
     // a fleet meant for a phone or an outside client: say where it is, in the forms apps take
@@ -364,6 +364,17 @@ async function play (scenario: LoadedScenario, options: RunOptions, hold?: Hold)
     process.off('unhandledRejection', onStrayRejection)
   }
   return { runDir, eventsPath: events.path, status, infrastructureError }
+}
+
+/**
+ * libp2p reports a taken port with a stack per listen address; with fixed ports (a second
+ * `courier fleet up`, or another program) the user needs the port and what to change.
+ */
+function portInUse (message: string, basePort: number | undefined, nodes: number): string | undefined {
+  const taken = /EADDRINUSE[^\n]*?:(\d+)\b/.exec(message)
+  if (taken == null) return undefined
+  const where = basePort == null ? '' : ` (network.ports ${basePort}: this fleet's ${nodes} nodes use ports ${basePort}-${basePort + 2 * nodes - 1})`
+  return `port ${taken[1]} is already in use${where}: stop what holds it (another courier fleet up or run of this scenario?) or choose another network.ports`
 }
 
 /** setTimeout's longest delay (~24.8 days); a longer one fires at once. */

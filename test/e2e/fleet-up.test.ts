@@ -125,6 +125,15 @@ test('courier fleet up: prints and writes the fleet, an outside libp2p client jo
     await client.stop()
   }
 
+  // while it is up: the same directory is refused (exit 2), the same ports elsewhere fail to start (exit 3) naming the port
+  const sameDir = await runCourier(['fleet', 'up', file, '--out', out, '--no-progress'])
+  assert.equal(sameDir.code, 2, sameDir.stderr)
+  assert.match(sameDir.stderr, new RegExp(`a fleet is already up in this directory \\(courier process ${first.child.pid ?? 0}\\)`))
+  const samePorts = await runCourier(['fleet', 'up', file, '--out', join(dir, 'other'), '--no-progress'])
+  assert.equal(samePorts.code, 3, samePorts.stderr)
+  assert.match(samePorts.stderr, new RegExp(`port ${tcpPort(fleet.boot[0])} is already in use \\(network.ports`))
+  assert.doesNotMatch(samePorts.stderr, /\n\s+at /, 'no stack trace')
+
   first.child.kill('SIGINT')
   const firstResult = await first.done
   assert.equal(firstResult.code, 130, firstResult.stderr)
