@@ -107,7 +107,7 @@ export class AppiumDevice implements Device {
       await mkdir(this.artifactsDir, { recursive: true })
       const fleet = this.components.fleet
       this.components.log.info(`courier: fleet for ${this.name} (the app's custom fleet settings): relays ${fleet.relays.join(' ')}${fleet.stores.length > 0 ? `; store nodes ${fleet.stores.map((s) => s.addr).join(' ')}` : ''}; pubsub topic ${fleet.pubsubTopic}`)
-      const endpoint = await this.endpoint(signal, options.signal)
+      const endpoint = await this.endpoint(signal)
       // the session launches the app: time to usable counts from the session request
       launchedAt = this.components.clock.now()
       this.browser = await this.openSession(endpoint, signal)
@@ -137,7 +137,7 @@ export class AppiumDevice implements Device {
     }
   }
 
-  private async endpoint (signal: AbortSignal, runSignal?: AbortSignal): Promise<AppiumEndpoint> {
+  private async endpoint (signal: AbortSignal): Promise<AppiumEndpoint> {
     const given = this.init.server ?? this.init.profile.server
     if (given != null) {
       if (!await reachable(given.url, signal)) {
@@ -157,9 +157,7 @@ export class AppiumDevice implements Device {
       startTimeoutMs: Math.min(30_000, this.init.profile.timeouts.start),
       logFile: join(this.artifactsDir, 'appium-server.log'),
       redact: this.secrets,
-      // the server outlives the start: the start's time limit must not kill it mid-run (a slow
-      // start on a busy machine did, 30 s in); teardown and the run's signal stop it
-      signal: runSignal
+      signal
     })
     this.components.events.emit('device.artifact', { device: this.name, kind: 'serverLog', file: this.relativePath(join(this.artifactsDir, 'appium-server.log')), reason: 'server started by courier' })
     return { url: this.server.url }
