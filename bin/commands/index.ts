@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { registerDoctorCommand } from './doctor.js'
+import { registerFleetCommand } from './fleet.js'
 import { registerPcapCommand } from './pcap.js'
 import { registerReportCommand } from './report.js'
 import { registerRunCommand } from './run.js'
@@ -14,4 +15,5 @@ export function registerCommands (program: Command): void {
   registerSchemaCommand(program)
   registerPcapCommand(program)
   registerDoctorCommand(program)
+  registerFleetCommand(program)
 }

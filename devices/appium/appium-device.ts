@@ -6,6 +6,7 @@ import { parseBatterystats, parsePackageUid } from './batterystats.js'
 import { estimateClockOffset, toRunClock } from './clock.js'
 import { runFlowSpec } from './flow-runner.js'
 import { flowScreen } from './flow-screen.js'
+import { renderFleetTemplate } from './fleet-template.js'
 import type { DeviceProfile } from './profile.js'
 import { startAppiumServer, type AppiumServer } from './server.js'
 
@@ -112,9 +113,13 @@ export class AppiumDevice implements Device {
       this.browser = await this.openSession(endpoint, signal)
       this.components.events.emit('device.up', { device: this.name, driver: this.driver })
       for (const topic of this.init.topics) this.components.events.emit('device.subscribe', { device: this.name, topic })
-      await this.signIn(signal)
+      await this.runSteps(profile.signIn, signal)
       await this.waitFor(profile.screen.usable, signal)
       this.components.events.emit('device.usable', { device: this.name, launchMs: round(this.components.clock.now() - launchedAt), pollMs: profile.poll })
+      if (profile.fleet != null) {
+        await this.enterFleet(profile.fleet, signal)
+        await this.waitFor(profile.screen.usable, signal)
+      }
       await this.measureClock('start', signal)
       await this.batteryStart(signal)
       await this.openChat(signal)
@@ -173,7 +178,8 @@ export class AppiumDevice implements Device {
       const fleet = this.components.fleet
       caps['courier:device'] = this.name
       caps['courier:topics'] = this.init.topics
-      caps['courier:fleet'] = JSON.stringify({ relays: fleet.relays, stores: fleet.stores, pubsubTopic: fleet.pubsubTopic })
+      // with `fleet:` steps the test app learns the fleet through its settings screen, as a phone would
+      if (profile.fleet == null) caps['courier:fleet'] = JSON.stringify({ relays: fleet.relays, stores: fleet.stores, pubsubTopic: fleet.pubsubTopic })
     }
     return caps
   }
@@ -212,26 +218,93 @@ export class AppiumDevice implements Device {
     return browser
   }
 
-  private async signIn (signal: AbortSignal): Promise<void> {
+  /** Sign-in and fleet steps; `fill` (fleet steps) fills fleet templates into texts and selectors, and fields are cleared before typing. */
+  private async runSteps (steps: DeviceProfile['signIn'], signal: AbortSignal, fill?: (text: string) => string): Promise<void> {
+    const render = fill ?? ((text: string) => text)
     const env = this.init.env ?? process.env
-    for (const step of this.init.profile.signIn) {
+    for (const step of steps) {
       if ('tap' in step) {
-        await (await this.waitFor(step.tap, signal)).click()
+        await (await this.waitFor(render(step.tap), signal)).click()
       } else if ('waitFor' in step) {
-        await this.waitFor(step.waitFor, signal)
+        await this.waitFor(render(step.waitFor), signal)
       } else {
         let text: string
         if ('env' in step) {
           const value = env[step.env]
-          if (value == null) throw new InfrastructureError(`sign-in needs the environment variable ${step.env}, which is not set`)
+          if (value == null) throw new InfrastructureError(`${this.name}: a step needs the environment variable ${step.env}, which is not set`)
           this.secrets.push(value)
           text = value
         } else {
-          text = step.text
+          text = render(step.text)
         }
-        await (await this.waitFor(step.type, signal)).setValue(text)
+        const field = await this.waitFor(render(step.type), signal)
+        // a settings field may hold the previous fleet's address, and typing appends
+        if (fill != null) await abortable(field.clearValue(), signal)
+        await field.setValue(text)
       }
     }
+  }
+
+  /**
+   * The profile's `fleet:` section: reads the fleet the app is on, and only when it is not the
+   * run's, enters the run's through the app's settings, then checks that the app now shows it.
+   */
+  private async enterFleet (spec: NonNullable<DeviceProfile['fleet']>, signal: AbortSignal): Promise<void> {
+    const file = this.components.fleet.file
+    if (file == null) throw new InfrastructureError(`appium device ${this.name}: the profile has fleet: steps but the runner gave no fleet file`)
+    let render: (text: string) => string
+    let wanted: string
+    try {
+      render = (text) => renderFleetTemplate(text, file)
+      wanted = render(spec.expect)
+      // every template of the steps resolves before the first tap: no half-entered fleet
+      for (const step of [...spec.open, ...spec.steps, ...spec.close]) for (const [key, value] of Object.entries(step)) if (key !== 'env') render(value)
+    } catch (error) {
+      throw new InfrastructureError(`appium device ${this.name}: fleet: in ${this.init.profile.name}: ${errorText(error)}`)
+    }
+    await this.runSteps(spec.open, signal, render)
+    const current = await this.textOf(render(spec.current), signal)
+    if (current.includes(wanted)) {
+      this.components.events.emit('device.fleet', { device: this.name, action: 'kept', current, wanted })
+    } else {
+      const startedAt = this.components.clock.now()
+      await this.runSteps(spec.steps, signal, render)
+      const after = await this.fleetShown(spec, render, wanted, signal)
+      if (!after.includes(wanted)) {
+        throw new InfrastructureError(`appium device ${this.name}: after its fleet: steps the app shows "${this.scrub(after)}" as its fleet, not "${wanted}" (check fleet.current and fleet.steps in ${this.init.profile.name})`)
+      }
+      this.components.events.emit('device.fleet', { device: this.name, action: 'set', current, wanted, after, steps: spec.steps.length, ms: round(this.components.clock.now() - startedAt) })
+    }
+    await this.runSteps(spec.close, signal, render)
+  }
+
+  /** The fleet the app shows after the steps, waiting up to one command timeout for it to change; reopened if the steps left its screen. */
+  private async fleetShown (spec: NonNullable<DeviceProfile['fleet']>, render: (text: string) => string, wanted: string, signal: AbortSignal): Promise<string> {
+    const selector = render(spec.current)
+    const deadline = Date.now() + this.init.profile.timeouts.command
+    let reopened = false
+    while (true) {
+      const shown = await this.displayed(selector, signal)
+      if (shown == null && !reopened) {
+        reopened = true
+        await this.runSteps(spec.open, signal, render)
+        continue
+      }
+      const text = shown == null ? '' : await abortable(shown.getText(), signal)
+      if (text.includes(wanted) || Date.now() > deadline) return text
+      await sleep(Math.min(100, this.init.profile.poll), undefined, { signal })
+    }
+  }
+
+  private async textOf (selector: string, signal: AbortSignal): Promise<string> {
+    return await abortable((await this.waitFor(selector, signal)).getText(), signal)
+  }
+
+  private async displayed (selector: string, signal: AbortSignal): Promise<WebdriverIO.Element | undefined> {
+    for (const element of await abortable(this.requireBrowser().$$(selector).getElements(), signal)) {
+      if (await element.isDisplayed().catch(() => false)) return element
+    }
+    return undefined
   }
 
   /** Polls for a displayed element (the implicit wait is off, so this is the only wait). */

@@ -12,6 +12,7 @@ export { parseBatterystats, parsePackageUid, uidLabel, type AppBatteryStats } fr
 export { estimateClockOffset, toRunClock, type ClockEstimate } from './clock.js'
 export { runFlowSpec, describeError, type FlowGlobals, type FlowInfo, type FlowRunResult, type FlowTestResult } from './flow-runner.js'
 export { flowScreen, type FlowScreen, type WaitOptions } from './flow-screen.js'
+export { renderFleetTemplate, templateProblems, FLEET_TEMPLATE_ROOTS } from './fleet-template.js'
 
 /** `appiumDevice(init)(components)`: the driver factory, for a profile already loaded. */
 export function appiumDevice (init: AppiumDeviceInit): DeviceFactory {

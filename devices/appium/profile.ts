@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { InvalidInputError } from '../../harness/interface/index.js'
 import { appiumServerSchema, duration, parseYamlSource, readUserFile, zodProblems } from '../../harness/scenario/index.js'
+import { templateProblems } from './fleet-template.js'
 
 /** A WebdriverIO selector string: `id=...`, `~accessibility id`, `//xpath`, `-android uiautomator:...`, `-ios predicate string:...`. */
 const selector = z.string().min(1).describe('A WebdriverIO selector: id=<resource-id>, ~<accessibility id>, //<xpath>, -android uiautomator:<expr>, -ios predicate string:<expr>, -ios class chain:<expr>')
@@ -20,6 +21,20 @@ const signInStep = z.union([
   z.strictObject({ type: selector, env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name').describe('Type the value of this environment variable (a password); it is never logged') }),
   z.strictObject({ waitFor: selector })
 ]).describe('One sign-in step: { tap: sel }, { type: sel, text: ... }, { type: sel, env: VAR }, { waitFor: sel }')
+
+const fleetSteps = z.array(signInStep).describe('Steps as in signIn:; texts and selectors may hold {{fleet.boot[0]}}, {{fleet.store[0]}}, {{fleet.cluster}}... (any value of fleet.json)')
+
+/**
+ * How to point the app at the run's fleet through its own settings, and how to tell whether it
+ * already is: the steps run only when the current fleet the app shows differs from the run's.
+ */
+const fleetSchema = z.strictObject({
+  open: fleetSteps.default([]).describe('Steps from the usable screen to where the app shows its current fleet (e.g. Settings > Advanced > Fleet)'),
+  current: selector.describe('The element whose text is the app\'s current fleet'),
+  expect: z.string().min(1).describe('What `current` shows (contains) when the app is on the run\'s fleet, e.g. "{{fleet.boot[0]}}"'),
+  steps: fleetSteps.min(1).describe('Enter the run\'s fleet; run only when `current` does not show `expect`, which it must show afterwards'),
+  close: fleetSteps.default([]).describe('Back to the usable screen, whether the steps ran or not')
+}).describe('Point the app at the run\'s fleet through its settings, when it is on another one')
 
 /** The one source of the device profile format. */
 export const profileSchema = z.strictObject({
@@ -54,11 +69,26 @@ export const profileSchema = z.strictObject({
     upToDate: selector.optional().describe('Shown when the app says it has all history (the sync indicator)'),
     messageId: regex.default('\\[courier:([^\\]\\s]+)\\]').describe('Finds courier\'s message id in a rendered text (one capture group)')
   }),
+  fleet: fleetSchema.optional(),
   elements: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'a name of letters, digits and _ (flows use it: screen.tap(\'backButton\'))'), selector).default({})
     .describe('More named selectors for QA flows (sign-in, onboarding), beside the screen map: a flow\'s `screen` helper finds both, so selectors live in the profile only')
 }).superRefine((profile, ctx) => {
   for (const name of Object.keys(profile.elements)) {
     if (SCREEN_NAMES.includes(name) || name === 'messageId') ctx.addIssue({ code: 'custom', path: ['elements', name], message: `"${name}" is already a screen: selector`, params: { expected: 'a name not used by screen:' } })
+  }
+  // a template is checked against the fleet file's fields now, not when a phone is half-way through its settings
+  const checkTemplates = (text: string, path: Array<string | number>): void => {
+    for (const { template, problem } of templateProblems(text)) ctx.addIssue({ code: 'custom', path, message: `${template}: ${problem}`, params: { expected: '{{fleet.<field>}} with a field of fleet.json: boot, relay, store, lightpush, filter, cluster, shards, pubsubTopics, contentTopics, nodes...' } })
+  }
+  const fleet = profile.fleet
+  if (fleet != null) {
+    checkTemplates(fleet.expect, ['fleet', 'expect'])
+    checkTemplates(fleet.current, ['fleet', 'current'])
+    for (const part of ['open', 'steps', 'close'] as const) {
+      fleet[part].forEach((step, index) => {
+        for (const [key, value] of Object.entries(step)) if (key !== 'env') checkTemplates(value, ['fleet', part, index, key])
+      })
+    }
   }
 })
 
@@ -83,7 +113,7 @@ export function parseProfile (text: string, file: string): DeviceProfile {
   const parsed = profileSchema.safeParse(source.raw)
   if (parsed.success) return parsed.data
   throw new InvalidInputError(zodProblems(parsed.error.issues, profileSchema, source, {
-    union: (path) => path.includes('signIn') ? { expected: '{ tap: sel }, { type: sel, text: ... }, { type: sel, env: VAR } or { waitFor: sel }' } : undefined
+    union: (path) => path.includes('signIn') || path.includes('fleet') ? { expected: '{ tap: sel }, { type: sel, text: ... }, { type: sel, env: VAR } or { waitFor: sel }' } : undefined
   }))
 }
 

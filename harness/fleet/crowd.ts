@@ -55,6 +55,7 @@ export class CrowdPlayer {
   private next = 0
   private startedAt = 0
   private sequence = 0
+  private repeatEveryMs?: number
 
   constructor (
     private readonly posts: CrowdPost[],
@@ -68,8 +69,13 @@ export class CrowdPlayer {
     return this.posts.length
   }
 
-  start (): void {
+  /**
+   * `repeatEveryMs`: play the plan again from the start every so often (the plan's length), for a
+   * fleet kept up longer than the scenario; message ids keep counting, so none repeats.
+   */
+  start (options: { repeatEveryMs?: number } = {}): void {
     this.startedAt = this.components.clock.now()
+    this.repeatEveryMs = options.repeatEveryMs != null && options.repeatEveryMs > 0 ? options.repeatEveryMs : undefined
     this.schedule()
   }
 
@@ -79,7 +85,12 @@ export class CrowdPlayer {
   }
 
   private schedule (): void {
-    if (this.next >= this.posts.length) return
+    if (this.posts.length === 0) return
+    if (this.next >= this.posts.length) {
+      if (this.repeatEveryMs == null) return
+      this.startedAt += this.repeatEveryMs
+      this.next = 0
+    }
     const due = this.startedAt + this.posts[this.next].at
     this.timer = setTimeout(() => { this.fire() }, Math.max(0, due - this.components.clock.now()))
   }

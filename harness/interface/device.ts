@@ -1,4 +1,5 @@
 import type { Clock, EventSink } from './events.js'
+import type { FleetFile } from './fleet-file.js'
 
 /**
  * A device under test: simulated, a real phone through Appium, or a browser. Every method may be
@@ -69,6 +70,8 @@ export interface FleetDirectory {
   contentTopic(topic: string): string
   /** A fleet node's name from its peer id (light devices name their service nodes in events). */
   peerName?(peerId: string): string | undefined
+  /** The fleet file (`fleet.json`) as this device should see it: appium profiles' `fleet:` steps fill their templates from it. */
+  file?: FleetFile
 }
 
 /** What the runner injects into every device driver. */

@@ -146,6 +146,11 @@ interface EventMap {
   'device.artifact': { device: string, kind: 'screenshot' | 'pageSource' | 'log' | 'serverLog', file: string, reason: string }
   /** The app went to the background or came back (appium devices). */
   'device.app': { device: string, state: 'background' | 'foreground' }
+  /**
+   * An appium profile's `fleet:` check: the fleet the app showed (`current`) against the run's
+   * (`wanted`); `set`: its steps ran (`steps` of them, `ms` long) and the app showed `after`; `kept`: it was already on it.
+   */
+  'device.fleet': { device: string, action: 'kept' | 'set', current: string, wanted: string, after?: string, steps?: number, ms?: number }
   /** A QA flow (a Mocha spec) started on a device's live session; `spec` as written in the scenario. */
   'flow.start': { device: string, flow: string, spec: string, timeoutMs: number }
   /** One test (`it`) of a flow finished; `error` is its first line and where in the spec it failed. */

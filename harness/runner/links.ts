@@ -72,7 +72,11 @@ export class DeviceLinks {
     const ports = this.portFor.get(device)
     if (ports == null) return base
     const rewrite = (addr: string): string => addr.replace(/\/tcp\/(\d+)\//, (whole, port: string) => `/tcp/${ports.get(Number(port)) ?? port}/`)
-    return { ...base, relays: base.relays.map(rewrite), stores: base.stores.map((s) => ({ ...s, addr: rewrite(s.addr) })) }
+    // the fleet file's addresses too, so a phone's `fleet:` steps enter its shapers; ENRs are signed by the nodes and stay as they are
+    const file = base.file == null
+      ? undefined
+      : { ...base.file, boot: base.file.boot.map(rewrite), relay: base.file.relay.map(rewrite), store: base.file.store.map(rewrite), lightpush: base.file.lightpush.map(rewrite), filter: base.file.filter.map(rewrite), nodes: base.file.nodes.map((node) => ({ ...node, multiaddrs: node.multiaddrs.map(rewrite) })) }
+    return { ...base, relays: base.relays.map(rewrite), stores: base.stores.map((s) => ({ ...s, addr: rewrite(s.addr) })), file }
   }
 
   change (device: string, spec: LinkSpec): void {

@@ -1,16 +1,16 @@
 import { setMaxListeners } from 'node:events'
 import { constants } from 'node:fs'
-import { access, copyFile, mkdir, readdir, stat, writeFile } from 'node:fs/promises'
+import { access, copyFile, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { startTcpdump, tcpdumpAvailability, type TcpdumpCapture } from '../capture/index.js'
-import { auditStores, Fleet } from '../fleet/index.js'
+import { auditStores, describeFleet, Fleet, statusFleetConfig } from '../fleet/index.js'
 import { contentTopicFor } from '../protocol/index.js'
 import { exitCodeForVerdict, type Threshold } from '../gate/index.js'
 import { netemAvailability } from '../links/index.js'
 import {
-  InfrastructureError, InvalidInputError, type Clock, type CourierEvent, type Device, type DeviceComponents, type Logger, type Results
+  InfrastructureError, InvalidInputError, type Clock, type CourierEvent, type Device, type DeviceComponents, type FleetFile, type Logger, type Results
 } from '../interface/index.js'
 import { seededRandom, type DeviceConfig, type LoadedScenario } from '../scenario/index.js'
 import { EventLog, readEventLog } from './event-log.js'
@@ -26,7 +26,8 @@ import { toolInfo } from './tool-info.js'
 export type CreateDevice = (name: string, config: DeviceConfig, topics: string[], components: DeviceComponents) => Device
 
 export interface Progress {
-  phase: 'starting' | 'traffic' | 'grace' | 'stopping'
+  /** `up`: a fleet kept up by `courier fleet up`, past its start. */
+  phase: 'starting' | 'traffic' | 'grace' | 'stopping' | 'up'
   /** Scenario time in ms (negative while starting). */
   scenarioMs: number
   durationMs: number
@@ -34,6 +35,14 @@ export interface Progress {
   received: number
   duplicates: number
   lagP99Ms: number
+  /** Messages relay nodes received, summed over nodes, since the start. */
+  relayed: number
+  /** Messages store nodes archived, summed over stores, since the start. */
+  stored: number
+  nodesUp: number
+  nodes: number
+  /** Peers connected to a fleet node that are neither fleet nodes nor courier's own simulated devices (a phone, a js-waku client). */
+  outsidePeers: number
 }
 
 export interface RunOptions {
@@ -48,6 +57,35 @@ export interface RunOptions {
   onResults?: (runDir: string, results: Results, events: CourierEvent[]) => Promise<void>
 }
 
+/** `courier fleet up`: what differs from a run. */
+export interface FleetUpOptions extends Omit<RunOptions, 'thresholds' | 'onResults'> {
+  /** Start the scenario's devices and play its timeline once (default: the network and the crowd only). */
+  withDevices: boolean
+  /** Stop after this long (ms); default: until the signal. */
+  forMs?: number
+  /** Called once the fleet is up and its files are written, before any device starts: print the addresses. */
+  onUp?: (file: FleetFile, fleet: Fleet) => Promise<void>
+}
+
+export interface FleetUpOutcome {
+  runDir: string
+  status: 'complete' | 'interrupted'
+}
+
+/** The part of a run `courier fleet up` changes. */
+interface Hold {
+  withDevices: boolean
+  forMs?: number
+  onUp?: (fleet: Fleet, file: FleetFile) => Promise<void>
+}
+
+interface Played {
+  runDir: string
+  eventsPath: string
+  status: 'complete' | 'interrupted' | 'failed'
+  infrastructureError?: InfrastructureError
+}
+
 export interface RunOutcome {
   runDir: string
   results: Results
@@ -60,174 +98,9 @@ export interface RunOutcome {
  * opens (a signal, a crash of a node or device), teardown runs and results are written.
  */
 export async function runScenario (scenario: LoadedScenario, options: RunOptions): Promise<RunOutcome> {
-  const { config } = scenario
-  // one run-wide signal is handed to every node, device and timer: many listeners by design
-  setMaxListeners(Infinity, options.signal)
-  const runDir = await prepareRunDir(options.runDir)
-  await copyFile(scenario.file, join(runDir, basename(scenario.file).replace(/\.ya?ml$/i, '') + '.yaml')).catch(() => {})
-
-  const t0 = performance.now()
-  const clock: Clock = { now: () => performance.now() - t0 }
-  const events = new EventLog(join(runDir, 'events.ndjson'), clock)
-  const onError = (component: string, error: unknown): void => {
-    events.emit('harness.error', { component, error: errorText(error) })
-    options.log.debug(`${component}: ${errorText(error)}`)
-  }
-  events.emit('run.start', { runId: basename(runDir), scenario: config, scenarioFile: scenario.file, seed: config.seed, tool: toolInfo(), wallClockMs: Date.now() - clock.now() })
-
-  // a stray rejection inside a device or node library must not take the whole run down: it is
-  // recorded like any component error and the run goes on (rule 3 of DESIGN.md)
-  const onStrayRejection = (reason: unknown): void => { onError('unhandled', reason) }
-  process.on('unhandledRejection', onStrayRejection)
-  const progress = trackProgress(events)
-  const monitor = startSelfMonitor(events, 'runner')
-  const teardown: Array<{ name: string, stop: () => Promise<void> }> = []
-  const devices = new Map<string, Device>()
-  const published = new Set<string>()
-  let status: 'complete' | 'interrupted' | 'failed' = 'complete'
-  let reason: string | undefined
-  let infrastructureError: InfrastructureError | undefined
-  let scenarioStartedAt: number | undefined
-  const report = (phase: Progress['phase']): void => {
-    options.onProgress?.({ ...progress.snapshot(), phase, scenarioMs: scenarioStartedAt == null ? 0 : clock.now() - scenarioStartedAt, durationMs: config.duration })
-  }
-  const ticker = setInterval(() => { report(scenarioStartedAt == null ? 'starting' : clock.now() - scenarioStartedAt > config.duration ? 'grace' : 'traffic') }, 1000)
-  ticker.unref()
-
-  try {
-    // registered first so it stops last: the capture must see the fleet's closing packets
-    const capture = await chooseCapture(config.capture, options.log)
-    let tcpdump: TcpdumpCapture | undefined
-    teardown.push({
-      name: 'capture',
-      stop: async () => {
-        if (tcpdump == null) return
-        await sleep(200) // let the last FINs reach the capture buffer
-        const stats = await tcpdump.stop()
-        events.emit('capture.stop', { backend: 'tcpdump', packets: stats.packets, dropped: stats.dropped })
-      }
-    })
-    if (capture.backend !== 'tcpdump') events.emit('capture.start', capture)
-
-    // node links reroute fleet dials through shapers; without any, nodes dial each other as before
-    const nodeLinks = new NodeLinks(scenario, events, onError)
-    const fleet = new Fleet(scenario, { clock, events, onError, dialPort: nodeLinks.active ? nodeLinks.dialPort : undefined })
-    // registered before the fleet so it stops after it: nodes close their connections through
-    // the shapers first, rather than seeing every one of them reset at once
-    teardown.push({ name: 'node links', stop: async () => { await nodeLinks.close() } })
-    // devices announce their peer id; partitions need it to tell whose connections to refuse
-    events.onEvent((event) => { if (event.type === 'device.up' && event.peerId != null) fleet.partitions.register(event.device, event.peerId) })
-    startPushService(config, events, devices, options.signal)
-    // what reached the fleet is what a complete store must hold
-    events.onEvent((event) => { if (event.type === 'msg.relayed' || event.type === 'msg.stored') published.add(event.hash) })
-    teardown.push({ name: 'fleet', stop: async () => { await fleet.stop() } })
-    const links = new DeviceLinks(scenario, fleet, events)
-    teardown.push({ name: 'links', stop: async () => { await links.close() } })
-    const startCapture = async (nodePorts: number[]): Promise<void> => {
-      const shaperPorts = [...await nodeLinks.start(fleet), ...await links.start()]
-      const ports = [...nodePorts, ...shaperPorts]
-      if (shaperPorts.length > 0) await reportLinkBackend(events, options.log)
-      if (capture.backend !== 'tcpdump') return
-      try {
-        tcpdump = await startTcpdump({ file: join(runDir, CAPTURE_FILE), ports, snaplen: CAPTURE_SNAPLEN, bufferKb: CAPTURE_BUFFER_KB, signal: options.signal })
-      } catch (error) {
-        if (options.signal.aborted) throw error
-        throw new InfrastructureError(`tcpdump could not start: ${errorText(error)}`, { cause: error })
-      }
-      events.emit('capture.start', { backend: 'tcpdump', file: CAPTURE_FILE, argv: tcpdump.argv })
-    }
-    try {
-      await fleet.start(options.signal, startCapture)
-    } catch (error) {
-      if (options.signal.aborted || error instanceof InfrastructureError) throw error
-      throw new InfrastructureError(`the fleet could not start: ${errorText(error)}`, { cause: error })
-    }
-    options.signal.throwIfAborted()
-    // a fleet meant for a phone or an outside client: say where it is, in the forms apps take
-    if (!config.network.host.startsWith('127.') || config.network.ports != null) {
-      options.log.info(`courier: fleet on cluster ${fleet.clusterId}, shards ${fleet.shards.join(',')} (${fleet.pubsubTopic})`)
-      for (const node of fleet.nodes) options.log.info(`  ${node.name} (${node.role})  ${node.multiaddrs.join('  ')}\n    ${node.enr}`)
-    }
-
-    const markFailed = (name: string, error: unknown): void => {
-      const device = devices.get(name)
-      devices.delete(name)
-      events.emit('device.failed', { device: name, error: errorText(error) })
-      options.log.warn(`device ${name} failed: ${errorText(error)}; the run goes on without it`)
-      void device?.stop().catch(() => {})
-    }
-    await Promise.all(Object.entries(config.devices).map(async ([name, deviceConfig]) => {
-      const components: DeviceComponents = {
-        clock,
-        events,
-        log: options.log,
-        fleet: links.directoryFor(name, fleet.directory()),
-        random: seededRandom(config.seed, `device/${name}`),
-        byteAccounting: config.capture !== 'off'
-      }
-      try {
-        const device = options.createDevice(name, deviceConfig, deviceConfig.topics ?? scenario.topics, components)
-        devices.set(name, device)
-        await device.start({ signal: options.signal })
-      } catch (error) {
-        if (options.signal.aborted) throw error
-        markFailed(name, error)
-      }
-    }))
-    teardown.push({
-      name: 'devices',
-      stop: async () => {
-        await Promise.all([...devices.entries()].map(async ([name, device]) => {
-          try { await device.stop() } catch (error) { onError(name, error) }
-        }))
-      }
-    })
-    options.signal.throwIfAborted()
-
-    events.emit('scenario.start', {})
-    scenarioStartedAt = clock.now()
-    fleet.crowd?.start()
-    const timeline = new TimelinePlayer({ config, scenarioFile: scenario.file, clock, fleet, links, nodeLinks, devices, events, onDeviceError: markFailed, onError, signal: options.signal })
-    timeline.start()
-    teardown.push({ name: 'timeline', stop: async () => { fleet.crowd?.stop(); await timeline.stop() } })
-    report('traffic')
-
-    await sleep(config.duration, undefined, { signal: options.signal })
-    fleet.crowd?.stop()
-    await timeline.stop()
-    events.emit('scenario.end', {})
-    report('grace')
-    await sleep(config.grace, undefined, { signal: options.signal })
-    if (fleet.stores.length > 0) {
-      await auditStores({ stores: fleet.stores, pubsubTopic: fleet.pubsubTopic, contentTopics: scenario.topics.map(contentTopicFor), published: [...published], events, signal: options.signal, accounting: config.capture !== 'off' })
-    }
-  } catch (error) {
-    if (options.signal.aborted) {
-      status = 'interrupted'
-      reason = `interrupted by ${String(options.signal.reason instanceof Error ? options.signal.reason.message : options.signal.reason ?? 'a signal')}`
-    } else if (error instanceof InfrastructureError) {
-      status = 'failed'
-      reason = error.message
-      infrastructureError = error
-    } else {
-      status = 'failed'
-      reason = `internal error: ${errorText(error)}`
-      onError('runner', error)
-    }
-  } finally {
-    clearInterval(ticker)
-    report('stopping')
-    for (const step of teardown.reverse()) {
-      try { await step.stop() } catch (error) { onError(step.name, error) }
-    }
-    monitor.stop()
-    events.emit('run.end', { status, reason })
-    events.close()
-    process.off('unhandledRejection', onStrayRejection)
-  }
-
+  const { runDir, eventsPath, status, infrastructureError } = await play(scenario, options)
   // the run happened: whatever analysis does from here, events.ndjson (and the capture) stay on disk
-  const allEvents = await readEventLog(events.path)
+  const allEvents = await readEventLog(eventsPath)
   const captureGaps: string[] = []
   const optional = async <T>(what: string, read: () => Promise<T>): Promise<T | undefined> => {
     try {
@@ -261,6 +134,265 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
   return { runDir, results, exitCode: exitCodeForVerdict(results.verdict) }
 }
 
+/**
+ * Keeps a scenario's fleet (and crowd) up until the signal or `forMs`: a run without a traffic
+ * phase's end, grace, audit or results. The crowd's plan repeats every `duration`; devices and
+ * the timeline (played once) only with `withDevices`. `events.ndjson` is written as a run's, so
+ * `courier report` can compute figures from it afterwards. A directory a previous `fleet up`
+ * left is reused: its files move into `previous-<time>/`.
+ */
+export async function keepFleetUp (scenario: LoadedScenario, options: FleetUpOptions): Promise<FleetUpOutcome> {
+  await setAsidePreviousFleet(options.runDir)
+  const onUp = async (fleet: Fleet, file: FleetFile): Promise<void> => {
+    // the pid lets a second `fleet up` on this directory see that this one still runs
+    await writeFile(join(options.runDir, FLEET_UP_FILES[0]), JSON.stringify({ ...file, pid: process.pid }, null, 2) + '\n')
+    await writeFile(join(options.runDir, FLEET_UP_FILES[1]), JSON.stringify(statusFleetConfig(file), null, 2) + '\n')
+    await options.onUp?.(file, fleet)
+  }
+  const played = await play(scenario, { ...options, thresholds: [] }, { withDevices: options.withDevices, forMs: options.forMs, onUp })
+  if (played.infrastructureError != null) throw Object.assign(played.infrastructureError, { runDir: played.runDir })
+  return { runDir: played.runDir, status: played.status === 'interrupted' ? 'interrupted' : 'complete' }
+}
+
+/** What `fleet up` writes; a directory holding the first was a previous `fleet up`. */
+const FLEET_UP_FILES = ['fleet.json', 'status-fleet.json']
+
+async function setAsidePreviousFleet (runDir: string): Promise<void> {
+  const existing = await readdir(runDir).catch(() => [] as string[])
+  if (!existing.includes(FLEET_UP_FILES[0])) return
+  const previous = await readFile(join(runDir, FLEET_UP_FILES[0]), 'utf8').then((text) => JSON.parse(text) as { pid?: unknown }).catch(() => ({ pid: undefined }))
+  if (typeof previous.pid === 'number' && previous.pid !== process.pid && processAlive(previous.pid)) {
+    throw new InvalidInputError([{ location: { file: runDir }, path: '', message: `a fleet is already up in this directory (courier process ${previous.pid})`, hint: 'stop it first (Ctrl-C in its terminal), or give another --out' }])
+  }
+  // milliseconds too: two quick restarts must not share a folder
+  const aside = join(runDir, `previous-${new Date().toISOString().replace(/[-:]/g, '').replace(/Z$/, '').replace('T', '-')}`)
+  await mkdir(aside)
+  for (const name of existing) if (!name.startsWith('previous-')) await rename(join(runDir, name), join(aside, name))
+}
+
+function processAlive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+async function play (scenario: LoadedScenario, options: RunOptions, hold?: Hold): Promise<Played> {
+  const { config } = scenario
+  // one run-wide signal is handed to every node, device and timer: many listeners by design
+  setMaxListeners(Infinity, options.signal)
+  const runDir = await prepareRunDir(options.runDir, hold != null)
+  await copyFile(scenario.file, join(runDir, basename(scenario.file).replace(/\.ya?ml$/i, '') + '.yaml')).catch(() => {})
+
+  const t0 = performance.now()
+  const clock: Clock = { now: () => performance.now() - t0 }
+  const events = new EventLog(join(runDir, 'events.ndjson'), clock)
+  const onError = (component: string, error: unknown): void => {
+    events.emit('harness.error', { component, error: errorText(error) })
+    options.log.debug(`${component}: ${errorText(error)}`)
+  }
+  events.emit('run.start', { runId: basename(runDir), scenario: config, scenarioFile: scenario.file, seed: config.seed, tool: toolInfo(), wallClockMs: Date.now() - clock.now() })
+
+  // a stray rejection inside a device or node library must not take the whole run down: it is
+  // recorded like any component error and the run goes on (rule 3 of DESIGN.md)
+  const onStrayRejection = (reason: unknown): void => { onError('unhandled', reason) }
+  process.on('unhandledRejection', onStrayRejection)
+  const progress = trackProgress(events)
+  let fleetForProgress: Fleet | undefined
+  const monitor = startSelfMonitor(events, 'runner')
+  const teardown: Array<{ name: string, stop: () => Promise<void> }> = []
+  const devices = new Map<string, Device>()
+  const published = new Set<string>()
+  let status: 'complete' | 'interrupted' | 'failed' = 'complete'
+  let reason: string | undefined
+  let infrastructureError: InfrastructureError | undefined
+  let scenarioStartedAt: number | undefined
+  const report = (phase: Progress['phase']): void => {
+    if (options.onProgress == null) return
+    options.onProgress({ ...progress.snapshot(), outsidePeers: fleetForProgress == null ? 0 : outsidePeers(fleetForProgress, progress.devicePeers), phase, scenarioMs: scenarioStartedAt == null ? 0 : clock.now() - scenarioStartedAt, durationMs: hold?.forMs ?? config.duration })
+  }
+  const phaseNow = (): Progress['phase'] => scenarioStartedAt == null ? 'starting' : hold != null ? 'up' : clock.now() - scenarioStartedAt > config.duration ? 'grace' : 'traffic'
+  const ticker = setInterval(() => { report(phaseNow()) }, 1000)
+  ticker.unref()
+
+  try {
+    // registered first so it stops last: the capture must see the fleet's closing packets.
+    // A fleet kept up for hours would fill a disk with packets: there, `auto` counts at sockets.
+    const capture = hold != null && config.capture === 'auto'
+      ? { backend: 'socket' as const, reason: 'courier fleet up: no packet capture unless the scenario says capture: tcpdump' }
+      : await chooseCapture(config.capture, options.log)
+    let tcpdump: TcpdumpCapture | undefined
+    teardown.push({
+      name: 'capture',
+      stop: async () => {
+        if (tcpdump == null) return
+        await sleep(200) // let the last FINs reach the capture buffer
+        const stats = await tcpdump.stop()
+        events.emit('capture.stop', { backend: 'tcpdump', packets: stats.packets, dropped: stats.dropped })
+      }
+    })
+    if (capture.backend !== 'tcpdump') events.emit('capture.start', capture)
+
+    // node links reroute fleet dials through shapers; without any, nodes dial each other as before
+    const nodeLinks = new NodeLinks(scenario, events, onError)
+    const fleet = new Fleet(scenario, { clock, events, onError, dialPort: nodeLinks.active ? nodeLinks.dialPort : undefined })
+    fleetForProgress = fleet
+    // registered before the fleet so it stops after it: nodes close their connections through
+    // the shapers first, rather than seeing every one of them reset at once
+    teardown.push({ name: 'node links', stop: async () => { await nodeLinks.close() } })
+    // devices announce their peer id; partitions need it to tell whose connections to refuse
+    events.onEvent((event) => { if (event.type === 'device.up' && event.peerId != null) fleet.partitions.register(event.device, event.peerId) })
+    startPushService(config, events, devices, options.signal)
+    // what reached the fleet is what a complete store must hold
+    events.onEvent((event) => { if (event.type === 'msg.relayed' || event.type === 'msg.stored') published.add(event.hash) })
+    teardown.push({ name: 'fleet', stop: async () => { await fleet.stop() } })
+    const links = new DeviceLinks(scenario, fleet, events)
+    teardown.push({ name: 'links', stop: async () => { await links.close() } })
+    const startCapture = async (nodePorts: number[]): Promise<void> => {
+      const shaperPorts = [...await nodeLinks.start(fleet), ...await links.start()]
+      const ports = [...nodePorts, ...shaperPorts]
+      if (shaperPorts.length > 0) await reportLinkBackend(events, options.log)
+      if (capture.backend !== 'tcpdump') return
+      try {
+        tcpdump = await startTcpdump({ file: join(runDir, CAPTURE_FILE), ports, snaplen: CAPTURE_SNAPLEN, bufferKb: CAPTURE_BUFFER_KB, signal: options.signal })
+      } catch (error) {
+        if (options.signal.aborted) throw error
+        throw new InfrastructureError(`tcpdump could not start: ${errorText(error)}`, { cause: error })
+      }
+      events.emit('capture.start', { backend: 'tcpdump', file: CAPTURE_FILE, argv: tcpdump.argv })
+    }
+    try {
+      await fleet.start(options.signal, startCapture)
+    } catch (error) {
+      if (options.signal.aborted || error instanceof InfrastructureError) throw error
+      throw new InfrastructureError(`the fleet could not start: ${portInUse(errorText(error), config.network.ports, scenario.nodes.relays.length + scenario.nodes.stores.length + scenario.nodes.gateways.length) ?? errorText(error)}`, { cause: error })
+    }
+    options.signal.throwIfAborted()
+    // a fleet meant for a phone or an outside client: say where it is, in the forms apps take
+    // (`courier fleet up` prints its own fuller list on stdout)
+    if (hold == null && (!config.network.host.startsWith('127.') || config.network.ports != null)) {
+      options.log.info(`courier: fleet on cluster ${fleet.clusterId}, shards ${fleet.shards.join(',')} (${fleet.pubsubTopic})`)
+      for (const node of fleet.nodes) options.log.info(`  ${node.name} (${node.role})  ${node.multiaddrs.join('  ')}\n    ${node.enr}`)
+    }
+
+    const markFailed = (name: string, error: unknown): void => {
+      const device = devices.get(name)
+      devices.delete(name)
+      events.emit('device.failed', { device: name, error: errorText(error) })
+      options.log.warn(`device ${name} failed: ${errorText(error)}; the run goes on without it`)
+      void device?.stop().catch(() => {})
+    }
+    const fleetFile = describeFleet(fleet, scenario)
+    // the fleet file is there before any device starts: a phone (or a script) waiting for it need not wait for them
+    await hold?.onUp?.(fleet, fleetFile)
+    const startDevices = hold == null || hold.withDevices
+    await Promise.all(Object.entries(startDevices ? config.devices : {}).map(async ([name, deviceConfig]) => {
+      const components: DeviceComponents = {
+        clock,
+        events,
+        log: options.log,
+        fleet: links.directoryFor(name, { ...fleet.directory(), file: fleetFile }),
+        random: seededRandom(config.seed, `device/${name}`),
+        byteAccounting: config.capture !== 'off'
+      }
+      try {
+        const device = options.createDevice(name, deviceConfig, deviceConfig.topics ?? scenario.topics, components)
+        devices.set(name, device)
+        await device.start({ signal: options.signal })
+      } catch (error) {
+        if (options.signal.aborted) throw error
+        markFailed(name, error)
+      }
+    }))
+    teardown.push({
+      name: 'devices',
+      stop: async () => {
+        await Promise.all([...devices.entries()].map(async ([name, device]) => {
+          try { await device.stop() } catch (error) { onError(name, error) }
+        }))
+      }
+    })
+    options.signal.throwIfAborted()
+
+    events.emit('scenario.start', {})
+    scenarioStartedAt = clock.now()
+    fleet.crowd?.start({ repeatEveryMs: hold != null ? config.duration : undefined })
+    const timeline = new TimelinePlayer({ config, scenarioFile: scenario.file, clock, fleet, links, nodeLinks, devices, events, onDeviceError: markFailed, onError, signal: options.signal })
+    if (startDevices) timeline.start()
+    teardown.push({ name: 'timeline', stop: async () => { fleet.crowd?.stop(); await timeline.stop() } })
+    report(phaseNow())
+
+    if (hold != null) {
+      // until the signal (a rejection, handled below) or the time asked for
+      await sleep(hold.forMs ?? MAX_TIMER_MS, undefined, { signal: options.signal })
+      while (hold.forMs == null) await sleep(MAX_TIMER_MS, undefined, { signal: options.signal })
+    } else {
+      await sleep(config.duration, undefined, { signal: options.signal })
+      fleet.crowd?.stop()
+      await timeline.stop()
+      events.emit('scenario.end', {})
+      report('grace')
+      await sleep(config.grace, undefined, { signal: options.signal })
+      if (fleet.stores.length > 0) {
+        await auditStores({ stores: fleet.stores, pubsubTopic: fleet.pubsubTopic, contentTopics: scenario.topics.map(contentTopicFor), published: [...published], events, signal: options.signal, accounting: config.capture !== 'off' })
+      }
+    }
+  } catch (error) {
+    if (options.signal.aborted) {
+      status = 'interrupted'
+      reason = `interrupted by ${String(options.signal.reason instanceof Error ? options.signal.reason.message : options.signal.reason ?? 'a signal')}`
+    } else if (error instanceof InfrastructureError) {
+      status = 'failed'
+      reason = error.message
+      infrastructureError = error
+    } else {
+      status = 'failed'
+      reason = `internal error: ${errorText(error)}`
+      onError('runner', error)
+    }
+  } finally {
+    clearInterval(ticker)
+    report('stopping')
+    for (const step of teardown.reverse()) {
+      try { await step.stop() } catch (error) { onError(step.name, error) }
+    }
+    monitor.stop()
+    events.emit('run.end', { status, reason })
+    events.close()
+    process.off('unhandledRejection', onStrayRejection)
+  }
+  return { runDir, eventsPath: events.path, status, infrastructureError }
+}
+
+/**
+ * libp2p reports a taken port with a stack per listen address; with fixed ports (a second
+ * `courier fleet up`, or another program) the user needs the port and what to change.
+ */
+function portInUse (message: string, basePort: number | undefined, nodes: number): string | undefined {
+  const taken = /EADDRINUSE[^\n]*?:(\d+)\b/.exec(message)
+  if (taken == null) return undefined
+  const where = basePort == null ? '' : ` (network.ports ${basePort}: this fleet's ${nodes} nodes use ports ${basePort}-${basePort + 2 * nodes - 1})`
+  return `port ${taken[1]} is already in use${where}: stop what holds it (another courier fleet up or run of this scenario?) or choose another network.ports`
+}
+
+/** setTimeout's longest delay (~24.8 days); a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/** Peers on fleet nodes' connections that are neither fleet nodes nor courier's own devices. */
+function outsidePeers (fleet: Fleet, devicePeers: ReadonlySet<string>): number {
+  const fleetPeers = new Set(fleet.nodes.map((node) => node.peerId))
+  const outside = new Set<string>()
+  for (const node of fleet.nodes) {
+    for (const connection of node.node?.getConnections() ?? []) {
+      const peer = connection.remotePeer.toString()
+      if (!fleetPeers.has(peer) && !devicePeers.has(peer)) outside.add(peer)
+    }
+  }
+  return outside.size
+}
+
 /** Says once how links are shaped: the issue wants kernel netem where a kernel has it, so its absence is reported, not hidden. */
 async function reportLinkBackend (events: EventLog, log: Logger): Promise<void> {
   const netem = await netemAvailability()
@@ -288,9 +420,9 @@ async function chooseCapture (wanted: 'auto' | 'tcpdump' | 'socket' | 'off', log
   return { backend: 'socket', reason: `tcpdump not usable: ${availability.reason ?? 'unknown reason'}` }
 }
 
-async function prepareRunDir (runDir: string): Promise<string> {
+async function prepareRunDir (runDir: string, keepsPrevious: boolean): Promise<string> {
   await makeDirectory(runDir, 'run directory')
-  const existing = await readdir(runDir)
+  const existing = (await readdir(runDir)).filter((name) => !(keepsPrevious && name.startsWith('previous-')))
   if (existing.length > 0) {
     throw new InvalidInputError([{ location: { file: runDir }, path: '', message: 'the run directory is not empty; courier never overwrites a recorded run', hint: 'choose another --out directory, or leave --out out to get a new one under runs/' }])
   }
@@ -332,17 +464,27 @@ export async function makeDirectory (dir: string, what: string): Promise<void> {
   }
 }
 
-function trackProgress (events: EventLog): { snapshot(): Omit<Progress, 'phase' | 'scenarioMs' | 'durationMs'> } {
+function trackProgress (events: EventLog): { snapshot(): Omit<Progress, 'phase' | 'scenarioMs' | 'durationMs' | 'outsidePeers'>, devicePeers: ReadonlySet<string> } {
   let sent = 0
   let received = 0
   let duplicates = 0
   let lagP99Ms = 0
+  let relayed = 0
+  let stored = 0
+  const up = new Set<string>()
+  const known = new Set<string>()
+  const devicePeers = new Set<string>()
   events.onEvent((event) => {
     if (event.type === 'msg.sent') sent++
     else if (event.type === 'msg.received') { if (event.duplicate) duplicates++; else received++ }
+    else if (event.type === 'msg.relayed') relayed++
+    else if (event.type === 'msg.stored') stored++
     else if (event.type === 'harness.lag') lagP99Ms = event.p99
+    else if (event.type === 'node.up') { up.add(event.node); known.add(event.node) }
+    else if (event.type === 'node.down') up.delete(event.node)
+    else if (event.type === 'device.up' && event.peerId != null) devicePeers.add(event.peerId)
   })
-  return { snapshot: () => ({ sent, received, duplicates, lagP99Ms }) }
+  return { snapshot: () => ({ sent, received, duplicates, lagP99Ms, relayed, stored, nodesUp: up.size, nodes: known.size }), devicePeers }
 }
 
 function errorText (error: unknown): string {

@@ -1,6 +1,8 @@
 import { deflateSync, crc32 } from 'node:zlib'
 import { BaseDriver, errors } from '@appium/base-driver'
-import { TestApp, type TestAppOptions } from './test-app.js'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { TestApp, type AppFleet, type TestAppOptions } from './test-app.js'
 import { APP_PACKAGE, findByKey, findNodes, InvalidSelector, serialize, STRATEGIES, type Strategy, type UiNode } from './ui-tree.js'
 
 const W3C_ELEMENT_KEY = 'element-6066-11e4-a52e-4f735466cecf'
@@ -214,15 +216,23 @@ function appOptions (caps: Caps, onCrash: (error: Error) => void): TestAppOption
   const device = caps['courier:device']
   if (typeof device !== 'string' || device === '') throw new Error('capability courier:device (the scenario device name) is required')
   const rawFleet = caps['courier:fleet']
-  let fleet: { relays?: unknown, stores?: unknown, pubsubTopic?: unknown }
-  try {
-    fleet = typeof rawFleet === 'string' ? JSON.parse(rawFleet) as typeof fleet : (rawFleet as typeof fleet) ?? {}
-  } catch {
-    throw new Error('capability courier:fleet is not JSON')
+  let fleet: TestAppOptions['fleet']
+  // without courier:fleet the app starts on the fleet saved in its data, or none (its settings screen sets one)
+  if (rawFleet != null) {
+    let given: { relays?: unknown, stores?: unknown, pubsubTopic?: unknown }
+    try {
+      given = typeof rawFleet === 'string' ? JSON.parse(rawFleet) as typeof given : rawFleet as typeof given
+    } catch {
+      throw new Error('capability courier:fleet is not JSON')
+    }
+    if (!Array.isArray(given.relays) || given.relays.length === 0 || typeof given.pubsubTopic !== 'string') {
+      throw new Error('capability courier:fleet needs { relays: [multiaddr...], stores: [{name, addr}], pubsubTopic }')
+    }
+    fleet = { relays: given.relays as string[], stores: Array.isArray(given.stores) ? given.stores as AppFleet['stores'] : [], pubsubTopic: given.pubsubTopic }
   }
-  if (!Array.isArray(fleet.relays) || fleet.relays.length === 0 || typeof fleet.pubsubTopic !== 'string') {
-    throw new Error('capability courier:fleet needs { relays: [multiaddr...], stores: [{name, addr}], pubsubTopic }')
-  }
+  const dataDir = caps['courier:dataDir']
+  if (dataDir != null && (typeof dataDir !== 'string' || dataDir === '')) throw new Error('capability courier:dataDir must be a folder path')
+  const deviceName = typeof caps.deviceName === 'string' ? caps.deviceName : typeof caps['appium:deviceName'] === 'string' ? caps['appium:deviceName'] as string : device
   const topics = caps['courier:topics']
   const number = (name: string, fallback: number): number => {
     const value = caps[name]
@@ -232,9 +242,10 @@ function appOptions (caps: Caps, onCrash: (error: Error) => void): TestAppOption
   }
   return {
     device,
-    relays: fleet.relays as string[],
-    stores: Array.isArray(fleet.stores) ? fleet.stores as TestAppOptions['stores'] : [],
-    pubsubTopic: fleet.pubsubTopic,
+    fleet,
+    // a phone's app data outlives a session only with noReset, as UiAutomator2 clears it otherwise
+    dataDir: typeof dataDir === 'string' ? dataDir : join(tmpdir(), 'courier-testapp', deviceName.replace(/[^A-Za-z0-9_-]+/g, '-')),
+    keepData: caps.noReset === true || caps['appium:noReset'] === true,
     topics: Array.isArray(topics) && topics.every((t) => typeof t === 'string') && topics.length > 0 ? topics : ['default'],
     launchMs: number('courier:launchMs', 300),
     signIn: caps['courier:signIn'] === true,

@@ -1,3 +1,5 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type { DeviceComponents, EventData, EventType, FleetDirectory } from '../../../../harness/interface/index.js'
 import { contentTopicFor } from '../../../../harness/protocol/index.js'
@@ -5,13 +7,23 @@ import { SimulatedDevice } from '../../../simulated/index.js'
 import { APP_UID, BatteryModel } from './battery.js'
 import { APP_PACKAGE, node, rid, type UiNode } from './ui-tree.js'
 
+/** A fleet the app joins: from capabilities, or entered on its settings screen. */
+export interface AppFleet {
+  relays: string[]
+  stores: Array<{ name: string, addr: string }>
+  pubsubTopic: string
+}
+
 /** What the harness hands the test app through capabilities (`courier:*`). */
 export interface TestAppOptions {
   /** The scenario's device name: the app's identity on the fleet and its messages' sender. */
   device: string
-  relays: string[]
-  stores: Array<{ name: string, addr: string }>
-  pubsubTopic: string
+  /** Given by capability (`courier:fleet`); absent: the fleet saved in the app's data, or none until one is entered in its settings. */
+  fleet?: AppFleet
+  /** The app's data (its saved fleet settings), as on a phone. */
+  dataDir: string
+  /** `appium:noReset`: keep the app's data from the last session; otherwise it is cleared at launch, as UiAutomator2 does. */
+  keepData: boolean
   topics: string[]
   /** How long the app takes from launch to its first usable screen. */
   launchMs: number
@@ -28,6 +40,13 @@ export interface LogEntry { timestamp: number, level: 'INFO' | 'WARN', message: 
 
 interface ShownMessage { key: string, msgId: string, text: string, mine: boolean }
 
+/** What the settings screen saves. */
+interface FleetSettings { boot: string[], store: string, cluster: number, shard: number }
+
+const FLEET_FIELDS = ['fleet_boot', 'fleet_store', 'fleet_cluster', 'fleet_shard'] as const
+const TEXT_FIELDS = new Set<string>(['input', 'password', ...FLEET_FIELDS])
+const SETTINGS_FILE = 'fleet-settings.json'
+
 const MSG_TAG = /\[courier:([^\]\s]+)\]/
 const LOG_LIMIT = 5000
 
@@ -37,10 +56,13 @@ const LOG_LIMIT = 5000
  * list; network toggles take the client off the fleet and back (with store catch-up).
  */
 export class TestApp {
-  screen: 'launching' | 'signin' | 'home' | 'chat' = 'launching'
+  screen: 'launching' | 'signin' | 'home' | 'chat' | 'settings' = 'launching'
   foreground = true
-  private status: 'offline' | 'syncing' | 'up to date' = 'offline'
-  private readonly client: SimulatedDevice
+  private status: 'offline' | 'syncing' | 'up to date' | 'no fleet' | 'connecting' = 'offline'
+  private client?: SimulatedDevice
+  private settings?: FleetSettings
+  private settingsError = ''
+  private readonly t0 = performance.now()
   private readonly messages: ShownMessage[] = []
   private readonly shown = new Set<string>()
   private readonly inputs = new Map<string, string>()
@@ -55,18 +77,21 @@ export class TestApp {
   private started?: Promise<void>
 
   constructor (readonly options: TestAppOptions) {
-    const t0 = performance.now()
-    const fleet: FleetDirectory = { relays: options.relays, stores: options.stores, pubsubTopic: options.pubsubTopic, contentTopic: contentTopicFor }
     this.battery = new BatteryModel(() => performance.now())
+  }
+
+  /** The messenger client on a fleet; the app has none until it knows a fleet. */
+  private newClient (fleet: AppFleet): SimulatedDevice {
+    const directory: FleetDirectory = { relays: fleet.relays, stores: fleet.stores, pubsubTopic: fleet.pubsubTopic, contentTopic: contentTopicFor }
     const components: DeviceComponents = {
-      clock: { now: () => performance.now() - t0 },
+      clock: { now: () => performance.now() - this.t0 },
       events: { emit: <K extends EventType>(type: K, data: EventData<K>) => { this.onClientEvent(type, data) } },
       log: { info: (m) => { this.log('INFO', m) }, warn: (m) => { this.log('WARN', m) }, debug: () => {} },
-      fleet,
+      fleet: directory,
       random: Math.random,
       byteAccounting: true
     }
-    this.client = new SimulatedDevice({ name: options.device, topics: options.topics, relays: Math.min(2, Math.max(1, options.relays.length)) }, components)
+    return new SimulatedDevice({ name: this.options.device, topics: this.options.topics, relays: Math.min(2, Math.max(1, fleet.relays.length)) }, components)
   }
 
   /** The phone's wall clock (skewed as the capabilities say). */
@@ -77,19 +102,34 @@ export class TestApp {
   launch (): void {
     this.log('INFO', `launching ${APP_PACKAGE}`)
     const launched = Date.now()
-    this.started = this.client.start().then(() => {
-      this.online = true
-      this.status = 'up to date'
+    const usable = (): void => {
       const wait = Math.max(0, this.options.launchMs - (Date.now() - launched))
       this.timers.push(setTimeout(() => {
         if (this.stopped) return
         this.screen = this.options.signIn ? 'signin' : 'home'
         this.log('INFO', `usable: ${this.screen}`)
       }, wait))
-    }, (error: unknown) => {
-      this.log('WARN', `could not join the fleet: ${String(error)}`)
-      this.options.onCrash(new Error(`the courier test app could not join the fleet: ${String(error)}`))
-    })
+    }
+    if (!this.options.keepData) rmSync(this.options.dataDir, { recursive: true, force: true })
+    this.settings = this.loadSettings()
+    const fleet = this.options.fleet ?? (this.settings == null ? undefined : fleetOf(this.settings))
+    if (fleet == null) {
+      this.status = 'no fleet'
+      this.log('INFO', 'no fleet configured: enter one in Settings')
+      usable()
+    } else if (this.options.fleet == null) {
+      // a saved fleet that is gone (another run's ports) leaves the app offline, not crashed: its settings can change it
+      this.started = this.join(fleet).then(usable, (error: unknown) => {
+        this.status = 'offline'
+        this.log('WARN', `could not join the saved fleet: ${String(error)}`)
+        usable()
+      })
+    } else {
+      this.started = this.join(fleet).then(usable, (error: unknown) => {
+        this.log('WARN', `could not join the fleet: ${String(error)}`)
+        this.options.onCrash(new Error(`the courier test app could not join the fleet: ${String(error)}`))
+      })
+    }
     if (this.options.dieAfterMs != null) {
       this.timers.push(setTimeout(() => {
         this.log('WARN', 'FATAL EXCEPTION: crash requested by courier:dieAfterMs')
@@ -98,12 +138,79 @@ export class TestApp {
     }
   }
 
+  /** Starts a client on the fleet (stopping the one on the previous fleet). */
+  private async join (fleet: AppFleet): Promise<void> {
+    const previous = this.client
+    this.client = undefined
+    await previous?.stop()
+    this.status = 'connecting'
+    const client = this.newClient(fleet)
+    try {
+      await client.start()
+    } catch (error) {
+      await client.stop().catch(() => {})
+      this.online = false
+      throw error
+    }
+    // the session may have ended while this joined (a Save tapped just before): leave no node running
+    if (this.stopped) {
+      await client.stop()
+      return
+    }
+    this.client = client
+    this.online = true
+    this.status = 'up to date'
+    this.log('INFO', `joined the fleet through ${fleet.relays.join(', ')} (pubsub topic ${fleet.pubsubTopic}${fleet.stores.length > 0 ? `, store ${fleet.stores.map((s) => s.addr).join(', ')}` : ''})`)
+  }
+
   async stop (): Promise<void> {
     if (this.stopped) return
     this.stopped = true
     for (const timer of this.timers) clearTimeout(timer)
     await this.started?.catch(() => {})
-    await this.client.stop()
+    await this.client?.stop()
+  }
+
+  private loadSettings (): FleetSettings | undefined {
+    try {
+      return JSON.parse(readFileSync(join(this.options.dataDir, SETTINGS_FILE), 'utf8')) as FleetSettings
+    } catch {
+      return undefined
+    }
+  }
+
+  /** The settings screen's Save: checks the fields as an app would, keeps them in the app's data, joins that fleet. */
+  private async saveFleet (): Promise<void> {
+    const field = (key: string): string => (this.inputs.get(key) ?? '').trim()
+    const boot = field('fleet_boot').split(',').map((addr) => addr.trim()).filter((addr) => addr !== '')
+    const store = field('fleet_store')
+    const cluster = Number(field('fleet_cluster'))
+    const shard = Number(field('fleet_shard'))
+    const bad = [
+      boot.length === 0 || boot.some((addr) => !MULTIADDR_WITH_PEER.test(addr)) ? 'boot node: a multiaddr ending in /p2p/<peer id>' : '',
+      store !== '' && !MULTIADDR_WITH_PEER.test(store) ? 'store node: a multiaddr ending in /p2p/<peer id>' : '',
+      field('fleet_cluster') === '' || !Number.isInteger(cluster) || cluster < 0 ? 'cluster: a whole number' : '',
+      field('fleet_shard') === '' || !Number.isInteger(shard) || shard < 0 ? 'shard: a whole number' : ''
+    ].filter((problem) => problem !== '')
+    if (bad.length > 0) {
+      this.settingsError = `not saved: ${bad.join('; ')}`
+      this.log('WARN', `fleet settings ${this.settingsError}`)
+      return
+    }
+    this.settingsError = ''
+    const settings: FleetSettings = { boot, store, cluster, shard }
+    mkdirSync(this.options.dataDir, { recursive: true })
+    writeFileSync(join(this.options.dataDir, SETTINGS_FILE), JSON.stringify(settings) + '\n')
+    this.settings = settings
+    for (const key of FLEET_FIELDS) this.inputs.delete(key)
+    this.log('INFO', `fleet set: boot ${boot.join(', ')}; store ${store === '' ? 'none' : store}; cluster ${cluster}, shard ${shard}`)
+    try {
+      await this.join(fleetOf(settings))
+    } catch (error) {
+      this.status = 'offline'
+      this.settingsError = `saved, but could not join: ${String(error)}`
+      this.log('WARN', `could not join the fleet: ${String(error)}`)
+    }
   }
 
   private onClientEvent<K extends EventType>(type: K, data: EventData<K>): void {
@@ -161,6 +268,19 @@ export class TestApp {
       if (this.screen === 'home') {
         children.push(node('chats', 'android.widget.ListView', { 'resource-id': rid('chats') }, this.options.topics.map((topic) =>
           node(`chat/${topic}`, 'android.widget.TextView', { 'resource-id': rid('chat'), text: topic, 'content-desc': `chat ${topic}` }))))
+        children.push(node('settings', 'android.widget.ImageButton', { 'resource-id': rid('settings'), 'content-desc': 'Settings' }))
+      } else if (this.screen === 'settings') {
+        const field = (key: string, hint: string): UiNode => node(key, 'android.widget.EditText', { 'resource-id': rid(key), text: this.inputs.get(key) ?? '', hint })
+        children.push(
+          node('settings/back', 'android.widget.ImageButton', { 'resource-id': rid('back'), 'content-desc': 'Back' }),
+          node('fleet_current', 'android.widget.TextView', { 'resource-id': rid('fleet_current'), text: this.settings == null ? 'none' : this.settings.boot.join(', ') }),
+          field('fleet_boot', 'boot node multiaddr'),
+          field('fleet_store', 'store node multiaddr'),
+          field('fleet_cluster', 'cluster id'),
+          field('fleet_shard', 'shard'),
+          node('fleet_save', 'android.widget.Button', { 'resource-id': rid('fleet_save'), text: 'Save fleet', 'content-desc': 'Save fleet' })
+        )
+        if (this.settingsError !== '') children.push(node('fleet_error', 'android.widget.TextView', { 'resource-id': rid('fleet_error'), text: this.settingsError }))
       } else {
         children.push(
           node('title', 'android.widget.TextView', { 'resource-id': rid('chat_title'), text: this.openTopic ?? '' }),
@@ -180,7 +300,7 @@ export class TestApp {
   }
 
   type (key: string, text: string): void {
-    if (key !== 'input' && key !== 'password') throw new Error(`element ${key} does not take text`)
+    if (!TEXT_FIELDS.has(key)) throw new Error(`element ${key} does not take text`)
     this.inputs.set(key, (this.inputs.get(key) ?? '') + text)
   }
 
@@ -203,8 +323,12 @@ export class TestApp {
     } else if (key.startsWith('chat/')) {
       this.openTopic = key.slice('chat/'.length)
       this.screen = 'chat'
-    } else if (key === 'back') {
+    } else if (key === 'back' || key === 'settings/back') {
       this.screen = 'home'
+    } else if (key === 'settings') {
+      this.screen = 'settings'
+    } else if (key === 'fleet_save') {
+      await this.saveFleet()
     } else if (key === 'send') {
       await this.send()
     }
@@ -217,6 +341,10 @@ export class TestApp {
     const msgId = MSG_TAG.exec(text)?.[1] ?? `${this.options.device}-ui-${++this.uiSeq}`
     this.show(msgId, text, true)
     this.log('INFO', `send ${msgId}`)
+    if (this.client == null) {
+      this.log('WARN', `not sent ${msgId}: no fleet`)
+      return
+    }
     await this.client.send({ msgId, topic: this.openTopic, bytes: Buffer.byteLength(text), text })
   }
 
@@ -227,11 +355,12 @@ export class TestApp {
     if (!online) {
       this.status = 'offline'
       this.log('INFO', 'network off')
-      await this.client.setOnline(false)
+      await this.client?.setOnline(false)
       return
     }
-    this.status = 'syncing'
+    this.status = this.client == null ? 'no fleet' : 'syncing'
     this.log('INFO', 'network on')
+    if (this.client == null) return
     await this.client.setOnline(true)
     if (this.online) this.status = 'up to date'
   }
@@ -243,5 +372,16 @@ export class TestApp {
   /** `dumpsys package` lines courier reads (the app's uid). */
   packageInfo (): string {
     return `Packages:\n  Package [${APP_PACKAGE}] (c0ffee):\n    userId=${APP_UID}\n    pkg=Package{c0ffee ${APP_PACKAGE}}\n`
+  }
+}
+
+const MULTIADDR_WITH_PEER = /^\/(ip4|ip6|dns4|dns6|dns)\/[^/]+\/tcp\/\d+(\/(ws|wss|tls\/ws))?\/p2p\/\w+$/
+
+/** What the saved settings mean for the client: the boot nodes as relays, the store, the shard's pubsub topic. */
+function fleetOf (settings: FleetSettings): AppFleet {
+  return {
+    relays: settings.boot,
+    stores: settings.store === '' ? [] : [{ name: 'store', addr: settings.store }],
+    pubsubTopic: `/waku/2/rs/${settings.cluster}/${settings.shard}`
   }
 }
