@@ -1,0 +1,58 @@
+import { existsSync } from 'node:fs'
+import { readdir, readFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+
+/** Debian's Chromium: playwright-core drives it, no downloaded browser. */
+export const CHROMIUM_PATH = '/usr/bin/chromium'
+
+/**
+ * Headless on a shared CI box: no sandbox (root in containers), no GPU, no QUIC (all traffic is
+ * loopback TCP here), and nothing that phones home or updates itself mid-run, so every byte the
+ * DevTools protocol counts is the page's.
+ */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync'
+]
+
+/** Where `npm run build` puts the page (scripts/build-page.mjs): beside this module in dist/. */
+export const PAGE_DIR = fileURLToPath(new URL('./page/', import.meta.url))
+
+export interface BrowserProbe { ok: boolean, detail: string, hint?: string }
+
+/** For `courier doctor`: is Chromium where the driver looks for it? */
+export function probeChromium (path = CHROMIUM_PATH): BrowserProbe {
+  if (existsSync(path)) return { ok: true, detail: path }
+  return { ok: false, detail: `${path} not found`, hint: 'apt-get install chromium (node scripts/setup-system.mjs does it as root)' }
+}
+
+/** For `courier doctor`: was the web chat page bundled? */
+export function probePageBundle (dir = PAGE_DIR): BrowserProbe {
+  const missing = ['index.html', 'chat.js'].filter((file) => !existsSync(join(dir, file)))
+  if (missing.length === 0) return { ok: true, detail: dir }
+  return { ok: false, detail: `${missing.join(', ')} missing in ${dir}`, hint: 'npm run build (it bundles devices/browser/page with esbuild)' }
+}
+
+/**
+ * The browser's main process: the one whose command line names this profile directory and is not
+ * a renderer, GPU or utility child (those carry --type=). Playwright does not expose the pid.
+ */
+export async function chromiumPids (userDataDir: string): Promise<{ main?: number, all: number[] }> {
+  const all: number[] = []
+  let main: number | undefined
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')
+    const argv = cmdline.split('\0')
+    if (!argv.some((arg) => arg === `--user-data-dir=${userDataDir}`)) continue
+    all.push(Number(entry))
+    if (!argv.some((arg) => arg.startsWith('--type='))) main = Number(entry)
+  }
+  return { main, all }
+}
