@@ -211,8 +211,9 @@ export class BrowserDevice implements Device {
   }
 
   /**
-   * Chromium's offline emulation fails new requests but leaves WebSockets that are already open
-   * alone (README: A web client in Chromium), so a phone-like "offline" also closes them. The
+   * Chromium's offline emulation fails new requests and stops frames on open WebSockets, but does
+   * not close them (README: A web client in Chromium): libp2p would sit on dead connections until
+   * its own timeouts. A phone-like "offline" therefore also closes them. The
    * page's WebSockets are libp2p's connections: closing them from inside the page is what a lost
    * network does to them, minus the timeout.
    */

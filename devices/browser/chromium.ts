@@ -3,8 +3,8 @@ import { readdir, readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 
-/** Debian's Chromium: playwright-core drives it, no downloaded browser. */
-export const CHROMIUM_PATH = '/usr/bin/chromium'
+/** Debian's Chromium (or $COURIER_CHROMIUM, as `courier doctor` reads it): playwright-core drives it, no downloaded browser. */
+export const CHROMIUM_PATH = process.env.COURIER_CHROMIUM ?? '/usr/bin/chromium'
 
 /**
  * Headless on a shared CI box: no sandbox (root in containers), no GPU, no QUIC (all traffic is
