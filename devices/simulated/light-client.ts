@@ -2,7 +2,7 @@ import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Clock, EventSink } from '../../harness/interface/index.js'
 import {
-  createLightNode, FILTER_PUSH_PROTOCOL, FILTER_SUBSCRIBE_PROTOCOL, FilterStatus, FilterSubscribeType, filterSubscribeOnStream, LIGHTPUSH_PROTOCOL, LightPushStatus,
+  clientMetadata, createLightNode, FILTER_PUSH_PROTOCOL, FILTER_SUBSCRIBE_PROTOCOL, FilterStatus, FilterSubscribeType, filterSubscribeOnStream, LIGHTPUSH_PROTOCOL, LightPushStatus,
   lightPushOnStream, readFilterPush, WakuMessage, type LightLibp2p, type SocketAccountingInit
 } from '../../harness/protocol/index.js'
 
@@ -69,7 +69,7 @@ export class LightClient {
   private constructor (readonly node: LightLibp2p, private readonly init: LightClientInit) {}
 
   static async start (init: LightClientInit, signal?: AbortSignal): Promise<LightClient> {
-    const node = await createLightNode({ identitySeed: `device/${init.device}`, listen: false, accounting: init.accounting })
+    const node = await createLightNode({ identitySeed: `device/${init.device}`, listen: false, accounting: init.accounting, metadata: clientMetadata(init.pubsubTopic) })
     const client = new LightClient(node, init)
     await node.handle(FILTER_PUSH_PROTOCOL, async (stream, connection) => { await client.onPush(stream, connection) }, { maxInboundStreams: 256 })
     node.addEventListener('peer:disconnect', client.onDisconnect)

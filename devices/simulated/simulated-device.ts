@@ -3,7 +3,7 @@ import { KEEP_ALIVE, type Stream } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { AbortOptions, Device, DeviceComponents, DeliveryPath, OutgoingMessage } from '../../harness/interface/index.js'
 import {
-  bytesToHex, createWakuNode, decodePayload, hexToBytes, peerIdForIdentity, encodePayload, messageHashHex, meshPeers, queryStoreByHashes, queryStorePages, STORE_QUERY_PROTOCOL, StoreStatus,
+  bytesToHex, clientMetadata, createWakuNode, decodePayload, hexToBytes, peerIdForIdentity, encodePayload, messageHashHex, meshPeers, queryStoreByHashes, queryStorePages, STORE_QUERY_PROTOCOL, StoreStatus,
   WakuMessage, type LightLibp2p, type StoreQueryRequest, type SocketAccountingInit, type WakuLibp2p, type WakuMessageKeyValue
 } from '../../harness/protocol/index.js'
 import { LightClient, serviceOrder } from './light-client.js'
@@ -314,7 +314,7 @@ export class SimulatedDevice implements Device {
 
   private async goOnline (signal?: AbortSignal): Promise<void> {
     if (this.init.mode === 'light') return await this.goOnlineLight(signal)
-    const node = await createWakuNode({ identitySeed: `device/${this.name}`, listen: false, seenTtlMs: DEVICE_SEEN_TTL_MS, accounting: this.accounting })
+    const node = await createWakuNode({ identitySeed: `device/${this.name}`, listen: false, seenTtlMs: DEVICE_SEEN_TTL_MS, accounting: this.accounting, metadata: clientMetadata(this.components.fleet.pubsubTopic) })
     await node.start()
     this.node = node
     node.services.pubsub.addEventListener('message', (event) => { this.onRelayMessage(event.detail) })
@@ -370,7 +370,7 @@ export class SimulatedDevice implements Device {
   }
 
   private async fetchPushed (hash: string): Promise<void> {
-    const node = await createWakuNode({ identitySeed: `device/${this.name}/push`, listen: false, accounting: this.accounting })
+    const node = await createWakuNode({ identitySeed: `device/${this.name}/push`, listen: false, accounting: this.accounting, metadata: clientMetadata(this.components.fleet.pubsubTopic) })
     await node.start()
     try {
       for (const store of this.storeOrder) {

@@ -2,7 +2,7 @@ import type { Message } from '@libp2p/gossipsub'
 import { KEEP_ALIVE, type PeerId } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Clock, EventSink, NodeRole } from '../interface/index.js'
-import { createWakuNode, type WakuLibp2p } from '../protocol/index.js'
+import { createWakuNode, identityPrivateKey, nodeEnr, type ExchangeablePeer, type MetadataOutcome, type WakuLibp2p } from '../protocol/index.js'
 import { LightService, type LightServiceInit } from './light-service.js'
 import type { Partitions } from './partitions.js'
 
@@ -28,6 +28,13 @@ export interface FleetNodeInit {
   host?: string
   /** Light services' settings a test may change (a short TTL, a variant subscription table). */
   light?: Pick<LightServiceInit, 'ttlMs' | 'subscriptions'>
+  /** Fixed TCP and WebSocket ports (`network.ports`); absent: free ports picked at first start. */
+  ports?: { tcp: number, ws: number }
+  /** The fleet's cluster and shards: 66/WAKU2-METADATA answers and the ENR's `rs` field. */
+  clusterId: number
+  shards: number[]
+  /** Service nodes answer 34/WAKU2-PEER-EXCHANGE with these peers' ENRs; absent: no peer exchange. */
+  exchangePeers?: () => ExchangeablePeer[]
 }
 
 /**
@@ -39,7 +46,9 @@ export class FleetNode {
   readonly role: NodeRole
   node?: WakuLibp2p
   private listenPort = 0
+  private wsListenPort = 0
   private peerIdText = ''
+  private enrRecord?: { text: string, bytes: Uint8Array }
   /** Addresses of the peers this node dials at start (its topology edges). */
   readonly dialTargets: string[] = []
   running = false
@@ -60,15 +69,49 @@ export class FleetNode {
     return this.listenPort
   }
 
+  /** Every address an outside client can dial: TCP, then WebSocket, each with /p2p. */
+  get multiaddrs (): string[] {
+    const host = this.init.host ?? '127.0.0.1'
+    return [this.address, `/ip4/${host}/tcp/${this.wsListenPort}/ws/p2p/${this.peerIdText}`]
+  }
+
+  /** The node's 31/WAKU2-ENR as text (`enr:...`); empty before the first start. */
+  get enr (): string {
+    return this.enrRecord?.text ?? ''
+  }
+
+  /** What peer exchange tells about this node; undefined while it is down. */
+  get exchangeable (): ExchangeablePeer | undefined {
+    return this.running && this.enrRecord != null ? { peerId: this.peerIdText, enr: this.enrRecord.bytes } : undefined
+  }
+
   get peerId (): string {
     return this.peerIdText
   }
 
   async start (): Promise<void> {
     const route = this.components.dialPort
-    const node = await createWakuNode({ identitySeed: `${this.init.seed}/${this.name}`, port: this.listenPort, host: this.init.host, accounting: this.init.accounting ? { owner: this.name, events: this.components.events } : undefined,
+    const identitySeed = `${this.init.seed}/${this.name}`
+    const { events } = this.components
+    const node = await createWakuNode({
+      identitySeed,
+      port: this.listenPort !== 0 ? this.listenPort : this.init.ports?.tcp ?? 0,
+      wsPort: this.wsListenPort !== 0 ? this.wsListenPort : this.init.ports?.ws ?? 0,
+      host: this.init.host,
+      accounting: this.init.accounting ? { owner: this.name, events } : undefined,
       denyPeer: (peer) => this.components.partitions.blocked(this.name, peer),
-      dialPort: route == null ? undefined : (host, port) => route(this.name, host, port)
+      dialPort: route == null ? undefined : (host, port) => route(this.name, host, port),
+      metadata: {
+        clusterId: this.init.clusterId,
+        shards: this.init.shards,
+        onPeer: (outcome: MetadataOutcome) => { events.emit('metadata.peer', { node: this.name, ...outcome, peer: this.components.partitions.peerName(outcome.peer) ?? outcome.peer }) }
+      },
+      peerExchange: this.init.exchangePeers == null
+        ? undefined
+        : {
+            peers: this.init.exchangePeers,
+            onRequest: ({ peer, asked, answered }) => { events.emit('peerExchange.request', { node: this.name, peer: this.components.partitions.peerName(peer) ?? peer, asked, answered }) }
+          }
     })
     if (this.init.subscribe) {
       const { clock, events, onError, partitions } = this.components
@@ -84,8 +127,21 @@ export class FleetNode {
     this.node = node
     this.peerIdText = node.peerId.toString()
     this.components.partitions.register(this.name, this.peerIdText)
-    const listening = node.getMultiaddrs()[0]
-    this.listenPort = Number(listening?.getComponents().find((c) => c.name === 'tcp')?.value ?? 0)
+    const tcpPortOf = (ws: boolean): number => {
+      const listening = node.getMultiaddrs().find((ma) => ma.getComponents().some((c) => c.name === 'ws') === ws)
+      return Number(listening?.getComponents().find((c) => c.name === 'tcp')?.value ?? 0)
+    }
+    this.listenPort = tcpPortOf(false)
+    this.wsListenPort = tcpPortOf(true)
+    this.enrRecord ??= await nodeEnr({
+      privateKey: identityPrivateKey(identitySeed),
+      host: this.init.host ?? '127.0.0.1',
+      tcpPort: this.listenPort,
+      wsPort: this.wsListenPort,
+      clusterId: this.init.clusterId,
+      shards: this.init.shards,
+      capabilities: { relay: true, store: this.role === 'store', filter: this.init.subscribe, lightPush: this.init.subscribe }
+    })
     node.services.pubsub.addEventListener('message', (event) => {
       if (event.detail.topic !== this.init.pubsubTopic) return
       try {
@@ -97,7 +153,7 @@ export class FleetNode {
     })
     if (this.init.subscribe) node.services.pubsub.subscribe(this.init.pubsubTopic)
     this.running = true
-    this.components.events.emit('node.up', { node: this.name, role: this.role, peerId: this.peerIdText, addrs: node.getMultiaddrs().map(String) })
+    this.components.events.emit('node.up', { node: this.name, role: this.role, peerId: this.peerIdText, addrs: node.getMultiaddrs().map(String), enr: this.enr })
   }
 
   /** Dials this node's topology edges; tagged keep-alive so libp2p redials them after a drop. */

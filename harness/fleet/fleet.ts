@@ -1,5 +1,5 @@
 import type { Clock, EventSink, FleetDirectory } from '../interface/index.js'
-import { contentTopicFor, meshPeers } from '../protocol/index.js'
+import { contentTopicFor, meshPeers, shardOfPubsubTopic, type ExchangeablePeer } from '../protocol/index.js'
 import { seededRandom, shuffle } from '../scenario/random.js'
 import type { LoadedScenario } from '../scenario/index.js'
 import { CrowdGateway, CrowdPlayer, planCrowd } from './crowd.js'
@@ -42,18 +42,35 @@ export class Fleet {
   readonly gateways: CrowdGateway[]
   readonly crowd?: CrowdPlayer
   readonly pubsubTopic: string
+  /** 66/WAKU2-METADATA cluster and shards, from the static-sharding pubsub topic. */
+  readonly clusterId: number
+  readonly shards: number[]
   readonly partitions = new Partitions()
 
   constructor (private readonly scenario: LoadedScenario, private readonly components: FleetComponents) {
     const { config } = scenario
     this.pubsubTopic = config.network.pubsubTopic
     const nodeComponents: FleetNodeComponents = { ...components, partitions: this.partitions }
-    const base = { pubsubTopic: this.pubsubTopic, seed: config.seed, accounting: config.capture !== 'off', host: config.network.host }
-    this.relays = scenario.nodes.relays.map((name) => new RelayNode({ ...base, name, role: 'relay', subscribe: true }, nodeComponents))
-    this.stores = scenario.nodes.stores.map((name) => new StoreNode({ ...base, name, role: 'store', subscribe: true }, nodeComponents))
+    const shard = shardOfPubsubTopic(this.pubsubTopic)
+    if (shard == null) throw new Error(`network.pubsubTopic ${this.pubsubTopic} is not /waku/2/rs/<cluster>/<shard>`)
+    this.clusterId = shard.clusterId
+    this.shards = [shard.shard]
+    const base = { pubsubTopic: this.pubsubTopic, seed: config.seed, accounting: config.capture !== 'off', host: config.network.host, clusterId: this.clusterId, shards: this.shards }
+    // node i of relays, stores, gateways (in that order) takes two ports from the base: stable addresses
+    const order = [...scenario.nodes.relays, ...scenario.nodes.stores, ...scenario.nodes.gateways]
+    const ports = (name: string): { ports?: { tcp: number, ws: number } } => {
+      const basePort = config.network.ports
+      if (basePort == null) return {}
+      const index = order.indexOf(name)
+      return { ports: { tcp: basePort + 2 * index, ws: basePort + 2 * index + 1 } }
+    }
+    const exchangePeers = (): ExchangeablePeer[] => this.nodes.filter((node) => node.role !== 'crowd').flatMap((node) => node.exchangeable ?? [])
+    const service = { exchangePeers }
+    this.relays = scenario.nodes.relays.map((name) => new RelayNode({ ...base, ...ports(name), ...service, name, role: 'relay', subscribe: true }, nodeComponents))
+    this.stores = scenario.nodes.stores.map((name) => new StoreNode({ ...base, ...ports(name), ...service, name, role: 'store', subscribe: true }, nodeComponents))
     const syncEvery = config.network.storeSync
     if (syncEvery !== 'off') for (const store of this.stores) store.sync = { intervalMs: syncEvery, peers: () => this.stores }
-    this.gateways = scenario.nodes.gateways.map((name) => new CrowdGateway({ ...base, name, role: 'crowd', subscribe: false }, nodeComponents))
+    this.gateways = scenario.nodes.gateways.map((name) => new CrowdGateway({ ...base, ...ports(name), name, role: 'crowd', subscribe: false }, nodeComponents))
     if (config.crowd != null) {
       this.crowd = new CrowdPlayer(planCrowd(config.crowd, config.duration, config.seed), this.gateways, config.crowd.topic, this.pubsubTopic, components)
     }

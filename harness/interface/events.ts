@@ -26,7 +26,15 @@ interface EventMap {
   'scenario.end': { note?: string }
   'run.end': { status: 'complete' | 'interrupted' | 'failed', reason?: string }
 
-  'node.up': { node: string, role: NodeRole, peerId: string, addrs: string[] }
+  /** `enr`: the node's 31/WAKU2-ENR text, what peer exchange hands out about it. */
+  'node.up': { node: string, role: NodeRole, peerId: string, addrs: string[], enr?: string }
+  /**
+   * 66/WAKU2-METADATA with one peer after identify: `mismatch` (another cluster) closed the
+   * connection, as nwaku does; `unsupported`: the peer does not list the protocol.
+   */
+  'metadata.peer': { node: string, peer: string, status: 'ok' | 'mismatch' | 'unsupported' | 'failed', clusterId?: number, shards?: number[], error?: string }
+  /** A 34/WAKU2-PEER-EXCHANGE query a service node answered. */
+  'peerExchange.request': { node: string, peer: string, asked: number, answered: number }
   'node.down': { node: string, role: NodeRole, reason: 'stopped' | 'killed' | 'crashed' }
   /** A libp2p connection opened; ports let packet captures be attributed to nodes and devices. */
   'conn.open': { owner: string, remote: string, localAddr: string, remoteAddr: string, connId: string }

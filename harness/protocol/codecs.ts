@@ -28,6 +28,8 @@ export const STORE_QUERY_PROTOCOL = '/vac/waku/store-query/3.0.0'
 export const FILTER_SUBSCRIBE_PROTOCOL = '/vac/waku/filter-subscribe/2.0.0-beta1'
 export const FILTER_PUSH_PROTOCOL = '/vac/waku/filter-push/2.0.0-beta1'
 export const LIGHTPUSH_PROTOCOL = '/vac/waku/lightpush/3.0.0'
+export const METADATA_PROTOCOL = '/vac/waku/metadata/1.0.0'
+export const PEER_EXCHANGE_PROTOCOL = '/vac/waku/peer-exchange/2.0.0-alpha1'
 
 /** 64/WAKU2-NETWORK: no message may be larger (its encoded WakuMessage, as a relay would carry it). */
 export const MAX_MESSAGE_BYTES = 150_000

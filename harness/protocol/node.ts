@@ -1,17 +1,21 @@
 import { createHash } from 'node:crypto'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
-import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
-import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
+import { privateKeyFromRaw } from '@libp2p/crypto/keys'
+import type { GossipSub } from '@libp2p/gossipsub'
 import { identify, type Identify } from '@libp2p/identify'
+import { mplex } from '@libp2p/mplex'
 import { ping, type Ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
+import { webSockets } from '@libp2p/websockets'
 import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import type { Ed25519PrivateKey } from '@libp2p/interface'
-import { RELAY_PROTOCOL } from './codecs.js'
+import type { Secp256k1PrivateKey } from '@libp2p/interface'
+import { wakuMetadata, type WakuMetadataInit } from './metadata.js'
+import { peerExchangeServer, type PeerExchangeServerInit } from './peer-exchange.js'
 import { SocketAccounting, socketAccountingMetrics, type SocketAccountingInit } from './socket-accounting.js'
+import { wakuRelay } from './waku-relay.js'
 
 export type WakuLibp2p = Libp2p<{ identify: Identify, ping: Ping, pubsub: GossipSub }>
 
@@ -20,6 +24,12 @@ export interface WakuNodeInit {
   identitySeed: string
   /** TCP port on `host`; 0 picks a free one. */
   port?: number
+  /** WebSocket port on `host` (browsers and js-waku dial WebSocket); 0 picks a free one, absent: none. */
+  wsPort?: number
+  /** 66/WAKU2-METADATA: this node's cluster and shards, served to every peer and asked of every peer. */
+  metadata?: WakuMetadataInit
+  /** 34/WAKU2-PEER-EXCHANGE responder (service nodes): which peers to tell about. */
+  peerExchange?: PeerExchangeServerInit
   host?: string
   /** Whether to listen at all (simulated devices behind NAT need not). */
   listen?: boolean
@@ -41,9 +51,23 @@ export interface WakuNodeInit {
   dialPort?: (host: string, port: number) => number
 }
 
-async function identityKey (identitySeed: string): Promise<Ed25519PrivateKey> {
-  const seed = createHash('sha256').update(`courier-identity/${identitySeed}`).digest()
-  return await generateKeyPairFromSeed('Ed25519', new Uint8Array(seed))
+/**
+ * A secp256k1 key derived from the seed: the key type real Waku nodes use, and the one an ENR
+ * (identity scheme v4) is signed with. A digest outside the curve's order (odds ~2^-128) is hashed again.
+ */
+export function identityPrivateKey (identitySeed: string): Secp256k1PrivateKey {
+  let digest = createHash('sha256').update(`courier-identity/${identitySeed}`).digest()
+  for (;;) {
+    try {
+      return privateKeyFromRaw(new Uint8Array(digest)) as Secp256k1PrivateKey
+    } catch {
+      digest = createHash('sha256').update(digest).digest()
+    }
+  }
+}
+
+async function identityKey (identitySeed: string): Promise<Secp256k1PrivateKey> {
+  return identityPrivateKey(identitySeed)
 }
 
 /** The peer id a node created with this identity seed has, known before it starts. */
@@ -52,33 +76,41 @@ export async function peerIdForIdentity (identitySeed: string): Promise<string> 
 }
 
 /**
- * The libp2p recipe every courier node and simulated device shares: TCP, noise, yamux, identify,
- * and gossipsub configured as 11/WAKU2-RELAY (StrictNoSign, message id = sha256(data), the relay
- * protocol id). The loopback allowances are needed because every peer shares one IP here: without
+ * The libp2p recipe every courier node and simulated device shares: TCP (and WebSocket where a
+ * port is given), noise, yamux and mplex, identify, 66/WAKU2-METADATA where configured, and
+ * gossipsub as 11/WAKU2-RELAY (`waku-relay.ts`: the Waku protocol id only, StrictNoSign, message
+ * id = sha256(data)). The loopback allowances are needed because every peer shares one IP here: without
  * them libp2p's inbound rate limit refuses dials and gossipsub's IP-colocation score keeps meshes
  * from forming (measured; see DESIGN.md).
  */
 export async function createWakuNode (init: WakuNodeInit): Promise<WakuLibp2p> {
   const { options, accounting } = await baseOptions(init)
+  const pubsub = await wakuRelay({
+    allowPublishToZeroTopicPeers: true,
+    emitSelf: false,
+    scoreParams: { IPColocationFactorWeight: 0 },
+    ...(init.seenTtlMs == null ? {} : { seenTTL: init.seenTtlMs })
+  })
   const node = await createLibp2p({
     ...options,
     services: {
-      identify: identify(),
-      // clients pick their store node by libp2p ping round trip, as status-go does
-      ping: ping(),
-      pubsub: gossipsub({
-        protocols: [RELAY_PROTOCOL],
-        globalSignaturePolicy: 'StrictNoSign',
-        msgIdFn: (message) => new Uint8Array(createHash('sha256').update(message.data).digest()),
-        allowPublishToZeroTopicPeers: true,
-        emitSelf: false,
-        scoreParams: { IPColocationFactorWeight: 0 },
-        ...(init.seenTtlMs == null ? {} : { seenTTL: init.seenTtlMs })
-      })
+      ...wakuServices(init),
+      pubsub
     }
-  })
+  }) as unknown as WakuLibp2p
   flushAccountingOnStop(node, accounting)
   return node
+}
+
+/** Services every courier node has besides relay: identify, ping, and the optional Waku ones. */
+function wakuServices (init: WakuNodeInit): Libp2pOptions['services'] & { identify: ReturnType<typeof identify>, ping: ReturnType<typeof ping> } {
+  return {
+    identify: identify(),
+    // clients pick their store node by libp2p ping round trip, as status-go does
+    ping: ping(),
+    ...(init.metadata == null ? {} : { metadata: wakuMetadata(init.metadata) }),
+    ...(init.peerExchange == null ? {} : { peerExchange: peerExchangeServer(init.peerExchange) })
+  }
 }
 
 /** A light client's node: the same transport recipe without gossipsub, so it takes no part in relay at all. */
@@ -91,7 +123,7 @@ export type LightLibp2p = Libp2p<{ identify: Identify, ping: Ping }>
  */
 export async function createLightNode (init: WakuNodeInit): Promise<LightLibp2p> {
   const { options, accounting } = await baseOptions(init)
-  const node = await createLibp2p({ ...options, services: { identify: identify(), ping: ping() } })
+  const node = await createLibp2p({ ...options, services: wakuServices(init) }) as unknown as LightLibp2p
   flushAccountingOnStop(node, accounting)
   return node
 }
@@ -104,10 +136,11 @@ async function baseOptions (init: WakuNodeInit): Promise<{ options: Omit<Libp2pO
   const options: Omit<Libp2pOptions, 'services'> = {
     privateKey,
     start: false,
-    addresses: { listen: init.listen === false ? [] : [`/ip4/${host}/tcp/${init.port ?? 0}`] },
-    transports: [init.dialPort == null ? tcp() : rerouted(tcp(), init.dialPort)],
+    addresses: { listen: init.listen === false ? [] : listenAddresses(host, init) },
+    transports: [init.dialPort == null ? tcp() : rerouted(tcp(), init.dialPort), ...(init.wsPort == null ? [] : [listenOnlyWebSockets()])],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    // yamux first (what courier's nodes and nwaku prefer), mplex for js-waku's defaults
+    streamMuxers: [yamux(), mplex()],
     connectionManager: {
       // a fleet on another interface (a real phone) shares that host's address too
       allow: host.startsWith('127.') ? ['/ip4/127.0.0.0/ipcidr/8'] : ['/ip4/127.0.0.0/ipcidr/8', `/ip4/${host}/ipcidr/32`],
@@ -135,7 +168,26 @@ function flushAccountingOnStop (node: Libp2p, accounting?: SocketAccounting): vo
   node.stop = async () => { await stop(); accounting.stop() }
 }
 
+function listenAddresses (host: string, init: WakuNodeInit): string[] {
+  const tcpAddress = `/ip4/${host}/tcp/${init.port ?? 0}`
+  return init.wsPort == null ? [tcpAddress] : [tcpAddress, `/ip4/${host}/tcp/${init.wsPort}/ws`]
+}
+
 type TransportFactory = ReturnType<typeof tcp>
+
+/**
+ * WebSocket for inbound connections only: courier's own nodes always dial each other over TCP,
+ * where the run's link shapers sit, so a WebSocket address learned through identify or peer
+ * exchange must not become a dial that bypasses them.
+ */
+function listenOnlyWebSockets (): ReturnType<typeof webSockets> {
+  const factory = webSockets()
+  return (components) => {
+    const transport = factory(components)
+    transport.dialFilter = () => []
+    return transport
+  }
+}
 
 /** The TCP transport with every dial's port passed through `route` first. */
 function rerouted (factory: TransportFactory, route: (host: string, port: number) => number): TransportFactory {

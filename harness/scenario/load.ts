@@ -53,6 +53,10 @@ function checkReferences (config: ScenarioConfig, nodes: LoadedScenario['nodes']
   const problem = (path: FieldPath, message: string, expected: string, found: string, hint?: string): void => {
     problems.push({ location: locate(path), path: formatPath(path), message, expected, found, hint })
   }
+  const basePort = config.network.ports
+  if (basePort != null && basePort + 2 * nodeNames.length - 1 > 65535) {
+    problem(['network', 'ports'], `${nodeNames.length} nodes need ports ${basePort}..${basePort + 2 * nodeNames.length - 1}, past 65535`, `a base port at most ${65536 - 2 * nodeNames.length}`, String(basePort), 'each node takes two ports (TCP, WebSocket): lower the base port')
+  }
   for (const device of devices) {
     const deviceConfig = config.devices[device]
     const preferred = deviceConfig.driver === 'simulated' ? deviceConfig.store : undefined

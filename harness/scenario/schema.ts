@@ -44,7 +44,8 @@ export const networkSchema = z.strictObject({
   stores: z.number().int().min(0).max(16).default(1).describe('Store nodes (history, "mailservers")'),
   degree: z.number().int().min(1).max(12).default(3).describe('Each relay dials this many other relays'),
   storeSync: z.union([z.literal('off'), duration]).default('off').describe('Store nodes compare archives with each other this often and fetch what they lack (Waku store sync), e.g. 3s; off: stores never repair a missed window, as in the seed problems'),
-  pubsubTopic: z.string().default('/waku/2/rs/16/32').describe('Waku pubsub topic (shard) of the fleet'),
+  pubsubTopic: z.string().regex(/^\/waku\/2\/rs\/\d{1,5}\/\d{1,4}$/, 'a static-sharding pubsub topic /waku/2/rs/<cluster>/<shard>, e.g. /waku/2/rs/16/32 (Status: cluster 16, shards 32 and 64)').default('/waku/2/rs/16/32').describe('Waku pubsub topic (shard) of the fleet: /waku/2/rs/<cluster>/<shard>; nodes announce that cluster and shard in 66/WAKU2-METADATA and their ENRs'),
+  ports: z.number().int().min(1024).max(65535).optional().describe('Base port for stable addresses: node i (relays, then stores, then crowd gateways) listens on TCP base+2i and WebSocket base+2i+1, so a phone configured once keeps working run after run; absent: free ports, new every run'),
   host: z.ipv4().default('127.0.0.1').describe('IPv4 address the fleet listens on: loopback, or an interface a real phone can reach (courier run --fleet-host)'),
   // a getter because the link schema is declared further down, beside the devices' link
   get links () { return nodeLinksSchema.optional().describe('Links between fleet nodes (devices take their own link:): latency, jitter, loss, bandwidth') }

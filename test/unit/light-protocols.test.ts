@@ -58,7 +58,7 @@ async function startFleet (count: number, light?: ConstructorParameters<typeof R
   const events = new Recorder()
   const partitions = new Partitions()
   const nodes = Array.from({ length: count }, (_, i) => new RelayNode(
-    { name: `relay-${i + 1}`, role: 'relay', pubsubTopic: PUBSUB, seed, subscribe: true, accounting: false, light },
+    { name: `relay-${i + 1}`, role: 'relay', pubsubTopic: PUBSUB, clusterId: 16, shards: [32], seed, subscribe: true, accounting: false, light },
     { clock, events, partitions, onError: (component, error) => { events.errors.push(`${component}: ${String(error)}`) } }
   ))
   const stop = async (): Promise<void> => { await Promise.all(nodes.map(async (node) => { await node.stop() })) }
