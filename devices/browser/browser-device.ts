@@ -92,8 +92,9 @@ export class BrowserDevice implements Device {
     for (const topic of this.init.topics) events.emit('device.subscribe', { device: this.name, topic })
     const bundle = probePageBundle()
     if (!bundle.ok) throw new Error(`the web chat page is not built: ${bundle.detail} (${bundle.hint ?? ''})`)
+    const ws = { relays: websocketAddrs(fleet.websocket?.relays ?? fleet.relays), stores: (fleet.websocket?.stores ?? fleet.stores).filter((store) => websocketAddrs([store.addr]).length > 0) }
     // stores too: js-waku finds its STORE peer among the peers it is connected to
-    const bootstrap = websocketAddrs([...fleet.relays, ...fleet.stores.map((store) => store.addr)])
+    const bootstrap = [...ws.relays, ...ws.stores.map((store) => store.addr)]
     if (bootstrap.length === 0) throw new Error(`no fleet node listens on WebSocket (relays: ${fleet.relays.join(' ') || 'none'}); a browser can dial nothing else`)
     const shard = /^\/waku\/2\/rs\/(\d+)\/(\d+)$/.exec(fleet.pubsubTopic)
     if (shard == null) throw new Error(`the fleet's pubsub topic ${fleet.pubsubTopic} is not a static shard (/waku/2/rs/<cluster>/<shard>), which js-waku needs`)
@@ -101,7 +102,7 @@ export class BrowserDevice implements Device {
     this.server = await startPageServer(PAGE_DIR, {
       device: this.name,
       bootstrap,
-      stores: fleet.stores.flatMap((store) => websocketAddrs([store.addr]).map((addr) => ({ name: store.name, addr }))),
+      stores: ws.stores,
       pubsubTopic: fleet.pubsubTopic,
       clusterId: Number(shard[1]),
       shardId: Number(shard[2]),
@@ -353,7 +354,8 @@ export class BrowserDevice implements Device {
 
   private nodeAt (url: string): string {
     const port = /:(\d+)/.exec(url.replace(/^ws:\/\//, ''))?.[1]
-    const addr = [...this.components.fleet.relays, ...this.components.fleet.stores.map((s) => s.addr)].find((a) => port != null && a.includes(`/tcp/${port}/ws`))
+    const ws = this.components.fleet.websocket
+    const addr = [...ws?.relays ?? [], ...ws?.stores.map((s) => s.addr) ?? []].find((a) => port != null && a.includes(`/tcp/${port}/ws`))
     const peerId = addr?.slice(addr.lastIndexOf('/p2p/') + 5)
     return (peerId != null ? this.components.fleet.peerName?.(peerId) : undefined) ?? url
   }

@@ -156,7 +156,11 @@ export class Fleet {
       stores: this.stores.map((store) => ({ name: store.name, addr: store.address })),
       pubsubTopic: this.pubsubTopic,
       contentTopic: contentTopicFor,
-      peerName: (peerId) => this.nodes.find((node) => node.peerId === peerId)?.name
+      peerName: (peerId) => this.nodes.find((node) => node.peerId === peerId)?.name,
+      websocket: {
+        relays: this.relays.flatMap((relay) => relay.multiaddrs.filter((addr) => addr.includes('/ws/'))),
+        stores: this.stores.flatMap((store) => store.multiaddrs.filter((addr) => addr.includes('/ws/')).map((addr) => ({ name: store.name, addr })))
+      }
     }
   }
 

@@ -69,6 +69,8 @@ export interface FleetDirectory {
   contentTopic(topic: string): string
   /** A fleet node's name from its peer id (light devices name their service nodes in events). */
   peerName?(peerId: string): string | undefined
+  /** The same relay and store nodes' WebSocket multiaddrs (all a browser can dial); never behind a device's shaper. */
+  websocket?: { relays: string[], stores: Array<{ name: string, addr: string }> }
 }
 
 /** What the runner injects into every device driver. */

@@ -94,14 +94,14 @@ class Chat {
     setState('offline')
   }
 
-  /** Back online: rejoin, catch up from a store on what was missed, then send the outbox. */
+  /**
+   * Back online: js-waku redials on the browser's online event by itself (its network monitor) and
+   * its filter keeps its subscription; the page waits for service peers, catches up from a store on
+   * what was missed, then sends the outbox.
+   */
   async cameOnline (): Promise<void> {
     try {
-      await Promise.allSettled(this.config.bootstrap.map(async (addr) => await this.node.dial(addr)))
       await this.node.waitForPeers([Protocols.Filter, Protocols.LightPush, Protocols.Store], 15_000)
-      // js-waku keeps its subscription object across a lost connection; asking again makes sure a
-      // service node holds it now (it answers a repeat subscribe with 200)
-      await this.node.filter.subscribe(this.decoders, (message) => { this.arrived(message, 'filter') })
       setState('online')
     } catch (error) {
       setState('online', errorText(error))
