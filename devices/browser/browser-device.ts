@@ -134,7 +134,8 @@ export class BrowserDevice implements Device {
     })
     this.context = context
     context.on('close', () => { if (!this.stopping) this.fail(new Error('the browser closed or crashed')) })
-    await context.tracing.start({ screenshots: true, snapshots: true, sources: false })
+    // no screencast in the trace: it streams frames to this process all run long and showed as harness lag
+    await context.tracing.start({ screenshots: false, snapshots: true, sources: false })
     await context.tracing.startChunk()
     this.tracing = true
     const page = context.pages()[0] ?? await context.newPage()

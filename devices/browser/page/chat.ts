@@ -29,6 +29,8 @@ interface PageConfig {
 
 const MAGIC = 'courier1 '
 const RETRY_MS = 2000
+/** How long js-waku gets to reconnect on its own after the network comes back before the page dials. */
+const REJOIN_ALONE_MS = 5000
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 const now = (): number => performance.timeOrigin + performance.now()
@@ -100,8 +102,20 @@ class Chat {
    * what was missed, then sends the outbox.
    */
   async cameOnline (): Promise<void> {
+    const wanted = [Protocols.Filter, Protocols.LightPush, Protocols.Store]
     try {
-      await this.node.waitForPeers([Protocols.Filter, Protocols.LightPush, Protocols.Store], 15_000)
+      const byItself = await this.node.waitForPeers(wanted, REJOIN_ALONE_MS).then(() => true, () => false)
+      if (!byItself) {
+        // what a web app does when its SDK stays disconnected: dial the fleet again itself (by peer
+        // id, from the peer store; Waku.dial would open an empty stream per protocol)
+        const wantedIds = new Set(this.config.bootstrap.map((addr) => addr.slice(addr.lastIndexOf('/p2p/') + 5)))
+        const connected = new Set(this.node.libp2p.getPeers().map(String))
+        const peers = (await this.node.libp2p.peerStore.all()).filter((peer) => wantedIds.has(peer.id.toString()) && !connected.has(peer.id.toString()))
+        const dials = await Promise.allSettled(peers.map(async (peer) => await this.node.libp2p.dial(peer.id)))
+        console.info(`js-waku had not reconnected ${REJOIN_ALONE_MS / 1000} s after the network came back; the page dialled ${dials.filter((d) => d.status === 'fulfilled').length}/${peers.length} fleet nodes itself`)
+        record('redial', { peers: peers.length, ok: dials.filter((d) => d.status === 'fulfilled').length })
+        await this.node.waitForPeers(wanted, 15_000)
+      }
       setState('online')
     } catch (error) {
       setState('online', errorText(error))
