@@ -67,6 +67,8 @@ export class BrowserDevice implements Device {
   private stopping = false
   private artifactSeq = 0
   private tracing = false
+  /** device.up was emitted. */
+  private said = false
   /** Serialises UI actions: a send must not interleave its typing with another's. */
   private uiLock: Promise<unknown> = Promise.resolve()
 
@@ -87,9 +89,7 @@ export class BrowserDevice implements Device {
   async start (options: AbortOptions = {}): Promise<void> {
     if (this.started) return
     this.started = true
-    const { events, fleet } = this.components
-    events.emit('device.up', { device: this.name, driver: this.driver })
-    for (const topic of this.init.topics) events.emit('device.subscribe', { device: this.name, topic })
+    const { fleet } = this.components
     const bundle = probePageBundle()
     if (!bundle.ok) throw new Error(`the web chat page is not built: ${bundle.detail} (${bundle.hint ?? ''})`)
     const ws = { relays: websocketAddrs(fleet.websocket?.relays ?? fleet.relays), stores: (fleet.websocket?.stores ?? fleet.stores).filter((store) => websocketAddrs([store.addr]).length > 0) }
@@ -116,9 +116,21 @@ export class BrowserDevice implements Device {
     try {
       await this.launch(signal)
     } catch (error) {
+      this.up()
       await this.keepArtifacts('start-failed')
       throw error
     }
+  }
+
+  /**
+   * device.up once the page's libp2p peer id is known: the runner registers it, so fleet events
+   * name this device and partitions cut it like any other.
+   */
+  private up (peerId?: string): void {
+    if (this.said) return
+    this.said = true
+    this.components.events.emit('device.up', { device: this.name, driver: this.driver, ...(peerId != null ? { peerId } : {}) })
+    for (const topic of this.init.topics) this.components.events.emit('device.subscribe', { device: this.name, topic })
   }
 
   private async launch (signal: AbortSignal): Promise<void> {
@@ -153,6 +165,8 @@ export class BrowserDevice implements Device {
     await this.cdp.send('Network.enable')
     this.bytesTimer = setInterval(() => { this.sampleBytes() }, BYTES_EVERY_MS)
     await page.goto((this.server as PageServer).url + (this.init.dropEvery != null ? `?drop=${this.init.dropEvery}` : ''), { timeout: 10_000 })
+    const identity = await this.waitFor((r) => r.kind === 'identity' || (r.kind === 'state' && r.state === 'failed'), signal)
+    this.up(identity.peerId)
     await this.measureClock('start')
     const state = await this.waitFor((r) => r.kind === 'state' && (r.state === 'online' || r.state === 'failed'), signal)
     if (state.state === 'failed') throw new Error(`the page could not join the fleet: ${state.error ?? 'no reason given'}`)
@@ -180,7 +194,7 @@ export class BrowserDevice implements Device {
     this.context = undefined
     await this.server?.close()
     await this.removeProfile()
-    if (this.started && !this.failed) this.components.events.emit('device.down', { device: this.name })
+    if (this.said && !this.failed) this.components.events.emit('device.down', { device: this.name })
   }
 
   async send (message: OutgoingMessage, options: AbortOptions = {}): Promise<void> {

@@ -240,6 +240,7 @@ async function main (): Promise<void> {
     // ws:// on loopback: js-waku dials only wss:// unless told otherwise
     libp2p: { filterMultiaddrs: false }
   })
+  record('identity', { peerId: node.libp2p.peerId.toString() })
   const chat = new Chat(node, config)
   ;(window as unknown as { courierChat: Chat }).courierChat = chat
   window.addEventListener('offline', () => { void chat.wentOffline() })
