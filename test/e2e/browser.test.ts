@@ -41,7 +41,7 @@ test('clients-browser.yaml: the web client and the reference client exchange eve
   const { results, events } = await load(out)
   const web = results.delivery.devices.web
   const ref = results.delivery.devices.ref
-  assert.equal(web.expected, 12)
+  assert.equal(web.expected, 15)
   assert.equal(web.lost, 0, `web lost ${web.lostMessages.join(', ')}`)
   assert.equal(ref.expected, 8)
   assert.equal(ref.lost, 0, `ref lost ${ref.lostMessages.join(', ')}`)
@@ -61,6 +61,10 @@ test('clients-browser.yaml: the web client and the reference client exchange eve
     assert.ok(paintedAt != null, `${arrival.msgId} was never rendered`)
     assert.ok(paintedAt >= arrival.t, `${arrival.msgId} rendered at ${paintedAt} before it arrived at ${arrival.t}`)
   }
+  // relay-1 dies holding one of its two FILTER subscriptions: js-waku subscribes elsewhere (the fleet
+  // names the browser's peer because device.up carried its peer id)
+  const killedAt = events.find((e) => e.type === 'timeline.action' && e.action === 'kill')?.t ?? assert.fail('relay-1 was not killed')
+  assert.ok(events.some((e) => e.type === 'filter.request' && e.peer === 'web' && e.request === 'subscribe' && e.node !== 'relay-1' && e.t > killedAt && e.status === 200), 'a new FILTER subscription after relay-1 died')
   const clock = of('device.clock').find((e) => e.phase === 'start')
   assert.ok(clock != null && clock.rttMs < 200, `clock offset measured with a round trip of ${clock?.rttMs ?? 'none'} ms`)
   // what the page sent was typed and clicked: its msg.sent times come from the page's click handler
