@@ -1,5 +1,7 @@
-// libp2p v3 and @waku/* call Promise.withResolvers (Node 22+). This module must be evaluated
-// before any of them, so every entry point imports it first.
+// libp2p v3 and @waku/* call Promise.withResolvers (Node 22+), and @libp2p/websockets 10 dials
+// with the global WebSocket (Node 22+; behind a flag on 20). This module must be evaluated before
+// any of them, so every entry point imports it first.
+import { WebSocket as NodeWebSocket } from 'ws'
 type WithResolvers = <T>() => {
   promise: Promise<T>
   resolve: (value: T | PromiseLike<T>) => void
@@ -14,4 +16,6 @@ if (typeof promiseCtor.withResolvers !== 'function') {
     return { promise, resolve, reject }
   }
 }
+const globals = globalThis as unknown as { WebSocket?: unknown }
+if (typeof globals.WebSocket !== 'function') globals.WebSocket = NodeWebSocket
 export {}

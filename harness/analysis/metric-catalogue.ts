@@ -78,6 +78,8 @@ export function metricCatalogue (input: CatalogueInput): Map<string, MetricUnit>
     ['filter.failover.max', 'ms'],
     ['filter.failover.unrecovered', 'count'],
     ['filter.notice.max', 'ms'],
+    ['metadata.mismatches', 'count'],
+    ['peerExchange.requests', 'count'],
     ['sync.falseUpToDate', 'count'],
     ['history.checkpoints.inconsistent', 'count'],
     ['sent.resent', 'count'],

@@ -2,10 +2,11 @@ import type { CourierEvent, HarnessHealth, MetricValue, Results } from '../inter
 import { analyzeBytes, type CapturedConversations } from './bytes.js'
 import { analyzeDelivery } from './delivery.js'
 import { analyzeFlows, flowMetrics } from './flows.js'
+import { analyzePeers } from './peers.js'
 import { analyzeReliability } from './reliability.js'
 import { round, summarize } from './stats.js'
 
-export type RunAnalysis = Required<Pick<Results, 'reliability' | 'flows'>> & Pick<Results, 'timing' | 'metrics' | 'delivery' | 'store' | 'harness' | 'errors' | 'bytes' | 'reliability' | 'flows' | 'links'>
+export type RunAnalysis = Required<Pick<Results, 'reliability' | 'flows'>> & Pick<Results, 'timing' | 'metrics' | 'delivery' | 'store' | 'harness' | 'errors' | 'bytes' | 'reliability' | 'flows' | 'links' | 'peers'>
 
 export interface AnalysisOptions {
   /** Event-loop delay p99 (ms) beyond which the harness counts as saturated. */
@@ -119,8 +120,11 @@ export function analyzeRun (events: readonly CourierEvent[], options: AnalysisOp
   for (const stage of ['total', 'dial', 'firstPage', 'transfer', 'render'] as const) {
     put(`store.stages.${stage}.p95`, reliability.stages[`${stage}Ms`].p95, 'ms')
   }
+  const peers = analyzePeers(events)
+  put('metadata.mismatches', peers.metadata.mismatch, 'count')
+  put('peerExchange.requests', peers.peerExchange.requests, 'count')
   Object.assign(metrics, flowMetrics(flows, options.flows))
-  return { timing, metrics, delivery, store, harness, errors, bytes, reliability, flows, links: analyzeLinks(events) }
+  return { timing, metrics, delivery, store, harness, errors, bytes, reliability, flows, links: analyzeLinks(events), peers }
 }
 
 /** What the run shaped and how; absent when it shaped nothing. */

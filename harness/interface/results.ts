@@ -92,6 +92,8 @@ export interface Results {
   energy?: Record<string, DeviceEnergy>
   /** Absent only in results written before it existed. */
   reliability?: ReliabilityResults
+  /** Metadata handshakes and peer-exchange answers of the fleet (absent in results written before they existed). */
+  peers?: PeerProtocolResults
   /** How links were shaped, when the run shaped any: the backend, why not the kernel's netem, and what was shaped. */
   links?: LinkResults
   thresholds: ThresholdResult[]
@@ -252,3 +254,10 @@ export interface ReliabilityResults {
   stages: { requests: number, dialMs: LatencySummary, firstPageMs: LatencySummary, transferMs: LatencySummary, renderMs: LatencySummary, totalMs: LatencySummary }
 }
 
+
+/** 66/WAKU2-METADATA outcomes by status, the peers of another cluster that were disconnected, and peer exchange. */
+export interface PeerProtocolResults {
+  metadata: { ok: number, mismatch: number, unsupported: number, failed: number }
+  mismatches: Array<{ t: number, node: string, peer: string, clusterId: number | null }>
+  peerExchange: { requests: number, peersGiven: number }
+}

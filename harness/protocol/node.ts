@@ -139,12 +139,12 @@ async function baseOptions (init: WakuNodeInit): Promise<{ options: Omit<Libp2pO
     addresses: { listen: init.listen === false ? [] : listenAddresses(host, init) },
     transports: [init.dialPort == null ? tcp() : rerouted(tcp(), init.dialPort), ...(init.wsPort == null ? [] : [listenOnlyWebSockets()])],
     connectionEncrypters: [noise()],
-    // yamux first (what courier's nodes and nwaku prefer), mplex for js-waku's defaults. mplex
-    // closes a whole connection when the remote opens more than `disconnectThreshold` streams a
-    // second (default 5): js-waku in a browser opens more than that on every (re)connect (identify,
-    // metadata, filter subscribe and ping, lightpush, store), so the node dropped it, and its filter
-    // subscription with it, a moment after each reconnect (README: A web client in Chromium)
-    streamMuxers: [yamux(), mplex({ disconnectThreshold: 100 })],
+    // yamux first (what courier's nodes and nwaku prefer), mplex for js-waku's defaults. mplex 12
+    // closes a connection whose peer opens more than 5 streams in a second (its default
+    // disconnectThreshold, applied to every new stream); js-waku opens identify, metadata, ping,
+    // filter, lightpush and store streams at once on connect and one stream per request after,
+    // so the default cut off every js-waku client within a second (measured: "Too many open streams").
+    streamMuxers: [yamux(), mplex({ disconnectThreshold: 500 })],
     connectionManager: {
       // a fleet on another interface (a real phone) shares that host's address too
       allow: host.startsWith('127.') ? ['/ip4/127.0.0.0/ipcidr/8'] : ['/ip4/127.0.0.0/ipcidr/8', `/ip4/${host}/ipcidr/32`],
