@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { appendFile, mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
@@ -413,7 +414,7 @@ export class BrowserDevice implements Device {
       this.components.log.warn(`${this.name}: could not keep all failure artifacts: ${error instanceof Error ? error.message : String(error)}`)
     }
     await this.writeConsole()
-    note('log', join(this.artifactsDir, 'console.log'), 'the page\'s console')
+    if (existsSync(join(this.artifactsDir, 'console.log'))) note('log', join(this.artifactsDir, 'console.log'), 'the page\'s console')
   }
 
   private consoleLine (line: string): void {

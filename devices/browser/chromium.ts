@@ -26,12 +26,6 @@ export const PAGE_DIR = fileURLToPath(new URL('./page/', import.meta.url))
 
 export interface BrowserProbe { ok: boolean, detail: string, hint?: string }
 
-/** For `courier doctor`: is Chromium where the driver looks for it? */
-export function probeChromium (path = CHROMIUM_PATH): BrowserProbe {
-  if (existsSync(path)) return { ok: true, detail: path }
-  return { ok: false, detail: `${path} not found`, hint: 'apt-get install chromium (node scripts/setup-system.mjs does it as root)' }
-}
-
 /** For `courier doctor`: was the web chat page bundled? */
 export function probePageBundle (dir = PAGE_DIR): BrowserProbe {
   const missing = ['index.html', 'chat.js'].filter((file) => !existsSync(join(dir, file)))
