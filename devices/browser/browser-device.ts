@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { chromium, type BrowserContext, type CDPSession, type Page } from 'playwright-core'
 import type { AbortOptions, Device, DeviceComponents, OutgoingMessage } from '../../harness/interface/index.js'
-import { CHROMIUM_ARGS, CHROMIUM_PATH, chromiumPids, PAGE_DIR, probePageBundle } from './chromium.js'
+import { CHROMIUM_ARGS, CHROMIUM_PATH, chromiumPids, PAGE_DIR, probePageBundle, PROFILE_PREFIX, removeStaleProfiles } from './chromium.js'
 import { startPageServer, type PageServer } from './page-server.js'
 
 export interface BrowserDeviceInit {
@@ -112,7 +112,8 @@ export class BrowserDevice implements Device {
       syncMarginMs: this.init.syncMarginMs ?? 5000,
       dropEvery: this.init.dropEvery
     })
-    this.userDataDir = await mkdtemp(join(tmpdir(), `courier-chromium-${this.name}-`))
+    await removeStaleProfiles()
+    this.userDataDir = await mkdtemp(join(tmpdir(), `${PROFILE_PREFIX}${this.name}-`))
     const signal = AbortSignal.any([AbortSignal.timeout(this.init.startTimeoutMs ?? 30_000), ...(options.signal != null ? [options.signal] : [])])
     try {
       await this.launch(signal)

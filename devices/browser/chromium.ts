@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
-import { readdir, readFile } from 'node:fs/promises'
+import { readdir, readFile, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 
@@ -49,4 +50,25 @@ export async function chromiumPids (userDataDir: string): Promise<{ main?: numbe
     if (!argv.some((arg) => arg.startsWith('--type='))) main = Number(entry)
   }
   return { main, all }
+}
+
+/** Prefix of the profile directories browser devices create in the temp folder. */
+export const PROFILE_PREFIX = 'courier-chromium-'
+
+/**
+ * Removes profile directories a killed courier (SIGKILL: no teardown ran) left in the temp folder:
+ * older than a minute and used by no process. Chromium itself exits with its controlling pipe.
+ */
+export async function removeStaleProfiles (dir = tmpdir()): Promise<string[]> {
+  const removed: string[] = []
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!name.startsWith(PROFILE_PREFIX)) continue
+    const path = join(dir, name)
+    const info = await stat(path).catch(() => undefined)
+    if (info == null || Date.now() - info.mtimeMs < 60_000) continue
+    if ((await chromiumPids(path)).all.length > 0) continue
+    await rm(path, { recursive: true, force: true }).catch(() => {})
+    removed.push(path)
+  }
+  return removed
 }
