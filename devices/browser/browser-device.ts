@@ -260,11 +260,14 @@ export class BrowserDevice implements Device {
         events.emit('msg.rendered', { device, hash: record.hash ?? '', msgId: record.msgId ?? '' }, this.runTime(record.rendered))
         break
       case 'store.query':
+        events.emit('device.status', { device, status: 'syncing' }, at)
         events.emit('store.query', { device, store: record.store ?? '', requestId: record.requestId ?? '', topic: [...this.contentTopics.values()].join(','), timeStart: Number(record.timeStart) }, at)
         break
       case 'store.response':
         // js-waku pages internally and does not say how many pages it took
         events.emit('store.response', { device, store: record.store ?? '', requestId: record.requestId ?? '', status: Number(record.status), messages: Number(record.messages), bytes: Number(record.bytes), pages: 0, ...(record.error != null ? { error: record.error } : {}) }, at)
+        // what the page would show: js-waku's query ended without an error, or with one
+        events.emit('device.status', { device, status: record.status === '200' ? 'upToDate' : 'failed' }, at)
         break
       case 'pushed':
         if (record.ok !== 'true') events.emit('lightpush.response', { device, node: 'js-waku', requestId: `${device}-${record.msgId ?? ''}`, hash: record.hash ?? '', status: 0, error: record.error ?? 'no service node took it' }, at)
