@@ -141,6 +141,8 @@ export function synthesizeRun (options: SyntheticRunOptions = {}): SyntheticRun 
   for (const [i, device] of devices.entries()) {
     emit(900 + i * 40, 'device.up', { device, driver: 'simulated', peerId: `12D3KooWdev${i}` })
     emit(950 + i * 40, 'device.subscribe', { device, topic: o.topic })
+    // as a real device does once its node is up: analysis expects messages only of devices online
+    emit(955 + i * 40, 'device.online', { device })
     emit(960 + i * 40, 'device.status', { device, status: 'upToDate' })
   }
   emit(t0, 'scenario.start', {})

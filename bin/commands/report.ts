@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { Command } from 'commander'
 import { exitCodeForVerdict } from '../../harness/gate/index.js'
+import { printable } from '../../harness/interface/index.js'
 import { readEventLog, recomputeResults } from '../../harness/runner/index.js'
 import { renderConsoleSummary, writeRunReports } from '../../reports/index.js'
 
@@ -12,15 +13,17 @@ export function registerReportCommand (program: Command): void {
     .argument('<run-dir>', 'a run directory written by `courier run`')
     .option('--junit <file>', 'write JUnit XML')
     .option('--markdown <file>', 'write a Markdown summary')
+    .option('--allow-truncated', 'report even when the capture cannot be read (cut short or damaged): its figures are left out and named')
     .addHelpText('after', '\nExit codes as for `courier run`: 0 pass, 1 a threshold failed, 2 not a run directory, 3 inconclusive (harness saturated), 130 the run was interrupted.')
-    .action(async (runDir: string, flags: { junit?: string, markdown?: string }) => {
-      const results = await recomputeResults(runDir)
+    .action(async (runDir: string, flags: { junit?: string, markdown?: string, allowTruncated?: boolean }) => {
+      const results = await recomputeResults(runDir, { allowDamagedCapture: flags.allowTruncated === true })
       await writeFile(join(runDir, 'results.json'), JSON.stringify(results, null, 2) + '\n')
       await writeRunReports(runDir, results, await readEventLog(join(runDir, 'events.ndjson')), {
         junit: flags.junit == null ? false : resolve(flags.junit),
         markdown: flags.markdown == null ? false : resolve(flags.markdown)
       })
       process.stdout.write(renderConsoleSummary(results, { color: process.stdout.isTTY === true }) + '\n')
+      for (const gap of results.gaps ?? []) process.stderr.write(`courier report: could not rebuild: ${printable(gap, 2000)}\n`)
       process.exitCode = exitCodeForVerdict(results.verdict)
     })
 }

@@ -1,11 +1,12 @@
+import { readdir } from 'node:fs/promises'
 import { extname, join, resolve } from 'node:path'
 import { Option, type Command } from 'commander'
 import { createDevice, prepareDevices } from '../../devices/index.js'
-import { ExitCode, InvalidInputError, type CourierEvent, type Results } from '../../harness/interface/index.js'
-import { prepareScenario, runScenario, type PreparedScenario, type Progress } from '../../harness/runner/index.js'
+import { ExitCode, InvalidInputError, printable, type CourierEvent, type Results } from '../../harness/interface/index.js'
+import { makeDirectory, prepareScenario, runScenario, type PreparedScenario, type Progress } from '../../harness/runner/index.js'
 import type { LoadedScenario } from '../../harness/scenario/index.js'
 import { renderConsoleSummary, writeRunReports } from '../../reports/index.js'
-import { consoleLogger, parseFleetHost, worstExitCode } from './shared.js'
+import { consoleLogger, fleetHostProblem, parseFleetHost, worstExitCode } from './shared.js'
 
 interface RunFlags {
   out?: string
@@ -40,7 +41,12 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
       for (const file of files) {
         try {
           const one = await prepareScenario(file, { seed: flags.seed })
-          if (flags.fleetHost != null) one.scenario.config.network.host = parseFleetHost(flags.fleetHost)
+          const { config } = one.scenario
+          if (flags.fleetHost != null) config.network.host = parseFleetHost(flags.fleetHost)
+          const hostProblem = flags.fleetHost != null
+            ? fleetHostProblem(config.network.host, { file: '--fleet-host' }, '')
+            : fleetHostProblem(config.network.host, one.scenario.locate(['network', 'host']), 'network.host')
+          if (hostProblem != null) throw new InvalidInputError([hostProblem])
           await prepareDevices(one.scenario)
           prepared.push(one)
         } catch (error) {
@@ -49,6 +55,12 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
         }
       }
       if (problems.length > 0) throw new InvalidInputError(problems.flatMap((p) => p.problems))
+      // where results go is checked (and made) before anything starts: an unwritable --out must
+      // not cost a whole run, and a file in its place is never written over
+      await makeDirectory(flags.out ?? 'runs', flags.out != null && prepared.length === 1 ? 'run directory' : 'directory for run directories')
+      if (flags.out != null && prepared.length === 1 && (await readdir(flags.out)).length > 0) {
+        throw new InvalidInputError([{ location: { file: flags.out }, path: '', message: 'the run directory is not empty; courier never overwrites a recorded run', hint: 'choose another --out directory, or leave --out out to get a new one under runs/' }])
+      }
 
       const controller = new AbortController()
       let signals = 0
@@ -70,7 +82,7 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
           if (controller.signal.aborted) break
           const runDir = runDirFor(scenario, flags.out, prepared.length > 1)
           const progress = progressPrinter(scenario.config.name, flags.progress)
-          log.info(`courier: running ${scenario.config.name} (${scenario.file}) -> ${runDir}`)
+          log.info(`courier: running ${printable(scenario.config.name)} (${printable(scenario.file)}) -> ${printable(runDir)}`)
           const several = prepared.length > 1 ? scenario.config.name : undefined
           const onResults = async (dir: string, results: Results, events: CourierEvent[]): Promise<void> => {
             await writeRunReports(dir, results, events, {
@@ -95,7 +107,8 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
 
 function runDirFor (scenario: LoadedScenario, out: string | undefined, several: boolean): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '').replace('T', '-')
-  const name = `${scenario.config.name.replace(/[^a-zA-Z0-9_-]+/g, '-')}-${stamp}`
+  // a file name has 255 bytes at most: the name part is kept well under that
+  const name = `${scenario.config.name.replace(/[^a-zA-Z0-9_-]+/g, '-').slice(0, 80)}-${stamp}`
   if (out == null) return join('runs', name)
   return several ? join(out, name) : out
 }
@@ -122,7 +135,7 @@ function progressPrinter (name: string, enabled: boolean): { update: (p: Progres
   return {
     update: (p) => {
       if (!enabled) return
-      const line = `[${name}] ${p.phase.padEnd(8)} ${(p.scenarioMs / 1000).toFixed(0).padStart(4)}s/${(p.durationMs / 1000).toFixed(0)}s  sent ${p.sent}  received ${p.received}  duplicates ${p.duplicates}  harness lag p99 ${p.lagP99Ms.toFixed(1)} ms`
+      const line = `[${printable(name, 40)}] ${p.phase.padEnd(8)} ${(p.scenarioMs / 1000).toFixed(0).padStart(4)}s/${(p.durationMs / 1000).toFixed(0)}s  sent ${p.sent}  received ${p.received}  duplicates ${p.duplicates}  harness lag p99 ${p.lagP99Ms.toFixed(1)} ms`
       if (tty) {
         process.stderr.write(`\r\x1b[2K${line}`)
         printedInline = true

@@ -1,4 +1,6 @@
 import { writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { InvalidInputError } from '../../harness/interface/index.js'
 import type { Command } from 'commander'
 import { scenarioJsonSchema } from '../../harness/scenario/index.js'
 
@@ -9,7 +11,15 @@ export function registerSchemaCommand (program: Command): void {
     .option('-o, --out <file>', 'write to a file instead of standard output')
     .action(async (flags: { out?: string }) => {
       const text = JSON.stringify({ title: 'courier scenario', ...scenarioJsonSchema() }, null, 2) + '\n'
-      if (flags.out != null) await writeFile(flags.out, text)
+      if (flags.out != null) {
+        try {
+          await writeFile(flags.out, text)
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code
+          const why = code === 'ENOENT' ? 'its folder does not exist' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code ?? String(error)
+          throw new InvalidInputError([{ location: { file: flags.out }, path: '', message: `cannot write the schema there: ${why}`, expected: 'a file path in an existing, writable folder', hint: code === 'ENOENT' ? `create the folder first (mkdir -p ${dirname(flags.out)})` : undefined }])
+        }
+      }
       else process.stdout.write(text)
     })
 }

@@ -1,4 +1,5 @@
-import { InvalidInputError, type Logger } from '../../harness/interface/index.js'
+import { networkInterfaces } from 'node:os'
+import { InvalidInputError, type InputProblem, type Logger, type SourceLocation } from '../../harness/interface/index.js'
 
 export function consoleLogger (verbose: boolean): Logger {
   return {
@@ -21,4 +22,15 @@ export function parseFleetHost (value: string): string {
     throw new InvalidInputError([{ location: { file: '--fleet-host' }, path: '', message: 'not an IPv4 address', expected: 'an address of this machine the phone can reach, e.g. 192.168.1.20', found: value }])
   }
   return value
+}
+
+/**
+ * The fleet listens on this address, so it must be one of this machine's: any other fails deep in
+ * libp2p with EADDRNOTAVAIL. Loopback (127.0.0.0/8) and 0.0.0.0 (every interface) always are.
+ */
+export function fleetHostProblem (host: string, location: SourceLocation, path: string): InputProblem | undefined {
+  if (host.startsWith('127.') || host === '0.0.0.0') return undefined
+  const local = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).filter((a) => a.family === 'IPv4').map((a) => a.address))
+  if (local.includes(host)) return undefined
+  return { location, path, message: `${host} is not an address of this machine`, expected: `one of: ${local.join(', ')}`, found: host, hint: 'courier doctor --fleet-host <ip> lists what a phone can reach' }
 }

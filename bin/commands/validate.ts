@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { ExitCode, InvalidInputError } from '../../harness/interface/index.js'
+import { ExitCode, InvalidInputError, printable } from '../../harness/interface/index.js'
 import { prepareScenario } from '../../harness/runner/index.js'
 import { prepareDevices } from '../../devices/index.js'
 
@@ -16,7 +16,7 @@ export function registerValidateCommand (program: Command): void {
           const { scenario, thresholds } = await prepareScenario(file)
           await prepareDevices(scenario, { checkServers: false })
           const { config } = scenario
-          process.stdout.write(`ok  ${file}: ${config.name} (${config.network.relays} relays, ${config.network.stores} stores, ${Object.keys(config.devices).length} devices, ${config.timeline.length} timeline actions, ${thresholds.length} thresholds)\n`)
+          process.stdout.write(`ok  ${printable(file)}: ${printable(config.name)} (${config.network.relays} relays, ${config.network.stores} stores, ${Object.keys(config.devices).length} devices, ${config.timeline.length} timeline actions, ${thresholds.length} thresholds)\n`)
         } catch (error) {
           if (!(error instanceof InvalidInputError)) throw error
           invalid++

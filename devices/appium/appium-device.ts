@@ -1,7 +1,7 @@
 import { appendFile, mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join, relative } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { InfrastructureError, type AbortOptions, type Device, type DeviceComponents, type FlowRequest, type OutgoingMessage } from '../../harness/interface/index.js'
+import { InfrastructureError, maskSecrets, secretForms, type AbortOptions, type Device, type DeviceComponents, type FlowRequest, type OutgoingMessage } from '../../harness/interface/index.js'
 import { parseBatterystats, parsePackageUid } from './batterystats.js'
 import { estimateClockOffset, toRunClock } from './clock.js'
 import { runFlowSpec } from './flow-runner.js'
@@ -80,6 +80,8 @@ export class AppiumDevice implements Device {
   private appUid?: number
   private lastSnapshot?: { screenshot?: string, pageSource?: string }
   private readonly secrets: string[] = []
+  /** A grid's user and key: together they are also the base64 of an Authorization: Basic header. */
+  private readonly credentialPairs: Array<[string, string]> = []
   private readonly artifactsDir: string
 
   constructor (private readonly init: AppiumDeviceInit, private readonly components: DeviceComponents) {
@@ -188,6 +190,7 @@ export class AppiumDevice implements Device {
     }
     const user = credential(endpoint.user, 'user name')
     const key = credential(endpoint.key, 'access key')
+    if (user != null && key != null) this.credentialPairs.push([user, key])
     const { remote } = await import('webdriverio')
     const options = {
       protocol: url.protocol.replace(':', ''),
@@ -595,9 +598,7 @@ export class AppiumDevice implements Device {
 
   /** Secrets (credentials, passwords typed at sign-in) never leave this object in a message. */
   private scrub (text: string): string {
-    let out = text
-    for (const secret of this.secrets) if (secret.length > 0) out = out.split(secret).join('***')
-    return out
+    return maskSecrets(text, secretForms(this.secrets, this.credentialPairs))
   }
 }
 

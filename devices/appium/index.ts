@@ -26,7 +26,7 @@ const prepared = new WeakMap<AppiumDeviceConfig, DeviceProfile>()
  * profile fails like a mistake in the scenario (exit 2, file, line, field). Profile paths are
  * relative to the scenario file, then to the current directory.
  */
-export async function prepareAppiumDevices (scenario: LoadedScenario, options: { checkServers?: boolean } = {}): Promise<Map<string, DeviceProfile>> {
+export async function prepareAppiumDevices (scenario: LoadedScenario, options: { checkServers?: boolean, env?: NodeJS.ProcessEnv } = {}): Promise<Map<string, DeviceProfile>> {
   const problems: InputProblem[] = []
   for (const [name, config] of Object.entries(scenario.config.devices)) {
     if (config.driver !== 'appium') continue
@@ -46,6 +46,9 @@ export async function prepareAppiumDevices (scenario: LoadedScenario, options: {
       problems.push({ location: config.server != null ? scenario.locate(['devices', name, 'server', 'url']) : { file }, path: config.server != null ? `devices.${name}.server.url` : 'server.url', message: 'credentials in a URL end up in logs and reports', expected: 'a URL without user:key@', found: 'a URL with credentials', hint: 'name environment variables instead: server: { url: ..., user: COURIER_APPIUM_USER, key: COURIER_APPIUM_KEY }' })
     }
   }
+  // a run needs its credentials: a missing one is the user's to fix, before the fleet starts
+  // (`courier validate` checks files only, on machines that may hold no secrets)
+  if (options.checkServers !== false) problems.push(...missingEnvironment(scenario, options.env ?? process.env))
   if (problems.length > 0) throw new InvalidInputError(problems)
   // `courier validate` starts nothing and asks no server
   if (options.checkServers !== false) await checkServers(scenario)
@@ -55,6 +58,35 @@ export async function prepareAppiumDevices (scenario: LoadedScenario, options: {
     if (profile != null) profiles.set(name, profile)
   }
   return profiles
+}
+
+/** Environment variables an appium device's server credentials and sign-in steps name, that are unset or empty. */
+function missingEnvironment (scenario: LoadedScenario, env: NodeJS.ProcessEnv): InputProblem[] {
+  const problems: InputProblem[] = []
+  for (const [name, config] of Object.entries(scenario.config.devices)) {
+    if (config.driver !== 'appium') continue
+    const profile = prepared.get(config)
+    const inScenario = config.server != null
+    const server = config.server ?? profile?.server
+    const profileFile = findUserFile(config.profile, scenario.file) ?? config.profile
+    for (const field of ['user', 'key'] as const) {
+      const variable = server?.[field]
+      if (variable == null || (env[variable] ?? '') !== '') continue
+      problems.push({
+        location: inScenario ? scenario.locate(['devices', name, 'server', field]) : { file: profileFile },
+        path: inScenario ? `devices.${name}.server.${field}` : `server.${field}`,
+        message: `the environment variable ${variable} (the ${field === 'user' ? 'user name' : 'access key'} for ${server?.url ?? 'the server'}) is not set`,
+        expected: `${variable} set in the environment of courier run`,
+        found: 'unset or empty',
+        hint: `export ${variable}=... (in CI: a secret of the job)`
+      })
+    }
+    for (const step of profile?.signIn ?? []) {
+      if (!('env' in step) || env[step.env] != null) continue
+      problems.push({ location: { file: profileFile }, path: 'signIn', message: `sign-in types the environment variable ${step.env}, which is not set`, expected: `${step.env} set in the environment of courier run`, found: 'unset or empty', hint: `export ${step.env}=...` })
+    }
+  }
+  return problems
 }
 
 /** A given Appium server (grid, cloud) must answer before the fleet starts: exit 3 fast, not a run of failed devices. */

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { InfrastructureError } from '../../harness/interface/index.js'
+import { InfrastructureError, maskSecrets, secretForms } from '../../harness/interface/index.js'
 import { installedAppiumDrivers } from './host-tools.js'
 
 const execFileAsync = promisify(execFile)
@@ -83,8 +83,8 @@ async function launch (init: AppiumServerInit, home: string, port: number, deadl
   track(child)
   let output = ''
   const log = init.logFile == null ? undefined : createWriteStream(init.logFile, { flags: 'a' })
-  const redact = (init.redact ?? []).filter((secret) => secret.length > 0)
-  const scrub = (text: string): string => redact.reduce((out, secret) => out.split(secret).join('***'), text)
+  const forms = secretForms(init.redact ?? [])
+  const scrub = (text: string): string => maskSecrets(text, forms)
   // whole lines only, so a secret split across two chunks is still found
   let partial = ''
   const collect = (chunk: Buffer): void => {
@@ -113,6 +113,9 @@ async function launch (init: AppiumServerInit, home: string, port: number, deadl
       init.signal.throwIfAborted()
     }
     if (await statusOk(url)) {
+      // the signal guards the start only: once up, the server is the device's to stop, after its
+      // end-of-run readings (battery, logs), which on Ctrl-C come after the run-wide signal fired
+      init.signal?.removeEventListener('abort', onAbort)
       return {
         ok: true,
         server: {

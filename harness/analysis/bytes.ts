@@ -1,4 +1,4 @@
-import { STORE_AUDITOR, type BytesResults, type CourierEvent, type EventOf, type OwnerBytes } from '../interface/index.js'
+import { STORE_AUDITOR, type BytesResults, type CourierEvent, type EventOf, type OwnerBytes, userKeyed } from '../interface/index.js'
 import { round } from './stats.js'
 
 /** A capture's totals (as results keep them) and its conversations (harness/capture's Conversation fits). */
@@ -25,7 +25,7 @@ export function analyzeBytes (events: readonly CourierEvent[], capture?: Capture
   const sendTimes = events.flatMap((e) => e.type === 'msg.sent' ? [e.t] : [])
   const quietSeconds = quietSecondSet(sendTimes, scenarioStart, scenarioEnd)
 
-  const owners: Record<string, OwnerBytes> = {}
+  const owners = userKeyed<OwnerBytes>()
   const ownerOf = (name: string): OwnerBytes => owners[name] ??= {
     kind: devices.has(name) ? 'device' : 'node', up: 0, down: 0, byProtocol: {}, perMessage: { down: null, total: null }, duplicateBytes: {}, backgroundPerHour: null, storePerRequest: null, projected: { perHour: null, perDay: null }
   }

@@ -1,4 +1,5 @@
 import type { CourierEvent, DeviceDelivery, EventOf } from '../interface/index.js'
+import { userKeyed } from '../interface/index.js'
 import { round, summarize } from './stats.js'
 
 /** Caps the per-device list of lost message ids kept in results. */
@@ -62,7 +63,7 @@ export function analyzeDelivery (events: readonly CourierEvent[]): { overall: De
   }
   if (scenarioEnd === Infinity) scenarioEnd = lastT
 
-  const devices: Record<string, DeviceDelivery> = {}
+  const devices = userKeyed<DeviceDelivery>()
   const allLatencies: number[] = []
   const allRender: number[] = []
   const totals = { expected: 0, delivered: 0, lost: 0, duplicates: 0, receptions: 0, byPath: {} as Record<string, number>, firstByPath: {} as Record<string, number>, lostMessages: [] as string[], failed: false }
@@ -138,7 +139,8 @@ export function analyzeDelivery (events: readonly CourierEvent[]): { overall: De
 }
 
 function wasOnlineBetween (intervals: Intervals, from: number, to: number): boolean {
-  return intervals.some(([start, end]) => start <= to && end >= from)
+  // a message sent after the device failed (to < from) is not one it could have received
+  return from <= to && intervals.some(([start, end]) => start <= to && end >= from)
 }
 
 function getOr<K, V> (map: Map<K, V>, key: K, create: () => V): V {

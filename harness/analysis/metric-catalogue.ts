@@ -55,6 +55,7 @@ export function metricCatalogue (input: CatalogueInput): Map<string, MetricUnit>
     ['store.latency.p95', 'ms'],
     ['store.latency.max', 'ms'],
     ['devices.failed', 'count'],
+    ['timeline.dropped', 'count'],
     ['harness.lag.p99', 'ms'],
     ['harness.lag.max', 'ms'],
     ...[...input.devices, ...(input.nodes ?? [])].flatMap(byteMetrics),

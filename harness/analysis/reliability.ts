@@ -1,4 +1,5 @@
 import type { CourierEvent, EventOf, ReliabilityResults } from '../interface/index.js'
+import { userKeyed } from '../interface/index.js'
 import { round, summarize } from './stats.js'
 
 /** A device claiming "up to date" is not blamed for messages that reached a store in the last moments before. */
@@ -154,7 +155,7 @@ function filterFailoverOf (events: readonly CourierEvent[]): NonNullable<Reliabi
 function auditOf (events: readonly CourierEvent[], sent: Array<EventOf<'msg.sent'>>): ReliabilityResults['audit'] {
   const sentAt = new Map(sent.map((m) => [m.hash, m.t]))
   const scenarioStart = events.find((e) => e.type === 'scenario.start')?.t ?? 0
-  const stores: ReliabilityResults['audit']['stores'] = {}
+  const stores: ReliabilityResults['audit']['stores'] = userKeyed()
   for (const event of events) {
     if (event.type !== 'store.audit') continue
     const missingByWindow: Record<string, number> = {}
@@ -266,7 +267,7 @@ function checkpointsOf (events: readonly CourierEvent[], sent: Array<EventOf<'ms
 }
 
 function sentChecksOf (events: readonly CourierEvent[], sent: Array<EventOf<'msg.sent'>>): ReliabilityResults['sentChecks'] {
-  const out: ReliabilityResults['sentChecks'] = {}
+  const out: ReliabilityResults['sentChecks'] = userKeyed()
   const checking = new Set(events.flatMap((e) => e.type === 'msg.confirm' ? [e.device] : []))
   const confirmed = new Set<string>()
   const resent = new Map<string, number>()
@@ -290,7 +291,8 @@ function sentChecksOf (events: readonly CourierEvent[], sent: Array<EventOf<'msg
     }
   }
   for (const [device, entry] of Object.entries(out)) entry.resent = resent.get(device) ?? 0
-  return out
+  // built without a prototype (a device may be called `constructor`), handed out as a plain object
+  return { ...out }
 }
 
 function storeChoiceOf (events: readonly CourierEvent[]): ReliabilityResults['storeChoice'] {
@@ -321,7 +323,7 @@ function crowdOf (events: readonly CourierEvent[], sent: Array<EventOf<'msg.sent
   const end = events.find((e) => e.type === 'scenario.end')?.t ?? events.at(-1)?.t ?? start
   const hours = Math.max(1, end - start) / HOUR_MS
   const onTopic = new Set(sent.filter((m) => m.topic === topic).map((m) => m.msgId))
-  const devices: NonNullable<ReliabilityResults['crowd']>['devices'] = {}
+  const devices: NonNullable<ReliabilityResults['crowd']>['devices'] = userKeyed()
   for (const [device, topics] of subscriptions) if (topics.has(topic)) devices[device] = { messages: 0, messagesPerHour: 0, messageBytesPerHour: 0, previewBytesPerHour: 0, previewShare: null }
   const bytes = new Map<string, number>()
   for (const event of events) {

@@ -1,4 +1,5 @@
 import type { CourierEvent, HarnessHealth, MetricValue, Results } from '../interface/index.js'
+import { userKeyed } from '../interface/index.js'
 import { analyzeBytes, type CapturedConversations } from './bytes.js'
 import { analyzeDelivery } from './delivery.js'
 import { analyzeFlows, flowMetrics } from './flows.js'
@@ -6,7 +7,10 @@ import { analyzePeers } from './peers.js'
 import { analyzeReliability } from './reliability.js'
 import { round, summarize } from './stats.js'
 
-export type RunAnalysis = Required<Pick<Results, 'reliability' | 'flows'>> & Pick<Results, 'timing' | 'metrics' | 'delivery' | 'store' | 'harness' | 'errors' | 'bytes' | 'reliability' | 'flows' | 'links' | 'peers'>
+export type RunAnalysis = Required<Pick<Results, 'reliability' | 'flows'>> & Pick<Results, 'timing' | 'metrics' | 'delivery' | 'store' | 'harness' | 'errors' | 'bytes' | 'reliability' | 'flows' | 'links' | 'peers'> & {
+  /** Sections whose analysis failed (a bug in courier), left out rather than losing the rest. */
+  failedSections: string[]
+}
 
 export interface AnalysisOptions {
   /** Event-loop delay p99 (ms) beyond which the harness counts as saturated. */
@@ -26,9 +30,19 @@ export function analyzeRun (events: readonly CourierEvent[], options: AnalysisOp
   const delivery = analyzeDelivery(events)
   const store = analyzeStore(events)
   const harness = analyzeHarness(events, options.lagLimitMs)
-  const bytes = analyzeBytes(events, options.capture)
-  const reliability = analyzeReliability(events, options.accounts ?? {}, options.pushBoundMs)
-  const flows = analyzeFlows(events)
+  const failedSections: string[] = []
+  // sections that may be left out: a bug in one must not cost the run its other figures
+  const guarded = <T>(section: string, analyse: () => T, instead: T): T => {
+    try {
+      return analyse()
+    } catch (error) {
+      failedSections.push(`${section}: analysis failed (${error instanceof Error ? error.message : String(error)}); its figures are left out`)
+      return instead
+    }
+  }
+  const bytes = guarded('bytes', () => analyzeBytes(events, options.capture), undefined)
+  const reliability = analyzeReliability(events, options.accounts ?? userKeyed(), options.pushBoundMs)
+  const flows = guarded('flows', () => analyzeFlows(events), [])
   const timing = {
     runMs: events.at(-1)?.t ?? 0,
     scenarioStartMs: events.find((e) => e.type === 'scenario.start')?.t ?? null,
@@ -38,7 +52,7 @@ export function analyzeRun (events: readonly CourierEvent[], options: AnalysisOp
     ? [{ t: e.t, component: e.component, error: e.error }]
     : e.type === 'device.failed' ? [{ t: e.t, component: e.device, error: e.error }] : [])
 
-  const metrics: Record<string, MetricValue> = {}
+  const metrics = userKeyed<MetricValue>()
   const put = (name: string, value: number | boolean | null, unit: MetricValue['unit']): void => { metrics[name] = { value, unit } }
   const putDelivery = (prefix: string, d: typeof delivery.overall): void => {
     for (const stat of ['p50', 'p90', 'p95', 'p99', 'max', 'mean'] as const) {
@@ -63,6 +77,8 @@ export function analyzeRun (events: readonly CourierEvent[], options: AnalysisOp
   put('store.latency.p50', store.latency.p50, 'ms')
   put('store.latency.p95', store.latency.p95, 'ms')
   put('store.latency.max', store.latency.max, 'ms')
+  // work the scenario asked for that did not happen (harness/runner/timeline.ts)
+  put('timeline.dropped', events.reduce((n, e) => e.type === 'timeline.dropped' ? n + e.count : n, 0), 'count')
   put('devices.failed', Object.values(delivery.devices).filter((d) => d.failed).length, 'count')
   put('harness.lag.p99', harness.lagP99Ms, 'ms')
   put('harness.lag.max', harness.lagMaxMs, 'ms')
@@ -120,11 +136,12 @@ export function analyzeRun (events: readonly CourierEvent[], options: AnalysisOp
   for (const stage of ['total', 'dial', 'firstPage', 'transfer', 'render'] as const) {
     put(`store.stages.${stage}.p95`, reliability.stages[`${stage}Ms`].p95, 'ms')
   }
-  const peers = analyzePeers(events)
-  put('metadata.mismatches', peers.metadata.mismatch, 'count')
-  put('peerExchange.requests', peers.peerExchange.requests, 'count')
+  const peers = guarded('peers', () => analyzePeers(events), undefined)
+  put('metadata.mismatches', peers?.metadata.mismatch ?? null, 'count')
+  put('peerExchange.requests', peers?.peerExchange.requests ?? null, 'count')
   Object.assign(metrics, flowMetrics(flows, options.flows))
-  return { timing, metrics, delivery, store, harness, errors, bytes, reliability, flows, links: analyzeLinks(events), peers }
+  const links = guarded('links', () => analyzeLinks(events), undefined)
+  return { timing, metrics, delivery, store, harness, errors, bytes, reliability, flows, links, peers, failedSections }
 }
 
 /** What the run shaped and how; absent when it shaped nothing. */
@@ -144,7 +161,7 @@ function analyzeLinks (events: readonly CourierEvent[]): Results['links'] {
 function analyzeStore (events: readonly CourierEvent[]): Results['store'] {
   const started = new Map<string, number>()
   const latencies: number[] = []
-  const byStore: Results['store']['byStore'] = {}
+  const byStore: Results['store']['byStore'] = userKeyed()
   let queries = 0
   let failed = 0
   for (const event of events) {

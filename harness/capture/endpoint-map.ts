@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises'
 import { isIP } from 'node:net'
 import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, type Node } from 'yaml'
 import { z } from 'zod'
 import { closest } from 'fastest-levenshtein'
-import { InvalidInputError, type InputProblem } from '../interface/index.js'
+import { InvalidInputError, readUserTextFile, type InputProblem } from '../interface/index.js'
 
 /** Who an endpoint is, as a map file names it. */
 export interface EndpointName {
@@ -40,14 +39,7 @@ const mapSchema = z.object({
 
 /** Reads and validates a map file; every problem is reported with its line and field. */
 export async function loadEndpointMap (file: string): Promise<EndpointMap> {
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    throw new InvalidInputError([{ location: { file }, path: '', message: code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(error)})`, expected: 'a YAML map file' }])
-  }
-  return parseEndpointMap(text, file)
+  return parseEndpointMap(readUserTextFile(file, { kind: 'map file', hint: 'a YAML map file (harness/capture/README.md)' }), file)
 }
 
 /**
@@ -74,7 +66,13 @@ export function parseEndpointMap (text: string, file: string): EndpointMap {
       location: at(e.pos[0]), path: '', message: `YAML syntax: ${e.message.split('\n')[0]}`
     })))
   }
-  const value: unknown = doc.toJS() ?? {}
+  let value: unknown
+  try {
+    value = doc.toJS({ maxAliasCount: 100 }) ?? {}
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error
+    throw new InvalidInputError([{ location: { file, line: 1, column: 1 }, path: '', message: /alias count/i.test(error.message) ? 'YAML aliases expand too much (an alias bomb)' : `YAML: ${error.message}`, expected: 'at most 100 alias expansions' }])
+  }
   const problems: InputProblem[] = []
   const parsed = mapSchema.safeParse(value)
   if (!parsed.success) {

@@ -1,5 +1,6 @@
+import { constants } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
-import { InvalidInputError, type CapturedPacket, type InputProblem } from '../interface/index.js'
+import { InvalidInputError, notARegularFile, type CapturedPacket, type InputProblem } from '../interface/index.js'
 import { decodeFrame, isSupportedLinkType, linkTypeName } from './decode.js'
 
 /** The global header of a classic pcap file. */
@@ -176,16 +177,19 @@ export function describeTruncatedTail (tail: TruncatedTail): string {
 async function openCapture (path: string): Promise<FileHandle> {
   let handle: FileHandle
   try {
-    handle = await open(path, 'r')
+    // without O_NONBLOCK, opening a FIFO waits for a writer forever
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     const message = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : `cannot open (${code ?? String(error)})`
     throw problem(path, message, { expected: 'a readable pcap file' })
   }
   const stat = await handle.stat()
-  if (stat.isDirectory()) {
+  const kind = notARegularFile(stat)
+  if (kind != null) {
     await handle.close()
-    throw problem(path, 'is a directory', { expected: 'a pcap file' })
+    // a pipe or a device has no end to read to and no offsets to report
+    throw problem(path, `is ${kind}`, { expected: 'a pcap file', hint: stat.isFIFO() ? 'save the stream to a file first (tcpdump -w capture.pcap), then read that file' : undefined })
   }
   return handle
 }

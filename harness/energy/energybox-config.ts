@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
-import { InvalidInputError, type InputProblem } from '../interface/index.js'
+import { InvalidInputError, readUserTextFile, type InputProblem } from '../interface/index.js'
 import { parseJavaProperties, type PropertyEntry } from './java-properties.js'
 import { parseRadioProfile } from './profiles.js'
 import type { RadioProfile } from './profile-schema.js'
@@ -132,17 +131,7 @@ export function energyBoxProfileFromConfigs (network: EnergyBoxConfig, device: E
 /** Reads an EnergyBox network config and device config from disk into a courier profile. */
 export function loadEnergyBoxProfile (networkConfigPath: string, deviceConfigPath: string, options: { name?: string } = {}): RadioProfile {
   const read = (path: string): EnergyBoxConfig => {
-    let text: string
-    try {
-      text = readFileSync(path, 'utf8')
-    } catch (err) {
-      throw new InvalidInputError([{
-        location: { file: path },
-        path: '',
-        message: `cannot read the EnergyBox config: ${(err as Error).message}`
-      }])
-    }
-    return parseEnergyBoxConfig(text, path)
+    return parseEnergyBoxConfig(readUserTextFile(path, { kind: 'EnergyBox config' }), path)
   }
   return energyBoxProfileFromConfigs(read(networkConfigPath), read(deviceConfigPath), options.name)
 }

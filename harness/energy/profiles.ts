@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { distance } from 'fastest-levenshtein'
 import { LineCounter, parseDocument } from 'yaml'
 import type { z } from 'zod'
-import { InvalidInputError, type InputProblem } from '../interface/index.js'
+import { InvalidInputError, readUserTextFile, type InputProblem } from '../interface/index.js'
 import { radioProfileSchema, type RadioProfile } from './profile-schema.js'
 import lte from './profiles/lte.json' with { type: 'json' }
 import lteVideoOptimizer from './profiles/lte-video-optimizer.json' with { type: 'json' }
@@ -125,12 +125,7 @@ export function parseRadioProfile (value: unknown, file = '<profile>', text?: st
 
 /** Reads and validates a JSON profile file. */
 export function loadRadioProfileFile (path: string): RadioProfile {
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch (err) {
-    throw new InvalidInputError([{ location: { file: path }, path: '', message: `cannot read the radio profile: ${(err as Error).message}` }])
-  }
+  const text = readUserTextFile(path, { kind: 'radio profile', hint: 'a JSON radio profile (harness/energy/README.md), or a built-in name: lte, 3g, wifi' })
   let value: unknown
   try {
     value = JSON.parse(text)

@@ -20,19 +20,28 @@ export interface PartitionSpec {
   groups: string[][]
 }
 
-/** Relay graph: a ring (so the fleet is connected) plus seeded random chords up to the degree. */
+/**
+ * Relay graph: a ring (so the fleet is connected) plus seeded random chords until every relay has
+ * at least `degree` neighbours (or all the others, in a smaller fleet).
+ */
 export function planRelayEdges (relays: number, degree: number, seed: number): Array<[number, number]> {
   const random = seededRandom(seed, 'topology')
-  const edges = new Set<string>()
-  const add = (a: number, b: number): void => {
-    if (a !== b) edges.add(a < b ? `${a}-${b}` : `${b}-${a}`)
+  const neighbours = Array.from({ length: relays }, () => new Set<number>())
+  const link = (a: number, b: number): void => {
+    if (a !== b) { neighbours[a].add(b); neighbours[b].add(a) }
   }
-  if (relays > 1) for (let i = 0; i < relays; i++) add(i, (i + 1) % relays)
+  if (relays > 1) for (let i = 0; i < relays; i++) link(i, (i + 1) % relays)
+  // A relay counts the links it already has (ring, and chords other relays drew to it): a chord
+  // drawn blindly could land on a ring neighbour and leave the relay below the asked degree.
+  const wanted = Math.min(degree, relays - 1)
   for (let i = 0; i < relays; i++) {
-    const others = shuffle(random, Array.from({ length: relays }, (_, j) => j).filter((j) => j !== i))
-    for (const j of others.slice(0, Math.max(0, degree - 2))) add(i, j)
+    for (const j of shuffle(random, Array.from({ length: relays }, (_, k) => k).filter((k) => k !== i))) {
+      if (neighbours[i].size >= wanted) break
+      link(i, j)
+    }
   }
-  return [...edges].sort().map((edge) => edge.split('-').map(Number) as [number, number])
+  const edges = neighbours.flatMap((set, a) => [...set].filter((b) => a < b).map((b) => `${a}-${b}`))
+  return edges.sort().map((edge) => edge.split('-').map(Number) as [number, number])
 }
 
 /** The simulated peer network of a scenario: relays, stores, crowd gateways, and the crowd's plan. */

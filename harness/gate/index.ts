@@ -39,7 +39,9 @@ export function validateExpectations (scenario: LoadedScenario): Threshold[] {
 
 export function evaluateThresholds (thresholds: Threshold[], metrics: Record<string, MetricValue>): ThresholdResult[] {
   return thresholds.map((threshold) => {
-    const measured = metrics[threshold.metric]?.value ?? null
+    const raw = metrics[threshold.metric]?.value ?? null
+    // NaN (a 0/0 somewhere) compares false with everything, so "!= 0" would pass on it
+    const measured = typeof raw === 'number' && Number.isNaN(raw) ? null : raw
     let passed: boolean
     if (measured == null) passed = false
     else if (typeof threshold.target === 'boolean' || typeof measured === 'boolean') passed = measured === threshold.target
@@ -57,7 +59,7 @@ export function evaluateThresholds (thresholds: Threshold[], metrics: Record<str
   })
 }
 
-export function decideVerdict (input: { status: 'complete' | 'interrupted' | 'failed', thresholds: ThresholdResult[], harnessSaturated: boolean, harnessReason?: string, devicesNotStarted?: string[] }): { verdict: Verdict, reasons: string[] } {
+export function decideVerdict (input: { status: 'complete' | 'interrupted' | 'failed', thresholds: ThresholdResult[], harnessSaturated: boolean, harnessReason?: string, devicesNotStarted?: string[], incomplete?: string[] }): { verdict: Verdict, reasons: string[] } {
   const failed = input.thresholds.filter((t) => !t.passed)
   if (input.status === 'interrupted') return { verdict: 'interrupted', reasons: ['the run was interrupted before it finished'] }
   if (input.status === 'failed') return { verdict: 'fail', reasons: ['the run failed'] }
@@ -65,6 +67,9 @@ export function decideVerdict (input: { status: 'complete' | 'interrupted' | 'fa
   if (input.harnessSaturated) return { verdict: 'inconclusive', reasons: [input.harnessReason ?? 'the harness was saturated'] }
   // a device that never started makes every figure about it, and about its peers, incomplete
   if ((input.devicesNotStarted ?? []).length > 0) return { verdict: 'inconclusive', reasons: [`device(s) could not start: ${input.devicesNotStarted?.join(', ') ?? ''}; the run went on without them`] }
+  // work that never happened (a send cannot be lost if it was never made) or figures that could
+  // not be computed: thresholds that pass on them would pass on nothing
+  if ((input.incomplete ?? []).length > 0) return { verdict: 'inconclusive', reasons: [...(input.incomplete ?? []), ...failed.map((t) => t.message)] }
   if (failed.length > 0) return { verdict: 'fail', reasons: failed.map((t) => t.message) }
   return { verdict: 'pass', reasons: [] }
 }

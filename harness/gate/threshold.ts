@@ -54,9 +54,19 @@ function parseQuantity (text: string, unit: MetricUnit): number | null {
       const parsed = parseSize(text.replace(/\/h$/, ''))
       return parsed.ok ? parsed.value : null
     }
+    // the unit a report prints after the value ("wanted < 15 mAh") may be written back
+    case 'joules': return plain ?? withUnit(text, 'J')
+    case 'mAh': return plain ?? withUnit(text, 'mAh')
+    case 'mAh/h': return plain ?? withUnit(text, 'mAh/h')
     default:
       return plain
   }
+}
+
+function withUnit (text: string, unit: string): number | null {
+  if (!text.endsWith(unit)) return null
+  const number = text.slice(0, -unit.length).trimEnd()
+  return /^-?\d+(\.\d+)?$/.test(number) ? Number(number) : null
 }
 
 export function compare (value: number, comparator: Comparator, target: number): boolean {

@@ -128,6 +128,8 @@ interface EventMap {
   /** A (simulated) push notification about a message reached a device, outside the p2p network. */
   'push.received': { device: string, hash: string, msgId: string }
   'timeline.action': { index: number, action: string, detail: Record<string, unknown> }
+  /** Actions of a timeline entry that were due in the traffic phase and did not happen: the run cannot pass. */
+  'timeline.dropped': { index: number, action: string, count: number, reason: string }
   /** The network split into groups of node and device names (resolved: no `rest`). */
   'partition.start': { groups: string[][] }
   'partition.heal': { note?: string }

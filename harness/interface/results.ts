@@ -97,6 +97,8 @@ export interface Results {
   /** How links were shaped, when the run shaped any: the backend, why not the kernel's netem, and what was shaped. */
   links?: LinkResults
   thresholds: ThresholdResult[]
+  /** What could not be rebuilt from the artifacts (a run.start without its scenario, a failed analysis), in words; absent when nothing was missing. */
+  gaps?: string[]
   errors: Array<{ t: number, component: string, error: string }>
   /** QA flows run by the timeline, in start order; absent in results written before flows existed. */
   flows?: FlowResult[]
@@ -260,4 +262,12 @@ export interface PeerProtocolResults {
   metadata: { ok: number, mismatch: number, unsupported: number, failed: number }
   mismatches: Array<{ t: number, node: string, peer: string, clusterId: number | null }>
   peerExchange: { requests: number, peersGiven: number }
+}
+
+/**
+ * An empty record for keys a user chose (device, node, topic, flow names): without a prototype,
+ * so `constructor` or `toString` is a key like any other instead of an inherited function.
+ */
+export function userKeyed<T> (): Record<string, T> {
+  return Object.create(null) as Record<string, T>
 }

@@ -1,7 +1,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path'
 import { readPcap } from '../capture/index.js'
 import { compareRadios, listBuiltinProfiles, loadRadioProfile, priceTimeline, type RadioProfile } from '../energy/index.js'
-import { InvalidInputError, type CourierEvent, type DeviceEnergy, type InputProblem, type RadioPacket } from '../interface/index.js'
+import { InvalidInputError, type CourierEvent, type DeviceEnergy, type InputProblem, type RadioPacket, userKeyed } from '../interface/index.js'
 import type { LoadedScenario, ScenarioConfig } from '../scenario/index.js'
 
 /** A phone's radio when the scenario names none. */
@@ -169,13 +169,14 @@ export function priceDevices (
   config: ScenarioConfig, scenarioFile: string, timelines: Map<string, DeviceTimeline>, delivered: Record<string, number>, durationSeconds: number,
   measured: Record<string, NonNullable<DeviceEnergy['measured']>> = {}
 ): Record<string, DeviceEnergy> {
-  const out: Record<string, DeviceEnergy> = {}
+  const out = userKeyed<DeviceEnergy>()
   const whatIfProfiles = WHAT_IF.map((name) => loadRadioProfile(name))
   for (const [device, timeline] of timelines) {
     if (timeline.source === 'none') continue
-    const radio = config.devices[device]?.radio ?? DEFAULT_RADIO
+    // device names are the user's (`constructor` is one): own keys only
+    const radio = (Object.hasOwn(config.devices, device) ? config.devices[device].radio : undefined) ?? DEFAULT_RADIO
     const profile: RadioProfile = loadRadioProfile(radioPath(radio, scenarioFile))
-    const options = { messages: delivered[device], durationSeconds }
+    const options = { messages: Object.hasOwn(delivered, device) ? delivered[device] : undefined, durationSeconds }
     const report = priceTimeline(timeline.packets, profile, options)
     // the same packets labelled by purpose instead of by node: same total, another split
     const byPurpose = priceTimeline(timeline.packets.map((p, i) => ({ ...p, label: timeline.protocols[i] })), profile, { ...options, timeline: false }).byLabel
@@ -204,7 +205,7 @@ export function priceDevices (
       whatIf: comparison.rows.map((row) => ({ profile: row.profile, totalJoules: row.totalJoules, mAh: row.mAh, mAhPerHour: row.mAhPerHour, tailShare: row.tailShare, verified: row.verified })),
       notes
     }
-    const phone = measured[device]
+    const phone = Object.hasOwn(measured, device) ? measured[device] : undefined
     if (phone != null) {
       out[device].measured = phone
       out[device].disagreement = compareWithPhone(report.mAh, report.radioActiveSeconds, phone)
@@ -226,10 +227,10 @@ export function compareWithPhone (modelMAh: number, modelRadioSeconds: number, p
 
 /** The last battery figures each device reported of itself (Android batterystats at the end of the run). */
 export function phoneMeasurements (events: readonly CourierEvent[]): Record<string, NonNullable<DeviceEnergy['measured']>> {
-  const out: Record<string, NonNullable<DeviceEnergy['measured']>> = {}
+  const out = userKeyed<NonNullable<DeviceEnergy['measured']>>()
   for (const event of events) {
     if (event.type !== 'device.battery' || event.phase !== 'end' || (event.mAh == null && event.radioActiveMs == null)) continue
     out[event.device] = { mAh: event.mAh, radioActiveSeconds: event.radioActiveMs == null ? undefined : event.radioActiveMs / 1000, source: event.source }
   }
-  return out
+  return { ...out }
 }

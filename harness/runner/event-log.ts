@@ -1,8 +1,9 @@
 import { closeSync, openSync, writeSync } from 'node:fs'
 import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
 import { createInterface } from 'node:readline'
 import type { Clock, CourierEvent, EventData, EventSink, EventType } from '../interface/index.js'
-import { InvalidInputError } from '../interface/index.js'
+import { InvalidInputError, notARegularFile } from '../interface/index.js'
 
 const FLUSH_EVERY_MS = 100
 const FLUSH_AT_BYTES = 256 * 1024
@@ -64,6 +65,9 @@ export class EventLog implements EventSink {
 /** Reads an event log back; a torn last line (the run was killed mid-write) is skipped, not fatal. */
 export async function readEventLog (path: string): Promise<CourierEvent[]> {
   const events: CourierEvent[] = []
+  // a FIFO or a device in place of the log would hang the read or never end
+  const kind = await stat(path).then(notARegularFile, () => undefined)
+  if (kind != null) throw new InvalidInputError([{ location: { file: path }, path: '', message: `is ${kind}, not an event log`, hint: 'pass a run directory written by `courier run`' }])
   const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity })
   let lineNumber = 0
   let pendingError: { line: number, text: string } | undefined

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { analyzeRun, type CapturedConversations } from '../analysis/index.js'
 import { analyzePcapFile } from '../capture/index.js'
 import { decideVerdict, evaluateThresholds, thresholdsFromConfig, type Threshold } from '../gate/index.js'
-import { InvalidInputError, RESULTS_SCHEMA_VERSION, type CourierEvent, type MetricUnit, type Results } from '../interface/index.js'
+import { InvalidInputError, RESULTS_SCHEMA_VERSION, type CourierEvent, type MetricUnit, type Results, userKeyed } from '../interface/index.js'
 import { deviceRadioTimelines, phoneMeasurements, priceDevices } from './energy.js'
 import { flowNames, type ScenarioConfig } from '../scenario/index.js'
 import { readEventLog } from './event-log.js'
@@ -22,17 +22,19 @@ export interface BuildResultsInput {
 export function buildResults ({ events, thresholds, capture, radioTimelines }: BuildResultsInput): Results {
   const start = events.find((e): e is Extract<CourierEvent, { type: 'run.start' }> => e.type === 'run.start')
   if (start == null) throw new InvalidInputError([{ location: { file: 'events.ndjson', line: 1 }, path: '', message: 'the event log has no run.start event', hint: 'is this a courier run directory?' }])
-  const config = start.scenario as ScenarioConfig
+  const { config, gaps } = completeConfig(start.scenario, events)
   const end = events.findLast((e): e is Extract<CourierEvent, { type: 'run.end' }> => e.type === 'run.end')
   // a log without run.end was cut short: the process died or was killed before it could finish
   const status = end?.status ?? 'interrupted'
-  const accounts = Object.fromEntries(Object.entries(config.devices).map(([device, d]) => [device, d.account ?? device]))
+  // device names are the user's: a map without a prototype, so `constructor` is a device like any other
+  const accounts: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, Object.fromEntries(Object.entries(config.devices).map(([device, d]) => [device, d.account ?? device])))
   // results written before flows existed have no timeline entries of that kind: no names
   const flows = flowNames({ timeline: config.timeline ?? [] })
   const analysis = analyzeRun(events, { lagLimitMs: config.harness.maxLagP99, capture, accounts, pushBoundMs: config.push?.bound, flows })
+  const energyFailed: string[] = []
   const energy = radioTimelines == null || config.capture === 'off'
     ? undefined
-    : priceDevices(config, start.scenarioFile, radioTimelines, messagesHandled(events, analysis), (config.duration + config.grace) / 1000, phoneMeasurements(events))
+    : guardEnergy(energyFailed, () => priceDevices(config, start.scenarioFile, radioTimelines, messagesHandled(events, analysis), (config.duration + config.grace) / 1000, phoneMeasurements(events)))
   for (const [device, e] of Object.entries(energy ?? {})) {
     const put = (name: string, value: number | null, unit: MetricUnit): void => { analysis.metrics[`energy.${device}.${name}`] = { value, unit } }
     put('joules', e.totalJoules, 'joules')
@@ -53,7 +55,11 @@ export function buildResults ({ events, thresholds, capture, radioTimelines }: B
     : undefined
   const scenarioStart = events.find((e) => e.type === 'scenario.start')?.t ?? Infinity
   const devicesNotStarted = events.flatMap((e) => e.type === 'device.failed' && e.t < scenarioStart ? [e.device] : [])
-  const { verdict, reasons } = decideVerdict({ status, thresholds: thresholdResults, harnessSaturated: analysis.harness.saturated, harnessReason, devicesNotStarted })
+  const timelineDropped = events.flatMap((e) => e.type === 'timeline.dropped' ? [`timeline[${e.index}]: ${e.count} ${e.action} action(s) did not happen: ${e.reason}`] : [])
+  const { failedSections, ...figures } = analysis
+  const incomplete = [...timelineDropped, ...failedSections, ...energyFailed]
+  const { verdict, reasons } = decideVerdict({ status, thresholds: thresholdResults, harnessSaturated: analysis.harness.saturated, harnessReason, devicesNotStarted, incomplete })
+  gaps.push(...failedSections, ...energyFailed)
   return {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     runId: start.runId,
@@ -62,16 +68,94 @@ export function buildResults ({ events, thresholds, capture, radioTimelines }: B
     status,
     verdict,
     verdictReasons: end?.reason != null && status !== 'complete' ? [end.reason, ...reasons] : reasons,
-    ...analysis,
+    ...figures,
     energy,
-    thresholds: thresholdResults
+    thresholds: thresholdResults,
+    ...(gaps.length > 0 ? { gaps } : {})
   }
 }
 
+function guardEnergy<T> (failed: string[], price: () => T): T | undefined {
+  try {
+    return price()
+  } catch (error) {
+    failed.push(`energy: pricing failed (${error instanceof Error ? error.message : String(error)}); its figures are left out`)
+    return undefined
+  }
+}
+
+/**
+ * The resolved scenario of run.start, with what is missing filled from the events and the
+ * schema's defaults, and said in `gaps`. Logs written by other tools (the synthetic fixtures) or
+ * by older courier versions carry only part of it; a report of what is there beats no report.
+ */
+export function completeConfig (recorded: unknown, events: readonly CourierEvent[]): { config: ScenarioConfig, gaps: string[] } {
+  const given = (recorded != null && typeof recorded === 'object' ? recorded : {}) as Partial<ScenarioConfig>
+  const gaps: string[] = []
+  const missing = (field: string, instead: string): void => { gaps.push(`run.start has no scenario.${field}: ${instead}`) }
+  const seen = (type: 'device.up' | 'node.up'): CourierEvent[] => events.filter((e) => e.type === type)
+  let devices = given.devices
+  if (devices == null || typeof devices !== 'object') {
+    missing('devices', 'devices taken from device.up events, each its own account, default radio')
+    devices = Object.fromEntries([...new Set(seen('device.up').map((e) => (e as Extract<CourierEvent, { type: 'device.up' }>).device))].map((name) => [name, { driver: 'simulated' }])) as unknown as ScenarioConfig['devices']
+  }
+  const roles = seen('node.up').map((e) => (e as Extract<CourierEvent, { type: 'node.up' }>).role)
+  const network = given.network ?? (() => {
+    missing('network', 'node counts taken from node.up events')
+    return { relays: roles.filter((r) => r === 'relay').length, stores: roles.filter((r) => r === 'store').length } as ScenarioConfig['network']
+  })()
+  const scenarioStart = events.find((e) => e.type === 'scenario.start')?.t
+  const scenarioEnd = events.find((e) => e.type === 'scenario.end')?.t
+  const duration = typeof given.duration === 'number' ? given.duration : (() => {
+    missing('duration', 'taken from scenario.start to scenario.end')
+    return scenarioStart != null && scenarioEnd != null ? scenarioEnd - scenarioStart : 0
+  })()
+  if (given.expect == null) missing('expect', 'no thresholds to evaluate')
+  if (given.harness?.maxLagP99 == null) missing('harness.maxLagP99', 'the default limit, 50 ms')
+  const capture = events.find((e) => e.type === 'capture.start')
+  const config = {
+    ...given,
+    name: typeof given.name === 'string' ? given.name : 'unknown',
+    seed: typeof given.seed === 'number' ? given.seed : 0,
+    duration,
+    grace: typeof given.grace === 'number' ? given.grace : 0,
+    network,
+    crowd: given.crowd ?? (roles.includes('crowd') ? { gateways: roles.filter((r) => r === 'crowd').length } as ScenarioConfig['crowd'] : undefined),
+    devices,
+    timeline: Array.isArray(given.timeline) ? given.timeline : [],
+    expect: given.expect ?? {},
+    harness: { maxLagP99: given.harness?.maxLagP99 ?? 50 },
+    capture: given.capture ?? (capture?.type === 'capture.start' ? capture.backend : 'socket')
+  } as ScenarioConfig
+  return { config, gaps }
+}
+
 /** Recomputes a run's results from its artifacts alone: events.ndjson, and capture.pcap when present. */
-export async function recomputeResults (runDir: string): Promise<Results> {
+export async function recomputeResults (runDir: string, options: { allowDamagedCapture?: boolean } = {}): Promise<Results> {
+  const dir = await stat(runDir).catch(() => undefined)
+  if (dir == null || !dir.isDirectory()) {
+    throw new InvalidInputError([{ location: { file: runDir }, path: '', message: dir == null ? 'no such run directory' : 'not a directory', expected: 'a run directory written by `courier run` (it holds events.ndjson)' }])
+  }
   const events = await readEventLog(join(runDir, 'events.ndjson'))
-  return buildResults({ events, capture: await loadCapture(runDir, events), radioTimelines: await deviceRadioTimelines(events, capturePath(runDir, events)) })
+  let capture: CapturedConversations | undefined
+  let radioTimelines: Awaited<ReturnType<typeof deviceRadioTimelines>> | undefined
+  const gaps: string[] = []
+  try {
+    capture = await loadCapture(runDir, events)
+    radioTimelines = await deviceRadioTimelines(events, capturePath(runDir, events))
+  } catch (error) {
+    if (options.allowDamagedCapture !== true) {
+      if (!(error instanceof InvalidInputError)) throw error
+      throw new InvalidInputError(error.problems.map((p) => ({ ...p, hint: p.hint ?? 'courier report --allow-truncated reports the run without the capture\'s figures' })))
+    }
+    gaps.push(`the capture could not be read (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); its figures (capture bytes, radio energy) are left out`)
+  }
+  const results = buildResults({ events, capture, radioTimelines })
+  if (gaps.length > 0) {
+    results.gaps = [...(results.gaps ?? []), ...gaps]
+    if (results.verdict === 'pass') { results.verdict = 'inconclusive'; results.verdictReasons = [...gaps] }
+  }
+  return results
 }
 
 /** The run's pcap file, when tcpdump wrote one. */
@@ -104,7 +188,7 @@ export async function loadCapture (runDir: string, events: readonly CourierEvent
 
 /** Messages a device's radio carried: the ones it sent and the ones delivered to it. */
 function messagesHandled (events: readonly CourierEvent[], analysis: { delivery: Results['delivery'] }): Record<string, number> {
-  const counts: Record<string, number> = {}
+  const counts = userKeyed<number>()
   for (const [device, d] of Object.entries(analysis.delivery.devices)) counts[device] = d.delivered
   for (const event of events) if (event.type === 'msg.sent' && event.device != null) counts[event.device] = (counts[event.device] ?? 0) + 1
   return counts

@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events'
-import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises'
-import { basename, join } from 'node:path'
+import { constants } from 'node:fs'
+import { access, copyFile, mkdir, readdir, stat, writeFile } from 'node:fs/promises'
+import { basename, dirname, join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { startTcpdump, tcpdumpAvailability, type TcpdumpCapture } from '../capture/index.js'
@@ -142,6 +143,11 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
       throw new InfrastructureError(`the fleet could not start: ${errorText(error)}`, { cause: error })
     }
     options.signal.throwIfAborted()
+    // a fleet meant for a phone or an outside client: say where it is, in the forms apps take
+    if (!config.network.host.startsWith('127.') || config.network.ports != null) {
+      options.log.info(`courier: fleet on cluster ${fleet.clusterId}, shards ${fleet.shards.join(',')} (${fleet.pubsubTopic})`)
+      for (const node of fleet.nodes) options.log.info(`  ${node.name} (${node.role})  ${node.multiaddrs.join('  ')}\n    ${node.enr}`)
+    }
 
     const markFailed = (name: string, error: unknown): void => {
       const device = devices.get(name)
@@ -220,13 +226,33 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
     process.off('unhandledRejection', onStrayRejection)
   }
 
+  // the run happened: whatever analysis does from here, events.ndjson (and the capture) stay on disk
   const allEvents = await readEventLog(events.path)
-  const results = buildResults({
-    events: allEvents,
-    thresholds: options.thresholds,
-    capture: await loadCapture(runDir, allEvents),
-    radioTimelines: await deviceRadioTimelines(allEvents, capturePath(runDir, allEvents))
-  })
+  const captureGaps: string[] = []
+  const optional = async <T>(what: string, read: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await read()
+    } catch (error) {
+      captureGaps.push(`${what} could not be read (${errorText(error)}); its figures are left out`)
+      return undefined
+    }
+  }
+  let results: Results
+  try {
+    results = buildResults({
+      events: allEvents,
+      thresholds: options.thresholds,
+      capture: await optional('the capture', async () => await loadCapture(runDir, allEvents)),
+      radioTimelines: await optional('the radio timelines', async () => await deviceRadioTimelines(allEvents, capturePath(runDir, allEvents)))
+    })
+  } catch (error) {
+    await writeFile(join(runDir, 'analysis-error.txt'), `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`).catch(() => {})
+    throw new InfrastructureError(`the run finished (${status}) but its analysis failed: ${errorText(error)}. Its artifacts are kept in ${runDir} (events.ndjson, analysis-error.txt); \`courier report ${runDir}\` retries the analysis. This is a bug in courier: please report it with analysis-error.txt`, { cause: error })
+  }
+  if (captureGaps.length > 0) {
+    results.gaps = [...(results.gaps ?? []), ...captureGaps]
+    if (results.verdict === 'pass') { results.verdict = 'inconclusive'; results.verdictReasons = [...captureGaps] }
+  }
   await writeFile(join(runDir, 'results.json'), JSON.stringify(results, null, 2) + '\n')
   if (options.onResults != null) {
     try { await options.onResults(runDir, results, allEvents) } catch (error) { options.log.warn(`a report could not be written: ${errorText(error)}`) }
@@ -263,12 +289,47 @@ async function chooseCapture (wanted: 'auto' | 'tcpdump' | 'socket' | 'off', log
 }
 
 async function prepareRunDir (runDir: string): Promise<string> {
-  await mkdir(runDir, { recursive: true })
+  await makeDirectory(runDir, 'run directory')
   const existing = await readdir(runDir)
   if (existing.length > 0) {
     throw new InvalidInputError([{ location: { file: runDir }, path: '', message: 'the run directory is not empty; courier never overwrites a recorded run', hint: 'choose another --out directory, or leave --out out to get a new one under runs/' }])
   }
   return runDir
+}
+
+/**
+ * Creates a directory and its missing parents one level at a time, each failure an InvalidInputError
+ * naming the path. Node's recursive mkdir loops forever under /proc (mkdir there says ENOENT for
+ * a parent that exists): a run with --out /proc/x spun a core and ignored Ctrl-C.
+ */
+export async function makeDirectory (dir: string, what: string): Promise<void> {
+  const refuse = (message: string, hint?: string): InvalidInputError => new InvalidInputError([{ location: { file: dir }, path: '', message, hint: hint ?? 'choose a directory you can write to with --out' }])
+  const missing: string[] = []
+  for (let path = resolve(dir); ; path = dirname(path)) {
+    const found = await stat(path).catch((error: NodeJS.ErrnoException) => error)
+    if (found instanceof Error) {
+      if (found.code !== 'ENOENT') throw refuse(`cannot use ${path} for the ${what} (${found.code ?? found.message})`)
+      missing.push(path)
+      if (dirname(path) === path) break
+      continue
+    }
+    if (!found.isDirectory()) throw refuse(path === resolve(dir) ? `${dir} exists and is not a directory` : `${path} is not a directory, so the ${what} cannot be made under it`, `choose another --out; courier never writes over a file`)
+    break
+  }
+  for (const path of missing.reverse()) {
+    try {
+      await mkdir(path)
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'EEXIST') continue
+      throw refuse(`cannot create the ${what}: ${path} (${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : code === 'ENOENT' ? 'this file system makes no directories there' : code ?? String(error)})`)
+    }
+  }
+  try {
+    await access(resolve(dir), constants.W_OK)
+  } catch {
+    throw refuse(`the ${what} ${dir} is not writable`)
+  }
 }
 
 function trackProgress (events: EventLog): { snapshot(): Omit<Progress, 'phase' | 'scenarioMs' | 'durationMs'> } {

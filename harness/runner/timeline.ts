@@ -2,7 +2,7 @@ import type { Clock, Device, EventSink } from '../interface/index.js'
 import type { Fleet } from '../fleet/index.js'
 import type { DeviceLinks } from './links.js'
 import type { NodeLinks } from './node-links.js'
-import { findUserFile, flowName, type FlowAction, type ScenarioConfig, type TimelineEntry } from '../scenario/index.js'
+import { findUserFile, flowName, TIMELINE_ACTIONS, type FlowAction, type ScenarioConfig, type TimelineEntry } from '../scenario/index.js'
 
 export interface TimelineContext {
   config: ScenarioConfig
@@ -20,10 +20,22 @@ export interface TimelineContext {
   signal: AbortSignal
 }
 
-/** Plays the scenario's timeline on timers relative to scenario start; `stop()` cancels what is left. */
+/** What a pending or running action was, so that one that never happened can be named and counted. */
+interface Scheduled { index: number, action: string, dueMs: number }
+
+/**
+ * Plays the scenario's timeline on timers relative to scenario start; `stop()` cancels what is left.
+ * Work the scenario asked for within the traffic phase that did not happen (a timer still pending
+ * at the end because the harness was late, a send whose device had failed or refused it, an action
+ * still running when the phase ended) is a `timeline.dropped` event: analysis counts it and the run
+ * cannot pass.
+ */
 export class TimelinePlayer {
-  private readonly timers = new Set<NodeJS.Timeout>()
-  private readonly inFlight = new Set<Promise<void>>()
+  private readonly timers = new Map<NodeJS.Timeout, Scheduled>()
+  private readonly inFlight = new Map<Promise<void>, Scheduled>()
+  private startedAt = 0
+  /** Sends that could not be made, by timeline entry: emitted once each at the end, not per message. */
+  private readonly missedSends = new Map<number, { count: number, reason: string }>()
   private sendSeq = new Map<string, number>()
   /** Flows never outlive the traffic phase: a queued or slow one is stopped with it. */
   private readonly flowsAbort = new AbortController()
@@ -31,29 +43,51 @@ export class TimelinePlayer {
   constructor (private readonly context: TimelineContext) {}
 
   start (): void {
-    this.context.config.timeline.forEach((entry, index) => { this.at(entry.at, () => this.run(entry, index)) })
+    this.startedAt = this.context.clock.now()
+    this.context.config.timeline.forEach((entry, index) => { this.at(entry.at, () => this.run(entry, index), { index, action: actionOf(entry), dueMs: entry.at }) })
   }
 
-  /** Cancels pending actions and waits (bounded) for running ones. */
+  /** Cancels pending actions and waits (bounded) for running ones; what was due and did not happen is recorded. */
   async stop (): Promise<void> {
-    for (const timer of this.timers) clearTimeout(timer)
+    const endMs = this.context.config.duration
+    const stopping = !this.context.signal.aborted
+    const pending = [...this.timers.entries()]
+    for (const [timer] of pending) clearTimeout(timer)
     this.timers.clear()
     this.flowsAbort.abort(new Error('the traffic phase ended'))
-    await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((resolve) => setTimeout(resolve, 5000).unref())])
+    // an interrupted run is already not a pass: only a phase that ran to its end counts what it missed
+    if (stopping) this.dropped(pending.map(([, s]) => s).filter((s) => s.dueMs < endMs), 'still pending when the traffic phase ended (its timer fired late: was the harness saturated?)')
+    await Promise.race([Promise.allSettled([...this.inFlight.keys()]), new Promise((resolve) => setTimeout(resolve, 5000).unref())])
+    if (stopping) this.dropped([...this.inFlight.values()].filter((s) => s.action === 'send'), 'still running 5 s after the traffic phase ended')
+    if (stopping) for (const [index, { count, reason }] of this.missedSends) this.context.events.emit('timeline.dropped', { index, action: 'send', count, reason })
   }
 
-  private at (delayMs: number, action: () => Promise<void>): void {
+  /** One `timeline.dropped` event per timeline entry and reason, with how many of its actions. */
+  private dropped (actions: Scheduled[], reason: string): void {
+    const byEntry = new Map<number, { action: string, count: number }>()
+    for (const { index, action } of actions) {
+      const entry = byEntry.get(index) ?? { action, count: 0 }
+      entry.count++
+      byEntry.set(index, entry)
+    }
+    for (const [index, { action, count }] of byEntry) this.context.events.emit('timeline.dropped', { index, action, count, reason })
+  }
+
+  /** `dueMs`: when the scenario meant it to happen (default: now plus the delay). */
+  private at (delayMs: number, action: () => Promise<void>, what: Omit<Scheduled, 'dueMs'> & { dueMs?: number }): void {
+    const scheduled = { ...what, dueMs: what.dueMs ?? this.context.clock.now() - this.startedAt + delayMs }
     const timer = setTimeout(() => {
       this.timers.delete(timer)
       if (this.context.signal.aborted) return
       const running = action().catch((error: unknown) => { this.context.onError('timeline', error) }).finally(() => { this.inFlight.delete(running) })
-      this.inFlight.add(running)
+      this.inFlight.set(running, scheduled)
     }, delayMs)
-    this.timers.add(timer)
+    this.timers.set(timer, scheduled)
   }
 
   private async run (entry: TimelineEntry, index: number): Promise<void> {
     const { events, devices, fleet, config } = this.context
+    const entryAt = entry.at
     if (entry.send != null) {
       const send = entry.send
       const topic = send.topic ?? config.crowd?.topic ?? 'default'
@@ -62,14 +96,19 @@ export class TimelinePlayer {
         this.at(i * send.every, async () => {
           const n = (this.sendSeq.get(send.from) ?? 0) + 1
           this.sendSeq.set(send.from, n)
-          await this.onDevice(send.from, async (device) => { await device.send({ msgId: `${send.from}-${n}`, topic, bytes: send.size, text: send.text }, { signal: this.context.signal }) })
-        })
+          const sent = await this.onDevice(send.from, async (device) => { await device.send({ msgId: `${send.from}-${n}`, topic, bytes: send.size, text: send.text }, { signal: this.context.signal }) })
+          if (!sent && !this.context.signal.aborted) {
+            const missed = this.missedSends.get(index) ?? { count: 0, reason: `device ${send.from} had failed, or failed on the send` }
+            missed.count++
+            this.missedSends.set(index, missed)
+          }
+        }, { index, action: 'send', dueMs: entryAt + i * send.every })
       }
     } else if (entry.offline != null) {
       const { device: name, for: forMs } = entry.offline
       events.emit('timeline.action', { index, action: 'offline', detail: { device: name, for: forMs } })
       await this.onDevice(name, async (device) => { await device.setOnline(false, { signal: this.context.signal }) })
-      if (forMs != null) this.at(forMs, async () => { await this.online(name, index) })
+      if (forMs != null) this.at(forMs, async () => { await this.online(name, index) }, { index, action: 'online' })
     } else if (entry.online != null) {
       await this.online(entry.online.device, index)
     } else if (entry.kill != null) {
@@ -77,7 +116,7 @@ export class TimelinePlayer {
       const forMs = typeof entry.kill === 'string' ? undefined : entry.kill.for
       events.emit('timeline.action', { index, action: 'kill', detail: { node: name, for: forMs } })
       await fleet.node(name)?.kill()
-      if (forMs != null) this.at(forMs, async () => { await this.restart(name, index) })
+      if (forMs != null) this.at(forMs, async () => { await this.restart(name, index) }, { index, action: 'restart' })
     } else if (entry.restart != null) {
       await this.restart(entry.restart, index)
     } else if (entry.partition != null) {
@@ -85,7 +124,7 @@ export class TimelinePlayer {
       events.emit('timeline.action', { index, action: 'partition', detail: { groups: spec.groups, for: spec.for } })
       const groups = await fleet.partition({ groups: spec.groups })
       events.emit('partition.start', { groups })
-      if (spec.for != null) this.at(spec.for, async () => { await this.heal(index) })
+      if (spec.for != null) this.at(spec.for, async () => { await this.heal(index) }, { index, action: 'heal' })
     } else if (entry.heal != null) {
       await this.heal(index)
     } else if (entry.desync != null) {
@@ -99,7 +138,7 @@ export class TimelinePlayer {
       const node = fleet.stores.find((s) => s.name === store)
       if (node != null) {
         node.answerDelayMs = delay
-        if (forMs != null) this.at(forMs, async () => { node.answerDelayMs = 0 })
+        if (forMs != null) this.at(forMs, async () => { node.answerDelayMs = 0 }, { index, action: 'slow' })
       }
     } else if (entry.link != null) {
       const { device, node, to } = entry.link
@@ -160,13 +199,20 @@ export class TimelinePlayer {
     await this.context.fleet.node(name)?.restart(this.context.signal)
   }
 
-  private async onDevice (name: string, action: (device: Device) => Promise<void>): Promise<void> {
+  /** Whether the action was done: false when the device had failed earlier (already reported) or failed now. */
+  private async onDevice (name: string, action: (device: Device) => Promise<void>): Promise<boolean> {
     const device = this.context.devices.get(name)
-    if (device == null) return // failed earlier: already reported
+    if (device == null) return false
     try {
       await action(device)
+      return true
     } catch (error) {
       if (!this.context.signal.aborted) this.context.onDeviceError(name, error)
+      return false
     }
   }
+}
+
+function actionOf (entry: TimelineEntry): string {
+  return TIMELINE_ACTIONS.find((key) => entry[key] !== undefined) ?? 'none'
 }

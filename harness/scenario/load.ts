@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { dirname, extname, isAbsolute, resolve } from 'node:path'
 import { InvalidInputError, type InputProblem, type SourceLocation } from '../interface/index.js'
-import { FLOW_NAME, flowName, scenarioSchema, TIMELINE_ACTIONS, type ScenarioConfig } from './schema.js'
+import { FLOW_NAME, flowName, MAX_MESSAGE_BYTES, scenarioSchema, TIMELINE_ACTIONS, type ScenarioConfig } from './schema.js'
 import { formatPath, parseYamlSource, readUserFile, suggest, zodProblems, type FieldPath } from './yaml-source.js'
 
 /** A validated scenario with its defaults resolved, and a way back to where each field was written. */
@@ -35,7 +35,7 @@ export function parseScenario (text: string, file: string): LoadedScenario {
     stores: range(config.network.stores).map((i) => `store-${i}`),
     gateways: config.crowd == null ? [] : range(config.crowd.gateways).map((i) => `crowd-${i}`)
   }
-  const problems = [...checkReferences(config, nodes, locate), ...checkFlows(config, file, locate)]
+  const problems = [...checkLimits(config, source.raw, locate), ...checkReferences(config, nodes, locate), ...checkFlows(config, file, locate)]
   if (problems.length > 0) throw new InvalidInputError(problems)
 
   const topics = new Set<string>()
@@ -44,6 +44,50 @@ export function parseScenario (text: string, file: string): LoadedScenario {
   for (const entry of config.timeline) if (entry.send?.topic != null) topics.add(entry.send.topic)
   if (topics.size === 0) topics.add('default')
   return { file, config, nodes, topics: [...topics], locate }
+}
+
+/** Crowd posts a run may plan: the plan is held in memory, and ~1000 deliveries/s saturate one process anyway. */
+export const MAX_CROWD_POSTS = 1_000_000
+
+/**
+ * Figures that are each valid alone but cannot all hold: what was asked must be what runs, never
+ * clamped in silence.
+ */
+function checkLimits (config: ScenarioConfig, raw: unknown, locate: LoadedScenario['locate']): InputProblem[] {
+  const problems: InputProblem[] = []
+  const problem = (path: FieldPath, message: string, expected: string, found: string, hint?: string): void => {
+    problems.push({ location: locate(path), path: formatPath(path), message, expected, found, hint })
+  }
+  const { relays, degree } = config.network
+  // the default degree (3) is a wish a small fleet may not meet; a written one is a promise
+  const degreeWritten = (raw as { network?: { degree?: unknown } }).network?.degree !== undefined
+  if (degreeWritten && degree > relays - 1) {
+    problem(['network', 'degree'], `a relay cannot dial ${degree} other relays when there are ${relays - 1}`, `at most relays - 1 (${relays - 1})`, String(degree), relays === 1 ? 'leave degree: out with a single relay' : 'lower degree: or add relays')
+  }
+  if (config.crowd != null) {
+    const { size } = config.crowd
+    const tooBig = (path: FieldPath, bytes: number): void => {
+      if (bytes > MAX_MESSAGE_BYTES) problem(path, 'larger than the network carries', `at most ${MAX_MESSAGE_BYTES / 1000}kB (Waku's message size limit, 64/WAKU2-NETWORK)`, `${bytes} bytes`)
+    }
+    if (typeof size === 'number') tooBig(['crowd', 'size'], size)
+    else {
+      tooBig(['crowd', 'size', 'median'], size.median)
+      tooBig(['crowd', 'size', 'p99'], size.p99)
+      if (size.median > size.p99) problem(['crowd', 'size', 'median'], 'the median is above the 99th percentile', 'median at most p99', `median ${size.median} bytes, p99 ${size.p99} bytes`)
+    }
+    const posts = config.crowd.rate * config.duration / 1000
+    if (posts > MAX_CROWD_POSTS) problem(['crowd', 'rate'], `the crowd would post about ${Math.round(posts)} messages in the run`, `at most ${MAX_CROWD_POSTS} crowd messages per run (rate x duration)`, `${config.crowd.rate}/s for ${config.duration / 1000}s`, 'lower the rate or shorten duration: (one process saturates near 1000 deliveries/s)')
+  }
+  config.timeline.forEach((entry, index) => {
+    const send = entry.send
+    if (send == null || entry.at > config.duration) return
+    const last = entry.at + (send.count - 1) * send.every
+    if (last >= config.duration) {
+      problem(['timeline', index, 'send'], `the sends do not fit in the traffic phase: the last of ${send.count} (every ${send.every / 1000}s from ${entry.at / 1000}s) would be at ${last / 1000}s`,
+        `at + (count - 1) x every before the end of the traffic phase (duration: ${config.duration / 1000}s)`, `count: ${send.count}, every: ${send.every / 1000}s`, 'lengthen duration:, lower count: or shorten every:')
+    }
+  })
+  return problems
 }
 
 function checkReferences (config: ScenarioConfig, nodes: LoadedScenario['nodes'], locate: LoadedScenario['locate']): InputProblem[] {

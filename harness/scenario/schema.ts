@@ -21,8 +21,24 @@ function about<T extends z.ZodType> (schema: T, text: string): T {
   return schema.describe(`${text}. ${schema.description ?? ''}`.trim())
 }
 
-export const duration = unit(parseDuration, '30s', 'A duration (ms, s, m, h)')
+/**
+ * The longest wait courier schedules: Node's timers hold a signed 32-bit count of milliseconds,
+ * and a longer delay fires after 1 ms instead (a run "of 600 h" would end at once and pass).
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1
+const MAX_TIMER_WORDS = `at most ${MAX_TIMER_MS}ms (about 596h, 24.8 days: the longest wait Node.js timers allow)`
+
+/** Waku's limit on a message (64/WAKU2-NETWORK); a larger one is refused by every node. */
+export const MAX_MESSAGE_BYTES = 150_000
+
+export const duration = unit(parseDuration, '30s', 'A duration (ms, s, m, h)').check((ctx) => {
+  if (ctx.value > MAX_TIMER_MS) ctx.issues.push({ code: 'custom', message: 'longer than courier can wait', params: { expected: MAX_TIMER_WORDS }, input: ctx.value, continue: false })
+})
 export const size = unit(parseSize, '2kB', 'A size (B, kB, MB, KiB)')
+/** A message's size: at most the network's limit, never clamped to it in silence. */
+const messageSize = size.check((ctx) => {
+  if (ctx.value > MAX_MESSAGE_BYTES) ctx.issues.push({ code: 'custom', message: 'larger than the network carries', params: { expected: `at most ${MAX_MESSAGE_BYTES / 1000}kB (Waku's message size limit, 64/WAKU2-NETWORK)` }, input: ctx.value, continue: false })
+})
 export const rate = unit(parseRate, '30/min', 'A rate (/s, /min, /h)')
 export const ratio = z.union([z.number(), z.string()]).describe('A percentage such as 1%, or a ratio 0..1').transform((value, ctx) => {
   const parsed = parseRatio(value)
@@ -34,6 +50,7 @@ export const ratio = z.union([z.number(), z.string()]).describe('A percentage su
 const name = z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'lower-case letters, digits and dashes, starting with a letter')
 
 /** Size of crowd messages: a fixed size, or a log-normal by median and 99th percentile. */
+// (the limits on these sizes are checked after parsing: a union would hide them behind "does not match")
 const sizeDistribution = z.union([
   size,
   z.strictObject({ median: size, p99: size })
@@ -42,7 +59,7 @@ const sizeDistribution = z.union([
 export const networkSchema = z.strictObject({
   relays: z.number().int().min(1).max(64).default(4).describe('Relay nodes (gossipsub)'),
   stores: z.number().int().min(0).max(16).default(1).describe('Store nodes (history, "mailservers")'),
-  degree: z.number().int().min(1).max(12).default(3).describe('Each relay dials this many other relays'),
+  degree: z.number().int().min(1).max(12).default(3).describe('Each relay is linked to at least this many other relays (a ring plus seeded chords)'),
   storeSync: z.union([z.literal('off'), duration]).default('off').describe('Store nodes compare archives with each other this often and fetch what they lack (Waku store sync), e.g. 3s; off: stores never repair a missed window, as in the seed problems'),
   pubsubTopic: z.string().regex(/^\/waku\/2\/rs\/\d{1,5}\/\d{1,4}$/, 'a static-sharding pubsub topic /waku/2/rs/<cluster>/<shard>, e.g. /waku/2/rs/16/32 (Status: cluster 16, shards 32 and 64)').default('/waku/2/rs/16/32').describe('Waku pubsub topic (shard) of the fleet: /waku/2/rs/<cluster>/<shard>; nodes announce that cluster and shard in 66/WAKU2-METADATA and their ENRs'),
   ports: z.number().int().min(1024).max(65535).optional().describe('Base port for stable addresses: node i (relays, then stores, then crowd gateways) listens on TCP base+2i and WebSocket base+2i+1, so a phone configured once keeps working run after run; absent: free ports, new every run'),
@@ -145,7 +162,7 @@ const sendAction = z.strictObject({
   topic: z.string().min(1).optional().describe('Default: the crowd topic'),
   count: z.number().int().min(1).max(100_000).default(1),
   every: duration.prefault('1s'),
-  size: size.prefault('300B'),
+  size: messageSize.prefault('300B'),
   text: z.string().max(4096).optional()
 })
 const offlineAction = z.strictObject({ device: name, for: about(duration, 'Come back online after this long').optional() })
@@ -195,9 +212,12 @@ export const timelineEntrySchema = z.strictObject({
   flow: flowAction.optional().describe('Run a QA flow (a WebdriverIO + Mocha spec using the profile\'s screen map) on an appium device and time it')
 })
 
+/** A scenario name names a run directory too (runs/<name>-<time>): well under a file name's 255 bytes. */
+export const MAX_SCENARIO_NAME = 100
+
 export const scenarioSchema = z.strictObject({
   $schema: z.string().optional(),
-  name: z.string().min(1).describe('Scenario name, used in reports and run directories'),
+  name: z.string().min(1).max(MAX_SCENARIO_NAME).describe('Scenario name, used in reports and run directories'),
   description: z.string().optional(),
   seed: z.number().int().min(0).default(1).describe('Same seed, same topology, crowd schedule and sizes'),
   duration: about(duration, 'How long traffic runs'),

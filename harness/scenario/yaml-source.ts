@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises'
 import { closest, distance } from 'fastest-levenshtein'
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml'
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node as YamlNode } from 'yaml'
 import type { z } from 'zod'
-import { InvalidInputError, type InputProblem, type SourceLocation } from '../interface/index.js'
+import { InvalidInputError, readUserTextFile, type InputProblem, type SourceLocation } from '../interface/index.js'
 
 /**
  * What every user-written YAML file of courier (scenarios, device profiles) goes through: read,
@@ -18,20 +17,16 @@ export interface YamlSource {
   locate: Locate
 }
 
-/** Reads a user's file; a missing or unreadable one is an InvalidInputError naming it. */
+/**
+ * Reads a user's file: a regular file of at most 1 MiB of UTF-8 text (README: Limits); anything
+ * else (missing, a FIFO, /dev/zero, UTF-16) is an InvalidInputError naming it.
+ */
 export async function readUserFile (file: string, what: { kind: string, hint: string }): Promise<string> {
-  try {
-    return await readFile(file, 'utf8')
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    throw new InvalidInputError([{
-      location: { file },
-      path: '',
-      message: code === 'ENOENT' ? `${what.kind} not found` : code === 'EISDIR' ? `is a directory, not a ${what.kind}` : `cannot read the ${what.kind} (${code ?? String(error)})`,
-      hint: what.hint
-    }])
-  }
+  return readUserTextFile(file, what)
 }
+
+/** Aliases a document may expand: a "billion laughs" file is refused long before it costs memory. */
+export const MAX_YAML_ALIASES = 100
 
 /** Parses YAML keeping positions; syntax errors and a non-mapping document are InvalidInputErrors. */
 export function parseYamlSource (text: string, file: string, what: { kind: string, expectedKeys: string }): YamlSource {
@@ -42,6 +37,9 @@ export function parseYamlSource (text: string, file: string, what: { kind: strin
     return { file, line, column: col }
   }
   if (doc.errors.length > 0) {
+    if (doc.errors.some((error) => /call stack/i.test(error.message))) {
+      throw new InvalidInputError([{ location: locateOffset(doc.errors[0].pos[0]), path: '', message: 'YAML nested too deeply for courier to read', hint: 'a scenario needs a few levels of nesting; check for runaway [ or { brackets' }])
+    }
     throw new InvalidInputError(doc.errors.map((error) => ({
       location: locateOffset(error.pos[0]),
       path: '',
@@ -49,11 +47,45 @@ export function parseYamlSource (text: string, file: string, what: { kind: strin
       hint: error.code === 'DUPLICATE_KEY' ? 'remove one of the two keys' : 'check indentation and quoting around this line'
     })))
   }
-  const raw: unknown = doc.toJS()
+  const protoKey = findKey(doc, '__proto__')
+  if (protoKey != null) {
+    // JavaScript would drop it (or change what the map inherits) without a word
+    throw new InvalidInputError([{ location: locateOffset(protoKey), path: '', message: '"__proto__" cannot be a key', expected: 'another name', found: '__proto__' }])
+  }
+  let raw: unknown
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES })
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error
+    // the yaml library's alias-count guard (or an alias to an anchor that does not exist)
+    const bomb = /alias count/i.test(error.message)
+    throw new InvalidInputError([{
+      location: { file, line: 1, column: 1 },
+      path: '',
+      message: bomb ? 'YAML aliases expand too much (an alias bomb)' : `YAML: ${error.message}`,
+      expected: bomb ? `at most ${MAX_YAML_ALIASES} alias expansions` : undefined,
+      hint: bomb ? 'write the repeated parts out, or use fewer *alias references' : undefined
+    }])
+  }
   if (raw == null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new InvalidInputError([{ location: { file, line: 1, column: 1 }, path: '', message: `a ${what.kind} must be a YAML mapping`, expected: `keys such as ${what.expectedKeys}`, found: describe(raw) }])
   }
   return { raw, locate: (path, which = 'value') => locateIn(doc, path, which, locateOffset, file) }
+}
+
+/** Offset of the first mapping key equal to `key`, anywhere in the document. */
+function findKey (doc: Document, key: string): number | undefined {
+  let offset: number | undefined
+  visit(doc, {
+    Pair (_, pair) {
+      if (isScalar(pair.key) && pair.key.value === key) {
+        offset = pair.key.range?.[0] ?? 0
+        return visit.BREAK
+      }
+      return undefined
+    }
+  })
+  return offset
 }
 
 export interface ZodProblemOptions {

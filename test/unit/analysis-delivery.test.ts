@@ -104,3 +104,19 @@ test('the harness counts as saturated only when its lag p99 over the traffic exc
   const busy = analyzeRun([...events, lag(2000, 3), lag(3000, 120)], { lagLimitMs: 50 })
   assert.equal(busy.harness.saturated, true)
 })
+
+test('a device that failed is expected to have what was sent before its failure, not after', () => {
+  const run: CourierEvent[] = [
+    ...events.filter((e) => e.t < 3000 && e.type !== 'device.offline'),
+    { t: 2500, type: 'device.failed', device: 'bob', error: 'session lost' },
+    { t: 3500, type: 'msg.sent', msgId: 'c2', hash: 'hc2', topic: 'lobby', bytes: 300, node: 'crowd-1', user: 'u2' },
+    { t: 7000, type: 'msg.sent', msgId: 'c3', hash: 'hc3', topic: 'lobby', bytes: 300, node: 'crowd-1', user: 'u3' },
+    { t: 9000, type: 'scenario.end' }
+  ]
+  const { devices } = analyzeDelivery(run)
+  // before 2500: m1 and c1, both delivered; c2 and c3 came after the failure
+  assert.equal(devices.bob.failed, true)
+  assert.deepEqual([devices.bob.expected, devices.bob.delivered, devices.bob.lost], [2, 2, 0])
+  // alice, still running, misses c2 and c3
+  assert.deepEqual([devices.alice.expected, devices.alice.delivered, devices.alice.lost], [3, 1, 2])
+})

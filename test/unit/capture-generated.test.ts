@@ -4,7 +4,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
-import { buildFrame, LinkType, pcapGlobalHeader, pcapRecord, readPcap, TcpFlags, type FrameSpec, type PcapWriterInit } from '../../harness/capture/index.js'
+import { analyzePcapFile, buildFrame, LinkType, pcapGlobalHeader, pcapRecord, readPcap, TcpFlags, type FrameSpec, type PcapWriterInit } from '../../harness/capture/index.js'
+import { radioPacketsFromCapture } from '../../harness/energy/index.js'
 import type { CapturedPacket } from '../../harness/interface/index.js'
 
 const dir = await mkdtemp(join(tmpdir(), 'courier-capture-'))
@@ -124,6 +125,38 @@ test('a snaplen cut frame still reports the payload length its IP header states'
   const [q] = await collect(path2)
   assert.equal(q.ip, undefined)
   assert.equal(q.wireLength, 1454)
+})
+
+test('a snaplen capture: bytes per direction, per endpoint and per second are wire lengths, not what was captured', async () => {
+  // 96 bytes kept of every frame; the two directions carry different payloads, so the wire and
+  // captured figures differ per direction, not only in total
+  const frame = (up: boolean, payload: number, seq: number): Buffer => buildFrame({
+    linkType: LinkType.ethernet, protocol: 'tcp', payload,
+    src: up ? '10.0.0.1' : '10.0.0.9', dst: up ? '10.0.0.9' : '10.0.0.1', srcPort: up ? 40000 : 60000, dstPort: up ? 60000 : 40000,
+    tcp: { seq, ack: 0, flags: up && seq === 0 ? TcpFlags.syn : TcpFlags.ack }
+  })
+  const us = 1_700_000_000_000_000
+  const frames = [
+    { frame: frame(true, 0, 0), us },                      // SYN: 54 on the wire, 54 kept
+    { frame: frame(true, 1000, 1), us: us + 100 },         // 1054 on the wire, 96 kept
+    { frame: frame(false, 3000, 1), us: us + 200 },        // 3054, 96 kept
+    { frame: frame(false, 500, 3001), us: us + 1_000_300 } // 554, 96 kept, next second
+  ]
+  const path = await writeCapture({ linkType: LinkType.ethernet, snaplen: 96 }, frames.map((f) => ({ ...f, capturedLength: Math.min(96, f.frame.length) })))
+  const { analysis } = await analyzePcapFile(path, { perSecond: true })
+  const [c] = analysis.conversations
+  assert.equal(c.key, 'tcp 10.0.0.1:40000 <-> 10.0.0.9:60000')
+  assert.deepEqual([c.aToB.wireBytes, c.aToB.payloadBytes, c.bToA.wireBytes, c.bToA.payloadBytes], [54 + 1054, 1000, 3054 + 554, 3500])
+  assert.equal(c.wireBytes, 4716)
+  assert.deepEqual([analysis.totals.wireBytes, analysis.totals.capturedBytes], [4716, 54 + 96 * 3])
+  const client = analysis.endpoints.find((e) => e.ip === '10.0.0.1')!
+  assert.deepEqual([client.wireBytesSent, client.wireBytesReceived], [1108, 3608])
+  assert.deepEqual(analysis.timeline!.seconds.map((s) => [s.up, s.down]), [[1108, 3054], [0, 554]])
+  // the radio timeline an energy model prices takes the same wire lengths, per direction
+  const frames2 = []
+  for await (const p of readPcap(path)) frames2.push(p)
+  const radio = radioPacketsFromCapture(frames2, { deviceAddress: '10.0.0.1' })
+  assert.deepEqual(radio.packets.map((p) => [p.direction, p.bytes]), [['up', 54], ['up', 1054], ['down', 3054], ['down', 554]])
 })
 
 test('NULL link type: the family is read in either byte order, with every BSD AF_INET6 value', async () => {

@@ -122,7 +122,7 @@ test('profile errors: missing field, a tail phase without seconds, an unknown mo
   const name = problemsOf(() => loadRadioProfile('lte4'))
   assert.equal(name[0].hint, 'did you mean lte?')
   const absent = problemsOf(() => loadRadioProfile(join(tmp.dir, 'absent.json')))
-  assert.match(absent[0].message, /cannot read/)
+  assert.match(absent[0].message, /radio profile not found \(no such file\)/)
 })
 
 test('Java properties: comments, = : and space separators, continuation lines, escapes, no final newline', () => {

@@ -29,9 +29,11 @@ test('a fixed size gives every post that size', () => {
   assert.ok(planCrowd({ ...crowd, size: 777 }, 10_000, 1).every((p) => p.bytes === 777))
 })
 
-test('the relay graph is connected, deterministic and reaches the degree', () => {
-  const edges = planRelayEdges(8, 4, 42)
-  assert.deepEqual(edges, planRelayEdges(8, 4, 42))
+function degrees (relays: number, edges: Array<[number, number]>): number[] {
+  return Array.from({ length: relays }, (_, n) => edges.filter(([a, b]) => a === n || b === n).length)
+}
+
+function connected (relays: number, edges: Array<[number, number]>): boolean {
   const reached = new Set([0])
   for (let changed = true; changed;) {
     changed = false
@@ -39,7 +41,35 @@ test('the relay graph is connected, deterministic and reaches the degree', () =>
       if (reached.has(a) !== reached.has(b)) { reached.add(a); reached.add(b); changed = true }
     }
   }
-  assert.equal(reached.size, 8)
-  const degree = (n: number): number => edges.filter(([a, b]) => a === n || b === n).length
-  assert.ok([...Array(8).keys()].every((n) => degree(n) >= 3))
+  return reached.size === relays
+}
+
+test('the relay graph is connected, deterministic, and has the ring', () => {
+  const edges = planRelayEdges(8, 4, 42)
+  assert.deepEqual(edges, planRelayEdges(8, 4, 42))
+  assert.notDeepEqual(edges, planRelayEdges(8, 4, 43))
+  assert.ok(connected(8, edges))
+  for (let i = 0; i < 8; i++) {
+    const [a, b] = [i, (i + 1) % 8].sort((x, y) => x - y)
+    assert.ok(edges.some(([x, y]) => x === a && y === b), `ring edge ${a}-${b}`)
+  }
+  assert.ok(edges.every(([a, b]) => a < b), 'each edge once, smaller index first')
+})
+
+test('every relay gets the degree that was asked: none below it, and the least linked exactly at it', () => {
+  // many seeds: a chord drawn onto a ring neighbour used to leave a relay one or two short
+  for (const [relays, degree] of [[8, 4], [6, 4], [6, 3], [4, 3], [10, 6], [5, 2], [12, 5]]) {
+    for (let seed = 0; seed < 200; seed++) {
+      const d = degrees(relays, planRelayEdges(relays, degree, seed))
+      assert.equal(Math.min(...d), degree, `${relays} relays, degree ${degree}, seed ${seed}: degrees ${d.join(' ')}`)
+      assert.ok(connected(relays, planRelayEdges(relays, degree, seed)))
+    }
+  }
+})
+
+test('a degree the fleet cannot give links every relay to all the others; below the ring the ring stays', () => {
+  assert.deepEqual(degrees(4, planRelayEdges(4, 6, 1)), [3, 3, 3, 3])
+  assert.deepEqual(degrees(5, planRelayEdges(5, 1, 1)), [2, 2, 2, 2, 2], 'the ring keeps the fleet connected')
+  assert.deepEqual(planRelayEdges(2, 3, 1), [[0, 1]])
+  assert.deepEqual(planRelayEdges(1, 3, 1), [])
 })

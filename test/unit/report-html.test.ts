@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { InvalidInputError } from '../../harness/interface/index.js'
+import { InvalidInputError, type DeviceDelivery } from '../../harness/interface/index.js'
+import { analyzeRun } from '../../harness/analysis/index.js'
 import { buildReportData, readEvents, renderHtmlReport, writeRunReports } from '../../reports/index.js'
 import { jsonForScript } from '../../reports/html/render.js'
 import { FIXTURE_RUNS, HOSTILE } from '../../reports/testing/fixture-runs.js'
@@ -201,11 +202,39 @@ test('writeRunReports writes report.html, junit.xml and summary.md, and links th
   }
 })
 
-test('the committed fixture runs are what the generator makes (regenerate them when it changes)', async () => {
+// A drift check, not a correctness check: it says the committed files are what the generator
+// makes today. The test after it says whether their figures are right.
+test('drift check: the committed fixture runs are what the generator makes (regenerate them when it changes)', async () => {
   for (const [name, options] of Object.entries(FIXTURE_RUNS)) {
     const fresh = synthesizeRun(options)
     const committed = await readEvents(join('fixtures', 'runs', name, 'events.ndjson'))
     assert.deepEqual(committed, fresh.events, `${name}/events.ndjson`)
     assert.deepEqual(JSON.parse(await readFile(join('fixtures', 'runs', name, 'results.json'), 'utf8')), JSON.parse(JSON.stringify(fresh.results)), `${name}/results.json`)
+  }
+})
+
+// The generator decides each delivery itself and writes results.json from those decisions, not
+// from its events; courier's analysis reads only the events. Both must tell the same story.
+// (Render latency and the duplicate rate are left out: the generator approximates the first as
+// arrival + 15 ms and divides the second by first arrivals, not by all arrivals.)
+test('analysis of each committed fixture run\'s events finds the deliveries its generator decided', async () => {
+  // event times are written to the microsecond: latencies from events may differ in the last digit
+  const same = (got: DeviceDelivery, want: DeviceDelivery, what: string): void => {
+    const counts = (d: DeviceDelivery): unknown => ({ expected: d.expected, delivered: d.delivered, lost: d.lost, duplicates: d.duplicates.total, duplicatesByPath: d.duplicates.byPath, firstByPath: d.firstByPath, count: d.latency.count })
+    assert.deepEqual(counts(got), counts(want), what)
+    for (const stat of ['p50', 'p90', 'p95', 'p99', 'max'] as const) {
+      const [g, w] = [got.latency[stat], want.latency[stat]]
+      assert.ok(g != null && w != null ? Math.abs(g - w) < 0.002 : g === w, `${what}: latency ${stat} ${String(g)} vs ${String(w)}`)
+    }
+  }
+  for (const name of Object.keys(FIXTURE_RUNS)) {
+    const events = await readEvents(join('fixtures', 'runs', name, 'events.ndjson'))
+    const truth = JSON.parse(await readFile(join('fixtures', 'runs', name, 'results.json'), 'utf8')) as SyntheticRun['results']
+    const { delivery } = analyzeRun(events, { lagLimitMs: 50 })
+    assert.deepEqual(Object.keys(delivery.devices).sort(), Object.keys(truth.delivery.devices).sort(), name)
+    for (const [device, d] of Object.entries(truth.delivery.devices)) {
+      same(delivery.devices[device], d, `${name}: ${device}`)
+    }
+    same(delivery.overall, truth.delivery.overall, `${name}: overall`)
   }
 })

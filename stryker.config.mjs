@@ -1,0 +1,40 @@
+// Mutation testing of the pure modules (npm run mutation; never part of npm test).
+// TypeScript 7 is the native compiler, which no Stryker checker or runner plugin drives, so the
+// `command` runner is used: Stryker writes every mutant into one instrumented copy of the source,
+// buildCommand compiles that copy once, and each mutant is a run of the compiled unit tests with
+// __STRYKER_ACTIVE_MUTANT__ set (scripts/mutation-tests.mjs imports them into one process).
+//
+// COURIER_MUTATE picks the modules (comma separated): gate, analysis, units. Default: all three.
+const SCOPES = {
+  gate: { mutate: ['harness/gate/**/*.ts'], tests: ['unit/gate-'] },
+  analysis: { mutate: ['harness/analysis/**/*.ts'], tests: ['unit/analysis-', 'unit/light-analysis', 'unit/gate-'] },
+  units: { mutate: ['harness/scenario/units.ts'], tests: ['unit/scenario-units', 'unit/gate-'] }
+}
+const chosen = (process.env.COURIER_MUTATE ?? 'gate,analysis,units').split(',').map((s) => s.trim()).filter((s) => s !== '')
+for (const name of chosen) if (SCOPES[name] == null) throw new Error(`COURIER_MUTATE: unknown scope "${name}" (known: ${Object.keys(SCOPES).join(', ')})`)
+const mutate = chosen.flatMap((name) => SCOPES[name].mutate)
+const tests = [...new Set(chosen.flatMap((name) => SCOPES[name].tests))]
+const label = chosen.join('-')
+
+export default {
+  testRunner: 'command',
+  commandRunner: { command: `node --import ./dist/harness/polyfill.js scripts/mutation-tests.mjs ${tests.join(' ')}` },
+  // the build runs before Stryker links node_modules into the sandbox (.stryker-tmp/sandbox-*)
+  buildCommand: 'node ../../node_modules/typescript/bin/tsc -p .',
+  // Stryker rewrites tsconfig.json paths with TypeScript's JS API, which TypeScript 7 no longer
+  // has; courier's tsconfig has no extends or references to rewrite, so point it at no file
+  tsconfigFile: 'no-tsconfig-to-rewrite.json',
+  mutate,
+  // the command runner cannot tell which test covers which mutant: every mutant runs them all
+  coverageAnalysis: 'off',
+  // two cores shared with other people: one mutant at a time
+  concurrency: 1,
+  timeoutMS: 30_000,
+  dryRunTimeoutMinutes: 5,
+  ignorePatterns: ['dist', 'runs', 'test-artifacts', '.stryker-tmp'],
+  tempDirName: '.stryker-tmp',
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: `runs/mutation/${label}.html` },
+  jsonReporter: { fileName: `runs/mutation/${label}.json` },
+  thresholds: { high: 90, low: 80 }
+}
