@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { chromium, type BrowserContext, type CDPSession, type Page } from 'playwright-core'
 import type { AbortOptions, Device, DeviceComponents, OutgoingMessage } from '../../harness/interface/index.js'
-import { CHROMIUM_ARGS, CHROMIUM_PATH, chromiumPids, PAGE_DIR, probePageBundle, PROFILE_PREFIX, removeStaleProfiles } from './chromium.js'
+import { browserLocalPorts, CHROMIUM_ARGS, CHROMIUM_PATH, chromiumPids, PAGE_DIR, probePageBundle, PROFILE_PREFIX, removeStaleProfiles } from './chromium.js'
 import { startPageServer, type PageServer } from './page-server.js'
 
 export interface BrowserDeviceInit {
@@ -57,6 +57,8 @@ export class BrowserDevice implements Device {
   private offsetMs = 0
   private readonly contentTopics: Map<string, string>
   private readonly sockets = new Map<string, Socket>()
+  /** Local ports already named in a conn.open. */
+  private readonly knownPorts = new Set<number>()
   private bytesTimer?: NodeJS.Timeout
   private readonly consoleLines: string[] = []
   private readonly waiters: Array<{ match: (r: PageRecord) => boolean, resolve: (r: PageRecord) => void }> = []
@@ -334,13 +336,25 @@ export class BrowserDevice implements Device {
     cdp.on('Network.webSocketCreated', ({ requestId, url }) => {
       const socket: Socket = { connId: `${this.name}/ws/${requestId}`, remote: url, up: 0, down: 0, sampledUp: 0, sampledDown: 0, open: true }
       this.sockets.set(requestId, socket)
-      events.emit('conn.open', { owner: this.name, remote: this.nodeAt(url), localAddr: '', remoteAddr: url, connId: socket.connId })
+    })
+    // once the handshake is through the TCP connection exists: conn.open names its local port
+    cdp.on('Network.webSocketHandshakeResponseReceived', ({ requestId, response }) => {
+      const socket = this.sockets.get(requestId)
+      if (socket == null) return
+      // the HTTP upgrade itself, as raw text when Chromium gives it
+      socket.up += Buffer.byteLength(response.requestHeadersText ?? '')
+      socket.down += Buffer.byteLength(response.headersText ?? '')
+      void this.localAddrOf(socket.remote).then((localAddr) => {
+        events.emit('conn.open', { owner: this.name, remote: this.nodeAt(socket.remote), localAddr, remoteAddr: socket.remote.replace(/^wss?:\/\//, '').replace(/\/.*$/, ''), connId: socket.connId })
+      })
     })
     const frame = (direction: 'up' | 'down') => ({ requestId, response }: { requestId: string, response: { opcode: number, payloadData: string } }) => {
       const socket = this.sockets.get(requestId)
       if (socket == null) return
-      // binary frames (opcode 2) arrive base64-encoded, text frames as text
-      const bytes = response.opcode === 2 ? base64Length(response.payloadData) : Buffer.byteLength(response.payloadData)
+      // binary frames (opcode 2) arrive base64-encoded, text frames as text; the frame's own header
+      // is added (RFC 6455: 2 bytes, 2 or 8 more for longer payloads, a 4-byte mask from the browser)
+      const payload = response.opcode === 2 ? base64Length(response.payloadData) : Buffer.byteLength(response.payloadData)
+      const bytes = payload + 2 + (payload > 65535 ? 8 : payload > 125 ? 2 : 0) + (direction === 'up' ? 4 : 0)
       if (direction === 'up') socket.up += bytes
       else socket.down += bytes
       if (this.components.byteAccounting !== false) events.emit('bytes.chunk', { owner: this.name, connId: socket.connId, direction, bytes })
@@ -351,6 +365,16 @@ export class BrowserDevice implements Device {
       const socket = this.sockets.get(requestId)
       if (socket != null) this.closeSocket(socket)
     })
+  }
+
+  /** `127.0.0.1:<port>` of the browser's new connection to this WebSocket URL; empty when /proc does not tell. */
+  private async localAddrOf (url: string): Promise<string> {
+    const match = /^wss?:\/\/([^/:]+):(\d+)/.exec(url)
+    if (match == null || this.userDataDir == null) return ''
+    const ports = (await browserLocalPorts(this.userDataDir, Number(match[2])).catch(() => [])).filter((port) => !this.knownPorts.has(port))
+    if (ports.length !== 1) return ''
+    this.knownPorts.add(ports[0])
+    return `${match[1]}:${ports[0]}`
   }
 
   private sampleBytes (): void {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { readdir, readFile, rm, stat } from 'node:fs/promises'
+import { readdir, readFile, readlink, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
@@ -43,8 +43,8 @@ export async function chromiumPids (userDataDir: string): Promise<{ main?: numbe
   let main: number | undefined
   for (const entry of await readdir('/proc').catch(() => [] as string[])) {
     if (!/^\d+$/.test(entry)) continue
-    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')
-    const argv = cmdline.split('\0')
+    // Chromium's children rewrite their command line as one space-separated string
+    const argv = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split(/[\0 ]/)
     if (!argv.some((arg) => arg === `--user-data-dir=${userDataDir}`)) continue
     all.push(Number(entry))
     if (!argv.some((arg) => arg.startsWith('--type='))) main = Number(entry)
@@ -71,4 +71,31 @@ export async function removeStaleProfiles (dir = tmpdir()): Promise<string[]> {
     removed.push(path)
   }
   return removed
+}
+
+/**
+ * Local ports of this browser's established TCP connections to `remotePort` on loopback, read from
+ * /proc (the DevTools protocol does not tell a WebSocket's local port, and a packet capture needs
+ * it to know the browser's packets from the fleet's).
+ */
+export async function browserLocalPorts (userDataDir: string, remotePort: number): Promise<number[]> {
+  const inodes = new Set<string>()
+  for (const pid of (await chromiumPids(userDataDir)).all) {
+    for (const fd of await readdir(`/proc/${pid}/fd`).catch(() => [] as string[])) {
+      const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')
+      const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1]
+      if (inode != null) inodes.add(inode)
+    }
+  }
+  const ports: number[] = []
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of (await readFile(table, 'utf8').catch(() => '')).split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/)
+      if (fields.length < 10 || fields[3] !== '01' || !inodes.has(fields[9])) continue
+      const local = Number.parseInt(fields[1].split(':').at(-1) ?? '', 16)
+      const remote = Number.parseInt(fields[2].split(':').at(-1) ?? '', 16)
+      if (remote === remotePort) ports.push(local)
+    }
+  }
+  return ports
 }

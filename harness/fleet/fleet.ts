@@ -111,7 +111,8 @@ export class Fleet {
     for (const store of this.stores) attach(store, 2)
     for (const gateway of this.gateways) attach(gateway, 2)
     await Promise.all([...this.stores, ...this.gateways].map(async (node) => { await node.start() }))
-    await onListening?.(this.nodes.map((node) => node.port))
+    // WebSocket listeners too: a browser device's packets go there
+    await onListening?.(this.nodes.flatMap((node) => node.multiaddrs.map((addr) => Number(/\/tcp\/(\d+)/.exec(addr)?.[1])).filter((port) => port > 0)))
     await Promise.all(this.nodes.map(async (node) => { await node.connect(signal) }))
     await this.waitForMesh(signal)
   }

@@ -24,7 +24,8 @@ async function chromiumProcesses (): Promise<Array<{ pid: number, main: boolean 
   const found: Array<{ pid: number, main: boolean }> = []
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue
-    const argv = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0')
+    // Chromium's children rewrite their command line as one space-separated string
+    const argv = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split(/[\0 ]/)
     if (!argv.some((arg) => arg.startsWith('--user-data-dir=') && arg.includes('courier-chromium-'))) continue
     found.push({ pid: Number(entry), main: !argv.some((arg) => arg.startsWith('--type=')) })
   }
