@@ -72,6 +72,8 @@ export function registerPcapCommand (program: Command): void {
         allowTruncated: flags.allowTruncated === true
       })
       if (result.truncated !== null) process.stderr.write(`warning: ${file}: truncated capture: ${describeTruncatedTail(result.truncated)}\n`)
+      const impossible = result.analysis.totals.impossibleLengths
+      if (impossible > 0) process.stderr.write(`warning: ${file}: ${impossible} IP packet(s) claimed more bytes than their frame carried; counted at the frame's length\n`)
       const { header } = result
       const doc = toPcapJson(result.analysis, {
         path: file,

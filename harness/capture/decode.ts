@@ -111,7 +111,11 @@ function decodeIpv4 (packet: CapturedPacket, buf: Buffer, o: number, end: number
   const headerLength = (buf[o] & 0x0f) * 4
   if (headerLength < 20) return
   // TSO super-frames carry total length 0; the frame itself is then the only length there is
-  const totalLength = ((buf[o + 2] << 8) | buf[o + 3]) || (packet.wireLength - linkHeaderLength)
+  const room = packet.wireLength - linkHeaderLength
+  const claimed = ((buf[o + 2] << 8) | buf[o + 3]) || room
+  // a header claiming more than the frame carried would count payload bytes that never crossed
+  // the wire (76 kB of payload in 15 kB of frames): the frame's length is the truth, and it is said
+  const totalLength = Math.min(claimed, room)
   const fragmentOffset = ((buf[o + 6] & 0x1f) << 8) | buf[o + 7]
   const protocolNumber = buf[o + 9]
   const protocol = transportName(protocolNumber, false)
@@ -120,7 +124,8 @@ function decodeIpv4 (packet: CapturedPacket, buf: Buffer, o: number, end: number
     src: `${buf[o + 12]}.${buf[o + 13]}.${buf[o + 14]}.${buf[o + 15]}`,
     dst: `${buf[o + 16]}.${buf[o + 17]}.${buf[o + 18]}.${buf[o + 19]}`,
     protocol,
-    length: totalLength
+    length: totalLength,
+    ...(claimed > room ? { lengthExceedsFrame: true as const } : {})
   }
   // only the first fragment holds the transport header
   if (fragmentOffset !== 0) return
@@ -131,7 +136,9 @@ function decodeIpv6 (packet: CapturedPacket, buf: Buffer, o: number, end: number
   if (o + 40 > end || (buf[o] >> 4) !== 6) return
   const payloadLength = (buf[o + 4] << 8) | buf[o + 5]
   // payload length 0 means a jumbogram (RFC 2675); the frame length is then the truth
-  const length = payloadLength === 0 ? packet.wireLength - linkHeaderLength : 40 + payloadLength
+  const room = packet.wireLength - linkHeaderLength
+  const claimed = payloadLength === 0 ? room : 40 + payloadLength
+  const length = Math.min(claimed, room)
   let next = buf[o + 6]
   let t = o + 40
   let remaining = length - 40
@@ -160,7 +167,8 @@ function decodeIpv6 (packet: CapturedPacket, buf: Buffer, o: number, end: number
     src: formatIpv6(buf, o + 8),
     dst: formatIpv6(buf, o + 24),
     protocol: next < 0 ? 'other' : transportName(next, true),
-    length
+    length,
+    ...(claimed > room ? { lengthExceedsFrame: true as const } : {})
   }
   if (next < 0 || !firstFragment) return
   decodeTransport(packet, buf, t, end, next, remaining)

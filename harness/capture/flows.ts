@@ -81,6 +81,8 @@ export interface CaptureTotals {
   payloadBytes: number
   retransmittedPackets: number
   retransmittedBytes: number
+  /** IP packets whose header claimed more bytes than their frame carried (forged or corrupt); counted at the frame's length. */
+  impossibleLengths: number
   conversations: number
   endpoints: number
   /** µs since the epoch; null for an empty capture. */
@@ -156,7 +158,7 @@ export class CaptureAnalyzer {
   private readonly totals: CaptureTotals = {
     packets: 0, ipPackets: 0, nonIpPackets: 0, tcpPackets: 0, udpPackets: 0, otherIpPackets: 0,
     wireBytes: 0, capturedBytes: 0, payloadBytes: 0, retransmittedPackets: 0, retransmittedBytes: 0,
-    conversations: 0, endpoints: 0, firstUs: null, lastUs: null, durationSeconds: 0
+    impossibleLengths: 0, conversations: 0, endpoints: 0, firstUs: null, lastUs: null, durationSeconds: 0
   }
 
   constructor (options: AnalyzeOptions = {}) {
@@ -183,6 +185,7 @@ export class CaptureAnalyzer {
       return
     }
     totals.ipPackets++
+    if (ip.lengthExceedsFrame === true) totals.impossibleLengths++
     const tr = packet.transport
     if (tr !== undefined && ip.protocol === 'tcp') totals.tcpPackets++
     else if (tr !== undefined && ip.protocol === 'udp') totals.udpPackets++

@@ -50,6 +50,7 @@ export function formatPcapText (doc: PcapJson, top: number): string {
   out.push(`capture ${f.path}`)
   out.push(`  ${f.format.linkTypeName}, ${f.format.nanosecond ? 'ns' : 'µs'} timestamps, ${f.format.byteOrder}-endian, snaplen ${f.format.snaplen}, ${f.bytes} bytes`)
   if (!f.format.linkTypeSupported) out.push('  note: courier does not decode this link type; frames are counted but not attributed')
+  if (t.impossibleLengths > 0) out.push(`  warning: ${t.impossibleLengths} IP packet(s) claimed more bytes than their frame carried (forged or corrupt headers); counted at the frame's length`)
   if (f.truncated !== null) out.push(`  warning: truncated capture: the last record (#${f.truncated.recordIndex}, offset ${f.truncated.offset}) is cut off and was skipped`)
   out.push('')
   out.push(`packets    ${t.packets} (tcp ${t.tcpPackets}, udp ${t.udpPackets}, other ip ${t.otherIpPackets}, non-ip ${t.nonIpPackets})`)

@@ -20,8 +20,10 @@ export interface CapturedPacket {
     src: string
     dst: string
     protocol: TransportProtocol
-    /** IP total length (header + payload) as the header states it. */
+    /** IP total length (header + payload) as the header states it, but never more than the frame's wire length allows. */
     length: number
+    /** The header claimed more than the frame can hold (a forged or corrupt packet): `length` is the frame's instead. */
+    lengthExceedsFrame?: true
   }
   /** Present for TCP and UDP. */
   transport?: {

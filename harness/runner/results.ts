@@ -27,7 +27,7 @@ export function buildResults ({ events, thresholds, capture, radioTimelines }: B
   // a log without run.end was cut short: the process died or was killed before it could finish
   const status = end?.status ?? 'interrupted'
   // device names are the user's: a map without a prototype, so `constructor` is a device like any other
-  const accounts: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, Object.fromEntries(Object.entries(config.devices).map(([device, d]) => [device, d.account ?? device])))
+  const accounts = Object.assign(userKeyed<string>(), Object.fromEntries(Object.entries(config.devices).map(([device, d]) => [device, d.account ?? device])))
   // results written before flows existed have no timeline entries of that kind: no names
   const flows = flowNames({ timeline: config.timeline ?? [] })
   const analysis = analyzeRun(events, { lagLimitMs: config.harness.maxLagP99, capture, accounts, pushBoundMs: config.push?.bound, flows })

@@ -47,19 +47,26 @@ export class TimelinePlayer {
     this.context.config.timeline.forEach((entry, index) => { this.at(entry.at, () => this.run(entry, index), { index, action: actionOf(entry), dueMs: entry.at }) })
   }
 
-  /** Cancels pending actions and waits (bounded) for running ones; what was due and did not happen is recorded. */
+  private stopping?: Promise<void>
+
+  /** Cancels pending actions and waits (bounded) for running ones; what was due and did not happen is recorded, once. */
   async stop (): Promise<void> {
+    this.stopping ??= this.stopOnce()
+    await this.stopping
+  }
+
+  private async stopOnce (): Promise<void> {
     const endMs = this.context.config.duration
-    const stopping = !this.context.signal.aborted
+    const ranToEnd = !this.context.signal.aborted
     const pending = [...this.timers.entries()]
     for (const [timer] of pending) clearTimeout(timer)
     this.timers.clear()
     this.flowsAbort.abort(new Error('the traffic phase ended'))
     // an interrupted run is already not a pass: only a phase that ran to its end counts what it missed
-    if (stopping) this.dropped(pending.map(([, s]) => s).filter((s) => s.dueMs < endMs), 'still pending when the traffic phase ended (its timer fired late: was the harness saturated?)')
+    if (ranToEnd) this.dropped(pending.map(([, s]) => s).filter((s) => s.dueMs < endMs), 'still pending when the traffic phase ended (its timer fired late: was the harness saturated?)')
     await Promise.race([Promise.allSettled([...this.inFlight.keys()]), new Promise((resolve) => setTimeout(resolve, 5000).unref())])
-    if (stopping) this.dropped([...this.inFlight.values()].filter((s) => s.action === 'send'), 'still running 5 s after the traffic phase ended')
-    if (stopping) for (const [index, { count, reason }] of this.missedSends) this.context.events.emit('timeline.dropped', { index, action: 'send', count, reason })
+    if (ranToEnd) this.dropped([...this.inFlight.values()].filter((s) => s.action === 'send'), 'still running 5 s after the traffic phase ended')
+    if (ranToEnd) for (const [index, { count, reason }] of this.missedSends) this.context.events.emit('timeline.dropped', { index, action: 'send', count, reason })
   }
 
   /** One `timeline.dropped` event per timeline entry and reason, with how many of its actions. */

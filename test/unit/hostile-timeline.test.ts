@@ -66,6 +66,7 @@ test('sends a failed device could not make are counted, once per timeline entry'
   timeline.start()
   await sleep(400)
   await timeline.stop()
+  await timeline.stop() // the runner stops it at the end of the traffic phase and again in teardown
   const drops = events.filter((e) => e.type === 'timeline.dropped')
   assert.equal(drops.length, 1)
   assert.equal(dropped(events), 20)
