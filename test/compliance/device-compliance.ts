@@ -30,8 +30,9 @@ class Recorder implements EventSink {
   readonly events: CourierEvent[] = []
   private readonly t0 = performance.now()
   readonly clock = { now: () => performance.now() - this.t0 }
-  emit<K extends EventType>(type: K, data: EventData<K>): void {
-    this.events.push({ t: this.clock.now(), type, ...data } as unknown as CourierEvent)
+  emit<K extends EventType>(type: K, data: EventData<K>, at?: number): void {
+    const now = this.clock.now()
+    this.events.push({ t: at != null ? Math.min(at, now) : now, type, ...data } as unknown as CourierEvent)
   }
 
   of (type: EventType, device: string): CourierEvent[] {
