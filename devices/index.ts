@@ -1,6 +1,7 @@
 import type { CreateDevice } from '../harness/runner/index.js'
 import { simulatedDevice } from './simulated/index.js'
 import { createAppiumDevice } from './appium/index.js'
+import { browserDevice } from './browser/index.js'
 import { jsWakuDevice } from './js-waku/index.js'
 
 export { prepareAppiumDevices as prepareDevices } from './appium/index.js'
@@ -26,6 +27,8 @@ export const createDevice: CreateDevice = (name, config, topics, components) => 
       })(components)
     case 'appium':
       return createAppiumDevice(name, config, topics, components)
+    case 'browser':
+      return browserDevice({ name, topics, peers: config.relays, syncMarginMs: config.syncMargin, dropEvery: config.dropEvery })(components)
     case 'js-waku':
       return jsWakuDevice({ name, topics, numPeers: config.relays, storeTimeoutMs: config.storeTimeout, syncIntervalMs: config.syncInterval })(components)
   }

@@ -67,7 +67,7 @@ export async function listArtifacts (runDir: string): Promise<Array<{ name: stri
     for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
       const path = join(dir, entry.name)
       const name = relative(runDir, path).split('\\').join('/')
-      if (entry.isDirectory()) { if (depth < 1) await walk(path, depth + 1); continue }
+      if (entry.isDirectory()) { if (depth < 2) await walk(path, depth + 1); continue }
       if (!entry.isFile() || name === 'report.html' || entry.name.endsWith('.tmp')) continue
       out.push({ name, bytes: (await stat(path)).size })
     }

@@ -8,6 +8,7 @@ import {
   probeAdb, probeXcrun, runCommand, which, type AdbProbe, type DeviceProfile, type XcrunProbe
 } from '../../devices/appium/index.js'
 import { prepareDevices } from '../../devices/index.js'
+import { probePageBundle } from '../../devices/browser/index.js'
 import { jsWakuCheck } from '../../devices/js-waku/index.js'
 import { tcpdumpAvailability } from '../../harness/capture/index.js'
 import { ExitCode } from '../../harness/interface/index.js'
@@ -55,7 +56,8 @@ ok, missing or warn, with what was found and a one-line fix:
   xcrun           Xcode's xcrun (macOS)
   ios devices     devices Xcode sees (xcrun xctrace list devices)
   tcpdump         present and allowed to capture on lo (else runs count bytes at the sockets)
-  chromium        /usr/bin/chromium (or $COURIER_CHROMIUM): the report's browser tests
+  chromium        /usr/bin/chromium (or $COURIER_CHROMIUM): browser devices and the report's browser tests
+  page bundle     the browser device's web chat page, bundled from @waku/sdk by npm run build
   link shaping    courier's userspace shaper, and what the kernel offers (netem, tbf)
   fleet host      the fleet's address is this machine's and ports can be opened on it
   server <device> a given Appium server (grid, cloud) answers GET /status
@@ -63,7 +65,7 @@ ok, missing or warn, with what was found and a one-line fix:
 With a scenario, what that scenario needs is marked required ("needed by"): an appium device
 needs Appium and its driver (an Android profile: uiautomator2, the SDK, adb and an attached
 phone; iOS: xcuitest, xcrun and a device), unless its server is a given URL, which must answer;
-capture: tcpdump needs tcpdump. Without a scenario, only node and the fleet host are required.
+a browser device needs chromium and the page bundle; capture: tcpdump needs tcpdump. Without a scenario, only node and the fleet host are required.
 Nothing is started: adb's background server, if asking started it, is stopped again.
 
 --json prints one document, schema "${DOCTOR_JSON_SCHEMA}":
@@ -221,6 +223,8 @@ async function doctor (file: string | undefined, flags: DoctorFlags): Promise<Do
   })
 
   add(chromium)
+  const bundle = probePageBundle()
+  add({ id: 'page-bundle', title: 'page bundle', status: bundle.ok ? 'ok' : 'missing', found: bundle.detail, fix: bundle.ok ? null : bundle.hint ?? null })
 
   add({
     id: 'link-shaping',
@@ -271,6 +275,7 @@ function requirements (scenario: LoadedScenario | undefined, profiles: Map<strin
   if (scenario == null) return { needs, udids }
   if (scenario.config.capture === 'tcpdump') need('tcpdump', 'capture: tcpdump')
   for (const [name, config] of Object.entries(scenario.config.devices)) {
+    if (config.driver === 'browser') { need('chromium', name); need('page-bundle', name) }
     if (config.driver === 'js-waku') need('js-waku', name)
     if (config.driver !== 'appium') continue
     const profile = profiles.get(name)
@@ -340,7 +345,7 @@ async function chromiumCheck (): Promise<Omit<DoctorCheck, 'neededBy'>> {
   try {
     accessSync(path, constants.X_OK)
   } catch {
-    return { ...base, status: 'missing', found: `no executable at ${path}`, fix: 'apt-get install chromium (as root: node scripts/setup-system.mjs), or point COURIER_CHROMIUM at a Chromium; only the report\'s browser tests need it' }
+    return { ...base, status: 'missing', found: `no executable at ${path}`, fix: 'apt-get install chromium (as root: node scripts/setup-system.mjs), or point COURIER_CHROMIUM at a Chromium; browser devices and the report\'s browser tests need it' }
   }
   const version = await runCommand(path, ['--version'], 10_000)
   return version.ok

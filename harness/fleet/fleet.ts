@@ -111,7 +111,8 @@ export class Fleet {
     for (const store of this.stores) attach(store, 2)
     for (const gateway of this.gateways) attach(gateway, 2)
     await Promise.all([...this.stores, ...this.gateways].map(async (node) => { await node.start() }))
-    await onListening?.(this.nodes.map((node) => node.port))
+    // WebSocket listeners too: a browser device's packets go there
+    await onListening?.(this.nodes.flatMap((node) => node.multiaddrs.map((addr) => Number(/\/tcp\/(\d+)/.exec(addr)?.[1])).filter((port) => port > 0)))
     await Promise.all(this.nodes.map(async (node) => { await node.connect(signal) }))
     await this.waitForMesh(signal)
   }
@@ -165,7 +166,11 @@ export class Fleet {
       stores: this.stores.map((store) => ({ name: store.name, addr: store.address })),
       pubsubTopic: this.pubsubTopic,
       contentTopic: contentTopicFor,
-      peerName: (peerId) => this.nodes.find((node) => node.peerId === peerId)?.name
+      peerName: (peerId) => this.nodes.find((node) => node.peerId === peerId)?.name,
+      websocket: {
+        relays: this.relays.flatMap((relay) => relay.multiaddrs.filter((addr) => addr.includes('/ws/'))),
+        stores: this.stores.flatMap((store) => store.multiaddrs.filter((addr) => addr.includes('/ws/')).map((addr) => ({ name: store.name, addr })))
+      }
     }
   }
 

@@ -72,6 +72,8 @@ export interface FleetDirectory {
   peerName?(peerId: string): string | undefined
   /** The fleet file (`fleet.json`) as this device should see it: appium profiles' `fleet:` steps fill their templates from it. */
   file?: FleetFile
+  /** The same relay and store nodes' WebSocket multiaddrs (all a browser can dial); never behind a device's shaper. */
+  websocket?: { relays: string[], stores: Array<{ name: string, addr: string }> }
 }
 
 /** What the runner injects into every device driver. */

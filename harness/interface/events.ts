@@ -143,7 +143,7 @@ interface EventMap {
   /** A phone's own battery figures: level 0..1 at start and end; at the end, the app's estimated mAh, radio-active time and bytes when batterystats was readable. */
   'device.battery': { device: string, phase: 'start' | 'end', level?: number, state?: string, mAh?: number, radioActiveMs?: number, bytesRx?: number, bytesTx?: number, source: string }
   /** A file a device driver saved in the run directory (screenshot, page source, device log), path relative to it. */
-  'device.artifact': { device: string, kind: 'screenshot' | 'pageSource' | 'log' | 'serverLog', file: string, reason: string }
+  'device.artifact': { device: string, kind: 'screenshot' | 'pageSource' | 'log' | 'serverLog' | 'trace', file: string, reason: string }
   /** The app went to the background or came back (appium devices). */
   'device.app': { device: string, state: 'background' | 'foreground' }
   /**
@@ -182,8 +182,9 @@ export type EventData<K extends EventType> = EventMap[K]
 /** Where components put their events; the runner owns the one implementation. */
 export interface EventSink {
   /**
-   * `at`: when it happened on the run clock, for events reported by another process (its own
-   * clock mapped through a measured offset); default: now.
+   * `at`: when it happened on the run clock, for a device that learns of it a little later (a
+   * browser page's own timestamps, a js-waku process's clock mapped through a measured offset);
+   * never later than now. Default: now.
    */
   emit<K extends EventType>(type: K, data: EventMap[K], at?: number): void
 }

@@ -30,7 +30,9 @@ export class EventLog implements EventSink {
 
   emit<K extends EventType>(type: K, data: EventData<K>, at?: number): void {
     if (this.closed) return
-    const event = { t: Math.round((at ?? this.clock.now()) * 1000) / 1000, type, ...data } as unknown as CourierEvent
+    const now = this.clock.now()
+    const t = at != null && Number.isFinite(at) ? Math.min(at, now) : now
+    const event = { t: Math.round(t * 1000) / 1000, type, ...data } as unknown as CourierEvent
     const line = JSON.stringify(event) + '\n'
     this.buffer.push(line)
     this.bufferedBytes += line.length

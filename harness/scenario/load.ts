@@ -146,6 +146,7 @@ function checkReferences (config: ScenarioConfig, nodes: LoadedScenario['nodes']
         problem(['timeline', index, 'link'], device == null ? 'link needs a device or a node to change' : 'link changes one device or one node, not both', 'device: <a device> or node: <a fleet node>', device == null ? 'neither' : 'both', 'split it into one entry each')
       }
       if (device != null) needDevice(['timeline', index, 'link', 'device'], device)
+      if (device != null && config.devices[device]?.driver === 'browser') problem(['timeline', index, 'link', 'device'], `"${device}" is a browser device: courier's link shaper sits on TCP ports the browser's WebSockets do not use`, 'a simulated device', device, 'browser devices cannot be shaped yet: DevTools throttling does not delay WebSocket frames (README: A web client in Chromium)')
       if (node != null) needNode(['timeline', index, 'link', 'node'], node)
     }
     if (entry.flow != null) needDevice(['timeline', index, 'flow', 'device'], entry.flow.device)
@@ -243,7 +244,7 @@ function checkFlows (config: ScenarioConfig, file: string, locate: LoadedScenari
 
 function unionWords (path: FieldPath, found: unknown): { expected?: string, message?: string } | undefined {
   if (path.at(-1) === 'driver') {
-    return { expected: 'one of: "simulated", "appium", "js-waku"', message: found === 'browser' ? 'driver "browser" is not available in this version of courier' : 'not an accepted driver' }
+    return { expected: 'one of: "simulated", "appium", "browser", "js-waku"', message: 'not an accepted driver' }
   }
   return { expected: unionHint(path) }
 }

@@ -145,6 +145,16 @@ const appiumDevice = z.strictObject({
   capabilities: z.record(z.string(), z.unknown()).optional().describe('Capabilities merged over the profile\'s (e.g. appium:udid of one phone)')
 })
 
+const browserDevice = z.strictObject({
+  driver: z.literal('browser'),
+  account: name.optional().describe('Devices with the same account are one person\'s devices'),
+  topics: z.array(z.string().min(1)).optional().describe('Topics to join; default: the crowd topic and every topic sent to'),
+  radio: z.string().optional().describe('Radio energy model for the page\'s WebSocket bytes: lte, 3g, wifi or a profile file'),
+  relays: z.number().int().min(1).max(8).default(2).describe('Service nodes the page\'s js-waku light node uses at once for FILTER and LIGHTPUSH (its numPeersToUse)'),
+  syncMargin: about(duration, 'History asked for after being offline starts this long before going offline').prefault('5s'),
+  dropEvery: z.number().int().min(2).optional().describe('Broken variant, to show courier\'s figures catch it: the page loses every n-th message that arrives')
+})
+
 const jsWakuDevice = z.strictObject({
   driver: z.literal('js-waku'),
   mode: z.literal('light').default('light').describe('light: FILTER, LIGHTPUSH and STORE through service nodes; relay is not offered by the @waku/sdk 0.0.36 line'),
@@ -157,7 +167,7 @@ const jsWakuDevice = z.strictObject({
   syncInterval: about(duration, 'The app\'s periodic history check: a store query since the last good one').optional()
 }).describe('js-waku (@waku/sdk 0.0.36) as a light node in a process of its own')
 
-export const deviceSchema = z.discriminatedUnion('driver', [simulatedDevice, appiumDevice, jsWakuDevice]).describe('A device under test')
+export const deviceSchema = z.discriminatedUnion('driver', [simulatedDevice, appiumDevice, browserDevice, jsWakuDevice]).describe('A device under test')
 
 const sendAction = z.strictObject({
   from: name.describe('Device that sends'),
@@ -243,6 +253,7 @@ export type ScenarioInput = z.input<typeof scenarioSchema>
 export type ScenarioConfig = z.output<typeof scenarioSchema>
 export type DeviceConfig = z.output<typeof deviceSchema>
 export type AppiumDeviceConfig = Extract<DeviceConfig, { driver: 'appium' }>
+export type BrowserDeviceConfig = Extract<DeviceConfig, { driver: 'browser' }>
 export type TimelineEntry = z.output<typeof timelineEntrySchema>
 export type FlowAction = NonNullable<TimelineEntry['flow']>
 

@@ -31,7 +31,8 @@ class Recorder implements EventSink {
   private readonly t0 = performance.now()
   readonly clock = { now: () => performance.now() - this.t0 }
   emit<K extends EventType>(type: K, data: EventData<K>, at?: number): void {
-    this.events.push({ t: at ?? this.clock.now(), type, ...data } as unknown as CourierEvent)
+    const now = this.clock.now()
+    this.events.push({ t: at != null ? Math.min(at, now) : now, type, ...data } as unknown as CourierEvent)
   }
 
   of (type: EventType, device: string): CourierEvent[] {

@@ -9,7 +9,7 @@ import { REPO_ROOT, runCourier, tempDir, writeScenario } from '../helpers/cli.js
 const CHECKS: Array<[string, string]> = [
   ['node', 'node'], ['appium', 'appium'], ['js-waku', 'js-waku'], ['courier-driver', 'courier driver'], ['uiautomator2', 'uiautomator2'], ['xcuitest', 'xcuitest'],
   ['android-sdk', 'android sdk'], ['adb', 'adb'], ['android-devices', 'android devices'], ['xcrun', 'xcrun'], ['ios-devices', 'ios devices'],
-  ['tcpdump', 'tcpdump'], ['chromium', 'chromium'], ['link-shaping', 'link shaping'], ['fleet-host', 'fleet host']
+  ['tcpdump', 'tcpdump'], ['chromium', 'chromium'], ['page-bundle', 'page bundle'], ['link-shaping', 'link shaping'], ['fleet-host', 'fleet host']
 ]
 
 interface DoctorJson {
@@ -152,4 +152,18 @@ test('courier doctor: a bad scenario path exits 2 with the located error, a flee
   assert.equal(host.code, 3, host.stdout)
   assert.match(line(host.stdout, 'fleet host'), /^missing\s+fleet host\s+every run\s+192\.0\.2\.254 is not an address of this machine/)
   for (const r of [missing, badProfile, host]) assert.doesNotMatch(r.stderr + r.stdout, /\n\s+at .*\(.*:\d+:\d+\)/, 'no stack trace')
+})
+
+test('courier doctor with a browser device: chromium and the page bundle are needed by it; a Chromium that is not there is missing and required (exit 3)', async () => {
+  const dir = await tempDir('courier-doctor-')
+  const scenario = await writeScenario(dir, 'web.yaml', 'name: web\nduration: 5s\nnetwork: { relays: 1, stores: 1 }\ndevices:\n  web: { driver: browser }\n')
+  const doc = JSON.parse((await runCourier(['doctor', scenario, '--json'], { timeoutMs: 60_000 })).stdout) as DoctorJson
+  for (const id of ['chromium', 'page-bundle']) {
+    const check = doc.checks.find((c) => c.id === id)
+    assert.deepEqual(check?.neededBy, ['web'], id)
+    assert.equal(check?.status, 'ok', `${id}: ${check?.found ?? ''}`)
+  }
+  const missing = await runCourier(['doctor', scenario], { env: { COURIER_CHROMIUM: join(dir, 'no-chromium') }, timeoutMs: 60_000 })
+  assert.equal(missing.code, 3, missing.stdout)
+  assert.match(line(missing.stdout, 'chromium'), /^missing\s+chromium\s+web\s+no executable at /)
 })

@@ -133,10 +133,17 @@ test('per-device metrics exist for declared devices only', () => {
   assert.match(problem.message, /unknown metric/)
 })
 
-test('the browser driver is refused with a clear message in this version', () => {
-  const [problem] = problemsOf(GOOD.replace('alice: { driver: simulated }', 'alice: { driver: browser }'))
-  assert.equal(problem.path, 'devices.alice.driver')
-  assert.match(problem.message, /browser/)
+test('a browser device takes its defaults, an unknown driver lists the browser among the accepted ones, and a link on a browser device is refused', () => {
+  const loaded = parseScenario(GOOD.replace('alice: { driver: simulated }', 'alice: { driver: browser }'), 's.yaml')
+  assert.deepEqual(loaded.config.devices.alice, { driver: 'browser', relays: 2, syncMargin: 5000 })
+  const [unknown] = problemsOf(GOOD.replace('alice: { driver: simulated }', 'alice: { driver: chrome }'))
+  assert.equal(unknown.path, 'devices.alice.driver')
+  assert.match(unknown.expected ?? '', /"browser"/)
+  const [drop] = problemsOf(GOOD.replace('alice: { driver: simulated }', 'alice: { driver: browser, dropEvery: 1 }'))
+  assert.equal(drop.path, 'devices.alice.dropEvery')
+  const [link] = problemsOf(GOOD.replace('alice: { driver: simulated }', 'alice: { driver: browser }').replace('for: 2s } }\n', 'for: 2s } }\n  - { at: 4s, link: { device: alice, to: { latency: 100ms } } }\n'))
+  assert.equal(link?.path, 'timeline[3].link.device')
+  assert.match(link.message, /browser device/)
 })
 
 test('an appium device needs a profile, and its keys get did-you-mean', () => {

@@ -1,0 +1,164 @@
+// The web client in Chromium end to end: scenarios/clients-browser.yaml through the real CLI, a
+// broken page caught by the figures, a browser killed mid-run, and the artifacts a failure keeps.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFile, readdir, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { BrowserDevice } from '../../devices/browser/index.js'
+import { SimulatedDevice } from '../../devices/simulated/index.js'
+import type { CourierEvent, Results } from '../../harness/interface/index.js'
+import { peerIdForIdentity } from '../../harness/protocol/index.js'
+import { runScenario } from '../../harness/runner/index.js'
+import { parseScenario } from '../../harness/scenario/index.js'
+import { writeRunReports } from '../../reports/index.js'
+import { REPO_ROOT, runCourier, startCourier, tempDir, writeScenario } from '../helpers/cli.js'
+
+async function load (out: string): Promise<{ results: Results, events: CourierEvent[] }> {
+  const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
+  const events = (await readFile(join(out, 'events.ndjson'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as CourierEvent)
+  return { results, events }
+}
+
+/** Chromium processes started for a courier browser device (their profile directory names it). */
+async function chromiumProcesses (): Promise<Array<{ pid: number, main: boolean }>> {
+  const found: Array<{ pid: number, main: boolean }> = []
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    // Chromium's children rewrite their command line as one space-separated string
+    const argv = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split(/[\0 ]/)
+    if (!argv.some((arg) => arg.startsWith('--user-data-dir=') && arg.includes('courier-chromium-'))) continue
+    found.push({ pid: Number(entry), main: !argv.some((arg) => arg.startsWith('--type=')) })
+  }
+  return found
+}
+
+const shipped = await readFile(join(REPO_ROOT, 'scenarios/clients-browser.yaml'), 'utf8')
+
+test('clients-browser.yaml: the web client and the reference client exchange everything, the web client catches up from the store after being offline, and the browser is gone afterwards', async () => {
+  const before = new Set((await chromiumProcesses()).map((p) => p.pid))
+  const out = join(await tempDir(), 'run')
+  const result = await runCourier(['run', 'scenarios/clients-browser.yaml', '--out', out, '--no-progress'], { timeoutMs: 180_000 })
+  assert.equal(result.code, 0, result.stderr + result.stdout)
+  const { results, events } = await load(out)
+  const web = results.delivery.devices.web
+  const ref = results.delivery.devices.ref
+  assert.equal(web.expected, 15)
+  assert.equal(web.lost, 0, `web lost ${web.lostMessages.join(', ')}`)
+  assert.equal(ref.expected, 8)
+  assert.equal(ref.lost, 0, `ref lost ${ref.lostMessages.join(', ')}`)
+  // the five sent before it went offline came by FILTER; the four sent while it was offline (and
+  // any sent while it was reconnecting, about 5 s here) from the store
+  assert.ok((web.firstByPath.filter ?? 0) >= 5, JSON.stringify(web.firstByPath))
+  assert.ok((web.firstByPath.store ?? 0) >= 4, JSON.stringify(web.firstByPath))
+  const of = <T extends CourierEvent['type']>(type: T): Array<Extract<CourierEvent, { type: T }>> => events.filter((e): e is Extract<CourierEvent, { type: T }> => e.type === type && (e as { device?: string }).device === 'web')
+  assert.equal(of('device.offline').length, 1)
+  assert.equal(of('device.online').length, 2)
+  const response = of('store.response').find((e) => e.status === 200)
+  assert.ok(response != null && response.messages >= 4, 'the catch-up answered with the missed messages')
+  // every first arrival was painted, and no earlier than it arrived (page timestamps on the run clock)
+  const rendered = new Map(of('msg.rendered').map((e) => [e.msgId, e.t]))
+  for (const arrival of of('msg.received').filter((e) => !e.duplicate)) {
+    const paintedAt = rendered.get(arrival.msgId)
+    assert.ok(paintedAt != null, `${arrival.msgId} was never rendered`)
+    assert.ok(paintedAt >= arrival.t, `${arrival.msgId} rendered at ${paintedAt} before it arrived at ${arrival.t}`)
+  }
+  // relay-1 dies holding one of its two FILTER subscriptions: js-waku subscribes elsewhere (the fleet
+  // names the browser's peer because device.up carried its peer id)
+  const killedAt = events.find((e) => e.type === 'timeline.action' && e.action === 'kill')?.t ?? assert.fail('relay-1 was not killed')
+  assert.ok(events.some((e) => e.type === 'filter.request' && e.peer === 'web' && e.request === 'subscribe' && e.node !== 'relay-1' && e.t > killedAt && e.status === 200), 'a new FILTER subscription after relay-1 died')
+  const clock = of('device.clock').find((e) => e.phase === 'start')
+  assert.ok(clock != null && clock.rttMs < 200, `clock offset measured with a round trip of ${clock?.rttMs ?? 'none'} ms`)
+  // what the page sent was typed and clicked: its msg.sent times come from the page's click handler
+  assert.equal(of('msg.sent').length, 8)
+  const bytes = results.bytes?.owners.web
+  assert.ok(bytes != null && bytes.up > 1000 && bytes.down > 3000, `web bytes from the DevTools protocol: ${JSON.stringify(bytes)}`)
+  const leftover = (await chromiumProcesses()).filter((p) => !before.has(p.pid))
+  assert.deepEqual(leftover, [], 'no Chromium process left running')
+})
+
+test('a page that drops every third message it receives is caught by delivery.loss (exit 1), the reference client unaffected', async () => {
+  const dir = await tempDir()
+  const file = await writeScenario(dir, 'broken.yaml', shipped.replace('web: { driver: browser, topics: [chat] }', 'web: { driver: browser, topics: [chat], dropEvery: 3 }'))
+  const out = join(dir, 'run')
+  const result = await runCourier(['run', file, '--out', out, '--no-progress'], { timeoutMs: 180_000 })
+  assert.equal(result.code, 1, result.stderr + result.stdout)
+  const { results } = await load(out)
+  const failed = results.thresholds.filter((t) => !t.passed).map((t) => t.metric)
+  assert.ok(failed.includes('delivery.loss'), `failed thresholds: ${failed.join(', ')}`)
+  assert.ok(results.delivery.devices.web.lost >= 3, `web lost ${results.delivery.devices.web.lost}`)
+  assert.equal(results.delivery.devices.ref.lost, 0)
+})
+
+test('the browser killed mid-run: the device is marked failed, the run completes, and nothing of Chromium is left running', async () => {
+  const before = new Set((await chromiumProcesses()).map((p) => p.pid))
+  const dir = await tempDir()
+  const file = await writeScenario(dir, 'crash.yaml', `name: browser-crash
+duration: 12s
+grace: 2s
+network: { relays: 2, stores: 1 }
+devices:
+  ref: { driver: simulated, topics: [chat] }
+  web: { driver: browser, topics: [chat] }
+timeline:
+  - { at: 500ms, send: { from: ref, topic: chat, count: 10, every: 1s } }
+harness: { maxLagP99: 1s }
+`)
+  const out = join(dir, 'run')
+  const { child, done } = startCourier(['run', file, '--out', out, '--no-progress'])
+  const deadline = Date.now() + 120_000
+  let killed: number | undefined
+  while (killed == null && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250))
+    const log = await readFile(join(out, 'events.ndjson'), 'utf8').catch(() => '')
+    if (!log.includes('"type":"msg.rendered","device":"web"')) continue
+    killed = (await chromiumProcesses()).find((p) => p.main && !before.has(p.pid))?.pid
+    if (killed != null) process.kill(killed, 'SIGKILL')
+  }
+  if (killed == null) child.kill('SIGINT')
+  const result = await done
+  assert.ok(killed != null, 'the browser never rendered a message, so it was not killed')
+  assert.equal(result.code, 0, result.stderr + result.stdout)
+  const { results, events } = await load(out)
+  const failedEvents = events.filter((e) => e.type === 'device.failed')
+  assert.deepEqual(failedEvents.map((e) => (e as { device: string }).device), ['web'])
+  const failedAt = failedEvents[0].t
+  assert.equal(events.at(-1)?.type, 'run.end')
+  assert.equal((events.at(-1) as { status: string }).status, 'complete')
+  assert.ok(events.some((e) => e.type === 'msg.sent' && e.device === 'ref' && e.t > failedAt), 'the reference client went on sending')
+  assert.equal(results.delivery.devices.ref.lost, 0)
+  assert.deepEqual(results.metrics['devices.failed'], { value: 1, unit: 'count' })
+  assert.ok((await stat(join(out, 'devices/web/console.log'))).size > 0, 'the page\'s console log was kept')
+  assert.match(await readFile(join(out, 'report.html'), 'utf8'), /devices\/web\/console\.log/)
+  await new Promise((resolve) => setTimeout(resolve, 500))
+  const leftover = (await chromiumProcesses()).filter((p) => !before.has(p.pid))
+  assert.deepEqual(leftover, [], 'no Chromium process left running')
+})
+
+test('a page that cannot join the fleet fails its device with a screenshot, a Playwright trace and the console log in the run directory, linked from the report', async () => {
+  const dir = await tempDir()
+  const file = await writeScenario(dir, 's.yaml', 'name: browser-fails\nduration: 2s\ngrace: 500ms\nnetwork: { relays: 1, stores: 0 }\ndevices:\n  good: { topics: [chat] }\n  web: { driver: browser, topics: [chat] }\ntimeline:\n  - { at: 200ms, send: { from: good, topic: chat, count: 2, every: 200ms } }\n')
+  const loaded = parseScenario(await readFile(file, 'utf8'), file)
+  const runDir = join(dir, 'run')
+  const deadRelay = `/ip4/127.0.0.1/tcp/9/ws/p2p/${await peerIdForIdentity('browser-test/nobody')}`
+  const quiet = { info: () => {}, warn: () => {}, debug: () => {} }
+  await runScenario(loaded, {
+    runDir,
+    thresholds: [],
+    signal: new AbortController().signal,
+    log: quiet,
+    createDevice: (name, _config, topics, c) => name === 'web'
+      ? new BrowserDevice({ name, topics, peers: 1, startTimeoutMs: 25_000 }, { ...c, fleet: { ...c.fleet, websocket: { relays: [deadRelay], stores: [] } } })
+      : new SimulatedDevice({ name, topics, relays: 1 }, c),
+    onResults: async (dir, results, events) => { await writeRunReports(dir, results, events) }
+  })
+  const { events } = await load(runDir)
+  assert.equal(events.filter((e) => e.type === 'device.failed' && e.device === 'web').length, 1)
+  const artifacts = events.filter((e): e is Extract<CourierEvent, { type: 'device.artifact' }> => e.type === 'device.artifact' && e.device === 'web')
+  const report = await readFile(join(runDir, 'report.html'), 'utf8')
+  for (const kind of ['screenshot', 'trace', 'log'] as const) {
+    const artifact = artifacts.find((a) => a.kind === kind)
+    assert.ok(artifact != null, `a ${kind} was kept`)
+    assert.ok((await stat(join(runDir, artifact.file))).size > 0, `${artifact.file} is not empty`)
+    assert.ok(report.includes(artifact.file), `the report links ${artifact.file}`)
+  }
+})
