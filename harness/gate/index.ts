@@ -41,7 +41,7 @@ export function evaluateThresholds (thresholds: Threshold[], metrics: Record<str
   return thresholds.map((threshold) => {
     const raw = metrics[threshold.metric]?.value ?? null
     // NaN (a 0/0 somewhere) compares false with everything, so "!= 0" would pass on it
-    const measured = typeof raw === 'number' && Number.isNaN(raw) ? null : raw
+    const measured = Number.isNaN(raw) ? null : raw
     let passed: boolean
     if (measured == null) passed = false
     else if (typeof threshold.target === 'boolean' || typeof measured === 'boolean') passed = measured === threshold.target
@@ -66,7 +66,8 @@ export function decideVerdict (input: { status: 'complete' | 'interrupted' | 'fa
   // a saturated harness makes the latency figures its own, so neither a pass nor a fail is trustworthy
   if (input.harnessSaturated) return { verdict: 'inconclusive', reasons: [input.harnessReason ?? 'the harness was saturated'] }
   // a device that never started makes every figure about it, and about its peers, incomplete
-  if ((input.devicesNotStarted ?? []).length > 0) return { verdict: 'inconclusive', reasons: [`device(s) could not start: ${input.devicesNotStarted?.join(', ') ?? ''}; the run went on without them`] }
+  const notStarted = input.devicesNotStarted ?? []
+  if (notStarted.length > 0) return { verdict: 'inconclusive', reasons: [`device(s) could not start: ${notStarted.join(', ')}; the run went on without them`] }
   if (failed.length > 0) return { verdict: 'fail', reasons: failed.map((t) => t.message) }
   return { verdict: 'pass', reasons: [] }
 }
