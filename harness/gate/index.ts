@@ -85,7 +85,7 @@ export function formatValue (value: number | boolean, unit: string): string {
 }
 
 /** Thresholds of an already-validated config (for `courier report`, which has no source file to point into). */
-export function thresholdsFromConfig (expect: Record<string, string | number | boolean>, devices: string[], nodes: string[] = [], flows: string[] = []): Threshold[] {
+export function thresholdsFromConfig (expect: Record<string, string | number | boolean>, devices: string[], nodes: string[], flows: string[]): Threshold[] {
   const catalogue = metricCatalogue({ devices, nodes, flows })
   return Object.entries(expect).flatMap(([metric, raw]) => {
     const unit = catalogue.get(metric)

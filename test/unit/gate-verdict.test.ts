@@ -53,7 +53,7 @@ test('exit codes per verdict are the documented ones: 0 pass, 1 fail, 3 inconclu
 })
 
 test('a failed threshold reaches the verdict through evaluation: the whole path from expect: to exit code', () => {
-  const thresholds = thresholdsFromConfig({ 'delivery.latency.p95': '< 2s', 'delivery.loss': '== 0', 'energy.phone.radioActiveSeconds': '< 30s' }, ['phone'])
+  const thresholds = thresholdsFromConfig({ 'delivery.latency.p95': '< 2s', 'delivery.loss': '== 0', 'energy.phone.radioActiveSeconds': '< 30s' }, ['phone'], [], [])
   const run = (p95: number, activeSeconds: number): number => {
     const results = evaluateThresholds(thresholds, {
       'delivery.latency.p95': { value: p95, unit: 'ms' },
@@ -76,10 +76,10 @@ test('thresholdsFromConfig (courier report) keeps the thresholds it can read aga
     ['energy.bob.mAh', '<', 15, 'mAh']
   ])
   // metrics of a device, node or flow the run did not have are not in the catalogue
-  assert.deepEqual(thresholdsFromConfig({ 'delivery.carol.loss': '== 0' }, ['bob']), [])
-  assert.deepEqual(thresholdsFromConfig({ 'bytes.relay-1.up': '< 1MiB', 'flow.login.passed': true }, ['bob']), [])
+  assert.deepEqual(thresholdsFromConfig({ 'delivery.carol.loss': '== 0' }, ['bob'], [], []), [])
+  assert.deepEqual(thresholdsFromConfig({ 'bytes.relay-1.up': '< 1MiB', 'flow.login.passed': true }, ['bob'], [], []), [])
   // nor is a threshold that does not parse (validation refused it before the run)
-  assert.deepEqual(thresholdsFromConfig({ 'delivery.loss': 'soon', 'delivery.lost': '== 0' }, ['bob']).map((t) => t.metric), ['delivery.lost'])
+  assert.deepEqual(thresholdsFromConfig({ 'delivery.loss': 'soon', 'delivery.lost': '== 0' }, ['bob'], [], []).map((t) => t.metric), ['delivery.lost'])
 })
 
 const SCENARIO = (expect: string): string => `name: t
