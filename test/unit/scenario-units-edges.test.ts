@@ -26,6 +26,8 @@ test('unknown units and shapes are refused with the same message', () => {
   assert.deepEqual(parseBandwidth('10parsec'), { ok: false, expected: 'a bandwidth such as 512kbit, 10mbit or 1gbit' })
   assert.deepEqual(parseBandwidth('fast'), { ok: false, expected: 'a bandwidth such as 512kbit, 10mbit or 1gbit' })
   assert.equal(parseRatio('0.5abc').ok, false)
+  // what Number() would read but a person does not write as a ratio
+  for (const text of ['', '1e-2', '0x1', '.5.', 'Infinity']) assert.equal(parseRatio(text).ok, false, JSON.stringify(text))
   assert.equal(parseRatio('abc').ok, false)
 })
 
