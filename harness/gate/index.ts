@@ -41,7 +41,7 @@ export function evaluateThresholds (thresholds: Threshold[], metrics: Record<str
   return thresholds.map((threshold) => {
     const raw = metrics[threshold.metric]?.value ?? null
     // NaN (a 0/0 somewhere) compares false with everything, so "!= 0" would pass on it
-    const measured = typeof raw === 'number' && Number.isNaN(raw) ? null : raw
+    const measured = Number.isNaN(raw) ? null : raw
     let passed: boolean
     if (measured == null) passed = false
     else if (typeof threshold.target === 'boolean' || typeof measured === 'boolean') passed = measured === threshold.target
@@ -66,10 +66,12 @@ export function decideVerdict (input: { status: 'complete' | 'interrupted' | 'fa
   // a saturated harness makes the latency figures its own, so neither a pass nor a fail is trustworthy
   if (input.harnessSaturated) return { verdict: 'inconclusive', reasons: [input.harnessReason ?? 'the harness was saturated'] }
   // a device that never started makes every figure about it, and about its peers, incomplete
-  if ((input.devicesNotStarted ?? []).length > 0) return { verdict: 'inconclusive', reasons: [`device(s) could not start: ${input.devicesNotStarted?.join(', ') ?? ''}; the run went on without them`] }
+  const notStarted = input.devicesNotStarted ?? []
+  if (notStarted.length > 0) return { verdict: 'inconclusive', reasons: [`device(s) could not start: ${notStarted.join(', ')}; the run went on without them`] }
   // work that never happened (a send cannot be lost if it was never made) or figures that could
   // not be computed: thresholds that pass on them would pass on nothing
-  if ((input.incomplete ?? []).length > 0) return { verdict: 'inconclusive', reasons: [...(input.incomplete ?? []), ...failed.map((t) => t.message)] }
+  const incomplete = input.incomplete ?? []
+  if (incomplete.length > 0) return { verdict: 'inconclusive', reasons: [...incomplete, ...failed.map((t) => t.message)] }
   if (failed.length > 0) return { verdict: 'fail', reasons: failed.map((t) => t.message) }
   return { verdict: 'pass', reasons: [] }
 }
@@ -87,7 +89,7 @@ export function formatValue (value: number | boolean, unit: string): string {
 }
 
 /** Thresholds of an already-validated config (for `courier report`, which has no source file to point into). */
-export function thresholdsFromConfig (expect: Record<string, string | number | boolean>, devices: string[], nodes: string[] = [], flows: string[] = []): Threshold[] {
+export function thresholdsFromConfig (expect: Record<string, string | number | boolean>, devices: string[], nodes: string[], flows: string[]): Threshold[] {
   const catalogue = metricCatalogue({ devices, nodes, flows })
   return Object.entries(expect).flatMap(([metric, raw]) => {
     const unit = catalogue.get(metric)

@@ -32,7 +32,7 @@ export function parseThreshold (metric: string, unit: MetricUnit, raw: string | 
 }
 
 function parseQuantity (text: string, unit: MetricUnit): number | null {
-  const plain = /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : null
+  const plain = plainNumber(text)
   switch (unit) {
     case 'ms': {
       if (plain != null) return plain
@@ -64,9 +64,11 @@ function parseQuantity (text: string, unit: MetricUnit): number | null {
 }
 
 function withUnit (text: string, unit: string): number | null {
-  if (!text.endsWith(unit)) return null
-  const number = text.slice(0, -unit.length).trimEnd()
-  return /^-?\d+(\.\d+)?$/.test(number) ? Number(number) : null
+  return text.endsWith(unit) ? plainNumber(text.slice(0, -unit.length).trimEnd()) : null
+}
+
+function plainNumber (text: string): number | null {
+  return /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : null
 }
 
 export function compare (value: number, comparator: Comparator, target: number): boolean {

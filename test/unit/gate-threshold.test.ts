@@ -106,6 +106,9 @@ test('count: plain numbers only', () => {
   assert.equal(parsed('count', '<= 2.5').target, 2.5)
   assert.match(refused('count', '< 5kB').expected, /number/)
   assert.match(refused('count', '< five').expected, /number/)
+  assert.equal(parsed('count', '<= 2.55').target, 2.55)
+  // a number is the whole text, not digits somewhere in it
+  for (const text of ['< v5', '< 5v', '< 5.', '< .5.5', '< 1.2.3']) assert.match(refused('count', text).expected, /number/, text)
 })
 
 test('bytes: B, kB, MB, GB are powers of 1000; KiB, MiB, GiB powers of 1024; case does not matter', () => {
@@ -130,6 +133,7 @@ test('bytes/h: a size with or without "/h", the same binary and decimal prefixes
   assert.equal(parsed('bytes/h', '< 1MiB/h').target, 1_048_576)
   assert.deepEqual([passes('bytes/h', '< 10MB/h', 9_999_999), passes('bytes/h', '< 10MB/h', 10_000_000)], [true, false])
   assert.match(refused('bytes/h', '< 10/h').expected, /size per hour/)
+  assert.match(refused('bytes/h', '< 10/hMB').expected, /size per hour/, '"/h" only at the end')
 })
 
 test('joules, mAh and mAh/h: a number, optionally followed by its own unit', () => {
@@ -139,6 +143,9 @@ test('joules, mAh and mAh/h: a number, optionally followed by its own unit', () 
   assert.equal(parsed('mAh', '< 15mAh').target, 15)
   assert.equal(parsed('mAh/h', '< 5').target, 5)
   assert.equal(parsed('mAh/h', '< 5 mAh/h').target, 5)
+  assert.equal(parsed('mAh', '< 2.55 mAh').target, 2.55)
+  assert.equal(parsed('joules', '< 0.25J').target, 0.25)
+  for (const text of ['< x15 mAh', '< 15x mAh', '< mAh', '< 1.5.5 mAh']) assert.match(refused('mAh', text).expected, /mAh/, text)
   assert.deepEqual([passes('mAh', '< 15', 14.999), passes('mAh', '< 15', 15), passes('mAh', '<= 15 mAh', 15)], [true, false, true])
   assert.deepEqual([passes('joules', '> 0.5', 0.5001), passes('joules', '> 0.5', 0.5)], [true, false])
   assert.deepEqual([passes('mAh/h', '< 5', 4.99), passes('mAh/h', '< 5', 5.01)], [true, false])

@@ -34,7 +34,8 @@ test('verdict precedence: interrupted > run failed > saturated harness > device 
   assert.deepEqual(decideVerdict({ ...all, status: 'complete', harnessReason: undefined }).reasons, ['the harness was saturated'])
   const notStarted = decideVerdict({ ...all, status: 'complete', harnessSaturated: false })
   assert.equal(notStarted.verdict, 'inconclusive')
-  assert.match(notStarted.reasons[0], /device\(s\) could not start: bob; the run went on without them/)
+  assert.deepEqual(notStarted.reasons, ['device(s) could not start: bob; the run went on without them'])
+  assert.deepEqual(decideVerdict({ ...base, devicesNotStarted: ['bob', 'carol'] }).reasons, ['device(s) could not start: bob, carol; the run went on without them'])
   assert.deepEqual(decideVerdict({ ...all, status: 'complete', harnessSaturated: false, devicesNotStarted: [] }), { verdict: 'fail', reasons: [failed.message] })
   assert.deepEqual(decideVerdict({ ...all, status: 'complete', harnessSaturated: false, devicesNotStarted: [], thresholds: [passed] }), { verdict: 'pass', reasons: [] })
   // each level wins on its own too, with every threshold passing
@@ -52,7 +53,7 @@ test('exit codes per verdict are the documented ones: 0 pass, 1 fail, 3 inconclu
 })
 
 test('a failed threshold reaches the verdict through evaluation: the whole path from expect: to exit code', () => {
-  const thresholds = thresholdsFromConfig({ 'delivery.latency.p95': '< 2s', 'delivery.loss': '== 0', 'energy.phone.radioActiveSeconds': '< 30s' }, ['phone'])
+  const thresholds = thresholdsFromConfig({ 'delivery.latency.p95': '< 2s', 'delivery.loss': '== 0', 'energy.phone.radioActiveSeconds': '< 30s' }, ['phone'], [], [])
   const run = (p95: number, activeSeconds: number): number => {
     const results = evaluateThresholds(thresholds, {
       'delivery.latency.p95': { value: p95, unit: 'ms' },
@@ -74,8 +75,11 @@ test('thresholdsFromConfig (courier report) keeps the thresholds it can read aga
     ['flow.login.passed', '==', true, 'boolean'],
     ['energy.bob.mAh', '<', 15, 'mAh']
   ])
-  // metrics of a device the run did not have are not in the catalogue
-  assert.deepEqual(thresholdsFromConfig({ 'delivery.carol.loss': '== 0' }, ['bob']), [])
+  // metrics of a device, node or flow the run did not have are not in the catalogue
+  assert.deepEqual(thresholdsFromConfig({ 'delivery.carol.loss': '== 0' }, ['bob'], [], []), [])
+  assert.deepEqual(thresholdsFromConfig({ 'bytes.relay-1.up': '< 1MiB', 'flow.login.passed': true }, ['bob'], [], []), [])
+  // nor is a threshold that does not parse (validation refused it before the run)
+  assert.deepEqual(thresholdsFromConfig({ 'delivery.loss': 'soon', 'delivery.lost': '== 0' }, ['bob'], [], []).map((t) => t.metric), ['delivery.lost'])
 })
 
 const SCENARIO = (expect: string): string => `name: t
@@ -102,14 +106,16 @@ test('validateExpectations: every threshold of a scenario parsed in its metric\'
     '  delivery.loss: 0',
     '  bytes.alice.down.perMessage: "< 2KiB"',
     '  energy.alice.radioActiveSeconds: "<= 1m"',
-    '  store.inSync: true'
+    '  store.inSync: true',
+    '  bytes.relay-3.up: "< 1MiB"'
   ].join('\n') + '\n'), 'scenario.yaml'))
   assert.deepEqual(thresholds.map((t) => [t.metric, t.comparator, t.target]), [
     ['delivery.latency.p95', '<', 2000],
     ['delivery.loss', '==', 0],
     ['bytes.alice.down.perMessage', '<', 2048],
     ['energy.alice.radioActiveSeconds', '<=', 60],
-    ['store.inSync', '==', true]
+    ['store.inSync', '==', true],
+    ['bytes.relay-3.up', '<', 1_048_576]
   ])
 })
 
@@ -131,6 +137,10 @@ test('validateExpectations: each bad threshold is one problem at its own line, w
   assert.equal(problems[1].expected, 'a percentage such as "< 1%"')
   assert.equal(problems[2].expected, 'true or false')
   assert.match(problems[3].hint ?? '', /did you mean "delivery.latency.p99"/)
+  assert.equal(problems[3].expected, 'a metric courier measures (see README: Metrics)')
+  // nothing close: the hint lists the families of metrics instead
+  const [far] = problemsOf(SCENARIO('  zzzzzz: "< 1"\n'))
+  assert.equal(far.hint, 'metrics start with: delivery, messages, store, devices, harness, bytes, energy, history, partition, filter, sync, sent, crowd, push, capture, flows')
   assert.equal(problems[0].location.column, 25, 'points at the value, not the key')
   assert.equal(problems[3].location.column, 3, 'an unknown metric points at the key')
 })
