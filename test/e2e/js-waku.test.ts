@@ -100,7 +100,7 @@ const failedThresholds = (r: Results): string[] => r.thresholds.filter((t) => !t
 
 // one run at a time (tests in a file run in order): each starts a fleet, three devices and a
 // js-waku process on a shared 2-core machine
-test('scenarios/clients.yaml with js-waku passes, with what the README says js-waku did', async () => {
+test('scenarios/clients.yaml with js-waku in Node and in Chromium beside the reference client passes, with what the README says js-waku did', async () => {
   const { result, results, events, children } = await run(SCENARIO, {})
   const label = `healthy clients run: exit ${result.code}\n${result.stdout}\n${result.stderr}`
   assert.equal(result.code, 0, label)
@@ -117,6 +117,9 @@ test('scenarios/clients.yaml with js-waku passes, with what the README says js-w
   // alice's messages sent by courier's client reach js-waku, and js-waku's reach courier's
   const sentBy = (device: string): Set<string> => new Set(events.flatMap((e) => e.type === 'msg.sent' && e.device === device ? [e.msgId] : []))
   for (const id of sentBy('jswaku')) assert.ok(events.some((e) => e.type === 'msg.rendered' && e.device === 'ref' && e.msgId === id), `ref shows ${id}`)
+  // the two clients courier did not write, side by side: js-waku in Node and js-waku in Chromium see each other
+  for (const id of sentBy('jswaku')) assert.ok(events.some((e) => e.type === 'msg.rendered' && e.device === 'web' && e.msgId === id), `the browser shows ${id}`)
+  for (const id of sentBy('web')) assert.ok(events.some((e) => e.type === 'msg.rendered' && e.device === 'jswaku' && e.msgId === id), `js-waku shows ${id}`)
   assert.ok(results.bytes?.owners.jswaku?.byProtocol.filter != null, 'bytes at js-waku\'s sockets, by protocol')
   // relay-1's death: every js-waku subscription lost to it came back
   const episodes = (results.reliability?.filterFailover ?? []).filter((f) => f.device === 'jswaku')
