@@ -5,7 +5,7 @@ import { STATUS_CLUSTER, statusFleetName } from '../../harness/fleet/index.js'
 import { ExitCode, InvalidInputError, type FleetFile } from '../../harness/interface/index.js'
 import { keepFleetUp, makeDirectory, prepareScenario, type Progress } from '../../harness/runner/index.js'
 import { parseDuration } from '../../harness/scenario/index.js'
-import { consoleLogger, fleetHostProblem, parseFleetHost } from './shared.js'
+import { consoleLogger, fleetHostProblem, interruptOnSignals, parseFleetHost } from './shared.js'
 
 interface FleetUpFlags {
   out?: string
@@ -50,19 +50,7 @@ No packet capture unless the scenario says capture: tcpdump.`)
       // an unwritable --out fails before any node starts
       await makeDirectory(runDir, 'fleet directory')
 
-      const controller = new AbortController()
-      let signals = 0
-      const onSignal = (signal: NodeJS.Signals): void => {
-        signals++
-        if (signals > 1) {
-          process.stderr.write(`\n${signal} again: exiting now without cleanup\n`)
-          process.exit(ExitCode.interrupted)
-        }
-        process.stderr.write(`\n${signal}: stopping the fleet (press Ctrl-C again to exit at once)\n`)
-        controller.abort(new Error(signal))
-      }
-      process.on('SIGINT', onSignal)
-      process.on('SIGTERM', onSignal)
+      const interrupt = interruptOnSignals('stopping the fleet')
       const progress = progressPrinter(scenario.config.name, flags.progress)
       const log = consoleLogger(flags.verbose === true)
       log.info(`courier: starting the fleet of ${scenario.config.name} (${scenario.file}) -> ${runDir}`)
@@ -72,7 +60,7 @@ No packet capture unless the scenario says capture: tcpdump.`)
           createDevice,
           withDevices: flags.withDevices === true,
           forMs: flags.for,
-          signal: controller.signal,
+          signal: interrupt.signal,
           log,
           onProgress: progress.update,
           onUp: async (fleetFile) => {
@@ -85,8 +73,7 @@ No packet capture unless the scenario says capture: tcpdump.`)
         process.exitCode = outcome.status === 'interrupted' ? ExitCode.interrupted : ExitCode.pass
       } finally {
         progress.done()
-        process.off('SIGINT', onSignal)
-        process.off('SIGTERM', onSignal)
+        interrupt.release()
       }
     })
 }

@@ -6,7 +6,7 @@ import { ExitCode, InvalidInputError, printable, type CourierEvent, type Results
 import { makeDirectory, prepareScenario, runScenario, type PreparedScenario, type Progress } from '../../harness/runner/index.js'
 import type { LoadedScenario } from '../../harness/scenario/index.js'
 import { renderConsoleSummary, writeRunReports } from '../../reports/index.js'
-import { consoleLogger, fleetHostProblem, parseFleetHost, worstExitCode } from './shared.js'
+import { consoleLogger, fleetHostProblem, interruptOnSignals, parseFleetHost, worstExitCode } from './shared.js'
 
 interface RunFlags {
   out?: string
@@ -62,24 +62,12 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
         throw new InvalidInputError([{ location: { file: flags.out }, path: '', message: 'the run directory is not empty; courier never overwrites a recorded run', hint: 'choose another --out directory, or leave --out out to get a new one under runs/' }])
       }
 
-      const controller = new AbortController()
-      let signals = 0
-      const onSignal = (signal: NodeJS.Signals): void => {
-        signals++
-        if (signals > 1) {
-          process.stderr.write(`\n${signal} again: exiting now without cleanup\n`)
-          process.exit(ExitCode.interrupted)
-        }
-        process.stderr.write(`\n${signal}: stopping (writing partial results; press Ctrl-C again to exit at once)\n`)
-        controller.abort(new Error(signal))
-      }
-      process.on('SIGINT', onSignal)
-      process.on('SIGTERM', onSignal)
+      const interrupt = interruptOnSignals('stopping, writing partial results')
       const log = consoleLogger(flags.verbose === true)
       const codes: number[] = []
       try {
         for (const { scenario, thresholds } of prepared) {
-          if (controller.signal.aborted) break
+          if (interrupt.signal.aborted) break
           const runDir = runDirFor(scenario, flags.out, prepared.length > 1)
           const progress = progressPrinter(scenario.config.name, flags.progress)
           log.info(`courier: running ${printable(scenario.config.name)} (${printable(scenario.file)}) -> ${printable(runDir)}`)
@@ -91,17 +79,16 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
               stepSummary: true
             })
           }
-          const outcome = await runScenario(scenario, { runDir, thresholds, createDevice, signal: controller.signal, log, onProgress: progress.update, onResults })
+          const outcome = await runScenario(scenario, { runDir, thresholds, createDevice, signal: interrupt.signal, log, onProgress: progress.update, onResults })
           progress.done()
           process.stdout.write(renderConsoleSummary(outcome.results, { color: process.stdout.isTTY === true }) + '\n')
           process.stdout.write(`run directory: ${outcome.runDir} (report: ${join(outcome.runDir, 'report.html')})\n`)
           codes.push(outcome.exitCode)
         }
       } finally {
-        process.off('SIGINT', onSignal)
-        process.off('SIGTERM', onSignal)
+        interrupt.release()
       }
-      process.exitCode = controller.signal.aborted ? ExitCode.interrupted : worstExitCode(codes)
+      process.exitCode = interrupt.signal.aborted ? ExitCode.interrupted : worstExitCode(codes)
     })
 }
 

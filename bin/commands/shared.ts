@@ -1,5 +1,5 @@
 import { networkInterfaces } from 'node:os'
-import { InvalidInputError, type InputProblem, type Logger, type SourceLocation } from '../../harness/interface/index.js'
+import { ExitCode, InvalidInputError, type InputProblem, type Logger, type SourceLocation } from '../../harness/interface/index.js'
 
 export function consoleLogger (verbose: boolean): Logger {
   return {
@@ -33,4 +33,25 @@ export function fleetHostProblem (host: string, location: SourceLocation, path: 
   const local = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).filter((a) => a.family === 'IPv4').map((a) => a.address))
   if (local.includes(host)) return undefined
   return { location, path, message: `${host} is not an address of this machine`, expected: `one of: ${local.join(', ')}`, found: host, hint: 'courier doctor --fleet-host <ip> lists what a phone can reach' }
+}
+
+/**
+ * The run-wide AbortSignal from Ctrl-C and SIGTERM: the first asks for a graceful stop (`stopping`
+ * says what that does), a second exits at once. `release()` removes the handlers.
+ */
+export function interruptOnSignals (stopping: string): { signal: AbortSignal, release: () => void } {
+  const controller = new AbortController()
+  let signals = 0
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals++
+    if (signals > 1) {
+      process.stderr.write(`\n${signal} again: exiting now without cleanup\n`)
+      process.exit(ExitCode.interrupted)
+    }
+    process.stderr.write(`\n${signal}: ${stopping} (press Ctrl-C again to exit at once)\n`)
+    controller.abort(new Error(signal))
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  return { signal: controller.signal, release: () => { process.off('SIGINT', onSignal); process.off('SIGTERM', onSignal) } }
 }
