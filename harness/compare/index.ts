@@ -1,0 +1,2 @@
+export { compareRuns, checkSameScenario, hashScenario, directionOf, toleranceFor, globMatches, IncomparableRunsError, DEFAULT_ALPHA, DEFAULT_TOLERANCE, MIN_RUNS_FOR_BOOTSTRAP, type RunSample, type Tolerance, type Direction, type Change, type SignificanceTest, type Side, type FigureComparison, type Comparison, type CompareOptions } from './compare.js'
+export { mannWhitney, bootstrapMeanDifference, normalCdf, spread, type MannWhitney } from './statistics.js'
