@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
-import type { MetricUnit, MetricValue } from '../interface/index.js'
+import type { Change, Comparison, Direction, FigureComparison, MetricUnit, MetricValue, SignificanceTest, Side } from '../interface/index.js'
+import { globMatches } from '../interface/index.js'
 import type { LatencySamples } from '../analysis/index.js'
 import { bootstrapMeanDifference, mannWhitney, spread } from './statistics.js'
 
@@ -15,43 +16,6 @@ export interface RunSample {
 
 /** A `regress:` entry: a metric name or glob and the relative change it may make before it counts. */
 export interface Tolerance { pattern: string, ratio: number }
-
-export type Direction = 'lower' | 'higher' | 'neutral'
-/** `~` within noise or tolerance; `changed` is beyond both on a figure with no better side (a workload count). */
-export type Change = '~' | 'worse' | 'better' | 'changed'
-
-export type SignificanceTest =
-  | { kind: 'mann-whitney', u: number, p: number, baseSamples: number, candidateSamples: number }
-  | { kind: 'bootstrap', low: number, high: number, level: number }
-  | { kind: 'none', reason: string }
-
-export interface Side { median: number, min: number, max: number, runs: number }
-
-export interface FigureComparison {
-  metric: string
-  unit: MetricUnit
-  direction: Direction
-  base: Side
-  candidate: Side
-  delta: number
-  /** Relative change of the medians; null when the base is 0. */
-  percent: number | null
-  test: SignificanceTest
-  significant: boolean
-  tolerance: number
-  change: Change
-}
-
-export interface Comparison {
-  alpha: number
-  base: { runs: number, scenario: string }
-  candidate: { runs: number, scenario: string }
-  figures: FigureComparison[]
-  /** Figures only one side has (a device added or removed, capture off on one side). */
-  unmatched: string[]
-  worse: number
-  better: number
-}
 
 export interface CompareOptions {
   tolerances?: Tolerance[]
@@ -116,8 +80,8 @@ export function compareRuns (base: readonly RunSample[], candidate: readonly Run
   }
   return {
     alpha,
-    base: { runs: base.length, scenario: base[0].scenarioName },
-    candidate: { runs: candidate.length, scenario: candidate[0].scenarioName },
+    base: { runs: base.length, scenario: base[0].scenarioName, dirs: base.map((r) => r.dir) },
+    candidate: { runs: candidate.length, scenario: candidate[0].scenarioName, dirs: candidate.map((r) => r.dir) },
     figures,
     unmatched,
     worse: figures.filter((f) => f.change === 'worse').length,
@@ -170,11 +134,6 @@ export function toleranceFor (metric: string, tolerances: readonly Tolerance[], 
   return best?.ratio ?? fallback
 }
 
-/** `*` matches any run of characters, dots included: `bytes.*.perMessage` covers `bytes.alice.down.perMessage`. */
-export function globMatches (pattern: string, metric: string): boolean {
-  const source = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')
-  return new RegExp(`^${source}$`).test(metric)
-}
 
 function significance (metric: string, base: readonly RunSample[], candidate: readonly RunSample[], a: number[], b: number[], options: CompareOptions): SignificanceTest {
   const latency = LATENCY.exec(metric)

@@ -1,0 +1,46 @@
+/** What `courier compare` produces: two sets of runs side by side, figure by figure. */
+import type { MetricUnit } from './results.js'
+
+export type Direction = 'lower' | 'higher' | 'neutral'
+/** `~` within noise or tolerance; `changed` is beyond both on a figure with no better side (a workload count). */
+export type Change = '~' | 'worse' | 'better' | 'changed'
+
+export type SignificanceTest =
+  | { kind: 'mann-whitney', u: number, p: number, baseSamples: number, candidateSamples: number }
+  | { kind: 'bootstrap', low: number, high: number, level: number }
+  | { kind: 'none', reason: string }
+
+export interface Side { median: number, min: number, max: number, runs: number }
+
+export interface FigureComparison {
+  metric: string
+  unit: MetricUnit
+  direction: Direction
+  base: Side
+  candidate: Side
+  delta: number
+  /** Relative change of the medians; null when the base is 0. */
+  percent: number | null
+  test: SignificanceTest
+  significant: boolean
+  tolerance: number
+  change: Change
+}
+
+export interface Comparison {
+  alpha: number
+  base: { runs: number, scenario: string, dirs: string[] }
+  candidate: { runs: number, scenario: string, dirs: string[] }
+  figures: FigureComparison[]
+  /** Figures only one side has (a device added or removed, capture off on one side). */
+  unmatched: string[]
+  worse: number
+  better: number
+}
+
+
+/** `*` matches any run of characters, dots included: `bytes.*.perMessage` covers `bytes.alice.down.perMessage`. */
+export function globMatches (pattern: string, metric: string): boolean {
+  const source = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')
+  return new RegExp(`^${source}$`).test(metric)
+}
