@@ -4,7 +4,11 @@ import { createDevice, prepareDevices } from '../../devices/index.js'
 import { ExitCode, InvalidInputError, type CourierEvent, type Results } from '../../harness/interface/index.js'
 import { prepareScenario, runScenario, type PreparedScenario, type Progress } from '../../harness/runner/index.js'
 import type { LoadedScenario } from '../../harness/scenario/index.js'
-import { renderConsoleSummary, writeRunReports } from '../../reports/index.js'
+import { formatValue, renderCompareConsole, renderConsoleSummary, writeRunReports } from '../../reports/index.js'
+import { hashScenario, summarizeRepeats } from '../../harness/compare/index.js'
+import { regressionsFromConfig } from '../../harness/gate/index.js'
+import { writeFile } from 'node:fs/promises'
+import { compareDirectories, loadRunSet } from './compare.js'
 import { consoleLogger, parseFleetHost, worstExitCode } from './shared.js'
 
 interface RunFlags {
@@ -15,6 +19,8 @@ interface RunFlags {
   verbose?: boolean
   progress: boolean
   fleetHost?: string
+  repeat?: number
+  baseline?: string
 }
 
 export function registerRunCommand (program: Command): void {
@@ -29,6 +35,8 @@ export function registerRunCommand (program: Command): void {
     .option('--no-progress', 'no progress line while running')
     .option('--fleet-host <ip>', 'IPv4 address the fleet listens on (default: the scenario\'s network.host, 127.0.0.1); use an interface a real phone can reach')
     .option('-v, --verbose', 'log component errors as they happen')
+    .addOption(new Option('--repeat <n>', 'run each scenario n times into RUN_DIR/run-1..run-n (seeds: the scenario\'s seed + i - 1 unless --seed pins it), then print each figure\'s median and range').argParser(parseRepeat))
+    .option('--baseline <dir>', 'after the run, compare it with this run directory (or directory of repeats) like `courier compare`; exit 1 when a figure is worse')
     .addHelpText('after', `
 Exit codes: 0 pass, 1 a threshold failed, 2 invalid input, 3 infrastructure error or inconclusive (harness saturated), 130 interrupted.
 The run directory holds events.ndjson (every event, streamed), results.json, a copy of the scenario and reports.
@@ -49,6 +57,17 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
         }
       }
       if (problems.length > 0) throw new InvalidInputError(problems.flatMap((p) => p.problems))
+      // a baseline that cannot be compared must fail before a run is spent on it
+      const baseline = flags.baseline == null ? null : await loadRunSet(flags.baseline, 'baseline')
+      if (baseline != null) {
+        for (const { scenario } of prepared) {
+          const hash = hashScenario(JSON.parse(JSON.stringify(scenario.config)))
+          if (baseline.runs.some((r) => r.scenarioHash !== hash)) {
+            throw new InvalidInputError([{ location: { file: resolve(flags.baseline ?? '') }, path: '', message: `the baseline is not a run of ${scenario.config.name} (${scenario.file}): its scenario differs`, hint: 'give a baseline run of the same scenario (seeds may differ); `courier compare --force` compares different scenarios by hand' }])
+          }
+        }
+      }
+      const repeat = flags.repeat ?? 1
 
       const controller = new AbortController()
       let signals = 0
@@ -67,23 +86,36 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
       const codes: number[] = []
       try {
         for (const { scenario, thresholds } of prepared) {
-          if (controller.signal.aborted) break
-          const runDir = runDirFor(scenario, flags.out, prepared.length > 1)
-          const progress = progressPrinter(scenario.config.name, flags.progress)
-          log.info(`courier: running ${scenario.config.name} (${scenario.file}) -> ${runDir}`)
-          const several = prepared.length > 1 ? scenario.config.name : undefined
-          const onResults = async (dir: string, results: Results, events: CourierEvent[]): Promise<void> => {
-            await writeRunReports(dir, results, events, {
-              junit: flags.junit == null ? false : resolve(suffixed(flags.junit, several)),
-              markdown: flags.markdown == null ? false : resolve(suffixed(flags.markdown, several)),
-              stepSummary: true
-            })
+          const setDir = runDirFor(scenario, flags.out, prepared.length > 1)
+          const firstSeed = scenario.config.seed
+          const repeats: Array<{ dir: string, results: Results }> = []
+          for (let i = 1; i <= repeat; i++) {
+            if (controller.signal.aborted) break
+            const runDir = flags.repeat == null ? setDir : join(setDir, `run-${i}`)
+            if (flags.repeat != null) scenario.config.seed = flags.seed ?? firstSeed + i - 1
+            const progress = progressPrinter(scenario.config.name, flags.progress)
+            log.info(`courier: running ${scenario.config.name} (${scenario.file}) -> ${runDir}`)
+            const several = [prepared.length > 1 ? scenario.config.name : undefined, flags.repeat == null ? undefined : `run-${i}`].filter((p) => p != null).join('-') || undefined
+            const onResults = async (dir: string, results: Results, events: CourierEvent[]): Promise<void> => {
+              await writeRunReports(dir, results, events, {
+                junit: flags.junit == null ? false : resolve(suffixed(flags.junit, several)),
+                markdown: flags.markdown == null ? false : resolve(suffixed(flags.markdown, several)),
+                stepSummary: true
+              })
+            }
+            const outcome = await runScenario(scenario, { runDir, thresholds, createDevice, signal: controller.signal, log, onProgress: progress.update, onResults })
+            progress.done()
+            process.stdout.write(renderConsoleSummary(outcome.results, { color: process.stdout.isTTY === true }) + '\n')
+            process.stdout.write(`run directory: ${outcome.runDir} (report: ${join(outcome.runDir, 'report.html')})\n`)
+            codes.push(outcome.exitCode)
+            repeats.push({ dir: outcome.runDir, results: outcome.results })
           }
-          const outcome = await runScenario(scenario, { runDir, thresholds, createDevice, signal: controller.signal, log, onProgress: progress.update, onResults })
-          progress.done()
-          process.stdout.write(renderConsoleSummary(outcome.results, { color: process.stdout.isTTY === true }) + '\n')
-          process.stdout.write(`run directory: ${outcome.runDir} (report: ${join(outcome.runDir, 'report.html')})\n`)
-          codes.push(outcome.exitCode)
+          if (flags.repeat != null && repeats.length > 0) process.stdout.write(await writeRepeatSummary(setDir, scenario.config.name, repeats) + '\n')
+          if (baseline != null && repeats.length > 0 && !controller.signal.aborted) {
+            const comparison = await compareDirectories(flags.baseline ?? '', setDir, { tolerances: regressionsFromConfig(scenario.config.regress) })
+            process.stdout.write(renderCompareConsole(comparison, { color: process.stdout.isTTY === true }) + '\n')
+            if (comparison.worse > 0) codes.push(ExitCode.thresholdFailed)
+          }
         }
       } finally {
         process.off('SIGINT', onSignal)
@@ -105,6 +137,25 @@ function suffixed (path: string, name: string | undefined): string {
   if (name == null) return path
   const ext = extname(path)
   return `${path.slice(0, path.length - ext.length)}-${name}${ext}`
+}
+
+function parseRepeat (value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1 || n > 1000) {
+    throw new InvalidInputError([{ location: { file: '--repeat' }, path: '', message: 'not a number of runs', expected: 'a whole number from 1 to 1000', found: value }])
+  }
+  return n
+}
+
+/** RUN_DIR/summary.json and the printed table: each figure's median and range over the repeats. */
+async function writeRepeatSummary (dir: string, name: string, repeats: Array<{ dir: string, results: Results }>): Promise<string> {
+  const figures = summarizeRepeats(repeats.map((r) => r.results.metrics))
+  await writeFile(join(dir, 'summary.json'), JSON.stringify({ scenario: name, runs: repeats.map((r) => ({ dir: r.dir, seed: r.results.scenario.seed, verdict: r.results.verdict })), figures }, null, 2) + '\n')
+  const headline = Object.entries(figures).filter(([metric]) => /^delivery\.(latency\.(p50|p95|p99)|loss|delivered|duplicates\.rate)$|^messages\.sent$|^bytes\.[^.]+\.total$|^harness\.lag\.p99$/.test(metric))
+  const lines = [`${name}: ${repeats.length} runs (${repeats.map((r) => `seed ${r.results.scenario.seed} ${r.results.verdict}`).join(', ')})`, '  figure: median (min..max)']
+  for (const [metric, f] of headline) lines.push(`  ${metric}: ${formatValue(f.median, f.unit)} (${formatValue(f.min, f.unit)}..${formatValue(f.max, f.unit)})`)
+  lines.push(`every figure: ${join(dir, 'summary.json')}; compare with: courier compare BASE ${dir}`)
+  return lines.join('\n')
 }
 
 function parseSeed (value: string): number {

@@ -110,7 +110,10 @@ export function analyzeDelivery (events: readonly CourierEvent[], samples?: Late
       lostMessages
     }
     allLatencies.push(...latencies)
-    if (samples != null) samples.devices[device] = latencies
+    if (samples != null) {
+      samples.devices[device] = latencies
+      samples.renderDevices[device] = renderLatencies
+    }
     allRender.push(...renderLatencies)
     totals.expected += expected
     totals.delivered += delivered
@@ -134,17 +137,20 @@ export function analyzeDelivery (events: readonly CourierEvent[], samples?: Late
     failed: totals.failed,
     lostMessages: totals.lostMessages
   }
-  if (samples != null) samples.overall = allLatencies
+  if (samples != null) {
+    samples.overall = allLatencies
+    samples.render = allRender
+  }
   const byDevices = [...sent.values()].filter((m) => m.sender !== 'crowd').length
   return { overall, devices, messages: { sent: sent.size, byDevices, byCrowd: sent.size - byDevices } }
 }
 
 /** Every first-delivery latency (ms), per device and overall: the samples behind the latency summaries. */
-export interface LatencySamples { overall: number[], devices: Record<string, number[]> }
+export interface LatencySamples { overall: number[], devices: Record<string, number[]>, /** send -> msg.rendered */ render: number[], renderDevices: Record<string, number[]> }
 
 /** The same expected-message rules as analyzeDelivery, so a comparison tests exactly the figures the report shows. */
 export function deliveryLatencySamples (events: readonly CourierEvent[]): LatencySamples {
-  const samples: LatencySamples = { overall: [], devices: {} }
+  const samples: LatencySamples = { overall: [], devices: {}, render: [], renderDevices: {} }
   analyzeDelivery(events, samples)
   return samples
 }

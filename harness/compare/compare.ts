@@ -31,7 +31,7 @@ export const DEFAULT_ALPHA = 0.05
 /** Below this many runs a side, a per-run figure has no noise estimate worth the name. */
 export const MIN_RUNS_FOR_BOOTSTRAP = 3
 
-const LATENCY = /^delivery\.(?:([^.]+)\.)?latency\.(p50|p90|p95|p99|max|mean)$/
+const LATENCY = /^delivery\.(?:([^.]+)\.)?(latency|renderLatency)\.(p50|p90|p95|p99|max|mean)$/
 
 export class IncomparableRunsError extends Error {
   override readonly name = 'IncomparableRunsError'
@@ -55,8 +55,8 @@ export function compareRuns (base: readonly RunSample[], candidate: readonly Run
   const unmatched: string[] = []
   const names = new Set([...base.flatMap((r) => Object.keys(r.metrics)), ...candidate.flatMap((r) => Object.keys(r.metrics))])
   for (const metric of [...names].sort()) {
-    const a = numbers(base, metric)
-    const b = numbers(candidate, metric)
+    const a = numbers(base.map((r) => r.metrics), metric)
+    const b = numbers(candidate.map((r) => r.metrics), metric)
     if (a.values.length === 0 || b.values.length === 0) {
       if (a.values.length + b.values.length > 0) unmatched.push(metric)
       continue
@@ -68,7 +68,7 @@ export function compareRuns (base: readonly RunSample[], candidate: readonly Run
     const delta = candidateSide.median - baseSide.median
     const percent = baseSide.median === 0 ? null : delta / Math.abs(baseSide.median)
     const test = significance(metric, base, candidate, a.values, b.values, options)
-    const significant = test.kind === 'mann-whitney' ? test.p < alpha : test.kind === 'bootstrap' ? test.low > 0 || test.high < 0 : true
+    const significant = test.kind === 'mann-whitney' ? test.p < alpha : test.kind === 'bootstrap' ? test.low > 0 || test.high < 0 : test.kind === 'range' ? !test.overlap : true
     const tolerance = toleranceFor(metric, options.tolerances ?? [], options.defaultTolerance ?? DEFAULT_TOLERANCE)
     const beyondTolerance = delta !== 0 && (percent == null || Math.abs(percent) > tolerance)
     let change: Change = '~'
@@ -116,7 +116,7 @@ function stableJson (value: unknown): string {
 
 /** Which way is good for a figure; the workload (messages sent, crowd) and the harness's own health have no better side. */
 export function directionOf (metric: string, unit: MetricUnit): Direction {
-  if (/^(harness|crowd|capture)\.|^messages\.sent$|\.expected$|^store\.queries$|^peerExchange\.requests$|^store\.sync\.fetched$|^flows\.run$|^push\.received$|^store\.switches$/.test(metric)) return 'neutral'
+  if (/^(harness|crowd|capture)\.|^bytes\.crowd-[^.]+\.|^messages\.sent$|\.expected$|^store\.queries$|^peerExchange\.requests$|^store\.sync\.fetched$|^flows\.run$|^push\.received$|^store\.switches$/.test(metric)) return 'neutral'
   if (/\.delivered$/.test(metric)) return 'higher'
   if (unit === 'boolean') return 'neutral'
   if (unit === 'count') return /lost|duplicates|failed|missing|differences|unrecovered|mismatches|falseUpToDate|inconsistent|resent|unconfirmed|phantom|promotions/.test(metric) ? 'lower' : 'neutral'
@@ -139,7 +139,10 @@ function significance (metric: string, base: readonly RunSample[], candidate: re
   const latency = LATENCY.exec(metric)
   if (latency != null) {
     const device = latency[1]
-    const pick = (r: RunSample): number[] => device == null ? r.latencies.overall : (r.latencies.devices[device] ?? [])
+    const render = latency[2] === 'renderLatency'
+    const pick = (r: RunSample): number[] => device == null
+      ? (render ? r.latencies.render : r.latencies.overall)
+      : ((render ? r.latencies.renderDevices : r.latencies.devices)[device] ?? [])
     const sa = base.flatMap(pick)
     const sb = candidate.flatMap(pick)
     const result = mannWhitney(sa, sb)
@@ -149,14 +152,19 @@ function significance (metric: string, base: readonly RunSample[], candidate: re
     const level = 1 - (options.alpha ?? DEFAULT_ALPHA)
     return { kind: 'bootstrap', ...bootstrapMeanDifference(a, b, { resamples: options.resamples ?? 2000, level, seed: options.seed ?? 1 }), level }
   }
+  // one side repeated: a base value inside the other side's observed range is not told apart from its noise
+  if (a.length >= 2 || b.length >= 2) {
+    const overlap = Math.min(...a) <= Math.max(...b) && Math.min(...b) <= Math.max(...a)
+    return { kind: 'range', overlap }
+  }
   return { kind: 'none', reason: `no noise estimate (${a.length} vs ${b.length} run(s); ${MIN_RUNS_FOR_BOOTSTRAP} a side needed): judged on tolerance alone` }
 }
 
-function numbers (runs: readonly RunSample[], metric: string): { values: number[], unit: MetricUnit | undefined } {
+function numbers (runs: ReadonlyArray<Record<string, MetricValue>>, metric: string): { values: number[], unit: MetricUnit | undefined } {
   const values: number[] = []
   let unit: MetricUnit | undefined
   for (const run of runs) {
-    const m = run.metrics[metric]
+    const m = run[metric]
     if (m == null) continue
     unit ??= m.unit
     if (typeof m.value === 'number' && Number.isFinite(m.value)) values.push(m.value)
@@ -168,4 +176,16 @@ function numbers (runs: readonly RunSample[], metric: string): { values: number[
 function side (values: number[]): Side {
   const s = spread(values)
   return { median: s.median, min: s.min, max: s.max, runs: values.length }
+}
+
+/** Each figure's median and range over repeated runs (courier run --repeat). */
+export function summarizeRepeats (runs: ReadonlyArray<Record<string, MetricValue>>): Record<string, Side & { unit: MetricUnit }> {
+  const names = new Set(runs.flatMap((r) => Object.keys(r)))
+  const summary: Record<string, Side & { unit: MetricUnit }> = {}
+  for (const metric of [...names].sort()) {
+    const { values, unit } = numbers(runs, metric)
+    if (values.length === 0 || unit == null) continue
+    summary[metric] = { ...side(values), unit }
+  }
+  return summary
 }

@@ -8,6 +8,8 @@ export type Change = '~' | 'worse' | 'better' | 'changed'
 export type SignificanceTest =
   | { kind: 'mann-whitney', u: number, p: number, baseSamples: number, candidateSamples: number }
   | { kind: 'bootstrap', low: number, high: number, level: number }
+  /** Fewer than 3 runs a side but repeats on one: do the two sides' ranges (min..max) overlap? */
+  | { kind: 'range', overlap: boolean }
   | { kind: 'none', reason: string }
 
 export interface Side { median: number, min: number, max: number, runs: number }

@@ -38,7 +38,7 @@ function run (name: string, centre: number, figures: Record<string, number> = {}
     'messages.sent': { value: 60, unit: 'count' }
   }
   for (const [k, v] of Object.entries(figures)) metrics[k] = { value: v, unit: k.startsWith('bytes') ? 'bytes' : k.endsWith('loss') ? 'ratio' : 'count' }
-  return { dir: name, scenarioName: 'pair', scenarioHash: hashScenario(scenario), metrics, latencies: { overall: latencies, devices: { alice: latencies } } }
+  return { dir: name, scenarioName: 'pair', scenarioHash: hashScenario(scenario), metrics, latencies: { overall: latencies, devices: { alice: latencies }, render: [], renderDevices: {} } }
 }
 
 test('identical runs compare as ~ on every figure', () => {
@@ -110,4 +110,13 @@ test('tolerance globs: exact beats glob, the longer glob beats the shorter', () 
   assert.equal(toleranceFor('delivery.latency.p50', tolerances, 0.05), 0.1)
   assert.equal(toleranceFor('bytes.x.total', tolerances, 0.05), 0.2)
   assert.equal(toleranceFor('bytes.x.total', [], 0.05), 0.05)
+})
+
+test('one run against repeats: a base inside the repeats\' range is ~, outside it beyond tolerance is worse', () => {
+  const inside = compareRuns([run('a', 100, { 'bytes.alice.total': 1080 })], [1000, 1200, 1100].map((v, i) => run(`b${i}`, 100, { 'bytes.alice.total': v })))
+  const figure = inside.figures.find((f) => f.metric === 'bytes.alice.total')
+  assert.deepEqual(figure?.test, { kind: 'range', overlap: true })
+  assert.equal(figure?.change, '~')
+  const outside = compareRuns([run('a', 100, { 'bytes.alice.total': 800 })], [1000, 1200, 1100].map((v, i) => run(`b${i}`, 100, { 'bytes.alice.total': v })))
+  assert.equal(outside.figures.find((f) => f.metric === 'bytes.alice.total')?.change, 'worse')
 })
