@@ -1,8 +1,8 @@
 import { extname, join, resolve } from 'node:path'
 import { Option, type Command } from 'commander'
 import { createDevice, prepareDevices } from '../../devices/index.js'
-import { ExitCode, InvalidInputError, type CourierEvent, type Results } from '../../harness/interface/index.js'
-import { prepareScenario, runScenario, type PreparedScenario, type Progress } from '../../harness/runner/index.js'
+import { ExitCode, InvalidInputError, type BuildInfo, type CourierEvent, type Results } from '../../harness/interface/index.js'
+import { buildInfo, prepareScenario, runScenario, type PreparedScenario, type Progress } from '../../harness/runner/index.js'
 import type { LoadedScenario } from '../../harness/scenario/index.js'
 import { formatValue, renderCompareConsole, renderConsoleSummary, writeRunReports } from '../../reports/index.js'
 import { hashScenario, summarizeRepeats } from '../../harness/compare/index.js'
@@ -21,6 +21,7 @@ interface RunFlags {
   fleetHost?: string
   repeat?: number
   baseline?: string
+  build?: string
 }
 
 export function registerRunCommand (program: Command): void {
@@ -36,6 +37,7 @@ export function registerRunCommand (program: Command): void {
     .option('--fleet-host <ip>', 'IPv4 address the fleet listens on (default: the scenario\'s network.host, 127.0.0.1); use an interface a real phone can reach')
     .option('-v, --verbose', 'log component errors as they happen')
     .addOption(new Option('--repeat <n>', 'run each scenario n times into RUN_DIR/run-1..run-n (seeds: the scenario\'s seed + i - 1 unless --seed pins it), then print each figure\'s median and range').argParser(parseRepeat))
+    .option('--build <file>', 'the app under test (.apk or .ipa): its sha256, id and version go into results.json, the summary and JUnit (default: an appium device profile\'s app.path)')
     .option('--baseline <dir>', 'after the run, compare it with this run directory (or directory of repeats) like `courier compare`; exit 1 when a figure is worse')
     .addHelpText('after', `
 Exit codes: 0 pass, 1 a threshold failed, 2 invalid input, 3 infrastructure error or inconclusive (harness saturated), 130 interrupted.
@@ -43,14 +45,15 @@ The run directory holds events.ndjson (every event, streamed), results.json, a c
 Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything in reverse order and still\nwrites partial results and the report, marked interrupted.`)
     .action(async (files: string[], flags: RunFlags) => {
       // validate everything before starting anything
-      const prepared: PreparedScenario[] = []
+      const prepared: Array<PreparedScenario & { build: BuildInfo }> = []
       const problems: InvalidInputError[] = []
       for (const file of files) {
         try {
           const one = await prepareScenario(file, { seed: flags.seed })
           if (flags.fleetHost != null) one.scenario.config.network.host = parseFleetHost(flags.fleetHost)
-          await prepareDevices(one.scenario)
-          prepared.push(one)
+          const profiles = await prepareDevices(one.scenario)
+          const appPath = flags.build ?? [...profiles.values()].map((p) => p.app?.path).find((p) => p != null && /\.(apk|ipa)$/i.test(p))
+          prepared.push({ ...one, build: await buildInfo(appPath) })
         } catch (error) {
           if (error instanceof InvalidInputError) problems.push(error)
           else throw error
@@ -85,7 +88,7 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
       const log = consoleLogger(flags.verbose === true)
       const codes: number[] = []
       try {
-        for (const { scenario, thresholds } of prepared) {
+        for (const { scenario, thresholds, build } of prepared) {
           const setDir = runDirFor(scenario, flags.out, prepared.length > 1)
           const firstSeed = scenario.config.seed
           const repeats: Array<{ dir: string, results: Results }> = []
@@ -103,7 +106,7 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
                 stepSummary: true
               })
             }
-            const outcome = await runScenario(scenario, { runDir, thresholds, createDevice, signal: controller.signal, log, onProgress: progress.update, onResults })
+            const outcome = await runScenario(scenario, { runDir, thresholds, createDevice, signal: controller.signal, log, onProgress: progress.update, onResults, build })
             progress.done()
             process.stdout.write(renderConsoleSummary(outcome.results, { color: process.stdout.isTTY === true }) + '\n')
             process.stdout.write(`run directory: ${outcome.runDir} (report: ${join(outcome.runDir, 'report.html')})\n`)
