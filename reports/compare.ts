@@ -2,7 +2,7 @@
 // (Markdown), CI (JUnit) and a browser (a static page in report.html's style, no script).
 import { createHash } from 'node:crypto'
 import type { Comparison, FigureComparison } from '../harness/interface/index.js'
-import { formatValue, sig } from './format.js'
+import { buildLine, buildProperties, formatValue, sig } from './format.js'
 import { escapeXml } from './junit.js'
 import { escapeMarkdown } from './markdown.js'
 import { REPORT_CSS } from './html/style.js'
@@ -52,7 +52,9 @@ export function renderCompareConsole (comparison: Comparison, options: { all?: b
   const lines = [
     `compare ${comparison.base.scenario}: base ${comparison.base.runs} run(s) vs candidate ${comparison.candidate.runs} run(s), alpha ${comparison.alpha}`,
     `  base:      ${comparison.base.dirs.join(', ')}`,
+    ...(comparison.base.build == null ? [] : [`             ${buildLine(comparison.base.build) ?? ''}`]),
     `  candidate: ${comparison.candidate.dirs.join(', ')}`,
+    ...(comparison.candidate.build == null ? [] : [`             ${buildLine(comparison.candidate.build) ?? ''}`]),
     ''
   ]
   const figures = shown(comparison, options.all === true)
@@ -81,6 +83,8 @@ export function renderCompareMarkdown (comparison: Comparison, options: { all?: 
     `**${escapeMarkdown(headline(comparison))}**`,
     '',
     `Base: ${comparison.base.runs} run(s); candidate: ${comparison.candidate.runs} run(s); alpha ${comparison.alpha}. \`~\` is within noise or within the figure's tolerance.`,
+    '',
+    ...(['base', 'candidate'] as const).flatMap((s) => comparison[s].build == null ? [] : [`- ${s}: ${escapeMarkdown(buildLine(comparison[s].build) ?? '')}`]),
     ''
   ]
   if (figures.length === 0) lines.push('Every figure is within noise or its tolerance.')
@@ -102,7 +106,8 @@ export function renderCompareJUnit (comparison: Comparison): string {
   const props = [
     ['base', comparison.base.dirs.join(' ')],
     ['candidate', comparison.candidate.dirs.join(' ')],
-    ['alpha', String(comparison.alpha)]
+    ['alpha', String(comparison.alpha)],
+    ...(['base', 'candidate'] as const).flatMap((s) => buildProperties(comparison[s].build).map(([k, v]) => [`${s}.${k}`, v]))
   ].map(([name, value]) => `      <property name="${escapeXml(name)}" value="${escapeXml(value)}"/>`).join('\n')
   return `<?xml version="1.0" encoding="UTF-8"?>
 <testsuites name="courier compare" tests="${comparison.figures.length}" failures="${comparison.worse}">
@@ -145,7 +150,7 @@ export function renderCompareHtml (comparison: Comparison, options: { all?: bool
 </head>
 <body>
 <header id="top" class="verdict-${verdict}"><div class="verdict-row"><span class="verdict-badge">${comparison.worse > 0 ? 'WORSE' : 'OK'}</span><div><h1>${escapeHtml(title)}</h1><p class="meta">${escapeHtml(headline(comparison))}</p></div></div>
-<p class="meta small">base: ${escapeHtml(comparison.base.dirs.join(', '))}<br>candidate: ${escapeHtml(comparison.candidate.dirs.join(', '))}</p></header>
+<p class="meta small">base: ${escapeHtml(comparison.base.dirs.join(', '))}${comparison.base.build == null ? '' : ` — ${escapeHtml(buildLine(comparison.base.build) ?? '')}`}<br>candidate: ${escapeHtml(comparison.candidate.dirs.join(', '))}${comparison.candidate.build == null ? '' : ` — ${escapeHtml(buildLine(comparison.candidate.build) ?? '')}`}</p></header>
 <main>
 <section><h2>Changed beyond noise and tolerance</h2>${changed.length === 0 ? '<p>None: every figure is within noise or its tolerance.</p>' : table(changed)}</section>
 ${options.all === true || rest.length <= 200 ? `<section><details class="metric-group"><summary>Within noise or tolerance (~): ${rest.length}</summary>${table(rest)}</details></section>` : ''}

@@ -92,7 +92,7 @@ export async function loadRunSet (dir: string, side: string): Promise<{ runs: Ru
     const start = events.find((e) => e.type === 'run.start')
     const scenario = start?.type === 'run.start' ? start.scenario : results.scenario.resolved
     tolerances = regressionsFromConfig((scenario as { regress?: Record<string, string | number> } | undefined)?.regress)
-    runs.push({ dir: runDir, scenarioName: results.scenario.name, scenarioHash: hashScenario(scenario), metrics: results.metrics, latencies: deliveryLatencySamples(events) })
+    runs.push({ dir: runDir, scenarioName: results.scenario.name, scenarioHash: hashScenario(scenario), metrics: results.metrics, latencies: deliveryLatencySamples(events), ...(results.build == null ? {} : { build: results.build }) })
   }
   return { runs, tolerances }
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { Change, Comparison, Direction, FigureComparison, MetricUnit, MetricValue, SignificanceTest, Side } from '../interface/index.js'
+import type { BuildInfo, Change, Comparison, Direction, FigureComparison, MetricUnit, MetricValue, SignificanceTest, Side } from '../interface/index.js'
 import { globMatches } from '../interface/index.js'
 import type { LatencySamples } from '../analysis/index.js'
 import { bootstrapMeanDifference, mannWhitney, spread } from './statistics.js'
@@ -12,6 +12,8 @@ export interface RunSample {
   scenarioHash: string
   metrics: Record<string, MetricValue>
   latencies: LatencySamples
+  /** The build under test, when the run recorded one (the first run's stands for its side). */
+  build?: BuildInfo
 }
 
 /** A `regress:` entry: a metric name or glob and the relative change it may make before it counts. */
@@ -80,8 +82,8 @@ export function compareRuns (base: readonly RunSample[], candidate: readonly Run
   }
   return {
     alpha,
-    base: { runs: base.length, scenario: base[0].scenarioName, dirs: base.map((r) => r.dir) },
-    candidate: { runs: candidate.length, scenario: candidate[0].scenarioName, dirs: candidate.map((r) => r.dir) },
+    base: { runs: base.length, scenario: base[0].scenarioName, dirs: base.map((r) => r.dir), ...(base[0].build == null ? {} : { build: base[0].build }) },
+    candidate: { runs: candidate.length, scenario: candidate[0].scenarioName, dirs: candidate.map((r) => r.dir), ...(candidate[0].build == null ? {} : { build: candidate[0].build }) },
     figures,
     unmatched,
     worse: figures.filter((f) => f.change === 'worse').length,

@@ -1,5 +1,5 @@
 /** What `courier compare` produces: two sets of runs side by side, figure by figure. */
-import type { MetricUnit } from './results.js'
+import type { BuildInfo, MetricUnit } from './results.js'
 
 export type Direction = 'lower' | 'higher' | 'neutral'
 /** `~` within noise or tolerance; `changed` is beyond both on a figure with no better side (a workload count). */
@@ -31,8 +31,8 @@ export interface FigureComparison {
 
 export interface Comparison {
   alpha: number
-  base: { runs: number, scenario: string, dirs: string[] }
-  candidate: { runs: number, scenario: string, dirs: string[] }
+  base: { runs: number, scenario: string, dirs: string[], build?: BuildInfo }
+  candidate: { runs: number, scenario: string, dirs: string[], build?: BuildInfo }
   figures: FigureComparison[]
   /** Figures only one side has (a device added or removed, capture off on one side). */
   unmatched: string[]

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { runCourier, tempDir, writeScenario } from '../helpers/cli.js'
+import { binaryManifest, zipFile } from '../helpers/app-files.js'
 
 // Small on purpose: the machine is shared. 40 messages between two devices give the rank test
 // about 56 latency samples a side, plenty for a 150 ms shift.
@@ -28,12 +29,21 @@ test('a candidate whose device link is 150 ms slower is worse on latency; swappe
   const dir = await tempDir()
   const fast = await writeScenario(dir, 'fast.yaml', PAIR(''))
   const slow = await writeScenario(dir, 'slow.yaml', PAIR(', link: { latency: 150ms }'))
+  const apk = join(dir, 'app.apk')
+  await zipFile(apk, { 'AndroidManifest.xml': binaryManifest('im.example.courier', '1.2.3', 123) })
   const [a, b] = await Promise.all([
-    runCourier(['run', fast, '--out', join(dir, 'base'), '--no-progress']),
+    runCourier(['run', fast, '--out', join(dir, 'base'), '--no-progress', '--build', apk, '--junit', join(dir, 'base-junit.xml')]),
     runCourier(['run', slow, '--out', join(dir, 'slow'), '--no-progress'])
   ])
   assert.equal(a.code, 0, a.stderr)
   assert.equal(b.code, 0, b.stderr)
+  // the build under test: in results.json, the summary's header and JUnit properties
+  const results = JSON.parse(await readFile(join(dir, 'base', 'results.json'), 'utf8')) as { build?: { app?: { id: string, version: string, sha256: string }, courier: { lockfileSha256?: string } } }
+  assert.equal(results.build?.app?.id, 'im.example.courier')
+  assert.equal(results.build?.app?.version, '1.2.3')
+  assert.match(results.build?.courier.lockfileSha256 ?? '', /^[0-9a-f]{64}$/)
+  assert.match(a.stdout, /app im\.example\.courier 1\.2\.3 \(123\) apk sha256 [0-9a-f]{12}; courier /)
+  assert.match(await readFile(join(dir, 'base-junit.xml'), 'utf8'), /<property name="app\.id" value="im\.example\.courier"\/>/)
 
   const refused = await runCourier(['compare', join(dir, 'base'), join(dir, 'slow')])
   assert.equal(refused.code, 2, refused.stderr)
@@ -46,6 +56,7 @@ test('a candidate whose device link is 150 ms slower is worse on latency; swappe
   assert.match(worse.stdout, /worse\s+delivery\.latency\.p50\s.*Mann-Whitney/)
   assert.match(worse.stdout, /worse\s+delivery\.bob\.latency\.p50\s/)
   assert.match(worse.stdout, /REGRESSION/)
+  assert.match(worse.stdout, /app im\.example\.courier 1\.2\.3/, 'the base side names its build')
   const junit = await readFile(join(dir, 'out', 'c.xml'), 'utf8')
   assert.match(junit, /<testcase [^>]*name="delivery\.latency\.p50"[^>]*>\s*<failure type="regression"/)
   assert.match(await readFile(join(dir, 'out', 'c.md'), 'utf8'), /worse \| `delivery\.latency\.p50`/)
