@@ -18,10 +18,24 @@ function option (name: string, fallback: string): string {
   return i >= 0 ? process.argv[i + 1] : fallback
 }
 
+const running = new Set<ReturnType<typeof spawn>>()
+// a signal aimed at this script alone (not its process group) must still stop the run it started
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    for (const child of running) child.kill(signal)
+    process.exitCode = 130
+    setTimeout(() => process.exit(130), 20_000).unref()
+  })
+}
+
 async function run (scenario: string, out: string): Promise<number> {
   return await new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, 'run', scenario, '--out', out, '--no-progress'], { stdio: 'ignore' })
-    child.on('close', (code) => { resolve(code ?? -1) })
+    running.add(child)
+    child.on('close', (code) => {
+      running.delete(child)
+      resolve(code ?? -1)
+    })
   })
 }
 
@@ -31,11 +45,13 @@ async function main (): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'courier-bench-compare-'))
   const perPair: Array<{ worse: string[], latencyP: number | null }> = []
   const kinds: Record<string, { figures: number, significant: number, worse: number }> = {}
-  for (let i = 0; i < pairs; i++) {
-    // the two runs of a pair side by side, as a CI job would run base and candidate
-    const codes = await Promise.all([run(scenario, join(dir, `${i}-a`)), run(scenario, join(dir, `${i}-b`))])
+  let skipped = 0
+  for (let i = 0; i < pairs && process.exitCode !== 130; i++) {
+    // one after the other: two at once saturate a loaded 2-core machine (inconclusive, exit 3)
+    const codes = [await run(scenario, join(dir, `${i}-a`)), await run(scenario, join(dir, `${i}-b`))]
     if (codes.some((c) => c !== 0 && c !== 1)) {
-      process.stderr.write(`pair ${i}: exit ${codes.join(', ')}, skipped\n`)
+      skipped++
+      process.stderr.write(`pair ${i}: exit ${codes.join(', ')} (inconclusive or failed), skipped\n`)
       continue
     }
     const comparison = compareRuns((await loadRunSet(join(dir, `${i}-a`), 'a')).runs, (await loadRunSet(join(dir, `${i}-b`), 'b')).runs)
@@ -56,6 +72,7 @@ async function main (): Promise<void> {
     date: new Date().toISOString(),
     scenario,
     pairs: perPair.length,
+    skippedPairs: skipped,
     pairsWithAnyWorse: withAlarm,
     falseAlarmRate: perPair.length === 0 ? null : withAlarm / perPair.length,
     latencyMannWhitneySignificant: latencyAlarms,

@@ -7,7 +7,7 @@ import { checkSameScenario, compareRuns, hashScenario, IncomparableRunsError, ty
 import { regressionsFromConfig, type RegressTolerance } from '../../harness/gate/index.js'
 import { ExitCode, InvalidInputError, type Comparison, type Results } from '../../harness/interface/index.js'
 import { readEventLog } from '../../harness/runner/index.js'
-import { renderCompareConsole, renderCompareHtml, renderCompareJUnit, renderCompareMarkdown } from '../../reports/index.js'
+import { appendStepSummary, renderCompareConsole, renderCompareHtml, renderCompareJUnit, renderCompareMarkdown } from '../../reports/index.js'
 
 export interface CompareFlags {
   all?: boolean
@@ -25,7 +25,7 @@ export function registerCompareCommand (program: Command): void {
     .argument('<candidate>', 'a run directory, or a directory of repeated runs')
     .option('--all', 'list every figure, not only those that changed')
     .option('--force', 'compare runs of different scenarios anyway')
-    .option('--markdown <file>', 'write the comparison as Markdown (for a pull request or step summary)')
+    .option('--markdown <file>', 'write the comparison as Markdown for a pull request (it is also appended to $GITHUB_STEP_SUMMARY when set)')
     .option('--junit <file>', 'write JUnit XML: one testcase per figure, a failure for each worse one')
     .option('--html <file>', 'write a static HTML page in the report\'s style')
     .addHelpText('after', `
@@ -66,6 +66,9 @@ export async function writeCompareOutputs (comparison: Comparison, flags: Compar
     await writeFile(resolve(file), render())
     process.stderr.write(`wrote ${file}\n`)
   }
+  // in a GitHub Actions job the comparison lands on the run's summary page, as `courier run`'s does
+  const summary = await appendStepSummary(renderCompareMarkdown(comparison, { all: flags.all }))
+  if (summary != null) process.stderr.write(`appended to ${summary}\n`)
 }
 
 /** One run directory (results.json there) or a directory of repeats (run-1, run-2... each with results.json). */
