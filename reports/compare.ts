@@ -28,7 +28,7 @@ export function formatTest (figure: FigureComparison): string {
   const test = figure.test
   const tolerance = `tolerance ${sig(figure.tolerance * 100, 3)} %`
   switch (test.kind) {
-    case 'mann-whitney': return `Mann-Whitney p=${sig(test.p, 2)} (${test.baseSamples} vs ${test.candidateSamples} messages), ${tolerance}`
+    case 'mann-whitney': return `Mann-Whitney p=${sig(test.p, 2)} (${test.baseSamples} vs ${test.candidateSamples} messages)${test.runs == null ? '' : `, per-run ${Math.round(test.runs.level * 100)} % CI ${formatValue(test.runs.low, figure.unit)}..${formatValue(test.runs.high, figure.unit)}`}, ${tolerance}`
     case 'bootstrap': return `bootstrap ${Math.round(test.level * 100)} % CI of the mean change ${formatValue(test.low, figure.unit)}..${formatValue(test.high, figure.unit)}, ${tolerance}`
     case 'range': return `${test.overlap ? 'ranges overlap' : 'ranges apart'} (${figure.base.runs} vs ${figure.candidate.runs} runs, too few for a bootstrap), ${tolerance}`
     case 'none': return `no noise estimate (${figure.base.runs} vs ${figure.candidate.runs} runs): ${tolerance} alone`

@@ -6,7 +6,8 @@ export type Direction = 'lower' | 'higher' | 'neutral'
 export type Change = '~' | 'worse' | 'better' | 'changed'
 
 export type SignificanceTest =
-  | { kind: 'mann-whitney', u: number, p: number, baseSamples: number, candidateSamples: number }
+  /** `runs`: with 3+ runs a side, the bootstrap interval of the per-run figure, which must also exclude 0 (run-level noise). */
+  | { kind: 'mann-whitney', u: number, p: number, baseSamples: number, candidateSamples: number, runs?: { low: number, high: number, level: number } }
   | { kind: 'bootstrap', low: number, high: number, level: number }
   /** Fewer than 3 runs a side but repeats on one: do the two sides' ranges (min..max) overlap? */
   | { kind: 'range', overlap: boolean }

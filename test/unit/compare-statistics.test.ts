@@ -120,3 +120,18 @@ test('one run against repeats: a base inside the repeats\' range is ~, outside i
   const outside = compareRuns([run('a', 100, { 'bytes.alice.total': 800 })], [1000, 1200, 1100].map((v, i) => run(`b${i}`, 100, { 'bytes.alice.total': v })))
   assert.equal(outside.figures.find((f) => f.metric === 'bytes.alice.total')?.change, 'worse')
 })
+
+test('with 3+ runs a side, a latency shift the runs disagree on is ~: the per-run figures must move too', () => {
+  // candidate: one run like the base, two 150 ms slower; the median moves and, pooled, the messages
+  // differ clearly, but the runs disagree among themselves as much as the sides do
+  const base = [run('a1', 100), run('a2', 102), run('a3', 98)]
+  const candidate = [run('b1', 96), run('b2', 250), run('b3', 252)]
+  const pooled = compareRuns(base, candidate).figures.find((f) => f.metric === 'delivery.latency.p50')
+  assert.equal(pooled?.test.kind, 'mann-whitney')
+  assert.ok(pooled?.test.kind === 'mann-whitney' && pooled.test.p < 0.05, 'the rank test alone would flag it')
+  assert.ok(pooled?.test.kind === 'mann-whitney' && pooled.test.runs != null)
+  assert.equal(pooled?.change, '~')
+  // every run slower: worse
+  const shifted = compareRuns(base, [run('c1', 250), run('c2', 252), run('c3', 248)]).figures.find((f) => f.metric === 'delivery.latency.p50')
+  assert.equal(shifted?.change, 'worse')
+})
