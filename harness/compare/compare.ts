@@ -70,7 +70,9 @@ export function compareRuns (base: readonly RunSample[], candidate: readonly Run
     const delta = candidateSide.median - baseSide.median
     const percent = baseSide.median === 0 ? null : delta / Math.abs(baseSide.median)
     const test = significance(metric, base, candidate, a.values, b.values, options)
-    const significant = test.kind === 'mann-whitney' ? test.p < alpha && (test.runs == null || test.runs.low > 0 || test.runs.high < 0) : test.kind === 'bootstrap' ? test.low > 0 || test.high < 0 : test.kind === 'range' ? !test.overlap : true
+    // the rank test says which side's latencies are higher; a figure moving the other way (a tail
+    // that rose while the bulk fell) is not what the test found, so it is not called significant
+    const significant = test.kind === 'mann-whitney' ? test.p < alpha && (test.u < test.baseSamples * test.candidateSamples / 2) === (delta > 0) && (test.runs == null || test.runs.low > 0 || test.runs.high < 0) : test.kind === 'bootstrap' ? test.low > 0 || test.high < 0 : test.kind === 'range' ? !test.overlap : true
     const tolerance = toleranceFor(metric, options.tolerances ?? [], options.defaultTolerance ?? DEFAULT_TOLERANCE)
     const beyondTolerance = delta !== 0 && (percent == null || Math.abs(percent) > tolerance)
     let change: Change = '~'

@@ -135,3 +135,15 @@ test('with 3+ runs a side, a latency shift the runs disagree on is ~: the per-ru
   const shifted = compareRuns(base, [run('c1', 250), run('c2', 252), run('c3', 248)]).figures.find((f) => f.metric === 'delivery.latency.p50')
   assert.equal(shifted?.change, 'worse')
 })
+
+test('a tail figure that rose while the rank test found the candidate faster is not called worse', () => {
+  const base = run('a', 200)
+  // the candidate's bulk is 100 ms faster, but its slowest messages are slower than the base's
+  const fast = run('b', 100)
+  const tail = [...fast.latencies.overall.slice(0, 57), 400, 410, 420]
+  const candidate: RunSample = { ...fast, latencies: { ...fast.latencies, overall: tail }, metrics: { ...fast.metrics, 'delivery.latency.max': { value: 420, unit: 'ms' }, 'delivery.latency.p50': { value: 120, unit: 'ms' } } }
+  const withMax: RunSample = { ...base, metrics: { ...base.metrics, 'delivery.latency.max': { value: 240, unit: 'ms' }, 'delivery.latency.p50': { value: 220, unit: 'ms' } } }
+  const figures = compareRuns([withMax], [candidate]).figures
+  assert.equal(figures.find((f) => f.metric === 'delivery.latency.p50')?.change, 'better')
+  assert.equal(figures.find((f) => f.metric === 'delivery.latency.max')?.change, '~')
+})
