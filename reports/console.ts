@@ -1,7 +1,7 @@
 import type { DeviceDelivery, Results, Verdict } from '../harness/interface/index.js'
 import {
   VERDICT_TEXT, flowProblem, flowTests, formatByPath, formatCount, formatMs, formatRatio, formatValue, harnessHealthLine,
-  latencyCells, replayCommand, sortThresholds, verdictExplanation
+  buildLine, latencyCells, replayCommand, sortThresholds, verdictExplanation
 } from './format.js'
 import { type AnsiStyle, type Cell, paint, plain, renderTable } from './text-table.js'
 
@@ -26,6 +26,8 @@ export function renderConsoleSummary (results: Results, options: ConsoleSummaryO
 
   out.push(`${paint(VERDICT_TEXT[results.verdict], VERDICT_STYLE[results.verdict], color)}  ${paint(plain(s.name), 'bold', color)}`)
   out.push(`  seed ${s.seed}, scenario ${formatMs(s.durationMs)}, run ${formatMs(results.timing?.runMs)}, status ${results.status}, run id ${plain(results.runId)}`)
+  const build = buildLine(results.build)
+  if (build != null) out.push(`  ${plain(build)}`)
   out.push(`  ${verdictExplanation(results)}`)
   for (const reason of results.verdictReasons ?? []) out.push(`  - ${plain(reason)}`)
 

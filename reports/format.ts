@@ -47,6 +47,28 @@ export function formatRatio (ratio: number | null | undefined): string {
   return `${sig(ratio * 100, 3)} %`
 }
 
+/** One line naming the build under test and courier's own: `app im.status 2.31.0 (2031000) sha256 3f2a9c1b0e4d; courier 0.1.0 @ 79ab932, node v20.20.2`. */
+export function buildLine (build: Results['build']): string | null {
+  if (build == null) return null
+  const app = build.app == null ? 'app: none given (--build FILE)' : `app ${build.app.id ?? '?'} ${build.app.version ?? '?'}${build.app.build == null ? '' : ` (${build.app.build})`} ${build.app.kind} sha256 ${build.app.sha256.slice(0, 12)}`
+  return `${app}; courier ${build.courier.version}${build.courier.commit == null ? '' : ` @ ${build.courier.commit.slice(0, 7)}`}, node ${build.node}`
+}
+
+/** JUnit properties of the build: the full identities, for CI to search by. */
+export function buildProperties (build: Results['build']): Array<[string, string]> {
+  if (build == null) return []
+  const props: Array<[string, string]> = [['courier.version', build.courier.version], ['node.version', build.node]]
+  if (build.courier.commit != null) props.push(['courier.commit', build.courier.commit])
+  if (build.courier.lockfileSha256 != null) props.push(['courier.lockfile.sha256', build.courier.lockfileSha256])
+  if (build.app != null) {
+    props.push(['app.file', build.app.file], ['app.kind', build.app.kind], ['app.sha256', build.app.sha256])
+    if (build.app.id != null) props.push(['app.id', build.app.id])
+    if (build.app.version != null) props.push(['app.version', build.app.version])
+    if (build.app.build != null) props.push(['app.build', build.app.build])
+  }
+  return props
+}
+
 /** A measured value in its metric unit. */
 export function formatValue (value: number | boolean | null | undefined, unit: MetricUnit | string): string {
   if (value == null) return 'n/a'

@@ -9,3 +9,4 @@ export { writeRunReports, readEvents, listArtifacts, type WriteReportsOptions, t
 export { reporters } from './reporters.js'
 export { formatValue, formatMs, formatBytes, formatRatio, replayCommand } from './format.js'
 export { paint, type AnsiStyle } from './text-table.js'
+export { renderCompareConsole, renderCompareMarkdown, renderCompareJUnit, renderCompareHtml } from './compare.js'

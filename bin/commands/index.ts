@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { registerCompareCommand } from './compare.js'
 import { registerDoctorCommand } from './doctor.js'
 import { registerFleetCommand } from './fleet.js'
 import { registerPcapCommand } from './pcap.js'
@@ -12,6 +13,7 @@ export function registerCommands (program: Command): void {
   registerRunCommand(program)
   registerValidateCommand(program)
   registerReportCommand(program)
+  registerCompareCommand(program)
   registerSchemaCommand(program)
   registerPcapCommand(program)
   registerDoctorCommand(program)

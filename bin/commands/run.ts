@@ -2,10 +2,14 @@ import { readdir } from 'node:fs/promises'
 import { extname, join, resolve } from 'node:path'
 import { Option, type Command } from 'commander'
 import { createDevice, prepareDevices } from '../../devices/index.js'
-import { ExitCode, InvalidInputError, printable, type CourierEvent, type Results } from '../../harness/interface/index.js'
-import { makeDirectory, prepareScenario, runScenario, type PreparedScenario, type Progress } from '../../harness/runner/index.js'
+import { ExitCode, InvalidInputError, printable, type BuildInfo, type CourierEvent, type Results } from '../../harness/interface/index.js'
+import { buildInfo, makeDirectory, prepareScenario, runScenario, type PreparedScenario, type Progress } from '../../harness/runner/index.js'
 import type { LoadedScenario } from '../../harness/scenario/index.js'
-import { renderConsoleSummary, writeRunReports } from '../../reports/index.js'
+import { formatValue, renderCompareConsole, renderConsoleSummary, writeRunReports } from '../../reports/index.js'
+import { hashScenario, summarizeRepeats } from '../../harness/compare/index.js'
+import { regressionsFromConfig } from '../../harness/gate/index.js'
+import { writeFile } from 'node:fs/promises'
+import { compareDirectories, loadRunSet } from './compare.js'
 import { consoleLogger, fleetHostProblem, interruptOnSignals, parseFleetHost, worstExitCode } from './shared.js'
 
 interface RunFlags {
@@ -16,6 +20,9 @@ interface RunFlags {
   verbose?: boolean
   progress: boolean
   fleetHost?: string
+  repeat?: number
+  baseline?: string
+  build?: string
 }
 
 export function registerRunCommand (program: Command): void {
@@ -30,13 +37,16 @@ export function registerRunCommand (program: Command): void {
     .option('--no-progress', 'no progress line while running')
     .option('--fleet-host <ip>', 'IPv4 address the fleet listens on (default: the scenario\'s network.host, 127.0.0.1); use an interface a real phone can reach')
     .option('-v, --verbose', 'log component errors as they happen')
+    .addOption(new Option('--repeat <n>', 'run each scenario n times into RUN_DIR/run-1..run-n (seeds: the scenario\'s seed + i - 1 unless --seed pins it), then print each figure\'s median and range').argParser(parseRepeat))
+    .option('--build <file>', 'the app under test (.apk or .ipa): its sha256, id and version go into results.json, the summary and JUnit (default: an appium device profile\'s app.path)')
+    .option('--baseline <dir>', 'after the run, compare it with this run directory (or directory of repeats) like `courier compare`; exit 1 when a figure is worse')
     .addHelpText('after', `
 Exit codes: 0 pass, 1 a threshold failed, 2 invalid input, 3 infrastructure error or inconclusive (harness saturated), 130 interrupted.
 The run directory holds events.ndjson (every event, streamed), results.json, a copy of the scenario and reports.
 Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything in reverse order and still\nwrites partial results and the report, marked interrupted.`)
     .action(async (files: string[], flags: RunFlags) => {
       // validate everything before starting anything
-      const prepared: PreparedScenario[] = []
+      const prepared: Array<PreparedScenario & { build: BuildInfo }> = []
       const problems: InvalidInputError[] = []
       for (const file of files) {
         try {
@@ -47,8 +57,9 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
             ? fleetHostProblem(config.network.host, { file: '--fleet-host' }, '')
             : fleetHostProblem(config.network.host, one.scenario.locate(['network', 'host']), 'network.host')
           if (hostProblem != null) throw new InvalidInputError([hostProblem])
-          await prepareDevices(one.scenario)
-          prepared.push(one)
+          const profiles = await prepareDevices(one.scenario)
+          const appPath = flags.build ?? [...profiles.values()].map((p) => p.app?.path).find((p) => p != null && /\.(apk|ipa)$/i.test(p))
+          prepared.push({ ...one, build: await buildInfo(appPath) })
         } catch (error) {
           if (error instanceof InvalidInputError) problems.push(error)
           else throw error
@@ -61,29 +72,54 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
       if (flags.out != null && prepared.length === 1 && (await readdir(flags.out)).length > 0) {
         throw new InvalidInputError([{ location: { file: flags.out }, path: '', message: 'the run directory is not empty; courier never overwrites a recorded run', hint: 'choose another --out directory, or leave --out out to get a new one under runs/' }])
       }
+      // a baseline that cannot be compared must fail before a run is spent on it
+      const baseline = flags.baseline == null ? null : await loadRunSet(flags.baseline, 'baseline')
+      if (baseline != null) {
+        for (const { scenario } of prepared) {
+          const hash = hashScenario(JSON.parse(JSON.stringify(scenario.config)))
+          if (baseline.runs.some((r) => r.scenarioHash !== hash)) {
+            throw new InvalidInputError([{ location: { file: resolve(flags.baseline ?? '') }, path: '', message: `the baseline is not a run of ${scenario.config.name} (${scenario.file}): its scenario differs`, hint: 'give a baseline run of the same scenario (seeds may differ); `courier compare --force` compares different scenarios by hand' }])
+          }
+        }
+      }
+      const repeat = flags.repeat ?? 1
+
 
       const interrupt = interruptOnSignals('stopping, writing partial results')
       const log = consoleLogger(flags.verbose === true)
       const codes: number[] = []
       try {
-        for (const { scenario, thresholds } of prepared) {
-          if (interrupt.signal.aborted) break
-          const runDir = runDirFor(scenario, flags.out, prepared.length > 1)
-          const progress = progressPrinter(scenario.config.name, flags.progress)
-          log.info(`courier: running ${printable(scenario.config.name)} (${printable(scenario.file)}) -> ${printable(runDir)}`)
-          const several = prepared.length > 1 ? scenario.config.name : undefined
-          const onResults = async (dir: string, results: Results, events: CourierEvent[]): Promise<void> => {
-            await writeRunReports(dir, results, events, {
-              junit: flags.junit == null ? false : resolve(suffixed(flags.junit, several)),
-              markdown: flags.markdown == null ? false : resolve(suffixed(flags.markdown, several)),
-              stepSummary: true
-            })
+        for (const { scenario, thresholds, build } of prepared) {
+          const setDir = runDirFor(scenario, flags.out, prepared.length > 1)
+          const firstSeed = scenario.config.seed
+          const repeats: Array<{ dir: string, results: Results }> = []
+          for (let i = 1; i <= repeat; i++) {
+            if (interrupt.signal.aborted) break
+            const runDir = flags.repeat == null ? setDir : join(setDir, `run-${i}`)
+            if (flags.repeat != null) scenario.config.seed = flags.seed ?? firstSeed + i - 1
+            const progress = progressPrinter(scenario.config.name, flags.progress)
+            log.info(`courier: running ${printable(scenario.config.name)} (${printable(scenario.file)}) -> ${printable(runDir)}`)
+            const several = [prepared.length > 1 ? scenario.config.name : undefined, flags.repeat == null ? undefined : `run-${i}`].filter((p) => p != null).join('-') || undefined
+            const onResults = async (dir: string, results: Results, events: CourierEvent[]): Promise<void> => {
+              await writeRunReports(dir, results, events, {
+                junit: flags.junit == null ? false : resolve(suffixed(flags.junit, several)),
+                markdown: flags.markdown == null ? false : resolve(suffixed(flags.markdown, several)),
+                stepSummary: true
+              })
+            }
+            const outcome = await runScenario(scenario, { runDir, thresholds, createDevice, signal: interrupt.signal, log, onProgress: progress.update, onResults, build })
+            progress.done()
+            process.stdout.write(renderConsoleSummary(outcome.results, { color: process.stdout.isTTY === true }) + '\n')
+            process.stdout.write(`run directory: ${outcome.runDir} (report: ${join(outcome.runDir, 'report.html')})\n`)
+            codes.push(outcome.exitCode)
+            repeats.push({ dir: outcome.runDir, results: outcome.results })
           }
-          const outcome = await runScenario(scenario, { runDir, thresholds, createDevice, signal: interrupt.signal, log, onProgress: progress.update, onResults })
-          progress.done()
-          process.stdout.write(renderConsoleSummary(outcome.results, { color: process.stdout.isTTY === true }) + '\n')
-          process.stdout.write(`run directory: ${outcome.runDir} (report: ${join(outcome.runDir, 'report.html')})\n`)
-          codes.push(outcome.exitCode)
+          if (flags.repeat != null && repeats.length > 0) process.stdout.write(await writeRepeatSummary(setDir, scenario.config.name, repeats) + '\n')
+          if (baseline != null && repeats.length > 0 && !interrupt.signal.aborted) {
+            const comparison = await compareDirectories(flags.baseline ?? '', setDir, { tolerances: regressionsFromConfig(scenario.config.regress) })
+            process.stdout.write(renderCompareConsole(comparison, { color: process.stdout.isTTY === true }) + '\n')
+            if (comparison.worse > 0) codes.push(ExitCode.thresholdFailed)
+          }
         }
       } finally {
         interrupt.release()
@@ -105,6 +141,25 @@ function suffixed (path: string, name: string | undefined): string {
   if (name == null) return path
   const ext = extname(path)
   return `${path.slice(0, path.length - ext.length)}-${name}${ext}`
+}
+
+function parseRepeat (value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1 || n > 1000) {
+    throw new InvalidInputError([{ location: { file: '--repeat' }, path: '', message: 'not a number of runs', expected: 'a whole number from 1 to 1000', found: value }])
+  }
+  return n
+}
+
+/** RUN_DIR/summary.json and the printed table: each figure's median and range over the repeats. */
+async function writeRepeatSummary (dir: string, name: string, repeats: Array<{ dir: string, results: Results }>): Promise<string> {
+  const figures = summarizeRepeats(repeats.map((r) => r.results.metrics))
+  await writeFile(join(dir, 'summary.json'), JSON.stringify({ scenario: name, runs: repeats.map((r) => ({ dir: r.dir, seed: r.results.scenario.seed, verdict: r.results.verdict })), figures }, null, 2) + '\n')
+  const headline = Object.entries(figures).filter(([metric]) => /^delivery\.(latency\.(p50|p95|p99)|loss|delivered|duplicates\.rate)$|^messages\.sent$|^bytes\.[^.]+\.total$|^harness\.lag\.p99$/.test(metric))
+  const lines = [`${name}: ${repeats.length} runs (${repeats.map((r) => `seed ${r.results.scenario.seed} ${r.results.verdict}`).join(', ')})`, '  figure: median (min..max)']
+  for (const [metric, f] of headline) lines.push(`  ${metric}: ${formatValue(f.median, f.unit)} (${formatValue(f.min, f.unit)}..${formatValue(f.max, f.unit)})`)
+  lines.push(`every figure: ${join(dir, 'summary.json')}; compare with: courier compare BASE ${dir}`)
+  return lines.join('\n')
 }
 
 function parseSeed (value: string): number {

@@ -16,7 +16,7 @@ type Intervals = Array<[number, number]>
  * end of the traffic phase (so it could have received it, live or from a store). Everything is
  * keyed by courier's msgId; the first arrival counts for latency, later ones are duplicates.
  */
-export function analyzeDelivery (events: readonly CourierEvent[]): { overall: DeviceDelivery, devices: Record<string, DeviceDelivery>, messages: { sent: number, byDevices: number, byCrowd: number } } {
+export function analyzeDelivery (events: readonly CourierEvent[], samples?: LatencySamples): { overall: DeviceDelivery, devices: Record<string, DeviceDelivery>, messages: { sent: number, byDevices: number, byCrowd: number } } {
   const sent = new Map<string, SentMessage>()
   const subscriptions = new Map<string, Set<string>>()
   const online = new Map<string, Intervals>()
@@ -111,6 +111,10 @@ export function analyzeDelivery (events: readonly CourierEvent[]): { overall: De
       lostMessages
     }
     allLatencies.push(...latencies)
+    if (samples != null) {
+      samples.devices[device] = latencies
+      samples.renderDevices[device] = renderLatencies
+    }
     allRender.push(...renderLatencies)
     totals.expected += expected
     totals.delivered += delivered
@@ -134,8 +138,22 @@ export function analyzeDelivery (events: readonly CourierEvent[]): { overall: De
     failed: totals.failed,
     lostMessages: totals.lostMessages
   }
+  if (samples != null) {
+    samples.overall = allLatencies
+    samples.render = allRender
+  }
   const byDevices = [...sent.values()].filter((m) => m.sender !== 'crowd').length
   return { overall, devices, messages: { sent: sent.size, byDevices, byCrowd: sent.size - byDevices } }
+}
+
+/** Every first-delivery latency (ms), per device and overall: the samples behind the latency summaries. */
+export interface LatencySamples { overall: number[], devices: Record<string, number[]>, /** send -> msg.rendered */ render: number[], renderDevices: Record<string, number[]> }
+
+/** The same expected-message rules as analyzeDelivery, so a comparison tests exactly the figures the report shows. */
+export function deliveryLatencySamples (events: readonly CourierEvent[]): LatencySamples {
+  const samples: LatencySamples = { overall: [], devices: {}, render: [], renderDevices: {} }
+  analyzeDelivery(events, samples)
+  return samples
 }
 
 function wasOnlineBetween (intervals: Intervals, from: number, to: number): boolean {

@@ -1,5 +1,5 @@
 export { analyzeRun, type RunAnalysis, type AnalysisOptions } from './run.js'
-export { analyzeDelivery } from './delivery.js'
+export { analyzeDelivery, deliveryLatencySamples, type LatencySamples } from './delivery.js'
 export { metricCatalogue, type CatalogueInput } from './metric-catalogue.js'
 export { summarize } from './stats.js'
 export { analyzeBytes, type CapturedConversations } from './bytes.js'

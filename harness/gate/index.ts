@@ -1,8 +1,8 @@
-import { ExitCode, InvalidInputError, type InputProblem, type MetricValue, type ThresholdResult, type Verdict } from '../interface/index.js'
+import { ExitCode, InvalidInputError, globMatches, type InputProblem, type MetricValue, type ThresholdResult, type Verdict } from '../interface/index.js'
 import { metricCatalogue } from '../analysis/metric-catalogue.js'
 import { flowNames, suggest, type LoadedScenario } from '../scenario/index.js'
 import { compare, parseThreshold, type Threshold } from './threshold.js'
-import { formatBytes, formatDuration } from '../scenario/units.js'
+import { formatBytes, formatDuration, parseRatio } from '../scenario/units.js'
 
 export { parseThreshold, compare, type Threshold, type Comparator } from './threshold.js'
 
@@ -110,4 +110,48 @@ export function exitCodeForVerdict (verdict: Verdict): number {
     case 'inconclusive': return ExitCode.infrastructure
     case 'interrupted': return ExitCode.interrupted
   }
+}
+
+/** A parsed `regress:` entry (the same shape harness/compare takes). */
+export interface RegressTolerance { pattern: string, ratio: number }
+
+/**
+ * Checks every `regress:` entry before anything starts: a name or glob must match a metric this
+ * scenario produces (a typo would silently fall back to the default), and the value must be a
+ * percentage.
+ */
+export function validateRegressions (scenario: LoadedScenario): RegressTolerance[] {
+  const { relays, stores, gateways } = scenario.nodes
+  const known = [...metricCatalogue({ devices: Object.keys(scenario.config.devices), nodes: [...relays, ...stores, ...gateways], flows: flowNames(scenario.config) }).keys()]
+  const problems: InputProblem[] = []
+  const tolerances: RegressTolerance[] = []
+  for (const [pattern, raw] of Object.entries(scenario.config.regress)) {
+    if (!known.some((metric) => globMatches(pattern, metric))) {
+      problems.push({
+        location: scenario.locate(['regress', pattern], 'key'),
+        path: `regress.${pattern}`,
+        message: pattern.includes('*') ? `"${pattern}" matches no metric` : `unknown metric "${pattern}"`,
+        expected: 'a metric courier measures, or a glob over them such as bytes.*.perMessage (see README: Metrics)',
+        found: pattern,
+        hint: suggest(pattern, known) ?? `metrics start with: ${[...new Set(known.map((k) => k.split('.')[0]))].join(', ')}`
+      })
+      continue
+    }
+    const ratio = parseRatio(raw)
+    if (!ratio.ok) {
+      problems.push({ location: scenario.locate(['regress', pattern]), path: `regress.${pattern}`, message: 'invalid tolerance', expected: 'the relative change allowed, such as "10%"', found: JSON.stringify(raw) })
+      continue
+    }
+    tolerances.push({ pattern, ratio: ratio.value })
+  }
+  if (problems.length > 0) throw new InvalidInputError(problems)
+  return tolerances
+}
+
+/** Tolerances of an already-validated config (a run directory's resolved scenario). */
+export function regressionsFromConfig (regress: Record<string, string | number> | undefined): RegressTolerance[] {
+  return Object.entries(regress ?? {}).flatMap(([pattern, raw]) => {
+    const ratio = parseRatio(raw)
+    return ratio.ok ? [{ pattern, ratio: ratio.value }] : []
+  })
 }

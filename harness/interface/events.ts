@@ -4,6 +4,8 @@
  * runner's single monotonic clock.
  */
 
+import type { BuildInfo } from './results.js'
+
 /** How a message reached a device. */
 export type DeliveryPath = 'relay' | 'store' | 'filter' | 'lightpush'
 
@@ -19,7 +21,7 @@ export type FilterRequestType = 'ping' | 'subscribe' | 'unsubscribe' | 'unsubscr
 
 interface EventMap {
   /** First line of every log: everything `courier report` needs to recompute results. */
-  'run.start': { runId: string, scenario: unknown, scenarioFile: string, seed: number, tool: ToolInfo, /** Wall clock (Unix ms) at t = 0: maps capture timestamps onto the run clock. */ wallClockMs?: number }
+  'run.start': { runId: string, scenario: unknown, scenarioFile: string, seed: number, tool: ToolInfo, /** The build under test (--build FILE, a profile's app.path) and courier's identity. */ build?: BuildInfo, /** Wall clock (Unix ms) at t = 0: maps capture timestamps onto the run clock. */ wallClockMs?: number }
   /** Scenario time zero: the fleet and devices are up; timeline `at:` counts from here. */
   'scenario.start': { note?: string }
   /** Traffic stopped; the grace period for late deliveries begins. */

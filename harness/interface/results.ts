@@ -67,6 +67,8 @@ export interface Results {
   runId: string
   scenario: { name: string, file: string, seed: number, durationMs: number, resolved: unknown }
   tool: unknown
+  /** What was under test (the app file given with --build or a device profile's app.path) and courier itself; absent in results written before it existed. */
+  build?: BuildInfo
   status: 'complete' | 'interrupted' | 'failed'
   verdict: Verdict
   verdictReasons: string[]
@@ -270,4 +272,25 @@ export interface PeerProtocolResults {
  */
 export function userKeyed<T> (): Record<string, T> {
   return Object.create(null) as Record<string, T>
+}
+
+/** The build under test, read from the files themselves (not from names), and courier's own identity. */
+export interface BuildInfo {
+  /** Absent when no app file was given (simulated devices only). */
+  app?: AppIdentity
+  courier: { version: string, commit?: string, lockfileSha256?: string }
+  node: string
+}
+
+/** An APK or IPA: its sha256, and the id and version its manifest or Info.plist declares. */
+export interface AppIdentity {
+  file: string
+  kind: 'apk' | 'ipa'
+  sha256: string
+  /** APK package / IPA CFBundleIdentifier. */
+  id: string | null
+  /** APK versionName / IPA CFBundleShortVersionString. */
+  version: string | null
+  /** APK versionCode / IPA CFBundleVersion. */
+  build: string | null
 }

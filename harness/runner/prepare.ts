@@ -1,4 +1,4 @@
-import { validateExpectations, type Threshold } from '../gate/index.js'
+import { validateExpectations, validateRegressions, type Threshold } from '../gate/index.js'
 import { InvalidInputError, type InputProblem } from '../interface/index.js'
 import { loadScenarioFile, type LoadedScenario } from '../scenario/index.js'
 import { validateRadios } from './energy.js'
@@ -15,7 +15,7 @@ export async function prepareScenario (file: string, options: { seed?: number } 
   if (options.seed != null) scenario.config.seed = options.seed
   const problems: InputProblem[] = []
   let thresholds: Threshold[] = []
-  for (const check of [() => { thresholds = validateExpectations(scenario) }, () => { validateRadios(scenario) }, () => { validateLinks(scenario) }]) {
+  for (const check of [() => { thresholds = validateExpectations(scenario) }, () => { validateRegressions(scenario) }, () => { validateRadios(scenario) }, () => { validateLinks(scenario) }]) {
     try {
       check()
     } catch (error) {

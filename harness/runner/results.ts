@@ -65,6 +65,7 @@ export function buildResults ({ events, thresholds, capture, radioTimelines }: B
     runId: start.runId,
     scenario: { name: config.name, file: start.scenarioFile, seed: start.seed, durationMs: config.duration, resolved: config },
     tool: start.tool,
+    ...(start.build == null ? {} : { build: start.build }),
     status,
     verdict,
     verdictReasons: end?.reason != null && status !== 'complete' ? [end.reason, ...reasons] : reasons,

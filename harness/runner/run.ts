@@ -10,7 +10,7 @@ import { contentTopicFor } from '../protocol/index.js'
 import { exitCodeForVerdict, type Threshold } from '../gate/index.js'
 import { netemAvailability } from '../links/index.js'
 import {
-  InfrastructureError, InvalidInputError, type Clock, type CourierEvent, type Device, type DeviceComponents, type FleetFile, type Logger, type Results
+  InfrastructureError, InvalidInputError, type Clock, type CourierEvent, type Device, type DeviceComponents, type FleetFile, type Logger, type Results, type BuildInfo
 } from '../interface/index.js'
 import { seededRandom, type DeviceConfig, type LoadedScenario } from '../scenario/index.js'
 import { EventLog, readEventLog } from './event-log.js'
@@ -55,6 +55,8 @@ export interface RunOptions {
   onProgress?: (progress: Progress) => void
   /** Called after results.json is written, to render reports. */
   onResults?: (runDir: string, results: Results, events: CourierEvent[]) => Promise<void>
+  /** The build under test, recorded in run.start (buildInfo()). */
+  build?: BuildInfo
 }
 
 /** `courier fleet up`: what differs from a run. */
@@ -193,7 +195,7 @@ async function play (scenario: LoadedScenario, options: RunOptions, hold?: Hold)
     events.emit('harness.error', { component, error: errorText(error) })
     options.log.debug(`${component}: ${errorText(error)}`)
   }
-  events.emit('run.start', { runId: basename(runDir), scenario: config, scenarioFile: scenario.file, seed: config.seed, tool: toolInfo(), wallClockMs: Date.now() - clock.now() })
+  events.emit('run.start', { runId: basename(runDir), scenario: config, scenarioFile: scenario.file, seed: config.seed, tool: toolInfo(), ...(options.build == null ? {} : { build: options.build }), wallClockMs: Date.now() - clock.now() })
 
   // a stray rejection inside a device or node library must not take the whole run down: it is
   // recorded like any component error and the run goes on (rule 3 of DESIGN.md)

@@ -240,6 +240,7 @@ export const scenarioSchema = z.strictObject({
   timeline: z.array(timelineEntrySchema).default([]),
   capture: z.enum(['auto', 'tcpdump', 'socket', 'off']).default('auto').describe('Byte capture: tcpdump packets on lo plus socket accounting (auto: tcpdump when usable), socket accounting only, or none'),
   expect: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}).describe('Thresholds: metric -> "< 2s", "== 0", "< 1%"'),
+  regress: z.record(z.string(), z.union([z.string(), z.number()])).default({}).describe('For courier compare and run --baseline: metric name or glob -> the relative change allowed before it counts, "10%"'),
   push: z.strictObject({
     delay: about(duration, 'From a message reaching a store to the push arriving at a device').prefault('300ms'),
     bound: about(duration, 'A push whose message is not on screen this long after it arrived is phantom').prefault('5s')

@@ -1,0 +1,49 @@
+/** What `courier compare` produces: two sets of runs side by side, figure by figure. */
+import type { BuildInfo, MetricUnit } from './results.js'
+
+export type Direction = 'lower' | 'higher' | 'neutral'
+/** `~` within noise or tolerance; `changed` is beyond both on a figure with no better side (a workload count). */
+export type Change = '~' | 'worse' | 'better' | 'changed'
+
+export type SignificanceTest =
+  /** `runs`: with 3+ runs a side, the bootstrap interval of the per-run figure, which must also exclude 0 (run-level noise). */
+  | { kind: 'mann-whitney', u: number, p: number, baseSamples: number, candidateSamples: number, runs?: { low: number, high: number, level: number } }
+  | { kind: 'bootstrap', low: number, high: number, level: number }
+  /** Fewer than 3 runs a side but repeats on one: do the two sides' ranges (min..max) overlap? */
+  | { kind: 'range', overlap: boolean }
+  | { kind: 'none', reason: string }
+
+export interface Side { median: number, min: number, max: number, runs: number }
+
+export interface FigureComparison {
+  metric: string
+  unit: MetricUnit
+  direction: Direction
+  base: Side
+  candidate: Side
+  delta: number
+  /** Relative change of the medians; null when the base is 0. */
+  percent: number | null
+  test: SignificanceTest
+  significant: boolean
+  tolerance: number
+  change: Change
+}
+
+export interface Comparison {
+  alpha: number
+  base: { runs: number, scenario: string, dirs: string[], build?: BuildInfo }
+  candidate: { runs: number, scenario: string, dirs: string[], build?: BuildInfo }
+  figures: FigureComparison[]
+  /** Figures only one side has (a device added or removed, capture off on one side). */
+  unmatched: string[]
+  worse: number
+  better: number
+}
+
+
+/** `*` matches any run of characters, dots included: `bytes.*.perMessage` covers `bytes.alice.down.perMessage`. */
+export function globMatches (pattern: string, metric: string): boolean {
+  const source = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')
+  return new RegExp(`^${source}$`).test(metric)
+}
