@@ -66,12 +66,6 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
         }
       }
       if (problems.length > 0) throw new InvalidInputError(problems.flatMap((p) => p.problems))
-      // where results go is checked (and made) before anything starts: an unwritable --out must
-      // not cost a whole run, and a file in its place is never written over
-      await makeDirectory(flags.out ?? 'runs', flags.out != null && prepared.length === 1 ? 'run directory' : 'directory for run directories')
-      if (flags.out != null && prepared.length === 1 && (await readdir(flags.out)).length > 0) {
-        throw new InvalidInputError([{ location: { file: flags.out }, path: '', message: 'the run directory is not empty; courier never overwrites a recorded run', hint: 'choose another --out directory, or leave --out out to get a new one under runs/' }])
-      }
       // a baseline that cannot be compared must fail before a run is spent on it
       const baseline = flags.baseline == null ? null : await loadRunSet(flags.baseline, 'baseline')
       if (baseline != null) {
@@ -81,6 +75,12 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
             throw new InvalidInputError([{ location: { file: resolve(flags.baseline ?? '') }, path: '', message: `the baseline is not a run of ${scenario.config.name} (${scenario.file}): its scenario differs`, hint: 'give a baseline run of the same scenario (seeds may differ); `courier compare --force` compares different scenarios by hand' }])
           }
         }
+      }
+      // where results go is checked (and made) before anything starts: an unwritable --out must
+      // not cost a whole run, and a file in its place is never written over
+      await makeDirectory(flags.out ?? 'runs', flags.out != null && prepared.length === 1 ? 'run directory' : 'directory for run directories')
+      if (flags.out != null && prepared.length === 1 && (await readdir(flags.out)).length > 0) {
+        throw new InvalidInputError([{ location: { file: flags.out }, path: '', message: 'the run directory is not empty; courier never overwrites a recorded run', hint: 'choose another --out directory, or leave --out out to get a new one under runs/' }])
       }
       const repeat = flags.repeat ?? 1
 

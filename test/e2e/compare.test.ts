@@ -6,8 +6,8 @@ import { join } from 'node:path'
 import { runCourier, tempDir, writeScenario } from '../helpers/cli.js'
 import { binaryManifest, zipFile } from '../helpers/app-files.js'
 
-// Small on purpose: the machine is shared. 40 messages between two devices give the rank test
-// about 56 latency samples a side, plenty for a 150 ms shift.
+// Small on purpose: the machine is shared. 32 messages between two devices give the rank test
+// about 45 latency samples a side, plenty for a 150 ms shift; 16 sends a device fit a 2 s traffic phase.
 const PAIR = (bobLink: string, duration = '3s'): string => `name: pair
 seed: 5
 duration: ${duration}
@@ -18,8 +18,8 @@ devices:
   alice: { driver: simulated }
   bob: { driver: simulated${bobLink} }
 timeline:
-  - { at: 300ms, send: { from: alice, count: 20, every: 100ms } }
-  - { at: 350ms, send: { from: bob, count: 20, every: 100ms } }
+  - { at: 300ms, send: { from: alice, count: 16, every: 100ms } }
+  - { at: 350ms, send: { from: bob, count: 16, every: 100ms } }
 harness: { maxLagP99: 500ms }
 regress:
   delivery.latency.*: 10%
