@@ -1,11 +1,11 @@
 // Renders a comparison of two sets of runs (harness/compare) for a terminal, a pull request
 // (Markdown), CI (JUnit) and a browser (a static page in report.html's style, no script).
-import { createHash } from 'node:crypto'
 import type { Comparison, FigureComparison } from '../harness/interface/index.js'
 import { buildLine, buildProperties, formatValue, sig } from './format.js'
 import { escapeXml } from './junit.js'
 import { escapeMarkdown } from './markdown.js'
 import { REPORT_CSS } from './html/style.js'
+import { cspHash, escapeHtml, pageHead } from './html/page-head.js'
 import { renderTable, type Cell } from './text-table.js'
 
 const SIGN: Record<FigureComparison['change'], string> = { '~': '~', worse: 'worse', better: 'better', changed: 'changed' }
@@ -121,14 +121,11 @@ ${cases.join('\n')}
 `
 }
 
-function escapeHtml (text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
-}
 
 /** A static page: the report's stylesheet allowed by hash, no script at all. */
 export function renderCompareHtml (comparison: Comparison, options: { all?: boolean } = {}): string {
   const css = REPORT_CSS
-  const csp = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(css).digest('base64')}'; base-uri 'none'; form-action 'none'`
+  const csp = `default-src 'none'; style-src ${cspHash(css)}; base-uri 'none'; form-action 'none'`
   const verdict = comparison.worse > 0 ? 'fail' : 'pass'
   const row = (f: FigureComparison): string => {
     const tone = f.change === 'worse' ? 'fail-text' : f.change === 'better' ? 'good-text' : f.change === 'changed' ? 'warn-text' : ''
@@ -138,16 +135,7 @@ export function renderCompareHtml (comparison: Comparison, options: { all?: bool
   const changed = shown(comparison, false)
   const rest = comparison.figures.filter((f) => f.change === '~')
   const title = `courier compare: ${comparison.base.scenario}`
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
-<meta name="referrer" content="no-referrer">
-<link rel="icon" href="data:,">
-<title>${escapeHtml(title)}</title>
-<style>${css}</style>
-</head>
+  return `${pageHead(title, csp, css)}
 <body>
 <header id="top" class="verdict-${verdict}"><div class="verdict-row"><span class="verdict-badge">${comparison.worse > 0 ? 'WORSE' : 'OK'}</span><div><h1>${escapeHtml(title)}</h1><p class="meta">${escapeHtml(headline(comparison))}</p></div></div>
 <p class="meta small">base: ${escapeHtml(comparison.base.dirs.join(', '))}${comparison.base.build == null ? '' : ` — ${escapeHtml(buildLine(comparison.base.build) ?? '')}`}<br>candidate: ${escapeHtml(comparison.candidate.dirs.join(', '))}${comparison.candidate.build == null ? '' : ` — ${escapeHtml(buildLine(comparison.candidate.build) ?? '')}`}</p></header>

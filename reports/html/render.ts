@@ -2,7 +2,6 @@
 // inlined. A Content-Security-Policy allows exactly those inline blocks (by hash, which works
 // from file:// where nonces buy nothing) and nothing remote, so the report cannot phone home
 // and a hostile string in the run cannot run script.
-import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
@@ -12,6 +11,7 @@ import { buildReportData, type ReportDataOptions } from './build-data.js'
 import { pageMain } from './page-script.js'
 import type { ReportData } from './report-data.js'
 import { REPORT_CSS } from './style.js'
+import { cspHash, escapeHtml, pageHead } from './page-head.js'
 
 /** Options of the HTML report: the data limits, and the artifact files to link. */
 export interface HtmlReportOptions extends ReportDataOptions {}
@@ -47,13 +47,7 @@ export function jsonForScript (value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')
 }
 
-function sha256 (text: string): string {
-  return `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`
-}
-
-function escapeHtml (text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
-}
+const sha256 = cspHash
 
 /** Renders report.html from precomputed report data. */
 export function renderHtmlFromData (data: ReportData): string {
@@ -69,17 +63,7 @@ export function renderHtmlFromData (data: ReportData): string {
     "form-action 'none'"
   ].join('; ')
   const title = `courier ${VERDICT_TEXT[data.meta.verdict]}: ${data.meta.scenario.name}`
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
-<meta name="referrer" content="no-referrer">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,">
-<title>${escapeHtml(title)}</title>
-<style>${css}</style>
-</head>
+  return `${pageHead(title, csp, css)}
 <body>
 <header id="top"><noscript><p>${escapeHtml(title)}. This report draws its charts with JavaScript; results.json next to it holds every figure.</p></noscript></header>
 <nav id="nav" aria-label="sections"></nav>

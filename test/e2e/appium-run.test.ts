@@ -6,7 +6,7 @@ import { connect, createServer } from 'node:net'
 import { join } from 'node:path'
 import { startAppiumServer } from '../../devices/appium/index.js'
 import type { CourierEvent, Results } from '../../harness/interface/index.js'
-import { REPO_ROOT, runCourier, startCourier, tempDir, writeScenario } from '../helpers/cli.js'
+import { REPO_ROOT, runCourier, startCourier, tempDir, writeScenario, waitForScenarioStart } from '../helpers/cli.js'
 
 const SECRETS = { COURIER_APPIUM_USER: 'sekret-user-7f3a1', COURIER_APPIUM_KEY: 'sekret-key-9c1e2', COURIER_TESTAPP_PASSWORD: 'sekret-pass-44d2b' }
 
@@ -192,12 +192,7 @@ devices:
 `)
   const runDir = join(dir, 'run')
   const { child, done } = startCourier(['run', scenario, '--out', runDir, '--no-progress'])
-  const deadline = Date.now() + 30_000
-  while (Date.now() < deadline) {
-    const text = await readFile(join(runDir, 'events.ndjson'), 'utf8').catch(() => '')
-    if (text.includes('"scenario.start"')) break
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
+  await waitForScenarioStart(runDir)
   child.kill('SIGINT')
   const result = await done
   assert.equal(result.code, 130, result.stderr)

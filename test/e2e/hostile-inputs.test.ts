@@ -5,7 +5,7 @@ import { cp, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
 import type { CourierEvent, Results } from '../../harness/interface/index.js'
-import { REPO_ROOT, runCourier, startCourier, tempDir, writeScenario, type CliResult } from '../helpers/cli.js'
+import { REPO_ROOT, runCourier, startCourier, tempDir, writeScenario, type CliResult, waitForScenarioStart } from '../helpers/cli.js'
 
 // The real `courier` binary against inputs an attacker or a careless user would give it: each
 // asserts the exit code, the message, no stack trace, bounded time, and what was kept on disk.
@@ -203,12 +203,7 @@ describe('hostile inputs', { concurrency: 3 }, () => {
     const scenario = await writeScenario(dir, 's.yaml', `name: appium-readings\nduration: 30s\ncapture: socket\nnetwork: { relays: 1, stores: 0 }\ndevices:\n  phone: { driver: appium, profile: ${join(REPO_ROOT, 'devices/profiles/courier-ci.yaml')}, topics: [chat] }\n`)
     const runDir = join(dir, 'run')
     const { child, done } = startCourier(['run', scenario, '--out', runDir, '--no-progress'])
-    const deadline = Date.now() + 30_000
-    while (Date.now() < deadline) {
-      const text = await readFile(join(runDir, 'events.ndjson'), 'utf8').catch(() => '')
-      if (text.includes('"scenario.start"')) break
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
+    await waitForScenarioStart(runDir)
     child.kill('SIGINT')
     const result = await done
     assert.equal(result.code, 130, result.stderr)

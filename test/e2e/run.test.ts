@@ -6,7 +6,7 @@ import { connect } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { CourierEvent, Results } from '../../harness/interface/index.js'
-import { REPO_ROOT, runCourier, startCourier, tempDir, writeScenario } from '../helpers/cli.js'
+import { REPO_ROOT, runCourier, startCourier, tempDir, writeScenario, waitForScenarioStart } from '../helpers/cli.js'
 
 // the checks here are outcomes and exit codes, not milliseconds: other test files run beside these
 const SHORT = (expect: string, extra = '', maxLag = '200ms'): string => `name: short
@@ -95,12 +95,7 @@ test('SIGINT during a run exits 130, writes partial results and leaves no proces
   const file = await writeScenario(dir, 'long.yaml', SHORT('  delivery.loss: "== 0"').replace('duration: 4s', 'duration: 60s'))
   const out = join(dir, 'run')
   const { child, done } = startCourier(['run', file, '--out', out, '--no-progress'])
-  const deadline = Date.now() + 30_000
-  while (Date.now() < deadline) {
-    const text = existsSync(join(out, 'events.ndjson')) ? await readFile(join(out, 'events.ndjson'), 'utf8') : ''
-    if (text.includes('"scenario.start"')) break
-    await sleep(200)
-  }
+  await waitForScenarioStart(out)
   await sleep(1000)
   const started = Date.now()
   child.kill('SIGINT')

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -58,4 +58,14 @@ export async function pool<T> (items: readonly T[], width: number, each: (item: 
     for (let next = queue.shift(); next != null; next = queue.shift()) await each(next).catch((error: unknown) => { failures.push(error) })
   }))
   if (failures.length > 0) throw failures.length === 1 ? failures[0] : new AggregateError(failures, failures.map(String).join('\n\n'))
+}
+
+/** Waits (up to 30 s) until a run in `runDir` has reached scenario time zero: fleet and devices up. */
+export async function waitForScenarioStart (runDir: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    const text = await readFile(join(runDir, 'events.ndjson'), 'utf8').catch(() => '')
+    if (text.includes('"scenario.start"')) return
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
 }
