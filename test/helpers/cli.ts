@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { rmSync } from 'node:fs'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -37,8 +38,18 @@ export async function runCourier (args: string[], options: { cwd?: string, env?:
   }
 }
 
+const made: string[] = []
+// A test file whose tests all passed leaves nothing in /tmp (runs with captures are megabytes each);
+// one with a failure keeps its directories, which its failure messages name.
+process.on('exit', (code) => {
+  if (code !== 0 || (process.exitCode ?? 0) !== 0) return
+  for (const dir of made) rmSync(dir, { recursive: true, force: true })
+})
+
 export async function tempDir (prefix = 'courier-test-'): Promise<string> {
-  return await mkdtemp(join(tmpdir(), prefix))
+  const dir = await mkdtemp(join(tmpdir(), prefix))
+  made.push(dir)
+  return dir
 }
 
 export async function writeScenario (dir: string, name: string, text: string): Promise<string> {
