@@ -13,7 +13,7 @@ export async function main (argv: string[]): Promise<number> {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
-  registerCommands(program)
+  await registerCommands(program, argv)
   try {
     await program.parseAsync(argv)
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.pass
