@@ -3,11 +3,11 @@ import { compareRuns, DEFAULT_ALPHA, directionOf, summarizeRepeats, type RunSamp
 import { globMatches, InvalidInputError, type MetricValue, type Trend, type TrendFigure, type TrendPoint } from '../interface/index.js'
 import type { HistoryRun } from './store.js'
 
-/** Figures a trend shows when none is asked for (those present), beside every figure that changed. */
+/** Figures a trend shows when none is asked for (those the runs have); the others that changed are named in `alsoChanged`. */
 export const HEADLINE_FIGURES = ['delivery.latency.p50', 'delivery.latency.p95', 'delivery.loss', 'delivery.duplicates.rate', 'harness.lag.p99']
 
 export interface TrendOptions {
-  /** Metric names or globs (`bytes.*.total`); default HEADLINE_FIGURES plus every figure that changed. */
+  /** Metric names or globs (`bytes.*.total`); default HEADLINE_FIGURES. */
   figures?: string[]
   /** Keep only the last N points. */
   last?: number
@@ -76,18 +76,15 @@ export function trendOf (runs: readonly HistoryRun[], options: TrendOptions = {}
     }
   })
   let shown = [...figures.values()]
+  let alsoChanged: string[] = []
   if (requested == null) {
-    shown = shown.filter((f) => HEADLINE_FIGURES.includes(f.metric) || f.steps.some((s) => s != null && s.change !== '~'))
-    shown.sort((a, b) => rank(a.metric) - rank(b.metric) || a.metric.localeCompare(b.metric))
+    alsoChanged = shown.filter((f) => !HEADLINE_FIGURES.includes(f.metric) && f.steps.some((s) => s != null && s.change !== '~')).map((f) => f.metric).sort()
+    shown = shown.filter((f) => HEADLINE_FIGURES.includes(f.metric))
+    shown.sort((a, b) => HEADLINE_FIGURES.indexOf(a.metric) - HEADLINE_FIGURES.indexOf(b.metric))
   } else {
     shown.sort((a, b) => requested.indexOf(a.metric) - requested.indexOf(b.metric))
   }
-  return { scenario: { name: runs[0].scenario.name, hash: runs[0].scenario.hash }, alpha, points, figures: shown, notes }
-}
-
-function rank (metric: string): number {
-  const i = HEADLINE_FIGURES.indexOf(metric)
-  return i < 0 ? HEADLINE_FIGURES.length : i
+  return { scenario: { name: runs[0].scenario.name, hash: runs[0].scenario.hash }, alpha, points, figures: shown, alsoChanged, notes }
 }
 
 function only (metrics: Record<string, MetricValue>, names: readonly string[]): Record<string, MetricValue> {

@@ -38,6 +38,8 @@ export interface Trend {
   alpha: number
   points: TrendPoint[]
   figures: TrendFigure[]
+  /** Figures not shown (no --figure named them) that changed beyond noise and tolerance somewhere on the trend. */
+  alsoChanged: string[]
   /** What was left out and why (older points past --last, runs of an earlier version of the scenario). */
   notes: string[]
 }
