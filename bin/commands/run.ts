@@ -83,6 +83,10 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
           }
         }
       }
+      // a history file that cannot be used must fail before a run is spent on it
+      const history = historyFile(flags.history, flags.out == null ? 'runs' : prepared.length > 1 ? flags.out : dirname(resolve(flags.out)))
+      if (history != null) await checkHistoryFile(history)
+      const historyLast = flags.historyLast ?? DEFAULT_HISTORY_LAST
       // where results go is checked (and made) before anything starts: an unwritable --out must
       // not cost a whole run, and a file in its place is never written over
       await makeDirectory(flags.out ?? 'runs', flags.out != null && prepared.length === 1 ? 'run directory' : 'directory for run directories')
@@ -90,10 +94,6 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
         throw new InvalidInputError([{ location: { file: flags.out }, path: '', message: 'the run directory is not empty; courier never overwrites a recorded run', hint: 'choose another --out directory, or leave --out out to get a new one under runs/' }])
       }
       const repeat = flags.repeat ?? 1
-      // a history file that cannot be used must fail before a run is spent on it
-      const history = historyFile(flags.history, flags.out == null ? 'runs' : prepared.length > 1 ? flags.out : dirname(resolve(flags.out)))
-      if (history != null) await checkHistoryFile(history)
-      const historyLast = flags.historyLast ?? DEFAULT_HISTORY_LAST
 
 
       const interrupt = interruptOnSignals('stopping, writing partial results')
