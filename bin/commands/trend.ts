@@ -12,6 +12,7 @@ interface TrendFlags {
   last?: number
   json?: boolean
   html?: string
+  failOnWorse?: boolean
 }
 
 export function registerTrendCommand (program: Command): void {
@@ -24,13 +25,14 @@ export function registerTrendCommand (program: Command): void {
     .addOption(new Option('--last <n>', 'only the last n points').argParser(parsePositive('--last')))
     .option('--json', 'print the trend as JSON instead of tables')
     .option('--html <file>', 'also write a page with a chart per figure, in the report\'s style')
+    .option('--fail-on-worse', 'exit 1 when the newest point is worse than the one before on any figure (the nightly gate: tonight against last night)')
     .addHelpText('after', `
 A point is the runs one \`courier run\` recorded (its repeats included). Each point is compared with
 the one before exactly as \`courier compare\` compares two run directories: Mann-Whitney U on the
 stored per-message latencies, a bootstrap interval on per-run figures with 3+ runs a point, and
 with one run a night a per-run figure is judged on its tolerance alone (regress: in the scenario,
 else 5 %). Only runs of the scenario's latest content (by content hash, seed aside) are trended.
-Exit codes: 0 shown, 2 bad input (no such database, not a courier history, unknown scenario or figure).`)
+Exit codes: 0 shown (with --fail-on-worse: and the newest point is worse on no figure), 1 --fail-on-worse and a figure\ngot worse, 2 bad input (no such database, not a courier history, unknown scenario or figure).`)
     .action(async (file: string, flags: TrendFlags) => {
       const trend = await loadTrend(file, flags)
       process.stdout.write(flags.json === true ? JSON.stringify(trend, null, 2) + '\n' : renderTrendConsole(trend, { color: process.stdout.isTTY === true }) + '\n')
@@ -40,7 +42,13 @@ Exit codes: 0 shown, 2 bad input (no such database, not a courier history, unkno
         await writeFile(path, renderTrendHtml(trend))
         process.stderr.write(`wrote ${flags.html}\n`)
       }
-      process.exitCode = ExitCode.pass
+      if (flags.failOnWorse === true && trend.newestWorse.length > 0) {
+        const [before, newest] = trend.points.slice(-2)
+        process.stderr.write(`courier trend: ${trend.scenario.name}: the newest point (${newest.build.label}, ${newest.startedAt}) is worse than the one before (${before.build.label}) on ${trend.newestWorse.length} figure(s): ${trend.newestWorse.join(', ')}\n`)
+        process.exitCode = ExitCode.thresholdFailed
+      } else {
+        process.exitCode = ExitCode.pass
+      }
     })
 }
 

@@ -76,6 +76,8 @@ export function trendOf (runs: readonly HistoryRun[], options: TrendOptions = {}
     }
   })
   let shown = [...figures.values()]
+  const last = points.length - 1
+  const newestWorse = last < 1 ? [] : shown.filter((f) => f.steps[last]?.change === 'worse').map((f) => f.metric).sort()
   let alsoChanged: string[] = []
   if (requested == null) {
     alsoChanged = shown.filter((f) => !HEADLINE_FIGURES.includes(f.metric) && f.steps.some((s) => s != null && s.change !== '~')).map((f) => f.metric).sort()
@@ -84,7 +86,7 @@ export function trendOf (runs: readonly HistoryRun[], options: TrendOptions = {}
   } else {
     shown.sort((a, b) => requested.indexOf(a.metric) - requested.indexOf(b.metric))
   }
-  return { scenario: { name: runs[0].scenario.name, hash: runs[0].scenario.hash }, alpha, points, figures: shown, alsoChanged, notes }
+  return { scenario: { name: runs[0].scenario.name, hash: runs[0].scenario.hash }, alpha, points, figures: shown, alsoChanged, newestWorse, notes }
 }
 
 function only (metrics: Record<string, MetricValue>, names: readonly string[]): Record<string, MetricValue> {

@@ -40,6 +40,8 @@ export interface Trend {
   figures: TrendFigure[]
   /** Figures not shown (no --figure named them) that changed beyond noise and tolerance somewhere on the trend. */
   alsoChanged: string[]
+  /** Every figure (shown or not) the newest point is worse on than the point before: what `courier trend --fail-on-worse` gates on. */
+  newestWorse: string[]
   /** What was left out and why (older points past --last, runs of an earlier version of the scenario). */
   notes: string[]
 }

@@ -68,6 +68,10 @@ test('two nights recorded with --history (one run, then two repeats) trend throu
   const page = await readFile(join(dir, 'out', 'trend.html'), 'utf8')
   assert.match(page, /<script type="application\/json" id="courier-trend">/)
 
+  // the nightly gate: no loss either night, so nothing worse on it
+  const gate = await runCourier(['trend', history, '--figure', 'delivery.loss', 'delivery.lost', '--fail-on-worse'])
+  assert.equal(gate.code, 0, gate.stdout + gate.stderr)
+
   // recording a run again replaces it; another file starts a new history
   const again = await runCourier(['report', join(runs, 'night-1'), '--history', history])
   assert.equal(again.code, 0, again.stderr)

@@ -97,6 +97,10 @@ test('without --figure: the headline figures, and the other figures that changed
   const trend = trendOf(THREE)
   assert.deepEqual(trend.figures.map((f) => f.metric), ['delivery.latency.p50', 'delivery.latency.p95', 'delivery.loss'])
   assert.deepEqual(trend.alsoChanged, ['bytes.alice.total'])
+  // the gate looks at every figure, shown or not, at the newest step only
+  assert.deepEqual(trend.newestWorse, ['bytes.alice.total', 'delivery.latency.p50', 'delivery.latency.p95'])
+  assert.deepEqual(trendOf(THREE.slice(0, 2)).newestWorse, [])
+  assert.deepEqual(trendOf([...THREE, night(4, 160, { 'bytes.alice.total': 12_240 })]).newestWorse, [], 'a shift from two nights ago no longer fails the gate')
   const text = renderTrendConsole(trend)
   assert.match(text, /^delivery\.latency\.p95$/m)
   assert.match(text, /3\s+2026-12-03 02:00\s+im\.example 1\.3\.0\s+1\s+198 ms\s+worse\s+\+60 ms \(\+43\.5 %\)\s+Mann-Whitney/)
