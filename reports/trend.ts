@@ -141,4 +141,5 @@ export function trendPageMain (): void {
       options: { plugins: { legend: { display: false }, tooltip: { callbacks: { label: (item: any) => `${f.texts[item.dataIndex]}${f.marks[item.dataIndex] != null ? ` ${f.marks[item.dataIndex]} ${f.changes[item.dataIndex]}` : ''}` } } }, scales: { y: { beginAtZero: true } } }
     })
   }
+  document.body.setAttribute('data-ready', 'true')
 }
