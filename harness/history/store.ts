@@ -170,10 +170,11 @@ export class HistoryDb {
     const params: SqlValue[] = []
     if (filter.scenarioName != null) { where.push('scenario_name = ?'); params.push(filter.scenarioName) }
     if (filter.scenarioHash != null) { where.push('scenario_hash = ?'); params.push(filter.scenarioHash) }
+    const selection = where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`
     const list = rows(this.db, `SELECT id, run_id, set_key, started_at, scenario_name, scenario_hash, seed, build_key, build_label, app_sha256, app_id, app_version, courier_version, courier_commit, verdict, status, dir, tolerances, latencies
-      FROM runs ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY started_at, id`, params)
+      FROM runs ${selection} ORDER BY started_at, id`, params)
     const figures = new Map<number, Record<string, MetricValue>>()
-    for (const [run, metric, value, unit] of rows(this.db, 'SELECT run, metric, value, unit FROM figures')) {
+    for (const [run, metric, value, unit] of rows(this.db, `SELECT run, metric, value, unit FROM figures WHERE run IN (SELECT id FROM runs ${selection})`, params)) {
       const id = Number(run)
       let table = figures.get(id)
       if (table == null) figures.set(id, table = {})

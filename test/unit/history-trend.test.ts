@@ -7,6 +7,7 @@ import { HistoryDb, selectFigures, trendOf, updateHistory, type HistoryRun } fro
 import { InvalidInputError, type MetricValue } from '../../harness/interface/index.js'
 import { renderTrendConsole, renderTrendHtml, trendView } from '../../reports/index.js'
 import { historyRun } from '../helpers/history.js'
+import { loadTrend } from '../../bin/commands/trend.js'
 
 // One night: 60 latencies around `centre` (the same spread each night) and per-run figures.
 function night (i: number, centre: number, figures: Record<string, number> = {}, overrides: Partial<HistoryRun> = {}): HistoryRun {
@@ -134,4 +135,22 @@ test('a trend read back from the database marks the same change; the pages carry
   assert.match(html, /script-src 'sha256-[^']+' 'sha256-[^']+'/)
   const unchanged = renderTrendHtml(trendOf(THREE.slice(0, 2), { figures: ['delivery.latency.p95'] }))
   assert.match(unchanged, /verdict-pass/)
+})
+
+test('courier trend picks the scenario: several in one file need --scenario (with the nearest name), an edited scenario trends its latest content only', async () => {
+  const file = join(await mkdtemp(join(tmpdir(), 'courier-trend-')), 'history.sqlite')
+  const edited = { name: 'pair', hash: 'e'.repeat(64) }
+  await updateHistory(file, (db) => {
+    db.insert(night(1, 100))
+    db.insert(night(2, 100, {}, { scenario: edited }))
+    db.insert(night(3, 160, {}, { scenario: edited }))
+    db.insert(night(4, 100, {}, { runId: 'smoke-1', set: 'smoke-1', scenario: { name: 'smoke', hash: 's'.repeat(64) } }))
+  })
+  await assert.rejects(loadTrend(file, {}), (error: unknown) => error instanceof InvalidInputError && /several scenarios: say which with --scenario/.test(error.message) && /pair, smoke/.test(error.message))
+  await assert.rejects(loadTrend(file, { scenario: 'smoek' }), (error: unknown) => error instanceof InvalidInputError && /did you mean "smoke"\?/.test(error.message))
+  const trend = await loadTrend(file, { scenario: 'pair', figure: ['delivery.latency.p95'] })
+  assert.deepEqual(trend.points.map((p) => p.set), ['/runs/night-2', '/runs/night-3'])
+  assert.equal(trend.scenario.hash, edited.hash)
+  assert.match(trend.notes.join(), /1 run\(s\) of an earlier version of pair .* left out/)
+  assert.deepEqual(trend.figures[0].steps.map((s) => s?.change ?? null), [null, 'worse'])
 })
