@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { historyRunFrom, trendOf, updateHistory } from '../../harness/history/index.js'
 import { InvalidInputError, type CourierEvent, type Results } from '../../harness/interface/index.js'
@@ -32,7 +33,8 @@ export async function recordRun (file: string, runDir: string, results: Results,
     process.stderr.write(`courier: not recorded in the history ${file}: the run is ${results.status}\n`)
     return null
   }
-  const run = historyRunFrom(runDir, results, events, historySet(runDir))
+  const logged = await stat(join(runDir, 'events.ndjson')).catch(() => null)
+  const run = historyRunFrom(runDir, results, events, historySet(runDir), logged == null ? undefined : logged.mtimeMs - results.timing.runMs)
   const runs = await updateHistory(file, (db) => {
     db.insert(run)
     return db.runs({ scenarioName: run.scenario.name, scenarioHash: run.scenario.hash })

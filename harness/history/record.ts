@@ -10,14 +10,15 @@ import type { HistoryBuild, HistoryRun } from './store.js'
  * scenario in run.start, exactly as `courier compare` reads them, so a trend and a compare of the
  * same two runs agree.
  */
-export function historyRunFrom (dir: string, results: Results, events: readonly CourierEvent[], set: string): HistoryRun {
+export function historyRunFrom (dir: string, results: Results, events: readonly CourierEvent[], set: string, fallbackStartMs?: number): HistoryRun {
   const start = events.find((e) => e.type === 'run.start')
   const scenario = start?.type === 'run.start' && start.scenario != null ? start.scenario : results.scenario.resolved
   const wallClock = start?.type === 'run.start' ? start.wallClockMs : undefined
   return {
     runId: results.runId,
     set,
-    startedAt: new Date(wallClock ?? Date.now()).toISOString(),
+    // runs from before run.start carried the wall clock: the caller's estimate (the event log's mtime less the run's length)
+    startedAt: new Date(Math.round(wallClock ?? fallbackStartMs ?? Date.now())).toISOString(),
     scenario: { name: results.scenario.name, hash: hashScenario(scenario) },
     seed: results.scenario.seed,
     build: historyBuild(results.build),

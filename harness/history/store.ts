@@ -13,7 +13,10 @@ import type { Tolerance } from '../compare/index.js'
 
 /** One run as the history keeps it. */
 export interface HistoryRun {
-  /** results.json's runId: recording a run again replaces it. */
+  /**
+   * results.json's runId (the run directory's name, so `run-1` every night). With `startedAt` it
+   * names one run: recording it again replaces it; another night's `run-1` is another run.
+   */
   runId: string
   /** Runs recorded together (one `courier run`, its repeats included) form one point of a trend. */
   set: string
@@ -54,7 +57,7 @@ const MIGRATIONS: Array<(db: Database) => void> = [
       CREATE TABLE courier_history (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE runs (
         id INTEGER PRIMARY KEY,
-        run_id TEXT NOT NULL UNIQUE,
+        run_id TEXT NOT NULL,
         set_key TEXT NOT NULL,
         started_at TEXT NOT NULL,
         scenario_name TEXT NOT NULL,
@@ -71,7 +74,8 @@ const MIGRATIONS: Array<(db: Database) => void> = [
         status TEXT NOT NULL,
         dir TEXT NOT NULL,
         tolerances TEXT NOT NULL,
-        latencies TEXT NOT NULL
+        latencies TEXT NOT NULL,
+        UNIQUE (run_id, started_at)
       );
       CREATE INDEX runs_by_scenario ON runs (scenario_name, scenario_hash, started_at);
       CREATE TABLE figures (
@@ -127,13 +131,13 @@ export class HistoryDb {
     return new HistoryDb(db, file)
   }
 
-  /** Adds a run, replacing an earlier recording of the same runId. */
+  /** Adds a run, replacing an earlier recording of the same run (runId and start). */
   insert (run: HistoryRun): void {
     const { db } = this
     db.run('BEGIN')
     try {
-      db.run('DELETE FROM figures WHERE run IN (SELECT id FROM runs WHERE run_id = ?)', [run.runId])
-      db.run('DELETE FROM runs WHERE run_id = ?', [run.runId])
+      db.run('DELETE FROM figures WHERE run IN (SELECT id FROM runs WHERE run_id = ? AND started_at = ?)', [run.runId, run.startedAt])
+      db.run('DELETE FROM runs WHERE run_id = ? AND started_at = ?', [run.runId, run.startedAt])
       db.run(`INSERT INTO runs (run_id, set_key, started_at, scenario_name, scenario_hash, seed, build_key, build_label, app_sha256, app_id, app_version, courier_version, courier_commit, verdict, status, dir, tolerances, latencies)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
         run.runId, run.set, run.startedAt, run.scenario.name, run.scenario.hash, run.seed,

@@ -29,40 +29,39 @@ function reportData (html: string): { history?: { points: Array<{ current: boole
   return JSON.parse(json) as ReturnType<typeof reportData>
 }
 
-test('two nights recorded with --history (one run, then two repeats) trend through the CLI; the report shows the nights; bad history input is exit 2', async () => {
+test('two nights recorded with --history trend through the CLI; the report shows the nights; bad history input is exit 2', async () => {
   const dir = await tempDir()
   const scenario = await writeScenario(dir, 'pair.yaml', PAIR)
   const runs = join(dir, 'runs')
   const history = join(runs, 'history.sqlite')
 
-  // --history alone: history.sqlite in the output folder, beside the run directories
-  const first = await runCourier(['run', scenario, '--out', join(runs, 'night-1'), '--history', '--no-progress'])
+  // both nights' run directories are named run-1 (as every night's first --repeat is): both must stay
+  const first = await runCourier(['run', scenario, '--out', join(runs, 'night-1', 'run-1'), '--history', history, '--no-progress'])
   assert.equal(first.code, 0, first.stderr)
-  assert.ok(existsSync(history), 'the default history file is in the output folder')
   assert.match(first.stderr, /recorded in the history .*history\.sqlite \(1 run\(s\) of pair\)/)
-  const second = await runCourier(['run', scenario, '--out', join(runs, 'night-2'), '--repeat', '2', '--history', history, '--no-progress'])
+  // --history alone: history.sqlite in the output folder, beside the run directory
+  const second = await runCourier(['run', scenario, '--out', join(runs, 'run-1'), '--seed', '6', '--history', '--no-progress'])
   assert.equal(second.code, 0, second.stderr)
-  assert.match(second.stderr, /\(3 run\(s\) of pair\)/)
+  assert.match(second.stderr, /recorded in the history \S*\/runs\/history\.sqlite \(2 run\(s\) of pair\)/)
 
   // tonight's report shows last night beside it
-  const data = reportData(await readFile(join(runs, 'night-2', 'run-2', 'report.html'), 'utf8'))
+  const data = reportData(await readFile(join(runs, 'run-1', 'report.html'), 'utf8'))
   assert.ok(data.history != null, 'report.html has the History section data')
-  assert.deepEqual(data.history.points.map((p) => [p.runs, p.current]), [[1, false], [2, true]])
-  assert.ok(data.history.figures.some((f) => f.metric === 'delivery.latency.p95' && f.texts.every((t) => /^[\d.]+ ms/.test(t))))
+  assert.deepEqual(data.history.points.map((p) => [p.runs, p.current]), [[1, false], [1, true]])
+  assert.ok(data.history.figures.some((f) => f.metric === 'delivery.latency.p95' && f.texts.every((t) => /^[\d.]+ ms$/.test(t))))
   // the first night's report shows itself alone
-  assert.equal(reportData(await readFile(join(runs, 'night-1', 'report.html'), 'utf8')).history?.points.length, 1)
+  assert.equal(reportData(await readFile(join(runs, 'night-1', 'run-1', 'report.html'), 'utf8')).history?.points.length, 1)
 
   const table = await runCourier(['trend', history])
   assert.equal(table.code, 0, table.stderr)
   assert.match(table.stdout, /^trend pair \(scenario [0-9a-f]{12}\): 2 point\(s\)/)
-  assert.match(table.stdout, /^delivery\.latency\.p95\n.*\n\s+1\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+courier \S+( @ [0-9a-f]{7})?\s+1\s+[\d.]+ ms\n\s+2\s+.*\s2\s+[\d.]+ ms \([\d.]+ ms\.\.[\d.]+ ms\)\s+(~|worse|better)\s/m)
+  assert.match(table.stdout, /^delivery\.latency\.p95\n.*\n\s+1\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+courier \S+( @ [0-9a-f]{7})?\s+1\s+[\d.]+ ms\n\s+2\s+.*\s1\s+[\d.]+ ms\s+(~|worse|better)\s+[-+±][\d.]+ ms .*Mann-Whitney p=/m)
 
   const json = await runCourier(['trend', history, '--json', '--figure', 'delivery.latency.p95', 'delivery.loss', '--html', join(dir, 'out', 'trend.html')])
   assert.equal(json.code, 0, json.stderr)
   const trend = JSON.parse(json.stdout) as TrendJson
   assert.equal(trend.scenario.name, 'pair')
-  assert.deepEqual(trend.points.map((p) => p.runs), [1, 2])
-  assert.deepEqual(trend.points[1].seeds, [5, 6], 'repeats run with new seeds')
+  assert.deepEqual(trend.points.map((p) => p.seeds), [[5], [6]])
   assert.deepEqual(trend.figures.map((f) => f.metric), ['delivery.latency.p95', 'delivery.loss'])
   assert.equal(trend.figures[1].steps[1]?.change, '~', 'no loss either night')
   const page = await readFile(join(dir, 'out', 'trend.html'), 'utf8')
@@ -73,10 +72,10 @@ test('two nights recorded with --history (one run, then two repeats) trend throu
   assert.equal(gate.code, 0, gate.stdout + gate.stderr)
 
   // recording a run again replaces it; another file starts a new history
-  const again = await runCourier(['report', join(runs, 'night-1'), '--history', history])
+  const again = await runCourier(['report', join(runs, 'night-1', 'run-1'), '--history', history])
   assert.equal(again.code, 0, again.stderr)
-  assert.match(again.stderr, /\(3 run\(s\) of pair\)/)
-  const fresh = await runCourier(['report', join(runs, 'night-2', 'run-1'), '--history', join(dir, 'other.sqlite')])
+  assert.match(again.stderr, /\(2 run\(s\) of pair\)/)
+  const fresh = await runCourier(['report', join(runs, 'run-1'), '--history', join(dir, 'other.sqlite')])
   assert.equal(fresh.code, 0, fresh.stderr)
   const one = JSON.parse((await runCourier(['trend', join(dir, 'other.sqlite'), '--json'])).stdout) as TrendJson
   assert.deepEqual(one.points.map((p) => p.runs), [1])

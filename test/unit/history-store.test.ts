@@ -37,10 +37,15 @@ test('a run goes in and comes back with its figures, build, tolerances and laten
   await updateHistory(file, (d) => { d.insert(historyRun({ verdict: 'fail', metrics: { 'delivery.loss': { value: 0.5, unit: 'ratio' } } })) })
   const again = await HistoryDb.open(file)
   const replaced = again.runs().filter((r) => r.runId === 'run-a')
-  assert.equal(replaced.length, 1, 'one row per runId')
+  assert.equal(replaced.length, 1, 'one row per run')
   assert.equal(replaced[0].verdict, 'fail')
   assert.deepEqual(Object.keys(replaced[0].metrics), ['delivery.loss'], 'the old figures went with the old row')
   again.close()
+  // every night's `courier run --repeat` has a run-1: the same name at another time is another run
+  await updateHistory(file, (d) => { d.insert(historyRun({ runId: 'run-1', startedAt: '2026-12-03T02:00:00.000Z' })); d.insert(historyRun({ runId: 'run-1', startedAt: '2026-12-04T02:00:00.000Z' })) })
+  const nights = await HistoryDb.open(file)
+  assert.deepEqual(nights.runs().filter((r) => r.runId === 'run-1').map((r) => r.startedAt), ['2026-12-03T02:00:00.000Z', '2026-12-04T02:00:00.000Z'])
+  nights.close()
 })
 
 test('a new file carries the schema version and courier\'s mark; a newer schema, another program\'s database and a damaged file are refused naming the file', async () => {
