@@ -21,7 +21,7 @@ export function registerTrendCommand (program: Command): void {
     .description('Show figures of one scenario across recorded nights (a history database), the build on the axis, each night against the one before: where did a figure change beyond noise?')
     .argument('<db>', 'a history database written by `courier run --history` or `courier report --history`')
     .option('--scenario <name>', 'the scenario to trend (needed when the database holds several)')
-    .option('--figure <name...>', 'figures to show (metric names of results.json, globs with *); default: the headline figures and every figure that changed')
+    .option('--figure <name...>', 'figures to show (metric names of results.json, globs with *); default: the headline figures (the other figures that changed are named)')
     .addOption(new Option('--last <n>', 'only the last n points').argParser(parsePositive('--last')))
     .option('--json', 'print the trend as JSON instead of tables')
     .option('--html <file>', 'also write a page with a chart per figure, in the report\'s style')
@@ -32,7 +32,9 @@ the one before exactly as \`courier compare\` compares two run directories: Mann
 stored per-message latencies, a bootstrap interval on per-run figures with 3+ runs a point, and
 with one run a night a per-run figure is judged on its tolerance alone (regress: in the scenario,
 else 5 %). Only runs of the scenario's latest content (by content hash, seed aside) are trended.
-Exit codes: 0 shown (with --fail-on-worse: and the newest point is worse on no figure), 1 --fail-on-worse and a figure\ngot worse, 2 bad input (no such database, not a courier history, unknown scenario or figure).`)
+Exit codes: 0 shown (with --fail-on-worse: and the newest point is worse on no figure), 1 with
+--fail-on-worse: a figure got worse, 2 bad input (no such database, not a courier history, unknown
+scenario or figure).`)
     .action(async (file: string, flags: TrendFlags) => {
       const trend = await loadTrend(file, flags)
       process.stdout.write(flags.json === true ? JSON.stringify(trend, null, 2) + '\n' : renderTrendConsole(trend, { color: process.stdout.isTTY === true }) + '\n')
