@@ -1,13 +1,15 @@
 import type { CreateDevice } from '../harness/runner/index.js'
 import { simulatedDevice } from './simulated/index.js'
 import { createAppiumDevice } from './appium/index.js'
-import { browserDevice } from './browser/index.js'
-import { jsWakuDevice } from './js-waku/index.js'
 
 export { prepareAppiumDevices as prepareDevices } from './appium/index.js'
 
-/** Picks the driver a scenario's device names. New drivers are a new folder and one case here. */
-export const createDevice: CreateDevice = (name, config, topics, components) => {
+/**
+ * Picks the driver a scenario's device names. New drivers are a new folder and one case here. The
+ * browser and js-waku drivers are imported when a scenario has such a device: Playwright and
+ * js-waku's modules cost every other run about a second of loading.
+ */
+export const createDevice: CreateDevice = async (name, config, topics, components) => {
   switch (config.driver) {
     case 'simulated':
       return simulatedDevice({
@@ -28,8 +30,8 @@ export const createDevice: CreateDevice = (name, config, topics, components) => 
     case 'appium':
       return createAppiumDevice(name, config, topics, components)
     case 'browser':
-      return browserDevice({ name, topics, peers: config.relays, syncMarginMs: config.syncMargin, dropEvery: config.dropEvery })(components)
+      return (await import('./browser/index.js')).browserDevice({ name, topics, peers: config.relays, syncMarginMs: config.syncMargin, dropEvery: config.dropEvery })(components)
     case 'js-waku':
-      return jsWakuDevice({ name, topics, numPeers: config.relays, storeTimeoutMs: config.storeTimeout, syncIntervalMs: config.syncInterval })(components)
+      return (await import('./js-waku/index.js')).jsWakuDevice({ name, topics, numPeers: config.relays, storeTimeoutMs: config.storeTimeout, syncIntervalMs: config.syncInterval })(components)
   }
 }

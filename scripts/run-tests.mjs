@@ -22,10 +22,12 @@ if (files.length === 0) {
   process.exit(1)
 }
 // Tests that measure time (shaped links, radio energy from packet timing, device timeouts, unit
-// tests with tolerances) run one file at a time, and so do the browser's and js-waku's (Chromium and a js-waku process take a core:
-// a scenario test beside it came out inconclusive on harness lag). The end-to-end scenario tests mostly wait on
-// scenario time, so two of their files run at once; their scenarios allow for a loaded harness.
-const TIMING = ['/unit/', '/compliance/', 'e2e/links.', 'e2e/energy.', 'e2e/appium-energy.', 'e2e/browser.', 'e2e/js-waku.']
+// tests with clock tolerances) run one file at a time, and so do the browser's and js-waku's
+// (Chromium and a js-waku process take a core: a scenario test beside it came out inconclusive on
+// harness lag). Everything else runs two files at once: the end-to-end scenario tests mostly wait
+// on scenario time and their scenarios allow for a loaded harness, and the other unit tests only
+// compute (most of their time is loading modules).
+const TIMING = ['/unit/links-', '/unit/hostile-timeline.', '/unit/light-protocols.', '/compliance/', 'e2e/links.', 'e2e/energy.', 'e2e/appium-energy.', 'e2e/browser.', 'e2e/js-waku.']
 const timed = files.filter((f) => nightlyAsked || TIMING.some((part) => f.includes(part)))
 const waiting = files.filter((f) => !timed.includes(f))
 

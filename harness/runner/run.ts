@@ -23,7 +23,8 @@ import { startSelfMonitor } from './self-monitor.js'
 import { TimelinePlayer } from './timeline.js'
 import { toolInfo } from './tool-info.js'
 
-export type CreateDevice = (name: string, config: DeviceConfig, topics: string[], components: DeviceComponents) => Device
+/** A driver may load its modules on first use (Playwright, js-waku), hence the promise. */
+export type CreateDevice = (name: string, config: DeviceConfig, topics: string[], components: DeviceComponents) => Device | Promise<Device>
 
 export interface Progress {
   /** `up`: a fleet kept up by `courier fleet up`, past its start. */
@@ -300,7 +301,7 @@ async function play (scenario: LoadedScenario, options: RunOptions, hold?: Hold)
         byteAccounting: config.capture !== 'off'
       }
       try {
-        const device = options.createDevice(name, deviceConfig, deviceConfig.topics ?? scenario.topics, components)
+        const device = await options.createDevice(name, deviceConfig, deviceConfig.topics ?? scenario.topics, components)
         devices.set(name, device)
         await device.start({ signal: options.signal })
       } catch (error) {
