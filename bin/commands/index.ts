@@ -13,7 +13,8 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   schema: async () => (await import('./schema.js')).registerSchemaCommand,
   pcap: async () => (await import('./pcap.js')).registerPcapCommand,
   doctor: async () => (await import('./doctor.js')).registerDoctorCommand,
-  fleet: async () => (await import('./fleet.js')).registerFleetCommand
+  fleet: async () => (await import('./fleet.js')).registerFleetCommand,
+  trend: async () => (await import('./trend.js')).registerTrendCommand
 }
 
 /**

@@ -1,8 +1,10 @@
 import { writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import type { Command } from 'commander'
+import { Option, type Command } from 'commander'
+import { checkHistoryFile } from '../../harness/history/index.js'
+import { DEFAULT_HISTORY_LAST, recordRun } from './history.js'
 import { exitCodeForVerdict } from '../../harness/gate/index.js'
-import { printable } from '../../harness/interface/index.js'
+import { InvalidInputError, printable } from '../../harness/interface/index.js'
 import { readEventLog, recomputeResults } from '../../harness/runner/index.js'
 import { renderConsoleSummary, writeRunReports } from '../../reports/index.js'
 
@@ -13,12 +15,18 @@ export function registerReportCommand (program: Command): void {
     .argument('<run-dir>', 'a run directory written by `courier run`')
     .option('--junit <file>', 'write JUnit XML')
     .option('--markdown <file>', 'write a Markdown summary')
+    .option('--history <file>', 'add the run to this history database (created if missing; a run already there is replaced) and show its last nights in report.html')
+    .addOption(new Option('--history-last <n>', `nights of history report.html shows beside this run (default ${DEFAULT_HISTORY_LAST})`).argParser((v) => { const n = Number(v); if (!Number.isInteger(n) || n < 1 || n > 1000) throw new InvalidInputError([{ location: { file: '--history-last' }, path: '', message: 'not a number of nights', expected: 'a whole number from 1 to 1000', found: v }]); return n }))
     .option('--allow-truncated', 'report even when the capture cannot be read (cut short or damaged): its figures are left out and named')
     .addHelpText('after', '\nExit codes as for `courier run`: 0 pass, 1 a threshold failed, 2 not a run directory, 3 inconclusive (harness saturated), 130 the run was interrupted.')
-    .action(async (runDir: string, flags: { junit?: string, markdown?: string, allowTruncated?: boolean }) => {
+    .action(async (runDir: string, flags: { junit?: string, markdown?: string, allowTruncated?: boolean, history?: string, historyLast?: number }) => {
+      if (flags.history != null) await checkHistoryFile(flags.history)
       const results = await recomputeResults(runDir, { allowDamagedCapture: flags.allowTruncated === true })
       await writeFile(join(runDir, 'results.json'), JSON.stringify(results, null, 2) + '\n')
-      await writeRunReports(runDir, results, await readEventLog(join(runDir, 'events.ndjson')), {
+      const events = await readEventLog(join(runDir, 'events.ndjson'))
+      const trend = flags.history == null ? null : await recordRun(flags.history, runDir, results, events, flags.historyLast ?? DEFAULT_HISTORY_LAST)
+      await writeRunReports(runDir, results, events, {
+        ...(trend == null ? {} : { history: trend }),
         junit: flags.junit == null ? false : resolve(flags.junit),
         markdown: flags.markdown == null ? false : resolve(flags.markdown)
       })

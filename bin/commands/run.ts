@@ -1,5 +1,5 @@
 import { readdir } from 'node:fs/promises'
-import { extname, join, resolve } from 'node:path'
+import { dirname, extname, join, resolve } from 'node:path'
 import { Option, type Command } from 'commander'
 import { createDevice, prepareDevices } from '../../devices/index.js'
 import { ExitCode, InvalidInputError, printable, type BuildInfo, type CourierEvent, type Results } from '../../harness/interface/index.js'
@@ -10,6 +10,9 @@ import { hashScenario, summarizeRepeats } from '../../harness/compare/index.js'
 import { regressionsFromConfig } from '../../harness/gate/index.js'
 import { writeFile } from 'node:fs/promises'
 import { compareDirectories, loadRunSet } from './compare.js'
+import { checkHistoryFile } from '../../harness/history/index.js'
+import type { TrendView } from '../../reports/index.js'
+import { DEFAULT_HISTORY_LAST, historyFile, recordRun } from './history.js'
 import { consoleLogger, fleetHostProblem, interruptOnSignals, parseFleetHost, worstExitCode } from './shared.js'
 
 interface RunFlags {
@@ -23,6 +26,8 @@ interface RunFlags {
   repeat?: number
   baseline?: string
   build?: string
+  history?: string | boolean
+  historyLast?: number
 }
 
 export function registerRunCommand (program: Command): void {
@@ -40,6 +45,8 @@ export function registerRunCommand (program: Command): void {
     .addOption(new Option('--repeat <n>', 'run each scenario n times into RUN_DIR/run-1..run-n (seeds: the scenario\'s seed + i - 1 unless --seed pins it), then print each figure\'s median and range').argParser(parseRepeat))
     .option('--build <file>', 'the app under test (.apk or .ipa): its sha256, id and version go into results.json, the summary and JUnit (default: an appium device profile\'s app.path)')
     .option('--baseline <dir>', 'after the run, compare it with this run directory (or directory of repeats) like `courier compare`; exit 1 when a figure is worse')
+    .option('--history [file]', 'record each run\'s figures in this history database (SQLite; alone: history.sqlite in the output folder, beside the run directories) and show its last nights in report.html; `courier trend FILE` reads it')
+    .addOption(new Option('--history-last <n>', `nights of history report.html shows beside this run (default ${DEFAULT_HISTORY_LAST})`).argParser(parseHistoryLast))
     .addHelpText('after', `
 Exit codes: 0 pass, 1 a threshold failed, 2 invalid input, 3 infrastructure error or inconclusive (harness saturated), 130 interrupted.
 The run directory holds events.ndjson (every event, streamed), results.json, a copy of the scenario and reports.
@@ -76,6 +83,10 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
           }
         }
       }
+      // a history file that cannot be used must fail before a run is spent on it
+      const history = historyFile(flags.history, flags.out == null ? 'runs' : prepared.length > 1 ? flags.out : dirname(resolve(flags.out)))
+      if (history != null) await checkHistoryFile(history)
+      const historyLast = flags.historyLast ?? DEFAULT_HISTORY_LAST
       // where results go is checked (and made) before anything starts: an unwritable --out must
       // not cost a whole run, and a file in its place is never written over
       await makeDirectory(flags.out ?? 'runs', flags.out != null && prepared.length === 1 ? 'run directory' : 'directory for run directories')
@@ -101,7 +112,16 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
             log.info(`courier: running ${printable(scenario.config.name)} (${printable(scenario.file)}) -> ${printable(runDir)}`)
             const several = [prepared.length > 1 ? scenario.config.name : undefined, flags.repeat == null ? undefined : `run-${i}`].filter((p) => p != null).join('-') || undefined
             const onResults = async (dir: string, results: Results, events: CourierEvent[]): Promise<void> => {
+              let trend: TrendView | null = null
+              if (history != null) {
+                // a history that cannot be written is a missing artifact (exit 3), but tonight's reports are still written
+                try { trend = await recordRun(history, dir, results, events, historyLast) } catch (error) {
+                  process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`)
+                  codes.push(ExitCode.infrastructure)
+                }
+              }
               await writeRunReports(dir, results, events, {
+                ...(trend == null ? {} : { history: trend }),
                 junit: flags.junit == null ? false : resolve(suffixed(flags.junit, several)),
                 markdown: flags.markdown == null ? false : resolve(suffixed(flags.markdown, several)),
                 stepSummary: true
@@ -160,6 +180,14 @@ async function writeRepeatSummary (dir: string, name: string, repeats: Array<{ d
   for (const [metric, f] of headline) lines.push(`  ${metric}: ${formatValue(f.median, f.unit)} (${formatValue(f.min, f.unit)}..${formatValue(f.max, f.unit)})`)
   lines.push(`every figure: ${join(dir, 'summary.json')}; compare with: courier compare BASE ${dir}`)
   return lines.join('\n')
+}
+
+function parseHistoryLast (value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1 || n > 1000) {
+    throw new InvalidInputError([{ location: { file: '--history-last' }, path: '', message: 'not a number of nights', expected: 'a whole number from 1 to 1000', found: value }])
+  }
+  return n
 }
 
 function parseSeed (value: string): number {

@@ -8,7 +8,7 @@ import {
   sortThresholds, verdictExplanation
 } from '../format.js'
 import type {
-  Buckets, DevicePivot, DeviceRow, ExplorerMessage, FaultBand, FaultMarker, MatrixCell, MetricGroup, ReportData, Series, XY
+  Buckets, DevicePivot, DeviceRow, ExplorerMessage, FaultBand, FaultMarker, MatrixCell, MetricGroup, ReportData, Series, TrendView, XY
 } from './report-data.js'
 import { bytesSection, energySection, reliabilitySection, type BytesSamples } from './sections.js'
 
@@ -28,6 +28,8 @@ export interface ReportDataOptions {
   maxRawPoints?: number
   /** Buckets of a downsampled series (default 300). */
   buckets?: number
+  /** The scenario's last nights from the history database (reports/trend.ts trendView), drawn beside this run. */
+  history?: TrendView
 }
 
 interface Arrival { t: number, via: string, n: number }
@@ -375,7 +377,8 @@ export function buildReportData (results: Results, events: Iterable<CourierEvent
     errors: (results.errors ?? []).slice(0, 200).map((e) => ({ t: formatMs(e.t), component: e.component, error: e.error })),
     flows: (results.flows ?? []).map((f) => ({ name: f.name, device: f.device, spec: f.spec, at: formatMs(f.t - t0), passed: f.passed, tests: flowTests(f), duration: formatMs(f.durationMs), problem: flowProblem(f), failedTests: f.failedTests })),
     artifacts: (options.artifacts ?? []).map((a) => ({ name: a.name, size: a.bytes == null ? '' : formatBytes(a.bytes) })),
-    notes
+    notes,
+    ...(options.history == null ? {} : { history: options.history })
   }
 }
 

@@ -204,4 +204,27 @@ export interface ReportData {
   flows?: Array<{ name: string, device: string, spec: string, at: string, passed: boolean, tests: string, duration: string, problem: string, failedTests: Array<{ title: string, error: string }> }>
   artifacts: Array<{ name: string, size: string }>
   notes: string[]
+  /** The last nights of this scenario from the history database, this run included (absent without a history). */
+  history?: TrendView
+}
+
+/** A trend as pages draw it (reports/trend.ts trendView): report.html's History section and `courier trend --html`. */
+export interface TrendView {
+  scenario: string
+  /** The scenario's content hash, shortened. */
+  hash: string
+  alpha: number
+  notes: string[]
+  /** `current`: this run's own point (tonight, in a nightly's report). */
+  points: Array<{ date: string, build: string, runs: number, verdicts: string, current: boolean }>
+  figures: Array<{
+    metric: string
+    /** Median per point, null where the point has no value. */
+    values: Array<number | null>
+    texts: string[]
+    /** Against the point before: null for the first point and where a side has no value. */
+    marks: Array<'~' | 'worse' | 'better' | 'changed' | null>
+    changes: string[]
+    tests: string[]
+  }>
 }

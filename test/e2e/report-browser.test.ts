@@ -7,7 +7,9 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { CourierEvent, Results } from '../../harness/interface/index.js'
-import { readEvents, writeRunReports } from '../../reports/index.js'
+import { readEvents, renderTrendHtml, trendView, writeRunReports } from '../../reports/index.js'
+import { trendOf } from '../../harness/history/index.js'
+import { historyRun } from '../helpers/history.js'
 import { canvasPaint, launchChromium, openFile, type PageWatch, type ReportBrowser } from '../../reports/testing/browser.js'
 import { craftedResults } from '../../reports/testing/crafted-results.js'
 import { FIXTURE_RUNS, HOSTILE } from '../../reports/testing/fixture-runs.js'
@@ -200,5 +202,45 @@ test('a real courier run (scenarios/smoke.yaml) renders cleanly and its messages
     await page.screenshot({ path: join(ARTIFACTS, 'report-smoke-real.png'), fullPage: true })
   } finally {
     await page.close()
+  }
+})
+
+test('the History section and the trend page: last nights beside this run, the worse night marked, every chart painted, no errors', async () => {
+  const nights = [100, 100, 160].map((centre, i) => {
+    const latencies = Array.from({ length: 60 }, (_, k) => centre + ((k * 37) % 41))
+    return historyRun({ runId: `n${i}`, set: `/runs/n${i}`, startedAt: `2026-12-0${i + 1}T02:00:00.000Z`, build: { ...historyRun().build, key: `b${i}`, label: `im.example 1.${i}.0` }, tolerances: [], metrics: { 'delivery.latency.p95': { value: centre + 38, unit: 'ms' }, 'delivery.loss': { value: 0, unit: 'ratio' } }, latencies: { overall: latencies, devices: {}, render: [], renderDevices: {} } })
+  })
+  const trend = trendOf(nights)
+  const run = synthesizeRun(FIXTURE_RUNS['small-fail'])
+  const d = join(dir, 'with-history')
+  await mkdir(d, { recursive: true })
+  await writeRunReports(d, run.results, run.events, { history: trendView(trend, { current: '/runs/n2' }) })
+  const report = await openFile(browser, join(d, 'report.html'))
+  try {
+    assertClean(report.watch)
+    const heads = await report.page.$$eval('#history thead th', (ths) => ths.map((th) => (th as unknown as { innerText: string }).innerText.replace(/\s+/g, ' ').trim()))
+    assert.deepEqual(heads, ['figure', '2026-12-01 02:00 im.example 1.0.0', '2026-12-02 02:00 im.example 1.1.0', 'this run im.example 1.2.0'])
+    const p95 = await report.page.$$eval('#history tr[data-figure="delivery.latency.p95"] td', (tds) => tds.map((td) => ({ text: (td as unknown as { innerText: string }).innerText.replace(/\s+/g, ' ').trim(), cls: (td as unknown as { className: string }).className })))
+    assert.equal(p95[2]!.text, '138 ms')
+    assert.match(p95[3]!.text, /^198 ms worse \+60 ms/)
+    assert.match(p95[3]!.cls, /fail-text/)
+    const charts = (await canvasPaint(report.page)).filter((c) => c.chart.startsWith('history-'))
+    assert.deepEqual(charts.map((c) => c.chart), ['history-delivery.latency.p95', 'history-delivery.loss'])
+    for (const c of charts) assert.ok(c.painted > c.width * c.height * 0.005, `${c.chart} painted`)
+    assert.ok(await report.page.$('nav#nav a[href="#history"]') != null, 'the section is in the navigation')
+  } finally {
+    await report.page.close()
+  }
+  await writeFile(join(d, 'trend.html'), renderTrendHtml(trend))
+  const page = await openFile(browser, join(d, 'trend.html'))
+  try {
+    assertClean(page.watch)
+    assert.equal(await page.page.textContent('.verdict-badge'), 'WORSE')
+    const charts = await canvasPaint(page.page)
+    assert.equal(charts.length, 2)
+    for (const c of charts) assert.ok(c.painted > c.width * c.height * 0.005, 'painted')
+    await page.page.screenshot({ path: join(ARTIFACTS, 'trend-page.png'), fullPage: true })
+  } finally {
+    await page.page.close()
   }
 })
