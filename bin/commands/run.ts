@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import { dirname, extname, join, resolve } from 'node:path'
 import { Option, type Command } from 'commander'
@@ -92,6 +93,12 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
       await makeDirectory(flags.out ?? 'runs', flags.out != null && prepared.length === 1 ? 'run directory' : 'directory for run directories')
       if (flags.out != null && prepared.length === 1 && (await readdir(flags.out)).length > 0) {
         throw new InvalidInputError([{ location: { file: flags.out }, path: '', message: 'the run directory is not empty; courier never overwrites a recorded run', hint: 'choose another --out directory, or leave --out out to get a new one under runs/' }])
+      }
+      // --junit and --markdown folders too: a CI job must not find out after the run that its test report had nowhere to go
+      for (const [option, file] of [['--junit', flags.junit], ['--markdown', flags.markdown]] as const) {
+        if (file == null) continue
+        await makeDirectory(dirname(resolve(file)), `folder for ${option}`, option)
+        if (existsSync(file) && statSync(file).isDirectory()) throw new InvalidInputError([{ location: { file: option }, path: '', message: `${file} is a directory`, expected: 'a file path (written over if it exists)', hint: `give ${option} a file name, e.g. ${join(file, option === '--junit' ? 'junit.xml' : 'summary.md')}` }])
       }
       const repeat = flags.repeat ?? 1
 

@@ -10,7 +10,7 @@ import { contentTopicFor } from '../protocol/index.js'
 import { exitCodeForVerdict, type Threshold } from '../gate/index.js'
 import { netemAvailability } from '../links/index.js'
 import {
-  InfrastructureError, InvalidInputError, type Clock, type CourierEvent, type Device, type DeviceComponents, type FleetFile, type Logger, type Results, type BuildInfo
+  ExitCode, InfrastructureError, InvalidInputError, type Clock, type CourierEvent, type Device, type DeviceComponents, type FleetFile, type Logger, type Results, type BuildInfo
 } from '../interface/index.js'
 import { seededRandom, type DeviceConfig, type LoadedScenario } from '../scenario/index.js'
 import { EventLog, readEventLog } from './event-log.js'
@@ -130,11 +130,16 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
     if (results.verdict === 'pass') { results.verdict = 'inconclusive'; results.verdictReasons = [...captureGaps] }
   }
   await writeFile(join(runDir, 'results.json'), JSON.stringify(results, null, 2) + '\n')
+  // a CI job must not go green on a report it cannot publish: results.json is kept, the exit is 3
+  let reportFailed = false
   if (options.onResults != null) {
-    try { await options.onResults(runDir, results, allEvents) } catch (error) { options.log.warn(`a report could not be written: ${errorText(error)}`) }
+    try { await options.onResults(runDir, results, allEvents) } catch (error) {
+      reportFailed = true
+      options.log.warn(`a report could not be written: ${errorText(error)} (exit 3; results.json is in ${runDir})`)
+    }
   }
   if (infrastructureError != null) throw Object.assign(infrastructureError, { runDir })
-  return { runDir, results, exitCode: exitCodeForVerdict(results.verdict) }
+  return { runDir, results, exitCode: reportFailed ? ExitCode.infrastructure : exitCodeForVerdict(results.verdict) }
 }
 
 /**
@@ -437,8 +442,8 @@ async function prepareRunDir (runDir: string, keepsPrevious: boolean): Promise<s
  * naming the path. Node's recursive mkdir loops forever under /proc (mkdir there says ENOENT for
  * a parent that exists): a run with --out /proc/x spun a core and ignored Ctrl-C.
  */
-export async function makeDirectory (dir: string, what: string): Promise<void> {
-  const refuse = (message: string, hint?: string): InvalidInputError => new InvalidInputError([{ location: { file: dir }, path: '', message, hint: hint ?? 'choose a directory you can write to with --out' }])
+export async function makeDirectory (dir: string, what: string, option = '--out'): Promise<void> {
+  const refuse = (message: string, hint?: string): InvalidInputError => new InvalidInputError([{ location: { file: dir }, path: '', message, hint: hint ?? `choose a directory you can write to with ${option}` }])
   const missing: string[] = []
   for (let path = resolve(dir); ; path = dirname(path)) {
     const found = await stat(path).catch((error: NodeJS.ErrnoException) => error)
@@ -448,7 +453,7 @@ export async function makeDirectory (dir: string, what: string): Promise<void> {
       if (dirname(path) === path) break
       continue
     }
-    if (!found.isDirectory()) throw refuse(path === resolve(dir) ? `${dir} exists and is not a directory` : `${path} is not a directory, so the ${what} cannot be made under it`, `choose another --out; courier never writes over a file`)
+    if (!found.isDirectory()) throw refuse(path === resolve(dir) ? `${dir} exists and is not a directory` : `${path} is not a directory, so the ${what} cannot be made under it`, `choose another ${option}; courier never writes over a file`)
     break
   }
   for (const path of missing.reverse()) {

@@ -6,6 +6,8 @@ import { connect } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { CourierEvent, Results } from '../../harness/interface/index.js'
+import { parseScenario } from '../../harness/scenario/index.js'
+import { runScenario } from '../../harness/runner/index.js'
 import { REPO_ROOT, runCourier, startCourier, tempDir, writeScenario, waitForScenarioStart } from '../helpers/cli.js'
 
 // the checks here are outcomes and exit codes, not milliseconds: other test files run beside these
@@ -143,8 +145,11 @@ test('courier report recomputes the same results from the event log alone', asyn
   const dir = await tempDir()
   const file = await writeScenario(dir, 'short.yaml', SHORT('  delivery.loss: "== 0"'))
   const out = join(dir, 'run')
-  const first = await runCourier(['run', file, '--out', out, '--no-progress'])
+  // CI asks for its test report in folders that do not exist yet: they are made
+  const first = await runCourier(['run', file, '--out', out, '--no-progress', '--junit', join(dir, 'ci/junit/junit.xml'), '--markdown', join(dir, 'ci/md/summary.md')])
   assert.equal(first.code, 0, first.stderr)
+  assert.match(await readFile(join(dir, 'ci/junit/junit.xml'), 'utf8'), /<testsuite /)
+  assert.match(await readFile(join(dir, 'ci/md/summary.md'), 'utf8'), /delivery\.loss/)
   const original = await readJson<Results>(join(out, 'results.json'))
   const again = await runCourier(['report', out])
   assert.equal(again.code, 0, again.stderr)
@@ -182,6 +187,29 @@ test('a killed and restarted node is reported and survived; a saturated harness 
   const downs = log.filter((e) => e.type === 'node.down' && e.reason === 'killed').map((e) => (e as { node: string }).node)
   assert.deepEqual(downs.sort(), ['relay-1', 'store-1'])
   assert.equal(log.filter((e) => e.type === 'node.up' && e.node === 'relay-1').length, 2, 'relay-1 came back')
+})
+
+test('a report that cannot be written is exit 3 naming it, with results.json kept; a --junit path that is a folder is refused before the run', async () => {
+  const dir = await tempDir()
+  const file = await writeScenario(dir, 'tiny.yaml', 'name: tiny\nduration: 1s\ngrace: 200ms\nnetwork: { relays: 1, stores: 0 }\ncapture: off\n')
+  const runDir = join(dir, 'run')
+  const warnings: string[] = []
+  const outcome = await runScenario(parseScenario(await readFile(file, 'utf8'), file), {
+    runDir,
+    thresholds: [],
+    signal: new AbortController().signal,
+    log: { info: () => {}, debug: () => {}, warn: (text: string) => { warnings.push(text) } },
+    createDevice: () => assert.fail('the scenario has no devices'),
+    onResults: async () => { throw new Error(`EACCES: permission denied, open '${join(dir, 'ci/junit.xml')}'`) }
+  })
+  assert.equal(outcome.exitCode, 3)
+  assert.equal(outcome.results.verdict, 'pass', 'the run itself passed: only its report is missing')
+  assert.match(warnings.join('\n'), /a report could not be written: EACCES: permission denied, open '.*ci\/junit\.xml'/)
+  assert.equal((await readJson<Results>(join(runDir, 'results.json'))).verdict, 'pass')
+  const refused = await runCourier(['run', file, '--out', join(dir, 'run-2'), '--no-progress', '--junit', dir])
+  assert.equal(refused.code, 2, refused.stderr)
+  assert.match(refused.stderr, /--junit: .* is a directory/)
+  assert.ok(!existsSync(join(dir, 'run-2', 'events.ndjson')), 'nothing started')
 })
 
 test('validate checks device profiles too, without asking any server', async () => {
