@@ -81,7 +81,7 @@ timeline:
   - { at: 1s, send: { from: phone, topic: chat, count: 3, every: 200ms, text: "from the phone" } }
   - { at: 2s, offline: { device: phone, for: 1500ms } }
   - { at: 2300ms, send: { from: alice, topic: chat, count: 2, every: 200ms, text: "while offline" } }
-harness: { maxLagP99: 200ms }
+harness: { maxLagP99: 400ms }
 expect:
   delivery.phone.lost: "== 0"
   delivery.alice.lost: "== 0"
@@ -135,7 +135,7 @@ devices:
   alice: { driver: simulated, topics: [chat] }
 timeline:
   - { at: 300ms, send: { from: alice, topic: chat, count: 10, every: 300ms } }
-harness: { maxLagP99: 200ms }
+harness: { maxLagP99: 400ms }
 `)
   const runDir = join(dir, 'run')
   const result = await runCourier(['run', scenario, '--out', runDir, '--no-progress', '--junit', join(dir, 'junit.xml')], { env: SECRETS, timeoutMs: 60_000 })
@@ -238,7 +238,7 @@ devices:
   alice: { driver: simulated, topics: [chat] }
 timeline:
   - { at: 200ms, send: { from: alice, topic: chat, count: 2, every: 200ms } }
-harness: { maxLagP99: 200ms }
+harness: { maxLagP99: 400ms }
 `)
   const bad = await runCourier(['run', scenario, '--out', join(dir, 'bad'), '--fleet-host', '300.1.1.1'], { timeoutMs: 20_000 })
   assert.equal(bad.code, 2)
