@@ -190,7 +190,7 @@ describe('overlap', () => {
 })
 `)
   const scenario = await writeScenario(dir, 's.yaml', `name: appium-flows-overlap
-duration: 5s
+duration: 8s
 grace: 1s
 harness: { maxLagP99: 1s }
 network: { relays: 1, stores: 0 }
@@ -199,8 +199,8 @@ devices:
   tablet: { driver: appium, profile: ${PROFILE}, topics: [chat] }
   alice: { driver: simulated, topics: [chat] }
 timeline:
-  - { at: 1s, flow: { device: phone, spec: overlap.spec.mjs, timeout: 3s } }
-  - { at: 1s, flow: { device: tablet, spec: overlap.spec.mjs, timeout: 3s } }
+  - { at: 1s, flow: { device: phone, spec: overlap.spec.mjs, timeout: 6s } }
+  - { at: 1s, flow: { device: tablet, spec: overlap.spec.mjs, timeout: 6s } }
 `)
   const runDir = join(dir, 'run')
   const result = await runCourier(['run', scenario, '--out', runDir, '--no-progress'], { timeoutMs: 90_000 })
