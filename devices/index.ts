@@ -1,4 +1,5 @@
-import type { CreateDevice } from '../harness/runner/index.js'
+import type { CreateDevice } from '../harness/interface/index.js'
+import type { DeviceConfig } from '../harness/scenario/index.js'
 import { simulatedDevice } from './simulated/index.js'
 import { createAppiumDevice } from './appium/index.js'
 
@@ -9,7 +10,7 @@ export { prepareAppiumDevices as prepareDevices } from './appium/index.js'
  * browser and js-waku drivers are imported when a scenario has such a device: Playwright and
  * js-waku's modules cost every other run about a second of loading.
  */
-export const createDevice: CreateDevice = async (name, config, topics, components) => {
+export const createDevice: CreateDevice<DeviceConfig> = async (name, config, topics, components) => {
   switch (config.driver) {
     case 'simulated':
       return simulatedDevice({

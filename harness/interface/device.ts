@@ -89,3 +89,11 @@ export interface DeviceComponents {
 }
 
 export type DeviceFactory = (components: DeviceComponents) => Device
+
+/**
+ * How the runner gets a device for a scenario's entry: `devices/index.ts` implements it, the CLI
+ * hands it to the runner, so drivers never import the runner. `Config` is the scenario's device
+ * entry (the scenario module's `DeviceConfig`; this module imports nothing). A driver may load its
+ * modules on first use (Playwright, js-waku), hence the promise.
+ */
+export type CreateDevice<Config = unknown> = (name: string, config: Config, topics: string[], components: DeviceComponents) => Device | Promise<Device>

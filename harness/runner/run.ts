@@ -10,7 +10,7 @@ import { contentTopicFor } from '../protocol/index.js'
 import { exitCodeForVerdict, type Threshold } from '../gate/index.js'
 import { netemAvailability } from '../links/index.js'
 import {
-  ExitCode, InfrastructureError, InvalidInputError, type Clock, type CourierEvent, type Device, type DeviceComponents, type FleetFile, type Logger, type Results, type BuildInfo
+  ExitCode, InfrastructureError, InvalidInputError, type CreateDevice as CreateDeviceFor, type Clock, type CourierEvent, type Device, type DeviceComponents, type FleetFile, type Logger, type Results, type BuildInfo
 } from '../interface/index.js'
 import { seededRandom, type DeviceConfig, type LoadedScenario } from '../scenario/index.js'
 import { EventLog, readEventLog } from './event-log.js'
@@ -23,8 +23,7 @@ import { startSelfMonitor } from './self-monitor.js'
 import { TimelinePlayer } from './timeline.js'
 import { toolInfo } from './tool-info.js'
 
-/** A driver may load its modules on first use (Playwright, js-waku), hence the promise. */
-export type CreateDevice = (name: string, config: DeviceConfig, topics: string[], components: DeviceComponents) => Device | Promise<Device>
+export type CreateDevice = CreateDeviceFor<DeviceConfig>
 
 export interface Progress {
   /** `up`: a fleet kept up by `courier fleet up`, past its start. */
