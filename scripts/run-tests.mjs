@@ -27,7 +27,7 @@ if (files.length === 0) {
 // harness lag). Everything else runs two files at once: the end-to-end scenario tests mostly wait
 // on scenario time and their scenarios allow for a loaded harness, and the other unit tests only
 // compute (most of their time is loading modules).
-const TIMING = ['/unit/links-', '/unit/hostile-timeline.', '/unit/light-protocols.', '/compliance/', 'e2e/links.', 'e2e/energy.', 'e2e/appium-energy.', 'e2e/browser.', 'e2e/js-waku.']
+const TIMING = ['/unit/links-', '/unit/hostile-timeline.', '/unit/light-protocols.', '/compliance/appium.', '/compliance/browser.', '/compliance/js-waku.', 'e2e/links.', 'e2e/energy.', 'e2e/appium-energy.', 'e2e/browser.', 'e2e/js-waku.']
 const timed = files.filter((f) => nightlyAsked || TIMING.some((part) => f.includes(part)))
 const waiting = files.filter((f) => !timed.includes(f))
 
