@@ -1,7 +1,7 @@
 import type { DeviceDelivery, Results, Verdict } from '../harness/interface/index.js'
 import {
   VERDICT_TEXT, flowProblem, flowTests, formatByPath, formatCount, formatMs, formatRatio, formatValue, harnessHealthLine,
-  buildLine, latencyCells, replayCommand, sortThresholds, verdictExplanation
+  buildLine, clientsLine, latencyCells, replayCommand, sortThresholds, verdictExplanation
 } from './format.js'
 import { type AnsiStyle, type Cell, paint, plain, renderTable } from './text-table.js'
 
@@ -28,6 +28,8 @@ export function renderConsoleSummary (results: Results, options: ConsoleSummaryO
   out.push(`  seed ${s.seed}, scenario ${formatMs(s.durationMs)}, run ${formatMs(results.timing?.runMs)}, status ${results.status}, run id ${plain(results.runId)}`)
   const build = buildLine(results.build)
   if (build != null) out.push(`  ${plain(build)}`)
+  const clients = clientsLine(results.clients)
+  if (clients != null) out.push(`  ${plain(clients)}`)
   out.push(`  ${verdictExplanation(results)}`)
   for (const reason of results.verdictReasons ?? []) out.push(`  - ${plain(reason)}`)
 

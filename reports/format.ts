@@ -69,6 +69,22 @@ export function buildProperties (build: Results['build']): Array<[string, string
   return props
 }
 
+/** What each device reported running (`device.client`): `jswaku @waku/sdk 0.0.36; phone org.x 1.4.2 (142)`. */
+export function clientsLine (clients: Results['clients']): string | null {
+  const entries = Object.entries(clients ?? {})
+  if (entries.length === 0) return null
+  return 'clients: ' + entries.map(([device, c]) => `${device} ${c.name} ${c.version ?? 'version unknown'}${c.build == null ? '' : ` (${c.build})`}`).join('; ')
+}
+
+/** JUnit properties of the clients: client.<device>.name/.version/.build. */
+export function clientProperties (clients: Results['clients']): Array<[string, string]> {
+  return Object.entries(clients ?? {}).flatMap(([device, c]): Array<[string, string]> => [
+    [`client.${device}.name`, c.name],
+    ...(c.version == null ? [] : [[`client.${device}.version`, c.version] as [string, string]]),
+    ...(c.build == null ? [] : [[`client.${device}.build`, c.build] as [string, string]])
+  ])
+}
+
 /** A measured value in its metric unit. */
 export function formatValue (value: number | boolean | null | undefined, unit: MetricUnit | string): string {
   if (value == null) return 'n/a'

@@ -1,7 +1,7 @@
 // JUnit XML in the shape GitHub (test-reporter actions), GitLab (artifacts:reports:junit) and
 // Jenkins (junit step) all parse: testsuites > testsuite > testcase > failure|error.
 import type { Results } from '../harness/interface/index.js'
-import { buildProperties, flowProblem, formatCount, formatMs, formatRatio, formatValue, harnessHealthLine, replayCommand, sortThresholds } from './format.js'
+import { buildProperties, clientProperties, flowProblem, formatCount, formatMs, formatRatio, formatValue, harnessHealthLine, replayCommand, sortThresholds } from './format.js'
 
 /** Characters XML 1.0 forbids even when escaped; run data (errors, names) may contain them. */
 // eslint-disable-next-line no-control-regex
@@ -130,7 +130,8 @@ export function renderJUnit (results: Results): string {
   const props: Array<[string, string | number]> = [
     ['verdict', results.verdict], ['status', results.status], ['run.id', results.runId], ['scenario.name', results.scenario.name],
     ['scenario.file', results.scenario.file], ['seed', results.scenario.seed], ['replay', replayCommand(results)],
-    ...buildProperties(results.build)
+    ...buildProperties(results.build),
+    ...clientProperties(results.clients)
   ]
   for (const [name, value] of props) out.push(`      <property${attrs([['name', name], ['value', value]])}/>`)
   out.push('    </properties>')

@@ -2,7 +2,7 @@ import { appendFile, mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join, relative } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { InfrastructureError, maskSecrets, secretForms, type AbortOptions, type Device, type DeviceComponents, type FlowRequest, type OutgoingMessage } from '../../harness/interface/index.js'
-import { parseBatterystats, parsePackageUid } from './batterystats.js'
+import { parseBatterystats, parsePackageUid, parsePackageVersion } from './batterystats.js'
 import { estimateClockOffset, toRunClock } from './clock.js'
 import { runFlowSpec } from './flow-runner.js'
 import { flowScreen } from './flow-screen.js'
@@ -574,9 +574,19 @@ export class AppiumDevice implements Device {
   private async batteryStart (signal: AbortSignal): Promise<void> {
     const browser = this.requireBrowser()
     const info = await this.batteryInfo(signal)
+    const appId = this.init.profile.app.id
     if (this.init.profile.battery.batterystats && this.init.profile.platform !== 'ios') {
-      this.appUid = parsePackageUid(String(await abortable(browser.execute('mobile: shell', { command: 'dumpsys', args: ['package', this.init.profile.app.id] }), signal)))
+      const packageDump = String(await abortable(browser.execute('mobile: shell', { command: 'dumpsys', args: ['package', appId] }), signal))
+      this.appUid = parsePackageUid(packageDump)
+      this.components.events.emit('device.client', { device: this.name, name: appId, ...parsePackageVersion(packageDump), source: 'dumpsys package (the installed app)' })
       await abortable(browser.execute('mobile: shell', { command: 'dumpsys', args: ['batterystats', '--reset'] }), signal)
+    } else if (this.init.profile.platform === 'ios') {
+      // XCUITest lists installed user apps with their Info.plist versions; a driver without it leaves the version unknown
+      const apps = await abortable(browser.execute('mobile: listApps', { applicationType: 'User' }), signal).catch(() => null) as Record<string, { CFBundleShortVersionString?: string, CFBundleVersion?: string }> | null
+      const app = apps?.[appId]
+      this.components.events.emit('device.client', { device: this.name, name: appId, version: app?.CFBundleShortVersionString ?? null, build: app?.CFBundleVersion ?? null, source: app != null ? 'mobile: listApps (the installed app)' : 'mobile: listApps did not list the app' })
+    } else {
+      this.components.events.emit('device.client', { device: this.name, name: appId, version: null, source: 'the installed version is read with dumpsys package, which needs battery.batterystats (adb_shell)' })
     }
     this.components.events.emit('device.battery', { device: this.name, phase: 'start', ...info, source: 'mobile: batteryInfo' })
   }

@@ -14,6 +14,11 @@ export function parsePackageUid (dumpsysPackage: string): number | undefined {
   return match == null ? undefined : Number(match[1])
 }
 
+/** `versionName=2.29.0` and `versionCode=2024051501 minSdk=...` from `dumpsys package <pkg>`. */
+export function parsePackageVersion (dumpsysPackage: string): { version: string | null, build: string | null } {
+  return { version: /\bversionName=(\S+)/.exec(dumpsysPackage)?.[1] ?? null, build: /\bversionCode=(\d+)/.exec(dumpsysPackage)?.[1] ?? null }
+}
+
 /** Android prints app uids as u<user>a<appId - 10000>: 10123 -> u0a123. */
 export function uidLabel (uid: number): string {
   const user = Math.floor(uid / 100_000)

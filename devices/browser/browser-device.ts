@@ -6,6 +6,7 @@ import { chromium, type BrowserContext, type CDPSession, type Page } from 'playw
 import type { AbortOptions, Device, DeviceComponents, OutgoingMessage } from '../../harness/interface/index.js'
 import { browserLocalPorts, CHROMIUM_ARGS, CHROMIUM_PATH, chromiumPids, PAGE_DIR, probePageBundle, PROFILE_PREFIX, removeStaleProfiles } from './chromium.js'
 import { startPageServer, type PageServer } from './page-server.js'
+import { installedClient } from '../js-waku/index.js'
 
 export interface BrowserDeviceInit {
   name: string
@@ -171,6 +172,9 @@ export class BrowserDevice implements Device {
     await page.goto((this.server as PageServer).url + (this.init.dropEvery != null ? `?drop=${this.init.dropEvery}` : ''), { timeout: 10_000 })
     const identity = await this.waitFor((r) => r.kind === 'identity' || (r.kind === 'state' && r.state === 'failed'), signal)
     this.up(identity.peerId)
+    // the page's js-waku is the @waku/sdk it was bundled from at build time; the browser says its own version
+    const product = await this.cdp.send('Browser.getVersion').then((v) => v.product, () => null)
+    this.components.events.emit('device.client', { device: this.name, ...installedClient('@waku/sdk'), build: product, source: '@waku/sdk/package.json (the page bundle), Browser.getVersion' })
     await this.measureClock('start')
     const state = await this.waitFor((r) => r.kind === 'state' && (r.state === 'online' || r.state === 'failed'), signal)
     if (state.state === 'failed') throw new Error(`the page could not join the fleet: ${state.error ?? 'no reason given'}`)

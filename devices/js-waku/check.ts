@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { ClientIdentity } from '../../harness/interface/index.js'
 
 /** What `courier doctor` reports for the js-waku driver. */
 export interface JsWakuCheck { ok: boolean, found: string, fix: string | null }
@@ -30,4 +31,21 @@ export function jsWakuCheck (root: string): JsWakuCheck {
   const found = `@waku/sdk ${sdk ?? '?'}, @libp2p/tcp ${tcp ?? '?'}, yamux ${yamux ?? '?'}`
   if (sdk !== PINNED) return { ok: false, found: `${found} (courier measured ${PINNED})`, fix: `npm install @waku/sdk@${PINNED}` }
   return { ok: true, found, fix: null }
+}
+
+/**
+ * The version of the package `specifier` resolves to from courier's dist/devices folder: the copy
+ * the js-waku child loads and the browser page was bundled from (read where it was resolved, not
+ * from package.json's range).
+ */
+export function installedClient (specifier: string): ClientIdentity {
+  try {
+    for (let dir = dirname(fileURLToPath(import.meta.resolve(specifier))); dir !== dirname(dir); dir = dirname(dir)) {
+      const file = join(dir, 'package.json')
+      if (!existsSync(file)) continue
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string, version?: string }
+      if (pkg.name === specifier) return { name: specifier, version: pkg.version ?? null, source: `${specifier}/package.json` }
+    }
+  } catch {}
+  return { name: specifier, version: null, source: 'not resolvable from courier' }
 }

@@ -2,7 +2,7 @@ import type { DeviceComponents, DeviceFactory } from '../../harness/interface/in
 import { JsWakuDevice, type JsWakuDeviceInit } from './js-waku-device.js'
 
 export { JsWakuDevice, type JsWakuDeviceInit } from './js-waku-device.js'
-export { jsWakuCheck, type JsWakuCheck } from './check.js'
+export { installedClient, jsWakuCheck, type JsWakuCheck } from './check.js'
 
 /** `jsWakuDevice(init)(components)`: the driver factory the runner uses. */
 export function jsWakuDevice (init: JsWakuDeviceInit): DeviceFactory {

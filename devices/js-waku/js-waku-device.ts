@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { AbortOptions, Device, DeviceComponents, EventData, EventType, OutgoingMessage } from '../../harness/interface/index.js'
 import { bytesToHex, encodePayload, messageHashHex, peerIdForIdentity, type WakuMessage } from '../../harness/protocol/index.js'
+import { installedClient } from './check.js'
 import type { ChildMessage, ChildStartInit, ParentCommand, QueryResult, SendResult } from './ipc.js'
 
 export interface JsWakuDeviceInit {
@@ -70,6 +71,7 @@ export class JsWakuDevice implements Device {
     const identitySeed = `device/${this.name}`
     events.emit('device.up', { device: this.name, driver: this.driver, peerId: await peerIdForIdentity(identitySeed) })
     for (const topic of this.init.topics) events.emit('device.subscribe', { device: this.name, topic })
+    events.emit('device.client', { device: this.name, ...installedClient('@waku/sdk') })
     const child = fork(CHILD, [], {
       execArgv: ['--import', POLYFILL],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

@@ -4,7 +4,7 @@
  * runner's single monotonic clock.
  */
 
-import type { BuildInfo } from './results.js'
+import type { BuildInfo, ClientIdentity } from './results.js'
 
 /** How a message reached a device. */
 export type DeliveryPath = 'relay' | 'store' | 'filter' | 'lightpush'
@@ -141,6 +141,8 @@ interface EventMap {
   /** A UI-driven device (appium) showed its usable screen this long after its app was launched (sign-in included). */
   'device.usable': { device: string, launchMs: number, pollMs: number }
   /** Phone clock minus harness wall clock (ms), from the round trip with the smallest RTT; `resolutionMs` is the device clock's reading step. */
+  /** The client under test as the device knows it: a package's version, or the app version installed on the phone. */
+  'device.client': ClientIdentity & { device: string }
   'device.clock': { device: string, phase: 'start' | 'end', offsetMs: number, rttMs: number, samples: number, resolutionMs: number, source: string }
   /** A phone's own battery figures: level 0..1 at start and end; at the end, the app's estimated mAh, radio-active time and bytes when batterystats was readable. */
   'device.battery': { device: string, phase: 'start' | 'end', level?: number, state?: string, mAh?: number, radioActiveMs?: number, bytesRx?: number, bytesTx?: number, source: string }

@@ -69,6 +69,8 @@ export interface Results {
   tool: unknown
   /** What was under test (the app file given with --build or a device profile's app.path) and courier itself; absent in results written before it existed. */
   build?: BuildInfo
+  /** Per device, the client it ran as the device reported it (`device.client`); absent when none did. */
+  clients?: Record<string, ClientIdentity>
   status: 'complete' | 'interrupted' | 'failed'
   verdict: Verdict
   verdictReasons: string[]
@@ -280,6 +282,21 @@ export interface BuildInfo {
   app?: AppIdentity
   courier: { version: string, commit?: string, lockfileSha256?: string }
   node: string
+}
+
+/**
+ * The client a device ran, as the device itself reports it: a js-waku device's `@waku/sdk`, the
+ * browser's page bundle and Chromium, the app installed on a phone (read from the phone, which may
+ * differ from the --build file), or courier's reference client.
+ */
+export interface ClientIdentity {
+  /** Package or app id: `@waku/sdk`, `im.status.ethereum`, `courier reference client`. */
+  name: string
+  version: string | null
+  /** A second version where there is one: the APK's versionCode, the IPA's CFBundleVersion, the browser's version. */
+  build?: string | null
+  /** Where the figure came from: `node_modules/@waku/sdk/package.json`, `dumpsys package`, `mobile: listApps`... */
+  source: string
 }
 
 /** An APK or IPA: its sha256, and the id and version its manifest or Info.plist declares. */

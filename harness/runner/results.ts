@@ -66,6 +66,7 @@ export function buildResults ({ events, thresholds, capture, radioTimelines }: B
     scenario: { name: config.name, file: start.scenarioFile, seed: start.seed, durationMs: config.duration, resolved: config },
     tool: start.tool,
     ...(start.build == null ? {} : { build: start.build }),
+    ...clientsOf(events),
     status,
     verdict,
     verdictReasons: end?.reason != null && status !== 'complete' ? [end.reason, ...reasons] : reasons,
@@ -201,4 +202,15 @@ function range (count: number, prefix: string): string[] {
 
 export async function readResults (runDir: string): Promise<Results> {
   return JSON.parse(await readFile(join(runDir, 'results.json'), 'utf8')) as Results
+}
+
+/** The last `device.client` of each device: what it reported running. */
+function clientsOf (events: readonly CourierEvent[]): { clients?: Results['clients'] } {
+  const clients = userKeyed<NonNullable<Results['clients']>[string]>()
+  for (const e of events) {
+    if (e.type !== 'device.client') continue
+    const { t: _t, type: _type, device, ...identity } = e
+    clients[device] = identity
+  }
+  return Object.keys(clients).length > 0 ? { clients } : {}
 }

@@ -108,6 +108,9 @@ expect:
   assert.ok(batteryEnd != null && (batteryEnd.bytesRx ?? 0) > 0 && (batteryEnd.radioActiveMs ?? 0) > 0 && (batteryEnd.mAh ?? 0) > 0, `batterystats figures read: ${JSON.stringify(batteryEnd)}`)
   assert.ok(of('device.status').some((e) => (e as { status: string }).status === 'upToDate'), 'the up-to-date indicator was read after coming back')
   assert.match(result.stderr + result.stdout, /fleet for phone .*relays \/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\//)
+  // the app version installed on the phone, as its package manager reports it (not the --build file's)
+  assert.deepEqual(results.clients?.phone, { name: 'org.courier.testapp', version: '1.4.2', build: '142', source: 'dumpsys package (the installed app)' })
+  assert.match(result.stdout, /clients: phone org\.courier\.testapp 1\.4\.2 \(142\)/)
 
   assertNoSecrets(await allFiles(runDir), result.stdout + result.stderr)
   const ports = await serverPorts(runDir)

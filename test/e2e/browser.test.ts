@@ -40,6 +40,10 @@ expect:
   assert.deepEqual(failed, ['delivery.loss'])
   assert.equal(results.delivery.devices.web.lost, 2, `web lost ${results.delivery.devices.web.lostMessages.join(', ')}`)
   assert.equal(results.delivery.devices.ref.lost, 0)
+  // the page's client and the browser it ran in, as the device reported them
+  assert.equal(results.clients?.web?.name, '@waku/sdk')
+  assert.match(results.clients?.web?.version ?? '', /^\d+\.\d+\.\d+$/)
+  assert.match(results.clients?.web?.build ?? '', /^HeadlessChrome\/\d+\./)
 })
 
 test('the browser killed mid-run: the device is marked failed, the run completes, and nothing of Chromium is left running', async () => {

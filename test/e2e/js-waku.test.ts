@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { CourierEvent } from '../../harness/interface/index.js'
-import { runCourier, startCourier, tempDir } from '../helpers/cli.js'
+import { REPO_ROOT, runCourier, startCourier, tempDir } from '../helpers/cli.js'
 import { SCENARIO, alive, failedThresholds, firstSeconds, jsWakuChildren, run } from '../helpers/js-waku.js'
 
 /**
@@ -20,6 +20,10 @@ test('a js-waku that never shows every third pushed message fails on its losses'
   const label = `drop-third: exit ${result.code}\n${result.stdout}`
   assert.equal(result.code, 1, label)
   assert.deepEqual(failedThresholds(results), ['delivery.jswaku.lost', 'delivery.loss'], label)
+  // the client under test is named with the version installed beside courier
+  const sdk = JSON.parse(await readFile(join(REPO_ROOT, 'node_modules/@waku/sdk/package.json'), 'utf8')) as { version: string }
+  assert.deepEqual(results.clients?.jswaku, { name: '@waku/sdk', version: sdk.version, source: '@waku/sdk/package.json' })
+  assert.match(result.stdout, new RegExp(`clients: jswaku @waku/sdk ${sdk.version.replace(/\./g, '\\.')}`))
 })
 
 test('a js-waku process killed mid-run is one device.failed, the run completes and nothing is left running', async () => {

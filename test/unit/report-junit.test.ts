@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { SaxesParser } from 'saxes'
-import { renderJUnit } from '../../reports/index.js'
+import { renderConsoleSummary, renderJUnit } from '../../reports/index.js'
 import { craftedResults } from '../../reports/testing/crafted-results.js'
 
 interface Element { name: string, attributes: Record<string, string>, children: Element[], text: string }
@@ -114,4 +114,19 @@ test('the parser used above rejects what a careless escaper would produce', () =
   assert.throws(() => parseXml(xml.replace('name="delivery.latency.p95 &lt; 2s"', 'name="delivery.latency.p95 < 2s"')), /disallowed character/)
   assert.throws(() => parseXml(xml.replace('</system-out>', '\u0001</system-out>')), /disallowed character/)
   assert.throws(() => parseXml(xml.replace('&lt; 2s', '&lt 2s')), /./)
+})
+
+test('the clients the devices reported are JUnit properties and a summary line; a device that could not read its version says so', () => {
+  const results = craftedResults()
+  results.clients = {
+    phone: { name: 'im.status.ethereum', version: '2.29.0', build: '2024051501', source: 'dumpsys package (the installed app)' },
+    tablet: { name: 'im.status.ethereum', version: null, source: 'the installed version is read with dumpsys package, which needs battery.batterystats (adb_shell)' }
+  }
+  const { props } = parse(renderJUnit(results))
+  assert.equal(props['client.phone.name'], 'im.status.ethereum')
+  assert.equal(props['client.phone.version'], '2.29.0')
+  assert.equal(props['client.phone.build'], '2024051501')
+  assert.equal(props['client.tablet.name'], 'im.status.ethereum')
+  assert.equal(props['client.tablet.version'], undefined, 'no version property when the version is unknown')
+  assert.match(renderConsoleSummary(results, { color: false }), /\n {2}clients: phone im\.status\.ethereum 2\.29\.0 \(2024051501\); tablet im\.status\.ethereum version unknown\n/)
 })

@@ -7,6 +7,10 @@ import { SimulatedDevice } from '../../../simulated/index.js'
 import { APP_UID, BatteryModel } from './battery.js'
 import { APP_PACKAGE, node, rid, type UiNode } from './ui-tree.js'
 
+/** The version the test app reports as installed (`dumpsys package`), as a real phone's package manager would. */
+export const APP_VERSION_NAME = '1.4.2'
+export const APP_VERSION_CODE = 142
+
 /** A fleet the app joins: from capabilities, or entered on its settings screen. */
 export interface AppFleet {
   relays: string[]
@@ -371,7 +375,7 @@ export class TestApp {
 
   /** `dumpsys package` lines courier reads (the app's uid). */
   packageInfo (): string {
-    return `Packages:\n  Package [${APP_PACKAGE}] (c0ffee):\n    userId=${APP_UID}\n    pkg=Package{c0ffee ${APP_PACKAGE}}\n`
+    return `Packages:\n  Package [${APP_PACKAGE}] (c0ffee):\n    userId=${APP_UID}\n    pkg=Package{c0ffee ${APP_PACKAGE}}\n    versionCode=${APP_VERSION_CODE} minSdk=24 targetSdk=34\n    versionName=${APP_VERSION_NAME}\n`
   }
 }
 
