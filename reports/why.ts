@@ -179,7 +179,7 @@ export function thresholdEvidence (results: Results, threshold: ThresholdResult)
     if (/^(loss|lost|delivered|expected)$/.test(figure)) {
       const lossy = list.filter(([, d]) => d.lost > 0).sort((a, b) => b[1].lost - a[1].lost)
       if (lossy.length === 0) return `no device lost a message (${list.map(([n, d]) => `${n} ${formatCount(d.delivered)} of ${formatCount(d.expected)}`).join(', ')})`
-      return named(lossy.map(([n, d]) => `${n} lost ${formatCount(d.lost)} of ${formatCount(d.expected)}${d.failed ? ' (failed)' : ''}${(d.lostMessages ?? []).length > 0 ? ` (${ids(d.lostMessages)})` : ''}`))
+      return named(lossy.map(([n, d]) => `${n}${d.failed ? ' (failed)' : ''} lost ${formatCount(d.lost)} of ${formatCount(d.expected)}${(d.lostMessages ?? []).length > 0 ? ` (${ids(d.lostMessages)})` : ''}`))
     }
     const lat = /^(latency|renderLatency)\.(p50|p90|p95|p99|max|mean)$/.exec(figure)
     if (lat != null) {
