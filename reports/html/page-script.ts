@@ -47,10 +47,10 @@ export function pageMain (): void {
   }
   function seriesColor (i: number): string { return PALETTE[i % PALETTE.length]! }
   /** One colour per series of a chart: a name's own colour (PATH_COLOR) when no other series has it, else the next unused palette colour. */
-  function distinctColors (labels: string[], offset = 0): string[] {
+  function distinctColors (labels: string[], offset = 0, fixed: Record<string, string> = PATH_COLOR): string[] {
     const used = new Set<string>()
     const own = labels.map((l) => {
-      const c = PATH_COLOR[l]
+      const c = fixed[l]
       if (c == null || used.has(c)) return null
       used.add(c)
       return c
@@ -540,7 +540,7 @@ export function pageMain (): void {
       if (!lanes.includes(lane)) lanes.push(lane)
       return lane
     }
-    const KIND_STYLE: Record<string, [string, string]> = { sent: ['#0f172a', 'rectRot'], relayed: ['#64748b', 'circle'], stored: ['#d97706', 'rect'], received: ['#16a34a', 'circle'], rendered: ['#2563eb', 'triangle'] }
+    const KIND_STYLE: Record<string, [string, string]> = { sent: ['#0f172a', 'rectRot'], relayed: ['#64748b', 'circle'], stored: ['#d97706', 'rect'], received: ['#16a34a', 'circle'], rendered: ['#2563eb', 'triangle'], duplicate: ['#dc2626', 'crossRot'] }
     // One message's events span from sub-millisecond hops to confirmations seconds later; on a
     // linear axis the slowest one squeezes all others against the send. When they span more than
     // 30x, a log axis gives each decade the same width; the send (t = 0) and anything within the
@@ -581,13 +581,15 @@ export function pageMain (): void {
       ]).concat(x.missing.map((d) => [h('td', { class: 'num' }, '—'), h('td', { class: 'fail-text' }, 'never received'), d, '', ''])), 'data journey-steps'))
     canvas.parentElement.style.height = `${Math.max(160, 40 + lanes.length * 22)}px`
     if (journeyChart != null) { journeyChart.destroy(); charts.splice(charts.indexOf(journeyChart), 1) }
+    // kinds without a colour of their own (push.received, confirmed...) each get a different one
+    const kindColors = distinctColors([...groups.keys()], 4, Object.fromEntries(Object.entries(KIND_STYLE).map(([k, v]) => [k, v[0]])))
     journeyChart = makeChart(canvas, {
       type: 'scatter',
       data: {
-        datasets: [...groups].map(([key, points]) => ({
+        datasets: [...groups].map(([key, points], i) => ({
           label: key, data: points, pointRadius: 5, pointHoverRadius: 7,
-          backgroundColor: key === 'duplicate' ? '#dc2626' : (KIND_STYLE[key]?.[0] ?? '#7c3aed'), borderColor: key === 'duplicate' ? '#dc2626' : (KIND_STYLE[key]?.[0] ?? '#7c3aed'),
-          pointStyle: key === 'duplicate' ? 'crossRot' : (KIND_STYLE[key]?.[1] ?? 'star')
+          backgroundColor: kindColors[i], borderColor: kindColors[i],
+          pointStyle: KIND_STYLE[key]?.[1] ?? 'star'
         }))
       },
       options: {
