@@ -4,6 +4,8 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { CourierEvent, Results } from '../../harness/interface/index.js'
@@ -415,5 +417,26 @@ test('without JavaScript (as Jenkins serves it) the verdict, thresholds, the why
     }
   } finally {
     await noJs.close()
+  }
+
+  // scripts on but blocked: served on loopback with the Content-Security-Policy Jenkins' HTML
+  // publisher sends by default (hudson.model.DirectoryBrowserSupport.CSP)
+  const html = await readFile(join(dir, 'store-out-of-sync-real-edges', 'report.html'))
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "sandbox; default-src 'none'; img-src 'self'; style-src 'self';" })
+    res.end(html)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const page = await browser.context.newPage()
+  try {
+    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/report.html`)
+    assert.equal(await page.getAttribute('body', 'data-ready'), null, 'the page script was blocked')
+    assert.equal(await page.textContent('#verdict'), 'FAIL')
+    assert.match(await page.innerText('#thresholds'), /store-2 is missing 10 of 34 messages/)
+    assert.deepEqual(await page.$$eval('#devices tbody tr td:first-child', (tds) => tds.map((td) => (td as unknown as { textContent: string }).textContent)), ['alice'])
+  } finally {
+    await page.close()
+    server.closeAllConnections()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
   }
 })

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Results, ThresholdResult } from '../../harness/interface/index.js'
-import { renderJUnit, renderMarkdown } from '../../reports/index.js'
+import { buildReportData, renderJUnit, renderMarkdown } from '../../reports/index.js'
 import { thresholdEvidence } from '../../reports/why.js'
 import { craftedResults } from '../../reports/testing/crafted-results.js'
 
@@ -53,4 +53,22 @@ test('Markdown lists a why line per failed threshold; JUnit puts it in the failu
   assert.match(xml, /<failure [^>]*type="threshold">store\.inSync measured false; wanted true\nwhy: store-2 is missing 10 of 34 messages \(sent 0-10 s: 10\)<\/failure>/)
   // a passing run has no why section
   assert.doesNotMatch(renderMarkdown(await realResults('smoke-real')), /Why:/)
+})
+
+test('report.html data: a threshold on one device\'s figure links to that device\'s row, others to their section', () => {
+  const results = craftedResults({
+    thresholds: [
+      threshold('delivery.bob.loss', { value: 0.015, unit: 'ratio', expression: '== 0' }),
+      threshold('delivery.loss', { value: 0.015, unit: 'ratio', expression: '== 0' }),
+      threshold('store.inSync', { value: true, unit: 'boolean', expression: 'true', passed: true })
+    ]
+  })
+  const data = buildReportData(results, [])
+  assert.deepEqual(data.deviceOrder, ['alice', 'bob'])
+  const byMetric = Object.fromEntries(data.thresholds.map((t) => [t.metric, t]))
+  assert.equal(byMetric['delivery.bob.loss']!.href, '#device-1')
+  assert.equal(byMetric['delivery.bob.loss']!.why, 'bob (failed) lost 3 of 200 (alice-0003, crowd-000017, crowd-000018)')
+  assert.equal(byMetric['delivery.loss']!.href, '#devices')
+  assert.equal(byMetric['store.inSync']!.href, '#rel-audit')
+  assert.equal(byMetric['store.inSync']!.why, null, 'a passed threshold has no why')
 })
