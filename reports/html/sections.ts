@@ -281,7 +281,8 @@ export function reliabilitySection (results: Results, S: (t: number) => number):
   const choice = r.storeChoice
   if (choice != null && (choice.selected.length > 0 || choice.switches.length > 0)) {
     tables.push({
-      id: 'rel-store-choice', title: 'Store choice', note: 'Each device pings the stores and picks one of the fastest quarter; after 2 failed requests it switches.',
+      id: 'rel-store-choice', title: 'Store choice',
+      note: `Each device pings the stores and picks one of the fastest quarter; after 2 failed requests it switches.${choice.selected.some((x) => S(x.t) < 0) ? ' "before start": picked while the device started, before scenario time 0.' : ''}`,
       headers: ['device', 'at', 'event', 'store', 'detail'],
       rows: [
         ...choice.selected.map((x): TableCell[] => [x.device, num(when(x.t)), 'picked', x.store, Object.entries(x.rttMs).map(([store, ms]) => `${store} ${ms == null ? 'no answer' : formatMs(ms)}`).join(', ')]),
