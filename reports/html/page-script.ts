@@ -574,7 +574,7 @@ export function pageMain (): void {
       h('p', { class: x.missing.length > 0 ? 'alert' : 'muted' }, statusText),
       h('div', { class: 'chart journey' }, canvas),
       h('p', { class: 'muted small', id: 'journey-scale' }, logTime
-        ? `Time after send on a log scale (each decade the same width), so quick hops and events seconds later both stay readable; the send and anything within ${fmtMs(floor)} of it sit at the left edge.`
+        ? `Time after send on a log scale (each decade the same width), so quick hops and events seconds later both stay readable; the send, anything seen before it and anything within ${fmtMs(floor)} of it sit at the left edge.`
         : 'Time after send on a linear scale.'),
       table(['after send', 'event', 'where', 'path', ''], steps.map((s) => [
         h('td', { class: 'num' }, fmtMs(s.dt)), s.kind, s.where, s.via ?? '', s.dup ? h('td', { class: 'tag-cell' }, h('span', { class: 'tag warn' }, 'duplicate')) : ''

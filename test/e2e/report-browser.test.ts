@@ -448,6 +448,17 @@ test('without JavaScript (as Jenkins serves it) the verdict, thresholds, the why
     } finally {
       await page.close()
     }
+    // the script-free copy escapes run strings itself: markup in names stays text
+    const hostile = synthesizeRun(FIXTURE_RUNS['hostile-names'])
+    const h = await openFile(noJs, await runDir('hostile-names-no-js', hostile.results, hostile.events), { waitForReady: false })
+    try {
+      assert.equal(await h.page.textContent('header h1'), '"><svg onload=alert(3)>')
+      assert.ok((await h.page.innerText('#devices')).includes(HOSTILE))
+      const injected = await h.page.$$eval('img, svg, iframe', (els) => els.length)
+      assert.equal(injected, 0)
+    } finally {
+      await h.page.close()
+    }
   } finally {
     await noJs.close()
   }
