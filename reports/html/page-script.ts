@@ -543,8 +543,9 @@ export function pageMain (): void {
     const KIND_STYLE: Record<string, [string, string]> = { sent: ['#0f172a', 'rectRot'], relayed: ['#64748b', 'circle'], stored: ['#d97706', 'rect'], received: ['#16a34a', 'circle'], rendered: ['#2563eb', 'triangle'], duplicate: ['#dc2626', 'crossRot'] }
     // One message's events span from sub-millisecond hops to confirmations seconds later; on a
     // linear axis the slowest one squeezes all others against the send. When they span more than
-    // 30x, a log axis gives each decade the same width; the send (t = 0) and anything within the
-    // first decade sit at its left edge, and the table below has every exact time.
+    // 30x, a log axis gives each decade the same width. It starts a decade below the first event
+    // (at least 1 ms): the send (t = 0) and anything earlier sit at its left edge, and the table
+    // below has every exact time.
     const positive = steps.map((s) => s.dt).filter((dt) => dt > 0)
     const maxDt = positive.length === 0 ? 0 : Math.max(...positive)
     const floor = positive.length === 0 ? 1 : Math.max(1, 10 ** (Math.ceil(Math.log10(Math.min(...positive))) - 1))

@@ -293,11 +293,13 @@ export function reliabilitySection (results: Results, S: (t: number) => number):
   const push = r.push
   if (push != null && push.received > 0) {
     tables.push({
-      id: 'rel-push', title: 'Push notifications: messages not shown in time',
+      id: 'rel-push', title: push.phantom > 0 ? 'Push notifications: messages not shown in time' : 'Push notifications',
       note: `${formatCount(push.received)} pushes received; ${formatCount(push.phantom)} announced a message the device could not show within ${formatMs(push.boundMs)} of the push (push to shown: p50 ${formatMs(push.renderDelay?.p50)}, p95 ${formatMs(push.renderDelay?.p95)}).`,
       headers: ['device', 'message', 'push at', 'shown at', 'push to shown'],
-      rows: push.examples.map((x) => [x.device, { text: x.msgId, mono: true }, num(when(x.pushAt)), num(when(x.renderedAt), x.renderedAt == null ? 'bad' : undefined),
-        num(x.renderedAt == null ? 'never shown' : formatMs(x.renderedAt - x.pushAt), 'bad')])
+      rows: push.examples.length === 0
+        ? [[{ text: 'every device', tone: 'muted' }, { text: 'every pushed message', tone: 'muted' }, '', '', num(`within ${formatMs(push.boundMs)}`, 'good')]]
+        : push.examples.map((x) => [x.device, { text: x.msgId, mono: true }, num(when(x.pushAt)), num(when(x.renderedAt), x.renderedAt == null ? 'bad' : undefined),
+          num(x.renderedAt == null ? 'never shown' : formatMs(x.renderedAt - x.pushAt), 'bad')])
     })
   }
   const checks = Object.entries(r.sentChecks ?? {})
