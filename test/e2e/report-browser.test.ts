@@ -180,31 +180,6 @@ test('an interrupted run and a run with no events at all still give a clean page
   await b.page.close()
 })
 
-test('a real courier run (scenarios/smoke.yaml) renders cleanly and its messages can be followed', async () => {
-  const source = join('fixtures', 'runs', 'smoke-real')
-  const results = JSON.parse(await readFile(join(source, 'results.json'), 'utf8')) as Results
-  const events = await readEvents(join(source, 'events.ndjson'))
-  const { page, watch } = await openFile(browser, await runDir('smoke-real', results, events))
-  try {
-    assertClean(watch)
-    assert.equal(await page.textContent('#verdict'), results.verdict.toUpperCase())
-    const canvases = await canvasPaint(page)
-    assert.ok(canvases.length >= 10)
-    for (const c of canvases) assert.ok(c.painted > c.width * c.height * 0.01, `${c.chart} painted`)
-    const sent = events.find((e): e is Extract<CourierEvent, { type: 'msg.sent' }> => e.type === 'msg.sent' && e.device === 'alice')!
-    const receivedBy = events.filter((e) => e.type === 'msg.received' && e.hash === sent.hash).map((e) => (e as { device: string }).device)
-    assert.ok(receivedBy.length > 0)
-    await page.fill('#explorer-search', sent.hash.slice(0, 18))
-    await page.click('#explorer-list .msg-item')
-    assert.equal(await page.textContent('#journey-hash'), sent.hash)
-    const text = await page.textContent('#explorer-detail table.journey-steps') ?? ''
-    for (const device of receivedBy) assert.match(text, new RegExp(`received${device}`))
-    await page.screenshot({ path: join(ARTIFACTS, 'report-smoke-real.png'), fullPage: true })
-  } finally {
-    await page.close()
-  }
-})
-
 // ---------- the report's rough edges (issue 14), each on the real run that showed it
 
 /** A checked-in real run (fixtures/runs/NAME: events.ndjson and results.json of a `courier run`), reported afresh. */
@@ -482,5 +457,30 @@ test('without JavaScript (as Jenkins serves it) the verdict, thresholds, the why
     await page.close()
     server.closeAllConnections()
     await new Promise<void>((resolve) => server.close(() => resolve()))
+  }
+})
+
+test('a real courier run (scenarios/smoke.yaml) renders cleanly and its messages can be followed', async () => {
+  const source = join('fixtures', 'runs', 'smoke-real')
+  const results = JSON.parse(await readFile(join(source, 'results.json'), 'utf8')) as Results
+  const events = await readEvents(join(source, 'events.ndjson'))
+  const { page, watch } = await openFile(browser, await runDir('smoke-real', results, events))
+  try {
+    assertClean(watch)
+    assert.equal(await page.textContent('#verdict'), results.verdict.toUpperCase())
+    const canvases = await canvasPaint(page)
+    assert.ok(canvases.length >= 10)
+    for (const c of canvases) assert.ok(c.painted > c.width * c.height * 0.01, `${c.chart} painted`)
+    const sent = events.find((e): e is Extract<CourierEvent, { type: 'msg.sent' }> => e.type === 'msg.sent' && e.device === 'alice')!
+    const receivedBy = events.filter((e) => e.type === 'msg.received' && e.hash === sent.hash).map((e) => (e as { device: string }).device)
+    assert.ok(receivedBy.length > 0)
+    await page.fill('#explorer-search', sent.hash.slice(0, 18))
+    await page.click('#explorer-list .msg-item')
+    assert.equal(await page.textContent('#journey-hash'), sent.hash)
+    const text = await page.textContent('#explorer-detail table.journey-steps') ?? ''
+    for (const device of receivedBy) assert.match(text, new RegExp(`received${device}`))
+    await page.screenshot({ path: join(ARTIFACTS, 'report-smoke-real.png'), fullPage: true })
+  } finally {
+    await page.close()
   }
 })
