@@ -2,6 +2,7 @@
 // Jenkins (junit step) all parse: testsuites > testsuite > testcase > failure|error.
 import type { Results } from '../harness/interface/index.js'
 import { buildProperties, clientProperties, flowProblem, formatCount, formatMs, formatRatio, formatValue, harnessHealthLine, replayCommand, sortThresholds } from './format.js'
+import { thresholdEvidence } from './why.js'
 
 /** Characters XML 1.0 forbids even when escaped; run data (errors, names) may contain them. */
 // eslint-disable-next-line no-control-regex
@@ -41,6 +42,7 @@ export function renderJUnit (results: Results): string {
   const cases: Case[] = []
 
   for (const t of sortThresholds(results.thresholds)) {
+    const why = t.passed ? null : thresholdEvidence(results, t).why
     cases.push({
       classname: `${suite}.thresholds`,
       name: `${t.metric} ${t.expression}`,
@@ -51,7 +53,7 @@ export function renderJUnit (results: Results): string {
             kind: 'failure',
             type: 'threshold',
             message: t.message !== '' ? t.message : `${t.metric} = ${formatValue(t.value, t.unit)}, wanted ${t.expression}`,
-            body: `${t.metric} measured ${formatValue(t.value, t.unit)}${t.value == null ? ' (the run produced no value)' : ''}; wanted ${t.expression}`
+            body: `${t.metric} measured ${formatValue(t.value, t.unit)}${t.value == null ? ' (the run produced no value)' : ''}; wanted ${t.expression}${why == null ? '' : `\nwhy: ${why}`}`
           }
     })
   }

@@ -6,6 +6,7 @@ import {
   VERDICT_TEXT, flowProblem, flowTests, formatByPath, formatCount, formatMs, formatRatio, formatValue, harnessHealthLine,
   latencyCells, replayCommand, sortThresholds, verdictExplanation
 } from './format.js'
+import { thresholdEvidence } from './why.js'
 
 const VERDICT_MARK: Record<Verdict, string> = { pass: '✅', fail: '❌', inconclusive: '⚠️', interrupted: '⏹️' }
 
@@ -41,6 +42,14 @@ export function renderMarkdown (results: Results): string {
     out.push('|---|---|---:|---|')
     for (const t of sortThresholds(results.thresholds)) {
       out.push(`| ${t.passed ? '✅' : '❌'} | ${escapeMarkdown(t.metric)} | ${t.passed ? '' : '**'}${escapeMarkdown(formatValue(t.value, t.unit))}${t.passed ? '' : '**'} | ${escapeMarkdown(t.expression)} |`)
+    }
+    // one line per failed threshold naming its evidence; a table cell would make the table too wide for a PR comment
+    const whys = sortThresholds(results.thresholds).filter((t) => !t.passed).map((t) => ({ t, why: thresholdEvidence(results, t).why })).filter((x) => x.why != null)
+    if (whys.length > 0) {
+      out.push('')
+      out.push('Why:')
+      out.push('')
+      for (const { t, why } of whys) out.push(`- ${escapeMarkdown(t.metric)}: ${escapeMarkdown(why!)}`)
     }
   }
 

@@ -11,6 +11,7 @@ import type {
   Buckets, DevicePivot, DeviceRow, ExplorerMessage, FaultBand, FaultMarker, MatrixCell, MetricGroup, ReportData, Series, TrendView, XY
 } from './report-data.js'
 import { bytesSection, energySection, reliabilitySection, type BytesSamples } from './sections.js'
+import { thresholdEvidence } from '../why.js'
 
 /** Size limits and choices of the HTML report; defaults keep a 1,000,000-event run under 10 MB. */
 export interface ReportDataOptions {
@@ -140,6 +141,12 @@ export function buildReportData (results: Results, events: Iterable<CourierEvent
         } else if (/^(heal|partition\.heal)$/.test(e.action) && !partitionEvents) {
           const open = bands.findLast((b) => b.kind === 'partition' && b.fromTimeline === true && b.toT == null)
           if (open != null) open.toT = e.t
+        }
+        // a store fault with a length is a window like a partition: a labelled band, not a bare line
+        if ((e.action === 'desync' || e.action === 'slow') && forMs != null && typeof detail.store === 'string') {
+          const what = e.action === 'desync' ? 'desync (archives nothing)' : `slow (answers ${typeof detail.delay === 'number' ? formatMs(detail.delay) : String(detail.delay ?? '')} late)`
+          bands.push({ fromT: e.t, toT: e.t + forMs, kind: 'store', label: `${detail.store} ${what}` })
+          break
         }
         markers.push({ t: e.t, label: `#${e.index} ${e.action} ${describeDetail(detail)}`.trim() })
         break
@@ -302,6 +309,10 @@ export function buildReportData (results: Results, events: Iterable<CourierEvent
   const storeSummary = st == null || st.queries === 0
     ? 'No history (store) queries in this run.'
     : `${formatCount(st.queries)} store queries, ${formatCount(st.failed)} failed; latency p50 ${formatMs(st.latency.p50)}, p95 ${formatMs(st.latency.p95)}, max ${formatMs(st.latency.max)}.`
+  // the sent-message checks are store queries too (hash-only, not counted in results.store): say so beside the history figures
+  const sentChecks = Object.values(results.reliability?.sentChecks ?? {})
+  const checkCount = sentChecks.reduce((s, c) => s + c.checks, 0)
+  const storeChecks = checkCount > 0 ? { count: checkCount, devices: sentChecks.filter((c) => c.checks > 0).length } : null
 
   // ---- harness self-monitoring
   let harnessDownsampled = false
@@ -344,7 +355,11 @@ export function buildReportData (results: Results, events: Iterable<CourierEvent
       endS
     },
     headline: headline(results, overall),
-    thresholds: sortThresholds(results.thresholds ?? []).map((t) => ({ metric: t.metric, expression: t.expression, measured: formatValue(t.value, t.unit), passed: t.passed, message: t.message })),
+    thresholds: sortThresholds(results.thresholds ?? []).map((t) => {
+      const ev = thresholdEvidence(results, t)
+      const row = ev.device != null ? deviceOrder.indexOf(ev.device) : -1
+      return { metric: t.metric, expression: t.expression, measured: formatValue(t.value, t.unit), passed: t.passed, message: t.message, why: t.passed ? null : ev.why, href: `#${row >= 0 ? `device-${row}` : ev.section}` }
+    }),
     devices,
     deviceOrder,
     faults: { bands: faultBands, markers: faultMarkers },
@@ -362,7 +377,8 @@ export function buildReportData (results: Results, events: Iterable<CourierEvent
       sizes: storeSeries((q) => q.bytes),
       failed: storeQueries.filter((q) => !q.ok).map((q): XY => [S(q.t), round1(q.latency)]),
       table: storeTable,
-      summary: storeSummary
+      summary: storeSummary,
+      checks: storeChecks
     },
     harness: {
       lag: lagSeries,

@@ -13,10 +13,13 @@ declare const Chart: any
 /** Builds the whole page from the embedded JSON; called once on load. */
 export function pageMain (): void {
   const data: ReportData = JSON.parse(document.getElementById('courier-data').textContent)
+  // report.html carries a script-free copy of the verdict and the tables (for CI viewers that block
+  // scripts); this page replaces it with the full one
+  for (const id of ['top', 'nav', 'main']) document.getElementById(id).replaceChildren()
   const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#475569', '#ea580c', '#0d9488', '#9333ea']
-  const PATH_COLOR: Record<string, string> = { relay: '#2563eb', filter: '#0891b2', store: '#d97706', lightpush: '#7c3aed', duplicate: '#dc2626', promotion: '#7c3aed', active: '#dc2626', tail: '#fb923c', idle: '#cbd5e1', down: '#2563eb', total: '#94a3b8' }
-  const BAND_COLOR: Record<string, string> = { offline: 'rgba(37, 99, 235, 0.10)', down: 'rgba(220, 38, 38, 0.10)', partition: 'rgba(124, 58, 237, 0.12)', other: 'rgba(100, 116, 139, 0.12)' }
-  const BAND_TEXT: Record<string, string> = { offline: '#1d4ed8', down: '#b91c1c', partition: '#6d28d9', other: '#475569' }
+  const PATH_COLOR: Record<string, string> = { relay: '#2563eb', filter: '#0891b2', store: '#d97706', lightpush: '#7c3aed', duplicate: '#dc2626', promotion: '#7c3aed', active: '#dc2626', tail: '#fb923c', idle: '#cbd5e1', down: '#2563eb', total: '#94a3b8', control: '#64748b', 'framing and other': '#cbd5e1' }
+  const BAND_COLOR: Record<string, string> = { offline: 'rgba(37, 99, 235, 0.10)', down: 'rgba(220, 38, 38, 0.10)', partition: 'rgba(124, 58, 237, 0.12)', store: 'rgba(217, 119, 6, 0.14)', other: 'rgba(100, 116, 139, 0.12)' }
+  const BAND_TEXT: Record<string, string> = { offline: '#1d4ed8', down: '#b91c1c', partition: '#6d28d9', store: '#b45309', other: '#475569' }
   const charts: any[] = []
 
   Chart.defaults.animation = false
@@ -43,6 +46,28 @@ export function pageMain (): void {
     return PALETTE[(i >= 0 ? i : data.deviceOrder.length + name.length) % PALETTE.length]!
   }
   function seriesColor (i: number): string { return PALETTE[i % PALETTE.length]! }
+  /** One colour per series of a chart: a name's own colour (PATH_COLOR) when no other series has it, else the next unused palette colour. */
+  function distinctColors (labels: string[], offset = 0, fixed: Record<string, string> = PATH_COLOR): string[] {
+    const used = new Set<string>()
+    const own = labels.map((l) => {
+      const c = fixed[l]
+      if (c == null || used.has(c)) return null
+      used.add(c)
+      return c
+    })
+    let k = offset
+    return own.map((c) => {
+      if (c != null) return c
+      for (let tries = 0; tries < PALETTE.length && used.has(seriesColor(k)); tries++) k++
+      const next = seriesColor(k++)
+      used.add(next)
+      return next
+    })
+  }
+  /** A chart with nothing to draw: its title and one sentence, no canvas and no empty 0-1 axes. */
+  function emptyChart (id: string, title: string, text: string): any {
+    return h('figure', { class: 'chart-card empty-card', 'data-empty-chart': id }, h('figcaption', null, h('span', { class: 'chart-title' }, title)), h('p', { class: 'empty' }, text))
+  }
   function fmtMs (ms: number): string {
     if (!Number.isFinite(ms)) return ''
     const a = Math.abs(ms)
@@ -157,7 +182,7 @@ export function pageMain (): void {
   header.classList.add(`verdict-${meta.verdict}`)
   const copyButton = h('button', { type: 'button', class: 'copy', id: 'copy-replay' }, 'Copy')
   const replay = h('code', { id: 'replay' }, meta.replay)
-  header.append(
+  header.append(...[
     h('div', { class: 'verdict-row' },
       h('span', { class: 'verdict-badge', id: 'verdict' }, meta.verdictText),
       h('div', null,
@@ -166,7 +191,8 @@ export function pageMain (): void {
         h('p', { class: 'meta small' }, `run id ${meta.runId}${meta.tool !== '' ? ` · ${meta.tool}` : ''}`))),
     h('p', { class: 'explanation' }, meta.explanation),
     meta.reasons.length > 0 ? h('ul', { class: 'reasons' }, meta.reasons.map((r) => h('li', null, r))) : null,
-    h('div', { class: 'replay' }, h('span', { class: 'replay-label' }, 'Replay'), replay, copyButton))
+    h('div', { class: 'replay' }, h('span', { class: 'replay-label' }, 'Replay'), replay, copyButton)
+  ].filter((el) => el != null)) // DOM append writes a null as the text "null"
   copyButton.addEventListener('click', () => {
     const done = (): void => { copyButton.textContent = 'Copied'; window.setTimeout(() => { copyButton.textContent = 'Copy' }, 1500) }
     const select = (): void => { const r = document.createRange(); r.selectNodeContents(replay); const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(r) }
@@ -182,8 +208,9 @@ export function pageMain (): void {
   if (data.thresholds.length === 0) th.append(empty('No thresholds were set: add expect: to the scenario to gate on figures.'))
   else {
     th.append(table(['', 'metric', 'measured', 'wanted', ''], data.thresholds.map((t) => [
-      h('td', { class: t.passed ? 'pass' : 'fail' }, t.passed ? 'pass' : 'FAIL'), h('td', { class: 'mono' }, t.metric),
-      h('td', { class: t.passed ? 'num' : 'num fail-text' }, t.measured), h('td', { class: 'mono' }, t.expression), h('td', { class: 'muted' }, t.message)
+      h('td', { class: t.passed ? 'pass' : 'fail' }, t.passed ? 'pass' : 'FAIL'), h('td', { class: 'mono' }, h('a', { href: t.href, title: 'where this figure is explained' }, t.metric)),
+      h('td', { class: t.passed ? 'num' : 'num fail-text' }, t.measured), h('td', { class: 'mono' }, t.expression),
+      h('td', { class: 'muted' }, t.message, t.why != null ? h('div', { class: 'why' }, `why: ${t.why}`) : null)
     ]), 'data thresholds'))
   }
 
@@ -216,18 +243,20 @@ export function pageMain (): void {
   const anyLatency = data.latency.cdf.some((s) => s.total > 0)
   if (!anyLatency) del.append(empty('No message reached any device, so there is no latency to draw.'))
   else {
-    const cdfBox = chartBox('latency-cdf', 'Latency distribution per device (CDF)', 'x: latency (log scale) · y: share of delivered messages')
-    const otBox = chartBox('latency-over-time', 'Latency by send time', data.latency.downsampled ? 'downsampled: per-bucket median, p95 (dashed) and max' : 'one point per delivered message', true)
-    del.append(grid(cdfBox.box, otBox.box))
     const maxLat = Math.max(1, ...data.latency.cdf.flatMap((s) => s.raw!.map((p) => p[0])))
     const minLat = Math.max(0.1, Math.min(...data.latency.cdf.flatMap((s) => s.raw!.map((p) => p[0])).filter((v) => v > 0)))
+    // latencies spanning more than 30x get a log axis, and the subtitle says which one was chosen
+    const logLatency = maxLat / minLat > 30
+    const cdfBox = chartBox('latency-cdf', 'Latency distribution per device (CDF)', `x: latency${logLatency ? ' (log scale)' : ''} · y: share of delivered messages`)
+    const otBox = chartBox('latency-over-time', 'Latency by send time', `${data.latency.downsampled ? 'downsampled: per-bucket median, p95 (dashed) and max' : 'one point per delivered message'}${logLatency ? ' · y: log scale' : ''}`, true)
+    del.append(grid(cdfBox.box, otBox.box))
     makeChart(cdfBox.canvas, {
       type: 'line',
       data: { datasets: data.latency.cdf.filter((s) => s.total > 0).map((s) => ({ label: `${s.name} (${count(s.total)})`, data: s.raw!.map(([x, y]) => ({ x: Math.max(x, minLat), y })), borderColor: deviceColor(s.name), backgroundColor: deviceColor(s.name), pointRadius: 0, borderWidth: 2, stepped: true })) },
       options: {
         parsing: false,
         scales: {
-          x: { type: maxLat / minLat > 30 ? 'logarithmic' : 'linear', title: { display: true, text: 'latency' }, ticks: { callback: (v: number) => fmtMs(v), maxTicksLimit: 8 } },
+          x: { type: logLatency ? 'logarithmic' : 'linear', title: { display: true, text: 'latency' }, ticks: { callback: (v: number) => fmtMs(v), maxTicksLimit: 8 } },
           y: { min: 0, max: 1, title: { display: true, text: 'share delivered' }, ticks: { callback: (v: number) => `${Math.round(v * 100)} %` } }
         },
         plugins: { tooltip: { callbacks: { label: (c: any) => `${c.dataset.label}: ${Math.round(c.parsed.y * 1000) / 10} % within ${fmtMs(c.parsed.x)}` } } }
@@ -238,7 +267,7 @@ export function pageMain (): void {
       data: { datasets: data.latency.overTime.filter((s) => s.total > 0).flatMap((s) => seriesDatasets(s, deviceColor(s.name), 'latency')) },
       options: {
         parsing: false,
-        scales: { x: timeAxis(), y: { type: maxLat / minLat > 30 ? 'logarithmic' : 'linear', title: { display: true, text: 'latency' }, ticks: { callback: (v: number) => fmtMs(v), maxTicksLimit: 8 } } },
+        scales: { x: timeAxis(), y: { type: logLatency ? 'logarithmic' : 'linear', title: { display: true, text: 'latency' }, ticks: { callback: (v: number) => fmtMs(v), maxTicksLimit: 8 } } },
         plugins: { tooltip: { callbacks: { label: (c: any) => `${c.dataset.label}: sent at ${fmtS(c.parsed.x)}, ${fmtMs(c.parsed.y)}` } } }
       },
       plugins: [faultPlugin]
@@ -274,32 +303,35 @@ export function pageMain (): void {
 
   // Paths: duplicates and first arrivals.
   const pathNames = (rec: Record<string, Record<string, number>>): string[] => [...new Set(Object.values(rec).flatMap((o) => Object.keys(o)))].sort()
-  const stacked = (id: string, title: string, rec: Record<string, Record<string, number>>, note: string): any => {
+  const stacked = (id: string, title: string, rec: Record<string, Record<string, number>>, note: string, emptyText: string): any => {
     const devs = Object.keys(rec)
     const paths = pathNames(rec)
+    if (!paths.some((p) => devs.some((d) => (rec[d]![p] ?? 0) > 0))) return emptyChart(id, title, emptyText)
     const { box, canvas } = chartBox(id, title, note)
-    if (paths.length === 0) { box.append(empty('none')) }
+    const colors = distinctColors(paths, 4)
     makeChart(canvas, {
       type: 'bar',
-      data: { labels: devs, datasets: paths.map((p, i) => ({ label: p, data: devs.map((d) => rec[d]![p] ?? 0), backgroundColor: PATH_COLOR[p] ?? seriesColor(i + 4) })) },
+      data: { labels: devs, datasets: paths.map((p, i) => ({ label: p, data: devs.map((d) => rec[d]![p] ?? 0), backgroundColor: colors[i] })) },
       options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: 'messages' } } } }
     })
     return box
   }
   del.append(grid(
-    stacked('duplicates-by-path', 'Duplicates by path', data.paths.duplicates, 'extra arrivals of a message already delivered'),
-    stacked('first-by-path', 'First arrival by path', data.paths.first, 'how each delivered message got there first')))
+    stacked('duplicates-by-path', 'Duplicates by path', data.paths.duplicates, 'extra arrivals of a message already delivered', 'No duplicates: every message arrived once.'),
+    stacked('first-by-path', 'First arrival by path', data.paths.first, 'how each delivered message got there first', 'No message was delivered.')))
 
   // ---------- bytes, energy, reliability
   function barChart (c: BarChart): any {
+    if (c.empty != null || !c.series.some((s) => s.values.some((v) => v != null && v !== 0))) return emptyChart(c.id, c.title, c.empty ?? 'Nothing to draw: every value is 0.')
     const { box, canvas } = chartBox(c.id, c.title, c.note)
+    const colors = distinctColors(c.series.map((s) => s.label), c.series.length > 1 ? 0 : 4)
     makeChart(canvas, {
       type: 'bar',
       data: {
         labels: c.labels,
         datasets: c.series.map((s, i) => ({
           label: s.label, data: s.values,
-          backgroundColor: c.colorByLabel ? c.labels.map((l) => deviceColor(l)) : (PATH_COLOR[s.label] ?? seriesColor(i + (c.series.length > 1 ? 0 : 4))),
+          backgroundColor: c.colorByLabel ? c.labels.map((l) => deviceColor(l)) : colors[i],
           texts: s.texts
         }))
       },
@@ -325,9 +357,10 @@ export function pageMain (): void {
   else {
     bytes.append(grid(...data.bytes.overTime.map((d) => {
       const { box, canvas } = chartBox('bytes-over-time', `${d.device}: ${d.source === 'wire' ? 'wire bytes by protocol' : 'bytes received by path'}`, d.caption)
+      const colors = distinctColors(Object.keys(d.stacks), 4)
       makeChart(canvas, {
         type: 'bar',
-        data: { datasets: Object.entries(d.stacks).map(([p, values], i) => ({ label: p, data: values.map((y, k) => ({ x: d.t[k]! + d.bucketS / 2, y })), backgroundColor: PATH_COLOR[p] ?? (p === 'framing and other' ? '#cbd5e1' : seriesColor(i + 4)), barPercentage: 1, categoryPercentage: 1 })) },
+        data: { datasets: Object.entries(d.stacks).map(([p, values], i) => ({ label: p, data: values.map((y, k) => ({ x: d.t[k]! + d.bucketS / 2, y })), backgroundColor: colors[i], barPercentage: 1, categoryPercentage: 1 })) },
         options: { parsing: false, scales: { x: { ...timeAxis(), stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { callback: (v: number) => fmtBytes(v) } } } },
         plugins: [faultPlugin]
       })
@@ -374,6 +407,11 @@ export function pageMain (): void {
 
   // ---------- store
   const store = section('store', 'Store (history)', data.store.summary)
+  const checks = data.store.checks
+  if (checks != null) {
+    store.querySelector('.intro').append(' Devices also made ', h('a', { href: '#rel-sent' }, `${count(checks.count)} hash-only checks of sent messages`),
+      ' (Reliability, Sent-message checks); those ask whether messages arrived, not for history, and are not counted here.')
+  }
   if (data.store.queries.length > 0 || data.store.failed.length > 0) {
     const q = chartBox('store-latency', 'History query latency', 'red crosses: failed queries')
     const z = chartBox('store-size', 'History response size')
@@ -410,6 +448,8 @@ export function pageMain (): void {
       h('td', { class: 'num' }, d.latency.p50), h('td', { class: 'num' }, d.latency.p90), h('td', { class: 'num' }, d.latency.p95), h('td', { class: 'num' }, d.latency.p99), h('td', { class: 'num' }, d.latency.max),
       h('td', { class: 'num' }, d.render.p95), h('td', null, d.duplicates.total === 0 ? '0' : `${count(d.duplicates.total)} (${d.duplicates.rate}): ${byPath(d.duplicates.byPath)}`), h('td', null, byPath(d.firstByPath))
     ]))))
+    // thresholds on one device's figures link to its row
+    dev.querySelectorAll('tbody tr').forEach((tr: any, i: number) => { tr.id = `device-${i}` })
     for (const sw of dev.querySelectorAll('.swatch')) sw.style.background = deviceColor(sw.getAttribute('data-device'))
     for (const d of data.devices) {
       if (d.lostMessages.length === 0 && d.errors.length === 0) continue
@@ -524,12 +564,21 @@ export function pageMain (): void {
       if (!lanes.includes(lane)) lanes.push(lane)
       return lane
     }
-    const KIND_STYLE: Record<string, [string, string]> = { sent: ['#0f172a', 'rectRot'], relayed: ['#64748b', 'circle'], stored: ['#d97706', 'rect'], received: ['#16a34a', 'circle'], rendered: ['#2563eb', 'triangle'] }
+    const KIND_STYLE: Record<string, [string, string]> = { sent: ['#0f172a', 'rectRot'], relayed: ['#64748b', 'circle'], stored: ['#d97706', 'rect'], received: ['#16a34a', 'circle'], rendered: ['#2563eb', 'triangle'], duplicate: ['#dc2626', 'crossRot'] }
+    // One message's events span from sub-millisecond hops to confirmations seconds later; on a
+    // linear axis the slowest one squeezes all others against the send. When they span more than
+    // 30x, a log axis gives each decade the same width. It starts a decade below the first event
+    // (at least 1 ms): the send (t = 0) and anything earlier sit at its left edge, and the table
+    // below has every exact time.
+    const positive = steps.map((s) => s.dt).filter((dt) => dt > 0)
+    const maxDt = positive.length === 0 ? 0 : Math.max(...positive)
+    const floor = positive.length === 0 ? 1 : Math.max(1, 10 ** (Math.ceil(Math.log10(Math.min(...positive))) - 1))
+    const logTime = maxDt / floor > 30
     const groups = new Map<string, any[]>()
     for (const s of steps) {
       const key = s.kind === 'received' && s.dup ? 'duplicate' : s.kind
       const arr = groups.get(key) ?? []
-      arr.push({ x: s.dt, y: laneOf(s), step: s })
+      arr.push({ x: logTime ? Math.max(s.dt, floor) : s.dt, y: laneOf(s), step: s })
       groups.set(key, arr)
     }
     for (const d of x.missing) laneOf({ kind: 'received', where: `${d} (never received)` })
@@ -549,23 +598,33 @@ export function pageMain (): void {
         h('dt', null, 'sent at'), h('dd', null, x.sentAt == null ? 'unknown' : fmtS(x.sentAt))),
       h('p', { class: x.missing.length > 0 ? 'alert' : 'muted' }, statusText),
       h('div', { class: 'chart journey' }, canvas),
+      h('p', { class: 'muted small', id: 'journey-scale' }, logTime
+        ? `Time after send on a log scale (each decade the same width), so quick hops and events seconds later both stay readable; the send, anything seen before it and anything within ${fmtMs(floor)} of it sit at the left edge.`
+        : 'Time after send on a linear scale.'),
       table(['after send', 'event', 'where', 'path', ''], steps.map((s) => [
         h('td', { class: 'num' }, fmtMs(s.dt)), s.kind, s.where, s.via ?? '', s.dup ? h('td', { class: 'tag-cell' }, h('span', { class: 'tag warn' }, 'duplicate')) : ''
       ]).concat(x.missing.map((d) => [h('td', { class: 'num' }, '—'), h('td', { class: 'fail-text' }, 'never received'), d, '', ''])), 'data journey-steps'))
     canvas.parentElement.style.height = `${Math.max(160, 40 + lanes.length * 22)}px`
     if (journeyChart != null) { journeyChart.destroy(); charts.splice(charts.indexOf(journeyChart), 1) }
+    // kinds without a colour of their own (push.received, confirmed...) each get a different one
+    const kindColors = distinctColors([...groups.keys()], 4, Object.fromEntries(Object.entries(KIND_STYLE).map(([k, v]) => [k, v[0]])))
     journeyChart = makeChart(canvas, {
       type: 'scatter',
       data: {
-        datasets: [...groups].map(([key, points]) => ({
+        datasets: [...groups].map(([key, points], i) => ({
           label: key, data: points, pointRadius: 5, pointHoverRadius: 7,
-          backgroundColor: key === 'duplicate' ? '#dc2626' : (KIND_STYLE[key]?.[0] ?? '#7c3aed'), borderColor: key === 'duplicate' ? '#dc2626' : (KIND_STYLE[key]?.[0] ?? '#7c3aed'),
-          pointStyle: key === 'duplicate' ? 'crossRot' : (KIND_STYLE[key]?.[1] ?? 'star')
+          backgroundColor: kindColors[i], borderColor: kindColors[i],
+          pointStyle: KIND_STYLE[key]?.[1] ?? 'star'
         }))
       },
       options: {
-        scales: { x: { type: 'linear', title: { display: true, text: 'time after send' }, ticks: { callback: (v: number) => fmtMs(v) } }, y: { type: 'category', labels: lanes, offset: true, ticks: { autoSkip: false } } },
-        plugins: { tooltip: { callbacks: { label: (c: any) => `${c.raw.step.kind}${c.raw.step.via != null ? ` via ${c.raw.step.via}` : ''} at ${c.raw.step.where}: +${fmtMs(c.raw.x)}` } } }
+        scales: {
+          x: logTime
+            ? { type: 'logarithmic', min: floor, title: { display: true, text: 'time after send (log scale)' }, ticks: { callback: (v: number) => Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9 ? fmtMs(v) : '' } }
+            : { type: 'linear', title: { display: true, text: 'time after send' }, ticks: { callback: (v: number) => fmtMs(v) } },
+          y: { type: 'category', labels: lanes, offset: true, ticks: { autoSkip: false } }
+        },
+        plugins: { tooltip: { callbacks: { label: (c: any) => `${c.raw.step.kind}${c.raw.step.via != null ? ` via ${c.raw.step.via}` : ''} at ${c.raw.step.where}: +${fmtMs(c.raw.step.dt)}` } } }
       }
     })
     if (window.location.hash !== `#msg=${hash}`) window.history.replaceState(null, '', `#msg=${hash}`)

@@ -27,7 +27,8 @@ export interface Series {
 export interface FaultBand {
   from: number
   to: number
-  kind: 'offline' | 'down' | 'partition' | 'other'
+  /** `store`: a store fault window (desync: archives nothing; slow: answers late). */
+  kind: 'offline' | 'down' | 'partition' | 'store' | 'other'
   label: string
 }
 
@@ -42,6 +43,10 @@ export interface ThresholdRow {
   measured: string
   passed: boolean
   message: string
+  /** One line naming the evidence (device, store, messages) of a failed threshold; null when passed or nothing more is known. */
+  why: string | null
+  /** `#id` of the section or table that explains the figure. */
+  href: string
 }
 
 export interface DeviceRow {
@@ -90,6 +95,8 @@ export interface BarChart {
   stacked: boolean
   /** Single-series charts colour each bar by its device. */
   colorByLabel: boolean
+  /** Set when there is nothing to draw: the sentence shown instead of an empty chart. */
+  empty?: string
   series: Array<{ label: string, values: Array<number | null>, texts: string[] }>
 }
 
@@ -180,6 +187,8 @@ export interface ReportData {
     failed: XY[]
     table: Array<{ store: string, queries: number, failed: number, answered: number, messages: number, bytes: string, p50: string, p95: string }>
     summary: string
+    /** The sent-message checks (hash-only store queries, in Reliability) beside the history queries; null when there were none. */
+    checks: { count: number, devices: number } | null
   }
   harness: {
     lag: Series[]

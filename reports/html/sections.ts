@@ -2,6 +2,7 @@
 // fallback to flat `metrics` names so figures added later still get a chart.
 import type { BytesResults, DeviceEnergy, LatencySummary, MetricValue, ReliabilityResults, Results } from '../../harness/interface/index.js'
 import { formatBytes, formatCount, formatMs, formatRatio, formatValue, sig } from '../format.js'
+import { auditWindow } from '../why.js'
 import type { BarChart, RadioTimeline, ReportData, TableBlock, TableCell } from './report-data.js'
 
 const num = (text: string, tone?: 'good' | 'bad' | 'warn' | 'muted'): TableCell => ({ text, num: true, ...(tone == null ? {} : { tone }) })
@@ -83,7 +84,7 @@ function fromBytesResults (b: BytesResults, deviceOrder: string[]): Omit<ReportD
         series: paths.map((p) => ({ label: p, values: owners.map((o) => o.duplicateBytes?.[p] ?? 0), texts: owners.map((o) => formatBytes(o.duplicateBytes?.[p] ?? 0)) }))
       })
     } else {
-      charts.push({ id: 'bytes-duplicates', title: 'Duplicate message bytes by path', note: 'no duplicate arrivals', axis: 'bytes', labels: devices, stacked: true, colorByLabel: true, series: [{ label: 'duplicates', values: devices.map(() => 0), texts: devices.map(() => '0 B') }] })
+      charts.push({ id: 'bytes-duplicates', title: 'Duplicate message bytes by path', empty: 'No duplicate message bytes.', axis: 'bytes', labels: devices, stacked: true, colorByLabel: false, series: [] })
     }
     charts.push({
       id: 'bytes-per-day', title: 'Projected per day at this message rate', axis: 'MB per day', labels: devices, stacked: false, colorByLabel: true,
@@ -201,7 +202,8 @@ export function reliabilitySection (results: Results, S: (t: number) => number):
   const r = results.reliability
   if (r == null) return { tables: [], summary: '' }
   const tables: TableBlock[] = []
-  const when = (t: number | null): string => (t == null ? 'never' : `${sig(S(t), 4)} s`)
+  // devices pick a store and subscribe while they start, before scenario time 0: say so instead of `-0.014 s`
+  const when = (t: number | null): string => (t == null ? 'never' : S(t) < 0 ? 'before start' : `${sig(S(t), 4)} s`)
   if (r.partitions.length > 0) {
     tables.push({
       id: 'rel-partitions', title: 'Partitions', note: 'Messages sent during a partition to devices in another group, and how long after the heal they all arrived.',
@@ -241,7 +243,7 @@ export function reliabilitySection (results: Results, S: (t: number) => number):
       id: 'rel-audit', title: 'Store audit after the run', note: r.audit.inSync == null ? 'No audit verdict.' : r.audit.inSync ? 'Every reachable store holds every message that reached the fleet.' : 'The stores disagree: some hold fewer messages than reached the fleet.',
       headers: ['store', 'reachable', 'expected', 'missing', 'extra', 'missing by window'],
       rows: audit.map(([store, a]) => [store, a.reachable ? 'yes' : { text: 'no', tone: 'bad' }, num(formatCount(a.expected)), num(formatCount(a.missing), a.missing > 0 ? 'bad' : undefined), num(formatCount(a.extra)),
-        Object.entries(a.missingByWindow ?? {}).map(([w, n]) => `${w}: ${n}`).join(', ')])
+        Object.entries(a.missingByWindow ?? {}).map(([w, n]) => `${auditWindow(w)}: ${n}`).join(', ')])
     })
   }
   const accounts = Object.entries(r.history?.accounts ?? {})
@@ -279,12 +281,25 @@ export function reliabilitySection (results: Results, S: (t: number) => number):
   const choice = r.storeChoice
   if (choice != null && (choice.selected.length > 0 || choice.switches.length > 0)) {
     tables.push({
-      id: 'rel-store-choice', title: 'Store choice', note: 'Each device pings the stores and picks one of the fastest quarter; after 2 failed requests it switches.',
+      id: 'rel-store-choice', title: 'Store choice',
+      note: `Each device pings the stores and picks one of the fastest quarter; after 2 failed requests it switches.${choice.selected.some((x) => S(x.t) < 0) ? ' "before start": picked while the device started, before scenario time 0.' : ''}`,
       headers: ['device', 'at', 'event', 'store', 'detail'],
       rows: [
         ...choice.selected.map((x): TableCell[] => [x.device, num(when(x.t)), 'picked', x.store, Object.entries(x.rttMs).map(([store, ms]) => `${store} ${ms == null ? 'no answer' : formatMs(ms)}`).join(', ')]),
         ...choice.switches.map((x): TableCell[] => [x.device, num(when(x.t)), { text: 'switched', tone: 'warn' }, x.to, `from ${x.from} after ${x.failures} failed requests`])
       ]
+    })
+  }
+  const push = r.push
+  if (push != null && push.received > 0) {
+    tables.push({
+      id: 'rel-push', title: push.phantom > 0 ? 'Push notifications: messages not shown in time' : 'Push notifications',
+      note: `${formatCount(push.received)} pushes received; ${formatCount(push.phantom)} announced a message the device could not show within ${formatMs(push.boundMs)} of the push (push to shown: p50 ${formatMs(push.renderDelay?.p50)}, p95 ${formatMs(push.renderDelay?.p95)}).`,
+      headers: ['device', 'message', 'push at', 'shown at', 'push to shown'],
+      rows: push.examples.length === 0
+        ? [[{ text: 'every device', tone: 'muted' }, { text: 'every pushed message', tone: 'muted' }, '', '', num(`within ${formatMs(push.boundMs)}`, 'good')]]
+        : push.examples.map((x) => [x.device, { text: x.msgId, mono: true }, num(when(x.pushAt)), num(when(x.renderedAt), x.renderedAt == null ? 'bad' : undefined),
+          num(x.renderedAt == null ? 'never shown' : formatMs(x.renderedAt - x.pushAt), 'bad')])
     })
   }
   const checks = Object.entries(r.sentChecks ?? {})

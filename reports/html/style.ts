@@ -112,6 +112,12 @@ dl.msg-facts dt { color: var(--muted); }
 dl.msg-facts dd { margin: 0; word-break: break-all; }
 .chart.journey { height: 200px; margin-bottom: 10px; }
 ul.artifacts a { font-family: var(--mono); }
+.why { color: var(--ink); margin-top: 2px; }
+.table-block, tr[id] { scroll-margin-top: 48px; }
+.table-block:target h3, tr:target td { background: #fef9c3; }
+.empty-card { align-self: start; }
+.empty-card .empty { margin: 6px 0 2px; }
+header .static-note { margin: 12px 0 0; font-size: 13px; opacity: 0.92; }
 footer { padding: 16px 32px 28px; color: var(--muted); font-size: 12px; }
 @media (max-width: 800px) { .explorer { grid-template-columns: 1fr; } .grid { grid-template-columns: 1fr; } main, header#top { padding-left: 14px; padding-right: 14px; } }
 @media print { nav#nav { display: none; } .chart-card { break-inside: avoid; } }

@@ -16,8 +16,11 @@ export interface ReportBrowser {
   close(): Promise<void>
 }
 
-/** Launches Chromium; a missing or broken browser is an error that says what to install, never a skip. */
-export async function launchChromium (): Promise<ReportBrowser> {
+/**
+ * Launches Chromium; a missing or broken browser is an error that says what to install, never a skip.
+ * `javaScriptEnabled: false` opens pages as a CI server's HTML publisher that blocks scripts would.
+ */
+export async function launchChromium (options: { javaScriptEnabled?: boolean } = {}): Promise<ReportBrowser> {
   const userDataDir = await mkdtemp(join(tmpdir(), 'courier-chromium-'))
   let context: BrowserContext
   try {
@@ -26,6 +29,7 @@ export async function launchChromium (): Promise<ReportBrowser> {
       headless: true,
       args: CHROMIUM_ARGS,
       viewport: { width: 1400, height: 900 },
+      javaScriptEnabled: options.javaScriptEnabled ?? true,
       timeout: 30_000
     })
   } catch (error) {

@@ -4,10 +4,11 @@ import { createHash } from 'node:crypto'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { InvalidInputError, type DeviceDelivery } from '../../harness/interface/index.js'
+import { InvalidInputError, type CourierEvent, type DeviceDelivery } from '../../harness/interface/index.js'
 import { analyzeRun } from '../../harness/analysis/index.js'
 import { buildReportData, readEvents, renderHtmlReport, writeRunReports } from '../../reports/index.js'
 import { jsonForScript } from '../../reports/html/render.js'
+import { craftedResults } from '../../reports/testing/crafted-results.js'
 import { FIXTURE_RUNS, HOSTILE } from '../../reports/testing/fixture-runs.js'
 import { synthesizeRun, type SyntheticRun } from '../../reports/synthetic-run.js'
 
@@ -237,4 +238,20 @@ test('analysis of each committed fixture run\'s events finds the deliveries its 
     }
     same(delivery.overall, truth.delivery.overall, `${name}: overall`)
   }
+})
+
+test('store fault windows (desync, slow) become labelled bands for their length, not bare timeline markers', () => {
+  const events = [
+    { t: 1000, type: 'scenario.start' },
+    { t: 4000, type: 'timeline.action', index: 0, action: 'desync', detail: { store: 'store-2', for: 4000 } },
+    { t: 5000, type: 'timeline.action', index: 1, action: 'slow', detail: { store: 'store-1', delay: 800, for: 2000 } },
+    { t: 6000, type: 'timeline.action', index: 2, action: 'checkpoint', detail: { name: 'mid' } },
+    { t: 20000, type: 'scenario.end' }
+  ] as unknown as CourierEvent[]
+  const data = buildReportData(craftedResults({ timing: { runMs: 21_000, scenarioStartMs: 1000, scenarioEndMs: 20_000 } }), events)
+  assert.deepEqual(data.faults.bands, [
+    { from: 3, to: 7, kind: 'store', label: 'store-2 desync (archives nothing)' },
+    { from: 4, to: 6, kind: 'store', label: 'store-1 slow (answers 800 ms late)' }
+  ])
+  assert.deepEqual(data.faults.markers.map((m) => m.label), ['#2 checkpoint name mid'])
 })
