@@ -43,7 +43,7 @@ expect:
   // the page's client and the browser it ran in, as the device reported them
   assert.equal(results.clients?.web?.name, '@waku/sdk')
   assert.match(results.clients?.web?.version ?? '', /^\d+\.\d+\.\d+$/)
-  assert.match(results.clients?.web?.build ?? '', /^HeadlessChrome\/\d+\./)
+  assert.match(results.clients?.web?.build ?? '', /^(Headless)?Chrome\/\d+\./)
 })
 
 test('the browser killed mid-run: the device is marked failed, the run completes, and nothing of Chromium is left running', async () => {
