@@ -64,6 +64,8 @@ export function renderConsoleSummary (results: Results, options: ConsoleSummaryO
     ]), { color }))
   }
 
+  out.push(...leaksSection(results, color))
+
   const store = results.store
   if (store != null && store.queries > 0) {
     out.push('')
@@ -106,5 +108,23 @@ function deliverySection (results: Results, color: boolean): string[] {
   const rows = devices.map(([name, dd]) => row(plain(name), dd))
   if (devices.length > 1 && d.overall != null) rows.push(row('all devices', d.overall, 'bold'))
   lines.push(renderTable(['device', 'expected', 'delivered', 'lost', 'p50', 'p95', 'max', 'duplicates by path', ''], rows, { color }))
+  return lines
+}
+
+/** The secrets scan: one line when clean, the first findings (already redacted) when not. */
+function leaksSection (results: Results, color: boolean): string[] {
+  const leaks = results.leaks
+  if (leaks == null) return []
+  const scanned = `${formatCount(leaks.scanned.files)} files, ${formatCount(leaks.scanned.packets)} packets`
+  if (leaks.count === 0) return ['', `leaks: none found (${scanned} scanned in ${formatMs(leaks.scanned.ms)})`]
+  const kinds = Object.entries(leaks.byKind).map(([kind, n]) => `${formatCount(n ?? 0)} ${kind}`).join(', ')
+  const lines = ['', paint(`leaks: ${formatCount(leaks.count)} secrets found (${kinds}) in ${scanned}${leaks.redacted === true ? '; masked in the files (--redact)' : ''}`, 'redBold', color)]
+  const shown = leaks.findings.slice(0, 10)
+  lines.push(renderTable(['kind', 'where', 'excerpt'], shown.map((f): Cell[] => [
+    { text: f.kind, style: 'red' },
+    { text: plain(`${f.file}${f.line != null ? `:${f.line}` : ''}${f.packet != null ? ` packet ${f.packet}` : ` @${f.offset}`}`) },
+    { text: plain(f.excerpt) }
+  ]), { color }))
+  if (leaks.count > shown.length) lines.push(`  ... ${formatCount(leaks.count - shown.length)} more in results.json (leaks.findings) and report.html`)
   return lines
 }

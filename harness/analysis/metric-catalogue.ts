@@ -100,7 +100,9 @@ export function metricCatalogue (input: CatalogueInput): Map<string, MetricUnit>
     ['capture.dropped', 'count'],
     ['flows.run', 'count'],
     ['flows.failed', 'count'],
-    ...(input.flows ?? []).flatMap((flow): Array<[string, MetricUnit]> => [[`flow.${flow}.duration`, 'ms'], [`flow.${flow}.passed`, 'boolean']])
+    ...(input.flows ?? []).flatMap((flow): Array<[string, MetricUnit]> => [[`flow.${flow}.duration`, 'ms'], [`flow.${flow}.passed`, 'boolean']]),
+    // secrets found in the run's artifacts (harness/leaks), set by the runner after the scan
+    ['leaks.count', 'count']
   ]
   return new Map(entries)
 }

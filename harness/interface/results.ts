@@ -104,6 +104,47 @@ export interface Results {
   errors: Array<{ t: number, component: string, error: string }>
   /** QA flows run by the timeline, in start order; absent in results written before flows existed. */
   flows?: FlowResult[]
+  /** Secrets found in the run's artifacts (harness/leaks); absent when the scan could not run (said in gaps) or in results written before it existed. */
+  leaks?: LeakResults
+}
+
+/** What a leaked secret looks like: the kinds the scanner knows. */
+export type LeakKind = 'mnemonic' | 'private-key' | 'keystore' | 'configured-secret' | 'pattern'
+
+/** One secret found in one artifact. Never holds the secret itself. */
+export interface LeakFinding {
+  kind: LeakKind
+  /** Which one: the pattern's name, the environment variable's name, the mnemonic's word count, why a hex string is a key. */
+  detail: string
+  /** Relative to the run directory, `/`-separated. */
+  file: string
+  /** 1-based line of a text file. */
+  line?: number
+  /** Byte offset of the secret's first byte in the file. */
+  offset: number
+  /** Bytes the secret spans; in a capture possibly over several packets (`ranges`). */
+  length: number
+  /** A capture: the packet (0-based, file order) holding the first byte, and the flow. */
+  packet?: number
+  flow?: string
+  /** File byte ranges [offset, length] when the secret is split over packets. */
+  ranges?: Array<[number, number]>
+  /** The text around it with the secret replaced by [kind]. */
+  excerpt: string
+}
+
+export interface LeakResults {
+  /** At most 1000 listed, the first in file order; `count` is all of them. */
+  findings: LeakFinding[]
+  count: number
+  byKind: Partial<Record<LeakKind, number>>
+  scanned: { files: number, bytes: number, packets: number, ms: number }
+  /** Files not read, and why (images, files too large). */
+  skipped: Array<{ file: string, reason: string }>
+  /** 64-hex strings not reported: named by the run as hashes, or without a key-like context and not any peer's key. */
+  hexDismissed: number
+  /** Set by `--redact`: the findings' bytes were overwritten with `*` in the files. */
+  redacted?: boolean
 }
 
 /** One run of a QA flow (a Mocha spec on an appium device's session). */

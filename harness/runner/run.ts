@@ -19,6 +19,7 @@ import { DeviceLinks } from './links.js'
 import { NodeLinks } from './node-links.js'
 import { startPushService } from './push.js'
 import { buildResults, capturePath, loadCapture } from './results.js'
+import { scanRunLeaks, type ConfiguredSecret } from './leaks.js'
 import { startSelfMonitor } from './self-monitor.js'
 import { TimelinePlayer } from './timeline.js'
 import { toolInfo } from './tool-info.js'
@@ -57,6 +58,10 @@ export interface RunOptions {
   onResults?: (runDir: string, results: Results, events: CourierEvent[]) => Promise<void>
   /** The build under test, recorded in run.start (buildInfo()). */
   build?: BuildInfo
+  /** Secrets the run is configured with (names and values), looked for in every artifact afterwards. */
+  secrets?: readonly ConfiguredSecret[]
+  /** Mask what the secrets scan finds in the run's artifacts (`courier run --redact`). */
+  redact?: boolean
 }
 
 /** `courier fleet up`: what differs from a run. */
@@ -102,7 +107,7 @@ export interface RunOutcome {
 export async function runScenario (scenario: LoadedScenario, options: RunOptions): Promise<RunOutcome> {
   const { runDir, eventsPath, status, infrastructureError } = await play(scenario, options)
   // the run happened: whatever analysis does from here, events.ndjson (and the capture) stay on disk
-  const allEvents = await readEventLog(eventsPath)
+  let allEvents = await readEventLog(eventsPath)
   const captureGaps: string[] = []
   const optional = async <T>(what: string, read: () => Promise<T>): Promise<T | undefined> => {
     try {
@@ -112,9 +117,13 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
       return undefined
     }
   }
+  // before results: with --redact they are built from the masked artifacts
+  const scanned = await optional('the artifacts (secrets scan)', async () => await scanRunLeaks(runDir, allEvents, { secrets: options.secrets, redact: options.redact }))
+  if (scanned != null) allEvents = scanned.events
   let results: Results
   try {
     results = buildResults({
+      leaks: scanned?.leaks,
       events: allEvents,
       thresholds: options.thresholds,
       capture: await optional('the capture', async () => await loadCapture(runDir, allEvents)),

@@ -224,6 +224,24 @@ export const timelineEntrySchema = z.strictObject({
   flow: flowAction.optional().describe('Run a QA flow (a WebdriverIO + Mocha spec using the profile\'s screen map) on an appium device and time it')
 })
 
+/** A JavaScript regular expression, checked to compile and to match something. */
+const regexSource = z.string().min(1).check((ctx) => {
+  let regex: RegExp
+  try {
+    regex = new RegExp(ctx.value)
+  } catch (error) {
+    ctx.issues.push({ code: 'custom', message: `not a valid regular expression (${error instanceof Error ? error.message : String(error)})`, params: { expected: 'a JavaScript regular expression, e.g. "sk_live_[0-9a-zA-Z]{24}"' }, input: ctx.value, continue: false })
+    return
+  }
+  if (regex.test('')) ctx.issues.push({ code: 'custom', message: 'matches empty text, so it would match everywhere', params: { expected: 'a regular expression that needs at least one character' }, input: ctx.value, continue: false })
+})
+
+export const leaksSchema = z.strictObject({
+  patterns: z.array(regexSource).default([]).describe('More secrets to look for: regular expressions matched against every text artifact and cleartext payload, e.g. "sk_live_[0-9a-zA-Z]{24}"'),
+  allow: z.array(regexSource).default([]).describe('A finding whose matched text matches one of these is not reported (a test vector, a documented public key); configured secrets are always reported'),
+  secrets: z.array(envName).default([]).describe('More environment variables whose values must appear in no artifact (cloud keys, tokens), beside the ones device profiles and appium servers name')
+}).describe('The secrets scanner: courier always looks for BIP39 mnemonics, hex private keys, keystore JSON and the configured secrets (their values, from the environment variables the scenario and device profiles name)')
+
 /** A scenario name names a run directory too (runs/<name>-<time>): well under a file name's 255 bytes. */
 export const MAX_SCENARIO_NAME = 100
 
@@ -245,6 +263,7 @@ export const scenarioSchema = z.strictObject({
     delay: about(duration, 'From a message reaching a store to the push arriving at a device').prefault('300ms'),
     bound: about(duration, 'A push whose message is not on screen this long after it arrived is phantom').prefault('5s')
   }).prefault({}).describe('The simulated push service'),
+  leaks: leaksSchema.prefault({}),
   harness: z.strictObject({
     maxLagP99: about(duration, 'Event-loop delay p99 beyond which the run is inconclusive').prefault('50ms')
   }).prefault({})

@@ -373,6 +373,7 @@ export function buildReportData (results: Results, events: Iterable<CourierEvent
     metrics: { groups, pivots, count: Object.keys(results.metrics ?? {}).length },
     explorer: { ...explorer, totalMessages: deviceMsgCount + crowdMsgCount, deviceMessages: deviceMsgCount, crowdMessages: crowdMsgCount },
     errors: (results.errors ?? []).slice(0, 200).map((e) => ({ t: formatMs(e.t), component: e.component, error: e.error })),
+    ...(results.leaks == null ? {} : { leaks: leaksData(results.leaks) }),
     flows: (results.flows ?? []).map((f) => ({ name: f.name, device: f.device, spec: f.spec, at: formatMs(f.t - t0), passed: f.passed, tests: flowTests(f), duration: formatMs(f.durationMs), problem: flowProblem(f), failedTests: f.failedTests })),
     artifacts: (options.artifacts ?? []).map((a) => ({ name: a.name, size: a.bytes == null ? '' : formatBytes(a.bytes) })),
     notes
@@ -638,3 +639,16 @@ function round1 (v: number): number { return Math.round(v * 10) / 10 }
 function round3 (v: number): number { return Math.round(v * 1000) / 1000 }
 function round4 (v: number): number { return Math.round(v * 10000) / 10000 }
 
+
+function leaksData (leaks: NonNullable<Results['leaks']>): NonNullable<ReportData['leaks']> {
+  const scanned = `${formatCount(leaks.scanned.files)} files (${formatBytes(leaks.scanned.bytes)}) and ${formatCount(leaks.scanned.packets)} captured packets scanned in ${formatMs(leaks.scanned.ms)}`
+  const kinds = Object.entries(leaks.byKind).map(([kind, n]) => `${formatCount(n ?? 0)} ${kind}`).join(', ')
+  const skipped = leaks.skipped.length > 0 ? ` Not scanned: ${leaks.skipped.map((s) => `${s.file} (${s.reason})`).join('; ')}.` : ''
+  const dismissed = ` ${formatCount(leaks.hexDismissed)} 64-hex strings were not taken for keys (hashes the run names, or no key-like word before them and no peer's identity).`
+  return {
+    clean: leaks.count === 0,
+    summary: (leaks.count === 0 ? `No secrets found: ${scanned}.` : `${formatCount(leaks.count)} secrets found (${kinds}): ${scanned}.${leaks.redacted === true ? ' They were masked in the files (--redact).' : ''}`) + dismissed + skipped,
+    findings: leaks.findings.slice(0, 200).map((f) => ({ kind: f.kind, detail: f.detail, where: `${f.file}${f.line != null ? `:${f.line}` : ''}${f.packet != null ? `, packet ${f.packet} (${f.flow ?? ''})` : ''}, byte ${f.offset}`, excerpt: f.excerpt })),
+    more: Math.max(0, leaks.count - 200)
+  }
+}

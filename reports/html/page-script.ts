@@ -404,6 +404,18 @@ export function pageMain (): void {
     }
   }
 
+  // ---------- secrets scan
+  const leaks = data.leaks
+  if (leaks != null) {
+    const lk = section('leaks', 'Secrets in artifacts', leaks.summary)
+    if (!leaks.clean) {
+      lk.append(h('div', { class: 'scroll' }, table(['kind', 'what', 'where', 'excerpt (redacted)'], leaks.findings.map((f) => [
+        h('td', null, h('span', { class: 'tag bad' }, f.kind)), f.detail, f.where, h('td', null, h('code', null, f.excerpt))
+      ]))))
+      if (leaks.more > 0) lk.append(h('p', { class: 'muted' }, `${count(leaks.more)} more in results.json (leaks.findings).`))
+    }
+  }
+
   // ---------- QA flows
   const flows = data.flows ?? []
   if (flows.length > 0) {

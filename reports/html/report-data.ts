@@ -200,6 +200,8 @@ export interface ReportData {
     defaultHash: string | null
   }
   errors: Array<{ t: string, component: string, error: string }>
+  /** The secrets scan (absent when the run has none): findings already redacted by the scanner. */
+  leaks?: { summary: string, clean: boolean, findings: Array<{ kind: string, detail: string, where: string, excerpt: string }>, more: number }
   /** QA flows run by the timeline (absent in reports built before flows existed). */
   flows?: Array<{ name: string, device: string, spec: string, at: string, passed: boolean, tests: string, duration: string, problem: string, failedTests: Array<{ title: string, error: string }> }>
   artifacts: Array<{ name: string, size: string }>

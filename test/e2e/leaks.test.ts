@@ -1,0 +1,71 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { appendFile, readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Results } from '../../harness/interface/index.js'
+import { runCourier, tempDir, writeScenario } from '../helpers/cli.js'
+
+async function filesUnder (dir: string): Promise<string[]> {
+  const out: string[] = []
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) out.push(...await filesUnder(path))
+    else out.push(path)
+  }
+  return out
+}
+
+// One short run, reused: clean first (no false positives from courier's own hashes, peer ids and
+// ENRs, and the configured secret in no artifact), then a secret planted into a device log and
+// the report recomputed with --redact.
+test('a clean run reports no leaks and holds no configured secret; a planted one fails leaks.count and --redact masks it', async () => {
+  const dir = await tempDir()
+  const secret = `tok-${randomBytes(12).toString('hex')}`
+  const scenario = await writeScenario(dir, 'leaks.yaml', `name: leaks
+seed: 5
+duration: 3s
+grace: 1s
+network: { relays: 3, stores: 1 }
+crowd: { topic: lobby, users: 20, rate: 4/s }
+devices:
+  alice: { driver: simulated }
+  bob: { driver: simulated, mode: light }
+timeline:
+  - { at: 500ms, send: { from: alice, count: 3, every: 200ms } }
+  - { at: 1s, send: { from: bob, count: 2, every: 200ms } }
+leaks:
+  secrets: [COURIER_TEST_TOKEN]
+  patterns: ["tok-[0-9a-f]{24}"]
+harness: { maxLagP99: 400ms }
+expect:
+  leaks.count: "== 0"
+`)
+  const out = join(dir, 'run')
+  const run = await runCourier(['run', scenario, '--out', out, '--no-progress'], { env: { COURIER_TEST_TOKEN: secret } })
+  assert.equal(run.code, 0, run.stdout + run.stderr)
+  assert.match(run.stdout, /leaks: none found \(\d+ files, [\d,]+ packets scanned/)
+  const clean = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
+  assert.equal(clean.leaks?.count, 0, JSON.stringify(clean.leaks?.findings.slice(0, 3)))
+  assert.equal(clean.metrics['leaks.count']?.value, 0)
+  assert.ok((clean.leaks?.scanned.packets ?? 0) > 100, 'the capture was scanned')
+  // hundreds of message hashes stood in the event log and none was taken for a key
+  assert.ok((clean.leaks?.hexDismissed ?? 0) > 20)
+  for (const file of await filesUnder(out)) assert.ok(!(await readFile(file, 'latin1')).includes(secret), `${file} holds the configured secret`)
+
+  // a device that logged the secret and a key: found, the threshold fails, --redact masks both
+  const key = `5e${'a1'.repeat(31)}`
+  await appendFile(join(out, 'device-log.txt'), `login ok token=${secret}\nprivate_key: ${key}\n`)
+  const report = await runCourier(['report', out, '--redact'], { env: { COURIER_TEST_TOKEN: secret } })
+  assert.equal(report.code, 1, report.stdout + report.stderr)
+  assert.match(report.stdout, /FAIL\s+leaks\.count/)
+  assert.match(report.stdout, /leaks: 2 secrets found \(1 configured-secret, 1 private-key\).*masked in the files/)
+  const leaky = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
+  assert.deepEqual(leaky.leaks?.findings.map((f) => [f.kind, f.file, f.line]), [['configured-secret', 'device-log.txt', 1], ['private-key', 'device-log.txt', 2]])
+  assert.equal(leaky.leaks?.redacted, true)
+  assert.match(await readFile(join(out, 'report.html'), 'utf8'), /Secrets in artifacts/)
+  for (const file of await filesUnder(out)) {
+    const text = await readFile(file, 'latin1')
+    assert.ok(!text.includes(secret) && !text.includes(key), `${file} still holds a planted secret`)
+  }
+})
