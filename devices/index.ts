@@ -23,7 +23,8 @@ export const createDevice: CreateDevice = (name, config, topics, components) => 
         wakeOnPush: config.wakeOnPush,
         missingCheck: config.missingCheck,
         mode: config.mode,
-        preferredService: config.service
+        preferredService: config.service,
+        telemetryUrl: config.telemetry
       })(components)
     case 'appium':
       return createAppiumDevice(name, config, topics, components)

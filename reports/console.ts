@@ -65,6 +65,7 @@ export function renderConsoleSummary (results: Results, options: ConsoleSummaryO
   }
 
   out.push(...leaksSection(results, color))
+  out.push(...destinationsSection(results, color))
 
   const store = results.store
   if (store != null && store.queries > 0) {
@@ -126,5 +127,25 @@ function leaksSection (results: Results, color: boolean): string[] {
     { text: plain(f.excerpt) }
   ]), { color }))
   if (leaks.count > shown.length) lines.push(`  ... ${formatCount(leaks.count - shown.length)} more in results.json (leaks.findings) and report.html`)
+  return lines
+}
+
+/** Where devices went besides the fleet: one line when nowhere, a table of the remotes when somewhere. */
+function destinationsSection (results: Results, color: boolean): string[] {
+  const d = results.destinations
+  if (d == null) return []
+  if (d.list.length === 0) return ['', `destinations: none outside the fleet (${d.fleetHosts.join(', ')}) in the capture`]
+  const lines = ['', paint(`destinations: ${formatCount(d.list.length)} outside the fleet, ${formatCount(d.thirdParty)} third-party (not in destinations.allow)`, d.thirdParty > 0 ? 'yellow' : undefined, color)]
+  lines.push(renderTable(['remote', 'host', 'from', 'up', 'down', 'first', 'last', ''], d.list.slice(0, 20).map((x): Cell[] => [
+    { text: plain(`${x.protocol} ${x.ip.includes(':') ? `[${x.ip}]` : x.ip}:${x.port}`) },
+    { text: plain(x.host == null ? '' : `${x.host} (${x.named ?? ''})`) },
+    { text: plain(x.from.slice(0, 2).join(', ') + (x.from.length > 2 ? ` +${x.from.length - 2}` : '')) },
+    { text: formatValue(x.bytesUp, 'bytes'), align: 'right' },
+    { text: formatValue(x.bytesDown, 'bytes'), align: 'right' },
+    { text: formatMs(x.firstMs), align: 'right' },
+    { text: formatMs(x.lastMs), align: 'right' },
+    { text: x.allowedBy == null ? 'third party' : `allowed (${plain(x.allowedBy)})`, style: x.allowedBy == null ? 'yellow' : undefined }
+  ]), { color }))
+  if (d.list.length > 20) lines.push(`  ... ${formatCount(d.list.length - 20)} more in results.json (destinations.list)`)
   return lines
 }

@@ -8,6 +8,7 @@ import {
 } from '../../harness/protocol/index.js'
 import { LightClient, serviceOrder } from './light-client.js'
 import { askStoreFor, CONFIRM_EVERY_MS, SentCheck } from './sent-check.js'
+import { startTelemetry } from './telemetry.js'
 
 export interface SimulatedDeviceInit {
   name: string
@@ -37,6 +38,9 @@ export interface SimulatedDeviceInit {
   mode?: 'relay' | 'light'
   /** Light mode: the service node tried first. */
   preferredService?: string
+  /** Post counters to this telemetry server (status-go's TelemetryServerURL) every `telemetryEveryMs` (default 2 s). */
+  telemetryUrl?: string
+  telemetryEveryMs?: number
 }
 
 const PAGE_SIZE = 50n
@@ -89,6 +93,7 @@ export class SimulatedDevice implements Device {
   /** Online, but every relay connection is gone (a partition the app cannot see as "offline"). */
   private disconnectedSinceWallMs?: number
   private light?: LightClient
+  private stopTelemetry?: () => void
 
   constructor (private readonly init: SimulatedDeviceInit, private readonly components: DeviceComponents) {
     this.name = init.name
@@ -120,6 +125,15 @@ export class SimulatedDevice implements Device {
     // a device has everything from the moment it joined: its first "good sync" is its start
     this.lastGoodSyncWallMs ??= this.wallNow()
     if (this.init.confirmSent !== false) this.sentCheck.start()
+    if (this.init.telemetryUrl != null) {
+      this.stopTelemetry = startTelemetry({
+        url: this.init.telemetryUrl,
+        everyMs: this.init.telemetryEveryMs ?? 2000,
+        report: () => ({ device: this.name, receivedMessages: this.history.size, online: this.online }),
+        online: () => this.online,
+        onError: (error) => { this.components.log.debug(`${this.name}: ${error instanceof Error ? error.message : String(error)}`) }
+      })
+    }
     if (this.init.syncIntervalMs != null) {
       const every = this.init.syncIntervalMs
       // the window reaches back to the last good sync, so a stretch of failed requests is covered
@@ -131,6 +145,7 @@ export class SimulatedDevice implements Device {
   async stop (): Promise<void> {
     if (this.stopped) return
     this.stopped = true
+    this.stopTelemetry?.()
     clearInterval(this.syncTimer)
     this.sentCheck.stop()
     await this.goOffline()

@@ -102,7 +102,9 @@ export function metricCatalogue (input: CatalogueInput): Map<string, MetricUnit>
     ['flows.failed', 'count'],
     ...(input.flows ?? []).flatMap((flow): Array<[string, MetricUnit]> => [[`flow.${flow}.duration`, 'ms'], [`flow.${flow}.passed`, 'boolean']]),
     // secrets found in the run's artifacts (harness/leaks), set by the runner after the scan
-    ['leaks.count', 'count']
+    ['leaks.count', 'count'],
+    // remote endpoints outside the fleet that no destinations.allow entry names (from the capture)
+    ['destinations.thirdParty', 'count']
   ]
   return new Map(entries)
 }

@@ -106,6 +106,39 @@ export interface Results {
   flows?: FlowResult[]
   /** Secrets found in the run's artifacts (harness/leaks); absent when the scan could not run (said in gaps) or in results written before it existed. */
   leaks?: LeakResults
+  /** Remote endpoints contacted outside the fleet, from the capture; absent without a tcpdump capture or in results written before it existed. */
+  destinations?: DestinationResults
+}
+
+/** One remote endpoint contacted outside the fleet's addresses, from the capture. */
+export interface Destination {
+  protocol: 'tcp' | 'udp'
+  ip: string
+  port: number
+  /** Named by the capture itself: a TLS ClientHello's server name (sni) or a DNS answer (dns). */
+  host?: string
+  named?: 'sni' | 'dns'
+  /** Local `ip:port` endpoints that contacted it (the fleet's addresses are never among them). */
+  from: string[]
+  connections: number
+  packets: number
+  /** Payload bytes sent to it and received from it. */
+  bytesUp: number
+  bytesDown: number
+  /** First and last packet, ms on the run clock. */
+  firstMs: number
+  lastMs: number
+  /** The `destinations.allow` entry that allows it; absent for a third party. */
+  allowedBy?: string
+}
+
+export interface DestinationResults {
+  /** First contact first. */
+  list: Destination[]
+  /** Destinations no `destinations.allow` entry names: the metric `destinations.thirdParty`. */
+  thirdParty: number
+  /** The addresses counted as the fleet (courier's own): traffic touching them is never a destination. */
+  fleetHosts: string[]
 }
 
 /** What a leaked secret looks like: the kinds the scanner knows. */

@@ -4,11 +4,12 @@ import { join } from 'node:path'
 import { analyzeRun, type CapturedConversations } from '../analysis/index.js'
 import { analyzePcapFile } from '../capture/index.js'
 import { decideVerdict, evaluateThresholds, thresholdsFromConfig, type Threshold } from '../gate/index.js'
-import { InvalidInputError, RESULTS_SCHEMA_VERSION, type CourierEvent, type LeakResults, type MetricUnit, type Results, userKeyed } from '../interface/index.js'
+import { InvalidInputError, RESULTS_SCHEMA_VERSION, type CourierEvent, type DestinationResults, type LeakResults, type MetricUnit, type Results, userKeyed } from '../interface/index.js'
 import { deviceRadioTimelines, phoneMeasurements, priceDevices } from './energy.js'
 import { flowNames, type ScenarioConfig } from '../scenario/index.js'
 import { readEventLog } from './event-log.js'
 import { scanRunLeaks, type LeakScanOptions } from './leaks.js'
+import { loadDestinations } from './destinations.js'
 
 export interface BuildResultsInput {
   events: readonly CourierEvent[]
@@ -19,10 +20,12 @@ export interface BuildResultsInput {
   radioTimelines?: Awaited<ReturnType<typeof deviceRadioTimelines>>
   /** The secrets scan of the run's artifacts (scanRunLeaks). */
   leaks?: LeakResults
+  /** Remote endpoints outside the fleet, from the capture (loadDestinations). */
+  destinations?: DestinationResults
 }
 
 /** results.json from the event log: the runner and `courier report` both come through here. */
-export function buildResults ({ events, thresholds, capture, radioTimelines, leaks }: BuildResultsInput): Results {
+export function buildResults ({ events, thresholds, capture, radioTimelines, leaks, destinations }: BuildResultsInput): Results {
   const start = events.find((e): e is Extract<CourierEvent, { type: 'run.start' }> => e.type === 'run.start')
   if (start == null) throw new InvalidInputError([{ location: { file: 'events.ndjson', line: 1 }, path: '', message: 'the event log has no run.start event', hint: 'is this a courier run directory?' }])
   const { config, gaps } = completeConfig(start.scenario, events)
@@ -49,6 +52,8 @@ export function buildResults ({ events, thresholds, capture, radioTimelines, lea
     put('promotions', e.promotions, 'count')
   }
   if (leaks != null) analysis.metrics['leaks.count'] = { value: leaks.count, unit: 'count' }
+  // without a packet capture nobody saw where devices went: no value, not zero
+  analysis.metrics['destinations.thirdParty'] = { value: destinations?.thirdParty ?? null, unit: 'count' }
   const nodes = [
     ...range(config.network.relays, 'relay'), ...range(config.network.stores, 'store'), ...range(config.crowd?.gateways ?? 0, 'crowd')
   ]
@@ -77,7 +82,8 @@ export function buildResults ({ events, thresholds, capture, radioTimelines, lea
     energy,
     thresholds: thresholdResults,
     ...(gaps.length > 0 ? { gaps } : {}),
-    ...(leaks == null ? {} : { leaks })
+    ...(leaks == null ? {} : { leaks }),
+    ...(destinations == null ? {} : { destinations })
   }
 }
 
@@ -152,8 +158,10 @@ export async function recomputeResults (runDir: string, options: { allowDamagedC
   }
   let capture: CapturedConversations | undefined
   let radioTimelines: Awaited<ReturnType<typeof deviceRadioTimelines>> | undefined
+  let destinations: DestinationResults | undefined
   try {
     capture = await loadCapture(runDir, events)
+    destinations = await loadDestinations(runDir, events)
     radioTimelines = await deviceRadioTimelines(events, capturePath(runDir, events))
   } catch (error) {
     if (options.allowDamagedCapture !== true) {
@@ -162,7 +170,7 @@ export async function recomputeResults (runDir: string, options: { allowDamagedC
     }
     gaps.push(`the capture could not be read (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); its figures (capture bytes, radio energy) are left out`)
   }
-  const results = buildResults({ events, capture, radioTimelines, leaks })
+  const results = buildResults({ events, capture, radioTimelines, leaks, destinations })
   if (gaps.length > 0) {
     results.gaps = [...(results.gaps ?? []), ...gaps]
     if (results.verdict === 'pass') { results.verdict = 'inconclusive'; results.verdictReasons = [...gaps] }

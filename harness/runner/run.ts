@@ -20,6 +20,7 @@ import { NodeLinks } from './node-links.js'
 import { startPushService } from './push.js'
 import { buildResults, capturePath, loadCapture } from './results.js'
 import { scanRunLeaks, type ConfiguredSecret } from './leaks.js'
+import { fleetHosts, loadDestinations } from './destinations.js'
 import { startSelfMonitor } from './self-monitor.js'
 import { TimelinePlayer } from './timeline.js'
 import { toolInfo } from './tool-info.js'
@@ -124,6 +125,7 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
   try {
     results = buildResults({
       leaks: scanned?.leaks,
+      destinations: await optional('the capture (destinations)', async () => await loadDestinations(runDir, allEvents)),
       events: allEvents,
       thresholds: options.thresholds,
       capture: await optional('the capture', async () => await loadCapture(runDir, allEvents)),
@@ -267,7 +269,7 @@ async function play (scenario: LoadedScenario, options: RunOptions, hold?: Hold)
       if (shaperPorts.length > 0) await reportLinkBackend(events, options.log)
       if (capture.backend !== 'tcpdump') return
       try {
-        tcpdump = await startTcpdump({ file: join(runDir, CAPTURE_FILE), ports, snaplen: CAPTURE_SNAPLEN, bufferKb: CAPTURE_BUFFER_KB, signal: options.signal })
+        tcpdump = await startTcpdump({ file: join(runDir, CAPTURE_FILE), ports, outsideOf: fleetHosts(config), snaplen: CAPTURE_SNAPLEN, bufferKb: CAPTURE_BUFFER_KB, signal: options.signal })
       } catch (error) {
         if (options.signal.aborted) throw error
         throw new InfrastructureError(`tcpdump could not start: ${errorText(error)}`, { cause: error })

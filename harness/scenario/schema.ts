@@ -122,7 +122,8 @@ const simulatedDevice = z.strictObject({
   missingCheck: z.enum(['hashes', 'full']).default('hashes').describe('Periodic missing-message checks ask the store for hashes first and fetch only what is missing (status-go), or fetch every message in the window again (full: the duplicate waste the seed problems describe)'),
   wakeOnPush: z.boolean().default(false).describe('A push wakes the app in the background to fetch the announced message from a store (a data push)'),
   mode: z.enum(['relay', 'light']).default('relay').describe('relay: the device runs gossipsub; light: no relay, FILTER subscriptions and LIGHTPUSH through `relays` service nodes (Status light mode)'),
-  service: name.optional().describe('Light mode: the service node (relay or store) subscribed and pushed through first (default: the device\'s seeded relay order)')
+  service: name.optional().describe('Light mode: the service node (relay or store) subscribed and pushed through first (default: the device\'s seeded relay order)'),
+  telemetry: z.url({ protocol: /^https?$/ }).optional().describe('Post the device\'s counters as JSON to this telemetry server every 2 s while online (status-go\'s TelemetryServerURL): a contact outside the p2p network, shown in results.destinations')
 })
 
 /** An environment variable's name: secrets are named in files, never written in them. */
@@ -242,6 +243,11 @@ export const leaksSchema = z.strictObject({
   secrets: z.array(envName).default([]).describe('More environment variables whose values must appear in no artifact (cloud keys, tokens), beside the ones device profiles and appium servers name')
 }).describe('The secrets scanner: courier always looks for BIP39 mnemonics, hex private keys, keystore JSON and the configured secrets (their values, from the environment variables the scenario and device profiles name)')
 
+export const destinationsSchema = z.strictObject({
+  allow: z.array(z.string().regex(/^(\*\.)?[A-Za-z0-9.:-]+$|^\[[0-9a-fA-F:]+\](:\d+)?$/, 'a host name (*.example.com for its subdomains), an IP address, or either with :port')).default([])
+    .describe('Remote endpoints a device may contact besides the fleet, e.g. push.example.com, *.status.im:443, 127.0.0.53:53; anything else counts in destinations.thirdParty')
+}).describe('Every remote endpoint the capture shows being contacted outside the fleet, named by DNS answers or TLS server names in the capture')
+
 /** A scenario name names a run directory too (runs/<name>-<time>): well under a file name's 255 bytes. */
 export const MAX_SCENARIO_NAME = 100
 
@@ -264,6 +270,7 @@ export const scenarioSchema = z.strictObject({
     bound: about(duration, 'A push whose message is not on screen this long after it arrived is phantom').prefault('5s')
   }).prefault({}).describe('The simulated push service'),
   leaks: leaksSchema.prefault({}),
+  destinations: destinationsSchema.prefault({}),
   harness: z.strictObject({
     maxLagP99: about(duration, 'Event-loop delay p99 beyond which the run is inconclusive').prefault('50ms')
   }).prefault({})

@@ -374,6 +374,7 @@ export function buildReportData (results: Results, events: Iterable<CourierEvent
     explorer: { ...explorer, totalMessages: deviceMsgCount + crowdMsgCount, deviceMessages: deviceMsgCount, crowdMessages: crowdMsgCount },
     errors: (results.errors ?? []).slice(0, 200).map((e) => ({ t: formatMs(e.t), component: e.component, error: e.error })),
     ...(results.leaks == null ? {} : { leaks: leaksData(results.leaks) }),
+    ...(results.destinations == null ? {} : { destinations: destinationsData(results.destinations) }),
     flows: (results.flows ?? []).map((f) => ({ name: f.name, device: f.device, spec: f.spec, at: formatMs(f.t - t0), passed: f.passed, tests: flowTests(f), duration: formatMs(f.durationMs), problem: flowProblem(f), failedTests: f.failedTests })),
     artifacts: (options.artifacts ?? []).map((a) => ({ name: a.name, size: a.bytes == null ? '' : formatBytes(a.bytes) })),
     notes
@@ -650,5 +651,25 @@ function leaksData (leaks: NonNullable<Results['leaks']>): NonNullable<ReportDat
     summary: (leaks.count === 0 ? `No secrets found: ${scanned}.` : `${formatCount(leaks.count)} secrets found (${kinds}): ${scanned}.${leaks.redacted === true ? ' They were masked in the files (--redact).' : ''}`) + dismissed + skipped,
     findings: leaks.findings.slice(0, 200).map((f) => ({ kind: f.kind, detail: f.detail, where: `${f.file}${f.line != null ? `:${f.line}` : ''}${f.packet != null ? `, packet ${f.packet} (${f.flow ?? ''})` : ''}, byte ${f.offset}`, excerpt: f.excerpt })),
     more: Math.max(0, leaks.count - 200)
+  }
+}
+
+function destinationsData (d: NonNullable<Results['destinations']>): NonNullable<ReportData['destinations']> {
+  const summary = d.list.length === 0
+    ? `No endpoint outside the fleet (${d.fleetHosts.join(', ')}) was contacted in the capture.`
+    : `${formatCount(d.list.length)} endpoints outside the fleet (${d.fleetHosts.join(', ')}) were contacted, ${formatCount(d.thirdParty)} not in destinations.allow. Names come from the capture: a TLS server name (sni) or a DNS answer (dns).`
+  return {
+    summary,
+    rows: d.list.slice(0, 500).map((x) => ({
+      remote: `${x.protocol} ${x.ip.includes(':') ? `[${x.ip}]` : x.ip}:${x.port}`,
+      host: x.host == null ? '' : `${x.host} (${x.named ?? ''})`,
+      from: x.from.join(', '),
+      up: formatBytes(x.bytesUp),
+      down: formatBytes(x.bytesDown),
+      first: formatMs(x.firstMs),
+      last: formatMs(x.lastMs),
+      allowed: x.allowedBy == null ? 'third party' : `allowed (${x.allowedBy})`,
+      thirdParty: x.allowedBy == null
+    }))
   }
 }

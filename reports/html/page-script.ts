@@ -416,6 +416,18 @@ export function pageMain (): void {
     }
   }
 
+  // ---------- destinations outside the fleet
+  const dest = data.destinations
+  if (dest != null) {
+    const ds = section('destinations', 'Destinations outside the fleet', dest.summary)
+    if (dest.rows.length > 0) {
+      ds.append(h('div', { class: 'scroll' }, table(['remote', 'host', 'from', 'up', 'down', 'first', 'last', ''], dest.rows.map((r) => [
+        r.remote, r.host, r.from, h('td', { class: 'num' }, r.up), h('td', { class: 'num' }, r.down), h('td', { class: 'num' }, r.first), h('td', { class: 'num' }, r.last),
+        h('td', null, h('span', { class: r.thirdParty ? 'tag bad' : 'tag good' }, r.allowed))
+      ]))))
+    }
+  }
+
   // ---------- QA flows
   const flows = data.flows ?? []
   if (flows.length > 0) {

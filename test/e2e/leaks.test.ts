@@ -1,7 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
 import { appendFile, readdir, readFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { Results } from '../../harness/interface/index.js'
 import { runCourier, tempDir, writeScenario } from '../helpers/cli.js'
@@ -52,6 +55,10 @@ expect:
   // hundreds of message hashes stood in the event log and none was taken for a key
   assert.ok((clean.leaks?.hexDismissed ?? 0) > 20)
   for (const file of await filesUnder(out)) assert.ok(!(await readFile(file, 'latin1')).includes(secret), `${file} holds the configured secret`)
+  // nothing but the fleet was contacted
+  assert.deepEqual(clean.destinations?.list, [])
+  assert.equal(clean.metrics['destinations.thirdParty']?.value, 0)
+  assert.match(run.stdout, /destinations: none outside the fleet/)
 
   // a device that logged the secret and a key: found, the threshold fails, --redact masks both
   const key = `5e${'a1'.repeat(31)}`
@@ -67,5 +74,53 @@ expect:
   for (const file of await filesUnder(out)) {
     const text = await readFile(file, 'latin1')
     assert.ok(!text.includes(secret) && !text.includes(key), `${file} still holds a planted secret`)
+  }
+})
+
+test('a device that posts telemetry to a server on another loopback address is reported as a third-party destination, with its bytes and times', async () => {
+  const posts: string[] = []
+  const server = createServer((req, res) => {
+    let body = ''
+    req.on('data', (chunk: Buffer) => { body += chunk.toString() })
+    req.on('end', () => { posts.push(body); res.end('ok') })
+  })
+  server.listen(0, '127.0.0.2')
+  await once(server, 'listening')
+  const port = (server.address() as AddressInfo).port
+  try {
+    const dir = await tempDir()
+    const scenario = await writeScenario(dir, 'telemetry.yaml', `name: telemetry
+seed: 6
+duration: 3s
+grace: 1s
+network: { relays: 2, stores: 0 }
+devices:
+  alice: { driver: simulated, telemetry: "http://127.0.0.2:${port}/v1/report" }
+  bob: { driver: simulated }
+timeline:
+  - { at: 500ms, send: { from: bob, topic: chat, count: 2, every: 300ms } }
+harness: { maxLagP99: 400ms }
+expect:
+  destinations.thirdParty: "== 0"
+`)
+    const out = join(dir, 'run')
+    const run = await runCourier(['run', scenario, '--out', out, '--no-progress'])
+    assert.equal(run.code, 1, run.stdout + run.stderr)
+    assert.match(run.stdout, /FAIL\s+destinations\.thirdParty\s+1\b/)
+    assert.match(run.stdout, new RegExp(`destinations: 1 outside the fleet, 1 third-party[\\s\\S]*tcp 127\\.0\\.0\\.2:${port}`))
+    const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
+    const [d, ...rest] = results.destinations?.list ?? []
+    assert.deepEqual(rest, [], 'only the telemetry server')
+    assert.equal(`${d.protocol} ${d.ip}:${d.port}`, `tcp 127.0.0.2:${port}`)
+    assert.ok(posts.length >= 2, `${posts.length} posts`)
+    assert.equal(JSON.parse(posts[0]).device, 'alice')
+    // one connection per post, each with its request up and its answer down
+    assert.equal(d.connections, posts.length)
+    assert.ok(d.bytesUp >= posts.join('').length && d.bytesDown > 0, JSON.stringify(d))
+    assert.ok(d.firstMs > 0 && d.lastMs >= d.firstMs && d.lastMs <= results.timing.runMs, JSON.stringify(d))
+    assert.equal(d.allowedBy, undefined)
+    assert.match(await readFile(join(out, 'report.html'), 'utf8'), /Destinations outside the fleet/)
+  } finally {
+    server.close()
   }
 })
