@@ -24,7 +24,9 @@ export const createDevice: CreateDevice = (name, config, topics, components) => 
         missingCheck: config.missingCheck,
         mode: config.mode,
         preferredService: config.service,
-        telemetryUrl: config.telemetry
+        telemetryUrl: config.telemetry,
+        bootstrap: config.bootstrap,
+        peerExchange: config.peerExchange
       })(components)
     case 'appium':
       return createAppiumDevice(name, config, topics, components)

@@ -66,6 +66,7 @@ export function renderConsoleSummary (results: Results, options: ConsoleSummaryO
 
   out.push(...leaksSection(results, color))
   out.push(...destinationsSection(results, color))
+  out.push(...censorshipSection(results, color))
 
   const store = results.store
   if (store != null && store.queries > 0) {
@@ -148,4 +149,17 @@ function destinationsSection (results: Results, color: boolean): string[] {
   ]), { color }))
   if (d.list.length > 20) lines.push(`  ... ${formatCount(d.list.length - 20)} more in results.json (destinations.list)`)
   return lines
+}
+
+/** Each block of a device, and whether and how it got around it. */
+function censorshipSection (results: Results, color: boolean): string[] {
+  const blocks = results.censorship ?? []
+  if (blocks.length === 0) return []
+  return ['', ...blocks.map((b) => {
+    const what = `censorship: ${plain(b.device)} blocked from ${plain(b.nodes.join(', '))} at ${formatMs(b.atMs)}${b.liftedMs == null ? ' for good' : ` until ${formatMs(b.liftedMs)}`}`
+    const px = `peer exchange: ${formatCount(b.peerExchange.answers)} answers, ${formatCount(b.peerExchange.learned)} nodes learned`
+    return b.reachedMs == null
+      ? paint(`${what}: never reached the network by other means while blocked (${formatValue(b.bytes, 'bytes')} spent trying; ${px})`, 'red', color)
+      : `${what}: reached the network after ${formatMs(b.reachedMs)} through ${plain(b.reachedVia ?? '?')} (learned by ${b.source ?? '?'}), ${formatValue(b.bytes, 'bytes')} on the way; ${px}`
+  })]
 }

@@ -104,7 +104,10 @@ export function metricCatalogue (input: CatalogueInput): Map<string, MetricUnit>
     // secrets found in the run's artifacts (harness/leaks), set by the runner after the scan
     ['leaks.count', 'count'],
     // remote endpoints outside the fleet that no destinations.allow entry names (from the capture)
-    ['destinations.thirdParty', 'count']
+    ['destinations.thirdParty', 'count'],
+    // timeline blocks (censorship): the ones never got around, and per device how long and how many bytes it took
+    ['censorship.unreached', 'count'],
+    ...input.devices.flatMap((device): Array<[string, MetricUnit]> => [[`censorship.${device}.reachedMs`, 'ms'], [`censorship.${device}.bytes`, 'bytes']])
   ]
   return new Map(entries)
 }

@@ -154,6 +154,23 @@ export class Fleet {
     return groups
   }
 
+  /** Censors a device: these nodes refuse its connections and drop the ones it has. */
+  async block (device: string, nodes: readonly string[]): Promise<void> {
+    this.partitions.block(device, nodes)
+    await Promise.all(this.nodes.filter((node) => nodes.includes(node.name)).map(async (node) => { await node.enforcePartition() }))
+  }
+
+  /** Whether a block of this device covers `host:port`: an address of a node that refuses it (TCP or WebSocket). */
+  refuses (device: string, host: string, port: number): boolean {
+    const blocked = this.partitions.blockedFor(device)
+    if (blocked.size === 0) return false
+    return this.nodes.some((node) => blocked.has(node.name) && node.multiaddrs.some((addr) => addr.startsWith(`/ip4/${host}/tcp/${port}/`) || addr === `/ip4/${host}/tcp/${port}`))
+  }
+
+  unblock (device: string, nodes: readonly string[]): void {
+    this.partitions.unblock(device, nodes)
+  }
+
   /** Lifts the partition; nodes redial their topology edges (devices redial on their own). */
   async heal (signal?: AbortSignal): Promise<void> {
     this.partitions.clear()

@@ -108,6 +108,26 @@ export interface Results {
   leaks?: LeakResults
   /** Remote endpoints contacted outside the fleet, from the capture; absent without a tcpdump capture or in results written before it existed. */
   destinations?: DestinationResults
+  /** Each timeline `block` and how the device got around it; absent when the timeline blocks nobody. */
+  censorship?: CensorshipResult[]
+}
+
+/** One `block` of a device and what it took to reach the network again. */
+export interface CensorshipResult {
+  device: string
+  /** Run clock when the block started, and when it was lifted (absent: for good). */
+  atMs: number
+  liftedMs?: number
+  nodes: string[]
+  /** From the block to the device's first relay connection to a node outside `nodes`; null: never (while blocked). */
+  reachedMs: number | null
+  reachedVia?: string
+  /** How the device knew that node: its bootstrap list or peer exchange. */
+  source?: 'bootstrap' | 'peer-exchange'
+  /** Bytes the device's connections moved from the block to reaching the network (or to the block's or run's end). */
+  bytes: number
+  /** Peer-exchange answers the device had by then, and the nodes they taught it. */
+  peerExchange: { answers: number, learned: number }
 }
 
 /** One remote endpoint contacted outside the fleet's addresses, from the capture. */

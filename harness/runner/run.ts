@@ -256,7 +256,11 @@ async function play (scenario: LoadedScenario, options: RunOptions, hold?: Hold)
     // the shapers first, rather than seeing every one of them reset at once
     teardown.push({ name: 'node links', stop: async () => { await nodeLinks.close() } })
     // devices announce their peer id; partitions need it to tell whose connections to refuse
-    events.onEvent((event) => { if (event.type === 'device.up' && event.peerId != null) fleet.partitions.register(event.device, event.peerId) })
+    events.onEvent((event) => {
+      if (event.type === 'device.up' && event.peerId != null) fleet.partitions.register(event.device, event.peerId)
+      // a block of `bootstrap` needs the list the device was given
+      if (event.type === 'device.bootstrap') fleet.partitions.setBootstrap(event.device, event.nodes)
+    })
     startPushService(config, events, devices, options.signal)
     // what reached the fleet is what a complete store must hold
     events.onEvent((event) => { if (event.type === 'msg.relayed' || event.type === 'msg.stored') published.add(event.hash) })
@@ -306,7 +310,7 @@ async function play (scenario: LoadedScenario, options: RunOptions, hold?: Hold)
         clock,
         events,
         log: options.log,
-        fleet: links.directoryFor(name, { ...fleet.directory(), file: fleetFile }),
+        fleet: links.directoryFor(name, { ...fleet.directory(), file: fleetFile, refused: (host, port) => fleet.refuses(name, host, port) }),
         random: seededRandom(config.seed, `device/${name}`),
         byteAccounting: config.capture !== 'off'
       }

@@ -157,6 +157,18 @@ export class TimelinePlayer {
       events.emit('timeline.action', { index, action: 'checkpoint', detail: { name: entry.checkpoint } })
     } else if (entry.flow != null) {
       await this.flow(entry.flow, entry.at, index)
+    } else if (entry.block != null) {
+      const { device, for: forMs } = entry.block
+      const nodes = entry.block.nodes === 'bootstrap' ? fleet.partitions.bootstrap(device) : entry.block.nodes
+      events.emit('timeline.action', { index, action: 'block', detail: { device, nodes, for: forMs } })
+      events.emit('block.start', { device, nodes })
+      await fleet.block(device, nodes)
+      if (forMs != null) {
+        this.at(forMs, async () => {
+          fleet.unblock(device, nodes)
+          events.emit('block.end', { device, nodes })
+        }, { index, action: 'block' })
+      }
     } else if (entry.skew != null) {
       const { device: name, by } = entry.skew
       events.emit('timeline.action', { index, action: 'skew', detail: { device: name, by } })

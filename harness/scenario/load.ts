@@ -150,6 +150,16 @@ function checkReferences (config: ScenarioConfig, nodes: LoadedScenario['nodes']
       if (node != null) needNode(['timeline', index, 'link', 'node'], node)
     }
     if (entry.flow != null) needDevice(['timeline', index, 'flow', 'device'], entry.flow.device)
+    if (entry.block != null) {
+      needDevice(['timeline', index, 'block', 'device'], entry.block.device)
+      const { nodes: blocked } = entry.block
+      if (blocked === 'bootstrap') {
+        const device = config.devices[entry.block.device]
+        if (device != null && device.driver !== 'simulated') problem(['timeline', index, 'block', 'nodes'], `"${entry.block.device}" is a ${device.driver} device: courier knows the bootstrap list of simulated devices only`, 'a list of nodes', 'bootstrap', 'name the nodes: nodes: [relay-1, relay-2]')
+      } else {
+        blocked.forEach((node, n) => { needNode(['timeline', index, 'block', 'nodes', n], node) })
+      }
+    }
     entry.partition?.groups.forEach((group, g) => {
       group.forEach((member, m) => {
         if (member === 'rest' || devices.includes(member) || nodeNames.includes(member)) return

@@ -123,6 +123,8 @@ const simulatedDevice = z.strictObject({
   wakeOnPush: z.boolean().default(false).describe('A push wakes the app in the background to fetch the announced message from a store (a data push)'),
   mode: z.enum(['relay', 'light']).default('relay').describe('relay: the device runs gossipsub; light: no relay, FILTER subscriptions and LIGHTPUSH through `relays` service nodes (Status light mode)'),
   service: name.optional().describe('Light mode: the service node (relay or store) subscribed and pushed through first (default: the device\'s seeded relay order)'),
+  bootstrap: z.number().int().min(1).max(64).optional().describe('Relay nodes the device is told about at start (the first n of its seeded order), as an app ships a bootstrap list; default: every relay'),
+  peerExchange: z.boolean().default(true).describe('With bootstrap: ask the bootstrap nodes for more peers (34/WAKU2-PEER-EXCHANGE) and dial those when the bootstrap nodes are out of reach; false: the bootstrap list is all the device ever knows (the broken variant)'),
   telemetry: z.url({ protocol: /^https?$/ }).optional().describe('Post the device\'s counters as JSON to this telemetry server every 2 s while online (status-go\'s TelemetryServerURL): a contact outside the p2p network, shown in results.destinations')
 })
 
@@ -186,6 +188,11 @@ const partitionAction = z.strictObject({
   groups: z.array(z.array(name.or(z.literal('rest'))).min(1)).min(2).describe('Groups of node and device names; `rest` is everyone not listed'),
   for: about(duration, 'Heal after this long').optional()
 })
+const blockAction = z.strictObject({
+  device: name.describe('The device that is censored'),
+  nodes: z.union([z.literal('bootstrap'), z.array(name).min(1)]).describe('bootstrap: every node the device was told about at start; or a list of fleet nodes'),
+  for: about(duration, 'Lift the block after this long (default: for good)').optional()
+})
 const storeWindowAction = z.strictObject({ store: name, for: about(duration, 'How long the store misses messages') })
 const slowAction = z.strictObject({ store: name, delay: about(duration, 'Added to every answer'), for: about(duration, 'Back to normal after this long').optional() })
 const signedDuration = z.string().transform((value, ctx) => {
@@ -206,7 +213,7 @@ const flowAction = z.strictObject({
   timeout: about(duration, 'The whole flow must finish within this (default: the rest of the traffic phase)').optional()
 })
 
-export const TIMELINE_ACTIONS = ['send', 'offline', 'online', 'kill', 'restart', 'partition', 'heal', 'desync', 'slow', 'skew', 'link', 'checkpoint', 'flow'] as const
+export const TIMELINE_ACTIONS = ['send', 'offline', 'online', 'kill', 'restart', 'partition', 'heal', 'desync', 'slow', 'skew', 'link', 'checkpoint', 'flow', 'block'] as const
 
 export const timelineEntrySchema = z.strictObject({
   at: about(duration, 'Scenario time of the action'),
@@ -222,6 +229,7 @@ export const timelineEntrySchema = z.strictObject({
   skew: skewAction.optional().describe('Skew a device\'s clock'),
   link: linkAction.optional().describe('Change a device\'s link (a handover from WiFi to 3G, say) or a fleet node\'s access link'),
   checkpoint: name.optional().describe('Compare the histories of each account\'s devices now (history.checkpoints), by this name'),
+  block: blockAction.optional().describe('Censor a device: the named nodes (or its bootstrap list) refuse its connections and drop the ones it has, by address, for a time or for good'),
   flow: flowAction.optional().describe('Run a QA flow (a WebdriverIO + Mocha spec using the profile\'s screen map) on an appium device and time it')
 })
 

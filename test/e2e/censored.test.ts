@@ -1,0 +1,36 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Results } from '../../harness/interface/index.js'
+import { pool, runCourier, tempDir } from '../helpers/cli.js'
+
+// The shipped censorship scenario and its broken twin, side by side: the same block of alice's
+// bootstrap list; only the reference client's peer-exchange fallback differs.
+test('censored.yaml passes through peer exchange; its broken variant fails on the figures that name the problem', async () => {
+  const runs: Record<string, { code: number | null, stdout: string, results: Results }> = {}
+  await pool(['scenarios/censored.yaml', 'scenarios/problems/censored-no-fallback.yaml'], 2, async (file) => {
+    const out = join(await tempDir(), 'run')
+    const run = await runCourier(['run', file, '--out', out, '--no-progress'])
+    runs[file] = { code: run.code, stdout: run.stdout + run.stderr, results: JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results }
+  })
+  const healthy = runs['scenarios/censored.yaml']
+  assert.equal(healthy.code, 0, healthy.stdout)
+  const [block] = healthy.results.censorship ?? []
+  assert.equal(block.device, 'alice')
+  assert.equal(block.nodes.length, 2, 'the bootstrap list: two relays')
+  assert.equal(block.source, 'peer-exchange')
+  assert.ok(block.reachedVia != null && !block.nodes.includes(block.reachedVia))
+  assert.ok(block.reachedMs != null && block.reachedMs > 0)
+  assert.ok(block.peerExchange.learned >= 3, JSON.stringify(block.peerExchange))
+  assert.ok(block.bytes > 0, 'getting around the block cost bytes')
+  assert.match(healthy.stdout, /censorship: alice blocked from relay-\d, relay-\d at .* for good: reached the network after/)
+
+  const broken = runs['scenarios/problems/censored-no-fallback.yaml']
+  assert.equal(broken.code, 1, broken.stdout)
+  assert.deepEqual(broken.results.thresholds.filter((t) => !t.passed).map((t) => t.metric).sort(), ['censorship.alice.reachedMs', 'censorship.unreached', 'delivery.alice.lost'])
+  const [stuck] = broken.results.censorship ?? []
+  assert.equal(stuck.reachedMs, null)
+  assert.equal(stuck.peerExchange.answers, 0)
+  assert.match(broken.stdout, /never reached the network by other means/)
+})
