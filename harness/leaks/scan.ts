@@ -155,7 +155,9 @@ function countLines (text: string, end: number): number {
   return n
 }
 
-interface FlowState { carry: string, offsets: number[], packets: number[] }
+/** A flow direction's unscanned tail; each segment maps text from `at` on to file offsets of one packet. */
+interface FlowState { carry: string, segments: Segment[] }
+interface Segment { at: number, offset: number, packet: number }
 
 /** The payload bytes of every TCP and UDP packet, read per flow direction as Latin-1 (one character a byte). */
 async function scanPcap (path: string, rel: string, d: Detectors, masks: readonly string[], out: LeakFinding[], signal?: AbortSignal): Promise<{ bytes: number, packets: number, problem?: string }> {
@@ -163,8 +165,10 @@ async function scanPcap (path: string, rel: string, d: Detectors, masks: readonl
   let bytes = 0
   let packets = 0
   let problem: string | undefined
-  const scan = (key: string, state: FlowState, text: string, offsetAt: (i: number) => number, packetAt: (i: number) => number, final: boolean): void => {
+  const scan = (key: string, state: FlowState, text: string, segments: Segment[], final: boolean): void => {
     const limit = final ? text.length : Math.max(0, text.length - PCAP_OVERLAP)
+    const segmentAt = (i: number): Segment => { let k = segments.length - 1; while (k > 0 && segments[k].at > i) k--; return segments[k] }
+    const offsetAt = (i: number): number => { const seg = segmentAt(i); return seg.offset + i - seg.at }
     const hits = detectAll(text, d, limit)
     for (const hit of hits) {
       const ranges: Array<[number, number]> = []
@@ -180,14 +184,17 @@ async function scanPcap (path: string, rel: string, d: Detectors, masks: readonl
         file: rel,
         offset: ranges[0][0],
         length: hit.end - hit.start,
-        packet: packetAt(hit.start),
+        packet: segmentAt(hit.start).packet,
         flow: key,
         ...(ranges.length > 1 ? { ranges } : {}),
         excerpt: excerpt(text, hit, hits, masks, true)
       })
     }
-    state.offsets = Array.from({ length: text.length - limit }, (_, i) => offsetAt(limit + i))
-    state.packets = Array.from({ length: text.length - limit }, (_, i) => packetAt(limit + i))
+    // what is left starts at `limit`: the segments from the one holding it, shifted to start at 0
+    const first = segmentAt(limit)
+    state.segments = segments.filter((seg) => seg.at >= limit || seg === first).map((seg) => seg === first
+      ? { at: 0, offset: seg.offset + limit - seg.at, packet: seg.packet }
+      : { at: seg.at - limit, offset: seg.offset, packet: seg.packet })
     state.carry = text.slice(limit)
   }
   try {
@@ -198,13 +205,11 @@ async function scanPcap (path: string, rel: string, d: Detectors, masks: readonl
         if (payload == null || payload.length === 0 || packet.ip == null || packet.transport == null || packet.frameOffset == null) continue
         bytes += payload.length
         const key = `${packet.ip.src}:${packet.transport.srcPort} > ${packet.ip.dst}:${packet.transport.dstPort}`
-        const state = flows.get(key) ?? { carry: '', offsets: [], packets: [] }
+        const state = flows.get(key) ?? { carry: '', segments: [] }
         flows.set(key, state)
-        const base = packet.frameOffset + (packet.transport.payloadOffset ?? 0)
-        const carried = state.carry.length
-        const { offsets, packets: carriedPackets } = state
+        const segment = { at: state.carry.length, offset: packet.frameOffset + (packet.transport.payloadOffset ?? 0), packet: packet.index }
         const text = state.carry + Buffer.from(payload.buffer, payload.byteOffset, payload.length).toString('latin1')
-        scan(key, state, text, (i) => i < carried ? offsets[i] : base + i - carried, (i) => i < carried ? carriedPackets[i] : packet.index, false)
+        scan(key, state, text, state.carry.length === 0 ? [segment] : [...state.segments, segment], false)
       }
     }
   } catch (error) {
@@ -212,8 +217,7 @@ async function scanPcap (path: string, rel: string, d: Detectors, masks: readonl
   }
   for (const [key, state] of flows) {
     if (state.carry.length === 0) continue
-    const { offsets, packets: carried } = state
-    scan(key, state, state.carry, (i) => offsets[i], (i) => carried[i], true)
+    scan(key, state, state.carry, state.segments, true)
   }
   return { bytes, packets, ...(problem == null ? {} : { problem }) }
 }
