@@ -159,7 +159,7 @@ function censorshipSection (results: Results, color: boolean): string[] {
     const what = `censorship: ${plain(b.device)} blocked from ${plain(b.nodes.join(', '))} at ${formatMs(b.atMs)}${b.liftedMs == null ? ' for good' : ` until ${formatMs(b.liftedMs)}`}`
     const px = `peer exchange: ${formatCount(b.peerExchange.answers)} answers, ${formatCount(b.peerExchange.learned)} nodes learned`
     return b.reachedMs == null
-      ? paint(`${what}: never reached the network by other means while blocked (${formatValue(b.bytes, 'bytes')} spent trying; ${px})`, 'red', color)
-      : `${what}: reached the network after ${formatMs(b.reachedMs)} through ${plain(b.reachedVia ?? '?')} (learned by ${b.source ?? '?'}), ${formatValue(b.bytes, 'bytes')} on the way; ${px}`
+      ? paint(`${what}: never reached the network by other means while blocked (${formatValue(b.bytes, 'bytes')}${b.joules == null ? '' : ` and ${formatValue(b.joules, 'joules')}`} spent trying; ${px})`, 'red', color)
+      : `${what}: reached the network after ${formatMs(b.reachedMs)} through ${plain(b.reachedVia ?? '?')} (learned by ${b.source ?? '?'}), ${formatValue(b.bytes, 'bytes')}${b.joules == null ? '' : ` and ${formatValue(b.joules, 'joules')}`} on the way; ${px}`
   })]
 }

@@ -107,7 +107,7 @@ export function metricCatalogue (input: CatalogueInput): Map<string, MetricUnit>
     ['destinations.thirdParty', 'count'],
     // timeline blocks (censorship): the ones never got around, and per device how long and how many bytes it took
     ['censorship.unreached', 'count'],
-    ...input.devices.flatMap((device): Array<[string, MetricUnit]> => [[`censorship.${device}.reachedMs`, 'ms'], [`censorship.${device}.bytes`, 'bytes']])
+    ...input.devices.flatMap((device): Array<[string, MetricUnit]> => [[`censorship.${device}.reachedMs`, 'ms'], [`censorship.${device}.bytes`, 'bytes'], [`censorship.${device}.joules`, 'joules']])
   ]
   return new Map(entries)
 }

@@ -128,6 +128,8 @@ export interface CensorshipResult {
   bytes: number
   /** Peer-exchange answers the device had by then, and the nodes they taught it. */
   peerExchange: { answers: number, learned: number }
+  /** Radio energy of the device's packets over the same window (its radio model); absent without energy figures. */
+  joules?: number | null
 }
 
 /** One remote endpoint contacted outside the fleet's addresses, from the capture. */

@@ -5,7 +5,7 @@ import { analyzeRun, type CapturedConversations } from '../analysis/index.js'
 import { analyzePcapFile } from '../capture/index.js'
 import { decideVerdict, evaluateThresholds, thresholdsFromConfig, type Threshold } from '../gate/index.js'
 import { InvalidInputError, RESULTS_SCHEMA_VERSION, type CourierEvent, type DestinationResults, type LeakResults, type MetricUnit, type Results, userKeyed } from '../interface/index.js'
-import { deviceRadioTimelines, phoneMeasurements, priceDevices } from './energy.js'
+import { deviceRadioTimelines, phoneMeasurements, priceDevices, priceWindow } from './energy.js'
 import { flowNames, type ScenarioConfig } from '../scenario/index.js'
 import { readEventLog } from './event-log.js'
 import { scanRunLeaks, type LeakScanOptions } from './leaks.js'
@@ -54,6 +54,16 @@ export function buildResults ({ events, thresholds, capture, radioTimelines, lea
   if (leaks != null) analysis.metrics['leaks.count'] = { value: leaks.count, unit: 'count' }
   // without a packet capture nobody saw where devices went: no value, not zero
   analysis.metrics['destinations.thirdParty'] = { value: destinations?.thirdParty ?? null, unit: 'count' }
+  // what getting around a block cost in radio energy: the device's packets from the block to the way round
+  for (const block of analysis.censorship ?? []) {
+    if (energy == null || radioTimelines == null) break
+    const until = block.reachedMs != null ? block.atMs + block.reachedMs : block.liftedMs ?? analysis.timing.runMs
+    block.joules = guardEnergy(energyFailed, () => priceWindow(config, start.scenarioFile, block.device, radioTimelines.get(block.device), block.atMs, until, start.wallClockMs ?? 0)) ?? null
+  }
+  for (const device of new Set((analysis.censorship ?? []).map((b) => b.device))) {
+    const joules = (analysis.censorship ?? []).filter((b) => b.device === device).map((b) => b.joules)
+    if (joules.every((j) => typeof j === 'number')) analysis.metrics[`censorship.${device}.joules`] = { value: (joules as number[]).reduce((a, b) => a + b, 0), unit: 'joules' }
+  }
   const nodes = [
     ...range(config.network.relays, 'relay'), ...range(config.network.stores, 'store'), ...range(config.crowd?.gateways ?? 0, 'crowd')
   ]

@@ -24,6 +24,8 @@ test('censored.yaml passes through peer exchange; its broken variant fails on th
   assert.ok(block.reachedMs != null && block.reachedMs > 0)
   assert.ok(block.peerExchange.learned >= 3, JSON.stringify(block.peerExchange))
   assert.ok(block.bytes > 0, 'getting around the block cost bytes')
+  assert.ok((block.joules ?? 0) > 0 && (block.joules ?? 0) <= (healthy.results.energy?.alice.totalJoules ?? 0), `and energy: ${block.joules} J`)
+  assert.equal(healthy.results.metrics['censorship.alice.joules']?.value, block.joules)
   assert.match(healthy.stdout, /censorship: alice blocked from relay-\d, relay-\d at .* for good: reached the network after/)
 
   const broken = runs['scenarios/problems/censored-no-fallback.yaml']
