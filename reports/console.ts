@@ -120,7 +120,7 @@ function leaksSection (results: Results, color: boolean): string[] {
   const scanned = `${formatCount(leaks.scanned.files)} files, ${formatCount(leaks.scanned.packets)} packets`
   if (leaks.count === 0) return ['', `leaks: none found (${scanned} scanned in ${formatMs(leaks.scanned.ms)})`]
   const kinds = Object.entries(leaks.byKind).map(([kind, n]) => `${formatCount(n ?? 0)} ${kind}`).join(', ')
-  const lines = ['', paint(`leaks: ${formatCount(leaks.count)} secrets found (${kinds}) in ${scanned}${leaks.redacted === true ? '; masked in the files (--redact)' : ''}`, 'redBold', color)]
+  const lines = ['', paint(`leaks: ${formatCount(leaks.count)} ${leaks.count === 1 ? 'secret' : 'secrets'} found (${kinds}) in ${scanned}${leaks.redacted === true ? '; masked in the files (--redact)' : ''}`, 'redBold', color)]
   const shown = leaks.findings.slice(0, 10)
   lines.push(renderTable(['kind', 'where', 'excerpt'], shown.map((f): Cell[] => [
     { text: f.kind, style: 'red' },

@@ -375,6 +375,22 @@ export function buildReportData (results: Results, events: Iterable<CourierEvent
     errors: (results.errors ?? []).slice(0, 200).map((e) => ({ t: formatMs(e.t), component: e.component, error: e.error })),
     ...(results.leaks == null ? {} : { leaks: leaksData(results.leaks) }),
     ...(results.destinations == null ? {} : { destinations: destinationsData(results.destinations) }),
+    ...(results.censorship == null || results.censorship.length === 0
+      ? {}
+      : {
+          censorship: results.censorship.map((b) => ({
+            device: b.device,
+            nodes: b.nodes.join(', '),
+            at: formatMs(b.atMs),
+            until: b.liftedMs == null ? 'for good' : formatMs(b.liftedMs),
+            reached: b.reachedMs == null ? 'never' : `after ${formatMs(b.reachedMs)}`,
+            via: b.reachedVia == null ? '' : `${b.reachedVia} (${b.source ?? ''})`,
+            bytes: formatBytes(b.bytes),
+            energy: b.joules == null ? '' : formatValue(b.joules, 'joules'),
+            peerExchange: `${formatCount(b.peerExchange.answers)} answers, ${formatCount(b.peerExchange.learned)} learned`,
+            ok: b.reachedMs != null
+          }))
+        }),
     flows: (results.flows ?? []).map((f) => ({ name: f.name, device: f.device, spec: f.spec, at: formatMs(f.t - t0), passed: f.passed, tests: flowTests(f), duration: formatMs(f.durationMs), problem: flowProblem(f), failedTests: f.failedTests })),
     artifacts: (options.artifacts ?? []).map((a) => ({ name: a.name, size: a.bytes == null ? '' : formatBytes(a.bytes) })),
     notes
@@ -648,7 +664,7 @@ function leaksData (leaks: NonNullable<Results['leaks']>): NonNullable<ReportDat
   const dismissed = ` ${formatCount(leaks.hexDismissed)} 64-hex strings were not taken for keys (hashes the run names, or no key-like word before them and no peer's identity).`
   return {
     clean: leaks.count === 0,
-    summary: (leaks.count === 0 ? `No secrets found: ${scanned}.` : `${formatCount(leaks.count)} secrets found (${kinds}): ${scanned}.${leaks.redacted === true ? ' They were masked in the files (--redact).' : ''}`) + dismissed + skipped,
+    summary: (leaks.count === 0 ? `No secrets found: ${scanned}.` : `${formatCount(leaks.count)} ${leaks.count === 1 ? 'secret' : 'secrets'} found (${kinds}): ${scanned}.${leaks.redacted === true ? ' They were masked in the files (--redact).' : ''}`) + dismissed + skipped,
     findings: leaks.findings.slice(0, 200).map((f) => ({ kind: f.kind, detail: f.detail, where: `${f.file}${f.line != null ? `:${f.line}` : ''}${f.packet != null ? `, packet ${f.packet} (${f.flow ?? ''})` : ''}, byte ${f.offset}`, excerpt: f.excerpt })),
     more: Math.max(0, leaks.count - 200)
   }
@@ -657,7 +673,7 @@ function leaksData (leaks: NonNullable<Results['leaks']>): NonNullable<ReportDat
 function destinationsData (d: NonNullable<Results['destinations']>): NonNullable<ReportData['destinations']> {
   const summary = d.list.length === 0
     ? `No endpoint outside the fleet (${d.fleetHosts.join(', ')}) was contacted in the capture.`
-    : `${formatCount(d.list.length)} endpoints outside the fleet (${d.fleetHosts.join(', ')}) were contacted, ${formatCount(d.thirdParty)} not in destinations.allow. Names come from the capture: a TLS server name (sni) or a DNS answer (dns).`
+    : `${formatCount(d.list.length)} ${d.list.length === 1 ? 'endpoint' : 'endpoints'} outside the fleet (${d.fleetHosts.join(', ')}) ${d.list.length === 1 ? 'was' : 'were'} contacted, ${formatCount(d.thirdParty)} not in destinations.allow. Names come from the capture: a TLS server name (sni) or a DNS answer (dns).`
   return {
     summary,
     rows: d.list.slice(0, 500).map((x) => ({

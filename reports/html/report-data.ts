@@ -202,6 +202,8 @@ export interface ReportData {
   errors: Array<{ t: string, component: string, error: string }>
   /** The secrets scan (absent when the run has none): findings already redacted by the scanner. */
   leaks?: { summary: string, clean: boolean, findings: Array<{ kind: string, detail: string, where: string, excerpt: string }>, more: number }
+  /** Timeline blocks of devices and how each was got around (absent when nothing was blocked). */
+  censorship?: Array<{ device: string, nodes: string, at: string, until: string, reached: string, via: string, bytes: string, energy: string, peerExchange: string, ok: boolean }>
   /** Remote endpoints outside the fleet (absent without a capture). */
   destinations?: { summary: string, rows: Array<{ remote: string, host: string, from: string, up: string, down: string, first: string, last: string, allowed: string, thirdParty: boolean }> }
   /** QA flows run by the timeline (absent in reports built before flows existed). */

@@ -70,7 +70,10 @@ expect:
   const leaky = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
   assert.deepEqual(leaky.leaks?.findings.map((f) => [f.kind, f.file, f.line]), [['configured-secret', 'device-log.txt', 1], ['private-key', 'device-log.txt', 2]])
   assert.equal(leaky.leaks?.redacted, true)
-  assert.match(await readFile(join(out, 'report.html'), 'utf8'), /Secrets in artifacts/)
+  // the report's data (not just its script, which every report carries) holds the redacted findings
+  const html = await readFile(join(out, 'report.html'), 'utf8')
+  assert.match(html, /"leaks":\{"clean":false,"summary":"2 secrets found/)
+  assert.match(html, /private_key: \[private-key\]/)
   for (const file of await filesUnder(out)) {
     const text = await readFile(file, 'latin1')
     assert.ok(!text.includes(secret) && !text.includes(key), `${file} still holds a planted secret`)
@@ -114,12 +117,13 @@ expect:
     assert.equal(`${d.protocol} ${d.ip}:${d.port}`, `tcp 127.0.0.2:${port}`)
     assert.ok(posts.length >= 2, `${posts.length} posts`)
     assert.equal(JSON.parse(posts[0]).device, 'alice')
-    // one connection per post, each with its request up and its answer down
-    assert.equal(d.connections, posts.length)
+    // one connection per post, each with its request up and its answer down; the last may have
+    // been cut by the device's stop before the server read it whole
+    assert.ok(d.connections === posts.length || d.connections === posts.length + 1, `${d.connections} connections, ${posts.length} posts`)
     assert.ok(d.bytesUp >= posts.join('').length && d.bytesDown > 0, JSON.stringify(d))
     assert.ok(d.firstMs > 0 && d.lastMs >= d.firstMs && d.lastMs <= results.timing.runMs, JSON.stringify(d))
     assert.equal(d.allowedBy, undefined)
-    assert.match(await readFile(join(out, 'report.html'), 'utf8'), /Destinations outside the fleet/)
+    assert.match(await readFile(join(out, 'report.html'), 'utf8'), new RegExp(`"destinations":\\{"summary":"1 endpoint outside the fleet[^}]*"remote":"tcp 127\\.0\\.0\\.2:${port}"`))
   } finally {
     server.close()
   }
