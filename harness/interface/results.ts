@@ -196,6 +196,8 @@ export interface LeakResults {
   scanned: { files: number, bytes: number, packets: number, ms: number }
   /** Files not read, and why (images, files too large). */
   skipped: Array<{ file: string, reason: string }>
+  /** The environment variables whose values were looked for (names only: values are written nowhere). */
+  configured: string[]
   /** 64-hex strings not reported: named by the run as hashes, or without a key-like context and not any peer's key. */
   hexDismissed: number
   /** Set by `--redact`: the findings' bytes were overwritten with `*` in the files. */

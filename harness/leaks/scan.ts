@@ -78,7 +78,7 @@ export async function scanRun (init: ScanInit): Promise<Scan> {
   scanned.ms = Math.round(performance.now() - started)
   const byKind: Partial<Record<LeakKind, number>> = {}
   for (const f of all) byKind[f.kind] = (byKind[f.kind] ?? 0) + 1
-  return { results: { findings: all.slice(0, MAX_LISTED), count: all.length, byKind, scanned, skipped, hexDismissed: stats.hexDismissed }, all }
+  return { results: { findings: all.slice(0, MAX_LISTED), count: all.length, byKind, scanned, skipped, configured: [...new Set(named.map((s) => s.name))], hexDismissed: stats.hexDismissed }, all }
 }
 
 /** Every regular file under the run directory, in a stable order; links are not followed. */

@@ -51,6 +51,7 @@ expect:
   const clean = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
   assert.equal(clean.leaks?.count, 0, JSON.stringify(clean.leaks?.findings.slice(0, 3)))
   assert.equal(clean.metrics['leaks.count']?.value, 0)
+  assert.deepEqual(clean.leaks?.configured, ['COURIER_TEST_TOKEN'])
   assert.ok((clean.leaks?.scanned.packets ?? 0) > 100, 'the capture was scanned')
   // hundreds of message hashes stood in the event log and none was taken for a key
   assert.ok((clean.leaks?.hexDismissed ?? 0) > 20)
