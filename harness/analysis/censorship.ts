@@ -3,7 +3,7 @@ import type { CensorshipResult, CourierEvent, MetricValue } from '../interface/i
 /**
  * Each `block` of the timeline: whether and when the device reached the network again by a node
  * it was not blocked from (its first relay connection after the block started, to a node outside
- * the blocked set), through what it learned (its bootstrap list or peer exchange), and the bytes
+ * the blocked set; at once when it had connected to one before, which it is taken to keep), through what it learned (its bootstrap list or peer exchange), and the bytes
  * its connections moved from the block to that moment (or to the end of the block or run when it
  * never got there): what getting around the censor cost.
  */
@@ -15,7 +15,10 @@ export function analyzeCensorship (events: readonly CourierEvent[]): CensorshipR
     const end = events.find((e) => e.type === 'block.end' && e.t >= start.t && e.device === start.device)
     const until = end?.t ?? endT
     const blocked = new Set(start.nodes)
-    const reached = events.find((e): e is Extract<CourierEvent, { type: 'device.relay' }> => e.type === 'device.relay' && e.device === start.device && e.t >= start.t && e.t <= until && !blocked.has(e.node))
+    // a relay outside the block it was already connected to is a way in it kept: reached at once
+    const kept = events.findLast((e): e is Extract<CourierEvent, { type: 'device.relay' }> => e.type === 'device.relay' && e.device === start.device && e.t < start.t && !blocked.has(e.node))
+    const found = events.find((e): e is Extract<CourierEvent, { type: 'device.relay' }> => e.type === 'device.relay' && e.device === start.device && e.t >= start.t && e.t <= until && !blocked.has(e.node))
+    const reached = kept == null ? found : { ...kept, t: start.t }
     const windowEnd = reached?.t ?? until
     let bytes = 0
     for (const e of events) if (e.type === 'bytes.chunk' && e.owner === start.device && e.t >= start.t && e.t <= windowEnd) bytes += e.bytes

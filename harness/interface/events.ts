@@ -63,7 +63,7 @@ interface EventMap {
   /** A device's peer-exchange query answered: how many nodes it learned that it did not know. */
   'device.peerExchange': { device: string, node: string, answered: number, learned: number }
   /** Fleet nodes refuse a device's connections (censorship), until block.end. */
-  'block.start': { device: string, nodes: string[] }
+  'block.start': { device: string, nodes: string[], /** A block by address or port: the rules as written; `nodes` are the nodes with a matching address. */ addresses?: string[] }
   'block.end': { device: string, nodes: string[] }
   'device.offline': { device: string }
   /** A device crashed or could not do what it was asked; the run goes on without it. */

@@ -190,7 +190,9 @@ const partitionAction = z.strictObject({
 })
 const blockAction = z.strictObject({
   device: name.describe('The device that is censored'),
-  nodes: z.union([z.literal('bootstrap'), z.array(name).min(1)]).describe('bootstrap: every node the device was told about at start; or a list of fleet nodes'),
+  nodes: z.union([z.literal('bootstrap'), z.array(name).min(1)]).optional().describe('bootstrap: every node the device was told about at start; or a list of fleet nodes (each by all its addresses)'),
+  addresses: z.array(z.string().regex(/^(\d{1,3}(\.\d{1,3}){3})?(:\d{1,5})?$/).refine((a) => a !== '' && a !== ':', 'an address')).min(1).optional()
+    .describe('Instead of nodes: what a censor matches on: "127.0.0.1" (an address, every port), "127.0.0.1:60001" (one address and port) or ":60001" (a port on any address)'),
   for: about(duration, 'Lift the block after this long (default: for good)').optional()
 })
 const storeWindowAction = z.strictObject({ store: name, for: about(duration, 'How long the store misses messages') })
