@@ -165,11 +165,13 @@ async function scanPcap (path: string, rel: string, d: Detectors, masks: readonl
   let bytes = 0
   let packets = 0
   let problem: string | undefined
+  const quiet = quietText(d)
   const scan = (key: string, state: FlowState, text: string, segments: Segment[], final: boolean): void => {
     const limit = final ? text.length : Math.max(0, text.length - PCAP_OVERLAP)
     const segmentAt = (i: number): Segment => { let k = segments.length - 1; while (k > 0 && segments[k].at > i) k--; return segments[k] }
     const offsetAt = (i: number): number => { const seg = segmentAt(i); return seg.offset + i - seg.at }
-    const hits = detectAll(text, d, limit)
+    // ciphertext (most of a libp2p capture) seldom holds a printable run long enough for any detector
+    const hits = quiet?.(text) === true ? [] : detectAll(text, d, limit)
     for (const hit of hits) {
       const ranges: Array<[number, number]> = []
       for (let i = hit.start; i < hit.end; i++) {
@@ -220,6 +222,21 @@ async function scanPcap (path: string, rel: string, d: Detectors, masks: readonl
     scan(key, state, state.carry, state.segments, true)
   }
   return { bytes, packets, ...(problem == null ? {} : { problem }) }
+}
+
+/**
+ * A test that a payload text cannot hold anything the detectors look for: no run of printable
+ * ASCII as long as the shortest of them (a 12-word mnemonic is 47 characters at least, a key 64,
+ * a keystore's ciphertext key 20, a configured secret as long as its shortest form). Undefined
+ * (no shortcut) when a scenario pattern could match anything, or a secret is not ASCII.
+ */
+function quietText (d: Detectors): ((text: string) => boolean) | undefined {
+  if (d.patterns.length > 0) return undefined
+  // eslint-disable-next-line no-control-regex
+  if (d.secrets.some((s) => /[^\x20-\x7e]/.test(s.form))) return undefined
+  const shortest = Math.min(20, ...d.secrets.map((s) => s.form.length))
+  const run = new RegExp(`[\\x20-\\x7e\\t\\n\\r]{${shortest},}`)
+  return (text) => !run.test(text)
 }
 
 /** A text's UTF-8 bytes as Latin-1 characters: how the scanner sees files and payloads. */

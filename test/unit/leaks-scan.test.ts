@@ -197,3 +197,13 @@ test('a configured secret and a pattern with non-ASCII characters are found at t
     await rm(dir, { recursive: true, force: true })
   }
 })
+
+test('without scenario patterns (the capture shortcut for ciphertext on), the split mnemonic and a short configured secret in a capture are still found', async () => {
+  const dir = await plantedRun()
+  try {
+    const { all } = await scanRun({ runDir: dir, events: await readEvents(dir), secrets: [{ name: 'T', value: TOKEN.slice(0, 12) }] })
+    assert.deepEqual(all.filter((f) => f.file === 'capture.pcap').map((f) => f.kind).sort(), ['configured-secret', 'mnemonic'])
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+})
