@@ -341,10 +341,7 @@ export class SimulatedDevice implements Device {
 
   private async goOnline (signal?: AbortSignal): Promise<void> {
     if (this.init.mode === 'light') return await this.goOnlineLight(signal)
-    const { refused } = this.components.fleet
-    // a censor on the device's path refuses the connection before it starts (a firewall's reject)
-    const dialPort = refused == null ? undefined : (host: string, port: number): number => { if (refused(host, port)) throw new Error(`connection to ${host}:${port} refused (blocked)`); return port }
-    const node = await createWakuNode({ identitySeed: `device/${this.name}`, listen: false, seenTtlMs: DEVICE_SEEN_TTL_MS, accounting: this.accounting, metadata: clientMetadata(this.components.fleet.pubsubTopic), dialPort })
+    const node = await createWakuNode({ identitySeed: `device/${this.name}`, listen: false, seenTtlMs: DEVICE_SEEN_TTL_MS, accounting: this.accounting, metadata: clientMetadata(this.components.fleet.pubsubTopic), dialPort: this.dialPort })
     await node.start()
     this.node = node
     node.services.pubsub.addEventListener('message', (event) => { this.onRelayMessage(event.detail) })
@@ -459,6 +456,16 @@ export class SimulatedDevice implements Device {
     return this.relayOrder.some((addr) => connected.has(peerOf(addr)))
   }
 
+  /** A censor on the device's path refuses the connection before it starts (a firewall's reject); undefined when nothing can be blocked. */
+  private get dialPort (): ((host: string, port: number) => number) | undefined {
+    const { refused } = this.components.fleet
+    if (refused == null) return undefined
+    return (host, port) => {
+      if (refused(host, port)) throw new Error(`connection to ${host}:${port} refused (blocked)`)
+      return port
+    }
+  }
+
   /** Byte accounting of every node this device runs (relay, light, a push fetch), under its name. */
   private get accounting (): SocketAccountingInit | undefined {
     return this.components.byteAccounting === false ? undefined : { owner: this.name, events: this.components.events, chunks: true }
@@ -481,6 +488,7 @@ export class SimulatedDevice implements Device {
       clock: this.components.clock,
       events,
       accounting: this.accounting,
+      dialPort: this.dialPort,
       wallNow: () => this.wallNow(),
       onMessage: (message, bytes) => { this.accept(message, 'filter', bytes) },
       onGap: (sinceWallMs) => { void this.syncHistory({}, sinceWallMs - (this.init.syncMarginMs ?? 5000), true).catch(() => {}) }
