@@ -26,7 +26,10 @@ export const createDevice: CreateDevice<DeviceConfig> = async (name, config, top
         wakeOnPush: config.wakeOnPush,
         missingCheck: config.missingCheck,
         mode: config.mode,
-        preferredService: config.service
+        preferredService: config.service,
+        telemetryUrl: config.telemetry,
+        bootstrap: config.bootstrap,
+        peerExchange: config.peerExchange
       })(components)
     case 'appium':
       return createAppiumDevice(name, config, topics, components)

@@ -66,6 +66,10 @@ export function renderConsoleSummary (results: Results, options: ConsoleSummaryO
     ]), { color }))
   }
 
+  out.push(...leaksSection(results, color))
+  out.push(...destinationsSection(results, color))
+  out.push(...censorshipSection(results, color))
+
   const store = results.store
   if (store != null && store.queries > 0) {
     out.push('')
@@ -109,4 +113,55 @@ function deliverySection (results: Results, color: boolean): string[] {
   if (devices.length > 1 && d.overall != null) rows.push(row('all devices', d.overall, 'bold'))
   lines.push(renderTable(['device', 'expected', 'delivered', 'lost', 'p50', 'p95', 'max', 'duplicates by path', ''], rows, { color }))
   return lines
+}
+
+/** The secrets scan: one line when clean, the first findings (already redacted) when not. */
+function leaksSection (results: Results, color: boolean): string[] {
+  const leaks = results.leaks
+  if (leaks == null) return []
+  const scanned = `${formatCount(leaks.scanned.files)} files, ${formatCount(leaks.scanned.packets)} packets`
+  if (leaks.count === 0) return ['', `leaks: none found (${scanned} scanned in ${formatMs(leaks.scanned.ms)})`]
+  const kinds = Object.entries(leaks.byKind).map(([kind, n]) => `${formatCount(n ?? 0)} ${kind}`).join(', ')
+  const lines = ['', paint(`leaks: ${formatCount(leaks.count)} ${leaks.count === 1 ? 'secret' : 'secrets'} found (${kinds}) in ${scanned}${leaks.redacted === true ? '; masked in the files (--redact)' : ''}`, 'redBold', color)]
+  const shown = leaks.findings.slice(0, 10)
+  lines.push(renderTable(['kind', 'where', 'excerpt'], shown.map((f): Cell[] => [
+    { text: f.kind, style: 'red' },
+    { text: plain(`${f.file}${f.line != null ? `:${f.line}` : ''}${f.packet != null ? ` packet ${f.packet}` : ` @${f.offset}`}`) },
+    { text: plain(f.excerpt) }
+  ]), { color }))
+  if (leaks.count > shown.length) lines.push(`  ... ${formatCount(leaks.count - shown.length)} more in results.json (leaks.findings) and report.html`)
+  return lines
+}
+
+/** Where devices went besides the fleet: one line when nowhere, a table of the remotes when somewhere. */
+function destinationsSection (results: Results, color: boolean): string[] {
+  const d = results.destinations
+  if (d == null) return []
+  if (d.list.length === 0) return ['', `destinations: none outside the fleet (${d.fleetHosts.join(', ')}) in the capture`]
+  const lines = ['', paint(`destinations: ${formatCount(d.list.length)} outside the fleet, ${formatCount(d.thirdParty)} third-party (not in destinations.allow)`, d.thirdParty > 0 ? 'yellow' : undefined, color)]
+  lines.push(renderTable(['remote', 'host', 'from', 'up', 'down', 'first', 'last', ''], d.list.slice(0, 20).map((x): Cell[] => [
+    { text: plain(`${x.protocol} ${x.ip.includes(':') ? `[${x.ip}]` : x.ip}:${x.port}`) },
+    { text: plain(x.host == null ? '' : `${x.host} (${x.named ?? ''})`) },
+    { text: plain(x.from.slice(0, 2).join(', ') + (x.from.length > 2 ? ` +${x.from.length - 2}` : '')) },
+    { text: formatValue(x.bytesUp, 'bytes'), align: 'right' },
+    { text: formatValue(x.bytesDown, 'bytes'), align: 'right' },
+    { text: formatMs(x.firstMs), align: 'right' },
+    { text: formatMs(x.lastMs), align: 'right' },
+    { text: x.allowedBy == null ? 'third party' : `allowed (${plain(x.allowedBy)})`, style: x.allowedBy == null ? 'yellow' : undefined }
+  ]), { color }))
+  if (d.list.length > 20) lines.push(`  ... ${formatCount(d.list.length - 20)} more in results.json (destinations.list)`)
+  return lines
+}
+
+/** Each block of a device, and whether and how it got around it. */
+function censorshipSection (results: Results, color: boolean): string[] {
+  const blocks = results.censorship ?? []
+  if (blocks.length === 0) return []
+  return ['', ...blocks.map((b) => {
+    const what = `censorship: ${plain(b.device)} blocked from ${plain(b.nodes.join(', '))} at ${formatMs(b.atMs)}${b.liftedMs == null ? ' for good' : ` until ${formatMs(b.liftedMs)}`}`
+    const px = `peer exchange: ${formatCount(b.peerExchange.answers)} answers, ${formatCount(b.peerExchange.learned)} nodes learned`
+    return b.reachedMs == null
+      ? paint(`${what}: never reached the network by other means while blocked (${formatValue(b.bytes, 'bytes')}${b.joules == null ? '' : ` and ${formatValue(b.joules, 'joules')}`} spent trying; ${px})`, 'red', color)
+      : `${what}: reached the network after ${formatMs(b.reachedMs)} through ${plain(b.reachedVia ?? '?')} (learned by ${b.source ?? '?'}), ${formatValue(b.bytes, 'bytes')}${b.joules == null ? '' : ` and ${formatValue(b.joules, 'joules')}`} on the way; ${px}`
+  })]
 }

@@ -14,7 +14,7 @@ import { compareDirectories, loadRunSet } from './compare.js'
 import { checkHistoryFile } from '../../harness/history/index.js'
 import type { TrendView } from '../../reports/index.js'
 import { DEFAULT_HISTORY_LAST, historyFile, recordRun } from './history.js'
-import { consoleLogger, fleetHostProblem, interruptOnSignals, parseFleetHost, worstExitCode } from './shared.js'
+import { configuredSecrets, consoleLogger, fleetHostProblem, interruptOnSignals, parseFleetHost, worstExitCode } from './shared.js'
 
 interface RunFlags {
   out?: string
@@ -29,6 +29,7 @@ interface RunFlags {
   build?: string
   history?: string | boolean
   historyLast?: number
+  redact?: boolean
 }
 
 export function registerRunCommand (program: Command): void {
@@ -45,6 +46,7 @@ export function registerRunCommand (program: Command): void {
     .option('-v, --verbose', 'log component errors as they happen')
     .addOption(new Option('--repeat <n>', 'run each scenario n times into RUN_DIR/run-1..run-n (seeds: the scenario\'s seed + i - 1 unless --seed pins it), then print each figure\'s median and range').argParser(parseRepeat))
     .option('--build <file>', 'the app under test (.apk or .ipa): its sha256, id and version go into results.json, the summary and JUnit (default: an appium device profile\'s app.path)')
+    .option('--redact', 'mask what the secrets scan finds (keys, mnemonics, configured secrets, leaks.patterns) in the run\'s artifacts, in place, before results and reports are written')
     .option('--baseline <dir>', 'after the run, compare it with this run directory (or directory of repeats) like `courier compare`; exit 1 when a figure is worse')
     .option('--history [file]', 'record each run\'s figures in this history database (SQLite; alone: history.sqlite in the output folder, beside the run directories) and show its last nights in report.html; `courier trend FILE` reads it')
     .addOption(new Option('--history-last <n>', `nights of history report.html shows beside this run (default ${DEFAULT_HISTORY_LAST})`).argParser(parseHistoryLast))
@@ -134,7 +136,8 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
                 stepSummary: true
               })
             }
-            const outcome = await runScenario(scenario, { runDir, thresholds, createDevice, signal: interrupt.signal, log, onProgress: progress.update, onResults, build })
+            const secrets = await configuredSecrets(scenario.config, scenario.file)
+            const outcome = await runScenario(scenario, { runDir, thresholds, createDevice, signal: interrupt.signal, log, onProgress: progress.update, onResults, build, secrets, redact: flags.redact === true })
             progress.done()
             process.stdout.write(renderConsoleSummary(outcome.results, { color: process.stdout.isTTY === true }) + '\n')
             process.stdout.write(`run directory: ${outcome.runDir} (report: ${join(outcome.runDir, 'report.html')})\n`)

@@ -1,5 +1,8 @@
 import { networkInterfaces } from 'node:os'
 import { ExitCode, InvalidInputError, type InputProblem, type Logger, type SourceLocation } from '../../harness/interface/index.js'
+import type { ConfiguredSecret } from '../../harness/runner/index.js'
+import { findUserFile, type ScenarioConfig } from '../../harness/scenario/index.js'
+import { loadProfileFile } from '../../devices/appium/index.js'
 
 export function consoleLogger (verbose: boolean): Logger {
   return {
@@ -54,4 +57,28 @@ export function interruptOnSignals (stopping: string): { signal: AbortSignal, re
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
   return { signal: controller.signal, release: () => { process.off('SIGINT', onSignal); process.off('SIGTERM', onSignal) } }
+}
+
+/**
+ * The secrets a run is configured with: every environment variable the scenario (`leaks.secrets`,
+ * appium servers' user and key) and its device profiles (sign-in and fleet steps' `env:`, servers)
+ * name, with its value now. Unset ones are left out: they cannot leak.
+ */
+export async function configuredSecrets (config: ScenarioConfig, scenarioFile: string, env: NodeJS.ProcessEnv = process.env): Promise<ConfiguredSecret[]> {
+  const names = new Set<string>(config.leaks?.secrets ?? [])
+  const collect = (value: unknown, depth: number): void => {
+    if (value == null || typeof value !== 'object' || depth > 8) return
+    for (const [key, inner] of Object.entries(value)) {
+      if (typeof inner === 'string' && (key === 'env' || key === 'user' || key === 'key') && /^[A-Z_][A-Z0-9_]*$/.test(inner)) names.add(inner)
+      else collect(inner, depth + 1)
+    }
+  }
+  for (const device of Object.values(config.devices ?? {})) {
+    if (device.driver !== 'appium') continue
+    collect(device.server, 0)
+    const file = findUserFile(device.profile, scenarioFile)
+    // a profile that cannot be read was reported by validation; here it only has no names to give
+    if (file != null) collect(await loadProfileFile(file).then((p) => p.profile, () => undefined), 0)
+  }
+  return [...names].flatMap((name) => { const value = env[name]; return value == null || value === '' ? [] : [{ name, value }] })
 }

@@ -34,6 +34,8 @@ export interface LightClientInit {
   clock: Clock
   events: EventSink
   accounting?: SocketAccountingInit
+  /** The device's dialer: may throw to refuse an address (a censor's block). */
+  dialPort?: (host: string, port: number) => number
   /** The device's wall clock (skew included). */
   wallNow: () => number
   /** A pushed message; `bytes` is its encoded size, as relay reports it. */
@@ -69,7 +71,7 @@ export class LightClient {
   private constructor (readonly node: LightLibp2p, private readonly init: LightClientInit) {}
 
   static async start (init: LightClientInit, signal?: AbortSignal): Promise<LightClient> {
-    const node = await createLightNode({ identitySeed: `device/${init.device}`, listen: false, accounting: init.accounting, metadata: clientMetadata(init.pubsubTopic) })
+    const node = await createLightNode({ identitySeed: `device/${init.device}`, listen: false, accounting: init.accounting, metadata: clientMetadata(init.pubsubTopic), dialPort: init.dialPort })
     const client = new LightClient(node, init)
     await node.handle(FILTER_PUSH_PROTOCOL, async (stream, connection) => { await client.onPush(stream, connection) }, { maxInboundStreams: 256 })
     node.addEventListener('peer:disconnect', client.onDisconnect)

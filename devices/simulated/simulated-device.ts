@@ -3,11 +3,12 @@ import { KEEP_ALIVE, type Stream } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { AbortOptions, Device, DeviceComponents, DeliveryPath, OutgoingMessage } from '../../harness/interface/index.js'
 import {
-  bytesToHex, clientMetadata, createWakuNode, decodePayload, hexToBytes, peerIdForIdentity, encodePayload, messageHashHex, meshPeers, queryStoreByHashes, queryStorePages, STORE_QUERY_PROTOCOL, StoreStatus,
+  bytesToHex, clientMetadata, createWakuNode, decodePayload, enrTcpAddress, queryPeerExchange, hexToBytes, peerIdForIdentity, encodePayload, messageHashHex, meshPeers, queryStoreByHashes, queryStorePages, STORE_QUERY_PROTOCOL, StoreStatus,
   WakuMessage, type LightLibp2p, type StoreQueryRequest, type SocketAccountingInit, type WakuLibp2p, type WakuMessageKeyValue
 } from '../../harness/protocol/index.js'
 import { LightClient, serviceOrder } from './light-client.js'
 import { askStoreFor, CONFIRM_EVERY_MS, SentCheck } from './sent-check.js'
+import { startTelemetry } from './telemetry.js'
 
 export interface SimulatedDeviceInit {
   name: string
@@ -37,9 +38,19 @@ export interface SimulatedDeviceInit {
   mode?: 'relay' | 'light'
   /** Light mode: the service node tried first. */
   preferredService?: string
+  /** Relays the device is told about at start (the first n of its order); default: all. */
+  bootstrap?: number
+  /** With `bootstrap`: learn more relays from the bootstrap nodes by 34/WAKU2-PEER-EXCHANGE (default true). */
+  peerExchange?: boolean
+  /** Post counters to this telemetry server (status-go's TelemetryServerURL) every `telemetryEveryMs` (default 2 s). */
+  telemetryUrl?: string
+  telemetryEveryMs?: number
 }
 
 const PAGE_SIZE = 50n
+const RELAY_DIAL_TIMEOUT_MS = 3000
+/** Peers asked for in one peer-exchange query. */
+const PEER_EXCHANGE_ASK = 16
 const WATCHDOG_MS = 2000
 /** status-go: store nodes are pinged with a 4 s timeout and one is picked among the fastest quarter. */
 const PING_TIMEOUT_MS = 4000
@@ -73,6 +84,8 @@ export class SimulatedDevice implements Device {
   private watchdog?: NodeJS.Timeout
   private syncTimer?: NodeJS.Timeout
   private readonly relayOrder: string[]
+  /** Relays learned by peer exchange (in relayOrder after the bootstrap list). */
+  private readonly learned = new Set<string>()
   private storeOrder: Array<{ name: string, addr: string }>
   private requestSeq = 0
   /** Clock skew of this device, ms: what it stamps on messages and asks stores for. */
@@ -89,11 +102,13 @@ export class SimulatedDevice implements Device {
   /** Online, but every relay connection is gone (a partition the app cannot see as "offline"). */
   private disconnectedSinceWallMs?: number
   private light?: LightClient
+  private stopTelemetry?: () => void
 
   constructor (private readonly init: SimulatedDeviceInit, private readonly components: DeviceComponents) {
     this.name = init.name
     this.contentTopics = new Map(init.topics.map((topic) => [components.fleet.contentTopic(topic), topic]))
-    this.relayOrder = shuffled(components.random, components.fleet.relays)
+    const relays = shuffled(components.random, components.fleet.relays)
+    this.relayOrder = init.bootstrap == null ? relays : relays.slice(0, init.bootstrap)
     const order = shuffled(components.random, components.fleet.stores)
     const preferred = order.filter((store) => store.name === init.preferredStore)
     this.storeOrder = [...preferred, ...order.filter((store) => store.name !== init.preferredStore)]
@@ -116,10 +131,21 @@ export class SimulatedDevice implements Device {
   async start (options: AbortOptions = {}): Promise<void> {
     this.components.events.emit('device.up', { device: this.name, driver: this.driver, peerId: await peerIdForIdentity(`device/${this.name}`) })
     for (const topic of this.init.topics) this.components.events.emit('device.subscribe', { device: this.name, topic })
+    this.components.events.emit('device.bootstrap', { device: this.name, nodes: this.relayOrder.map((addr) => this.nodeName(addr)) })
     await this.goOnline(options.signal)
+    if (this.init.bootstrap != null && this.init.peerExchange !== false) await this.exchangePeers(options.signal)
     // a device has everything from the moment it joined: its first "good sync" is its start
     this.lastGoodSyncWallMs ??= this.wallNow()
     if (this.init.confirmSent !== false) this.sentCheck.start()
+    if (this.init.telemetryUrl != null) {
+      this.stopTelemetry = startTelemetry({
+        url: this.init.telemetryUrl,
+        everyMs: this.init.telemetryEveryMs ?? 2000,
+        report: () => ({ device: this.name, receivedMessages: this.history.size, online: this.online }),
+        online: () => this.online,
+        onError: (error) => { this.components.log.debug(`${this.name}: ${error instanceof Error ? error.message : String(error)}`) }
+      })
+    }
     if (this.init.syncIntervalMs != null) {
       const every = this.init.syncIntervalMs
       // the window reaches back to the last good sync, so a stretch of failed requests is covered
@@ -131,6 +157,7 @@ export class SimulatedDevice implements Device {
   async stop (): Promise<void> {
     if (this.stopped) return
     this.stopped = true
+    this.stopTelemetry?.()
     clearInterval(this.syncTimer)
     this.sentCheck.stop()
     await this.goOffline()
@@ -314,7 +341,7 @@ export class SimulatedDevice implements Device {
 
   private async goOnline (signal?: AbortSignal): Promise<void> {
     if (this.init.mode === 'light') return await this.goOnlineLight(signal)
-    const node = await createWakuNode({ identitySeed: `device/${this.name}`, listen: false, seenTtlMs: DEVICE_SEEN_TTL_MS, accounting: this.accounting, metadata: clientMetadata(this.components.fleet.pubsubTopic) })
+    const node = await createWakuNode({ identitySeed: `device/${this.name}`, listen: false, seenTtlMs: DEVICE_SEEN_TTL_MS, accounting: this.accounting, metadata: clientMetadata(this.components.fleet.pubsubTopic), dialPort: this.dialPort })
     await node.start()
     this.node = node
     node.services.pubsub.addEventListener('message', (event) => { this.onRelayMessage(event.detail) })
@@ -429,6 +456,16 @@ export class SimulatedDevice implements Device {
     return this.relayOrder.some((addr) => connected.has(peerOf(addr)))
   }
 
+  /** A censor on the device's path refuses the connection before it starts (a firewall's reject); undefined when nothing can be blocked. */
+  private get dialPort (): ((host: string, port: number) => number) | undefined {
+    const { refused } = this.components.fleet
+    if (refused == null) return undefined
+    return (host, port) => {
+      if (refused(host, port)) throw new Error(`connection to ${host}:${port} refused (blocked)`)
+      return port
+    }
+  }
+
   /** Byte accounting of every node this device runs (relay, light, a push fetch), under its name. */
   private get accounting (): SocketAccountingInit | undefined {
     return this.components.byteAccounting === false ? undefined : { owner: this.name, events: this.components.events, chunks: true }
@@ -451,6 +488,7 @@ export class SimulatedDevice implements Device {
       clock: this.components.clock,
       events,
       accounting: this.accounting,
+      dialPort: this.dialPort,
       wallNow: () => this.wallNow(),
       onMessage: (message, bytes) => { this.accept(message, 'filter', bytes) },
       onGap: (sinceWallMs) => { void this.syncHistory({}, sinceWallMs - (this.init.syncMarginMs ?? 5000), true).catch(() => {}) }
@@ -475,6 +513,37 @@ export class SimulatedDevice implements Device {
     await this.flushOutbox()
   }
 
+  private nodeName (addr: string): string {
+    return this.components.fleet.peerName?.(peerOf(addr)) ?? peerOf(addr)
+  }
+
+  /**
+   * Asks the connected bootstrap nodes for more peers (34/WAKU2-PEER-EXCHANGE, as js-waku and
+   * status-go light clients do) and keeps the ones it did not know, after its bootstrap list: when
+   * the bootstrap nodes are out of reach, ensureRelays dials these.
+   */
+  private async exchangePeers (signal?: AbortSignal): Promise<void> {
+    const node = this.node
+    if (node == null) return
+    for (const connection of node.getConnections()) {
+      const from = this.components.fleet.peerName?.(connection.remotePeer.toString()) ?? connection.remotePeer.toString()
+      try {
+        const records = await queryPeerExchange(connection, PEER_EXCHANGE_ASK, AbortSignal.any([AbortSignal.timeout(5000), ...(signal == null ? [] : [signal])]))
+        let learned = 0
+        for (const record of records) {
+          const addr = await enrTcpAddress(record)
+          if (addr == null || this.relayOrder.some((known) => peerOf(known) === peerOf(addr))) continue
+          this.relayOrder.push(addr)
+          this.learned.add(addr)
+          learned++
+        }
+        this.components.events.emit('device.peerExchange', { device: this.name, node: from, answered: records.length, learned })
+      } catch (error) {
+        this.components.log.debug(`${this.name}: peer exchange with ${from}: ${errorText(error)}`)
+      }
+    }
+  }
+
   /** Keeps `relays` relay connections, moving on to other relays when one dies. */
   private async ensureRelays (signal?: AbortSignal): Promise<void> {
     const node = this.node
@@ -485,11 +554,14 @@ export class SimulatedDevice implements Device {
       if (have >= this.init.relays) break
       if (connected.has(peerOf(addr))) continue
       try {
-        const connection = await node.dial(multiaddr(addr), { signal })
+        // a node that takes the connection and never completes it (a censor's black hole) must not hold up the next
+        const connection = await node.dial(multiaddr(addr), { signal: AbortSignal.any([AbortSignal.timeout(RELAY_DIAL_TIMEOUT_MS), ...(signal == null ? [] : [signal])]) })
         await node.peerStore.merge(connection.remotePeer, { tags: { [KEEP_ALIVE]: { value: 1 } } })
         have++
-      } catch {
+        this.components.events.emit('device.relay', { device: this.name, node: this.nodeName(addr), source: this.learned.has(addr) ? 'peer-exchange' : 'bootstrap' })
+      } catch (error) {
         // a dead relay is skipped; the next one in this device's order is tried
+        this.components.log.debug(`${this.name}: dial ${this.nodeName(addr)}: ${errorText(error)}`)
       }
     }
   }

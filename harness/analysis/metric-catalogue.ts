@@ -100,7 +100,14 @@ export function metricCatalogue (input: CatalogueInput): Map<string, MetricUnit>
     ['capture.dropped', 'count'],
     ['flows.run', 'count'],
     ['flows.failed', 'count'],
-    ...(input.flows ?? []).flatMap((flow): Array<[string, MetricUnit]> => [[`flow.${flow}.duration`, 'ms'], [`flow.${flow}.passed`, 'boolean']])
+    ...(input.flows ?? []).flatMap((flow): Array<[string, MetricUnit]> => [[`flow.${flow}.duration`, 'ms'], [`flow.${flow}.passed`, 'boolean']]),
+    // secrets found in the run's artifacts (harness/leaks), set by the runner after the scan
+    ['leaks.count', 'count'],
+    // remote endpoints outside the fleet that no destinations.allow entry names (from the capture)
+    ['destinations.thirdParty', 'count'],
+    // timeline blocks (censorship): the ones never got around, and per device how long and how many bytes it took
+    ['censorship.unreached', 'count'],
+    ...input.devices.flatMap((device): Array<[string, MetricUnit]> => [[`censorship.${device}.reachedMs`, 'ms'], [`censorship.${device}.bytes`, 'bytes'], [`censorship.${device}.joules`, 'joules']])
   ]
   return new Map(entries)
 }

@@ -4,10 +4,11 @@ import { analyzeBytes, type CapturedConversations } from './bytes.js'
 import { analyzeDelivery } from './delivery.js'
 import { analyzeFlows, flowMetrics } from './flows.js'
 import { analyzePeers } from './peers.js'
+import { analyzeCensorship, censorshipMetrics } from './censorship.js'
 import { analyzeReliability } from './reliability.js'
 import { round, summarize } from './stats.js'
 
-export type RunAnalysis = Required<Pick<Results, 'reliability' | 'flows'>> & Pick<Results, 'timing' | 'metrics' | 'delivery' | 'store' | 'harness' | 'errors' | 'bytes' | 'reliability' | 'flows' | 'links' | 'peers'> & {
+export type RunAnalysis = Required<Pick<Results, 'reliability' | 'flows'>> & Pick<Results, 'timing' | 'metrics' | 'delivery' | 'store' | 'harness' | 'errors' | 'bytes' | 'reliability' | 'flows' | 'links' | 'peers' | 'censorship'> & {
   /** Sections whose analysis failed (a bug in courier), left out rather than losing the rest. */
   failedSections: string[]
 }
@@ -141,7 +142,9 @@ export function analyzeRun (events: readonly CourierEvent[], options: AnalysisOp
   put('peerExchange.requests', peers?.peerExchange.requests ?? null, 'count')
   Object.assign(metrics, flowMetrics(flows, options.flows))
   const links = guarded('links', () => analyzeLinks(events), undefined)
-  return { timing, metrics, delivery, store, harness, errors, bytes, reliability, flows, links, peers, failedSections }
+  const censorship = guarded('censorship', () => analyzeCensorship(events), [])
+  Object.assign(metrics, censorshipMetrics(censorship, Object.keys(delivery.devices)))
+  return { timing, metrics, delivery, store, harness, errors, bytes, reliability, flows, links, peers, failedSections, ...(censorship.length > 0 ? { censorship } : {}) }
 }
 
 /** What the run shaped and how; absent when it shaped nothing. */

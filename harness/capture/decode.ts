@@ -48,7 +48,7 @@ const ETHERTYPE_QINQ_OLD = 0x9100
  * LLC, unknown link types) are left without `ip`, never rejected: a capture is a record of what
  * happened, and its frame count must stay true.
  */
-export function decodeFrame (packet: CapturedPacket, buf: Buffer, start: number, end: number, linkType: number): void {
+export function decodeFrame (packet: CapturedPacket, buf: Buffer, start: number, end: number, linkType: number, payloadOffsets = false): void {
   let o: number
   let version = 0
   switch (linkType) {
@@ -104,7 +104,12 @@ export function decodeFrame (packet: CapturedPacket, buf: Buffer, start: number,
   }
   if (version === 4) decodeIpv4(packet, buf, o, end, o - start)
   else if (version === 6) decodeIpv6(packet, buf, o, end, o - start)
+  // only on request: the figures' hot path keeps the packet's shape it always had
+  if (payloadOffsets && packet.transport != null) packet.transport.payloadOffset = payloadStart - start
 }
+
+/** Where decodeTransport found the payload of the frame it decoded last (one frame at a time, synchronously). */
+let payloadStart = 0
 
 function decodeIpv4 (packet: CapturedPacket, buf: Buffer, o: number, end: number, linkHeaderLength: number): void {
   if (o + 20 > end || (buf[o] >> 4) !== 4) return
@@ -185,6 +190,7 @@ function decodeTransport (packet: CapturedPacket, buf: Buffer, t: number, end: n
   if (protocolNumber === 6) {
     if (t + 20 > end) return
     const dataOffset = (buf[t + 12] >> 4) * 4
+    payloadStart = t + dataOffset
     packet.transport = {
       srcPort: (buf[t] << 8) | buf[t + 1],
       dstPort: (buf[t + 2] << 8) | buf[t + 3],
@@ -197,6 +203,7 @@ function decodeTransport (packet: CapturedPacket, buf: Buffer, t: number, end: n
     }
   } else if (protocolNumber === 17) {
     if (t + 8 > end) return
+    payloadStart = t + 8
     packet.transport = {
       srcPort: (buf[t] << 8) | buf[t + 1],
       dstPort: (buf[t + 2] << 8) | buf[t + 3],

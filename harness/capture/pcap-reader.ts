@@ -43,6 +43,8 @@ export interface ReadPcapOptions {
   onHeader?: (header: PcapFileHeader) => void
   /** Read size in bytes (default 1 MiB); memory use is about this, whatever the file size. */
   chunkSize?: number
+  /** Attach each TCP/UDP packet's payload bytes (a copy) and its frame's file offset. */
+  payloads?: boolean
 }
 
 const GLOBAL_HEADER_LENGTH = 24
@@ -129,7 +131,15 @@ export async function * readPcapBatches (path: string, options: ReadPcapOptions 
           capturedLength,
           linkType
         }
-        decodeFrame(packet, buf, o + RECORD_HEADER_LENGTH, recordEnd, linkType)
+        decodeFrame(packet, buf, o + RECORD_HEADER_LENGTH, recordEnd, linkType, options.payloads === true)
+        if (options.payloads === true) {
+          packet.frameOffset = fileOffset + o + RECORD_HEADER_LENGTH
+          const from = packet.transport?.payloadOffset
+          if (from != null && packet.transport != null && packet.transport.payloadLength > 0) {
+            const start = o + RECORD_HEADER_LENGTH + from
+            packet.payload = Uint8Array.prototype.slice.call(buf, start, Math.min(recordEnd, start + packet.transport.payloadLength))
+          }
+        }
         batch.push(packet)
         index++
         o = recordEnd

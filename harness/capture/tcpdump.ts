@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process'
+import { isIP } from 'node:net'
 import type { Readable, Writable } from 'node:stream'
 import { InfrastructureError } from '../interface/index.js'
 
@@ -10,6 +11,13 @@ export interface TcpdumpInit {
   interface?: string
   /** Capture only TCP/UDP traffic to or from these ports. */
   ports?: number[]
+  /**
+   * With `ports`: also capture traffic that is not between two of these addresses (the fleet's),
+   * so a device's contact with anything else (a resolver, a telemetry server on another loopback
+   * address: Linux sends from 127.0.0.1 to 127.0.0.2) is in the file, while other programs'
+   * traffic on the fleet's own address stays out.
+   */
+  outsideOf?: string[]
   /** Bytes kept per packet (tcpdump -s); default tcpdump's 262144. */
   snaplen?: number
   /** Kernel capture buffer in KiB (tcpdump -B); default 8192. */
@@ -66,10 +74,13 @@ const WATCHDOG = [
 ].join('\n')
 
 /** The BPF filter `startTcpdump` uses. */
-export function tcpdumpFilter (iface: string, ports?: number[]): string | undefined {
+export function tcpdumpFilter (iface: string, ports?: number[], outsideOf: readonly string[] = []): string | undefined {
   if (ports !== undefined && ports.length > 0) {
     for (const p of ports) if (!Number.isInteger(p) || p < 1 || p > 65535) throw new RangeError(`not a port: ${p}`)
-    return `(tcp or udp) and (${[...new Set(ports)].map((p) => `port ${p}`).join(' or ')})`
+    for (const a of outsideOf) if (isIP(a) === 0) throw new RangeError(`not an IP address: ${a}`)
+    const any = (side: 'src' | 'dst'): string => outsideOf.map((a) => `${side} host ${a}`).join(' or ')
+    const outside = outsideOf.length === 0 ? [] : [`not ((${any('src')}) and (${any('dst')}))`]
+    return `(tcp or udp) and (${[...[...new Set(ports)].map((p) => `port ${p}`), ...outside].join(' or ')})`
   }
   return iface === 'lo' ? 'tcp or udp' : undefined
 }
@@ -90,7 +101,7 @@ export function tcpdumpArgs (init: TcpdumpInit): string[] {
   if (init.snaplen !== undefined) args.push('-s', String(init.snaplen))
   // as root tcpdump would switch to its own user before writing; keep the file ours
   if (process.getuid?.() === 0) args.push('-Z', 'root')
-  const filter = tcpdumpFilter(iface, init.ports)
+  const filter = tcpdumpFilter(iface, init.ports, init.outsideOf)
   if (filter !== undefined) args.push(filter)
   return args
 }

@@ -154,6 +154,41 @@ export class Fleet {
     return groups
   }
 
+  /** Address rules of the blocks in force, per device: what the device's own dialer is refused. */
+  private readonly blockRules = new Map<string, BlockRule[]>()
+
+  /** The nodes with an address a rule matches (`host`, `port`, or both). */
+  nodesMatching (rules: readonly BlockRule[]): string[] {
+    return this.nodes.filter((node) => node.multiaddrs.some((addr) => {
+      const match = /^\/ip4\/([^/]+)\/tcp\/(\d+)/.exec(addr)
+      return match != null && rules.some((rule) => ruleMatches(rule, match[1], Number(match[2])))
+    })).map((node) => node.name)
+  }
+
+  /**
+   * Censors a device: these nodes refuse its connections and drop the ones it has; with `rules`
+   * (a block by address or port), the device is refused exactly those addresses, the nodes are
+   * the ones that have one of them.
+   */
+  async block (device: string, nodes: readonly string[], rules?: readonly BlockRule[]): Promise<void> {
+    this.partitions.block(device, nodes)
+    if (rules != null) this.blockRules.set(device, [...(this.blockRules.get(device) ?? []), ...rules])
+    await Promise.all(this.nodes.filter((node) => nodes.includes(node.name)).map(async (node) => { await node.enforcePartition() }))
+  }
+
+  /** Whether a block of this device covers `host:port`: an address rule, or an address of a node that refuses it (TCP or WebSocket). */
+  refuses (device: string, host: string, port: number): boolean {
+    if ((this.blockRules.get(device) ?? []).some((rule) => ruleMatches(rule, host, port))) return true
+    const blocked = this.partitions.blockedFor(device)
+    if (blocked.size === 0) return false
+    return this.nodes.some((node) => blocked.has(node.name) && node.multiaddrs.some((addr) => addr.startsWith(`/ip4/${host}/tcp/${port}/`) || addr === `/ip4/${host}/tcp/${port}`))
+  }
+
+  unblock (device: string, nodes: readonly string[], rules?: readonly BlockRule[]): void {
+    this.partitions.unblock(device, nodes)
+    if (rules != null) this.blockRules.set(device, (this.blockRules.get(device) ?? []).filter((rule) => !rules.includes(rule)))
+  }
+
   /** Lifts the partition; nodes redial their topology edges (devices redial on their own). */
   async heal (signal?: AbortSignal): Promise<void> {
     this.partitions.clear()
@@ -183,4 +218,17 @@ export class Fleet {
       }))
     }
   }
+}
+
+/** A censor's match: an address, a port, or both (a block by `addresses:`). */
+export interface BlockRule { host?: string, port?: number }
+
+/** `127.0.0.1`, `127.0.0.1:60001` or `:60001` as a rule. */
+export function parseBlockRule (text: string): BlockRule {
+  const [host, port] = text.split(':')
+  return { ...(host === '' ? {} : { host }), ...(port == null || port === '' ? {} : { port: Number(port) }) }
+}
+
+function ruleMatches (rule: BlockRule, host: string, port: number): boolean {
+  return (rule.host == null || rule.host === host) && (rule.port == null || rule.port === port)
 }

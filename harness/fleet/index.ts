@@ -1,4 +1,4 @@
-export { Fleet, planRelayEdges, type FleetComponents, type PartitionSpec } from './fleet.js'
+export { Fleet, parseBlockRule, planRelayEdges, type BlockRule, type FleetComponents, type PartitionSpec } from './fleet.js'
 export { Partitions } from './partitions.js'
 export { planCrowd, CrowdPlayer, CrowdGateway, type CrowdPost } from './crowd.js'
 export { FleetNode } from './fleet-node.js'

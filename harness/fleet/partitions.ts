@@ -6,6 +6,9 @@
 export class Partitions {
   private readonly nameOf = new Map<string, string>()
   private groupOf?: Map<string, number>
+  /** Censorship: device name -> the nodes that refuse it. */
+  private readonly blocks = new Map<string, Set<string>>()
+  private readonly bootstrapOf = new Map<string, string[]>()
 
   /** Tells the controller which peer id a node or device has. */
   register (name: string, peerId: string): void {
@@ -34,11 +37,37 @@ export class Partitions {
     this.groupOf = undefined
   }
 
+  /** The relay nodes a device was told about at start (its `device.bootstrap` event). */
+  setBootstrap (device: string, nodes: string[]): void {
+    this.bootstrapOf.set(device, nodes)
+  }
+
+  bootstrap (device: string): string[] {
+    return this.bootstrapOf.get(device) ?? []
+  }
+
+  /** These nodes refuse the device from now on, on top of any partition. */
+  block (device: string, nodes: readonly string[]): void {
+    const set = this.blocks.get(device) ?? new Set<string>()
+    for (const node of nodes) set.add(node)
+    this.blocks.set(device, set)
+  }
+
+  blockedFor (device: string): ReadonlySet<string> {
+    return this.blocks.get(device) ?? new Set()
+  }
+
+  unblock (device: string, nodes: readonly string[]): void {
+    const set = this.blocks.get(device)
+    for (const node of nodes) set?.delete(node)
+  }
+
   /** Whether `self` must refuse `peerId` now. Names in no group are unaffected. */
   blocked (self: string, peerId: string): boolean {
-    if (this.groupOf == null) return false
     const other = this.nameOf.get(peerId)
     if (other == null) return false
+    if (this.blocks.get(other)?.has(self) === true) return true
+    if (this.groupOf == null) return false
     const a = this.groupOf.get(self)
     const b = this.groupOf.get(other)
     return a != null && b != null && a !== b

@@ -74,6 +74,8 @@ export interface FleetDirectory {
   file?: FleetFile
   /** The same relay and store nodes' WebSocket multiaddrs (all a browser can dial); never behind a device's shaper. */
   websocket?: { relays: string[], stores: Array<{ name: string, addr: string }> }
+  /** Whether the device's network refuses a connection to this address now (a censor's block: `block:` in the timeline); absent: nothing is blocked. */
+  refused?: (host: string, port: number) => boolean
 }
 
 /** What the runner injects into every device driver. */

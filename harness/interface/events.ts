@@ -56,6 +56,15 @@ interface EventMap {
   'device.up': { device: string, driver: string, peerId?: string }
   'device.down': { device: string }
   'device.online': { device: string }
+  /** The relay nodes a device was told about at start (its bootstrap list). */
+  'device.bootstrap': { device: string, nodes: string[] }
+  /** A device connected to a relay node it learned from its bootstrap list or by peer exchange. */
+  'device.relay': { device: string, node: string, source: 'bootstrap' | 'peer-exchange' }
+  /** A device's peer-exchange query answered: how many nodes it learned that it did not know. */
+  'device.peerExchange': { device: string, node: string, answered: number, learned: number }
+  /** Fleet nodes refuse a device's connections (censorship), until block.end. */
+  'block.start': { device: string, nodes: string[], /** A block by address or port: the rules as written; `nodes` are the nodes with a matching address. */ addresses?: string[] }
+  'block.end': { device: string, nodes: string[] }
   'device.offline': { device: string }
   /** A device crashed or could not do what it was asked; the run goes on without it. */
   'device.failed': { device: string, error: string }

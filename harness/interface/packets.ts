@@ -32,7 +32,13 @@ export interface CapturedPacket {
     /** Application payload bytes in this segment or datagram. */
     payloadLength: number
     tcp?: { seq: number, ack: number, flags: number }
+    /** Where the payload starts, counted from the start of the frame (the secrets scanner reads and masks payload bytes). */
+    payloadOffset?: number
   }
+  /** File offset of the frame's first byte (after the record header). */
+  frameOffset?: number
+  /** The payload bytes the file holds (fewer than payloadLength after a snaplen); only with `readPcap(..., { payloads: true })`. */
+  payload?: Uint8Array
 }
 
 /** One packet as a radio sees it: what energy models are driven by. */

@@ -106,6 +106,104 @@ export interface Results {
   errors: Array<{ t: number, component: string, error: string }>
   /** QA flows run by the timeline, in start order; absent in results written before flows existed. */
   flows?: FlowResult[]
+  /** Secrets found in the run's artifacts (harness/leaks); absent when the scan could not run (said in gaps) or in results written before it existed. */
+  leaks?: LeakResults
+  /** Remote endpoints contacted outside the fleet, from the capture; absent without a tcpdump capture or in results written before it existed. */
+  destinations?: DestinationResults
+  /** Each timeline `block` and how the device got around it; absent when the timeline blocks nobody. */
+  censorship?: CensorshipResult[]
+}
+
+/** One `block` of a device and what it took to reach the network again. */
+export interface CensorshipResult {
+  device: string
+  /** Run clock when the block started, and when it was lifted (absent: for good). */
+  atMs: number
+  liftedMs?: number
+  nodes: string[]
+  /** From the block to the device's first relay connection to a node outside `nodes`; null: never (while blocked). */
+  reachedMs: number | null
+  reachedVia?: string
+  /** How the device knew that node: its bootstrap list or peer exchange. */
+  source?: 'bootstrap' | 'peer-exchange'
+  /** Bytes the device's connections moved from the block to reaching the network (or to the block's or run's end). */
+  bytes: number
+  /** Peer-exchange answers the device had by then, and the nodes they taught it. */
+  peerExchange: { answers: number, learned: number }
+  /** Radio energy of the device's packets over the same window (its radio model); absent without energy figures. */
+  joules?: number | null
+}
+
+/** One remote endpoint contacted outside the fleet's addresses, from the capture. */
+export interface Destination {
+  protocol: 'tcp' | 'udp'
+  ip: string
+  port: number
+  /** Named by the capture itself: a TLS ClientHello's server name (sni) or a DNS answer (dns). */
+  host?: string
+  named?: 'sni' | 'dns'
+  /** Local `ip:port` endpoints that contacted it (the fleet's addresses are never among them). */
+  from: string[]
+  connections: number
+  packets: number
+  /** Payload bytes sent to it and received from it. */
+  bytesUp: number
+  bytesDown: number
+  /** First and last packet, ms on the run clock. */
+  firstMs: number
+  lastMs: number
+  /** The `destinations.allow` entry that allows it; absent for a third party. */
+  allowedBy?: string
+}
+
+export interface DestinationResults {
+  /** First contact first. */
+  list: Destination[]
+  /** Destinations no `destinations.allow` entry names: the metric `destinations.thirdParty`. */
+  thirdParty: number
+  /** The addresses counted as the fleet (courier's own): traffic touching them is never a destination. */
+  fleetHosts: string[]
+}
+
+/** What a leaked secret looks like: the kinds the scanner knows. */
+export type LeakKind = 'mnemonic' | 'private-key' | 'keystore' | 'configured-secret' | 'pattern'
+
+/** One secret found in one artifact. Never holds the secret itself. */
+export interface LeakFinding {
+  kind: LeakKind
+  /** Which one: the pattern's name, the environment variable's name, the mnemonic's word count, why a hex string is a key. */
+  detail: string
+  /** Relative to the run directory, `/`-separated. */
+  file: string
+  /** 1-based line of a text file. */
+  line?: number
+  /** Byte offset of the secret's first byte in the file. */
+  offset: number
+  /** Bytes the secret spans; in a capture possibly over several packets (`ranges`). */
+  length: number
+  /** A capture: the packet (0-based, file order) holding the first byte, and the flow. */
+  packet?: number
+  flow?: string
+  /** File byte ranges [offset, length] when the secret is split over packets. */
+  ranges?: Array<[number, number]>
+  /** The text around it with the secret replaced by [kind]. */
+  excerpt: string
+}
+
+export interface LeakResults {
+  /** At most 1000 listed, the first in file order; `count` is all of them. */
+  findings: LeakFinding[]
+  count: number
+  byKind: Partial<Record<LeakKind, number>>
+  scanned: { files: number, bytes: number, packets: number, ms: number }
+  /** Files not read, and why (images, files too large). */
+  skipped: Array<{ file: string, reason: string }>
+  /** The environment variables whose values were looked for (names only: values are written nowhere). */
+  configured: string[]
+  /** 64-hex strings not reported: named by the run as hashes, or without a key-like context and not any peer's key. */
+  hexDismissed: number
+  /** Set by `--redact`: the findings' bytes were overwritten with `*` in the files. */
+  redacted?: boolean
 }
 
 /** One run of a QA flow (a Mocha spec on an appium device's session). */

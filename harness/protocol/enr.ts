@@ -1,6 +1,6 @@
 import type { Secp256k1PrivateKey } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
-import { type ENR, EnrCreator } from '@waku/enr'
+import { type ENR, EnrCreator, EnrDecoder } from '@waku/enr'
 
 interface EnrEncoding {
   toString: (enr: ENR, privateKey: Uint8Array) => Promise<string>
@@ -34,6 +34,17 @@ export interface NodeEnrInit {
   capabilities: WakuCapabilities
   /** ENR sequence number; a node whose record changed (a new port) must raise it. */
   seq?: bigint
+}
+
+/** The TCP multiaddr (with /p2p) a record advertises, as a client dials it after peer exchange; undefined for a record without one or that does not verify. */
+export async function enrTcpAddress (bytes: Uint8Array): Promise<string | undefined> {
+  try {
+    const enr = await EnrDecoder.fromRLP(bytes)
+    if (enr.ip == null || enr.tcp == null || enr.peerId == null) return undefined
+    return `/ip4/${enr.ip}/tcp/${enr.tcp}/p2p/${enr.peerId.toString()}`
+  } catch {
+    return undefined
+  }
 }
 
 /**

@@ -215,6 +215,23 @@ export function priceDevices (
   return out
 }
 
+/**
+ * The radio energy of a device's packets between two run-clock times (a block and the moment the
+ * device got around it): the same model as its whole-run figure, over those packets only, tails
+ * after them included. Null when the device has no timeline.
+ */
+export function priceWindow (config: ScenarioConfig, scenarioFile: string, device: string, timeline: DeviceTimeline | undefined, fromMs: number, toMs: number, wallClockMs: number): number | null {
+  if (timeline == null || timeline.source === 'none') return null
+  // a tcpdump timeline is in epoch seconds, a socket one in run seconds
+  const origin = timeline.source === 'tcpdump' ? wallClockMs / 1000 : 0
+  const from = origin + fromMs / 1000
+  const to = origin + toMs / 1000
+  const packets = timeline.packets.filter((p) => p.time >= from && p.time <= to)
+  if (packets.length === 0) return 0
+  const radio = (Object.hasOwn(config.devices, device) ? config.devices[device].radio : undefined) ?? DEFAULT_RADIO
+  return priceTimeline(packets, loadRadioProfile(radioPath(radio, scenarioFile)), { timeline: false }).totalJoules
+}
+
 /** Relative differences between the model and what the phone measured; flagged past the limit. */
 export function compareWithPhone (modelMAh: number, modelRadioSeconds: number, phone: NonNullable<DeviceEnergy['measured']>): NonNullable<DeviceEnergy['disagreement']> {
   const relative = (model: number, measuredValue: number | undefined): number | undefined =>

@@ -76,7 +76,10 @@ export class DeviceLinks {
     const file = base.file == null
       ? undefined
       : { ...base.file, boot: base.file.boot.map(rewrite), relay: base.file.relay.map(rewrite), store: base.file.store.map(rewrite), lightpush: base.file.lightpush.map(rewrite), filter: base.file.filter.map(rewrite), nodes: base.file.nodes.map((node) => ({ ...node, multiaddrs: node.multiaddrs.map(rewrite) })) }
-    return { ...base, relays: base.relays.map(rewrite), stores: base.stores.map((s) => ({ ...s, addr: rewrite(s.addr) })), file }
+    // a block names the nodes' own ports; the device dials its shapers' ports for them
+    const original = new Map([...ports].map(([node, shaper]) => [shaper, node]))
+    const { refused } = base
+    return { ...base, relays: base.relays.map(rewrite), stores: base.stores.map((s) => ({ ...s, addr: rewrite(s.addr) })), file, ...(refused == null ? {} : { refused: (host: string, port: number) => refused(host, original.get(port) ?? port) }) }
   }
 
   change (device: string, spec: LinkSpec): void {

@@ -4,10 +4,12 @@ import { join } from 'node:path'
 import { analyzeRun, type CapturedConversations } from '../analysis/index.js'
 import { analyzePcapFile } from '../capture/index.js'
 import { decideVerdict, evaluateThresholds, thresholdsFromConfig, type Threshold } from '../gate/index.js'
-import { InvalidInputError, RESULTS_SCHEMA_VERSION, type CourierEvent, type MetricUnit, type Results, userKeyed } from '../interface/index.js'
-import { deviceRadioTimelines, phoneMeasurements, priceDevices } from './energy.js'
+import { InvalidInputError, RESULTS_SCHEMA_VERSION, type CourierEvent, type DestinationResults, type LeakResults, type MetricUnit, type Results, userKeyed } from '../interface/index.js'
+import { deviceRadioTimelines, phoneMeasurements, priceDevices, priceWindow } from './energy.js'
 import { flowNames, type ScenarioConfig } from '../scenario/index.js'
 import { readEventLog } from './event-log.js'
+import { scanRunLeaks, type LeakScanOptions } from './leaks.js'
+import { loadDestinations } from './destinations.js'
 
 export interface BuildResultsInput {
   events: readonly CourierEvent[]
@@ -16,10 +18,14 @@ export interface BuildResultsInput {
   capture?: CapturedConversations
   /** Each device's radio timeline (see deviceRadioTimelines), priced on its radio. */
   radioTimelines?: Awaited<ReturnType<typeof deviceRadioTimelines>>
+  /** The secrets scan of the run's artifacts (scanRunLeaks). */
+  leaks?: LeakResults
+  /** Remote endpoints outside the fleet, from the capture (loadDestinations). */
+  destinations?: DestinationResults
 }
 
 /** results.json from the event log: the runner and `courier report` both come through here. */
-export function buildResults ({ events, thresholds, capture, radioTimelines }: BuildResultsInput): Results {
+export function buildResults ({ events, thresholds, capture, radioTimelines, leaks, destinations }: BuildResultsInput): Results {
   const start = events.find((e): e is Extract<CourierEvent, { type: 'run.start' }> => e.type === 'run.start')
   if (start == null) throw new InvalidInputError([{ location: { file: 'events.ndjson', line: 1 }, path: '', message: 'the event log has no run.start event', hint: 'is this a courier run directory?' }])
   const { config, gaps } = completeConfig(start.scenario, events)
@@ -44,6 +50,19 @@ export function buildResults ({ events, thresholds, capture, radioTimelines }: B
     put('radioActiveSeconds', e.radioActiveSeconds, 'seconds')
     put('tailShare', e.tailShare, 'ratio')
     put('promotions', e.promotions, 'count')
+  }
+  if (leaks != null) analysis.metrics['leaks.count'] = { value: leaks.count, unit: 'count' }
+  // without a packet capture nobody saw where devices went: no value, not zero
+  analysis.metrics['destinations.thirdParty'] = { value: destinations?.thirdParty ?? null, unit: 'count' }
+  // what getting around a block cost in radio energy: the device's packets from the block to the way round
+  for (const block of analysis.censorship ?? []) {
+    if (energy == null || radioTimelines == null) break
+    const until = block.reachedMs != null ? block.atMs + block.reachedMs : block.liftedMs ?? analysis.timing.runMs
+    block.joules = guardEnergy(energyFailed, () => priceWindow(config, start.scenarioFile, block.device, radioTimelines.get(block.device), block.atMs, until, start.wallClockMs ?? 0)) ?? null
+  }
+  for (const device of new Set((analysis.censorship ?? []).map((b) => b.device))) {
+    const joules = (analysis.censorship ?? []).filter((b) => b.device === device).map((b) => b.joules)
+    if (joules.every((j) => typeof j === 'number')) analysis.metrics[`censorship.${device}.joules`] = { value: (joules as number[]).reduce((a, b) => a + b, 0), unit: 'joules' }
   }
   const nodes = [
     ...range(config.network.relays, 'relay'), ...range(config.network.stores, 'store'), ...range(config.crowd?.gateways ?? 0, 'crowd')
@@ -73,7 +92,9 @@ export function buildResults ({ events, thresholds, capture, radioTimelines }: B
     ...figures,
     energy,
     thresholds: thresholdResults,
-    ...(gaps.length > 0 ? { gaps } : {})
+    ...(gaps.length > 0 ? { gaps } : {}),
+    ...(leaks == null ? {} : { leaks }),
+    ...(destinations == null ? {} : { destinations })
   }
 }
 
@@ -133,17 +154,25 @@ export function completeConfig (recorded: unknown, events: readonly CourierEvent
 }
 
 /** Recomputes a run's results from its artifacts alone: events.ndjson, and capture.pcap when present. */
-export async function recomputeResults (runDir: string, options: { allowDamagedCapture?: boolean } = {}): Promise<Results> {
+export async function recomputeResults (runDir: string, options: { allowDamagedCapture?: boolean } & LeakScanOptions = {}): Promise<Results> {
   const dir = await stat(runDir).catch(() => undefined)
   if (dir == null || !dir.isDirectory()) {
     throw new InvalidInputError([{ location: { file: runDir }, path: '', message: dir == null ? 'no such run directory' : 'not a directory', expected: 'a run directory written by `courier run` (it holds events.ndjson)' }])
   }
-  const events = await readEventLog(join(runDir, 'events.ndjson'))
+  let events = await readEventLog(join(runDir, 'events.ndjson'))
+  const gaps: string[] = []
+  let leaks: LeakResults | undefined
+  try {
+    ({ leaks, events } = await scanRunLeaks(runDir, events, options))
+  } catch (error) {
+    gaps.push(`the secrets scan failed (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); leaks.count is left out`)
+  }
   let capture: CapturedConversations | undefined
   let radioTimelines: Awaited<ReturnType<typeof deviceRadioTimelines>> | undefined
-  const gaps: string[] = []
+  let destinations: DestinationResults | undefined
   try {
     capture = await loadCapture(runDir, events)
+    destinations = await loadDestinations(runDir, events)
     radioTimelines = await deviceRadioTimelines(events, capturePath(runDir, events))
   } catch (error) {
     if (options.allowDamagedCapture !== true) {
@@ -152,7 +181,7 @@ export async function recomputeResults (runDir: string, options: { allowDamagedC
     }
     gaps.push(`the capture could not be read (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); its figures (capture bytes, radio energy) are left out`)
   }
-  const results = buildResults({ events, capture, radioTimelines })
+  const results = buildResults({ events, capture, radioTimelines, leaks, destinations })
   if (gaps.length > 0) {
     results.gaps = [...(results.gaps ?? []), ...gaps]
     if (results.verdict === 'pass') { results.verdict = 'inconclusive'; results.verdictReasons = [...gaps] }

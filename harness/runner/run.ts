@@ -19,6 +19,8 @@ import { DeviceLinks } from './links.js'
 import { NodeLinks } from './node-links.js'
 import { startPushService } from './push.js'
 import { buildResults, capturePath, loadCapture } from './results.js'
+import { scanRunLeaks, type ConfiguredSecret } from './leaks.js'
+import { fleetHosts, loadDestinations } from './destinations.js'
 import { startSelfMonitor } from './self-monitor.js'
 import { TimelinePlayer } from './timeline.js'
 import { toolInfo } from './tool-info.js'
@@ -57,6 +59,10 @@ export interface RunOptions {
   onResults?: (runDir: string, results: Results, events: CourierEvent[]) => Promise<void>
   /** The build under test, recorded in run.start (buildInfo()). */
   build?: BuildInfo
+  /** Secrets the run is configured with (names and values), looked for in every artifact afterwards. */
+  secrets?: readonly ConfiguredSecret[]
+  /** Mask what the secrets scan finds in the run's artifacts (`courier run --redact`). */
+  redact?: boolean
 }
 
 /** `courier fleet up`: what differs from a run. */
@@ -102,7 +108,7 @@ export interface RunOutcome {
 export async function runScenario (scenario: LoadedScenario, options: RunOptions): Promise<RunOutcome> {
   const { runDir, eventsPath, status, infrastructureError } = await play(scenario, options)
   // the run happened: whatever analysis does from here, events.ndjson (and the capture) stay on disk
-  const allEvents = await readEventLog(eventsPath)
+  let allEvents = await readEventLog(eventsPath)
   const captureGaps: string[] = []
   const optional = async <T>(what: string, read: () => Promise<T>): Promise<T | undefined> => {
     try {
@@ -112,9 +118,14 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
       return undefined
     }
   }
+  // before results: with --redact they are built from the masked artifacts
+  const scanned = await optional('the artifacts (secrets scan)', async () => await scanRunLeaks(runDir, allEvents, { secrets: options.secrets, redact: options.redact }))
+  if (scanned != null) allEvents = scanned.events
   let results: Results
   try {
     results = buildResults({
+      leaks: scanned?.leaks,
+      destinations: await optional('the capture (destinations)', async () => await loadDestinations(runDir, allEvents)),
       events: allEvents,
       thresholds: options.thresholds,
       capture: await optional('the capture', async () => await loadCapture(runDir, allEvents)),
@@ -250,7 +261,11 @@ async function play (scenario: LoadedScenario, options: RunOptions, hold?: Hold)
     // the shapers first, rather than seeing every one of them reset at once
     teardown.push({ name: 'node links', stop: async () => { await nodeLinks.close() } })
     // devices announce their peer id; partitions need it to tell whose connections to refuse
-    events.onEvent((event) => { if (event.type === 'device.up' && event.peerId != null) fleet.partitions.register(event.device, event.peerId) })
+    events.onEvent((event) => {
+      if (event.type === 'device.up' && event.peerId != null) fleet.partitions.register(event.device, event.peerId)
+      // a block of `bootstrap` needs the list the device was given
+      if (event.type === 'device.bootstrap') fleet.partitions.setBootstrap(event.device, event.nodes)
+    })
     startPushService(config, events, devices, options.signal)
     // what reached the fleet is what a complete store must hold
     events.onEvent((event) => { if (event.type === 'msg.relayed' || event.type === 'msg.stored') published.add(event.hash) })
@@ -263,7 +278,7 @@ async function play (scenario: LoadedScenario, options: RunOptions, hold?: Hold)
       if (shaperPorts.length > 0) await reportLinkBackend(events, options.log)
       if (capture.backend !== 'tcpdump') return
       try {
-        tcpdump = await startTcpdump({ file: join(runDir, CAPTURE_FILE), ports, snaplen: CAPTURE_SNAPLEN, bufferKb: CAPTURE_BUFFER_KB, signal: options.signal })
+        tcpdump = await startTcpdump({ file: join(runDir, CAPTURE_FILE), ports, outsideOf: fleetHosts(config), snaplen: CAPTURE_SNAPLEN, bufferKb: CAPTURE_BUFFER_KB, signal: options.signal })
       } catch (error) {
         if (options.signal.aborted) throw error
         throw new InfrastructureError(`tcpdump could not start: ${errorText(error)}`, { cause: error })
@@ -300,7 +315,7 @@ async function play (scenario: LoadedScenario, options: RunOptions, hold?: Hold)
         clock,
         events,
         log: options.log,
-        fleet: links.directoryFor(name, { ...fleet.directory(), file: fleetFile }),
+        fleet: links.directoryFor(name, { ...fleet.directory(), file: fleetFile, refused: (host, port) => fleet.refuses(name, host, port) }),
         random: seededRandom(config.seed, `device/${name}`),
         byteAccounting: config.capture !== 'off'
       }

@@ -1,5 +1,5 @@
 import type { Clock, Device, EventSink } from '../interface/index.js'
-import type { Fleet } from '../fleet/index.js'
+import { parseBlockRule, type Fleet } from '../fleet/index.js'
 import type { DeviceLinks } from './links.js'
 import type { NodeLinks } from './node-links.js'
 import { findUserFile, flowName, TIMELINE_ACTIONS, type FlowAction, type ScenarioConfig, type TimelineEntry } from '../scenario/index.js'
@@ -157,6 +157,19 @@ export class TimelinePlayer {
       events.emit('timeline.action', { index, action: 'checkpoint', detail: { name: entry.checkpoint } })
     } else if (entry.flow != null) {
       await this.flow(entry.flow, entry.at, index)
+    } else if (entry.block != null) {
+      const { device, for: forMs, addresses } = entry.block
+      const rules = addresses?.map(parseBlockRule)
+      const nodes = rules != null ? fleet.nodesMatching(rules) : entry.block.nodes === 'bootstrap' ? fleet.partitions.bootstrap(device) : entry.block.nodes ?? []
+      events.emit('timeline.action', { index, action: 'block', detail: { device, nodes, ...(addresses == null ? {} : { addresses }), for: forMs } })
+      events.emit('block.start', { device, nodes, ...(addresses == null ? {} : { addresses }) })
+      await fleet.block(device, nodes, rules)
+      if (forMs != null) {
+        this.at(forMs, async () => {
+          fleet.unblock(device, nodes, rules)
+          events.emit('block.end', { device, nodes })
+        }, { index, action: 'block' })
+      }
     } else if (entry.skew != null) {
       const { device: name, by } = entry.skew
       events.emit('timeline.action', { index, action: 'skew', detail: { device: name, by } })

@@ -150,6 +150,19 @@ function checkReferences (config: ScenarioConfig, nodes: LoadedScenario['nodes']
       if (node != null) needNode(['timeline', index, 'link', 'node'], node)
     }
     if (entry.flow != null) needDevice(['timeline', index, 'flow', 'device'], entry.flow.device)
+    if (entry.block != null) {
+      needDevice(['timeline', index, 'block', 'device'], entry.block.device)
+      const { nodes: blocked, addresses } = entry.block
+      if ((blocked == null) === (addresses == null)) problem(['timeline', index, 'block'], blocked == null ? 'block needs nodes or addresses' : 'block takes nodes or addresses, not both', 'nodes: bootstrap, nodes: [relay-1], or addresses: ["127.0.0.1:60001"]', blocked == null ? 'neither' : 'both')
+      if (blocked == null) {
+        // addresses are matched when the block starts: free ports are known only then
+      } else if (blocked === 'bootstrap') {
+        const device = config.devices[entry.block.device]
+        if (device != null && device.driver !== 'simulated') problem(['timeline', index, 'block', 'nodes'], `"${entry.block.device}" is a ${device.driver} device: courier knows the bootstrap list of simulated devices only`, 'a list of nodes', 'bootstrap', 'name the nodes: nodes: [relay-1, relay-2]')
+      } else {
+        blocked.forEach((node, n) => { needNode(['timeline', index, 'block', 'nodes', n], node) })
+      }
+    }
     entry.partition?.groups.forEach((group, g) => {
       group.forEach((member, m) => {
         if (member === 'rest' || devices.includes(member) || nodeNames.includes(member)) return

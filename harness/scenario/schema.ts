@@ -122,7 +122,10 @@ const simulatedDevice = z.strictObject({
   missingCheck: z.enum(['hashes', 'full']).default('hashes').describe('Periodic missing-message checks ask the store for hashes first and fetch only what is missing (status-go), or fetch every message in the window again (full: the duplicate waste the seed problems describe)'),
   wakeOnPush: z.boolean().default(false).describe('A push wakes the app in the background to fetch the announced message from a store (a data push)'),
   mode: z.enum(['relay', 'light']).default('relay').describe('relay: the device runs gossipsub; light: no relay, FILTER subscriptions and LIGHTPUSH through `relays` service nodes (Status light mode)'),
-  service: name.optional().describe('Light mode: the service node (relay or store) subscribed and pushed through first (default: the device\'s seeded relay order)')
+  service: name.optional().describe('Light mode: the service node (relay or store) subscribed and pushed through first (default: the device\'s seeded relay order)'),
+  bootstrap: z.number().int().min(1).max(64).optional().describe('Relay nodes the device is told about at start (the first n of its seeded order), as an app ships a bootstrap list; default: every relay'),
+  peerExchange: z.boolean().default(true).describe('With bootstrap: ask the bootstrap nodes for more peers (34/WAKU2-PEER-EXCHANGE) and dial those when the bootstrap nodes are out of reach; false: the bootstrap list is all the device ever knows (the broken variant)'),
+  telemetry: z.url({ protocol: /^https?$/ }).optional().describe('Post the device\'s counters as JSON to this telemetry server every 2 s while online (status-go\'s TelemetryServerURL): a contact outside the p2p network, shown in results.destinations')
 })
 
 /** An environment variable's name: secrets are named in files, never written in them. */
@@ -185,6 +188,13 @@ const partitionAction = z.strictObject({
   groups: z.array(z.array(name.or(z.literal('rest'))).min(1)).min(2).describe('Groups of node and device names; `rest` is everyone not listed'),
   for: about(duration, 'Heal after this long').optional()
 })
+const blockAction = z.strictObject({
+  device: name.describe('The device that is censored'),
+  nodes: z.union([z.literal('bootstrap'), z.array(name).min(1)]).optional().describe('bootstrap: every node the device was told about at start; or a list of fleet nodes (each by all its addresses)'),
+  addresses: z.array(z.string().regex(/^(\d{1,3}(\.\d{1,3}){3})?(:\d{1,5})?$/).refine((a) => a !== '' && a !== ':', 'an address')).min(1).optional()
+    .describe('Instead of nodes: what a censor matches on: "127.0.0.1" (an address, every port), "127.0.0.1:60001" (one address and port) or ":60001" (a port on any address)'),
+  for: about(duration, 'Lift the block after this long (default: for good)').optional()
+})
 const storeWindowAction = z.strictObject({ store: name, for: about(duration, 'How long the store misses messages') })
 const slowAction = z.strictObject({ store: name, delay: about(duration, 'Added to every answer'), for: about(duration, 'Back to normal after this long').optional() })
 const signedDuration = z.string().transform((value, ctx) => {
@@ -205,7 +215,7 @@ const flowAction = z.strictObject({
   timeout: about(duration, 'The whole flow must finish within this (default: the rest of the traffic phase)').optional()
 })
 
-export const TIMELINE_ACTIONS = ['send', 'offline', 'online', 'kill', 'restart', 'partition', 'heal', 'desync', 'slow', 'skew', 'link', 'checkpoint', 'flow'] as const
+export const TIMELINE_ACTIONS = ['send', 'offline', 'online', 'kill', 'restart', 'partition', 'heal', 'desync', 'slow', 'skew', 'link', 'checkpoint', 'flow', 'block'] as const
 
 export const timelineEntrySchema = z.strictObject({
   at: about(duration, 'Scenario time of the action'),
@@ -221,8 +231,32 @@ export const timelineEntrySchema = z.strictObject({
   skew: skewAction.optional().describe('Skew a device\'s clock'),
   link: linkAction.optional().describe('Change a device\'s link (a handover from WiFi to 3G, say) or a fleet node\'s access link'),
   checkpoint: name.optional().describe('Compare the histories of each account\'s devices now (history.checkpoints), by this name'),
+  block: blockAction.optional().describe('Censor a device: the named nodes (or its bootstrap list) refuse its connections and drop the ones it has, by address, for a time or for good'),
   flow: flowAction.optional().describe('Run a QA flow (a WebdriverIO + Mocha spec using the profile\'s screen map) on an appium device and time it')
 })
+
+/** A JavaScript regular expression, checked to compile and to match something. */
+const regexSource = z.string().min(1).check((ctx) => {
+  let regex: RegExp
+  try {
+    regex = new RegExp(ctx.value)
+  } catch (error) {
+    ctx.issues.push({ code: 'custom', message: `not a valid regular expression (${error instanceof Error ? error.message : String(error)})`, params: { expected: 'a JavaScript regular expression, e.g. "sk_live_[0-9a-zA-Z]{24}"' }, input: ctx.value, continue: false })
+    return
+  }
+  if (regex.test('')) ctx.issues.push({ code: 'custom', message: 'matches empty text, so it would match everywhere', params: { expected: 'a regular expression that needs at least one character' }, input: ctx.value, continue: false })
+})
+
+export const leaksSchema = z.strictObject({
+  patterns: z.array(regexSource).default([]).describe('More secrets to look for: regular expressions matched against every text artifact and cleartext payload, e.g. "sk_live_[0-9a-zA-Z]{24}"'),
+  allow: z.array(regexSource).default([]).describe('A finding whose matched text matches one of these is not reported (a test vector, a documented public key); configured secrets are always reported'),
+  secrets: z.array(envName).default([]).describe('More environment variables whose values must appear in no artifact (cloud keys, tokens), beside the ones device profiles and appium servers name')
+}).describe('The secrets scanner: courier always looks for BIP39 mnemonics, hex private keys, keystore JSON and the configured secrets (their values, from the environment variables the scenario and device profiles name)')
+
+export const destinationsSchema = z.strictObject({
+  allow: z.array(z.string().regex(/^(\*\.)?[A-Za-z0-9.:-]+$|^\[[0-9a-fA-F:]+\](:\d+)?$/, 'a host name (*.example.com for its subdomains), an IP address, or either with :port')).default([])
+    .describe('Remote endpoints a device may contact besides the fleet, e.g. push.example.com, *.status.im:443, 127.0.0.53:53; anything else counts in destinations.thirdParty')
+}).describe('Every remote endpoint the capture shows being contacted outside the fleet, named by DNS answers or TLS server names in the capture')
 
 /** A scenario name names a run directory too (runs/<name>-<time>): well under a file name's 255 bytes. */
 export const MAX_SCENARIO_NAME = 100
@@ -245,6 +279,8 @@ export const scenarioSchema = z.strictObject({
     delay: about(duration, 'From a message reaching a store to the push arriving at a device').prefault('300ms'),
     bound: about(duration, 'A push whose message is not on screen this long after it arrived is phantom').prefault('5s')
   }).prefault({}).describe('The simulated push service'),
+  leaks: leaksSchema.prefault({}),
+  destinations: destinationsSchema.prefault({}),
   harness: z.strictObject({
     maxLagP99: about(duration, 'Event-loop delay p99 beyond which the run is inconclusive').prefault('50ms')
   }).prefault({})

@@ -391,6 +391,24 @@ export function buildReportData (results: Results, events: Iterable<CourierEvent
     metrics: { groups, pivots, count: Object.keys(results.metrics ?? {}).length },
     explorer: { ...explorer, totalMessages: deviceMsgCount + crowdMsgCount, deviceMessages: deviceMsgCount, crowdMessages: crowdMsgCount },
     errors: (results.errors ?? []).slice(0, 200).map((e) => ({ t: formatMs(e.t), component: e.component, error: e.error })),
+    ...(results.leaks == null ? {} : { leaks: leaksData(results.leaks) }),
+    ...(results.destinations == null ? {} : { destinations: destinationsData(results.destinations) }),
+    ...(results.censorship == null || results.censorship.length === 0
+      ? {}
+      : {
+          censorship: results.censorship.map((b) => ({
+            device: b.device,
+            nodes: b.nodes.join(', '),
+            at: formatMs(b.atMs),
+            until: b.liftedMs == null ? 'for good' : formatMs(b.liftedMs),
+            reached: b.reachedMs == null ? 'never' : `after ${formatMs(b.reachedMs)}`,
+            via: b.reachedVia == null ? '' : `${b.reachedVia} (${b.source ?? ''})`,
+            bytes: formatBytes(b.bytes),
+            energy: b.joules == null ? '' : formatValue(b.joules, 'joules'),
+            peerExchange: `${formatCount(b.peerExchange.answers)} answers, ${formatCount(b.peerExchange.learned)} learned`,
+            ok: b.reachedMs != null
+          }))
+        }),
     flows: (results.flows ?? []).map((f) => ({ name: f.name, device: f.device, spec: f.spec, at: formatMs(f.t - t0), passed: f.passed, tests: flowTests(f), duration: formatMs(f.durationMs), problem: flowProblem(f), failedTests: f.failedTests })),
     artifacts: (options.artifacts ?? []).map((a) => ({ name: a.name, size: a.bytes == null ? '' : formatBytes(a.bytes) })),
     notes,
@@ -657,3 +675,36 @@ function round1 (v: number): number { return Math.round(v * 10) / 10 }
 function round3 (v: number): number { return Math.round(v * 1000) / 1000 }
 function round4 (v: number): number { return Math.round(v * 10000) / 10000 }
 
+
+function leaksData (leaks: NonNullable<Results['leaks']>): NonNullable<ReportData['leaks']> {
+  const scanned = `${formatCount(leaks.scanned.files)} files (${formatBytes(leaks.scanned.bytes)}) and ${formatCount(leaks.scanned.packets)} captured packets scanned in ${formatMs(leaks.scanned.ms)}`
+  const kinds = Object.entries(leaks.byKind).map(([kind, n]) => `${formatCount(n ?? 0)} ${kind}`).join(', ')
+  const skipped = leaks.skipped.length > 0 ? ` Not scanned: ${leaks.skipped.map((s) => `${s.file} (${s.reason})`).join('; ')}.` : ''
+  const dismissed = ` ${formatCount(leaks.hexDismissed)} 64-hex strings were not taken for keys (hashes the run names, or no key-like word before them and no peer's identity).`
+  return {
+    clean: leaks.count === 0,
+    summary: (leaks.count === 0 ? `No secrets found: ${scanned}.` : `${formatCount(leaks.count)} ${leaks.count === 1 ? 'secret' : 'secrets'} found (${kinds}): ${scanned}.${leaks.redacted === true ? ' They were masked in the files (--redact).' : ''}`) + dismissed + skipped,
+    findings: leaks.findings.slice(0, 200).map((f) => ({ kind: f.kind, detail: f.detail, where: `${f.file}${f.line != null ? `:${f.line}` : ''}${f.packet != null ? `, packet ${f.packet} (${f.flow ?? ''})` : ''}, byte ${f.offset}`, excerpt: f.excerpt })),
+    more: Math.max(0, leaks.count - 200)
+  }
+}
+
+function destinationsData (d: NonNullable<Results['destinations']>): NonNullable<ReportData['destinations']> {
+  const summary = d.list.length === 0
+    ? `No endpoint outside the fleet (${d.fleetHosts.join(', ')}) was contacted in the capture.`
+    : `${formatCount(d.list.length)} ${d.list.length === 1 ? 'endpoint' : 'endpoints'} outside the fleet (${d.fleetHosts.join(', ')}) ${d.list.length === 1 ? 'was' : 'were'} contacted, ${formatCount(d.thirdParty)} not in destinations.allow. Names come from the capture: a TLS server name (sni) or a DNS answer (dns).`
+  return {
+    summary,
+    rows: d.list.slice(0, 500).map((x) => ({
+      remote: `${x.protocol} ${x.ip.includes(':') ? `[${x.ip}]` : x.ip}:${x.port}`,
+      host: x.host == null ? '' : `${x.host} (${x.named ?? ''})`,
+      from: x.from.join(', '),
+      up: formatBytes(x.bytesUp),
+      down: formatBytes(x.bytesDown),
+      first: formatMs(x.firstMs),
+      last: formatMs(x.lastMs),
+      allowed: x.allowedBy == null ? 'third party' : `allowed (${x.allowedBy})`,
+      thirdParty: x.allowedBy == null
+    }))
+  }
+}

@@ -468,6 +468,41 @@ export function pageMain (): void {
     }
   }
 
+  // ---------- secrets scan
+  const leaks = data.leaks
+  if (leaks != null) {
+    const lk = section('leaks', 'Secrets in artifacts', leaks.summary)
+    if (!leaks.clean) {
+      lk.append(h('div', { class: 'scroll' }, table(['kind', 'what', 'where', 'excerpt (redacted)'], leaks.findings.map((f) => [
+        h('td', null, h('span', { class: 'tag bad' }, f.kind)), f.detail, f.where, h('td', null, h('code', null, f.excerpt))
+      ]))))
+      if (leaks.more > 0) lk.append(h('p', { class: 'muted' }, `${count(leaks.more)} more in results.json (leaks.findings).`))
+    }
+  }
+
+  // ---------- censorship
+  const blocks = data.censorship ?? []
+  if (blocks.length > 0) {
+    const cs = section('censorship', 'Censorship', 'Each timeline block: the nodes that refused the device, whether and when it reached the network through another node, how it knew that node (its bootstrap list or peer exchange), and what the way round cost in bytes and radio energy.')
+    cs.append(h('div', { class: 'scroll' }, table(['device', 'blocked from', 'at', 'until', 'reached the network', 'through', 'bytes', 'energy', 'peer exchange'], blocks.map((b) => [
+      b.device, b.nodes, h('td', { class: 'num' }, b.at), b.until,
+      h('td', null, h('span', { class: b.ok ? 'tag good' : 'tag bad' }, b.reached)), b.via,
+      h('td', { class: 'num' }, b.bytes), h('td', { class: 'num' }, b.energy), b.peerExchange
+    ]))))
+  }
+
+  // ---------- destinations outside the fleet
+  const dest = data.destinations
+  if (dest != null) {
+    const ds = section('destinations', 'Destinations outside the fleet', dest.summary)
+    if (dest.rows.length > 0) {
+      ds.append(h('div', { class: 'scroll' }, table(['remote', 'host', 'from', 'up', 'down', 'first', 'last', ''], dest.rows.map((r) => [
+        r.remote, r.host, r.from, h('td', { class: 'num' }, r.up), h('td', { class: 'num' }, r.down), h('td', { class: 'num' }, r.first), h('td', { class: 'num' }, r.last),
+        h('td', null, h('span', { class: r.thirdParty ? 'tag bad' : 'tag good' }, r.allowed))
+      ]))))
+    }
+  }
+
   // ---------- QA flows
   const flows = data.flows ?? []
   if (flows.length > 0) {

@@ -209,6 +209,12 @@ export interface ReportData {
     defaultHash: string | null
   }
   errors: Array<{ t: string, component: string, error: string }>
+  /** The secrets scan (absent when the run has none): findings already redacted by the scanner. */
+  leaks?: { summary: string, clean: boolean, findings: Array<{ kind: string, detail: string, where: string, excerpt: string }>, more: number }
+  /** Timeline blocks of devices and how each was got around (absent when nothing was blocked). */
+  censorship?: Array<{ device: string, nodes: string, at: string, until: string, reached: string, via: string, bytes: string, energy: string, peerExchange: string, ok: boolean }>
+  /** Remote endpoints outside the fleet (absent without a capture). */
+  destinations?: { summary: string, rows: Array<{ remote: string, host: string, from: string, up: string, down: string, first: string, last: string, allowed: string, thirdParty: boolean }> }
   /** QA flows run by the timeline (absent in reports built before flows existed). */
   flows?: Array<{ name: string, device: string, spec: string, at: string, passed: boolean, tests: string, duration: string, problem: string, failedTests: Array<{ title: string, error: string }> }>
   artifacts: Array<{ name: string, size: string }>

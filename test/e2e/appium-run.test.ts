@@ -113,6 +113,9 @@ expect:
   assert.match(result.stdout, /clients: phone org\.courier\.testapp 1\.4\.2 \(142\)/)
 
   assertNoSecrets(await allFiles(runDir), result.stdout + result.stderr)
+  // courier's own scan looked for the profile's sign-in password and found nothing (nor a false positive in Appium's logs)
+  assert.deepEqual(results.leaks?.configured, ['COURIER_TESTAPP_PASSWORD'])
+  assert.equal(results.leaks?.count, 0, JSON.stringify(results.leaks?.findings.slice(0, 3)))
   const ports = await serverPorts(runDir)
   assert.equal(ports.length, 1, 'one Appium server was started')
   assert.equal(await portOpen(ports[0]), false, 'the Appium server port is closed after the run')
@@ -161,6 +164,9 @@ harness: { maxLagP99: 400ms }
   assert.ok(artifacts.some((file) => file.endsWith('logcat.ndjson')))
   assert.match(await readFile(join(dir, 'junit.xml'), 'utf8'), /phone/)
   assertNoSecrets(await allFiles(runDir), result.stdout + result.stderr)
+  // the scan looked for the server's user and key and the sign-in password, through a page source, a device log and a screenshot
+  assert.deepEqual(results.leaks?.configured.slice().sort(), ['COURIER_APPIUM_KEY', 'COURIER_APPIUM_USER', 'COURIER_TESTAPP_PASSWORD'])
+  assert.equal(results.leaks?.count, 0, JSON.stringify(results.leaks?.findings.slice(0, 3)))
 })
 
 test('an unreachable Appium server exits 3 fast, before the fleet starts, saying what to check', async () => {

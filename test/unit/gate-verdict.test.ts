@@ -140,7 +140,7 @@ test('validateExpectations: each bad threshold is one problem at its own line, w
   assert.equal(problems[3].expected, 'a metric courier measures (see README: Metrics)')
   // nothing close: the hint lists the families of metrics instead
   const [far] = problemsOf(SCENARIO('  zzzzzz: "< 1"\n'))
-  assert.equal(far.hint, 'metrics start with: delivery, messages, store, devices, timeline, harness, bytes, energy, history, partition, filter, metadata, peerExchange, sync, sent, crowd, push, capture, flows')
+  assert.equal(far.hint, 'metrics start with: delivery, messages, store, devices, timeline, harness, bytes, energy, history, partition, filter, metadata, peerExchange, sync, sent, crowd, push, capture, flows, leaks, destinations, censorship')
   assert.equal(problems[0].location.column, 25, 'points at the value, not the key')
   assert.equal(problems[3].location.column, 3, 'an unknown metric points at the key')
 })

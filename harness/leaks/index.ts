@@ -1,0 +1,5 @@
+export { scanRun, knowledgeFromEvents } from './scan.js'
+export type { ScanInit, Scan } from './scan.js'
+export { redactRun } from './redact.js'
+export { detectAll, findMnemonics } from './detect.js'
+export type { Detectors, Hit, Knowledge } from './detect.js'

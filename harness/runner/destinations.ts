@@ -1,0 +1,50 @@
+import { captureDestinations } from '../capture/index.js'
+import type { CourierEvent, Destination, DestinationResults } from '../interface/index.js'
+import type { ScenarioConfig } from '../scenario/index.js'
+import { capturePath, completeConfig } from './results.js'
+
+/**
+ * courier's own addresses: the fleet's host, and loopback (127.0.0.1 and ::1) where shapers, page
+ * servers and a local fleet listen. A server on one of them is never counted as a destination, so
+ * a third party on 127.0.0.1 itself is not seen: use another loopback address (127.0.0.2).
+ */
+export function fleetHosts (config: Pick<ScenarioConfig, 'network'>): string[] {
+  return [...new Set([config.network?.host ?? '127.0.0.1', '127.0.0.1', '::1'])]
+}
+
+/** The run's destinations outside the fleet, from its tcpdump capture; undefined when it has none. */
+export async function loadDestinations (runDir: string, events: readonly CourierEvent[]): Promise<DestinationResults | undefined> {
+  const file = capturePath(runDir, events)
+  if (file == null) return undefined
+  const start = events.find((e) => e.type === 'run.start')
+  const { config } = completeConfig(start?.type === 'run.start' ? start.scenario : undefined, events)
+  // pcap times are wall-clock µs; the run clock started wallClockMs after the epoch
+  const wallClockMs = start?.type === 'run.start' ? start.wallClockMs ?? 0 : 0
+  const hosts = fleetHosts(config)
+  const found = await captureDestinations(file, { fleetHosts: new Set(hosts) })
+  const allow = config.destinations?.allow ?? []
+  const list = found.map((d): Destination => {
+    const allowedBy = allow.find((entry) => allows(entry, d))
+    const { firstUs, lastUs, ...rest } = d
+    return { ...rest, firstMs: round(firstUs / 1000 - wallClockMs), lastMs: round(lastUs / 1000 - wallClockMs), ...(allowedBy == null ? {} : { allowedBy }) }
+  })
+  return { list, thirdParty: list.filter((d) => d.allowedBy == null).length, fleetHosts: hosts }
+}
+
+/** `host`, `*.domain`, `ip`, `[ip6]`, each optionally with `:port` (a bare IPv6 address has no port). */
+export function allows (entry: string, d: Pick<Destination, 'ip' | 'port' | 'host'>): boolean {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry)
+  const [who, port] = bracketed != null
+    ? [bracketed[1], bracketed[2]]
+    : entry.split(':').length > 2 ? [entry, undefined] : entry.split(':') as [string, string | undefined]
+  if (port != null && Number(port) !== d.port) return false
+  const target = who.toLowerCase()
+  if (target === d.ip.toLowerCase()) return true
+  const host = d.host?.toLowerCase()
+  if (host == null) return false
+  return target.startsWith('*.') ? host.endsWith(target.slice(1)) : host === target
+}
+
+function round (ms: number): number {
+  return Math.round(ms * 10) / 10
+}
