@@ -15,7 +15,7 @@ export interface ProblemCase {
   failed: string[]
   check: (r: Results) => void
   /**
-   * A near twin of a fault scenario's broken variant that npm test already runs (test/e2e/fault-scenarios.test.ts
+   * A near twin of a fault scenario's broken variant that npm test already runs (test/e2e/fault-scenarios-*.test.ts
    * switches the same behaviour off in the healthy scenario): run only in the nightly suite.
    */
   nightly?: true

@@ -1,17 +1,19 @@
-import { test } from 'node:test'
+// The shipped fault scenarios, healthy and with one behaviour broken: shared by the two end-to-end
+// files that run them (test/e2e/fault-scenarios-store.test.ts and fault-scenarios-network.test.ts),
+// split so that npm test runs them side by side.
 import assert from 'node:assert/strict'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseDocument } from 'yaml'
 import type { Results } from '../../harness/interface/index.js'
-import { REPO_ROOT, pool, runCourier, tempDir } from '../helpers/cli.js'
+import { REPO_ROOT, runCourier, tempDir } from './cli.js'
 
 /**
  * Every shipped fault scenario passes with the reference client, and a broken variant of it (one
  * behaviour of the client or the fleet switched off) fails on the threshold that names what broke:
  * a scenario whose check cannot fail would prove nothing.
  */
-interface Case {
+export interface FaultCase {
   scenario: string
   /** Field path -> value written over the shipped scenario; absent for the healthy run. */
   broken?: Record<string, unknown>
@@ -20,7 +22,7 @@ interface Case {
   check?: (r: Results) => void
 }
 
-const cases: Case[] = [
+export const faultCases: FaultCase[] = [
   {
     scenario: 'store-failover', failed: [],
     check: (r) => {
@@ -86,7 +88,7 @@ const cases: Case[] = [
   }
 ]
 
-async function scenarioFile (c: Case, dir: string): Promise<string> {
+async function scenarioFile (c: FaultCase, dir: string): Promise<string> {
   const shipped = join(REPO_ROOT, 'scenarios', `${c.scenario}.yaml`)
   if (c.broken == null) return shipped
   const doc = parseDocument(await readFile(shipped, 'utf8'))
@@ -96,7 +98,7 @@ async function scenarioFile (c: Case, dir: string): Promise<string> {
   return file
 }
 
-async function runCase (c: Case): Promise<void> {
+export async function runFaultCase (c: FaultCase): Promise<void> {
   const label = `${c.scenario}${c.broken == null ? '' : ` with ${JSON.stringify(c.broken)}`}`
   const dir = await tempDir()
   const out = join(dir, 'run')
@@ -107,6 +109,14 @@ async function runCase (c: Case): Promise<void> {
   c.check?.(results)
 }
 
-test('every fault scenario passes with the reference client and fails on the named threshold when the behaviour it relies on is broken', async () => {
-  await pool(cases, 3, runCase)
-})
+/** The two halves npm test runs side by side; a case in neither is an error, not a silent skip. */
+const GROUPS = {
+  store: ['store-failover', 'multi-device-history', 'store-desync', 'offline-catchup'],
+  network: ['network-partition', 'phantom-push', 'up-to-date']
+}
+
+export function faultCasesOf (group: keyof typeof GROUPS): FaultCase[] {
+  const orphans = faultCases.filter((c) => !Object.values(GROUPS).some((names) => names.includes(c.scenario)))
+  assert.deepEqual(orphans.map((c) => c.scenario), [], 'fault cases in no group of test/helpers/fault-scenarios.ts')
+  return faultCases.filter((c) => GROUPS[group].includes(c.scenario))
+}
