@@ -126,10 +126,11 @@ test('a session that dies mid-run (given server URL, credentials from env) marks
   const server = await startAppiumServer({ drivers: ['courier'], allowInsecure: ['courier:adb_shell'] })
   t.after(async () => { await server.stop() })
   const dir = await tempDir()
-  // the app crashes 2.5 s after launch: during the traffic phase
-  const phone = await profile(dir, { capabilities: '  courier:dieAfterMs: 2500\n  courier:clockSkewMs: 4000\n' })
+  // the app crashes 6 s after launch: during the traffic phase (its start, sign-in to chat open,
+  // took over 2.5 s at load 4, and a device that fails before the traffic makes the run inconclusive)
+  const phone = await profile(dir, { capabilities: '  courier:dieAfterMs: 6000\n  courier:clockSkewMs: 4000\n' })
   const scenario = await writeScenario(dir, 's.yaml', `name: appium-dies
-duration: 4s
+duration: 9s
 grace: 1s
 network: { relays: 2, stores: 0 }
 devices:
@@ -140,12 +141,12 @@ devices:
     server: { url: "${server.url}", user: COURIER_APPIUM_USER, key: COURIER_APPIUM_KEY }
   alice: { driver: simulated, topics: [chat] }
 timeline:
-  - { at: 300ms, send: { from: alice, topic: chat, count: 10, every: 300ms } }
+  - { at: 300ms, send: { from: alice, topic: chat, count: 25, every: 300ms } }
 harness: { maxLagP99: 400ms }
 `)
   const runDir = join(dir, 'run')
   const result = await runCourier(['run', scenario, '--out', runDir, '--no-progress', '--junit', join(dir, 'junit.xml')], { env: SECRETS, timeoutMs: 60_000 })
-  assert.equal(result.code, 0, result.stderr)
+  assert.equal(result.code, 0, result.stderr + result.stdout)
   const results = JSON.parse(await readFile(join(runDir, 'results.json'), 'utf8')) as Results
   assert.equal(results.delivery.devices.phone.failed, true)
   assert.equal(results.delivery.devices.alice.failed, false)
