@@ -46,6 +46,23 @@ process.on('exit', (code) => {
   for (const dir of made) rmSync(dir, { recursive: true, force: true })
 })
 
+/**
+ * `courier run FILE --out DIR/run`, run once more (into DIR/run-again) when the first came out
+ * inconclusive because courier's own harness was saturated: the verdict tests below run several
+ * scenarios side by side on two cores, and a saturated run has no verdict to check. A second
+ * saturated run fails the test like any other exit code. Returns the run directory used.
+ */
+export async function runConclusive (file: string, dir: string): Promise<{ result: CliResult, out: string }> {
+  let out = join(dir, 'run')
+  let result = await runCourier(['run', file, '--out', out, '--no-progress'])
+  if (result.code === 3 && /harness saturated/.test(result.stdout)) {
+    process.stderr.write(`# ${file}: inconclusive (harness saturated), run again\n`)
+    out = join(dir, 'run-again')
+    result = await runCourier(['run', file, '--out', out, '--no-progress'])
+  }
+  return { result, out }
+}
+
 export async function tempDir (prefix = 'courier-test-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix))
   made.push(dir)

@@ -6,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseDocument } from 'yaml'
 import type { Results } from '../../harness/interface/index.js'
-import { REPO_ROOT, runCourier, tempDir } from './cli.js'
+import { REPO_ROOT, runConclusive, tempDir } from './cli.js'
 
 /**
  * Every shipped fault scenario passes with the reference client, and a broken variant of it (one
@@ -101,8 +101,7 @@ async function scenarioFile (c: FaultCase, dir: string): Promise<string> {
 export async function runFaultCase (c: FaultCase): Promise<void> {
   const label = `${c.scenario}${c.broken == null ? '' : ` with ${JSON.stringify(c.broken)}`}`
   const dir = await tempDir()
-  const out = join(dir, 'run')
-  const result = await runCourier(['run', await scenarioFile(c, dir), '--out', out, '--no-progress'])
+  const { result, out } = await runConclusive(await scenarioFile(c, dir), dir)
   assert.equal(result.code, c.failed.length === 0 ? 0 : 1, `${label}: exit ${result.code}\n${result.stdout}\n${result.stderr}`)
   const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
   assert.deepEqual(results.thresholds.filter((t) => !t.passed).map((t) => t.metric).sort(), c.failed, label)

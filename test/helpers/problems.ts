@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Results } from '../../harness/interface/index.js'
-import { runCourier, tempDir } from './cli.js'
+import { runConclusive, tempDir } from './cli.js'
 
 // Every seed problem ships as a scenario whose thresholds detect it. Each must fail on exactly the
 // threshold that names its problem (the broken variant); dead-store is the healthy twin of
@@ -81,8 +81,7 @@ export const problemCases: ProblemCase[] = [
 ]
 
 export async function runProblemCase (c: ProblemCase): Promise<void> {
-  const out = join(await tempDir(), 'run')
-  const result = await runCourier(['run', `scenarios/problems/${c.file}.yaml`, '--out', out, '--no-progress'])
+  const { result, out } = await runConclusive(`scenarios/problems/${c.file}.yaml`, await tempDir())
   assert.equal(result.code, c.exit, `${c.file}: exit ${result.code}\n${result.stdout}\n${result.stderr}`)
   const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
   assert.deepEqual(results.thresholds.filter((t) => !t.passed).map((t) => t.metric).sort(), c.failed, c.file)
