@@ -1,26 +1,14 @@
-import type { CapturedPacket } from '../interface/index.js'
+import type { CapturedPacket, Destination } from '../interface/index.js'
 import { clientHelloServerName, dnsAddressAnswers } from './names.js'
 import { readPcapBatches } from './pcap-reader.js'
 import { TcpFlags } from './pcap-writer.js'
 
-/** One remote endpoint that something in the capture contacted, outside the fleet. */
-export interface CapturedDestination {
-  protocol: 'tcp' | 'udp'
-  ip: string
-  port: number
-  /** From a TLS ClientHello's server name on a connection to it, else from a DNS answer in the capture. */
-  host?: string
-  named?: 'sni' | 'dns'
-  /** Local endpoints (`ip:port`) that contacted it. */
-  from: string[]
-  connections: number
-  packets: number
-  /** Payload bytes to it and from it. */
-  bytesUp: number
-  bytesDown: number
-  firstUs: number
-  lastUs: number
-}
+/**
+ * One remote endpoint that something in the capture contacted, outside the fleet: results'
+ * `Destination` on the capture's clock (microseconds), before the runner places it on the run
+ * clock and judges it against the allow-list.
+ */
+export type CapturedDestination = Omit<Destination, 'firstMs' | 'lastMs' | 'allowedBy'> & { firstUs: number, lastUs: number }
 
 export interface DestinationsInit {
   /** Addresses of the fleet: a conversation whose server is on one of them is never a destination. */
