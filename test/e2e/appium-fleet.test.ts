@@ -1,10 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import type { CourierEvent, EventOf, Results } from '../../harness/interface/index.js'
 import { REPO_ROOT, runCourier, tempDir, writeScenario } from '../helpers/cli.js'
+import { freeBasePort } from '../helpers/ports.js'
 
 const SHIPPED_PROFILE = join(REPO_ROOT, 'devices/profiles/courier-ci-fleet.yaml')
 
@@ -39,21 +39,6 @@ function firstBoot (log: CourierEvent[]): string {
   const up = log.find((e): e is EventOf<'node.up'> => e.type === 'node.up' && e.node === 'relay-1')
   assert.ok(up != null, 'relay-1 came up')
   return up.addrs[0]
-}
-
-async function freeBasePort (span = 40): Promise<number> {
-  const free = async (port: number): Promise<boolean> => await new Promise((resolve) => {
-    const server = createServer()
-    server.once('error', () => { resolve(false) })
-    server.listen(port, '127.0.0.1', () => { server.close(() => { resolve(true) }) })
-  })
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 20_000)
-    let ok = true
-    for (let port = base; port < base + span && ok; port++) ok = await free(port)
-    if (ok) return base
-  }
-  throw new Error('no free run of ports found')
 }
 
 test('an appium device\'s fleet: steps enter the run\'s fleet through the app\'s settings (nothing behind Appium\'s back), messages flow both ways, and the next run with the same addresses skips them', async () => {

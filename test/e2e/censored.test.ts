@@ -4,6 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { CourierEvent, Results } from '../../harness/interface/index.js'
 import { pool, runCourier, tempDir } from '../helpers/cli.js'
+import { freeBasePort } from '../helpers/ports.js'
 
 // The shipped censorship scenario and its broken twin, side by side: the same block of alice's
 // bootstrap list; only the reference client's peer-exchange fallback differs.
@@ -41,7 +42,7 @@ test('censored.yaml passes through peer exchange; its broken variant fails on th
 // port. Stable ports (network.ports) make alice's bootstrap relays' ports known before the run;
 // her seeded bootstrap list is relay-5 and relay-3 (checked from the run's own event first).
 test('a block by port and by address:port refuses the device exactly those addresses; it falls back the same way', async () => {
-  const base = 47610
+  const base = await freeBasePort()
   const scenario = (await readFile('scenarios/censored.yaml', 'utf8'))
     .replace('network: { relays: 5, stores: 0, degree: 2 }', `network: { relays: 5, stores: 0, degree: 2, ports: ${base} }`)
     .replace('block: { device: alice, nodes: bootstrap }', `block: { device: alice, addresses: [":${base + 8}", "127.0.0.1:${base + 4}"] }`)
@@ -50,6 +51,7 @@ test('a block by port and by address:port refuses the device exactly those addre
   await writeFile(join(dir, 'by-port.yaml'), scenario)
   const out = join(dir, 'run')
   const run = await runCourier(['run', join(dir, 'by-port.yaml'), '--out', out, '--no-progress'])
+  assert.ok(run.code === 0 || run.code === 1, `the run did not happen: exit ${run.code}\n${run.stdout}${run.stderr}`)
   const events = (await readFile(join(out, 'events.ndjson'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as CourierEvent)
   const bootstrap = events.find((e) => e.type === 'device.bootstrap' && e.device === 'alice')
   assert.deepEqual(bootstrap?.type === 'device.bootstrap' ? bootstrap.nodes : null, ['relay-5', 'relay-3'], 'the seeded bootstrap list changed: update the ports here')

@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
-import { connect, createServer } from 'node:net'
+import { connect } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { noise } from '@chainsafe/libp2p-noise'
@@ -13,6 +13,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import type { FleetFile } from '../../harness/interface/index.js'
 import { runCourier, startCourier, tempDir, writeScenario, type CliResult } from '../helpers/cli.js'
+import { freeBasePort } from '../helpers/ports.js'
 
 const SCENARIO = (basePort: number): string => `name: fleet-e2e
 seed: 21
@@ -20,25 +21,6 @@ duration: 5s
 network: { relays: 2, stores: 1, ports: ${basePort} }
 crowd: { topic: lobby, users: 10, rate: 2/s, gateways: 1 }
 `
-
-/** A run of free TCP ports: the fleet's base port must not collide with anything else on this machine. */
-async function freeBasePort (span = 40): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 20_000)
-    let free = true
-    for (let port = base; port < base + span && free; port++) free = await portFree(port)
-    if (free) return base
-  }
-  throw new Error('no free run of ports found')
-}
-
-async function portFree (port: number): Promise<boolean> {
-  return await new Promise((resolve) => {
-    const server = createServer()
-    server.once('error', () => { resolve(false) })
-    server.listen(port, '127.0.0.1', () => { server.close(() => { resolve(true) }) })
-  })
-}
 
 async function refused (port: number): Promise<boolean> {
   return await new Promise((resolve) => {
