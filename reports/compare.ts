@@ -23,10 +23,17 @@ export function formatDelta (figure: FigureComparison): string {
   return `${sign}${abs}${percent}`
 }
 
+function noiseFloorNote (comparison: Comparison): string {
+  const floor = comparison.figures.find((f) => f.noiseFloor != null)?.noiseFloor
+  return floor == null ? '' : ` With fewer than 3 runs a side, run-to-run noise is not measured: a figure must also change by more than the noise floor (${sig(floor * 100, 3)} %); repeat the runs (courier run --repeat 3) to judge smaller changes.`
+}
+
 /** How the figure was judged, in words a release manager can check. */
 export function formatTest (figure: FigureComparison): string {
   const test = figure.test
-  const tolerance = `tolerance ${sig(figure.tolerance * 100, 3)} %`
+  const tolerance = figure.noiseFloor != null && figure.noiseFloor >= figure.tolerance
+    ? `noise floor ${sig(figure.noiseFloor * 100, 3)} % (too few runs to measure run-to-run noise)`
+    : `tolerance ${sig(figure.tolerance * 100, 3)} %`
   switch (test.kind) {
     case 'mann-whitney': return `Mann-Whitney p=${sig(test.p, 2)} (${test.baseSamples} vs ${test.candidateSamples} messages)${test.runs == null ? '' : `, per-run ${Math.round(test.runs.level * 100)} % CI ${formatValue(test.runs.low, figure.unit)}..${formatValue(test.runs.high, figure.unit)}`}, ${tolerance}`
     case 'bootstrap': return `bootstrap ${Math.round(test.level * 100)} % CI of the mean change ${formatValue(test.low, figure.unit)}..${formatValue(test.high, figure.unit)}, ${tolerance}`
@@ -142,7 +149,7 @@ export function renderCompareHtml (comparison: Comparison, options: { all?: bool
 <main>
 <section><h2>Changed beyond noise and tolerance</h2>${changed.length === 0 ? '<p>None: every figure is within noise or its tolerance.</p>' : table(changed)}</section>
 ${options.all === true || rest.length <= 200 ? `<section><details class="metric-group"><summary>Within noise or tolerance (~): ${rest.length}</summary>${table(rest)}</details></section>` : ''}
-<section><p class="small">~ : not significant at alpha ${comparison.alpha}, or a change within the figure's tolerance. Latency figures are tested with Mann-Whitney U on every message's delivery latency; per-run figures with a bootstrap interval when both sides have 3 or more runs.</p></section>
+<section><p class="small">~ : not significant at alpha ${comparison.alpha}, or a change within the figure's tolerance. Latency figures are tested with Mann-Whitney U on every message's delivery latency; per-run figures with a bootstrap interval when both sides have 3 or more runs.${noiseFloorNote(comparison)}</p></section>
 </main>
 </body>
 </html>

@@ -1,6 +1,7 @@
 // False-alarm benchmark of `courier compare`: N pairs of runs of one scenario with the same seed
 // (nothing differs but timing noise), each pair compared. Prints JSON: how many pairs had any
-// figure flagged worse, and per test kind how often a figure was significant / worse. Not a
+// figure flagged worse, per test kind how often a figure was significant / worse, and how far
+// identical runs drifted apart on each figure (largestChanges, in %). Not a
 // timed test: it takes minutes.
 //   node dist/scripts/bench-compare.js [--pairs 20] [--scenario scenarios/smoke.yaml] [--keep]
 import { spawn } from 'node:child_process'
@@ -8,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { compareRuns } from '../harness/compare/index.js'
+import { compareRuns, NOISE_FLOOR } from '../harness/compare/index.js'
 import { loadRunSet } from '../bin/commands/compare.js'
 
 const BIN = fileURLToPath(new URL('../bin/courier.js', import.meta.url))
@@ -44,6 +45,8 @@ async function main (): Promise<void> {
   const scenario = option('scenario', 'scenarios/smoke.yaml')
   const dir = await mkdtemp(join(tmpdir(), 'courier-bench-compare-'))
   const perPair: Array<{ worse: string[], latencyP: number | null }> = []
+  // how far identical runs drift apart, per figure: the evidence for compare's noise floor
+  const largestChange: Record<string, number> = {}
   const kinds: Record<string, { figures: number, significant: number, worse: number }> = {}
   let skipped = 0
   for (let i = 0; i < pairs && process.exitCode !== 130; i++) {
@@ -60,6 +63,7 @@ async function main (): Promise<void> {
       k.figures++
       if (f.significant) k.significant++
       if (f.change === 'worse') k.worse++
+      if (f.percent != null && f.direction !== 'neutral') largestChange[f.metric] = Math.max(largestChange[f.metric] ?? 0, Math.abs(f.percent))
     }
     const latency = comparison.figures.find((f) => f.metric === 'delivery.latency.p50')
     perPair.push({ worse: comparison.figures.filter((f) => f.change === 'worse').map((f) => f.metric), latencyP: latency?.test.kind === 'mann-whitney' ? latency.test.p : null })
@@ -78,7 +82,11 @@ async function main (): Promise<void> {
     latencyMannWhitneySignificant: latencyAlarms,
     latencyFalsePositiveRate: perPair.length === 0 ? null : latencyAlarms / perPair.length,
     byTest: kinds,
-    mostFlagged: worstFigures
+    mostFlagged: worstFigures,
+    noiseFloor: NOISE_FLOOR,
+    // share of judged figures whose largest change between identical runs stayed under the floor
+    figuresUnderFloor: Object.keys(largestChange).length === 0 ? null : Object.values(largestChange).filter((v) => v <= NOISE_FLOOR).length / Object.keys(largestChange).length,
+    largestChanges: Object.entries(largestChange).sort((a, b) => b[1] - a[1]).slice(0, 12).map(([metric, ratio]) => [metric, Math.round(ratio * 1000) / 10])
   }, null, 2) + '\n')
   if (!process.argv.includes('--keep')) await rm(dir, { recursive: true, force: true })
 }

@@ -1,12 +1,13 @@
 import { existsSync, statSync } from 'node:fs'
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
-import type { Command } from 'commander'
+import { Option, type Command } from 'commander'
 import { deliveryLatencySamples } from '../../harness/analysis/index.js'
-import { checkSameScenario, compareRuns, hashScenario, IncomparableRunsError, type RunSample } from '../../harness/compare/index.js'
+import { checkSameScenario, compareRuns, hashScenario, IncomparableRunsError, NOISE_FLOOR, type RunSample } from '../../harness/compare/index.js'
 import { regressionsFromConfig, type RegressTolerance } from '../../harness/gate/index.js'
 import { ExitCode, InvalidInputError, type Comparison, type Results } from '../../harness/interface/index.js'
 import { readEventLog } from '../../harness/runner/index.js'
+import { parseRatio } from '../../harness/scenario/index.js'
 import { appendStepSummary, renderCompareConsole, renderCompareHtml, renderCompareJUnit, renderCompareMarkdown } from '../../reports/index.js'
 
 export interface CompareFlags {
@@ -15,6 +16,7 @@ export interface CompareFlags {
   markdown?: string
   junit?: string
   html?: string
+  noiseFloor?: number
 }
 
 export function registerCompareCommand (program: Command): void {
@@ -28,10 +30,13 @@ export function registerCompareCommand (program: Command): void {
     .option('--markdown <file>', 'write the comparison as Markdown for a pull request (it is also appended to $GITHUB_STEP_SUMMARY when set)')
     .option('--junit <file>', 'write JUnit XML: one testcase per figure, a failure for each worse one')
     .option('--html <file>', 'write a static HTML page in the report\'s style')
+    .addOption(new Option('--noise-floor <ratio>', `with fewer than 3 runs a side, the change a figure must exceed besides its tolerance, e.g. 25% (default ${NOISE_FLOOR * 100} %)`).argParser(parseNoiseFloor))
     .addHelpText('after', `
 ~ means within noise (not significant at alpha 0.05) or within the figure's tolerance (default 5 %,
 set per figure in the scenario's regress: block). Latency: Mann-Whitney U on every message's
-delivery latency. Per-run figures: a bootstrap interval of the mean change with 3+ runs a side.
+delivery latency, and with 3+ runs a side a bootstrap interval of the per-run figure. Per-run
+figures: a bootstrap interval of the mean change with 3+ runs a side. With fewer runs, noise
+between runs is not measured: a figure must also move beyond the noise floor (--noise-floor).
 Exit codes: 0 nothing worse, 1 a figure is worse, 2 bad input (not a run directory, different scenarios).`)
     .action(async (base: string, candidate: string, flags: CompareFlags) => {
       const comparison = await compareDirectories(base, candidate, flags)
@@ -42,7 +47,7 @@ Exit codes: 0 nothing worse, 1 a figure is worse, 2 bad input (not a run directo
 }
 
 /** Loads both sides and compares them; bad input (a missing directory, different scenarios) is an InvalidInputError. */
-export async function compareDirectories (base: string, candidate: string, flags: { force?: boolean, tolerances?: RegressTolerance[] } = {}): Promise<Comparison> {
+export async function compareDirectories (base: string, candidate: string, flags: { force?: boolean, tolerances?: RegressTolerance[], noiseFloor?: number } = {}): Promise<Comparison> {
   const [a, b] = [await loadRunSet(base, 'base'), await loadRunSet(candidate, 'candidate')]
   try {
     const differing = checkSameScenario(a.runs, b.runs, flags.force === true)
@@ -51,7 +56,7 @@ export async function compareDirectories (base: string, candidate: string, flags
     if (!(error instanceof IncomparableRunsError)) throw error
     throw new InvalidInputError([{ location: { file: resolve(candidate) }, path: '', message: error.message.split('\n')[0], found: error.message.split('\n').slice(1).map((l) => l.trim()).join('; '), hint: 'compare runs of one scenario (seeds may differ), or pass --force' }])
   }
-  return compareRuns(a.runs, b.runs, { tolerances: flags.tolerances ?? b.tolerances })
+  return compareRuns(a.runs, b.runs, { tolerances: flags.tolerances ?? b.tolerances, ...(flags.noiseFloor == null ? {} : { noiseFloor: flags.noiseFloor }) })
 }
 
 export async function writeCompareOutputs (comparison: Comparison, flags: CompareFlags): Promise<void> {
@@ -98,4 +103,10 @@ export async function loadRunSet (dir: string, side: string): Promise<{ runs: Ru
     runs.push({ dir: runDir, scenarioName: results.scenario.name, scenarioHash: hashScenario(scenario), metrics: results.metrics, latencies: deliveryLatencySamples(events), ...(results.build == null ? {} : { build: results.build }) })
   }
   return { runs, tolerances }
+}
+
+function parseNoiseFloor (value: string): number {
+  const parsed = parseRatio(value)
+  if (!parsed.ok) throw new InvalidInputError([{ location: { file: '--noise-floor' }, path: '', message: 'not a ratio', expected: parsed.expected, found: value }])
+  return parsed.value
 }

@@ -29,9 +29,9 @@ export function registerTrendCommand (program: Command): void {
     .addHelpText('after', `
 A point is the runs one \`courier run\` recorded (its repeats included). Each point is compared with
 the one before exactly as \`courier compare\` compares two run directories: Mann-Whitney U on the
-stored per-message latencies, a bootstrap interval on per-run figures with 3+ runs a point, and
-with one run a night a per-run figure is judged on its tolerance alone (regress: in the scenario,
-else 5 %). Only runs of the scenario's latest content (by content hash, seed aside) are trended.
+stored per-message latencies, a bootstrap interval on per-run figures with 3+ runs a point; with
+fewer runs a point, a figure must also move beyond compare's noise floor (25 %) besides its
+tolerance (regress: in the scenario, else 5 %). Only runs of the scenario's latest content (by content hash, seed aside) are trended.
 Exit codes: 0 shown (with --fail-on-worse: and the newest point is worse on no figure), 1 with
 --fail-on-worse: a figure got worse, 2 bad input (no such database, not a courier history, unknown
 scenario or figure).`)

@@ -23,6 +23,11 @@ export interface CompareOptions {
   tolerances?: Tolerance[]
   /** Relative change a figure may make when no `regress:` entry names it. */
   defaultTolerance?: number
+  /**
+   * The relative change two runs of one build make between them, assumed when a side has fewer
+   * than 3 runs and that noise cannot be measured (default NOISE_FLOOR).
+   */
+  noiseFloor?: number
   alpha?: number
   resamples?: number
   seed?: number
@@ -30,6 +35,12 @@ export interface CompareOptions {
 
 export const DEFAULT_TOLERANCE = 0.05
 export const DEFAULT_ALPHA = 0.05
+/**
+ * Run-to-run change assumed with fewer than 3 runs a side. Calibrated with `npm run bench:compare`
+ * (pairs of identical smoke runs, README "False alarms"): below it, identical runs of this machine
+ * were flagged worse more often than alpha allows.
+ */
+export const NOISE_FLOOR = 0.25
 /** Below this many runs a side, a per-run figure has no noise estimate worth the name. */
 export const MIN_RUNS_FOR_BOOTSTRAP = 3
 
@@ -44,11 +55,16 @@ export class IncomparableRunsError extends Error {
  *
  * Why two tests: per-message latencies are many, skewed and heavy-tailed (a few store fetches or
  * retransmissions sit far out), so a rank test (Mann-Whitney U) that assumes no distribution is
- * the honest one, and a single run on each side already gives it hundreds of samples. Per-run
- * figures (rates, bytes, counts) have one value per run, a handful of values whose distribution
- * is unknown: a bootstrap interval of the difference in means needs no normality either, and
- * says plainly when there are too few runs (< 3 a side) to estimate noise at all; then the
- * figure is judged on its tolerance alone.
+ * the honest one. Per-run figures (rates, bytes, counts) have one value per run, a handful of
+ * values whose distribution is unknown: a bootstrap interval of the difference in means needs no
+ * normality either.
+ *
+ * The rank test treats messages as independent, but a run's messages share its conditions, so
+ * between two runs of one build it finds a "difference" far more often than alpha (45 % of
+ * identical smoke pairs, README "False alarms"). Noise between runs can only be measured with
+ * repeats: with 3+ runs a side a latency figure must also move beyond the bootstrap interval of
+ * its per-run values; with fewer, every figure must move beyond an assumed noise floor besides
+ * its tolerance, and the output says so.
  */
 export function compareRuns (base: readonly RunSample[], candidate: readonly RunSample[], options: CompareOptions = {}): Comparison {
   if (base.length === 0 || candidate.length === 0) throw new IncomparableRunsError('both sides need at least one run')
@@ -73,14 +89,20 @@ export function compareRuns (base: readonly RunSample[], candidate: readonly Run
     // the rank test says which side's latencies are higher; a figure moving the other way (a tail
     // that rose while the bulk fell) is not what the test found, so it is not called significant
     const significant = test.kind === 'mann-whitney' ? test.p < alpha && (test.u < test.baseSamples * test.candidateSamples / 2) === (delta > 0) && (test.runs == null || test.runs.low > 0 || test.runs.high < 0) : test.kind === 'bootstrap' ? test.low > 0 || test.high < 0 : test.kind === 'range' ? !test.overlap : true
-    const tolerance = toleranceFor(metric, options.tolerances ?? [], options.defaultTolerance ?? DEFAULT_TOLERANCE)
+    // the run is the unit that carries a build's noise (which relay the mesh put first, GC, the
+    // scheduler: every message of a run shares them), so a rank test over one run's messages
+    // cannot tell two runs of one build apart from two builds; without repeats, the change must
+    // also clear an assumed run-to-run noise
+    const noiseMeasured = a.values.length >= MIN_RUNS_FOR_BOOTSTRAP && b.values.length >= MIN_RUNS_FOR_BOOTSTRAP
+    const noiseFloor = noiseMeasured ? undefined : options.noiseFloor ?? NOISE_FLOOR
+    const tolerance = Math.max(toleranceFor(metric, options.tolerances ?? [], options.defaultTolerance ?? DEFAULT_TOLERANCE), noiseFloor ?? 0)
     const beyondTolerance = delta !== 0 && (percent == null || Math.abs(percent) > tolerance)
     let change: Change = '~'
     if (significant && beyondTolerance) {
       if (direction === 'neutral') change = 'changed'
       else change = (direction === 'lower') === (delta > 0) ? 'worse' : 'better'
     }
-    figures.push({ metric, unit, direction, base: baseSide, candidate: candidateSide, delta, percent, test, significant, tolerance, change })
+    figures.push({ metric, unit, direction, base: baseSide, candidate: candidateSide, delta, percent, test, significant, tolerance, ...(noiseFloor == null ? {} : { noiseFloor }), change })
   }
   return {
     alpha,
@@ -164,7 +186,7 @@ function significance (metric: string, base: readonly RunSample[], candidate: re
     const overlap = Math.min(...a) <= Math.max(...b) && Math.min(...b) <= Math.max(...a)
     return { kind: 'range', overlap }
   }
-  return { kind: 'none', reason: `no noise estimate (${a.length} vs ${b.length} run(s); ${MIN_RUNS_FOR_BOOTSTRAP} a side needed): judged on tolerance alone` }
+  return { kind: 'none', reason: `no noise estimate (${a.length} vs ${b.length} run(s); ${MIN_RUNS_FOR_BOOTSTRAP} a side needed): judged on tolerance and the noise floor alone` }
 }
 
 function numbers (runs: ReadonlyArray<Record<string, MetricValue>>, metric: string): { values: number[], unit: MetricUnit | undefined } {

@@ -18,8 +18,8 @@ export interface TrendOptions {
  * One scenario's runs as a trend. Runs recorded together form a point; each point is compared
  * with the one before it by harness/compare exactly as `courier compare PREVIOUS THIS` would:
  * Mann-Whitney U on the stored per-message latencies, a bootstrap interval with 3+ runs a side,
- * a range check with repeats on one side, and with one run a night on a per-run figure the
- * figure's tolerance alone (the scenario's `regress:` entry, else 5 %). A mark therefore means
+ * a range check with repeats on one side, and below 3 runs a side the noise floor besides the
+ * figure's tolerance (the scenario's `regress:` entry, else 5 %). A mark therefore means
  * the same thing on the trend as in a compare between those two nights.
  *
  * `runs` must be of one scenario content (one hash) and in start order.

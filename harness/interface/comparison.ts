@@ -26,7 +26,13 @@ export interface FigureComparison {
   percent: number | null
   test: SignificanceTest
   significant: boolean
+  /** The relative change the figure may make before it counts: its tolerance, or the noise floor when that is larger. */
   tolerance: number
+  /**
+   * Present when either side has fewer than 3 runs: run-to-run noise was not measured, so the
+   * figure must also move beyond this assumed noise (a ratio) before it counts.
+   */
+  noiseFloor?: number
   change: Change
 }
 

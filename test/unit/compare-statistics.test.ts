@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { MetricValue } from '../../harness/interface/index.js'
-import { bootstrapMeanDifference, compareRuns, checkSameScenario, globMatches, hashScenario, mannWhitney, toleranceFor, type RunSample } from '../../harness/compare/index.js'
+import { bootstrapMeanDifference, compareRuns, checkSameScenario, globMatches, hashScenario, mannWhitney, NOISE_FLOOR, toleranceFor, type RunSample } from '../../harness/compare/index.js'
 
 // Known answers: scipy.stats.mannwhitneyu(a, b, method='asymptotic', use_continuity=True), scipy 1.17.1.
 test('Mann-Whitney U and p match a textbook example (no ties)', () => {
@@ -66,17 +66,18 @@ test('a significant change inside its tolerance is ~; a regress entry can widen 
   const small = compareRuns([run('a', 100)], [run('b', 103)])
   const p50 = small.figures.find((f) => f.metric === 'delivery.latency.p50')
   assert.equal(p50?.change, '~')
-  const strict = compareRuns([run('a', 100)], [run('b', 110)], { tolerances: [{ pattern: 'delivery.latency.*', ratio: 0.01 }] })
+  // noiseFloor 0: these runs are taken as repeatable; the noise floor has its own test below
+  const strict = compareRuns([run('a', 100)], [run('b', 110)], { tolerances: [{ pattern: 'delivery.latency.*', ratio: 0.01 }], noiseFloor: 0 })
   assert.equal(strict.figures.find((f) => f.metric === 'delivery.latency.p50')?.change, 'worse')
-  const loose = compareRuns([run('a', 100)], [run('b', 110)], { tolerances: [{ pattern: 'delivery.latency.p50', ratio: 0.5 }] })
+  const loose = compareRuns([run('a', 100)], [run('b', 110)], { tolerances: [{ pattern: 'delivery.latency.p50', ratio: 0.5 }], noiseFloor: 0 })
   assert.equal(loose.figures.find((f) => f.metric === 'delivery.latency.p50')?.change, '~')
 })
 
 test('per-run figures: with < 3 runs a side there is no noise estimate; with 3 the bootstrap decides', () => {
-  const one = compareRuns([run('a', 100, { 'bytes.alice.total': 1000 })], [run('b', 100, { 'bytes.alice.total': 1100 })])
+  const one = compareRuns([run('a', 100, { 'bytes.alice.total': 1000 })], [run('b', 100, { 'bytes.alice.total': 1300 })])
   const bytes = one.figures.find((f) => f.metric === 'bytes.alice.total')
   assert.equal(bytes?.test.kind, 'none')
-  assert.equal(bytes?.change, 'worse', 'judged on the 5 % tolerance alone')
+  assert.equal(bytes?.change, 'worse', 'judged on tolerance and noise floor alone: +30 %')
   // noisy runs whose means differ by less than their spread: not significant
   const noisy = compareRuns(
     [1000, 1300, 900].map((v, i) => run(`a${i}`, 100, { 'bytes.alice.total': v })),
@@ -110,6 +111,29 @@ test('tolerance globs: exact beats glob, the longer glob beats the shorter', () 
   assert.equal(toleranceFor('delivery.latency.p50', tolerances, 0.05), 0.1)
   assert.equal(toleranceFor('bytes.x.total', tolerances, 0.05), 0.2)
   assert.equal(toleranceFor('bytes.x.total', [], 0.05), 0.05)
+})
+
+test('with fewer than 3 runs a side, a change must clear the noise floor: a significant +10 % is ~ until the floor is lowered; with 3 runs a side the floor is gone', () => {
+  const one = compareRuns([run('a', 100, { 'bytes.alice.total': 1000 })], [run('b', 110, { 'bytes.alice.total': 1100 })])
+  const p50 = one.figures.find((f) => f.metric === 'delivery.latency.p50')
+  assert.ok(p50?.test.kind === 'mann-whitney' && p50.test.p < 0.05, 'the rank test over messages flags it')
+  assert.equal(p50?.noiseFloor, NOISE_FLOOR)
+  assert.equal(p50?.tolerance, NOISE_FLOOR, 'the floor is above the 5 % default tolerance')
+  assert.equal(p50?.change, '~')
+  assert.equal(one.figures.find((f) => f.metric === 'bytes.alice.total')?.change, '~')
+  assert.equal(one.worse, 0)
+  const lowered = compareRuns([run('a', 100, { 'bytes.alice.total': 1000 })], [run('b', 110, { 'bytes.alice.total': 1100 })], { noiseFloor: 0.05 })
+  assert.equal(lowered.figures.find((f) => f.metric === 'delivery.latency.p50')?.change, 'worse')
+  assert.equal(lowered.figures.find((f) => f.metric === 'bytes.alice.total')?.change, 'worse')
+  // a wider regress: tolerance still wins over a lower floor
+  const wide = compareRuns([run('a', 100)], [run('b', 110)], { noiseFloor: 0.05, tolerances: [{ pattern: 'delivery.*', ratio: 0.5 }] })
+  assert.equal(wide.figures.find((f) => f.metric === 'delivery.latency.p50')?.tolerance, 0.5)
+  // tight repeats: noise measured, no floor; the same +10 % is worse on the default 5 %
+  const repeated = compareRuns([100, 101, 99].map((c, i) => run(`a${i}`, c, { 'bytes.alice.total': 1000 + i })), [110, 111, 109].map((c, i) => run(`b${i}`, c, { 'bytes.alice.total': 1100 + i })))
+  const repeatedP50 = repeated.figures.find((f) => f.metric === 'delivery.latency.p50')
+  assert.equal(repeatedP50?.noiseFloor, undefined)
+  assert.equal(repeatedP50?.change, 'worse')
+  assert.equal(repeated.figures.find((f) => f.metric === 'bytes.alice.total')?.change, 'worse')
 })
 
 test('one run against repeats: a base inside the repeats\' range is ~, outside it beyond tolerance is worse', () => {
