@@ -137,12 +137,14 @@ function leaksSection (results: Results, color: boolean): string[] {
 function destinationsSection (results: Results, color: boolean): string[] {
   const d = results.destinations
   if (d == null) return []
-  if (d.list.length === 0) return ['', `destinations: none outside the fleet (${d.fleetHosts.join(', ')}) in the capture`]
-  const lines = ['', paint(`destinations: ${formatCount(d.list.length)} outside the fleet, ${formatCount(d.thirdParty)} third-party (not in destinations.allow)`, d.thirdParty > 0 ? 'yellow' : undefined, color)]
+  const others = d.otherPrograms ?? []
+  const othersLine = others.length === 0 ? [] : [`  left out: ${formatCount(others.length)} endpoint(s) only other programs on this host contacted (${plain(others.slice(0, 3).map((o) => `${o.protocol} ${o.ip}:${o.port} by ${o.by.join('/') || '?'}`).join(', '))}${others.length > 3 ? ', ...' : ''})`]
+  if (d.list.length === 0) return ['', `destinations: none outside the fleet (${d.fleetHosts.join(', ')}) in the capture`, ...othersLine]
+  const lines = ['', paint(`destinations: ${formatCount(d.list.length)} outside the fleet, ${formatCount(d.thirdParty)} third-party (not in destinations.allow)`, d.thirdParty > 0 ? 'yellow' : undefined, color), ...othersLine]
   lines.push(renderTable(['remote', 'host', 'from', 'up', 'down', 'first', 'last', ''], d.list.slice(0, 20).map((x): Cell[] => [
     { text: plain(`${x.protocol} ${x.ip.includes(':') ? `[${x.ip}]` : x.ip}:${x.port}`) },
     { text: plain(x.host == null ? '' : `${x.host} (${x.named ?? ''})`) },
-    { text: plain(x.from.slice(0, 2).join(', ') + (x.from.length > 2 ? ` +${x.from.length - 2}` : '')) },
+    { text: plain(x.from.slice(0, 2).join(', ') + (x.from.length > 2 ? ` +${x.from.length - 2}` : '') + (x.by == null ? '' : ` (${x.by.join('/')})`)) },
     { text: formatValue(x.bytesUp, 'bytes'), align: 'right' },
     { text: formatValue(x.bytesDown, 'bytes'), align: 'right' },
     { text: formatMs(x.firstMs), align: 'right' },

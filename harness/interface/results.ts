@@ -154,6 +154,11 @@ export interface Destination {
   lastMs: number
   /** The `destinations.allow` entry that allows it; absent for a third party. */
   allowedBy?: string
+  /**
+   * Names of courier's own processes (itself, a device's process, a browser) seen holding one
+   * of the `from` sockets; absent when no poll saw the socket (a short connection): counted all the same.
+   */
+  by?: string[]
 }
 
 export interface DestinationResults {
@@ -163,6 +168,13 @@ export interface DestinationResults {
   thirdParty: number
   /** The addresses counted as the fleet (courier's own): traffic touching them is never a destination. */
   fleetHosts: string[]
+  /**
+   * Endpoints only other programs on this host contacted (the capture covers every interface):
+   * their sockets were seen held by processes that are not courier's, so they are left out of `list`.
+   */
+  otherPrograms?: Array<{ protocol: 'tcp' | 'udp', ip: string, port: number, by: string[] }>
+  /** The socket polls that told courier's processes from others: how many, how often, or why there were none. */
+  attribution?: { polls: number, intervalMs: number, error?: string }
 }
 
 /** What a leaked secret looks like: the kinds the scanner knows. */

@@ -1,4 +1,7 @@
-import { captureDestinations } from '../capture/index.js'
+import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { captureDestinations, ownerOf, type SocketOwners } from '../capture/index.js'
 import type { CourierEvent, Destination, DestinationResults } from '../interface/index.js'
 import type { ScenarioConfig } from '../scenario/index.js'
 import { capturePath, completeConfig } from './results.js'
@@ -22,13 +25,42 @@ export async function loadDestinations (runDir: string, events: readonly Courier
   const wallClockMs = start?.type === 'run.start' ? start.wallClockMs ?? 0 : 0
   const hosts = fleetHosts(config)
   const found = await captureDestinations(file, { fleetHosts: new Set(hosts) })
+  const owners = await readSocketOwners(runDir)
   const allow = config.destinations?.allow ?? []
-  const list = found.map((d): Destination => {
+  const list: Destination[] = []
+  const otherPrograms: NonNullable<DestinationResults['otherPrograms']> = []
+  for (const d of found) {
+    const seen = owners == null ? [] : d.from.map((endpoint) => ownerOf(owners, endpoint))
+    // left out only when every socket it was reached from was seen held by another program: a
+    // socket no poll saw (too short-lived) counts as the run's
+    if (seen.length > 0 && seen.every((owner) => owner != null && !owner.ours)) {
+      otherPrograms.push({ protocol: d.protocol, ip: d.ip, port: d.port, by: [...new Set(seen.flatMap((owner) => owner?.commands ?? []))] })
+      continue
+    }
+    const by = [...new Set(seen.flatMap((owner) => owner?.ours === true ? owner.commands : []))]
     const allowedBy = allow.find((entry) => allows(entry, d))
     const { firstUs, lastUs, ...rest } = d
-    return { ...rest, firstMs: round(firstUs / 1000 - wallClockMs), lastMs: round(lastUs / 1000 - wallClockMs), ...(allowedBy == null ? {} : { allowedBy }) }
-  })
-  return { list, thirdParty: list.filter((d) => d.allowedBy == null).length, fleetHosts: hosts }
+    list.push({ ...rest, firstMs: round(firstUs / 1000 - wallClockMs), lastMs: round(lastUs / 1000 - wallClockMs), ...(allowedBy == null ? {} : { allowedBy }), ...(by.length === 0 ? {} : { by }) })
+  }
+  return {
+    list,
+    thirdParty: list.filter((d) => d.allowedBy == null).length,
+    fleetHosts: hosts,
+    ...(owners == null ? {} : { otherPrograms, attribution: { polls: owners.polls, intervalMs: owners.intervalMs, ...(owners.error == null ? {} : { error: owners.error }) } })
+  }
+}
+
+/** Written beside the capture by the run: which processes held which sockets (harness/capture socket-owners). */
+export const SOCKET_OWNERS_FILE = 'socket-owners.json'
+
+async function readSocketOwners (runDir: string): Promise<SocketOwners | undefined> {
+  const file = join(runDir, SOCKET_OWNERS_FILE)
+  if (!existsSync(file)) return undefined
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as SocketOwners
+  } catch {
+    return undefined
+  }
 }
 
 /** `host`, `*.domain`, `ip`, `[ip6]`, each optionally with `:port` (a bare IPv6 address has no port). */

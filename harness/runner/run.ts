@@ -4,7 +4,7 @@ import { access, copyFile, mkdir, readdir, readFile, rename, stat, writeFile } f
 import { basename, dirname, join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { startTcpdump, tcpdumpAvailability, type TcpdumpCapture } from '../capture/index.js'
+import { startSocketOwners, startTcpdump, tcpdumpAvailability, type SocketOwnerPoller, type TcpdumpCapture } from '../capture/index.js'
 import { auditStores, describeFleet, Fleet, statusFleetConfig } from '../fleet/index.js'
 import { contentTopicFor } from '../protocol/index.js'
 import { exitCodeForVerdict, type Threshold } from '../gate/index.js'
@@ -20,7 +20,7 @@ import { NodeLinks } from './node-links.js'
 import { startPushService } from './push.js'
 import { buildResults, capturePath, loadCapture } from './results.js'
 import { scanRunLeaks, type ConfiguredSecret } from './leaks.js'
-import { fleetHosts, loadDestinations } from './destinations.js'
+import { fleetHosts, loadDestinations, SOCKET_OWNERS_FILE } from './destinations.js'
 import { startSelfMonitor } from './self-monitor.js'
 import { TimelinePlayer } from './timeline.js'
 import { toolInfo } from './tool-info.js'
@@ -242,6 +242,7 @@ async function play (scenario: LoadedScenario, options: RunOptions, hold?: Hold)
       ? { backend: 'socket' as const, reason: 'courier fleet up: no packet capture unless the scenario says capture: tcpdump' }
       : await chooseCapture(config.capture, options.log)
     let tcpdump: TcpdumpCapture | undefined
+    let socketOwners: SocketOwnerPoller | undefined
     teardown.push({
       name: 'capture',
       stop: async () => {
@@ -249,6 +250,7 @@ async function play (scenario: LoadedScenario, options: RunOptions, hold?: Hold)
         await sleep(200) // let the last FINs reach the capture buffer
         const stats = await tcpdump.stop()
         events.emit('capture.stop', { backend: 'tcpdump', packets: stats.packets, dropped: stats.dropped })
+        if (socketOwners != null) await writeFile(join(runDir, SOCKET_OWNERS_FILE), JSON.stringify(await socketOwners.stop()))
       }
     })
     if (capture.backend !== 'tcpdump') events.emit('capture.start', capture)
@@ -278,7 +280,12 @@ async function play (scenario: LoadedScenario, options: RunOptions, hold?: Hold)
       if (shaperPorts.length > 0) await reportLinkBackend(events, options.log)
       if (capture.backend !== 'tcpdump') return
       try {
-        tcpdump = await startTcpdump({ file: join(runDir, CAPTURE_FILE), ports, outsideOf: fleetHosts(config), snaplen: CAPTURE_SNAPLEN, bufferKb: CAPTURE_BUFFER_KB, signal: options.signal })
+        // every interface, not loopback alone: a device's contact with a real remote host (a DNS
+        // resolver, a font server) leaves by another one. Byte counts do not change: lengths
+        // come from the IP header, and a loopback packet is seen once on `any` as on `lo`
+        tcpdump = await startTcpdump({ file: join(runDir, CAPTURE_FILE), interface: 'any', ports, outsideOf: fleetHosts(config), snaplen: CAPTURE_SNAPLEN, bufferKb: CAPTURE_BUFFER_KB, signal: options.signal })
+        // on every interface other programs' traffic is captured too: who held which socket tells them apart
+        socketOwners = startSocketOwners()
       } catch (error) {
         if (options.signal.aborted) throw error
         throw new InfrastructureError(`tcpdump could not start: ${errorText(error)}`, { cause: error })

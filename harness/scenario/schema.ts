@@ -272,7 +272,7 @@ export const scenarioSchema = z.strictObject({
   crowd: crowdSchema.optional(),
   devices: z.record(name, deviceSchema).default({}),
   timeline: z.array(timelineEntrySchema).default([]),
-  capture: z.enum(['auto', 'tcpdump', 'socket', 'off']).default('auto').describe('Byte capture: tcpdump packets on lo plus socket accounting (auto: tcpdump when usable), socket accounting only, or none'),
+  capture: z.enum(['auto', 'tcpdump', 'socket', 'off']).default('auto').describe('Byte capture: tcpdump packets on every interface plus socket accounting (auto: tcpdump when usable), socket accounting only, or none'),
   expect: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}).describe('Thresholds: metric -> "< 2s", "== 0", "< 1%"'),
   regress: z.record(z.string(), z.union([z.string(), z.number()])).default({}).describe('For courier compare and run --baseline: metric name or glob -> the relative change allowed before it counts, "10%"'),
   push: z.strictObject({

@@ -693,12 +693,14 @@ function destinationsData (d: NonNullable<Results['destinations']>): NonNullable
   const summary = d.list.length === 0
     ? `No endpoint outside the fleet (${d.fleetHosts.join(', ')}) was contacted in the capture.`
     : `${formatCount(d.list.length)} ${d.list.length === 1 ? 'endpoint' : 'endpoints'} outside the fleet (${d.fleetHosts.join(', ')}) ${d.list.length === 1 ? 'was' : 'were'} contacted, ${formatCount(d.thirdParty)} not in destinations.allow. Names come from the capture: a TLS server name (sni) or a DNS answer (dns).`
+  const others = d.otherPrograms ?? []
+  const othersNote = others.length === 0 ? '' : ` Left out: ${formatCount(others.length)} ${others.length === 1 ? 'endpoint' : 'endpoints'} that only other programs on this host contacted (${others.slice(0, 5).map((o) => `${o.protocol} ${o.ip}:${o.port} by ${o.by.join('/') || '?'}`).join(', ')}${others.length > 5 ? ', ...' : ''}).`
   return {
-    summary,
+    summary: summary + othersNote,
     rows: d.list.slice(0, 500).map((x) => ({
       remote: `${x.protocol} ${x.ip.includes(':') ? `[${x.ip}]` : x.ip}:${x.port}`,
       host: x.host == null ? '' : `${x.host} (${x.named ?? ''})`,
-      from: x.from.join(', '),
+      from: x.from.join(', ') + (x.by == null ? '' : ` (${x.by.join('/')})`),
       up: formatBytes(x.bytesUp),
       down: formatBytes(x.bytesDown),
       first: formatMs(x.firstMs),
