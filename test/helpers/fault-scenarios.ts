@@ -105,6 +105,8 @@ export async function runFaultCase (c: FaultCase): Promise<void> {
   assert.equal(result.code, c.failed.length === 0 ? 0 : 1, `${label}: exit ${result.code}\n${result.stdout}\n${result.stderr}`)
   const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
   assert.deepEqual(results.thresholds.filter((t) => !t.passed).map((t) => t.metric).sort(), c.failed, label)
+  // every shipped scenario's run is scanned for secrets: the reference client leaks none
+  assert.equal(results.leaks?.count, 0, `${label}: ${JSON.stringify(results.leaks?.findings.slice(0, 3))}`)
   c.check?.(results)
 }
 

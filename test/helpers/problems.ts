@@ -85,6 +85,7 @@ export async function runProblemCase (c: ProblemCase): Promise<void> {
   assert.equal(result.code, c.exit, `${c.file}: exit ${result.code}\n${result.stdout}\n${result.stderr}`)
   const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
   assert.deepEqual(results.thresholds.filter((t) => !t.passed).map((t) => t.metric).sort(), c.failed, c.file)
+  assert.equal(results.leaks?.count, 0, `${c.file}: ${JSON.stringify(results.leaks?.findings.slice(0, 3))}`)
   c.check(results)
 }
 
