@@ -9,9 +9,8 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { quantile } from 'simple-statistics'
-import {
-  measureDownload, measureRoundTrips, measureUpload, startProbeServer, startShapedLink, type LinkProfile
-} from '../harness/links/index.js'
+import { startShapedLink, type LinkProfile } from '../harness/links/index.js'
+import { measureDownload, measureRoundTrips, measureUpload, startProbeServer } from '../test/helpers/link-measure.js'
 
 const args = process.argv.slice(2)
 const flag = (name: string, fallback: string): string => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : fallback }

@@ -6,8 +6,8 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildReportData, renderHtmlFromData, writeRunReports } from '../reports/index.js'
-import { canvasPaint, launchChromium, openFile } from '../reports/testing/browser.js'
-import { synthesizeRun } from '../reports/synthetic-run.js'
+import { canvasPaint, launchChromium, openFile } from '../test/helpers/reports/browser.js'
+import { synthesizeRun } from '../test/helpers/synthetic-run.js'
 
 function flag (name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`)

@@ -12,8 +12,3 @@ export { streamRandom, mulberry32 } from './random.js'
 export type { Random } from './random.js'
 export { kernelShapingSupport, netemAvailability, linkBackends, selectLinkBackend } from './kernel.js'
 export type { Availability, KernelShapingSupport, LinkBackendInfo } from './kernel.js'
-export {
-  startProbeServer, measureRoundTrips, withoutLag, echoSequence, measureDownload, measureUpload,
-  checkRoundTrip, checkJitter, checkThroughput, classifyLossDelays, checkLossRate, checkSequence
-} from './measure.js'
-export type { ProbeServer, ProbeTarget, RoundTrips, ThroughputMeasurement, LinkCheck, LossClassification } from './measure.js'

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { CourierEvent, Results } from '../../harness/interface/index.js'
-import { launchChromium, openFile } from '../../reports/testing/browser.js'
+import { launchChromium, openFile } from '../helpers/reports/browser.js'
 import { REPO_ROOT, runCourier, tempDir, writeScenario } from '../helpers/cli.js'
 
 const PROFILE = join(REPO_ROOT, 'devices/profiles/courier-ci.yaml')

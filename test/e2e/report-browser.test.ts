@@ -12,10 +12,10 @@ import type { CourierEvent, Results } from '../../harness/interface/index.js'
 import { readEvents, renderTrendHtml, trendView, writeRunReports } from '../../reports/index.js'
 import { trendOf } from '../../harness/history/index.js'
 import { historyRun } from '../helpers/history.js'
-import { canvasPaint, launchChromium, openFile, type PageWatch, type ReportBrowser } from '../../reports/testing/browser.js'
-import { craftedResults } from '../../reports/testing/crafted-results.js'
-import { FIXTURE_RUNS, HOSTILE } from '../../reports/testing/fixture-runs.js'
-import { synthesizeRun } from '../../reports/synthetic-run.js'
+import { canvasPaint, launchChromium, openFile, type PageWatch, type ReportBrowser } from '../helpers/reports/browser.js'
+import { craftedResults } from '../helpers/reports/crafted-results.js'
+import { FIXTURE_RUNS, HOSTILE } from '../helpers/reports/fixture-runs.js'
+import { synthesizeRun } from '../helpers/synthetic-run.js'
 
 let browser: ReportBrowser
 let dir: string

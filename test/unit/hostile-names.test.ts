@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { buildResults } from '../../harness/runner/results.js'
 import { readEventLog } from '../../harness/runner/index.js'
 import { renderConsoleSummary, writeRunReports } from '../../reports/index.js'
-import { synthesizeRun } from '../../reports/synthetic-run.js'
+import { synthesizeRun } from '../helpers/synthetic-run.js'
 import { REPO_ROOT, tempDir } from '../helpers/cli.js'
 
 // User-chosen names that are also JavaScript object names must be names like any other: a device

@@ -8,7 +8,8 @@ import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { multiaddr } from '@multiformats/multiaddr'
-import { checkRoundTrip, startShapedLink, type LinkProfile, type ShapedLink } from '../../harness/links/index.js'
+import { startShapedLink, type LinkProfile, type ShapedLink } from '../../harness/links/index.js'
+import { checkRoundTrip } from '../helpers/link-measure.js'
 
 const profile = (p: Partial<LinkProfile>): LinkProfile => ({ latencyMs: 0, jitterMs: 0, lossRate: 0, bandwidthBps: 0, ...p })
 

@@ -4,11 +4,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import net from 'node:net'
-import {
-  checkJitter, checkLossRate, createBottleneck, checkRoundTrip, checkSequence, checkThroughput, classifyLossDelays, echoSequence,
-  measureDownload, measureRoundTrips, measureUpload, startProbeServer, startShapedLink, streamRandom, withoutLag,
-  type LinkProfile, type ProbeServer, type ShapedLink
-} from '../../harness/links/index.js'
+import { createBottleneck, startShapedLink, streamRandom, type LinkProfile, type ShapedLink } from '../../harness/links/index.js'
+import { checkJitter, checkLossRate, checkRoundTrip, checkSequence, checkThroughput, classifyLossDelays, echoSequence, measureDownload, measureRoundTrips, measureUpload, startProbeServer, withoutLag, type ProbeServer } from '../helpers/link-measure.js'
 
 const profile = (p: Partial<LinkProfile>): LinkProfile => ({ latencyMs: 0, jitterMs: 0, lossRate: 0, bandwidthBps: 0, ...p })
 const PERFECT = profile({})

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { renderConsoleSummary } from '../../reports/index.js'
-import { craftedResults } from '../../reports/testing/crafted-results.js'
+import { craftedResults } from '../helpers/reports/crafted-results.js'
 
 const ANSI = /\u001b\[[0-9;]*m/g
 

@@ -8,9 +8,9 @@ import { InvalidInputError, type CourierEvent, type DeviceDelivery } from '../..
 import { analyzeRun } from '../../harness/analysis/index.js'
 import { buildReportData, readEvents, renderHtmlReport, writeRunReports } from '../../reports/index.js'
 import { jsonForScript } from '../../reports/html/render.js'
-import { craftedResults } from '../../reports/testing/crafted-results.js'
-import { FIXTURE_RUNS, HOSTILE } from '../../reports/testing/fixture-runs.js'
-import { synthesizeRun, type SyntheticRun } from '../../reports/synthetic-run.js'
+import { craftedResults } from '../helpers/reports/crafted-results.js'
+import { FIXTURE_RUNS, HOSTILE } from '../helpers/reports/fixture-runs.js'
+import { synthesizeRun, type SyntheticRun } from '../helpers/synthetic-run.js'
 
 const run = synthesizeRun(FIXTURE_RUNS['small-fail'])
 const crashT = run.events.find((e) => e.type === 'device.failed')?.t ?? Infinity

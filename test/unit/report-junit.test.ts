@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { SaxesParser } from 'saxes'
 import { renderConsoleSummary, renderJUnit } from '../../reports/index.js'
-import { craftedResults } from '../../reports/testing/crafted-results.js'
+import { craftedResults } from '../helpers/reports/crafted-results.js'
 
 interface Element { name: string, attributes: Record<string, string>, children: Element[], text: string }
 

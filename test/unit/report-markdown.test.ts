@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { appendStepSummary, renderMarkdown } from '../../reports/index.js'
-import { craftedResults } from '../../reports/testing/crafted-results.js'
+import { craftedResults } from '../helpers/reports/crafted-results.js'
 
 function tableRows (md: string, header: string): string[][] {
   const lines = md.split('\n')

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import type { Results, ThresholdResult } from '../../harness/interface/index.js'
 import { buildReportData, renderJUnit, renderMarkdown } from '../../reports/index.js'
 import { thresholdEvidence } from '../../reports/why.js'
-import { craftedResults } from '../../reports/testing/crafted-results.js'
+import { craftedResults } from '../helpers/reports/crafted-results.js'
 
 async function realResults (name: string): Promise<Results> {
   return JSON.parse(await readFile(join('fixtures', 'runs', name, 'results.json'), 'utf8')) as Results

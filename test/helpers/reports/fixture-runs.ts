@@ -1,6 +1,6 @@
 // The crafted run directories under fixtures/runs/, generated from synthesizeRun so their events
 // and results follow harness/interface exactly. Regenerate after changing the generator:
-//   node --input-type=module -e "import('./dist/reports/testing/fixture-runs.js').then((m) => m.writeFixtureRuns('fixtures/runs'))"
+//   node --input-type=module -e "import('./dist/test/helpers/reports/fixture-runs.js').then((m) => m.writeFixtureRuns('fixtures/runs'))"
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { synthesizeRun, type SyntheticRunOptions } from '../synthetic-run.js'

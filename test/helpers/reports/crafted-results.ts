@@ -1,6 +1,6 @@
 // A hand-written Results with round numbers, so tests can state the text a reader must see
 // (`2.81 s`, `1.5 %`) without recomputing it with the code under test.
-import { RESULTS_SCHEMA_VERSION, type DeviceDelivery, type Results } from '../../harness/interface/index.js'
+import { RESULTS_SCHEMA_VERSION, type DeviceDelivery, type Results } from '../../../harness/interface/index.js'
 
 function device (over: Partial<DeviceDelivery> = {}): DeviceDelivery {
   return {

@@ -6,8 +6,8 @@ import {
   RESULTS_SCHEMA_VERSION,
   type CourierEvent, type DeliveryPath, type DeviceDelivery, type EventData, type EventType, type LatencySummary,
   type DeviceEnergy, type MetricUnit, type MetricValue, type Results, type ThresholdResult
-} from '../harness/interface/index.js'
-import { formatValue } from './format.js'
+} from '../../harness/interface/index.js'
+import { formatValue } from '../../reports/format.js'
 
 /** A threshold the generator evaluates against its own metrics. */
 export interface SyntheticThreshold {
