@@ -31,9 +31,9 @@ function noiseFloorNote (comparison: Comparison): string {
 /** How the figure was judged, in words a release manager can check. */
 export function formatTest (figure: FigureComparison): string {
   const test = figure.test
-  const tolerance = figure.noiseFloor != null && figure.noiseFloor >= figure.tolerance
+  const tolerance = (figure.noiseFloor != null && figure.noiseFloor >= figure.tolerance
     ? `noise floor ${sig(figure.noiseFloor * 100, 3)} % (too few runs to measure run-to-run noise)`
-    : `tolerance ${sig(figure.tolerance * 100, 3)} %`
+    : `tolerance ${sig(figure.tolerance * 100, 3)} %`) + (figure.harnessLagMs == null ? '' : ` and more than the harness lag p99 (${formatValue(figure.harnessLagMs, 'ms')})`)
   switch (test.kind) {
     case 'mann-whitney': return `Mann-Whitney p=${sig(test.p, 2)} (${test.baseSamples} vs ${test.candidateSamples} messages)${test.runs == null ? '' : `, per-run ${Math.round(test.runs.level * 100)} % CI ${formatValue(test.runs.low, figure.unit)}..${formatValue(test.runs.high, figure.unit)}`}, ${tolerance}`
     case 'bootstrap': return `bootstrap ${Math.round(test.level * 100)} % CI of the mean change ${formatValue(test.low, figure.unit)}..${formatValue(test.high, figure.unit)}, ${tolerance}`

@@ -3,7 +3,7 @@
 // figure flagged worse, per test kind how often a figure was significant / worse, and how far
 // identical runs drifted apart on each figure (largestChanges, in %). Not a
 // timed test: it takes minutes.
-//   node dist/scripts/bench-compare.js [--pairs 20] [--scenario scenarios/smoke.yaml] [--keep]
+//   node dist/scripts/bench-compare.js [--pairs 20] [--scenario scenarios/smoke.yaml] [--uneven-load] [--keep]
 import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -40,8 +40,23 @@ async function run (scenario: string, out: string): Promise<number> {
   })
 }
 
+async function withBurner<T> (on: boolean, work: () => Promise<T>): Promise<T> {
+  if (!on) return await work()
+  const burner = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' })
+  running.add(burner)
+  try {
+    return await work()
+  } finally {
+    burner.kill('SIGKILL')
+    running.delete(burner)
+  }
+}
+
 async function main (): Promise<void> {
   const pairs = Number(option('pairs', '20'))
+  // --uneven-load: one core kept busy during each pair's second run only, as when something else
+  // ran on the machine beside one of two nightly runs
+  const unevenLoad = process.argv.includes('--uneven-load')
   const scenario = option('scenario', 'scenarios/smoke.yaml')
   const dir = await mkdtemp(join(tmpdir(), 'courier-bench-compare-'))
   const perPair: Array<{ worse: string[], latencyP: number | null }> = []
@@ -51,7 +66,7 @@ async function main (): Promise<void> {
   let skipped = 0
   for (let i = 0; i < pairs && process.exitCode !== 130; i++) {
     // one after the other: two at once saturate a loaded 2-core machine (inconclusive, exit 3)
-    const codes = [await run(scenario, join(dir, `${i}-a`)), await run(scenario, join(dir, `${i}-b`))]
+    const codes = [await run(scenario, join(dir, `${i}-a`)), await withBurner(unevenLoad, async () => await run(scenario, join(dir, `${i}-b`)))]
     if (codes.some((c) => c !== 0 && c !== 1)) {
       skipped++
       process.stderr.write(`pair ${i}: exit ${codes.join(', ')} (inconclusive or failed), skipped\n`)
@@ -75,6 +90,7 @@ async function main (): Promise<void> {
   process.stdout.write(JSON.stringify({
     date: new Date().toISOString(),
     scenario,
+    unevenLoad,
     pairs: perPair.length,
     skippedPairs: skipped,
     pairsWithAnyWorse: withAlarm,

@@ -44,6 +44,8 @@ export const NOISE_FLOOR = 0.25
 /** Below this many runs a side, a per-run figure has no noise estimate worth the name. */
 export const MIN_RUNS_FOR_BOOTSTRAP = 3
 
+/** The event-loop delay figure of every run (harness/analysis health). */
+const HARNESS_LAG = 'harness.lag.p99'
 const LATENCY = /^delivery\.(?:([^.]+)\.)?(latency|renderLatency)\.(p50|p90|p95|p99|max|mean)$/
 
 export class IncomparableRunsError extends Error {
@@ -72,6 +74,8 @@ export function compareRuns (base: readonly RunSample[], candidate: readonly Run
   const figures: FigureComparison[] = []
   const unmatched: string[] = []
   const names = new Set([...base.flatMap((r) => Object.keys(r.metrics)), ...candidate.flatMap((r) => Object.keys(r.metrics))])
+  const lags = [...base, ...candidate].map((r) => r.metrics[HARNESS_LAG]?.value).filter((v): v is number => typeof v === 'number' && Number.isFinite(v))
+  const harnessLag = lags.length === 0 ? undefined : Math.max(...lags)
   for (const metric of [...names].sort()) {
     const a = numbers(base.map((r) => r.metrics), metric)
     const b = numbers(candidate.map((r) => r.metrics), metric)
@@ -96,13 +100,17 @@ export function compareRuns (base: readonly RunSample[], candidate: readonly Run
     const noiseMeasured = a.values.length >= MIN_RUNS_FOR_BOOTSTRAP && b.values.length >= MIN_RUNS_FOR_BOOTSTRAP
     const noiseFloor = noiseMeasured ? undefined : options.noiseFloor ?? NOISE_FLOOR
     const tolerance = Math.max(toleranceFor(metric, options.tolerances ?? [], options.defaultTolerance ?? DEFAULT_TOLERANCE), noiseFloor ?? 0)
-    const beyondTolerance = delta !== 0 && (percent == null || Math.abs(percent) > tolerance)
+    // a delivery latency includes courier's own delay (its event loop carries every hop), which
+    // a loaded machine raises on one side only: a latency change smaller than the worse side's
+    // harness lag p99 may be courier's, not the client's
+    const harnessLagMs = LATENCY.test(metric) ? harnessLag : undefined
+    const beyondTolerance = delta !== 0 && (percent == null || Math.abs(percent) > tolerance) && (harnessLagMs == null || Math.abs(delta) > harnessLagMs)
     let change: Change = '~'
     if (significant && beyondTolerance) {
       if (direction === 'neutral') change = 'changed'
       else change = (direction === 'lower') === (delta > 0) ? 'worse' : 'better'
     }
-    figures.push({ metric, unit, direction, base: baseSide, candidate: candidateSide, delta, percent, test, significant, tolerance, ...(noiseFloor == null ? {} : { noiseFloor }), change })
+    figures.push({ metric, unit, direction, base: baseSide, candidate: candidateSide, delta, percent, test, significant, tolerance, ...(noiseFloor == null ? {} : { noiseFloor }), ...(harnessLagMs == null ? {} : { harnessLagMs }), change })
   }
   return {
     alpha,

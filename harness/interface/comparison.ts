@@ -33,6 +33,11 @@ export interface FigureComparison {
    * figure must also move beyond this assumed noise (a ratio) before it counts.
    */
   noiseFloor?: number
+  /**
+   * Latency figures: the larger harness lag p99 of the runs compared (ms). Courier's own delay is
+   * in every delivery latency, so a change must also be larger than this to count.
+   */
+  harnessLagMs?: number
   change: Change
 }
 

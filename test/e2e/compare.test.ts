@@ -7,7 +7,7 @@ import { runCourier, tempDir, writeScenario } from '../helpers/cli.js'
 import { binaryManifest, zipFile } from '../helpers/app-files.js'
 
 // Small on purpose: the machine is shared. 32 messages between two devices give the rank test
-// about 45 latency samples a side, plenty for a 150 ms shift; 16 sends a device fit a 2 s traffic phase.
+// about 45 latency samples a side, plenty for a 400 ms shift (larger than the harness lag a loaded test machine adds, which compare discounts); 16 sends a device fit a 2 s traffic phase.
 const PAIR = (bobLink: string, duration = '3s'): string => `name: pair
 seed: 5
 duration: ${duration}
@@ -25,10 +25,10 @@ regress:
   delivery.latency.*: 10%
 `
 
-test('a candidate whose device link is 150 ms slower is worse on latency; swapped it is better; other scenarios are refused unless forced', async () => {
+test('a candidate whose device link is 400 ms slower is worse on latency; swapped it is better; other scenarios are refused unless forced', async () => {
   const dir = await tempDir()
   const fast = await writeScenario(dir, 'fast.yaml', PAIR(''))
-  const slow = await writeScenario(dir, 'slow.yaml', PAIR(', link: { latency: 150ms }'))
+  const slow = await writeScenario(dir, 'slow.yaml', PAIR(', link: { latency: 400ms }'))
   const apk = join(dir, 'app.apk')
   await zipFile(apk, { 'AndroidManifest.xml': binaryManifest('im.example.courier', '1.2.3', 123) })
   const [a, b] = await Promise.all([

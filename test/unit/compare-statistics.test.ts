@@ -136,6 +136,25 @@ test('with fewer than 3 runs a side, a change must clear the noise floor: a sign
   assert.equal(repeated.figures.find((f) => f.metric === 'bytes.alice.total')?.change, 'worse')
 })
 
+test('a latency change no larger than the harness lag p99 of the worse side is ~: it may be courier\'s own delay', () => {
+  // +40 ms on ~120 ms: significant, and beyond the 25 % floor
+  const quiet = compareRuns([run('a', 100, { 'harness.lag.p99': 8 })], [run('b', 140, { 'harness.lag.p99': 10 })])
+  const p50 = quiet.figures.find((f) => f.metric === 'delivery.latency.p50')
+  assert.equal(p50?.change, 'worse')
+  assert.equal(p50?.harnessLagMs, 10)
+  // the same shift with the candidate's event loop 60 ms late at p99: not the client's to answer for
+  const loaded = compareRuns([run('a', 100, { 'harness.lag.p99': 8 })], [run('b', 140, { 'harness.lag.p99': 60 })])
+  assert.equal(loaded.figures.find((f) => f.metric === 'delivery.latency.p50')?.change, '~')
+  assert.equal(loaded.figures.find((f) => f.metric === 'delivery.alice.latency.p50')?.change, '~')
+  // swapped: the base was the loaded one; the rule is symmetric
+  assert.equal(compareRuns([run('b', 140, { 'harness.lag.p99': 60 })], [run('a', 100, { 'harness.lag.p99': 8 })]).figures.find((f) => f.metric === 'delivery.latency.p50')?.change, '~')
+  // a shift beyond the lag still counts; figures that are not latencies ignore the lag
+  const large = compareRuns([run('a', 100, { 'harness.lag.p99': 8, 'bytes.alice.total': 1000 })], [run('b', 250, { 'harness.lag.p99': 60, 'bytes.alice.total': 2000 })])
+  assert.equal(large.figures.find((f) => f.metric === 'delivery.latency.p50')?.change, 'worse')
+  assert.equal(large.figures.find((f) => f.metric === 'bytes.alice.total')?.harnessLagMs, undefined)
+  assert.equal(large.figures.find((f) => f.metric === 'bytes.alice.total')?.change, 'worse')
+})
+
 test('one run against repeats: a base inside the repeats\' range is ~, outside it beyond tolerance is worse', () => {
   const inside = compareRuns([run('a', 100, { 'bytes.alice.total': 1080 })], [1000, 1200, 1100].map((v, i) => run(`b${i}`, 100, { 'bytes.alice.total': v })))
   const figure = inside.figures.find((f) => f.metric === 'bytes.alice.total')
