@@ -30,7 +30,16 @@ if (files.length === 0) {
 // compute (most of their time is loading modules).
 const TIMING = ['/unit/links-', '/unit/hostile-timeline.', '/unit/light-protocols.', '/compliance/appium.', '/compliance/browser.', '/compliance/js-waku.', 'e2e/links.', 'e2e/energy.', 'e2e/appium-energy.', 'e2e/browser.', 'e2e/js-waku.', 'e2e/light.']
 const timed = files.filter((f) => nightlyAsked || TIMING.some((part) => f.includes(part)))
-const waiting = files.filter((f) => !timed.includes(f))
+// Longest first: three lanes finish together instead of one long file running alone at the end
+// (seconds each file took alone, 2026-12-07; a file not listed is short and goes after them)
+const LONGEST = [
+  ['e2e/fault-scenarios-store.', 101], ['e2e/run.', 95], ['e2e/fault-scenarios-network.', 94], ['e2e/appium-fleet.', 83],
+  ['e2e/problems.', 79], ['e2e/appium-run.', 58], ['e2e/bytes.', 56], ['e2e/appium-flows.', 45], ['e2e/report-browser.', 38],
+  ['e2e/compare.', 35], ['e2e/censored.', 30], ['e2e/doctor.', 25], ['e2e/history.', 25], ['e2e/hostile-inputs.', 20],
+  ['e2e/leaks.', 15], ['e2e/fleet-up.', 13], ['compliance/simulated-light.', 11], ['e2e/destinations.', 9]
+]
+const expected = (f) => LONGEST.find(([part]) => f.includes(part))?.[1] ?? 0
+const waiting = files.filter((f) => !timed.includes(f)).sort((a, b) => expected(b) - expected(a))
 
 function runFiles (list, concurrency) {
   if (list.length === 0) return 0
