@@ -6,7 +6,6 @@ export { renderHtmlReport, renderHtmlFromData, type HtmlReportInput, type HtmlRe
 export { buildReportData, type ReportDataOptions } from './html/build-data.js'
 export type { ReportData } from './html/report-data.js'
 export { writeRunReports, readEvents, listArtifacts, type WriteReportsOptions, type WrittenReports } from './write.js'
-export { reporters } from './reporters.js'
 export { formatValue, formatMs, formatBytes, formatRatio, replayCommand } from './format.js'
 export { paint, type AnsiStyle } from './text-table.js'
 export { renderCompareConsole, renderCompareMarkdown, renderCompareJUnit, renderCompareHtml } from './compare.js'
