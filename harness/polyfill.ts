@@ -18,4 +18,3 @@ if (typeof promiseCtor.withResolvers !== 'function') {
 }
 const globals = globalThis as unknown as { WebSocket?: unknown }
 if (typeof globals.WebSocket !== 'function') globals.WebSocket = NodeWebSocket
-export {}

@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs'
+import { createReadStream, type Dirent } from 'node:fs'
 import { readdir, rename, stat, writeFile } from 'node:fs/promises'
 import { isAbsolute, join, relative } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -62,7 +62,7 @@ export async function writeRunReports (runDir: string, results: Results, events:
 export async function listArtifacts (runDir: string): Promise<Array<{ name: string, bytes: number }>> {
   const out: Array<{ name: string, bytes: number }> = []
   const walk = async (dir: string, depth: number): Promise<void> => {
-    let entries
+    let entries: Dirent[]
     try { entries = await readdir(dir, { withFileTypes: true }) } catch { return }
     for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
       const path = join(dir, entry.name)

@@ -103,7 +103,7 @@ async function main (): Promise<void> {
 /** One analysis in this process: the figures a separate process reports on itself. */
 async function worker (mode: string, file: string): Promise<WorkerResult> {
   const started = performance.now()
-  let analysis
+  let analysis: Awaited<ReturnType<typeof analyzePcapFile>>['analysis']
   if (mode === 'batches') {
     analysis = (await analyzePcapFile(file)).analysis
   } else if (mode === 'per-packet') {

@@ -164,9 +164,7 @@ export async function runFlowSpec (init: RunFlowInit): Promise<FlowRunResult> {
 }
 
 /** Mocha's reporters print; a flow's results go into courier's events instead. */
-class SilentReporter {
-  constructor (_runner: unknown) {}
-}
+class SilentReporter {}
 
 function titleOf (runnable: { fullTitle(): string, title: string }): string {
   try { return runnable.fullTitle() } catch { return runnable.title }

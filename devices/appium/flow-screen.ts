@@ -68,7 +68,7 @@ export function flowScreen ({ browser, profile, topic, signal, deadline }: FlowS
       throw new Error(`screen has no element "${name}"${hint == null ? '' : ` (${hint})`}; profile ${profile.name} names: ${names.join(', ')} (add more under elements: in the profile)`)
     }
     const values: Record<string, string> = { topic, ...vars }
-    return raw.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, key: string) => {
+    return raw.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_whole, key: string) => {
       const value = values[key]
       if (value == null) throw new Error(`the selector of "${name}" needs {${key}}: pass it, e.g. screen.tap('${name}', { vars: { ${key}: '...' } })`)
       return value

@@ -232,7 +232,9 @@ export class JsWakuDevice implements Device {
         else pending?.reject(new Error(message.error))
         return
       }
-      case 'message': return this.onMessage(message, at)
+      case 'message':
+        this.onMessage(message, at)
+        return
       case 'filter':
         // going offline ends every subscription; that is not a failover (the reference client says nothing either)
         if (!this.online && message.state === 'lost') return

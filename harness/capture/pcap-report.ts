@@ -97,7 +97,7 @@ export function formatPcapText (doc: PcapJson, top: number): string {
       String(s.second), String(s.up), String(s.down), String(s.packets),
       ...flows.map((c) => `${c.seconds[s.second].up}/${c.seconds[s.second].down}`)
     ]), header.map(() => true)))
-    flows.forEach((c, i) => out.push(`  #${i + 1} ${c.key}`))
+    for (const [i, c] of flows.entries()) out.push(`  #${i + 1} ${c.key}`)
   }
   for (const [name, section] of Object.entries(doc.extensions)) {
     out.push('')

@@ -239,7 +239,7 @@ function parseIpv6 (text: string): Buffer {
   const groups = (s: string): number[] => s === '' ? [] : s.split(':').map((g) => parseInt(g, 16))
   const front = groups(head)
   const back = tail === undefined ? [] : groups(tail)
-  front.forEach((g, i) => out.writeUInt16BE(g, 2 * i))
-  back.forEach((g, i) => out.writeUInt16BE(g, 16 - 2 * (back.length - i)))
+  for (const [i, g] of front.entries()) out.writeUInt16BE(g, 2 * i)
+  for (const [i, g] of back.entries()) out.writeUInt16BE(g, 16 - 2 * (back.length - i))
   return out
 }

@@ -26,7 +26,7 @@ export function mannWhitney (a: readonly number[], b: readonly number[]): MannWh
   const variance = n1 * n2 / 12 * ((n + 1) - ties / (n * (n - 1)))
   if (!(variance > 0)) return { u, z: 0, p: 1 }
   const centred = u - n1 * n2 / 2
-  const z = (Math.abs(centred) - 0.5 < 0 ? 0 : Math.abs(centred) - 0.5) * Math.sign(centred) / Math.sqrt(variance)
+  const z = Math.max(0, Math.abs(centred) - 0.5) * Math.sign(centred) / Math.sqrt(variance)
   return { u, z, p: Math.min(1, 2 * (1 - normalCdf(Math.abs(z)))) }
 }
 

@@ -1,5 +1,5 @@
 import type { EnergyBox3gProfile, EnergyBoxWifiProfile } from './profile-schema.js'
-import { Accumulator, ActiveAttributor, ACTIVE, IDLE, PROMOTION, TAIL, type PacketView } from './pricing-core.js'
+import { type Accumulator, ActiveAttributor, ACTIVE, IDLE, PROMOTION, TAIL, type PacketView } from './pricing-core.js'
 import { EB3G, EBWIFI, runEnergyBox3g, runEnergyBoxWifi, type EnergyBoxRun } from './energybox.js'
 
 // Turns an EnergyBox point list into priced spans. Kinds: the lowest state is idle; time in a

@@ -9,7 +9,7 @@ export interface PropertyEntry {
   line: number
 }
 
-function unescape (text: string): string {
+function unescapeValue (text: string): string {
   let out = ''
   for (let i = 0; i < text.length; i++) {
     const c = text[i]
@@ -60,7 +60,7 @@ export function parseJavaProperties (text: string): Map<string, PropertyEntry> {
     while (v < logical.length && /[ \t\f]/.test(logical[v])) v++
     if (v < logical.length && (logical[v] === '=' || logical[v] === ':')) v++
     while (v < logical.length && /[ \t\f]/.test(logical[v])) v++
-    out.set(unescape(key), { value: unescape(logical.slice(v)), line: startLine })
+    out.set(unescapeValue(key), { value: unescapeValue(logical.slice(v)), line: startLine })
   }
   return out
 }

@@ -1,5 +1,5 @@
 import type { TailModelProfile } from './profile-schema.js'
-import { Accumulator, ActiveAttributor, ACTIVE, IDLE, PROMOTION, TAIL, dutyCycleWatts, type PacketView } from './pricing-core.js'
+import { type Accumulator, ActiveAttributor, ACTIVE, IDLE, PROMOTION, TAIL, dutyCycleWatts, type PacketView } from './pricing-core.js'
 
 // The inactivity-timer model of Huang et al. (MobiSys 2012), generalised to any list of tail phases:
 // LTE (continuous reception, short DRX, long DRX), 3G in Huang's form (DCH tail, FACH tail), and

@@ -62,8 +62,8 @@ export async function nodeEnr (init: NodeEnrInit): Promise<{ text: string, bytes
   enr.set('rs', encodeRelayShardField(init.clusterId, init.shards))
   if (init.seq != null) enr.seq = init.seq
   const key = init.privateKey.raw
-  const { toString, toBytes } = await encoder
-  return { text: await toString(enr, key), bytes: await toBytes(enr, key) }
+  const { toString: encodeText, toBytes: encodeBytes } = await encoder
+  return { text: await encodeText(enr, key), bytes: await encodeBytes(enr, key) }
 }
 
 /**

@@ -28,7 +28,7 @@ export async function serveOneRequest<Request, Response> (
   options: RequestResponseOptions = {}
 ): Promise<boolean> {
   const lp = lpStream(stream, options.maxDataLength == null ? {} : { maxDataLength: options.maxDataLength })
-  let frame
+  let frame: Awaited<ReturnType<typeof lp.read>>
   try {
     frame = await lp.read({ signal: options.signal })
   } catch (error) {

@@ -71,7 +71,7 @@ export class DeviceLinks {
   directoryFor (device: string, base: FleetDirectory): FleetDirectory {
     const ports = this.portFor.get(device)
     if (ports == null) return base
-    const rewrite = (addr: string): string => addr.replace(/\/tcp\/(\d+)\//, (whole, port: string) => `/tcp/${ports.get(Number(port)) ?? port}/`)
+    const rewrite = (addr: string): string => addr.replace(/\/tcp\/(\d+)\//, (_whole, port: string) => `/tcp/${ports.get(Number(port)) ?? port}/`)
     // the fleet file's addresses too, so a phone's `fleet:` steps enter its shapers; ENRs are signed by the nodes and stay as they are
     const file = base.file == null
       ? undefined

@@ -119,7 +119,7 @@ export class NodeLinks {
   }
 
   /** The port `from`'s dial to `host:port` goes to: its shaper towards that node, or the port itself. */
-  readonly dialPort = (from: string, host: string, port: number): number => {
+  readonly dialPort = (from: string, _host: string, port: number): number => {
     const routed = this.routes.get(`${from}>${port}`)
     if (routed != null) return routed
     const target = this.nodeByPort.get(port)

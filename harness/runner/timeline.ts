@@ -93,7 +93,7 @@ export class TimelinePlayer {
   }
 
   private async run (entry: TimelineEntry, index: number): Promise<void> {
-    const { events, devices, fleet, config } = this.context
+    const { events, fleet, config } = this.context
     const entryAt = entry.at
     if (entry.send != null) {
       const send = entry.send

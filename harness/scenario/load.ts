@@ -255,7 +255,7 @@ function checkFlows (config: ScenarioConfig, file: string, locate: LoadedScenari
   return problems
 }
 
-function unionWords (path: FieldPath, found: unknown): { expected?: string, message?: string } | undefined {
+function unionWords (path: FieldPath, _found: unknown): { expected?: string, message?: string } | undefined {
   if (path.at(-1) === 'driver') {
     return { expected: 'one of: "simulated", "appium", "browser", "js-waku"', message: 'not an accepted driver' }
   }

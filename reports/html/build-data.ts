@@ -442,7 +442,7 @@ function buildExplorer ({ messages, isDevice, deviceOrder, expects, late, S, opt
   const byInterest = (list: MsgRecord[]): MsgRecord[] => list.map((r) => ({ r, p: problems(r) })).sort((a, b) => (b.p > 0 ? 1 : 0) - (a.p > 0 ? 1 : 0) || a.r.sentT! - b.r.sentT!).map((x) => x.r)
   let chosenDevices = fromDevices.length > maxDevice ? byInterest(fromDevices).slice(0, maxDevice) : fromDevices
   const step = Math.max(1, Math.ceil(fromCrowd.length / Math.max(1, maxCrowd)))
-  let chosenCrowd = maxCrowd === 0 ? [] : fromCrowd.sort((a, b) => a.sentT! - b.sentT!).filter((_, i) => i % step === 0).slice(0, maxCrowd)
+  const chosenCrowd = maxCrowd === 0 ? [] : fromCrowd.sort((a, b) => a.sentT! - b.sentT!).filter((_, i) => i % step === 0).slice(0, maxCrowd)
   const stepsOf = (r: MsgRecord): number => r.events.length
   let total = [...chosenDevices, ...chosenCrowd].reduce((s, r) => s + stepsOf(r), 0)
   let trimmed = false

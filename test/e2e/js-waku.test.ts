@@ -2,7 +2,6 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { CourierEvent } from '../../harness/interface/index.js'
 import { REPO_ROOT, runCourier, startCourier, tempDir } from '../helpers/cli.js'
 import { SCENARIO, alive, failedThresholds, firstSeconds, jsWakuChildren, run } from '../helpers/js-waku.js'
 

@@ -242,7 +242,7 @@ export function synthesizeRun (options: SyntheticRunOptions = {}): SyntheticRun 
     // a client that got no answer asks the next store
     if (failed && stores.length > 1) query(device, t + latency + 20, stores[stores.length - 1]!)
   }
-  storeQueries.forEach((q) => query(q.device, q.t, q.device === lightDevice ? 'store-1' : stores[stores.length - 1] ?? 'store-1'))
+  for (const q of storeQueries) query(q.device, q.t, q.device === lightDevice ? 'store-1' : stores[stores.length - 1] ?? 'store-1')
 
   if (o.crashDevice != null && crashT != null) {
     emit(crashT, 'device.failed', { device: o.crashDevice, error: 'driver session lost: socket hang up' })

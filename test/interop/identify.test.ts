@@ -17,7 +17,7 @@ const COMMON = ['/ipfs/id/1.0.0', '/ipfs/ping/1.0.0', '/vac/waku/metadata/1.0.0'
 const SERVICE = ['/vac/waku/filter-subscribe/2.0.0-beta1', '/vac/waku/lightpush/3.0.0', '/vac/waku/peer-exchange/2.0.0-alpha1']
 
 /** The README table, by node role. */
-export const PROMISED: Record<'relay' | 'store' | 'crowd', string[]> = {
+const PROMISED: Record<'relay' | 'store' | 'crowd', string[]> = {
   relay: [...COMMON, ...SERVICE].sort(),
   store: [...COMMON, ...SERVICE, '/vac/waku/store-query/3.0.0'].sort(),
   crowd: [...COMMON].sort()

@@ -115,7 +115,7 @@ test('store latency p50/p95/max and the harness lag p99 use the same quantile', 
   events.push({ t: 21_000, type: 'store.query', device: 'bob', store: 'store-1', requestId: 'bad', topic: 'lobby' })
   events.push({ t: 29_000, type: 'store.response', device: 'bob', store: 'store-1', requestId: 'bad', messages: 0, bytes: 0, pages: 0, status: 503 })
   // harness lag samples from 1 s after the start: their p99s are the doubling set
-  DOUBLING.forEach((p99, i) => events.push({ t: 1010 + i * 1000, type: 'harness.lag', process: 'runner', p50: 1, p99, max: p99 + 1, cpu: 10, rssMb: 100 }))
+  for (const [i, p99] of DOUBLING.entries()) events.push({ t: 1010 + i * 1000, type: 'harness.lag', process: 'runner', p50: 1, p99, max: p99 + 1, cpu: 10, rssMb: 100 })
   events.sort((a, b) => a.t - b.t)
   const analysis = analyzeRun(events, { lagLimitMs: 954.88 })
   assert.deepEqual(['p50', 'p95', 'max'].map((s) => analysis.metrics[`store.latency.${s}`].value), [24, 678.4, 1024])

@@ -8,7 +8,7 @@ import {
   formatEnergyBoxCsv, loadEnergyBoxProfile, loadRadioProfile, parseEnergyBoxConfig, parseEnergyBoxCsv, priceTimeline,
   radioPacketsFromCapture, type EnergyBoxPoint
 } from '../../harness/energy/index.js'
-import type { CapturedPacket } from '../../harness/interface/index.js'
+import { InvalidInputError, type CapturedPacket } from '../../harness/interface/index.js'
 
 // The EnergyBox captures, configs and oracle traces, copied into the repository (MIT, see the
 // folder's README and LICENSE) so the test needs nothing beside it. Compiled tests run from dist/test/unit.
@@ -112,6 +112,6 @@ test('EnergyBox configs: the built-in profiles are exactly what the upstream con
   // A device config of the wrong kind is refused with both files named.
   const net = parseEnergyBoxConfig(readFileSync(`${dir}config/3g_teliasonera.config`, 'utf8'), '3g_teliasonera.config')
   const dev = parseEnergyBoxConfig(readFileSync(`${dir}config/samsungS2_wifi.config`, 'utf8'), 'samsungS2_wifi.config')
-  assert.throws(() => energyBoxProfileFromConfigs(net, dev), (err: any) => err.name === 'InvalidInputError' &&
+  assert.throws(() => energyBoxProfileFromConfigs(net, dev), (err: unknown) => err instanceof InvalidInputError &&
     err.problems[0].location.file === 'samsungS2_wifi.config' && err.problems[0].found === 'DeviceWifi')
 })
