@@ -39,6 +39,7 @@ export function formatTest (figure: FigureComparison): string {
     case 'bootstrap': return `bootstrap ${Math.round(test.level * 100)} % CI of the mean change ${formatValue(test.low, figure.unit)}..${formatValue(test.high, figure.unit)}, ${tolerance}`
     case 'range': return `${test.overlap ? 'ranges overlap' : 'ranges apart'} (${figure.base.runs} vs ${figure.candidate.runs} runs, too few for a bootstrap), ${tolerance}`
     case 'none': return `no noise estimate (${figure.base.runs} vs ${figure.candidate.runs} runs): ${tolerance} alone`
+    case 'tail': return `not judged: ${test.above} of ${test.messages} messages lie above it, too few for one run a side (repeat the runs, 3+ a side)`
   }
 }
 

@@ -44,6 +44,10 @@ export const NOISE_FLOOR = 0.25
 /** Below this many runs a side, a per-run figure has no noise estimate worth the name. */
 export const MIN_RUNS_FOR_BOOTSTRAP = 3
 
+/** Share of a run's messages above each tail figure; a figure with fewer than MIN_TAIL_MESSAGES above it is not judged without repeats. */
+const TAIL_SHARE: Record<string, number> = { p90: 0.1, p95: 0.05, p99: 0.01, max: 0 }
+export const MIN_TAIL_MESSAGES = 3
+
 /** The event-loop delay figure of every run (harness/analysis health). */
 const HARNESS_LAG = 'harness.lag.p99'
 const LATENCY = /^delivery\.(?:([^.]+)\.)?(latency|renderLatency)\.(p50|p90|p95|p99|max|mean)$/
@@ -92,7 +96,7 @@ export function compareRuns (base: readonly RunSample[], candidate: readonly Run
     const test = significance(metric, base, candidate, a.values, b.values, options)
     // the rank test says which side's latencies are higher; a figure moving the other way (a tail
     // that rose while the bulk fell) is not what the test found, so it is not called significant
-    const significant = test.kind === 'mann-whitney' ? test.p < alpha && (test.u < test.baseSamples * test.candidateSamples / 2) === (delta > 0) && (test.runs == null || test.runs.low > 0 || test.runs.high < 0) : test.kind === 'bootstrap' ? test.low > 0 || test.high < 0 : test.kind === 'range' ? !test.overlap : true
+    const significant = test.kind === 'tail' ? false : test.kind === 'mann-whitney' ? test.p < alpha && (test.u < test.baseSamples * test.candidateSamples / 2) === (delta > 0) && (test.runs == null || test.runs.low > 0 || test.runs.high < 0) : test.kind === 'bootstrap' ? test.low > 0 || test.high < 0 : test.kind === 'range' ? !test.overlap : true
     // the run is the unit that carries a build's noise (which relay the mesh put first, GC, the
     // scheduler: every message of a run shares them), so a rank test over one run's messages
     // cannot tell two runs of one build apart from two builds; without repeats, the change must
@@ -183,6 +187,11 @@ function significance (metric: string, base: readonly RunSample[], candidate: re
     // a run's messages share its conditions (machine load, timing): with repeats, the per-run
     // figure must move beyond run-to-run noise too, or a one-off slow run passes for a regression
     const runs = a.length >= MIN_RUNS_FOR_BOOTSTRAP && b.length >= MIN_RUNS_FOR_BOOTSTRAP ? { ...bootstrapMeanDifference(a, b, { resamples: options.resamples ?? 2000, level: 1 - (options.alpha ?? DEFAULT_ALPHA), seed: options.seed ?? 1 }), level: 1 - (options.alpha ?? DEFAULT_ALPHA) } : undefined
+    // without repeats, a tail figure of few messages is one or two of them (the max always is):
+    // the rank test speaks for the bulk, and nothing measures how far such a tail moves by chance
+    const share = TAIL_SHARE[latency[3]]
+    const above = share == null ? Infinity : Math.floor(Math.min(sa.length, sb.length) * share)
+    if (runs == null && above < MIN_TAIL_MESSAGES) return { kind: 'tail', messages: Math.min(sa.length, sb.length), above }
     if (result != null) return { kind: 'mann-whitney', u: result.u, p: result.p, baseSamples: sa.length, candidateSamples: sb.length, ...(runs == null ? {} : { runs }) }
   }
   if (a.length >= MIN_RUNS_FOR_BOOTSTRAP && b.length >= MIN_RUNS_FOR_BOOTSTRAP) {

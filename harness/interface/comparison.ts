@@ -12,6 +12,11 @@ export type SignificanceTest =
   /** Fewer than 3 runs a side but repeats on one: do the two sides' ranges (min..max) overlap? */
   | { kind: 'range', overlap: boolean }
   | { kind: 'none', reason: string }
+  /**
+   * A latency tail (p90..max) with fewer than 3 messages above it on the smaller side and fewer
+   * than 3 runs a side: not judged (always `~`); repeat the runs to judge it.
+   */
+  | { kind: 'tail', messages: number, above: number }
 
 export interface Side { median: number, min: number, max: number, runs: number }
 

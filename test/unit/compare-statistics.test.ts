@@ -155,6 +155,27 @@ test('a latency change no larger than the harness lag p99 of the worse side is ~
   assert.equal(large.figures.find((f) => f.metric === 'bytes.alice.total')?.change, 'worse')
 })
 
+test('without repeats, a latency tail resting on fewer than 3 messages is not judged; p95 of 60 messages is', () => {
+  // the candidate's bulk is 50 ms slower (the rank test sees it) and its slowest message 900 ms slower
+  const tailed = (name: string, centre: number, slowest: number): RunSample => {
+    const r = run(name, centre)
+    r.latencies.overall = [...r.latencies.overall.slice(0, -1), slowest]
+    r.metrics['delivery.latency.max'] = { value: slowest, unit: 'ms' }
+    r.metrics['delivery.latency.p99'] = { value: slowest, unit: 'ms' }
+    return r
+  }
+  const one = compareRuns([tailed('a', 100, 200)], [tailed('b', 150, 1100)])
+  const max = one.figures.find((f) => f.metric === 'delivery.latency.max')
+  assert.deepEqual(max?.test, { kind: 'tail', messages: 60, above: 0 })
+  assert.equal(max?.change, '~')
+  assert.equal(one.figures.find((f) => f.metric === 'delivery.latency.p99')?.test.kind, 'tail', '60 x 1 % = 0 messages above p99')
+  assert.equal(one.figures.find((f) => f.metric === 'delivery.latency.p95')?.test.kind, 'mann-whitney', '60 x 5 % = 3 messages above p95')
+  assert.equal(one.figures.find((f) => f.metric === 'delivery.latency.p50')?.change, 'worse')
+  // with 3 runs a side the per-run max values carry their own noise estimate: judged
+  const repeated = compareRuns([200, 210, 190].map((m, i) => tailed(`a${i}`, 100, m)), [1100, 1110, 1090].map((m, i) => tailed(`b${i}`, 150, m)))
+  assert.equal(repeated.figures.find((f) => f.metric === 'delivery.latency.max')?.change, 'worse')
+})
+
 test('one run against repeats: a base inside the repeats\' range is ~, outside it beyond tolerance is worse', () => {
   const inside = compareRuns([run('a', 100, { 'bytes.alice.total': 1080 })], [1000, 1200, 1100].map((v, i) => run(`b${i}`, 100, { 'bytes.alice.total': v })))
   const figure = inside.figures.find((f) => f.metric === 'bytes.alice.total')
