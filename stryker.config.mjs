@@ -10,7 +10,10 @@ const SCOPES = {
   analysis: { mutate: ['harness/analysis/**/*.ts'], tests: ['unit/analysis-', 'unit/light-analysis', 'unit/gate-'] },
   units: { mutate: ['harness/scenario/units.ts'], tests: ['unit/scenario-units', 'unit/gate-'] }
 }
-const chosen = (process.env.COURIER_MUTATE ?? 'gate,analysis,units').split(',').map((s) => s.trim()).filter((s) => s !== '')
+const chosen = (process.env.COURIER_MUTATE ?? 'gate,analysis,units')
+  .split(',')
+  .map((s) => s.trim())
+  .filter((s) => s !== '')
 for (const name of chosen) if (SCOPES[name] == null) throw new Error(`COURIER_MUTATE: unknown scope "${name}" (known: ${Object.keys(SCOPES).join(', ')})`)
 const mutate = chosen.flatMap((name) => SCOPES[name].mutate)
 const tests = [...new Set(chosen.flatMap((name) => SCOPES[name].tests))]

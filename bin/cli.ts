@@ -3,7 +3,7 @@ import { ExitCode, InvalidInputError, InfrastructureError, InterruptedError, pri
 import { registerCommands } from './commands/index.js'
 
 /** Runs the CLI and returns the exit code; user errors are printed without a stack trace. */
-export async function main (argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   const program = new Command()
   program
     .name('courier')
@@ -22,7 +22,7 @@ export async function main (argv: string[]): Promise<number> {
   }
 }
 
-function exitCodeFor (error: unknown, debug: boolean): number {
+function exitCodeFor(error: unknown, debug: boolean): number {
   if (error instanceof CommanderError) {
     // help and version exit 0; every other commander error is a usage mistake
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.pass
@@ -43,13 +43,15 @@ function exitCodeFor (error: unknown, debug: boolean): number {
   }
   // a bug in courier, not a user's mistake: the stack is what a maintainer needs, with --debug
   const message = error instanceof Error ? error.message : String(error)
-  process.stderr.write(debug && error instanceof Error
-    ? `courier: internal error: ${error.stack ?? message}\n`
-    : `courier: internal error: ${printable(message, 2000)}\n(a bug in courier: run again with --debug for the stack trace, and report it)\n`)
+  process.stderr.write(
+    debug && error instanceof Error
+      ? `courier: internal error: ${error.stack ?? message}\n`
+      : `courier: internal error: ${printable(message, 2000)}\n(a bug in courier: run again with --debug for the stack trace, and report it)\n`
+  )
   return ExitCode.infrastructure
 }
 
-async function courierVersion (): Promise<string> {
+async function courierVersion(): Promise<string> {
   const { readFile } = await import('node:fs/promises')
   const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
   return pkg.version

@@ -34,8 +34,20 @@ export const createDevice: CreateDevice<DeviceConfig> = async (name, config, top
     case 'appium':
       return createAppiumDevice(name, config, topics, components)
     case 'browser':
-      return (await import('./browser/index.js')).browserDevice({ name, topics, peers: config.relays, syncMarginMs: config.syncMargin, dropEvery: config.dropEvery })(components)
+      return (await import('./browser/index.js')).browserDevice({
+        name,
+        topics,
+        peers: config.relays,
+        syncMarginMs: config.syncMargin,
+        dropEvery: config.dropEvery
+      })(components)
     case 'js-waku':
-      return (await import('./js-waku/index.js')).jsWakuDevice({ name, topics, numPeers: config.relays, storeTimeoutMs: config.storeTimeout, syncIntervalMs: config.syncInterval })(components)
+      return (await import('./js-waku/index.js')).jsWakuDevice({
+        name,
+        topics,
+        numPeers: config.relays,
+        storeTimeoutMs: config.storeTimeout,
+        syncIntervalMs: config.syncInterval
+      })(components)
   }
 }

@@ -12,7 +12,10 @@ if (typeof promiseCtor.withResolvers !== 'function') {
   promiseCtor.withResolvers = function withResolvers<T>() {
     let resolve!: (value: T | PromiseLike<T>) => void
     let reject!: (reason?: unknown) => void
-    const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej })
+    const promise = new Promise<T>((res, rej) => {
+      resolve = res
+      reject = rej
+    })
     return { promise, resolve, reject }
   }
 }

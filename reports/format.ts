@@ -3,7 +3,7 @@
 import type { FlowResult, LatencySummary, MetricUnit, Results, ThresholdResult, Verdict } from '../harness/interface/index.js'
 
 /** A number with at most `digits` significant digits, trailing zeros trimmed. */
-export function sig (value: number, digits = 3): string {
+export function sig(value: number, digits = 3): string {
   if (!Number.isFinite(value)) return String(value)
   if (value === 0) return '0'
   const abs = Math.abs(value)
@@ -13,7 +13,7 @@ export function sig (value: number, digits = 3): string {
 }
 
 /** Milliseconds as a person reads them: `812 ms`, `2.35 s`, `4m 05s`. */
-export function formatMs (ms: number | null | undefined): string {
+export function formatMs(ms: number | null | undefined): string {
   if (ms == null || !Number.isFinite(ms)) return 'n/a'
   const abs = Math.abs(ms)
   if (abs < 1000) return `${sig(ms, abs < 10 ? 2 : 3)} ms`
@@ -27,7 +27,7 @@ export function formatMs (ms: number | null | undefined): string {
 }
 
 /** Bytes in SI units (kB = 1000 B), as DESIGN.md and scenarios write them. */
-export function formatBytes (bytes: number | null | undefined): string {
+export function formatBytes(bytes: number | null | undefined): string {
   if (bytes == null || !Number.isFinite(bytes)) return 'n/a'
   const abs = Math.abs(bytes)
   if (abs < 1000) return `${sig(bytes, 3)} B`
@@ -36,28 +36,34 @@ export function formatBytes (bytes: number | null | undefined): string {
   return `${sig(bytes / 1e9, 3)} GB`
 }
 
-export function formatCount (count: number | null | undefined): string {
+export function formatCount(count: number | null | undefined): string {
   if (count == null || !Number.isFinite(count)) return 'n/a'
   return Number.isInteger(count) ? count.toLocaleString('en-US') : sig(count, 3)
 }
 
 /** A ratio (0..1) as a percentage. */
-export function formatRatio (ratio: number | null | undefined): string {
+export function formatRatio(ratio: number | null | undefined): string {
   if (ratio == null || !Number.isFinite(ratio)) return 'n/a'
   return `${sig(ratio * 100, 3)} %`
 }
 
 /** One line naming the build under test and courier's own: `app im.status 2.31.0 (2031000) sha256 3f2a9c1b0e4d; courier 0.1.0 @ 79ab932, node v20.20.2`. */
-export function buildLine (build: Results['build']): string | null {
+export function buildLine(build: Results['build']): string | null {
   if (build == null) return null
-  const app = build.app == null ? 'app: none given (--build FILE)' : `app ${build.app.id ?? '?'} ${build.app.version ?? '?'}${build.app.build == null ? '' : ` (${build.app.build})`} ${build.app.kind} sha256 ${build.app.sha256.slice(0, 12)}`
+  const app =
+    build.app == null
+      ? 'app: none given (--build FILE)'
+      : `app ${build.app.id ?? '?'} ${build.app.version ?? '?'}${build.app.build == null ? '' : ` (${build.app.build})`} ${build.app.kind} sha256 ${build.app.sha256.slice(0, 12)}`
   return `${app}; courier ${build.courier.version}${build.courier.commit == null ? '' : ` @ ${build.courier.commit.slice(0, 7)}`}, node ${build.node}`
 }
 
 /** JUnit properties of the build: the full identities, for CI to search by. */
-export function buildProperties (build: Results['build']): Array<[string, string]> {
+export function buildProperties(build: Results['build']): Array<[string, string]> {
   if (build == null) return []
-  const props: Array<[string, string]> = [['courier.version', build.courier.version], ['node.version', build.node]]
+  const props: Array<[string, string]> = [
+    ['courier.version', build.courier.version],
+    ['node.version', build.node]
+  ]
   if (build.courier.commit != null) props.push(['courier.commit', build.courier.commit])
   if (build.courier.lockfileSha256 != null) props.push(['courier.lockfile.sha256', build.courier.lockfileSha256])
   if (build.app != null) {
@@ -70,53 +76,69 @@ export function buildProperties (build: Results['build']): Array<[string, string
 }
 
 /** What each device reported running (`device.client`): `jswaku @waku/sdk 0.0.36; phone org.x 1.4.2 (142)`. */
-export function clientsLine (clients: Results['clients']): string | null {
+export function clientsLine(clients: Results['clients']): string | null {
   const entries = Object.entries(clients ?? {})
   if (entries.length === 0) return null
   return 'clients: ' + entries.map(([device, c]) => `${device} ${c.name} ${c.version ?? 'version unknown'}${c.build == null ? '' : ` (${c.build})`}`).join('; ')
 }
 
 /** JUnit properties of the clients: client.<device>.name/.version/.build. */
-export function clientProperties (clients: Results['clients']): Array<[string, string]> {
-  return Object.entries(clients ?? {}).flatMap(([device, c]): Array<[string, string]> => [
-    [`client.${device}.name`, c.name],
-    ...(c.version == null ? [] : [[`client.${device}.version`, c.version] as [string, string]]),
-    ...(c.build == null ? [] : [[`client.${device}.build`, c.build] as [string, string]])
-  ])
+export function clientProperties(clients: Results['clients']): Array<[string, string]> {
+  return Object.entries(clients ?? {}).flatMap(
+    ([device, c]): Array<[string, string]> => [
+      [`client.${device}.name`, c.name],
+      ...(c.version == null ? [] : [[`client.${device}.version`, c.version] as [string, string]]),
+      ...(c.build == null ? [] : [[`client.${device}.build`, c.build] as [string, string]])
+    ]
+  )
 }
 
 /** A measured value in its metric unit. */
-export function formatValue (value: number | boolean | null | undefined, unit: MetricUnit | string): string {
+export function formatValue(value: number | boolean | null | undefined, unit: MetricUnit | string): string {
   if (value == null) return 'n/a'
   if (typeof value === 'boolean') return value ? 'true' : 'false'
   switch (unit) {
-    case 'ms': return formatMs(value)
-    case 'seconds': return formatMs(value * 1000)
-    case 'ratio': return formatRatio(value)
-    case 'count': return formatCount(value)
-    case 'bytes': return formatBytes(value)
-    case 'bytes/h': return `${formatBytes(value)}/h`
-    case 'boolean': return value !== 0 ? 'true' : 'false'
-    case 'joules': return `${sig(value, 3)} J`
-    case 'mAh': return `${sig(value, 3)} mAh`
-    case 'mAh/h': return `${sig(value, 3)} mAh/h`
-    default: return `${sig(value, 3)} ${unit}`.trim()
+    case 'ms':
+      return formatMs(value)
+    case 'seconds':
+      return formatMs(value * 1000)
+    case 'ratio':
+      return formatRatio(value)
+    case 'count':
+      return formatCount(value)
+    case 'bytes':
+      return formatBytes(value)
+    case 'bytes/h':
+      return `${formatBytes(value)}/h`
+    case 'boolean':
+      return value !== 0 ? 'true' : 'false'
+    case 'joules':
+      return `${sig(value, 3)} J`
+    case 'mAh':
+      return `${sig(value, 3)} mAh`
+    case 'mAh/h':
+      return `${sig(value, 3)} mAh/h`
+    default:
+      return `${sig(value, 3)} ${unit}`.trim()
   }
 }
 
 /** Thresholds in reading order: failed first, then by metric name, so the eye lands on what broke. */
-export function sortThresholds (thresholds: readonly ThresholdResult[]): ThresholdResult[] {
+export function sortThresholds(thresholds: readonly ThresholdResult[]): ThresholdResult[] {
   return [...thresholds].sort((a, b) => Number(a.passed) - Number(b.passed) || a.metric.localeCompare(b.metric))
 }
 
 /** `p50 812 ms / p95 1.2 s / max 3 s` pieces of a latency summary. */
-export function latencyCells (latency: LatencySummary | undefined): { p50: string, p95: string, max: string } {
+export function latencyCells(latency: LatencySummary | undefined): { p50: string; p95: string; max: string } {
   return { p50: formatMs(latency?.p50), p95: formatMs(latency?.p95), max: formatMs(latency?.max) }
 }
 
 /** Duplicates by path as `relay 3, store 1`, or `0`. */
-export function formatByPath (byPath: Record<string, number> | undefined): string {
-  const parts = Object.entries(byPath ?? {}).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]).map(([path, n]) => `${path} ${formatCount(n)}`)
+export function formatByPath(byPath: Record<string, number> | undefined): string {
+  const parts = Object.entries(byPath ?? {})
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([path, n]) => `${path} ${formatCount(n)}`)
   return parts.length === 0 ? '0' : parts.join(', ')
 }
 
@@ -128,30 +150,34 @@ export const VERDICT_TEXT: Record<Verdict, string> = {
 }
 
 /** One sentence saying what the verdict means for the reader. */
-export function verdictExplanation (results: Results): string {
+export function verdictExplanation(results: Results): string {
   const failed = results.thresholds.filter((t) => !t.passed).length
   switch (results.verdict) {
-    case 'pass': return results.thresholds.length === 0 ? 'The run completed; no thresholds were set.' : `All ${results.thresholds.length} thresholds passed.`
-    case 'fail': return `${failed} of ${results.thresholds.length} thresholds failed.`
-    case 'inconclusive': return 'The figures of this run cannot be trusted; see the reasons below.'
-    case 'interrupted': return 'The run was interrupted; figures cover only the part that ran.'
+    case 'pass':
+      return results.thresholds.length === 0 ? 'The run completed; no thresholds were set.' : `All ${results.thresholds.length} thresholds passed.`
+    case 'fail':
+      return `${failed} of ${results.thresholds.length} thresholds failed.`
+    case 'inconclusive':
+      return 'The figures of this run cannot be trusted; see the reasons below.'
+    case 'interrupted':
+      return 'The run was interrupted; figures cover only the part that ran.'
   }
 }
 
 /** Quotes a word for a POSIX shell only when it needs it. */
-export function shellQuote (word: string): string {
+export function shellQuote(word: string): string {
   if (/^[A-Za-z0-9_./:=@%+-]+$/.test(word)) return word
   return `'${word.replace(/'/g, `'\\''`)}'`
 }
 
 /** The command that replays this run with the same scenario and seed. */
-export function replayCommand (results: Results): string {
+export function replayCommand(results: Results): string {
   const file = results.scenario.file === '' ? '<scenario file>' : results.scenario.file
   return `npx courier run ${shellQuote(file)} --seed ${results.scenario.seed}`
 }
 
 /** Health of the harness itself in one line, and whether its figures can be trusted. */
-export function harnessHealthLine (results: Results): string {
+export function harnessHealthLine(results: Results): string {
   const h = results.harness
   if (h == null || h.samples === 0) return 'harness: no self-monitoring samples; timing figures are unchecked'
   const parts = [
@@ -165,7 +191,7 @@ export function harnessHealthLine (results: Results): string {
 }
 
 /** Why a flow failed, in one line: its own error, else its first failed test and error. */
-export function flowProblem (flow: FlowResult): string {
+export function flowProblem(flow: FlowResult): string {
   if (flow.passed) return ''
   if (flow.error != null) return flow.error
   const first = flow.failedTests[0]
@@ -174,6 +200,6 @@ export function flowProblem (flow: FlowResult): string {
 }
 
 /** A flow's tests as `passed/tests`, with failed hooks counted as failures beside. */
-export function flowTests (flow: FlowResult): string {
+export function flowTests(flow: FlowResult): string {
   return `${flow.passes}/${flow.tests}`
 }

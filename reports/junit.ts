@@ -1,7 +1,18 @@
 // JUnit XML in the shape GitHub (test-reporter actions), GitLab (artifacts:reports:junit) and
 // Jenkins (junit step) all parse: testsuites > testsuite > testcase > failure|error.
 import type { Results } from '../harness/interface/index.js'
-import { buildProperties, clientProperties, flowProblem, formatCount, formatMs, formatRatio, formatValue, harnessHealthLine, replayCommand, sortThresholds } from './format.js'
+import {
+  buildProperties,
+  clientProperties,
+  flowProblem,
+  formatCount,
+  formatMs,
+  formatRatio,
+  formatValue,
+  harnessHealthLine,
+  replayCommand,
+  sortThresholds
+} from './format.js'
 import { thresholdEvidence } from './why.js'
 
 /** Characters XML 1.0 forbids even when escaped; run data (errors, names) may contain them. */
@@ -9,15 +20,23 @@ import { thresholdEvidence } from './why.js'
 const INVALID_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
 
 /** Escapes text for XML content and attribute values (double-quoted), dropping forbidden characters. */
-export function escapeXml (text: string): string {
-  return text.replace(INVALID_XML, '\ufffd')
-    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;').replace(/'/g, '&apos;')
-    // newlines in attributes would be normalised to spaces by parsers; keep them
-    .replace(/\r/g, '&#13;').replace(/\n/g, '&#10;').replace(/\t/g, '&#9;')
+export function escapeXml(text: string): string {
+  return (
+    text
+      .replace(INVALID_XML, '\ufffd')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&apos;')
+      // newlines in attributes would be normalised to spaces by parsers; keep them
+      .replace(/\r/g, '&#13;')
+      .replace(/\n/g, '&#10;')
+      .replace(/\t/g, '&#9;')
+  )
 }
 
-function escapeText (text: string): string {
+function escapeText(text: string): string {
   return text.replace(INVALID_XML, '\ufffd').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 }
 
@@ -25,10 +44,10 @@ interface Case {
   classname: string
   name: string
   time: number
-  outcome?: { kind: 'failure' | 'error', type: string, message: string, body: string }
+  outcome?: { kind: 'failure' | 'error'; type: string; message: string; body: string }
 }
 
-function seconds (ms: number | null | undefined): string {
+function seconds(ms: number | null | undefined): string {
   return ((ms ?? 0) / 1000).toFixed(3)
 }
 
@@ -37,7 +56,7 @@ function seconds (ms: number | null | undefined): string {
  * figures cannot be trusted (inconclusive, interrupted or failed run), so CI never reads such a
  * run as green.
  */
-export function renderJUnit (results: Results): string {
+export function renderJUnit(results: Results): string {
   const suite = `courier.${results.scenario.name}`
   const cases: Case[] = []
 
@@ -92,7 +111,7 @@ export function renderJUnit (results: Results): string {
     cases.push({
       classname: `${suite}.devices`,
       name,
-      time: (first?.t ?? results.timing?.runMs ?? 0),
+      time: first?.t ?? results.timing?.runMs ?? 0,
       outcome: {
         kind: 'failure',
         type: 'device.failed',
@@ -112,7 +131,12 @@ export function renderJUnit (results: Results): string {
       classname: `${suite}.run`,
       name: 'run completed with trustworthy figures',
       time: results.timing?.runMs ?? 0,
-      outcome: { kind: 'error', type: `run.${results.verdict}`, message: `run ${results.verdict}: ${reasons}`, body: `${reasons}\n${harnessHealthLine(results)}` }
+      outcome: {
+        kind: 'error',
+        type: `run.${results.verdict}`,
+        message: `run ${results.verdict}: ${reasons}`,
+        body: `${reasons}\n${harnessHealthLine(results)}`
+      }
     })
   }
 
@@ -123,25 +147,64 @@ export function renderJUnit (results: Results): string {
   const attrs = (pairs: Array<[string, string | number]>): string => pairs.map(([k, v]) => ` ${k}="${escapeXml(String(v))}"`).join('')
 
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>']
-  out.push(`<testsuites${attrs([['name', 'courier'], ['tests', cases.length], ['failures', failures], ['errors', errors], ['skipped', 0], ['time', time]])}>`)
-  out.push(`  <testsuite${attrs([
-    ['name', suite], ['tests', cases.length], ['failures', failures], ['errors', errors], ['skipped', 0], ['time', time],
-    ...(typeof host === 'string' ? [['hostname', host] as [string, string]] : [])
-  ])}>`)
+  out.push(
+    `<testsuites${attrs([
+      ['name', 'courier'],
+      ['tests', cases.length],
+      ['failures', failures],
+      ['errors', errors],
+      ['skipped', 0],
+      ['time', time]
+    ])}>`
+  )
+  out.push(
+    `  <testsuite${attrs([
+      ['name', suite],
+      ['tests', cases.length],
+      ['failures', failures],
+      ['errors', errors],
+      ['skipped', 0],
+      ['time', time],
+      ...(typeof host === 'string' ? [['hostname', host] as [string, string]] : [])
+    ])}>`
+  )
   out.push('    <properties>')
   const props: Array<[string, string | number]> = [
-    ['verdict', results.verdict], ['status', results.status], ['run.id', results.runId], ['scenario.name', results.scenario.name],
-    ['scenario.file', results.scenario.file], ['seed', results.scenario.seed], ['replay', replayCommand(results)],
+    ['verdict', results.verdict],
+    ['status', results.status],
+    ['run.id', results.runId],
+    ['scenario.name', results.scenario.name],
+    ['scenario.file', results.scenario.file],
+    ['seed', results.scenario.seed],
+    ['replay', replayCommand(results)],
     ...buildProperties(results.build),
     ...clientProperties(results.clients)
   ]
-  for (const [name, value] of props) out.push(`      <property${attrs([['name', name], ['value', value]])}/>`)
+  for (const [name, value] of props)
+    out.push(
+      `      <property${attrs([
+        ['name', name],
+        ['value', value]
+      ])}/>`
+    )
   out.push('    </properties>')
   for (const c of cases) {
-    const open = `    <testcase${attrs([['classname', c.classname], ['name', c.name], ['time', seconds(c.time)]])}`
-    if (c.outcome == null) { out.push(`${open}/>`); continue }
+    const open = `    <testcase${attrs([
+      ['classname', c.classname],
+      ['name', c.name],
+      ['time', seconds(c.time)]
+    ])}`
+    if (c.outcome == null) {
+      out.push(`${open}/>`)
+      continue
+    }
     out.push(`${open}>`)
-    out.push(`      <${c.outcome.kind}${attrs([['message', c.outcome.message], ['type', c.outcome.type]])}>${escapeText(c.outcome.body)}</${c.outcome.kind}>`)
+    out.push(
+      `      <${c.outcome.kind}${attrs([
+        ['message', c.outcome.message],
+        ['type', c.outcome.type]
+      ])}>${escapeText(c.outcome.body)}</${c.outcome.kind}>`
+    )
     out.push('    </testcase>')
   }
   out.push(`    <system-out>${escapeText(`${harnessHealthLine(results)}\nreplay: ${replayCommand(results)}`)}</system-out>`)

@@ -3,28 +3,43 @@
 import { appendFile } from 'node:fs/promises'
 import type { DeviceDelivery, Results, Verdict } from '../harness/interface/index.js'
 import {
-  VERDICT_TEXT, flowProblem, flowTests, formatByPath, formatCount, formatMs, formatRatio, formatValue, harnessHealthLine,
-  latencyCells, replayCommand, sortThresholds, verdictExplanation
+  VERDICT_TEXT,
+  flowProblem,
+  flowTests,
+  formatByPath,
+  formatCount,
+  formatMs,
+  formatRatio,
+  formatValue,
+  harnessHealthLine,
+  latencyCells,
+  replayCommand,
+  sortThresholds,
+  verdictExplanation
 } from './format.js'
 import { thresholdEvidence } from './why.js'
 
 const VERDICT_MARK: Record<Verdict, string> = { pass: '✅', fail: '❌', inconclusive: '⚠️', interrupted: '⏹️' }
 
 /** Escapes text for Markdown prose and table cells: no HTML, no emphasis, no links, no cell breaks. */
-export function escapeMarkdown (text: string): string {
+export function escapeMarkdown(text: string): string {
   return text
-    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
     .replace(/([\\`*_[\]|~])/g, '\\$1')
     .replace(/\r?\n/g, ' ')
 }
 
 /** The run as Markdown: verdict, thresholds (failed first), delivery per device, harness health, replay. */
-export function renderMarkdown (results: Results): string {
+export function renderMarkdown(results: Results): string {
   const s = results.scenario
   const out: string[] = []
   out.push(`## ${VERDICT_MARK[results.verdict]} ${VERDICT_TEXT[results.verdict]}: ${escapeMarkdown(s.name)}`)
   out.push('')
-  out.push(`seed ${s.seed} · scenario ${formatMs(s.durationMs)} · run ${formatMs(results.timing?.runMs)} · status ${results.status} · run id ${escapeMarkdown(results.runId)}`)
+  out.push(
+    `seed ${s.seed} · scenario ${formatMs(s.durationMs)} · run ${formatMs(results.timing?.runMs)} · status ${results.status} · run id ${escapeMarkdown(results.runId)}`
+  )
   out.push('')
   out.push(verdictExplanation(results))
   if (results.verdictReasons.length > 0) {
@@ -41,10 +56,15 @@ export function renderMarkdown (results: Results): string {
     out.push('| | metric | measured | wanted |')
     out.push('|---|---|---:|---|')
     for (const t of sortThresholds(results.thresholds)) {
-      out.push(`| ${t.passed ? '✅' : '❌'} | ${escapeMarkdown(t.metric)} | ${t.passed ? '' : '**'}${escapeMarkdown(formatValue(t.value, t.unit))}${t.passed ? '' : '**'} | ${escapeMarkdown(t.expression)} |`)
+      out.push(
+        `| ${t.passed ? '✅' : '❌'} | ${escapeMarkdown(t.metric)} | ${t.passed ? '' : '**'}${escapeMarkdown(formatValue(t.value, t.unit))}${t.passed ? '' : '**'} | ${escapeMarkdown(t.expression)} |`
+      )
     }
     // one line per failed threshold naming its evidence; a table cell would make the table too wide for a PR comment
-    const whys = sortThresholds(results.thresholds).filter((t) => !t.passed).map((t) => ({ t, why: thresholdEvidence(results, t).why })).filter((x) => x.why != null)
+    const whys = sortThresholds(results.thresholds)
+      .filter((t) => !t.passed)
+      .map((t) => ({ t, why: thresholdEvidence(results, t).why }))
+      .filter((x) => x.why != null)
     if (whys.length > 0) {
       out.push('')
       out.push('Why:')
@@ -58,7 +78,9 @@ export function renderMarkdown (results: Results): string {
     out.push('')
     out.push('### Delivery')
     out.push('')
-    out.push(`${formatCount(d.messages.sent)} messages sent (${formatCount(d.messages.byDevices)} by devices, ${formatCount(d.messages.byCrowd)} by the crowd).`)
+    out.push(
+      `${formatCount(d.messages.sent)} messages sent (${formatCount(d.messages.byDevices)} by devices, ${formatCount(d.messages.byCrowd)} by the crowd).`
+    )
     out.push('')
     out.push('| device | expected | delivered | lost | p50 | p95 | max | duplicates by path |')
     out.push('|---|---:|---:|---:|---:|---:|---:|---|')
@@ -78,7 +100,10 @@ export function renderMarkdown (results: Results): string {
     out.push('')
     out.push('| | flow | device | tests passed | duration | problem |')
     out.push('|---|---|---|---:|---:|---|')
-    for (const f of flows) out.push(`| ${f.passed ? '✅' : '❌'} | ${escapeMarkdown(f.name)} | ${escapeMarkdown(f.device)} | ${flowTests(f)} | ${escapeMarkdown(formatMs(f.durationMs))} | ${escapeMarkdown(flowProblem(f))} |`)
+    for (const f of flows)
+      out.push(
+        `| ${f.passed ? '✅' : '❌'} | ${escapeMarkdown(f.name)} | ${escapeMarkdown(f.device)} | ${flowTests(f)} | ${escapeMarkdown(formatMs(f.durationMs))} | ${escapeMarkdown(flowProblem(f))} |`
+      )
   }
 
   out.push('')
@@ -99,7 +124,7 @@ export function renderMarkdown (results: Results): string {
  * Appends Markdown to the GitHub Actions job summary when `$GITHUB_STEP_SUMMARY` is set.
  * Returns the file written, or null outside GitHub Actions.
  */
-export async function appendStepSummary (markdown: string, env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
+export async function appendStepSummary(markdown: string, env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
   const path = env.GITHUB_STEP_SUMMARY
   if (path == null || path === '') return null
   await appendFile(path, markdown.endsWith('\n') ? markdown : `${markdown}\n`, 'utf8')

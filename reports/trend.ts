@@ -13,40 +13,71 @@ declare const document: any
 declare const Chart: any
 
 /** The step into point i as a compare figure, so it reads exactly as `courier compare` prints it. */
-function asComparison (f: TrendFigure, i: number): FigureComparison | null {
+function asComparison(f: TrendFigure, i: number): FigureComparison | null {
   const step = f.steps[i]
   const base = f.values[i - 1]
   const candidate = f.values[i]
   if (step == null || base == null || candidate == null) return null
-  return { metric: f.metric, unit: f.unit, direction: f.direction, base, candidate, delta: step.delta, percent: step.percent, test: step.test, significant: step.change !== '~', tolerance: step.tolerance, change: step.change }
+  return {
+    metric: f.metric,
+    unit: f.unit,
+    direction: f.direction,
+    base,
+    candidate,
+    delta: step.delta,
+    percent: step.percent,
+    test: step.test,
+    significant: step.change !== '~',
+    tolerance: step.tolerance,
+    change: step.change
+  }
 }
 
-function pointDate (iso: string): string {
+function pointDate(iso: string): string {
   return iso.replace('T', ' ').slice(0, 16)
 }
 
 /** Formatted for a page: texts computed here so the page only lays out. */
-export function trendView (trend: Trend, options: { current?: string } = {}): TrendView {
+export function trendView(trend: Trend, options: { current?: string } = {}): TrendView {
   return {
     scenario: trend.scenario.name,
     hash: trend.scenario.hash.slice(0, 12),
     alpha: trend.alpha,
-    notes: [...trend.notes, ...(trend.alsoChanged.length === 0 ? [] : [`${trend.alsoChanged.length} other figure(s) changed somewhere: ${trend.alsoChanged.slice(0, 12).join(', ')}${trend.alsoChanged.length > 12 ? ', ...' : ''} (courier trend --figure NAME shows one)`])],
-    points: trend.points.map((p) => ({ date: pointDate(p.startedAt), build: p.build.label, runs: p.runs, verdicts: p.verdicts.join(', '), current: p.set === options.current })),
+    notes: [
+      ...trend.notes,
+      ...(trend.alsoChanged.length === 0
+        ? []
+        : [
+            `${trend.alsoChanged.length} other figure(s) changed somewhere: ${trend.alsoChanged.slice(0, 12).join(', ')}${trend.alsoChanged.length > 12 ? ', ...' : ''} (courier trend --figure NAME shows one)`
+          ])
+    ],
+    points: trend.points.map((p) => ({
+      date: pointDate(p.startedAt),
+      build: p.build.label,
+      runs: p.runs,
+      verdicts: p.verdicts.join(', '),
+      current: p.set === options.current
+    })),
     figures: trend.figures.map((f) => ({
       metric: f.metric,
       values: f.values.map((v) => v?.median ?? null),
       texts: f.values.map((v) => (v == null ? '' : formatSide(v, f.unit))),
       marks: f.steps.map((s) => s?.change ?? null),
-      changes: f.steps.map((_, i) => { const c = asComparison(f, i); return c == null ? '' : formatDelta(c) }),
-      tests: f.steps.map((_, i) => { const c = asComparison(f, i); return c == null ? '' : formatTest(c) })
+      changes: f.steps.map((_, i) => {
+        const c = asComparison(f, i)
+        return c == null ? '' : formatDelta(c)
+      }),
+      tests: f.steps.map((_, i) => {
+        const c = asComparison(f, i)
+        return c == null ? '' : formatTest(c)
+      })
     }))
   }
 }
 
 const MARK_STYLE = { worse: 'redBold', better: 'greenBold', changed: 'yellow', '~': 'dim' } as const
 
-export function renderTrendConsole (trend: Trend, options: { color?: boolean } = {}): string {
+export function renderTrendConsole(trend: Trend, options: { color?: boolean } = {}): string {
   const lines = [
     `trend ${trend.scenario.name} (scenario ${trend.scenario.hash.slice(0, 12)}): ${trend.points.length} point(s), each against the one before, alpha ${trend.alpha}`
   ]
@@ -70,17 +101,32 @@ export function renderTrendConsole (trend: Trend, options: { color?: boolean } =
     lines.push(renderTable(['#', 'started', 'build', 'runs', 'value', '', 'change', 'test'], rows, { color: options.color === true }))
   }
   const marked = trend.figures.flatMap((f) => f.steps.flatMap((s, i) => (s != null && s.change !== '~' ? [`${f.metric} ${s.change} at point ${i + 1}`] : [])))
-  lines.push('', marked.length === 0 ? 'no figure shown changed beyond noise and tolerance between consecutive points' : `changed beyond noise and tolerance: ${marked.join('; ')}`)
-  if (trend.alsoChanged.length > 0) lines.push(`${trend.alsoChanged.length} other figure(s) changed somewhere (--figure NAME shows one, globs allowed): ${trend.alsoChanged.slice(0, 12).join(', ')}${trend.alsoChanged.length > 12 ? ', ...' : ''}`)
+  lines.push(
+    '',
+    marked.length === 0
+      ? 'no figure shown changed beyond noise and tolerance between consecutive points'
+      : `changed beyond noise and tolerance: ${marked.join('; ')}`
+  )
+  if (trend.alsoChanged.length > 0)
+    lines.push(
+      `${trend.alsoChanged.length} other figure(s) changed somewhere (--figure NAME shows one, globs allowed): ${trend.alsoChanged.slice(0, 12).join(', ')}${trend.alsoChanged.length > 12 ? ', ...' : ''}`
+    )
   return lines.join('\n')
 }
 
 /** `courier trend --html`: the report's stylesheet, Chart.js and a small page script, all inline and allowed by hash. */
-export function renderTrendHtml (trend: Trend): string {
+export function renderTrendHtml(trend: Trend): string {
   const chartJs = chartJsBundle()
   const page = `\n(${trendPageMain.toString()})();\n`
   const css = REPORT_CSS
-  const csp = [`default-src 'none'`, `script-src ${cspHash(chartJs)} ${cspHash(page)}`, `style-src ${cspHash(css)}`, "img-src data:", "base-uri 'none'", "form-action 'none'"].join('; ')
+  const csp = [
+    `default-src 'none'`,
+    `script-src ${cspHash(chartJs)} ${cspHash(page)}`,
+    `style-src ${cspHash(css)}`,
+    'img-src data:',
+    "base-uri 'none'",
+    "form-action 'none'"
+  ].join('; ')
   const view = trendView(trend)
   // the badge is about the newest point: is it worse than the one before?
   const worse = view.figures.some((f) => f.marks[f.marks.length - 1] === 'worse')
@@ -102,13 +148,13 @@ export function renderTrendHtml (trend: Trend): string {
  * Runs in the browser (inlined with toString): a chart and a table per figure, marked points in
  * the tone of their change. Strings go in as text nodes only.
  */
-export function trendPageMain (): void {
+export function trendPageMain(): void {
   const view: TrendView = JSON.parse(document.getElementById('courier-trend').textContent)
   const TONE: Record<string, string> = { worse: '#dc2626', better: '#16a34a', changed: '#d97706' }
   const CLASS: Record<string, string> = { worse: 'fail-text', better: 'good-text', changed: 'warn-text' }
   Chart.defaults.animation = false
   Chart.defaults.maintainAspectRatio = false
-  function h (tag: string, attrs: Record<string, string> | null, ...children: any[]): any {
+  function h(tag: string, attrs: Record<string, string> | null, ...children: any[]): any {
     const el = document.createElement(tag)
     for (const [k, v] of Object.entries(attrs ?? {})) el.setAttribute(k, v)
     for (const c of children) if (c != null && c !== false) el.append(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(String(c)) : c)
@@ -123,22 +169,62 @@ export function trendPageMain (): void {
     section.append(h('figure', { class: 'chart-card' }, h('div', { class: 'chart' }, canvas)))
     const rows = view.points.map((p, i) => {
       const mark = f.marks[i]
-      return h('tr', { class: p.current ? 'current' : '' },
-        h('td', { class: 'num' }, String(i + 1)), h('td', null, p.date), h('td', null, p.build), h('td', { class: 'num' }, String(p.runs)),
+      return h(
+        'tr',
+        { class: p.current ? 'current' : '' },
+        h('td', { class: 'num' }, String(i + 1)),
+        h('td', null, p.date),
+        h('td', null, p.build),
+        h('td', { class: 'num' }, String(p.runs)),
         h('td', { class: 'num' }, f.texts[i] === '' ? 'n/a' : f.texts[i]),
         h('td', { class: `mark ${mark != null ? (CLASS[mark] ?? '') : ''}` }, mark ?? ''),
-        h('td', { class: 'num' }, f.changes[i]), h('td', { class: 'small' }, f.tests[i]))
+        h('td', { class: 'num' }, f.changes[i]),
+        h('td', { class: 'small' }, f.tests[i])
+      )
     })
-    section.append(h('div', { class: 'scroll' }, h('table', { class: 'data' },
-      h('thead', null, h('tr', null, ...['#', 'started', 'build', 'runs', 'value', '', 'change', 'test'].map((t) => h('th', null, t)))),
-      h('tbody', null, ...rows))))
+    section.append(
+      h(
+        'div',
+        { class: 'scroll' },
+        h(
+          'table',
+          { class: 'data' },
+          h('thead', null, h('tr', null, ...['#', 'started', 'build', 'runs', 'value', '', 'change', 'test'].map((t) => h('th', null, t)))),
+          h('tbody', null, ...rows)
+        )
+      )
+    )
     main.append(section)
     const colors = f.marks.map((m) => (m != null ? TONE[m] : undefined) ?? '#2563eb')
     // eslint-disable-next-line no-new
     new Chart(canvas, {
       type: 'line',
-      data: { labels, datasets: [{ label: f.metric, data: f.values, borderColor: '#2563eb', pointBackgroundColor: colors, pointBorderColor: colors, pointRadius: f.marks.map((m) => (m != null && m !== '~' ? 6 : 3)), spanGaps: true }] },
-      options: { plugins: { legend: { display: false }, tooltip: { callbacks: { label: (item: any) => `${f.texts[item.dataIndex]}${f.marks[item.dataIndex] != null ? ` ${f.marks[item.dataIndex]} ${f.changes[item.dataIndex]}` : ''}` } } }, scales: { y: { beginAtZero: true } } }
+      data: {
+        labels,
+        datasets: [
+          {
+            label: f.metric,
+            data: f.values,
+            borderColor: '#2563eb',
+            pointBackgroundColor: colors,
+            pointBorderColor: colors,
+            pointRadius: f.marks.map((m) => (m != null && m !== '~' ? 6 : 3)),
+            spanGaps: true
+          }
+        ]
+      },
+      options: {
+        plugins: {
+          legend: { display: false },
+          tooltip: {
+            callbacks: {
+              label: (item: any) =>
+                `${f.texts[item.dataIndex]}${f.marks[item.dataIndex] != null ? ` ${f.marks[item.dataIndex]} ${f.changes[item.dataIndex]}` : ''}`
+            }
+          }
+        },
+        scales: { y: { beginAtZero: true } }
+      }
     })
   }
   document.body.setAttribute('data-ready', 'true')

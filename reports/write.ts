@@ -28,11 +28,16 @@ export interface WrittenReports {
 }
 
 /** Writes report.html (and JUnit / Markdown when asked) for a finished or interrupted run. */
-export async function writeRunReports (runDir: string, results: Results, events: Iterable<CourierEvent>, options: WriteReportsOptions = {}): Promise<WrittenReports> {
+export async function writeRunReports(
+  runDir: string,
+  results: Results,
+  events: Iterable<CourierEvent>,
+  options: WriteReportsOptions = {}
+): Promise<WrittenReports> {
   const written: WrittenReports = {}
   const at = (p: string): string => (isAbsolute(p) ? p : join(runDir, p))
   if (options.html !== false) {
-    const artifacts = options.artifacts ?? await listArtifacts(runDir)
+    const artifacts = options.artifacts ?? (await listArtifacts(runDir))
     const path = join(runDir, 'report.html')
     await writeAtomically(path, renderHtmlReport({ results, events }, { ...options, artifacts }))
     written.html = path
@@ -46,7 +51,7 @@ export async function writeRunReports (runDir: string, results: Results, events:
   if (wantMarkdown || options.stepSummary === true) {
     const md = renderMarkdown(results)
     if (wantMarkdown) {
-      const path = at(options.markdown === true ? 'summary.md' : options.markdown as string)
+      const path = at(options.markdown === true ? 'summary.md' : (options.markdown as string))
       await writeAtomically(path, md)
       written.markdown = path
     }
@@ -59,15 +64,22 @@ export async function writeRunReports (runDir: string, results: Results, events:
 }
 
 /** Files in the run directory (two levels deep) for the report to link, report.html itself excluded. */
-export async function listArtifacts (runDir: string): Promise<Array<{ name: string, bytes: number }>> {
-  const out: Array<{ name: string, bytes: number }> = []
+export async function listArtifacts(runDir: string): Promise<Array<{ name: string; bytes: number }>> {
+  const out: Array<{ name: string; bytes: number }> = []
   const walk = async (dir: string, depth: number): Promise<void> => {
     let entries: Dirent[]
-    try { entries = await readdir(dir, { withFileTypes: true }) } catch { return }
+    try {
+      entries = await readdir(dir, { withFileTypes: true })
+    } catch {
+      return
+    }
     for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
       const path = join(dir, entry.name)
       const name = relative(runDir, path).split('\\').join('/')
-      if (entry.isDirectory()) { if (depth < 2) await walk(path, depth + 1); continue }
+      if (entry.isDirectory()) {
+        if (depth < 2) await walk(path, depth + 1)
+        continue
+      }
       if (!entry.isFile() || name === 'report.html' || entry.name.endsWith('.tmp')) continue
       out.push({ name, bytes: (await stat(path)).size })
     }
@@ -80,16 +92,18 @@ export async function listArtifacts (runDir: string): Promise<Array<{ name: stri
  * Reads RUN_DIR/events.ndjson. A torn last line (the process died mid-write) is dropped, as the
  * event log promises nothing about a line it never finished; a bad line elsewhere is an error.
  */
-export async function readEvents (file: string): Promise<CourierEvent[]> {
+export async function readEvents(file: string): Promise<CourierEvent[]> {
   const events: CourierEvent[] = []
   const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity })
   let lineNo = 0
-  let bad: { line: number, text: string } | null = null
+  let bad: { line: number; text: string } | null = null
   for await (const line of lines) {
     lineNo++
     if (line.trim() === '') continue
     if (bad != null) {
-      throw new InvalidInputError([{ location: { file, line: bad.line }, path: '', message: 'not a JSON event line', expected: 'one JSON object per line', found: bad.text.slice(0, 80) }])
+      throw new InvalidInputError([
+        { location: { file, line: bad.line }, path: '', message: 'not a JSON event line', expected: 'one JSON object per line', found: bad.text.slice(0, 80) }
+      ])
     }
     try {
       events.push(JSON.parse(line) as CourierEvent)
@@ -100,7 +114,7 @@ export async function readEvents (file: string): Promise<CourierEvent[]> {
   return events
 }
 
-async function writeAtomically (path: string, text: string): Promise<void> {
+async function writeAtomically(path: string, text: string): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`
   await writeFile(tmp, text, 'utf8')
   await rename(tmp, path)

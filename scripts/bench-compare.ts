@@ -14,7 +14,7 @@ import { loadRunSet } from '../bin/commands/compare.js'
 
 const BIN = fileURLToPath(new URL('../bin/courier.js', import.meta.url))
 
-function option (name: string, fallback: string): string {
+function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`)
   return i >= 0 ? process.argv[i + 1] : fallback
 }
@@ -29,7 +29,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   })
 }
 
-async function run (scenario: string, out: string): Promise<number> {
+async function run(scenario: string, out: string): Promise<number> {
   return await new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, 'run', scenario, '--out', out, '--no-progress'], { stdio: 'ignore' })
     running.add(child)
@@ -40,7 +40,7 @@ async function run (scenario: string, out: string): Promise<number> {
   })
 }
 
-async function withBurner<T> (on: boolean, work: () => Promise<T>): Promise<T> {
+async function withBurner<T>(on: boolean, work: () => Promise<T>): Promise<T> {
   if (!on) return await work()
   const burner = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' })
   running.add(burner)
@@ -52,17 +52,17 @@ async function withBurner<T> (on: boolean, work: () => Promise<T>): Promise<T> {
   }
 }
 
-async function main (): Promise<void> {
+async function main(): Promise<void> {
   const pairs = Number(option('pairs', '20'))
   // --uneven-load: one core kept busy during each pair's second run only, as when something else
   // ran on the machine beside one of two nightly runs
   const unevenLoad = process.argv.includes('--uneven-load')
   const scenario = option('scenario', 'scenarios/smoke.yaml')
   const dir = await mkdtemp(join(tmpdir(), 'courier-bench-compare-'))
-  const perPair: Array<{ worse: string[], latencyP: number | null }> = []
+  const perPair: Array<{ worse: string[]; latencyP: number | null }> = []
   // how far identical runs drift apart, per figure: the evidence for compare's noise floor
   const largestChange: Record<string, number> = {}
-  const kinds: Record<string, { figures: number, significant: number, worse: number }> = {}
+  const kinds: Record<string, { figures: number; significant: number; worse: number }> = {}
   let skipped = 0
   for (let i = 0; i < pairs && process.exitCode !== 130; i++) {
     // one after the other: two at once saturate a loaded 2-core machine (inconclusive, exit 3)
@@ -81,33 +81,57 @@ async function main (): Promise<void> {
       if (f.percent != null && f.direction !== 'neutral') largestChange[f.metric] = Math.max(largestChange[f.metric] ?? 0, Math.abs(f.percent))
     }
     const latency = comparison.figures.find((f) => f.metric === 'delivery.latency.p50')
-    perPair.push({ worse: comparison.figures.filter((f) => f.change === 'worse').map((f) => f.metric), latencyP: latency?.test.kind === 'mann-whitney' ? latency.test.p : null })
+    perPair.push({
+      worse: comparison.figures.filter((f) => f.change === 'worse').map((f) => f.metric),
+      latencyP: latency?.test.kind === 'mann-whitney' ? latency.test.p : null
+    })
     process.stderr.write(`pair ${i}: ${comparison.worse} worse, latency p=${perPair.at(-1)?.latencyP?.toPrecision(2) ?? 'n/a'}\n`)
   }
   const withAlarm = perPair.filter((p) => p.worse.length > 0).length
   const latencyAlarms = perPair.filter((p) => p.latencyP != null && p.latencyP < 0.05).length
-  const worstFigures = Object.entries(perPair.flatMap((p) => p.worse).reduce<Record<string, number>>((acc, m) => { acc[m] = (acc[m] ?? 0) + 1; return acc }, {})).sort((a, b) => b[1] - a[1]).slice(0, 10)
-  process.stdout.write(JSON.stringify({
-    date: new Date().toISOString(),
-    scenario,
-    unevenLoad,
-    pairs: perPair.length,
-    skippedPairs: skipped,
-    pairsWithAnyWorse: withAlarm,
-    falseAlarmRate: perPair.length === 0 ? null : withAlarm / perPair.length,
-    latencyMannWhitneySignificant: latencyAlarms,
-    latencyFalsePositiveRate: perPair.length === 0 ? null : latencyAlarms / perPair.length,
-    byTest: kinds,
-    mostFlagged: worstFigures,
-    noiseFloor: NOISE_FLOOR,
-    // share of judged figures whose largest change between identical runs stayed under the floor
-    figuresUnderFloor: Object.keys(largestChange).length === 0 ? null : Object.values(largestChange).filter((v) => v <= NOISE_FLOOR).length / Object.keys(largestChange).length,
-    largestChanges: Object.entries(largestChange).sort((a, b) => b[1] - a[1]).slice(0, 12).map(([metric, ratio]) => [metric, Math.round(ratio * 1000) / 10])
-  }, null, 2) + '\n')
+  const worstFigures = Object.entries(
+    perPair
+      .flatMap((p) => p.worse)
+      .reduce<Record<string, number>>((acc, m) => {
+        acc[m] = (acc[m] ?? 0) + 1
+        return acc
+      }, {})
+  )
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 10)
+  process.stdout.write(
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        scenario,
+        unevenLoad,
+        pairs: perPair.length,
+        skippedPairs: skipped,
+        pairsWithAnyWorse: withAlarm,
+        falseAlarmRate: perPair.length === 0 ? null : withAlarm / perPair.length,
+        latencyMannWhitneySignificant: latencyAlarms,
+        latencyFalsePositiveRate: perPair.length === 0 ? null : latencyAlarms / perPair.length,
+        byTest: kinds,
+        mostFlagged: worstFigures,
+        noiseFloor: NOISE_FLOOR,
+        // share of judged figures whose largest change between identical runs stayed under the floor
+        figuresUnderFloor:
+          Object.keys(largestChange).length === 0
+            ? null
+            : Object.values(largestChange).filter((v) => v <= NOISE_FLOOR).length / Object.keys(largestChange).length,
+        largestChanges: Object.entries(largestChange)
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 12)
+          .map(([metric, ratio]) => [metric, Math.round(ratio * 1000) / 10])
+      },
+      null,
+      2
+    ) + '\n'
+  )
   if (!process.argv.includes('--keep')) await rm(dir, { recursive: true, force: true })
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack ?? error.message : String(error)}\n`)
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
   process.exitCode = 1
 })

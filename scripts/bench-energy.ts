@@ -9,7 +9,7 @@ import { mulberry32 } from '../harness/links/index.js'
 // the links module's seeded generator, so every run prices the same timeline
 const random = mulberry32
 
-function synthetic (count: number): RadioPacket[] {
+function synthetic(count: number): RadioPacket[] {
   const rnd = random(42)
   const labels = ['relay', 'store', 'filter', 'lightpush', 'keepalive', 'discovery']
   const packets: RadioPacket[] = new Array(count)

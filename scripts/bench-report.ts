@@ -9,12 +9,12 @@ import { buildReportData, renderHtmlFromData, writeRunReports } from '../reports
 import { canvasPaint, launchChromium, openFile } from '../test/helpers/reports/browser.js'
 import { synthesizeRun } from '../test/helpers/synthetic-run.js'
 
-function flag (name: string, fallback: number): number {
+function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`)
   return i >= 0 ? Number(process.argv[i + 1]) : fallback
 }
 
-async function main (): Promise<void> {
+async function main(): Promise<void> {
   const targetEvents = flag('events', 1_000_000)
   const keep = process.argv.includes('--keep')
   // half an hour of traffic: ~65,000 events come from device messages, socket and harness samples,
@@ -23,9 +23,17 @@ async function main (): Promise<void> {
   const crowdRate = Math.max(0.1, Math.max(0, targetEvents - 65_000) / 15.5 / (durationMs / 1000))
   let t = performance.now()
   const run = synthesizeRun({
-    name: 'bench-crowded-topic', durationMs, crowdRate, crowdUsers: 3000, relays: 6, stores: 2,
-    devices: ['alice', 'alice-2', 'bob', 'phone'], deviceMessages: 600,
-    offline: { atMs: 600_000, forMs: 180_000 }, killStore: { atMs: 1_000_000, forMs: 120_000 }, partition: { atMs: 1_300_000, forMs: 60_000 }
+    name: 'bench-crowded-topic',
+    durationMs,
+    crowdRate,
+    crowdUsers: 3000,
+    relays: 6,
+    stores: 2,
+    devices: ['alice', 'alice-2', 'bob', 'phone'],
+    deviceMessages: 600,
+    offline: { atMs: 600_000, forMs: 180_000 },
+    killStore: { atMs: 1_000_000, forMs: 120_000 },
+    partition: { atMs: 1_300_000, forMs: 60_000 }
   })
   const synthMs = performance.now() - t
 
@@ -48,7 +56,7 @@ async function main (): Promise<void> {
     const memory = process.memoryUsage()
 
     const browser = await launchChromium()
-    let page: { readyMs: number, charts: number, unpainted: string[], problems: number }
+    let page: { readyMs: number; charts: number; unpainted: string[]; problems: number }
     try {
       const loads: number[] = []
       let charts = 0
@@ -70,32 +78,40 @@ async function main (): Promise<void> {
       await browser.close()
     }
 
-    console.log(JSON.stringify({
-      events: run.events.length,
-      messages: run.results.delivery.messages.sent,
-      eventsNdjsonMB: round((await stat(join(dir, 'events.ndjson'))).size / 1e6),
-      synthesiseMs: Math.round(synthMs),
-      buildDataMs: Math.round(buildDataMs),
-      serialiseHtmlMs: Math.round(serialiseMs),
-      writeRunReportsMs: Math.round(writeRunReportsMs),
-      reportHtmlMB: round(htmlBytes / 1e6),
-      reportUnder10MB: htmlBytes < 10e6,
-      heapUsedMB: Math.round(memory.heapUsed / 1e6),
-      rssMB: Math.round(memory.rss / 1e6),
-      explorerMessages: data.explorer.messages.length,
-      latencyDownsampled: data.latency.downsampled,
-      pageReadyMsMedianOf3: Math.round(page.readyMs),
-      pageUnder3s: page.readyMs < 3000,
-      charts: page.charts,
-      unpaintedCharts: page.unpainted,
-      pageProblems: page.problems,
-      runDir: keep ? dir : undefined
-    }, null, 2))
+    console.log(
+      JSON.stringify(
+        {
+          events: run.events.length,
+          messages: run.results.delivery.messages.sent,
+          eventsNdjsonMB: round((await stat(join(dir, 'events.ndjson'))).size / 1e6),
+          synthesiseMs: Math.round(synthMs),
+          buildDataMs: Math.round(buildDataMs),
+          serialiseHtmlMs: Math.round(serialiseMs),
+          writeRunReportsMs: Math.round(writeRunReportsMs),
+          reportHtmlMB: round(htmlBytes / 1e6),
+          reportUnder10MB: htmlBytes < 10e6,
+          heapUsedMB: Math.round(memory.heapUsed / 1e6),
+          rssMB: Math.round(memory.rss / 1e6),
+          explorerMessages: data.explorer.messages.length,
+          latencyDownsampled: data.latency.downsampled,
+          pageReadyMsMedianOf3: Math.round(page.readyMs),
+          pageUnder3s: page.readyMs < 3000,
+          charts: page.charts,
+          unpaintedCharts: page.unpainted,
+          pageProblems: page.problems,
+          runDir: keep ? dir : undefined
+        },
+        null,
+        2
+      )
+    )
   } finally {
     if (!keep) await rm(dir, { recursive: true, force: true })
   }
 }
 
-function round (v: number): number { return Math.round(v * 100) / 100 }
+function round(v: number): number {
+  return Math.round(v * 100) / 100
+}
 
 await main()

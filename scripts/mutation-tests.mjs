@@ -8,7 +8,8 @@ import { pathToFileURL } from 'node:url'
 
 const filters = process.argv.slice(2)
 const dir = 'dist/test/unit'
-const files = readdirSync(dir).map((name) => join(dir, name))
+const files = readdirSync(dir)
+  .map((name) => join(dir, name))
   .filter((path) => path.endsWith('.test.js') && filters.some((f) => path.includes(f)))
 if (files.length === 0) {
   console.error(`no compiled test files match ${filters.join(' ')} (build first)`)

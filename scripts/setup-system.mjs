@@ -19,10 +19,15 @@ const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
 run(['apt-get', 'update', '-qq'])
 run(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...missing])
 
-function run (argv) {
+function run(argv) {
   const result = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'inherit'], env })
   if (result.status !== 0) console.log(`setup: ${argv.join(' ')} failed (exit ${result.status}); tests needing it will report it`)
 }
-function which (cmd) {
-  try { execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }); return true } catch { return false }
+function which(cmd) {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
 }

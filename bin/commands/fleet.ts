@@ -17,33 +17,40 @@ interface FleetUpFlags {
   verbose?: boolean
 }
 
-export function registerFleetCommand (program: Command): void {
-  const fleet = program
-    .command('fleet')
-    .description('Keep a scenario\'s fleet up for outside clients (a phone, js-waku, nwaku).')
+export function registerFleetCommand(program: Command): void {
+  const fleet = program.command('fleet').description("Keep a scenario's fleet up for outside clients (a phone, js-waku, nwaku).")
   fleet
     .command('up')
-    .description('Start the scenario\'s network and crowd and keep them up until Ctrl-C; print every node\'s addresses and write fleet.json and a Status fleet configuration.')
+    .description(
+      "Start the scenario's network and crowd and keep them up until Ctrl-C; print every node's addresses and write fleet.json and a Status fleet configuration."
+    )
     .argument('<scenario>', 'scenario YAML file')
-    .option('-o, --out <dir>', 'directory for fleet.json, status-fleet.json and events.ndjson (default runs/fleet-<name>; a previous fleet\'s files there move to previous-<time>/)')
+    .option(
+      '-o, --out <dir>',
+      "directory for fleet.json, status-fleet.json and events.ndjson (default runs/fleet-<name>; a previous fleet's files there move to previous-<time>/)"
+    )
     .addOption(new Option('--for <duration>', 'stop by itself after this long, e.g. 10m (exit 0)').argParser(parseFor))
-    .option('--with-devices', 'also start the scenario\'s devices and play its timeline once')
+    .option('--with-devices', "also start the scenario's devices and play its timeline once")
     .addOption(new Option('--seed <n>', 'override the scenario seed (peer ids and topology follow it)').argParser(parseSeed))
-    .option('--fleet-host <ip>', 'IPv4 address the fleet listens on (default: the scenario\'s network.host, 127.0.0.1); use an interface a real phone can reach')
+    .option('--fleet-host <ip>', "IPv4 address the fleet listens on (default: the scenario's network.host, 127.0.0.1); use an interface a real phone can reach")
     .option('--no-progress', 'no progress line while it runs')
     .option('-v, --verbose', 'log component errors as they happen')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Exit codes: 0 stopped after --for, 2 invalid input, 3 the fleet could not start, 130 stopped by Ctrl-C or SIGTERM
 (everything stopped in reverse order, no process or port left). The crowd's plan repeats every
 scenario duration. events.ndjson is kept as a run's (\`courier report DIR\` computes figures from it).
-No packet capture unless the scenario says capture: tcpdump.`)
+No packet capture unless the scenario says capture: tcpdump.`
+    )
     .action(async (file: string, flags: FleetUpFlags) => {
       const { scenario } = await prepareScenario(file, { seed: flags.seed })
       const { config } = scenario
       if (flags.fleetHost != null) config.network.host = parseFleetHost(flags.fleetHost)
-      const hostProblem = flags.fleetHost != null
-        ? fleetHostProblem(config.network.host, { file: '--fleet-host' }, '')
-        : fleetHostProblem(config.network.host, scenario.locate(['network', 'host']), 'network.host')
+      const hostProblem =
+        flags.fleetHost != null
+          ? fleetHostProblem(config.network.host, { file: '--fleet-host' }, '')
+          : fleetHostProblem(config.network.host, scenario.locate(['network', 'host']), 'network.host')
       if (hostProblem != null) throw new InvalidInputError([hostProblem])
       if (flags.withDevices === true) await prepareDevices(scenario)
       const runDir = flags.out ?? join('runs', `fleet-${config.name.replace(/[^a-zA-Z0-9_-]+/g, '-')}`)
@@ -79,8 +86,10 @@ No packet capture unless the scenario says capture: tcpdump.`)
 }
 
 /** What a person configuring a phone needs: every node's addresses and ENR, and where the files are. */
-function describeForHumans (file: FleetFile, runDir: string, forMs: number | undefined): string {
-  const lines = [`fleet ${file.name} is up: cluster ${file.cluster}, shard ${file.shards.join(', ')} (${file.pubsubTopics.join(', ')}); content topics ${file.contentTopics.join(', ')}`]
+function describeForHumans(file: FleetFile, runDir: string, forMs: number | undefined): string {
+  const lines = [
+    `fleet ${file.name} is up: cluster ${file.cluster}, shard ${file.shards.join(', ')} (${file.pubsubTopics.join(', ')}); content topics ${file.contentTopics.join(', ')}`
+  ]
   const width = Math.max(...file.nodes.map((node) => node.name.length))
   for (const node of file.nodes) {
     const pad = ' '.repeat(width + 2)
@@ -88,22 +97,26 @@ function describeForHumans (file: FleetFile, runDir: string, forMs: number | und
     for (const addr of node.multiaddrs) lines.push(`  ${pad}${addr}`)
     lines.push(`  ${pad}${node.enr ?? 'ENR: none (this fleet has no ENRs yet)'}`)
   }
-  const show = (path: string): string => isAbsolute(path) ? path : relative('.', path) || path
+  const show = (path: string): string => (isAbsolute(path) ? path : relative('.', path) || path)
   lines.push(`fleet file: ${show(join(runDir, 'fleet.json'))}`)
-  lines.push(`Status fleet configuration: ${show(join(runDir, 'status-fleet.json'))} (fleet "${statusFleetName(file)}", cluster ${file.cluster}${file.cluster === STATUS_CLUSTER ? '' : `; Status builds expect cluster ${STATUS_CLUSTER}`})`)
+  lines.push(
+    `Status fleet configuration: ${show(join(runDir, 'status-fleet.json'))} (fleet "${statusFleetName(file)}", cluster ${file.cluster}${file.cluster === STATUS_CLUSTER ? '' : `; Status builds expect cluster ${STATUS_CLUSTER}`})`
+  )
   lines.push(forMs == null ? 'Ctrl-C stops the fleet.' : `The fleet stops in ${Math.round(forMs / 1000)} s (or on Ctrl-C).`)
   return lines.join('\n') + '\n'
 }
 
-function parseFor (value: string): number {
+function parseFor(value: string): number {
   const parsed = parseDuration(value)
   if (!parsed.ok || parsed.value <= 0) {
-    throw new InvalidInputError([{ location: { file: '--for' }, path: '', message: 'not a duration', expected: 'a duration such as 90s, 10m or 2h', found: value }])
+    throw new InvalidInputError([
+      { location: { file: '--for' }, path: '', message: 'not a duration', expected: 'a duration such as 90s, 10m or 2h', found: value }
+    ])
   }
   return parsed.value
 }
 
-function parseSeed (value: string): number {
+function parseSeed(value: string): number {
   const seed = Number(value)
   if (!Number.isInteger(seed) || seed < 0) {
     throw new InvalidInputError([{ location: { file: '--seed' }, path: '', message: 'not a seed', expected: 'a whole number >= 0', found: value }])
@@ -112,10 +125,10 @@ function parseSeed (value: string): number {
 }
 
 /** One line, rewritten in place on a terminal; otherwise every 30 s and on a change of nodes up or outside peers (a log stays readable). */
-function progressPrinter (name: string, enabled: boolean): { update: (p: Progress) => void, pause: () => void, done: () => void } {
+function progressPrinter(name: string, enabled: boolean): { update: (p: Progress) => void; pause: () => void; done: () => void } {
   const tty = process.stderr.isTTY === true
   // rates over the last few seconds: one tick's delta says little about a Poisson crowd
-  const samples: Array<{ at: number, relayed: number, stored: number }> = []
+  const samples: Array<{ at: number; relayed: number; stored: number }> = []
   let lastPrinted = 0
   let lastShape = ''
   let inline = false
@@ -130,7 +143,7 @@ function progressPrinter (name: string, enabled: boolean): { update: (p: Progres
       while (samples.length > 1 && now - samples[1].at >= RATE_WINDOW_MS) samples.shift()
       const first = samples[0]
       const seconds = first == null ? 0 : (now - first.at) / 1000
-      const rate = (value: number, before: number | undefined): string => seconds >= 0.5 && before != null ? ((value - before) / seconds).toFixed(1) : '-'
+      const rate = (value: number, before: number | undefined): string => (seconds >= 0.5 && before != null ? ((value - before) / seconds).toFixed(1) : '-')
       const line = `[fleet ${name}] ${p.phase.padEnd(8)} ${formatUptime(p.scenarioMs)}  nodes ${p.nodesUp}/${p.nodes}  relayed ${rate(p.relayed, first?.relayed)}/s  stored ${rate(p.stored, first?.stored)}/s  outside peers ${p.outsidePeers}  harness lag p99 ${p.lagP99Ms.toFixed(1)} ms`
       samples.push({ at: now, relayed: p.relayed, stored: p.stored })
       if (tty) {
@@ -150,7 +163,7 @@ function progressPrinter (name: string, enabled: boolean): { update: (p: Progres
 
 const RATE_WINDOW_MS = 5000
 
-function formatUptime (ms: number): string {
+function formatUptime(ms: number): string {
   const total = Math.max(0, Math.floor(ms / 1000))
   const h = Math.floor(total / 3600)
   const m = Math.floor((total % 3600) / 60)

@@ -8,17 +8,26 @@ import { trendView, type TrendView } from '../../reports/index.js'
 export const DEFAULT_HISTORY_LAST = 10
 
 /** `--history` alone: history.sqlite in the folder that holds the run directories. */
-export function historyFile (flag: string | boolean | undefined, outputFolder: string): string | null {
+export function historyFile(flag: string | boolean | undefined, outputFolder: string): string | null {
   if (flag == null || flag === false) return null
   // `courier run --history x.yaml` hands the scenario to the optional value
   if (typeof flag === 'string' && /\.ya?ml$/i.test(flag)) {
-    throw new InvalidInputError([{ location: { file: '--history' }, path: '', message: 'a scenario file was taken as the history database', expected: 'a database file such as runs/history.sqlite, or --history alone after the scenarios', found: flag, hint: 'put --history after the scenario files, or give it a file: --history runs/history.sqlite' }])
+    throw new InvalidInputError([
+      {
+        location: { file: '--history' },
+        path: '',
+        message: 'a scenario file was taken as the history database',
+        expected: 'a database file such as runs/history.sqlite, or --history alone after the scenarios',
+        found: flag,
+        hint: 'put --history after the scenario files, or give it a file: --history runs/history.sqlite'
+      }
+    ])
   }
   return flag === true ? join(outputFolder, 'history.sqlite') : flag
 }
 
 /** The repeats of one `courier run --repeat` (RUN_DIR/run-N) are one point of a trend; any other run is its own. */
-export function historySet (runDir: string): string {
+export function historySet(runDir: string): string {
   const dir = resolve(runDir)
   return /^run-\d+$/.test(basename(dir)) ? dirname(dir) : dir
 }
@@ -28,7 +37,7 @@ export function historySet (runDir: string): string {
  * Interrupted and failed runs are left out: their figures cover part of a run and would read as a
  * change on the trend.
  */
-export async function recordRun (file: string, runDir: string, results: Results, events: readonly CourierEvent[], last: number): Promise<TrendView | null> {
+export async function recordRun(file: string, runDir: string, results: Results, events: readonly CourierEvent[], last: number): Promise<TrendView | null> {
   if (results.status !== 'complete') {
     process.stderr.write(`courier: not recorded in the history ${file}: the run is ${results.status}\n`)
     return null

@@ -22,7 +22,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
  * overview help, `help`, or a mistyped name that needs the list for its suggestion). Global options
  * come before the name, so the first argument that is not an option is the subcommand.
  */
-export async function registerCommands (program: Command, argv: string[]): Promise<void> {
+export async function registerCommands(program: Command, argv: string[]): Promise<void> {
   const name = argv.slice(2).find((arg) => !arg.startsWith('-'))
   const names = name != null && name in COMMANDS ? [name] : Object.keys(COMMANDS)
   for (const register of await Promise.all(names.map(async (n) => await (COMMANDS[n] as () => Promise<Register>)()))) register(program)

@@ -46,7 +46,7 @@ Examples:
 `
 
 /** `courier pcap FILE`: flows, endpoints, bytes and retransmissions of a capture. */
-export function registerPcapCommand (program: Command): void {
+export function registerPcapCommand(program: Command): void {
   program
     .command('pcap')
     .description('analyse a packet capture: conversations, endpoints, wire and payload bytes, TCP retransmissions')
@@ -73,21 +73,26 @@ export function registerPcapCommand (program: Command): void {
       })
       if (result.truncated !== null) process.stderr.write(`warning: ${file}: truncated capture: ${describeTruncatedTail(result.truncated)}\n`)
       const impossible = result.analysis.totals.impossibleLengths
-      if (impossible > 0) process.stderr.write(`warning: ${file}: ${impossible} IP packet(s) claimed more bytes than their frame carried; counted at the frame's length\n`)
+      if (impossible > 0)
+        process.stderr.write(`warning: ${file}: ${impossible} IP packet(s) claimed more bytes than their frame carried; counted at the frame's length\n`)
       const { header } = result
-      const doc = toPcapJson(result.analysis, {
-        path: file,
-        bytes: result.bytes,
-        format: {
-          byteOrder: header.byteOrder,
-          nanosecond: header.nanosecond,
-          snaplen: header.snaplen,
-          linkType: header.linkType,
-          linkTypeName: header.linkTypeName,
-          linkTypeSupported: header.linkTypeSupported
+      const doc = toPcapJson(
+        result.analysis,
+        {
+          path: file,
+          bytes: result.bytes,
+          format: {
+            byteOrder: header.byteOrder,
+            nanosecond: header.nanosecond,
+            snaplen: header.snaplen,
+            linkType: header.linkType,
+            linkTypeName: header.linkTypeName,
+            linkTypeSupported: header.linkTypeSupported
+          },
+          truncated: result.truncated
         },
-        truncated: result.truncated
-      }, top)
+        top
+      )
       if (flags.json === true) {
         process.stdout.write(JSON.stringify(doc, null, 2) + '\n')
         return
@@ -98,33 +103,52 @@ export function registerPcapCommand (program: Command): void {
     })
 }
 
-function radioFromFlag (value: string): RadioProfile {
+function radioFromFlag(value: string): RadioProfile {
   try {
     return loadRadioProfile(value)
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error
-    throw new InvalidInputError(error.problems.map((p) => p.location.file === '<radio>' ? { ...p, location: { file: '--radio' }, path: '' } : p))
+    throw new InvalidInputError(error.problems.map((p) => (p.location.file === '<radio>' ? { ...p, location: { file: '--radio' }, path: '' } : p)))
   }
 }
 
 /** Keeps each packet's timing, size and addresses, then prices the device's radio timeline. */
-function radioSink (profile: RadioProfile, deviceAddress?: string): PacketSink {
+function radioSink(profile: RadioProfile, deviceAddress?: string): PacketSink {
   const frames: CapturedPacket[] = []
   return {
     name: 'radio',
-    add: (packet) => { frames.push({ index: packet.index, timestampUs: packet.timestampUs, wireLength: packet.wireLength, capturedLength: packet.capturedLength, linkType: packet.linkType, ip: packet.ip, transport: packet.transport }) },
+    add: (packet) => {
+      frames.push({
+        index: packet.index,
+        timestampUs: packet.timestampUs,
+        wireLength: packet.wireLength,
+        capturedLength: packet.capturedLength,
+        linkType: packet.linkType,
+        ip: packet.ip,
+        transport: packet.transport
+      })
+    },
     finish: () => {
       const timeline = radioPacketsFromCapture(frames, deviceAddress == null ? {} : { deviceAddress })
       const { timeline: _spans, ...report } = priceTimeline(timeline.packets, profile, { timeline: false })
-      const whatIf = compareRadios(timeline.packets, ['lte', '3g', 'wifi'].map((name) => loadRadioProfile(name)), { timeline: false }).rows
+      const whatIf = compareRadios(
+        timeline.packets,
+        ['lte', '3g', 'wifi'].map((name) => loadRadioProfile(name)),
+        { timeline: false }
+      ).rows
       return { deviceAddress: timeline.deviceAddress, rule: timeline.rule, report, whatIf }
     }
   }
 }
 
-type RadioSection = { deviceAddress: string | null, rule: string | null, report: Omit<EnergyReport, 'timeline'>, whatIf: Array<{ profile: string, totalJoules: number, mAhPerHour: number | null, tailShare: number }> }
+type RadioSection = {
+  deviceAddress: string | null
+  rule: string | null
+  report: Omit<EnergyReport, 'timeline'>
+  whatIf: Array<{ profile: string; totalJoules: number; mAhPerHour: number | null; tailShare: number }>
+}
 
-function formatRadio ({ deviceAddress, rule, report, whatIf }: RadioSection): string {
+function formatRadio({ deviceAddress, rule, report, whatIf }: RadioSection): string {
   const pct = (x: number): string => `${(x * 100).toFixed(1)}%`
   const lines = [
     '',
@@ -137,7 +161,7 @@ function formatRadio ({ deviceAddress, rule, report, whatIf }: RadioSection): st
   return lines.join('\n')
 }
 
-function positiveInteger (value: string): number {
+function positiveInteger(value: string): number {
   const n = Number(value)
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1')
   return n

@@ -32,7 +32,7 @@ interface RunFlags {
   redact?: boolean
 }
 
-export function registerRunCommand (program: Command): void {
+export function registerRunCommand(program: Command): void {
   program
     .command('run')
     .description('Run scenarios: start the fleet, play the crowd and the timeline, write a run directory, gate on thresholds.')
@@ -42,18 +42,40 @@ export function registerRunCommand (program: Command): void {
     .option('--junit <file>', 'write JUnit XML (one testcase per threshold, QA flow and failed device)')
     .option('--markdown <file>', 'write a Markdown summary (also appended to $GITHUB_STEP_SUMMARY when set)')
     .option('--no-progress', 'no progress line while running')
-    .option('--fleet-host <ip>', 'IPv4 address the fleet listens on (default: the scenario\'s network.host, 127.0.0.1); use an interface a real phone can reach')
+    .option('--fleet-host <ip>', "IPv4 address the fleet listens on (default: the scenario's network.host, 127.0.0.1); use an interface a real phone can reach")
     .option('-v, --verbose', 'log component errors as they happen')
-    .addOption(new Option('--repeat <n>', 'run each scenario n times into RUN_DIR/run-1..run-n (seeds: the scenario\'s seed + i - 1 unless --seed pins it), then print each figure\'s median and range').argParser(parseRepeat))
-    .option('--build <file>', 'the app under test (.apk or .ipa): its sha256, id and version go into results.json, the summary and JUnit (default: an appium device profile\'s app.path)')
-    .option('--redact', 'mask what the secrets scan finds (keys, mnemonics, configured secrets, leaks.patterns) in the run\'s artifacts, in place, before results and reports are written')
-    .option('--baseline <dir>', 'after the run, compare it with this run directory (or directory of repeats) like `courier compare`; exit 1 when a figure is worse')
-    .option('--history [file]', 'record each run\'s figures in this history database (SQLite; alone: history.sqlite in the output folder, beside the run directories) and show its last nights in report.html; `courier trend FILE` reads it')
-    .addOption(new Option('--history-last <n>', `nights of history report.html shows beside this run (default ${DEFAULT_HISTORY_LAST})`).argParser(parseHistoryLast))
-    .addHelpText('after', `
+    .addOption(
+      new Option(
+        '--repeat <n>',
+        "run each scenario n times into RUN_DIR/run-1..run-n (seeds: the scenario's seed + i - 1 unless --seed pins it), then print each figure's median and range"
+      ).argParser(parseRepeat)
+    )
+    .option(
+      '--build <file>',
+      "the app under test (.apk or .ipa): its sha256, id and version go into results.json, the summary and JUnit (default: an appium device profile's app.path)"
+    )
+    .option(
+      '--redact',
+      "mask what the secrets scan finds (keys, mnemonics, configured secrets, leaks.patterns) in the run's artifacts, in place, before results and reports are written"
+    )
+    .option(
+      '--baseline <dir>',
+      'after the run, compare it with this run directory (or directory of repeats) like `courier compare`; exit 1 when a figure is worse'
+    )
+    .option(
+      '--history [file]',
+      "record each run's figures in this history database (SQLite; alone: history.sqlite in the output folder, beside the run directories) and show its last nights in report.html; `courier trend FILE` reads it"
+    )
+    .addOption(
+      new Option('--history-last <n>', `nights of history report.html shows beside this run (default ${DEFAULT_HISTORY_LAST})`).argParser(parseHistoryLast)
+    )
+    .addHelpText(
+      'after',
+      `
 Exit codes: 0 pass, 1 a threshold failed, 2 invalid input, 3 infrastructure error or inconclusive (harness saturated), 130 interrupted.
 The run directory holds events.ndjson (every event, streamed), results.json, a copy of the scenario and reports.
-Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything in reverse order and still\nwrites partial results and the report, marked interrupted.`)
+Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything in reverse order and still\nwrites partial results and the report, marked interrupted.`
+    )
     .action(async (files: string[], flags: RunFlags) => {
       // validate everything before starting anything
       const prepared: Array<PreparedScenario & { build: BuildInfo }> = []
@@ -63,9 +85,10 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
           const one = await prepareScenario(file, { seed: flags.seed })
           const { config } = one.scenario
           if (flags.fleetHost != null) config.network.host = parseFleetHost(flags.fleetHost)
-          const hostProblem = flags.fleetHost != null
-            ? fleetHostProblem(config.network.host, { file: '--fleet-host' }, '')
-            : fleetHostProblem(config.network.host, one.scenario.locate(['network', 'host']), 'network.host')
+          const hostProblem =
+            flags.fleetHost != null
+              ? fleetHostProblem(config.network.host, { file: '--fleet-host' }, '')
+              : fleetHostProblem(config.network.host, one.scenario.locate(['network', 'host']), 'network.host')
           if (hostProblem != null) throw new InvalidInputError([hostProblem])
           const profiles = await prepareDevices(one.scenario)
           const appPath = flags.build ?? [...profiles.values()].map((p) => p.app?.path).find((p) => p != null && /\.(apk|ipa)$/i.test(p))
@@ -82,7 +105,14 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
         for (const { scenario } of prepared) {
           const hash = hashScenario(JSON.parse(JSON.stringify(scenario.config)))
           if (baseline.runs.some((r) => r.scenarioHash !== hash)) {
-            throw new InvalidInputError([{ location: { file: resolve(flags.baseline ?? '') }, path: '', message: `the baseline is not a run of ${scenario.config.name} (${scenario.file}): its scenario differs`, hint: 'give a baseline run of the same scenario (seeds may differ); `courier compare --force` compares different scenarios by hand' }])
+            throw new InvalidInputError([
+              {
+                location: { file: resolve(flags.baseline ?? '') },
+                path: '',
+                message: `the baseline is not a run of ${scenario.config.name} (${scenario.file}): its scenario differs`,
+                hint: 'give a baseline run of the same scenario (seeds may differ); `courier compare --force` compares different scenarios by hand'
+              }
+            ])
           }
         }
       }
@@ -94,16 +124,34 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
       // not cost a whole run, and a file in its place is never written over
       await makeDirectory(flags.out ?? 'runs', flags.out != null && prepared.length === 1 ? 'run directory' : 'directory for run directories')
       if (flags.out != null && prepared.length === 1 && (await readdir(flags.out)).length > 0) {
-        throw new InvalidInputError([{ location: { file: flags.out }, path: '', message: 'the run directory is not empty; courier never overwrites a recorded run', hint: 'choose another --out directory, or leave --out out to get a new one under runs/' }])
+        throw new InvalidInputError([
+          {
+            location: { file: flags.out },
+            path: '',
+            message: 'the run directory is not empty; courier never overwrites a recorded run',
+            hint: 'choose another --out directory, or leave --out out to get a new one under runs/'
+          }
+        ])
       }
       // --junit and --markdown folders too: a CI job must not find out after the run that its test report had nowhere to go
-      for (const [option, file] of [['--junit', flags.junit], ['--markdown', flags.markdown]] as const) {
+      for (const [option, file] of [
+        ['--junit', flags.junit],
+        ['--markdown', flags.markdown]
+      ] as const) {
         if (file == null) continue
         await makeDirectory(dirname(resolve(file)), `folder for ${option}`, option)
-        if (existsSync(file) && statSync(file).isDirectory()) throw new InvalidInputError([{ location: { file: option }, path: '', message: `${file} is a directory`, expected: 'a file path (written over if it exists)', hint: `give ${option} a file name, e.g. ${join(file, option === '--junit' ? 'junit.xml' : 'summary.md')}` }])
+        if (existsSync(file) && statSync(file).isDirectory())
+          throw new InvalidInputError([
+            {
+              location: { file: option },
+              path: '',
+              message: `${file} is a directory`,
+              expected: 'a file path (written over if it exists)',
+              hint: `give ${option} a file name, e.g. ${join(file, option === '--junit' ? 'junit.xml' : 'summary.md')}`
+            }
+          ])
       }
       const repeat = flags.repeat ?? 1
-
 
       const interrupt = interruptOnSignals('stopping, writing partial results')
       const log = consoleLogger(flags.verbose === true)
@@ -112,19 +160,23 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
         for (const { scenario, thresholds, build } of prepared) {
           const setDir = runDirFor(scenario, flags.out, prepared.length > 1)
           const firstSeed = scenario.config.seed
-          const repeats: Array<{ dir: string, results: Results }> = []
+          const repeats: Array<{ dir: string; results: Results }> = []
           for (let i = 1; i <= repeat; i++) {
             if (interrupt.signal.aborted) break
             const runDir = flags.repeat == null ? setDir : join(setDir, `run-${i}`)
             if (flags.repeat != null) scenario.config.seed = flags.seed ?? firstSeed + i - 1
             const progress = progressPrinter(scenario.config.name, flags.progress)
             log.info(`courier: running ${printable(scenario.config.name)} (${printable(scenario.file)}) -> ${printable(runDir)}`)
-            const several = [prepared.length > 1 ? scenario.config.name : undefined, flags.repeat == null ? undefined : `run-${i}`].filter((p) => p != null).join('-') || undefined
+            const several =
+              [prepared.length > 1 ? scenario.config.name : undefined, flags.repeat == null ? undefined : `run-${i}`].filter((p) => p != null).join('-') ||
+              undefined
             const onResults = async (dir: string, results: Results, events: CourierEvent[]): Promise<void> => {
               let trend: TrendView | null = null
               if (history != null) {
                 // a history that cannot be written is a missing artifact (exit 3), but tonight's reports are still written
-                try { trend = await recordRun(history, dir, results, events, historyLast) } catch (error) {
+                try {
+                  trend = await recordRun(history, dir, results, events, historyLast)
+                } catch (error) {
                   process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`)
                   codes.push(ExitCode.infrastructure)
                 }
@@ -137,14 +189,25 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
               })
             }
             const secrets = await configuredSecrets(scenario.config, scenario.file)
-            const outcome = await runScenario(scenario, { runDir, thresholds, createDevice, signal: interrupt.signal, log, onProgress: progress.update, onResults, build, secrets, redact: flags.redact === true })
+            const outcome = await runScenario(scenario, {
+              runDir,
+              thresholds,
+              createDevice,
+              signal: interrupt.signal,
+              log,
+              onProgress: progress.update,
+              onResults,
+              build,
+              secrets,
+              redact: flags.redact === true
+            })
             progress.done()
             process.stdout.write(renderConsoleSummary(outcome.results, { color: process.stdout.isTTY === true }) + '\n')
             process.stdout.write(`run directory: ${outcome.runDir} (report: ${join(outcome.runDir, 'report.html')})\n`)
             codes.push(outcome.exitCode)
             repeats.push({ dir: outcome.runDir, results: outcome.results })
           }
-          if (flags.repeat != null && repeats.length > 0) process.stdout.write(await writeRepeatSummary(setDir, scenario.config.name, repeats) + '\n')
+          if (flags.repeat != null && repeats.length > 0) process.stdout.write((await writeRepeatSummary(setDir, scenario.config.name, repeats)) + '\n')
           if (baseline != null && repeats.length > 0 && !interrupt.signal.aborted) {
             const comparison = await compareDirectories(flags.baseline ?? '', setDir, { tolerances: regressionsFromConfig(scenario.config.regress) })
             process.stdout.write(renderCompareConsole(comparison, { color: process.stdout.isTTY === true }) + '\n')
@@ -158,8 +221,12 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
     })
 }
 
-function runDirFor (scenario: LoadedScenario, out: string | undefined, several: boolean): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '').replace('T', '-')
+function runDirFor(scenario: LoadedScenario, out: string | undefined, several: boolean): string {
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, '')
+    .replace('T', '-')
   // a file name has 255 bytes at most: the name part is kept well under that
   const name = `${scenario.config.name.replace(/[^a-zA-Z0-9_-]+/g, '-').slice(0, 80)}-${stamp}`
   if (out == null) return join('runs', name)
@@ -167,40 +234,56 @@ function runDirFor (scenario: LoadedScenario, out: string | undefined, several: 
 }
 
 /** With several scenarios each gets its own JUnit or Markdown file: report.xml -> report-<name>.xml. */
-function suffixed (path: string, name: string | undefined): string {
+function suffixed(path: string, name: string | undefined): string {
   if (name == null) return path
   const ext = extname(path)
   return `${path.slice(0, path.length - ext.length)}-${name}${ext}`
 }
 
-function parseRepeat (value: string): number {
+function parseRepeat(value: string): number {
   const n = Number(value)
   if (!Number.isInteger(n) || n < 1 || n > 1000) {
-    throw new InvalidInputError([{ location: { file: '--repeat' }, path: '', message: 'not a number of runs', expected: 'a whole number from 1 to 1000', found: value }])
+    throw new InvalidInputError([
+      { location: { file: '--repeat' }, path: '', message: 'not a number of runs', expected: 'a whole number from 1 to 1000', found: value }
+    ])
   }
   return n
 }
 
 /** RUN_DIR/summary.json and the printed table: each figure's median and range over the repeats. */
-async function writeRepeatSummary (dir: string, name: string, repeats: Array<{ dir: string, results: Results }>): Promise<string> {
+async function writeRepeatSummary(dir: string, name: string, repeats: Array<{ dir: string; results: Results }>): Promise<string> {
   const figures = summarizeRepeats(repeats.map((r) => r.results.metrics))
-  await writeFile(join(dir, 'summary.json'), JSON.stringify({ scenario: name, runs: repeats.map((r) => ({ dir: r.dir, seed: r.results.scenario.seed, verdict: r.results.verdict })), figures }, null, 2) + '\n')
-  const headline = Object.entries(figures).filter(([metric]) => /^delivery\.(latency\.(p50|p95|p99)|loss|delivered|duplicates\.rate)$|^messages\.sent$|^bytes\.[^.]+\.total$|^harness\.lag\.p99$/.test(metric))
-  const lines = [`${name}: ${repeats.length} runs (${repeats.map((r) => `seed ${r.results.scenario.seed} ${r.results.verdict}`).join(', ')})`, '  figure: median (min..max)']
+  await writeFile(
+    join(dir, 'summary.json'),
+    JSON.stringify(
+      { scenario: name, runs: repeats.map((r) => ({ dir: r.dir, seed: r.results.scenario.seed, verdict: r.results.verdict })), figures },
+      null,
+      2
+    ) + '\n'
+  )
+  const headline = Object.entries(figures).filter(([metric]) =>
+    /^delivery\.(latency\.(p50|p95|p99)|loss|delivered|duplicates\.rate)$|^messages\.sent$|^bytes\.[^.]+\.total$|^harness\.lag\.p99$/.test(metric)
+  )
+  const lines = [
+    `${name}: ${repeats.length} runs (${repeats.map((r) => `seed ${r.results.scenario.seed} ${r.results.verdict}`).join(', ')})`,
+    '  figure: median (min..max)'
+  ]
   for (const [metric, f] of headline) lines.push(`  ${metric}: ${formatValue(f.median, f.unit)} (${formatValue(f.min, f.unit)}..${formatValue(f.max, f.unit)})`)
   lines.push(`every figure: ${join(dir, 'summary.json')}; compare with: courier compare BASE ${dir}`)
   return lines.join('\n')
 }
 
-function parseHistoryLast (value: string): number {
+function parseHistoryLast(value: string): number {
   const n = Number(value)
   if (!Number.isInteger(n) || n < 1 || n > 1000) {
-    throw new InvalidInputError([{ location: { file: '--history-last' }, path: '', message: 'not a number of nights', expected: 'a whole number from 1 to 1000', found: value }])
+    throw new InvalidInputError([
+      { location: { file: '--history-last' }, path: '', message: 'not a number of nights', expected: 'a whole number from 1 to 1000', found: value }
+    ])
   }
   return n
 }
 
-function parseSeed (value: string): number {
+function parseSeed(value: string): number {
   const seed = Number(value)
   if (!Number.isInteger(seed) || seed < 0) {
     throw new InvalidInputError([{ location: { file: '--seed' }, path: '', message: 'not a seed', expected: 'a whole number >= 0', found: value }])
@@ -208,7 +291,7 @@ function parseSeed (value: string): number {
   return seed
 }
 
-function progressPrinter (name: string, enabled: boolean): { update: (p: Progress) => void, done: () => void } {
+function progressPrinter(name: string, enabled: boolean): { update: (p: Progress) => void; done: () => void } {
   const tty = process.stderr.isTTY === true
   let lastPrinted = 0
   let printedInline = false
@@ -224,6 +307,8 @@ function progressPrinter (name: string, enabled: boolean): { update: (p: Progres
         lastPrinted = Date.now()
       }
     },
-    done: () => { if (printedInline) process.stderr.write('\n') }
+    done: () => {
+      if (printedInline) process.stderr.write('\n')
+    }
   }
 }

@@ -4,25 +4,39 @@ import type { ConfiguredSecret } from '../../harness/runner/index.js'
 import { findUserFile, type ScenarioConfig } from '../../harness/scenario/index.js'
 import { loadProfileFile } from '../../devices/appium/index.js'
 
-export function consoleLogger (verbose: boolean): Logger {
+export function consoleLogger(verbose: boolean): Logger {
   return {
-    info: (message) => { process.stderr.write(`${message}\n`) },
-    warn: (message) => { process.stderr.write(`warning: ${message}\n`) },
-    debug: (message) => { if (verbose) process.stderr.write(`debug: ${message}\n`) }
+    info: (message) => {
+      process.stderr.write(`${message}\n`)
+    },
+    warn: (message) => {
+      process.stderr.write(`warning: ${message}\n`)
+    },
+    debug: (message) => {
+      if (verbose) process.stderr.write(`debug: ${message}\n`)
+    }
   }
 }
 
 /** Exit codes of several runs combine to the most serious one. */
-export function worstExitCode (codes: number[]): number {
+export function worstExitCode(codes: number[]): number {
   const rank = [0, 1, 2, 3, 130]
   return codes.reduce((worst, code) => (rank.indexOf(code) > rank.indexOf(worst) ? code : worst), 0)
 }
 
 /** `--fleet-host`: an IPv4 address (whether it is this machine's is for the fleet, or `courier doctor`, to find out). */
-export function parseFleetHost (value: string): string {
+export function parseFleetHost(value: string): string {
   const octets = value.split('.')
   if (octets.length !== 4 || !octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255)) {
-    throw new InvalidInputError([{ location: { file: '--fleet-host' }, path: '', message: 'not an IPv4 address', expected: 'an address of this machine the phone can reach, e.g. 192.168.1.20', found: value }])
+    throw new InvalidInputError([
+      {
+        location: { file: '--fleet-host' },
+        path: '',
+        message: 'not an IPv4 address',
+        expected: 'an address of this machine the phone can reach, e.g. 192.168.1.20',
+        found: value
+      }
+    ])
   }
   return value
 }
@@ -31,18 +45,25 @@ export function parseFleetHost (value: string): string {
  * The fleet listens on this address, so it must be one of this machine's: any other fails deep in
  * libp2p with EADDRNOTAVAIL. Loopback (127.0.0.0/8) and 0.0.0.0 (every interface) always are.
  */
-export function fleetHostProblem (host: string, location: SourceLocation, path: string): InputProblem | undefined {
+export function fleetHostProblem(host: string, location: SourceLocation, path: string): InputProblem | undefined {
   if (host.startsWith('127.') || host === '0.0.0.0') return undefined
   const local = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).filter((a) => a.family === 'IPv4').map((a) => a.address))
   if (local.includes(host)) return undefined
-  return { location, path, message: `${host} is not an address of this machine`, expected: `one of: ${local.join(', ')}`, found: host, hint: 'courier doctor --fleet-host <ip> lists what a phone can reach' }
+  return {
+    location,
+    path,
+    message: `${host} is not an address of this machine`,
+    expected: `one of: ${local.join(', ')}`,
+    found: host,
+    hint: 'courier doctor --fleet-host <ip> lists what a phone can reach'
+  }
 }
 
 /**
  * The run-wide AbortSignal from Ctrl-C and SIGTERM: the first asks for a graceful stop (`stopping`
  * says what that does), a second exits at once. `release()` removes the handlers.
  */
-export function interruptOnSignals (stopping: string): { signal: AbortSignal, release: () => void } {
+export function interruptOnSignals(stopping: string): { signal: AbortSignal; release: () => void } {
   const controller = new AbortController()
   let signals = 0
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -56,7 +77,13 @@ export function interruptOnSignals (stopping: string): { signal: AbortSignal, re
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
-  return { signal: controller.signal, release: () => { process.off('SIGINT', onSignal); process.off('SIGTERM', onSignal) } }
+  return {
+    signal: controller.signal,
+    release: () => {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    }
+  }
 }
 
 /**
@@ -64,7 +91,7 @@ export function interruptOnSignals (stopping: string): { signal: AbortSignal, re
  * appium servers' user and key) and its device profiles (sign-in and fleet steps' `env:`, servers)
  * name, with its value now. Unset ones are left out: they cannot leak.
  */
-export async function configuredSecrets (config: ScenarioConfig, scenarioFile: string, env: NodeJS.ProcessEnv = process.env): Promise<ConfiguredSecret[]> {
+export async function configuredSecrets(config: ScenarioConfig, scenarioFile: string, env: NodeJS.ProcessEnv = process.env): Promise<ConfiguredSecret[]> {
   const names = new Set<string>(config.leaks?.secrets ?? [])
   const collect = (value: unknown, depth: number): void => {
     if (value == null || typeof value !== 'object' || depth > 8) return
@@ -78,7 +105,17 @@ export async function configuredSecrets (config: ScenarioConfig, scenarioFile: s
     collect(device.server, 0)
     const file = findUserFile(device.profile, scenarioFile)
     // a profile that cannot be read was reported by validation; here it only has no names to give
-    if (file != null) collect(await loadProfileFile(file).then((p) => p.profile, () => undefined), 0)
+    if (file != null)
+      collect(
+        await loadProfileFile(file).then(
+          (p) => p.profile,
+          () => undefined
+        ),
+        0
+      )
   }
-  return [...names].flatMap((name) => { const value = env[name]; return value == null || value === '' ? [] : [{ name, value }] })
+  return [...names].flatMap((name) => {
+    const value = env[name]
+    return value == null || value === '' ? [] : [{ name, value }]
+  })
 }

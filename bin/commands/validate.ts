@@ -3,7 +3,7 @@ import { ExitCode, InvalidInputError, printable } from '../../harness/interface/
 import { prepareScenario } from '../../harness/runner/index.js'
 import { prepareDevices } from '../../devices/index.js'
 
-export function registerValidateCommand (program: Command): void {
+export function registerValidateCommand(program: Command): void {
   program
     .command('validate')
     .description('Check scenario files without starting anything: schema, units, references, thresholds, radio profiles, link presets, device profiles.')
@@ -16,7 +16,9 @@ export function registerValidateCommand (program: Command): void {
           const { scenario, thresholds } = await prepareScenario(file)
           await prepareDevices(scenario, { checkServers: false })
           const { config } = scenario
-          process.stdout.write(`ok  ${printable(file)}: ${printable(config.name)} (${config.network.relays} relays, ${config.network.stores} stores, ${Object.keys(config.devices).length} devices, ${config.timeline.length} timeline actions, ${thresholds.length} thresholds)\n`)
+          process.stdout.write(
+            `ok  ${printable(file)}: ${printable(config.name)} (${config.network.relays} relays, ${config.network.stores} stores, ${Object.keys(config.devices).length} devices, ${config.timeline.length} timeline actions, ${thresholds.length} thresholds)\n`
+          )
         } catch (error) {
           if (!(error instanceof InvalidInputError)) throw error
           invalid++

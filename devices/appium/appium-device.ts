@@ -1,7 +1,16 @@
 import { appendFile, mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join, relative } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { InfrastructureError, maskSecrets, secretForms, type AbortOptions, type Device, type DeviceComponents, type FlowRequest, type OutgoingMessage } from '../../harness/interface/index.js'
+import {
+  InfrastructureError,
+  maskSecrets,
+  secretForms,
+  type AbortOptions,
+  type Device,
+  type DeviceComponents,
+  type FlowRequest,
+  type OutgoingMessage
+} from '../../harness/interface/index.js'
 import { parseBatterystats, parsePackageUid, parsePackageVersion } from './batterystats.js'
 import { estimateClockOffset, toRunClock } from './clock.js'
 import { runFlowSpec } from './flow-runner.js'
@@ -60,7 +69,7 @@ export class AppiumDevice implements Device {
   readonly driver = 'appium'
   private browser?: Browser
   private server?: AppiumServer
-  private readonly platform: typeof PLATFORM[keyof typeof PLATFORM]
+  private readonly platform: (typeof PLATFORM)[keyof typeof PLATFORM]
   private readonly topic: string
   private readonly sentHere = new Set<string>()
   private readonly seenElements = new Map<string, string | null>()
@@ -79,13 +88,16 @@ export class AppiumDevice implements Device {
   private clockOffsetMs = 0
   private readonly runStartWallMs: number
   private appUid?: number
-  private lastSnapshot?: { screenshot?: string, pageSource?: string }
+  private lastSnapshot?: { screenshot?: string; pageSource?: string }
   private readonly secrets: string[] = []
   /** A grid's user and key: together they are also the base64 of an Authorization: Basic header. */
   private readonly credentialPairs: Array<[string, string]> = []
   private readonly artifactsDir: string
 
-  constructor (private readonly init: AppiumDeviceInit, private readonly components: DeviceComponents) {
+  constructor(
+    private readonly init: AppiumDeviceInit,
+    private readonly components: DeviceComponents
+  ) {
     this.name = init.name
     this.platform = PLATFORM[init.profile.platform]
     this.topic = init.topics[0] ?? 'default'
@@ -96,7 +108,7 @@ export class AppiumDevice implements Device {
     this.artifactsDir = init.artifactsDir ?? join(typeof eventsPath === 'string' ? dirname(eventsPath) : '.', 'devices', init.name)
   }
 
-  async start (options: AbortOptions = {}): Promise<void> {
+  async start(options: AbortOptions = {}): Promise<void> {
     if (this.started) return
     this.started = true
     const { profile } = this.init
@@ -106,7 +118,9 @@ export class AppiumDevice implements Device {
     try {
       await mkdir(this.artifactsDir, { recursive: true })
       const fleet = this.components.fleet
-      this.components.log.info(`courier: fleet for ${this.name} (the app's custom fleet settings): relays ${fleet.relays.join(' ')}${fleet.stores.length > 0 ? `; store nodes ${fleet.stores.map((s) => s.addr).join(' ')}` : ''}; pubsub topic ${fleet.pubsubTopic}`)
+      this.components.log.info(
+        `courier: fleet for ${this.name} (the app's custom fleet settings): relays ${fleet.relays.join(' ')}${fleet.stores.length > 0 ? `; store nodes ${fleet.stores.map((s) => s.addr).join(' ')}` : ''}; pubsub topic ${fleet.pubsubTopic}`
+      )
       const endpoint = await this.endpoint(signal)
       // the session launches the app: time to usable counts from the session request
       launchedAt = this.components.clock.now()
@@ -128,27 +142,37 @@ export class AppiumDevice implements Device {
       await this.snapshot()
       this.pollTimer = this.pollLoop()
     } catch (error) {
-      const reason = timeout.aborted && options.signal?.aborted !== true
-        ? new InfrastructureError(`appium device ${this.name}: not usable within ${profile.timeouts.start / 1000} s (timeouts.start in ${profile.name}); ${this.scrub(errorText(error))}`)
-        : error instanceof InfrastructureError ? error : new InfrastructureError(`appium device ${this.name}: ${this.scrub(errorText(error))}`, { cause: error })
+      const reason =
+        timeout.aborted && options.signal?.aborted !== true
+          ? new InfrastructureError(
+              `appium device ${this.name}: not usable within ${profile.timeouts.start / 1000} s (timeouts.start in ${profile.name}); ${this.scrub(errorText(error))}`
+            )
+          : error instanceof InfrastructureError
+            ? error
+            : new InfrastructureError(`appium device ${this.name}: ${this.scrub(errorText(error))}`, { cause: error })
       if (this.browser != null) await this.saveArtifacts('start-failed')
       await this.teardown()
       throw reason
     }
   }
 
-  private async endpoint (signal: AbortSignal): Promise<AppiumEndpoint> {
+  private async endpoint(signal: AbortSignal): Promise<AppiumEndpoint> {
     const given = this.init.server ?? this.init.profile.server
     if (given != null) {
-      if (!await reachable(given.url, signal)) {
-        throw new InfrastructureError(`appium device ${this.name}: no Appium server answers at ${given.url}/status (is it running, and reachable from here? or leave server: out to let courier start one)`)
+      if (!(await reachable(given.url, signal))) {
+        throw new InfrastructureError(
+          `appium device ${this.name}: no Appium server answers at ${given.url}/status (is it running, and reachable from here? or leave server: out to let courier start one)`
+        )
       }
       return given
     }
     // every secret this device will use is known before the server starts, so its log never holds one
     const env = this.init.env ?? process.env
-    const secretNames = this.init.profile.signIn.flatMap((step) => 'env' in step ? [step.env] : [])
-    for (const name of secretNames) { const value = env[name]; if (value != null && value !== '') this.secrets.push(value) }
+    const secretNames = this.init.profile.signIn.flatMap((step) => ('env' in step ? [step.env] : []))
+    for (const name of secretNames) {
+      const value = env[name]
+      if (value != null && value !== '') this.secrets.push(value)
+    }
     const allowInsecure = this.init.profile.battery.batterystats ? [`${this.platform.driver}:adb_shell`] : []
     this.server = await startAppiumServer({
       drivers: [this.platform.driver],
@@ -159,11 +183,16 @@ export class AppiumDevice implements Device {
       redact: this.secrets,
       signal
     })
-    this.components.events.emit('device.artifact', { device: this.name, kind: 'serverLog', file: this.relativePath(join(this.artifactsDir, 'appium-server.log')), reason: 'server started by courier' })
+    this.components.events.emit('device.artifact', {
+      device: this.name,
+      kind: 'serverLog',
+      file: this.relativePath(join(this.artifactsDir, 'appium-server.log')),
+      reason: 'server started by courier'
+    })
     return { url: this.server.url }
   }
 
-  private capabilities (): Record<string, unknown> {
+  private capabilities(): Record<string, unknown> {
     const { profile } = this.init
     const caps: Record<string, unknown> = {
       platformName: this.platform.platformName,
@@ -184,13 +213,14 @@ export class AppiumDevice implements Device {
     return caps
   }
 
-  private async openSession (endpoint: AppiumEndpoint, signal: AbortSignal): Promise<Browser> {
+  private async openSession(endpoint: AppiumEndpoint, signal: AbortSignal): Promise<Browser> {
     const url = new URL(endpoint.url)
     const env = this.init.env ?? process.env
     const credential = (name: string | undefined, what: string): string | undefined => {
       if (name == null) return undefined
       const value = env[name]
-      if (value == null || value === '') throw new InfrastructureError(`appium device ${this.name}: the environment variable ${name} (the ${what} for ${url.host}) is not set`)
+      if (value == null || value === '')
+        throw new InfrastructureError(`appium device ${this.name}: the environment variable ${name} (the ${what} for ${url.host}) is not set`)
       this.secrets.push(value)
       return value
     }
@@ -219,7 +249,7 @@ export class AppiumDevice implements Device {
   }
 
   /** Sign-in and fleet steps; `fill` (fleet steps) fills fleet templates into texts and selectors, and fields are cleared before typing. */
-  private async runSteps (steps: DeviceProfile['signIn'], signal: AbortSignal, fill?: (text: string) => string): Promise<void> {
+  private async runSteps(steps: DeviceProfile['signIn'], signal: AbortSignal, fill?: (text: string) => string): Promise<void> {
     const render = fill ?? ((text: string) => text)
     const env = this.init.env ?? process.env
     for (const step of steps) {
@@ -249,7 +279,7 @@ export class AppiumDevice implements Device {
    * The profile's `fleet:` section: reads the fleet the app is on, and only when it is not the
    * run's, enters the run's through the app's settings, then checks that the app now shows it.
    */
-  private async enterFleet (spec: NonNullable<DeviceProfile['fleet']>, signal: AbortSignal): Promise<void> {
+  private async enterFleet(spec: NonNullable<DeviceProfile['fleet']>, signal: AbortSignal): Promise<void> {
     const file = this.components.fleet.file
     if (file == null) throw new InfrastructureError(`appium device ${this.name}: the profile has fleet: steps but the runner gave no fleet file`)
     let render: (text: string) => string
@@ -271,15 +301,25 @@ export class AppiumDevice implements Device {
       await this.runSteps(spec.steps, signal, render)
       const after = await this.fleetShown(spec, render, wanted, signal)
       if (!after.includes(wanted)) {
-        throw new InfrastructureError(`appium device ${this.name}: after its fleet: steps the app shows "${this.scrub(after)}" as its fleet, not "${wanted}" (check fleet.current and fleet.steps in ${this.init.profile.name})`)
+        throw new InfrastructureError(
+          `appium device ${this.name}: after its fleet: steps the app shows "${this.scrub(after)}" as its fleet, not "${wanted}" (check fleet.current and fleet.steps in ${this.init.profile.name})`
+        )
       }
-      this.components.events.emit('device.fleet', { device: this.name, action: 'set', current, wanted, after, steps: spec.steps.length, ms: round(this.components.clock.now() - startedAt) })
+      this.components.events.emit('device.fleet', {
+        device: this.name,
+        action: 'set',
+        current,
+        wanted,
+        after,
+        steps: spec.steps.length,
+        ms: round(this.components.clock.now() - startedAt)
+      })
     }
     await this.runSteps(spec.close, signal, render)
   }
 
   /** The fleet the app shows after the steps, waiting up to one command timeout for it to change; reopened if the steps left its screen. */
-  private async fleetShown (spec: NonNullable<DeviceProfile['fleet']>, render: (text: string) => string, wanted: string, signal: AbortSignal): Promise<string> {
+  private async fleetShown(spec: NonNullable<DeviceProfile['fleet']>, render: (text: string) => string, wanted: string, signal: AbortSignal): Promise<string> {
     const selector = render(spec.current)
     const deadline = Date.now() + this.init.profile.timeouts.command
     let reopened = false
@@ -296,11 +336,11 @@ export class AppiumDevice implements Device {
     }
   }
 
-  private async textOf (selector: string, signal: AbortSignal): Promise<string> {
+  private async textOf(selector: string, signal: AbortSignal): Promise<string> {
     return await abortable((await this.waitFor(selector, signal)).getText(), signal)
   }
 
-  private async displayed (selector: string, signal: AbortSignal): Promise<WebdriverIO.Element | undefined> {
+  private async displayed(selector: string, signal: AbortSignal): Promise<WebdriverIO.Element | undefined> {
     for (const element of await abortable(this.requireBrowser().$$(selector).getElements(), signal)) {
       if (await element.isDisplayed().catch(() => false)) return element
     }
@@ -308,7 +348,7 @@ export class AppiumDevice implements Device {
   }
 
   /** Polls for a displayed element (the implicit wait is off, so this is the only wait). */
-  private async waitFor (selector: string, signal: AbortSignal): Promise<WebdriverIO.Element> {
+  private async waitFor(selector: string, signal: AbortSignal): Promise<WebdriverIO.Element> {
     const browser = this.requireBrowser()
     while (true) {
       signal.throwIfAborted()
@@ -320,13 +360,13 @@ export class AppiumDevice implements Device {
     }
   }
 
-  private async openChat (signal: AbortSignal): Promise<void> {
+  private async openChat(signal: AbortSignal): Promise<void> {
     const opener = this.init.profile.screen.chatOpener.replaceAll('{topic}', this.topic)
     await (await this.waitFor(opener, signal)).click()
     await this.waitFor(this.init.profile.screen.messageInput, signal)
   }
 
-  async send (message: OutgoingMessage, options: AbortOptions = {}): Promise<void> {
+  async send(message: OutgoingMessage, options: AbortOptions = {}): Promise<void> {
     if (this.failed || this.stopped) return
     if (message.topic !== this.topic) throw new Error(`appium device ${this.name} follows topic "${this.topic}" only, not "${message.topic}"`)
     const tag = `[courier:${message.msgId}]`
@@ -346,7 +386,7 @@ export class AppiumDevice implements Device {
     })
   }
 
-  async setOnline (online: boolean, options: AbortOptions = {}): Promise<void> {
+  async setOnline(online: boolean, options: AbortOptions = {}): Promise<void> {
     if (this.failed || this.stopped || online === this.online) return
     await this.flowIdle
     const signal = this.commandSignal(options.signal)
@@ -355,7 +395,11 @@ export class AppiumDevice implements Device {
       if (this.init.profile.platform === 'ios') {
         // iOS has no airplane-mode switch for tests: a condition inducer with 100% loss (Xcode 11.4+)
         if (online) await abortable(browser.execute('mobile: disableConditionInducer', {}), signal)
-        else await abortable(browser.execute('mobile: enableConditionInducer', { conditionID: 'SlowNetworkCondition', profileID: 'SlowNetwork100PctLoss' }), signal)
+        else
+          await abortable(
+            browser.execute('mobile: enableConditionInducer', { conditionID: 'SlowNetworkCondition', profileID: 'SlowNetwork100PctLoss' }),
+            signal
+          )
       } else {
         await abortable(browser.execute('mobile: setConnectivity', { wifi: online, data: online }), signal)
       }
@@ -381,10 +425,12 @@ export class AppiumDevice implements Device {
    * (render times stay true); courier's own sends and network toggles wait until the flow ends.
    * Afterwards the app is brought back to the device's chat if the flow left it elsewhere.
    */
-  async runFlow (request: FlowRequest, options: AbortOptions = {}): Promise<void> {
+  async runFlow(request: FlowRequest, options: AbortOptions = {}): Promise<void> {
     const previous = this.flowIdle
     let release = (): void => {}
-    const idle = new Promise<void>((resolve) => { release = resolve })
+    const idle = new Promise<void>((resolve) => {
+      release = resolve
+    })
     this.flowIdle = previous.then(async () => await idle)
     await previous
     try {
@@ -396,7 +442,7 @@ export class AppiumDevice implements Device {
     }
   }
 
-  private async runFlowNow (request: FlowRequest, options: AbortOptions): Promise<void> {
+  private async runFlowNow(request: FlowRequest, options: AbortOptions): Promise<void> {
     const browser = this.browser
     if (browser == null || this.failed || this.stopped) throw new Error(`appium device ${this.name} has no session (it failed or stopped)`)
     const { events } = this.components
@@ -412,18 +458,38 @@ export class AppiumDevice implements Device {
       signal: options.signal,
       deadline,
       scrub: (text) => this.scrub(text),
-      onTest: (test) => { events.emit('flow.test', { device: this.name, flow: request.name, ...test }) },
+      onTest: (test) => {
+        events.emit('flow.test', { device: this.name, flow: request.name, ...test })
+      },
       globals: {
         driver: browser,
         browser,
         $: browser.$.bind(browser),
         $$: browser.$$.bind(browser),
         screen,
-        flow: { name: request.name, device: this.name, spec: request.spec, topic: this.topic, topics: this.init.topics, platform: this.init.profile.platform, profile: this.init.profile.name, timeoutMs: request.timeoutMs, deadline: deadlineAt }
+        flow: {
+          name: request.name,
+          device: this.name,
+          spec: request.spec,
+          topic: this.topic,
+          topics: this.init.topics,
+          platform: this.init.profile.platform,
+          profile: this.init.profile.name,
+          timeoutMs: request.timeoutMs,
+          deadline: deadlineAt
+        }
       }
     })
     const passed = outcome.error == null && outcome.failures === 0 && outcome.tests > 0
-    events.emit('flow.end', { ...base, passed, tests: outcome.tests, passes: outcome.passes, failures: outcome.failures, durationMs: outcome.durationMs, ...(outcome.error == null ? {} : { error: outcome.error }) })
+    events.emit('flow.end', {
+      ...base,
+      passed,
+      tests: outcome.tests,
+      passes: outcome.passes,
+      failures: outcome.failures,
+      durationMs: outcome.durationMs,
+      ...(outcome.error == null ? {} : { error: outcome.error })
+    })
     if (options.signal?.aborted === true) return
     if (!passed) {
       this.components.log.warn(`flow ${request.name} on ${this.name} failed: ${outcome.error ?? `${outcome.failures} of ${outcome.tests} test(s) failed`}`)
@@ -433,7 +499,7 @@ export class AppiumDevice implements Device {
   }
 
   /** Courier's sends type into the chat's input: a flow that ended on another screen is undone. */
-  private async backToChat (): Promise<void> {
+  private async backToChat(): Promise<void> {
     if (this.failed || this.stopped || this.browser == null) return
     const signal = this.commandSignal()
     try {
@@ -443,29 +509,38 @@ export class AppiumDevice implements Device {
         await this.openChat(signal)
       })
     } catch (error) {
-      this.components.log.warn(`${this.name}: after a flow the app is not on the chat of ${this.topic} and courier could not open it: ${this.scrub(errorText(error))}`)
+      this.components.log.warn(
+        `${this.name}: after a flow the app is not on the chat of ${this.topic} and courier could not open it: ${this.scrub(errorText(error))}`
+      )
     }
   }
 
   /** Backgrounds the app (`seconds` < 0: until `foreground()`). */
-  async background (seconds = -1, options: AbortOptions = {}): Promise<void> {
+  async background(seconds = -1, options: AbortOptions = {}): Promise<void> {
     if (this.failed || this.stopped) return
-    await this.withUi(async () => { await abortable(this.requireBrowser().execute('mobile: backgroundApp', { seconds }), this.commandSignal(options.signal)) })
+    await this.withUi(async () => {
+      await abortable(this.requireBrowser().execute('mobile: backgroundApp', { seconds }), this.commandSignal(options.signal))
+    })
     this.components.events.emit('device.app', { device: this.name, state: 'background' })
   }
 
-  async foreground (options: AbortOptions = {}): Promise<void> {
+  async foreground(options: AbortOptions = {}): Promise<void> {
     if (this.failed || this.stopped) return
-    await this.withUi(async () => { await abortable(this.requireBrowser().execute('mobile: activateApp', { appId: this.init.profile.app.id, bundleId: this.init.profile.app.id }), this.commandSignal(options.signal)) })
+    await this.withUi(async () => {
+      await abortable(
+        this.requireBrowser().execute('mobile: activateApp', { appId: this.init.profile.app.id, bundleId: this.init.profile.app.id }),
+        this.commandSignal(options.signal)
+      )
+    })
     this.components.events.emit('device.app', { device: this.name, state: 'foreground' })
   }
 
-  async stop (): Promise<void> {
+  async stop(): Promise<void> {
     this.stopping ??= this.stopOnce()
     await this.stopping
   }
 
-  private async stopOnce (): Promise<void> {
+  private async stopOnce(): Promise<void> {
     this.loopAbort.abort()
     await this.pollTimer?.catch(() => {})
     if (this.browser != null && !this.failed) {
@@ -484,7 +559,7 @@ export class AppiumDevice implements Device {
     if (wasStarted && !this.failed) this.components.events.emit('device.down', { device: this.name })
   }
 
-  private async teardown (): Promise<void> {
+  private async teardown(): Promise<void> {
     const browser = this.browser
     this.browser = undefined
     if (browser != null) {
@@ -495,13 +570,15 @@ export class AppiumDevice implements Device {
   }
 
   /** The render loop: reads the message list every `poll` ms; collects device logs every second. */
-  private async pollLoop (): Promise<void> {
+  private async pollLoop(): Promise<void> {
     const signal = this.loopAbort.signal
     let lastLogs = 0
     let lastSnapshot = Date.now()
     while (!signal.aborted) {
       try {
-        await this.withUi(async () => { await this.readMessages(signal) })
+        await this.withUi(async () => {
+          await this.readMessages(signal)
+        })
         if (Date.now() - lastLogs >= LOG_EVERY_MS) {
           lastLogs = Date.now()
           await this.collectLogs()
@@ -519,7 +596,7 @@ export class AppiumDevice implements Device {
     }
   }
 
-  private async readMessages (signal: AbortSignal): Promise<void> {
+  private async readMessages(signal: AbortSignal): Promise<void> {
     const screen = this.init.profile.screen
     const items = await abortable(this.requireBrowser().$$(screen.messageItem).getElements(), this.commandSignal(signal))
     for (const item of items) {
@@ -531,34 +608,43 @@ export class AppiumDevice implements Device {
       if (msgId == null || this.rendered.has(msgId)) continue
       this.rendered.add(msgId)
       // a UI shows what arrived, not how: the path is not observable from here
-      if (!this.sentHere.has(msgId)) this.components.events.emit('msg.received', { device: this.name, hash: '', msgId, via: 'relay', bytes: 0, duplicate: false })
+      if (!this.sentHere.has(msgId))
+        this.components.events.emit('msg.received', { device: this.name, hash: '', msgId, via: 'relay', bytes: 0, duplicate: false })
       this.components.events.emit('msg.rendered', { device: this.name, hash: '', msgId })
     }
   }
 
-  private async collectLogs (): Promise<void> {
+  private async collectLogs(): Promise<void> {
     const browser = this.browser
     if (browser == null) return
-    const entries = await browser.getLogs(this.platform.logType).catch(() => []) as Array<{ timestamp?: number, level?: string, message?: string }>
+    const entries = (await browser.getLogs(this.platform.logType).catch(() => [])) as Array<{ timestamp?: number; level?: string; message?: string }>
     if (entries.length === 0) return
     const file = join(this.artifactsDir, `${this.platform.logType}.ndjson`)
-    const lines = entries.map((entry) => JSON.stringify({
-      t: typeof entry.timestamp === 'number' ? toRunClock(entry.timestamp, this.clockOffsetMs, this.runStartWallMs) : null,
-      deviceTs: entry.timestamp ?? null,
-      level: entry.level ?? null,
-      message: this.scrub(String(entry.message ?? ''))
-    }) + '\n')
+    const lines = entries.map(
+      (entry) =>
+        JSON.stringify({
+          t: typeof entry.timestamp === 'number' ? toRunClock(entry.timestamp, this.clockOffsetMs, this.runStartWallMs) : null,
+          deviceTs: entry.timestamp ?? null,
+          level: entry.level ?? null,
+          message: this.scrub(String(entry.message ?? ''))
+        }) + '\n'
+    )
     const first = !this.loggedArtifacts.has(file)
     await appendFile(file, lines.join(''))
     if (first) {
       this.loggedArtifacts.add(file)
-      this.components.events.emit('device.artifact', { device: this.name, kind: 'log', file: this.relativePath(file), reason: 'device log, times on the run clock (corrected by the clock offset)' })
+      this.components.events.emit('device.artifact', {
+        device: this.name,
+        kind: 'log',
+        file: this.relativePath(file),
+        reason: 'device log, times on the run clock (corrected by the clock offset)'
+      })
     }
   }
 
   private readonly loggedArtifacts = new Set<string>()
 
-  private async measureClock (phase: 'start' | 'end', signal: AbortSignal): Promise<void> {
+  private async measureClock(phase: 'start' | 'end', signal: AbortSignal): Promise<void> {
     const browser = this.requireBrowser()
     const shell = this.init.profile.battery.batterystats && this.init.profile.platform !== 'ios'
     const read = shell
@@ -568,33 +654,60 @@ export class AppiumDevice implements Device {
     if (phase === 'start') this.clockOffsetMs = estimate.offsetMs
     // Android's getDeviceTime comes from `date` with whole seconds; the courier app and `date +%s%N` give ms
     const resolutionMs = shell || this.init.profile.platform === 'courier' ? 1 : 1000
-    this.components.events.emit('device.clock', { device: this.name, phase, ...estimate, resolutionMs, source: shell ? 'mobile: shell date +%s%N' : 'mobile: getDeviceTime' })
+    this.components.events.emit('device.clock', {
+      device: this.name,
+      phase,
+      ...estimate,
+      resolutionMs,
+      source: shell ? 'mobile: shell date +%s%N' : 'mobile: getDeviceTime'
+    })
   }
 
-  private async batteryStart (signal: AbortSignal): Promise<void> {
+  private async batteryStart(signal: AbortSignal): Promise<void> {
     const browser = this.requireBrowser()
     const info = await this.batteryInfo(signal)
     const appId = this.init.profile.app.id
     if (this.init.profile.battery.batterystats && this.init.profile.platform !== 'ios') {
       const packageDump = String(await abortable(browser.execute('mobile: shell', { command: 'dumpsys', args: ['package', appId] }), signal))
       this.appUid = parsePackageUid(packageDump)
-      this.components.events.emit('device.client', { device: this.name, name: appId, ...parsePackageVersion(packageDump), source: 'dumpsys package (the installed app)' })
+      this.components.events.emit('device.client', {
+        device: this.name,
+        name: appId,
+        ...parsePackageVersion(packageDump),
+        source: 'dumpsys package (the installed app)'
+      })
       await abortable(browser.execute('mobile: shell', { command: 'dumpsys', args: ['batterystats', '--reset'] }), signal)
     } else if (this.init.profile.platform === 'ios') {
       // XCUITest lists installed user apps with their Info.plist versions; a driver without it leaves the version unknown
-      const apps = await abortable(browser.execute('mobile: listApps', { applicationType: 'User' }), signal).catch(() => null) as Record<string, { CFBundleShortVersionString?: string, CFBundleVersion?: string }> | null
+      const apps = (await abortable(browser.execute('mobile: listApps', { applicationType: 'User' }), signal).catch(() => null)) as Record<
+        string,
+        { CFBundleShortVersionString?: string; CFBundleVersion?: string }
+      > | null
       const app = apps?.[appId]
-      this.components.events.emit('device.client', { device: this.name, name: appId, version: app?.CFBundleShortVersionString ?? null, build: app?.CFBundleVersion ?? null, source: app != null ? 'mobile: listApps (the installed app)' : 'mobile: listApps did not list the app' })
+      this.components.events.emit('device.client', {
+        device: this.name,
+        name: appId,
+        version: app?.CFBundleShortVersionString ?? null,
+        build: app?.CFBundleVersion ?? null,
+        source: app != null ? 'mobile: listApps (the installed app)' : 'mobile: listApps did not list the app'
+      })
     } else {
-      this.components.events.emit('device.client', { device: this.name, name: appId, version: null, source: 'the installed version is read with dumpsys package, which needs battery.batterystats (adb_shell)' })
+      this.components.events.emit('device.client', {
+        device: this.name,
+        name: appId,
+        version: null,
+        source: 'the installed version is read with dumpsys package, which needs battery.batterystats (adb_shell)'
+      })
     }
     this.components.events.emit('device.battery', { device: this.name, phase: 'start', ...info, source: 'mobile: batteryInfo' })
   }
 
-  private async batteryEnd (signal: AbortSignal): Promise<void> {
+  private async batteryEnd(signal: AbortSignal): Promise<void> {
     const info = await this.batteryInfo(signal)
     if (this.appUid != null) {
-      const dump = String(await abortable(this.requireBrowser().execute('mobile: shell', { command: 'dumpsys', args: ['batterystats', this.init.profile.app.id] }), signal))
+      const dump = String(
+        await abortable(this.requireBrowser().execute('mobile: shell', { command: 'dumpsys', args: ['batterystats', this.init.profile.app.id] }), signal)
+      )
       await writeFile(join(this.artifactsDir, 'batterystats.txt'), dump)
       const stats = parseBatterystats(dump, this.appUid)
       this.components.events.emit('device.battery', { device: this.name, phase: 'end', ...info, ...stats, source: 'dumpsys batterystats' })
@@ -603,9 +716,9 @@ export class AppiumDevice implements Device {
     }
   }
 
-  private async batteryInfo (signal: AbortSignal): Promise<{ level?: number, state?: string }> {
+  private async batteryInfo(signal: AbortSignal): Promise<{ level?: number; state?: string }> {
     try {
-      const info = await abortable(this.requireBrowser().execute('mobile: batteryInfo', {}), signal) as { level?: number, state?: number | string }
+      const info = (await abortable(this.requireBrowser().execute('mobile: batteryInfo', {}), signal)) as { level?: number; state?: number | string }
       return { level: typeof info.level === 'number' ? info.level : undefined, state: info.state == null ? undefined : String(info.state) }
     } catch {
       return {}
@@ -613,7 +726,7 @@ export class AppiumDevice implements Device {
   }
 
   /** The session died or the app stopped answering: save what can be saved, report, let the run go on. */
-  private async fail (error: unknown): Promise<void> {
+  private async fail(error: unknown): Promise<void> {
     if (this.failed || this.stopped) return
     this.failed = true
     this.components.log.warn(`appium device ${this.name} failed: ${this.scrub(errorText(error))}`)
@@ -622,7 +735,7 @@ export class AppiumDevice implements Device {
     await this.teardown()
   }
 
-  private async snapshot (): Promise<void> {
+  private async snapshot(): Promise<void> {
     const browser = this.browser
     if (browser == null) return
     const screenshot = await browser.takeScreenshot().catch(() => undefined)
@@ -631,22 +744,39 @@ export class AppiumDevice implements Device {
   }
 
   /** A screenshot and the page source now if the session still answers, else the last ones taken; and the device log so far. */
-  private async saveArtifacts (reason: string): Promise<void> {
+  private async saveArtifacts(reason: string): Promise<void> {
     const browser = this.browser
     const signal = AbortSignal.timeout(ARTIFACT_TIMEOUT_MS)
     const fresh = async <T>(get: (() => Promise<T>) | undefined): Promise<T | undefined> => {
       if (get == null) return undefined
-      try { return await abortable(get(), signal) } catch { return undefined }
+      try {
+        return await abortable(get(), signal)
+      } catch {
+        return undefined
+      }
     }
     const screenshot = await fresh(browser == null ? undefined : async () => await browser.takeScreenshot())
     const pageSource = await fresh(browser == null ? undefined : async () => await browser.getPageSource())
-    await fresh(async () => { await this.collectLogs() })
-    const write = async (kind: 'screenshot' | 'pageSource', data: string | undefined, fallback: string | undefined, name: string, encoding: BufferEncoding): Promise<void> => {
+    await fresh(async () => {
+      await this.collectLogs()
+    })
+    const write = async (
+      kind: 'screenshot' | 'pageSource',
+      data: string | undefined,
+      fallback: string | undefined,
+      name: string,
+      encoding: BufferEncoding
+    ): Promise<void> => {
       const content = data ?? fallback
       if (content == null) return
       const file = join(this.artifactsDir, `${reason}-${name}`)
       await writeFile(file, encoding === 'base64' ? Buffer.from(content, 'base64') : this.scrub(content))
-      this.components.events.emit('device.artifact', { device: this.name, kind, file: this.relativePath(file), reason: data != null ? reason : `${reason} (the session no longer answered: the last one taken before)` })
+      this.components.events.emit('device.artifact', {
+        device: this.name,
+        kind,
+        file: this.relativePath(file),
+        reason: data != null ? reason : `${reason} (the session no longer answered: the last one taken before)`
+      })
     }
     try {
       await mkdir(this.artifactsDir, { recursive: true })
@@ -657,35 +787,35 @@ export class AppiumDevice implements Device {
     }
   }
 
-  private relativePath (file: string): string {
+  private relativePath(file: string): string {
     const eventsPath = (this.components.events as { path?: unknown }).path
     return typeof eventsPath === 'string' ? relative(dirname(eventsPath), file) : file
   }
 
-  private requireBrowser (): Browser {
+  private requireBrowser(): Browser {
     if (this.browser == null) throw new Error(`appium device ${this.name} has no session`)
     return this.browser
   }
 
-  private commandSignal (signal?: AbortSignal): AbortSignal {
+  private commandSignal(signal?: AbortSignal): AbortSignal {
     const timeout = AbortSignal.timeout(this.init.profile.timeouts.command)
     return signal == null ? timeout : AbortSignal.any([signal, timeout])
   }
 
   /** UI actions run one at a time: a send must not interleave with a read of the list. */
-  private async withUi<T> (action: () => Promise<T>): Promise<T> {
+  private async withUi<T>(action: () => Promise<T>): Promise<T> {
     const run = this.uiLock.then(action, action)
     this.uiLock = run.catch(() => {})
     return await run
   }
 
   /** Secrets (credentials, passwords typed at sign-in) never leave this object in a message. */
-  private scrub (text: string): string {
+  private scrub(text: string): string {
     return maskSecrets(text, secretForms(this.secrets, this.credentialPairs))
   }
 }
 
-async function reachable (url: string, signal: AbortSignal): Promise<boolean> {
+async function reachable(url: string, signal: AbortSignal): Promise<boolean> {
   try {
     const response = await fetch(new URL('status', url.endsWith('/') ? url : `${url}/`), { signal: AbortSignal.any([signal, AbortSignal.timeout(5000)]) })
     await response.body?.cancel()
@@ -696,17 +826,19 @@ async function reachable (url: string, signal: AbortSignal): Promise<boolean> {
 }
 
 /** `mobile: getDeviceTime` answers epoch ms for format x, or an ISO-like date on drivers that ignore the format. */
-function deviceTimeMs (value: unknown): number {
+function deviceTimeMs(value: unknown): number {
   const text = String(value).trim()
   if (/^\d{11,}$/.test(text)) return Number(text)
   return Date.parse(text)
 }
 
-async function abortable<T> (promise: Promise<T>, signal: AbortSignal): Promise<T> {
+async function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) throw signal.reason
   let onAbort: (() => void) | undefined
   const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => { reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason))) }
+    onAbort = () => {
+      reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)))
+    }
     signal.addEventListener('abort', onAbort, { once: true })
   })
   try {
@@ -716,10 +848,10 @@ async function abortable<T> (promise: Promise<T>, signal: AbortSignal): Promise<
   }
 }
 
-function round (value: number): number {
+function round(value: number): number {
   return Math.round(value * 1000) / 1000
 }
 
-function errorText (error: unknown): string {
+function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }

@@ -9,18 +9,18 @@ export interface AppBatteryStats {
 }
 
 /** `userId=10123` in `dumpsys package <pkg>` -> the uid, or undefined. */
-export function parsePackageUid (dumpsysPackage: string): number | undefined {
+export function parsePackageUid(dumpsysPackage: string): number | undefined {
   const match = /\buserId=(\d+)/.exec(dumpsysPackage)
   return match == null ? undefined : Number(match[1])
 }
 
 /** `versionName=2.29.0` and `versionCode=2024051501 minSdk=...` from `dumpsys package <pkg>`. */
-export function parsePackageVersion (dumpsysPackage: string): { version: string | null, build: string | null } {
+export function parsePackageVersion(dumpsysPackage: string): { version: string | null; build: string | null } {
   return { version: /\bversionName=(\S+)/.exec(dumpsysPackage)?.[1] ?? null, build: /\bversionCode=(\d+)/.exec(dumpsysPackage)?.[1] ?? null }
 }
 
 /** Android prints app uids as u<user>a<appId - 10000>: 10123 -> u0a123. */
-export function uidLabel (uid: number): string {
+export function uidLabel(uid: number): string {
   const user = Math.floor(uid / 100_000)
   const app = uid % 100_000
   return app >= 10_000 ? `u${user}a${app - 10_000}` : String(app)
@@ -32,7 +32,7 @@ export function uidLabel (uid: number): string {
  * `Mobile network: 1.20MB received, 300KB sent (...)` and `Mobile radio active: 1m 2s 300ms (...)`.
  * A figure that is not there is left undefined, never guessed.
  */
-export function parseBatterystats (text: string, uid: number): AppBatteryStats {
+export function parseBatterystats(text: string, uid: number): AppBatteryStats {
   const label = uidLabel(uid)
   const out: AppBatteryStats = {}
   const escaped = label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
@@ -52,7 +52,7 @@ export function parseBatterystats (text: string, uid: number): AppBatteryStats {
 }
 
 /** The lines of the uid's own section: from `  u0a123:` to the next line at the same indentation. */
-function sectionOf (text: string, label: string): string | undefined {
+function sectionOf(text: string, label: string): string | undefined {
   const lines = text.split('\n')
   const start = lines.findIndex((line) => line.trim() === `${label}:`)
   if (start < 0) return undefined
@@ -67,7 +67,7 @@ function sectionOf (text: string, label: string): string | undefined {
 }
 
 /** `12.34KB` -> bytes (batterystats uses powers of 1024). */
-export function parseBytes (text: string): number {
+export function parseBytes(text: string): number {
   const match = /^([0-9.]+)\s*([KMG]?)B$/.exec(text.trim())
   if (match == null) return NaN
   const scale = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[match[2] as '' | 'K' | 'M' | 'G']
@@ -75,7 +75,7 @@ export function parseBytes (text: string): number {
 }
 
 /** `1h 2m 3s 4ms` -> ms. */
-export function parseDuration (text: string): number {
+export function parseDuration(text: string): number {
   let ms = 0
   for (const [, n, unit] of text.matchAll(/(\d+)(ms|d|h|m|s)/g)) {
     ms += Number(n) * { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 }[unit as 'd' | 'h' | 'm' | 's' | 'ms']

@@ -11,7 +11,10 @@ export interface ClockEstimate {
  * two host readings and assumes the phone read its clock half way; the sample with the smallest
  * round trip bounds the error best (at most half its RTT plus the phone clock's step).
  */
-export async function estimateClockOffset (read: () => Promise<number>, options: { samples?: number, hostNow?: () => number, signal?: AbortSignal } = {}): Promise<ClockEstimate> {
+export async function estimateClockOffset(
+  read: () => Promise<number>,
+  options: { samples?: number; hostNow?: () => number; signal?: AbortSignal } = {}
+): Promise<ClockEstimate> {
   const hostNow = options.hostNow ?? (() => performance.timeOrigin + performance.now())
   const samples = options.samples ?? 5
   let best: ClockEstimate | undefined
@@ -31,10 +34,10 @@ export async function estimateClockOffset (read: () => Promise<number>, options:
 }
 
 /** A phone timestamp (its wall clock, ms) on the run clock, given the offset and where the run clock started on the host's wall clock. */
-export function toRunClock (deviceMs: number, offsetMs: number, runStartWallMs: number): number {
+export function toRunClock(deviceMs: number, offsetMs: number, runStartWallMs: number): number {
   return round(deviceMs - offsetMs - runStartWallMs)
 }
 
-function round (value: number): number {
+function round(value: number): number {
   return Math.round(value * 1000) / 1000
 }

@@ -2,7 +2,22 @@ import type { FleetFile } from '../../harness/interface/index.js'
 
 /** Top-level names of the fleet file a `{{fleet.<name>...}}` template may start with. */
 export const FLEET_TEMPLATE_ROOTS: ReadonlyArray<keyof FleetFile> = [
-  'name', 'scenario', 'seed', 'host', 'cluster', 'shards', 'pubsubTopics', 'contentTopics', 'topics', 'boot', 'relay', 'store', 'lightpush', 'filter', 'peerExchange', 'nodes'
+  'name',
+  'scenario',
+  'seed',
+  'host',
+  'cluster',
+  'shards',
+  'pubsubTopics',
+  'contentTopics',
+  'topics',
+  'boot',
+  'relay',
+  'store',
+  'lightpush',
+  'filter',
+  'peerExchange',
+  'nodes'
 ]
 
 const TEMPLATE = /\{\{\s*([^{}]*?)\s*\}\}/g
@@ -11,19 +26,20 @@ const SEGMENT = /\.([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]/g
 
 type Segment = string | number
 
-function segments (path: string): Segment[] | undefined {
+function segments(path: string): Segment[] | undefined {
   const match = PATH.exec(path)
   if (match == null) return undefined
   return [...match[1].matchAll(SEGMENT)].map((m) => m[1] ?? Number(m[2]))
 }
 
 /** The templates in a text that are not a known fleet-file path, each with what is wrong. */
-export function templateProblems (text: string): Array<{ template: string, problem: string }> {
-  const problems: Array<{ template: string, problem: string }> = []
+export function templateProblems(text: string): Array<{ template: string; problem: string }> {
+  const problems: Array<{ template: string; problem: string }> = []
   for (const match of text.matchAll(TEMPLATE)) {
     const path = segments(match[1])
     if (path == null) problems.push({ template: match[0], problem: 'not a fleet path such as fleet.boot[0], fleet.store[0] or fleet.cluster' })
-    else if (typeof path[0] !== 'string' || !(FLEET_TEMPLATE_ROOTS as readonly string[]).includes(path[0])) problems.push({ template: match[0], problem: `fleet.json has no "${String(path[0])}"` })
+    else if (typeof path[0] !== 'string' || !(FLEET_TEMPLATE_ROOTS as readonly string[]).includes(path[0]))
+      problems.push({ template: match[0], problem: `fleet.json has no "${String(path[0])}"` })
   }
   return problems
 }
@@ -32,7 +48,7 @@ export function templateProblems (text: string): Array<{ template: string, probl
  * Replaces every `{{fleet.path}}` with that value of the run's fleet file. A list gives its items
  * joined by commas; a missing value (`store[0]` of a fleet without stores) is an error naming it.
  */
-export function renderFleetTemplate (text: string, file: FleetFile): string {
+export function renderFleetTemplate(text: string, file: FleetFile): string {
   return text.replace(TEMPLATE, (whole, inner: string) => {
     const path = segments(inner)
     if (path == null) throw new Error(`${whole}: not a fleet path such as fleet.boot[0]`)

@@ -82,7 +82,7 @@ const ABORT_GRACE_MS = 1000
  * Each name reads the flow running in the current async context, so flows on two devices can run
  * at the same time, each seeing its own session; outside a flow they are undefined.
  */
-function installGlobals (): void {
+function installGlobals(): void {
   if (globalsInstalled) return
   globalsInstalled = true
   for (const name of GLOBAL_NAMES) {
@@ -93,7 +93,7 @@ function installGlobals (): void {
 }
 
 /** Runs one Mocha spec against an existing WebdriverIO session and reports each test; never throws. */
-export async function runFlowSpec (init: RunFlowInit): Promise<FlowRunResult> {
+export async function runFlowSpec(init: RunFlowInit): Promise<FlowRunResult> {
   installGlobals()
   const scrub = init.scrub ?? ((text: string) => text)
   const started = Date.now()
@@ -102,17 +102,29 @@ export async function runFlowSpec (init: RunFlowInit): Promise<FlowRunResult> {
   let failures = 0
   const mocha = new Mocha({ timeout: init.timeoutMs, reporter: SilentReporter, ui: 'bdd', color: false, checkLeaks: false, fullTrace: false })
   mocha.addFile(init.file)
-  const result = (error?: string): FlowRunResult => ({ tests, passes, failures, durationMs: Date.now() - started, ...(error == null ? {} : { error: scrub(error) }) })
+  const result = (error?: string): FlowRunResult => ({
+    tests,
+    passes,
+    failures,
+    durationMs: Date.now() - started,
+    ...(error == null ? {} : { error: scrub(error) })
+  })
 
   const load = loading.then(async () => {
     const run = ++loads
-    await current.run(init.globals, async () => { await mocha.loadFilesAsync({ esmDecorator: (file) => `${String(file)}?flow=${run}` }) })
+    await current.run(init.globals, async () => {
+      await mocha.loadFilesAsync({ esmDecorator: (file) => `${String(file)}?flow=${run}` })
+    })
   })
   loading = load.catch(() => {})
   try {
     await load
   } catch (error) {
-    try { mocha.dispose() } catch { /* nothing loaded */ }
+    try {
+      mocha.dispose()
+    } catch {
+      /* nothing loaded */
+    }
     const where = error instanceof SyntaxError ? await syntaxErrorLine(init.file) : undefined
     return result(`the spec did not load: ${describeError(error, init.file)}${where == null ? '' : ` (${where})`}`)
   }
@@ -131,20 +143,31 @@ export async function runFlowSpec (init: RunFlowInit): Promise<FlowRunResult> {
       runner?.abort()
       init.deadline.abort(new Error(why))
       // a test blocked in a WebDriver command ends when the command does; the flow does not wait
-      setTimeout(() => { finish(why) }, ABORT_GRACE_MS).unref()
+      setTimeout(() => {
+        finish(why)
+      }, ABORT_GRACE_MS).unref()
     }
-    const timer = setTimeout(() => { stop(`timed out after ${init.timeoutMs / 1000} s`) }, init.timeoutMs)
+    const timer = setTimeout(() => {
+      stop(`timed out after ${init.timeoutMs / 1000} s`)
+    }, init.timeoutMs)
     const onAbort = (): void => {
       const reason = init.signal?.reason
       stop(`stopped: ${reason instanceof Error ? reason.message : 'the run is stopping'}`)
     }
     init.signal?.addEventListener('abort', onAbort, { once: true })
-    if (init.signal?.aborted === true) { onAbort(); return }
+    if (init.signal?.aborted === true) {
+      onAbort()
+      return
+    }
 
     current.run(init.globals, () => {
       runner = mocha.run(() => {
         // process listeners (uncaughtException, unhandledRejection) are Mocha's only while it runs
-        try { mocha.dispose() } catch { /* still running after an abort: nothing to release yet */ }
+        try {
+          mocha.dispose()
+        } catch {
+          /* still running after an abort: nothing to release yet */
+        }
         if (tests === 0 && failures === 0) finish('the spec defines no tests (describe/it)')
         else if (init.deadline.signal.aborted) finish(String((init.deadline.signal.reason as Error | undefined)?.message ?? 'aborted'))
         else finish()
@@ -166,15 +189,19 @@ export async function runFlowSpec (init: RunFlowInit): Promise<FlowRunResult> {
 /** Mocha's reporters print; a flow's results go into courier's events instead. */
 class SilentReporter {}
 
-function titleOf (runnable: { fullTitle(): string, title: string }): string {
-  try { return runnable.fullTitle() } catch { return runnable.title }
+function titleOf(runnable: { fullTitle(): string; title: string }): string {
+  try {
+    return runnable.fullTitle()
+  } catch {
+    return runnable.title
+  }
 }
 
 /**
  * Where a syntax error is: Node does not put it in the error an import() rejects with, only in
  * what it prints, so `node --check` is asked (only when a spec failed to load).
  */
-async function syntaxErrorLine (file: string): Promise<string | undefined> {
+async function syntaxErrorLine(file: string): Promise<string | undefined> {
   return await new Promise((resolve) => {
     execFile(process.execPath, ['--check', file], { timeout: 5000 }, (_error, _stdout, stderr) => {
       const at = new RegExp(`${escapeRegExp(file)}:(\\d+)`).exec(String(stderr))
@@ -183,7 +210,7 @@ async function syntaxErrorLine (file: string): Promise<string | undefined> {
   })
 }
 
-function escapeRegExp (text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
 
@@ -191,11 +218,15 @@ function escapeRegExp (text: string): string {
  * The first line of an error and where in the spec it was thrown (`open-chat.spec.js:14:7`):
  * what a QA engineer needs to find the step, without courier's or WebdriverIO's stack.
  */
-export function describeError (error: unknown, specFile: string): string {
+export function describeError(error: unknown, specFile: string): string {
   const message = error instanceof Error ? error.message : String(error)
-  const first = message.split('\n').map((line) => line.trim()).find((line) => line !== '') ?? (error instanceof Error ? error.name : 'error')
+  const first =
+    message
+      .split('\n')
+      .map((line) => line.trim())
+      .find((line) => line !== '') ?? (error instanceof Error ? error.name : 'error')
   const name = basename(specFile)
-  const stack = error instanceof Error ? error.stack ?? '' : ''
+  const stack = error instanceof Error ? (error.stack ?? '') : ''
   const at = new RegExp(`${escapeRegExp(name)}(?:\\?[^:\\s)]*)?:(\\d+):(\\d+)`).exec(stack)
   const text = first.length > 300 ? `${first.slice(0, 297)}...` : first
   return at == null ? text : `${text} (${name}:${at[1]}:${at[2]})`

@@ -52,7 +52,7 @@ export interface FlowScreenInit {
 
 const POLL_MS = 100
 
-export function flowScreen ({ browser, profile, topic, signal, deadline }: FlowScreenInit): FlowScreen {
+export function flowScreen({ browser, profile, topic, signal, deadline }: FlowScreenInit): FlowScreen {
   const map: Record<string, string> = {}
   for (const name of SCREEN_NAMES) {
     const value = (profile.screen as Record<string, string | undefined>)[name]
@@ -65,7 +65,9 @@ export function flowScreen ({ browser, profile, topic, signal, deadline }: FlowS
     const raw = map[name]
     if (raw == null) {
       const hint = suggest(name, names)
-      throw new Error(`screen has no element "${name}"${hint == null ? '' : ` (${hint})`}; profile ${profile.name} names: ${names.join(', ')} (add more under elements: in the profile)`)
+      throw new Error(
+        `screen has no element "${name}"${hint == null ? '' : ` (${hint})`}; profile ${profile.name} names: ${names.join(', ')} (add more under elements: in the profile)`
+      )
     }
     const values: Record<string, string> = { topic, ...vars }
     return raw.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_whole, key: string) => {
@@ -85,7 +87,9 @@ export function flowScreen ({ browser, profile, topic, signal, deadline }: FlowS
       if (found !== undefined) return found
       if (Date.now() >= until) throw new Error(`${what}: not within ${Date.now() - started} ms (selector ${sel})`)
       // an abort says why (the flow's timeout, the run stopping), not just "aborted"
-      await sleep(Math.min(POLL_MS, Math.max(1, until - Date.now())), undefined, { signal }).catch(() => { signal.throwIfAborted() })
+      await sleep(Math.min(POLL_MS, Math.max(1, until - Date.now())), undefined, { signal }).catch(() => {
+        signal.throwIfAborted()
+      })
     }
   }
 
@@ -112,14 +116,18 @@ export function flowScreen ({ browser, profile, topic, signal, deadline }: FlowS
     waitFor,
     waitForGone: async (name, options = {}) => {
       const sel = selector(name, options.vars)
-      await poll(`screen.waitForGone("${name}")`, sel, options, async () => (await displayed(sel)).length === 0 ? true : undefined)
+      await poll(`screen.waitForGone("${name}")`, sel, options, async () => ((await displayed(sel)).length === 0 ? true : undefined))
     },
-    tap: async (name, options) => { await (await waitFor(name, options)).click() },
-    type: async (name, text, options) => { await (await waitFor(name, options)).setValue(text) },
+    tap: async (name, options) => {
+      await (await waitFor(name, options)).click()
+    },
+    type: async (name, text, options) => {
+      await (await waitFor(name, options)).setValue(text)
+    },
     texts: async (name, vars) => await Promise.all((await displayed(selector(name, vars))).map(textOf)),
     waitForText: async (name, text, options = {}) => {
       const sel = selector(name, options.vars)
-      const matches = (value: string): boolean => typeof text === 'string' ? value.includes(text) : text.test(value)
+      const matches = (value: string): boolean => (typeof text === 'string' ? value.includes(text) : text.test(value))
       return await poll(`screen.waitForText("${name}", ${typeof text === 'string' ? JSON.stringify(text) : String(text)})`, sel, options, async () => {
         for (const element of await displayed(sel)) if (matches(await textOf(element))) return element
         return undefined

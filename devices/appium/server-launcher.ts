@@ -4,9 +4,13 @@
 // second Ctrl-C) the server still goes away instead of holding its port.
 import '../../harness/polyfill.js'
 
-process.stdin.on('end', () => { process.exit(0) })
-process.stdin.on('error', () => { process.exit(0) })
+process.stdin.on('end', () => {
+  process.exit(0)
+})
+process.stdin.on('error', () => {
+  process.exit(0)
+})
 process.stdin.resume()
 
-const appium = await import('appium') as unknown as { main: () => Promise<unknown> }
+const appium = (await import('appium')) as unknown as { main: () => Promise<unknown> }
 await appium.main()

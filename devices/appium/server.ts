@@ -52,7 +52,7 @@ let exitHookInstalled = false
  * own process group and is killed on stop, on abort, and when courier's process exits; if courier
  * is killed outright, the server exits when its stdin pipe closes.
  */
-export async function startAppiumServer (init: AppiumServerInit): Promise<AppiumServer> {
+export async function startAppiumServer(init: AppiumServerInit): Promise<AppiumServer> {
   const home = init.home ?? DEFAULT_APPIUM_HOME
   if (!existsSync(APPIUM_MAIN)) throw new InfrastructureError(`the appium package is not installed in ${COURIER_ROOT} (run npm install)`)
   if (init.drivers.includes('courier')) await ensureCourierDriver(home, init.signal)
@@ -68,11 +68,29 @@ export async function startAppiumServer (init: AppiumServerInit): Promise<Appium
     lastError = server.error
     if (!server.retry) break
   }
-  throw new InfrastructureError(`the Appium server did not start within ${Math.round(timeoutMs / 1000)} s: ${lastError} (check that \`node ${APPIUM_MAIN} driver list --installed\` works with APPIUM_HOME=${home})`)
+  throw new InfrastructureError(
+    `the Appium server did not start within ${Math.round(timeoutMs / 1000)} s: ${lastError} (check that \`node ${APPIUM_MAIN} driver list --installed\` works with APPIUM_HOME=${home})`
+  )
 }
 
-async function launch (init: AppiumServerInit, home: string, port: number, deadline: number): Promise<{ ok: true, server: AppiumServer } | { ok: false, error: string, retry: boolean }> {
-  const args = [LAUNCHER, 'server', '--address', '127.0.0.1', '--port', String(port), '--use-drivers', init.drivers.join(','), '--log-no-colors', '--log-timestamp']
+async function launch(
+  init: AppiumServerInit,
+  home: string,
+  port: number,
+  deadline: number
+): Promise<{ ok: true; server: AppiumServer } | { ok: false; error: string; retry: boolean }> {
+  const args = [
+    LAUNCHER,
+    'server',
+    '--address',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--use-drivers',
+    init.drivers.join(','),
+    '--log-no-colors',
+    '--log-timestamp'
+  ]
   if (init.allowInsecure != null && init.allowInsecure.length > 0) args.push('--allow-insecure', init.allowInsecure.join(','))
   const child = spawn(process.execPath, args, {
     cwd: home,
@@ -98,9 +116,17 @@ async function launch (init: AppiumServerInit, home: string, port: number, deadl
   child.stdout?.on('data', collect)
   child.stderr?.on('data', collect)
   let exited: string | undefined
-  child.once('exit', (code, signal) => { exited = `exited with ${signal ?? `code ${String(code)}`}`; running.delete(child); log?.end(scrub(partial)) })
-  const stop = once(async () => { await killGroup(child) })
-  const onAbort = (): void => { void stop() }
+  child.once('exit', (code, signal) => {
+    exited = `exited with ${signal ?? `code ${String(code)}`}`
+    running.delete(child)
+    log?.end(scrub(partial))
+  })
+  const stop = once(async () => {
+    await killGroup(child)
+  })
+  const onAbort = (): void => {
+    void stop()
+  }
   init.signal?.addEventListener('abort', onAbort, { once: true })
   const url = `http://127.0.0.1:${port}`
   while (Date.now() < deadline) {
@@ -135,7 +161,7 @@ async function launch (init: AppiumServerInit, home: string, port: number, deadl
   return { ok: false, error: `no answer on ${url}/status: ${lastLines(output)}`, retry: false }
 }
 
-async function statusOk (url: string): Promise<boolean> {
+async function statusOk(url: string): Promise<boolean> {
   try {
     const response = await fetch(`${url}/status`, { signal: AbortSignal.timeout(1000) })
     await response.body?.cancel()
@@ -146,49 +172,68 @@ async function statusOk (url: string): Promise<boolean> {
 }
 
 /** SIGTERM to the whole process group, SIGKILL after 3 s; resolves when the server process is gone. */
-async function killGroup (child: ChildProcess): Promise<void> {
+async function killGroup(child: ChildProcess): Promise<void> {
   if (child.exitCode != null || child.signalCode != null || child.pid == null) return
-  const gone = new Promise<void>((resolve) => { child.once('exit', () => { resolve() }) })
+  const gone = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      resolve()
+    })
+  })
   const signal = (name: NodeJS.Signals): void => {
-    try { process.kill(-(child.pid as number), name) } catch { /* already gone */ }
+    try {
+      process.kill(-(child.pid as number), name)
+    } catch {
+      /* already gone */
+    }
   }
   signal('SIGTERM')
-  const timer = setTimeout(() => { signal('SIGKILL') }, 3000)
+  const timer = setTimeout(() => {
+    signal('SIGKILL')
+  }, 3000)
   await gone
   clearTimeout(timer)
   child.stdin?.destroy()
 }
 
-function track (child: ChildProcess): void {
+function track(child: ChildProcess): void {
   running.add(child)
   if (exitHookInstalled) return
   exitHookInstalled = true
   // last resort when courier exits without stopping its devices (process.exit on a second Ctrl-C)
   process.once('exit', () => {
     for (const c of running) {
-      try { process.kill(-(c.pid as number), 'SIGKILL') } catch { /* gone */ }
+      try {
+        process.kill(-(c.pid as number), 'SIGKILL')
+      } catch {
+        /* gone */
+      }
     }
   })
 }
 
-function once (fn: () => Promise<void>): () => Promise<void> {
+function once(fn: () => Promise<void>): () => Promise<void> {
   let done: Promise<void> | undefined
-  return async () => { done ??= fn(); await done }
+  return async () => {
+    done ??= fn()
+    await done
+  }
 }
 
-async function freePort (): Promise<number> {
+async function freePort(): Promise<number> {
   return await new Promise((resolve, reject) => {
     const server = createServer()
     server.once('error', reject)
     server.listen(0, '127.0.0.1', () => {
       const address = server.address()
       const port = typeof address === 'object' && address != null ? address.port : 0
-      server.close(() => { resolve(port) })
+      server.close(() => {
+        resolve(port)
+      })
     })
   })
 }
 
-function lastLines (text: string): string {
+function lastLines(text: string): string {
   return text.trim().split('\n').slice(-5).join(' | ').slice(0, 600)
 }
 
@@ -198,7 +243,7 @@ function lastLines (text: string): string {
  * redirected into the Appium home, because `--source=local` runs `npm link`, which would otherwise
  * write to the global prefix. A lock directory keeps two courier processes from installing at once.
  */
-export async function ensureCourierDriver (home = DEFAULT_APPIUM_HOME, signal?: AbortSignal): Promise<void> {
+export async function ensureCourierDriver(home = DEFAULT_APPIUM_HOME, signal?: AbortSignal): Promise<void> {
   if (await courierDriverInstalled(home)) return
   await mkdir(home, { recursive: true })
   const lock = join(home, '.install-lock')
@@ -209,7 +254,10 @@ export async function ensureCourierDriver (home = DEFAULT_APPIUM_HOME, signal?: 
       break
     } catch {
       // a lock older than a minute was left by a killed install
-      const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0)
+      const age = await stat(lock).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0
+      )
       if (age > 60_000) await rm(lock, { recursive: true, force: true })
       if (Date.now() > deadline) throw new InfrastructureError(`another courier is installing the Appium driver (lock ${lock})`)
       await sleep(200, undefined, { signal })
@@ -227,20 +275,33 @@ export async function ensureCourierDriver (home = DEFAULT_APPIUM_HOME, signal?: 
         cwd: home,
         signal,
         timeout: 120_000,
-        env: { ...process.env, APPIUM_HOME: home, APPIUM_OMIT_PEER_DEPS: '1', npm_config_prefix: prefix, npm_config_cache: join(home, 'npm-cache'), npm_config_update_notifier: 'false', npm_config_audit: 'false', npm_config_fund: 'false' }
+        env: {
+          ...process.env,
+          APPIUM_HOME: home,
+          APPIUM_OMIT_PEER_DEPS: '1',
+          npm_config_prefix: prefix,
+          npm_config_cache: join(home, 'npm-cache'),
+          npm_config_update_notifier: 'false',
+          npm_config_audit: 'false',
+          npm_config_fund: 'false'
+        }
       })
     } catch (error) {
-      const detail = (error as { stderr?: string, stdout?: string }).stderr ?? (error as Error).message
+      const detail = (error as { stderr?: string; stdout?: string }).stderr ?? (error as Error).message
       throw new InfrastructureError(`installing courier's Appium driver into ${home} failed: ${lastLines(String(detail))}`, { cause: error })
     }
-    if (!await courierDriverInstalled(home)) throw new InfrastructureError(`courier's Appium driver is not in ${home} after installing it`)
+    if (!(await courierDriverInstalled(home))) throw new InfrastructureError(`courier's Appium driver is not in ${home} after installing it`)
   } finally {
     await rm(lock, { recursive: true, force: true })
   }
 }
 
 /** Whether Appium's manifest in `home` lists the courier driver installed from this checkout. */
-export async function courierDriverInstalled (home = DEFAULT_APPIUM_HOME): Promise<boolean> {
+export async function courierDriverInstalled(home = DEFAULT_APPIUM_HOME): Promise<boolean> {
   const installed = (await installedAppiumDrivers(home)).courier
-  return installed?.pkgName === 'courier-appium-driver' && installed.installPath === COURIER_DRIVER_DIR.replace(/\/$/, '') && existsSync(join(home, 'node_modules', 'courier-appium-driver', 'package.json'))
+  return (
+    installed?.pkgName === 'courier-appium-driver' &&
+    installed.installPath === COURIER_DRIVER_DIR.replace(/\/$/, '') &&
+    existsSync(join(home, 'node_modules', 'courier-appium-driver', 'package.json'))
+  )
 }

@@ -35,7 +35,15 @@ const CLOCK_SAMPLES = 7
 /** Without cross-origin isolation Chromium coarsens performance.now() to 100 µs. */
 const PAGE_CLOCK_RESOLUTION_MS = 0.1
 
-interface Socket { connId: string, remote: string, up: number, down: number, sampledUp: number, sampledDown: number, open: boolean }
+interface Socket {
+  connId: string
+  remote: string
+  up: number
+  down: number
+  sampledUp: number
+  sampledDown: number
+  open: boolean
+}
 
 /**
  * A web chat client (devices/browser/page: @waku/sdk as a light node) in Debian's Chromium, driven
@@ -62,7 +70,7 @@ export class BrowserDevice implements Device {
   private readonly knownPorts = new Set<number>()
   private bytesTimer?: NodeJS.Timeout
   private readonly consoleLines: string[] = []
-  private readonly waiters: Array<{ match: (r: PageRecord) => boolean, resolve: (r: PageRecord) => void }> = []
+  private readonly waiters: Array<{ match: (r: PageRecord) => boolean; resolve: (r: PageRecord) => void }> = []
   private readonly records: PageRecord[] = []
   private online = false
   private started = false
@@ -76,7 +84,10 @@ export class BrowserDevice implements Device {
   /** Serialises UI actions: a send must not interleave its typing with another's. */
   private uiLock: Promise<unknown> = Promise.resolve()
 
-  constructor (private readonly init: BrowserDeviceInit, private readonly components: DeviceComponents) {
+  constructor(
+    private readonly init: BrowserDeviceInit,
+    private readonly components: DeviceComponents
+  ) {
     this.name = init.name
     this.contentTopics = new Map(init.topics.map((topic) => [components.fleet.contentTopic(topic), topic]))
     this.runStartWallMs = Date.now() - components.clock.now()
@@ -86,22 +97,27 @@ export class BrowserDevice implements Device {
   }
 
   /** The browser's main process id while it runs (tests kill it to show a crash is survived). */
-  async browserPid (): Promise<number | undefined> {
+  async browserPid(): Promise<number | undefined> {
     return this.userDataDir == null ? undefined : (await chromiumPids(this.userDataDir)).main
   }
 
-  async start (options: AbortOptions = {}): Promise<void> {
+  async start(options: AbortOptions = {}): Promise<void> {
     if (this.started) return
     this.started = true
     const { fleet } = this.components
     const bundle = probePageBundle()
     if (!bundle.ok) throw new Error(`the web chat page is not built: ${bundle.detail} (${bundle.hint ?? ''})`)
-    const ws = { relays: websocketAddrs(fleet.websocket?.relays ?? fleet.relays), stores: (fleet.websocket?.stores ?? fleet.stores).filter((store) => websocketAddrs([store.addr]).length > 0) }
+    const ws = {
+      relays: websocketAddrs(fleet.websocket?.relays ?? fleet.relays),
+      stores: (fleet.websocket?.stores ?? fleet.stores).filter((store) => websocketAddrs([store.addr]).length > 0)
+    }
     // stores too: js-waku finds its STORE peer among the peers it is connected to
     const bootstrap = [...ws.relays, ...ws.stores.map((store) => store.addr)]
-    if (bootstrap.length === 0) throw new Error(`no fleet node listens on WebSocket (relays: ${fleet.relays.join(' ') || 'none'}); a browser can dial nothing else`)
+    if (bootstrap.length === 0)
+      throw new Error(`no fleet node listens on WebSocket (relays: ${fleet.relays.join(' ') || 'none'}); a browser can dial nothing else`)
     const shard = /^\/waku\/2\/rs\/(\d+)\/(\d+)$/.exec(fleet.pubsubTopic)
-    if (shard == null) throw new Error(`the fleet's pubsub topic ${fleet.pubsubTopic} is not a static shard (/waku/2/rs/<cluster>/<shard>), which js-waku needs`)
+    if (shard == null)
+      throw new Error(`the fleet's pubsub topic ${fleet.pubsubTopic} is not a static shard (/waku/2/rs/<cluster>/<shard>), which js-waku needs`)
     await mkdir(this.artifactsDir, { recursive: true })
     this.server = await startPageServer(PAGE_DIR, {
       device: this.name,
@@ -131,14 +147,14 @@ export class BrowserDevice implements Device {
    * device.up once the page's libp2p peer id is known: the runner registers it, so fleet events
    * name this device and partitions cut it like any other.
    */
-  private up (peerId?: string): void {
+  private up(peerId?: string): void {
     if (this.said) return
     this.said = true
     this.components.events.emit('device.up', { device: this.name, driver: this.driver, ...(peerId != null ? { peerId } : {}) })
     for (const topic of this.init.topics) this.components.events.emit('device.subscribe', { device: this.name, topic })
   }
 
-  private async launch (signal: AbortSignal): Promise<void> {
+  private async launch(signal: AbortSignal): Promise<void> {
     const context = await chromium.launchPersistentContext(this.userDataDir as string, {
       executablePath: this.init.executablePath ?? CHROMIUM_PATH,
       headless: true,
@@ -150,31 +166,49 @@ export class BrowserDevice implements Device {
       handleSIGHUP: false
     })
     this.context = context
-    context.on('close', () => { if (!this.stopping) this.fail(new Error('the browser closed or crashed')) })
+    context.on('close', () => {
+      if (!this.stopping) this.fail(new Error('the browser closed or crashed'))
+    })
     // no screencast in the trace: it streams frames to this process all run long and showed as harness lag
     await context.tracing.start({ screenshots: false, snapshots: true, sources: false })
     await context.tracing.startChunk()
     this.tracing = true
-    const page = context.pages()[0] ?? await context.newPage()
+    const page = context.pages()[0] ?? (await context.newPage())
     this.page = page
-    page.on('console', (message) => { this.consoleLine(`${message.type()}: ${message.text()}`) })
+    page.on('console', (message) => {
+      this.consoleLine(`${message.type()}: ${message.text()}`)
+    })
     page.on('pageerror', (error) => {
       this.consoleLine(`pageerror: ${error.message}`)
       void this.keepArtifacts('page-error')
     })
-    page.on('crash', () => { this.fail(new Error('the page crashed')) })
-    await page.exposeFunction('courierRecord', (record: PageRecord) => { this.onRecord(record) })
+    page.on('crash', () => {
+      this.fail(new Error('the page crashed'))
+    })
+    await page.exposeFunction('courierRecord', (record: PageRecord) => {
+      this.onRecord(record)
+    })
     await page.addInitScript({ content: OBSERVE_DOM })
     this.cdp = await context.newCDPSession(page)
     this.watchSockets(this.cdp)
     await this.cdp.send('Network.enable')
-    this.bytesTimer = setInterval(() => { this.sampleBytes() }, BYTES_EVERY_MS)
+    this.bytesTimer = setInterval(() => {
+      this.sampleBytes()
+    }, BYTES_EVERY_MS)
     await page.goto((this.server as PageServer).url + (this.init.dropEvery != null ? `?drop=${this.init.dropEvery}` : ''), { timeout: 10_000 })
     const identity = await this.waitFor((r) => r.kind === 'identity' || (r.kind === 'state' && r.state === 'failed'), signal)
     this.up(identity.peerId)
     // the page's js-waku is the @waku/sdk it was bundled from at build time; the browser says its own version
-    const product = await this.cdp.send('Browser.getVersion').then((v) => v.product, () => null)
-    this.components.events.emit('device.client', { device: this.name, ...installedClient('@waku/sdk'), build: product, source: '@waku/sdk/package.json (the page bundle), Browser.getVersion' })
+    const product = await this.cdp.send('Browser.getVersion').then(
+      (v) => v.product,
+      () => null
+    )
+    this.components.events.emit('device.client', {
+      device: this.name,
+      ...installedClient('@waku/sdk'),
+      build: product,
+      source: '@waku/sdk/package.json (the page bundle), Browser.getVersion'
+    })
     await this.measureClock('start')
     const state = await this.waitFor((r) => r.kind === 'state' && (r.state === 'online' || r.state === 'failed'), signal)
     if (state.state === 'failed') throw new Error(`the page could not join the fleet: ${state.error ?? 'no reason given'}`)
@@ -182,7 +216,7 @@ export class BrowserDevice implements Device {
     this.components.events.emit('device.online', { device: this.name }, this.runTime(state.t))
   }
 
-  async stop (): Promise<void> {
+  async stop(): Promise<void> {
     if (this.stopped) return
     this.stopped = true
     this.stopping = true
@@ -205,7 +239,7 @@ export class BrowserDevice implements Device {
     if (this.said && !this.failed) this.components.events.emit('device.down', { device: this.name })
   }
 
-  async send (message: OutgoingMessage, options: AbortOptions = {}): Promise<void> {
+  async send(message: OutgoingMessage, options: AbortOptions = {}): Promise<void> {
     if (this.failed || this.stopped) return
     const contentTopic = this.components.fleet.contentTopic(message.topic)
     await this.withUi(async () => {
@@ -223,7 +257,7 @@ export class BrowserDevice implements Device {
     })
   }
 
-  async setOnline (online: boolean, options: AbortOptions = {}): Promise<void> {
+  async setOnline(online: boolean, options: AbortOptions = {}): Promise<void> {
     if (this.failed || this.stopped || online === this.online) return
     const context = this.requireContext()
     const since = this.records.length
@@ -241,7 +275,7 @@ export class BrowserDevice implements Device {
    * page's WebSockets are libp2p's connections: closing them from inside the page is what a lost
    * network does to them, minus the timeout.
    */
-  private async cutSockets (): Promise<void> {
+  private async cutSockets(): Promise<void> {
     await sleep(200)
     if (![...this.sockets.values()].some((s) => s.open)) return
     await this.requirePage().evaluate(async () => {
@@ -250,33 +284,90 @@ export class BrowserDevice implements Device {
     })
   }
 
-  private onRecord (record: PageRecord): void {
+  private onRecord(record: PageRecord): void {
     this.records.push(record)
     const { events } = this.components
     const device = this.name
     const at = this.runTime(record.t)
     switch (record.kind) {
       case 'sent':
-        events.emit('msg.sent', { msgId: record.msgId ?? '', hash: record.hash ?? '', topic: this.contentTopics.get(record.contentTopic ?? '') ?? record.contentTopic ?? '', bytes: Number(record.bytes), device, via: 'lightpush' }, this.runTime(record.clicked))
+        events.emit(
+          'msg.sent',
+          {
+            msgId: record.msgId ?? '',
+            hash: record.hash ?? '',
+            topic: this.contentTopics.get(record.contentTopic ?? '') ?? record.contentTopic ?? '',
+            bytes: Number(record.bytes),
+            device,
+            via: 'lightpush'
+          },
+          this.runTime(record.clicked)
+        )
         break
       case 'arrival':
-        events.emit('msg.received', { device, hash: record.hash ?? '', msgId: record.msgId ?? '', via: record.via === 'store' ? 'store' : 'filter', bytes: Number(record.bytes), duplicate: record.duplicate === 'true' }, at)
+        events.emit(
+          'msg.received',
+          {
+            device,
+            hash: record.hash ?? '',
+            msgId: record.msgId ?? '',
+            via: record.via === 'store' ? 'store' : 'filter',
+            bytes: Number(record.bytes),
+            duplicate: record.duplicate === 'true'
+          },
+          at
+        )
         break
       case 'rendered':
         events.emit('msg.rendered', { device, hash: record.hash ?? '', msgId: record.msgId ?? '' }, this.runTime(record.rendered))
         break
       case 'store.query':
         events.emit('device.status', { device, status: 'syncing' }, at)
-        events.emit('store.query', { device, store: record.store ?? '', requestId: record.requestId ?? '', topic: [...this.contentTopics.values()].join(','), timeStart: Number(record.timeStart) }, at)
+        events.emit(
+          'store.query',
+          {
+            device,
+            store: record.store ?? '',
+            requestId: record.requestId ?? '',
+            topic: [...this.contentTopics.values()].join(','),
+            timeStart: Number(record.timeStart)
+          },
+          at
+        )
         break
       case 'store.response':
         // js-waku pages internally and does not say how many pages it took
-        events.emit('store.response', { device, store: record.store ?? '', requestId: record.requestId ?? '', status: Number(record.status), messages: Number(record.messages), bytes: Number(record.bytes), pages: 0, ...(record.error != null ? { error: record.error } : {}) }, at)
+        events.emit(
+          'store.response',
+          {
+            device,
+            store: record.store ?? '',
+            requestId: record.requestId ?? '',
+            status: Number(record.status),
+            messages: Number(record.messages),
+            bytes: Number(record.bytes),
+            pages: 0,
+            ...(record.error != null ? { error: record.error } : {})
+          },
+          at
+        )
         // what the page would show: js-waku's query ended without an error, or with one
         events.emit('device.status', { device, status: record.status === '200' ? 'upToDate' : 'failed' }, at)
         break
       case 'pushed':
-        if (record.ok !== 'true') events.emit('lightpush.response', { device, node: 'js-waku', requestId: `${device}-${record.msgId ?? ''}`, hash: record.hash ?? '', status: 0, error: record.error ?? 'no service node took it' }, at)
+        if (record.ok !== 'true')
+          events.emit(
+            'lightpush.response',
+            {
+              device,
+              node: 'js-waku',
+              requestId: `${device}-${record.msgId ?? ''}`,
+              hash: record.hash ?? '',
+              status: 0,
+              error: record.error ?? 'no service node took it'
+            },
+            at
+          )
         break
       case 'error':
         events.emit('harness.error', { component: device, error: `page: ${record.error ?? ''}` })
@@ -289,13 +380,19 @@ export class BrowserDevice implements Device {
   }
 
   /** The first record (from index `from` on) that matches, now or when it comes. */
-  private async waitFor (match: (r: PageRecord) => boolean, signal?: AbortSignal, from = 0): Promise<PageRecord> {
+  private async waitFor(match: (r: PageRecord) => boolean, signal?: AbortSignal, from = 0): Promise<PageRecord> {
     const found = this.records.slice(from).find(match)
     if (found != null) return found
     const timeout = AbortSignal.timeout(STATE_TIMEOUT_MS)
     const combined = signal == null ? timeout : AbortSignal.any([signal, timeout])
     return await new Promise<PageRecord>((resolve, reject) => {
-      const waiter = { match, resolve: (r: PageRecord) => { combined.removeEventListener('abort', onAbort); resolve(r) } }
+      const waiter = {
+        match,
+        resolve: (r: PageRecord) => {
+          combined.removeEventListener('abort', onAbort)
+          resolve(r)
+        }
+      }
       const onAbort = (): void => {
         this.waiters.splice(this.waiters.indexOf(waiter), 1)
         reject(new Error(timeout.aborted ? `the page did not report it within ${STATE_TIMEOUT_MS / 1000} s` : 'aborted'))
@@ -309,9 +406,9 @@ export class BrowserDevice implements Device {
    * NTP-style: each sample brackets one reading of the page's clock between two harness readings;
    * the sample with the smallest round trip wins. Recorded as `device.clock`.
    */
-  private async measureClock (phase: 'start' | 'end'): Promise<void> {
+  private async measureClock(phase: 'start' | 'end'): Promise<void> {
     const page = this.requirePage()
-    let best: { offsetMs: number, rttMs: number } | undefined
+    let best: { offsetMs: number; rttMs: number } | undefined
     for (let i = 0; i < CLOCK_SAMPLES; i++) {
       const t0 = this.runStartWallMs + this.components.clock.now()
       const pageMs = await page.evaluate(() => performance.timeOrigin + performance.now())
@@ -322,20 +419,33 @@ export class BrowserDevice implements Device {
     if (phase === 'start') {
       this.offsetMs = best.offsetMs
       const runOffset = best.offsetMs + this.runStartWallMs
-      await page.evaluate((offset) => { const chat = (globalThis as unknown as { courierChat?: { runOffsetMs: number } }).courierChat; if (chat != null) chat.runOffsetMs = offset }, runOffset).catch(() => {})
+      await page
+        .evaluate((offset) => {
+          const chat = (globalThis as unknown as { courierChat?: { runOffsetMs: number } }).courierChat
+          if (chat != null) chat.runOffsetMs = offset
+        }, runOffset)
+        .catch(() => {})
     }
     const round = (v: number): number => Math.round(v * 1000) / 1000
-    this.components.events.emit('device.clock', { device: this.name, phase, offsetMs: round(best.offsetMs), rttMs: round(best.rttMs), samples: CLOCK_SAMPLES, resolutionMs: PAGE_CLOCK_RESOLUTION_MS, source: 'page.evaluate: performance.timeOrigin + performance.now()' })
+    this.components.events.emit('device.clock', {
+      device: this.name,
+      phase,
+      offsetMs: round(best.offsetMs),
+      rttMs: round(best.rttMs),
+      samples: CLOCK_SAMPLES,
+      resolutionMs: PAGE_CLOCK_RESOLUTION_MS,
+      source: 'page.evaluate: performance.timeOrigin + performance.now()'
+    })
   }
 
   /** A page clock reading (ms) on the run clock. */
-  private runTime (pageMs: string | undefined): number | undefined {
+  private runTime(pageMs: string | undefined): number | undefined {
     const value = Number(pageMs)
     if (pageMs == null || !Number.isFinite(value)) return undefined
     return value - this.offsetMs - this.runStartWallMs
   }
 
-  private watchSockets (cdp: CDPSession): void {
+  private watchSockets(cdp: CDPSession): void {
     const { events } = this.components
     cdp.on('Network.webSocketCreated', ({ requestId, url }) => {
       const socket: Socket = { connId: `${this.name}/ws/${requestId}`, remote: url, up: 0, down: 0, sampledUp: 0, sampledDown: 0, open: true }
@@ -349,20 +459,28 @@ export class BrowserDevice implements Device {
       socket.up += Buffer.byteLength(response.requestHeadersText ?? '')
       socket.down += Buffer.byteLength(response.headersText ?? '')
       void this.localAddrOf(socket.remote).then((localAddr) => {
-        events.emit('conn.open', { owner: this.name, remote: this.nodeAt(socket.remote), localAddr, remoteAddr: socket.remote.replace(/^wss?:\/\//, '').replace(/\/.*$/, ''), connId: socket.connId })
+        events.emit('conn.open', {
+          owner: this.name,
+          remote: this.nodeAt(socket.remote),
+          localAddr,
+          remoteAddr: socket.remote.replace(/^wss?:\/\//, '').replace(/\/.*$/, ''),
+          connId: socket.connId
+        })
       })
     })
-    const frame = (direction: 'up' | 'down') => ({ requestId, response }: { requestId: string, response: { opcode: number, payloadData: string } }) => {
-      const socket = this.sockets.get(requestId)
-      if (socket == null) return
-      // binary frames (opcode 2) arrive base64-encoded, text frames as text; the frame's own header
-      // is added (RFC 6455: 2 bytes, 2 or 8 more for longer payloads, a 4-byte mask from the browser)
-      const payload = response.opcode === 2 ? base64Length(response.payloadData) : Buffer.byteLength(response.payloadData)
-      const bytes = payload + 2 + (payload > 65535 ? 8 : payload > 125 ? 2 : 0) + (direction === 'up' ? 4 : 0)
-      if (direction === 'up') socket.up += bytes
-      else socket.down += bytes
-      if (this.components.byteAccounting !== false) events.emit('bytes.chunk', { owner: this.name, connId: socket.connId, direction, bytes })
-    }
+    const frame =
+      (direction: 'up' | 'down') =>
+      ({ requestId, response }: { requestId: string; response: { opcode: number; payloadData: string } }) => {
+        const socket = this.sockets.get(requestId)
+        if (socket == null) return
+        // binary frames (opcode 2) arrive base64-encoded, text frames as text; the frame's own header
+        // is added (RFC 6455: 2 bytes, 2 or 8 more for longer payloads, a 4-byte mask from the browser)
+        const payload = response.opcode === 2 ? base64Length(response.payloadData) : Buffer.byteLength(response.payloadData)
+        const bytes = payload + 2 + (payload > 65535 ? 8 : payload > 125 ? 2 : 0) + (direction === 'up' ? 4 : 0)
+        if (direction === 'up') socket.up += bytes
+        else socket.down += bytes
+        if (this.components.byteAccounting !== false) events.emit('bytes.chunk', { owner: this.name, connId: socket.connId, direction, bytes })
+      }
     cdp.on('Network.webSocketFrameSent', frame('up'))
     cdp.on('Network.webSocketFrameReceived', frame('down'))
     cdp.on('Network.webSocketClosed', ({ requestId }) => {
@@ -372,7 +490,7 @@ export class BrowserDevice implements Device {
   }
 
   /** `127.0.0.1:<port>` of the browser's new connection to this WebSocket URL; empty when /proc does not tell. */
-  private async localAddrOf (url: string): Promise<string> {
+  private async localAddrOf(url: string): Promise<string> {
     const match = /^wss?:\/\/([^/:]+):(\d+)/.exec(url)
     if (match == null || this.userDataDir == null) return ''
     const ports = (await browserLocalPorts(this.userDataDir, Number(match[2])).catch(() => [])).filter((port) => !this.knownPorts.has(port))
@@ -381,7 +499,7 @@ export class BrowserDevice implements Device {
     return `${match[1]}:${ports[0]}`
   }
 
-  private sampleBytes (): void {
+  private sampleBytes(): void {
     if (this.components.byteAccounting === false) return
     for (const socket of this.sockets.values()) {
       const up = socket.up - socket.sampledUp
@@ -393,23 +511,23 @@ export class BrowserDevice implements Device {
     }
   }
 
-  private closeSocket (socket: Socket): void {
+  private closeSocket(socket: Socket): void {
     if (!socket.open) return
     this.sampleBytes()
     socket.open = false
     this.components.events.emit('conn.close', { owner: this.name, connId: socket.connId, bytesUp: socket.up, bytesDown: socket.down })
   }
 
-  private nodeAt (url: string): string {
+  private nodeAt(url: string): string {
     const port = /:(\d+)/.exec(url.replace(/^ws:\/\//, ''))?.[1]
     const ws = this.components.fleet.websocket
-    const addr = [...ws?.relays ?? [], ...ws?.stores.map((s) => s.addr) ?? []].find((a) => port != null && a.includes(`/tcp/${port}/ws`))
+    const addr = [...(ws?.relays ?? []), ...(ws?.stores.map((s) => s.addr) ?? [])].find((a) => port != null && a.includes(`/tcp/${port}/ws`))
     const peerId = addr?.slice(addr.lastIndexOf('/p2p/') + 5)
     return (peerId != null ? this.components.fleet.peerName?.(peerId) : undefined) ?? url
   }
 
   /** The browser or its page died: the device has failed; the run goes on without it. */
-  private fail (error: Error): void {
+  private fail(error: Error): void {
     if (this.failed || this.stopped) return
     this.failed = true
     this.online = false
@@ -425,12 +543,14 @@ export class BrowserDevice implements Device {
    * A screenshot, the trace so far and the console log, kept in the run directory on an error or a
    * failure. A browser that crashed can give neither screenshot nor trace: then only the console.
    */
-  private async keepArtifacts (reason: string): Promise<void> {
+  private async keepArtifacts(reason: string): Promise<void> {
     const n = ++this.artifactSeq
     if (n > 5) return
     const base = join(this.artifactsDir, `${reason}-${n}`)
     const { events } = this.components
-    const note = (kind: 'screenshot' | 'log' | 'trace', file: string, why: string): void => { events.emit('device.artifact', { device: this.name, kind, file: this.relativePath(file), reason: why }) }
+    const note = (kind: 'screenshot' | 'log' | 'trace', file: string, why: string): void => {
+      events.emit('device.artifact', { device: this.name, kind, file: this.relativePath(file), reason: why })
+    }
     try {
       await mkdir(this.artifactsDir, { recursive: true })
       if (this.page != null && !this.page.isClosed()) {
@@ -446,45 +566,47 @@ export class BrowserDevice implements Device {
       this.components.log.warn(`${this.name}: could not keep all failure artifacts: ${error instanceof Error ? error.message : String(error)}`)
     }
     await this.writeConsole()
-    if (existsSync(join(this.artifactsDir, 'console.log'))) note('log', join(this.artifactsDir, 'console.log'), 'the page\'s console')
+    if (existsSync(join(this.artifactsDir, 'console.log'))) note('log', join(this.artifactsDir, 'console.log'), "the page's console")
   }
 
-  private consoleLine (line: string): void {
+  private consoleLine(line: string): void {
     this.consoleLines.push(`${(this.components.clock.now() / 1000).toFixed(3)} ${line}\n`)
   }
 
-  private async writeConsole (): Promise<void> {
+  private async writeConsole(): Promise<void> {
     if (this.consoleLines.length === 0) return
     await mkdir(this.artifactsDir, { recursive: true })
     await appendFile(join(this.artifactsDir, 'console.log'), this.consoleLines.splice(0).join(''))
   }
 
-  private async removeProfile (): Promise<void> {
+  private async removeProfile(): Promise<void> {
     const dir = this.userDataDir
     if (dir == null) return
     // Chromium's children can outlive the close by a moment; none may be left behind
     for (const pid of (await chromiumPids(dir)).all) {
-      try { process.kill(pid, 'SIGKILL') } catch {}
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {}
     }
     await rm(dir, { recursive: true, force: true }).catch(() => {})
   }
 
-  private relativePath (file: string): string {
+  private relativePath(file: string): string {
     const eventsPath = (this.components.events as { path?: unknown }).path
     return typeof eventsPath === 'string' ? relative(dirname(eventsPath), file) : file
   }
 
-  private requirePage (): Page {
+  private requirePage(): Page {
     if (this.page == null || this.failed) throw new Error(`browser device ${this.name} has no page (it failed or stopped)`)
     return this.page
   }
 
-  private requireContext (): BrowserContext {
+  private requireContext(): BrowserContext {
     if (this.context == null || this.failed) throw new Error(`browser device ${this.name} has no browser (it failed or stopped)`)
     return this.context
   }
 
-  private async withUi<T> (action: () => Promise<T>): Promise<T> {
+  private async withUi<T>(action: () => Promise<T>): Promise<T> {
     const run = this.uiLock.then(action, action)
     this.uiLock = run.catch(() => {})
     return await run
@@ -515,19 +637,19 @@ const OBSERVE_DOM = `(() => {
 })()`
 
 /** The WebSocket multiaddrs among a node's addresses (a browser dials nothing else). */
-export function websocketAddrs (addrs: readonly string[]): string[] {
+export function websocketAddrs(addrs: readonly string[]): string[] {
   return addrs.filter((addr) => /\/(ws|wss)\//.test(addr) || /\/tls\/ws\//.test(addr))
 }
 
-function base64Length (data: string): number {
+function base64Length(data: string): number {
   const padding = data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0
-  return Math.floor(data.length * 3 / 4) - padding
+  return Math.floor((data.length * 3) / 4) - padding
 }
 
-async function sleep (ms: number): Promise<void> {
+async function sleep(ms: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms))
 }
 
-export function browserDevice (init: BrowserDeviceInit): (components: DeviceComponents) => BrowserDevice {
+export function browserDevice(init: BrowserDeviceInit): (components: DeviceComponents) => BrowserDevice {
   return (components) => new BrowserDevice(init, components)
 }

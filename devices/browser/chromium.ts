@@ -25,10 +25,14 @@ export const CHROMIUM_ARGS = [
 /** Where `npm run build` puts the page (scripts/build-page.mjs): beside this module in dist/. */
 export const PAGE_DIR = fileURLToPath(new URL('./page/', import.meta.url))
 
-export interface BrowserProbe { ok: boolean, detail: string, hint?: string }
+export interface BrowserProbe {
+  ok: boolean
+  detail: string
+  hint?: string
+}
 
 /** For `courier doctor`: was the web chat page bundled? */
-export function probePageBundle (dir = PAGE_DIR): BrowserProbe {
+export function probePageBundle(dir = PAGE_DIR): BrowserProbe {
   const missing = ['index.html', 'chat.js'].filter((file) => !existsSync(join(dir, file)))
   if (missing.length === 0) return { ok: true, detail: dir }
   return { ok: false, detail: `${missing.join(', ')} missing in ${dir}`, hint: 'npm run build (it bundles devices/browser/page with esbuild)' }
@@ -38,7 +42,7 @@ export function probePageBundle (dir = PAGE_DIR): BrowserProbe {
  * The browser's main process: the one whose command line names this profile directory and is not
  * a renderer, GPU or utility child (those carry --type=). Playwright does not expose the pid.
  */
-export async function chromiumPids (userDataDir: string): Promise<{ main?: number, all: number[] }> {
+export async function chromiumPids(userDataDir: string): Promise<{ main?: number; all: number[] }> {
   const all: number[] = []
   let main: number | undefined
   for (const entry of await readdir('/proc').catch(() => [] as string[])) {
@@ -59,7 +63,7 @@ export const PROFILE_PREFIX = 'courier-chromium-'
  * Removes profile directories a killed courier (SIGKILL: no teardown ran) left in the temp folder:
  * older than a minute and used by no process. Chromium itself exits with its controlling pipe.
  */
-export async function removeStaleProfiles (dir = tmpdir()): Promise<string[]> {
+export async function removeStaleProfiles(dir = tmpdir()): Promise<string[]> {
   const removed: string[] = []
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     if (!name.startsWith(PROFILE_PREFIX)) continue
@@ -78,7 +82,7 @@ export async function removeStaleProfiles (dir = tmpdir()): Promise<string[]> {
  * /proc (the DevTools protocol does not tell a WebSocket's local port, and a packet capture needs
  * it to know the browser's packets from the fleet's).
  */
-export async function browserLocalPorts (userDataDir: string, remotePort: number): Promise<number[]> {
+export async function browserLocalPorts(userDataDir: string, remotePort: number): Promise<number[]> {
   const inodes = new Set<string>()
   for (const pid of (await chromiumPids(userDataDir)).all) {
     for (const fd of await readdir(`/proc/${pid}/fd`).catch(() => [] as string[])) {

@@ -11,19 +11,30 @@ import type { Socket } from 'node:net'
 import { createLightNode, Protocols, type IDecodedMessage, type IDecoder, type LightNode } from '@waku/sdk'
 import { tcp } from '@libp2p/tcp-v10'
 import { yamux } from '@chainsafe/libp2p-yamux-v7'
-import { decodePayload, identityPrivateKey, messageHashHex, protocolName, SocketAccounting, socketAccountingMetrics, WakuMessage, hexToBytes } from '../../harness/protocol/index.js'
+import {
+  decodePayload,
+  identityPrivateKey,
+  messageHashHex,
+  protocolName,
+  SocketAccounting,
+  socketAccountingMetrics,
+  WakuMessage,
+  hexToBytes
+} from '../../harness/protocol/index.js'
 import type { ChildMessage, ChildStartInit, ParentCommand, QueryResult, SendResult } from './ipc.js'
 
 const broken = process.env.COURIER_JSWAKU_BROKEN ?? ''
 const now = (): number => performance.now()
 
-function post (message: ChildMessage): void {
+function post(message: ChildMessage): void {
   if (process.connected) process.send?.(message)
 }
 
 /** The events socket accounting produces, forwarded with the child's clock. */
 const forward = {
-  emit (type: string, data: Record<string, unknown>): void { post({ kind: 'event', t: now(), type, data }) }
+  emit(type: string, data: Record<string, unknown>): void {
+    post({ kind: 'event', t: now(), type, data })
+  }
 }
 
 let node: LightNode | undefined
@@ -37,7 +48,7 @@ let pushed = 0
 let storePeer: string | undefined
 let storeBytes = 0
 
-async function start (options: ChildStartInit): Promise<{ peerId: string }> {
+async function start(options: ChildStartInit): Promise<{ peerId: string }> {
   init = options
   pubsubTopic = `/waku/2/rs/${options.clusterId}/${options.shard}`
   if (options.accounting) accounting = new SocketAccounting({ owner: options.owner, events: forward as never, chunks: true })
@@ -59,15 +70,21 @@ async function start (options: ChildStartInit): Promise<{ peerId: string }> {
       hideWebSocketInfo: true,
       // offline: nothing may be dialled, as on a phone without network
       connectionGater: { denyDialMultiaddr: async () => offline, denyDialPeer: async () => offline },
-      metrics: options.accounting ? (() => streamMetrics()) as never : undefined
+      metrics: options.accounting ? ((() => streamMetrics()) as never) : undefined
     } as never
   })
   const deadline = AbortSignal.timeout(options.startTimeoutMs)
   await node.waitForPeers([Protocols.Filter, Protocols.LightPush], options.startTimeoutMs)
   decoders = options.contentTopics.map((contentTopic) => node!.createDecoder({ contentTopic, shardId: options.shard }))
   const subscribed = await Promise.race([
-    node.filter.subscribe(decoders, (message) => { onFilterMessage(message) }),
-    new Promise<boolean>((resolve) => { deadline.addEventListener('abort', () => { resolve(false) }) })
+    node.filter.subscribe(decoders, (message) => {
+      onFilterMessage(message)
+    }),
+    new Promise<boolean>((resolve) => {
+      deadline.addEventListener('abort', () => {
+        resolve(false)
+      })
+    })
   ])
   if (!subscribed) throw new Error('js-waku made no FILTER subscription at start')
   watchSubscription()
@@ -75,7 +92,7 @@ async function start (options: ChildStartInit): Promise<{ peerId: string }> {
 }
 
 /** The TCP transport, with each socket it opens counted by courier's socket accounting. */
-function accountedTcp (): ReturnType<typeof tcp> {
+function accountedTcp(): ReturnType<typeof tcp> {
   const factory = tcp()
   return (components) => {
     const transport = factory(components) as unknown as { _connect: (ma: unknown, options: unknown) => Promise<Socket> }
@@ -90,8 +107,8 @@ function accountedTcp (): ReturnType<typeof tcp> {
 }
 
 /** libp2p 2's `Metrics`: per-protocol stream bytes (libp2p 2 streams are source/sink pairs). */
-function streamMetrics (): unknown {
-  const counters = new Map<string, { up: number, down: number }>()
+function streamMetrics(): unknown {
+  const counters = new Map<string, { up: number; down: number }>()
   const owner = init?.owner ?? 'js-waku'
   const timer = setInterval(() => {
     for (const [protocol, c] of counters) {
@@ -105,7 +122,10 @@ function streamMetrics (): unknown {
   return {
     ...socketAccountingMetrics(accounting!),
     trackMultiaddrConnection: () => {},
-    trackProtocolStream: (stream: { protocol?: string, source: AsyncIterable<{ byteLength: number }>, sink: (source: AsyncIterable<{ byteLength: number }>) => Promise<void> }, connection: { remotePeer: { toString: () => string } }) => {
+    trackProtocolStream: (
+      stream: { protocol?: string; source: AsyncIterable<{ byteLength: number }>; sink: (source: AsyncIterable<{ byteLength: number }>) => Promise<void> },
+      connection: { remotePeer: { toString: () => string } }
+    ) => {
       if (stream.protocol == null) return
       const isStore = stream.protocol.startsWith('/vac/waku/store')
       if (isStore) storePeer = connection.remotePeer.toString()
@@ -113,7 +133,7 @@ function streamMetrics (): unknown {
       const counter = counters.get(name) ?? { up: 0, down: 0 }
       counters.set(name, counter)
       const source = stream.source
-      stream.source = (async function * () {
+      stream.source = (async function* () {
         for await (const chunk of source) {
           counter.down += chunk.byteLength
           if (isStore) storeBytes += chunk.byteLength
@@ -122,36 +142,51 @@ function streamMetrics (): unknown {
       })()
       const sink = stream.sink.bind(stream)
       stream.sink = async (from) => {
-        await sink((async function * () {
-          for await (const chunk of from) {
-            counter.up += chunk.byteLength
-            if (isStore) storeBytes += chunk.byteLength
-            yield chunk
-          }
-        })())
+        await sink(
+          (async function* () {
+            for await (const chunk of from) {
+              counter.up += chunk.byteLength
+              if (isStore) storeBytes += chunk.byteLength
+              yield chunk
+            }
+          })()
+        )
       }
     }
   }
 }
 
-function onFilterMessage (message: IDecodedMessage): void {
+function onFilterMessage(message: IDecodedMessage): void {
   pushed++
   if (broken === 'drop-third' && pushed % 3 === 0) return
   report(message, 'filter')
 }
 
-function report (message: IDecodedMessage, via: 'filter' | 'store'): void {
+function report(message: IDecodedMessage, via: 'filter' | 'store'): void {
   const proto = (message as unknown as { proto: WakuMessage }).proto
   const payload = decodePayload(message.payload)
-  post({ kind: 'message', t: now(), via, hash: messageHashHex(pubsubTopic, proto), msgId: payload?.id, from: payload?.from, contentTopic: message.contentTopic, bytes: WakuMessage.encode(proto).byteLength })
+  post({
+    kind: 'message',
+    t: now(),
+    via,
+    hash: messageHashHex(pubsubTopic, proto),
+    msgId: payload?.id,
+    from: payload?.from,
+    contentTopic: message.contentTopic,
+    bytes: WakuMessage.encode(proto).byteLength
+  })
 }
 
 /**
  * Reports changes of js-waku's own set of filter peers by watching its Subscription object (SDK
  * internals, read only): a subscribe request's outcome, and a peer dropped from the set.
  */
-function watchSubscription (): void {
-  const subscription = (node!.filter as unknown as { subscriptions: Map<string, { peers: Map<string, unknown>, requestSubscribe: (peer: unknown, topics: string[]) => Promise<boolean> }> }).subscriptions.get(pubsubTopic)
+function watchSubscription(): void {
+  const subscription = (
+    node!.filter as unknown as {
+      subscriptions: Map<string, { peers: Map<string, unknown>; requestSubscribe: (peer: unknown, topics: string[]) => Promise<boolean> }>
+    }
+  ).subscriptions.get(pubsubTopic)
   if (subscription == null) return
   for (const peer of subscription.peers.keys()) post({ kind: 'filter', t: now(), peer, state: 'subscribed' })
   const request = subscription.requestSubscribe.bind(subscription)
@@ -178,7 +213,7 @@ function watchSubscription (): void {
   }
 }
 
-async function send (contentTopic: string, payloadHex: string, timestampMs: number): Promise<SendResult> {
+async function send(contentTopic: string, payloadHex: string, timestampMs: number): Promise<SendResult> {
   if (node == null) throw new Error('not started')
   const encoder = node.createEncoder({ contentTopic, shardId: init!.shard })
   const result = await node.lightPush.send(encoder, { payload: hexToBytes(payloadHex), timestamp: new Date(timestampMs) })
@@ -188,15 +223,19 @@ async function send (contentTopic: string, payloadHex: string, timestampMs: numb
   }
 }
 
-async function network (online: boolean): Promise<void> {
+async function network(online: boolean): Promise<void> {
   if (broken === 'ignore-offline' || node == null) return
   offline = !online
   if (online) return
   // a phone losing its network: every connection dies at once, nothing said to the other side
-  await Promise.all(node.libp2p.getConnections().map(async (connection) => { connection.abort(new Error('offline')) }))
+  await Promise.all(
+    node.libp2p.getConnections().map(async (connection) => {
+      connection.abort(new Error('offline'))
+    })
+  )
 }
 
-async function query (timeStartMs: number | undefined, timeoutMs: number): Promise<QueryResult> {
+async function query(timeStartMs: number | undefined, timeoutMs: number): Promise<QueryResult> {
   if (node == null) throw new Error('not started')
   const startedT = now()
   storePeer = undefined
@@ -217,7 +256,14 @@ async function query (timeStartMs: number | undefined, timeoutMs: number): Promi
     }
   })()
   try {
-    await Promise.race([work, new Promise((_resolve, reject) => { setTimeout(() => { reject(new Error(`no answer within ${timeoutMs} ms`)) }, timeoutMs).unref() })])
+    await Promise.race([
+      work,
+      new Promise((_resolve, reject) => {
+        setTimeout(() => {
+          reject(new Error(`no answer within ${timeoutMs} ms`))
+        }, timeoutMs).unref()
+      })
+    ])
     return { startedT, store: storePeer, messages, pages, bytes: storeBytes - bytesBefore }
   } catch (error) {
     work.catch(() => {})
@@ -225,36 +271,54 @@ async function query (timeStartMs: number | undefined, timeoutMs: number): Promi
   }
 }
 
-async function stop (): Promise<void> {
+async function stop(): Promise<void> {
   const current = node
   node = undefined
   await current?.stop().catch(() => {})
   accounting?.stop()
 }
 
-async function handle (command: ParentCommand): Promise<unknown> {
+async function handle(command: ParentCommand): Promise<unknown> {
   switch (command.cmd) {
-    case 'clock': return { now: now() }
-    case 'start': return await start(command.init)
-    case 'send': return await send(command.contentTopic, command.payloadHex, command.timestampMs)
-    case 'network': return await network(command.online)
-    case 'query': return await query(command.timeStartMs, command.timeoutMs)
-    case 'stop': return await stop()
+    case 'clock':
+      return { now: now() }
+    case 'start':
+      return await start(command.init)
+    case 'send':
+      return await send(command.contentTopic, command.payloadHex, command.timestampMs)
+    case 'network':
+      return await network(command.online)
+    case 'query':
+      return await query(command.timeStartMs, command.timeoutMs)
+    case 'stop':
+      return await stop()
   }
 }
 
 process.on('message', (command: ParentCommand) => {
-  handle(command).then(
-    (result) => { post({ kind: 'reply', id: command.id, t: now(), ok: true, result }) },
-    (error: unknown) => { post({ kind: 'reply', id: command.id, t: now(), ok: false, error: error instanceof Error ? error.message : String(error) }) }
-  ).finally(() => {
-    if (command.cmd === 'stop' && process.connected) process.disconnect?.()
-  })
+  handle(command)
+    .then(
+      (result) => {
+        post({ kind: 'reply', id: command.id, t: now(), ok: true, result })
+      },
+      (error: unknown) => {
+        post({ kind: 'reply', id: command.id, t: now(), ok: false, error: error instanceof Error ? error.message : String(error) })
+      }
+    )
+    .finally(() => {
+      if (command.cmd === 'stop' && process.connected) process.disconnect?.()
+    })
 })
 // js-waku and libp2p reject promises nobody awaits (a dial to a dead node); the app logs them
-process.on('unhandledRejection', (error) => { post({ kind: 'log', t: now(), level: 'warn', message: `unhandled rejection: ${String(error)}` }) })
+process.on('unhandledRejection', (error) => {
+  post({ kind: 'log', t: now(), level: 'warn', message: `unhandled rejection: ${String(error)}` })
+})
 // the runner went away (killed): a device must not outlive it
 process.on('disconnect', () => {
-  setTimeout(() => { process.exit(0) }, 1500).unref()
-  void stop().finally(() => { process.exit(0) })
+  setTimeout(() => {
+    process.exit(0)
+  }, 1500).unref()
+  void stop().finally(() => {
+    process.exit(0)
+  })
 })

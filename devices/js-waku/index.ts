@@ -5,6 +5,6 @@ export { JsWakuDevice, type JsWakuDeviceInit } from './js-waku-device.js'
 export { installedClient, jsWakuCheck, type JsWakuCheck } from './check.js'
 
 /** `jsWakuDevice(init)(components)`: the driver factory the runner uses. */
-export function jsWakuDevice (init: JsWakuDeviceInit): DeviceFactory {
+export function jsWakuDevice(init: JsWakuDeviceInit): DeviceFactory {
   return (components: DeviceComponents) => new JsWakuDevice(init, components)
 }

@@ -26,27 +26,37 @@ export interface ChildStartInit {
 }
 
 export type ParentCommand =
-  | { id: number, cmd: 'clock' }
-  | { id: number, cmd: 'start', init: ChildStartInit }
-  | { id: number, cmd: 'send', contentTopic: string, payloadHex: string, timestampMs: number }
-  | { id: number, cmd: 'network', online: boolean }
-  | { id: number, cmd: 'query', contentTopics: string[], timeStartMs?: number, timeoutMs: number }
-  | { id: number, cmd: 'stop' }
+  | { id: number; cmd: 'clock' }
+  | { id: number; cmd: 'start'; init: ChildStartInit }
+  | { id: number; cmd: 'send'; contentTopic: string; payloadHex: string; timestampMs: number }
+  | { id: number; cmd: 'network'; online: boolean }
+  | { id: number; cmd: 'query'; contentTopics: string[]; timeStartMs?: number; timeoutMs: number }
+  | { id: number; cmd: 'stop' }
 
 /** What a send became: the peers that accepted it and the ones that did not. */
-export interface SendResult { successes: string[], failures: Array<{ peer?: string, error: string }> }
+export interface SendResult {
+  successes: string[]
+  failures: Array<{ peer?: string; error: string }>
+}
 
 /** A store query's outcome as js-waku ran it. */
-export interface QueryResult { /** Child clock when the query began. */ startedT?: number, store?: string, messages: number, pages: number, bytes: number, error?: string }
+export interface QueryResult {
+  /** Child clock when the query began. */ startedT?: number
+  store?: string
+  messages: number
+  pages: number
+  bytes: number
+  error?: string
+}
 
 export type ChildMessage =
-  | { kind: 'reply', id: number, t: number, ok: true, result?: unknown }
-  | { kind: 'reply', id: number, t: number, ok: false, error: string }
+  | { kind: 'reply'; id: number; t: number; ok: true; result?: unknown }
+  | { kind: 'reply'; id: number; t: number; ok: false; error: string }
   /** A message js-waku handed to the app: from a filter push, or from a store page. */
-  | { kind: 'message', t: number, via: 'filter' | 'store', hash: string, msgId?: string, from?: string, contentTopic: string, bytes: number }
+  | { kind: 'message'; t: number; via: 'filter' | 'store'; hash: string; msgId?: string; from?: string; contentTopic: string; bytes: number }
   /** js-waku's filter subscription set changed (observed, never steered). */
-  | { kind: 'filter', t: number, peer: string, state: 'subscribed' | 'lost' | 'failed', reason?: string }
+  | { kind: 'filter'; t: number; peer: string; state: 'subscribed' | 'lost' | 'failed'; reason?: string }
   /** A courier event the child produced itself (socket accounting). */
-  | { kind: 'event', t: number, type: string, data: Record<string, unknown> }
+  | { kind: 'event'; t: number; type: string; data: Record<string, unknown> }
   /** Something went wrong inside js-waku that the app would only see in its log. */
-  | { kind: 'log', t: number, level: 'warn' | 'info', message: string }
+  | { kind: 'log'; t: number; level: 'warn' | 'info'; message: string }

@@ -27,7 +27,10 @@ const POLYFILL = fileURLToPath(new URL('../../harness/polyfill.js', import.meta.
 const CLOCK_SAMPLES = 7
 const STOP_TIMEOUT_MS = 5000
 
-interface Pending { resolve: (value: unknown) => void, reject: (error: Error) => void }
+interface Pending {
+  resolve: (value: unknown) => void
+  reject: (error: Error) => void
+}
 
 /**
  * A device backed by js-waku (@waku/sdk 0.0.36) as a light node, in a process of its own so its
@@ -56,9 +59,12 @@ export class JsWakuDevice implements Device {
   private syncing?: Promise<void>
   private syncTimer?: NodeJS.Timeout
   private readonly pubsubTopic: string
-  private readonly shard: { clusterId: number, shard: number }
+  private readonly shard: { clusterId: number; shard: number }
 
-  constructor (private readonly init: JsWakuDeviceInit, private readonly components: DeviceComponents) {
+  constructor(
+    private readonly init: JsWakuDeviceInit,
+    private readonly components: DeviceComponents
+  ) {
     this.name = init.name
     this.contentTopics = new Map(init.topics.map((topic) => [components.fleet.contentTopic(topic), topic]))
     this.pubsubTopic = components.fleet.pubsubTopic
@@ -66,7 +72,7 @@ export class JsWakuDevice implements Device {
     this.shard = match == null ? { clusterId: 16, shard: 32 } : { clusterId: Number(match[1]), shard: Number(match[2]) }
   }
 
-  async start (options: AbortOptions = {}): Promise<void> {
+  async start(options: AbortOptions = {}): Promise<void> {
     const { events, fleet } = this.components
     const identitySeed = `device/${this.name}`
     events.emit('device.up', { device: this.name, driver: this.driver, peerId: await peerIdForIdentity(identitySeed) })
@@ -78,12 +84,22 @@ export class JsWakuDevice implements Device {
       env: { ...process.env, ...this.init.env }
     })
     this.child = child
-    child.stdout?.on('data', (data: Buffer) => { this.components.log.debug(`${this.name} (js-waku): ${data.toString().trimEnd()}`) })
-    child.stderr?.on('data', (data: Buffer) => { this.components.log.debug(`${this.name} (js-waku): ${data.toString().trimEnd()}`) })
-    child.on('message', (message: ChildMessage) => { this.onChild(message) })
-    child.on('exit', (code, signal) => { this.onExit(code, signal) })
+    child.stdout?.on('data', (data: Buffer) => {
+      this.components.log.debug(`${this.name} (js-waku): ${data.toString().trimEnd()}`)
+    })
+    child.stderr?.on('data', (data: Buffer) => {
+      this.components.log.debug(`${this.name} (js-waku): ${data.toString().trimEnd()}`)
+    })
+    child.on('message', (message: ChildMessage) => {
+      this.onChild(message)
+    })
+    child.on('exit', (code, signal) => {
+      this.onExit(code, signal)
+    })
     this.components.log.debug(`${this.name}: js-waku process ${child.pid ?? '?'}`)
-    const abort = (): void => { this.kill() }
+    const abort = (): void => {
+      this.kill()
+    }
     options.signal?.addEventListener('abort', abort, { once: true })
     try {
       await this.measureClock('start')
@@ -113,11 +129,13 @@ export class JsWakuDevice implements Device {
     this.lastSyncWallMs = Date.now()
     events.emit('device.online', { device: this.name })
     if (this.init.syncIntervalMs != null) {
-      this.syncTimer = setInterval(() => { if (this.online) void this.syncHistory().catch(() => {}) }, this.init.syncIntervalMs)
+      this.syncTimer = setInterval(() => {
+        if (this.online) void this.syncHistory().catch(() => {})
+      }, this.init.syncIntervalMs)
     }
   }
 
-  async stop (): Promise<void> {
+  async stop(): Promise<void> {
     if (this.stopped) return
     this.stopped = true
     this.stopping = true
@@ -125,9 +143,13 @@ export class JsWakuDevice implements Device {
     const child = this.child
     if (child != null && child.exitCode == null && child.signalCode == null) {
       if (this.started && !this.failed) await this.measureClock('end').catch(() => {})
-      const exited = new Promise<void>((resolve) => { child.once('exit', () => { resolve() }) })
+      const exited = new Promise<void>((resolve) => {
+        child.once('exit', () => {
+          resolve()
+        })
+      })
       await Promise.race([this.request({ cmd: 'stop' }).catch(() => {}), sleep(STOP_TIMEOUT_MS)])
-      if (await Promise.race([exited.then(() => true), sleep(STOP_TIMEOUT_MS).then(() => false)]) === false) {
+      if ((await Promise.race([exited.then(() => true), sleep(STOP_TIMEOUT_MS).then(() => false)])) === false) {
         child.kill('SIGKILL')
         await exited
       }
@@ -135,7 +157,7 @@ export class JsWakuDevice implements Device {
     this.components.events.emit('device.down', { device: this.name })
   }
 
-  async send (message: OutgoingMessage): Promise<void> {
+  async send(message: OutgoingMessage): Promise<void> {
     // a crashed client sends nothing (its failure is recorded once, when its process died)
     if (this.failed) return
     const { clock, events } = this.components
@@ -151,17 +173,32 @@ export class JsWakuDevice implements Device {
     this.history.add(hash)
     events.emit('msg.sent', { msgId: message.msgId, hash, topic: message.topic, bytes: message.bytes, device: this.name, via: 'lightpush' })
     events.emit('msg.rendered', { device: this.name, hash, msgId: message.msgId })
-    const result = await this.request({ cmd: 'send', contentTopic, payloadHex: bytesToHex(waku.payload), timestampMs }).catch((error: unknown) => {
+    const result = (await this.request({ cmd: 'send', contentTopic, payloadHex: bytesToHex(waku.payload), timestampMs }).catch((error: unknown) => {
       if (this.failed) return undefined
       throw error
-    }) as SendResult | undefined
+    })) as SendResult | undefined
     if (result == null) return
     let n = 0
-    for (const peer of result.successes) events.emit('lightpush.response', { device: this.name, node: this.nodeName(peer), requestId: `${this.name}-lp-${hash.slice(0, 8)}-${++n}`, hash, status: 200 })
-    for (const failure of result.failures) events.emit('lightpush.response', { device: this.name, node: failure.peer == null ? 'none' : this.nodeName(failure.peer), requestId: `${this.name}-lp-${hash.slice(0, 8)}-${++n}`, hash, status: 0, error: failure.error })
+    for (const peer of result.successes)
+      events.emit('lightpush.response', {
+        device: this.name,
+        node: this.nodeName(peer),
+        requestId: `${this.name}-lp-${hash.slice(0, 8)}-${++n}`,
+        hash,
+        status: 200
+      })
+    for (const failure of result.failures)
+      events.emit('lightpush.response', {
+        device: this.name,
+        node: failure.peer == null ? 'none' : this.nodeName(failure.peer),
+        requestId: `${this.name}-lp-${hash.slice(0, 8)}-${++n}`,
+        hash,
+        status: 0,
+        error: failure.error
+      })
   }
 
-  async setOnline (online: boolean, options: AbortOptions = {}): Promise<void> {
+  async setOnline(online: boolean, options: AbortOptions = {}): Promise<void> {
     if (online === this.online || this.stopped || this.failed) return
     // subscriptions that die while the network goes are not failovers: no 'lost' from here on
     if (!online) this.online = false
@@ -185,44 +222,72 @@ export class JsWakuDevice implements Device {
   }
 
   /** Asks js-waku's store client for history since `sinceWallMs` (default: since the last good sync). */
-  async syncHistory (options: AbortOptions = {}, sinceWallMs?: number): Promise<void> {
+  async syncHistory(options: AbortOptions = {}, sinceWallMs?: number): Promise<void> {
     if (this.syncing != null) return await this.syncing
-    this.syncing = this.runSync(sinceWallMs ?? (this.lastSyncWallMs ?? Date.now()) - (this.init.syncMarginMs ?? 5000), options.signal).finally(() => { this.syncing = undefined })
+    this.syncing = this.runSync(sinceWallMs ?? (this.lastSyncWallMs ?? Date.now()) - (this.init.syncMarginMs ?? 5000), options.signal).finally(() => {
+      this.syncing = undefined
+    })
     await this.syncing
   }
 
-  private async runSync (sinceWallMs: number, signal?: AbortSignal): Promise<void> {
+  private async runSync(sinceWallMs: number, signal?: AbortSignal): Promise<void> {
     if (this.failed || this.stopped || signal?.aborted === true) return
     const { events } = this.components
     const requestId = `${this.name}-${++this.sequence}`
     const startedWall = Date.now()
     events.emit('device.status', { device: this.name, status: 'syncing' })
     // js-waku picks the store node; the event names it once its answer says which
-    const result = await this.request({ cmd: 'query', contentTopics: [...this.contentTopics.keys()], timeStartMs: sinceWallMs, timeoutMs: this.init.storeTimeoutMs ?? 30_000 }).catch((error: unknown) => ({ messages: 0, pages: 0, bytes: 0, error: String(error) })) as QueryResult
+    const result = (await this.request({
+      cmd: 'query',
+      contentTopics: [...this.contentTopics.keys()],
+      timeStartMs: sinceWallMs,
+      timeoutMs: this.init.storeTimeoutMs ?? 30_000
+    }).catch((error: unknown) => ({ messages: 0, pages: 0, bytes: 0, error: String(error) }))) as QueryResult
     const store = result.store == null ? 'unknown' : this.nodeName(result.store)
-    events.emit('store.query', { device: this.name, store, requestId, topic: [...this.contentTopics.values()].join(','), timeStart: sinceWallMs }, result.startedT == null ? undefined : result.startedT - this.offsetMs)
-    events.emit('store.response', { device: this.name, store, requestId, status: result.error == null ? 200 : 0, messages: result.messages, bytes: result.bytes, pages: result.pages, ...(result.error == null ? {} : { error: result.error }) })
+    events.emit(
+      'store.query',
+      { device: this.name, store, requestId, topic: [...this.contentTopics.values()].join(','), timeStart: sinceWallMs },
+      result.startedT == null ? undefined : result.startedT - this.offsetMs
+    )
+    events.emit('store.response', {
+      device: this.name,
+      store,
+      requestId,
+      status: result.error == null ? 200 : 0,
+      messages: result.messages,
+      bytes: result.bytes,
+      pages: result.pages,
+      ...(result.error == null ? {} : { error: result.error })
+    })
     if (result.error == null) this.lastSyncWallMs = startedWall
     if (!this.failed) events.emit('device.status', { device: this.name, status: result.error == null ? 'upToDate' : 'failed' })
   }
 
   /** NTP-style: the round trip with the smallest RTT gives the child clock's offset. */
-  private async measureClock (phase: 'start' | 'end'): Promise<void> {
+  private async measureClock(phase: 'start' | 'end'): Promise<void> {
     const { clock } = this.components
-    let best: { rtt: number, offset: number } | undefined
+    let best: { rtt: number; offset: number } | undefined
     for (let i = 0; i < CLOCK_SAMPLES; i++) {
       const sent = clock.now()
-      const { now } = await this.request({ cmd: 'clock' }) as { now: number }
+      const { now } = (await this.request({ cmd: 'clock' })) as { now: number }
       const back = clock.now()
       const rtt = back - sent
       if (best == null || rtt < best.rtt) best = { rtt, offset: now - (sent + back) / 2 }
     }
     if (best == null) return
     if (phase === 'start') this.offsetMs = best.offset
-    this.components.events.emit('device.clock', { device: this.name, phase, offsetMs: round(best.offset), rttMs: round(best.rtt), samples: CLOCK_SAMPLES, resolutionMs: 0.001, source: 'IPC round trip, child performance.now()' })
+    this.components.events.emit('device.clock', {
+      device: this.name,
+      phase,
+      offsetMs: round(best.offset),
+      rttMs: round(best.rtt),
+      samples: CLOCK_SAMPLES,
+      resolutionMs: 0.001,
+      source: 'IPC round trip, child performance.now()'
+    })
   }
 
-  private onChild (message: ChildMessage): void {
+  private onChild(message: ChildMessage): void {
     const at = message.t - this.offsetMs
     switch (message.kind) {
       case 'reply': {
@@ -238,7 +303,17 @@ export class JsWakuDevice implements Device {
       case 'filter':
         // going offline ends every subscription; that is not a failover (the reference client says nothing either)
         if (!this.online && message.state === 'lost') return
-        this.components.events.emit('filter.subscription', { device: this.name, node: this.nodeName(message.peer), state: message.state, contentTopics: [...this.contentTopics.keys()], ...(message.reason == null ? {} : { reason: message.reason }) }, at)
+        this.components.events.emit(
+          'filter.subscription',
+          {
+            device: this.name,
+            node: this.nodeName(message.peer),
+            state: message.state,
+            contentTopics: [...this.contentTopics.keys()],
+            ...(message.reason == null ? {} : { reason: message.reason })
+          },
+          at
+        )
         return
       case 'event':
         if (this.components.byteAccounting === false) return
@@ -249,7 +324,7 @@ export class JsWakuDevice implements Device {
     }
   }
 
-  private onMessage (message: Extract<ChildMessage, { kind: 'message' }>, at: number): void {
+  private onMessage(message: Extract<ChildMessage, { kind: 'message' }>, at: number): void {
     if (!this.contentTopics.has(message.contentTopic) || message.msgId == null || message.from === this.name) return
     const duplicate = this.history.has(message.hash)
     const { events } = this.components
@@ -259,7 +334,7 @@ export class JsWakuDevice implements Device {
     events.emit('msg.rendered', { device: this.name, hash: message.hash, msgId: message.msgId }, at)
   }
 
-  private onExit (code: number | null, signal: NodeJS.Signals | null): void {
+  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
     const error = new Error(`the js-waku process exited (${signal ?? `code ${code ?? '?'}`})`)
     for (const pending of this.pending.values()) pending.reject(error)
     this.pending.clear()
@@ -270,7 +345,7 @@ export class JsWakuDevice implements Device {
     this.components.events.emit('device.failed', { device: this.name, error: error.message })
   }
 
-  private async request (command: DistributiveOmit<ParentCommand, 'id'>): Promise<unknown> {
+  private async request(command: DistributiveOmit<ParentCommand, 'id'>): Promise<unknown> {
     const child = this.child
     if (child == null || !child.connected) throw new Error('the js-waku process is not running')
     const id = ++this.sequence
@@ -284,22 +359,22 @@ export class JsWakuDevice implements Device {
     })
   }
 
-  private kill (): void {
+  private kill(): void {
     const child = this.child
     if (child != null && child.exitCode == null && child.signalCode == null) child.kill('SIGKILL')
   }
 
-  private nodeName (peerId: string): string {
+  private nodeName(peerId: string): string {
     return this.components.fleet.peerName?.(peerId) ?? peerId
   }
 }
 
 type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never
 
-function round (ms: number): number {
+function round(ms: number): number {
   return Math.round(ms * 1000) / 1000
 }
 
-async function sleep (ms: number): Promise<void> {
+async function sleep(ms: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms).unref())
 }

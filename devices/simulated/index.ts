@@ -4,6 +4,6 @@ import { SimulatedDevice, type SimulatedDeviceInit } from './simulated-device.js
 export { SimulatedDevice, type SimulatedDeviceInit } from './simulated-device.js'
 
 /** `simulatedDevice(init)(components)`: the driver factory the runner uses. */
-export function simulatedDevice (init: SimulatedDeviceInit): DeviceFactory {
+export function simulatedDevice(init: SimulatedDeviceInit): DeviceFactory {
   return (components: DeviceComponents) => new SimulatedDevice(init, components)
 }

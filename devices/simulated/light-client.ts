@@ -2,8 +2,20 @@ import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Clock, EventSink } from '../../harness/interface/index.js'
 import {
-  clientMetadata, createLightNode, FILTER_PUSH_PROTOCOL, FILTER_SUBSCRIBE_PROTOCOL, FilterStatus, FilterSubscribeType, filterSubscribeOnStream, LIGHTPUSH_PROTOCOL, LightPushStatus,
-  lightPushOnStream, readFilterPush, WakuMessage, type LightLibp2p, type SocketAccountingInit
+  clientMetadata,
+  createLightNode,
+  FILTER_PUSH_PROTOCOL,
+  FILTER_SUBSCRIBE_PROTOCOL,
+  FilterStatus,
+  FilterSubscribeType,
+  filterSubscribeOnStream,
+  LIGHTPUSH_PROTOCOL,
+  LightPushStatus,
+  lightPushOnStream,
+  readFilterPush,
+  WakuMessage,
+  type LightLibp2p,
+  type SocketAccountingInit
 } from '../../harness/protocol/index.js'
 
 /**
@@ -20,7 +32,10 @@ const REQUEST_TIMEOUT_MS = 5000
 /** Service nodes asked per message before it goes back to the outbox. */
 const LIGHTPUSH_ATTEMPTS = 3
 
-export interface ServiceNode { name: string, addr: string }
+export interface ServiceNode {
+  name: string
+  addr: string
+}
 
 export interface LightClientInit {
   device: string
@@ -47,7 +62,11 @@ export interface LightClientInit {
   onGap: (sinceWallMs: number) => void
 }
 
-interface Subscription { service: ServiceNode, peerId: string, lastGoodWall: number }
+interface Subscription {
+  service: ServiceNode
+  peerId: string
+  lastGoodWall: number
+}
 
 export type LightPushOutcome = 'sent' | 'rejected' | 'unsent'
 
@@ -66,29 +85,54 @@ export class LightClient {
   private readonly timers: NodeJS.Timeout[] = []
   private stopped = false
   private sequence = 0
-  private readonly onDisconnect = (event: CustomEvent<PeerId>): void => { this.lost(event.detail.toString(), 'connection closed') }
+  private readonly onDisconnect = (event: CustomEvent<PeerId>): void => {
+    this.lost(event.detail.toString(), 'connection closed')
+  }
 
-  private constructor (readonly node: LightLibp2p, private readonly init: LightClientInit) {}
+  private constructor(
+    readonly node: LightLibp2p,
+    private readonly init: LightClientInit
+  ) {}
 
-  static async start (init: LightClientInit, signal?: AbortSignal): Promise<LightClient> {
-    const node = await createLightNode({ identitySeed: `device/${init.device}`, listen: false, accounting: init.accounting, metadata: clientMetadata(init.pubsubTopic), dialPort: init.dialPort })
+  static async start(init: LightClientInit, signal?: AbortSignal): Promise<LightClient> {
+    const node = await createLightNode({
+      identitySeed: `device/${init.device}`,
+      listen: false,
+      accounting: init.accounting,
+      metadata: clientMetadata(init.pubsubTopic),
+      dialPort: init.dialPort
+    })
     const client = new LightClient(node, init)
-    await node.handle(FILTER_PUSH_PROTOCOL, async (stream, connection) => { await client.onPush(stream, connection) }, { maxInboundStreams: 256 })
+    await node.handle(
+      FILTER_PUSH_PROTOCOL,
+      async (stream, connection) => {
+        await client.onPush(stream, connection)
+      },
+      { maxInboundStreams: 256 }
+    )
     node.addEventListener('peer:disconnect', client.onDisconnect)
     await node.start()
     await client.maintain(signal)
-    client.timers.push(setInterval(() => { if (client.subscriptions.size < init.subscriptions) void client.maintain() }, RETRY_MS))
-    client.timers.push(setInterval(() => { void client.pingAll() }, init.pingIntervalMs ?? FILTER_PING_INTERVAL_MS))
+    client.timers.push(
+      setInterval(() => {
+        if (client.subscriptions.size < init.subscriptions) void client.maintain()
+      }, RETRY_MS)
+    )
+    client.timers.push(
+      setInterval(() => {
+        void client.pingAll()
+      }, init.pingIntervalMs ?? FILTER_PING_INTERVAL_MS)
+    )
     return client
   }
 
   /** Subscribed somewhere right now. */
-  get subscribed (): boolean {
+  get subscribed(): boolean {
     return this.subscriptions.size > 0
   }
 
   /** Goes away without unsubscribing, as a phone losing its network does: the nodes notice the closed connections. */
-  async stop (): Promise<void> {
+  async stop(): Promise<void> {
     if (this.stopped) return
     this.stopped = true
     for (const timer of this.timers) clearInterval(timer)
@@ -97,7 +141,7 @@ export class LightClient {
   }
 
   /** LIGHTPUSH through the subscribed service nodes first, then others. */
-  async publish (message: WakuMessage, hash: string, signal?: AbortSignal): Promise<LightPushOutcome> {
+  async publish(message: WakuMessage, hash: string, signal?: AbortSignal): Promise<LightPushOutcome> {
     const active = [...this.subscriptions.values()].map((s) => s.service)
     const others = this.init.services.filter((service) => !active.includes(service) && !this.backingOff(service))
     for (const service of [...active, ...others].slice(0, LIGHTPUSH_ATTEMPTS)) {
@@ -106,7 +150,14 @@ export class LightClient {
       try {
         const stream = await this.node.dialProtocol(multiaddr(service.addr), LIGHTPUSH_PROTOCOL, { signal: this.requestSignal(signal) })
         const { response } = await lightPushOnStream(stream, { requestId, pubsubTopic: this.init.pubsubTopic, message }, this.requestSignal(signal))
-        this.init.events.emit('lightpush.response', { device: this.init.device, node: service.name, requestId, hash, status: response.statusCode, relayPeers: response.relayPeerCount })
+        this.init.events.emit('lightpush.response', {
+          device: this.init.device,
+          node: service.name,
+          requestId,
+          hash,
+          status: response.statusCode,
+          relayPeers: response.relayPeerCount
+        })
         if (response.statusCode === LightPushStatus.ok) return 'sent'
         // the message itself is refused: no other service node would take it either
         if (response.statusCode >= 400 && response.statusCode < 429) return 'rejected'
@@ -119,7 +170,7 @@ export class LightClient {
   }
 
   /** Tops subscriptions up to the wanted number; concurrent callers share one pass. */
-  async maintain (signal?: AbortSignal): Promise<void> {
+  async maintain(signal?: AbortSignal): Promise<void> {
     if (this.maintaining != null) {
       // a pass already under way may have walked past the candidate that is needed now
       this.again = true
@@ -130,11 +181,13 @@ export class LightClient {
         this.again = false
         await this.fill(signal)
       } while (this.again && !this.stopped)
-    })().finally(() => { this.maintaining = undefined })
+    })().finally(() => {
+      this.maintaining = undefined
+    })
     await this.maintaining
   }
 
-  private async fill (signal?: AbortSignal): Promise<void> {
+  private async fill(signal?: AbortSignal): Promise<void> {
     // with no subscription at all every candidate is worth a try, but the ones that just failed last
     const desperate = this.subscriptions.size === 0
     const tried = new Set<ServiceNode>()
@@ -146,7 +199,11 @@ export class LightClient {
       if (need <= 0 || batch.length === 0) break
       // in parallel: on a 3G link each dial costs a second of handshakes
       for (const service of batch) tried.add(service)
-      await Promise.all(batch.map(async (service) => { await this.subscribe(service, signal) }))
+      await Promise.all(
+        batch.map(async (service) => {
+          await this.subscribe(service, signal)
+        })
+      )
     }
     if (this.subscriptions.size > 0 && this.gapSinceWall != null) {
       const since = this.gapSinceWall
@@ -155,16 +212,24 @@ export class LightClient {
     }
   }
 
-  private async subscribe (service: ServiceNode, signal?: AbortSignal): Promise<void> {
+  private async subscribe(service: ServiceNode, signal?: AbortSignal): Promise<void> {
     const { device, contentTopics, events } = this.init
     const requestId = `${device}-f${++this.sequence}`
-    const peerId = multiaddr(service.addr).getComponents().find((c) => c.name === 'p2p')?.value ?? service.addr
+    const peerId =
+      multiaddr(service.addr)
+        .getComponents()
+        .find((c) => c.name === 'p2p')?.value ?? service.addr
     try {
       const stream = await this.node.dialProtocol(multiaddr(service.addr), FILTER_SUBSCRIBE_PROTOCOL, { signal: this.requestSignal(signal) })
-      const response = await filterSubscribeOnStream(stream, { requestId, filterSubscribeType: FilterSubscribeType.SUBSCRIBE, pubsubTopic: this.init.pubsubTopic, contentTopics }, this.requestSignal(signal))
+      const response = await filterSubscribeOnStream(
+        stream,
+        { requestId, filterSubscribeType: FilterSubscribeType.SUBSCRIBE, pubsubTopic: this.init.pubsubTopic, contentTopics },
+        this.requestSignal(signal)
+      )
       if (response.statusCode !== FilterStatus.ok) throw new Error(`status ${response.statusCode} ${response.statusDesc ?? ''}`.trim())
       // the connection may have closed while we waited: then no disconnect event is left to tell us
-      if (this.node.getConnections().every((c) => c.remotePeer.toString() !== peerId || c.status !== 'open')) throw new Error('connection closed while subscribing')
+      if (this.node.getConnections().every((c) => c.remotePeer.toString() !== peerId || c.status !== 'open'))
+        throw new Error('connection closed while subscribing')
       this.subscriptions.set(peerId, { service, peerId, lastGoodWall: this.init.wallNow() })
       this.failedAt.delete(service.addr)
       events.emit('filter.subscription', { device, node: service.name, state: 'subscribed', contentTopics })
@@ -174,30 +239,42 @@ export class LightClient {
     }
   }
 
-  private lost (peerId: string, reason: string): void {
+  private lost(peerId: string, reason: string): void {
     const subscription = this.subscriptions.get(peerId)
     if (subscription == null || this.stopped) return
     this.subscriptions.delete(peerId)
     this.failedAt.set(subscription.service.addr, this.init.clock.now())
-    this.init.events.emit('filter.subscription', { device: this.init.device, node: subscription.service.name, state: 'lost', contentTopics: this.init.contentTopics, reason })
+    this.init.events.emit('filter.subscription', {
+      device: this.init.device,
+      node: subscription.service.name,
+      state: 'lost',
+      contentTopics: this.init.contentTopics,
+      reason
+    })
     if (this.subscriptions.size === 0 && this.gapSinceWall == null) this.gapSinceWall = subscription.lastGoodWall
     void this.maintain()
   }
 
-  private async pingAll (): Promise<void> {
-    await Promise.all([...this.subscriptions.values()].map(async (subscription) => {
-      try {
-        const stream = await this.node.dialProtocol(multiaddr(subscription.service.addr), FILTER_SUBSCRIBE_PROTOCOL, { signal: this.requestSignal() })
-        const response = await filterSubscribeOnStream(stream, { requestId: `${this.init.device}-p${++this.sequence}`, filterSubscribeType: FilterSubscribeType.SUBSCRIBER_PING, contentTopics: [] }, this.requestSignal())
-        if (response.statusCode === FilterStatus.ok) subscription.lastGoodWall = this.init.wallNow()
-        else this.lost(subscription.peerId, `ping answered ${response.statusCode}`)
-      } catch (error) {
-        this.lost(subscription.peerId, `ping failed: ${errorText(error)}`)
-      }
-    }))
+  private async pingAll(): Promise<void> {
+    await Promise.all(
+      [...this.subscriptions.values()].map(async (subscription) => {
+        try {
+          const stream = await this.node.dialProtocol(multiaddr(subscription.service.addr), FILTER_SUBSCRIBE_PROTOCOL, { signal: this.requestSignal() })
+          const response = await filterSubscribeOnStream(
+            stream,
+            { requestId: `${this.init.device}-p${++this.sequence}`, filterSubscribeType: FilterSubscribeType.SUBSCRIBER_PING, contentTopics: [] },
+            this.requestSignal()
+          )
+          if (response.statusCode === FilterStatus.ok) subscription.lastGoodWall = this.init.wallNow()
+          else this.lost(subscription.peerId, `ping answered ${response.statusCode}`)
+        } catch (error) {
+          this.lost(subscription.peerId, `ping failed: ${errorText(error)}`)
+        }
+      })
+    )
   }
 
-  private async onPush (stream: Stream, connection: Connection): Promise<void> {
+  private async onPush(stream: Stream, connection: Connection): Promise<void> {
     try {
       const { push } = await readFilterPush(stream, AbortSignal.timeout(REQUEST_TIMEOUT_MS))
       if (push.wakuMessage == null || push.pubsubTopic !== this.init.pubsubTopic) return
@@ -210,22 +287,22 @@ export class LightClient {
     }
   }
 
-  private isSubscribed (service: ServiceNode): boolean {
+  private isSubscribed(service: ServiceNode): boolean {
     return [...this.subscriptions.values()].some((s) => s.service.addr === service.addr)
   }
 
-  private backingOff (service: ServiceNode): boolean {
+  private backingOff(service: ServiceNode): boolean {
     const failed = this.failedAt.get(service.addr)
     return failed != null && this.init.clock.now() - failed < FAILED_BACKOFF_MS
   }
 
-  private requestSignal (signal?: AbortSignal): AbortSignal {
+  private requestSignal(signal?: AbortSignal): AbortSignal {
     const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS)
     return signal == null ? timeout : AbortSignal.any([signal, timeout])
   }
 }
 
-function errorText (error: unknown): string {
+function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
@@ -234,7 +311,12 @@ function errorText (error: unknown): string {
  * device makes for its relay connections), then stores, which serve light clients too; a
  * scenario's `service:` goes first.
  */
-export function serviceOrder (relayAddrs: readonly string[], stores: readonly ServiceNode[], peerName: (peerId: string) => string | undefined, preferred?: string): ServiceNode[] {
+export function serviceOrder(
+  relayAddrs: readonly string[],
+  stores: readonly ServiceNode[],
+  peerName: (peerId: string) => string | undefined,
+  preferred?: string
+): ServiceNode[] {
   const relays = relayAddrs.map((addr) => {
     const peerId = addr.slice(addr.lastIndexOf('/p2p/') + 5)
     return { name: peerName(peerId) ?? peerId, addr }

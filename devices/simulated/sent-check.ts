@@ -10,10 +10,17 @@ export const CONFIRM_EXPIRE_MS = 10_000
 const CONFIRM_MAX_HASHES = 50
 const MAX_RESENDS = 5
 
-export interface StoreAddress { name: string, addr: string }
+export interface StoreAddress {
+  name: string
+  addr: string
+}
 
 /** What a store said about some hashes: `found` is absent when it did not answer. */
-export interface StoreAnswer { found?: Set<string>, bytes: number, error?: string }
+export interface StoreAnswer {
+  found?: Set<string>
+  bytes: number
+  error?: string
+}
 
 export interface SentCheckInit {
   device: string
@@ -30,7 +37,13 @@ export interface SentCheckInit {
   online: () => boolean
 }
 
-interface Pending { message: WakuMessage, hash: string, msgId: string, sentAt: number, resends: number }
+interface Pending {
+  message: WakuMessage
+  hash: string
+  msgId: string
+  sentAt: number
+  resends: number
+}
 
 /**
  * status-go's sent-message check: hash-only queries to the device's store for messages sent 3 s
@@ -43,25 +56,27 @@ export class SentCheck {
   private timer?: NodeJS.Timeout
   private checking = false
 
-  constructor (private readonly init: SentCheckInit) {}
+  constructor(private readonly init: SentCheckInit) {}
 
-  start (): void {
-    this.timer ??= setInterval(() => { void this.check() }, CONFIRM_EVERY_MS)
+  start(): void {
+    this.timer ??= setInterval(() => {
+      void this.check()
+    }, CONFIRM_EVERY_MS)
   }
 
-  stop (): void {
+  stop(): void {
     clearInterval(this.timer)
     this.timer = undefined
   }
 
   /** A message just went out (or out again): its confirmation clock starts now. */
-  track (message: WakuMessage, hash: string, msgId: string): void {
+  track(message: WakuMessage, hash: string, msgId: string): void {
     const known = this.pending.get(hash)
     if (known != null) known.sentAt = this.init.clock.now()
     else this.pending.set(hash, { message, hash, msgId, sentAt: this.init.clock.now(), resends: 0 })
   }
 
-  private async check (): Promise<void> {
+  private async check(): Promise<void> {
     if (this.checking || !this.init.online() || this.pending.size === 0) return
     this.checking = true
     try {
@@ -72,8 +87,18 @@ export class SentCheck {
       let store: StoreAddress | undefined
       for (const candidate of await this.init.stores()) {
         store = candidate
-        const answer = await this.init.ask(candidate, due.map((p) => p.hash))
-        this.init.events.emit('msg.confirm', { device: this.init.device, store: candidate.name, checked: due.length, found: answer.found?.size ?? 0, bytes: answer.bytes, ...(answer.error == null ? {} : { error: answer.error }) })
+        const answer = await this.init.ask(
+          candidate,
+          due.map((p) => p.hash)
+        )
+        this.init.events.emit('msg.confirm', {
+          device: this.init.device,
+          store: candidate.name,
+          checked: due.length,
+          found: answer.found?.size ?? 0,
+          bytes: answer.bytes,
+          ...(answer.error == null ? {} : { error: answer.error })
+        })
         found = answer.found
         if (found != null) break
       }
@@ -89,7 +114,9 @@ export class SentCheck {
           }
           item.resends++
           this.init.events.emit('msg.resent', { device: this.init.device, hash: item.hash, msgId: item.msgId, attempt: item.resends })
-          await this.init.resend(item.message).catch((failure: unknown) => { this.init.log.warn(`${this.init.device}: resend of ${item.msgId} failed: ${String(failure)}`) })
+          await this.init.resend(item.message).catch((failure: unknown) => {
+            this.init.log.warn(`${this.init.device}: resend of ${item.msgId} failed: ${String(failure)}`)
+          })
         }
       }
     } finally {
@@ -99,12 +126,12 @@ export class SentCheck {
 }
 
 /** A hash-only STORE query: which of these messages does the store hold? */
-export async function askStoreFor (node: LightLibp2p, store: StoreAddress, hashes: string[], requestId: string, timeoutMs: number): Promise<StoreAnswer> {
+export async function askStoreFor(node: LightLibp2p, store: StoreAddress, hashes: string[], requestId: string, timeoutMs: number): Promise<StoreAnswer> {
   const signal = AbortSignal.timeout(timeoutMs)
   try {
     const dial = async (): Promise<Stream> => await node.dialProtocol(multiaddr(store.addr), STORE_QUERY_PROTOCOL, { signal })
     const { entries, bytes } = await queryStoreByHashes(dial, hashes.map(hexToBytes), { requestId, includeData: false, signal })
-    return { found: new Set(entries.flatMap((m) => m.messageHash == null ? [] : [bytesToHex(m.messageHash)])), bytes }
+    return { found: new Set(entries.flatMap((m) => (m.messageHash == null ? [] : [bytesToHex(m.messageHash)]))), bytes }
   } catch (error) {
     return { bytes: 0, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }
   }

@@ -3,8 +3,27 @@ import { KEEP_ALIVE, type Stream } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { AbortOptions, Device, DeviceComponents, DeliveryPath, OutgoingMessage } from '../../harness/interface/index.js'
 import {
-  bytesToHex, clientMetadata, createWakuNode, decodePayload, enrTcpAddress, queryPeerExchange, hexToBytes, peerIdForIdentity, encodePayload, messageHashHex, meshPeers, queryStoreByHashes, queryStorePages, STORE_QUERY_PROTOCOL, StoreStatus,
-  WakuMessage, type LightLibp2p, type StoreQueryRequest, type SocketAccountingInit, type WakuLibp2p, type WakuMessageKeyValue
+  bytesToHex,
+  clientMetadata,
+  createWakuNode,
+  decodePayload,
+  enrTcpAddress,
+  queryPeerExchange,
+  hexToBytes,
+  peerIdForIdentity,
+  encodePayload,
+  messageHashHex,
+  meshPeers,
+  queryStoreByHashes,
+  queryStorePages,
+  STORE_QUERY_PROTOCOL,
+  StoreStatus,
+  WakuMessage,
+  type LightLibp2p,
+  type StoreQueryRequest,
+  type SocketAccountingInit,
+  type WakuLibp2p,
+  type WakuMessageKeyValue
 } from '../../harness/protocol/index.js'
 import { LightClient, serviceOrder } from './light-client.js'
 import { askStoreFor, CONFIRM_EVERY_MS, SentCheck } from './sent-check.js'
@@ -86,7 +105,7 @@ export class SimulatedDevice implements Device {
   private readonly relayOrder: string[]
   /** Relays learned by peer exchange (in relayOrder after the bootstrap list). */
   private readonly learned = new Set<string>()
-  private storeOrder: Array<{ name: string, addr: string }>
+  private storeOrder: Array<{ name: string; addr: string }>
   private requestSeq = 0
   /** Clock skew of this device, ms: what it stamps on messages and asks stores for. */
   private skewMs = 0
@@ -104,7 +123,10 @@ export class SimulatedDevice implements Device {
   private light?: LightClient
   private stopTelemetry?: () => void
 
-  constructor (private readonly init: SimulatedDeviceInit, private readonly components: DeviceComponents) {
+  constructor(
+    private readonly init: SimulatedDeviceInit,
+    private readonly components: DeviceComponents
+  ) {
     this.name = init.name
     this.contentTopics = new Map(init.topics.map((topic) => [components.fleet.contentTopic(topic), topic]))
     const relays = shuffled(components.random, components.fleet.relays)
@@ -117,18 +139,29 @@ export class SimulatedDevice implements Device {
       clock: components.clock,
       events: components.events,
       log: components.log,
-      stores: async () => { const node = this.libp2p; return node == null ? [] : await this.storesInOrder(node) },
+      stores: async () => {
+        const node = this.libp2p
+        return node == null ? [] : await this.storesInOrder(node)
+      },
       ask: async (store, hashes) => {
         const node = this.libp2p
         if (node == null) return { bytes: 0, error: 'offline' }
-        return await askStoreFor(node, store, hashes, `${this.name}-confirm-${++this.requestSeq}`, Math.min(this.init.storeTimeoutMs ?? 30_000, 2 * CONFIRM_EVERY_MS))
+        return await askStoreFor(
+          node,
+          store,
+          hashes,
+          `${this.name}-confirm-${++this.requestSeq}`,
+          Math.min(this.init.storeTimeoutMs ?? 30_000, 2 * CONFIRM_EVERY_MS)
+        )
       },
-      resend: async (message) => { await this.publish(message) },
+      resend: async (message) => {
+        await this.publish(message)
+      },
       online: () => this.online && this.libp2p != null
     })
   }
 
-  async start (options: AbortOptions = {}): Promise<void> {
+  async start(options: AbortOptions = {}): Promise<void> {
     this.components.events.emit('device.up', { device: this.name, driver: this.driver, peerId: await peerIdForIdentity(`device/${this.name}`) })
     for (const topic of this.init.topics) this.components.events.emit('device.subscribe', { device: this.name, topic })
     this.components.events.emit('device.bootstrap', { device: this.name, nodes: this.relayOrder.map((addr) => this.nodeName(addr)) })
@@ -143,18 +176,22 @@ export class SimulatedDevice implements Device {
         everyMs: this.init.telemetryEveryMs ?? 2000,
         report: () => ({ device: this.name, receivedMessages: this.history.size, online: this.online }),
         online: () => this.online,
-        onError: (error) => { this.components.log.debug(`${this.name}: ${error instanceof Error ? error.message : String(error)}`) }
+        onError: (error) => {
+          this.components.log.debug(`${this.name}: ${error instanceof Error ? error.message : String(error)}`)
+        }
       })
     }
     if (this.init.syncIntervalMs != null) {
       const every = this.init.syncIntervalMs
       // the window reaches back to the last good sync, so a stretch of failed requests is covered
       // once a store answers again (an honest "up to date" must cover it)
-      this.syncTimer = setInterval(() => { void this.syncHistory({}, Math.min(this.wallNow() - 2 * every, (this.lastGoodSyncWallMs ?? Infinity) - every), true).catch(() => {}) }, every)
+      this.syncTimer = setInterval(() => {
+        void this.syncHistory({}, Math.min(this.wallNow() - 2 * every, (this.lastGoodSyncWallMs ?? Infinity) - every), true).catch(() => {})
+      }, every)
     }
   }
 
-  async stop (): Promise<void> {
+  async stop(): Promise<void> {
     if (this.stopped) return
     this.stopped = true
     this.stopTelemetry?.()
@@ -164,7 +201,7 @@ export class SimulatedDevice implements Device {
     this.components.events.emit('device.down', { device: this.name })
   }
 
-  async send (message: OutgoingMessage): Promise<void> {
+  async send(message: OutgoingMessage): Promise<void> {
     const contentTopic = this.components.fleet.contentTopic(message.topic)
     const sentAt = this.components.clock.now()
     const waku: WakuMessage = {
@@ -174,7 +211,14 @@ export class SimulatedDevice implements Device {
     }
     const hash = messageHashHex(this.components.fleet.pubsubTopic, waku)
     this.history.add(hash)
-    this.components.events.emit('msg.sent', { msgId: message.msgId, hash, topic: message.topic, bytes: message.bytes, device: this.name, ...(this.init.mode === 'light' ? { via: 'lightpush' as const } : {}) })
+    this.components.events.emit('msg.sent', {
+      msgId: message.msgId,
+      hash,
+      topic: message.topic,
+      bytes: message.bytes,
+      device: this.name,
+      ...(this.init.mode === 'light' ? { via: 'lightpush' as const } : {})
+    })
     this.components.events.emit('msg.rendered', { device: this.name, hash, msgId: message.msgId })
     if (!this.online || (this.node == null && this.light == null)) {
       this.outbox.push(waku)
@@ -188,7 +232,7 @@ export class SimulatedDevice implements Device {
    * message no service node accepted for now goes back to the outbox (one they refuse, 413, is
    * dropped, as an app would fail it). Either way a sent message waits for its store confirmation.
    */
-  private async publish (waku: WakuMessage): Promise<void> {
+  private async publish(waku: WakuMessage): Promise<void> {
     const hash = messageHashHex(this.components.fleet.pubsubTopic, waku)
     if (this.light != null) {
       const outcome = await this.light.publish(waku, hash)
@@ -202,7 +246,7 @@ export class SimulatedDevice implements Device {
     if (this.init.confirmSent !== false) this.sentCheck.track(waku, hash, decodePayload(waku.payload)?.id ?? hash)
   }
 
-  async setOnline (online: boolean, options: AbortOptions = {}): Promise<void> {
+  async setOnline(online: boolean, options: AbortOptions = {}): Promise<void> {
     if (online === this.online || this.stopped) return
     if (online) await this.goOnline(options.signal)
     else await this.goOffline()
@@ -213,13 +257,15 @@ export class SimulatedDevice implements Device {
    * answers. `check` marks a missing-message check (periodic, after a reconnection, on a push)
    * rather than the catch-up after being offline: it asks for hashes first unless configured not to.
    */
-  async syncHistory (options: AbortOptions = {}, sinceWallMs?: number, check = false): Promise<void> {
+  async syncHistory(options: AbortOptions = {}, sinceWallMs?: number, check = false): Promise<void> {
     if (this.syncing != null) return await this.syncing
-    this.syncing = this.runSync(options.signal, sinceWallMs, check && this.init.missingCheck !== 'full').finally(() => { this.syncing = undefined })
+    this.syncing = this.runSync(options.signal, sinceWallMs, check && this.init.missingCheck !== 'full').finally(() => {
+      this.syncing = undefined
+    })
     await this.syncing
   }
 
-  private async runSync (signal: AbortSignal | undefined, sinceWallMs: number | undefined, hashFirst: boolean): Promise<void> {
+  private async runSync(signal: AbortSignal | undefined, sinceWallMs: number | undefined, hashFirst: boolean): Promise<void> {
     const node = this.libp2p
     if (node == null || this.storeOrder.length === 0) return
     const since = sinceWallMs ?? (this.offlineSinceWallMs != null ? this.offlineSinceWallMs - (this.init.syncMarginMs ?? 5000) : undefined)
@@ -258,23 +304,29 @@ export class SimulatedDevice implements Device {
    * status-go does. Ping times are compared in PING_STEP_MS steps and ties keep the seeded order,
    * so the same seed picks the same store on an unshaped loopback fleet.
    */
-  private async storesInOrder (node: LightLibp2p): Promise<Array<{ name: string, addr: string }>> {
+  private async storesInOrder(node: LightLibp2p): Promise<Array<{ name: string; addr: string }>> {
     if (this.storeOrderChosen || this.storeOrder.length === 0) return this.storeOrder
     this.storeOrderChosen = true
     if (this.init.preferredStore != null) return this.storeOrder
-    const rtts = await Promise.all(this.storeOrder.map(async (store) => {
-      try {
-        return await node.services.ping.ping(multiaddr(store.addr), { signal: AbortSignal.timeout(PING_TIMEOUT_MS) })
-      } catch {
-        return Infinity
-      }
-    }))
+    const rtts = await Promise.all(
+      this.storeOrder.map(async (store) => {
+        try {
+          return await node.services.ping.ping(multiaddr(store.addr), { signal: AbortSignal.timeout(PING_TIMEOUT_MS) })
+        } catch {
+          return Infinity
+        }
+      })
+    )
     const measured = this.storeOrder.map((store, i) => ({ store, rtt: rtts[i], step: Math.floor(rtts[i] / PING_STEP_MS) }))
     const byPing = measured.slice().sort((a, b) => a.step - b.step)
     const fastest = byPing.slice(0, Math.max(1, Math.ceil(byPing.length / 4))).filter((m) => Number.isFinite(m.rtt))
     const picked = fastest.length > 0 ? fastest[Math.floor(this.components.random() * fastest.length)] : byPing[0]
     this.storeOrder = [picked.store, ...byPing.filter((m) => m !== picked).map((m) => m.store)]
-    this.components.events.emit('store.select', { device: this.name, store: picked.store.name, rttMs: Object.fromEntries(measured.map((m) => [m.store.name, Number.isFinite(m.rtt) ? Math.round(m.rtt * 10) / 10 : null])) })
+    this.components.events.emit('store.select', {
+      device: this.name,
+      store: picked.store.name,
+      rttMs: Object.fromEntries(measured.map((m) => [m.store.name, Number.isFinite(m.rtt) ? Math.round(m.rtt * 10) / 10 : null]))
+    })
     return this.storeOrder
   }
 
@@ -284,7 +336,13 @@ export class SimulatedDevice implements Device {
    * messages this device lacks, as status-go's periodic check does, so overlap costs 37 bytes a
    * message instead of the message.
    */
-  private async queryStore (node: LightLibp2p, store: { name: string, addr: string }, sinceWallMs: number | undefined, signal: AbortSignal | undefined, hashFirst: boolean): Promise<boolean> {
+  private async queryStore(
+    node: LightLibp2p,
+    store: { name: string; addr: string },
+    sinceWallMs: number | undefined,
+    signal: AbortSignal | undefined,
+    hashFirst: boolean
+  ): Promise<boolean> {
     const requestId = `${this.name}-${++this.requestSeq}`
     const topics = [...this.contentTopics.values()]
     const clock = this.components.clock
@@ -296,19 +354,32 @@ export class SimulatedDevice implements Device {
     const timeout = AbortSignal.timeout(this.init.storeTimeoutMs ?? 30_000)
     const combined = signal == null ? timeout : AbortSignal.any([signal, timeout])
     const eachPage = async (filter: Partial<StoreQueryRequest>, onEntry: (entry: WakuMessageKeyValue) => void): Promise<void> => {
-      const request: StoreQueryRequest = { requestId, includeData: true, contentTopics: [], messageHashes: [], paginationForward: true, paginationLimit: PAGE_SIZE, ...filter }
+      const request: StoreQueryRequest = {
+        requestId,
+        includeData: true,
+        contentTopics: [],
+        messageHashes: [],
+        paginationForward: true,
+        paginationLimit: PAGE_SIZE,
+        ...filter
+      }
       const dial = async (): Promise<Stream> => {
         const stream = await node.dialProtocol(multiaddr(store.addr), STORE_QUERY_PROTOCOL, { signal: combined })
         if (pages === 0) stages.dialed = clock.now()
         return stream
       }
-      await queryStorePages(dial, request, (response, sizes) => {
-        if (pages === 0) stages.firstPage = clock.now()
-        stages.lastPage = clock.now()
-        bytes += sizes.requestBytes + sizes.responseBytes
-        pages++
-        if (response.statusCode === StoreStatus.ok) for (const entry of response.messages) onEntry(entry)
-      }, combined)
+      await queryStorePages(
+        dial,
+        request,
+        (response, sizes) => {
+          if (pages === 0) stages.firstPage = clock.now()
+          stages.lastPage = clock.now()
+          bytes += sizes.requestBytes + sizes.responseBytes
+          pages++
+          if (response.statusCode === StoreStatus.ok) for (const entry of response.messages) onEntry(entry)
+        },
+        combined
+      )
     }
     const accept = (entry: WakuMessageKeyValue): void => {
       if (entry.message == null) return
@@ -328,23 +399,42 @@ export class SimulatedDevice implements Device {
         await eachPage({ ...window, includeData: false }, (entry) => {
           if (entry.messageHash != null && !this.history.has(bytesToHex(entry.messageHash))) missing.push(entry.messageHash)
         })
-        for (let i = 0; i < missing.length; i += Number(PAGE_SIZE)) await eachPage({ messageHashes: missing.slice(i, i + Number(PAGE_SIZE)), includeData: true }, accept)
+        for (let i = 0; i < missing.length; i += Number(PAGE_SIZE))
+          await eachPage({ messageHashes: missing.slice(i, i + Number(PAGE_SIZE)), includeData: true }, accept)
       }
       this.components.events.emit('store.response', { device: this.name, store: store.name, requestId, status: StoreStatus.ok, messages, bytes, pages })
       this.components.events.emit('store.stages', { device: this.name, store: store.name, requestId, ...stages, rendered: clock.now(), messages })
       return true
     } catch (error) {
-      this.components.events.emit('store.response', { device: this.name, store: store.name, requestId, status: 0, messages, bytes, pages, error: errorText(error) })
+      this.components.events.emit('store.response', {
+        device: this.name,
+        store: store.name,
+        requestId,
+        status: 0,
+        messages,
+        bytes,
+        pages,
+        error: errorText(error)
+      })
       return false
     }
   }
 
-  private async goOnline (signal?: AbortSignal): Promise<void> {
+  private async goOnline(signal?: AbortSignal): Promise<void> {
     if (this.init.mode === 'light') return await this.goOnlineLight(signal)
-    const node = await createWakuNode({ identitySeed: `device/${this.name}`, listen: false, seenTtlMs: DEVICE_SEEN_TTL_MS, accounting: this.accounting, metadata: clientMetadata(this.components.fleet.pubsubTopic), dialPort: this.dialPort })
+    const node = await createWakuNode({
+      identitySeed: `device/${this.name}`,
+      listen: false,
+      seenTtlMs: DEVICE_SEEN_TTL_MS,
+      accounting: this.accounting,
+      metadata: clientMetadata(this.components.fleet.pubsubTopic),
+      dialPort: this.dialPort
+    })
     await node.start()
     this.node = node
-    node.services.pubsub.addEventListener('message', (event) => { this.onRelayMessage(event.detail) })
+    node.services.pubsub.addEventListener('message', (event) => {
+      this.onRelayMessage(event.detail)
+    })
     node.services.pubsub.subscribe(this.components.fleet.pubsubTopic)
     await this.ensureRelays(signal)
     if (!this.joined && !this.hasRelay(node)) {
@@ -359,7 +449,9 @@ export class SimulatedDevice implements Device {
     this.joined = true
     this.online = true
     this.components.events.emit('device.online', { device: this.name })
-    this.watchdog = setInterval(() => { void this.checkConnectivity().catch(() => {}) }, WATCHDOG_MS)
+    this.watchdog = setInterval(() => {
+      void this.checkConnectivity().catch(() => {})
+    }, WATCHDOG_MS)
     const wasOffline = this.offlineSinceWallMs != null
     if (wasOffline) {
       await this.syncHistory({ signal })
@@ -368,7 +460,7 @@ export class SimulatedDevice implements Device {
     await this.flushOutbox()
   }
 
-  private async goOffline (): Promise<void> {
+  private async goOffline(): Promise<void> {
     clearInterval(this.watchdog)
     this.disconnectedSinceWallMs = undefined
     const light = this.light
@@ -385,7 +477,7 @@ export class SimulatedDevice implements Device {
     await node?.stop()
   }
 
-  async onPush (hash: string): Promise<void> {
+  async onPush(hash: string): Promise<void> {
     if (this.history.has(hash) || this.stopped) return
     if (this.online) {
       await this.syncHistory({}, this.wallNow() - 60_000, true)
@@ -396,15 +488,24 @@ export class SimulatedDevice implements Device {
     if (this.init.wakeOnPush === true) await this.fetchPushed(hash)
   }
 
-  private async fetchPushed (hash: string): Promise<void> {
-    const node = await createWakuNode({ identitySeed: `device/${this.name}/push`, listen: false, accounting: this.accounting, metadata: clientMetadata(this.components.fleet.pubsubTopic) })
+  private async fetchPushed(hash: string): Promise<void> {
+    const node = await createWakuNode({
+      identitySeed: `device/${this.name}/push`,
+      listen: false,
+      accounting: this.accounting,
+      metadata: clientMetadata(this.components.fleet.pubsubTopic)
+    })
     await node.start()
     try {
       for (const store of this.storeOrder) {
         const signal = AbortSignal.timeout(Math.min(this.init.storeTimeoutMs ?? 30_000, 10_000))
         try {
           const dial = async (): Promise<Stream> => await node.dialProtocol(multiaddr(store.addr), STORE_QUERY_PROTOCOL, { signal })
-          const { entries } = await queryStoreByHashes(dial, [hexToBytes(hash)], { requestId: `${this.name}-push-${++this.requestSeq}`, includeData: true, signal })
+          const { entries } = await queryStoreByHashes(dial, [hexToBytes(hash)], {
+            requestId: `${this.name}-push-${++this.requestSeq}`,
+            includeData: true,
+            signal
+          })
           const message = entries.find((entry) => entry.message != null)?.message
           if (message != null) {
             this.accept(message, 'store', WakuMessage.encode(message).byteLength)
@@ -419,15 +520,15 @@ export class SimulatedDevice implements Device {
     }
   }
 
-  async setClockSkew (skewMs: number): Promise<void> {
+  async setClockSkew(skewMs: number): Promise<void> {
     this.skewMs = skewMs
   }
 
-  private wallNow (): number {
+  private wallNow(): number {
     return Date.now() + this.skewMs
   }
 
-  private async flushOutbox (): Promise<void> {
+  private async flushOutbox(): Promise<void> {
     const pending = this.outbox.splice(0)
     for (const waku of pending) await this.publish(waku)
   }
@@ -436,7 +537,7 @@ export class SimulatedDevice implements Device {
    * Redials lost relays; when every relay connection was gone and one is back, the device asks for
    * the history it may have missed in between, as after being offline.
    */
-  private async checkConnectivity (): Promise<void> {
+  private async checkConnectivity(): Promise<void> {
     const node = this.node
     if (node == null) return
     await this.ensureRelays()
@@ -451,13 +552,13 @@ export class SimulatedDevice implements Device {
     await this.syncHistory({}, since, true)
   }
 
-  private hasRelay (node: WakuLibp2p): boolean {
+  private hasRelay(node: WakuLibp2p): boolean {
     const connected = new Set(node.getPeers().map(String))
     return this.relayOrder.some((addr) => connected.has(peerOf(addr)))
   }
 
   /** A censor on the device's path refuses the connection before it starts (a firewall's reject); undefined when nothing can be blocked. */
-  private get dialPort (): ((host: string, port: number) => number) | undefined {
+  private get dialPort(): ((host: string, port: number) => number) | undefined {
     const { refused } = this.components.fleet
     if (refused == null) return undefined
     return (host, port) => {
@@ -467,32 +568,39 @@ export class SimulatedDevice implements Device {
   }
 
   /** Byte accounting of every node this device runs (relay, light, a push fetch), under its name. */
-  private get accounting (): SocketAccountingInit | undefined {
+  private get accounting(): SocketAccountingInit | undefined {
     return this.components.byteAccounting === false ? undefined : { owner: this.name, events: this.components.events, chunks: true }
   }
 
   /** The node store queries go through: the relay node, or the light client's. */
-  private get libp2p (): LightLibp2p | undefined {
+  private get libp2p(): LightLibp2p | undefined {
     return this.node ?? this.light?.node
   }
 
   /** Light mode: no gossipsub; FILTER subscriptions on `relays` service nodes, LIGHTPUSH out. */
-  private async goOnlineLight (signal?: AbortSignal): Promise<void> {
+  private async goOnlineLight(signal?: AbortSignal): Promise<void> {
     const { fleet, events } = this.components
-    this.light = await LightClient.start({
-      device: this.name,
-      pubsubTopic: fleet.pubsubTopic,
-      contentTopics: [...this.contentTopics.keys()],
-      services: serviceOrder(this.relayOrder, this.storeOrder, (peerId) => fleet.peerName?.(peerId), this.init.preferredService),
-      subscriptions: this.init.relays,
-      clock: this.components.clock,
-      events,
-      accounting: this.accounting,
-      dialPort: this.dialPort,
-      wallNow: () => this.wallNow(),
-      onMessage: (message, bytes) => { this.accept(message, 'filter', bytes) },
-      onGap: (sinceWallMs) => { void this.syncHistory({}, sinceWallMs - (this.init.syncMarginMs ?? 5000), true).catch(() => {}) }
-    }, signal)
+    this.light = await LightClient.start(
+      {
+        device: this.name,
+        pubsubTopic: fleet.pubsubTopic,
+        contentTopics: [...this.contentTopics.keys()],
+        services: serviceOrder(this.relayOrder, this.storeOrder, (peerId) => fleet.peerName?.(peerId), this.init.preferredService),
+        subscriptions: this.init.relays,
+        clock: this.components.clock,
+        events,
+        accounting: this.accounting,
+        dialPort: this.dialPort,
+        wallNow: () => this.wallNow(),
+        onMessage: (message, bytes) => {
+          this.accept(message, 'filter', bytes)
+        },
+        onGap: (sinceWallMs) => {
+          void this.syncHistory({}, sinceWallMs - (this.init.syncMarginMs ?? 5000), true).catch(() => {})
+        }
+      },
+      signal
+    )
     if (!this.joined && !this.light.subscribed) {
       // as in relay mode: at start, no service node at all means the device cannot take part
       const light = this.light
@@ -505,7 +613,9 @@ export class SimulatedDevice implements Device {
     this.online = true
     events.emit('device.online', { device: this.name })
     // messages no service node took wait in the outbox; try them again
-    this.watchdog = setInterval(() => { if (this.outbox.length > 0) void this.flushOutbox().catch(() => {}) }, WATCHDOG_MS)
+    this.watchdog = setInterval(() => {
+      if (this.outbox.length > 0) void this.flushOutbox().catch(() => {})
+    }, WATCHDOG_MS)
     if (this.offlineSinceWallMs != null) {
       await this.syncHistory({ signal })
       this.offlineSinceWallMs = undefined
@@ -513,7 +623,7 @@ export class SimulatedDevice implements Device {
     await this.flushOutbox()
   }
 
-  private nodeName (addr: string): string {
+  private nodeName(addr: string): string {
     return this.components.fleet.peerName?.(peerOf(addr)) ?? peerOf(addr)
   }
 
@@ -522,13 +632,17 @@ export class SimulatedDevice implements Device {
    * status-go light clients do) and keeps the ones it did not know, after its bootstrap list: when
    * the bootstrap nodes are out of reach, ensureRelays dials these.
    */
-  private async exchangePeers (signal?: AbortSignal): Promise<void> {
+  private async exchangePeers(signal?: AbortSignal): Promise<void> {
     const node = this.node
     if (node == null) return
     for (const connection of node.getConnections()) {
       const from = this.components.fleet.peerName?.(connection.remotePeer.toString()) ?? connection.remotePeer.toString()
       try {
-        const records = await queryPeerExchange(connection, PEER_EXCHANGE_ASK, AbortSignal.any([AbortSignal.timeout(5000), ...(signal == null ? [] : [signal])]))
+        const records = await queryPeerExchange(
+          connection,
+          PEER_EXCHANGE_ASK,
+          AbortSignal.any([AbortSignal.timeout(5000), ...(signal == null ? [] : [signal])])
+        )
         let learned = 0
         for (const record of records) {
           const addr = await enrTcpAddress(record)
@@ -545,7 +659,7 @@ export class SimulatedDevice implements Device {
   }
 
   /** Keeps `relays` relay connections, moving on to other relays when one dies. */
-  private async ensureRelays (signal?: AbortSignal): Promise<void> {
+  private async ensureRelays(signal?: AbortSignal): Promise<void> {
     const node = this.node
     if (node == null) return
     const connected = new Set(node.getPeers().map(String))
@@ -555,10 +669,16 @@ export class SimulatedDevice implements Device {
       if (connected.has(peerOf(addr))) continue
       try {
         // a node that takes the connection and never completes it (a censor's black hole) must not hold up the next
-        const connection = await node.dial(multiaddr(addr), { signal: AbortSignal.any([AbortSignal.timeout(RELAY_DIAL_TIMEOUT_MS), ...(signal == null ? [] : [signal])]) })
+        const connection = await node.dial(multiaddr(addr), {
+          signal: AbortSignal.any([AbortSignal.timeout(RELAY_DIAL_TIMEOUT_MS), ...(signal == null ? [] : [signal])])
+        })
         await node.peerStore.merge(connection.remotePeer, { tags: { [KEEP_ALIVE]: { value: 1 } } })
         have++
-        this.components.events.emit('device.relay', { device: this.name, node: this.nodeName(addr), source: this.learned.has(addr) ? 'peer-exchange' : 'bootstrap' })
+        this.components.events.emit('device.relay', {
+          device: this.name,
+          node: this.nodeName(addr),
+          source: this.learned.has(addr) ? 'peer-exchange' : 'bootstrap'
+        })
       } catch (error) {
         // a dead relay is skipped; the next one in this device's order is tried
         this.components.log.debug(`${this.name}: dial ${this.nodeName(addr)}: ${errorText(error)}`)
@@ -566,14 +686,14 @@ export class SimulatedDevice implements Device {
     }
   }
 
-  private async waitForMesh (signal?: AbortSignal): Promise<void> {
+  private async waitForMesh(signal?: AbortSignal): Promise<void> {
     const deadline = Date.now() + 5000
     while (this.node != null && meshPeers(this.node, this.components.fleet.pubsubTopic).length === 0 && Date.now() < deadline && signal?.aborted !== true) {
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
   }
 
-  private onRelayMessage (message: Message): void {
+  private onRelayMessage(message: Message): void {
     if (message.topic !== this.components.fleet.pubsubTopic) return
     try {
       this.accept(WakuMessage.decode(message.data), 'relay', message.data.byteLength)
@@ -582,7 +702,7 @@ export class SimulatedDevice implements Device {
     }
   }
 
-  private accept (message: WakuMessage, via: DeliveryPath, bytes: number): void {
+  private accept(message: WakuMessage, via: DeliveryPath, bytes: number): void {
     if (!this.contentTopics.has(message.contentTopic)) return
     const payload = decodePayload(message.payload)
     if (payload == null || payload.from === this.name) return
@@ -595,11 +715,11 @@ export class SimulatedDevice implements Device {
   }
 }
 
-function peerOf (addr: string): string {
+function peerOf(addr: string): string {
   return addr.slice(addr.lastIndexOf('/p2p/') + 5)
 }
 
-function shuffled<T> (random: () => number, items: readonly T[]): T[] {
+function shuffled<T>(random: () => number, items: readonly T[]): T[] {
   const out = items.slice()
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1))
@@ -608,6 +728,6 @@ function shuffled<T> (random: () => number, items: readonly T[]): T[] {
   return out
 }
 
-function errorText (error: unknown): string {
+function errorText(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
 }

@@ -19,20 +19,36 @@ const POST_TIMEOUT_MS = 5000
  * once at start: the kind of contact the destinations report (results.destinations) exists to
  * show. One connection per post (no pooled sockets outlive the device). Returns the stop.
  */
-export function startTelemetry (init: TelemetryInit): () => void {
+export function startTelemetry(init: TelemetryInit): () => void {
   const url = new URL(init.url)
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest
   const pending = new Set<ReturnType<typeof httpRequest>>()
   const post = (): void => {
     if (!init.online()) return
     const body = JSON.stringify(init.report())
-    const req = send(url, { method: 'POST', agent: false, timeout: POST_TIMEOUT_MS, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' } }, (res) => {
-      res.resume()
-      res.on('end', () => { pending.delete(req) })
-    })
+    const req = send(
+      url,
+      {
+        method: 'POST',
+        agent: false,
+        timeout: POST_TIMEOUT_MS,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' }
+      },
+      (res) => {
+        res.resume()
+        res.on('end', () => {
+          pending.delete(req)
+        })
+      }
+    )
     pending.add(req)
-    req.on('timeout', () => { req.destroy(new Error(`telemetry: no answer from ${url.host} in ${POST_TIMEOUT_MS} ms`)) })
-    req.on('error', (error) => { pending.delete(req); init.onError(error) })
+    req.on('timeout', () => {
+      req.destroy(new Error(`telemetry: no answer from ${url.host} in ${POST_TIMEOUT_MS} ms`))
+    })
+    req.on('error', (error) => {
+      pending.delete(req)
+      init.onError(error)
+    })
     req.end(body)
   }
   post()

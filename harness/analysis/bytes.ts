@@ -4,8 +4,8 @@ import { round } from './stats.js'
 /** A capture's totals (as results keep them) and its conversations (harness/capture's Conversation fits). */
 export type CapturedConversations = Omit<NonNullable<BytesResults['tcpdump']>, 'check'> & {
   conversations: Array<{
-    a: { ip: string, port?: number }
-    b: { ip: string, port?: number }
+    a: { ip: string; port?: number }
+    b: { ip: string; port?: number }
     aToB: { payloadBytes: number }
     bToA: { payloadBytes: number }
   }>
@@ -16,22 +16,31 @@ const QUIET_WINDOW_MS = 3000
 const HOUR_MS = 3_600_000
 
 /** Byte figures per device and node from socket accounting events (and a capture, when there was one). */
-export function analyzeBytes (events: readonly CourierEvent[], capture?: CapturedConversations): BytesResults | undefined {
+export function analyzeBytes(events: readonly CourierEvent[], capture?: CapturedConversations): BytesResults | undefined {
   const start = events.find((e) => e.type === 'capture.start')
   if (start?.backend === 'off') return undefined
-  const devices = new Set(events.flatMap((e) => e.type === 'device.up' ? [e.device] : []))
+  const devices = new Set(events.flatMap((e) => (e.type === 'device.up' ? [e.device] : [])))
   const scenarioStart = events.find((e) => e.type === 'scenario.start')?.t ?? 0
   const scenarioEnd = events.find((e) => e.type === 'scenario.end')?.t ?? events.at(-1)?.t ?? 0
-  const sendTimes = events.flatMap((e) => e.type === 'msg.sent' ? [e.t] : [])
+  const sendTimes = events.flatMap((e) => (e.type === 'msg.sent' ? [e.t] : []))
   const quietSeconds = quietSecondSet(sendTimes, scenarioStart, scenarioEnd)
 
   const owners = userKeyed<OwnerBytes>()
-  const ownerOf = (name: string): OwnerBytes => owners[name] ??= {
-    kind: devices.has(name) ? 'device' : 'node', up: 0, down: 0, byProtocol: {}, perMessage: { down: null, total: null }, duplicateBytes: {}, backgroundPerHour: null, storePerRequest: null, projected: { perHour: null, perDay: null }
-  }
+  const ownerOf = (name: string): OwnerBytes =>
+    (owners[name] ??= {
+      kind: devices.has(name) ? 'device' : 'node',
+      up: 0,
+      down: 0,
+      byProtocol: {},
+      perMessage: { down: null, total: null },
+      duplicateBytes: {},
+      backgroundPerHour: null,
+      storePerRequest: null,
+      projected: { perHour: null, perDay: null }
+    })
   const traffic = new Map<string, number>()
   const quiet = new Map<string, number>()
-  const perSecond = new Map<string, Map<number, { up: number, down: number }>>()
+  const perSecond = new Map<string, Map<number, { up: number; down: number }>>()
   for (const event of events) {
     if (event.type !== 'bytes.sample' || event.owner === STORE_AUDITOR) continue
     const owner = ownerOf(event.owner)
@@ -43,7 +52,7 @@ export function analyzeBytes (events: readonly CourierEvent[], capture?: Capture
       const second = Math.floor((event.t - scenarioStart) / 1000)
       if (quietSeconds.has(second)) quiet.set(event.owner, (quiet.get(event.owner) ?? 0) + bytes)
       if (owner.kind === 'device') {
-        const series = perSecond.get(event.owner) ?? new Map<number, { up: number, down: number }>()
+        const series = perSecond.get(event.owner) ?? new Map<number, { up: number; down: number }>()
         perSecond.set(event.owner, series)
         const bucket = series.get(second) ?? { up: 0, down: 0 }
         bucket.up += event.up
@@ -51,14 +60,14 @@ export function analyzeBytes (events: readonly CourierEvent[], capture?: Capture
         series.set(second, bucket)
       }
     } else {
-      const protocol = owner.byProtocol[event.protocol] ??= { up: 0, down: 0 }
+      const protocol = (owner.byProtocol[event.protocol] ??= { up: 0, down: 0 })
       protocol.up += event.up
       protocol.down += event.down
     }
   }
 
   const delivered = new Map<string, number>()
-  const storeRequests = new Map<string, { requests: number, bytes: number }>()
+  const storeRequests = new Map<string, { requests: number; bytes: number }>()
   for (const event of events) {
     if (event.type === 'msg.received') {
       if (event.duplicate) {
@@ -97,7 +106,7 @@ export function analyzeBytes (events: readonly CourierEvent[], capture?: Capture
   return result
 }
 
-function quietSecondSet (sendTimes: number[], start: number, end: number): Set<number> {
+function quietSecondSet(sendTimes: number[], start: number, end: number): Set<number> {
   const quiet = new Set<number>()
   const sorted = sendTimes.slice().sort((a, b) => a - b)
   let i = 0
@@ -110,7 +119,7 @@ function quietSecondSet (sendTimes: number[], start: number, end: number): Set<n
   return quiet
 }
 
-function captureTotals (capture: CapturedConversations): Omit<NonNullable<BytesResults['tcpdump']>, 'check'> {
+function captureTotals(capture: CapturedConversations): Omit<NonNullable<BytesResults['tcpdump']>, 'check'> {
   const { file, packets, dropped, wireBytes, payloadBytes, retransmittedBytes } = capture
   return { file, packets, dropped, wireBytes, payloadBytes, retransmittedBytes }
 }
@@ -122,7 +131,7 @@ function captureTotals (capture: CapturedConversations): Omit<NonNullable<BytesR
  * every direction is checked once, by its sender (a receiver never reads what arrives after it
  * closed, which the capture still sees).
  */
-function crossCheck (events: readonly CourierEvent[], capture: CapturedConversations): NonNullable<BytesResults['tcpdump']>['check'] {
+function crossCheck(events: readonly CourierEvent[], capture: CapturedConversations): NonNullable<BytesResults['tcpdump']>['check'] {
   const flows = new Map<string, number>()
   for (const c of capture.conversations) {
     if (c.a.port == null || c.b.port == null) continue
@@ -139,7 +148,8 @@ function crossCheck (events: readonly CourierEvent[], capture: CapturedConversat
     const captured = flows.get(`${open.localAddr}>${open.remoteAddr}`) ?? 0
     check.directions++
     if (captured === event.bytesUp) check.equal++
-    else if (check.mismatches.length < 50) check.mismatches.push({ owner: event.owner, connId: event.connId, direction: 'up', socket: event.bytesUp, capture: captured })
+    else if (check.mismatches.length < 50)
+      check.mismatches.push({ owner: event.owner, connId: event.connId, direction: 'up', socket: event.bytesUp, capture: captured })
   }
   return check
 }

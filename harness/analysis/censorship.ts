@@ -7,7 +7,7 @@ import type { CensorshipResult, CourierEvent, MetricValue } from '../interface/i
  * its connections moved from the block to that moment (or to the end of the block or run when it
  * never got there): what getting around the censor cost.
  */
-export function analyzeCensorship (events: readonly CourierEvent[]): CensorshipResult[] {
+export function analyzeCensorship(events: readonly CourierEvent[]): CensorshipResult[] {
   const results: CensorshipResult[] = []
   const endT = events.at(-1)?.t ?? 0
   for (const start of events) {
@@ -16,8 +16,14 @@ export function analyzeCensorship (events: readonly CourierEvent[]): CensorshipR
     const until = end?.t ?? endT
     const blocked = new Set(start.nodes)
     // a relay outside the block it was already connected to is a way in it kept: reached at once
-    const kept = events.findLast((e): e is Extract<CourierEvent, { type: 'device.relay' }> => e.type === 'device.relay' && e.device === start.device && e.t < start.t && !blocked.has(e.node))
-    const found = events.find((e): e is Extract<CourierEvent, { type: 'device.relay' }> => e.type === 'device.relay' && e.device === start.device && e.t >= start.t && e.t <= until && !blocked.has(e.node))
+    const kept = events.findLast(
+      (e): e is Extract<CourierEvent, { type: 'device.relay' }> =>
+        e.type === 'device.relay' && e.device === start.device && e.t < start.t && !blocked.has(e.node)
+    )
+    const found = events.find(
+      (e): e is Extract<CourierEvent, { type: 'device.relay' }> =>
+        e.type === 'device.relay' && e.device === start.device && e.t >= start.t && e.t <= until && !blocked.has(e.node)
+    )
     const reached = kept == null ? found : { ...kept, t: start.t }
     const windowEnd = reached?.t ?? until
     let bytes = 0
@@ -38,18 +44,18 @@ export function analyzeCensorship (events: readonly CourierEvent[]): CensorshipR
 }
 
 /** `censorship.unreached` (blocks the device never got around), per device the slowest way round and the bytes it took. */
-export function censorshipMetrics (results: readonly CensorshipResult[], devices: readonly string[]): Record<string, MetricValue> {
+export function censorshipMetrics(results: readonly CensorshipResult[], devices: readonly string[]): Record<string, MetricValue> {
   const metrics: Record<string, MetricValue> = { 'censorship.unreached': { value: results.filter((r) => r.reachedMs == null).length, unit: 'count' } }
   for (const device of devices) {
     const mine = results.filter((r) => r.device === device)
     if (mine.length === 0) continue
     const reached = mine.map((r) => r.reachedMs)
-    metrics[`censorship.${device}.reachedMs`] = { value: reached.includes(null) ? null : Math.max(...reached as number[]), unit: 'ms' }
+    metrics[`censorship.${device}.reachedMs`] = { value: reached.includes(null) ? null : Math.max(...(reached as number[])), unit: 'ms' }
     metrics[`censorship.${device}.bytes`] = { value: mine.reduce((sum, r) => sum + r.bytes, 0), unit: 'bytes' }
   }
   return metrics
 }
 
-function round (ms: number): number {
+function round(ms: number): number {
   return Math.round(ms * 10) / 10
 }

@@ -5,7 +5,12 @@ import { round, summarize } from './stats.js'
 /** Caps the per-device list of lost message ids kept in results. */
 const LOST_LIST_LIMIT = 50
 
-interface SentMessage { t: number, msgId: string, topic: string, sender: string }
+interface SentMessage {
+  t: number
+  msgId: string
+  topic: string
+  sender: string
+}
 
 /** Time intervals [from, to) during which a device was on the network. */
 type Intervals = Array<[number, number]>
@@ -16,7 +21,10 @@ type Intervals = Array<[number, number]>
  * end of the traffic phase (so it could have received it, live or from a store). Everything is
  * keyed by courier's msgId; the first arrival counts for latency, later ones are duplicates.
  */
-export function analyzeDelivery (events: readonly CourierEvent[], samples?: LatencySamples): { overall: DeviceDelivery, devices: Record<string, DeviceDelivery>, messages: { sent: number, byDevices: number, byCrowd: number } } {
+export function analyzeDelivery(
+  events: readonly CourierEvent[],
+  samples?: LatencySamples
+): { overall: DeviceDelivery; devices: Record<string, DeviceDelivery>; messages: { sent: number; byDevices: number; byCrowd: number } } {
   const sent = new Map<string, SentMessage>()
   const subscriptions = new Map<string, Set<string>>()
   const online = new Map<string, Intervals>()
@@ -31,10 +39,18 @@ export function analyzeDelivery (events: readonly CourierEvent[], samples?: Late
   for (const event of events) {
     lastT = Math.max(lastT, event.t)
     switch (event.type) {
-      case 'scenario.end': scenarioEnd = event.t; break
-      case 'msg.sent': sent.set(event.msgId, { t: event.t, msgId: event.msgId, topic: event.topic, sender: event.device ?? 'crowd' }); break
-      case 'device.subscribe': getOr(subscriptions, event.device, () => new Set()).add(event.topic); break
-      case 'device.online': getOr(online, event.device, () => []).push([event.t, Infinity]); break
+      case 'scenario.end':
+        scenarioEnd = event.t
+        break
+      case 'msg.sent':
+        sent.set(event.msgId, { t: event.t, msgId: event.msgId, topic: event.topic, sender: event.device ?? 'crowd' })
+        break
+      case 'device.subscribe':
+        getOr(subscriptions, event.device, () => new Set()).add(event.topic)
+        break
+      case 'device.online':
+        getOr(online, event.device, () => []).push([event.t, Infinity])
+        break
       case 'device.offline':
       case 'device.down': {
         const intervals = online.get(event.device)
@@ -42,7 +58,9 @@ export function analyzeDelivery (events: readonly CourierEvent[], samples?: Late
         if (open != null && open[1] === Infinity) open[1] = event.t
         break
       }
-      case 'device.failed': if (!failedAt.has(event.device)) failedAt.set(event.device, event.t); break
+      case 'device.failed':
+        if (!failedAt.has(event.device)) failedAt.set(event.device, event.t)
+        break
       case 'msg.received': {
         receptions.set(event.device, (receptions.get(event.device) ?? 0) + 1)
         const byMsg = getOr(firstReceived, event.device, () => new Map())
@@ -58,7 +76,8 @@ export function analyzeDelivery (events: readonly CourierEvent[], samples?: Late
         if (!byMsg.has(event.msgId)) byMsg.set(event.msgId, event.t)
         break
       }
-      default: break
+      default:
+        break
     }
   }
   if (scenarioEnd === Infinity) scenarioEnd = lastT
@@ -66,7 +85,17 @@ export function analyzeDelivery (events: readonly CourierEvent[], samples?: Late
   const devices = userKeyed<DeviceDelivery>()
   const allLatencies: number[] = []
   const allRender: number[] = []
-  const totals = { expected: 0, delivered: 0, lost: 0, duplicates: 0, receptions: 0, byPath: {} as Record<string, number>, firstByPath: {} as Record<string, number>, lostMessages: [] as string[], failed: false }
+  const totals = {
+    expected: 0,
+    delivered: 0,
+    lost: 0,
+    duplicates: 0,
+    receptions: 0,
+    byPath: {} as Record<string, number>,
+    firstByPath: {} as Record<string, number>,
+    lostMessages: [] as string[],
+    failed: false
+  }
 
   for (const [device, topics] of subscriptions) {
     const intervals = online.get(device) ?? []
@@ -147,21 +176,26 @@ export function analyzeDelivery (events: readonly CourierEvent[], samples?: Late
 }
 
 /** Every first-delivery latency (ms), per device and overall: the samples behind the latency summaries. */
-export interface LatencySamples { overall: number[], devices: Record<string, number[]>, /** send -> msg.rendered */ render: number[], renderDevices: Record<string, number[]> }
+export interface LatencySamples {
+  overall: number[]
+  devices: Record<string, number[]> /** send -> msg.rendered */
+  render: number[]
+  renderDevices: Record<string, number[]>
+}
 
 /** The same expected-message rules as analyzeDelivery, so a comparison tests exactly the figures the report shows. */
-export function deliveryLatencySamples (events: readonly CourierEvent[]): LatencySamples {
+export function deliveryLatencySamples(events: readonly CourierEvent[]): LatencySamples {
   const samples: LatencySamples = { overall: [], devices: {}, render: [], renderDevices: {} }
   analyzeDelivery(events, samples)
   return samples
 }
 
-function wasOnlineBetween (intervals: Intervals, from: number, to: number): boolean {
+function wasOnlineBetween(intervals: Intervals, from: number, to: number): boolean {
   // a message sent after the device failed (to < from) is not one it could have received
   return from <= to && intervals.some(([start, end]) => start <= to && end >= from)
 }
 
-function getOr<K, V> (map: Map<K, V>, key: K, create: () => V): V {
+function getOr<K, V>(map: Map<K, V>, key: K, create: () => V): V {
   let value = map.get(key)
   if (value === undefined) {
     value = create()

@@ -9,7 +9,7 @@ export interface CatalogueInput {
   flows?: string[]
 }
 
-function byteMetrics (owner: string): Array<[string, MetricUnit]> {
+function byteMetrics(owner: string): Array<[string, MetricUnit]> {
   return [
     [`bytes.${owner}.up`, 'bytes'],
     [`bytes.${owner}.down`, 'bytes'],
@@ -28,7 +28,7 @@ function byteMetrics (owner: string): Array<[string, MetricUnit]> {
 
 const LATENCY_STATS = ['p50', 'p90', 'p95', 'p99', 'max', 'mean'] as const
 
-function deliveryMetrics (prefix: string): Array<[string, MetricUnit]> {
+function deliveryMetrics(prefix: string): Array<[string, MetricUnit]> {
   return [
     ...LATENCY_STATS.map((s): [string, MetricUnit] => [`${prefix}.latency.${s}`, 'ms']),
     ...LATENCY_STATS.map((s): [string, MetricUnit] => [`${prefix}.renderLatency.${s}`, 'ms']),
@@ -44,7 +44,7 @@ function deliveryMetrics (prefix: string): Array<[string, MetricUnit]> {
   ]
 }
 
-export function metricCatalogue (input: CatalogueInput): Map<string, MetricUnit> {
+export function metricCatalogue(input: CatalogueInput): Map<string, MetricUnit> {
   const entries: Array<[string, MetricUnit]> = [
     ...deliveryMetrics('delivery'),
     ...input.devices.flatMap((device) => deliveryMetrics(`delivery.${device}`)),
@@ -59,15 +59,17 @@ export function metricCatalogue (input: CatalogueInput): Map<string, MetricUnit>
     ['harness.lag.p99', 'ms'],
     ['harness.lag.max', 'ms'],
     ...[...input.devices, ...(input.nodes ?? [])].flatMap(byteMetrics),
-    ...input.devices.flatMap((device): Array<[string, MetricUnit]> => [
-      [`energy.${device}.joules`, 'joules'],
-      [`energy.${device}.mAh`, 'mAh'],
-      [`energy.${device}.mAhPerHour`, 'mAh/h'],
-      [`energy.${device}.joulesPerMessage`, 'joules'],
-      [`energy.${device}.radioActiveSeconds`, 'seconds'],
-      [`energy.${device}.tailShare`, 'ratio'],
-      [`energy.${device}.promotions`, 'count']
-    ]),
+    ...input.devices.flatMap(
+      (device): Array<[string, MetricUnit]> => [
+        [`energy.${device}.joules`, 'joules'],
+        [`energy.${device}.mAh`, 'mAh'],
+        [`energy.${device}.mAhPerHour`, 'mAh/h'],
+        [`energy.${device}.joulesPerMessage`, 'joules'],
+        [`energy.${device}.radioActiveSeconds`, 'seconds'],
+        [`energy.${device}.tailShare`, 'ratio'],
+        [`energy.${device}.promotions`, 'count']
+      ]
+    ),
     ['store.inSync', 'boolean'],
     ['store.missing', 'count'],
     ['history.consistent', 'boolean'],
@@ -87,27 +89,40 @@ export function metricCatalogue (input: CatalogueInput): Map<string, MetricUnit>
     ['sent.unconfirmed', 'count'],
     ['store.switches', 'count'],
     ['store.sync.fetched', 'count'],
-    ...input.devices.flatMap((device): Array<[string, MetricUnit]> => [
-      [`crowd.${device}.messagesPerHour`, 'count'],
-      [`crowd.${device}.messageBytesPerHour`, 'bytes/h'],
-      [`crowd.${device}.previewBytesPerHour`, 'bytes/h']
-    ]),
+    ...input.devices.flatMap(
+      (device): Array<[string, MetricUnit]> => [
+        [`crowd.${device}.messagesPerHour`, 'count'],
+        [`crowd.${device}.messageBytesPerHour`, 'bytes/h'],
+        [`crowd.${device}.previewBytesPerHour`, 'bytes/h']
+      ]
+    ),
     ['push.received', 'count'],
     ['push.phantom', 'count'],
     ['push.renderDelay.p95', 'ms'],
-    ...(['total', 'dial', 'firstPage', 'transfer', 'render'].map((stage): [string, MetricUnit] => [`store.stages.${stage}.p95`, 'ms'])),
+    ...['total', 'dial', 'firstPage', 'transfer', 'render'].map((stage): [string, MetricUnit] => [`store.stages.${stage}.p95`, 'ms']),
     ['capture.check.mismatches', 'count'],
     ['capture.dropped', 'count'],
     ['flows.run', 'count'],
     ['flows.failed', 'count'],
-    ...(input.flows ?? []).flatMap((flow): Array<[string, MetricUnit]> => [[`flow.${flow}.duration`, 'ms'], [`flow.${flow}.passed`, 'boolean']]),
+    ...(input.flows ?? []).flatMap(
+      (flow): Array<[string, MetricUnit]> => [
+        [`flow.${flow}.duration`, 'ms'],
+        [`flow.${flow}.passed`, 'boolean']
+      ]
+    ),
     // secrets found in the run's artifacts (harness/leaks), set by the runner after the scan
     ['leaks.count', 'count'],
     // remote endpoints outside the fleet that no destinations.allow entry names (from the capture)
     ['destinations.thirdParty', 'count'],
     // timeline blocks (censorship): the ones never got around, and per device how long and how many bytes it took
     ['censorship.unreached', 'count'],
-    ...input.devices.flatMap((device): Array<[string, MetricUnit]> => [[`censorship.${device}.reachedMs`, 'ms'], [`censorship.${device}.bytes`, 'bytes'], [`censorship.${device}.joules`, 'joules']])
+    ...input.devices.flatMap(
+      (device): Array<[string, MetricUnit]> => [
+        [`censorship.${device}.reachedMs`, 'ms'],
+        [`censorship.${device}.bytes`, 'bytes'],
+        [`censorship.${device}.joules`, 'joules']
+      ]
+    )
   ]
   return new Map(entries)
 }

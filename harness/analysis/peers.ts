@@ -5,7 +5,7 @@ import type { CourierEvent, PeerProtocolResults } from '../interface/index.js'
  * mismatch is a peer of another cluster that a fleet node disconnected) and what peer exchange
  * handed out. Outside clients show up here by peer id.
  */
-export function analyzePeers (events: readonly CourierEvent[]): PeerProtocolResults {
+export function analyzePeers(events: readonly CourierEvent[]): PeerProtocolResults {
   const metadata = { ok: 0, mismatch: 0, unsupported: 0, failed: 0 }
   const mismatches: PeerProtocolResults['mismatches'] = []
   const peerExchange = { requests: 0, peersGiven: 0 }

@@ -16,7 +16,7 @@ const HOUR_MS = 3_600_000
 export const PREVIEW_ENTRY_BYTES = 41
 
 /** Everything issue-level reliability figures need, from events alone. */
-export function analyzeReliability (events: readonly CourierEvent[], accounts: Record<string, string>, pushBoundMs = 5000): ReliabilityResults {
+export function analyzeReliability(events: readonly CourierEvent[], accounts: Record<string, string>, pushBoundMs = 5000): ReliabilityResults {
   const sent = events.filter((e): e is EventOf<'msg.sent'> => e.type === 'msg.sent')
   const firstArrival = new Map<string, number>()
   const rendered = new Map<string, Set<string>>()
@@ -42,7 +42,12 @@ export function analyzeReliability (events: readonly CourierEvent[], accounts: R
   }
 }
 
-function partitionsOf (events: readonly CourierEvent[], sent: Array<EventOf<'msg.sent'>>, firstArrival: Map<string, number>, subscriptions: Map<string, Set<string>>): ReliabilityResults['partitions'] {
+function partitionsOf(
+  events: readonly CourierEvent[],
+  sent: Array<EventOf<'msg.sent'>>,
+  firstArrival: Map<string, number>,
+  subscriptions: Map<string, Set<string>>
+): ReliabilityResults['partitions'] {
   const out: ReliabilityResults['partitions'] = []
   let open: ReliabilityResults['partitions'][number] | undefined
   const end = events.at(-1)?.t ?? 0
@@ -69,17 +74,25 @@ function partitionsOf (events: readonly CourierEvent[], sent: Array<EventOf<'msg
         const group = groupOf.get(device)
         if (group == null || group === senderGroup) continue
         partition.cross.expected++
-        const pair = partition.byGroups.find((p) => p.from === senderGroup && p.to === group) ?? partition.byGroups[partition.byGroups.push({ from: senderGroup, to: group, expected: 0, delivered: 0, lost: 0 }) - 1]
+        const pair =
+          partition.byGroups.find((p) => p.from === senderGroup && p.to === group) ??
+          partition.byGroups[partition.byGroups.push({ from: senderGroup, to: group, expected: 0, delivered: 0, lost: 0 }) - 1]
         pair.expected++
         const arrival = firstArrival.get(`${device}/${message.msgId}`)
-        if (arrival == null) { partition.cross.lost++; pair.lost++; allDelivered = false; continue }
+        if (arrival == null) {
+          partition.cross.lost++
+          pair.lost++
+          allDelivered = false
+          continue
+        }
         partition.cross.delivered++
         pair.delivered++
         lastDelivery = Math.max(lastDelivery, arrival)
       }
     }
     partition.byGroups.sort((a, b) => a.from - b.from || a.to - b.to)
-    if (partition.heal != null && allDelivered && partition.cross.expected > 0) partition.healToFullDeliveryMs = round(Math.max(0, lastDelivery - partition.heal))
+    if (partition.heal != null && allDelivered && partition.cross.expected > 0)
+      partition.healToFullDeliveryMs = round(Math.max(0, lastDelivery - partition.heal))
   }
   return out
 }
@@ -90,7 +103,7 @@ function partitionsOf (events: readonly CourierEvent[], sent: Array<EventOf<'msg
  * with the device's next good answer from any store. A dead store that refuses at once costs
  * little; one that hangs costs the client's whole timeout: this is what tells them apart.
  */
-function failoverOf (events: readonly CourierEvent[]): ReliabilityResults['failover'] {
+function failoverOf(events: readonly CourierEvent[]): ReliabilityResults['failover'] {
   const out: ReliabilityResults['failover'] = []
   const queryStart = new Map<string, number>()
   const diedAt = new Map<string, number>()
@@ -105,7 +118,14 @@ function failoverOf (events: readonly CourierEvent[]): ReliabilityResults['failo
         if (open.has(key)) continue
         const started = queryStart.get(event.requestId) ?? event.t
         const died = diedAt.get(event.store)
-        const episode = { store: event.store, downAt: round(died != null && died < started ? died : started), device: event.device, recoveredAt: null, ms: null, via: null }
+        const episode = {
+          store: event.store,
+          downAt: round(died != null && died < started ? died : started),
+          device: event.device,
+          recoveredAt: null,
+          ms: null,
+          via: null
+        }
         open.set(key, episode)
         out.push(episode)
       } else {
@@ -129,7 +149,7 @@ function failoverOf (events: readonly CourierEvent[]): ReliabilityResults['failo
  * closed, or a ping failed) and closes with its next subscription on any node. When the service
  * node was killed before, the episode counts from the death: that is when pushes stopped.
  */
-function filterFailoverOf (events: readonly CourierEvent[]): NonNullable<ReliabilityResults['filterFailover']> {
+function filterFailoverOf(events: readonly CourierEvent[]): NonNullable<ReliabilityResults['filterFailover']> {
   const out: NonNullable<ReliabilityResults['filterFailover']> = []
   const diedAt = new Map<string, number>()
   const open = new Map<string, Array<NonNullable<ReliabilityResults['filterFailover']>[number]>>()
@@ -138,7 +158,17 @@ function filterFailoverOf (events: readonly CourierEvent[]): NonNullable<Reliabi
     else if (event.type === 'node.up') diedAt.delete(event.node)
     else if (event.type === 'filter.subscription' && event.state === 'lost') {
       const died = diedAt.get(event.node) ?? null
-      const episode = { device: event.device, node: event.node, diedAt: died, lostAt: event.t, reason: event.reason ?? null, noticeMs: died == null ? null : round(event.t - died), recoveredAt: null, via: null, ms: null }
+      const episode = {
+        device: event.device,
+        node: event.node,
+        diedAt: died,
+        lostAt: event.t,
+        reason: event.reason ?? null,
+        noticeMs: died == null ? null : round(event.t - died),
+        recoveredAt: null,
+        via: null,
+        ms: null
+      }
       out.push(episode)
       ;(open.get(event.device) ?? open.set(event.device, []).get(event.device))?.push(episode)
     } else if (event.type === 'filter.subscription' && event.state === 'subscribed') {
@@ -152,7 +182,7 @@ function filterFailoverOf (events: readonly CourierEvent[]): NonNullable<Reliabi
   return out
 }
 
-function auditOf (events: readonly CourierEvent[], sent: Array<EventOf<'msg.sent'>>): ReliabilityResults['audit'] {
+function auditOf(events: readonly CourierEvent[], sent: Array<EventOf<'msg.sent'>>): ReliabilityResults['audit'] {
   const sentAt = new Map(sent.map((m) => [m.hash, m.t]))
   const scenarioStart = events.find((e) => e.type === 'scenario.start')?.t ?? 0
   const stores: ReliabilityResults['audit']['stores'] = userKeyed()
@@ -170,7 +200,7 @@ function auditOf (events: readonly CourierEvent[], sent: Array<EventOf<'msg.sent
   return { stores, inSync: audited.length === 0 ? null : audited.every((s) => s.reachable && s.missing === 0 && s.extra === 0) }
 }
 
-function historyOf (rendered: Map<string, Set<string>>, accounts: Record<string, string>): Omit<ReliabilityResults['history'], 'checkpoints'> {
+function historyOf(rendered: Map<string, Set<string>>, accounts: Record<string, string>): Omit<ReliabilityResults['history'], 'checkpoints'> {
   const byAccount = new Map<string, string[]>()
   for (const [device, account] of Object.entries(accounts)) byAccount.set(account, [...(byAccount.get(account) ?? []), device])
   const result: Omit<ReliabilityResults['history'], 'checkpoints'> = { accounts: {}, consistent: null }
@@ -180,7 +210,8 @@ function historyOf (rendered: Map<string, Set<string>>, accounts: Record<string,
     const differences: ReliabilityResults['history']['accounts'][string]['differences'] = []
     for (const msgId of union) {
       const shownOn = devices.filter((d) => rendered.get(d)?.has(msgId) === true)
-      if (shownOn.length < devices.length && differences.length < LIST_LIMIT) differences.push({ msgId, shownOn, missingOn: devices.filter((d) => !shownOn.includes(d)) })
+      if (shownOn.length < devices.length && differences.length < LIST_LIMIT)
+        differences.push({ msgId, shownOn, missingOn: devices.filter((d) => !shownOn.includes(d)) })
     }
     result.accounts[account] = { devices, consistent: differences.length === 0, differences }
   }
@@ -195,7 +226,12 @@ function historyOf (rendered: Map<string, Set<string>>, accounts: Record<string,
  * carried it): a message stuck with a cut-off sender is nobody's history yet, and no honest client
  * could have it.
  */
-function upToDateOf (events: readonly CourierEvent[], sent: Array<EventOf<'msg.sent'>>, firstArrival: Map<string, number>, subscriptions: Map<string, Set<string>>): ReliabilityResults['upToDate'] {
+function upToDateOf(
+  events: readonly CourierEvent[],
+  sent: Array<EventOf<'msg.sent'>>,
+  firstArrival: Map<string, number>,
+  subscriptions: Map<string, Set<string>>
+): ReliabilityResults['upToDate'] {
   const result: ReliabilityResults['upToDate'] = { claims: 0, falsePositives: 0, examples: [] }
   const anyStore = events.some((e) => e.type === 'msg.stored')
   const heldAt = new Map<string, number>()
@@ -206,18 +242,26 @@ function upToDateOf (events: readonly CourierEvent[], sent: Array<EventOf<'msg.s
     if (event.type !== 'device.status' || event.status !== 'upToDate') continue
     result.claims++
     const topics = subscriptions.get(event.device) ?? new Set<string>()
-    const missing = sent.filter((m) => (heldAt.get(m.hash) ?? Infinity) < event.t - UP_TO_DATE_ALLOWANCE_MS && m.device !== event.device && topics.has(m.topic) && !((firstArrival.get(`${event.device}/${m.msgId}`) ?? Infinity) <= event.t))
+    const missing = sent.filter(
+      (m) =>
+        (heldAt.get(m.hash) ?? Infinity) < event.t - UP_TO_DATE_ALLOWANCE_MS &&
+        m.device !== event.device &&
+        topics.has(m.topic) &&
+        !((firstArrival.get(`${event.device}/${m.msgId}`) ?? Infinity) <= event.t)
+    )
     if (missing.length === 0) continue
     result.falsePositives++
-    if (result.examples.length < LIST_LIMIT) result.examples.push({ device: event.device, t: event.t, missing: missing.length, missingIds: missing.slice(0, 10).map((m) => m.msgId) })
+    if (result.examples.length < LIST_LIMIT)
+      result.examples.push({ device: event.device, t: event.t, missing: missing.length, missingIds: missing.slice(0, 10).map((m) => m.msgId) })
   }
   return result
 }
 
 /** A push is phantom when its message is not on screen `boundMs` after the push arrived. */
-function pushOf (events: readonly CourierEvent[], boundMs: number): ReliabilityResults['push'] {
+function pushOf(events: readonly CourierEvent[], boundMs: number): ReliabilityResults['push'] {
   const renderedAt = new Map<string, number>()
-  for (const event of events) if (event.type === 'msg.rendered' && !renderedAt.has(`${event.device}/${event.msgId}`)) renderedAt.set(`${event.device}/${event.msgId}`, event.t)
+  for (const event of events)
+    if (event.type === 'msg.rendered' && !renderedAt.has(`${event.device}/${event.msgId}`)) renderedAt.set(`${event.device}/${event.msgId}`, event.t)
   const delays: number[] = []
   const result: ReliabilityResults['push'] = { received: 0, phantom: 0, boundMs, renderDelay: summarize([]), examples: [] }
   for (const event of events) {
@@ -235,7 +279,7 @@ function pushOf (events: readonly CourierEvent[], boundMs: number): ReliabilityR
   return result
 }
 
-function stagesOf (events: readonly CourierEvent[]): ReliabilityResults['stages'] {
+function stagesOf(events: readonly CourierEvent[]): ReliabilityResults['stages'] {
   const stages = events.filter((e): e is EventOf<'store.stages'> => e.type === 'store.stages')
   return {
     requests: stages.length,
@@ -248,7 +292,11 @@ function stagesOf (events: readonly CourierEvent[]): ReliabilityResults['stages'
 }
 
 /** At each timeline checkpoint, the devices of one account must show the same messages sent well before it. */
-function checkpointsOf (events: readonly CourierEvent[], sent: Array<EventOf<'msg.sent'>>, accounts: Record<string, string>): ReliabilityResults['history']['checkpoints'] {
+function checkpointsOf(
+  events: readonly CourierEvent[],
+  sent: Array<EventOf<'msg.sent'>>,
+  accounts: Record<string, string>
+): ReliabilityResults['history']['checkpoints'] {
   const checkpoints = events.filter((e): e is EventOf<'timeline.action'> => e.type === 'timeline.action' && e.action === 'checkpoint')
   if (checkpoints.length === 0) return []
   const sentAt = new Map(sent.map((m) => [m.msgId, m.t]))
@@ -257,18 +305,20 @@ function checkpointsOf (events: readonly CourierEvent[], sent: Array<EventOf<'ms
     for (const event of events) {
       if (event.t > checkpoint.t) break
       if (event.type === 'msg.rendered' && (sentAt.get(event.msgId) ?? Infinity) <= checkpoint.t - CHECKPOINT_ALLOWANCE_MS) {
-        (rendered.get(event.device) ?? rendered.set(event.device, new Set()).get(event.device))?.add(event.msgId)
+        ;(rendered.get(event.device) ?? rendered.set(event.device, new Set()).get(event.device))?.add(event.msgId)
       }
     }
     const history = historyOf(rendered, accounts)
-    const differences = Object.entries(history.accounts).flatMap(([account, a]) => a.differences.map((d) => ({ account, ...d }))).slice(0, LIST_LIMIT)
+    const differences = Object.entries(history.accounts)
+      .flatMap(([account, a]) => a.differences.map((d) => ({ account, ...d })))
+      .slice(0, LIST_LIMIT)
     return { name: String(checkpoint.detail.name ?? `#${checkpoint.index}`), t: checkpoint.t, consistent: history.consistent !== false, differences }
   })
 }
 
-function sentChecksOf (events: readonly CourierEvent[], sent: Array<EventOf<'msg.sent'>>): ReliabilityResults['sentChecks'] {
+function sentChecksOf(events: readonly CourierEvent[], sent: Array<EventOf<'msg.sent'>>): ReliabilityResults['sentChecks'] {
   const out: ReliabilityResults['sentChecks'] = userKeyed()
-  const checking = new Set(events.flatMap((e) => e.type === 'msg.confirm' ? [e.device] : []))
+  const checking = new Set(events.flatMap((e) => (e.type === 'msg.confirm' ? [e.device] : [])))
   const confirmed = new Set<string>()
   const resent = new Map<string, number>()
   for (const device of checking) out[device] = { checks: 0, failedChecks: 0, bytes: 0, sent: 0, confirmed: 0, resent: 0, unconfirmed: 0, unconfirmedIds: [] }
@@ -295,7 +345,7 @@ function sentChecksOf (events: readonly CourierEvent[], sent: Array<EventOf<'msg
   return { ...out }
 }
 
-function storeChoiceOf (events: readonly CourierEvent[]): ReliabilityResults['storeChoice'] {
+function storeChoiceOf(events: readonly CourierEvent[]): ReliabilityResults['storeChoice'] {
   const result: ReliabilityResults['storeChoice'] = { selected: [], switches: [] }
   for (const event of events) {
     if (event.type === 'store.select') result.selected.push({ t: event.t, device: event.device, store: event.store, rttMs: event.rttMs })
@@ -304,7 +354,7 @@ function storeChoiceOf (events: readonly CourierEvent[]): ReliabilityResults['st
   return result
 }
 
-function storeSyncOf (events: readonly CourierEvent[]): ReliabilityResults['storeSync'] {
+function storeSyncOf(events: readonly CourierEvent[]): ReliabilityResults['storeSync'] {
   const result: ReliabilityResults['storeSync'] = { fetched: 0, failedRounds: 0, byStore: {} }
   for (const event of events) {
     if (event.type !== 'store.sync') continue
@@ -316,7 +366,7 @@ function storeSyncOf (events: readonly CourierEvent[]): ReliabilityResults['stor
 }
 
 /** The crowd topic is the one the crowd posts on (crowd messages carry a node, not a device). */
-function crowdOf (events: readonly CourierEvent[], sent: Array<EventOf<'msg.sent'>>, subscriptions: Map<string, Set<string>>): ReliabilityResults['crowd'] {
+function crowdOf(events: readonly CourierEvent[], sent: Array<EventOf<'msg.sent'>>, subscriptions: Map<string, Set<string>>): ReliabilityResults['crowd'] {
   const topic = sent.find((m) => m.node != null)?.topic
   if (topic == null) return null
   const start = events.find((e) => e.type === 'scenario.start')?.t ?? 0
@@ -324,7 +374,8 @@ function crowdOf (events: readonly CourierEvent[], sent: Array<EventOf<'msg.sent
   const hours = Math.max(1, end - start) / HOUR_MS
   const onTopic = new Set(sent.filter((m) => m.topic === topic).map((m) => m.msgId))
   const devices: NonNullable<ReliabilityResults['crowd']>['devices'] = userKeyed()
-  for (const [device, topics] of subscriptions) if (topics.has(topic)) devices[device] = { messages: 0, messagesPerHour: 0, messageBytesPerHour: 0, previewBytesPerHour: 0, previewShare: null }
+  for (const [device, topics] of subscriptions)
+    if (topics.has(topic)) devices[device] = { messages: 0, messagesPerHour: 0, messageBytesPerHour: 0, previewBytesPerHour: 0, previewShare: null }
   const bytes = new Map<string, number>()
   for (const event of events) {
     if (event.type !== 'msg.received' || devices[event.device] == null || !onTopic.has(event.msgId)) continue

@@ -8,10 +8,11 @@ import { analyzeCensorship, censorshipMetrics } from './censorship.js'
 import { analyzeReliability } from './reliability.js'
 import { round, summarize } from './stats.js'
 
-export type RunAnalysis = Required<Pick<Results, 'reliability' | 'flows'>> & Pick<Results, 'timing' | 'metrics' | 'delivery' | 'store' | 'harness' | 'errors' | 'bytes' | 'reliability' | 'flows' | 'links' | 'peers' | 'censorship'> & {
-  /** Sections whose analysis failed (a bug in courier), left out rather than losing the rest. */
-  failedSections: string[]
-}
+export type RunAnalysis = Required<Pick<Results, 'reliability' | 'flows'>> &
+  Pick<Results, 'timing' | 'metrics' | 'delivery' | 'store' | 'harness' | 'errors' | 'bytes' | 'reliability' | 'flows' | 'links' | 'peers' | 'censorship'> & {
+    /** Sections whose analysis failed (a bug in courier), left out rather than losing the rest. */
+    failedSections: string[]
+  }
 
 export interface AnalysisOptions {
   /** Event-loop delay p99 (ms) beyond which the harness counts as saturated. */
@@ -27,7 +28,7 @@ export interface AnalysisOptions {
 }
 
 /** Every figure of a run, from its events alone (pure: `courier report` gives the same answer). */
-export function analyzeRun (events: readonly CourierEvent[], options: AnalysisOptions): RunAnalysis {
+export function analyzeRun(events: readonly CourierEvent[], options: AnalysisOptions): RunAnalysis {
   const delivery = analyzeDelivery(events)
   const store = analyzeStore(events)
   const harness = analyzeHarness(events, options.lagLimitMs)
@@ -49,12 +50,18 @@ export function analyzeRun (events: readonly CourierEvent[], options: AnalysisOp
     scenarioStartMs: events.find((e) => e.type === 'scenario.start')?.t ?? null,
     scenarioEndMs: events.find((e) => e.type === 'scenario.end')?.t ?? null
   }
-  const errors = events.flatMap((e) => e.type === 'harness.error'
-    ? [{ t: e.t, component: e.component, error: e.error }]
-    : e.type === 'device.failed' ? [{ t: e.t, component: e.device, error: e.error }] : [])
+  const errors = events.flatMap((e) =>
+    e.type === 'harness.error'
+      ? [{ t: e.t, component: e.component, error: e.error }]
+      : e.type === 'device.failed'
+        ? [{ t: e.t, component: e.device, error: e.error }]
+        : []
+  )
 
   const metrics = userKeyed<MetricValue>()
-  const put = (name: string, value: number | boolean | null, unit: MetricValue['unit']): void => { metrics[name] = { value, unit } }
+  const put = (name: string, value: number | boolean | null, unit: MetricValue['unit']): void => {
+    metrics[name] = { value, unit }
+  }
   const putDelivery = (prefix: string, d: typeof delivery.overall): void => {
     for (const stat of ['p50', 'p90', 'p95', 'p99', 'max', 'mean'] as const) {
       put(`${prefix}.latency.${stat}`, d.latency[stat], 'ms')
@@ -79,7 +86,11 @@ export function analyzeRun (events: readonly CourierEvent[], options: AnalysisOp
   put('store.latency.p95', store.latency.p95, 'ms')
   put('store.latency.max', store.latency.max, 'ms')
   // work the scenario asked for that did not happen (harness/runner/timeline.ts)
-  put('timeline.dropped', events.reduce((n, e) => e.type === 'timeline.dropped' ? n + e.count : n, 0), 'count')
+  put(
+    'timeline.dropped',
+    events.reduce((n, e) => (e.type === 'timeline.dropped' ? n + e.count : n), 0),
+    'count'
+  )
   put('devices.failed', Object.values(delivery.devices).filter((d) => d.failed).length, 'count')
   put('harness.lag.p99', harness.lagP99Ms, 'ms')
   put('harness.lag.max', harness.lagMaxMs, 'ms')
@@ -105,8 +116,16 @@ export function analyzeRun (events: readonly CourierEvent[], options: AnalysisOp
   put('store.inSync', reliability.audit.inSync, 'boolean')
   put('store.missing', auditedStores.length === 0 ? null : Math.max(...auditedStores.map((s) => s.missing)), 'count')
   put('history.consistent', reliability.history.consistent, 'boolean')
-  put('history.differences', Object.values(reliability.history.accounts).reduce((n, a) => n + a.differences.length, 0), 'count')
-  put('partition.crossLost', reliability.partitions.reduce((n, p) => n + p.cross.lost, 0), 'count')
+  put(
+    'history.differences',
+    Object.values(reliability.history.accounts).reduce((n, a) => n + a.differences.length, 0),
+    'count'
+  )
+  put(
+    'partition.crossLost',
+    reliability.partitions.reduce((n, p) => n + p.cross.lost, 0),
+    'count'
+  )
   const heals = reliability.partitions.map((p) => p.healToFullDeliveryMs).filter((v): v is number => v != null)
   put('partition.healToDelivery.max', heals.length === 0 ? null : Math.max(...heals), 'ms')
   // no episode means no device ever had to fail over: zero time lost to it
@@ -122,8 +141,16 @@ export function analyzeRun (events: readonly CourierEvent[], options: AnalysisOp
   put('sync.falseUpToDate', reliability.upToDate.falsePositives, 'count')
   put('history.checkpoints.inconsistent', reliability.history.checkpoints.filter((c) => !c.consistent).length, 'count')
   const checks = Object.values(reliability.sentChecks)
-  put('sent.resent', checks.reduce((n, c) => n + c.resent, 0), 'count')
-  put('sent.unconfirmed', checks.reduce((n, c) => n + c.unconfirmed, 0), 'count')
+  put(
+    'sent.resent',
+    checks.reduce((n, c) => n + c.resent, 0),
+    'count'
+  )
+  put(
+    'sent.unconfirmed',
+    checks.reduce((n, c) => n + c.unconfirmed, 0),
+    'count'
+  )
   put('store.switches', reliability.storeChoice.switches.length, 'count')
   put('store.sync.fetched', reliability.storeSync.fetched, 'count')
   for (const [device, c] of Object.entries(reliability.crowd?.devices ?? {})) {
@@ -144,11 +171,25 @@ export function analyzeRun (events: readonly CourierEvent[], options: AnalysisOp
   const links = guarded('links', () => analyzeLinks(events), undefined)
   const censorship = guarded('censorship', () => analyzeCensorship(events), [])
   Object.assign(metrics, censorshipMetrics(censorship, Object.keys(delivery.devices)))
-  return { timing, metrics, delivery, store, harness, errors, bytes, reliability, flows, links, peers, failedSections, ...(censorship.length > 0 ? { censorship } : {}) }
+  return {
+    timing,
+    metrics,
+    delivery,
+    store,
+    harness,
+    errors,
+    bytes,
+    reliability,
+    flows,
+    links,
+    peers,
+    failedSections,
+    ...(censorship.length > 0 ? { censorship } : {})
+  }
 }
 
 /** What the run shaped and how; absent when it shaped nothing. */
-function analyzeLinks (events: readonly CourierEvent[]): Results['links'] {
+function analyzeLinks(events: readonly CourierEvent[]): Results['links'] {
   const backend = events.find((e) => e.type === 'link.backend')
   if (backend?.type !== 'link.backend') return undefined
   const devices = new Set<string>()
@@ -158,10 +199,9 @@ function analyzeLinks (events: readonly CourierEvent[]): Results['links'] {
     else if (e.type === 'node.link') pairs.set(`${e.a}>${e.b}`, { a: e.a, b: e.b, port: e.port, up: e.up, down: e.down })
   }
   return { backend: backend.backend, netem: backend.netem, devices: [...devices], nodePairs: [...pairs.values()] }
-
 }
 
-function analyzeStore (events: readonly CourierEvent[]): Results['store'] {
+function analyzeStore(events: readonly CourierEvent[]): Results['store'] {
   const started = new Map<string, number>()
   const latencies: number[] = []
   const byStore: Results['store']['byStore'] = userKeyed()
@@ -171,7 +211,7 @@ function analyzeStore (events: readonly CourierEvent[]): Results['store'] {
     if (event.type === 'store.query') started.set(event.requestId, event.t)
     if (event.type !== 'store.response') continue
     queries++
-    const entry = byStore[event.store] ??= { queries: 0, failed: 0, messages: 0, bytes: 0 }
+    const entry = (byStore[event.store] ??= { queries: 0, failed: 0, messages: 0, bytes: 0 })
     entry.queries++
     entry.messages += event.messages
     entry.bytes += event.bytes
@@ -193,10 +233,12 @@ const SAMPLE_MS = 1000
  * The harness is saturated when the p99 of its per-second event-loop delay samples, taken over the
  * traffic phase, is above the limit: latency measured then would partly be the harness's own.
  */
-function analyzeHarness (events: readonly CourierEvent[], lagLimitMs: number): HarnessHealth {
+function analyzeHarness(events: readonly CourierEvent[], lagLimitMs: number): HarnessHealth {
   const start = events.find((e) => e.type === 'scenario.start')?.t ?? 0
   const end = events.find((e) => e.type === 'scenario.end')?.t ?? Infinity
-  const samples = events.filter((e): e is Extract<CourierEvent, { type: 'harness.lag' }> => e.type === 'harness.lag' && e.t >= start + SAMPLE_MS && e.t <= end + SAMPLE_MS)
+  const samples = events.filter(
+    (e): e is Extract<CourierEvent, { type: 'harness.lag' }> => e.type === 'harness.lag' && e.t >= start + SAMPLE_MS && e.t <= end + SAMPLE_MS
+  )
   if (samples.length === 0) return { lagP99Ms: null, lagMaxMs: null, cpuMaxPercent: null, rssMaxMb: null, lagLimitMs, saturated: false, samples: 0 }
   const lagP99Ms = summarize(samples.map((s) => s.p99)).p99 ?? 0
   return {

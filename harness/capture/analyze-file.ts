@@ -19,14 +19,22 @@ export interface PcapFileAnalysis {
 }
 
 /** Reads a pcap file once and analyses it; problems with the file are `InvalidInputError`s. */
-export async function analyzePcapFile (path: string, options: AnalyzePcapFileOptions = {}): Promise<PcapFileAnalysis> {
+export async function analyzePcapFile(path: string, options: AnalyzePcapFileOptions = {}): Promise<PcapFileAnalysis> {
   const analyzer = new CaptureAnalyzer(options)
   let header: PcapFileHeader | undefined
   let truncated: TruncatedTail | null = null
   const batches = readPcapBatches(path, {
     signal: options.signal,
-    onHeader: (h) => { header = h },
-    ...(options.allowTruncated === true ? { onTruncated: (tail: TruncatedTail) => { truncated = tail } } : {})
+    onHeader: (h) => {
+      header = h
+    },
+    ...(options.allowTruncated === true
+      ? {
+          onTruncated: (tail: TruncatedTail) => {
+            truncated = tail
+          }
+        }
+      : {})
   })
   for await (const batch of batches) {
     for (let i = 0; i < batch.length; i++) analyzer.add(batch[i])

@@ -17,21 +17,32 @@ export const LinkType = {
 } as const
 
 /** Human names for link types, for messages and the report header. */
-export function linkTypeName (linkType: number): string {
+export function linkTypeName(linkType: number): string {
   switch (linkType) {
-    case LinkType.null: return 'NULL (BSD loopback)'
-    case LinkType.ethernet: return 'EN10MB (Ethernet)'
-    case LinkType.rawDlt12: case LinkType.rawDlt14: case LinkType.raw: return 'RAW (IP)'
-    case LinkType.loop: return 'LOOP (OpenBSD loopback)'
-    case LinkType.linuxSll: return 'LINUX_SLL (Linux cooked v1)'
-    case LinkType.ipv4: return 'IPV4'
-    case LinkType.ipv6: return 'IPV6'
-    case LinkType.linuxSll2: return 'LINUX_SLL2 (Linux cooked v2)'
-    default: return `linktype ${linkType}`
+    case LinkType.null:
+      return 'NULL (BSD loopback)'
+    case LinkType.ethernet:
+      return 'EN10MB (Ethernet)'
+    case LinkType.rawDlt12:
+    case LinkType.rawDlt14:
+    case LinkType.raw:
+      return 'RAW (IP)'
+    case LinkType.loop:
+      return 'LOOP (OpenBSD loopback)'
+    case LinkType.linuxSll:
+      return 'LINUX_SLL (Linux cooked v1)'
+    case LinkType.ipv4:
+      return 'IPV4'
+    case LinkType.ipv6:
+      return 'IPV6'
+    case LinkType.linuxSll2:
+      return 'LINUX_SLL2 (Linux cooked v2)'
+    default:
+      return `linktype ${linkType}`
   }
 }
 
-export function isSupportedLinkType (linkType: number): boolean {
+export function isSupportedLinkType(linkType: number): boolean {
   return linkTypeName(linkType) !== `linktype ${linkType}`
 }
 
@@ -48,7 +59,7 @@ const ETHERTYPE_QINQ_OLD = 0x9100
  * LLC, unknown link types) are left without `ip`, never rejected: a capture is a record of what
  * happened, and its frame count must stay true.
  */
-export function decodeFrame (packet: CapturedPacket, buf: Buffer, start: number, end: number, linkType: number, payloadOffsets = false): void {
+export function decodeFrame(packet: CapturedPacket, buf: Buffer, start: number, end: number, linkType: number, payloadOffsets = false): void {
   let o: number
   let version = 0
   switch (linkType) {
@@ -86,7 +97,7 @@ export function decodeFrame (packet: CapturedPacket, buf: Buffer, start: number,
       let family = buf.readUInt32BE(start)
       if (linkType === LinkType.null && family > 0xffff) family = buf.readUInt32LE(start)
       // AF_INET is 2 everywhere; AF_INET6 is 10 (Linux), 24 (NetBSD/OpenBSD), 28 (FreeBSD), 30 (macOS)
-      version = family === 2 ? 4 : (family === 10 || family === 24 || family === 28 || family === 30) ? 6 : 0
+      version = family === 2 ? 4 : family === 10 || family === 24 || family === 28 || family === 30 ? 6 : 0
       o = start + 4
       break
     }
@@ -111,13 +122,13 @@ export function decodeFrame (packet: CapturedPacket, buf: Buffer, start: number,
 /** Where decodeTransport found the payload of the frame it decoded last (one frame at a time, synchronously). */
 let payloadStart = 0
 
-function decodeIpv4 (packet: CapturedPacket, buf: Buffer, o: number, end: number, linkHeaderLength: number): void {
-  if (o + 20 > end || (buf[o] >> 4) !== 4) return
+function decodeIpv4(packet: CapturedPacket, buf: Buffer, o: number, end: number, linkHeaderLength: number): void {
+  if (o + 20 > end || buf[o] >> 4 !== 4) return
   const headerLength = (buf[o] & 0x0f) * 4
   if (headerLength < 20) return
   // TSO super-frames carry total length 0; the frame itself is then the only length there is
   const room = packet.wireLength - linkHeaderLength
-  const claimed = ((buf[o + 2] << 8) | buf[o + 3]) || room
+  const claimed = (buf[o + 2] << 8) | buf[o + 3] || room
   // a header claiming more than the frame carried would count payload bytes that never crossed
   // the wire (76 kB of payload in 15 kB of frames): the frame's length is the truth, and it is said
   const totalLength = Math.min(claimed, room)
@@ -137,8 +148,8 @@ function decodeIpv4 (packet: CapturedPacket, buf: Buffer, o: number, end: number
   decodeTransport(packet, buf, o + headerLength, end, protocolNumber, totalLength - headerLength)
 }
 
-function decodeIpv6 (packet: CapturedPacket, buf: Buffer, o: number, end: number, linkHeaderLength: number): void {
-  if (o + 40 > end || (buf[o] >> 4) !== 6) return
+function decodeIpv6(packet: CapturedPacket, buf: Buffer, o: number, end: number, linkHeaderLength: number): void {
+  if (o + 40 > end || buf[o] >> 4 !== 6) return
   const payloadLength = (buf[o + 4] << 8) | buf[o + 5]
   // payload length 0 means a jumbogram (RFC 2675); the frame length is then the truth
   const room = packet.wireLength - linkHeaderLength
@@ -151,18 +162,33 @@ function decodeIpv6 (packet: CapturedPacket, buf: Buffer, o: number, end: number
   // Walk the extension header chain. Each has its next-header in byte 0; lengths differ by type.
   for (;;) {
     if (next === 0 || next === 43 || next === 60 || next === 135 || next === 139 || next === 140 || next === 253 || next === 254) {
-      if (t + 2 > end) { next = -1; break }
+      if (t + 2 > end) {
+        next = -1
+        break
+      }
       const extLength = (buf[t + 1] + 1) * 8
-      next = buf[t]; t += extLength; remaining -= extLength
+      next = buf[t]
+      t += extLength
+      remaining -= extLength
     } else if (next === 44) {
-      if (t + 8 > end) { next = -1; break }
-      firstFragment = (((buf[t + 2] << 8) | buf[t + 3]) >> 3) === 0
-      next = buf[t]; t += 8; remaining -= 8
+      if (t + 8 > end) {
+        next = -1
+        break
+      }
+      firstFragment = ((buf[t + 2] << 8) | buf[t + 3]) >> 3 === 0
+      next = buf[t]
+      t += 8
+      remaining -= 8
     } else if (next === 51) {
       // AH counts its length in 4-octet units, minus 2
-      if (t + 2 > end) { next = -1; break }
+      if (t + 2 > end) {
+        next = -1
+        break
+      }
       const extLength = (buf[t + 1] + 2) * 4
-      next = buf[t]; t += extLength; remaining -= extLength
+      next = buf[t]
+      t += extLength
+      remaining -= extLength
     } else {
       break
     }
@@ -179,14 +205,14 @@ function decodeIpv6 (packet: CapturedPacket, buf: Buffer, o: number, end: number
   decodeTransport(packet, buf, t, end, next, remaining)
 }
 
-function transportName (protocolNumber: number, v6: boolean): TransportProtocol {
+function transportName(protocolNumber: number, v6: boolean): TransportProtocol {
   if (protocolNumber === 6) return 'tcp'
   if (protocolNumber === 17) return 'udp'
   if (protocolNumber === (v6 ? 58 : 1)) return 'icmp'
   return 'other'
 }
 
-function decodeTransport (packet: CapturedPacket, buf: Buffer, t: number, end: number, protocolNumber: number, ipPayloadLength: number): void {
+function decodeTransport(packet: CapturedPacket, buf: Buffer, t: number, end: number, protocolNumber: number, ipPayloadLength: number): void {
   if (protocolNumber === 6) {
     if (t + 20 > end) return
     const dataOffset = (buf[t + 12] >> 4) * 4
@@ -213,7 +239,7 @@ function decodeTransport (packet: CapturedPacket, buf: Buffer, t: number, end: n
 }
 
 /** RFC 5952 text form: lower case, leading zeros dropped, the longest run of zero groups as `::`. */
-export function formatIpv6 (buf: Buffer | Uint8Array, o: number): string {
+export function formatIpv6(buf: Buffer | Uint8Array, o: number): string {
   const groups = new Array<number>(8)
   for (let i = 0; i < 8; i++) groups[i] = (buf[o + 2 * i] << 8) | buf[o + 2 * i + 1]
   // IPv4-mapped addresses read better, and are conventionally shown, with a dotted tail
@@ -222,15 +248,27 @@ export function formatIpv6 (buf: Buffer | Uint8Array, o: number): string {
   }
   let bestStart = -1
   let bestLength = 1
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) { i++; continue }
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++
+      continue
+    }
     let j = i
     while (j < 8 && groups[j] === 0) j++
-    if (j - i > bestLength) { bestStart = i; bestLength = j - i }
+    if (j - i > bestLength) {
+      bestStart = i
+      bestLength = j - i
+    }
     i = j
   }
   if (bestStart < 0) return groups.map((g) => g.toString(16)).join(':')
-  const head = groups.slice(0, bestStart).map((g) => g.toString(16)).join(':')
-  const tail = groups.slice(bestStart + bestLength).map((g) => g.toString(16)).join(':')
+  const head = groups
+    .slice(0, bestStart)
+    .map((g) => g.toString(16))
+    .join(':')
+  const tail = groups
+    .slice(bestStart + bestLength)
+    .map((g) => g.toString(16))
+    .join(':')
   return `${head}::${tail}`
 }

@@ -8,7 +8,7 @@ import { TcpFlags } from './pcap-writer.js'
  * `Destination` on the capture's clock (microseconds), before the runner places it on the run
  * clock and judges it against the allow-list.
  */
-export type CapturedDestination = Omit<Destination, 'firstMs' | 'lastMs' | 'allowedBy'> & { firstUs: number, lastUs: number }
+export type CapturedDestination = Omit<Destination, 'firstMs' | 'lastMs' | 'allowedBy'> & { firstUs: number; lastUs: number }
 
 export interface DestinationsInit {
   /** Addresses of the fleet: a conversation whose server is on one of them is never a destination. */
@@ -19,7 +19,7 @@ export interface DestinationsInit {
 interface Conv {
   protocol: 'tcp' | 'udp'
   client: string
-  server: { ip: string, port: number }
+  server: { ip: string; port: number }
   sni?: string
   packets: number
   up: number
@@ -34,7 +34,7 @@ interface Conv {
  * `fleetHosts`, grouped by that server. Names come from the capture
  * alone: a ClientHello's server name, or a DNS answer that gave the address.
  */
-export async function captureDestinations (file: string, init: DestinationsInit): Promise<CapturedDestination[]> {
+export async function captureDestinations(file: string, init: DestinationsInit): Promise<CapturedDestination[]> {
   const conversations = new Map<string, Conv>()
   const dnsNames = new Map<string, string>()
   const add = (packet: CapturedPacket): void => {
@@ -51,8 +51,26 @@ export async function captureDestinations (file: string, init: DestinationsInit)
       // a SYN-ACK first (the capture began after the SYN) comes from the server
       const fromServer = t.tcp != null && (t.tcp.flags & (TcpFlags.syn | TcpFlags.ack)) === (TcpFlags.syn | TcpFlags.ack)
       conv = fromServer
-        ? { protocol: ip.protocol, client: dst, server: { ip: ip.src, port: t.srcPort }, packets: 0, up: 0, down: 0, firstUs: packet.timestampUs, lastUs: packet.timestampUs }
-        : { protocol: ip.protocol, client: src, server: { ip: ip.dst, port: t.dstPort }, packets: 0, up: 0, down: 0, firstUs: packet.timestampUs, lastUs: packet.timestampUs }
+        ? {
+            protocol: ip.protocol,
+            client: dst,
+            server: { ip: ip.src, port: t.srcPort },
+            packets: 0,
+            up: 0,
+            down: 0,
+            firstUs: packet.timestampUs,
+            lastUs: packet.timestampUs
+          }
+        : {
+            protocol: ip.protocol,
+            client: src,
+            server: { ip: ip.dst, port: t.dstPort },
+            packets: 0,
+            up: 0,
+            down: 0,
+            firstUs: packet.timestampUs,
+            lastUs: packet.timestampUs
+          }
       conversations.set(key, conv)
     }
     conv.packets++
@@ -76,7 +94,18 @@ export async function captureDestinations (file: string, init: DestinationsInit)
     const key = `${conv.protocol} ${conv.server.ip}:${conv.server.port}`
     let d = byServer.get(key)
     if (d == null) {
-      d = { protocol: conv.protocol, ip: conv.server.ip, port: conv.server.port, from: [], connections: 0, packets: 0, bytesUp: 0, bytesDown: 0, firstUs: conv.firstUs, lastUs: conv.lastUs }
+      d = {
+        protocol: conv.protocol,
+        ip: conv.server.ip,
+        port: conv.server.port,
+        from: [],
+        connections: 0,
+        packets: 0,
+        bytesUp: 0,
+        bytesDown: 0,
+        firstUs: conv.firstUs,
+        lastUs: conv.lastUs
+      }
       byServer.set(key, d)
     }
     if (!d.from.includes(conv.client)) d.from.push(conv.client)

@@ -21,24 +21,28 @@ export interface EndpointMap {
 }
 
 /** An empty map: nothing is named beyond courier's built-in port labels. */
-export function emptyEndpointMap (): EndpointMap {
+export function emptyEndpointMap(): EndpointMap {
   return { endpoints: new Map(), protocols: new Map() }
 }
 
 const TOP_LEVEL_KEYS = ['endpoints', 'protocols'] as const
 
 const nameSchema = z.string().min(1, 'must not be empty')
-const endpointSchema = z.object({
-  name: nameSchema,
-  role: nameSchema.optional()
-}).strict()
-const mapSchema = z.object({
-  endpoints: z.record(z.string(), endpointSchema).optional(),
-  protocols: z.record(z.string(), nameSchema).optional()
-}).strict()
+const endpointSchema = z
+  .object({
+    name: nameSchema,
+    role: nameSchema.optional()
+  })
+  .strict()
+const mapSchema = z
+  .object({
+    endpoints: z.record(z.string(), endpointSchema).optional(),
+    protocols: z.record(z.string(), nameSchema).optional()
+  })
+  .strict()
 
 /** Reads and validates a map file; every problem is reported with its line and field. */
-export async function loadEndpointMap (file: string): Promise<EndpointMap> {
+export async function loadEndpointMap(file: string): Promise<EndpointMap> {
   return parseEndpointMap(readUserTextFile(file, { kind: 'map file', hint: 'a YAML map file (harness/capture/README.md)' }), file)
 }
 
@@ -53,25 +57,36 @@ export async function loadEndpointMap (file: string): Promise<EndpointMap> {
  *   udp/9000: discv5
  * ```
  */
-export function parseEndpointMap (text: string, file: string): EndpointMap {
+export function parseEndpointMap(text: string, file: string): EndpointMap {
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, { lineCounter, prettyErrors: false })
-  const at = (offset: number | undefined): { file: string, line?: number, column?: number } => {
+  const at = (offset: number | undefined): { file: string; line?: number; column?: number } => {
     if (offset == null) return { file }
     const { line, col } = lineCounter.linePos(offset)
     return { file, line, column: col }
   }
   if (doc.errors.length > 0) {
-    throw new InvalidInputError(doc.errors.map((e) => ({
-      location: at(e.pos[0]), path: '', message: `YAML syntax: ${e.message.split('\n')[0]}`
-    })))
+    throw new InvalidInputError(
+      doc.errors.map((e) => ({
+        location: at(e.pos[0]),
+        path: '',
+        message: `YAML syntax: ${e.message.split('\n')[0]}`
+      }))
+    )
   }
   let value: unknown
   try {
     value = doc.toJS({ maxAliasCount: 100 }) ?? {}
   } catch (error) {
     if (!(error instanceof ReferenceError)) throw error
-    throw new InvalidInputError([{ location: { file, line: 1, column: 1 }, path: '', message: /alias count/i.test(error.message) ? 'YAML aliases expand too much (an alias bomb)' : `YAML: ${error.message}`, expected: 'at most 100 alias expansions' }])
+    throw new InvalidInputError([
+      {
+        location: { file, line: 1, column: 1 },
+        path: '',
+        message: /alias count/i.test(error.message) ? 'YAML aliases expand too much (an alias bomb)' : `YAML: ${error.message}`,
+        expected: 'at most 100 alias expansions'
+      }
+    ])
   }
   const problems: InputProblem[] = []
   const parsed = mapSchema.safeParse(value)
@@ -143,7 +158,7 @@ export function parseEndpointMap (text: string, file: string): EndpointMap {
 }
 
 /** `ip:port` / `[ip6]:port` / `ip` in the form the analysis keys endpoints by; null if malformed. */
-export function normaliseEndpointKey (key: string): string | null {
+export function normaliseEndpointKey(key: string): string | null {
   const text = key.trim()
   const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(text)
   if (bracketed != null) {
@@ -157,25 +172,25 @@ export function normaliseEndpointKey (key: string): string | null {
 }
 
 /** The key the analysis uses for an endpoint: what a map file names. */
-export function endpointKey (ip: string, port: number | undefined): string {
+export function endpointKey(ip: string, port: number | undefined): string {
   if (port === undefined) return ip
   return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`
 }
 
-function withPort (ip: string, port: string | undefined, v6: boolean): string | null {
+function withPort(ip: string, port: string | undefined, v6: boolean): string | null {
   if (port === undefined) return ip
   const n = Number(port)
   if (n < 0 || n > 65535) return null
   return v6 ? `[${ip}]:${n}` : `${ip}:${n}`
 }
 
-function canonicalIp (ip: string): string {
+function canonicalIp(ip: string): string {
   if (isIP(ip) !== 6) return ip
   // the same text form the reader produces (RFC 5952), via the URL parser's canonicaliser
   return new URL(`http://[${ip}]/`).hostname.slice(1, -1)
 }
 
-function keyOffset (doc: Document, path: string[]): number | undefined {
+function keyOffset(doc: Document, path: string[]): number | undefined {
   const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true)
   if (isMap(parent)) {
     for (const item of parent.items) {
@@ -185,7 +200,7 @@ function keyOffset (doc: Document, path: string[]): number | undefined {
   return valueOffset(doc, path)
 }
 
-function valueOffset (doc: Document, path: string[]): number | undefined {
+function valueOffset(doc: Document, path: string[]): number | undefined {
   for (let n = path.length; n >= 0; n--) {
     const node = (n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true)) as Node | null | undefined
     if (node?.range != null) return node.range[0]
@@ -193,13 +208,13 @@ function valueOffset (doc: Document, path: string[]): number | undefined {
   return undefined
 }
 
-function valueAt (value: unknown, path: string[]): unknown {
+function valueAt(value: unknown, path: string[]): unknown {
   let v = value
   for (const key of path) v = (v as Record<string, unknown> | null | undefined)?.[key]
   return v
 }
 
-function describe (value: unknown): string {
+function describe(value: unknown): string {
   if (value === undefined) return 'nothing'
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'a list'

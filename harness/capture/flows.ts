@@ -98,7 +98,7 @@ export interface CaptureTimeline {
   /** Every second from the first to the last packet, empty seconds included. */
   seconds: SecondBucket[]
   /** The top conversations by wire bytes, same seconds as above. */
-  conversations: Array<{ key: string, seconds: SecondBucket[] }>
+  conversations: Array<{ key: string; seconds: SecondBucket[] }>
 }
 
 /** A consumer that sees every packet in the analysis pass and adds one section to the result. */
@@ -135,9 +135,18 @@ export interface AnalyzeOptions {
 // Labels for well-known ports, used when the map file does not name the port. Kept short on
 // purpose: a wrong guess is worse than none.
 const BUILT_IN_LABELS: ReadonlyMap<string, string> = new Map([
-  ['tcp/22', 'ssh'], ['*/53', 'dns'], ['tcp/80', 'http'], ['tcp/443', 'https'], ['udp/443', 'quic'],
-  ['udp/123', 'ntp'], ['udp/5353', 'mdns'], ['tcp/993', 'imaps'], ['tcp/5222', 'xmpp'],
-  ['tcp/60000', 'libp2p (waku)'], ['tcp/8000', 'libp2p websocket (waku)'], ['udp/9000', 'discv5']
+  ['tcp/22', 'ssh'],
+  ['*/53', 'dns'],
+  ['tcp/80', 'http'],
+  ['tcp/443', 'https'],
+  ['udp/443', 'quic'],
+  ['udp/123', 'ntp'],
+  ['udp/5353', 'mdns'],
+  ['tcp/993', 'imaps'],
+  ['tcp/5222', 'xmpp'],
+  ['tcp/60000', 'libp2p (waku)'],
+  ['tcp/8000', 'libp2p websocket (waku)'],
+  ['udp/9000', 'discv5']
 ])
 
 const SYN = 0x02
@@ -156,19 +165,33 @@ export class CaptureAnalyzer {
   private readonly endpoints = new Map<string, EndpointStats>()
   private readonly seconds = new Map<number, SecondBucket>()
   private readonly totals: CaptureTotals = {
-    packets: 0, ipPackets: 0, nonIpPackets: 0, tcpPackets: 0, udpPackets: 0, otherIpPackets: 0,
-    wireBytes: 0, capturedBytes: 0, payloadBytes: 0, retransmittedPackets: 0, retransmittedBytes: 0,
-    impossibleLengths: 0, conversations: 0, endpoints: 0, firstUs: null, lastUs: null, durationSeconds: 0
+    packets: 0,
+    ipPackets: 0,
+    nonIpPackets: 0,
+    tcpPackets: 0,
+    udpPackets: 0,
+    otherIpPackets: 0,
+    wireBytes: 0,
+    capturedBytes: 0,
+    payloadBytes: 0,
+    retransmittedPackets: 0,
+    retransmittedBytes: 0,
+    impossibleLengths: 0,
+    conversations: 0,
+    endpoints: 0,
+    firstUs: null,
+    lastUs: null,
+    durationSeconds: 0
   }
 
-  constructor (options: AnalyzeOptions = {}) {
+  constructor(options: AnalyzeOptions = {}) {
     this.map = options.map ?? emptyEndpointMap()
     this.perSecond = options.perSecond ?? false
     this.timelineTop = options.timelineTop ?? 5
     this.sinks = options.sinks ?? []
   }
 
-  add (packet: CapturedPacket): void {
+  add(packet: CapturedPacket): void {
     const totals = this.totals
     const t = packet.timestampUs
     totals.packets++
@@ -258,11 +281,17 @@ export class CaptureAnalyzer {
       const own = this.bucket(conv.seconds!, t)
       overall.packets++
       own.packets++
-      if (forward) { overall.up += packet.wireLength; own.up += packet.wireLength } else { overall.down += packet.wireLength; own.down += packet.wireLength }
+      if (forward) {
+        overall.up += packet.wireLength
+        own.up += packet.wireLength
+      } else {
+        overall.down += packet.wireLength
+        own.down += packet.wireLength
+      }
     }
   }
 
-  finish (): CaptureAnalysis {
+  finish(): CaptureAnalysis {
     const conversations: Conversation[] = []
     for (const c of this.conversations.values()) {
       conversations.push({
@@ -282,8 +311,9 @@ export class CaptureAnalyzer {
     }
     // ties broken by key so the output does not depend on map iteration order
     conversations.sort((x, y) => y.wireBytes - x.wireBytes || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))
-    const endpoints = [...this.endpoints.values()].sort((x, y) =>
-      (y.wireBytesSent + y.wireBytesReceived) - (x.wireBytesSent + x.wireBytesReceived) || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))
+    const endpoints = [...this.endpoints.values()].sort(
+      (x, y) => y.wireBytesSent + y.wireBytesReceived - (x.wireBytesSent + x.wireBytesReceived) || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0)
+    )
     const totals = { ...this.totals, conversations: conversations.length, endpoints: endpoints.length }
     totals.durationSeconds = totals.firstUs === null || totals.lastUs === null ? 0 : (totals.lastUs - totals.firstUs) / 1e6
     const extensions: Record<string, unknown> = {}
@@ -293,12 +323,15 @@ export class CaptureAnalyzer {
     return analysis
   }
 
-  private timeline (conversations: Conversation[]): CaptureTimeline {
+  private timeline(conversations: Conversation[]): CaptureTimeline {
     if (this.seconds.size === 0) return { originUs: 0, seconds: [], conversations: [] }
     // a loop, not Math.min(...keys): a day-long capture has more seconds than a call has arguments
     let first = Infinity
     let last = -Infinity
-    for (const s of this.seconds.keys()) { if (s < first) first = s; if (s > last) last = s }
+    for (const s of this.seconds.keys()) {
+      if (s < first) first = s
+      if (s > last) last = s
+    }
     const dense = (buckets: Map<number, SecondBucket>): SecondBucket[] => {
       const out: SecondBucket[] = []
       for (let s = first; s <= last; s++) {
@@ -316,15 +349,18 @@ export class CaptureAnalyzer {
     }
   }
 
-  private bucket (buckets: Map<number, SecondBucket>, timestampUs: number): SecondBucket {
+  private bucket(buckets: Map<number, SecondBucket>, timestampUs: number): SecondBucket {
     // whole wall-clock seconds: binning does not depend on which packet happens to come first
     const s = Math.floor(timestampUs / 1e6)
     let b = buckets.get(s)
-    if (b === undefined) { b = { second: s, up: 0, down: 0, packets: 0 }; buckets.set(s, b) }
+    if (b === undefined) {
+      b = { second: s, up: 0, down: 0, packets: 0 }
+      buckets.set(s, b)
+    }
     return b
   }
 
-  private endpoint (key: string, ip: string, port: number | undefined): EndpointStats {
+  private endpoint(key: string, ip: string, port: number | undefined): EndpointStats {
     let e = this.endpoints.get(key)
     if (e === undefined) {
       const named = this.map.endpoints.get(key) ?? this.map.endpoints.get(ip)
@@ -333,14 +369,20 @@ export class CaptureAnalyzer {
         ip,
         ...(port === undefined ? {} : { port }),
         ...(named === undefined ? {} : named.role === undefined ? { name: named.name } : { name: named.name, role: named.role }),
-        packetsSent: 0, packetsReceived: 0, wireBytesSent: 0, wireBytesReceived: 0, payloadBytesSent: 0, payloadBytesReceived: 0, conversations: 0
+        packetsSent: 0,
+        packetsReceived: 0,
+        wireBytesSent: 0,
+        wireBytesReceived: 0,
+        payloadBytesSent: 0,
+        payloadBytesReceived: 0,
+        conversations: 0
       }
       this.endpoints.set(key, e)
     }
     return e
   }
 
-  private label (protocol: TransportProtocol, ...ports: Array<number | undefined>): string | undefined {
+  private label(protocol: TransportProtocol, ...ports: Array<number | undefined>): string | undefined {
     for (const table of [this.map.protocols, BUILT_IN_LABELS]) {
       for (const port of ports) {
         if (port === undefined) continue
@@ -353,7 +395,10 @@ export class CaptureAnalyzer {
 }
 
 /** Analyses a packet stream (per packet or in batches) in one pass. */
-export async function analyzePackets (source: AsyncIterable<CapturedPacket | CapturedPacket[]> | Iterable<CapturedPacket | CapturedPacket[]>, options: AnalyzeOptions = {}): Promise<CaptureAnalysis> {
+export async function analyzePackets(
+  source: AsyncIterable<CapturedPacket | CapturedPacket[]> | Iterable<CapturedPacket | CapturedPacket[]>,
+  options: AnalyzeOptions = {}
+): Promise<CaptureAnalysis> {
   const analyzer = new CaptureAnalyzer(options)
   for await (const item of source) {
     if (Array.isArray(item)) for (let i = 0; i < item.length; i++) analyzer.add(item[i])
@@ -377,11 +422,11 @@ interface ConversationState {
   seconds: Map<number, SecondBucket> | undefined
 }
 
-function newDirection (): DirectionStats {
+function newDirection(): DirectionStats {
   return { packets: 0, wireBytes: 0, payloadBytes: 0, retransmittedPackets: 0, retransmittedBytes: 0 }
 }
 
-function refOf (e: EndpointStats): EndpointRef {
+function refOf(e: EndpointStats): EndpointRef {
   const ref: EndpointRef = { key: e.key, ip: e.ip }
   if (e.port !== undefined) ref.port = e.port
   if (e.name !== undefined) ref.name = e.name
@@ -399,7 +444,7 @@ export class SeqTracker {
   private lastPos = 0
   private readonly ranges: Array<[number, number]> = []
 
-  add (seq: number, length: number): number {
+  add(seq: number, length: number): number {
     let start: number
     if (this.lastSeq < 0) {
       start = 0
@@ -413,8 +458,15 @@ export class SeqTracker {
     const ranges = this.ranges
     const n = ranges.length
     // the common case: the next in-order segment
-    if (n > 0 && ranges[n - 1][1] === start) { ranges[n - 1][1] = end; return length }
-    if (n === 0 || ranges[n - 1][1] < start) { ranges.push([start, end]); this.trim(); return length }
+    if (n > 0 && ranges[n - 1][1] === start) {
+      ranges[n - 1][1] = end
+      return length
+    }
+    if (n === 0 || ranges[n - 1][1] < start) {
+      ranges.push([start, end])
+      this.trim()
+      return length
+    }
     // overlap or a segment filling a hole: merge and count what was not covered
     let covered = 0
     let mergedStart = start
@@ -434,7 +486,7 @@ export class SeqTracker {
     return length - covered
   }
 
-  private trim (): void {
+  private trim(): void {
     while (this.ranges.length > MAX_HOLES) {
       const [first, second] = this.ranges
       this.ranges.splice(0, 2, [first[0], second[1]])

@@ -6,7 +6,18 @@ export type { PcapWriterInit, FrameSpec } from './pcap-writer.js'
 export { loadEndpointMap, parseEndpointMap, emptyEndpointMap, endpointKey, normaliseEndpointKey } from './endpoint-map.js'
 export type { EndpointMap, EndpointName } from './endpoint-map.js'
 export { CaptureAnalyzer, analyzePackets, SeqTracker } from './flows.js'
-export type { AnalyzeOptions, CaptureAnalysis, CaptureTotals, CaptureTimeline, Conversation, DirectionStats, EndpointRef, EndpointStats, PacketSink, SecondBucket } from './flows.js'
+export type {
+  AnalyzeOptions,
+  CaptureAnalysis,
+  CaptureTotals,
+  CaptureTimeline,
+  Conversation,
+  DirectionStats,
+  EndpointRef,
+  EndpointStats,
+  PacketSink,
+  SecondBucket
+} from './flows.js'
 export { analyzePcapFile } from './analyze-file.js'
 export type { AnalyzePcapFileOptions, PcapFileAnalysis } from './analyze-file.js'
 export { toPcapJson, formatPcapText, PCAP_JSON_SCHEMA } from './pcap-report.js'

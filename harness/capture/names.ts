@@ -6,7 +6,7 @@ import { decode as decodeDns } from '@dnsquery/dns-packet'
  * tls only from a live socket it terminates itself); the record is simple and bounded, and every
  * length is checked against what is there, so a truncated or hostile packet gives undefined.
  */
-export function clientHelloServerName (bytes: Uint8Array): string | undefined {
+export function clientHelloServerName(bytes: Uint8Array): string | undefined {
   const b = bytes
   // record: handshake (22), version 3.x; handshake: client_hello (1)
   if (b.length < 43 || b[0] !== 22 || b[1] !== 3 || b[5] !== 1) return undefined
@@ -39,11 +39,13 @@ export function clientHelloServerName (bytes: Uint8Array): string | undefined {
 }
 
 /** The A and AAAA answers of a DNS response (UDP payload), through `@dnsquery/dns-packet`; anything else gives none. */
-export function dnsAddressAnswers (bytes: Uint8Array): Array<{ name: string, address: string }> {
+export function dnsAddressAnswers(bytes: Uint8Array): Array<{ name: string; address: string }> {
   try {
     const packet = decodeDns(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length))
     if (packet.type !== 'response') return []
-    return (packet.answers ?? []).flatMap((a) => (a.type === 'A' || a.type === 'AAAA') && typeof a.data === 'string' ? [{ name: a.name.toLowerCase(), address: a.data }] : [])
+    return (packet.answers ?? []).flatMap((a) =>
+      (a.type === 'A' || a.type === 'AAAA') && typeof a.data === 'string' ? [{ name: a.name.toLowerCase(), address: a.data }] : []
+    )
   } catch {
     return []
   }

@@ -62,7 +62,7 @@ const CONVERT_HINT = 'convert it to classic pcap: `editcap -F pcap in.pcapng out
  * size. Any problem with the file is an `InvalidInputError` naming the file, the offset and what
  * is wrong.
  */
-export async function * readPcap (path: string, options: ReadPcapOptions = {}): AsyncGenerator<CapturedPacket, void, undefined> {
+export async function* readPcap(path: string, options: ReadPcapOptions = {}): AsyncGenerator<CapturedPacket, void, undefined> {
   for await (const batch of readPcapBatches(path, options)) {
     for (let i = 0; i < batch.length; i++) yield batch[i]
   }
@@ -72,7 +72,7 @@ export async function * readPcap (path: string, options: ReadPcapOptions = {}): 
  * Same as `readPcap`, but yields the packets of each read chunk as one array: several times
  * faster for consumers that handle millions of packets (one await per chunk, not per packet).
  */
-export async function * readPcapBatches (path: string, options: ReadPcapOptions = {}): AsyncGenerator<CapturedPacket[], void, undefined> {
+export async function* readPcapBatches(path: string, options: ReadPcapOptions = {}): AsyncGenerator<CapturedPacket[], void, undefined> {
   const { signal } = options
   signal?.throwIfAborted()
   const handle = await openCapture(path)
@@ -107,12 +107,22 @@ export async function * readPcapBatches (path: string, options: ReadPcapOptions 
         const capturedLength = little ? buf.readUInt32LE(o + 8) : buf.readUInt32BE(o + 8)
         const wireLength = little ? buf.readUInt32LE(o + 12) : buf.readUInt32BE(o + 12)
         if (capturedLength > maxRecord) {
-          throw corrupt(path, index, fileOffset + o, `record header claims ${capturedLength} captured bytes`,
-            `at most ${maxRecord} (the file's snaplen is ${header.snaplen})`)
+          throw corrupt(
+            path,
+            index,
+            fileOffset + o,
+            `record header claims ${capturedLength} captured bytes`,
+            `at most ${maxRecord} (the file's snaplen is ${header.snaplen})`
+          )
         }
         if (fraction >= (header.nanosecond ? 1e9 : 1e6)) {
-          throw corrupt(path, index, fileOffset + o, `timestamp fraction ${fraction} is out of range`,
-            header.nanosecond ? 'nanoseconds below 1000000000' : 'microseconds below 1000000')
+          throw corrupt(
+            path,
+            index,
+            fileOffset + o,
+            `timestamp fraction ${fraction} is out of range`,
+            header.nanosecond ? 'nanoseconds below 1000000000' : 'microseconds below 1000000'
+          )
         }
         const recordEnd = o + RECORD_HEADER_LENGTH + capturedLength
         if (recordEnd > filled) {
@@ -153,9 +163,7 @@ export async function * readPcapBatches (path: string, options: ReadPcapOptions 
       }
     }
     if (filled > 0) {
-      const expectedBytes = filled >= RECORD_HEADER_LENGTH
-        ? RECORD_HEADER_LENGTH + (little ? buf.readUInt32LE(8) : buf.readUInt32BE(8))
-        : RECORD_HEADER_LENGTH
+      const expectedBytes = filled >= RECORD_HEADER_LENGTH ? RECORD_HEADER_LENGTH + (little ? buf.readUInt32LE(8) : buf.readUInt32BE(8)) : RECORD_HEADER_LENGTH
       const tail: TruncatedTail = { file: path, recordIndex: index, offset: fileOffset, expectedBytes, presentBytes: filled }
       if (options.onTruncated == null) throw truncatedError(tail)
       options.onTruncated(tail)
@@ -166,7 +174,7 @@ export async function * readPcapBatches (path: string, options: ReadPcapOptions 
 }
 
 /** Reads only the global header: what the file is, or an `InvalidInputError` saying why it is not a pcap. */
-export async function readPcapHeader (path: string): Promise<PcapFileHeader> {
+export async function readPcapHeader(path: string): Promise<PcapFileHeader> {
   const handle = await openCapture(path)
   try {
     const head = Buffer.alloc(GLOBAL_HEADER_LENGTH)
@@ -178,13 +186,15 @@ export async function readPcapHeader (path: string): Promise<PcapFileHeader> {
 }
 
 /** The message a truncated tail deserves, for callers that choose to warn instead of fail. */
-export function describeTruncatedTail (tail: TruncatedTail): string {
+export function describeTruncatedTail(tail: TruncatedTail): string {
   const what = tail.presentBytes < RECORD_HEADER_LENGTH ? 'record header' : 'record'
-  return `the file ends inside ${what} #${tail.recordIndex} at byte offset ${tail.offset}: ` +
+  return (
+    `the file ends inside ${what} #${tail.recordIndex} at byte offset ${tail.offset}: ` +
     `${tail.presentBytes} of ${tail.expectedBytes} bytes present; the ${tail.recordIndex} packets before it are complete`
+  )
 }
 
-async function openCapture (path: string): Promise<FileHandle> {
+async function openCapture(path: string): Promise<FileHandle> {
   let handle: FileHandle
   try {
     // without O_NONBLOCK, opening a FIFO waits for a writer forever
@@ -199,14 +209,20 @@ async function openCapture (path: string): Promise<FileHandle> {
   if (kind != null) {
     await handle.close()
     // a pipe or a device has no end to read to and no offsets to report
-    throw problem(path, `is ${kind}`, { expected: 'a pcap file', hint: stat.isFIFO() ? 'save the stream to a file first (tcpdump -w capture.pcap), then read that file' : undefined })
+    throw problem(path, `is ${kind}`, {
+      expected: 'a pcap file',
+      hint: stat.isFIFO() ? 'save the stream to a file first (tcpdump -w capture.pcap), then read that file' : undefined
+    })
   }
   return handle
 }
 
-function parseGlobalHeader (path: string, head: Buffer): PcapFileHeader {
+function parseGlobalHeader(path: string, head: Buffer): PcapFileHeader {
   if (head.length === 0) {
-    throw problem(path, 'the file is empty', { expected: 'a pcap file (24-byte header, then records)', hint: 'was the capture stopped before tcpdump wrote anything?' })
+    throw problem(path, 'the file is empty', {
+      expected: 'a pcap file (24-byte header, then records)',
+      hint: 'was the capture stopped before tcpdump wrote anything?'
+    })
   }
   if (head.length < 4) {
     throw problem(path, `the file is only ${head.length} bytes long`, { expected: 'a pcap file (24-byte header, then records)' })
@@ -215,17 +231,34 @@ function parseGlobalHeader (path: string, head: Buffer): PcapFileHeader {
   let byteOrder: 'little' | 'big'
   let nanosecond: boolean
   switch (magicBig) {
-    case 0xa1b2c3d4: byteOrder = 'big'; nanosecond = false; break
-    case 0xd4c3b2a1: byteOrder = 'little'; nanosecond = false; break
-    case 0xa1b23c4d: byteOrder = 'big'; nanosecond = true; break
-    case 0x4d3cb2a1: byteOrder = 'little'; nanosecond = true; break
+    case 0xa1b2c3d4:
+      byteOrder = 'big'
+      nanosecond = false
+      break
+    case 0xd4c3b2a1:
+      byteOrder = 'little'
+      nanosecond = false
+      break
+    case 0xa1b23c4d:
+      byteOrder = 'big'
+      nanosecond = true
+      break
+    case 0x4d3cb2a1:
+      byteOrder = 'little'
+      nanosecond = true
+      break
     case 0x0a0d0d0a:
       throw problem(path, 'this is a pcapng file; courier reads classic pcap only', {
-        expected: 'classic pcap (magic a1b2c3d4 or a1b23c4d)', found: 'pcapng (magic 0a0d0d0a)', hint: CONVERT_HINT
+        expected: 'classic pcap (magic a1b2c3d4 or a1b23c4d)',
+        found: 'pcapng (magic 0a0d0d0a)',
+        hint: CONVERT_HINT
       })
-    case 0xa1b2cd34: case 0x34cdb2a1:
+    case 0xa1b2cd34:
+    case 0x34cdb2a1:
       throw problem(path, 'this is a "modified" (Kuznetzov) pcap file, which courier does not read', {
-        expected: 'classic pcap (magic a1b2c3d4 or a1b23c4d)', found: `magic ${hex(magicBig)}`, hint: CONVERT_HINT.replace(/pcapng/g, 'pcap')
+        expected: 'classic pcap (magic a1b2c3d4 or a1b23c4d)',
+        found: `magic ${hex(magicBig)}`,
+        hint: CONVERT_HINT.replace(/pcapng/g, 'pcap')
       })
     default:
       throw problem(path, 'not a pcap file (unknown magic number)', {
@@ -234,11 +267,13 @@ function parseGlobalHeader (path: string, head: Buffer): PcapFileHeader {
       })
   }
   if (head.length < GLOBAL_HEADER_LENGTH) {
-    throw problem(path, `the file ends inside the pcap global header (${head.length} of ${GLOBAL_HEADER_LENGTH} bytes)`, { expected: 'a complete 24-byte header' })
+    throw problem(path, `the file ends inside the pcap global header (${head.length} of ${GLOBAL_HEADER_LENGTH} bytes)`, {
+      expected: 'a complete 24-byte header'
+    })
   }
   const little = byteOrder === 'little'
-  const u16 = (o: number): number => little ? head.readUInt16LE(o) : head.readUInt16BE(o)
-  const u32 = (o: number): number => little ? head.readUInt32LE(o) : head.readUInt32BE(o)
+  const u16 = (o: number): number => (little ? head.readUInt16LE(o) : head.readUInt16BE(o))
+  const u32 = (o: number): number => (little ? head.readUInt32LE(o) : head.readUInt32BE(o))
   const versionMajor = u16(4)
   const versionMinor = u16(6)
   if (versionMajor !== 2) {
@@ -257,30 +292,35 @@ function parseGlobalHeader (path: string, head: Buffer): PcapFileHeader {
   }
 }
 
-function truncatedError (tail: TruncatedTail): InvalidInputError {
-  return new InvalidInputError([{
-    location: { file: tail.file },
-    path: '',
-    message: `truncated capture: ${describeTruncatedTail(tail)}`,
-    hint: 'the capture was probably cut off (tcpdump killed, or the file copied while written); ' +
-      'with `courier pcap --allow-truncated` the complete packets are analysed and this becomes a warning'
-  }])
+function truncatedError(tail: TruncatedTail): InvalidInputError {
+  return new InvalidInputError([
+    {
+      location: { file: tail.file },
+      path: '',
+      message: `truncated capture: ${describeTruncatedTail(tail)}`,
+      hint:
+        'the capture was probably cut off (tcpdump killed, or the file copied while written); ' +
+        'with `courier pcap --allow-truncated` the complete packets are analysed and this becomes a warning'
+    }
+  ])
 }
 
-function corrupt (path: string, index: number, offset: number, found: string, expected: string): InvalidInputError {
+function corrupt(path: string, index: number, offset: number, found: string, expected: string): InvalidInputError {
   return problem(path, `corrupt record #${index} at byte offset ${offset}`, {
-    expected, found, hint: 'the file is damaged or not a pcap past this point'
+    expected,
+    found,
+    hint: 'the file is damaged or not a pcap past this point'
   })
 }
 
-function problem (file: string, message: string, extra: Pick<InputProblem, 'expected' | 'found' | 'hint'> = {}): InvalidInputError {
+function problem(file: string, message: string, extra: Pick<InputProblem, 'expected' | 'found' | 'hint'> = {}): InvalidInputError {
   return new InvalidInputError([{ location: { file }, path: '', message, ...extra }])
 }
 
-function hex (n: number): string {
+function hex(n: number): string {
   return n.toString(16).padStart(8, '0')
 }
 
-function looksLikeText (head: Buffer): boolean {
+function looksLikeText(head: Buffer): boolean {
   return head.every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127))
 }

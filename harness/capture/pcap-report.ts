@@ -28,8 +28,8 @@ export interface PcapJson {
 }
 
 /** Builds the `--json` document; `top` limits conversations, endpoints and timeline conversations. */
-export function toPcapJson (analysis: CaptureAnalysis, file: PcapJson['file'], top?: number): PcapJson {
-  const limit = <T>(items: T[]): T[] => top === undefined ? items : items.slice(0, top)
+export function toPcapJson(analysis: CaptureAnalysis, file: PcapJson['file'], top?: number): PcapJson {
+  const limit = <T>(items: T[]): T[] => (top === undefined ? items : items.slice(0, top))
   const doc: PcapJson = {
     schema: PCAP_JSON_SCHEMA,
     file,
@@ -43,15 +43,21 @@ export function toPcapJson (analysis: CaptureAnalysis, file: PcapJson['file'], t
 }
 
 /** The human report: totals, conversations and endpoints by bytes, optionally the timeline. */
-export function formatPcapText (doc: PcapJson, top: number): string {
+export function formatPcapText(doc: PcapJson, top: number): string {
   const t = doc.totals
   const f = doc.file
   const out: string[] = []
   out.push(`capture ${f.path}`)
-  out.push(`  ${f.format.linkTypeName}, ${f.format.nanosecond ? 'ns' : 'µs'} timestamps, ${f.format.byteOrder}-endian, snaplen ${f.format.snaplen}, ${f.bytes} bytes`)
+  out.push(
+    `  ${f.format.linkTypeName}, ${f.format.nanosecond ? 'ns' : 'µs'} timestamps, ${f.format.byteOrder}-endian, snaplen ${f.format.snaplen}, ${f.bytes} bytes`
+  )
   if (!f.format.linkTypeSupported) out.push('  note: courier does not decode this link type; frames are counted but not attributed')
-  if (t.impossibleLengths > 0) out.push(`  warning: ${t.impossibleLengths} IP packet(s) claimed more bytes than their frame carried (forged or corrupt headers); counted at the frame's length`)
-  if (f.truncated !== null) out.push(`  warning: truncated capture: the last record (#${f.truncated.recordIndex}, offset ${f.truncated.offset}) is cut off and was skipped`)
+  if (t.impossibleLengths > 0)
+    out.push(
+      `  warning: ${t.impossibleLengths} IP packet(s) claimed more bytes than their frame carried (forged or corrupt headers); counted at the frame's length`
+    )
+  if (f.truncated !== null)
+    out.push(`  warning: truncated capture: the last record (#${f.truncated.recordIndex}, offset ${f.truncated.offset}) is cut off and was skipped`)
   out.push('')
   out.push(`packets    ${t.packets} (tcp ${t.tcpPackets}, udp ${t.udpPackets}, other ip ${t.otherIpPackets}, non-ip ${t.nonIpPackets})`)
   out.push(`wire       ${bytes(t.wireBytes)}   payload ${bytes(t.payloadBytes)}`)
@@ -63,28 +69,47 @@ export function formatPcapText (doc: PcapJson, top: number): string {
   if (conversations.length > 0) {
     out.push('')
     out.push(`Conversations by wire bytes (${conversations.length} of ${t.conversations}; A initiated, up = A->B)`)
-    out.push(table(
-      ['proto', 'A', 'B', 'label', 'pkts', 'wire A->B', 'wire B->A', 'payload A->B', 'payload B->A', 'retrans', 'seconds'],
-      conversations.map((c) => [
-        c.protocol, who(c.a), who(c.b), c.label ?? '', String(c.packets),
-        String(c.aToB.wireBytes), String(c.bToA.wireBytes), String(c.aToB.payloadBytes), String(c.bToA.payloadBytes),
-        retrans(c), ((c.lastUs - c.firstUs) / 1e6).toFixed(3)
-      ]),
-      [false, false, false, false, true, true, true, true, true, true, true]
-    ))
+    out.push(
+      table(
+        ['proto', 'A', 'B', 'label', 'pkts', 'wire A->B', 'wire B->A', 'payload A->B', 'payload B->A', 'retrans', 'seconds'],
+        conversations.map((c) => [
+          c.protocol,
+          who(c.a),
+          who(c.b),
+          c.label ?? '',
+          String(c.packets),
+          String(c.aToB.wireBytes),
+          String(c.bToA.wireBytes),
+          String(c.aToB.payloadBytes),
+          String(c.bToA.payloadBytes),
+          retrans(c),
+          ((c.lastUs - c.firstUs) / 1e6).toFixed(3)
+        ]),
+        [false, false, false, false, true, true, true, true, true, true, true]
+      )
+    )
   }
   const endpoints = doc.endpoints.slice(0, top)
   if (endpoints.length > 0) {
     out.push('')
     out.push(`Endpoints by wire bytes (${endpoints.length} of ${t.endpoints})`)
-    out.push(table(
-      ['endpoint', 'role', 'conv', 'pkts out', 'pkts in', 'wire out', 'wire in', 'payload out', 'payload in'],
-      endpoints.map((e) => [
-        who(e), e.role ?? '', String(e.conversations), String(e.packetsSent), String(e.packetsReceived),
-        String(e.wireBytesSent), String(e.wireBytesReceived), String(e.payloadBytesSent), String(e.payloadBytesReceived)
-      ]),
-      [false, false, true, true, true, true, true, true, true]
-    ))
+    out.push(
+      table(
+        ['endpoint', 'role', 'conv', 'pkts out', 'pkts in', 'wire out', 'wire in', 'payload out', 'payload in'],
+        endpoints.map((e) => [
+          who(e),
+          e.role ?? '',
+          String(e.conversations),
+          String(e.packetsSent),
+          String(e.packetsReceived),
+          String(e.wireBytesSent),
+          String(e.wireBytesReceived),
+          String(e.payloadBytesSent),
+          String(e.payloadBytesReceived)
+        ]),
+        [false, false, true, true, true, true, true, true, true]
+      )
+    )
   }
   if (doc.timeline !== undefined && doc.timeline.seconds.length > 0) {
     out.push('')
@@ -93,44 +118,66 @@ export function formatPcapText (doc: PcapJson, top: number): string {
     out.push(`Per second (wire bytes; second 0 starts ${iso(doc.timeline.originUs)}${idle > 0 ? `; ${idle} idle seconds not shown` : ''})`)
     const flows = doc.timeline.conversations
     const header = ['second', 'up', 'down', 'pkts', ...flows.map((_, i) => `#${i + 1} up/down`)]
-    out.push(table(header, busy.map((s) => [
-      String(s.second), String(s.up), String(s.down), String(s.packets),
-      ...flows.map((c) => `${c.seconds[s.second].up}/${c.seconds[s.second].down}`)
-    ]), header.map(() => true)))
+    out.push(
+      table(
+        header,
+        busy.map((s) => [
+          String(s.second),
+          String(s.up),
+          String(s.down),
+          String(s.packets),
+          ...flows.map((c) => `${c.seconds[s.second].up}/${c.seconds[s.second].down}`)
+        ]),
+        header.map(() => true)
+      )
+    )
     for (const [i, c] of flows.entries()) out.push(`  #${i + 1} ${c.key}`)
   }
   for (const [name, section] of Object.entries(doc.extensions)) {
     out.push('')
     out.push(`${name}`)
-    out.push(JSON.stringify(section, null, 2).split('\n').map((l) => `  ${l}`).join('\n'))
+    out.push(
+      JSON.stringify(section, null, 2)
+        .split('\n')
+        .map((l) => `  ${l}`)
+        .join('\n')
+    )
   }
   return out.join('\n') + '\n'
 }
 
-function who (e: EndpointRef): string {
+function who(e: EndpointRef): string {
   return e.name === undefined ? e.key : `${e.name} (${e.key})`
 }
 
-function retrans (c: Conversation): string {
+function retrans(c: Conversation): string {
   const packets = c.aToB.retransmittedPackets + c.bToA.retransmittedPackets
   return packets === 0 ? '0' : `${packets} (${c.aToB.retransmittedBytes + c.bToA.retransmittedBytes} B)`
 }
 
-function bytes (n: number): string {
+function bytes(n: number): string {
   if (n < 10_000) return `${n} B`
   const units = ['kB', 'MB', 'GB', 'TB']
   let v = n
   let u = -1
-  while (v >= 1000 && u < units.length - 1) { v /= 1000; u++ }
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000
+    u++
+  }
   return `${v.toFixed(v < 100 ? 1 : 0)} ${units[u]} (${n} B)`
 }
 
-function iso (us: number): string {
+function iso(us: number): string {
   return new Date(Math.floor(us / 1000)).toISOString().replace(/\.(\d{3})Z$/, `.$1${String(Math.floor(us % 1000)).padStart(3, '0')}Z`)
 }
 
-function table (header: string[], rows: string[][], right: boolean[]): string {
+function table(header: string[], rows: string[][], right: boolean[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
-  const line = (cells: string[]): string => '  ' + cells.map((c, i) => right[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])).join('  ').trimEnd()
+  const line = (cells: string[]): string =>
+    '  ' +
+    cells
+      .map((c, i) => (right[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd()
   return [line(header), ...rows.map(line)].join('\n')
 }

@@ -15,11 +15,11 @@ export interface PcapWriterInit {
 }
 
 /** The 24-byte global header. */
-export function pcapGlobalHeader (init: PcapWriterInit): Buffer {
+export function pcapGlobalHeader(init: PcapWriterInit): Buffer {
   const header = Buffer.alloc(24)
   const little = (init.byteOrder ?? 'little') === 'little'
-  const u32 = (v: number, o: number): number => little ? header.writeUInt32LE(v, o) : header.writeUInt32BE(v, o)
-  const u16 = (v: number, o: number): number => little ? header.writeUInt16LE(v, o) : header.writeUInt16BE(v, o)
+  const u32 = (v: number, o: number): number => (little ? header.writeUInt32LE(v, o) : header.writeUInt32BE(v, o))
+  const u16 = (v: number, o: number): number => (little ? header.writeUInt16LE(v, o) : header.writeUInt16BE(v, o))
   u32(init.nanosecond === true ? 0xa1b23c4d : 0xa1b2c3d4, 0)
   u16(2, 4)
   u16(4, 6)
@@ -33,11 +33,16 @@ export function pcapGlobalHeader (init: PcapWriterInit): Buffer {
  * when given, is the sub-second part in nanoseconds for ns files. `wireLength` defaults to the
  * frame length; `capturedLength` below it simulates a snaplen.
  */
-export function pcapRecord (init: PcapWriterInit, frame: Uint8Array, timestampUs: number, options: { wireLength?: number, capturedLength?: number, subsecondNs?: number } = {}): Buffer {
+export function pcapRecord(
+  init: PcapWriterInit,
+  frame: Uint8Array,
+  timestampUs: number,
+  options: { wireLength?: number; capturedLength?: number; subsecondNs?: number } = {}
+): Buffer {
   const captured = Math.min(options.capturedLength ?? frame.length, frame.length)
   const record = Buffer.alloc(16 + captured)
   const little = (init.byteOrder ?? 'little') === 'little'
-  const u32 = (v: number, o: number): number => little ? record.writeUInt32LE(v, o) : record.writeUInt32BE(v, o)
+  const u32 = (v: number, o: number): number => (little ? record.writeUInt32LE(v, o) : record.writeUInt32BE(v, o))
   const seconds = Math.floor(timestampUs / 1e6)
   const micros = timestampUs - seconds * 1e6
   u32(seconds, 0)
@@ -50,9 +55,12 @@ export function pcapRecord (init: PcapWriterInit, frame: Uint8Array, timestampUs
 
 /** Writes a pcap file record by record, honouring the stream's backpressure. */
 export class PcapFileWriter {
-  private constructor (private readonly init: PcapWriterInit, private readonly stream: WriteStream) {}
+  private constructor(
+    private readonly init: PcapWriterInit,
+    private readonly stream: WriteStream
+  ) {}
 
-  static async open (path: string, init: PcapWriterInit): Promise<PcapFileWriter> {
+  static async open(path: string, init: PcapWriterInit): Promise<PcapFileWriter> {
     const stream = createWriteStream(path)
     await once(stream, 'open')
     const writer = new PcapFileWriter(init, stream)
@@ -60,16 +68,16 @@ export class PcapFileWriter {
     return writer
   }
 
-  async write (frame: Uint8Array, timestampUs: number, options?: { wireLength?: number, capturedLength?: number }): Promise<void> {
+  async write(frame: Uint8Array, timestampUs: number, options?: { wireLength?: number; capturedLength?: number }): Promise<void> {
     await this.raw(pcapRecord(this.init, frame, timestampUs, options))
   }
 
   /** Appends bytes as they are (e.g. many records encoded at once). */
-  async raw (bytes: Uint8Array): Promise<void> {
+  async raw(bytes: Uint8Array): Promise<void> {
     if (!this.stream.write(bytes)) await once(this.stream, 'drain')
   }
 
-  async close (): Promise<void> {
+  async close(): Promise<void> {
     this.stream.end()
     await once(this.stream, 'close')
   }
@@ -85,7 +93,7 @@ export interface FrameSpec {
   dstPort?: number
   /** Payload bytes, or a length to fill with zeros. */
   payload?: Uint8Array | number
-  tcp?: { seq?: number, ack?: number, flags?: number, optionBytes?: number }
+  tcp?: { seq?: number; ack?: number; flags?: number; optionBytes?: number }
   /** 802.1Q tags on Ethernet, outermost first. */
   vlanIds?: number[]
   /** IPv6 extension headers before the transport header, in order. */
@@ -102,19 +110,17 @@ export const TcpFlags = { fin: 0x01, syn: 0x02, rst: 0x04, psh: 0x08, ack: 0x10 
  * Builds one frame of the given link type. Checksums are left zero: courier's reader ignores
  * them, and so does tshark unless asked to validate.
  */
-export function buildFrame (spec: FrameSpec): Buffer {
+export function buildFrame(spec: FrameSpec): Buffer {
   const version = isIP(spec.src)
   if (version === 0 || isIP(spec.dst) !== version) throw new Error(`buildFrame: bad addresses ${spec.src} ${spec.dst}`)
   const payload = typeof spec.payload === 'number' ? Buffer.alloc(spec.payload) : Buffer.from(spec.payload ?? new Uint8Array(0))
   const transport = transportHeader(spec, payload.length)
-  const ip = version === 4
-    ? ipv4Header(spec, transport.length + payload.length)
-    : ipv6Header(spec, transport.length + payload.length)
+  const ip = version === 4 ? ipv4Header(spec, transport.length + payload.length) : ipv6Header(spec, transport.length + payload.length)
   const link = linkHeader(spec, version === 4 ? 4 : 6)
   return Buffer.concat([link, ip, transport, payload])
 }
 
-function transportHeader (spec: FrameSpec, payloadLength: number): Buffer {
+function transportHeader(spec: FrameSpec, payloadLength: number): Buffer {
   if (spec.protocol === 'tcp') {
     const optionBytes = spec.tcp?.optionBytes ?? 0
     if (optionBytes % 4 !== 0 || optionBytes > 40) throw new Error('buildFrame: TCP options must be a multiple of 4, at most 40')
@@ -139,7 +145,7 @@ function transportHeader (spec: FrameSpec, payloadLength: number): Buffer {
   return Buffer.from([8, 0, 0, 0, 0, 0, 0, 0]) // ICMP echo request
 }
 
-function ipv4Header (spec: FrameSpec, innerLength: number): Buffer {
+function ipv4Header(spec: FrameSpec, innerLength: number): Buffer {
   const header = Buffer.alloc(20)
   header[0] = 0x45
   header.writeUInt16BE(20 + innerLength, 2)
@@ -151,7 +157,7 @@ function ipv4Header (spec: FrameSpec, innerLength: number): Buffer {
   return header
 }
 
-function ipv6Header (spec: FrameSpec, innerLength: number): Buffer {
+function ipv6Header(spec: FrameSpec, innerLength: number): Buffer {
   const extensions = spec.ipv6Extensions ?? []
   const transportNumber = spec.protocol === 'tcp' ? 6 : spec.protocol === 'udp' ? 17 : 58
   const numberOf = { 'hop-by-hop': 0, routing: 43, destination: 60, fragment: 44 } as const
@@ -185,7 +191,7 @@ function ipv6Header (spec: FrameSpec, innerLength: number): Buffer {
   return Buffer.concat([header, ...blocks])
 }
 
-function linkHeader (spec: FrameSpec, version: 4 | 6): Buffer {
+function linkHeader(spec: FrameSpec, version: 4 | 6): Buffer {
   const etherType = version === 4 ? 0x0800 : 0x86dd
   switch (spec.linkType) {
     case LinkType.ethernet: {
@@ -226,17 +232,21 @@ function linkHeader (spec: FrameSpec, version: 4 | 6): Buffer {
       else header.writeUInt32BE(family)
       return header
     }
-    case LinkType.raw: case LinkType.rawDlt12: case LinkType.rawDlt14: case LinkType.ipv4: case LinkType.ipv6:
+    case LinkType.raw:
+    case LinkType.rawDlt12:
+    case LinkType.rawDlt14:
+    case LinkType.ipv4:
+    case LinkType.ipv6:
       return Buffer.alloc(0)
     default:
       throw new Error(`buildFrame: no link header for linktype ${spec.linkType}`)
   }
 }
 
-function parseIpv6 (text: string): Buffer {
+function parseIpv6(text: string): Buffer {
   const out = Buffer.alloc(16)
   const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined]
-  const groups = (s: string): number[] => s === '' ? [] : s.split(':').map((g) => parseInt(g, 16))
+  const groups = (s: string): number[] => (s === '' ? [] : s.split(':').map((g) => parseInt(g, 16)))
   const front = groups(head)
   const back = tail === undefined ? [] : groups(tail)
   for (const [i, g] of front.entries()) out.writeUInt16BE(g, 2 * i)

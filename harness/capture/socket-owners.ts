@@ -46,7 +46,7 @@ const MARK = '--courier-poll--'
  * when courier is gone, Ctrl-C or SIGKILL alike. `stop` waits for one more complete poll, so
  * sockets still open at the end are in the table, and returns it.
  */
-export function startSocketOwners (init: SocketOwnerInit = {}): SocketOwnerPoller {
+export function startSocketOwners(init: SocketOwnerInit = {}): SocketOwnerPoller {
   const rootPid = init.rootPid ?? process.pid
   const intervalMs = init.intervalMs ?? DEFAULT_INTERVAL_MS
   const table: SocketOwners = { endpoints: {}, polls: 0, intervalMs }
@@ -65,7 +65,7 @@ export function startSocketOwners (init: SocketOwnerInit = {}): SocketOwnerPolle
       let ours = false
       for (const pid of socket.pids) {
         if (!ancestry.has(pid)) ancestry.set(pid, descendsFrom(pid, rootPid))
-        ours ||= await ancestry.get(pid) === true
+        ours ||= (await ancestry.get(pid)) === true
       }
       const entry = (table.endpoints[socket.local] ??= { ours: false, commands: [] })
       entry.ours ||= ours
@@ -79,14 +79,24 @@ export function startSocketOwners (init: SocketOwnerInit = {}): SocketOwnerPolle
     while ((at = pending.indexOf(`${MARK}\n`)) >= 0) {
       const block = pending.slice(0, at)
       pending = pending.slice(at + MARK.length + 1)
-      work = work.then(async () => { await absorb(block) }).then(() => { for (const wake of waiting.splice(0)) wake() })
+      work = work
+        .then(async () => {
+          await absorb(block)
+        })
+        .then(() => {
+          for (const wake of waiting.splice(0)) wake()
+        })
     }
   })
   child.stderr.setEncoding('utf8')
-  child.stderr.on('data', (chunk: string) => { stderr = (stderr + chunk).slice(-2000) })
+  child.stderr.on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-2000)
+  })
   let exited = false
   const closed = new Promise<void>((resolve) => {
-    child.on('error', (error) => { table.error ??= `${ss}: ${error.message}` })
+    child.on('error', (error) => {
+      table.error ??= `${ss}: ${error.message}`
+    })
     child.on('close', (code) => {
       exited = true
       if (code !== 0 && code !== null) table.error ??= `${ss} -tuanpH failed (exit ${code})${stderr.trim() === '' ? '' : `: ${stderr.trim()}`}`
@@ -99,8 +109,12 @@ export function startSocketOwners (init: SocketOwnerInit = {}): SocketOwnerPolle
     stop: async () => {
       stopping ??= (async () => {
         if (!exited) {
-          const nextPoll = new Promise<void>((resolve) => { waiting.push(resolve) })
-          const bound = setTimeout(() => { for (const wake of waiting.splice(0)) wake() }, intervalMs + 2000)
+          const nextPoll = new Promise<void>((resolve) => {
+            waiting.push(resolve)
+          })
+          const bound = setTimeout(() => {
+            for (const wake of waiting.splice(0)) wake()
+          }, intervalMs + 2000)
           await nextPoll
           clearTimeout(bound)
           try {
@@ -126,7 +140,7 @@ export interface SsSocket {
 }
 
 /** Lines of `ss -tuanpH`: `tcp ESTAB 0 0 10.0.0.1:5000 10.0.0.2:80 users:(("node",pid=1,fd=20))`. */
-export function parseSs (text: string): SsSocket[] {
+export function parseSs(text: string): SsSocket[] {
   const sockets: SsSocket[] = []
   for (const line of text.split('\n')) {
     const fields = line.trim().split(/\s+/)
@@ -142,23 +156,26 @@ export function parseSs (text: string): SsSocket[] {
 }
 
 /** `ss` spells endpoints `127.0.0.53%lo:53`, `[::ffff:10.0.0.1]:80`, `0.0.0.0:68`, `*:5353`; the capture spells them `10.0.0.1:80`. */
-export function normaliseEndpoint (text: string): string | null {
+export function normaliseEndpoint(text: string): string | null {
   const colon = text.lastIndexOf(':')
   if (colon <= 0) return null
   const port = Number(text.slice(colon + 1))
   if (!Number.isInteger(port)) return null
-  let host = text.slice(0, colon).replace(/^\[|\]$/g, '').replace(/%.*$/, '')
+  let host = text
+    .slice(0, colon)
+    .replace(/^\[|\]$/g, '')
+    .replace(/%.*$/, '')
   if (host.startsWith('::ffff:') && host.includes('.')) host = host.slice(7)
   if (host === '*' || host === '0.0.0.0' || host === '::') host = '*'
   return `${host}:${port}`
 }
 
 /** The owner of a captured local endpoint: its exact address, else a socket bound to every address on its port. */
-export function ownerOf (owners: SocketOwners, endpoint: string): SocketOwner | undefined {
+export function ownerOf(owners: SocketOwners, endpoint: string): SocketOwner | undefined {
   return owners.endpoints[endpoint] ?? owners.endpoints[`*:${endpoint.slice(endpoint.lastIndexOf(':') + 1)}`]
 }
 
-async function descendsFrom (pid: number, root: number): Promise<boolean> {
+async function descendsFrom(pid: number, root: number): Promise<boolean> {
   let current = pid
   for (let depth = 0; depth < 64; depth++) {
     if (current === root) return true
@@ -170,7 +187,7 @@ async function descendsFrom (pid: number, root: number): Promise<boolean> {
   return false
 }
 
-async function parentOf (pid: number): Promise<number | null> {
+async function parentOf(pid: number): Promise<number | null> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
     // the command name is in parentheses and may hold spaces or parentheses itself

@@ -74,7 +74,7 @@ const WATCHDOG = [
 ].join('\n')
 
 /** The BPF filter `startTcpdump` uses. */
-export function tcpdumpFilter (iface: string, ports?: number[], outsideOf: readonly string[] = []): string | undefined {
+export function tcpdumpFilter(iface: string, ports?: number[], outsideOf: readonly string[] = []): string | undefined {
   if (ports !== undefined && ports.length > 0) {
     for (const p of ports) if (!Number.isInteger(p) || p < 1 || p > 65535) throw new RangeError(`not a port: ${p}`)
     for (const a of outsideOf) if (isIP(a) === 0) throw new RangeError(`not an IP address: ${a}`)
@@ -86,17 +86,20 @@ export function tcpdumpFilter (iface: string, ports?: number[], outsideOf: reado
 }
 
 /** Builds tcpdump's argv for these options. */
-export function tcpdumpArgs (init: TcpdumpInit): string[] {
+export function tcpdumpArgs(init: TcpdumpInit): string[] {
   const iface = init.interface ?? 'lo'
   const args = [
-    '-i', iface,
+    '-i',
+    iface,
     '-n',
     // without it packets wait in the kernel buffer and a stop can lose the tail
     '--immediate-mode',
     // each packet reaches the file as it is captured, so even a killed tcpdump leaves a readable file
     '-U',
-    '-B', String(init.bufferKb ?? DEFAULT_BUFFER_KB),
-    '-w', init.file
+    '-B',
+    String(init.bufferKb ?? DEFAULT_BUFFER_KB),
+    '-w',
+    init.file
   ]
   if (init.snaplen !== undefined) args.push('-s', String(init.snaplen))
   // as root tcpdump would switch to its own user before writing; keep the file ours
@@ -111,7 +114,7 @@ export function tcpdumpArgs (init: TcpdumpInit): string[] {
  * so traffic sent after this resolves is in the file. Rejects with `InfrastructureError` when
  * tcpdump cannot start, and with the abort reason when `signal` fires first.
  */
-export async function startTcpdump (init: TcpdumpInit): Promise<TcpdumpCapture> {
+export async function startTcpdump(init: TcpdumpInit): Promise<TcpdumpCapture> {
   const { signal } = init
   signal?.throwIfAborted()
   const argv = [init.tcpdumpPath ?? 'tcpdump', ...tcpdumpArgs(init)]
@@ -138,7 +141,9 @@ export async function startTcpdump (init: TcpdumpInit): Promise<TcpdumpCapture> 
   // the last resort for a parent that exits normally without stopping us
   const onExit = (): void => {
     if (tcpdumpPid > 0 && !exited) {
-      try { process.kill(tcpdumpPid, 'SIGINT') } catch {}
+      try {
+        process.kill(tcpdumpPid, 'SIGINT')
+      } catch {}
     }
   }
   process.on('exit', onExit)
@@ -148,7 +153,11 @@ export async function startTcpdump (init: TcpdumpInit): Promise<TcpdumpCapture> 
     stopping ??= (async () => {
       child.stdin.end()
       const timer = setTimeout(() => {
-        if (tcpdumpPid > 0) { try { process.kill(tcpdumpPid, 'SIGKILL') } catch {} }
+        if (tcpdumpPid > 0) {
+          try {
+            process.kill(tcpdumpPid, 'SIGKILL')
+          } catch {}
+        }
         child.kill('SIGKILL')
       }, STOP_TIMEOUT_MS)
       await closed
@@ -163,7 +172,9 @@ export async function startTcpdump (init: TcpdumpInit): Promise<TcpdumpCapture> 
     })()
     return await stopping
   }
-  const onAbort = (): void => { stop().catch(() => {}) }
+  const onAbort = (): void => {
+    stop().catch(() => {})
+  }
   signal?.addEventListener('abort', onAbort, { once: true })
 
   try {
@@ -184,13 +195,28 @@ export async function startTcpdump (init: TcpdumpInit): Promise<TcpdumpCapture> 
         if (match != null && tcpdumpPid === 0) tcpdumpPid = Number(match[1])
         check()
       })
-      child.stderr.on('data', (chunk: string) => { stderr += chunk; check() })
-      closed.then(() => {
+      child.stderr.on('data', (chunk: string) => {
+        stderr += chunk
+        check()
+      })
+      closed
+        .then(() => {
+          clearTimeout(timer)
+          if (!listening) reject(new InfrastructureError(`tcpdump could not start (exit ${String(exitStatus)}): ${lastLines(stderr) || 'no output'}`))
+        })
+        .catch(() => {})
+      signal?.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer)
+          reject(signal.reason)
+        },
+        { once: true }
+      )
+      child.on('error', (error) => {
         clearTimeout(timer)
-        if (!listening) reject(new InfrastructureError(`tcpdump could not start (exit ${String(exitStatus)}): ${lastLines(stderr) || 'no output'}`))
-      }).catch(() => {})
-      signal?.addEventListener('abort', () => { clearTimeout(timer); reject(signal.reason) }, { once: true })
-      child.on('error', (error) => { clearTimeout(timer); reject(new InfrastructureError(`cannot run sh for tcpdump: ${error.message}`, { cause: error })) })
+        reject(new InfrastructureError(`cannot run sh for tcpdump: ${error.message}`, { cause: error }))
+      })
     })
   } catch (error) {
     await stop().catch(() => {})
@@ -200,7 +226,7 @@ export async function startTcpdump (init: TcpdumpInit): Promise<TcpdumpCapture> 
 }
 
 /** Parses the statistics tcpdump prints on stderr when it stops; undefined if they are missing. */
-export function parseTcpdumpStats (stderr: string): TcpdumpStats | undefined {
+export function parseTcpdumpStats(stderr: string): TcpdumpStats | undefined {
   const count = (what: string): number | undefined => {
     const match = new RegExp(`^(\\d+) packets? ${what}$`, 'm').exec(stderr)
     return match == null ? undefined : Number(match[1])
@@ -215,19 +241,19 @@ export function parseTcpdumpStats (stderr: string): TcpdumpStats | undefined {
   return stats
 }
 
-let availability: Promise<{ usable: boolean, reason?: string }> | undefined
+let availability: Promise<{ usable: boolean; reason?: string }> | undefined
 
 /**
  * Whether tcpdump is installed and may capture here (root or CAP_NET_RAW), found by really
  * starting a capture on `lo` for a moment: a root user in a container may still lack the right.
  * The answer is cached for the process.
  */
-export async function tcpdumpAvailability (): Promise<{ usable: boolean, reason?: string }> {
+export async function tcpdumpAvailability(): Promise<{ usable: boolean; reason?: string }> {
   availability ??= probe()
   return await availability
 }
 
-async function probe (): Promise<{ usable: boolean, reason?: string }> {
+async function probe(): Promise<{ usable: boolean; reason?: string }> {
   const installed = await new Promise<boolean>((resolve) => {
     const p = spawn('tcpdump', ['--version'], { stdio: 'ignore' })
     p.on('error', () => resolve(false))
@@ -247,6 +273,6 @@ async function probe (): Promise<{ usable: boolean, reason?: string }> {
   }
 }
 
-function lastLines (text: string): string {
+function lastLines(text: string): string {
   return text.trim().split('\n').slice(-3).join(' | ')
 }

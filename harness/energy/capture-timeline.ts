@@ -19,13 +19,13 @@ export interface DeviceAddressChoice {
 const HTTP_PORTS = new Set([80, 8080])
 
 // Insertion-ordered counting, so that ties go to the address seen first.
-function leader (counts: Map<string, number>): { address: string, count: number } | null {
-  let best: { address: string, count: number } | null = null
+function leader(counts: Map<string, number>): { address: string; count: number } | null {
+  let best: { address: string; count: number } | null = null
   for (const [address, count] of counts) if (best == null || count > best.count) best = { address, count }
   return best
 }
 
-function bump (counts: Map<string, number>, key: string): void {
+function bump(counts: Map<string, number>, key: string): void {
   counts.set(key, (counts.get(key) ?? 0) + 1)
 }
 
@@ -35,7 +35,7 @@ function bump (counts: Map<string, number>, key: string): void {
  * address seen first. Without payloads, an HTTP request is approximated by a TCP segment with
  * payload to port 80 or 8080, and a DNS query by a UDP datagram to port 53.
  */
-export function chooseDeviceAddress (packets: Iterable<CapturedPacket>): DeviceAddressChoice | null {
+export function chooseDeviceAddress(packets: Iterable<CapturedPacket>): DeviceAddressChoice | null {
   const http = new Map<string, number>()
   const dns = new Map<string, number>()
   const seen = new Map<string, number>()
@@ -70,7 +70,7 @@ export interface CaptureTimeline {
   packets: RadioPacket[]
 }
 
-function defaultLabel (p: CapturedPacket, direction: 'up' | 'down'): string {
+function defaultLabel(p: CapturedPacket, direction: 'up' | 'down'): string {
   if (p.ip == null) return 'non-ip'
   const remote = direction === 'up' ? p.ip.dst : p.ip.src
   if (p.transport == null) return `${p.ip.protocol} ${remote}`
@@ -79,7 +79,7 @@ function defaultLabel (p: CapturedPacket, direction: 'up' | 'down'): string {
 }
 
 /** Turns captured frames (in file order) into the radio timeline of the device. */
-export function radioPacketsFromCapture (frames: readonly CapturedPacket[], options: CaptureTimelineOptions = {}): CaptureTimeline {
+export function radioPacketsFromCapture(frames: readonly CapturedPacket[], options: CaptureTimelineOptions = {}): CaptureTimeline {
   const choice = options.deviceAddress == null ? chooseDeviceAddress(frames) : null
   const device = options.deviceAddress ?? choice?.address ?? null
   const label = options.label ?? defaultLabel
@@ -91,5 +91,5 @@ export function radioPacketsFromCapture (frames: readonly CapturedPacket[], opti
     if (l !== undefined) packet.label = l
     return packet
   })
-  return { deviceAddress: device, rule: options.deviceAddress != null ? 'given' : choice?.rule ?? null, packets }
+  return { deviceAddress: device, rule: options.deviceAddress != null ? 'given' : (choice?.rule ?? null), packets }
 }

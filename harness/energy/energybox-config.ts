@@ -20,26 +20,28 @@ export interface EnergyBoxConfig {
 const TYPES: readonly EnergyBoxConfigType[] = ['3G', 'Device3G', 'Wifi', 'DeviceWifi']
 
 /** Parses the text of one EnergyBox .config file. */
-export function parseEnergyBoxConfig (text: string, file: string): EnergyBoxConfig {
+export function parseEnergyBoxConfig(text: string, file: string): EnergyBoxConfig {
   const values = parseJavaProperties(text)
   const type = values.get('TYPE')?.value.trim()
   if (type == null || !(TYPES as readonly string[]).includes(type)) {
-    throw new InvalidInputError([{
-      location: { file, line: values.get('TYPE')?.line },
-      path: 'TYPE',
-      message: 'not an EnergyBox config: the TYPE line is missing or unknown',
-      expected: TYPES.join(', '),
-      found: type ?? 'no TYPE line'
-    }])
+    throw new InvalidInputError([
+      {
+        location: { file, line: values.get('TYPE')?.line },
+        path: 'TYPE',
+        message: 'not an EnergyBox config: the TYPE line is missing or unknown',
+        expected: TYPES.join(', '),
+        found: type ?? 'no TYPE line'
+      }
+    ])
   }
   return { file, type: type as EnergyBoxConfigType, values }
 }
 
 class Reader {
   readonly problems: InputProblem[] = []
-  constructor (private readonly config: EnergyBoxConfig) {}
+  constructor(private readonly config: EnergyBoxConfig) {}
 
-  number (key: string, unit: string): number {
+  number(key: string, unit: string): number {
     const entry = this.config.values.get(key)
     const value = entry == null ? NaN : Number(entry.value.trim())
     if (entry == null || entry.value.trim() === '' || !Number.isFinite(value) || value < 0) {
@@ -56,22 +58,24 @@ class Reader {
   }
 }
 
-function expectType (config: EnergyBoxConfig, types: EnergyBoxConfigType[], role: string): void {
+function expectType(config: EnergyBoxConfig, types: EnergyBoxConfigType[], role: string): void {
   if (!types.includes(config.type)) {
-    throw new InvalidInputError([{
-      location: { file: config.file, line: config.values.get('TYPE')?.line },
-      path: 'TYPE',
-      message: `expected the ${role} config here`,
-      expected: types.join(' or '),
-      found: config.type
-    }])
+    throw new InvalidInputError([
+      {
+        location: { file: config.file, line: config.values.get('TYPE')?.line },
+        path: 'TYPE',
+        message: `expected the ${role} config here`,
+        expected: types.join(' or '),
+        found: config.type
+      }
+    ])
   }
 }
 
 const ms = (x: number): number => x / 1000
 
 /** Builds a courier profile from an EnergyBox network config and device config. */
-export function energyBoxProfileFromConfigs (network: EnergyBoxConfig, device: EnergyBoxConfig, name?: string): RadioProfile {
+export function energyBoxProfileFromConfigs(network: EnergyBoxConfig, device: EnergyBoxConfig, name?: string): RadioProfile {
   expectType(network, ['3G', 'Wifi'], 'network (TYPE=3G or Wifi)')
   const net = new Reader(network)
   const dev = new Reader(device)
@@ -107,7 +111,11 @@ export function energyBoxProfileFromConfigs (network: EnergyBoxConfig, device: E
   } else {
     expectType(device, ['DeviceWifi'], 'device (TYPE=DeviceWifi)')
     profile = {
-      name: name ?? `energybox-wifi-${basename(network.file).replace(/\.config$/, '').replace(/^wifi_/, '')}`,
+      name:
+        name ??
+        `energybox-wifi-${basename(network.file)
+          .replace(/\.config$/, '')
+          .replace(/^wifi_/, '')}`,
       model: 'energybox-wifi',
       technology: 'wifi',
       source,
@@ -129,7 +137,7 @@ export function energyBoxProfileFromConfigs (network: EnergyBoxConfig, device: E
 }
 
 /** Reads an EnergyBox network config and device config from disk into a courier profile. */
-export function loadEnergyBoxProfile (networkConfigPath: string, deviceConfigPath: string, options: { name?: string } = {}): RadioProfile {
+export function loadEnergyBoxProfile(networkConfigPath: string, deviceConfigPath: string, options: { name?: string } = {}): RadioProfile {
   const read = (path: string): EnergyBoxConfig => {
     return parseEnergyBoxConfig(readUserTextFile(path, { kind: 'EnergyBox config' }), path)
   }

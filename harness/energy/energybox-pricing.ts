@@ -7,10 +7,14 @@ import { EB3G, EBWIFI, runEnergyBox3g, runEnergyBoxWifi, type EnergyBoxRun } fro
 // Promotion costs (Video Optimizer's 3G numbers; EnergyBox has none) are laid before the packet
 // that promoted, cutting the end of what was there, never reaching back past the previous packet.
 
-interface StateInfo { name: string, watts: number, rank: number }
+interface StateInfo {
+  name: string
+  watts: number
+  rank: number
+}
 
 /** The power and the name of each 3G state of a profile. */
-export function energyBox3gStates (profile: EnergyBox3gProfile): Map<number, StateInfo> {
+export function energyBox3gStates(profile: EnergyBox3gProfile): Map<number, StateInfo> {
   return new Map([
     [EB3G.idle, { name: 'idle', watts: profile.power.idleWatts, rank: 0 }],
     [EB3G.fach, { name: 'fach', watts: profile.power.fachWatts, rank: 1 }],
@@ -19,7 +23,7 @@ export function energyBox3gStates (profile: EnergyBox3gProfile): Map<number, Sta
 }
 
 /** The power and the name of each WiFi state of a profile. */
-export function energyBoxWifiStates (profile: EnergyBoxWifiProfile): Map<number, StateInfo> {
+export function energyBoxWifiStates(profile: EnergyBoxWifiProfile): Map<number, StateInfo> {
   return new Map([
     [EBWIFI.psm, { name: 'psm', watts: profile.power.psmWatts, rank: 0 }],
     [EBWIFI.cam, { name: 'cam', watts: profile.power.camWatts, rank: 1 }],
@@ -28,18 +32,22 @@ export function energyBoxWifiStates (profile: EnergyBoxWifiProfile): Map<number,
 }
 
 /** Promotion costs in columns, sorted by time. */
-interface PromotionCosts { count: number, start: Float64Array, end: Float64Array, watts: Float64Array, packet: Int32Array }
+interface PromotionCosts {
+  count: number
+  start: Float64Array
+  end: Float64Array
+  watts: Float64Array
+  packet: Int32Array
+}
 
-export function priceEnergyBox3g (view: PacketView, profile: EnergyBox3gProfile, acc: Accumulator): void {
+export function priceEnergyBox3g(view: PacketView, profile: EnergyBox3gProfile, acc: Accumulator): void {
   const run = runEnergyBox3g(view, profile)
   const m = run.promotions
   const costs: PromotionCosts = { count: 0, start: new Float64Array(m), end: new Float64Array(m), watts: new Float64Array(m), packet: new Int32Array(m) }
   const promo = profile.promotion
   for (let i = 0; i < m; i++) {
     const packet = run.promoPacket[i]
-    const cost = run.promoFrom[i] === EB3G.idle
-      ? (run.promoTo[i] === EB3G.dch ? promo?.idleToDch : promo?.idleToFach)
-      : promo?.fachToDch
+    const cost = run.promoFrom[i] === EB3G.idle ? (run.promoTo[i] === EB3G.dch ? promo?.idleToDch : promo?.idleToFach) : promo?.fachToDch
     if (cost == null || cost.seconds <= 0) continue
     const floor = packet > 0 ? view.time[packet - 1] : -Infinity
     const c = costs.count++
@@ -53,14 +61,12 @@ export function priceEnergyBox3g (view: PacketView, profile: EnergyBox3gProfile,
 
 const NO_COSTS: PromotionCosts = { count: 0, start: new Float64Array(0), end: new Float64Array(0), watts: new Float64Array(0), packet: new Int32Array(0) }
 
-export function priceEnergyBoxWifi (view: PacketView, profile: EnergyBoxWifiProfile, acc: Accumulator): void {
+export function priceEnergyBoxWifi(view: PacketView, profile: EnergyBoxWifiProfile, acc: Accumulator): void {
   const run = runEnergyBoxWifi(view, profile)
   priceRun(view, run, energyBoxWifiStates(profile), NO_COSTS, profile.attributionWindowSeconds, acc)
 }
 
-function priceRun (
-  view: PacketView, run: EnergyBoxRun, info: Map<number, StateInfo>, costs: PromotionCosts, window: number, acc: Accumulator
-): void {
+function priceRun(view: PacketView, run: EnergyBoxRun, info: Map<number, StateInfo>, costs: PromotionCosts, window: number, acc: Accumulator): void {
   const n = view.n
   if (n === 0) return
   acc.promotions += run.promotions

@@ -10,25 +10,31 @@ export interface EnergyBoxTraceOptions {
   sortByTime?: boolean
 }
 
-function points (run: EnergyBoxRun): EnergyBoxPoint[] {
+function points(run: EnergyBoxRun): EnergyBoxPoint[] {
   const out: EnergyBoxPoint[] = new Array(run.length)
   for (let i = 0; i < run.length; i++) out[i] = { state: run.states[i], time: run.times[i] }
   return out
 }
 
-function expectModel<M extends RadioProfile['model']> (profile: RadioProfile, model: M): asserts profile is Extract<RadioProfile, { model: M }> {
+function expectModel<M extends RadioProfile['model']>(profile: RadioProfile, model: M): asserts profile is Extract<RadioProfile, { model: M }> {
   if (profile.model !== model) throw new TypeError(`profile ${profile.name} is a ${profile.model} profile, not ${model}`)
 }
 
 /** EnergyBox's 3G state trace (IDLE 0, FACH 1, DCH 3) of packets in the order given, as upstream prints it. */
-export function energyBoxStates3g (packets: readonly RadioPacket[], profile: EnergyBox3gProfile | RadioProfile, options: EnergyBoxTraceOptions = {}): EnergyBoxPoint[] {
+export function energyBoxStates3g(
+  packets: readonly RadioPacket[],
+  profile: EnergyBox3gProfile | RadioProfile,
+  options: EnergyBoxTraceOptions = {}
+): EnergyBoxPoint[] {
   expectModel(profile, 'energybox-3g')
   return points(runEnergyBox3g(packetView(packets, options.sortByTime ?? false), profile))
 }
 
 /** EnergyBox's WiFi state trace (PSM 0, CAM 2, CAMH 3) of packets in the order given, as upstream prints it. */
-export function energyBoxStatesWifi (
-  packets: readonly RadioPacket[], profile: EnergyBoxWifiProfile | RadioProfile, options: EnergyBoxTraceOptions & EnergyBoxWifiQuirks = {}
+export function energyBoxStatesWifi(
+  packets: readonly RadioPacket[],
+  profile: EnergyBoxWifiProfile | RadioProfile,
+  options: EnergyBoxTraceOptions & EnergyBoxWifiQuirks = {}
 ): EnergyBoxPoint[] {
   expectModel(profile, 'energybox-wifi')
   return points(runEnergyBoxWifi(packetView(packets, options.sortByTime ?? false), profile, options))
@@ -38,10 +44,8 @@ export function energyBoxStatesWifi (
  * Energy of a trace the way upstream sums it: each point's state power times the time to the next
  * point, negative steps included (they occur when the file is not time-ordered).
  */
-export function energyBoxTraceEnergy (trace: readonly EnergyBoxPoint[], profile: RadioProfile): number {
-  const info = profile.model === 'energybox-3g'
-    ? energyBox3gStates(profile)
-    : profile.model === 'energybox-wifi' ? energyBoxWifiStates(profile) : null
+export function energyBoxTraceEnergy(trace: readonly EnergyBoxPoint[], profile: RadioProfile): number {
+  const info = profile.model === 'energybox-3g' ? energyBox3gStates(profile) : profile.model === 'energybox-wifi' ? energyBoxWifiStates(profile) : null
   if (info == null) throw new TypeError(`profile ${profile.name} is not an EnergyBox profile`)
   let joules = 0
   for (let i = 0; i + 1 < trace.length; i++) joules += (trace[i + 1].time - trace[i].time) * (info.get(trace[i].state)?.watts ?? 0)
@@ -49,8 +53,8 @@ export function energyBoxTraceEnergy (trace: readonly EnergyBoxPoint[], profile:
 }
 
 /** A number as Java's Double.toString prints it (upstream's CSV format). */
-export function javaDouble (x: number): string {
-  if (!Number.isFinite(x)) return Number.isNaN(x) ? 'NaN' : (x > 0 ? 'Infinity' : '-Infinity')
+export function javaDouble(x: number): string {
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity'
   if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0'
   const abs = Math.abs(x)
   if (abs >= 1e-3 && abs < 1e7) {
@@ -62,12 +66,12 @@ export function javaDouble (x: number): string {
 }
 
 /** Upstream's CSV: one `state,time` line per point, no header. */
-export function formatEnergyBoxCsv (trace: readonly EnergyBoxPoint[]): string {
+export function formatEnergyBoxCsv(trace: readonly EnergyBoxPoint[]): string {
   return trace.map((p) => `${p.state},${javaDouble(p.time)}\n`).join('')
 }
 
 /** Reads upstream's CSV (as in fixtures/pcap/energybox/oracle). */
-export function parseEnergyBoxCsv (text: string): EnergyBoxPoint[] {
+export function parseEnergyBoxCsv(text: string): EnergyBoxPoint[] {
   const out: EnergyBoxPoint[] = []
   for (const line of text.split(/\r?\n/)) {
     if (line.trim() === '') continue

@@ -30,7 +30,7 @@ export class EnergyBoxRun {
   promoTo: Uint8Array
   promotions = 0
 
-  constructor (pointCapacity: number, promotionCapacity: number) {
+  constructor(pointCapacity: number, promotionCapacity: number) {
     this.states = new Uint8Array(pointCapacity)
     this.times = new Float64Array(pointCapacity)
     this.promoTime = new Float64Array(promotionCapacity)
@@ -39,13 +39,13 @@ export class EnergyBoxRun {
     this.promoTo = new Uint8Array(promotionCapacity)
   }
 
-  push (state: number, time: number): void {
+  push(state: number, time: number): void {
     if (this.length === this.states.length) this.grow()
     this.states[this.length] = state
     this.times[this.length++] = time
   }
 
-  promote (time: number, packet: number, from: number, to: number): void {
+  promote(time: number, packet: number, from: number, to: number): void {
     const i = this.promotions++
     this.promoTime[i] = time
     this.promoPacket[i] = packet
@@ -53,7 +53,7 @@ export class EnergyBoxRun {
     this.promoTo[i] = to
   }
 
-  private grow (): void {
+  private grow(): void {
     const states = new Uint8Array(Math.max(16, this.states.length * 2))
     const times = new Float64Array(states.length)
     states.set(this.states)
@@ -64,23 +64,23 @@ export class EnergyBoxRun {
 }
 
 // Timers and thresholds are applied in integer microseconds, as upstream does.
-function micros (seconds: number): number {
+function micros(seconds: number): number {
   return Math.round(seconds * 1e6)
 }
 
-function relativeMicros (view: PacketView): Float64Array {
+function relativeMicros(view: PacketView): Float64Array {
   const us = new Float64Array(view.n)
   const t0 = view.n > 0 ? view.time[0] : 0
   for (let i = 0; i < view.n; i++) us[i] = Math.round((view.time[i] - t0) * 1e6)
   return us
 }
 
-function shiftTimes (run: EnergyBoxRun, origin: number): void {
+function shiftTimes(run: EnergyBoxRun, origin: number): void {
   if (origin === 0) return
   for (let i = 0; i < run.length; i++) run.times[i] += origin
 }
 
-export function runEnergyBox3g (view: PacketView, profile: EnergyBox3gProfile): EnergyBoxRun {
+export function runEnergyBox3g(view: PacketView, profile: EnergyBox3gProfile): EnergyBoxRun {
   const n = view.n
   const run = new EnergyBoxRun(2 * n + 16, n)
   if (n === 0) return run
@@ -201,7 +201,7 @@ export interface EnergyBoxWifiQuirks {
   camhDemotionOffsetSeconds?: number
 }
 
-export function runEnergyBoxWifi (view: PacketView, profile: EnergyBoxWifiProfile, quirks: EnergyBoxWifiQuirks = {}): EnergyBoxRun {
+export function runEnergyBoxWifi(view: PacketView, profile: EnergyBoxWifiProfile, quirks: EnergyBoxWifiQuirks = {}): EnergyBoxRun {
   const n = view.n
   const first = new EnergyBoxRun(2 * n + 16, n)
   if (n === 0) return first
@@ -252,12 +252,17 @@ class WindowWalk {
   private frame = 0
   private final = false
 
-  constructor (private readonly view: PacketView, private readonly us: Float64Array, private readonly w: number, private readonly threshold: number) {
+  constructor(
+    private readonly view: PacketView,
+    private readonly us: Float64Array,
+    private readonly w: number,
+    private readonly threshold: number
+  ) {
     this.boundary = w
   }
 
   /** Moves on until the current window ends after time (or the windows run out). */
-  advancePast (time: number): void {
+  advancePast(time: number): void {
     const n = this.view.n
     const us = this.us
     const lastTime = us[n - 1] / 1e6
@@ -303,7 +308,7 @@ class WindowWalk {
 
 // The CAM -> CAMH rewrite of the point list (README, "Rewriting the points"), in streaming form:
 // upstream inserts into the list in place, and "the previous point" is the last one written here.
-function applyHighCam (view: PacketView, us: Float64Array, profile: EnergyBoxWifiProfile, input: EnergyBoxRun, offset: number): EnergyBoxRun {
+function applyHighCam(view: PacketView, us: Float64Array, profile: EnergyBoxWifiProfile, input: EnergyBoxRun, offset: number): EnergyBoxRun {
   const out = new EnergyBoxRun(input.length + (input.length >> 3) + 16, 0)
   out.promoTime = input.promoTime
   out.promoPacket = input.promoPacket

@@ -7,14 +7,26 @@ export { loadRadioProfile, loadRadioProfileFile, parseRadioProfile, listBuiltinP
 export type { BuiltinProfileInfo } from './profiles.js'
 export { radioProfileSchema } from './profile-schema.js'
 export type {
-  RadioProfile, RadioProfileInput, RadioModel, TailModelProfile, EnergyBox3gProfile, EnergyBoxWifiProfile, PhaseSpec, PulseSpec
+  RadioProfile,
+  RadioProfileInput,
+  RadioModel,
+  TailModelProfile,
+  EnergyBox3gProfile,
+  EnergyBoxWifiProfile,
+  PhaseSpec,
+  PulseSpec
 } from './profile-schema.js'
 export { parseEnergyBoxConfig, energyBoxProfileFromConfigs, loadEnergyBoxProfile } from './energybox-config.js'
 export type { EnergyBoxConfig, EnergyBoxConfigType } from './energybox-config.js'
 export { parseJavaProperties } from './java-properties.js'
 export type { PropertyEntry } from './java-properties.js'
 export {
-  energyBoxStates3g, energyBoxStatesWifi, energyBoxTraceEnergy, formatEnergyBoxCsv, parseEnergyBoxCsv, javaDouble
+  energyBoxStates3g,
+  energyBoxStatesWifi,
+  energyBoxTraceEnergy,
+  formatEnergyBoxCsv,
+  parseEnergyBoxCsv,
+  javaDouble
 } from './energybox-trace.js'
 export type { EnergyBoxTraceOptions } from './energybox-trace.js'
 export { EB3G, EBWIFI } from './energybox.js'

@@ -9,7 +9,7 @@ export interface PropertyEntry {
   line: number
 }
 
-function unescapeValue (text: string): string {
+function unescapeValue(text: string): string {
   let out = ''
   for (let i = 0; i < text.length; i++) {
     const c = text[i]
@@ -30,14 +30,14 @@ function unescapeValue (text: string): string {
   return out
 }
 
-function endsWithContinuation (line: string): boolean {
+function endsWithContinuation(line: string): boolean {
   let slashes = 0
   for (let i = line.length - 1; i >= 0 && line[i] === '\\'; i--) slashes++
   return slashes % 2 === 1
 }
 
 /** Parses properties text; a later duplicate key wins, as in Java. */
-export function parseJavaProperties (text: string): Map<string, PropertyEntry> {
+export function parseJavaProperties(text: string): Map<string, PropertyEntry> {
   const out = new Map<string, PropertyEntry>()
   const lines = text.split(/\r\n|\r|\n/)
   for (let i = 0; i < lines.length; i++) {
@@ -51,7 +51,10 @@ export function parseJavaProperties (text: string): Map<string, PropertyEntry> {
     let k = 0
     while (k < logical.length) {
       const c = logical[k]
-      if (c === '\\') { k += 2; continue }
+      if (c === '\\') {
+        k += 2
+        continue
+      }
       if (c === '=' || c === ':' || c === ' ' || c === '\t' || c === '\f') break
       k++
     }

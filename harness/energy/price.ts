@@ -25,9 +25,10 @@ export interface PriceOptions {
   voltage?: number
 }
 
-function idleOf (profile: RadioProfile): { state: string, watts: number } {
+function idleOf(profile: RadioProfile): { state: string; watts: number } {
   switch (profile.model) {
-    case 'tail': return tailModelIdle(profile)
+    case 'tail':
+      return tailModelIdle(profile)
     case 'energybox-3g': {
       const s = energyBox3gStates(profile).get(EB3G.idle)!
       return { state: s.name, watts: s.watts }
@@ -40,13 +41,19 @@ function idleOf (profile: RadioProfile): { state: string, watts: number } {
 }
 
 /** Prices one device's packet timeline on one radio profile. Packets are sorted by time first (stable). */
-export function priceTimeline (packets: readonly RadioPacket[], profile: RadioProfile, options: PriceOptions = {}): EnergyReport {
+export function priceTimeline(packets: readonly RadioPacket[], profile: RadioProfile, options: PriceOptions = {}): EnergyReport {
   const view = packetView(packets, true)
   const acc = new Accumulator(view, options.timeline ?? true)
   switch (profile.model) {
-    case 'tail': priceTailModel(view, profile, acc); break
-    case 'energybox-3g': priceEnergyBox3g(view, profile, acc); break
-    case 'energybox-wifi': priceEnergyBoxWifi(view, profile, acc); break
+    case 'tail':
+      priceTailModel(view, profile, acc)
+      break
+    case 'energybox-3g':
+      priceEnergyBox3g(view, profile, acc)
+      break
+    case 'energybox-wifi':
+      priceEnergyBoxWifi(view, profile, acc)
+      break
   }
   const notes: string[] = []
   if (!profile.verified) notes.push(`profile ${profile.name} is not verified against its primary source (${profile.source})`)
@@ -70,7 +77,9 @@ export function priceTimeline (packets: readonly RadioPacket[], profile: RadioPr
       end = padEnd
       duration = options.durationSeconds
     } else if (options.durationSeconds < covered) {
-      notes.push(`the radio stays up ${(covered - options.durationSeconds).toFixed(3)} s past the ${options.durationSeconds} s observation (tail after the last packet); that energy is included`)
+      notes.push(
+        `the radio stays up ${(covered - options.durationSeconds).toFixed(3)} s past the ${options.durationSeconds} s observation (tail after the last packet); that energy is included`
+      )
     }
   }
 
@@ -121,7 +130,7 @@ export function priceTimeline (packets: readonly RadioPacket[], profile: RadioPr
 }
 
 /** "What if this device had been on another radio": the same timeline priced on each profile. */
-export function compareRadios (packets: readonly RadioPacket[], profiles: readonly RadioProfile[], options: PriceOptions = {}): RadioComparison {
+export function compareRadios(packets: readonly RadioPacket[], profiles: readonly RadioProfile[], options: PriceOptions = {}): RadioComparison {
   const reports: Record<string, EnergyReport> = {}
   const rows: RadioComparisonRow[] = []
   for (const profile of profiles) {

@@ -17,7 +17,7 @@ export interface PacketView {
   labels: string[]
 }
 
-export function packetView (packets: readonly RadioPacket[], sortByTime: boolean): PacketView {
+export function packetView(packets: readonly RadioPacket[], sortByTime: boolean): PacketView {
   const n = packets.length
   let order: number[] | null = null
   if (sortByTime) {
@@ -63,7 +63,7 @@ export const IDLE = 3
 export class Accumulator {
   readonly kindSeconds = new Float64Array(4)
   readonly kindJoules = new Float64Array(4)
-  readonly states = new Map<string, { seconds: number, joules: number }>()
+  readonly states = new Map<string, { seconds: number; joules: number }>()
   readonly timeline: StateSpan[] | null
   readonly labelJoules: Float64Array
   idleJoules = 0
@@ -71,13 +71,16 @@ export class Accumulator {
   start = Infinity
   end = -Infinity
 
-  constructor (readonly view: PacketView, keepTimeline: boolean) {
+  constructor(
+    readonly view: PacketView,
+    keepTimeline: boolean
+  ) {
     this.timeline = keepTimeline ? [] : null
     this.labelJoules = new Float64Array(view.labels.length)
   }
 
   /** Records a span; attribution is separate (see attribute / ActiveAttributor). */
-  add (state: string, kind: number, start: number, end: number, joules: number): void {
+  add(state: string, kind: number, start: number, end: number, joules: number): void {
     if (!(end > start)) return
     const seconds = end - start
     this.kindSeconds[kind] += seconds
@@ -103,12 +106,12 @@ export class Accumulator {
   }
 
   /** Gives joules to the label of packet i (or to idle when i < 0). */
-  attribute (packet: number, joules: number): void {
+  attribute(packet: number, joules: number): void {
     if (packet < 0) this.idleJoules += joules
     else this.labelJoules[this.view.labelId[packet]] += joules
   }
 
-  byLabel (): Record<string, number> {
+  byLabel(): Record<string, number> {
     const out: Record<string, number> = {}
     const labels = this.view.labels
     for (let i = 0; i < labels.length; i++) out[labels[i]] = (out[labels[i]] ?? 0) + this.labelJoules[i]
@@ -133,7 +136,10 @@ export class ActiveAttributor {
   private cursor = 0
   private readonly t0: number
 
-  constructor (private readonly view: PacketView, private readonly window: number) {
+  constructor(
+    private readonly view: PacketView,
+    private readonly window: number
+  ) {
     const n = view.n
     this.t0 = n > 0 ? view.time[0] : 0
     const k = new Float64Array(n + 1)
@@ -160,7 +166,7 @@ export class ActiveAttributor {
     this.joules = new Float64Array(this.count)
   }
 
-  private find (wk: number): number {
+  private find(wk: number): number {
     if (this.cursor > 0 && this.k[this.cursor - 1] >= wk) this.cursor = 0
     while (this.cursor < this.count && this.k[this.cursor] < wk) this.cursor++
     return this.cursor < this.count && this.k[this.cursor] === wk ? this.cursor : -1
@@ -170,7 +176,7 @@ export class ActiveAttributor {
    * Prices active time [a, b] at base + upSlope * upBytes/s + downSlope * downBytes/s of each window
    * it crosses, books it for attribution and returns the joules.
    */
-  add (acc: Accumulator, a: number, b: number, fallbackPacket: number, base: number, upSlope: number, downSlope: number): number {
+  add(acc: Accumulator, a: number, b: number, fallbackPacket: number, base: number, upSlope: number, downSlope: number): number {
     if (!(b > a)) return 0
     const w = this.window
     let total = 0
@@ -195,7 +201,7 @@ export class ActiveAttributor {
   }
 
   /** Shares each window's active energy among its packets by bytes. */
-  finish (acc: Accumulator): void {
+  finish(acc: Accumulator): void {
     const view = this.view
     for (let c = 0; c < this.count; c++) {
       const j = this.joules[c]
@@ -204,14 +210,14 @@ export class ActiveAttributor {
       const to = this.first[c + 1]
       const total = this.upBytes[c] + this.downBytes[c]
       for (let i = from; i < to; i++) {
-        acc.attribute(i, total > 0 ? j * view.bytes[i] / total : j / (to - from))
+        acc.attribute(i, total > 0 ? (j * view.bytes[i]) / total : j / (to - from))
       }
     }
   }
 }
 
 /** Average power of a base level with periodic on-pulses (DRX, paging, beacons). */
-export function dutyCycleWatts (baseWatts: number, pulse?: { cycleSeconds: number, onSeconds: number, onWatts: number }): number {
+export function dutyCycleWatts(baseWatts: number, pulse?: { cycleSeconds: number; onSeconds: number; onWatts: number }): number {
   if (pulse == null) return baseWatts
-  return baseWatts + (pulse.onWatts - baseWatts) * pulse.onSeconds / pulse.cycleSeconds
+  return baseWatts + ((pulse.onWatts - baseWatts) * pulse.onSeconds) / pulse.cycleSeconds
 }

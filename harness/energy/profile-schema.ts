@@ -22,11 +22,13 @@ const common = {
 }
 
 /** A low-duty on/off pattern (DRX on-durations, idle paging, WiFi beacons) priced as its average. */
-export const pulseSchema = z.strictObject({
-  cycleSeconds: positiveSeconds,
-  onSeconds: seconds,
-  onWatts: watts
-}).refine((p) => p.onSeconds <= p.cycleSeconds, { message: 'onSeconds must not exceed cycleSeconds', path: ['onSeconds'] })
+export const pulseSchema = z
+  .strictObject({
+    cycleSeconds: positiveSeconds,
+    onSeconds: seconds,
+    onWatts: watts
+  })
+  .refine((p) => p.onSeconds <= p.cycleSeconds, { message: 'onSeconds must not exceed cycleSeconds', path: ['onSeconds'] })
 
 export const phaseSchema = z.strictObject({
   state: stateName,
@@ -37,49 +39,51 @@ export const phaseSchema = z.strictObject({
   pulse: pulseSchema.optional()
 })
 
-export const tailModelSchema = z.strictObject({
-  ...common,
-  model: z.literal('tail'),
-  /** Paid before the first packet of a burst after the radio went idle. */
-  promotion: z.strictObject({ state: stateName.default('promotion'), seconds, watts }).optional(),
-  active: z.strictObject({
-    state: stateName.default('connected'),
-    /** Gaps up to this long keep the radio in continuous transfer (LTE's DRX inactivity timer Ti). */
-    inactivitySeconds: seconds,
-    betaWatts: watts,
-    alphaUpWattsPerMbps: watts.default(0),
-    alphaDownWattsPerMbps: watts.default(0),
-    /** Throughput is measured in windows of this length (Huang: 0.5 s). */
-    windowSeconds: positiveSeconds.default(0.5)
-  }),
-  /** Total time from the last packet until idle; phases are laid in order from the last packet. */
-  tailSeconds: seconds.optional(),
-  tail: z.array(phaseSchema).min(1),
-  idle: z.strictObject({ state: stateName.default('idle'), watts, pulse: pulseSchema.optional() })
-}).superRefine((p, ctx) => {
-  const last = p.tail.length - 1
-  let sum = 0
-  let open = false
-  p.tail.forEach((phase, i) => {
-    if (phase.seconds == null && (i !== last || p.tailSeconds == null)) {
-      open = true
-      ctx.addIssue({
-        code: 'custom',
-        path: ['tail', i, 'seconds'],
-        message: i === last ? 'the last tail phase needs seconds unless tailSeconds is given' : 'only the last tail phase may omit seconds'
-      })
-    }
-    sum += phase.seconds ?? 0
+export const tailModelSchema = z
+  .strictObject({
+    ...common,
+    model: z.literal('tail'),
+    /** Paid before the first packet of a burst after the radio went idle. */
+    promotion: z.strictObject({ state: stateName.default('promotion'), seconds, watts }).optional(),
+    active: z.strictObject({
+      state: stateName.default('connected'),
+      /** Gaps up to this long keep the radio in continuous transfer (LTE's DRX inactivity timer Ti). */
+      inactivitySeconds: seconds,
+      betaWatts: watts,
+      alphaUpWattsPerMbps: watts.default(0),
+      alphaDownWattsPerMbps: watts.default(0),
+      /** Throughput is measured in windows of this length (Huang: 0.5 s). */
+      windowSeconds: positiveSeconds.default(0.5)
+    }),
+    /** Total time from the last packet until idle; phases are laid in order from the last packet. */
+    tailSeconds: seconds.optional(),
+    tail: z.array(phaseSchema).min(1),
+    idle: z.strictObject({ state: stateName.default('idle'), watts, pulse: pulseSchema.optional() })
   })
-  if (p.tailSeconds != null && sum > p.tailSeconds + 1e-9) {
-    ctx.addIssue({ code: 'custom', path: ['tailSeconds'], message: `tail phases add up to ${sum} s, more than tailSeconds` })
-  }
-  const total = p.tailSeconds ?? sum
-  // With a phase length missing the tail's length is unknown: the error above says why.
-  if (!open && p.active.inactivitySeconds > total + 1e-9) {
-    ctx.addIssue({ code: 'custom', path: ['active', 'inactivitySeconds'], message: `inactivitySeconds exceeds the whole tail (${total} s)` })
-  }
-})
+  .superRefine((p, ctx) => {
+    const last = p.tail.length - 1
+    let sum = 0
+    let open = false
+    p.tail.forEach((phase, i) => {
+      if (phase.seconds == null && (i !== last || p.tailSeconds == null)) {
+        open = true
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tail', i, 'seconds'],
+          message: i === last ? 'the last tail phase needs seconds unless tailSeconds is given' : 'only the last tail phase may omit seconds'
+        })
+      }
+      sum += phase.seconds ?? 0
+    })
+    if (p.tailSeconds != null && sum > p.tailSeconds + 1e-9) {
+      ctx.addIssue({ code: 'custom', path: ['tailSeconds'], message: `tail phases add up to ${sum} s, more than tailSeconds` })
+    }
+    const total = p.tailSeconds ?? sum
+    // With a phase length missing the tail's length is unknown: the error above says why.
+    if (!open && p.active.inactivitySeconds > total + 1e-9) {
+      ctx.addIssue({ code: 'custom', path: ['active', 'inactivitySeconds'], message: `inactivitySeconds exceeds the whole tail (${total} s)` })
+    }
+  })
 
 const promotionCost = z.strictObject({ seconds, watts })
 const directionBytes = z.strictObject({ upBytes: bytes, downBytes: bytes })
@@ -101,11 +105,13 @@ export const energyBox3gSchema = z.strictObject({
   idleToDchDelaySeconds: seconds.default(0),
   power: z.strictObject({ idleWatts: watts, fachWatts: watts, dchWatts: watts }),
   /** Promotion costs (Video Optimizer); EnergyBox promotes instantly and has none. */
-  promotion: z.strictObject({
-    idleToFach: promotionCost.optional(),
-    idleToDch: promotionCost.optional(),
-    fachToDch: promotionCost.optional()
-  }).optional(),
+  promotion: z
+    .strictObject({
+      idleToFach: promotionCost.optional(),
+      idleToDch: promotionCost.optional(),
+      fachToDch: promotionCost.optional()
+    })
+    .optional(),
   /** Window used only to share active energy between packets by bytes. */
   attributionWindowSeconds: positiveSeconds.default(0.5)
 })

@@ -38,7 +38,7 @@ export interface BuiltinProfileInfo {
 
 const cache = new Map<string, RadioProfile>()
 
-function builtin (name: string): RadioProfile {
+function builtin(name: string): RadioProfile {
   let p = cache.get(name)
   if (p === undefined) {
     p = parseRadioProfile(BUILTIN_DATA[name], `builtin:${name}`)
@@ -49,20 +49,20 @@ function builtin (name: string): RadioProfile {
 }
 
 /** The built-in profiles, with source and verification status. */
-export function listBuiltinProfiles (): BuiltinProfileInfo[] {
+export function listBuiltinProfiles(): BuiltinProfileInfo[] {
   return Object.keys(BUILTIN_DATA).map((name) => {
     const p = builtin(name)
     return { name, model: p.model, technology: p.technology, description: p.description, source: p.source, verified: p.verified }
   })
 }
 
-function describe (value: unknown): string {
+function describe(value: unknown): string {
   if (value === undefined) return 'nothing'
   const text = JSON.stringify(value)
   return text.length > 60 ? `${text.slice(0, 57)}...` : text
 }
 
-function valueAt (root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
   let v = root
   for (const key of path) {
     if (v == null || typeof v !== 'object') return undefined
@@ -71,26 +71,33 @@ function valueAt (root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
   return v
 }
 
-function dotted (path: ReadonlyArray<PropertyKey>): string {
+function dotted(path: ReadonlyArray<PropertyKey>): string {
   let out = ''
   for (const key of path) out += typeof key === 'number' ? `[${key}]` : `${out === '' ? '' : '.'}${String(key)}`
   return out
 }
 
-function expectedOf (issue: z.core.$ZodIssue): string | undefined {
+function expectedOf(issue: z.core.$ZodIssue): string | undefined {
   switch (issue.code) {
-    case 'invalid_type': return issue.expected === 'number' ? 'a number' : `a ${issue.expected}`
-    case 'too_small': return `${issue.inclusive === false ? '>' : '>='} ${String(issue.minimum)}`
-    case 'too_big': return `${issue.inclusive === false ? '<' : '<='} ${String(issue.maximum)}`
-    case 'invalid_value': return issue.values.map((v) => JSON.stringify(v)).join(' | ')
-    case 'unrecognized_keys': return 'no other keys'
-    case 'invalid_union': return 'model: "tail", "energybox-3g" or "energybox-wifi"'
-    default: return undefined
+    case 'invalid_type':
+      return issue.expected === 'number' ? 'a number' : `a ${issue.expected}`
+    case 'too_small':
+      return `${issue.inclusive === false ? '>' : '>='} ${String(issue.minimum)}`
+    case 'too_big':
+      return `${issue.inclusive === false ? '<' : '<='} ${String(issue.maximum)}`
+    case 'invalid_value':
+      return issue.values.map((v) => JSON.stringify(v)).join(' | ')
+    case 'unrecognized_keys':
+      return 'no other keys'
+    case 'invalid_union':
+      return 'model: "tail", "energybox-3g" or "energybox-wifi"'
+    default:
+      return undefined
   }
 }
 
 /** Validates a profile object; `file` and `text` (the file's JSON) locate problems for the user. */
-export function parseRadioProfile (value: unknown, file = '<profile>', text?: string): RadioProfile {
+export function parseRadioProfile(value: unknown, file = '<profile>', text?: string): RadioProfile {
   const result = radioProfileSchema.safeParse(value)
   if (result.success) return result.data
   let locate: (path: ReadonlyArray<PropertyKey>) => number | undefined = () => undefined
@@ -120,11 +127,14 @@ export function parseRadioProfile (value: unknown, file = '<profile>', text?: st
     return problem
   })
   const name = typeof (value as { name?: unknown })?.name === 'string' ? ` ${(value as { name: string }).name}` : ''
-  throw new InvalidInputError(problems, `invalid radio profile${name} in ${file}:\n${problems.map((p) => `  ${p.path === '' ? '' : `${p.path}: `}${p.message}`).join('\n')}`)
+  throw new InvalidInputError(
+    problems,
+    `invalid radio profile${name} in ${file}:\n${problems.map((p) => `  ${p.path === '' ? '' : `${p.path}: `}${p.message}`).join('\n')}`
+  )
 }
 
 /** Reads and validates a JSON profile file. */
-export function loadRadioProfileFile (path: string): RadioProfile {
+export function loadRadioProfileFile(path: string): RadioProfile {
   const text = readUserTextFile(path, { kind: 'radio profile', hint: 'a JSON radio profile (harness/energy/README.md), or a built-in name: lte, 3g, wifi' })
   let value: unknown
   try {
@@ -132,16 +142,19 @@ export function loadRadioProfileFile (path: string): RadioProfile {
   } catch (err) {
     // JSON.parse gives a position only for some errors; yaml's JSON-schema parser locates the rest.
     const match = /position (\d+)/.exec((err as Error).message)
-    const line = match != null
-      ? text.slice(0, Number(match[1])).split('\n').length
-      : parseDocument(text, { schema: 'json', lineCounter: new LineCounter(), prettyErrors: true }).errors[0]?.linePos?.[0].line
-    throw new InvalidInputError([{
-      location: { file: path, line },
-      path: '',
-      message: `not valid JSON: ${(err as Error).message.split('\n')[0]}`,
-      expected: 'a JSON radio profile',
-      hint: 'EnergyBox .config files go through loadEnergyBoxProfile(networkConfig, deviceConfig)'
-    }])
+    const line =
+      match != null
+        ? text.slice(0, Number(match[1])).split('\n').length
+        : parseDocument(text, { schema: 'json', lineCounter: new LineCounter(), prettyErrors: true }).errors[0]?.linePos?.[0].line
+    throw new InvalidInputError([
+      {
+        location: { file: path, line },
+        path: '',
+        message: `not valid JSON: ${(err as Error).message.split('\n')[0]}`,
+        expected: 'a JSON radio profile',
+        hint: 'EnergyBox .config files go through loadEnergyBoxProfile(networkConfig, deviceConfig)'
+      }
+    ])
   }
   return parseRadioProfile(value, path, text)
 }
@@ -150,17 +163,19 @@ export function loadRadioProfileFile (path: string): RadioProfile {
  * A built-in profile by name (lte, 3g, wifi, 5g-nsa, ...; see listBuiltinProfiles) or a path to
  * a JSON profile file.
  */
-export function loadRadioProfile (nameOrPath: string): RadioProfile {
+export function loadRadioProfile(nameOrPath: string): RadioProfile {
   if (Object.hasOwn(BUILTIN_DATA, nameOrPath)) return builtin(nameOrPath)
   if (/[\\/]/.test(nameOrPath) || nameOrPath.endsWith('.json') || existsSync(nameOrPath)) return loadRadioProfileFile(nameOrPath)
   const names = Object.keys(BUILTIN_DATA)
-  const nearest = names.reduce((best, n) => distance(n, nameOrPath) < distance(best, nameOrPath) ? n : best, names[0])
-  throw new InvalidInputError([{
-    location: { file: '<radio>' },
-    path: 'radio',
-    message: `unknown radio profile ${JSON.stringify(nameOrPath)}`,
-    expected: `one of ${names.join(', ')}, or a path to a JSON profile`,
-    found: nameOrPath,
-    hint: `did you mean ${nearest}?`
-  }])
+  const nearest = names.reduce((best, n) => (distance(n, nameOrPath) < distance(best, nameOrPath) ? n : best), names[0])
+  throw new InvalidInputError([
+    {
+      location: { file: '<radio>' },
+      path: 'radio',
+      message: `unknown radio profile ${JSON.stringify(nameOrPath)}`,
+      expected: `one of ${names.join(', ')}, or a path to a JSON profile`,
+      found: nameOrPath,
+      hint: `did you mean ${nearest}?`
+    }
+  ])
 }

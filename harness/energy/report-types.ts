@@ -19,7 +19,7 @@ export interface TimeAndEnergy {
 
 /** Energy of one device's packet timeline on one radio profile. JSON-serialisable. */
 export interface EnergyReport {
-  profile: { name: string, model: RadioModel, source: string, verified: boolean }
+  profile: { name: string; model: RadioModel; source: string; verified: boolean }
   /** Nominal battery voltage used to turn joules into mAh. */
   voltage: number
   packets: number

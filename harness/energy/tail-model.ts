@@ -17,9 +17,13 @@ import { type Accumulator, ActiveAttributor, ACTIVE, IDLE, PROMOTION, TAIL, duty
 //   the whole tail ends in idle and the next packet pays a promotion.
 // - DRX on-durations and idle paging are priced as duty-cycle averages.
 
-interface Phase { state: string, seconds: number, watts: number }
+interface Phase {
+  state: string
+  seconds: number
+  watts: number
+}
 
-export function tailPhases (profile: TailModelProfile): { phases: Phase[], total: number } {
+export function tailPhases(profile: TailModelProfile): { phases: Phase[]; total: number } {
   const known = profile.tail.reduce((s, p) => s + (p.seconds ?? 0), 0)
   const phases = profile.tail.map((p) => ({
     state: p.state,
@@ -29,11 +33,11 @@ export function tailPhases (profile: TailModelProfile): { phases: Phase[], total
   return { phases, total: profile.tailSeconds ?? known }
 }
 
-export function tailModelIdle (profile: TailModelProfile): { state: string, watts: number } {
+export function tailModelIdle(profile: TailModelProfile): { state: string; watts: number } {
   return { state: profile.idle.state, watts: dutyCycleWatts(profile.idle.watts, profile.idle.pulse) }
 }
 
-export function priceTailModel (view: PacketView, profile: TailModelProfile, acc: Accumulator): void {
+export function priceTailModel(view: PacketView, profile: TailModelProfile, acc: Accumulator): void {
   const n = view.n
   if (n === 0) return
   const time = view.time
@@ -44,8 +48,8 @@ export function priceTailModel (view: PacketView, profile: TailModelProfile, acc
   const promoState = profile.promotion?.state ?? 'promotion'
   const active = profile.active
   // W/Mbps times bytes per second: 8 bits per byte, 1e6 bits per Mbit.
-  const upSlope = active.alphaUpWattsPerMbps * 8 / 1e6
-  const downSlope = active.alphaDownWattsPerMbps * 8 / 1e6
+  const upSlope = (active.alphaUpWattsPerMbps * 8) / 1e6
+  const downSlope = (active.alphaDownWattsPerMbps * 8) / 1e6
   const attributor = new ActiveAttributor(view, active.windowSeconds)
 
   const promote = (packet: number, start: number, end: number): void => {

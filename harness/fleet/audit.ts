@@ -25,14 +25,26 @@ export interface AuditInput {
  * messages it holds (hash-only queries: no payloads move) and what else it holds on the run's
  * topics. Reads no store's memory directly, so it audits real store nodes the same way.
  */
-export async function auditStores (input: AuditInput): Promise<void> {
+export async function auditStores(input: AuditInput): Promise<void> {
   // accounted like any owner, so its connections are never mistaken for a phone's
-  const client = await createWakuNode({ identitySeed: 'courier-store-auditor', listen: false, accounting: input.accounting === false ? undefined : { owner: STORE_AUDITOR, events: input.events } })
+  const client = await createWakuNode({
+    identitySeed: 'courier-store-auditor',
+    listen: false,
+    accounting: input.accounting === false ? undefined : { owner: STORE_AUDITOR, events: input.events }
+  })
   await client.start()
   try {
     for (const store of input.stores) {
       if (!store.running) {
-        input.events.emit('store.audit', { store: store.name, reachable: false, expected: input.published.length, missing: input.published.length, missingHashes: [], extra: 0, error: 'not running' })
+        input.events.emit('store.audit', {
+          store: store.name,
+          reachable: false,
+          expected: input.published.length,
+          missing: input.published.length,
+          missingHashes: [],
+          extra: 0,
+          error: 'not running'
+        })
         continue
       }
       const timeout = AbortSignal.timeout(input.timeoutMs ?? 10_000)
@@ -55,7 +67,15 @@ export async function auditStores (input: AuditInput): Promise<void> {
           extra: all.filter((hash) => !published.has(hash)).length
         })
       } catch (error) {
-        input.events.emit('store.audit', { store: store.name, reachable: false, expected: input.published.length, missing: input.published.length, missingHashes: [], extra: 0, error: error instanceof Error ? error.message : String(error) })
+        input.events.emit('store.audit', {
+          store: store.name,
+          reachable: false,
+          expected: input.published.length,
+          missing: input.published.length,
+          missingHashes: [],
+          extra: 0,
+          error: error instanceof Error ? error.message : String(error)
+        })
       }
     }
   } finally {
@@ -63,11 +83,24 @@ export async function auditStores (input: AuditInput): Promise<void> {
   }
 }
 
-async function query (client: WakuLibp2p, address: string, filter: Partial<StoreQueryRequest>, signal?: AbortSignal): Promise<string[]> {
+async function query(client: WakuLibp2p, address: string, filter: Partial<StoreQueryRequest>, signal?: AbortSignal): Promise<string[]> {
   const hashes: string[] = []
-  const request: StoreQueryRequest = { requestId: `audit-${Date.now()}`, includeData: false, contentTopics: [], messageHashes: [], paginationForward: true, paginationLimit: PAGE_LIMIT, ...filter }
-  await queryStorePages(async () => await client.dialProtocol(multiaddr(address), STORE_QUERY_PROTOCOL, { signal }), request, (response) => {
-    for (const entry of response.messages) if (entry.messageHash != null) hashes.push(bytesToHex(entry.messageHash))
-  }, signal)
+  const request: StoreQueryRequest = {
+    requestId: `audit-${Date.now()}`,
+    includeData: false,
+    contentTopics: [],
+    messageHashes: [],
+    paginationForward: true,
+    paginationLimit: PAGE_LIMIT,
+    ...filter
+  }
+  await queryStorePages(
+    async () => await client.dialProtocol(multiaddr(address), STORE_QUERY_PROTOCOL, { signal }),
+    request,
+    (response) => {
+      for (const entry of response.messages) if (entry.messageHash != null) hashes.push(bytesToHex(entry.messageHash))
+    },
+    signal
+  )
   return hashes
 }

@@ -21,17 +21,18 @@ const Z99 = 2.3263478740408408
  * The whole crowd's schedule for a run: a Poisson process at the crowd's rate, users uniform,
  * sizes log-normal through the given median and 99th percentile. Pure: same seed, same plan.
  */
-export function planCrowd (crowd: NonNullable<ScenarioConfig['crowd']>, durationMs: number, seed: number): CrowdPost[] {
+export function planCrowd(crowd: NonNullable<ScenarioConfig['crowd']>, durationMs: number, seed: number): CrowdPost[] {
   const random = seededRandom(seed, 'crowd')
   const posts: CrowdPost[] = []
-  const sizeOf = typeof crowd.size === 'number'
-    ? () => crowd.size as number
-    : (() => {
-        const { median, p99 } = crowd.size
-        const mu = Math.log(median)
-        const sigma = p99 > median ? Math.log(p99 / median) / Z99 : 0
-        return () => Math.round(Math.exp(mu + sigma * normal(random)))
-      })()
+  const sizeOf =
+    typeof crowd.size === 'number'
+      ? () => crowd.size as number
+      : (() => {
+          const { median, p99 } = crowd.size
+          const mu = Math.log(median)
+          const sigma = p99 > median ? Math.log(p99 / median) / Z99 : 0
+          return () => Math.round(Math.exp(mu + sigma * normal(random)))
+        })()
   for (let at = exponentialMs(random, crowd.rate); at < durationMs; at += exponentialMs(random, crowd.rate)) {
     const user = Math.floor(random() * crowd.users)
     const bytes = Math.min(MAX_MESSAGE_BYTES, Math.max(MIN_MESSAGE_BYTES, sizeOf()))
@@ -57,7 +58,7 @@ export class CrowdPlayer {
   private sequence = 0
   private repeatEveryMs?: number
 
-  constructor (
+  constructor(
     private readonly posts: CrowdPost[],
     private readonly gateways: CrowdGateway[],
     private readonly topic: string,
@@ -65,7 +66,7 @@ export class CrowdPlayer {
     private readonly components: CrowdPlayerComponents
   ) {}
 
-  get planned (): number {
+  get planned(): number {
     return this.posts.length
   }
 
@@ -73,18 +74,18 @@ export class CrowdPlayer {
    * `repeatEveryMs`: play the plan again from the start every so often (the plan's length), for a
    * fleet kept up longer than the scenario; message ids keep counting, so none repeats.
    */
-  start (options: { repeatEveryMs?: number } = {}): void {
+  start(options: { repeatEveryMs?: number } = {}): void {
     this.startedAt = this.components.clock.now()
     this.repeatEveryMs = options.repeatEveryMs != null && options.repeatEveryMs > 0 ? options.repeatEveryMs : undefined
     this.schedule()
   }
 
-  stop (): void {
+  stop(): void {
     clearTimeout(this.timer)
     this.timer = undefined
   }
 
-  private schedule (): void {
+  private schedule(): void {
     if (this.posts.length === 0) return
     if (this.next >= this.posts.length) {
       if (this.repeatEveryMs == null) return
@@ -92,10 +93,15 @@ export class CrowdPlayer {
       this.next = 0
     }
     const due = this.startedAt + this.posts[this.next].at
-    this.timer = setTimeout(() => { this.fire() }, Math.max(0, due - this.components.clock.now()))
+    this.timer = setTimeout(
+      () => {
+        this.fire()
+      },
+      Math.max(0, due - this.components.clock.now())
+    )
   }
 
-  private fire (): void {
+  private fire(): void {
     const now = this.components.clock.now() - this.startedAt
     // catch up on everything due: a late timer must not thin out the crowd
     while (this.next < this.posts.length && this.posts[this.next].at <= now + 1) {
@@ -105,7 +111,7 @@ export class CrowdPlayer {
     this.schedule()
   }
 
-  private publish (post: CrowdPost): void {
+  private publish(post: CrowdPost): void {
     const gateway = this.gateways[post.user % this.gateways.length]
     const node = gateway.node
     if (node == null) return // a killed gateway's users are silent, as a dead uplink would be

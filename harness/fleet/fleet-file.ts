@@ -5,11 +5,11 @@ import type { Fleet } from './fleet.js'
 import type { FleetNode } from './fleet-node.js'
 
 /** A node's addresses (TCP, then WebSocket) and its ENR; a node that never started has no ENR. */
-function nodeAddresses (node: FleetNode): { multiaddrs: string[], enr: string | null } {
+function nodeAddresses(node: FleetNode): { multiaddrs: string[]; enr: string | null } {
   return { multiaddrs: node.multiaddrs, enr: node.enr === '' ? null : node.enr }
 }
 
-function servicesOf (node: FleetNode): FleetService[] {
+function servicesOf(node: FleetNode): FleetService[] {
   // relays and stores run the light services (FILTER, LIGHTPUSH) and peer exchange beside relay; crowd gateways serve nothing
   if (node.role === 'relay') return ['relay', 'lightpush', 'filter', 'peer-exchange']
   if (node.role === 'store') return ['relay', 'store', 'lightpush', 'filter', 'peer-exchange']
@@ -17,14 +17,20 @@ function servicesOf (node: FleetNode): FleetService[] {
 }
 
 /** The one address of a node clients dial by default: its TCP one (a role list holds one per node). */
-function dialAddress (node: FleetFileNode): string {
+function dialAddress(node: FleetFileNode): string {
   return node.multiaddrs.find((addr) => !/\/(ws|wss|tls)\//.test(addr)) ?? node.multiaddrs[0]
 }
 
 /** The records of `fleet.json` for a started fleet. */
-export function describeFleet (fleet: Fleet, scenario: LoadedScenario): FleetFile {
+export function describeFleet(fleet: Fleet, scenario: LoadedScenario): FleetFile {
   const { config } = scenario
-  const nodes: FleetFileNode[] = fleet.nodes.map((node) => ({ name: node.name, role: node.role, peerId: node.peerId, ...nodeAddresses(node), services: servicesOf(node) }))
+  const nodes: FleetFileNode[] = fleet.nodes.map((node) => ({
+    name: node.name,
+    role: node.role,
+    peerId: node.peerId,
+    ...nodeAddresses(node),
+    services: servicesOf(node)
+  }))
   const serving = (service: FleetService): string[] => nodes.filter((node) => node.services.includes(service)).map(dialAddress)
   return {
     version: 1,
@@ -61,25 +67,27 @@ export const STATUS_CLUSTER = 16
  * `enrtree://` or multiaddrs there); `discV5BootstrapNodes` stays empty because courier's nodes serve
  * no discv5 (UDP): a client finds the other nodes by peer exchange from the boot nodes.
  */
-export function statusFleetConfig (file: FleetFile): Record<string, StatusFleet> {
+export function statusFleetConfig(file: FleetFile): Record<string, StatusFleet> {
   return {
     [statusFleetName(file)]: {
       wakuNodes: file.boot,
       discV5BootstrapNodes: [],
       clusterID: file.cluster,
-      storeNodes: file.nodes.filter((node) => node.services.includes('store')).map((node) => ({
-        id: node.name,
-        name: `${node.name} (courier ${file.name})`,
-        custom: true,
-        // status-go skips an empty ENR and then uses addr
-        enr: node.enr ?? '',
-        addr: dialAddress(node)
-      }))
+      storeNodes: file.nodes
+        .filter((node) => node.services.includes('store'))
+        .map((node) => ({
+          id: node.name,
+          name: `${node.name} (courier ${file.name})`,
+          custom: true,
+          // status-go skips an empty ENR and then uses addr
+          enr: node.enr ?? '',
+          addr: dialAddress(node)
+        }))
     }
   }
 }
 
-export function statusFleetName (file: FleetFile): string {
+export function statusFleetName(file: FleetFile): string {
   return `courier.${file.name}`
 }
 
@@ -88,5 +96,5 @@ export interface StatusFleet {
   wakuNodes: string[]
   discV5BootstrapNodes: string[]
   clusterID: number
-  storeNodes: Array<{ id: string, name: string, custom: boolean, enr: string, addr: string }>
+  storeNodes: Array<{ id: string; name: string; custom: boolean; enr: string; addr: string }>
 }

@@ -29,7 +29,7 @@ export interface FleetNodeInit {
   /** Light services' settings a test may change (a short TTL, a variant subscription table). */
   light?: Pick<LightServiceInit, 'ttlMs' | 'subscriptions'>
   /** Fixed TCP and WebSocket ports (`network.ports`); absent: free ports picked at first start. */
-  ports?: { tcp: number, ws: number }
+  ports?: { tcp: number; ws: number }
   /** The fleet's cluster and shards: 66/WAKU2-METADATA answers and the ENR's `rs` field. */
   clusterId: number
   shards: number[]
@@ -48,55 +48,58 @@ export class FleetNode {
   private listenPort = 0
   private wsListenPort = 0
   private peerIdText = ''
-  private enrRecord?: { text: string, bytes: Uint8Array }
+  private enrRecord?: { text: string; bytes: Uint8Array }
   /** Addresses of the peers this node dials at start (its topology edges). */
   readonly dialTargets: string[] = []
   running = false
   /** FILTER and LIGHTPUSH for light clients, on every node that relays (not on crowd gateways). */
   light?: LightService
 
-  constructor (protected readonly init: FleetNodeInit, protected readonly components: FleetNodeComponents) {
+  constructor(
+    protected readonly init: FleetNodeInit,
+    protected readonly components: FleetNodeComponents
+  ) {
     this.name = init.name
     this.role = init.role
   }
 
-  get address (): string {
+  get address(): string {
     return `/ip4/${this.init.host ?? '127.0.0.1'}/tcp/${this.listenPort}/p2p/${this.peerIdText}`
   }
 
   /** TCP port this node listens on; kept across restarts. */
-  get port (): number {
+  get port(): number {
     return this.listenPort
   }
 
   /** Every address an outside client can dial: TCP, then WebSocket, each with /p2p. */
-  get multiaddrs (): string[] {
+  get multiaddrs(): string[] {
     const host = this.init.host ?? '127.0.0.1'
     return [this.address, `/ip4/${host}/tcp/${this.wsListenPort}/ws/p2p/${this.peerIdText}`]
   }
 
   /** The node's 31/WAKU2-ENR as text (`enr:...`); empty before the first start. */
-  get enr (): string {
+  get enr(): string {
     return this.enrRecord?.text ?? ''
   }
 
   /** What peer exchange tells about this node; undefined while it is down. */
-  get exchangeable (): ExchangeablePeer | undefined {
+  get exchangeable(): ExchangeablePeer | undefined {
     return this.running && this.enrRecord != null ? { peerId: this.peerIdText, enr: this.enrRecord.bytes } : undefined
   }
 
-  get peerId (): string {
+  get peerId(): string {
     return this.peerIdText
   }
 
-  async start (): Promise<void> {
+  async start(): Promise<void> {
     const route = this.components.dialPort
     const identitySeed = `${this.init.seed}/${this.name}`
     const { events } = this.components
     const node = await createWakuNode({
       identitySeed,
-      port: this.listenPort !== 0 ? this.listenPort : this.init.ports?.tcp ?? 0,
-      wsPort: this.wsListenPort !== 0 ? this.wsListenPort : this.init.ports?.ws ?? 0,
+      port: this.listenPort !== 0 ? this.listenPort : (this.init.ports?.tcp ?? 0),
+      wsPort: this.wsListenPort !== 0 ? this.wsListenPort : (this.init.ports?.ws ?? 0),
       host: this.init.host,
       accounting: this.init.accounting ? { owner: this.name, events } : undefined,
       denyPeer: (peer) => this.components.partitions.blocked(this.name, peer),
@@ -104,22 +107,34 @@ export class FleetNode {
       metadata: {
         clusterId: this.init.clusterId,
         shards: this.init.shards,
-        onPeer: (outcome: MetadataOutcome) => { events.emit('metadata.peer', { node: this.name, ...outcome, peer: this.components.partitions.peerName(outcome.peer) ?? outcome.peer }) }
+        onPeer: (outcome: MetadataOutcome) => {
+          events.emit('metadata.peer', { node: this.name, ...outcome, peer: this.components.partitions.peerName(outcome.peer) ?? outcome.peer })
+        }
       },
-      peerExchange: this.init.exchangePeers == null
-        ? undefined
-        : {
-            peers: this.init.exchangePeers,
-            onRequest: ({ peer, asked, answered }) => { events.emit('peerExchange.request', { node: this.name, peer: this.components.partitions.peerName(peer) ?? peer, asked, answered }) }
-          }
+      peerExchange:
+        this.init.exchangePeers == null
+          ? undefined
+          : {
+              peers: this.init.exchangePeers,
+              onRequest: ({ peer, asked, answered }) => {
+                events.emit('peerExchange.request', { node: this.name, peer: this.components.partitions.peerName(peer) ?? peer, asked, answered })
+              }
+            }
     })
     if (this.init.subscribe) {
       const { clock, events, onError, partitions } = this.components
       this.light = await LightService.attach({
         ...this.init.light,
-        name: this.name, node, pubsubTopic: this.init.pubsubTopic, clock, events, onError,
+        name: this.name,
+        node,
+        pubsubTopic: this.init.pubsubTopic,
+        clock,
+        events,
+        onError,
         peerName: (peer) => partitions.peerName(peer),
-        onLocalPublish: (data) => { this.deliverLocally(data) }
+        onLocalPublish: (data) => {
+          this.deliverLocally(data)
+        }
       })
     }
     await this.beforeStart(node)
@@ -153,49 +168,64 @@ export class FleetNode {
     })
     if (this.init.subscribe) node.services.pubsub.subscribe(this.init.pubsubTopic)
     this.running = true
-    this.components.events.emit('node.up', { node: this.name, role: this.role, peerId: this.peerIdText, addrs: node.getMultiaddrs().map(String), enr: this.enr })
+    this.components.events.emit('node.up', {
+      node: this.name,
+      role: this.role,
+      peerId: this.peerIdText,
+      addrs: node.getMultiaddrs().map(String),
+      enr: this.enr
+    })
   }
 
   /** Dials this node's topology edges; tagged keep-alive so libp2p redials them after a drop. */
-  async connect (signal?: AbortSignal): Promise<void> {
+  async connect(signal?: AbortSignal): Promise<void> {
     const node = this.node
     if (node == null) return
-    await Promise.all(this.dialTargets.map(async (target) => {
-      try {
-        const addr = multiaddr(target)
-        const connection = await node.dial(addr, { signal })
-        await tagKeepAlive(node, connection.remotePeer)
-      } catch (error) {
-        if (!this.running) return
-        this.components.onError(this.name, new Error(`dial ${target}: ${(error as Error).message}`))
-      }
-    }))
+    await Promise.all(
+      this.dialTargets.map(async (target) => {
+        try {
+          const addr = multiaddr(target)
+          const connection = await node.dial(addr, { signal })
+          await tagKeepAlive(node, connection.remotePeer)
+        } catch (error) {
+          if (!this.running) return
+          this.components.onError(this.name, new Error(`dial ${target}: ${(error as Error).message}`))
+        }
+      })
+    )
   }
 
   /** Drops live connections the current partition forbids (new ones are refused by the gater). */
-  async enforcePartition (): Promise<void> {
+  async enforcePartition(): Promise<void> {
     const node = this.node
     if (node == null) return
-    await Promise.all(node.getConnections()
-      .filter((connection) => this.components.partitions.blocked(this.name, connection.remotePeer.toString()))
-      .map(async (connection) => { await connection.close().catch(() => { connection.abort(new Error('partition')) }) }))
+    await Promise.all(
+      node
+        .getConnections()
+        .filter((connection) => this.components.partitions.blocked(this.name, connection.remotePeer.toString()))
+        .map(async (connection) => {
+          await connection.close().catch(() => {
+            connection.abort(new Error('partition'))
+          })
+        })
+    )
   }
 
-  async kill (): Promise<void> {
+  async kill(): Promise<void> {
     await this.halt('killed')
   }
 
-  async stop (): Promise<void> {
+  async stop(): Promise<void> {
     await this.halt('stopped')
   }
 
-  async restart (signal?: AbortSignal): Promise<void> {
+  async restart(signal?: AbortSignal): Promise<void> {
     if (this.running) return
     await this.start()
     await this.connect(signal)
   }
 
-  private async halt (reason: 'stopped' | 'killed'): Promise<void> {
+  private async halt(reason: 'stopped' | 'killed'): Promise<void> {
     if (!this.running) return
     this.running = false
     this.light?.stop()
@@ -208,7 +238,7 @@ export class FleetNode {
   }
 
   /** A message this node published for a light client, handled as if gossipsub had delivered it. */
-  private deliverLocally (data: Uint8Array): void {
+  private deliverLocally(data: Uint8Array): void {
     try {
       this.light?.onRelayMessage(this.init.pubsubTopic, data)
       this.onMessage({ type: 'unsigned', topic: this.init.pubsubTopic, data })
@@ -217,18 +247,18 @@ export class FleetNode {
     }
   }
 
-  protected async beforeStart (node: WakuLibp2p): Promise<void> {
+  protected async beforeStart(node: WakuLibp2p): Promise<void> {
     void node
   }
 
   /** Called as the node goes down, before libp2p stops: cancel anything the node is waiting on. */
-  protected onHalt (): void {}
+  protected onHalt(): void {}
 
-  protected onMessage (message: Message): void {
+  protected onMessage(message: Message): void {
     void message
   }
 }
 
-export async function tagKeepAlive (node: WakuLibp2p, peer: PeerId): Promise<void> {
+export async function tagKeepAlive(node: WakuLibp2p, peer: PeerId): Promise<void> {
   await node.peerStore.merge(peer, { tags: { [KEEP_ALIVE]: { value: 1 } } })
 }

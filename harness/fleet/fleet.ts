@@ -24,18 +24,24 @@ export interface PartitionSpec {
  * Relay graph: a ring (so the fleet is connected) plus seeded random chords until every relay has
  * at least `degree` neighbours (or all the others, in a smaller fleet).
  */
-export function planRelayEdges (relays: number, degree: number, seed: number): Array<[number, number]> {
+export function planRelayEdges(relays: number, degree: number, seed: number): Array<[number, number]> {
   const random = seededRandom(seed, 'topology')
   const neighbours = Array.from({ length: relays }, () => new Set<number>())
   const link = (a: number, b: number): void => {
-    if (a !== b) { neighbours[a].add(b); neighbours[b].add(a) }
+    if (a !== b) {
+      neighbours[a].add(b)
+      neighbours[b].add(a)
+    }
   }
   if (relays > 1) for (let i = 0; i < relays; i++) link(i, (i + 1) % relays)
   // A relay counts the links it already has (ring, and chords other relays drew to it): a chord
   // drawn blindly could land on a ring neighbour and leave the relay below the asked degree.
   const wanted = Math.min(degree, relays - 1)
   for (let i = 0; i < relays; i++) {
-    for (const j of shuffle(random, Array.from({ length: relays }, (_, k) => k).filter((k) => k !== i))) {
+    for (const j of shuffle(
+      random,
+      Array.from({ length: relays }, (_, k) => k).filter((k) => k !== i)
+    )) {
       if (neighbours[i].size >= wanted) break
       link(i, j)
     }
@@ -56,7 +62,10 @@ export class Fleet {
   readonly shards: number[]
   readonly partitions = new Partitions()
 
-  constructor (private readonly scenario: LoadedScenario, private readonly components: FleetComponents) {
+  constructor(
+    private readonly scenario: LoadedScenario,
+    private readonly components: FleetComponents
+  ) {
     const { config } = scenario
     this.pubsubTopic = config.network.pubsubTopic
     const nodeComponents: FleetNodeComponents = { ...components, partitions: this.partitions }
@@ -64,10 +73,17 @@ export class Fleet {
     if (shard == null) throw new Error(`network.pubsubTopic ${this.pubsubTopic} is not /waku/2/rs/<cluster>/<shard>`)
     this.clusterId = shard.clusterId
     this.shards = [shard.shard]
-    const base = { pubsubTopic: this.pubsubTopic, seed: config.seed, accounting: config.capture !== 'off', host: config.network.host, clusterId: this.clusterId, shards: this.shards }
+    const base = {
+      pubsubTopic: this.pubsubTopic,
+      seed: config.seed,
+      accounting: config.capture !== 'off',
+      host: config.network.host,
+      clusterId: this.clusterId,
+      shards: this.shards
+    }
     // node i of relays, stores, gateways (in that order) takes two ports from the base: stable addresses
     const order = [...scenario.nodes.relays, ...scenario.nodes.stores, ...scenario.nodes.gateways]
-    const ports = (name: string): { ports?: { tcp: number, ws: number } } => {
+    const ports = (name: string): { ports?: { tcp: number; ws: number } } => {
       const basePort = config.network.ports
       if (basePort == null) return {}
       const index = order.indexOf(name)
@@ -75,8 +91,12 @@ export class Fleet {
     }
     const exchangePeers = (): ExchangeablePeer[] => this.nodes.filter((node) => node.role !== 'crowd').flatMap((node) => node.exchangeable ?? [])
     const service = { exchangePeers }
-    this.relays = scenario.nodes.relays.map((name) => new RelayNode({ ...base, ...ports(name), ...service, name, role: 'relay', subscribe: true }, nodeComponents))
-    this.stores = scenario.nodes.stores.map((name) => new StoreNode({ ...base, ...ports(name), ...service, name, role: 'store', subscribe: true }, nodeComponents))
+    this.relays = scenario.nodes.relays.map(
+      (name) => new RelayNode({ ...base, ...ports(name), ...service, name, role: 'relay', subscribe: true }, nodeComponents)
+    )
+    this.stores = scenario.nodes.stores.map(
+      (name) => new StoreNode({ ...base, ...ports(name), ...service, name, role: 'store', subscribe: true }, nodeComponents)
+    )
     const syncEvery = config.network.storeSync
     if (syncEvery !== 'off') for (const store of this.stores) store.sync = { intervalMs: syncEvery, peers: () => this.stores }
     this.gateways = scenario.nodes.gateways.map((name) => new CrowdGateway({ ...base, ...ports(name), name, role: 'crowd', subscribe: false }, nodeComponents))
@@ -85,11 +105,11 @@ export class Fleet {
     }
   }
 
-  get nodes (): FleetNode[] {
+  get nodes(): FleetNode[] {
     return [...this.relays, ...this.stores, ...this.gateways]
   }
 
-  node (name: string): FleetNode | undefined {
+  node(name: string): FleetNode | undefined {
     return this.nodes.find((n) => n.name === name)
   }
 
@@ -98,9 +118,13 @@ export class Fleet {
    * `onListening` runs once every node listens and before any connection exists, so a packet
    * capture started there sees every connection from its first byte.
    */
-  async start (signal: AbortSignal, onListening?: (ports: number[]) => Promise<void>): Promise<void> {
+  async start(signal: AbortSignal, onListening?: (ports: number[]) => Promise<void>): Promise<void> {
     const { config } = this.scenario
-    await Promise.all(this.relays.map(async (relay) => { await relay.start() }))
+    await Promise.all(
+      this.relays.map(async (relay) => {
+        await relay.start()
+      })
+    )
     for (const [a, b] of planRelayEdges(this.relays.length, config.network.degree, config.seed)) {
       this.relays[a].dialTargets.push(this.relays[b].address)
     }
@@ -110,10 +134,18 @@ export class Fleet {
     }
     for (const store of this.stores) attach(store, 2)
     for (const gateway of this.gateways) attach(gateway, 2)
-    await Promise.all([...this.stores, ...this.gateways].map(async (node) => { await node.start() }))
+    await Promise.all(
+      [...this.stores, ...this.gateways].map(async (node) => {
+        await node.start()
+      })
+    )
     // WebSocket listeners too: a browser device's packets go there
     await onListening?.(this.nodes.flatMap((node) => node.multiaddrs.map((addr) => Number(/\/tcp\/(\d+)/.exec(addr)?.[1])).filter((port) => port > 0)))
-    await Promise.all(this.nodes.map(async (node) => { await node.connect(signal) }))
+    await Promise.all(
+      this.nodes.map(async (node) => {
+        await node.connect(signal)
+      })
+    )
     await this.waitForMesh(signal)
   }
 
@@ -121,7 +153,7 @@ export class Fleet {
    * Which node dials which: the topology edges (known once `start` has planned them, before any
    * dial) and, with store sync on, every store to every other store.
    */
-  dialPairs (): Array<[FleetNode, FleetNode]> {
+  dialPairs(): Array<[FleetNode, FleetNode]> {
     const byAddress = new Map(this.nodes.map((node) => [node.address, node]))
     const pairs: Array<[FleetNode, FleetNode]> = []
     for (const node of this.nodes) {
@@ -137,7 +169,7 @@ export class Fleet {
   }
 
   /** Every subscribed node has a mesh peer on the topic: until then publishes would be lost. */
-  private async waitForMesh (signal: AbortSignal): Promise<void> {
+  private async waitForMesh(signal: AbortSignal): Promise<void> {
     const subscribed = [...this.relays, ...this.stores]
     const deadline = Date.now() + 20_000
     while (!signal.aborted && Date.now() < deadline) {
@@ -148,9 +180,13 @@ export class Fleet {
   }
 
   /** Splits the network into groups; returns the groups with `rest` resolved to names. */
-  async partition (spec: PartitionSpec): Promise<string[][]> {
+  async partition(spec: PartitionSpec): Promise<string[][]> {
     const groups = this.partitions.set(spec.groups)
-    await Promise.all(this.nodes.map(async (node) => { await node.enforcePartition() }))
+    await Promise.all(
+      this.nodes.map(async (node) => {
+        await node.enforcePartition()
+      })
+    )
     return groups
   }
 
@@ -158,11 +194,15 @@ export class Fleet {
   private readonly blockRules = new Map<string, BlockRule[]>()
 
   /** The nodes with an address a rule matches (`host`, `port`, or both). */
-  nodesMatching (rules: readonly BlockRule[]): string[] {
-    return this.nodes.filter((node) => node.multiaddrs.some((addr) => {
-      const match = /^\/ip4\/([^/]+)\/tcp\/(\d+)/.exec(addr)
-      return match != null && rules.some((rule) => ruleMatches(rule, match[1], Number(match[2])))
-    })).map((node) => node.name)
+  nodesMatching(rules: readonly BlockRule[]): string[] {
+    return this.nodes
+      .filter((node) =>
+        node.multiaddrs.some((addr) => {
+          const match = /^\/ip4\/([^/]+)\/tcp\/(\d+)/.exec(addr)
+          return match != null && rules.some((rule) => ruleMatches(rule, match[1], Number(match[2])))
+        })
+      )
+      .map((node) => node.name)
   }
 
   /**
@@ -170,32 +210,50 @@ export class Fleet {
    * (a block by address or port), the device is refused exactly those addresses, the nodes are
    * the ones that have one of them.
    */
-  async block (device: string, nodes: readonly string[], rules?: readonly BlockRule[]): Promise<void> {
+  async block(device: string, nodes: readonly string[], rules?: readonly BlockRule[]): Promise<void> {
     this.partitions.block(device, nodes)
     if (rules != null) this.blockRules.set(device, [...(this.blockRules.get(device) ?? []), ...rules])
-    await Promise.all(this.nodes.filter((node) => nodes.includes(node.name)).map(async (node) => { await node.enforcePartition() }))
+    await Promise.all(
+      this.nodes
+        .filter((node) => nodes.includes(node.name))
+        .map(async (node) => {
+          await node.enforcePartition()
+        })
+    )
   }
 
   /** Whether a block of this device covers `host:port`: an address rule, or an address of a node that refuses it (TCP or WebSocket). */
-  refuses (device: string, host: string, port: number): boolean {
+  refuses(device: string, host: string, port: number): boolean {
     if ((this.blockRules.get(device) ?? []).some((rule) => ruleMatches(rule, host, port))) return true
     const blocked = this.partitions.blockedFor(device)
     if (blocked.size === 0) return false
-    return this.nodes.some((node) => blocked.has(node.name) && node.multiaddrs.some((addr) => addr.startsWith(`/ip4/${host}/tcp/${port}/`) || addr === `/ip4/${host}/tcp/${port}`))
+    return this.nodes.some(
+      (node) => blocked.has(node.name) && node.multiaddrs.some((addr) => addr.startsWith(`/ip4/${host}/tcp/${port}/`) || addr === `/ip4/${host}/tcp/${port}`)
+    )
   }
 
-  unblock (device: string, nodes: readonly string[], rules?: readonly BlockRule[]): void {
+  unblock(device: string, nodes: readonly string[], rules?: readonly BlockRule[]): void {
     this.partitions.unblock(device, nodes)
-    if (rules != null) this.blockRules.set(device, (this.blockRules.get(device) ?? []).filter((rule) => !rules.includes(rule)))
+    if (rules != null)
+      this.blockRules.set(
+        device,
+        (this.blockRules.get(device) ?? []).filter((rule) => !rules.includes(rule))
+      )
   }
 
   /** Lifts the partition; nodes redial their topology edges (devices redial on their own). */
-  async heal (signal?: AbortSignal): Promise<void> {
+  async heal(signal?: AbortSignal): Promise<void> {
     this.partitions.clear()
-    await Promise.all(this.nodes.filter((node) => node.running).map(async (node) => { await node.connect(signal) }))
+    await Promise.all(
+      this.nodes
+        .filter((node) => node.running)
+        .map(async (node) => {
+          await node.connect(signal)
+        })
+    )
   }
 
-  directory (): FleetDirectory {
+  directory(): FleetDirectory {
     return {
       relays: this.relays.map((relay) => relay.address),
       stores: this.stores.map((store) => ({ name: store.name, addr: store.address })),
@@ -210,25 +268,34 @@ export class Fleet {
   }
 
   /** Stops in reverse start order; never throws, so teardown always completes. */
-  async stop (): Promise<void> {
+  async stop(): Promise<void> {
     this.crowd?.stop()
     for (const group of [this.gateways, this.stores, this.relays]) {
-      await Promise.all(group.map(async (node) => {
-        try { await node.stop() } catch (error) { this.components.onError(node.name, error) }
-      }))
+      await Promise.all(
+        group.map(async (node) => {
+          try {
+            await node.stop()
+          } catch (error) {
+            this.components.onError(node.name, error)
+          }
+        })
+      )
     }
   }
 }
 
 /** A censor's match: an address, a port, or both (a block by `addresses:`). */
-export interface BlockRule { host?: string, port?: number }
+export interface BlockRule {
+  host?: string
+  port?: number
+}
 
 /** `127.0.0.1`, `127.0.0.1:60001` or `:60001` as a rule. */
-export function parseBlockRule (text: string): BlockRule {
+export function parseBlockRule(text: string): BlockRule {
   const [host, port] = text.split(':')
   return { ...(host === '' ? {} : { host }), ...(port == null || port === '' ? {} : { port: Number(port) }) }
 }
 
-function ruleMatches (rule: BlockRule, host: string, port: number): boolean {
+function ruleMatches(rule: BlockRule, host: string, port: number): boolean {
   return (rule.host == null || rule.host === host) && (rule.port == null || rule.port === port)
 }

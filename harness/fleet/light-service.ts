@@ -1,8 +1,22 @@
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import type { Clock, EventSink } from '../interface/index.js'
 import {
-  checkLightPushRequest, FILTER_PUSH_PROTOCOL, FILTER_SUBSCRIBE_PROTOCOL, FILTER_SUBSCRIPTION_TTL_MS, FilterSubscriptions, filterRequestKind, LIGHTPUSH_PROTOCOL,
-  LightPushStatus, messageHashHex, serveFilterSubscribeStream, serveLightPushStream, WakuMessage, writeFilterPush, type LightPushRequest, type LightPushResponse, type WakuLibp2p
+  checkLightPushRequest,
+  FILTER_PUSH_PROTOCOL,
+  FILTER_SUBSCRIBE_PROTOCOL,
+  FILTER_SUBSCRIPTION_TTL_MS,
+  FilterSubscriptions,
+  filterRequestKind,
+  LIGHTPUSH_PROTOCOL,
+  LightPushStatus,
+  messageHashHex,
+  serveFilterSubscribeStream,
+  serveLightPushStream,
+  WakuMessage,
+  writeFilterPush,
+  type LightPushRequest,
+  type LightPushResponse,
+  type WakuLibp2p
 } from '../protocol/index.js'
 
 export interface LightServiceInit {
@@ -47,27 +61,46 @@ export class LightService {
   private readonly halting = new AbortController()
   private readonly expiryTimer: NodeJS.Timeout
   private running = true
-  private readonly onDisconnect = (event: CustomEvent<PeerId>): void => { this.forget(event.detail.toString(), 'disconnected') }
+  private readonly onDisconnect = (event: CustomEvent<PeerId>): void => {
+    this.forget(event.detail.toString(), 'disconnected')
+  }
 
-  private constructor (private readonly init: LightServiceInit) {
+  private constructor(private readonly init: LightServiceInit) {
     const ttlMs = init.ttlMs ?? FILTER_SUBSCRIPTION_TTL_MS
     this.subscriptions = init.subscriptions ?? new FilterSubscriptions(ttlMs)
-    this.expiryTimer = setInterval(() => { this.expire() }, Math.max(50, Math.min(ttlMs / 5, 30_000)))
+    this.expiryTimer = setInterval(
+      () => {
+        this.expire()
+      },
+      Math.max(50, Math.min(ttlMs / 5, 30_000))
+    )
     this.expiryTimer.unref()
   }
 
   /** Registers the protocol handlers; call before the node starts, so identify announces them. */
-  static async attach (init: LightServiceInit): Promise<LightService> {
+  static async attach(init: LightServiceInit): Promise<LightService> {
     const service = new LightService(init)
     const { node } = init
-    await node.handle(FILTER_SUBSCRIBE_PROTOCOL, async (stream, connection) => { await service.serveSubscribe(stream, connection) }, { maxInboundStreams: 64 })
-    await node.handle(LIGHTPUSH_PROTOCOL, async (stream, connection) => { await service.serveLightPush(stream, connection) }, { maxInboundStreams: 64 })
+    await node.handle(
+      FILTER_SUBSCRIBE_PROTOCOL,
+      async (stream, connection) => {
+        await service.serveSubscribe(stream, connection)
+      },
+      { maxInboundStreams: 64 }
+    )
+    await node.handle(
+      LIGHTPUSH_PROTOCOL,
+      async (stream, connection) => {
+        await service.serveLightPush(stream, connection)
+      },
+      { maxInboundStreams: 64 }
+    )
     node.addEventListener('peer:disconnect', service.onDisconnect)
     return service
   }
 
   /** Every message the node relays (and publishes itself) goes through here to its subscribers. */
-  onRelayMessage (topic: string, data: Uint8Array): void {
+  onRelayMessage(topic: string, data: Uint8Array): void {
     if (!this.running || topic !== this.init.pubsubTopic || this.subscriptions.size === 0) return
     const message = WakuMessage.decode(data)
     const peers = this.subscriptions.matching(topic, message.contentTopic)
@@ -77,7 +110,7 @@ export class LightService {
   }
 
   /** The node is going down: every subscription vanishes with it (no state survives a restart). */
-  stop (): void {
+  stop(): void {
     if (!this.running) return
     this.running = false
     clearInterval(this.expiryTimer)
@@ -86,38 +119,49 @@ export class LightService {
     for (const peer of this.subscriptions.peerIds()) this.forget(peer, 'node-down')
   }
 
-  private label (peer: string): string {
+  private label(peer: string): string {
     return this.init.peerName?.(peer) ?? peer
   }
 
-  private forget (peer: string, reason: 'disconnected' | 'expired' | 'node-down'): void {
+  private forget(peer: string, reason: 'disconnected' | 'expired' | 'node-down'): void {
     const contentTopics = this.subscriptions.drop(peer)
     if (contentTopics != null) this.init.events.emit('filter.drop', { node: this.init.name, peer: this.label(peer), reason, contentTopics })
   }
 
-  private expire (): void {
+  private expire(): void {
     for (const { peer, contentTopics } of this.subscriptions.expire(this.init.clock.now())) {
       this.init.events.emit('filter.drop', { node: this.init.name, peer: this.label(peer), reason: 'expired', contentTopics })
     }
   }
 
-  private async serveSubscribe (stream: Stream, connection: Connection): Promise<void> {
+  private async serveSubscribe(stream: Stream, connection: Connection): Promise<void> {
     const peer = connection.remotePeer.toString()
     try {
-      await serveFilterSubscribeStream(stream, (request) => {
-        const response = this.subscriptions.handle(peer, request, this.init.clock.now())
-        // a request that raced its connection's close must not leave a subscription nobody can use
-        if (connection.status !== 'open') this.subscriptions.drop(peer)
-        this.init.events.emit('filter.request', { node: this.init.name, peer: this.label(peer), requestId: request.requestId, request: filterRequestKind(request.filterSubscribeType), contentTopics: request.contentTopics, status: response.statusCode })
-        return response
-      }, this.requestSignal())
+      await serveFilterSubscribeStream(
+        stream,
+        (request) => {
+          const response = this.subscriptions.handle(peer, request, this.init.clock.now())
+          // a request that raced its connection's close must not leave a subscription nobody can use
+          if (connection.status !== 'open') this.subscriptions.drop(peer)
+          this.init.events.emit('filter.request', {
+            node: this.init.name,
+            peer: this.label(peer),
+            requestId: request.requestId,
+            request: filterRequestKind(request.filterSubscribeType),
+            contentTopics: request.contentTopics,
+            status: response.statusCode
+          })
+          return response
+        },
+        this.requestSignal()
+      )
     } catch (error) {
       stream.abort(error as Error)
       if (this.running) this.init.onError(this.init.name, new Error(`filter request from ${this.label(peer)}: ${(error as Error).message}`))
     }
   }
 
-  private async serveLightPush (stream: Stream, connection: Connection): Promise<void> {
+  private async serveLightPush(stream: Stream, connection: Connection): Promise<void> {
     const peer = connection.remotePeer.toString()
     try {
       await serveLightPushStream(stream, async (request) => await this.publish(peer, request), this.requestSignal())
@@ -127,11 +171,18 @@ export class LightService {
     }
   }
 
-  private async publish (peer: string, request: LightPushRequest): Promise<LightPushResponse> {
+  private async publish(peer: string, request: LightPushRequest): Promise<LightPushResponse> {
     const { pubsubTopic, node, events, name } = this.init
     const hash = request.message == null ? undefined : messageHashHex(pubsubTopic, request.message)
     const answer = (response: LightPushResponse): LightPushResponse => {
-      events.emit('lightpush.request', { node: name, peer: this.label(peer), requestId: request.requestId, hash, status: response.statusCode, relayPeers: response.relayPeerCount ?? 0 })
+      events.emit('lightpush.request', {
+        node: name,
+        peer: this.label(peer),
+        requestId: request.requestId,
+        hash,
+        status: response.statusCode,
+        relayPeers: response.relayPeerCount ?? 0
+      })
       return response
     }
     const refused = checkLightPushRequest(request, pubsubTopic)
@@ -139,7 +190,12 @@ export class LightService {
     // Publishing to nobody would "succeed" (allowPublishToZeroTopicPeers) and lose the message:
     // say so, so the client tries another service node.
     if (node.services.pubsub.getSubscribers(pubsubTopic).length === 0) {
-      return answer({ requestId: request.requestId, statusCode: LightPushStatus.noPeersToRelay, statusDesc: 'no relay peers on this pubsub topic', relayPeerCount: 0 })
+      return answer({
+        requestId: request.requestId,
+        statusCode: LightPushStatus.noPeersToRelay,
+        statusDesc: 'no relay peers on this pubsub topic',
+        relayPeerCount: 0
+      })
     }
     const data = WakuMessage.encode(request.message)
     let relayPeers: number
@@ -147,15 +203,22 @@ export class LightService {
       relayPeers = (await node.services.pubsub.publish(pubsubTopic, data)).recipients.length
     } catch (error) {
       // a client retrying a message this node already relayed: it is in the network, which is what it asked
-      if (/duplicate/i.test((error as Error).message)) return answer({ requestId: request.requestId, statusCode: LightPushStatus.ok, statusDesc: 'already relayed', relayPeerCount: 0 })
+      if (/duplicate/i.test((error as Error).message))
+        return answer({ requestId: request.requestId, statusCode: LightPushStatus.ok, statusDesc: 'already relayed', relayPeerCount: 0 })
       return answer({ requestId: request.requestId, statusCode: LightPushStatus.internalError, statusDesc: (error as Error).message })
     }
-    if (relayPeers === 0) return answer({ requestId: request.requestId, statusCode: LightPushStatus.noPeersToRelay, statusDesc: 'no relay peer took the message', relayPeerCount: 0 })
+    if (relayPeers === 0)
+      return answer({
+        requestId: request.requestId,
+        statusCode: LightPushStatus.noPeersToRelay,
+        statusDesc: 'no relay peer took the message',
+        relayPeerCount: 0
+      })
     this.init.onLocalPublish(data)
     return answer({ requestId: request.requestId, statusCode: LightPushStatus.ok, statusDesc: 'OK', relayPeerCount: relayPeers })
   }
 
-  private async push (peer: string, message: WakuMessage, hash: string): Promise<void> {
+  private async push(peer: string, message: WakuMessage, hash: string): Promise<void> {
     const { node, name, events, pubsubTopic } = this.init
     // only over the subscriber's own connection: light clients do not listen, so there is nothing to dial
     const connection = node.getConnections().find((c) => c.remotePeer.toString() === peer && c.status === 'open')
@@ -167,14 +230,17 @@ export class LightService {
       const bytes = await writeFilterPush(stream, { wakuMessage: message, pubsubTopic }, signal)
       events.emit('filter.push', { node: name, peer: this.label(peer), hash, bytes })
       const open = stream
-      if (open.status !== 'closed') setTimeout(() => { if (open.status !== 'closed') open.abort(new Error('subscriber left the push stream open')) }, PUSH_STREAM_LINGER_MS).unref()
+      if (open.status !== 'closed')
+        setTimeout(() => {
+          if (open.status !== 'closed') open.abort(new Error('subscriber left the push stream open'))
+        }, PUSH_STREAM_LINGER_MS).unref()
     } catch (error) {
       stream?.abort(error as Error)
       if (this.running) events.emit('filter.push', { node: name, peer: this.label(peer), hash, bytes: 0, error: (error as Error).message })
     }
   }
 
-  private requestSignal (): AbortSignal {
+  private requestSignal(): AbortSignal {
     return AbortSignal.any([this.halting.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)])
   }
 }

@@ -11,59 +11,59 @@ export class Partitions {
   private readonly bootstrapOf = new Map<string, string[]>()
 
   /** Tells the controller which peer id a node or device has. */
-  register (name: string, peerId: string): void {
+  register(name: string, peerId: string): void {
     this.nameOf.set(peerId, name)
   }
 
   /** The node or device name registered for a peer id. */
-  peerName (peerId: string): string | undefined {
+  peerName(peerId: string): string | undefined {
     return this.nameOf.get(peerId)
   }
 
-  get active (): boolean {
+  get active(): boolean {
     return this.groupOf != null
   }
 
   /** `rest` in a group stands for every registered name not listed elsewhere. */
-  set (groups: string[][]): string[][] {
+  set(groups: string[][]): string[][] {
     const listed = new Set(groups.flat().filter((name) => name !== 'rest'))
     const everyone = [...new Set(this.nameOf.values())]
-    const resolved = groups.map((group) => group.flatMap((name) => name === 'rest' ? everyone.filter((n) => !listed.has(n)) : [name]))
+    const resolved = groups.map((group) => group.flatMap((name) => (name === 'rest' ? everyone.filter((n) => !listed.has(n)) : [name])))
     this.groupOf = new Map(resolved.flatMap((group, index) => group.map((name): [string, number] => [name, index])))
     return resolved
   }
 
-  clear (): void {
+  clear(): void {
     this.groupOf = undefined
   }
 
   /** The relay nodes a device was told about at start (its `device.bootstrap` event). */
-  setBootstrap (device: string, nodes: string[]): void {
+  setBootstrap(device: string, nodes: string[]): void {
     this.bootstrapOf.set(device, nodes)
   }
 
-  bootstrap (device: string): string[] {
+  bootstrap(device: string): string[] {
     return this.bootstrapOf.get(device) ?? []
   }
 
   /** These nodes refuse the device from now on, on top of any partition. */
-  block (device: string, nodes: readonly string[]): void {
+  block(device: string, nodes: readonly string[]): void {
     const set = this.blocks.get(device) ?? new Set<string>()
     for (const node of nodes) set.add(node)
     this.blocks.set(device, set)
   }
 
-  blockedFor (device: string): ReadonlySet<string> {
+  blockedFor(device: string): ReadonlySet<string> {
     return this.blocks.get(device) ?? new Set()
   }
 
-  unblock (device: string, nodes: readonly string[]): void {
+  unblock(device: string, nodes: readonly string[]): void {
     const set = this.blocks.get(device)
     for (const node of nodes) set?.delete(node)
   }
 
   /** Whether `self` must refuse `peerId` now. Names in no group are unaffected. */
-  blocked (self: string, peerId: string): boolean {
+  blocked(self: string, peerId: string): boolean {
     const other = this.nameOf.get(peerId)
     if (other == null) return false
     if (this.blocks.get(other)?.has(self) === true) return true

@@ -4,7 +4,7 @@ import { FleetNode } from './fleet-node.js'
 
 /** A relay: gossipsub only. It reports the first time it sees each message, for journeys. */
 export class RelayNode extends FleetNode {
-  protected override onMessage (message: Message): void {
+  protected override onMessage(message: Message): void {
     const decoded = WakuMessage.decode(message.data)
     this.components.events.emit('msg.relayed', { node: this.name, hash: messageHashHex(message.topic, decoded) })
   }

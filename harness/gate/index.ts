@@ -7,9 +7,13 @@ import { formatBytes, formatDuration, parseRatio } from '../scenario/units.js'
 export { parseThreshold, compare, type Threshold, type Comparator } from './threshold.js'
 
 /** Checks every `expect:` entry against the metrics this scenario will produce, before anything starts. */
-export function validateExpectations (scenario: LoadedScenario): Threshold[] {
+export function validateExpectations(scenario: LoadedScenario): Threshold[] {
   const { relays, stores, gateways } = scenario.nodes
-  const catalogue = metricCatalogue({ devices: Object.keys(scenario.config.devices), nodes: [...relays, ...stores, ...gateways], flows: flowNames(scenario.config) })
+  const catalogue = metricCatalogue({
+    devices: Object.keys(scenario.config.devices),
+    nodes: [...relays, ...stores, ...gateways],
+    flows: flowNames(scenario.config)
+  })
   const known = [...catalogue.keys()]
   const problems: InputProblem[] = []
   const thresholds: Threshold[] = []
@@ -28,7 +32,13 @@ export function validateExpectations (scenario: LoadedScenario): Threshold[] {
     }
     const parsed = parseThreshold(metric, unit, raw)
     if (!parsed.ok) {
-      problems.push({ location: scenario.locate(['expect', metric]), path: `expect.${metric}`, message: 'invalid threshold', expected: parsed.expected, found: parsed.found })
+      problems.push({
+        location: scenario.locate(['expect', metric]),
+        path: `expect.${metric}`,
+        message: 'invalid threshold',
+        expected: parsed.expected,
+        found: parsed.found
+      })
       continue
     }
     thresholds.push(parsed.threshold)
@@ -37,7 +47,7 @@ export function validateExpectations (scenario: LoadedScenario): Threshold[] {
   return thresholds
 }
 
-export function evaluateThresholds (thresholds: Threshold[], metrics: Record<string, MetricValue>): ThresholdResult[] {
+export function evaluateThresholds(thresholds: Threshold[], metrics: Record<string, MetricValue>): ThresholdResult[] {
   return thresholds.map((threshold) => {
     const raw = metrics[threshold.metric]?.value ?? null
     // NaN (a 0/0 somewhere) compares false with everything, so "!= 0" would pass on it
@@ -59,7 +69,14 @@ export function evaluateThresholds (thresholds: Threshold[], metrics: Record<str
   })
 }
 
-export function decideVerdict (input: { status: 'complete' | 'interrupted' | 'failed', thresholds: ThresholdResult[], harnessSaturated: boolean, harnessReason?: string, devicesNotStarted?: string[], incomplete?: string[] }): { verdict: Verdict, reasons: string[] } {
+export function decideVerdict(input: {
+  status: 'complete' | 'interrupted' | 'failed'
+  thresholds: ThresholdResult[]
+  harnessSaturated: boolean
+  harnessReason?: string
+  devicesNotStarted?: string[]
+  incomplete?: string[]
+}): { verdict: Verdict; reasons: string[] } {
   const failed = input.thresholds.filter((t) => !t.passed)
   if (input.status === 'interrupted') return { verdict: 'interrupted', reasons: ['the run was interrupted before it finished'] }
   if (input.status === 'failed') return { verdict: 'fail', reasons: ['the run failed'] }
@@ -76,20 +93,26 @@ export function decideVerdict (input: { status: 'complete' | 'interrupted' | 'fa
   return { verdict: 'pass', reasons: [] }
 }
 
-export function formatValue (value: number | boolean, unit: string): string {
+export function formatValue(value: number | boolean, unit: string): string {
   if (typeof value === 'boolean') return String(value)
   switch (unit) {
-    case 'ms': return formatDuration(value)
-    case 'seconds': return formatDuration(value * 1000)
-    case 'ratio': return `${+(value * 100).toFixed(3)}%`
-    case 'bytes': return formatBytes(value)
-    case 'bytes/h': return `${formatBytes(value)}/h`
-    default: return `${+value.toFixed(3)}${unit === 'count' ? '' : ` ${unit}`}`
+    case 'ms':
+      return formatDuration(value)
+    case 'seconds':
+      return formatDuration(value * 1000)
+    case 'ratio':
+      return `${+(value * 100).toFixed(3)}%`
+    case 'bytes':
+      return formatBytes(value)
+    case 'bytes/h':
+      return `${formatBytes(value)}/h`
+    default:
+      return `${+value.toFixed(3)}${unit === 'count' ? '' : ` ${unit}`}`
   }
 }
 
 /** Thresholds of an already-validated config (for `courier report`, which has no source file to point into). */
-export function thresholdsFromConfig (expect: Record<string, string | number | boolean>, devices: string[], nodes: string[], flows: string[]): Threshold[] {
+export function thresholdsFromConfig(expect: Record<string, string | number | boolean>, devices: string[], nodes: string[], flows: string[]): Threshold[] {
   const catalogue = metricCatalogue({ devices, nodes, flows })
   return Object.entries(expect).flatMap(([metric, raw]) => {
     const unit = catalogue.get(metric)
@@ -103,26 +126,35 @@ export function thresholdsFromConfig (expect: Record<string, string | number | b
  * The process exit code for a verdict. An inconclusive run exits 3: the infrastructure could not
  * measure trustworthily, which CI must not read as a pass nor blame on the code under test.
  */
-export function exitCodeForVerdict (verdict: Verdict): number {
+export function exitCodeForVerdict(verdict: Verdict): number {
   switch (verdict) {
-    case 'pass': return ExitCode.pass
-    case 'fail': return ExitCode.thresholdFailed
-    case 'inconclusive': return ExitCode.infrastructure
-    case 'interrupted': return ExitCode.interrupted
+    case 'pass':
+      return ExitCode.pass
+    case 'fail':
+      return ExitCode.thresholdFailed
+    case 'inconclusive':
+      return ExitCode.infrastructure
+    case 'interrupted':
+      return ExitCode.interrupted
   }
 }
 
 /** A parsed `regress:` entry (the same shape harness/compare takes). */
-export interface RegressTolerance { pattern: string, ratio: number }
+export interface RegressTolerance {
+  pattern: string
+  ratio: number
+}
 
 /**
  * Checks every `regress:` entry before anything starts: a name or glob must match a metric this
  * scenario produces (a typo would silently fall back to the default), and the value must be a
  * percentage.
  */
-export function validateRegressions (scenario: LoadedScenario): RegressTolerance[] {
+export function validateRegressions(scenario: LoadedScenario): RegressTolerance[] {
   const { relays, stores, gateways } = scenario.nodes
-  const known = [...metricCatalogue({ devices: Object.keys(scenario.config.devices), nodes: [...relays, ...stores, ...gateways], flows: flowNames(scenario.config) }).keys()]
+  const known = [
+    ...metricCatalogue({ devices: Object.keys(scenario.config.devices), nodes: [...relays, ...stores, ...gateways], flows: flowNames(scenario.config) }).keys()
+  ]
   const problems: InputProblem[] = []
   const tolerances: RegressTolerance[] = []
   for (const [pattern, raw] of Object.entries(scenario.config.regress)) {
@@ -139,7 +171,13 @@ export function validateRegressions (scenario: LoadedScenario): RegressTolerance
     }
     const ratio = parseRatio(raw)
     if (!ratio.ok) {
-      problems.push({ location: scenario.locate(['regress', pattern]), path: `regress.${pattern}`, message: 'invalid tolerance', expected: 'the relative change allowed, such as "10%"', found: JSON.stringify(raw) })
+      problems.push({
+        location: scenario.locate(['regress', pattern]),
+        path: `regress.${pattern}`,
+        message: 'invalid tolerance',
+        expected: 'the relative change allowed, such as "10%"',
+        found: JSON.stringify(raw)
+      })
       continue
     }
     tolerances.push({ pattern, ratio: ratio.value })
@@ -149,7 +187,7 @@ export function validateRegressions (scenario: LoadedScenario): RegressTolerance
 }
 
 /** Tolerances of an already-validated config (a run directory's resolved scenario). */
-export function regressionsFromConfig (regress: Record<string, string | number> | undefined): RegressTolerance[] {
+export function regressionsFromConfig(regress: Record<string, string | number> | undefined): RegressTolerance[] {
   return Object.entries(regress ?? {}).flatMap(([pattern, raw]) => {
     const ratio = parseRatio(raw)
     return ratio.ok ? [{ pattern, ratio: ratio.value }] : []

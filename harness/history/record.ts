@@ -10,7 +10,7 @@ import type { HistoryBuild, HistoryRun } from './store.js'
  * scenario in run.start, exactly as `courier compare` reads them, so a trend and a compare of the
  * same two runs agree.
  */
-export function historyRunFrom (dir: string, results: Results, events: readonly CourierEvent[], set: string, fallbackStartMs?: number): HistoryRun {
+export function historyRunFrom(dir: string, results: Results, events: readonly CourierEvent[], set: string, fallbackStartMs?: number): HistoryRun {
   const start = events.find((e) => e.type === 'run.start')
   const scenario = start?.type === 'run.start' && start.scenario != null ? start.scenario : results.scenario.resolved
   const wallClock = start?.type === 'run.start' ? start.wallClockMs : undefined
@@ -32,14 +32,30 @@ export function historyRunFrom (dir: string, results: Results, events: readonly 
 }
 
 /** The build on a trend's axis: the app under test when there is one, else courier itself. */
-export function historyBuild (build: BuildInfo | undefined): HistoryBuild {
+export function historyBuild(build: BuildInfo | undefined): HistoryBuild {
   const courierVersion = build?.courier.version ?? 'unknown'
   const courierCommit = build?.courier.commit ?? null
   const courier = `courier ${courierVersion}${courierCommit == null ? '' : ` @ ${courierCommit.slice(0, 7)}`}`
   const app = build?.app
   if (app != null) {
     const name = app.version == null ? `sha256 ${app.sha256.slice(0, 12)}` : `${app.version}${app.build == null ? '' : ` (${app.build})`}`
-    return { key: `app:${app.sha256}`, label: `${app.id ?? app.kind} ${name}`, appSha256: app.sha256, appId: app.id, appVersion: app.version, courierVersion, courierCommit }
+    return {
+      key: `app:${app.sha256}`,
+      label: `${app.id ?? app.kind} ${name}`,
+      appSha256: app.sha256,
+      appId: app.id,
+      appVersion: app.version,
+      courierVersion,
+      courierCommit
+    }
   }
-  return { key: `courier:${courierVersion}:${courierCommit ?? ''}`, label: courier, appSha256: null, appId: null, appVersion: null, courierVersion, courierCommit }
+  return {
+    key: `courier:${courierVersion}:${courierCommit ?? ''}`,
+    label: courier,
+    appSha256: null,
+    appId: null,
+    appVersion: null,
+    courierVersion,
+    courierCommit
+  }
 }

@@ -22,7 +22,7 @@ export interface HistoryRun {
   set: string
   /** Wall-clock start of the run, ISO 8601. */
   startedAt: string
-  scenario: { name: string, hash: string }
+  scenario: { name: string; hash: string }
   seed: number
   build: HistoryBuild
   verdict: string
@@ -90,29 +90,34 @@ const MIGRATIONS: Array<(db: Database) => void> = [
 ]
 
 let engine: Promise<SqlJsStatic> | null = null
-function sqlite (): Promise<SqlJsStatic> {
+function sqlite(): Promise<SqlJsStatic> {
   engine ??= initSqlJs()
   return engine
 }
 
-function refuse (file: string, message: string, hint: string, found?: string): InvalidInputError {
+function refuse(file: string, message: string, hint: string, found?: string): InvalidInputError {
   return new InvalidInputError([{ location: { file: resolve(file) }, path: '', message, hint, ...(found == null ? {} : { found }) }])
 }
 
 /** An open history database, in memory until `save`. */
 export class HistoryDb {
-  private constructor (private readonly db: Database, readonly file: string) {}
+  private constructor(
+    private readonly db: Database,
+    readonly file: string
+  ) {}
 
   /**
    * Opens FILE; with `create`, a missing file is a new empty history. A file that is not SQLite,
    * is another program's database or comes from a newer courier is the user's mistake (exit 2).
    */
-  static async open (file: string, options: { create?: boolean } = {}): Promise<HistoryDb> {
+  static async open(file: string, options: { create?: boolean } = {}): Promise<HistoryDb> {
     const found = await stat(file).catch((error: NodeJS.ErrnoException) => error)
     let bytes: Uint8Array | null = null
     if (found instanceof Error) {
-      if (found.code !== 'ENOENT') throw refuse(file, `cannot read the history database (${found.code ?? found.message})`, 'give a history file you can read and write')
-      if (options.create !== true) throw refuse(file, 'no such history database', 'record runs into it first: courier run --history FILE, or courier report RUN_DIR --history FILE')
+      if (found.code !== 'ENOENT')
+        throw refuse(file, `cannot read the history database (${found.code ?? found.message})`, 'give a history file you can read and write')
+      if (options.create !== true)
+        throw refuse(file, 'no such history database', 'record runs into it first: courier run --history FILE, or courier report RUN_DIR --history FILE')
     } else if (!found.isFile()) {
       throw refuse(file, 'the history database path is not a file', 'give a file path (e.g. runs/history.sqlite)')
     } else {
@@ -126,24 +131,47 @@ export class HistoryDb {
       db.close()
       if (error instanceof InvalidInputError) throw error
       // sqlite reads the header lazily: a damaged or foreign file fails on the first query
-      throw refuse(file, 'not a courier history database: SQLite cannot read it', 'it is damaged or not SQLite; move it away and courier starts a new history there', error instanceof Error ? error.message : String(error))
+      throw refuse(
+        file,
+        'not a courier history database: SQLite cannot read it',
+        'it is damaged or not SQLite; move it away and courier starts a new history there',
+        error instanceof Error ? error.message : String(error)
+      )
     }
     return new HistoryDb(db, file)
   }
 
   /** Adds a run, replacing an earlier recording of the same run (runId and start). */
-  insert (run: HistoryRun): void {
+  insert(run: HistoryRun): void {
     const { db } = this
     db.run('BEGIN')
     try {
       db.run('DELETE FROM figures WHERE run IN (SELECT id FROM runs WHERE run_id = ? AND started_at = ?)', [run.runId, run.startedAt])
       db.run('DELETE FROM runs WHERE run_id = ? AND started_at = ?', [run.runId, run.startedAt])
-      db.run(`INSERT INTO runs (run_id, set_key, started_at, scenario_name, scenario_hash, seed, build_key, build_label, app_sha256, app_id, app_version, courier_version, courier_commit, verdict, status, dir, tolerances, latencies)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
-        run.runId, run.set, run.startedAt, run.scenario.name, run.scenario.hash, run.seed,
-        run.build.key, run.build.label, run.build.appSha256, run.build.appId, run.build.appVersion, run.build.courierVersion, run.build.courierCommit,
-        run.verdict, run.status, run.dir, JSON.stringify(run.tolerances), JSON.stringify(compactLatencies(run.latencies))
-      ])
+      db.run(
+        `INSERT INTO runs (run_id, set_key, started_at, scenario_name, scenario_hash, seed, build_key, build_label, app_sha256, app_id, app_version, courier_version, courier_commit, verdict, status, dir, tolerances, latencies)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          run.runId,
+          run.set,
+          run.startedAt,
+          run.scenario.name,
+          run.scenario.hash,
+          run.seed,
+          run.build.key,
+          run.build.label,
+          run.build.appSha256,
+          run.build.appId,
+          run.build.appVersion,
+          run.build.courierVersion,
+          run.build.courierCommit,
+          run.verdict,
+          run.status,
+          run.dir,
+          JSON.stringify(run.tolerances),
+          JSON.stringify(compactLatencies(run.latencies))
+        ]
+      )
       const id = Number(db.exec('SELECT last_insert_rowid()')[0].values[0][0])
       const statement = db.prepare('INSERT INTO figures (run, metric, value, unit) VALUES (?, ?, ?, ?)')
       try {
@@ -163,25 +191,41 @@ export class HistoryDb {
   }
 
   /** The scenarios recorded: name, content hash, how many runs and when the last started. */
-  scenarios (): Array<{ name: string, hash: string, runs: number, last: string }> {
-    return rows(this.db, 'SELECT scenario_name, scenario_hash, COUNT(*), MAX(started_at) FROM runs GROUP BY scenario_name, scenario_hash ORDER BY MAX(started_at)')
-      .map(([name, hash, runs, last]) => ({ name: String(name), hash: String(hash), runs: Number(runs), last: String(last) }))
+  scenarios(): Array<{ name: string; hash: string; runs: number; last: string }> {
+    return rows(
+      this.db,
+      'SELECT scenario_name, scenario_hash, COUNT(*), MAX(started_at) FROM runs GROUP BY scenario_name, scenario_hash ORDER BY MAX(started_at)'
+    ).map(([name, hash, runs, last]) => ({ name: String(name), hash: String(hash), runs: Number(runs), last: String(last) }))
   }
 
   /** Runs in the order they started, optionally of one scenario (by name, and content hash if given). */
-  runs (filter: { scenarioName?: string, scenarioHash?: string } = {}): HistoryRun[] {
+  runs(filter: { scenarioName?: string; scenarioHash?: string } = {}): HistoryRun[] {
     const where: string[] = []
     const params: SqlValue[] = []
-    if (filter.scenarioName != null) { where.push('scenario_name = ?'); params.push(filter.scenarioName) }
-    if (filter.scenarioHash != null) { where.push('scenario_hash = ?'); params.push(filter.scenarioHash) }
+    if (filter.scenarioName != null) {
+      where.push('scenario_name = ?')
+      params.push(filter.scenarioName)
+    }
+    if (filter.scenarioHash != null) {
+      where.push('scenario_hash = ?')
+      params.push(filter.scenarioHash)
+    }
     const selection = where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`
-    const list = rows(this.db, `SELECT id, run_id, set_key, started_at, scenario_name, scenario_hash, seed, build_key, build_label, app_sha256, app_id, app_version, courier_version, courier_commit, verdict, status, dir, tolerances, latencies
-      FROM runs ${selection} ORDER BY started_at, id`, params)
+    const list = rows(
+      this.db,
+      `SELECT id, run_id, set_key, started_at, scenario_name, scenario_hash, seed, build_key, build_label, app_sha256, app_id, app_version, courier_version, courier_commit, verdict, status, dir, tolerances, latencies
+      FROM runs ${selection} ORDER BY started_at, id`,
+      params
+    )
     const figures = new Map<number, Record<string, MetricValue>>()
-    for (const [run, metric, value, unit] of rows(this.db, `SELECT run, metric, value, unit FROM figures WHERE run IN (SELECT id FROM runs ${selection})`, params)) {
+    for (const [run, metric, value, unit] of rows(
+      this.db,
+      `SELECT run, metric, value, unit FROM figures WHERE run IN (SELECT id FROM runs ${selection})`,
+      params
+    )) {
       const id = Number(run)
       let table = figures.get(id)
-      if (table == null) figures.set(id, table = {})
+      if (table == null) figures.set(id, (table = {}))
       const u = String(unit) as MetricUnit
       table[String(metric)] = { value: value == null ? null : u === 'boolean' ? Number(value) !== 0 : Number(value), unit: u }
     }
@@ -192,7 +236,15 @@ export class HistoryDb {
       startedAt: String(r[3]),
       scenario: { name: String(r[4]), hash: String(r[5]) },
       seed: Number(r[6]),
-      build: { key: String(r[7]), label: String(r[8]), appSha256: text(r[9]), appId: text(r[10]), appVersion: text(r[11]), courierVersion: String(r[12]), courierCommit: text(r[13]) },
+      build: {
+        key: String(r[7]),
+        label: String(r[8]),
+        appSha256: text(r[9]),
+        appId: text(r[10]),
+        appVersion: text(r[11]),
+        courierVersion: String(r[12]),
+        courierCommit: text(r[13])
+      },
       verdict: String(r[14]),
       status: String(r[15]),
       dir: String(r[16]),
@@ -203,7 +255,7 @@ export class HistoryDb {
   }
 
   /** Writes the database back to its file: a temporary file, then a rename. */
-  async save (): Promise<void> {
+  async save(): Promise<void> {
     const tmp = `${this.file}.${process.pid}.tmp`
     try {
       await mkdir(dirname(resolve(this.file)), { recursive: true })
@@ -211,18 +263,23 @@ export class HistoryDb {
       await rename(tmp, this.file)
     } catch (error) {
       await rm(tmp, { force: true }).catch(() => {})
-      throw new InfrastructureError(`could not write the history database ${resolve(this.file)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error })
+      throw new InfrastructureError(
+        `could not write the history database ${resolve(this.file)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        { cause: error }
+      )
     }
   }
 
-  close (): void { this.db.close() }
+  close(): void {
+    this.db.close()
+  }
 }
 
 /**
  * Before a run: can FILE be a history database (readable if it exists, its folder writable)?
  * A history that fails only after the run would cost the whole run.
  */
-export async function checkHistoryFile (file: string): Promise<void> {
+export async function checkHistoryFile(file: string): Promise<void> {
   const db = await HistoryDb.open(file, { create: true })
   db.close()
   let dir = dirname(resolve(file))
@@ -247,7 +304,7 @@ export async function checkHistoryFile (file: string): Promise<void> {
  * Opens FILE (created when missing), lets `change` add to it and saves it, under FILE.lock: two
  * processes recording into one file take turns instead of overwriting each other's runs.
  */
-export async function updateHistory<T> (file: string, change: (db: HistoryDb) => T): Promise<T> {
+export async function updateHistory<T>(file: string, change: (db: HistoryDb) => T): Promise<T> {
   const release = await lock(file)
   try {
     const db = await HistoryDb.open(file, { create: true })
@@ -265,7 +322,7 @@ export async function updateHistory<T> (file: string, change: (db: HistoryDb) =>
 
 const LOCK_WAIT_MS = 30_000
 
-async function lock (file: string): Promise<() => Promise<void>> {
+async function lock(file: string): Promise<() => Promise<void>> {
   const path = `${resolve(file)}.lock`
   await mkdir(dirname(path), { recursive: true }).catch(() => {})
   const deadline = Date.now() + LOCK_WAIT_MS
@@ -274,10 +331,14 @@ async function lock (file: string): Promise<() => Promise<void>> {
       const handle = await open(path, 'wx')
       await handle.writeFile(String(process.pid))
       await handle.close()
-      return async () => { await rm(path, { force: true }) }
+      return async () => {
+        await rm(path, { force: true })
+      }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new InfrastructureError(`could not lock the history database (${path}): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error })
+        throw new InfrastructureError(`could not lock the history database (${path}): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
+          cause: error
+        })
       }
     }
     // a lock whose process is gone (killed mid-write) is stale
@@ -286,12 +347,13 @@ async function lock (file: string): Promise<() => Promise<void>> {
       await rm(path, { force: true })
       continue
     }
-    if (Date.now() > deadline) throw new InfrastructureError(`the history database is locked by process ${owner} (${path}); remove the lock file if that process is gone`)
+    if (Date.now() > deadline)
+      throw new InfrastructureError(`the history database is locked by process ${owner} (${path}); remove the lock file if that process is gone`)
     await new Promise((r) => setTimeout(r, 50))
   }
 }
 
-function alive (pid: number): boolean {
+function alive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true
@@ -300,15 +362,25 @@ function alive (pid: number): boolean {
   }
 }
 
-function migrate (db: Database, file: string): void {
+function migrate(db: Database, file: string): void {
   const version = Number(db.exec('PRAGMA user_version')[0].values[0][0])
   const tables = rows(db, "SELECT name FROM sqlite_master WHERE type = 'table'").map((r) => String(r[0]))
   if (version > HISTORY_SCHEMA_VERSION) {
-    throw refuse(file, `the history database has schema version ${version}; this courier reads up to ${HISTORY_SCHEMA_VERSION}`, 'it was written by a newer courier: use that one, or another --history file')
+    throw refuse(
+      file,
+      `the history database has schema version ${version}; this courier reads up to ${HISTORY_SCHEMA_VERSION}`,
+      'it was written by a newer courier: use that one, or another --history file'
+    )
   }
   if (tables.length > 0) {
     const format = tables.includes('courier_history') ? rows(db, "SELECT value FROM courier_history WHERE key = 'format'")[0]?.[0] : undefined
-    if (format !== FORMAT) throw refuse(file, 'not a courier history database: it is an SQLite database of something else', 'give another --history file; courier never writes into a database it did not make', `tables ${tables.slice(0, 5).join(', ')}`)
+    if (format !== FORMAT)
+      throw refuse(
+        file,
+        'not a courier history database: it is an SQLite database of something else',
+        'give another --history file; courier never writes into a database it did not make',
+        `tables ${tables.slice(0, 5).join(', ')}`
+      )
   }
   for (let v = version; v < HISTORY_SCHEMA_VERSION; v++) {
     db.run('BEGIN')
@@ -318,7 +390,7 @@ function migrate (db: Database, file: string): void {
   }
 }
 
-function rows (db: Database, sql: string, params: SqlValue[] = []): SqlValue[][] {
+function rows(db: Database, sql: string, params: SqlValue[] = []): SqlValue[][] {
   const statement = db.prepare(sql)
   const out: SqlValue[][] = []
   try {
@@ -331,7 +403,7 @@ function rows (db: Database, sql: string, params: SqlValue[] = []): SqlValue[][]
 }
 
 /** Microseconds are finer than any clock that measured them; fewer digits keep a year of nights small. */
-function compactLatencies (samples: LatencySamples): LatencySamples {
+function compactLatencies(samples: LatencySamples): LatencySamples {
   const round = (xs: number[]): number[] => xs.map((x) => Math.round(x * 1000) / 1000)
   const each = (table: Record<string, number[]>): Record<string, number[]> => Object.fromEntries(Object.entries(table).map(([k, v]) => [k, round(v)]))
   return { overall: round(samples.overall), render: round(samples.render), devices: each(samples.devices), renderDevices: each(samples.renderDevices) }

@@ -24,7 +24,7 @@ export interface TrendOptions {
  *
  * `runs` must be of one scenario content (one hash) and in start order.
  */
-export function trendOf (runs: readonly HistoryRun[], options: TrendOptions = {}): Trend {
+export function trendOf(runs: readonly HistoryRun[], options: TrendOptions = {}): Trend {
   if (runs.length === 0) throw new Error('trendOf needs at least one run')
   const alpha = options.alpha ?? DEFAULT_ALPHA
   const sets = new Map<string, HistoryRun[]>()
@@ -52,7 +52,13 @@ export function trendOf (runs: readonly HistoryRun[], options: TrendOptions = {}
     dirs: g.map((r) => r.dir)
   }))
   const figures = new Map<string, TrendFigure>()
-  const sample = (run: HistoryRun): RunSample => ({ dir: run.dir, scenarioName: run.scenario.name, scenarioHash: run.scenario.hash, metrics: only(run.metrics, wanted), latencies: run.latencies })
+  const sample = (run: HistoryRun): RunSample => ({
+    dir: run.dir,
+    scenarioName: run.scenario.name,
+    scenarioHash: run.scenario.hash,
+    metrics: only(run.metrics, wanted),
+    latencies: run.latencies
+  })
   const figure = (metric: string, value: MetricValue): TrendFigure => {
     let f = figures.get(metric)
     if (f == null) {
@@ -77,10 +83,19 @@ export function trendOf (runs: readonly HistoryRun[], options: TrendOptions = {}
   })
   let shown = [...figures.values()]
   const last = points.length - 1
-  const newestWorse = last < 1 ? [] : shown.filter((f) => f.steps[last]?.change === 'worse').map((f) => f.metric).sort()
+  const newestWorse =
+    last < 1
+      ? []
+      : shown
+          .filter((f) => f.steps[last]?.change === 'worse')
+          .map((f) => f.metric)
+          .sort()
   let alsoChanged: string[] = []
   if (requested == null) {
-    alsoChanged = shown.filter((f) => !HEADLINE_FIGURES.includes(f.metric) && f.steps.some((s) => s != null && s.change !== '~')).map((f) => f.metric).sort()
+    alsoChanged = shown
+      .filter((f) => !HEADLINE_FIGURES.includes(f.metric) && f.steps.some((s) => s != null && s.change !== '~'))
+      .map((f) => f.metric)
+      .sort()
     shown = shown.filter((f) => HEADLINE_FIGURES.includes(f.metric))
     shown.sort((a, b) => HEADLINE_FIGURES.indexOf(a.metric) - HEADLINE_FIGURES.indexOf(b.metric))
   } else {
@@ -89,7 +104,7 @@ export function trendOf (runs: readonly HistoryRun[], options: TrendOptions = {}
   return { scenario: { name: runs[0].scenario.name, hash: runs[0].scenario.hash }, alpha, points, figures: shown, alsoChanged, newestWorse, notes }
 }
 
-function only (metrics: Record<string, MetricValue>, names: readonly string[]): Record<string, MetricValue> {
+function only(metrics: Record<string, MetricValue>, names: readonly string[]): Record<string, MetricValue> {
   const out: Record<string, MetricValue> = {}
   for (const name of names) if (metrics[name] != null) out[name] = metrics[name]
   return out
@@ -100,15 +115,25 @@ function only (metrics: Record<string, MetricValue>, names: readonly string[]): 
  * history holds. A name it does not hold is a typo until shown otherwise (exit 2 with the
  * nearest name), never an empty trend.
  */
-export function selectFigures (available: readonly string[], requested: readonly string[]): string[] {
+export function selectFigures(available: readonly string[], requested: readonly string[]): string[] {
   const out: string[] = []
   const problems = []
   for (const name of requested) {
     const matches = name.includes('*') ? available.filter((m) => globMatches(name, m)) : available.filter((m) => m === name)
     if (matches.length === 0) {
       const near = available.length === 0 || name.includes('*') ? undefined : closest(name, available as string[])
-      const hint = near != null && distance(name, near) <= Math.max(3, Math.floor(name.length / 3)) ? `did you mean "${near}"?` : 'figure names are the metric names of a run\'s results.json (the report\'s "All metrics" section)'
-      problems.push({ location: { file: '--figure' }, path: '', message: `no recorded run has the figure "${name}"`, expected: 'a metric name of results.json (globs with * allowed)', found: name, hint })
+      const hint =
+        near != null && distance(name, near) <= Math.max(3, Math.floor(name.length / 3))
+          ? `did you mean "${near}"?`
+          : 'figure names are the metric names of a run\'s results.json (the report\'s "All metrics" section)'
+      problems.push({
+        location: { file: '--figure' },
+        path: '',
+        message: `no recorded run has the figure "${name}"`,
+        expected: 'a metric name of results.json (globs with * allowed)',
+        found: name,
+        hint
+      })
       continue
     }
     for (const m of matches) if (!out.includes(m)) out.push(m)

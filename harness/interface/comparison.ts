@@ -7,18 +7,23 @@ export type Change = '~' | 'worse' | 'better' | 'changed'
 
 export type SignificanceTest =
   /** `runs`: with 3+ runs a side, the bootstrap interval of the per-run figure, which must also exclude 0 (run-level noise). */
-  | { kind: 'mann-whitney', u: number, p: number, baseSamples: number, candidateSamples: number, runs?: { low: number, high: number, level: number } }
-  | { kind: 'bootstrap', low: number, high: number, level: number }
+  | { kind: 'mann-whitney'; u: number; p: number; baseSamples: number; candidateSamples: number; runs?: { low: number; high: number; level: number } }
+  | { kind: 'bootstrap'; low: number; high: number; level: number }
   /** Fewer than 3 runs a side but repeats on one: do the two sides' ranges (min..max) overlap? */
-  | { kind: 'range', overlap: boolean }
-  | { kind: 'none', reason: string }
+  | { kind: 'range'; overlap: boolean }
+  | { kind: 'none'; reason: string }
   /**
    * A latency tail (p90..max) with fewer than 3 messages above it on the smaller side and fewer
    * than 3 runs a side: not judged (always `~`); repeat the runs to judge it.
    */
-  | { kind: 'tail', messages: number, above: number }
+  | { kind: 'tail'; messages: number; above: number }
 
-export interface Side { median: number, min: number, max: number, runs: number }
+export interface Side {
+  median: number
+  min: number
+  max: number
+  runs: number
+}
 
 export interface FigureComparison {
   metric: string
@@ -48,8 +53,8 @@ export interface FigureComparison {
 
 export interface Comparison {
   alpha: number
-  base: { runs: number, scenario: string, dirs: string[], build?: BuildInfo }
-  candidate: { runs: number, scenario: string, dirs: string[], build?: BuildInfo }
+  base: { runs: number; scenario: string; dirs: string[]; build?: BuildInfo }
+  candidate: { runs: number; scenario: string; dirs: string[]; build?: BuildInfo }
   figures: FigureComparison[]
   /** Figures only one side has (a device added or removed, capture off on one side). */
   unmatched: string[]
@@ -57,9 +62,11 @@ export interface Comparison {
   better: number
 }
 
-
 /** `*` matches any run of characters, dots included: `bytes.*.perMessage` covers `bytes.alice.down.perMessage`. */
-export function globMatches (pattern: string, metric: string): boolean {
-  const source = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')
+export function globMatches(pattern: string, metric: string): boolean {
+  const source = pattern
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*')
   return new RegExp(`^${source}$`).test(metric)
 }

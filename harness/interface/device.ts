@@ -63,7 +63,7 @@ export interface FleetDirectory {
   /** Multiaddrs of relay nodes a device may dial, in the order the scenario's seed chose for it. */
   relays: string[]
   /** Store nodes: name and multiaddr. */
-  stores: Array<{ name: string, addr: string }>
+  stores: Array<{ name: string; addr: string }>
   /** Waku pubsub topic (shard) the fleet runs on. */
   pubsubTopic: string
   /** Map a scenario topic name to the Waku content topic. */
@@ -73,7 +73,7 @@ export interface FleetDirectory {
   /** The fleet file (`fleet.json`) as this device should see it: appium profiles' `fleet:` steps fill their templates from it. */
   file?: FleetFile
   /** The same relay and store nodes' WebSocket multiaddrs (all a browser can dial); never behind a device's shaper. */
-  websocket?: { relays: string[], stores: Array<{ name: string, addr: string }> }
+  websocket?: { relays: string[]; stores: Array<{ name: string; addr: string }> }
   /** Whether the device's network refuses a connection to this address now (a censor's block: `block:` in the timeline); absent: nothing is blocked. */
   refused?: (host: string, port: number) => boolean
 }

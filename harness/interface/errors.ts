@@ -22,7 +22,10 @@ export interface InputProblem {
 export class InvalidInputError extends Error {
   override readonly name = 'InvalidInputError'
   readonly exitCode = ExitCode.invalidInput
-  constructor (readonly problems: InputProblem[], summary?: string) {
+  constructor(
+    readonly problems: InputProblem[],
+    summary?: string
+  ) {
     super(summary ?? formatProblems(problems))
   }
 }
@@ -31,7 +34,7 @@ export class InvalidInputError extends Error {
 export class InfrastructureError extends Error {
   override readonly name = 'InfrastructureError'
   readonly exitCode = ExitCode.infrastructure
-  constructor (message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown }) {
     super(message, options)
   }
 }
@@ -40,7 +43,7 @@ export class InfrastructureError extends Error {
 export class InterruptedError extends Error {
   override readonly name = 'InterruptedError'
   readonly exitCode = ExitCode.interrupted
-  constructor (readonly signal: string) {
+  constructor(readonly signal: string) {
     super(`interrupted by ${signal}`)
   }
 }
@@ -54,21 +57,24 @@ export const MAX_ECHOED_CHARS = 200
  * characters cut with a count of what was left out. A 50 MB name or a colour code in a
  * scenario name cannot then flood or repaint the terminal.
  */
-export function printable (text: string, max = MAX_ECHOED_CHARS): string {
+export function printable(text: string, max = MAX_ECHOED_CHARS): string {
   const cut = text.length > max ? text.slice(0, max) : text
   // eslint-disable-next-line no-control-regex
-  const safe = cut.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  const safe = cut.replace(
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
+  )
   return text.length > max ? `${safe}... (${text.length - max} more characters)` : safe
 }
 
-export function formatLocation (location: SourceLocation): string {
+export function formatLocation(location: SourceLocation): string {
   let text = printable(location.file, 1000)
   if (location.line != null) text += `:${location.line}`
   if (location.line != null && location.column != null) text += `:${location.column}`
   return text
 }
 
-export function formatProblem (problem: InputProblem): string {
+export function formatProblem(problem: InputProblem): string {
   // messages and hints are courier's own sentences that quote user text: a longer cap
   const lines = [`${formatLocation(problem.location)}: ${problem.path === '' ? '' : `${printable(problem.path)}: `}${printable(problem.message, 2000)}`]
   if (problem.expected != null) lines.push(`  expected: ${printable(problem.expected, 2000)}`)
@@ -80,7 +86,7 @@ export function formatProblem (problem: InputProblem): string {
 /** Problems past this many are counted, not printed: a broken file can have thousands. */
 export const MAX_PRINTED_PROBLEMS = 50
 
-export function formatProblems (problems: InputProblem[]): string {
+export function formatProblems(problems: InputProblem[]): string {
   const shown = problems.slice(0, MAX_PRINTED_PROBLEMS).map(formatProblem)
   if (problems.length > MAX_PRINTED_PROBLEMS) shown.push(`... and ${problems.length - MAX_PRINTED_PROBLEMS} more problem(s)`)
   return shown.join('\n')

@@ -11,4 +11,4 @@ export const ExitCode = {
   /** Interrupted by SIGINT or SIGTERM; partial results were written. */
   interrupted: 130
 } as const
-export type ExitCode = typeof ExitCode[keyof typeof ExitCode]
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]

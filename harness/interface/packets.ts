@@ -31,7 +31,7 @@ export interface CapturedPacket {
     dstPort: number
     /** Application payload bytes in this segment or datagram. */
     payloadLength: number
-    tcp?: { seq: number, ack: number, flags: number }
+    tcp?: { seq: number; ack: number; flags: number }
     /** Where the payload starts, counted from the start of the frame (the secrets scanner reads and masks payload bytes). */
     payloadOffset?: number
   }

@@ -32,7 +32,7 @@ export interface DeviceDelivery {
   latency: LatencySummary
   /** send -> msg.rendered */
   renderLatency: LatencySummary
-  duplicates: { total: number, rate: number, byPath: Record<string, number> }
+  duplicates: { total: number; rate: number; byPath: Record<string, number> }
   /** First arrivals by path (how messages got there). */
   firstByPath: Record<string, number>
   failed: boolean
@@ -65,7 +65,7 @@ export interface HarnessHealth {
 export interface Results {
   schemaVersion: typeof RESULTS_SCHEMA_VERSION
   runId: string
-  scenario: { name: string, file: string, seed: number, durationMs: number, resolved: unknown }
+  scenario: { name: string; file: string; seed: number; durationMs: number; resolved: unknown }
   tool: unknown
   /** What was under test (the app file given with --build or a device profile's app.path) and courier itself; absent in results written before it existed. */
   build?: BuildInfo
@@ -75,19 +75,19 @@ export interface Results {
   verdict: Verdict
   verdictReasons: string[]
   /** Wall time of the run from the event log. */
-  timing: { runMs: number, scenarioStartMs: number | null, scenarioEndMs: number | null }
+  timing: { runMs: number; scenarioStartMs: number | null; scenarioEndMs: number | null }
   /** Flat metric table: every name a threshold may use. */
   metrics: Record<string, MetricValue>
   delivery: {
     overall: DeviceDelivery
     devices: Record<string, DeviceDelivery>
-    messages: { sent: number, byDevices: number, byCrowd: number }
+    messages: { sent: number; byDevices: number; byCrowd: number }
   }
   store: {
     queries: number
     failed: number
     latency: LatencySummary
-    byStore: Record<string, { queries: number, failed: number, messages: number, bytes: number }>
+    byStore: Record<string, { queries: number; failed: number; messages: number; bytes: number }>
   }
   harness: HarnessHealth
   /** Byte figures; absent when the run had `capture: off`. */
@@ -103,7 +103,7 @@ export interface Results {
   thresholds: ThresholdResult[]
   /** What could not be rebuilt from the artifacts (a run.start without its scenario, a failed analysis), in words; absent when nothing was missing. */
   gaps?: string[]
-  errors: Array<{ t: number, component: string, error: string }>
+  errors: Array<{ t: number; component: string; error: string }>
   /** QA flows run by the timeline, in start order; absent in results written before flows existed. */
   flows?: FlowResult[]
   /** Secrets found in the run's artifacts (harness/leaks); absent when the scan could not run (said in gaps) or in results written before it existed. */
@@ -129,7 +129,7 @@ export interface CensorshipResult {
   /** Bytes the device's connections moved from the block to reaching the network (or to the block's or run's end). */
   bytes: number
   /** Peer-exchange answers the device had by then, and the nodes they taught it. */
-  peerExchange: { answers: number, learned: number }
+  peerExchange: { answers: number; learned: number }
   /** Radio energy of the device's packets over the same window (its radio model); absent without energy figures. */
   joules?: number | null
 }
@@ -172,9 +172,9 @@ export interface DestinationResults {
    * Endpoints only other programs on this host contacted (the capture covers every interface):
    * their sockets were seen held by processes that are not courier's, so they are left out of `list`.
    */
-  otherPrograms?: Array<{ protocol: 'tcp' | 'udp', ip: string, port: number, by: string[] }>
+  otherPrograms?: Array<{ protocol: 'tcp' | 'udp'; ip: string; port: number; by: string[] }>
   /** The socket polls that told courier's processes from others: how many, how often, or why there were none. */
-  attribution?: { polls: number, intervalMs: number, error?: string }
+  attribution?: { polls: number; intervalMs: number; error?: string }
 }
 
 /** What a leaked secret looks like: the kinds the scanner knows. */
@@ -207,9 +207,9 @@ export interface LeakResults {
   findings: LeakFinding[]
   count: number
   byKind: Partial<Record<LeakKind, number>>
-  scanned: { files: number, bytes: number, packets: number, ms: number }
+  scanned: { files: number; bytes: number; packets: number; ms: number }
   /** Files not read, and why (images, files too large). */
-  skipped: Array<{ file: string, reason: string }>
+  skipped: Array<{ file: string; reason: string }>
   /** The environment variables whose values were looked for (names only: values are written nowhere). */
   configured: string[]
   /** 64-hex strings not reported: named by the run as hashes, or without a key-like context and not any peer's key. */
@@ -234,17 +234,17 @@ export interface FlowResult {
   /** Why the flow failed as a whole (did not load, timed out, device gone), if it did. */
   error?: string
   /** The tests that failed, with their first error line. */
-  failedTests: Array<{ title: string, error: string }>
+  failedTests: Array<{ title: string; error: string }>
 }
 
 export interface LinkResults {
   backend: 'userspace'
   /** Whether this kernel has netem, and why not; courier has no netem backend either way (harness/links/README.md). */
-  netem: { available: boolean, reason: string }
+  netem: { available: boolean; reason: string }
   /** Devices whose last mile was shaped. */
   devices: string[]
   /** Node-to-node connections shaped: `a` dials `b` through the shaper on `port`; figures as last set. */
-  nodePairs: Array<{ a: string, b: string, port: number, up: LinkFigures, down: LinkFigures }>
+  nodePairs: Array<{ a: string; b: string; port: number; up: LinkFigures; down: LinkFigures }>
 }
 
 /** Bytes of one device or fleet node. Wire = TCP payload at its sockets (noise + yamux included). */
@@ -253,9 +253,9 @@ export interface OwnerBytes {
   up: number
   down: number
   /** What each libp2p protocol's streams carried (inside encryption and multiplexing). */
-  byProtocol: Record<string, { up: number, down: number }>
+  byProtocol: Record<string, { up: number; down: number }>
   /** Wire bytes per message delivered to this device (first arrivals); null for nodes or none delivered. */
-  perMessage: { down: number | null, total: number | null }
+  perMessage: { down: number | null; total: number | null }
   /** Message bytes that arrived again, by path (devices). */
   duplicateBytes: Record<string, number>
   /** Wire bytes per hour while nobody posted (keep-alives, gossip, discovery); null without a quiet second. */
@@ -263,9 +263,9 @@ export interface OwnerBytes {
   /** Mean bytes of one history request and its responses (devices that asked a store). */
   storePerRequest: number | null
   /** Wire bytes (up + down) per hour and per day at this scenario's message rate. */
-  projected: { perHour: number | null, perDay: number | null }
+  projected: { perHour: number | null; perDay: number | null }
   /** Wire bytes per second of the run, up and down (devices only; for charts). */
-  perSecond?: Array<{ second: number, up: number, down: number }>
+  perSecond?: Array<{ second: number; up: number; down: number }>
 }
 
 export interface BytesResults {
@@ -282,7 +282,11 @@ export interface BytesResults {
     payloadBytes: number
     retransmittedBytes: number
     /** Socket-accounted payload per connection and direction vs. the capture's, retransmissions excluded. */
-    check: { directions: number, equal: number, mismatches: Array<{ owner: string, connId: string, direction: 'up' | 'down', socket: number, capture: number }> }
+    check: {
+      directions: number
+      equal: number
+      mismatches: Array<{ owner: string; connId: string; direction: 'up' | 'down'; socket: number; capture: number }>
+    }
   }
 }
 
@@ -291,7 +295,7 @@ export interface DeviceEnergy {
   radio: string
   /** Where the packet timeline came from: the run's tcpdump capture, or socket reads and writes. */
   timelineSource: 'tcpdump' | 'socket' | 'none'
-  profile: { name: string, source: string, verified: boolean }
+  profile: { name: string; source: string; verified: boolean }
   packets: number
   totalJoules: number
   mAh: number
@@ -302,8 +306,8 @@ export interface DeviceEnergy {
   promotions: number
   tailShare: number
   promotionShare: number
-  byKind: Record<string, { seconds: number, joules: number }>
-  states: Record<string, { seconds: number, joules: number }>
+  byKind: Record<string, { seconds: number; joules: number }>
+  states: Record<string, { seconds: number; joules: number }>
   /** Joules by the fleet node at the other end of the traffic (promotion to a burst's first packet, tail to its last). */
   byLabel: Record<string, number>
   /**
@@ -316,13 +320,13 @@ export interface DeviceEnergy {
    */
   byProtocol: Record<string, number>
   /** State spans for charts; cut to the first spans of long runs (see notes). */
-  timeline: Array<{ state: string, kind: string, start: number, end: number, joules: number }>
+  timeline: Array<{ state: string; kind: string; start: number; end: number; joules: number }>
   /** The same traffic priced on other radios, cheapest first. */
-  whatIf: Array<{ profile: string, totalJoules: number, mAh: number, mAhPerHour: number | null, tailShare: number, verified: boolean }>
+  whatIf: Array<{ profile: string; totalJoules: number; mAh: number; mAhPerHour: number | null; tailShare: number; verified: boolean }>
   /** What the phone itself reported (Android batterystats for the app), when it did. */
-  measured?: { mAh?: number, radioActiveSeconds?: number, source: string }
+  measured?: { mAh?: number; radioActiveSeconds?: number; source: string }
   /** Relative difference between model and measurement; flagged above `limit` rather than hidden. */
-  disagreement?: { mAh?: number, radioActiveSeconds?: number, limit: number, flagged: boolean }
+  disagreement?: { mAh?: number; radioActiveSeconds?: number; limit: number; flagged: boolean }
   notes: string[]
 }
 
@@ -333,56 +337,99 @@ export interface ReliabilityResults {
     heal: number | null
     groups: string[][]
     /** Messages sent during the partition to devices of another group than the sender's. */
-    cross: { expected: number, delivered: number, lost: number }
+    cross: { expected: number; delivered: number; lost: number }
     /** The same per ordered pair of groups (indexes into `groups`): who could not reach whom while it lasted. */
-    byGroups: Array<{ from: number, to: number, expected: number, delivered: number, lost: number }>
+    byGroups: Array<{ from: number; to: number; expected: number; delivered: number; lost: number }>
     /** From the heal to the last of those deliveries, when all of them arrived; null otherwise. */
     healToFullDeliveryMs: number | null
   }>
-  failover: Array<{ store: string, downAt: number, device: string, recoveredAt: number | null, ms: number | null, via: string | null }>
+  failover: Array<{ store: string; downAt: number; device: string; recoveredAt: number | null; ms: number | null; via: string | null }>
   /**
    * Light devices' lost filter subscriptions: when the service node died (if it did), when the
    * device noticed, and when it was subscribed again (anywhere); `noticeMs` from the death to the
    * notice, `ms` from the death (or the notice, when nothing died) to the new subscription.
    */
-  filterFailover?: Array<{ device: string, node: string, diedAt: number | null, lostAt: number, reason: string | null, noticeMs: number | null, recoveredAt: number | null, via: string | null, ms: number | null }>
-  audit: { stores: Record<string, { reachable: boolean, expected: number, missing: number, extra: number, missingByWindow: Record<string, number> }>, inSync: boolean | null }
+  filterFailover?: Array<{
+    device: string
+    node: string
+    diedAt: number | null
+    lostAt: number
+    reason: string | null
+    noticeMs: number | null
+    recoveredAt: number | null
+    via: string | null
+    ms: number | null
+  }>
+  audit: {
+    stores: Record<string, { reachable: boolean; expected: number; missing: number; extra: number; missingByWindow: Record<string, number> }>
+    inSync: boolean | null
+  }
   history: {
-    accounts: Record<string, { devices: string[], consistent: boolean, differences: Array<{ msgId: string, shownOn: string[], missingOn: string[] }> }>
+    accounts: Record<string, { devices: string[]; consistent: boolean; differences: Array<{ msgId: string; shownOn: string[]; missingOn: string[] }> }>
     consistent: boolean | null
     /** The same comparison at each timeline `checkpoint:`, over messages sent 2 s or more before it. */
-    checkpoints: Array<{ name: string, t: number, consistent: boolean, differences: Array<{ account: string, msgId: string, shownOn: string[], missingOn: string[] }> }>
+    checkpoints: Array<{
+      name: string
+      t: number
+      consistent: boolean
+      differences: Array<{ account: string; msgId: string; shownOn: string[]; missingOn: string[] }>
+    }>
   }
   /** The sent-message check per device: hash-only store queries, what they confirmed, what was resent. */
-  sentChecks: Record<string, { checks: number, failedChecks: number, bytes: number, sent: number, confirmed: number, resent: number, unconfirmed: number, unconfirmedIds: string[] }>
+  sentChecks: Record<
+    string,
+    { checks: number; failedChecks: number; bytes: number; sent: number; confirmed: number; resent: number; unconfirmed: number; unconfirmedIds: string[] }
+  >
   /** Which store each device picked by ping, and when it gave up on one and switched. */
-  storeChoice: { selected: Array<{ t: number, device: string, store: string, rttMs: Record<string, number | null> }>, switches: Array<{ t: number, device: string, from: string, to: string, failures: number }> }
+  storeChoice: {
+    selected: Array<{ t: number; device: string; store: string; rttMs: Record<string, number | null> }>
+    switches: Array<{ t: number; device: string; from: string; to: string; failures: number }>
+  }
   /** Store sync between store nodes: messages a store fetched from a peer, and failed rounds (a partition, a dead peer). */
-  storeSync: { fetched: number, failedRounds: number, byStore: Record<string, number> }
+  storeSync: { fetched: number; failedRounds: number; byStore: Record<string, number> }
   /**
    * The crowded topic's cost per device and hour of traffic: messages, their bytes as they
    * arrived (duplicates included), and what a preview (count and sizes only) would cost instead.
    */
-  crowd: { topic: string, previewEntryBytes: number, devices: Record<string, { messages: number, messagesPerHour: number, messageBytesPerHour: number, previewBytesPerHour: number, previewShare: number | null }> } | null
-  upToDate: { claims: number, falsePositives: number, examples: Array<{ device: string, t: number, missing: number, missingIds: string[] }> }
+  crowd: {
+    topic: string
+    previewEntryBytes: number
+    devices: Record<
+      string,
+      { messages: number; messagesPerHour: number; messageBytesPerHour: number; previewBytesPerHour: number; previewShare: number | null }
+    >
+  } | null
+  upToDate: { claims: number; falsePositives: number; examples: Array<{ device: string; t: number; missing: number; missingIds: string[] }> }
   /** Pushes whose message could not be shown within the bound after the push arrived. */
-  push: { received: number, phantom: number, boundMs: number, renderDelay: LatencySummary, examples: Array<{ device: string, msgId: string, pushAt: number, renderedAt: number | null }> }
-  stages: { requests: number, dialMs: LatencySummary, firstPageMs: LatencySummary, transferMs: LatencySummary, renderMs: LatencySummary, totalMs: LatencySummary }
+  push: {
+    received: number
+    phantom: number
+    boundMs: number
+    renderDelay: LatencySummary
+    examples: Array<{ device: string; msgId: string; pushAt: number; renderedAt: number | null }>
+  }
+  stages: {
+    requests: number
+    dialMs: LatencySummary
+    firstPageMs: LatencySummary
+    transferMs: LatencySummary
+    renderMs: LatencySummary
+    totalMs: LatencySummary
+  }
 }
-
 
 /** 66/WAKU2-METADATA outcomes by status, the peers of another cluster that were disconnected, and peer exchange. */
 export interface PeerProtocolResults {
-  metadata: { ok: number, mismatch: number, unsupported: number, failed: number }
-  mismatches: Array<{ t: number, node: string, peer: string, clusterId: number | null }>
-  peerExchange: { requests: number, peersGiven: number }
+  metadata: { ok: number; mismatch: number; unsupported: number; failed: number }
+  mismatches: Array<{ t: number; node: string; peer: string; clusterId: number | null }>
+  peerExchange: { requests: number; peersGiven: number }
 }
 
 /**
  * An empty record for keys a user chose (device, node, topic, flow names): without a prototype,
  * so `constructor` or `toString` is a key like any other instead of an inherited function.
  */
-export function userKeyed<T> (): Record<string, T> {
+export function userKeyed<T>(): Record<string, T> {
   return Object.create(null) as Record<string, T>
 }
 
@@ -390,7 +437,7 @@ export function userKeyed<T> (): Record<string, T> {
 export interface BuildInfo {
   /** Absent when no app file was given (simulated devices only). */
   app?: AppIdentity
-  courier: { version: string, commit?: string, lockfileSha256?: string }
+  courier: { version: string; commit?: string; lockfileSha256?: string }
   node: string
 }
 

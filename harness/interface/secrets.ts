@@ -4,9 +4,11 @@
  * and a secret inside JSON text has its quotes and backslashes escaped. A server that echoes a
  * request in an error message hands any of these back.
  */
-export function secretForms (secrets: readonly string[], pairs: ReadonlyArray<readonly [string, string]> = []): string[] {
+export function secretForms(secrets: readonly string[], pairs: ReadonlyArray<readonly [string, string]> = []): string[] {
   const forms = new Set<string>()
-  const add = (form: string): void => { if (form.length >= MIN_SECRET_LENGTH) forms.add(form) }
+  const add = (form: string): void => {
+    if (form.length >= MIN_SECRET_LENGTH) forms.add(form)
+  }
   for (const secret of secrets) {
     if (secret.length === 0) continue
     add(secret)
@@ -31,7 +33,7 @@ const MIN_SECRET_LENGTH = 3
 
 export const MASK = '***'
 
-export function maskSecrets (text: string, forms: readonly string[]): string {
+export function maskSecrets(text: string, forms: readonly string[]): string {
   let out = text
   for (const form of forms) if (out.includes(form)) out = out.split(form).join(MASK)
   return out

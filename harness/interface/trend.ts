@@ -7,7 +7,7 @@ export interface TrendPoint {
   set: string
   /** Start of its first run, ISO 8601. */
   startedAt: string
-  build: { key: string, label: string }
+  build: { key: string; label: string }
   runs: number
   seeds: number[]
   verdicts: string[]
@@ -34,7 +34,7 @@ export interface TrendFigure {
 }
 
 export interface Trend {
-  scenario: { name: string, hash: string }
+  scenario: { name: string; hash: string }
   alpha: number
   points: TrendPoint[]
   figures: TrendFigure[]

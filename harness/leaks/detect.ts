@@ -22,12 +22,12 @@ export interface Knowledge {
 
 export interface Detectors {
   /** Every encoded form of each configured secret (secretForms), with the variable that holds it. */
-  secrets: ReadonlyArray<{ name: string, form: string }>
-  patterns: ReadonlyArray<{ name: string, regex: RegExp }>
+  secrets: ReadonlyArray<{ name: string; form: string }>
+  patterns: ReadonlyArray<{ name: string; regex: RegExp }>
   allow: readonly RegExp[]
   knowledge: Knowledge
   /** Counts what was looked at and not reported, and caps the costly key derivations. */
-  stats: { hexDismissed: number, derivations: number }
+  stats: { hexDismissed: number; derivations: number }
 }
 
 const WORDS = new Set(wordlist)
@@ -39,22 +39,38 @@ const WORD_RUN = /(?<![a-z])[a-z]{3,8}(?:[\s,"'\\[\]]{1,6}[a-z]{3,8}){11,}/g
 const WORD = /[a-z]{3,8}/g
 
 /** BIP39 English mnemonics of 12-24 words whose checksum holds: a random run of list words passes 1 time in 16 at 12 words, 1 in 256 at 24. */
-export function findMnemonics (text: string, out: Hit[]): void {
+export function findMnemonics(text: string, out: Hit[]): void {
   WORD_RUN.lastIndex = 0
   for (let run = WORD_RUN.exec(text); run != null; run = WORD_RUN.exec(text)) {
-    const words: Array<{ word: string, start: number }> = []
+    const words: Array<{ word: string; start: number }> = []
     WORD.lastIndex = 0
     for (let w = WORD.exec(run[0]); w != null; w = WORD.exec(run[0])) words.push({ word: w[0], start: run.index + w.index })
     // runs of list words only; a word off the list breaks a mnemonic
     let i = 0
     while (i < words.length) {
-      if (!WORDS.has(words[i].word)) { i++; continue }
+      if (!WORDS.has(words[i].word)) {
+        i++
+        continue
+      }
       let j = i
       while (j < words.length && WORDS.has(words[j].word)) j++
       let k = i
       while (j - k >= 12) {
-        const found = LENGTHS.find((n) => n <= j - k && validateMnemonic(words.slice(k, k + n).map((w) => w.word).join(' '), wordlist))
-        if (found == null) { k++; continue }
+        const found = LENGTHS.find(
+          (n) =>
+            n <= j - k &&
+            validateMnemonic(
+              words
+                .slice(k, k + n)
+                .map((w) => w.word)
+                .join(' '),
+              wordlist
+            )
+        )
+        if (found == null) {
+          k++
+          continue
+        }
         const last = words[k + found - 1]
         out.push({ kind: 'mnemonic', detail: `${found} words, valid checksum`, start: words[k].start, end: last.start + last.word.length })
         k += found
@@ -80,7 +96,7 @@ const MAX_DERIVATIONS = 2000
  * identity (peer id) of one of its nodes or devices is that peer's key, wherever it stands; any
  * other is reported only when a key-like word comes just before it (`privateKey=`, `"secret":`).
  */
-export function findHexKeys (text: string, d: Detectors, out: Hit[], limit = text.length): void {
+export function findHexKeys(text: string, d: Detectors, out: Hit[], limit = text.length): void {
   HEX64.lastIndex = 0
   for (let m = HEX64.exec(text); m != null && m.index < limit; m = HEX64.exec(text)) {
     if (m[0].length !== 64 || ALNUM.test(text.charAt(m.index + 64))) continue
@@ -88,11 +104,20 @@ export function findHexKeys (text: string, d: Detectors, out: Hit[], limit = tex
     const start = prefixed ? m.index - 2 : m.index
     if (ALNUM.test(text.charAt(start - 1))) continue
     const hex = m[0].toLowerCase()
-    if (d.knowledge.hashes.has(hex)) { d.stats.hexDismissed++; continue }
+    if (d.knowledge.hashes.has(hex)) {
+      d.stats.hexDismissed++
+      continue
+    }
     const value = BigInt(`0x${hex}`)
-    if (value === 0n || value >= SECP256K1_N) { d.stats.hexDismissed++; continue }
+    if (value === 0n || value >= SECP256K1_N) {
+      d.stats.hexDismissed++
+      continue
+    }
     const owner = derivesPeer(hex, d)
-    if (owner != null) { out.push({ kind: 'private-key', detail: `the identity key of ${owner}`, start, end: m.index + 64 }); continue }
+    if (owner != null) {
+      out.push({ kind: 'private-key', detail: `the identity key of ${owner}`, start, end: m.index + 64 })
+      continue
+    }
     const before = text.slice(Math.max(0, start - 48), start)
     if (KEY_CONTEXT.test(before) && !PUBLIC_CONTEXT.test(before)) {
       out.push({ kind: 'private-key', detail: 'secp256k1 range, after a key-like word', start, end: m.index + 64 })
@@ -102,7 +127,7 @@ export function findHexKeys (text: string, d: Detectors, out: Hit[], limit = tex
   }
 }
 
-function derivesPeer (hex: string, d: Detectors): string | undefined {
+function derivesPeer(hex: string, d: Detectors): string | undefined {
   if (d.knowledge.peers.size === 0 || d.stats.derivations >= MAX_DERIVATIONS) return undefined
   d.stats.derivations++
   const raw = Buffer.from(hex, 'hex')
@@ -119,7 +144,7 @@ const KDF = /\\?"kdf\\?"\s*:/i
 const KEYSTORE_OTHER = /\\?"(mac|cipherparams|kdfparams)\\?"\s*:/i
 
 /** Web3 Secret Storage (keystore) JSON: a ciphertext beside a kdf and a mac or cipher parameters; the ciphertext is what is masked. */
-export function findKeystores (text: string, out: Hit[]): void {
+export function findKeystores(text: string, out: Hit[]): void {
   CIPHERTEXT.lastIndex = 0
   for (let m = CIPHERTEXT.exec(text); m != null; m = CIPHERTEXT.exec(text)) {
     const around = text.slice(Math.max(0, m.index - 1500), m.index + m[0].length + 1500)
@@ -129,7 +154,7 @@ export function findKeystores (text: string, out: Hit[]): void {
   }
 }
 
-export function findConfigured (text: string, d: Detectors, out: Hit[]): void {
+export function findConfigured(text: string, d: Detectors, out: Hit[]): void {
   for (const { name, form } of d.secrets) {
     for (let i = text.indexOf(form); i >= 0; i = text.indexOf(form, i + form.length)) {
       out.push({ kind: 'configured-secret', detail: `the value of ${name}`, start: i, end: i + form.length })
@@ -137,11 +162,14 @@ export function findConfigured (text: string, d: Detectors, out: Hit[]): void {
   }
 }
 
-export function findPatterns (text: string, d: Detectors, out: Hit[]): void {
+export function findPatterns(text: string, d: Detectors, out: Hit[]): void {
   for (const { name, regex } of d.patterns) {
     regex.lastIndex = 0
     for (let m = regex.exec(text); m != null; m = regex.exec(text)) {
-      if (m[0].length === 0) { regex.lastIndex++; continue }
+      if (m[0].length === 0) {
+        regex.lastIndex++
+        continue
+      }
       out.push({ kind: 'pattern', detail: name, start: m.index, end: m.index + m[0].length })
     }
   }
@@ -152,7 +180,7 @@ export function findPatterns (text: string, d: Detectors, out: Hit[]): void {
  * the text is the overlap the next piece starts with); hits inside a longer hit (a configured
  * secret's shorter form) are dropped.
  */
-export function detectAll (text: string, d: Detectors, limit = text.length): Hit[] {
+export function detectAll(text: string, d: Detectors, limit = text.length): Hit[] {
   const all: Hit[] = []
   findConfigured(text, d, all)
   findMnemonics(text, all)
@@ -160,12 +188,19 @@ export function detectAll (text: string, d: Detectors, limit = text.length): Hit
   findKeystores(text, all)
   findPatterns(text, d, all)
   const hits = all.filter((hit) => hit.start < limit)
-  hits.sort((a, b) => a.start - b.start || (b.end - b.start) - (a.end - a.start))
+  hits.sort((a, b) => a.start - b.start || b.end - b.start - (a.end - a.start))
   const kept: Hit[] = []
   let reach = -1
   for (const hit of hits) {
     if (hit.end <= reach) continue
-    if (hit.kind !== 'configured-secret' && d.allow.some((a) => { a.lastIndex = 0; return a.test(text.slice(hit.start, hit.end)) })) continue
+    if (
+      hit.kind !== 'configured-secret' &&
+      d.allow.some((a) => {
+        a.lastIndex = 0
+        return a.test(text.slice(hit.start, hit.end))
+      })
+    )
+      continue
     kept.push(hit)
     reach = Math.max(reach, hit.end)
   }

@@ -7,7 +7,7 @@ import type { LeakFinding } from '../interface/index.js'
  * log stays one JSON object a line (a masked secret was inside a string, and `*` needs no
  * escaping) and a capture stays a valid pcap (only payload bytes change). Returns the files changed.
  */
-export async function redactRun (runDir: string, findings: readonly LeakFinding[]): Promise<string[]> {
+export async function redactRun(runDir: string, findings: readonly LeakFinding[]): Promise<string[]> {
   const byFile = new Map<string, Array<[number, number]>>()
   for (const f of findings) {
     const ranges = byFile.get(f.file) ?? []
@@ -38,7 +38,7 @@ const BACKSLASH = 0x5c
  * join two strings of an event line into one broken line, and the character after a backslash
  * stays whole (`\n` masked to `\*` would be an invalid escape).
  */
-function masked (bytes: Buffer): Buffer {
+function masked(bytes: Buffer): Buffer {
   const out = Buffer.from(bytes)
   for (let i = 0; i < out.length; i++) {
     if (bytes[i] === BACKSLASH) {

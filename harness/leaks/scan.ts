@@ -9,11 +9,11 @@ import { detectAll, type Detectors, type Hit, type Knowledge } from './detect.js
 export interface ScanInit {
   runDir: string
   /** The scenario's extra patterns (already checked to compile: the schema does). */
-  patterns?: ReadonlyArray<{ name: string, regex: string }>
+  patterns?: ReadonlyArray<{ name: string; regex: string }>
   /** A finding whose text matches one of these is not reported. */
   allow?: readonly string[]
   /** Secrets the run was configured with: an environment variable's name and its value. Values never leave this module. */
-  secrets?: ReadonlyArray<{ name: string, value: string }>
+  secrets?: ReadonlyArray<{ name: string; value: string }>
   /** The run's events: what they name as hashes and peers is not taken for a secret. */
   events?: readonly CourierEvent[]
   signal?: AbortSignal
@@ -41,7 +41,7 @@ const CONTEXT = 24
  * sources, console logs, the scenario copy) in 1 MiB pieces, and the cleartext payloads of
  * capture files flow by flow. Memory stays bounded whatever the run's size.
  */
-export async function scanRun (init: ScanInit): Promise<Scan> {
+export async function scanRun(init: ScanInit): Promise<Scan> {
   const started = performance.now()
   const knowledge = knowledgeFromEvents(init.events ?? [])
   const named = (init.secrets ?? []).filter((s) => s.value.length > 0)
@@ -63,8 +63,14 @@ export async function scanRun (init: ScanInit): Promise<Scan> {
     const rel = relative(init.runDir, path).split(sep).join('/')
     if (DERIVED.has(rel)) continue
     const kind = await fileKind(path)
-    if (kind === 'image' || IMAGES.has(extname(path).toLowerCase())) { skipped.push({ file: rel, reason: 'not text (an image or archive): not scanned' }); continue }
-    if (kind === 'binary') { skipped.push({ file: rel, reason: 'binary, not a capture: not scanned' }); continue }
+    if (kind === 'image' || IMAGES.has(extname(path).toLowerCase())) {
+      skipped.push({ file: rel, reason: 'not text (an image or archive): not scanned' })
+      continue
+    }
+    if (kind === 'binary') {
+      skipped.push({ file: rel, reason: 'binary, not a capture: not scanned' })
+      continue
+    }
     scanned.files++
     if (kind === 'pcap') {
       const { bytes, packets, problem } = await scanPcap(path, rel, detectors, masks, all, init.signal)
@@ -78,23 +84,34 @@ export async function scanRun (init: ScanInit): Promise<Scan> {
   scanned.ms = Math.round(performance.now() - started)
   const byKind: Partial<Record<LeakKind, number>> = {}
   for (const f of all) byKind[f.kind] = (byKind[f.kind] ?? 0) + 1
-  return { results: { findings: all.slice(0, MAX_LISTED), count: all.length, byKind, scanned, skipped, configured: [...new Set(named.map((s) => s.name))], hexDismissed: stats.hexDismissed }, all }
+  return {
+    results: {
+      findings: all.slice(0, MAX_LISTED),
+      count: all.length,
+      byKind,
+      scanned,
+      skipped,
+      configured: [...new Set(named.map((s) => s.name))],
+      hexDismissed: stats.hexDismissed
+    },
+    all
+  }
 }
 
 /** Every regular file under the run directory, in a stable order; links are not followed. */
-async function listFiles (dir: string): Promise<string[]> {
+async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = []
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => [])
-  entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   for (const entry of entries) {
     const path = join(dir, entry.name)
-    if (entry.isDirectory()) out.push(...await listFiles(path))
+    if (entry.isDirectory()) out.push(...(await listFiles(path)))
     else if (entry.isFile()) out.push(path)
   }
   return out
 }
 
-async function fileKind (path: string): Promise<'pcap' | 'text' | 'binary' | 'image'> {
+async function fileKind(path: string): Promise<'pcap' | 'text' | 'binary' | 'image'> {
   const handle = await open(path, 'r')
   try {
     const head = Buffer.alloc(4096)
@@ -114,7 +131,7 @@ async function fileKind (path: string): Promise<'pcap' | 'text' | 'binary' | 'im
  * UTF-8 character is never cut in two. The detectors look for ASCII; configured secrets and
  * patterns are matched as their UTF-8 bytes (see latin1Pattern).
  */
-async function scanText (path: string, rel: string, d: Detectors, masks: readonly string[], out: LeakFinding[]): Promise<number> {
+async function scanText(path: string, rel: string, d: Detectors, masks: readonly string[], out: LeakFinding[]): Promise<number> {
   const handle = await open(path, 'r')
   const buf = Buffer.allocUnsafe(CHUNK)
   let position = 0
@@ -149,18 +166,32 @@ async function scanText (path: string, rel: string, d: Detectors, masks: readonl
   }
 }
 
-function countLines (text: string, end: number): number {
+function countLines(text: string, end: number): number {
   let n = 0
   for (let i = text.indexOf('\n'); i >= 0 && i < end; i = text.indexOf('\n', i + 1)) n++
   return n
 }
 
 /** A flow direction's unscanned tail; each segment maps text from `at` on to file offsets of one packet. */
-interface FlowState { carry: string, segments: Segment[] }
-interface Segment { at: number, offset: number, packet: number }
+interface FlowState {
+  carry: string
+  segments: Segment[]
+}
+interface Segment {
+  at: number
+  offset: number
+  packet: number
+}
 
 /** The payload bytes of every TCP and UDP packet, read per flow direction as Latin-1 (one character a byte). */
-async function scanPcap (path: string, rel: string, d: Detectors, masks: readonly string[], out: LeakFinding[], signal?: AbortSignal): Promise<{ bytes: number, packets: number, problem?: string }> {
+async function scanPcap(
+  path: string,
+  rel: string,
+  d: Detectors,
+  masks: readonly string[],
+  out: LeakFinding[],
+  signal?: AbortSignal
+): Promise<{ bytes: number; packets: number; problem?: string }> {
   const flows = new Map<string, FlowState>()
   let bytes = 0
   let packets = 0
@@ -168,8 +199,15 @@ async function scanPcap (path: string, rel: string, d: Detectors, masks: readonl
   const quiet = quietText(d)
   const scan = (key: string, state: FlowState, text: string, segments: Segment[], final: boolean): void => {
     const limit = final ? text.length : Math.max(0, text.length - PCAP_OVERLAP)
-    const segmentAt = (i: number): Segment => { let k = segments.length - 1; while (k > 0 && segments[k].at > i) k--; return segments[k] }
-    const offsetAt = (i: number): number => { const seg = segmentAt(i); return seg.offset + i - seg.at }
+    const segmentAt = (i: number): Segment => {
+      let k = segments.length - 1
+      while (k > 0 && segments[k].at > i) k--
+      return segments[k]
+    }
+    const offsetAt = (i: number): number => {
+      const seg = segmentAt(i)
+      return seg.offset + i - seg.at
+    }
     // ciphertext (most of a libp2p capture) seldom holds a printable run long enough for any detector
     const hits = quiet?.(text) === true ? [] : detectAll(text, d, limit)
     for (const hit of hits) {
@@ -194,13 +232,21 @@ async function scanPcap (path: string, rel: string, d: Detectors, masks: readonl
     }
     // what is left starts at `limit`: the segments from the one holding it, shifted to start at 0
     const first = segmentAt(limit)
-    state.segments = segments.filter((seg) => seg.at >= limit || seg === first).map((seg) => seg === first
-      ? { at: 0, offset: seg.offset + limit - seg.at, packet: seg.packet }
-      : { at: seg.at - limit, offset: seg.offset, packet: seg.packet })
+    state.segments = segments
+      .filter((seg) => seg.at >= limit || seg === first)
+      .map((seg) =>
+        seg === first ? { at: 0, offset: seg.offset + limit - seg.at, packet: seg.packet } : { at: seg.at - limit, offset: seg.offset, packet: seg.packet }
+      )
     state.carry = text.slice(limit)
   }
   try {
-    for await (const batch of readPcapBatches(path, { payloads: true, signal, onTruncated: (tail) => { problem = `cut short at byte ${tail.offset}: the packets before it were scanned` } })) {
+    for await (const batch of readPcapBatches(path, {
+      payloads: true,
+      signal,
+      onTruncated: (tail) => {
+        problem = `cut short at byte ${tail.offset}: the packets before it were scanned`
+      }
+    })) {
       for (const packet of batch) {
         packets++
         const payload = packet.payload
@@ -230,7 +276,7 @@ async function scanPcap (path: string, rel: string, d: Detectors, masks: readonl
  * a keystore's ciphertext key 20, a configured secret as long as its shortest form). Undefined
  * (no shortcut) when a scenario pattern could match anything, or a secret is not ASCII.
  */
-function quietText (d: Detectors): ((text: string) => boolean) | undefined {
+function quietText(d: Detectors): ((text: string) => boolean) | undefined {
   if (d.patterns.length > 0) return undefined
   // eslint-disable-next-line no-control-regex
   if (d.secrets.some((s) => /[^\x20-\x7e]/.test(s.form))) return undefined
@@ -240,18 +286,18 @@ function quietText (d: Detectors): ((text: string) => boolean) | undefined {
 }
 
 /** A text's UTF-8 bytes as Latin-1 characters: how the scanner sees files and payloads. */
-function latin1 (text: string): string {
+function latin1(text: string): string {
   return Buffer.from(text, 'utf8').toString('latin1')
 }
 
 /** A pattern's non-ASCII characters as their UTF-8 bytes, so `passwört` finds the bytes a file holds (as literal text only: not inside a character class). */
-function latin1Pattern (source: string): string {
+function latin1Pattern(source: string): string {
   // eslint-disable-next-line no-control-regex
   return source.replace(/[^\x00-\x7f]+/g, (run) => `(?:${[...Buffer.from(run, 'utf8')].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('')})`)
 }
 
 /** The line around a finding, the finding itself replaced by [kind], anything secret-looking near it masked too. */
-function excerpt (text: string, hit: Hit, others: readonly Hit[], masks: readonly string[], binary = false): string {
+function excerpt(text: string, hit: Hit, others: readonly Hit[], masks: readonly string[], binary = false): string {
   const lineStart = text.lastIndexOf('\n', hit.start - 1) + 1
   const nextBreak = text.indexOf('\n', hit.end)
   const lineEnd = nextBreak < 0 ? text.length : nextBreak
@@ -277,7 +323,7 @@ function excerpt (text: string, hit: Hit, others: readonly Hit[], masks: readonl
 }
 
 /** What the events name: 64-hex values under hash-like fields, and peer ids with their owners. */
-export function knowledgeFromEvents (events: readonly CourierEvent[]): Knowledge {
+export function knowledgeFromEvents(events: readonly CourierEvent[]): Knowledge {
   const hashes = new Set<string>()
   const peers = new Map<string, string>()
   const HASH_FIELD = /hash|sha256|digest|commit/i
@@ -287,7 +333,10 @@ export function knowledgeFromEvents (events: readonly CourierEvent[]): Knowledge
       if (HASH_FIELD.test(field) && /^(0x)?[0-9a-fA-F]{64}$/.test(value)) hashes.add(value.replace(/^0x/, '').toLowerCase())
       return
     }
-    if (Array.isArray(value)) { for (const item of value) visit(item, field, depth + 1); return }
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item, field, depth + 1)
+      return
+    }
     if (typeof value === 'object') for (const [key, inner] of Object.entries(value)) visit(inner, key, depth + 1)
   }
   for (const event of events) {

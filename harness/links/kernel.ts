@@ -27,9 +27,13 @@ export interface LinkBackendInfo {
   reason: string
 }
 
-interface RunResult { code: number, stdout: string, stderr: string }
+interface RunResult {
+  code: number
+  stdout: string
+  stderr: string
+}
 
-async function run (argv: string[], timeoutMs = 5000): Promise<RunResult> {
+async function run(argv: string[], timeoutMs = 5000): Promise<RunResult> {
   return await new Promise((resolve) => {
     execFile(argv[0], argv.slice(1), { timeout: timeoutMs }, (error, stdout, stderr) => {
       const code = error == null ? 0 : typeof (error as NodeJS.ErrnoException).code === 'number' ? Number((error as NodeJS.ErrnoException).code) : -1
@@ -47,21 +51,20 @@ let cached: Promise<KernelShapingSupport> | undefined
  * takes the veths and qdiscs with it). Needs root and iproute2; without them everything is
  * reported unavailable with the reason. The answer is cached for the process.
  */
-export async function kernelShapingSupport (): Promise<KernelShapingSupport> {
+export async function kernelShapingSupport(): Promise<KernelShapingSupport> {
   cached ??= probe()
   return await cached
 }
 
 /** netem only: what the kernel backend needs. */
-export async function netemAvailability (): Promise<Availability> {
+export async function netemAvailability(): Promise<Availability> {
   return (await kernelShapingSupport()).netem
 }
 
-async function probe (): Promise<KernelShapingSupport> {
+async function probe(): Promise<KernelShapingSupport> {
   const nft = await run(['nft', '--version'])
-  const nftables: Availability = nft.code === 0
-    ? { available: true, reason: nft.stdout.trim() }
-    : { available: false, reason: `nft is not usable: ${nft.stderr}` }
+  const nftables: Availability =
+    nft.code === 0 ? { available: true, reason: nft.stdout.trim() } : { available: false, reason: `nft is not usable: ${nft.stderr}` }
   const none = (reason: string): KernelShapingSupport => ({ netem: { available: false, reason }, tbf: { available: false, reason }, nftables })
   if (process.platform !== 'linux') return none(`kernel shaping needs Linux; this is ${process.platform}`)
   if (process.getuid?.() !== 0) return none('kernel shaping needs root (network namespaces and tc)')
@@ -73,13 +76,15 @@ async function probe (): Promise<KernelShapingSupport> {
     if (veth.code !== 0) return none(`cannot create a veth pair in a namespace: ${veth.stderr}`)
     const inNs = (args: string[]): string[] => ['ip', 'netns', 'exec', namespace, ...args]
     const netemRun = await run(inNs(['tc', 'qdisc', 'add', 'dev', 'cpa', 'root', 'netem', 'delay', '1ms']))
-    const netem: Availability = netemRun.code === 0
-      ? { available: true, reason: 'tc accepted a netem qdisc on a veth in a test namespace' }
-      : { available: false, reason: `tc refused netem on a veth in a test namespace: ${netemRun.stderr} (kernel built without CONFIG_NET_SCH_NETEM?)` }
+    const netem: Availability =
+      netemRun.code === 0
+        ? { available: true, reason: 'tc accepted a netem qdisc on a veth in a test namespace' }
+        : { available: false, reason: `tc refused netem on a veth in a test namespace: ${netemRun.stderr} (kernel built without CONFIG_NET_SCH_NETEM?)` }
     const tbfRun = await run(inNs(['tc', 'qdisc', 'replace', 'dev', 'cpb', 'root', 'tbf', 'rate', '1mbit', 'burst', '32kbit', 'latency', '400ms']))
-    const tbf: Availability = tbfRun.code === 0
-      ? { available: true, reason: 'tc accepted a tbf qdisc on a veth in a test namespace' }
-      : { available: false, reason: `tc refused tbf: ${tbfRun.stderr}` }
+    const tbf: Availability =
+      tbfRun.code === 0
+        ? { available: true, reason: 'tc accepted a tbf qdisc on a veth in a test namespace' }
+        : { available: false, reason: `tc refused tbf: ${tbfRun.stderr}` }
     return { netem, tbf, nftables }
   } finally {
     // Deleting the namespace removes its veths and their qdiscs.
@@ -92,7 +97,7 @@ async function probe (): Promise<KernelShapingSupport> {
  * as unavailable: courier has no netem backend yet (it could not be tested on the machines it is
  * built on, whose kernel lacks netem), and the reason says whether this kernel would support one.
  */
-export async function linkBackends (): Promise<LinkBackendInfo[]> {
+export async function linkBackends(): Promise<LinkBackendInfo[]> {
   const netem = await netemAvailability()
   return [
     { name: 'userspace', available: true, reason: 'a TCP relay on the connections courier owns; needs nothing from the kernel' },
@@ -109,7 +114,7 @@ export async function linkBackends (): Promise<LinkBackendInfo[]> {
  * backend that is unavailable throws InfrastructureError with the reason rather than quietly
  * shaping some other way.
  */
-export async function selectLinkBackend (preference: 'auto' | 'userspace' | 'netem' = 'auto'): Promise<LinkBackendInfo> {
+export async function selectLinkBackend(preference: 'auto' | 'userspace' | 'netem' = 'auto'): Promise<LinkBackendInfo> {
   const backends = await linkBackends()
   if (preference === 'auto') return backends.find((b) => b.available) as LinkBackendInfo
   const chosen = backends.find((b) => b.name === preference)

@@ -29,12 +29,12 @@ export const PERFECT_PROFILE: Readonly<LinkProfile> = Object.freeze({ latencyMs:
  * What a lost segment costs the stream: TCP holds everything behind it until the retransmission
  * arrives. Modelled as Linux's RTO floor or twice the base round trip, whichever is larger.
  */
-export function retransmissionTimeoutMs (up: LinkProfile, down: LinkProfile, minRtoMs: number = MIN_RTO_MS): number {
+export function retransmissionTimeoutMs(up: LinkProfile, down: LinkProfile, minRtoMs: number = MIN_RTO_MS): number {
   return Math.max(minRtoMs, 2 * (up.latencyMs + down.latencyMs))
 }
 
 /** Problems with a profile, as `field: message` strings; empty when it is usable. */
-export function linkProfileProblems (profile: LinkProfile): string[] {
+export function linkProfileProblems(profile: LinkProfile): string[] {
   const problems: string[] = []
   const check = (field: keyof LinkProfile, ok: (v: number) => boolean, expected: string): void => {
     const value = (profile as unknown as Record<string, unknown>)[field]
@@ -48,7 +48,7 @@ export function linkProfileProblems (profile: LinkProfile): string[] {
 }
 
 /** Throws a RangeError naming every bad field; returns a frozen copy so later edits by the caller do not leak in. */
-export function checkLinkProfile (profile: LinkProfile, name: string): Readonly<LinkProfile> {
+export function checkLinkProfile(profile: LinkProfile, name: string): Readonly<LinkProfile> {
   if (profile == null || typeof profile !== 'object') throw new RangeError(`${name}: expected a LinkProfile object, found ${String(profile)}`)
   const problems = linkProfileProblems(profile)
   if (problems.length > 0) throw new RangeError(`${name}: ${problems.join('; ')}`)
@@ -60,12 +60,17 @@ export function checkLinkProfile (profile: LinkProfile, name: string): Readonly<
  * the higher latency, jitter and loss, the narrower rate (0, unlimited, loses to any rate). A
  * bottleneck model, not a sum: two nodes on the same access link see that link between them.
  */
-export function worseProfile (a: LinkProfile, b: LinkProfile): LinkProfile {
+export function worseProfile(a: LinkProfile, b: LinkProfile): LinkProfile {
   const rate = a.bandwidthBps <= 0 ? b.bandwidthBps : b.bandwidthBps <= 0 ? a.bandwidthBps : Math.min(a.bandwidthBps, b.bandwidthBps)
-  return { latencyMs: Math.max(a.latencyMs, b.latencyMs), jitterMs: Math.max(a.jitterMs, b.jitterMs), lossRate: Math.max(a.lossRate, b.lossRate), bandwidthBps: rate }
+  return {
+    latencyMs: Math.max(a.latencyMs, b.latencyMs),
+    jitterMs: Math.max(a.jitterMs, b.jitterMs),
+    lossRate: Math.max(a.lossRate, b.lossRate),
+    bandwidthBps: rate
+  }
 }
 
 /** Whether a profile changes nothing (no shaper is needed for it). */
-export function isPerfectProfile (p: LinkProfile): boolean {
+export function isPerfectProfile(p: LinkProfile): boolean {
   return p.latencyMs === 0 && p.jitterMs === 0 && p.lossRate === 0 && p.bandwidthBps <= 0
 }

@@ -5,10 +5,10 @@
 export type Random = () => number
 
 /** mulberry32: fast, 32-bit state, good enough for delay and loss decisions (not for crypto). */
-export function mulberry32 (seed: number): Random {
+export function mulberry32(seed: number): Random {
   let a = seed >>> 0
   return () => {
-    a = (a + 0x6D2B79F5) >>> 0
+    a = (a + 0x6d2b79f5) >>> 0
     let t = a
     t = Math.imul(t ^ (t >>> 15), t | 1)
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
@@ -16,10 +16,10 @@ export function mulberry32 (seed: number): Random {
   }
 }
 
-function splitmix32 (x: number): number {
-  x = (x + 0x9E3779B9) >>> 0
-  x = Math.imul(x ^ (x >>> 16), 0x85EBCA6B) >>> 0
-  x = Math.imul(x ^ (x >>> 13), 0xC2B2AE35) >>> 0
+function splitmix32(x: number): number {
+  x = (x + 0x9e3779b9) >>> 0
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b) >>> 0
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35) >>> 0
   return (x ^ (x >>> 16)) >>> 0
 }
 
@@ -27,7 +27,7 @@ function splitmix32 (x: number): number {
  * The generator for one direction of one connection. Each (connection, direction) gets its own
  * stream so that one connection's traffic never shifts another's decisions.
  */
-export function streamRandom (seed: number, connection: number, direction: 'up' | 'down'): Random {
+export function streamRandom(seed: number, connection: number, direction: 'up' | 'down'): Random {
   let s = splitmix32(seed >>> 0)
   s = splitmix32(s ^ (connection >>> 0))
   s = splitmix32(s ^ (direction === 'up' ? 0x75 : 0x64))

@@ -39,9 +39,9 @@ export interface ScheduledPiece {
  * 64 kB read on a slow link trickles out as it would on the wire rather than landing in one lump.
  * Unlimited links pass reads through whole.
  */
-export function maxPieceBytes (profile: LinkProfile): number {
+export function maxPieceBytes(profile: LinkProfile): number {
   if (profile.bandwidthBps <= 0) return Number.POSITIVE_INFINITY
-  return Math.min(65536, Math.max(SEGMENT_BYTES, Math.floor(profile.bandwidthBps / 8 * 0.005)))
+  return Math.min(65536, Math.max(SEGMENT_BYTES, Math.floor((profile.bandwidthBps / 8) * 0.005)))
 }
 
 /**
@@ -51,11 +51,16 @@ export function maxPieceBytes (profile: LinkProfile): number {
  * Random draws: one for jitter when jitterMs > 0, then one per segment when lossRate > 0, so the
  * same seed and the same sequence of piece sizes give the same decisions.
  */
-export function schedulePiece (
-  stream: StreamState, serializer: Serializer, profile: LinkProfile, rtoMs: number, arriveAt: number, bytes: number
+export function schedulePiece(
+  stream: StreamState,
+  serializer: Serializer,
+  profile: LinkProfile,
+  rtoMs: number,
+  arriveAt: number,
+  bytes: number
 ): ScheduledPiece {
   const txStart = Math.max(arriveAt, serializer.freeAt)
-  const txEnd = profile.bandwidthBps > 0 ? txStart + bytes * 8000 / profile.bandwidthBps : txStart
+  const txEnd = profile.bandwidthBps > 0 ? txStart + (bytes * 8000) / profile.bandwidthBps : txStart
   serializer.freeAt = txEnd
   let propagationMs = profile.latencyMs
   if (profile.jitterMs > 0) propagationMs = Math.max(0, propagationMs + (2 * stream.random() - 1) * profile.jitterMs)

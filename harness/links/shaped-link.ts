@@ -47,7 +47,7 @@ export interface ShapedLinkInit {
    * the far end (`dialer`) and of the relay's own socket towards the target (`upstream`): a
    * capture sees the second leg as a connection of its own, and only this says whose it is.
    */
-  onConnection?: (legs: { dialer: string, upstream: string }) => void
+  onConnection?: (legs: { dialer: string; upstream: string }) => void
 }
 
 /** A per-direction bandwidth bottleneck that several links can share. */
@@ -57,7 +57,7 @@ export interface Bottleneck {
 }
 
 /** A fresh bottleneck for links that should share one rate (e.g. one device's radio). */
-export function createBottleneck (): Bottleneck {
+export function createBottleneck(): Bottleneck {
   return { up: { freeAt: 0 }, down: { freeAt: 0 } }
 }
 
@@ -96,9 +96,9 @@ export interface DirectionStats {
   /** Sum of RTOs added. */
   lossDelayMs: number
   /** Added delay of pieces (deliverAt - arrival), including queueing, jitter, loss and order holds. */
-  delayMs: { count: number, total: number, max: number }
+  delayMs: { count: number; total: number; max: number }
   /** Time pieces waited for the bottleneck before serialisation began. */
-  queueingMs: { total: number, max: number }
+  queueingMs: { total: number; max: number }
   /** Scheduled but not yet written, now. */
   queuedBytes: number
   /** Highest queuedBytes seen on one connection. */
@@ -150,12 +150,16 @@ interface QueuedPiece {
   data: Buffer
 }
 
-async function socketClosed (socket: net.Socket): Promise<void> {
+async function socketClosed(socket: net.Socket): Promise<void> {
   if (socket.closed) return
-  await new Promise<void>((resolve) => socket.once('close', () => { resolve() }))
+  await new Promise<void>((resolve) =>
+    socket.once('close', () => {
+      resolve()
+    })
+  )
 }
 
-function emptyDirectionStats (): DirectionStats {
+function emptyDirectionStats(): DirectionStats {
   return {
     bytes: 0,
     deliveredBytes: 0,
@@ -177,7 +181,7 @@ function emptyDirectionStats (): DirectionStats {
 const EARLY_MS = 0.5
 
 /** Starts a shaped TCP relay in front of `init.target`. */
-export async function startShapedLink (init: ShapedLinkInit): Promise<ShapedLink> {
+export async function startShapedLink(init: ShapedLinkInit): Promise<ShapedLink> {
   init.signal?.throwIfAborted()
   const link = new Link(init)
   await link.listen()
@@ -207,29 +211,38 @@ class Link {
   readonly server: net.Server
   closing: Promise<void> | undefined
   readonly signal: AbortSignal | undefined
-  readonly onAbort = (): void => { void this.close() }
+  readonly onAbort = (): void => {
+    void this.close()
+  }
 
-  constructor (readonly init: ShapedLinkInit) {
+  constructor(readonly init: ShapedLinkInit) {
     this.target = { host: init.target?.host, port: init.target?.port }
-    if (typeof this.target.host !== 'string' || this.target.host === '') throw new RangeError(`target.host: expected a host name or address, found ${String(this.target.host)}`)
-    if (!Number.isInteger(this.target.port) || this.target.port <= 0 || this.target.port > 65535) throw new RangeError(`target.port: expected a TCP port 1..65535, found ${String(this.target.port)}`)
+    if (typeof this.target.host !== 'string' || this.target.host === '')
+      throw new RangeError(`target.host: expected a host name or address, found ${String(this.target.host)}`)
+    if (!Number.isInteger(this.target.port) || this.target.port <= 0 || this.target.port > 65535)
+      throw new RangeError(`target.port: expected a TCP port 1..65535, found ${String(this.target.port)}`)
     this.up = checkLinkProfile(init.up, 'up')
     this.down = checkLinkProfile(init.down, 'down')
     this.listenHost = init.listenHost ?? '127.0.0.1'
     this.seed = init.seed ?? 1
     this.minRtoMs = init.minRtoMs ?? MIN_RTO_MS
     if (!(this.minRtoMs >= 0)) throw new RangeError(`minRtoMs: expected a number >= 0, found ${String(init.minRtoMs)}`)
-    if (init.queueLimitBytes != null && !(init.queueLimitBytes > 0)) throw new RangeError(`queueLimitBytes: expected a number > 0, found ${String(init.queueLimitBytes)}`)
+    if (init.queueLimitBytes != null && !(init.queueLimitBytes > 0))
+      throw new RangeError(`queueLimitBytes: expected a number > 0, found ${String(init.queueLimitBytes)}`)
     this.queueLimitOverride = init.queueLimitBytes
     this.rtoMs = retransmissionTimeoutMs(this.up, this.down, this.minRtoMs)
     this.signal = init.signal
     this.serializers = init.bottleneck ?? createBottleneck()
-    this.server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => { this.accept(socket) })
+    this.server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => {
+      this.accept(socket)
+    })
   }
 
-  async listen (): Promise<void> {
+  async listen(): Promise<void> {
     await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void => { reject(new InfrastructureError(`shaped link: cannot listen on ${this.listenHost}:${this.init.listenPort ?? 0}: ${err.message}`, { cause: err })) }
+      const onError = (err: Error): void => {
+        reject(new InfrastructureError(`shaped link: cannot listen on ${this.listenHost}:${this.init.listenPort ?? 0}: ${err.message}`, { cause: err }))
+      }
       this.server.once('error', onError)
       this.server.listen(this.init.listenPort ?? 0, this.listenHost, () => {
         this.server.off('error', onError)
@@ -242,25 +255,31 @@ class Link {
     if (address == null || typeof address === 'string') throw new InfrastructureError('shaped link: listener has no TCP address')
     this.port = address.port
     if (this.signal != null) {
-      if (this.signal.aborted) { await this.close(); this.signal.throwIfAborted() }
+      if (this.signal.aborted) {
+        await this.close()
+        this.signal.throwIfAborted()
+      }
       this.signal.addEventListener('abort', this.onAbort, { once: true })
     }
   }
 
-  profileOf (direction: 'up' | 'down'): Readonly<LinkProfile> {
+  profileOf(direction: 'up' | 'down'): Readonly<LinkProfile> {
     return direction === 'up' ? this.up : this.down
   }
 
-  queueLimit (direction: 'up' | 'down'): number {
+  queueLimit(direction: 'up' | 'down'): number {
     if (this.queueLimitOverride != null) return this.queueLimitOverride
     const bps = this.profileOf(direction).bandwidthBps
     return bps > 0 ? Math.max(65536, bps / 8) : 4 * 1024 * 1024
   }
 
-  accept (socket: net.Socket): void {
+  accept(socket: net.Socket): void {
     this.counts.accepted++
     socket.on('error', () => {}) // reported through 'close' (hadError); never crash the harness
-    if (this.closed) { socket.destroy(); return }
+    if (this.closed) {
+      socket.destroy()
+      return
+    }
     if (this.blocked) {
       if (this.incoming === 'reset') {
         this.counts.rejected++
@@ -268,19 +287,21 @@ class Link {
         return
       }
       this.held.add(socket)
-      socket.once('close', () => { this.held.delete(socket) })
+      socket.once('close', () => {
+        this.held.delete(socket)
+      })
       return // pauseOnConnect keeps its bytes in the kernel until the block lifts
     }
     this.forward(socket)
   }
 
-  forward (client: net.Socket): void {
+  forward(client: net.Socket): void {
     const connection = new Connection(this, this.nextConnectionId++, client)
     this.connections.add(connection)
     connection.start()
   }
 
-  update (up: LinkProfile, down: LinkProfile): void {
+  update(up: LinkProfile, down: LinkProfile): void {
     const u = checkLinkProfile(up, 'up')
     const d = checkLinkProfile(down, 'down')
     this.up = u
@@ -289,19 +310,25 @@ class Link {
     for (const c of this.connections) c.afterUpdate()
   }
 
-  setBlocked (blocked: boolean, options: BlockOptions = {}): void {
+  setBlocked(blocked: boolean, options: BlockOptions = {}): void {
     if (this.closed) return
     if (blocked) {
       this.blocked = true
       this.incoming = options.incoming ?? 'blackhole'
       if ((options.existing ?? 'reset') === 'reset') {
-        for (const c of [...this.connections]) { this.counts.reset++; c.reset() }
+        for (const c of [...this.connections]) {
+          this.counts.reset++
+          c.reset()
+        }
       } else {
         this.stalled = true
         for (const c of this.connections) c.stall()
       }
       if (this.incoming === 'reset') {
-        for (const s of [...this.held]) { this.counts.rejected++; s.resetAndDestroy() }
+        for (const s of [...this.held]) {
+          this.counts.rejected++
+          s.resetAndDestroy()
+        }
       }
       return
     }
@@ -314,12 +341,19 @@ class Link {
     for (const socket of held) if (!socket.destroyed) this.forward(socket)
   }
 
-  snapshot (): ShapedLinkStats {
+  snapshot(): ShapedLinkStats {
     let active = 0
     for (const c of this.connections) if (!c.done) active++
     const copy = (s: DirectionStats): DirectionStats => ({ ...s, delayMs: { ...s.delayMs }, queueingMs: { ...s.queueingMs } })
     return {
-      connections: { accepted: this.counts.accepted, active, held: this.held.size, rejected: this.counts.rejected, reset: this.counts.reset, targetFailed: this.counts.targetFailed },
+      connections: {
+        accepted: this.counts.accepted,
+        active,
+        held: this.held.size,
+        rejected: this.counts.rejected,
+        reset: this.counts.reset,
+        targetFailed: this.counts.targetFailed
+      },
       up: copy(this.stats.up),
       down: copy(this.stats.down),
       rtoMs: this.rtoMs,
@@ -327,13 +361,17 @@ class Link {
     }
   }
 
-  async close (): Promise<void> {
+  async close(): Promise<void> {
     if (this.closing != null) return await this.closing
     this.closed = true
     this.signal?.removeEventListener('abort', this.onAbort)
     const sockets: net.Socket[] = [...this.held]
     for (const c of this.connections) sockets.push(c.client, c.server)
-    const listenerClosed = new Promise<void>((resolve) => { this.server.close(() => { resolve() }) })
+    const listenerClosed = new Promise<void>((resolve) => {
+      this.server.close(() => {
+        resolve()
+      })
+    })
     for (const c of [...this.connections]) c.destroy()
     for (const s of this.held) s.destroy()
     this.held.clear()
@@ -342,7 +380,7 @@ class Link {
     await this.closing
   }
 
-  api (): ShapedLink {
+  api(): ShapedLink {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const link = this
     return {
@@ -350,11 +388,19 @@ class Link {
       port: this.port,
       target: { ...this.target },
       profiles: () => ({ up: { ...link.up }, down: { ...link.down } }),
-      update: (up, down) => { link.update(up, down) },
-      setBlocked: (blocked, options) => { link.setBlocked(blocked, options) },
-      get blocked () { return link.blocked },
+      update: (up, down) => {
+        link.update(up, down)
+      },
+      setBlocked: (blocked, options) => {
+        link.setBlocked(blocked, options)
+      },
+      get blocked() {
+        return link.blocked
+      },
       stats: () => link.snapshot(),
-      close: async () => { await link.close() }
+      close: async () => {
+        await link.close()
+      }
     }
   }
 }
@@ -365,14 +411,18 @@ class Connection {
   readonly down: Pipe
   done = false
 
-  constructor (readonly link: Link, readonly id: number, readonly client: net.Socket) {
+  constructor(
+    readonly link: Link,
+    readonly id: number,
+    readonly client: net.Socket
+  ) {
     // Created but not connected until start(), so both pipes can be wired first.
     this.server = new net.Socket({ allowHalfOpen: true })
     this.up = new Pipe(link, this, 'up', client, this.server)
     this.down = new Pipe(link, this, 'down', this.server, client)
   }
 
-  start (): void {
+  start(): void {
     const { client, server, link } = this
     client.setNoDelay(true)
     server.setNoDelay(true)
@@ -381,7 +431,10 @@ class Connection {
     server.once('connect', () => {
       connected = true
       try {
-        link.init.onConnection?.({ dialer: `${client.remoteAddress ?? '?'}:${client.remotePort ?? '?'}`, upstream: `${server.localAddress ?? '?'}:${server.localPort ?? '?'}` })
+        link.init.onConnection?.({
+          dialer: `${client.remoteAddress ?? '?'}:${client.remotePort ?? '?'}`,
+          upstream: `${server.localAddress ?? '?'}:${server.localPort ?? '?'}`
+        })
       } catch {
         // an observer's mistake must not take a connection (or the harness) down
       }
@@ -394,7 +447,10 @@ class Connection {
           this.reset()
           return
         }
-        if (hadError) { this.reset(); return }
+        if (hadError) {
+          this.reset()
+          return
+        }
         // A clean close means both halves ended; anything still in flight towards it would meet
         // a reset from its kernel, and a write error here resets the other side in turn.
         this.checkDone()
@@ -406,11 +462,11 @@ class Connection {
     server.connect({ host: link.target.host, port: link.target.port })
   }
 
-  checkDone (): void {
+  checkDone(): void {
     if (this.client.destroyed && this.server.destroyed) this.finishUp()
   }
 
-  finishUp (): void {
+  finishUp(): void {
     if (this.done) return
     this.done = true
     this.up.clear()
@@ -419,7 +475,7 @@ class Connection {
   }
 
   /** Both sides see a connection reset, as a broken path or a dead peer would show. */
-  reset (): void {
+  reset(): void {
     this.finishUp()
     if (!this.client.destroyed) this.client.resetAndDestroy()
     if (!this.server.destroyed) {
@@ -429,15 +485,24 @@ class Connection {
     }
   }
 
-  destroy (): void {
+  destroy(): void {
     this.finishUp()
     this.client.destroy()
     this.server.destroy()
   }
 
-  stall (): void { this.up.stop(); this.down.stop() }
-  unstall (): void { this.up.flush(); this.down.flush() }
-  afterUpdate (): void { this.up.checkPressure(); this.down.checkPressure() }
+  stall(): void {
+    this.up.stop()
+    this.down.stop()
+  }
+  unstall(): void {
+    this.up.flush()
+    this.down.flush()
+  }
+  afterUpdate(): void {
+    this.up.checkPressure()
+    this.down.checkPressure()
+  }
 }
 
 class Pipe {
@@ -451,18 +516,31 @@ class Pipe {
   readonly stream: StreamState
   readonly stats: DirectionStats
 
-  constructor (readonly link: Link, readonly connection: Connection, readonly direction: 'up' | 'down', readonly source: net.Socket, readonly sink: net.Socket) {
+  constructor(
+    readonly link: Link,
+    readonly connection: Connection,
+    readonly direction: 'up' | 'down',
+    readonly source: net.Socket,
+    readonly sink: net.Socket
+  ) {
     this.stream = { random: streamRandom(link.seed, connection.id, direction), lastDeliverAt: 0 }
     this.stats = link.stats[direction]
   }
 
-  start (): void {
-    this.source.on('data', (chunk: Buffer) => { this.onData(chunk) })
-    this.source.on('end', () => { this.sourceEnded = true; this.flush() })
-    this.sink.on('drain', () => { this.checkPressure() })
+  start(): void {
+    this.source.on('data', (chunk: Buffer) => {
+      this.onData(chunk)
+    })
+    this.source.on('end', () => {
+      this.sourceEnded = true
+      this.flush()
+    })
+    this.sink.on('drain', () => {
+      this.checkPressure()
+    })
   }
 
-  onData (chunk: Buffer): void {
+  onData(chunk: Buffer): void {
     if (this.connection.done) return
     const link = this.link
     const profile = link.profileOf(this.direction)
@@ -502,21 +580,30 @@ class Pipe {
     this.arm()
   }
 
-  write (data: Buffer): void {
+  write(data: Buffer): void {
     this.stats.deliveredBytes += data.length
     if (!this.sink.destroyed) this.sink.write(data)
   }
 
-  arm (): void {
+  arm(): void {
     if (this.timer != null || this.head === this.queue.length || this.link.stalled || this.connection.done) return
     const wait = this.queue[this.head].at - performance.now()
-    if (wait <= EARLY_MS) { this.flush(); return }
-    this.timer = setTimeout(() => { this.timer = undefined; this.flush() }, Math.ceil(wait))
+    if (wait <= EARLY_MS) {
+      this.flush()
+      return
+    }
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      this.flush()
+    }, Math.ceil(wait))
   }
 
-  flush (): void {
+  flush(): void {
     if (this.connection.done || this.link.stalled) return
-    if (this.timer != null) { clearTimeout(this.timer); this.timer = undefined }
+    if (this.timer != null) {
+      clearTimeout(this.timer)
+      this.timer = undefined
+    }
     const now = performance.now()
     const due = now + EARLY_MS
     if (this.head < this.queue.length && this.queue[this.head].at <= due) {
@@ -529,7 +616,10 @@ class Pipe {
       }
       this.sink.uncork()
       // Compact now and then so a long-lived connection's queue does not grow without bound.
-      if (this.head > 1024 && this.head * 2 > this.queue.length) { this.queue.splice(0, this.head); this.head = 0 }
+      if (this.head > 1024 && this.head * 2 > this.queue.length) {
+        this.queue.splice(0, this.head)
+        this.head = 0
+      }
     }
     if (this.head === this.queue.length) {
       this.queue.length = 0
@@ -543,7 +633,7 @@ class Pipe {
     this.arm()
   }
 
-  checkPressure (): void {
+  checkPressure(): void {
     const held = this.queuedBytes + this.sink.writableLength
     const limit = this.link.queueLimit(this.direction)
     if (!this.paused && held > limit) {
@@ -555,11 +645,14 @@ class Pipe {
     }
   }
 
-  stop (): void {
-    if (this.timer != null) { clearTimeout(this.timer); this.timer = undefined }
+  stop(): void {
+    if (this.timer != null) {
+      clearTimeout(this.timer)
+      this.timer = undefined
+    }
   }
 
-  clear (): void {
+  clear(): void {
     this.stop()
     this.stats.queuedBytes -= this.queuedBytes
     this.queuedBytes = 0

@@ -38,7 +38,7 @@ export const MAX_MESSAGE_BYTES = 150_000
 export const DEFAULT_PUBSUB_TOPIC = '/waku/2/rs/16/32'
 
 /** Scenario topic names become content topics of the form /{app}/{version}/{name}/{encoding}. */
-export function contentTopicFor (topic: string): string {
+export function contentTopicFor(topic: string): string {
   return `/courier/1/${encodeURIComponent(topic)}/proto`
 }
 

@@ -12,8 +12,9 @@ interface EnrEncoding {
  * map (only the decoder is public). It is loaded from the module URL the package itself uses,
  * so this is js-waku's own encoder; the unit test decodes the result with the public decoder.
  */
-const encoder: Promise<EnrEncoding> = import(new URL('./encoder.js', import.meta.resolve('@waku/enr')).href)
-  .then((module: { EnrEncoder: EnrEncoding }) => module.EnrEncoder)
+const encoder: Promise<EnrEncoding> = import(new URL('./encoder.js', import.meta.resolve('@waku/enr')).href).then(
+  (module: { EnrEncoder: EnrEncoding }) => module.EnrEncoder
+)
 
 /** The 31/WAKU2-ENR `waku2` capability bits a node advertises. */
 export interface WakuCapabilities {
@@ -37,7 +38,7 @@ export interface NodeEnrInit {
 }
 
 /** The TCP multiaddr (with /p2p) a record advertises, as a client dials it after peer exchange; undefined for a record without one or that does not verify. */
-export async function enrTcpAddress (bytes: Uint8Array): Promise<string | undefined> {
+export async function enrTcpAddress(bytes: Uint8Array): Promise<string | undefined> {
   try {
     const enr = await EnrDecoder.fromRLP(bytes)
     if (enr.ip == null || enr.tcp == null || enr.peerId == null) return undefined
@@ -53,7 +54,7 @@ export async function enrTcpAddress (bytes: Uint8Array): Promise<string | undefi
  * WebSocket one (without /p2p, as the spec asks), the `waku2` capability bits and the `rs` shard
  * field. Peer exchange answers with these, and js-waku dials what they say.
  */
-export async function nodeEnr (init: NodeEnrInit): Promise<{ text: string, bytes: Uint8Array }> {
+export async function nodeEnr(init: NodeEnrInit): Promise<{ text: string; bytes: Uint8Array }> {
   const enr = EnrCreator.fromPublicKey(init.privateKey.publicKey.raw)
   enr.ip = init.host
   enr.tcp = init.tcpPort
@@ -70,7 +71,7 @@ export async function nodeEnr (init: NodeEnrInit): Promise<{ text: string, bytes
  * The ENR `multiaddrs` field (31/WAKU2-ENR): each multiaddr's bytes after its length as uint16
  * big-endian. Written here because @waku/enr's setter only takes its own multiaddr version's objects.
  */
-export function encodeMultiaddrsField (multiaddrs: Uint8Array[]): Uint8Array {
+export function encodeMultiaddrsField(multiaddrs: Uint8Array[]): Uint8Array {
   const bytes = new Uint8Array(multiaddrs.reduce((sum, ma) => sum + 2 + ma.byteLength, 0))
   const view = new DataView(bytes.buffer)
   let offset = 0
@@ -86,11 +87,13 @@ export function encodeMultiaddrsField (multiaddrs: Uint8Array[]): Uint8Array {
  * The ENR `rs` field (31/WAKU2-ENR, relay shards as a list): cluster as uint16 big-endian, the
  * number of shards as one byte, then each shard as uint16 big-endian.
  */
-export function encodeRelayShardField (clusterId: number, shards: number[]): Uint8Array {
+export function encodeRelayShardField(clusterId: number, shards: number[]): Uint8Array {
   const bytes = new Uint8Array(3 + 2 * shards.length)
   const view = new DataView(bytes.buffer)
   view.setUint16(0, clusterId)
   view.setUint8(2, shards.length)
-  shards.forEach((shard, i) => { view.setUint16(3 + 2 * i, shard) })
+  shards.forEach((shard, i) => {
+    view.setUint16(3 + 2 * i, shard)
+  })
   return bytes
 }

@@ -16,12 +16,16 @@ export const FILTER_MAX_RPC_BYTES = 1024 * 1024
 
 export type FilterRequestKind = 'ping' | 'subscribe' | 'unsubscribe' | 'unsubscribeAll'
 
-export function filterRequestKind (type: FilterSubscribeType): FilterRequestKind {
+export function filterRequestKind(type: FilterSubscribeType): FilterRequestKind {
   switch (type) {
-    case FilterSubscribeType.SUBSCRIBER_PING: return 'ping'
-    case FilterSubscribeType.SUBSCRIBE: return 'subscribe'
-    case FilterSubscribeType.UNSUBSCRIBE: return 'unsubscribe'
-    case FilterSubscribeType.UNSUBSCRIBE_ALL: return 'unsubscribeAll'
+    case FilterSubscribeType.SUBSCRIBER_PING:
+      return 'ping'
+    case FilterSubscribeType.SUBSCRIBE:
+      return 'subscribe'
+    case FilterSubscribeType.UNSUBSCRIBE:
+      return 'unsubscribe'
+    case FilterSubscribeType.UNSUBSCRIBE_ALL:
+      return 'unsubscribeAll'
   }
 }
 
@@ -38,18 +42,18 @@ interface Subscriber {
 export class FilterSubscriptions {
   private readonly peers = new Map<string, Subscriber>()
 
-  constructor (private readonly ttlMs = FILTER_SUBSCRIPTION_TTL_MS) {}
+  constructor(private readonly ttlMs = FILTER_SUBSCRIPTION_TTL_MS) {}
 
-  get size (): number {
+  get size(): number {
     return this.peers.size
   }
 
-  has (peer: string): boolean {
+  has(peer: string): boolean {
     return this.peers.has(peer)
   }
 
   /** Applies one request from `peer` at `now` (ms on any monotonic clock). */
-  handle (peer: string, request: FilterSubscribeRequest, now: number): FilterSubscribeResponse {
+  handle(peer: string, request: FilterSubscribeRequest, now: number): FilterSubscribeResponse {
     const answer = (statusCode: number, statusDesc: string): FilterSubscribeResponse => ({ requestId: request.requestId, statusCode, statusDesc })
     if (request.requestId === '') return answer(FilterStatus.badRequest, 'request_id is empty')
     const existing = this.peers.get(peer)
@@ -66,13 +70,16 @@ export class FilterSubscriptions {
     }
     const pubsubTopic = request.pubsubTopic ?? ''
     if (pubsubTopic === '' || request.contentTopics.length === 0) return answer(FilterStatus.badRequest, 'pubsub_topic and content_topics are required')
-    if (request.contentTopics.length > FILTER_MAX_CONTENT_TOPICS_PER_REQUEST) return answer(FilterStatus.badRequest, `more than ${FILTER_MAX_CONTENT_TOPICS_PER_REQUEST} content topics`)
+    if (request.contentTopics.length > FILTER_MAX_CONTENT_TOPICS_PER_REQUEST)
+      return answer(FilterStatus.badRequest, `more than ${FILTER_MAX_CONTENT_TOPICS_PER_REQUEST} content topics`)
     if (kind === 'subscribe') {
-      if (existing == null && this.peers.size >= FILTER_MAX_PEERS) return answer(FilterStatus.serviceUnavailable, 'node has reached maximum number of subscriptions')
+      if (existing == null && this.peers.size >= FILTER_MAX_PEERS)
+        return answer(FilterStatus.serviceUnavailable, 'node has reached maximum number of subscriptions')
       const subscriber = existing ?? { criteria: new Map<string, Set<string>>(), lastSeen: now }
       const topics = subscriber.criteria.get(pubsubTopic) ?? new Set<string>()
       const added = request.contentTopics.filter((topic) => !topics.has(topic)).length
-      if (criteriaCount(subscriber) + added > FILTER_MAX_CRITERIA_PER_PEER) return answer(FilterStatus.serviceUnavailable, 'peer has reached maximum number of filter criteria')
+      if (criteriaCount(subscriber) + added > FILTER_MAX_CRITERIA_PER_PEER)
+        return answer(FilterStatus.serviceUnavailable, 'peer has reached maximum number of filter criteria')
       for (const topic of request.contentTopics) topics.add(topic)
       subscriber.criteria.set(pubsubTopic, topics)
       subscriber.lastSeen = now
@@ -81,7 +88,8 @@ export class FilterSubscriptions {
     }
     // unsubscribe
     const topics = existing?.criteria.get(pubsubTopic)
-    if (existing == null || topics == null || !request.contentTopics.some((topic) => topics.has(topic))) return answer(FilterStatus.notFound, 'peer has no subscription to these topics')
+    if (existing == null || topics == null || !request.contentTopics.some((topic) => topics.has(topic)))
+      return answer(FilterStatus.notFound, 'peer has no subscription to these topics')
     for (const topic of request.contentTopics) topics.delete(topic)
     if (topics.size === 0) existing.criteria.delete(pubsubTopic)
     existing.lastSeen = now
@@ -90,19 +98,19 @@ export class FilterSubscriptions {
   }
 
   /** Peers subscribed to this message's topics. */
-  matching (pubsubTopic: string, contentTopic: string): string[] {
+  matching(pubsubTopic: string, contentTopic: string): string[] {
     const out: string[] = []
     for (const [peer, subscriber] of this.peers) if (subscriber.criteria.get(pubsubTopic)?.has(contentTopic) === true) out.push(peer)
     return out
   }
 
-  contentTopicsOf (peer: string): string[] {
+  contentTopicsOf(peer: string): string[] {
     const subscriber = this.peers.get(peer)
     return subscriber == null ? [] : [...subscriber.criteria.values()].flatMap((topics) => [...topics])
   }
 
   /** Forgets a peer; returns the content topics it had, or undefined when it had none. */
-  drop (peer: string): string[] | undefined {
+  drop(peer: string): string[] | undefined {
     if (!this.peers.has(peer)) return undefined
     const topics = this.contentTopicsOf(peer)
     this.peers.delete(peer)
@@ -110,8 +118,8 @@ export class FilterSubscriptions {
   }
 
   /** Forgets every peer not heard from within the TTL before `now`. */
-  expire (now: number): Array<{ peer: string, contentTopics: string[] }> {
-    const out: Array<{ peer: string, contentTopics: string[] }> = []
+  expire(now: number): Array<{ peer: string; contentTopics: string[] }> {
+    const out: Array<{ peer: string; contentTopics: string[] }> = []
     for (const [peer, subscriber] of this.peers) {
       if (now - subscriber.lastSeen < this.ttlMs) continue
       out.push({ peer, contentTopics: this.contentTopicsOf(peer) })
@@ -120,12 +128,12 @@ export class FilterSubscriptions {
     return out
   }
 
-  peerIds (): string[] {
+  peerIds(): string[] {
     return [...this.peers.keys()]
   }
 }
 
-function criteriaCount (subscriber: Subscriber): number {
+function criteriaCount(subscriber: Subscriber): number {
   let n = 0
   for (const topics of subscriber.criteria.values()) n += topics.size
   return n
@@ -134,17 +142,21 @@ function criteriaCount (subscriber: Subscriber): number {
 const SUBSCRIBE_CODECS = { request: FilterSubscribeRequest, response: FilterSubscribeResponse }
 
 /** Server side of one filter-subscribe stream: one request, one response. */
-export async function serveFilterSubscribeStream (stream: Stream, answer: (request: FilterSubscribeRequest) => FilterSubscribeResponse | Promise<FilterSubscribeResponse>, signal?: AbortSignal): Promise<void> {
+export async function serveFilterSubscribeStream(
+  stream: Stream,
+  answer: (request: FilterSubscribeRequest) => FilterSubscribeResponse | Promise<FilterSubscribeResponse>,
+  signal?: AbortSignal
+): Promise<void> {
   await serveOneRequest(stream, SUBSCRIBE_CODECS, answer, { signal, maxDataLength: FILTER_MAX_RPC_BYTES })
 }
 
 /** Client side: one request on a fresh stream, its response. */
-export async function filterSubscribeOnStream (stream: Stream, request: FilterSubscribeRequest, signal?: AbortSignal): Promise<FilterSubscribeResponse> {
+export async function filterSubscribeOnStream(stream: Stream, request: FilterSubscribeRequest, signal?: AbortSignal): Promise<FilterSubscribeResponse> {
   return (await requestOnStream(stream, SUBSCRIBE_CODECS, request, { signal, maxDataLength: FILTER_MAX_RPC_BYTES })).response
 }
 
 /** Server side of one push: the message, then this side closed (one push per stream). */
-export async function writeFilterPush (stream: Stream, push: MessagePush, signal?: AbortSignal): Promise<number> {
+export async function writeFilterPush(stream: Stream, push: MessagePush, signal?: AbortSignal): Promise<number> {
   const encoded = MessagePush.encode(push)
   const lp = lpStream(stream, { maxDataLength: FILTER_MAX_RPC_BYTES })
   await lp.write(encoded, { signal })
@@ -153,7 +165,7 @@ export async function writeFilterPush (stream: Stream, push: MessagePush, signal
 }
 
 /** Subscriber side of one push stream: read the push and close, so the server's stream is freed. */
-export async function readFilterPush (stream: Stream, signal?: AbortSignal): Promise<{ push: MessagePush, bytes: number }> {
+export async function readFilterPush(stream: Stream, signal?: AbortSignal): Promise<{ push: MessagePush; bytes: number }> {
   const lp = lpStream(stream, { maxDataLength: FILTER_MAX_RPC_BYTES })
   const raw = (await lp.read({ signal })).subarray()
   await stream.close({ signal }).catch(() => {})

@@ -14,7 +14,7 @@ export const LIGHTPUSH_MAX_RPC_BYTES = 1024 * 1024
  * Pure, so every refusal is tested without a network. `servedTopic` is the node's pubsub topic; a
  * request without one is for it (autosharding would pick it from the content topic).
  */
-export function checkLightPushRequest (request: LightPushRequest, servedTopic: string): LightPushResponse | undefined {
+export function checkLightPushRequest(request: LightPushRequest, servedTopic: string): LightPushResponse | undefined {
   const refuse = (statusCode: number, statusDesc: string): LightPushResponse => ({ requestId: request.requestId, statusCode, statusDesc })
   if (request.requestId === '') return refuse(LightPushStatus.badRequest, 'request_id is empty')
   const message = request.message
@@ -30,11 +30,19 @@ export function checkLightPushRequest (request: LightPushRequest, servedTopic: s
 const LIGHTPUSH_CODECS = { request: LightPushRequest, response: LightPushResponse }
 
 /** Server side of one lightpush stream: one request, one response. */
-export async function serveLightPushStream (stream: Stream, answer: (request: LightPushRequest) => Promise<LightPushResponse> | LightPushResponse, signal?: AbortSignal): Promise<void> {
+export async function serveLightPushStream(
+  stream: Stream,
+  answer: (request: LightPushRequest) => Promise<LightPushResponse> | LightPushResponse,
+  signal?: AbortSignal
+): Promise<void> {
   await serveOneRequest(stream, LIGHTPUSH_CODECS, answer, { signal, maxDataLength: LIGHTPUSH_MAX_RPC_BYTES })
 }
 
 /** Client side: one request on a fresh stream, its response and the wire sizes of both. */
-export async function lightPushOnStream (stream: Stream, request: LightPushRequest, signal?: AbortSignal): Promise<{ response: LightPushResponse, requestBytes: number, responseBytes: number }> {
+export async function lightPushOnStream(
+  stream: Stream,
+  request: LightPushRequest,
+  signal?: AbortSignal
+): Promise<{ response: LightPushResponse; requestBytes: number; responseBytes: number }> {
   return await requestOnStream(stream, LIGHTPUSH_CODECS, request, { signal, maxDataLength: LIGHTPUSH_MAX_RPC_BYTES })
 }

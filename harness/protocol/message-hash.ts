@@ -20,7 +20,7 @@ export interface MessageHashOptions {
 const encoder = new TextEncoder()
 
 /** 14/WAKU2-MESSAGE deterministic hash: sha256(pubsubTopic | payload | contentTopic | meta | timestamp_be64). */
-export function messageHash (pubsubTopic: string, message: HashableMessage, options: MessageHashOptions = {}): Uint8Array {
+export function messageHash(pubsubTopic: string, message: HashableMessage, options: MessageHashOptions = {}): Uint8Array {
   const hash = createHash('sha256')
   hash.update(encoder.encode(pubsubTopic))
   hash.update(message.payload)
@@ -35,14 +35,14 @@ export function messageHash (pubsubTopic: string, message: HashableMessage, opti
   return new Uint8Array(hash.digest())
 }
 
-export function messageHashHex (pubsubTopic: string, message: HashableMessage, options?: MessageHashOptions): string {
+export function messageHashHex(pubsubTopic: string, message: HashableMessage, options?: MessageHashOptions): string {
   return Buffer.from(messageHash(pubsubTopic, message, options)).toString('hex')
 }
 
-export function hexToBytes (hex: string): Uint8Array {
+export function hexToBytes(hex: string): Uint8Array {
   return new Uint8Array(Buffer.from(hex.startsWith('0x') ? hex.slice(2) : hex, 'hex'))
 }
 
-export function bytesToHex (bytes: Uint8Array): string {
+export function bytesToHex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex')
 }

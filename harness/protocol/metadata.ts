@@ -44,9 +44,12 @@ const codecs = { request: proto_metadata.WakuMetadataRequest, response: proto_me
 export class WakuMetadata implements Startable {
   private running = false
 
-  constructor (private readonly components: MetadataComponents, private readonly init: WakuMetadataInit) {}
+  constructor(
+    private readonly components: MetadataComponents,
+    private readonly init: WakuMetadataInit
+  ) {}
 
-  async start (): Promise<void> {
+  async start(): Promise<void> {
     await this.components.registrar.handle(METADATA_PROTOCOL, async (stream: Stream) => {
       try {
         await serveOneRequest(stream, codecs, () => ({ clusterId: this.init.clusterId, shards: this.init.shards }), { maxDataLength: 1024 })
@@ -58,14 +61,14 @@ export class WakuMetadata implements Startable {
     this.running = true
   }
 
-  async stop (): Promise<void> {
+  async stop(): Promise<void> {
     this.running = false
     this.components.events.removeEventListener('peer:identify', this.onIdentify)
     await this.components.registrar.unhandle(METADATA_PROTOCOL)
   }
 
   /** Asks one peer for its cluster and shards on an open connection. */
-  async query (connection: Connection, signal?: AbortSignal): Promise<{ clusterId?: number, shards: number[] }> {
+  async query(connection: Connection, signal?: AbortSignal): Promise<{ clusterId?: number; shards: number[] }> {
     const stream = await connection.newStream(METADATA_PROTOCOL, { signal })
     const { response } = await requestOnStream(stream, codecs, { clusterId: this.init.clusterId, shards: this.init.shards }, { signal, maxDataLength: 1024 })
     return response
@@ -75,7 +78,7 @@ export class WakuMetadata implements Startable {
     void this.handshake(event.detail.peerId, event.detail.protocols, event.detail.connection)
   }
 
-  private async handshake (peerId: PeerId, protocols: string[], connection: Connection): Promise<void> {
+  private async handshake(peerId: PeerId, protocols: string[], connection: Connection): Promise<void> {
     const peer = peerId.toString()
     if (!protocols.includes(METADATA_PROTOCOL)) {
       this.init.onPeer?.({ peer, status: 'unsupported' })
@@ -98,19 +101,19 @@ export class WakuMetadata implements Startable {
   }
 }
 
-export function wakuMetadata (init: WakuMetadataInit): (components: MetadataComponents) => WakuMetadata {
+export function wakuMetadata(init: WakuMetadataInit): (components: MetadataComponents) => WakuMetadata {
   return (components) => new WakuMetadata(components, init)
 }
 
 /** Cluster and shard of a static-sharding pubsub topic `/waku/2/rs/<cluster>/<shard>`; undefined for any other topic. */
-export function shardOfPubsubTopic (topic: string): { clusterId: number, shard: number } | undefined {
+export function shardOfPubsubTopic(topic: string): { clusterId: number; shard: number } | undefined {
   const match = /^\/waku\/2\/rs\/(\d+)\/(\d+)$/.exec(topic)
   if (match == null) return undefined
   return { clusterId: Number(match[1]), shard: Number(match[2]) }
 }
 
 /** A client's side of 66/WAKU2-METADATA for a fleet on `pubsubTopic`: its cluster, no shards served. */
-export function clientMetadata (pubsubTopic: string): WakuMetadataInit | undefined {
+export function clientMetadata(pubsubTopic: string): WakuMetadataInit | undefined {
   const shard = shardOfPubsubTopic(pubsubTopic)
   return shard == null ? undefined : { clusterId: shard.clusterId, shards: [] }
 }

@@ -17,7 +17,7 @@ import { peerExchangeServer, type PeerExchangeServerInit } from './peer-exchange
 import { SocketAccounting, socketAccountingMetrics, type SocketAccountingInit } from './socket-accounting.js'
 import { wakuRelay } from './waku-relay.js'
 
-export type WakuLibp2p = Libp2p<{ identify: Identify, ping: Ping, pubsub: GossipSub }>
+export type WakuLibp2p = Libp2p<{ identify: Identify; ping: Ping; pubsub: GossipSub }>
 
 export interface WakuNodeInit {
   /** Stable identity: the same name and seed give the same peer id, so a restarted node is the same peer. */
@@ -55,7 +55,7 @@ export interface WakuNodeInit {
  * A secp256k1 key derived from the seed: the key type real Waku nodes use, and the one an ENR
  * (identity scheme v4) is signed with. A digest outside the curve's order (odds ~2^-128) is hashed again.
  */
-export function identityPrivateKey (identitySeed: string): Secp256k1PrivateKey {
+export function identityPrivateKey(identitySeed: string): Secp256k1PrivateKey {
   let digest = createHash('sha256').update(`courier-identity/${identitySeed}`).digest()
   for (;;) {
     try {
@@ -66,12 +66,12 @@ export function identityPrivateKey (identitySeed: string): Secp256k1PrivateKey {
   }
 }
 
-async function identityKey (identitySeed: string): Promise<Secp256k1PrivateKey> {
+async function identityKey(identitySeed: string): Promise<Secp256k1PrivateKey> {
   return identityPrivateKey(identitySeed)
 }
 
 /** The peer id a node created with this identity seed has, known before it starts. */
-export async function peerIdForIdentity (identitySeed: string): Promise<string> {
+export async function peerIdForIdentity(identitySeed: string): Promise<string> {
   return peerIdFromPrivateKey(await identityKey(identitySeed)).toString()
 }
 
@@ -83,7 +83,7 @@ export async function peerIdForIdentity (identitySeed: string): Promise<string> 
  * them libp2p's inbound rate limit refuses dials and gossipsub's IP-colocation score keeps meshes
  * from forming (measured; see DESIGN.md).
  */
-export async function createWakuNode (init: WakuNodeInit): Promise<WakuLibp2p> {
+export async function createWakuNode(init: WakuNodeInit): Promise<WakuLibp2p> {
   const { options, accounting } = await baseOptions(init)
   const pubsub = await wakuRelay({
     allowPublishToZeroTopicPeers: true,
@@ -91,19 +91,19 @@ export async function createWakuNode (init: WakuNodeInit): Promise<WakuLibp2p> {
     scoreParams: { IPColocationFactorWeight: 0 },
     ...(init.seenTtlMs == null ? {} : { seenTTL: init.seenTtlMs })
   })
-  const node = await createLibp2p({
+  const node = (await createLibp2p({
     ...options,
     services: {
       ...wakuServices(init),
       pubsub
     }
-  }) as unknown as WakuLibp2p
+  })) as unknown as WakuLibp2p
   flushAccountingOnStop(node, accounting)
   return node
 }
 
 /** Services every courier node has besides relay: identify, ping, and the optional Waku ones. */
-function wakuServices (init: WakuNodeInit): Libp2pOptions['services'] & { identify: ReturnType<typeof identify>, ping: ReturnType<typeof ping> } {
+function wakuServices(init: WakuNodeInit): Libp2pOptions['services'] & { identify: ReturnType<typeof identify>; ping: ReturnType<typeof ping> } {
   return {
     identify: identify(),
     // clients pick their store node by libp2p ping round trip, as status-go does
@@ -114,21 +114,21 @@ function wakuServices (init: WakuNodeInit): Libp2pOptions['services'] & { identi
 }
 
 /** A light client's node: the same transport recipe without gossipsub, so it takes no part in relay at all. */
-export type LightLibp2p = Libp2p<{ identify: Identify, ping: Ping }>
+export type LightLibp2p = Libp2p<{ identify: Identify; ping: Ping }>
 
 /**
  * Light mode (FILTER + LIGHTPUSH) talks to service nodes over plain request streams. Leaving
  * gossipsub out, rather than merely not subscribing, matters: a gossipsub service would still open
  * a relay stream to every peer and exchange subscriptions, and those bytes would show as relay.
  */
-export async function createLightNode (init: WakuNodeInit): Promise<LightLibp2p> {
+export async function createLightNode(init: WakuNodeInit): Promise<LightLibp2p> {
   const { options, accounting } = await baseOptions(init)
-  const node = await createLibp2p({ ...options, services: wakuServices(init) }) as unknown as LightLibp2p
+  const node = (await createLibp2p({ ...options, services: wakuServices(init) })) as unknown as LightLibp2p
   flushAccountingOnStop(node, accounting)
   return node
 }
 
-async function baseOptions (init: WakuNodeInit): Promise<{ options: Omit<Libp2pOptions, 'services'>, accounting?: SocketAccounting }> {
+async function baseOptions(init: WakuNodeInit): Promise<{ options: Omit<Libp2pOptions, 'services'>; accounting?: SocketAccounting }> {
   const privateKey = await identityKey(init.identitySeed)
   const deny = init.denyPeer
   const host = init.host ?? '127.0.0.1'
@@ -154,25 +154,29 @@ async function baseOptions (init: WakuNodeInit): Promise<{ options: Omit<Libp2pO
       dialTimeout: 5000
     },
     metrics: accounting == null ? undefined : () => socketAccountingMetrics(accounting),
-    connectionGater: deny == null
-      ? undefined
-      : {
-          denyDialPeer: (peer) => deny(peer.toString()),
-          denyInboundEncryptedConnection: (peer) => deny(peer.toString()),
-          denyOutboundEncryptedConnection: (peer) => deny(peer.toString())
-        }
+    connectionGater:
+      deny == null
+        ? undefined
+        : {
+            denyDialPeer: (peer) => deny(peer.toString()),
+            denyInboundEncryptedConnection: (peer) => deny(peer.toString()),
+            denyOutboundEncryptedConnection: (peer) => deny(peer.toString())
+          }
   }
   return { options, accounting }
 }
 
-function flushAccountingOnStop (node: Libp2p, accounting?: SocketAccounting): void {
+function flushAccountingOnStop(node: Libp2p, accounting?: SocketAccounting): void {
   if (accounting == null) return
   // the last bytes of a connection are counted as it closes: flush after libp2p has stopped
   const stop = node.stop.bind(node)
-  node.stop = async () => { await stop(); accounting.stop() }
+  node.stop = async () => {
+    await stop()
+    accounting.stop()
+  }
 }
 
-function listenAddresses (host: string, init: WakuNodeInit): string[] {
+function listenAddresses(host: string, init: WakuNodeInit): string[] {
   const tcpAddress = `/ip4/${host}/tcp/${init.port ?? 0}`
   return init.wsPort == null ? [tcpAddress] : [tcpAddress, `/ip4/${host}/tcp/${init.wsPort}/ws`]
 }
@@ -184,7 +188,7 @@ type TransportFactory = ReturnType<typeof tcp>
  * where the run's link shapers sit, so a WebSocket address learned through identify or peer
  * exchange must not become a dial that bypasses them.
  */
-function listenOnlyWebSockets (): ReturnType<typeof webSockets> {
+function listenOnlyWebSockets(): ReturnType<typeof webSockets> {
   const factory = webSockets()
   return (components) => {
     const transport = factory(components)
@@ -194,7 +198,7 @@ function listenOnlyWebSockets (): ReturnType<typeof webSockets> {
 }
 
 /** The TCP transport with every dial's port passed through `route` first. */
-function rerouted (factory: TransportFactory, route: (host: string, port: number) => number): TransportFactory {
+function rerouted(factory: TransportFactory, route: (host: string, port: number) => number): TransportFactory {
   return (components) => {
     const transport = factory(components)
     const dial = transport.dial.bind(transport)
@@ -209,7 +213,7 @@ function rerouted (factory: TransportFactory, route: (host: string, port: number
 }
 
 /** Peers in this node's gossipsub mesh for a topic; the class has it, the exported interface does not. */
-export function meshPeers (node: WakuLibp2p, topic: string): string[] {
+export function meshPeers(node: WakuLibp2p, topic: string): string[] {
   const pubsub = node.services.pubsub as unknown as { getMeshPeers?: (topic: string) => string[] }
   return pubsub.getMeshPeers?.(topic) ?? []
 }

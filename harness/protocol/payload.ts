@@ -18,7 +18,7 @@ const MAGIC = 'courier1 '
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
-export function encodePayload (payload: CourierPayload, size: number): Uint8Array {
+export function encodePayload(payload: CourierPayload, size: number): Uint8Array {
   const header = encoder.encode(MAGIC + JSON.stringify(payload) + '\n')
   if (header.length >= size) return header
   const out = new Uint8Array(size)
@@ -29,7 +29,7 @@ export function encodePayload (payload: CourierPayload, size: number): Uint8Arra
 }
 
 /** Returns undefined for payloads courier did not write (foreign Waku traffic). */
-export function decodePayload (bytes: Uint8Array): CourierPayload | undefined {
+export function decodePayload(bytes: Uint8Array): CourierPayload | undefined {
   const end = bytes.indexOf(0x0a)
   if (end < MAGIC.length) return undefined
   const line = decoder.decode(bytes.subarray(0, end))

@@ -14,7 +14,7 @@ export interface PeerExchangeServerInit {
   /** The fleet's nodes worth telling about, asked at every request (nodes come and go). */
   peers: () => ExchangeablePeer[]
   /** One request answered: who asked, how many peers it wanted, how many it got. */
-  onRequest?: (request: { peer: string, asked: number, answered: number }) => void
+  onRequest?: (request: { peer: string; asked: number; answered: number }) => void
 }
 
 const rpc = { request: proto_peer_exchange.PeerExchangeRPC, response: proto_peer_exchange.PeerExchangeRPC }
@@ -27,35 +27,47 @@ export const PEER_EXCHANGE_MAX_PEERS = 60
  * other fleet nodes (never the asker itself), so a light client that knows one node finds the rest.
  */
 export class PeerExchangeServer implements Startable {
-  constructor (private readonly components: { registrar: ProtocolRegistrar }, private readonly init: PeerExchangeServerInit) {}
+  constructor(
+    private readonly components: { registrar: ProtocolRegistrar },
+    private readonly init: PeerExchangeServerInit
+  ) {}
 
-  async start (): Promise<void> {
+  async start(): Promise<void> {
     await this.components.registrar.handle(PEER_EXCHANGE_PROTOCOL, async (stream: Stream, connection: Connection) => {
       const asker = connection.remotePeer.toString()
       try {
-        await serveOneRequest(stream, rpc, (request) => {
-          const asked = Math.min(Number(request.query?.numPeers ?? 0n), PEER_EXCHANGE_MAX_PEERS)
-          const peerInfos = this.init.peers().filter((peer) => peer.peerId !== asker).slice(0, asked).map((peer) => ({ enr: peer.enr }))
-          this.init.onRequest?.({ peer: asker, asked, answered: peerInfos.length })
-          return { response: { peerInfos } }
-        }, { maxDataLength: 1024 })
+        await serveOneRequest(
+          stream,
+          rpc,
+          (request) => {
+            const asked = Math.min(Number(request.query?.numPeers ?? 0n), PEER_EXCHANGE_MAX_PEERS)
+            const peerInfos = this.init
+              .peers()
+              .filter((peer) => peer.peerId !== asker)
+              .slice(0, asked)
+              .map((peer) => ({ enr: peer.enr }))
+            this.init.onRequest?.({ peer: asker, asked, answered: peerInfos.length })
+            return { response: { peerInfos } }
+          },
+          { maxDataLength: 1024 }
+        )
       } catch (error) {
         stream.abort(error as Error)
       }
     })
   }
 
-  async stop (): Promise<void> {
+  async stop(): Promise<void> {
     await this.components.registrar.unhandle(PEER_EXCHANGE_PROTOCOL)
   }
 }
 
-export function peerExchangeServer (init: PeerExchangeServerInit): (components: { registrar: ProtocolRegistrar }) => PeerExchangeServer {
+export function peerExchangeServer(init: PeerExchangeServerInit): (components: { registrar: ProtocolRegistrar }) => PeerExchangeServer {
   return (components) => new PeerExchangeServer(components, init)
 }
 
 /** The asking side, for courier's own clients and tests: ENRs (RLP bytes) a service node returned. */
-export async function queryPeerExchange (connection: Connection, numPeers: number, signal?: AbortSignal): Promise<Uint8Array[]> {
+export async function queryPeerExchange(connection: Connection, numPeers: number, signal?: AbortSignal): Promise<Uint8Array[]> {
   const stream = await connection.newStream(PEER_EXCHANGE_PROTOCOL, { signal })
   const { response } = await requestOnStream(stream, rpc, { query: { numPeers: BigInt(numPeers) } }, { signal, maxDataLength: 1 << 20 })
   return (response.response?.peerInfos ?? []).map((info) => info.enr).filter((enr): enr is Uint8Array => enr != null)

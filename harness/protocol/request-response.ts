@@ -21,9 +21,9 @@ export interface RequestResponseOptions {
  * opens a stream per protocol ahead of use and may close it unused, or leave it idle until the
  * server gives up on it (it then opens another). Such a stream is closed quietly and `false` returned.
  */
-export async function serveOneRequest<Request, Response> (
+export async function serveOneRequest<Request, Response>(
   stream: Stream,
-  codecs: { request: Codec<Request>, response: Codec<Response> },
+  codecs: { request: Codec<Request>; response: Codec<Response> },
   answer: (request: Request) => Response | Promise<Response>,
   options: RequestResponseOptions = {}
 ): Promise<boolean> {
@@ -33,7 +33,9 @@ export async function serveOneRequest<Request, Response> (
     frame = await lp.read({ signal: options.signal })
   } catch (error) {
     const name = (error as Error).name
-    const unused = (name === 'UnexpectedEOFError' && /reading 0\/1 bytes/.test((error as Error).message)) || (options.signal?.aborted === true && stream.readBufferLength === 0)
+    const unused =
+      (name === 'UnexpectedEOFError' && /reading 0\/1 bytes/.test((error as Error).message)) ||
+      (options.signal?.aborted === true && stream.readBufferLength === 0)
     if (!unused) throw error
     stream.abort(new Error('no request on this stream'))
     return false
@@ -45,12 +47,12 @@ export async function serveOneRequest<Request, Response> (
 }
 
 /** Client side: one request on a fresh stream, its response, and the wire sizes of both. */
-export async function requestOnStream<Request, Response> (
+export async function requestOnStream<Request, Response>(
   stream: Stream,
-  codecs: { request: Codec<Request>, response: Codec<Response> },
+  codecs: { request: Codec<Request>; response: Codec<Response> },
   request: Request,
   options: RequestResponseOptions = {}
-): Promise<{ response: Response, requestBytes: number, responseBytes: number }> {
+): Promise<{ response: Response; requestBytes: number; responseBytes: number }> {
   const lp = lpStream(stream, options.maxDataLength == null ? {} : { maxDataLength: options.maxDataLength })
   const encoded = codecs.request.encode(request)
   await lp.write(encoded, { signal: options.signal })

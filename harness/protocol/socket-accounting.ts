@@ -3,7 +3,7 @@ import type { Metrics, MultiaddrConnection, Stream } from '@libp2p/interface'
 import type { EventSink } from '../interface/index.js'
 
 /** Which scenario-level protocol a libp2p protocol id belongs to. */
-export function protocolName (protocolId: string): string {
+export function protocolName(protocolId: string): string {
   if (protocolId.startsWith('/vac/waku/relay') || protocolId.startsWith('/meshsub') || protocolId.startsWith('/floodsub')) return 'relay'
   if (protocolId.startsWith('/vac/waku/store')) return 'store'
   if (protocolId.startsWith('/vac/waku/lightpush')) return 'lightpush'
@@ -23,8 +23,19 @@ export interface SocketAccountingInit {
   intervalMs?: number
 }
 
-interface Counter { connId: string, protocol: string, up: number, down: number }
-interface TrackedSocket { socket: Socket, counter: Counter, flushedUp: number, sentUp: number, sentDown: number }
+interface Counter {
+  connId: string
+  protocol: string
+  up: number
+  down: number
+}
+interface TrackedSocket {
+  socket: Socket
+  counter: Counter
+  flushedUp: number
+  sentUp: number
+  sentDown: number
+}
 
 let nextConnection = 0
 
@@ -39,17 +50,25 @@ export class SocketAccounting implements Pick<Metrics, 'trackMultiaddrConnection
   private readonly timer: NodeJS.Timeout
   private readonly sockets = new Set<TrackedSocket>()
 
-  constructor (private readonly init: SocketAccountingInit) {
-    this.timer = setInterval(() => { this.flush() }, init.intervalMs ?? 1000)
+  constructor(private readonly init: SocketAccountingInit) {
+    this.timer = setInterval(() => {
+      this.flush()
+    }, init.intervalMs ?? 1000)
     this.timer.unref()
   }
 
-  trackMultiaddrConnection (maConn: MultiaddrConnection): void {
+  trackMultiaddrConnection(maConn: MultiaddrConnection): void {
     const socket = (maConn as unknown as { socket?: Socket }).socket
     if (socket == null) return
     const connId = `${this.init.owner}#${++nextConnection}`
     const owner = this.init.owner
-    this.init.events.emit('conn.open', { owner, remote: maConn.remoteAddr.toString(), localAddr: `${socket.localAddress ?? '?'}:${socket.localPort ?? '?'}`, remoteAddr: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, connId })
+    this.init.events.emit('conn.open', {
+      owner,
+      remote: maConn.remoteAddr.toString(),
+      localAddr: `${socket.localAddress ?? '?'}:${socket.localPort ?? '?'}`,
+      remoteAddr: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`,
+      connId
+    })
     // Outbound bytes count when Node hands them to the kernel (the write's callback succeeds), so a
     // write into a socket that is torn down first is not counted: it never reached the wire.
     // Inbound bytes are what the socket read. libp2p's message events are not used: the upgrader
@@ -58,7 +77,10 @@ export class SocketAccounting implements Pick<Metrics, 'trackMultiaddrConnection
     const tracked: TrackedSocket = { socket, counter, flushedUp: 0, sentUp: 0, sentDown: 0 }
     this.sockets.add(tracked)
     const chunks = this.init.chunks === true
-    if (chunks) socket.on('data', (data: Buffer) => { this.init.events.emit('bytes.chunk', { owner, connId, direction: 'down', bytes: data.byteLength }) })
+    if (chunks)
+      socket.on('data', (data: Buffer) => {
+        this.init.events.emit('bytes.chunk', { owner, connId, direction: 'down', bytes: data.byteLength })
+      })
     const write = socket.write.bind(socket) as (chunk: unknown, ...rest: unknown[]) => boolean
     socket.write = ((chunk: unknown, ...rest: unknown[]) => {
       const bytes = typeof chunk === 'string' ? Buffer.byteLength(chunk) : (chunk as Uint8Array).byteLength
@@ -80,7 +102,7 @@ export class SocketAccounting implements Pick<Metrics, 'trackMultiaddrConnection
     })
   }
 
-  private sample (tracked: TrackedSocket): void {
+  private sample(tracked: TrackedSocket): void {
     const { socket, counter } = tracked
     counter.up += tracked.flushedUp - tracked.sentUp
     counter.down += socket.bytesRead - tracked.sentDown
@@ -88,20 +110,20 @@ export class SocketAccounting implements Pick<Metrics, 'trackMultiaddrConnection
     tracked.sentDown = socket.bytesRead
   }
 
-  private emitCounter (counter: Counter): void {
+  private emitCounter(counter: Counter): void {
     if (counter.up === 0 && counter.down === 0) return
     this.init.events.emit('bytes.sample', { owner: this.init.owner, connId: counter.connId, protocol: counter.protocol, up: counter.up, down: counter.down })
     counter.up = 0
     counter.down = 0
   }
 
-  trackProtocolStream (stream: Stream): void {
+  trackProtocolStream(stream: Stream): void {
     if (stream.protocol == null) return
     this.wrap(stream, `${this.init.owner}#streams`, protocolName(stream.protocol))
   }
 
   /** Emits what was counted since the last flush. */
-  flush (): void {
+  flush(): void {
     for (const tracked of this.sockets) {
       this.sample(tracked)
       this.emitCounter(tracked.counter)
@@ -109,7 +131,7 @@ export class SocketAccounting implements Pick<Metrics, 'trackMultiaddrConnection
     for (const counter of this.counters.values()) this.emitCounter(counter)
   }
 
-  stop (): void {
+  stop(): void {
     clearInterval(this.timer)
     this.flush()
   }
@@ -117,7 +139,7 @@ export class SocketAccounting implements Pick<Metrics, 'trackMultiaddrConnection
   // Wrapping dispatchEvent rather than adding a 'message' listener keeps libp2p's buffering
   // intact (a listener would drain a stream before its protocol handler attached), as
   // @libp2p/prometheus-metrics does.
-  private wrap (target: Stream, connId: string, protocol: string): void {
+  private wrap(target: Stream, connId: string, protocol: string): void {
     const key = `${connId}/${protocol}`
     const counter = this.counters.get(key) ?? { connId, protocol, up: 0, down: 0 }
     this.counters.set(key, counter)
@@ -138,11 +160,15 @@ export class SocketAccounting implements Pick<Metrics, 'trackMultiaddrConnection
 }
 
 /** The full `Metrics` object libp2p wants: courier counts bytes and ignores component metrics. */
-export function socketAccountingMetrics (accounting: SocketAccounting): Metrics {
-  const noop = (): unknown => ({ update () {}, increment () {}, decrement () {}, reset () {}, observe () {}, timer: () => () => {} })
+export function socketAccountingMetrics(accounting: SocketAccounting): Metrics {
+  const noop = (): unknown => ({ update() {}, increment() {}, decrement() {}, reset() {}, observe() {}, timer: () => () => {} })
   return {
-    trackMultiaddrConnection: (maConn: MultiaddrConnection) => { accounting.trackMultiaddrConnection(maConn) },
-    trackProtocolStream: (stream: Stream) => { accounting.trackProtocolStream(stream) },
+    trackMultiaddrConnection: (maConn: MultiaddrConnection) => {
+      accounting.trackMultiaddrConnection(maConn)
+    },
+    trackProtocolStream: (stream: Stream) => {
+      accounting.trackProtocolStream(stream)
+    },
     registerMetric: noop,
     registerMetricGroup: noop,
     registerCounter: noop,

@@ -17,9 +17,9 @@ import { RELAY_PROTOCOL } from './codecs.js'
  */
 const ladderReady = registerOnVersionLadder()
 
-async function registerOnVersionLadder (): Promise<void> {
+async function registerOnVersionLadder(): Promise<void> {
   const constantsUrl = new URL('./constants.js', import.meta.resolve('@libp2p/gossipsub'))
-  const constants = await import(constantsUrl.href) as { GossipsubVersionLadder: string[], GossipsubIDv11: string }
+  const constants = (await import(constantsUrl.href)) as { GossipsubVersionLadder: string[]; GossipsubIDv11: string }
   const ladder = constants.GossipsubVersionLadder
   if (ladder.includes(RELAY_PROTOCOL)) return
   const afterV11 = ladder.indexOf(constants.GossipsubIDv11) + 1
@@ -28,14 +28,14 @@ async function registerOnVersionLadder (): Promise<void> {
 }
 
 /** 11/WAKU2-RELAY message id: sha256 of the message's data (the encoded WakuMessage). */
-export function relayMessageId (data: Uint8Array): Uint8Array {
+export function relayMessageId(data: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update(data).digest())
 }
 
 export type WakuRelayInit = Omit<Partial<GossipsubOpts>, 'globalSignaturePolicy' | 'msgIdFn' | 'fallbackToFloodsub'>
 
 /** A gossipsub service that is 11/WAKU2-RELAY on the wire: the Waku id only, StrictNoSign, the spec's message id. */
-export async function wakuRelay (init: WakuRelayInit = {}): Promise<ReturnType<typeof gossipsub>> {
+export async function wakuRelay(init: WakuRelayInit = {}): Promise<ReturnType<typeof gossipsub>> {
   await ladderReady
   const factory = gossipsub({
     ...init,

@@ -11,18 +11,18 @@ import { capturePath, completeConfig } from './results.js'
  * servers and a local fleet listen. A server on one of them is never counted as a destination, so
  * a third party on 127.0.0.1 itself is not seen: use another loopback address (127.0.0.2).
  */
-export function fleetHosts (config: Pick<ScenarioConfig, 'network'>): string[] {
+export function fleetHosts(config: Pick<ScenarioConfig, 'network'>): string[] {
   return [...new Set([config.network?.host ?? '127.0.0.1', '127.0.0.1', '::1'])]
 }
 
 /** The run's destinations outside the fleet, from its tcpdump capture; undefined when it has none. */
-export async function loadDestinations (runDir: string, events: readonly CourierEvent[]): Promise<DestinationResults | undefined> {
+export async function loadDestinations(runDir: string, events: readonly CourierEvent[]): Promise<DestinationResults | undefined> {
   const file = capturePath(runDir, events)
   if (file == null) return undefined
   const start = events.find((e) => e.type === 'run.start')
   const { config } = completeConfig(start?.type === 'run.start' ? start.scenario : undefined, events)
   // pcap times are wall-clock µs; the run clock started wallClockMs after the epoch
-  const wallClockMs = start?.type === 'run.start' ? start.wallClockMs ?? 0 : 0
+  const wallClockMs = start?.type === 'run.start' ? (start.wallClockMs ?? 0) : 0
   const hosts = fleetHosts(config)
   const found = await captureDestinations(file, { fleetHosts: new Set(hosts) })
   const owners = await readSocketOwners(runDir)
@@ -37,23 +37,31 @@ export async function loadDestinations (runDir: string, events: readonly Courier
       otherPrograms.push({ protocol: d.protocol, ip: d.ip, port: d.port, by: [...new Set(seen.flatMap((owner) => owner?.commands ?? []))] })
       continue
     }
-    const by = [...new Set(seen.flatMap((owner) => owner?.ours === true ? owner.commands : []))]
+    const by = [...new Set(seen.flatMap((owner) => (owner?.ours === true ? owner.commands : [])))]
     const allowedBy = allow.find((entry) => allows(entry, d))
     const { firstUs, lastUs, ...rest } = d
-    list.push({ ...rest, firstMs: round(firstUs / 1000 - wallClockMs), lastMs: round(lastUs / 1000 - wallClockMs), ...(allowedBy == null ? {} : { allowedBy }), ...(by.length === 0 ? {} : { by }) })
+    list.push({
+      ...rest,
+      firstMs: round(firstUs / 1000 - wallClockMs),
+      lastMs: round(lastUs / 1000 - wallClockMs),
+      ...(allowedBy == null ? {} : { allowedBy }),
+      ...(by.length === 0 ? {} : { by })
+    })
   }
   return {
     list,
     thirdParty: list.filter((d) => d.allowedBy == null).length,
     fleetHosts: hosts,
-    ...(owners == null ? {} : { otherPrograms, attribution: { polls: owners.polls, intervalMs: owners.intervalMs, ...(owners.error == null ? {} : { error: owners.error }) } })
+    ...(owners == null
+      ? {}
+      : { otherPrograms, attribution: { polls: owners.polls, intervalMs: owners.intervalMs, ...(owners.error == null ? {} : { error: owners.error }) } })
   }
 }
 
 /** Written beside the capture by the run: which processes held which sockets (harness/capture socket-owners). */
 export const SOCKET_OWNERS_FILE = 'socket-owners.json'
 
-async function readSocketOwners (runDir: string): Promise<SocketOwners | undefined> {
+async function readSocketOwners(runDir: string): Promise<SocketOwners | undefined> {
   const file = join(runDir, SOCKET_OWNERS_FILE)
   if (!existsSync(file)) return undefined
   try {
@@ -64,11 +72,10 @@ async function readSocketOwners (runDir: string): Promise<SocketOwners | undefin
 }
 
 /** `host`, `*.domain`, `ip`, `[ip6]`, each optionally with `:port` (a bare IPv6 address has no port). */
-export function allows (entry: string, d: Pick<Destination, 'ip' | 'port' | 'host'>): boolean {
+export function allows(entry: string, d: Pick<Destination, 'ip' | 'port' | 'host'>): boolean {
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry)
-  const [who, port] = bracketed != null
-    ? [bracketed[1], bracketed[2]]
-    : entry.split(':').length > 2 ? [entry, undefined] : entry.split(':') as [string, string | undefined]
+  const [who, port] =
+    bracketed != null ? [bracketed[1], bracketed[2]] : entry.split(':').length > 2 ? [entry, undefined] : (entry.split(':') as [string, string | undefined])
   if (port != null && Number(port) !== d.port) return false
   const target = who.toLowerCase()
   if (target === d.ip.toLowerCase()) return true
@@ -77,6 +84,6 @@ export function allows (entry: string, d: Pick<Destination, 'ip' | 'port' | 'hos
   return target.startsWith('*.') ? host.endsWith(target.slice(1)) : host === target
 }
 
-function round (ms: number): number {
+function round(ms: number): number {
   return Math.round(ms * 10) / 10
 }

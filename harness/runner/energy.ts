@@ -13,7 +13,7 @@ const TIMELINE_SPAN_LIMIT = 5000
 export const DISAGREEMENT_LIMIT = 0.25
 
 /** Checks every device's `radio:` before anything starts; a profile file is resolved beside the scenario. */
-export function validateRadios (scenario: LoadedScenario): void {
+export function validateRadios(scenario: LoadedScenario): void {
   const problems: InputProblem[] = []
   for (const [device, config] of Object.entries(scenario.config.devices)) {
     if (config.radio == null) continue
@@ -22,13 +22,15 @@ export function validateRadios (scenario: LoadedScenario): void {
     } catch (error) {
       if (!(error instanceof InvalidInputError)) throw error
       const inFile = error.problems.some((p) => p.location.file !== '<radio>')
-      problems.push(...error.problems.map((p) => inFile ? p : { ...p, location: scenario.locate(['devices', device, 'radio']), path: `devices.${device}.radio` }))
+      problems.push(
+        ...error.problems.map((p) => (inFile ? p : { ...p, location: scenario.locate(['devices', device, 'radio']), path: `devices.${device}.radio` }))
+      )
     }
   }
   if (problems.length > 0) throw new InvalidInputError(problems)
 }
 
-function radioPath (radio: string, scenarioFile: string): string {
+function radioPath(radio: string, scenarioFile: string): string {
   const builtin = listBuiltinProfiles().some((p) => p.name === radio)
   if (builtin || isAbsolute(radio) || !/[\\/]|\.json$/.test(radio)) return radio
   return resolve(dirname(scenarioFile), radio)
@@ -47,8 +49,8 @@ export interface DeviceTimeline {
   protocols: string[]
 }
 
-export async function deviceRadioTimelines (events: readonly CourierEvent[], capturePath?: string): Promise<Map<string, DeviceTimeline>> {
-  const devices = new Set(events.flatMap((e) => e.type === 'device.up' ? [e.device] : []))
+export async function deviceRadioTimelines(events: readonly CourierEvent[], capturePath?: string): Promise<Map<string, DeviceTimeline>> {
+  const devices = new Set(events.flatMap((e) => (e.type === 'device.up' ? [e.device] : [])))
   const nodeByPort = new Map<number, string>()
   for (const event of events) {
     if (event.type === 'link.change') {
@@ -62,8 +64,8 @@ export async function deviceRadioTimelines (events: readonly CourierEvent[], cap
       if (port > 0) nodeByPort.set(port, event.node)
     }
   }
-  const connections = new Map<string, { device: string, label: string }>()
-  const devicePorts = new Map<number, { device: string, label: string }>()
+  const connections = new Map<string, { device: string; label: string }>()
+  const devicePorts = new Map<number, { device: string; label: string }>()
   for (const event of events) {
     if (event.type !== 'conn.open' || !devices.has(event.owner)) continue
     const remotePort = Number(event.remoteAddr.split(':').at(-1))
@@ -83,13 +85,13 @@ export async function deviceRadioTimelines (events: readonly CourierEvent[], cap
     timeline.packets.push(packet)
     timeline.protocols.push(runMs == null ? 'control' : protocolOf(device, runMs, packet.direction))
   }
-  const runMsOf = (timestampUs: number): number | undefined => wallClockMs == null ? undefined : timestampUs / 1000 - wallClockMs
+  const runMsOf = (timestampUs: number): number | undefined => (wallClockMs == null ? undefined : timestampUs / 1000 - wallClockMs)
   // A device whose sockets courier cannot see (an Appium phone: its app talks from the Appium
   // server's process or from the phone) owns the captured connections to fleet ports that no
   // courier-owned socket explains, when it is the only such device; otherwise it is not priced.
   const unseen = [...devices].filter((device) => ![...connections.values()].some((c) => c.device === device))
   // a shaper's own socket towards a node is courier's too (link.connection), not a phone's
-  const known = new Set(events.flatMap((e) => e.type === 'conn.open' ? [e.localAddr] : e.type === 'link.connection' ? [e.upstream] : []))
+  const known = new Set(events.flatMap((e) => (e.type === 'conn.open' ? [e.localAddr] : e.type === 'link.connection' ? [e.upstream] : [])))
   const foreignOwner = unseen.length === 1 ? unseen[0] : undefined
   for (const device of unseen) if (device !== foreignOwner || capturePath == null) timelines.set(device, { source: 'none', packets: [], protocols: [] })
   if (capturePath != null) {
@@ -100,7 +102,11 @@ export async function deviceRadioTimelines (events: readonly CourierEvent[], cap
       const down = devicePorts.get(t.dstPort)
       const owner = up ?? down
       if (owner != null) {
-        add(owner.device, { time: packet.timestampUs / 1e6, bytes: packet.wireLength, direction: up != null ? 'up' : 'down', label: owner.label }, runMsOf(packet.timestampUs))
+        add(
+          owner.device,
+          { time: packet.timestampUs / 1e6, bytes: packet.wireLength, direction: up != null ? 'up' : 'down', label: owner.label },
+          runMsOf(packet.timestampUs)
+        )
         continue
       }
       if (foreignOwner == null || packet.ip == null) continue
@@ -108,7 +114,11 @@ export async function deviceRadioTimelines (events: readonly CourierEvent[], cap
       const fromFleet = nodeByPort.get(t.srcPort)
       const other = toFleet != null ? `${packet.ip.src}:${t.srcPort}` : `${packet.ip.dst}:${t.dstPort}`
       if ((toFleet ?? fromFleet) == null || known.has(other)) continue
-      add(foreignOwner, { time: packet.timestampUs / 1e6, bytes: packet.wireLength, direction: toFleet != null ? 'up' : 'down', label: toFleet ?? fromFleet }, runMsOf(packet.timestampUs))
+      add(
+        foreignOwner,
+        { time: packet.timestampUs / 1e6, bytes: packet.wireLength, direction: toFleet != null ? 'up' : 'down', label: toFleet ?? fromFleet },
+        runMsOf(packet.timestampUs)
+      )
     }
   } else {
     for (const event of events) {
@@ -129,7 +139,7 @@ const RELAY_WINDOW_MS = 30
  * after it sent a message, or before it received one live, relay (or filter, for a push); anything
  * else is control (gossip control, identify, keep-alives, muxer frames, filter pings).
  */
-export function protocolLabeler (events: readonly CourierEvent[]): (device: string, runMs: number, direction: 'up' | 'down') => string {
+export function protocolLabeler(events: readonly CourierEvent[]): (device: string, runMs: number, direction: 'up' | 'down') => string {
   const storeWindows = new Map<string, Array<[number, number]>>()
   const lightpushWindows = new Map<string, Array<[number, number]>>()
   const sends = new Map<string, number[]>()
@@ -137,12 +147,15 @@ export function protocolLabeler (events: readonly CourierEvent[]): (device: stri
   const pushes = new Map<string, number[]>()
   const started = new Map<string, number>()
   const lightpushSent = new Map<string, number>()
-  const push = <T>(map: Map<string, T[]>, key: string, value: T): void => { (map.get(key) ?? map.set(key, []).get(key))?.push(value) }
+  const push = <T>(map: Map<string, T[]>, key: string, value: T): void => {
+    ;(map.get(key) ?? map.set(key, []).get(key))?.push(value)
+  }
   for (const e of events) {
     if (e.type === 'store.query') started.set(e.requestId, e.t)
     else if (e.type === 'store.response') push(storeWindows, e.device, [started.get(e.requestId) ?? e.t, e.t + 50] as [number, number])
-    else if (e.type === 'msg.sent' && e.device != null && e.via === 'lightpush') { if (!lightpushSent.has(e.hash)) lightpushSent.set(e.hash, e.t) }
-    else if (e.type === 'msg.sent' && e.device != null) push(sends, e.device, e.t)
+    else if (e.type === 'msg.sent' && e.device != null && e.via === 'lightpush') {
+      if (!lightpushSent.has(e.hash)) lightpushSent.set(e.hash, e.t)
+    } else if (e.type === 'msg.sent' && e.device != null) push(sends, e.device, e.t)
     else if (e.type === 'lightpush.response') push(lightpushWindows, e.device, [lightpushSent.get(e.hash) ?? e.t, e.t + 50] as [number, number])
     else if (e.type === 'msg.received' && e.via === 'relay') push(receives, e.device, e.t)
     else if (e.type === 'msg.received' && e.via === 'filter') push(pushes, e.device, e.t)
@@ -151,10 +164,15 @@ export function protocolLabeler (events: readonly CourierEvent[]): (device: stri
     if (list == null) return false
     let lo = 0
     let hi = list.length
-    while (lo < hi) { const mid = (lo + hi) >> 1; if (list[mid] < from) lo = mid + 1; else hi = mid }
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (list[mid] < from) lo = mid + 1
+      else hi = mid
+    }
     return lo < list.length && list[lo] <= to
   }
-  const inside = (windows: Map<string, Array<[number, number]>>, device: string, t: number): boolean => windows.get(device)?.some(([a, b]) => t >= a && t <= b) === true
+  const inside = (windows: Map<string, Array<[number, number]>>, device: string, t: number): boolean =>
+    windows.get(device)?.some(([a, b]) => t >= a && t <= b) === true
   return (device, t, direction) => {
     if (inside(storeWindows, device, t)) return 'store'
     if (inside(lightpushWindows, device, t)) return 'lightpush'
@@ -165,8 +183,12 @@ export function protocolLabeler (events: readonly CourierEvent[]): (device: stri
 }
 
 /** Prices every device's timeline on its radio, and on the other radios for the what-if. */
-export function priceDevices (
-  config: ScenarioConfig, scenarioFile: string, timelines: Map<string, DeviceTimeline>, delivered: Record<string, number>, durationSeconds: number,
+export function priceDevices(
+  config: ScenarioConfig,
+  scenarioFile: string,
+  timelines: Map<string, DeviceTimeline>,
+  delivered: Record<string, number>,
+  durationSeconds: number,
   measured: Record<string, NonNullable<DeviceEnergy['measured']>> = {}
 ): Record<string, DeviceEnergy> {
   const out = userKeyed<DeviceEnergy>()
@@ -179,7 +201,11 @@ export function priceDevices (
     const options = { messages: Object.hasOwn(delivered, device) ? delivered[device] : undefined, durationSeconds }
     const report = priceTimeline(timeline.packets, profile, options)
     // the same packets labelled by purpose instead of by node: same total, another split
-    const byPurpose = priceTimeline(timeline.packets.map((p, i) => ({ ...p, label: timeline.protocols[i] })), profile, { ...options, timeline: false }).byLabel
+    const byPurpose = priceTimeline(
+      timeline.packets.map((p, i) => ({ ...p, label: timeline.protocols[i] })),
+      profile,
+      { ...options, timeline: false }
+    ).byLabel
     const comparison = compareRadios(timeline.packets, whatIfProfiles, { ...options, timeline: false })
     const notes = [...report.notes]
     if (report.timeline.length > TIMELINE_SPAN_LIMIT) notes.push(`state timeline cut to its first ${TIMELINE_SPAN_LIMIT} of ${report.timeline.length} spans`)
@@ -201,8 +227,17 @@ export function priceDevices (
       states: report.states,
       byLabel: report.byLabel,
       byProtocol: byPurpose,
-      timeline: report.timeline.slice(0, TIMELINE_SPAN_LIMIT).map((span) => ({ state: String(span.state), kind: span.kind, start: span.start, end: span.end, joules: span.joules })),
-      whatIf: comparison.rows.map((row) => ({ profile: row.profile, totalJoules: row.totalJoules, mAh: row.mAh, mAhPerHour: row.mAhPerHour, tailShare: row.tailShare, verified: row.verified })),
+      timeline: report.timeline
+        .slice(0, TIMELINE_SPAN_LIMIT)
+        .map((span) => ({ state: String(span.state), kind: span.kind, start: span.start, end: span.end, joules: span.joules })),
+      whatIf: comparison.rows.map((row) => ({
+        profile: row.profile,
+        totalJoules: row.totalJoules,
+        mAh: row.mAh,
+        mAhPerHour: row.mAhPerHour,
+        tailShare: row.tailShare,
+        verified: row.verified
+      })),
       notes
     }
     const phone = Object.hasOwn(measured, device) ? measured[device] : undefined
@@ -220,7 +255,15 @@ export function priceDevices (
  * device got around it): the same model as its whole-run figure, over those packets only, tails
  * after them included. Null when the device has no timeline.
  */
-export function priceWindow (config: ScenarioConfig, scenarioFile: string, device: string, timeline: DeviceTimeline | undefined, fromMs: number, toMs: number, wallClockMs: number): number | null {
+export function priceWindow(
+  config: ScenarioConfig,
+  scenarioFile: string,
+  device: string,
+  timeline: DeviceTimeline | undefined,
+  fromMs: number,
+  toMs: number,
+  wallClockMs: number
+): number | null {
   if (timeline == null || timeline.source === 'none') return null
   // a tcpdump timeline is in epoch seconds, a socket one in run seconds
   const origin = timeline.source === 'tcpdump' ? wallClockMs / 1000 : 0
@@ -233,7 +276,11 @@ export function priceWindow (config: ScenarioConfig, scenarioFile: string, devic
 }
 
 /** Relative differences between the model and what the phone measured; flagged past the limit. */
-export function compareWithPhone (modelMAh: number, modelRadioSeconds: number, phone: NonNullable<DeviceEnergy['measured']>): NonNullable<DeviceEnergy['disagreement']> {
+export function compareWithPhone(
+  modelMAh: number,
+  modelRadioSeconds: number,
+  phone: NonNullable<DeviceEnergy['measured']>
+): NonNullable<DeviceEnergy['disagreement']> {
   const relative = (model: number, measuredValue: number | undefined): number | undefined =>
     measuredValue == null || measuredValue <= 0 ? undefined : Math.abs(model - measuredValue) / measuredValue
   const mAh = relative(modelMAh, phone.mAh)
@@ -243,7 +290,7 @@ export function compareWithPhone (modelMAh: number, modelRadioSeconds: number, p
 }
 
 /** The last battery figures each device reported of itself (Android batterystats at the end of the run). */
-export function phoneMeasurements (events: readonly CourierEvent[]): Record<string, NonNullable<DeviceEnergy['measured']>> {
+export function phoneMeasurements(events: readonly CourierEvent[]): Record<string, NonNullable<DeviceEnergy['measured']>> {
   const out = userKeyed<NonNullable<DeviceEnergy['measured']>>()
   for (const event of events) {
     if (event.type !== 'device.battery' || event.phase !== 'end' || (event.mAh == null && event.radioActiveMs == null)) continue

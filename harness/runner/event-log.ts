@@ -22,9 +22,14 @@ export class EventLog implements EventSink {
   /** Listeners see each event as it is emitted (progress line, live counters). */
   private readonly listeners: Array<(event: CourierEvent) => void> = []
 
-  constructor (readonly path: string, private readonly clock: Clock) {
+  constructor(
+    readonly path: string,
+    private readonly clock: Clock
+  ) {
     this.fd = openSync(path, 'a')
-    this.timer = setInterval(() => { this.flush() }, FLUSH_EVERY_MS)
+    this.timer = setInterval(() => {
+      this.flush()
+    }, FLUSH_EVERY_MS)
     this.timer.unref()
   }
 
@@ -41,11 +46,11 @@ export class EventLog implements EventSink {
     if (this.bufferedBytes >= FLUSH_AT_BYTES) this.flush()
   }
 
-  onEvent (listener: (event: CourierEvent) => void): void {
+  onEvent(listener: (event: CourierEvent) => void): void {
     this.listeners.push(listener)
   }
 
-  flush (): void {
+  flush(): void {
     if (this.buffer.length === 0) return
     const text = this.buffer.join('')
     this.buffer = []
@@ -53,7 +58,7 @@ export class EventLog implements EventSink {
     writeSync(this.fd, text)
   }
 
-  close (): void {
+  close(): void {
     if (this.closed) return
     this.flush()
     this.closed = true
@@ -63,21 +68,32 @@ export class EventLog implements EventSink {
 }
 
 /** Reads an event log back; a torn last line (the run was killed mid-write) is skipped, not fatal. */
-export async function readEventLog (path: string): Promise<CourierEvent[]> {
+export async function readEventLog(path: string): Promise<CourierEvent[]> {
   const events: CourierEvent[] = []
   let sorted = true
   // a FIFO or a device in place of the log would hang the read or never end
   const kind = await stat(path).then(notARegularFile, () => undefined)
-  if (kind != null) throw new InvalidInputError([{ location: { file: path }, path: '', message: `is ${kind}, not an event log`, hint: 'pass a run directory written by `courier run`' }])
+  if (kind != null)
+    throw new InvalidInputError([
+      { location: { file: path }, path: '', message: `is ${kind}, not an event log`, hint: 'pass a run directory written by `courier run`' }
+    ])
   const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity })
   let lineNumber = 0
-  let pendingError: { line: number, text: string } | undefined
+  let pendingError: { line: number; text: string } | undefined
   try {
     for await (const line of lines) {
       lineNumber++
       if (line.trim() === '') continue
       if (pendingError != null) {
-        throw new InvalidInputError([{ location: { file: path, line: pendingError.line }, path: '', message: 'not a JSON event line', found: pendingError.text.slice(0, 80), hint: 'is this a courier events.ndjson file?' }])
+        throw new InvalidInputError([
+          {
+            location: { file: path, line: pendingError.line },
+            path: '',
+            message: 'not a JSON event line',
+            found: pendingError.text.slice(0, 80),
+            hint: 'is this a courier events.ndjson file?'
+          }
+        ])
       }
       try {
         const event = JSON.parse(line) as CourierEvent
@@ -91,7 +107,14 @@ export async function readEventLog (path: string): Promise<CourierEvent[]> {
   } catch (error) {
     if (error instanceof InvalidInputError) throw error
     const code = (error as NodeJS.ErrnoException).code
-    throw new InvalidInputError([{ location: { file: path }, path: '', message: code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(error)})`, hint: 'pass a run directory written by `courier run`' }])
+    throw new InvalidInputError([
+      {
+        location: { file: path },
+        path: '',
+        message: code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(error)})`,
+        hint: 'pass a run directory written by `courier run`'
+      }
+    ])
   }
   // events another process reported carry the time they happened, so they may be written a
   // little after later ones; analysis reads the log in time order (a stable sort keeps ties as written)

@@ -1,4 +1,14 @@
-export { runScenario, keepFleetUp, makeDirectory, type RunOptions, type RunOutcome, type FleetUpOptions, type FleetUpOutcome, type Progress, type CreateDevice } from './run.js'
+export {
+  runScenario,
+  keepFleetUp,
+  makeDirectory,
+  type RunOptions,
+  type RunOutcome,
+  type FleetUpOptions,
+  type FleetUpOutcome,
+  type Progress,
+  type CreateDevice
+} from './run.js'
 export { buildResults, completeConfig, recomputeResults, readResults } from './results.js'
 export { EventLog, readEventLog } from './event-log.js'
 export { startSelfMonitor } from './self-monitor.js'

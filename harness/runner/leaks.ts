@@ -5,7 +5,10 @@ import { completeConfig } from './results.js'
 import { readEventLog } from './event-log.js'
 
 /** A secret the run was configured with: the environment variable's name and its value (never written anywhere). */
-export interface ConfiguredSecret { name: string, value: string }
+export interface ConfiguredSecret {
+  name: string
+  value: string
+}
 
 export interface LeakScanOptions {
   secrets?: readonly ConfiguredSecret[]
@@ -19,7 +22,11 @@ export interface LeakScanOptions {
  * `redact` the findings are masked in the files and the event log is read again, so that results
  * and reports are built from the masked artifacts, not from the secrets still in memory.
  */
-export async function scanRunLeaks (runDir: string, events: CourierEvent[], options: LeakScanOptions = {}): Promise<{ leaks: LeakResults, events: CourierEvent[] }> {
+export async function scanRunLeaks(
+  runDir: string,
+  events: CourierEvent[],
+  options: LeakScanOptions = {}
+): Promise<{ leaks: LeakResults; events: CourierEvent[] }> {
   const start = events.find((e) => e.type === 'run.start')
   const { config } = completeConfig(start?.type === 'run.start' ? start.scenario : undefined, events)
   const patterns = (config.leaks?.patterns ?? []).map((regex, i) => ({ name: `leaks.patterns[${i}] /${regex}/`, regex }))

@@ -10,12 +10,25 @@ export interface PreparedScenario {
 }
 
 /** Everything that can be checked before a run starts: the file, thresholds, radio profiles and link presets. */
-export async function prepareScenario (file: string, options: { seed?: number } = {}): Promise<PreparedScenario> {
+export async function prepareScenario(file: string, options: { seed?: number } = {}): Promise<PreparedScenario> {
   const scenario = await loadScenarioFile(file)
   if (options.seed != null) scenario.config.seed = options.seed
   const problems: InputProblem[] = []
   let thresholds: Threshold[] = []
-  for (const check of [() => { thresholds = validateExpectations(scenario) }, () => { validateRegressions(scenario) }, () => { validateRadios(scenario) }, () => { validateLinks(scenario) }]) {
+  for (const check of [
+    () => {
+      thresholds = validateExpectations(scenario)
+    },
+    () => {
+      validateRegressions(scenario)
+    },
+    () => {
+      validateRadios(scenario)
+    },
+    () => {
+      validateLinks(scenario)
+    }
+  ]) {
     try {
       check()
     } catch (error) {

@@ -7,10 +7,10 @@ import type { EventLog } from './event-log.js'
  * device with `push: true` that joined its topic and did not send it gets a notification after
  * `push.delay`, whatever its p2p connectivity, as a phone in the background would.
  */
-export function startPushService (config: LoadedScenario['config'], events: EventLog, devices: Map<string, Device>, signal: AbortSignal): void {
+export function startPushService(config: LoadedScenario['config'], events: EventLog, devices: Map<string, Device>, signal: AbortSignal): void {
   const targets = Object.entries(config.devices).filter(([, d]) => 'push' in d && d.push)
   if (targets.length === 0) return
-  const sent = new Map<string, { msgId: string, topic: string, sender?: string }>()
+  const sent = new Map<string, { msgId: string; topic: string; sender?: string }>()
   const notified = new Set<string>()
   const subscriptions = new Map<string, Set<string>>()
   events.onEvent((event) => {
@@ -25,7 +25,10 @@ export function startPushService (config: LoadedScenario['config'], events: Even
         setTimeout(() => {
           if (signal.aborted) return
           events.emit('push.received', { device: name, hash: event.hash, msgId: message.msgId })
-          void devices.get(name)?.onPush?.(event.hash, { signal }).catch(() => {})
+          void devices
+            .get(name)
+            ?.onPush?.(event.hash, { signal })
+            .catch(() => {})
         }, config.push.delay).unref()
       }
     }

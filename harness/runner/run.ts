@@ -10,7 +10,18 @@ import { contentTopicFor } from '../protocol/index.js'
 import { exitCodeForVerdict, type Threshold } from '../gate/index.js'
 import { netemAvailability } from '../links/index.js'
 import {
-  ExitCode, InfrastructureError, InvalidInputError, type CreateDevice as CreateDeviceFor, type Clock, type CourierEvent, type Device, type DeviceComponents, type FleetFile, type Logger, type Results, type BuildInfo
+  ExitCode,
+  InfrastructureError,
+  InvalidInputError,
+  type CreateDevice as CreateDeviceFor,
+  type Clock,
+  type CourierEvent,
+  type Device,
+  type DeviceComponents,
+  type FleetFile,
+  type Logger,
+  type Results,
+  type BuildInfo
 } from '../interface/index.js'
 import { seededRandom, type DeviceConfig, type LoadedScenario } from '../scenario/index.js'
 import { EventLog, readEventLog } from './event-log.js'
@@ -105,7 +116,7 @@ export interface RunOutcome {
  * reverse, then results computed from the event log alone. Whatever happens after the event log
  * opens (a signal, a crash of a node or device), teardown runs and results are written.
  */
-export async function runScenario (scenario: LoadedScenario, options: RunOptions): Promise<RunOutcome> {
+export async function runScenario(scenario: LoadedScenario, options: RunOptions): Promise<RunOutcome> {
   const { runDir, eventsPath, status, infrastructureError } = await play(scenario, options)
   // the run happened: whatever analysis does from here, events.ndjson (and the capture) stay on disk
   let allEvents = await readEventLog(eventsPath)
@@ -119,7 +130,10 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
     }
   }
   // before results: with --redact they are built from the masked artifacts
-  const scanned = await optional('the artifacts (secrets scan)', async () => await scanRunLeaks(runDir, allEvents, { secrets: options.secrets, redact: options.redact }))
+  const scanned = await optional(
+    'the artifacts (secrets scan)',
+    async () => await scanRunLeaks(runDir, allEvents, { secrets: options.secrets, redact: options.redact })
+  )
   if (scanned != null) allEvents = scanned.events
   let results: Results
   try {
@@ -133,17 +147,25 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
     })
   } catch (error) {
     await writeFile(join(runDir, 'analysis-error.txt'), `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`).catch(() => {})
-    throw new InfrastructureError(`the run finished (${status}) but its analysis failed: ${errorText(error)}. Its artifacts are kept in ${runDir} (events.ndjson, analysis-error.txt); \`courier report ${runDir}\` retries the analysis. This is a bug in courier: please report it with analysis-error.txt`, { cause: error })
+    throw new InfrastructureError(
+      `the run finished (${status}) but its analysis failed: ${errorText(error)}. Its artifacts are kept in ${runDir} (events.ndjson, analysis-error.txt); \`courier report ${runDir}\` retries the analysis. This is a bug in courier: please report it with analysis-error.txt`,
+      { cause: error }
+    )
   }
   if (captureGaps.length > 0) {
     results.gaps = [...(results.gaps ?? []), ...captureGaps]
-    if (results.verdict === 'pass') { results.verdict = 'inconclusive'; results.verdictReasons = [...captureGaps] }
+    if (results.verdict === 'pass') {
+      results.verdict = 'inconclusive'
+      results.verdictReasons = [...captureGaps]
+    }
   }
   await writeFile(join(runDir, 'results.json'), JSON.stringify(results, null, 2) + '\n')
   // a CI job must not go green on a report it cannot publish: results.json is kept, the exit is 3
   let reportFailed = false
   if (options.onResults != null) {
-    try { await options.onResults(runDir, results, allEvents) } catch (error) {
+    try {
+      await options.onResults(runDir, results, allEvents)
+    } catch (error) {
       reportFailed = true
       options.log.warn(`a report could not be written: ${errorText(error)} (exit 3; results.json is in ${runDir})`)
     }
@@ -159,7 +181,7 @@ export async function runScenario (scenario: LoadedScenario, options: RunOptions
  * `courier report` can compute figures from it afterwards. A directory a previous `fleet up`
  * left is reused: its files move into `previous-<time>/`.
  */
-export async function keepFleetUp (scenario: LoadedScenario, options: FleetUpOptions): Promise<FleetUpOutcome> {
+export async function keepFleetUp(scenario: LoadedScenario, options: FleetUpOptions): Promise<FleetUpOutcome> {
   await setAsidePreviousFleet(options.runDir)
   const onUp = async (fleet: Fleet, file: FleetFile): Promise<void> => {
     // the pid lets a second `fleet up` on this directory see that this one still runs
@@ -175,12 +197,21 @@ export async function keepFleetUp (scenario: LoadedScenario, options: FleetUpOpt
 /** What `fleet up` writes; a directory holding the first was a previous `fleet up`. */
 const FLEET_UP_FILES = ['fleet.json', 'status-fleet.json']
 
-async function setAsidePreviousFleet (runDir: string): Promise<void> {
+async function setAsidePreviousFleet(runDir: string): Promise<void> {
   const existing = await readdir(runDir).catch(() => [] as string[])
   if (!existing.includes(FLEET_UP_FILES[0])) return
-  const previous = await readFile(join(runDir, FLEET_UP_FILES[0]), 'utf8').then((text) => JSON.parse(text) as { pid?: unknown }).catch(() => ({ pid: undefined }))
+  const previous = await readFile(join(runDir, FLEET_UP_FILES[0]), 'utf8')
+    .then((text) => JSON.parse(text) as { pid?: unknown })
+    .catch(() => ({ pid: undefined }))
   if (typeof previous.pid === 'number' && previous.pid !== process.pid && processAlive(previous.pid)) {
-    throw new InvalidInputError([{ location: { file: runDir }, path: '', message: `a fleet is already up in this directory (courier process ${previous.pid})`, hint: 'stop it first (Ctrl-C in its terminal), or give another --out' }])
+    throw new InvalidInputError([
+      {
+        location: { file: runDir },
+        path: '',
+        message: `a fleet is already up in this directory (courier process ${previous.pid})`,
+        hint: 'stop it first (Ctrl-C in its terminal), or give another --out'
+      }
+    ])
   }
   // milliseconds too: two quick restarts must not share a folder
   const aside = join(runDir, `previous-${new Date().toISOString().replace(/[-:]/g, '').replace(/Z$/, '').replace('T', '-')}`)
@@ -188,7 +219,7 @@ async function setAsidePreviousFleet (runDir: string): Promise<void> {
   for (const name of existing) if (!name.startsWith('previous-')) await rename(join(runDir, name), join(aside, name))
 }
 
-function processAlive (pid: number): boolean {
+function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true
@@ -197,7 +228,7 @@ function processAlive (pid: number): boolean {
   }
 }
 
-async function play (scenario: LoadedScenario, options: RunOptions, hold?: Hold): Promise<Played> {
+async function play(scenario: LoadedScenario, options: RunOptions, hold?: Hold): Promise<Played> {
   const { config } = scenario
   // one run-wide signal is handed to every node, device and timer: many listeners by design
   setMaxListeners(Infinity, options.signal)
@@ -211,16 +242,26 @@ async function play (scenario: LoadedScenario, options: RunOptions, hold?: Hold)
     events.emit('harness.error', { component, error: errorText(error) })
     options.log.debug(`${component}: ${errorText(error)}`)
   }
-  events.emit('run.start', { runId: basename(runDir), scenario: config, scenarioFile: scenario.file, seed: config.seed, tool: toolInfo(), ...(options.build == null ? {} : { build: options.build }), wallClockMs: Date.now() - clock.now() })
+  events.emit('run.start', {
+    runId: basename(runDir),
+    scenario: config,
+    scenarioFile: scenario.file,
+    seed: config.seed,
+    tool: toolInfo(),
+    ...(options.build == null ? {} : { build: options.build }),
+    wallClockMs: Date.now() - clock.now()
+  })
 
   // a stray rejection inside a device or node library must not take the whole run down: it is
   // recorded like any component error and the run goes on (rule 3 of DESIGN.md)
-  const onStrayRejection = (reason: unknown): void => { onError('unhandled', reason) }
+  const onStrayRejection = (reason: unknown): void => {
+    onError('unhandled', reason)
+  }
   process.on('unhandledRejection', onStrayRejection)
   const progress = trackProgress(events)
   let fleetForProgress: Fleet | undefined
   const monitor = startSelfMonitor(events, 'runner')
-  const teardown: Array<{ name: string, stop: () => Promise<void> }> = []
+  const teardown: Array<{ name: string; stop: () => Promise<void> }> = []
   const devices = new Map<string, Device>()
   const published = new Set<string>()
   let status: 'complete' | 'interrupted' | 'failed' = 'complete'
@@ -229,18 +270,28 @@ async function play (scenario: LoadedScenario, options: RunOptions, hold?: Hold)
   let scenarioStartedAt: number | undefined
   const report = (phase: Progress['phase']): void => {
     if (options.onProgress == null) return
-    options.onProgress({ ...progress.snapshot(), outsidePeers: fleetForProgress == null ? 0 : outsidePeers(fleetForProgress, progress.devicePeers), phase, scenarioMs: scenarioStartedAt == null ? 0 : clock.now() - scenarioStartedAt, durationMs: hold?.forMs ?? config.duration })
+    options.onProgress({
+      ...progress.snapshot(),
+      outsidePeers: fleetForProgress == null ? 0 : outsidePeers(fleetForProgress, progress.devicePeers),
+      phase,
+      scenarioMs: scenarioStartedAt == null ? 0 : clock.now() - scenarioStartedAt,
+      durationMs: hold?.forMs ?? config.duration
+    })
   }
-  const phaseNow = (): Progress['phase'] => scenarioStartedAt == null ? 'starting' : hold != null ? 'up' : clock.now() - scenarioStartedAt > config.duration ? 'grace' : 'traffic'
-  const ticker = setInterval(() => { report(phaseNow()) }, 1000)
+  const phaseNow = (): Progress['phase'] =>
+    scenarioStartedAt == null ? 'starting' : hold != null ? 'up' : clock.now() - scenarioStartedAt > config.duration ? 'grace' : 'traffic'
+  const ticker = setInterval(() => {
+    report(phaseNow())
+  }, 1000)
   ticker.unref()
 
   try {
     // registered first so it stops last: the capture must see the fleet's closing packets.
     // A fleet kept up for hours would fill a disk with packets: there, `auto` counts at sockets.
-    const capture = hold != null && config.capture === 'auto'
-      ? { backend: 'socket' as const, reason: 'courier fleet up: no packet capture unless the scenario says capture: tcpdump' }
-      : await chooseCapture(config.capture, options.log)
+    const capture =
+      hold != null && config.capture === 'auto'
+        ? { backend: 'socket' as const, reason: 'courier fleet up: no packet capture unless the scenario says capture: tcpdump' }
+        : await chooseCapture(config.capture, options.log)
     let tcpdump: TcpdumpCapture | undefined
     let socketOwners: SocketOwnerPoller | undefined
     teardown.push({
@@ -261,7 +312,12 @@ async function play (scenario: LoadedScenario, options: RunOptions, hold?: Hold)
     fleetForProgress = fleet
     // registered before the fleet so it stops after it: nodes close their connections through
     // the shapers first, rather than seeing every one of them reset at once
-    teardown.push({ name: 'node links', stop: async () => { await nodeLinks.close() } })
+    teardown.push({
+      name: 'node links',
+      stop: async () => {
+        await nodeLinks.close()
+      }
+    })
     // devices announce their peer id; partitions need it to tell whose connections to refuse
     events.onEvent((event) => {
       if (event.type === 'device.up' && event.peerId != null) fleet.partitions.register(event.device, event.peerId)
@@ -270,12 +326,24 @@ async function play (scenario: LoadedScenario, options: RunOptions, hold?: Hold)
     })
     startPushService(config, events, devices, options.signal)
     // what reached the fleet is what a complete store must hold
-    events.onEvent((event) => { if (event.type === 'msg.relayed' || event.type === 'msg.stored') published.add(event.hash) })
-    teardown.push({ name: 'fleet', stop: async () => { await fleet.stop() } })
+    events.onEvent((event) => {
+      if (event.type === 'msg.relayed' || event.type === 'msg.stored') published.add(event.hash)
+    })
+    teardown.push({
+      name: 'fleet',
+      stop: async () => {
+        await fleet.stop()
+      }
+    })
     const links = new DeviceLinks(scenario, fleet, events)
-    teardown.push({ name: 'links', stop: async () => { await links.close() } })
+    teardown.push({
+      name: 'links',
+      stop: async () => {
+        await links.close()
+      }
+    })
     const startCapture = async (nodePorts: number[]): Promise<void> => {
-      const shaperPorts = [...await nodeLinks.start(fleet), ...await links.start()]
+      const shaperPorts = [...(await nodeLinks.start(fleet)), ...(await links.start())]
       const ports = [...nodePorts, ...shaperPorts]
       if (shaperPorts.length > 0) await reportLinkBackend(events, options.log)
       if (capture.backend !== 'tcpdump') return
@@ -283,7 +351,15 @@ async function play (scenario: LoadedScenario, options: RunOptions, hold?: Hold)
         // every interface, not loopback alone: a device's contact with a real remote host (a DNS
         // resolver, a font server) leaves by another one. Byte counts do not change: lengths
         // come from the IP header, and a loopback packet is seen once on `any` as on `lo`
-        tcpdump = await startTcpdump({ file: join(runDir, CAPTURE_FILE), interface: 'any', ports, outsideOf: fleetHosts(config), snaplen: CAPTURE_SNAPLEN, bufferKb: CAPTURE_BUFFER_KB, signal: options.signal })
+        tcpdump = await startTcpdump({
+          file: join(runDir, CAPTURE_FILE),
+          interface: 'any',
+          ports,
+          outsideOf: fleetHosts(config),
+          snaplen: CAPTURE_SNAPLEN,
+          bufferKb: CAPTURE_BUFFER_KB,
+          signal: options.signal
+        })
         // on every interface other programs' traffic is captured too: who held which socket tells them apart
         socketOwners = startSocketOwners()
       } catch (error) {
@@ -296,7 +372,10 @@ async function play (scenario: LoadedScenario, options: RunOptions, hold?: Hold)
       await fleet.start(options.signal, startCapture)
     } catch (error) {
       if (options.signal.aborted || error instanceof InfrastructureError) throw error
-      throw new InfrastructureError(`the fleet could not start: ${portInUse(errorText(error), config.network.ports, scenario.nodes.relays.length + scenario.nodes.stores.length + scenario.nodes.gateways.length) ?? errorText(error)}`, { cause: error })
+      throw new InfrastructureError(
+        `the fleet could not start: ${portInUse(errorText(error), config.network.ports, scenario.nodes.relays.length + scenario.nodes.stores.length + scenario.nodes.gateways.length) ?? errorText(error)}`,
+        { cause: error }
+      )
     }
     options.signal.throwIfAborted()
     // a fleet meant for a phone or an outside client: say where it is, in the forms apps take
@@ -317,30 +396,38 @@ async function play (scenario: LoadedScenario, options: RunOptions, hold?: Hold)
     // the fleet file is there before any device starts: a phone (or a script) waiting for it need not wait for them
     await hold?.onUp?.(fleet, fleetFile)
     const startDevices = hold == null || hold.withDevices
-    await Promise.all(Object.entries(startDevices ? config.devices : {}).map(async ([name, deviceConfig]) => {
-      const components: DeviceComponents = {
-        clock,
-        events,
-        log: options.log,
-        fleet: links.directoryFor(name, { ...fleet.directory(), file: fleetFile, refused: (host, port) => fleet.refuses(name, host, port) }),
-        random: seededRandom(config.seed, `device/${name}`),
-        byteAccounting: config.capture !== 'off'
-      }
-      try {
-        const device = await options.createDevice(name, deviceConfig, deviceConfig.topics ?? scenario.topics, components)
-        devices.set(name, device)
-        await device.start({ signal: options.signal })
-      } catch (error) {
-        if (options.signal.aborted) throw error
-        markFailed(name, error)
-      }
-    }))
+    await Promise.all(
+      Object.entries(startDevices ? config.devices : {}).map(async ([name, deviceConfig]) => {
+        const components: DeviceComponents = {
+          clock,
+          events,
+          log: options.log,
+          fleet: links.directoryFor(name, { ...fleet.directory(), file: fleetFile, refused: (host, port) => fleet.refuses(name, host, port) }),
+          random: seededRandom(config.seed, `device/${name}`),
+          byteAccounting: config.capture !== 'off'
+        }
+        try {
+          const device = await options.createDevice(name, deviceConfig, deviceConfig.topics ?? scenario.topics, components)
+          devices.set(name, device)
+          await device.start({ signal: options.signal })
+        } catch (error) {
+          if (options.signal.aborted) throw error
+          markFailed(name, error)
+        }
+      })
+    )
     teardown.push({
       name: 'devices',
       stop: async () => {
-        await Promise.all([...devices.entries()].map(async ([name, device]) => {
-          try { await device.stop() } catch (error) { onError(name, error) }
-        }))
+        await Promise.all(
+          [...devices.entries()].map(async ([name, device]) => {
+            try {
+              await device.stop()
+            } catch (error) {
+              onError(name, error)
+            }
+          })
+        )
       }
     })
     options.signal.throwIfAborted()
@@ -348,9 +435,27 @@ async function play (scenario: LoadedScenario, options: RunOptions, hold?: Hold)
     events.emit('scenario.start', {})
     scenarioStartedAt = clock.now()
     fleet.crowd?.start({ repeatEveryMs: hold != null ? config.duration : undefined })
-    const timeline = new TimelinePlayer({ config, scenarioFile: scenario.file, clock, fleet, links, nodeLinks, devices, events, onDeviceError: markFailed, onError, signal: options.signal })
+    const timeline = new TimelinePlayer({
+      config,
+      scenarioFile: scenario.file,
+      clock,
+      fleet,
+      links,
+      nodeLinks,
+      devices,
+      events,
+      onDeviceError: markFailed,
+      onError,
+      signal: options.signal
+    })
     if (startDevices) timeline.start()
-    teardown.push({ name: 'timeline', stop: async () => { fleet.crowd?.stop(); await timeline.stop() } })
+    teardown.push({
+      name: 'timeline',
+      stop: async () => {
+        fleet.crowd?.stop()
+        await timeline.stop()
+      }
+    })
     report(phaseNow())
 
     if (hold != null) {
@@ -365,13 +470,21 @@ async function play (scenario: LoadedScenario, options: RunOptions, hold?: Hold)
       report('grace')
       await sleep(config.grace, undefined, { signal: options.signal })
       if (fleet.stores.length > 0) {
-        await auditStores({ stores: fleet.stores, pubsubTopic: fleet.pubsubTopic, contentTopics: scenario.topics.map(contentTopicFor), published: [...published], events, signal: options.signal, accounting: config.capture !== 'off' })
+        await auditStores({
+          stores: fleet.stores,
+          pubsubTopic: fleet.pubsubTopic,
+          contentTopics: scenario.topics.map(contentTopicFor),
+          published: [...published],
+          events,
+          signal: options.signal,
+          accounting: config.capture !== 'off'
+        })
       }
     }
   } catch (error) {
     if (options.signal.aborted) {
       status = 'interrupted'
-      reason = `interrupted by ${String(options.signal.reason instanceof Error ? options.signal.reason.message : options.signal.reason ?? 'a signal')}`
+      reason = `interrupted by ${String(options.signal.reason instanceof Error ? options.signal.reason.message : (options.signal.reason ?? 'a signal'))}`
     } else if (error instanceof InfrastructureError) {
       status = 'failed'
       reason = error.message
@@ -385,7 +498,11 @@ async function play (scenario: LoadedScenario, options: RunOptions, hold?: Hold)
     clearInterval(ticker)
     report('stopping')
     for (const step of teardown.reverse()) {
-      try { await step.stop() } catch (error) { onError(step.name, error) }
+      try {
+        await step.stop()
+      } catch (error) {
+        onError(step.name, error)
+      }
     }
     monitor.stop()
     events.emit('run.end', { status, reason })
@@ -399,7 +516,7 @@ async function play (scenario: LoadedScenario, options: RunOptions, hold?: Hold)
  * libp2p reports a taken port with a stack per listen address; with fixed ports (a second
  * `courier fleet up`, or another program) the user needs the port and what to change.
  */
-function portInUse (message: string, basePort: number | undefined, nodes: number): string | undefined {
+function portInUse(message: string, basePort: number | undefined, nodes: number): string | undefined {
   const taken = /EADDRINUSE[^\n]*?:(\d+)\b/.exec(message)
   if (taken == null) return undefined
   const where = basePort == null ? '' : ` (network.ports ${basePort}: this fleet's ${nodes} nodes use ports ${basePort}-${basePort + 2 * nodes - 1})`
@@ -410,7 +527,7 @@ function portInUse (message: string, basePort: number | undefined, nodes: number
 const MAX_TIMER_MS = 2 ** 31 - 1
 
 /** Peers on fleet nodes' connections that are neither fleet nodes nor courier's own devices. */
-function outsidePeers (fleet: Fleet, devicePeers: ReadonlySet<string>): number {
+function outsidePeers(fleet: Fleet, devicePeers: ReadonlySet<string>): number {
   const fleetPeers = new Set(fleet.nodes.map((node) => node.peerId))
   const outside = new Set<string>()
   for (const node of fleet.nodes) {
@@ -423,10 +540,12 @@ function outsidePeers (fleet: Fleet, devicePeers: ReadonlySet<string>): number {
 }
 
 /** Says once how links are shaped: the issue wants kernel netem where a kernel has it, so its absence is reported, not hidden. */
-async function reportLinkBackend (events: EventLog, log: Logger): Promise<void> {
+async function reportLinkBackend(events: EventLog, log: Logger): Promise<void> {
   const netem = await netemAvailability()
   events.emit('link.backend', { backend: 'userspace', netem })
-  log.info(`courier: links shaped in user space (${netem.available ? 'this kernel has netem, but courier has no netem backend yet' : `kernel netem unavailable: ${netem.reason}`})`)
+  log.info(
+    `courier: links shaped in user space (${netem.available ? 'this kernel has netem, but courier has no netem backend yet' : `kernel netem unavailable: ${netem.reason}`})`
+  )
 }
 
 const CAPTURE_FILE = 'capture.pcap'
@@ -436,24 +555,34 @@ const CAPTURE_FILE = 'capture.pcap'
 const CAPTURE_SNAPLEN = 70_000
 const CAPTURE_BUFFER_KB = 131_072
 
-type CaptureChoice = { backend: 'tcpdump' | 'socket' | 'off', reason?: string }
+type CaptureChoice = { backend: 'tcpdump' | 'socket' | 'off'; reason?: string }
 
 /** `auto` falls back to socket accounting, saying why; an explicit `tcpdump` that cannot run is an error. */
-async function chooseCapture (wanted: 'auto' | 'tcpdump' | 'socket' | 'off', log: Logger): Promise<CaptureChoice> {
+async function chooseCapture(wanted: 'auto' | 'tcpdump' | 'socket' | 'off', log: Logger): Promise<CaptureChoice> {
   if (wanted === 'off') return { backend: 'off', reason: 'capture: off in the scenario' }
   if (wanted === 'socket') return { backend: 'socket', reason: 'capture: socket in the scenario' }
   const availability = await tcpdumpAvailability()
   if (availability.usable) return { backend: 'tcpdump' }
-  if (wanted === 'tcpdump') throw new InfrastructureError(`capture: tcpdump was asked for but cannot capture here: ${availability.reason ?? 'unknown reason'} (install tcpdump and run as root, or use capture: auto)`)
+  if (wanted === 'tcpdump')
+    throw new InfrastructureError(
+      `capture: tcpdump was asked for but cannot capture here: ${availability.reason ?? 'unknown reason'} (install tcpdump and run as root, or use capture: auto)`
+    )
   log.warn(`tcpdump not usable (${availability.reason ?? 'unknown reason'}); counting bytes at the sockets only`)
   return { backend: 'socket', reason: `tcpdump not usable: ${availability.reason ?? 'unknown reason'}` }
 }
 
-async function prepareRunDir (runDir: string, keepsPrevious: boolean): Promise<string> {
+async function prepareRunDir(runDir: string, keepsPrevious: boolean): Promise<string> {
   await makeDirectory(runDir, 'run directory')
   const existing = (await readdir(runDir)).filter((name) => !(keepsPrevious && name.startsWith('previous-')))
   if (existing.length > 0) {
-    throw new InvalidInputError([{ location: { file: runDir }, path: '', message: 'the run directory is not empty; courier never overwrites a recorded run', hint: 'choose another --out directory, or leave --out out to get a new one under runs/' }])
+    throw new InvalidInputError([
+      {
+        location: { file: runDir },
+        path: '',
+        message: 'the run directory is not empty; courier never overwrites a recorded run',
+        hint: 'choose another --out directory, or leave --out out to get a new one under runs/'
+      }
+    ])
   }
   return runDir
 }
@@ -463,8 +592,9 @@ async function prepareRunDir (runDir: string, keepsPrevious: boolean): Promise<s
  * naming the path. Node's recursive mkdir loops forever under /proc (mkdir there says ENOENT for
  * a parent that exists): a run with --out /proc/x spun a core and ignored Ctrl-C.
  */
-export async function makeDirectory (dir: string, what: string, option = '--out'): Promise<void> {
-  const refuse = (message: string, hint?: string): InvalidInputError => new InvalidInputError([{ location: { file: dir }, path: '', message, hint: hint ?? `choose a directory you can write to with ${option}` }])
+export async function makeDirectory(dir: string, what: string, option = '--out'): Promise<void> {
+  const refuse = (message: string, hint?: string): InvalidInputError =>
+    new InvalidInputError([{ location: { file: dir }, path: '', message, hint: hint ?? `choose a directory you can write to with ${option}` }])
   const missing: string[] = []
   for (let path = resolve(dir); ; path = dirname(path)) {
     const found = await stat(path).catch((error: NodeJS.ErrnoException) => error)
@@ -474,7 +604,11 @@ export async function makeDirectory (dir: string, what: string, option = '--out'
       if (dirname(path) === path) break
       continue
     }
-    if (!found.isDirectory()) throw refuse(path === resolve(dir) ? `${dir} exists and is not a directory` : `${path} is not a directory, so the ${what} cannot be made under it`, `choose another ${option}; courier never writes over a file`)
+    if (!found.isDirectory())
+      throw refuse(
+        path === resolve(dir) ? `${dir} exists and is not a directory` : `${path} is not a directory, so the ${what} cannot be made under it`,
+        `choose another ${option}; courier never writes over a file`
+      )
     break
   }
   for (const path of missing.reverse()) {
@@ -483,7 +617,9 @@ export async function makeDirectory (dir: string, what: string, option = '--out'
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
       if (code === 'EEXIST') continue
-      throw refuse(`cannot create the ${what}: ${path} (${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : code === 'ENOENT' ? 'this file system makes no directories there' : code ?? String(error)})`)
+      throw refuse(
+        `cannot create the ${what}: ${path} (${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : code === 'ENOENT' ? 'this file system makes no directories there' : (code ?? String(error))})`
+      )
     }
   }
   try {
@@ -493,7 +629,10 @@ export async function makeDirectory (dir: string, what: string, option = '--out'
   }
 }
 
-function trackProgress (events: EventLog): { snapshot(): Omit<Progress, 'phase' | 'scenarioMs' | 'durationMs' | 'outsidePeers'>, devicePeers: ReadonlySet<string> } {
+function trackProgress(events: EventLog): {
+  snapshot(): Omit<Progress, 'phase' | 'scenarioMs' | 'durationMs' | 'outsidePeers'>
+  devicePeers: ReadonlySet<string>
+} {
   let sent = 0
   let received = 0
   let duplicates = 0
@@ -505,17 +644,21 @@ function trackProgress (events: EventLog): { snapshot(): Omit<Progress, 'phase' 
   const devicePeers = new Set<string>()
   events.onEvent((event) => {
     if (event.type === 'msg.sent') sent++
-    else if (event.type === 'msg.received') { if (event.duplicate) duplicates++; else received++ }
-    else if (event.type === 'msg.relayed') relayed++
+    else if (event.type === 'msg.received') {
+      if (event.duplicate) duplicates++
+      else received++
+    } else if (event.type === 'msg.relayed') relayed++
     else if (event.type === 'msg.stored') stored++
     else if (event.type === 'harness.lag') lagP99Ms = event.p99
-    else if (event.type === 'node.up') { up.add(event.node); known.add(event.node) }
-    else if (event.type === 'node.down') up.delete(event.node)
+    else if (event.type === 'node.up') {
+      up.add(event.node)
+      known.add(event.node)
+    } else if (event.type === 'node.down') up.delete(event.node)
     else if (event.type === 'device.up' && event.peerId != null) devicePeers.add(event.peerId)
   })
   return { snapshot: () => ({ sent, received, duplicates, lagP99Ms, relayed, stored, nodesUp: up.size, nodes: known.size }), devicePeers }
 }
 
-function errorText (error: unknown): string {
+function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }

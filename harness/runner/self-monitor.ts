@@ -4,7 +4,7 @@ import type { EventSink } from '../interface/index.js'
 const RESOLUTION_MS = 5
 
 /** Samples this process's event-loop delay, CPU and memory every second into `harness.lag` events. */
-export function startSelfMonitor (events: EventSink, processName: string, intervalMs = 1000): { stop(): { p99: number } } {
+export function startSelfMonitor(events: EventSink, processName: string, intervalMs = 1000): { stop(): { p99: number } } {
   // the histogram counts the sampling timer's own period in every value; it is subtracted below
   const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS })
   histogram.enable()
@@ -32,7 +32,7 @@ export function startSelfMonitor (events: EventSink, processName: string, interv
   }, intervalMs)
   timer.unref()
   return {
-    stop () {
+    stop() {
       clearInterval(timer)
       histogram.disable()
       return { p99: worstP99 }
@@ -40,6 +40,6 @@ export function startSelfMonitor (events: EventSink, processName: string, interv
   }
 }
 
-function round (value: number): number {
+function round(value: number): number {
   return Math.round(value * 100) / 100
 }

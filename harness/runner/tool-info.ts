@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { cpus, hostname, totalmem } from 'node:os'
 import type { ToolInfo } from '../interface/index.js'
 
-export function toolInfo (): ToolInfo {
+export function toolInfo(): ToolInfo {
   return {
     courier: packageVersion('../../../package.json'),
     node: process.version,
@@ -13,7 +13,7 @@ export function toolInfo (): ToolInfo {
   }
 }
 
-function packageVersion (relative: string): string {
+function packageVersion(relative: string): string {
   try {
     return (JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as { version: string }).version
   } catch {
@@ -21,9 +21,11 @@ function packageVersion (relative: string): string {
   }
 }
 
-function gitCommit (): string | undefined {
+function gitCommit(): string | undefined {
   try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: new URL('../../..', import.meta.url), stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim()
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: new URL('../../..', import.meta.url), stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim()
   } catch {
     return undefined
   }

@@ -7,9 +7,12 @@ import { createHash } from 'node:crypto'
 export type Random = () => number
 
 /** sfc32: small, fast, well-distributed; Math.random cannot be seeded. */
-function sfc32 (a: number, b: number, c: number, d: number): Random {
+function sfc32(a: number, b: number, c: number, d: number): Random {
   return () => {
-    a |= 0; b |= 0; c |= 0; d |= 0
+    a |= 0
+    b |= 0
+    c |= 0
+    d |= 0
     const t = (((a + b) | 0) + d) | 0
     d = (d + 1) | 0
     a = b ^ (b >>> 9)
@@ -20,19 +23,19 @@ function sfc32 (a: number, b: number, c: number, d: number): Random {
   }
 }
 
-export function seededRandom (seed: number, label: string): Random {
+export function seededRandom(seed: number, label: string): Random {
   const digest = createHash('sha256').update(`${seed}/${label}`).digest()
   const random = sfc32(digest.readUInt32LE(0), digest.readUInt32LE(4), digest.readUInt32LE(8), digest.readUInt32LE(12))
   for (let i = 0; i < 12; i++) random()
   return random
 }
 
-export function pick<T> (random: Random, items: readonly T[]): T {
+export function pick<T>(random: Random, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)]
 }
 
 /** Fisher-Yates on a copy. */
-export function shuffle<T> (random: Random, items: readonly T[]): T[] {
+export function shuffle<T>(random: Random, items: readonly T[]): T[] {
   const out = items.slice()
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1))
@@ -42,13 +45,13 @@ export function shuffle<T> (random: Random, items: readonly T[]): T[] {
 }
 
 /** Standard normal by Box-Muller. */
-export function normal (random: Random): number {
+export function normal(random: Random): number {
   const u = 1 - random()
   const v = random()
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v)
 }
 
 /** Exponential inter-arrival time for a Poisson process of `ratePerSecond`, in ms. */
-export function exponentialMs (random: Random, ratePerSecond: number): number {
+export function exponentialMs(random: Random, ratePerSecond: number): number {
   return (-Math.log(1 - random()) / ratePerSecond) * 1000
 }

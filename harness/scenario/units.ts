@@ -2,7 +2,7 @@
  * Units in scenarios are strings a person writes (`30s`, `2kB`, `30/min`, `1%`, `10mbit`). Each
  * parser returns a number in one base unit or a message saying what was expected.
  */
-export type Parsed = { ok: true, value: number } | { ok: false, expected: string }
+export type Parsed = { ok: true; value: number } | { ok: false; expected: string }
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, sec: 1000, m: 60_000, min: 60_000, h: 3_600_000 }
 const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1000, mb: 1_000_000, gb: 1_000_000_000, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 }
@@ -12,7 +12,7 @@ const BANDWIDTH_UNITS: Record<string, number> = { bit: 1, kbit: 1e3, mbit: 1e6, 
 const NUMBER = '(\\d+(?:\\.\\d+)?|\\.\\d+)'
 
 /** Milliseconds. Compound forms like `1m30s` are accepted. */
-export function parseDuration (input: unknown): Parsed {
+export function parseDuration(input: unknown): Parsed {
   const expected = 'a duration such as 500ms, 30s, 2m, 1h or 1m30s'
   if (typeof input !== 'string') return { ok: false, expected }
   const text = input.trim().toLowerCase()
@@ -29,7 +29,7 @@ export function parseDuration (input: unknown): Parsed {
 }
 
 /** Bytes. `kB` is 1000 bytes and `KiB` 1024, as in SI and IEC. */
-export function parseSize (input: unknown): Parsed {
+export function parseSize(input: unknown): Parsed {
   const expected = 'a size such as 300B, 2kB, 1.5MB or 4KiB'
   if (typeof input !== 'string') return { ok: false, expected }
   const match = new RegExp(`^${NUMBER}\\s*([a-z]+)$`, 'i').exec(input.trim())
@@ -40,7 +40,7 @@ export function parseSize (input: unknown): Parsed {
 }
 
 /** Events per second, from `30/min`, `2/s`, `100/h`. */
-export function parseRate (input: unknown): Parsed {
+export function parseRate(input: unknown): Parsed {
   const expected = 'a rate such as 30/min, 2/s or 100/h'
   if (typeof input !== 'string') return { ok: false, expected }
   const match = new RegExp(`^${NUMBER}\\s*/\\s*([a-z]+)$`, 'i').exec(input.trim())
@@ -51,7 +51,7 @@ export function parseRate (input: unknown): Parsed {
 }
 
 /** A ratio in [0, 1] from `1%` or `0.01`. */
-export function parseRatio (input: unknown): Parsed {
+export function parseRatio(input: unknown): Parsed {
   const expected = 'a percentage such as 1% or 0.5%, or a ratio from 0 to 1'
   if (typeof input === 'number') return input >= 0 && input <= 1 ? { ok: true, value: input } : { ok: false, expected }
   if (typeof input !== 'string') return { ok: false, expected }
@@ -63,7 +63,7 @@ export function parseRatio (input: unknown): Parsed {
 }
 
 /** Bits per second from `10mbit`, `512kbit`. */
-export function parseBandwidth (input: unknown): Parsed {
+export function parseBandwidth(input: unknown): Parsed {
   const expected = 'a bandwidth such as 512kbit, 10mbit or 1gbit'
   if (typeof input !== 'string') return { ok: false, expected }
   const match = new RegExp(`^${NUMBER}\\s*([a-z]+)$`, 'i').exec(input.trim())
@@ -73,19 +73,19 @@ export function parseBandwidth (input: unknown): Parsed {
   return { ok: true, value: Number(match[1]) * factor }
 }
 
-export function formatDuration (ms: number): string {
+export function formatDuration(ms: number): string {
   if (ms < 1000) return `${round(ms)} ms`
   if (ms < 120_000) return `${round(ms / 1000)} s`
   return `${round(ms / 60_000)} min`
 }
 
-export function formatBytes (bytes: number): string {
+export function formatBytes(bytes: number): string {
   if (bytes < 1000) return `${round(bytes)} B`
   if (bytes < 1e6) return `${round(bytes / 1e3)} kB`
   if (bytes < 1e9) return `${round(bytes / 1e6)} MB`
   return `${round(bytes / 1e9)} GB`
 }
 
-function round (value: number): string {
+function round(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(value < 10 ? 2 : 1).replace(/\.?0+$/, '')
 }

@@ -21,7 +21,7 @@ export interface YamlSource {
  * Reads a user's file: a regular file of at most 1 MiB of UTF-8 text (README: Limits); anything
  * else (missing, a FIFO, /dev/zero, UTF-16) is an InvalidInputError naming it.
  */
-export async function readUserFile (file: string, what: { kind: string, hint: string }): Promise<string> {
+export async function readUserFile(file: string, what: { kind: string; hint: string }): Promise<string> {
   return readUserTextFile(file, what)
 }
 
@@ -29,7 +29,7 @@ export async function readUserFile (file: string, what: { kind: string, hint: st
 export const MAX_YAML_ALIASES = 100
 
 /** Parses YAML keeping positions; syntax errors and a non-mapping document are InvalidInputErrors. */
-export function parseYamlSource (text: string, file: string, what: { kind: string, expectedKeys: string }): YamlSource {
+export function parseYamlSource(text: string, file: string, what: { kind: string; expectedKeys: string }): YamlSource {
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
   const locateOffset = (offset: number): SourceLocation => {
@@ -38,19 +38,30 @@ export function parseYamlSource (text: string, file: string, what: { kind: strin
   }
   if (doc.errors.length > 0) {
     if (doc.errors.some((error) => /call stack/i.test(error.message))) {
-      throw new InvalidInputError([{ location: locateOffset(doc.errors[0].pos[0]), path: '', message: 'YAML nested too deeply for courier to read', hint: 'a scenario needs a few levels of nesting; check for runaway [ or { brackets' }])
+      throw new InvalidInputError([
+        {
+          location: locateOffset(doc.errors[0].pos[0]),
+          path: '',
+          message: 'YAML nested too deeply for courier to read',
+          hint: 'a scenario needs a few levels of nesting; check for runaway [ or { brackets'
+        }
+      ])
     }
-    throw new InvalidInputError(doc.errors.map((error) => ({
-      location: locateOffset(error.pos[0]),
-      path: '',
-      message: `YAML syntax: ${error.message.split('\n')[0]}`,
-      hint: error.code === 'DUPLICATE_KEY' ? 'remove one of the two keys' : 'check indentation and quoting around this line'
-    })))
+    throw new InvalidInputError(
+      doc.errors.map((error) => ({
+        location: locateOffset(error.pos[0]),
+        path: '',
+        message: `YAML syntax: ${error.message.split('\n')[0]}`,
+        hint: error.code === 'DUPLICATE_KEY' ? 'remove one of the two keys' : 'check indentation and quoting around this line'
+      }))
+    )
   }
   const protoKey = findKey(doc, '__proto__')
   if (protoKey != null) {
     // JavaScript would drop it (or change what the map inherits) without a word
-    throw new InvalidInputError([{ location: locateOffset(protoKey), path: '', message: '"__proto__" cannot be a key', expected: 'another name', found: '__proto__' }])
+    throw new InvalidInputError([
+      { location: locateOffset(protoKey), path: '', message: '"__proto__" cannot be a key', expected: 'another name', found: '__proto__' }
+    ])
   }
   let raw: unknown
   try {
@@ -59,25 +70,35 @@ export function parseYamlSource (text: string, file: string, what: { kind: strin
     if (!(error instanceof ReferenceError)) throw error
     // the yaml library's alias-count guard (or an alias to an anchor that does not exist)
     const bomb = /alias count/i.test(error.message)
-    throw new InvalidInputError([{
-      location: { file, line: 1, column: 1 },
-      path: '',
-      message: bomb ? 'YAML aliases expand too much (an alias bomb)' : `YAML: ${error.message}`,
-      expected: bomb ? `at most ${MAX_YAML_ALIASES} alias expansions` : undefined,
-      hint: bomb ? 'write the repeated parts out, or use fewer *alias references' : undefined
-    }])
+    throw new InvalidInputError([
+      {
+        location: { file, line: 1, column: 1 },
+        path: '',
+        message: bomb ? 'YAML aliases expand too much (an alias bomb)' : `YAML: ${error.message}`,
+        expected: bomb ? `at most ${MAX_YAML_ALIASES} alias expansions` : undefined,
+        hint: bomb ? 'write the repeated parts out, or use fewer *alias references' : undefined
+      }
+    ])
   }
   if (raw == null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new InvalidInputError([{ location: { file, line: 1, column: 1 }, path: '', message: `a ${what.kind} must be a YAML mapping`, expected: `keys such as ${what.expectedKeys}`, found: describe(raw) }])
+    throw new InvalidInputError([
+      {
+        location: { file, line: 1, column: 1 },
+        path: '',
+        message: `a ${what.kind} must be a YAML mapping`,
+        expected: `keys such as ${what.expectedKeys}`,
+        found: describe(raw)
+      }
+    ])
   }
   return { raw, locate: (path, which = 'value') => locateIn(doc, path, which, locateOffset, file) }
 }
 
 /** Offset of the first mapping key equal to `key`, anywhere in the document. */
-function findKey (doc: Document, key: string): number | undefined {
+function findKey(doc: Document, key: string): number | undefined {
   let offset: number | undefined
   visit(doc, {
-    Pair (_, pair) {
+    Pair(_, pair) {
       if (isScalar(pair.key) && pair.key.value === key) {
         offset = pair.key.range?.[0] ?? 0
         return visit.BREAK
@@ -90,15 +111,15 @@ function findKey (doc: Document, key: string): number | undefined {
 
 export interface ZodProblemOptions {
   /** What a union field accepts, in words (and a better message), for an error at `path`. */
-  union?: (path: FieldPath, found: unknown) => { expected?: string, message?: string } | undefined
+  union?: (path: FieldPath, found: unknown) => { expected?: string; message?: string } | undefined
 }
 
 /** Turns zod's issues into problems a person can act on. */
-export function zodProblems (issues: readonly z.core.$ZodIssue[], root: unknown, source: YamlSource, options: ZodProblemOptions = {}): InputProblem[] {
+export function zodProblems(issues: readonly z.core.$ZodIssue[], root: unknown, source: YamlSource, options: ZodProblemOptions = {}): InputProblem[] {
   return issues.flatMap((issue) => problemsOf(issue, root, source, options))
 }
 
-function problemsOf (issue: z.core.$ZodIssue, root: unknown, { raw, locate }: YamlSource, options: ZodProblemOptions): InputProblem[] {
+function problemsOf(issue: z.core.$ZodIssue, root: unknown, { raw, locate }: YamlSource, options: ZodProblemOptions): InputProblem[] {
   const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol')
   if (issue.code === 'unrecognized_keys') {
     const known = knownKeysAt(root, path)
@@ -114,7 +135,9 @@ function problemsOf (issue: z.core.$ZodIssue, root: unknown, { raw, locate }: Ya
   if (issue.code === 'invalid_key') {
     // a map key (a device name, a profile element name) that its pattern refuses: point at the key
     const key = String(path.at(-1) ?? '')
-    return [{ location: locate(path, 'key'), path: formatPath(path), message: `"${key}" is not an accepted name`, expected: issue.issues[0]?.message, found: key }]
+    return [
+      { location: locate(path, 'key'), path: formatPath(path), message: `"${key}" is not an accepted name`, expected: issue.issues[0]?.message, found: key }
+    ]
   }
   const found = valueAt(raw, path)
   let expected: string | undefined
@@ -145,7 +168,7 @@ function problemsOf (issue: z.core.$ZodIssue, root: unknown, { raw, locate }: Ya
 }
 
 /** The keys an object schema accepts at `path`, for did-you-mean (every form of a union counts). */
-export function knownKeysAt (root: unknown, path: FieldPath): string[] {
+export function knownKeysAt(root: unknown, path: FieldPath): string[] {
   let candidates = forms(root)
   for (const segment of path) {
     candidates = candidates.flatMap((schema) => {
@@ -156,14 +179,18 @@ export function knownKeysAt (root: unknown, path: FieldPath): string[] {
       return []
     })
   }
-  return [...new Set(candidates.flatMap((schema) => {
-    const def = defOf(schema)
-    return def?.type === 'object' ? Object.keys(def.shape as object) : []
-  }))]
+  return [
+    ...new Set(
+      candidates.flatMap((schema) => {
+        const def = defOf(schema)
+        return def?.type === 'object' ? Object.keys(def.shape as object) : []
+      })
+    )
+  ]
 }
 
 /** Sees through wrappers (optional, defaults, transforms); a union gives each of its forms. */
-function forms (schema: unknown): unknown[] {
+function forms(schema: unknown): unknown[] {
   const def = defOf(schema)
   if (def == null) return schema == null ? [] : [schema]
   if (def.type === 'optional' || def.type === 'default' || def.type === 'prefault' || def.type === 'nullable') return forms(def.innerType)
@@ -172,18 +199,18 @@ function forms (schema: unknown): unknown[] {
   return [schema]
 }
 
-function defOf (schema: unknown): Record<string, unknown> | undefined {
+function defOf(schema: unknown): Record<string, unknown> | undefined {
   return (schema as { _zod?: { def?: Record<string, unknown> } } | undefined)?._zod?.def
 }
 
-export function suggest (word: string, candidates: readonly string[]): string | undefined {
+export function suggest(word: string, candidates: readonly string[]): string | undefined {
   if (candidates.length === 0) return undefined
   const best = closest(word, candidates as string[])
   const limit = Math.max(2, Math.floor(word.length / 3))
   return distance(word, best) <= limit ? `did you mean "${best}"?` : undefined
 }
 
-export function formatPath (path: FieldPath): string {
+export function formatPath(path: FieldPath): string {
   let text = ''
   for (const segment of path) {
     if (typeof segment === 'number') text += `[${segment}]`
@@ -192,7 +219,7 @@ export function formatPath (path: FieldPath): string {
   return text
 }
 
-export function valueAt (raw: unknown, path: FieldPath): unknown {
+export function valueAt(raw: unknown, path: FieldPath): unknown {
   let value = raw
   for (const segment of path) {
     if (value == null || typeof value !== 'object') return undefined
@@ -201,7 +228,7 @@ export function valueAt (raw: unknown, path: FieldPath): unknown {
   return value
 }
 
-export function describe (value: unknown): string {
+export function describe(value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'a list'
   if (typeof value === 'object') return 'a mapping'
@@ -209,7 +236,13 @@ export function describe (value: unknown): string {
   return `${typeof value} ${String(value)}`
 }
 
-export function locateIn (doc: Document, path: FieldPath, which: 'key' | 'value', locateOffset: (offset: number) => SourceLocation, file: string): SourceLocation {
+export function locateIn(
+  doc: Document,
+  path: FieldPath,
+  which: 'key' | 'value',
+  locateOffset: (offset: number) => SourceLocation,
+  file: string
+): SourceLocation {
   // walk down as far as the document goes: a missing field is reported at its parent
   let node: YamlNode | null = doc.contents as YamlNode | null
   let keyNode: YamlNode | null = null

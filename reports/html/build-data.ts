@@ -4,11 +4,32 @@
 import { quantileSorted } from 'simple-statistics'
 import type { CourierEvent, DeviceDelivery, MetricValue, Results } from '../../harness/interface/index.js'
 import {
-  VERDICT_TEXT, flowProblem, flowTests, formatBytes, formatCount, formatMs, formatRatio, formatValue, harnessHealthLine, replayCommand,
-  sortThresholds, verdictExplanation
+  VERDICT_TEXT,
+  flowProblem,
+  flowTests,
+  formatBytes,
+  formatCount,
+  formatMs,
+  formatRatio,
+  formatValue,
+  harnessHealthLine,
+  replayCommand,
+  sortThresholds,
+  verdictExplanation
 } from '../format.js'
 import type {
-  Buckets, DevicePivot, DeviceRow, ExplorerMessage, FaultBand, FaultMarker, MatrixCell, MetricGroup, ReportData, Series, TrendView, XY
+  Buckets,
+  DevicePivot,
+  DeviceRow,
+  ExplorerMessage,
+  FaultBand,
+  FaultMarker,
+  MatrixCell,
+  MetricGroup,
+  ReportData,
+  Series,
+  TrendView,
+  XY
 } from './report-data.js'
 import { bytesSection, energySection, reliabilitySection, type BytesSamples } from './sections.js'
 import { thresholdEvidence } from '../why.js'
@@ -16,7 +37,7 @@ import { thresholdEvidence } from '../why.js'
 /** Size limits and choices of the HTML report; defaults keep a 1,000,000-event run under 10 MB. */
 export interface ReportDataOptions {
   /** Files in the run directory to link, with sizes in bytes. */
-  artifacts?: Array<{ name: string, bytes?: number }>
+  artifacts?: Array<{ name: string; bytes?: number }>
   /** A first arrival later than this after the send counts as late (default: the latency threshold, else 2 s). */
   lateAfterMs?: number
   /** Device-sent messages kept in the message explorer (default 3000). */
@@ -33,7 +54,11 @@ export interface ReportDataOptions {
   history?: TrendView
 }
 
-interface Arrival { t: number, via: string, n: number }
+interface Arrival {
+  t: number
+  via: string
+  n: number
+}
 
 interface MsgRecord {
   hash: string
@@ -49,7 +74,7 @@ interface MsgRecord {
 const CROWD = 'crowd'
 
 /** Precomputes every chart series, table and index of the report. */
-export function buildReportData (results: Results, events: Iterable<CourierEvent>, options: ReportDataOptions = {}): ReportData {
+export function buildReportData(results: Results, events: Iterable<CourierEvent>, options: ReportDataOptions = {}): ReportData {
   const maxRaw = options.maxRawPoints ?? 1500
   const nBuckets = options.buckets ?? 300
   const notes: string[] = []
@@ -64,12 +89,12 @@ export function buildReportData (results: Results, events: Iterable<CourierEvent
   const failedAt = new Map<string, number>()
   const nodeRole = new Map<string, string>()
   const offlineOpen = new Map<string, number>()
-  const downOpen = new Map<string, { t: number, reason: string }>()
-  const bands: Array<Omit<FaultBand, 'from' | 'to'> & { fromT: number, toT: number | null, fromTimeline?: boolean }> = []
-  const markers: Array<{ t: number, label: string }> = []
-  const pendingQueries = new Map<string, { t: number, store: string }>()
-  const storeQueries: Array<{ t: number, store: string, latency: number, bytes: number, messages: number, ok: boolean }> = []
-  const lag = new Map<string, { t: number[], p99: number[], cpu: number[] }>()
+  const downOpen = new Map<string, { t: number; reason: string }>()
+  const bands: Array<Omit<FaultBand, 'from' | 'to'> & { fromT: number; toT: number | null; fromTimeline?: boolean }> = []
+  const markers: Array<{ t: number; label: string }> = []
+  const pendingQueries = new Map<string, { t: number; store: string }>()
+  const storeQueries: Array<{ t: number; store: string; latency: number; bytes: number; messages: number; ok: boolean }> = []
+  const lag = new Map<string, { t: number[]; p99: number[]; cpu: number[] }>()
   const received: BytesSamples['payload'] = []
   const wire: BytesSamples['wire'] = new Map()
   let partitionEvents = false
@@ -87,13 +112,19 @@ export function buildReportData (results: Results, events: Iterable<CourierEvent
   for (const e of events) {
     if (e.t > maxT) maxT = e.t
     switch (e.type) {
-      case 'scenario.start': scenarioStartT ??= e.t; break
-      case 'scenario.end': scenarioEndT = e.t; break
-      case 'device.up': deviceSet.add(e.device); break
+      case 'scenario.start':
+        scenarioStartT ??= e.t
+        break
+      case 'scenario.end':
+        scenarioEndT = e.t
+        break
+      case 'device.up':
+        deviceSet.add(e.device)
+        break
       case 'device.subscribe': {
         deviceSet.add(e.device)
         let set = subscriptions.get(e.device)
-        if (set == null) subscriptions.set(e.device, set = new Set())
+        if (set == null) subscriptions.set(e.device, (set = new Set()))
         set.add(e.topic)
         break
       }
@@ -101,19 +132,30 @@ export function buildReportData (results: Results, events: Iterable<CourierEvent
         if (!failedAt.has(e.device)) failedAt.set(e.device, e.t)
         markers.push({ t: e.t, label: `${e.device} failed` })
         break
-      case 'device.offline': if (!offlineOpen.has(e.device)) offlineOpen.set(e.device, e.t); break
+      case 'device.offline':
+        if (!offlineOpen.has(e.device)) offlineOpen.set(e.device, e.t)
+        break
       case 'device.online': {
         const from = offlineOpen.get(e.device)
-        if (from != null) { bands.push({ fromT: from, toT: e.t, kind: 'offline', label: `${e.device} offline` }); offlineOpen.delete(e.device) }
+        if (from != null) {
+          bands.push({ fromT: from, toT: e.t, kind: 'offline', label: `${e.device} offline` })
+          offlineOpen.delete(e.device)
+        }
         break
       }
       case 'node.up': {
         nodeRole.set(e.node, e.role)
         const down = downOpen.get(e.node)
-        if (down != null) { bands.push({ fromT: down.t, toT: e.t, kind: 'down', label: `${e.node} ${down.reason}` }); downOpen.delete(e.node) }
+        if (down != null) {
+          bands.push({ fromT: down.t, toT: e.t, kind: 'down', label: `${e.node} ${down.reason}` })
+          downOpen.delete(e.node)
+        }
         break
       }
-      case 'node.down': nodeRole.set(e.node, e.role); if (!downOpen.has(e.node)) downOpen.set(e.node, { t: e.t, reason: e.reason }); break
+      case 'node.down':
+        nodeRole.set(e.node, e.role)
+        if (!downOpen.has(e.node)) downOpen.set(e.node, { t: e.t, reason: e.reason })
+        break
       case 'partition.start':
         partitionEvents = true
         bands.push({ fromT: e.t, toT: null, kind: 'partition', label: `partition ${describeGroups(e.groups)}`.trim() })
@@ -125,7 +167,7 @@ export function buildReportData (results: Results, events: Iterable<CourierEvent
       }
       case 'bytes.sample': {
         let w = wire.get(e.owner)
-        if (w == null) wire.set(e.owner, w = { t: [], protocol: [], up: [], down: [] })
+        if (w == null) wire.set(e.owner, (w = { t: [], protocol: [], up: [], down: [] }))
         w.t.push(e.t)
         w.protocol.push(e.protocol)
         w.up.push(e.up)
@@ -137,14 +179,23 @@ export function buildReportData (results: Results, events: Iterable<CourierEvent
         const detail = e.detail ?? {}
         const forMs = durationOf(detail.forMs ?? detail.durationMs ?? detail.for)
         if (e.action === 'partition' && !partitionEvents) {
-          bands.push({ fromT: e.t, toT: forMs == null ? null : e.t + forMs, kind: 'partition', label: `partition ${describeGroups(detail.groups)}`.trim(), fromTimeline: true })
+          bands.push({
+            fromT: e.t,
+            toT: forMs == null ? null : e.t + forMs,
+            kind: 'partition',
+            label: `partition ${describeGroups(detail.groups)}`.trim(),
+            fromTimeline: true
+          })
         } else if (/^(heal|partition\.heal)$/.test(e.action) && !partitionEvents) {
           const open = bands.findLast((b) => b.kind === 'partition' && b.fromTimeline === true && b.toT == null)
           if (open != null) open.toT = e.t
         }
         // a store fault with a length is a window like a partition: a labelled band, not a bare line
         if ((e.action === 'desync' || e.action === 'slow') && forMs != null && typeof detail.store === 'string') {
-          const what = e.action === 'desync' ? 'desync (archives nothing)' : `slow (answers ${typeof detail.delay === 'number' ? formatMs(detail.delay) : String(detail.delay ?? '')} late)`
+          const what =
+            e.action === 'desync'
+              ? 'desync (archives nothing)'
+              : `slow (answers ${typeof detail.delay === 'number' ? formatMs(detail.delay) : String(detail.delay ?? '')} late)`
           bands.push({ fromT: e.t, toT: e.t + forMs, kind: 'store', label: `${detail.store} ${what}` })
           break
         }
@@ -170,23 +221,35 @@ export function buildReportData (results: Results, events: Iterable<CourierEvent
         if (a == null) arrivals.set(e.device, { t: e.t, via: e.via, n: 1 })
         else {
           a.n++
-          if (e.t < a.t) { a.t = e.t; a.via = e.via }
+          if (e.t < a.t) {
+            a.t = e.t
+            a.via = e.via
+          }
         }
         deviceSet.add(e.device)
         received.push({ device: e.device, t: e.t, via: e.via, bytes: e.bytes, duplicate: e.duplicate || a != null })
         break
       }
-      case 'store.query': pendingQueries.set(e.requestId, { t: e.t, store: e.store }); break
+      case 'store.query':
+        pendingQueries.set(e.requestId, { t: e.t, store: e.store })
+        break
       case 'store.response': {
         const q = pendingQueries.get(e.requestId)
         if (q == null) break
         pendingQueries.delete(e.requestId)
-        storeQueries.push({ t: q.t, store: e.store, latency: e.t - q.t, bytes: e.bytes, messages: e.messages, ok: e.status >= 200 && e.status < 300 && e.error == null })
+        storeQueries.push({
+          t: q.t,
+          store: e.store,
+          latency: e.t - q.t,
+          bytes: e.bytes,
+          messages: e.messages,
+          ok: e.status >= 200 && e.status < 300 && e.error == null
+        })
         break
       }
       case 'harness.lag': {
         let s = lag.get(e.process)
-        if (s == null) lag.set(e.process, s = { t: [], p99: [], cpu: [] })
+        if (s == null) lag.set(e.process, (s = { t: [], p99: [], cpu: [] }))
         s.t.push(e.t)
         s.p99.push(e.p99)
         s.cpu.push(e.cpu)
@@ -210,7 +273,9 @@ export function buildReportData (results: Results, events: Iterable<CourierEvent
   const kept = partitionEvents ? bands.filter((b) => b.fromTimeline !== true) : bands
   // teardown stops every node after the scenario; those are not faults
   const faults = kept.filter((b) => scenarioEndT == null || b.fromT < scenarioEndT)
-  const faultBands: FaultBand[] = faults.map((b) => ({ from: S(b.fromT), to: S(b.toT ?? scenarioEndT ?? lastT), kind: b.kind, label: b.label })).sort((a, b) => a.from - b.from)
+  const faultBands: FaultBand[] = faults
+    .map((b) => ({ from: S(b.fromT), to: S(b.toT ?? scenarioEndT ?? lastT), kind: b.kind, label: b.label }))
+    .sort((a, b) => a.from - b.from)
   const faultMarkers: FaultMarker[] = markers.map((m) => ({ t: S(m.t), label: m.label })).sort((a, b) => a.t - b.t)
 
   const deviceOrder = [...deviceSet].sort((a, b) => a.localeCompare(b))
@@ -232,15 +297,21 @@ export function buildReportData (results: Results, events: Iterable<CourierEvent
   const cells = new Map<string, Map<string, MatrixCell>>()
   const cell = (sender: string, receiver: string): MatrixCell => {
     let row = cells.get(sender)
-    if (row == null) { cells.set(sender, row = new Map()); senderOrder.push(sender) }
+    if (row == null) {
+      cells.set(sender, (row = new Map()))
+      senderOrder.push(sender)
+    }
     let c = row.get(receiver)
-    if (c == null) row.set(receiver, c = { expected: 0, onTime: 0, late: 0, lost: 0, duplicates: 0 })
+    if (c == null) row.set(receiver, (c = { expected: 0, onTime: 0, late: 0, lost: 0, duplicates: 0 }))
     return c
   }
   let deviceMsgCount = 0
   let crowdMsgCount = 0
   for (const r of messages.values()) {
-    if (r.sentT == null) { if (r.arrivals != null) orphanArrivals += r.arrivals.size; continue }
+    if (r.sentT == null) {
+      if (r.arrivals != null) orphanArrivals += r.arrivals.size
+      continue
+    }
     if (isDevice(r.sender)) deviceMsgCount++
     else crowdMsgCount++
     for (const [device, a] of r.arrivals ?? []) {
@@ -261,9 +332,12 @@ export function buildReportData (results: Results, events: Iterable<CourierEvent
       }
     }
   }
-  if (orphanArrivals > 0) notes.push(`${formatCount(orphanArrivals)} arrivals belong to messages with no msg.sent event; they are left out of latency and the delivery matrix.`)
+  if (orphanArrivals > 0)
+    notes.push(`${formatCount(orphanArrivals)} arrivals belong to messages with no msg.sent event; they are left out of latency and the delivery matrix.`)
   const senders = senderOrder.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
-  function rank (s: string): number { return isDevice(s) ? 0 : s === CROWD ? 1 : 2 }
+  function rank(s: string): number {
+    return isDevice(s) ? 0 : s === CROWD ? 1 : 2
+  }
 
   let downsampled = false
   const cdf: Series[] = deviceOrder.map((device) => {
@@ -275,7 +349,10 @@ export function buildReportData (results: Results, events: Iterable<CourierEvent
     if (s.buckets != null) downsampled = true
     return s
   })
-  if (downsampled) notes.push(`Latency over time is downsampled: a series with more than ${formatCount(maxRaw)} messages is drawn as ${nBuckets} time buckets (median, p95 and maximum of each bucket).`)
+  if (downsampled)
+    notes.push(
+      `Latency over time is downsampled: a series with more than ${formatCount(maxRaw)} messages is drawn as ${nBuckets} time buckets (median, p95 and maximum of each bucket).`
+    )
 
   // ---- bytes and energy
   const bytes = bytesSection(results, deviceSet, { wire, payload: received }, deviceOrder, S, endS)
@@ -284,8 +361,15 @@ export function buildReportData (results: Results, events: Iterable<CourierEvent
 
   // ---- store
   const stores = [...new Set(storeQueries.map((q) => q.store))].sort()
-  const storeSeries = (pick: (q: typeof storeQueries[number]) => number): Series[] => stores.map((store) =>
-    series(store, storeQueries.filter((q) => q.ok && q.store === store).map((q): XY => [S(q.t), round1(pick(q))]), maxRaw, nBuckets))
+  const storeSeries = (pick: (q: (typeof storeQueries)[number]) => number): Series[] =>
+    stores.map((store) =>
+      series(
+        store,
+        storeQueries.filter((q) => q.ok && q.store === store).map((q): XY => [S(q.t), round1(pick(q))]),
+        maxRaw,
+        nBuckets
+      )
+    )
   const storeTable = stores.map((store) => {
     const qs = storeQueries.filter((q) => q.store === store)
     const ok = qs.filter((q) => q.ok)
@@ -303,12 +387,23 @@ export function buildReportData (results: Results, events: Iterable<CourierEvent
     }
   })
   for (const [store, st] of Object.entries(results.store?.byStore ?? {})) {
-    if (!stores.includes(store)) storeTable.push({ store, queries: st.queries, failed: st.failed, answered: 0, messages: st.messages, bytes: formatBytes(st.bytes), p50: 'n/a', p95: 'n/a' })
+    if (!stores.includes(store))
+      storeTable.push({
+        store,
+        queries: st.queries,
+        failed: st.failed,
+        answered: 0,
+        messages: st.messages,
+        bytes: formatBytes(st.bytes),
+        p50: 'n/a',
+        p95: 'n/a'
+      })
   }
   const st = results.store
-  const storeSummary = st == null || st.queries === 0
-    ? 'No history (store) queries in this run.'
-    : `${formatCount(st.queries)} store queries, ${formatCount(st.failed)} failed; latency p50 ${formatMs(st.latency.p50)}, p95 ${formatMs(st.latency.p95)}, max ${formatMs(st.latency.max)}.`
+  const storeSummary =
+    st == null || st.queries === 0
+      ? 'No history (store) queries in this run.'
+      : `${formatCount(st.queries)} store queries, ${formatCount(st.failed)} failed; latency p50 ${formatMs(st.latency.p50)}, p95 ${formatMs(st.latency.p95)}, max ${formatMs(st.latency.max)}.`
   // the sent-message checks are store queries too (hash-only, not counted in results.store): say so beside the history figures
   const sentChecks = Object.values(results.reliability?.sentChecks ?? {})
   const checkCount = sentChecks.reduce((s, c) => s + c.checks, 0)
@@ -319,8 +414,18 @@ export function buildReportData (results: Results, events: Iterable<CourierEvent
   const lagSeries: Series[] = []
   const cpuSeries: Series[] = []
   for (const [proc, s] of [...lag].sort((a, b) => a[0].localeCompare(b[0]))) {
-    const lagS = series(proc, s.t.map((t, i): XY => [S(t), round1(s.p99[i]!)]), maxRaw, nBuckets)
-    const cpuS = series(proc, s.t.map((t, i): XY => [S(t), round1(s.cpu[i]!)]), maxRaw, nBuckets)
+    const lagS = series(
+      proc,
+      s.t.map((t, i): XY => [S(t), round1(s.p99[i]!)]),
+      maxRaw,
+      nBuckets
+    )
+    const cpuS = series(
+      proc,
+      s.t.map((t, i): XY => [S(t), round1(s.cpu[i]!)]),
+      maxRaw,
+      nBuckets
+    )
     if (lagS.buckets != null) harnessDownsampled = true
     lagSeries.push(lagS)
     cpuSeries.push(cpuS)
@@ -358,7 +463,15 @@ export function buildReportData (results: Results, events: Iterable<CourierEvent
     thresholds: sortThresholds(results.thresholds ?? []).map((t) => {
       const ev = thresholdEvidence(results, t)
       const row = ev.device != null ? deviceOrder.indexOf(ev.device) : -1
-      return { metric: t.metric, expression: t.expression, measured: formatValue(t.value, t.unit), passed: t.passed, message: t.message, why: t.passed ? null : ev.why, href: `#${row >= 0 ? `device-${row}` : ev.section}` }
+      return {
+        metric: t.metric,
+        expression: t.expression,
+        measured: formatValue(t.value, t.unit),
+        passed: t.passed,
+        message: t.message,
+        why: t.passed ? null : ev.why,
+        href: `#${row >= 0 ? `device-${row}` : ev.section}`
+      }
     }),
     devices,
     deviceOrder,
@@ -409,7 +522,17 @@ export function buildReportData (results: Results, events: Iterable<CourierEvent
             ok: b.reachedMs != null
           }))
         }),
-    flows: (results.flows ?? []).map((f) => ({ name: f.name, device: f.device, spec: f.spec, at: formatMs(f.t - t0), passed: f.passed, tests: flowTests(f), duration: formatMs(f.durationMs), problem: flowProblem(f), failedTests: f.failedTests })),
+    flows: (results.flows ?? []).map((f) => ({
+      name: f.name,
+      device: f.device,
+      spec: f.spec,
+      at: formatMs(f.t - t0),
+      passed: f.passed,
+      tests: flowTests(f),
+      duration: formatMs(f.durationMs),
+      problem: flowProblem(f),
+      failedTests: f.failedTests
+    })),
     artifacts: (options.artifacts ?? []).map((a) => ({ name: a.name, size: a.bytes == null ? '' : formatBytes(a.bytes) })),
     notes,
     ...(options.history == null ? {} : { history: options.history })
@@ -426,7 +549,15 @@ interface ExplorerInput {
   options: ReportDataOptions
 }
 
-function buildExplorer ({ messages, isDevice, deviceOrder, expects, late, S, options }: ExplorerInput): Omit<ReportData['explorer'], 'totalMessages' | 'deviceMessages' | 'crowdMessages'> {
+function buildExplorer({
+  messages,
+  isDevice,
+  deviceOrder,
+  expects,
+  late,
+  S,
+  options
+}: ExplorerInput): Omit<ReportData['explorer'], 'totalMessages' | 'deviceMessages' | 'crowdMessages'> {
   const maxDevice = options.maxExplorerDeviceMessages ?? 3000
   const maxCrowd = options.maxExplorerCrowdMessages ?? 300
   const maxSteps = options.maxExplorerSteps ?? 150_000
@@ -437,19 +568,36 @@ function buildExplorer ({ messages, isDevice, deviceOrder, expects, late, S, opt
     if (isDevice(r.sender)) fromDevices.push(r)
     else fromCrowd.push(r)
   }
-  const problems = (r: MsgRecord): number => deviceOrder.filter((d) => expects(d, r) && (r.arrivals?.get(d) == null || r.arrivals.get(d)!.t - r.sentT! > late)).length
+  const problems = (r: MsgRecord): number =>
+    deviceOrder.filter((d) => expects(d, r) && (r.arrivals?.get(d) == null || r.arrivals.get(d)!.t - r.sentT! > late)).length
   // keep the messages a reader most wants to follow (lost or late) when there are too many
-  const byInterest = (list: MsgRecord[]): MsgRecord[] => list.map((r) => ({ r, p: problems(r) })).sort((a, b) => (b.p > 0 ? 1 : 0) - (a.p > 0 ? 1 : 0) || a.r.sentT! - b.r.sentT!).map((x) => x.r)
+  const byInterest = (list: MsgRecord[]): MsgRecord[] =>
+    list
+      .map((r) => ({ r, p: problems(r) }))
+      .sort((a, b) => (b.p > 0 ? 1 : 0) - (a.p > 0 ? 1 : 0) || a.r.sentT! - b.r.sentT!)
+      .map((x) => x.r)
   let chosenDevices = fromDevices.length > maxDevice ? byInterest(fromDevices).slice(0, maxDevice) : fromDevices
   const step = Math.max(1, Math.ceil(fromCrowd.length / Math.max(1, maxCrowd)))
-  const chosenCrowd = maxCrowd === 0 ? [] : fromCrowd.sort((a, b) => a.sentT! - b.sentT!).filter((_, i) => i % step === 0).slice(0, maxCrowd)
+  const chosenCrowd =
+    maxCrowd === 0
+      ? []
+      : fromCrowd
+          .sort((a, b) => a.sentT! - b.sentT!)
+          .filter((_, i) => i % step === 0)
+          .slice(0, maxCrowd)
   const stepsOf = (r: MsgRecord): number => r.events.length
   let total = [...chosenDevices, ...chosenCrowd].reduce((s, r) => s + stepsOf(r), 0)
   let trimmed = false
-  while (total > maxSteps && chosenCrowd.length > 0) { total -= stepsOf(chosenCrowd.pop()!); trimmed = true }
+  while (total > maxSteps && chosenCrowd.length > 0) {
+    total -= stepsOf(chosenCrowd.pop()!)
+    trimmed = true
+  }
   if (total > maxSteps) {
     chosenDevices = byInterest(chosenDevices)
-    while (total > maxSteps && chosenDevices.length > 0) { total -= stepsOf(chosenDevices.pop()!); trimmed = true }
+    while (total > maxSteps && chosenDevices.length > 0) {
+      total -= stepsOf(chosenDevices.pop()!)
+      trimmed = true
+    }
   }
   chosenDevices.sort((a, b) => a.sentT! - b.sentT!)
   chosenCrowd.sort((a, b) => a.sentT! - b.sentT!)
@@ -458,17 +606,24 @@ function buildExplorer ({ messages, isDevice, deviceOrder, expects, late, S, opt
   const index = new Map<string, number>()
   const str = (s: string): number => {
     let i = index.get(s)
-    if (i == null) { i = strings.length; strings.push(s); index.set(s, i) }
+    if (i == null) {
+      i = strings.length
+      strings.push(s)
+      index.set(s, i)
+    }
     return i
   }
   const toMessage = (r: MsgRecord): ExplorerMessage => {
     const sentT = r.sentT!
-    const steps: ExplorerMessage['steps'] = [...r.events].sort((a, b) => a.t - b.t).map((e) => {
-      const x = e as { device?: string, node?: string, store?: string, user?: string, via?: string, duplicate?: boolean }
-      const kind = e.type.startsWith('msg.') ? e.type.slice(4) : e.type
-      const where = e.type === 'msg.sent' && x.device == null ? `${x.node ?? '?'}${x.user != null ? ` (${x.user})` : ''}` : (x.device ?? x.store ?? x.node ?? '')
-      return [round1(e.t - sentT), str(kind), str(where), x.via == null ? -1 : str(x.via), x.duplicate === true ? 1 : 0]
-    })
+    const steps: ExplorerMessage['steps'] = [...r.events]
+      .sort((a, b) => a.t - b.t)
+      .map((e) => {
+        const x = e as { device?: string; node?: string; store?: string; user?: string; via?: string; duplicate?: boolean }
+        const kind = e.type.startsWith('msg.') ? e.type.slice(4) : e.type
+        const where =
+          e.type === 'msg.sent' && x.device == null ? `${x.node ?? '?'}${x.user != null ? ` (${x.user})` : ''}` : (x.device ?? x.store ?? x.node ?? '')
+        return [round1(e.t - sentT), str(kind), str(where), x.via == null ? -1 : str(x.via), x.duplicate === true ? 1 : 0]
+      })
     const missing: string[] = []
     const lateTo: string[] = []
     for (const d of deviceOrder) {
@@ -481,21 +636,36 @@ function buildExplorer ({ messages, isDevice, deviceOrder, expects, late, S, opt
   }
   const list = [...chosenDevices, ...chosenCrowd].map(toMessage)
   const parts: string[] = []
-  if (chosenDevices.length < fromDevices.length) parts.push(`${formatCount(chosenDevices.length)} of ${formatCount(fromDevices.length)} device messages (lost and late ones first)`)
-  if (chosenCrowd.length < fromCrowd.length) parts.push(`a sample of ${formatCount(chosenCrowd.length)} of ${formatCount(fromCrowd.length)} crowd messages (every ${step}th in send order${trimmed ? ', trimmed to fit' : ''})`)
+  if (chosenDevices.length < fromDevices.length)
+    parts.push(`${formatCount(chosenDevices.length)} of ${formatCount(fromDevices.length)} device messages (lost and late ones first)`)
+  if (chosenCrowd.length < fromCrowd.length)
+    parts.push(
+      `a sample of ${formatCount(chosenCrowd.length)} of ${formatCount(fromCrowd.length)} crowd messages (every ${step}th in send order${trimmed ? ', trimmed to fit' : ''})`
+    )
   const note = parts.length === 0 ? '' : `The message explorer holds ${parts.join(' and ')}; events.ndjson has every message.`
-  const interesting = list.find((m) => fromDevices.length > 0 && isDevice(m.sender) && (m.missing.length > 0 || m.late.length > 0)) ?? list.find((m) => isDevice(m.sender)) ?? list[0]
+  const interesting =
+    list.find((m) => fromDevices.length > 0 && isDevice(m.sender) && (m.missing.length > 0 || m.late.length > 0)) ??
+    list.find((m) => isDevice(m.sender)) ??
+    list[0]
   return { strings, messages: list, note, defaultHash: interesting?.hash ?? null }
 }
 
-function deviceRow (name: string, d: DeviceDelivery | undefined, results: Results): DeviceRow {
+function deviceRow(name: string, d: DeviceDelivery | undefined, results: Results): DeviceRow {
   const errors = (results.errors ?? []).filter((e) => e.component === name || e.component.endsWith(`:${name}`)).map((e) => `${formatMs(e.t)}: ${e.error}`)
   if (d == null) {
     return {
-      name, failed: errors.length > 0, expected: 0, delivered: 0, lost: 0, lossRate: 'n/a',
+      name,
+      failed: errors.length > 0,
+      expected: 0,
+      delivered: 0,
+      lost: 0,
+      lossRate: 'n/a',
       latency: { p50: 'n/a', p90: 'n/a', p95: 'n/a', p99: 'n/a', max: 'n/a', mean: 'n/a' },
       render: { p50: 'n/a', p95: 'n/a', max: 'n/a' },
-      duplicates: { total: 0, rate: 'n/a', byPath: {} }, firstByPath: {}, lostMessages: [], errors
+      duplicates: { total: 0, rate: 'n/a', byPath: {} },
+      firstByPath: {},
+      lostMessages: [],
+      errors
     }
   }
   return {
@@ -505,7 +675,14 @@ function deviceRow (name: string, d: DeviceDelivery | undefined, results: Result
     delivered: d.delivered,
     lost: d.lost,
     lossRate: formatRatio(d.lossRate),
-    latency: { p50: formatMs(d.latency?.p50), p90: formatMs(d.latency?.p90), p95: formatMs(d.latency?.p95), p99: formatMs(d.latency?.p99), max: formatMs(d.latency?.max), mean: formatMs(d.latency?.mean) },
+    latency: {
+      p50: formatMs(d.latency?.p50),
+      p90: formatMs(d.latency?.p90),
+      p95: formatMs(d.latency?.p95),
+      p99: formatMs(d.latency?.p99),
+      max: formatMs(d.latency?.max),
+      mean: formatMs(d.latency?.mean)
+    },
     render: { p50: formatMs(d.renderLatency?.p50), p95: formatMs(d.renderLatency?.p95), max: formatMs(d.renderLatency?.max) },
     duplicates: { total: d.duplicates?.total ?? 0, rate: formatRatio(d.duplicates?.rate), byPath: d.duplicates?.byPath ?? {} },
     firstByPath: d.firstByPath ?? {},
@@ -514,27 +691,60 @@ function deviceRow (name: string, d: DeviceDelivery | undefined, results: Result
   }
 }
 
-function headline (results: Results, overall: DeviceDelivery | undefined): ReportData['headline'] {
+function headline(results: Results, overall: DeviceDelivery | undefined): ReportData['headline'] {
   const cards: ReportData['headline'] = []
   const m = results.delivery?.messages
-  if (m != null) cards.push({ label: 'Messages sent', value: formatCount(m.sent), tone: 'plain', hint: `${formatCount(m.byDevices)} by devices, ${formatCount(m.byCrowd)} by the crowd` })
+  if (m != null)
+    cards.push({
+      label: 'Messages sent',
+      value: formatCount(m.sent),
+      tone: 'plain',
+      hint: `${formatCount(m.byDevices)} by devices, ${formatCount(m.byCrowd)} by the crowd`
+    })
   if (overall != null) {
-    cards.push({ label: 'Delivered', value: `${formatCount(overall.delivered)} / ${formatCount(overall.expected)}`, tone: overall.lost > 0 ? 'bad' : 'good', hint: `${formatCount(overall.lost)} lost (${formatRatio(overall.lossRate)})` })
+    cards.push({
+      label: 'Delivered',
+      value: `${formatCount(overall.delivered)} / ${formatCount(overall.expected)}`,
+      tone: overall.lost > 0 ? 'bad' : 'good',
+      hint: `${formatCount(overall.lost)} lost (${formatRatio(overall.lossRate)})`
+    })
     const latencyFailed = (results.thresholds ?? []).some((t) => !t.passed && t.metric.startsWith('delivery.latency'))
-    cards.push({ label: 'Latency p95', value: formatMs(overall.latency?.p95), tone: latencyFailed ? 'bad' : 'plain', hint: `p50 ${formatMs(overall.latency?.p50)}, max ${formatMs(overall.latency?.max)}` })
-    cards.push({ label: 'Duplicates', value: formatRatio(overall.duplicates?.rate), tone: (overall.duplicates?.total ?? 0) > 0 ? 'warn' : 'good', hint: `${formatCount(overall.duplicates?.total)} extra arrivals` })
+    cards.push({
+      label: 'Latency p95',
+      value: formatMs(overall.latency?.p95),
+      tone: latencyFailed ? 'bad' : 'plain',
+      hint: `p50 ${formatMs(overall.latency?.p50)}, max ${formatMs(overall.latency?.max)}`
+    })
+    cards.push({
+      label: 'Duplicates',
+      value: formatRatio(overall.duplicates?.rate),
+      tone: (overall.duplicates?.total ?? 0) > 0 ? 'warn' : 'good',
+      hint: `${formatCount(overall.duplicates?.total)} extra arrivals`
+    })
   }
   const st = results.store
-  if (st != null && st.queries > 0) cards.push({ label: 'Store queries', value: formatCount(st.queries), tone: st.failed > 0 ? 'warn' : 'plain', hint: `${formatCount(st.failed)} failed, p95 ${formatMs(st.latency?.p95)}` })
+  if (st != null && st.queries > 0)
+    cards.push({
+      label: 'Store queries',
+      value: formatCount(st.queries),
+      tone: st.failed > 0 ? 'warn' : 'plain',
+      hint: `${formatCount(st.failed)} failed, p95 ${formatMs(st.latency?.p95)}`
+    })
   const h = results.harness
-  if (h != null) cards.push({ label: 'Harness lag p99', value: formatMs(h.lagP99Ms), tone: h.saturated ? 'bad' : 'good', hint: h.saturated ? `over the ${formatMs(h.lagLimitMs)} limit: figures untrustworthy` : `limit ${formatMs(h.lagLimitMs)}: figures trustworthy` })
+  if (h != null)
+    cards.push({
+      label: 'Harness lag p99',
+      value: formatMs(h.lagP99Ms),
+      tone: h.saturated ? 'bad' : 'good',
+      hint: h.saturated ? `over the ${formatMs(h.lagLimitMs)} limit: figures untrustworthy` : `limit ${formatMs(h.lagLimitMs)}: figures trustworthy`
+    })
   return cards
 }
 
 /** Metrics grouped by their first name segment; `<prefix>.<owner>.<figure>` pivoted per device or node. */
-function groupMetrics (metrics: Record<string, MetricValue>, owners: Set<string>, devices: Set<string>): { groups: MetricGroup[], pivots: DevicePivot[] } {
+function groupMetrics(metrics: Record<string, MetricValue>, owners: Set<string>, devices: Set<string>): { groups: MetricGroup[]; pivots: DevicePivot[] } {
   const groups = new Map<string, MetricGroup>()
-  const pivots = new Map<string, { figures: Set<string>, rows: Map<string, Map<string, MetricValue>> }>()
+  const pivots = new Map<string, { figures: Set<string>; rows: Map<string, Map<string, MetricValue>> }>()
   // longest names first, so an owner called `a.b` wins over `a`
   const ownerList = [...owners].sort((a, b) => b.length - a.length)
   for (const [name, mv] of Object.entries(metrics).sort((a, b) => a[0].localeCompare(b[0]))) {
@@ -545,15 +755,15 @@ function groupMetrics (metrics: Record<string, MetricValue>, owners: Set<string>
     if (owner != null) {
       const figure = rest.slice(owner.length + 1)
       let p = pivots.get(prefix)
-      if (p == null) pivots.set(prefix, p = { figures: new Set(), rows: new Map() })
+      if (p == null) pivots.set(prefix, (p = { figures: new Set(), rows: new Map() }))
       p.figures.add(figure)
       let row = p.rows.get(owner)
-      if (row == null) p.rows.set(owner, row = new Map())
+      if (row == null) p.rows.set(owner, (row = new Map()))
       row.set(figure, mv)
       continue
     }
     let g = groups.get(prefix)
-    if (g == null) groups.set(prefix, g = { prefix, rows: [] })
+    if (g == null) groups.set(prefix, (g = { prefix, rows: [] }))
     g.rows.push({ name, value: formatValue(mv.value, mv.unit), unit: mv.unit })
   }
   return {
@@ -563,39 +773,47 @@ function groupMetrics (metrics: Record<string, MetricValue>, owners: Set<string>
       return {
         prefix,
         figures,
-        rows: [...p.rows].sort((a, b) => Number(devices.has(b[0])) - Number(devices.has(a[0])) || a[0].localeCompare(b[0])).map(([owner, row]) => ({
-          device: owner,
-          isDevice: devices.has(owner),
-          values: figures.map((f) => {
-            const mv = row.get(f)
-            if (mv == null) return null
-            const text = mv.unit === 'bytes/h' && typeof mv.value === 'number' ? `${formatValue(mv.value, mv.unit)} (${formatBytes(mv.value * 24)}/day)` : formatValue(mv.value, mv.unit)
-            return { text, value: typeof mv.value === 'number' ? mv.value : null, unit: mv.unit }
-          })
-        }))
+        rows: [...p.rows]
+          .sort((a, b) => Number(devices.has(b[0])) - Number(devices.has(a[0])) || a[0].localeCompare(b[0]))
+          .map(([owner, row]) => ({
+            device: owner,
+            isDevice: devices.has(owner),
+            values: figures.map((f) => {
+              const mv = row.get(f)
+              if (mv == null) return null
+              const text =
+                mv.unit === 'bytes/h' && typeof mv.value === 'number'
+                  ? `${formatValue(mv.value, mv.unit)} (${formatBytes(mv.value * 24)}/day)`
+                  : formatValue(mv.value, mv.unit)
+              return { text, value: typeof mv.value === 'number' ? mv.value : null, unit: mv.unit }
+            })
+          }))
       }
     })
   }
 }
 
 /** The latency above which an arrival is late: the option, else the tightest `delivery.latency.* <` threshold, else 2 s. */
-function lateThreshold (results: Results, option: number | undefined): { ms: number, source: string } {
+function lateThreshold(results: Results, option: number | undefined): { ms: number; source: string } {
   if (option != null) return { ms: option, source: 'report option' }
-  const candidates = (results.thresholds ?? []).filter((t) => /^delivery\.latency\./.test(t.metric)).map((t) => ({ t, ms: parseLessThanMs(t.expression) })).filter((x) => x.ms != null)
+  const candidates = (results.thresholds ?? [])
+    .filter((t) => /^delivery\.latency\./.test(t.metric))
+    .map((t) => ({ t, ms: parseLessThanMs(t.expression) }))
+    .filter((x) => x.ms != null)
   candidates.sort((a, b) => a.ms! - b.ms!)
   const best = candidates[0]
   if (best != null) return { ms: best.ms!, source: `threshold ${best.t.metric} ${best.t.expression}` }
   return { ms: 2000, source: 'default; no delivery.latency threshold' }
 }
 
-function parseLessThanMs (expression: string): number | null {
+function parseLessThanMs(expression: string): number | null {
   const m = /^\s*<=?\s*([\d.]+)\s*(ms|s|m|min)?\s*$/.exec(expression)
   if (m == null) return null
   return durationOf(`${m[1]}${m[2] ?? 'ms'}`)
 }
 
 /** A duration as ms from a number (ms) or text like `1m`, `30s`, `500ms`. */
-function durationOf (value: unknown): number | null {
+function durationOf(value: unknown): number | null {
   if (typeof value === 'number' && Number.isFinite(value)) return value
   if (typeof value !== 'string') return null
   const m = /^\s*([\d.]+)\s*(ms|s|m|min|h)?\s*$/.exec(value)
@@ -605,12 +823,12 @@ function durationOf (value: unknown): number | null {
   return n * (unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'h' ? 3_600_000 : 60_000)
 }
 
-function describeGroups (groups: unknown): string {
+function describeGroups(groups: unknown): string {
   if (!Array.isArray(groups)) return ''
-  return groups.map((g) => Array.isArray(g) ? `[${g.map(String).join(', ')}]` : String(g)).join(' | ')
+  return groups.map((g) => (Array.isArray(g) ? `[${g.map(String).join(', ')}]` : String(g))).join(' | ')
 }
 
-function describeDetail (detail: Record<string, unknown>): string {
+function describeDetail(detail: Record<string, unknown>): string {
   const parts: string[] = []
   for (const [k, v] of Object.entries(detail)) {
     if (v == null || typeof v === 'object') continue
@@ -620,7 +838,7 @@ function describeDetail (detail: Record<string, unknown>): string {
   return parts.join(', ')
 }
 
-function toolText (tool: unknown): string {
+function toolText(tool: unknown): string {
   if (tool == null || typeof tool !== 'object') return ''
   const t = tool as Record<string, unknown>
   const parts: string[] = []
@@ -632,7 +850,7 @@ function toolText (tool: unknown): string {
 }
 
 /** Empirical CDF points; beyond `maxPoints` values, evenly spaced quantiles plus the exact maximum. */
-export function cdfPoints (sorted: number[], maxPoints: number): XY[] {
+export function cdfPoints(sorted: number[], maxPoints: number): XY[] {
   const n = sorted.length
   if (n === 0) return []
   if (n <= maxPoints) return sorted.map((v, i) => [round1(v), round4((i + 1) / n)])
@@ -645,15 +863,18 @@ export function cdfPoints (sorted: number[], maxPoints: number): XY[] {
 }
 
 /** Keeps a series whole when small; otherwise per-bucket min, median, p95 and max. */
-export function series (name: string, points: XY[], maxRaw: number, nBuckets: number): Series {
+export function series(name: string, points: XY[], maxRaw: number, nBuckets: number): Series {
   if (points.length <= maxRaw) return { name, raw: points.sort((a, b) => a[0] - b[0]), total: points.length }
   return { name, buckets: bucketize(points, nBuckets), total: points.length }
 }
 
-export function bucketize (points: XY[], nBuckets: number): Buckets {
+export function bucketize(points: XY[], nBuckets: number): Buckets {
   let lo = Infinity
   let hi = -Infinity
-  for (const [x] of points) { if (x < lo) lo = x; if (x > hi) hi = x }
+  for (const [x] of points) {
+    if (x < lo) lo = x
+    if (x > hi) hi = x
+  }
   const width = hi > lo ? (hi - lo) / nBuckets : 1
   const bins: number[][] = Array.from({ length: nBuckets }, () => [])
   for (const [x, y] of points) bins[Math.min(nBuckets - 1, Math.floor((x - lo) / width))]!.push(y)
@@ -671,30 +892,54 @@ export function bucketize (points: XY[], nBuckets: number): Buckets {
   return out
 }
 
-function round1 (v: number): number { return Math.round(v * 10) / 10 }
-function round3 (v: number): number { return Math.round(v * 1000) / 1000 }
-function round4 (v: number): number { return Math.round(v * 10000) / 10000 }
+function round1(v: number): number {
+  return Math.round(v * 10) / 10
+}
+function round3(v: number): number {
+  return Math.round(v * 1000) / 1000
+}
+function round4(v: number): number {
+  return Math.round(v * 10000) / 10000
+}
 
-
-function leaksData (leaks: NonNullable<Results['leaks']>): NonNullable<ReportData['leaks']> {
+function leaksData(leaks: NonNullable<Results['leaks']>): NonNullable<ReportData['leaks']> {
   const scanned = `${formatCount(leaks.scanned.files)} files (${formatBytes(leaks.scanned.bytes)}) and ${formatCount(leaks.scanned.packets)} captured packets scanned in ${formatMs(leaks.scanned.ms)}`
-  const kinds = Object.entries(leaks.byKind).map(([kind, n]) => `${formatCount(n ?? 0)} ${kind}`).join(', ')
+  const kinds = Object.entries(leaks.byKind)
+    .map(([kind, n]) => `${formatCount(n ?? 0)} ${kind}`)
+    .join(', ')
   const skipped = leaks.skipped.length > 0 ? ` Not scanned: ${leaks.skipped.map((s) => `${s.file} (${s.reason})`).join('; ')}.` : ''
   const dismissed = ` ${formatCount(leaks.hexDismissed)} 64-hex strings were not taken for keys (hashes the run names, or no key-like word before them and no peer's identity).`
   return {
     clean: leaks.count === 0,
-    summary: (leaks.count === 0 ? `No secrets found: ${scanned}.` : `${formatCount(leaks.count)} ${leaks.count === 1 ? 'secret' : 'secrets'} found (${kinds}): ${scanned}.${leaks.redacted === true ? ' They were masked in the files (--redact).' : ''}`) + dismissed + skipped,
-    findings: leaks.findings.slice(0, 200).map((f) => ({ kind: f.kind, detail: f.detail, where: `${f.file}${f.line != null ? `:${f.line}` : ''}${f.packet != null ? `, packet ${f.packet} (${f.flow ?? ''})` : ''}, byte ${f.offset}`, excerpt: f.excerpt })),
+    summary:
+      (leaks.count === 0
+        ? `No secrets found: ${scanned}.`
+        : `${formatCount(leaks.count)} ${leaks.count === 1 ? 'secret' : 'secrets'} found (${kinds}): ${scanned}.${leaks.redacted === true ? ' They were masked in the files (--redact).' : ''}`) +
+      dismissed +
+      skipped,
+    findings: leaks.findings.slice(0, 200).map((f) => ({
+      kind: f.kind,
+      detail: f.detail,
+      where: `${f.file}${f.line != null ? `:${f.line}` : ''}${f.packet != null ? `, packet ${f.packet} (${f.flow ?? ''})` : ''}, byte ${f.offset}`,
+      excerpt: f.excerpt
+    })),
     more: Math.max(0, leaks.count - 200)
   }
 }
 
-function destinationsData (d: NonNullable<Results['destinations']>): NonNullable<ReportData['destinations']> {
-  const summary = d.list.length === 0
-    ? `No endpoint outside the fleet (${d.fleetHosts.join(', ')}) was contacted in the capture.`
-    : `${formatCount(d.list.length)} ${d.list.length === 1 ? 'endpoint' : 'endpoints'} outside the fleet (${d.fleetHosts.join(', ')}) ${d.list.length === 1 ? 'was' : 'were'} contacted, ${formatCount(d.thirdParty)} not in destinations.allow. Names come from the capture: a TLS server name (sni) or a DNS answer (dns).`
+function destinationsData(d: NonNullable<Results['destinations']>): NonNullable<ReportData['destinations']> {
+  const summary =
+    d.list.length === 0
+      ? `No endpoint outside the fleet (${d.fleetHosts.join(', ')}) was contacted in the capture.`
+      : `${formatCount(d.list.length)} ${d.list.length === 1 ? 'endpoint' : 'endpoints'} outside the fleet (${d.fleetHosts.join(', ')}) ${d.list.length === 1 ? 'was' : 'were'} contacted, ${formatCount(d.thirdParty)} not in destinations.allow. Names come from the capture: a TLS server name (sni) or a DNS answer (dns).`
   const others = d.otherPrograms ?? []
-  const othersNote = others.length === 0 ? '' : ` Left out: ${formatCount(others.length)} ${others.length === 1 ? 'endpoint' : 'endpoints'} that only other programs on this host contacted (${others.slice(0, 5).map((o) => `${o.protocol} ${o.ip}:${o.port} by ${o.by.join('/') || '?'}`).join(', ')}${others.length > 5 ? ', ...' : ''}).`
+  const othersNote =
+    others.length === 0
+      ? ''
+      : ` Left out: ${formatCount(others.length)} ${others.length === 1 ? 'endpoint' : 'endpoints'} that only other programs on this host contacted (${others
+          .slice(0, 5)
+          .map((o) => `${o.protocol} ${o.ip}:${o.port} by ${o.by.join('/') || '?'}`)
+          .join(', ')}${others.length > 5 ? ', ...' : ''}).`
   return {
     summary: summary + othersNote,
     rows: d.list.slice(0, 500).map((x) => ({

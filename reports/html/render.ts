@@ -26,7 +26,7 @@ export interface HtmlReportInput {
 let chartJsSource: string | null = null
 
 /** The Chart.js UMD bundle (every chart type registered, i.e. `chart.js/auto`) from node_modules. */
-export function chartJsBundle (): string {
+export function chartJsBundle(): string {
   if (chartJsSource == null) {
     // chart.js's exports map hides dist/; resolve its entry point and read the sibling UMD file
     const entry = createRequire(import.meta.url).resolve('chart.js')
@@ -39,19 +39,22 @@ export function chartJsBundle (): string {
 }
 
 /** Renders the offline report from results and events. */
-export function renderHtmlReport (input: HtmlReportInput, options: HtmlReportOptions = {}): string {
+export function renderHtmlReport(input: HtmlReportInput, options: HtmlReportOptions = {}): string {
   return renderHtmlFromData(buildReportData(input.results, input.events, options))
 }
 
 /** Serialises data for a `<script type="application/json">` block: `<` escaped so no tag can close it. */
-export function jsonForScript (value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')
+export function jsonForScript(value: unknown): string {
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029')
 }
 
 const sha256 = cspHash
 
 /** Renders report.html from precomputed report data. */
-export function renderHtmlFromData (data: ReportData): string {
+export function renderHtmlFromData(data: ReportData): string {
   const chartJs = chartJsBundle()
   const page = `\n(${pageMain.toString()})();\n`
   const css = REPORT_CSS

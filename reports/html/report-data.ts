@@ -56,9 +56,9 @@ export interface DeviceRow {
   delivered: number
   lost: number
   lossRate: string
-  latency: { p50: string, p90: string, p95: string, p99: string, max: string, mean: string }
-  render: { p50: string, p95: string, max: string }
-  duplicates: { total: number, rate: string, byPath: Record<string, number> }
+  latency: { p50: string; p90: string; p95: string; p99: string; max: string; mean: string }
+  render: { p50: string; p95: string; max: string }
+  duplicates: { total: number; rate: string; byPath: Record<string, number> }
   firstByPath: Record<string, number>
   lostMessages: string[]
   /** Errors from results.errors about this device. */
@@ -75,14 +75,14 @@ export interface MatrixCell {
 
 export interface MetricGroup {
   prefix: string
-  rows: Array<{ name: string, value: string, unit: string }>
+  rows: Array<{ name: string; value: string; unit: string }>
 }
 
 /** Metrics named `<prefix>.<owner>.<figure>` (owner: a device or a fleet node), pivoted to owners x figures. */
 export interface DevicePivot {
   prefix: string
   figures: string[]
-  rows: Array<{ device: string, isDevice: boolean, values: Array<{ text: string, value: number | null, unit: string } | null> }>
+  rows: Array<{ device: string; isDevice: boolean; values: Array<{ text: string; value: number | null; unit: string } | null> }>
 }
 
 /** A bar chart over devices (or owners): one or more series, stacked or side by side. */
@@ -97,11 +97,11 @@ export interface BarChart {
   colorByLabel: boolean
   /** Set when there is nothing to draw: the sentence shown instead of an empty chart. */
   empty?: string
-  series: Array<{ label: string, values: Array<number | null>, texts: string[] }>
+  series: Array<{ label: string; values: Array<number | null>; texts: string[] }>
 }
 
 /** A cell of a generic table: text, or text with a tone and alignment. */
-export type TableCell = string | { text: string, tone?: 'good' | 'bad' | 'warn' | 'muted', num?: boolean, mono?: boolean }
+export type TableCell = string | { text: string; tone?: 'good' | 'bad' | 'warn' | 'muted'; num?: boolean; mono?: boolean }
 
 /** A table built in Node and only laid out by the page. */
 export interface TableBlock {
@@ -148,7 +148,7 @@ export interface ExplorerMessage {
 export interface ReportData {
   meta: {
     title: string
-    scenario: { name: string, file: string, seed: number, duration: string }
+    scenario: { name: string; file: string; seed: number; duration: string }
     runId: string
     status: string
     verdict: 'pass' | 'fail' | 'inconclusive' | 'interrupted'
@@ -163,32 +163,32 @@ export interface ReportData {
     /** Scenario seconds where charts end. */
     endS: number
   }
-  headline: Array<{ label: string, value: string, tone: 'good' | 'bad' | 'warn' | 'plain', hint: string }>
+  headline: Array<{ label: string; value: string; tone: 'good' | 'bad' | 'warn' | 'plain'; hint: string }>
   thresholds: ThresholdRow[]
   devices: DeviceRow[]
   /** Device names in a fixed order, so a device has one colour on every chart. */
   deviceOrder: string[]
-  faults: { bands: FaultBand[], markers: FaultMarker[] }
-  latency: { cdf: Series[], overTime: Series[], downsampled: boolean, lateAfterMs: number, lateSource: string }
-  matrix: { senders: string[], receivers: string[], cells: Array<Array<MatrixCell | null>> }
-  paths: { duplicates: Record<string, Record<string, number>>, first: Record<string, Record<string, number>> }
+  faults: { bands: FaultBand[]; markers: FaultMarker[] }
+  latency: { cdf: Series[]; overTime: Series[]; downsampled: boolean; lateAfterMs: number; lateSource: string }
+  matrix: { senders: string[]; receivers: string[]; cells: Array<Array<MatrixCell | null>> }
+  paths: { duplicates: Record<string, Record<string, number>>; first: Record<string, Record<string, number>> }
   bytes: {
     /** Bytes per device per bucket, stacked by protocol (wire, from bytes.sample) or by path (payload, from msg.received). */
-    overTime: Array<{ device: string, bucketS: number, t: number[], stacks: Record<string, number[]>, source: 'wire' | 'payload', caption: string }>
+    overTime: Array<{ device: string; bucketS: number; t: number[]; stacks: Record<string, number[]>; source: 'wire' | 'payload'; caption: string }>
     charts: BarChart[]
     tables: TableBlock[]
     summary: string
   }
-  energy: { charts: BarChart[], tables: TableBlock[], timeline: { states: string[], kinds: string[], devices: RadioTimeline[] } | null, summary: string }
-  reliability: { tables: TableBlock[], summary: string }
+  energy: { charts: BarChart[]; tables: TableBlock[]; timeline: { states: string[]; kinds: string[]; devices: RadioTimeline[] } | null; summary: string }
+  reliability: { tables: TableBlock[]; summary: string }
   store: {
     queries: Series[]
     sizes: Series[]
     failed: XY[]
-    table: Array<{ store: string, queries: number, failed: number, answered: number, messages: number, bytes: string, p50: string, p95: string }>
+    table: Array<{ store: string; queries: number; failed: number; answered: number; messages: number; bytes: string; p50: string; p95: string }>
     summary: string
     /** The sent-message checks (hash-only store queries, in Reliability) beside the history queries; null when there were none. */
-    checks: { count: number, devices: number } | null
+    checks: { count: number; devices: number } | null
   }
   harness: {
     lag: Series[]
@@ -198,7 +198,7 @@ export interface ReportData {
     saturated: boolean
     downsampled: boolean
   }
-  metrics: { groups: MetricGroup[], pivots: DevicePivot[], count: number }
+  metrics: { groups: MetricGroup[]; pivots: DevicePivot[]; count: number }
   explorer: {
     strings: string[]
     messages: ExplorerMessage[]
@@ -208,16 +208,40 @@ export interface ReportData {
     note: string
     defaultHash: string | null
   }
-  errors: Array<{ t: string, component: string, error: string }>
+  errors: Array<{ t: string; component: string; error: string }>
   /** The secrets scan (absent when the run has none): findings already redacted by the scanner. */
-  leaks?: { summary: string, clean: boolean, findings: Array<{ kind: string, detail: string, where: string, excerpt: string }>, more: number }
+  leaks?: { summary: string; clean: boolean; findings: Array<{ kind: string; detail: string; where: string; excerpt: string }>; more: number }
   /** Timeline blocks of devices and how each was got around (absent when nothing was blocked). */
-  censorship?: Array<{ device: string, nodes: string, at: string, until: string, reached: string, via: string, bytes: string, energy: string, peerExchange: string, ok: boolean }>
+  censorship?: Array<{
+    device: string
+    nodes: string
+    at: string
+    until: string
+    reached: string
+    via: string
+    bytes: string
+    energy: string
+    peerExchange: string
+    ok: boolean
+  }>
   /** Remote endpoints outside the fleet (absent without a capture). */
-  destinations?: { summary: string, rows: Array<{ remote: string, host: string, from: string, up: string, down: string, first: string, last: string, allowed: string, thirdParty: boolean }> }
+  destinations?: {
+    summary: string
+    rows: Array<{ remote: string; host: string; from: string; up: string; down: string; first: string; last: string; allowed: string; thirdParty: boolean }>
+  }
   /** QA flows run by the timeline (absent in reports built before flows existed). */
-  flows?: Array<{ name: string, device: string, spec: string, at: string, passed: boolean, tests: string, duration: string, problem: string, failedTests: Array<{ title: string, error: string }> }>
-  artifacts: Array<{ name: string, size: string }>
+  flows?: Array<{
+    name: string
+    device: string
+    spec: string
+    at: string
+    passed: boolean
+    tests: string
+    duration: string
+    problem: string
+    failedTests: Array<{ title: string; error: string }>
+  }>
+  artifacts: Array<{ name: string; size: string }>
   notes: string[]
   /** The last nights of this scenario from the history database, this run included (absent without a history). */
   history?: TrendView
@@ -231,7 +255,7 @@ export interface TrendView {
   alpha: number
   notes: string[]
   /** `current`: this run's own point (tonight, in a nightly's report). */
-  points: Array<{ date: string, build: string, runs: number, verdicts: string, current: boolean }>
+  points: Array<{ date: string; build: string; runs: number; verdicts: string; current: boolean }>
   figures: Array<{
     metric: string
     /** Median per point, null where the point has no value. */

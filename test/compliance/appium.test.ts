@@ -15,8 +15,21 @@ deviceCompliance({
     artifacts = await tempDir('courier-appium-compliance-')
     server = await startAppiumServer({ drivers: ['courier'], allowInsecure: ['courier:adb_shell'] })
   },
-  teardown: async () => { await server?.stop() },
-  create: (name, topics, components) => new AppiumDevice({ name, topics, profile, server: { url: server?.url ?? '' }, artifactsDir: join(artifacts, name) }, components),
+  teardown: async () => {
+    await server?.stop()
+  },
+  create: (name, topics, components) =>
+    new AppiumDevice({ name, topics, profile, server: { url: server?.url ?? '' }, artifactsDir: join(artifacts, name) }, components),
   // a phone behind a server that is not there: start must fail within the start timeout, not hang
-  failing: (name, topics, components) => new AppiumDevice({ name, topics, profile: { ...profile, timeouts: { ...profile.timeouts, start: 3000 } }, server: { url: 'http://127.0.0.1:9' }, artifactsDir: join(artifacts, name) }, components)
+  failing: (name, topics, components) =>
+    new AppiumDevice(
+      {
+        name,
+        topics,
+        profile: { ...profile, timeouts: { ...profile.timeouts, start: 3000 } },
+        server: { url: 'http://127.0.0.1:9' },
+        artifactsDir: join(artifacts, name)
+      },
+      components
+    )
 })

@@ -12,5 +12,9 @@ const deadRelay = `/ip4/127.0.0.1/tcp/9/ws/p2p/${await peerIdForIdentity('compli
 deviceCompliance({
   driver: 'browser',
   create: (name, topics, components) => new BrowserDevice({ name, topics, peers: 2, artifactsDir: join(artifacts, name) }, components),
-  failing: (name, topics, components) => new BrowserDevice({ name, topics, peers: 2, startTimeoutMs: 12_000, artifactsDir: join(artifacts, name) }, { ...components, fleet: { ...components.fleet, websocket: { relays: [deadRelay], stores: [] } } })
+  failing: (name, topics, components) =>
+    new BrowserDevice(
+      { name, topics, peers: 2, startTimeoutMs: 12_000, artifactsDir: join(artifacts, name) },
+      { ...components, fleet: { ...components.fleet, websocket: { relays: [deadRelay], stores: [] } } }
+    )
 })

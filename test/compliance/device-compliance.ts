@@ -35,11 +35,11 @@ class Recorder implements EventSink {
     this.events.push({ t: at != null ? Math.min(at, now) : now, type, ...data } as unknown as CourierEvent)
   }
 
-  of (type: EventType, device: string): CourierEvent[] {
+  of(type: EventType, device: string): CourierEvent[] {
     return this.events.filter((e) => e.type === type && (e as { device?: string }).device === device)
   }
 
-  async waitFor (what: string, predicate: (e: CourierEvent) => boolean, timeoutMs = 8000): Promise<CourierEvent> {
+  async waitFor(what: string, predicate: (e: CourierEvent) => boolean, timeoutMs = 8000): Promise<CourierEvent> {
     const deadline = Date.now() + timeoutMs
     while (Date.now() < deadline) {
       const found = this.events.find(predicate)
@@ -56,14 +56,21 @@ class Recorder implements EventSink {
  * events, offline and back with history catch-up, stop twice, and a failing device reported
  * while the run goes on.
  */
-export function deviceCompliance (under: DriverUnderTest): void {
+export function deviceCompliance(under: DriverUnderTest): void {
   const recorder = new Recorder()
   const controller = new AbortController()
   const scenario = parseScenario(`name: compliance\nduration: 10s\nnetwork: { relays: 2, stores: 1 }\n`, 'compliance.yaml')
   const fleet = new Fleet(scenario, { clock: recorder.clock, events: recorder, onError: () => {} })
   let peer: SimulatedDevice
   let device: Device
-  const components = (name: string): DeviceComponents => ({ clock: recorder.clock, events: recorder, log: quiet, fleet: fleet.directory(), random: seededRandom(1, name), byteAccounting: false })
+  const components = (name: string): DeviceComponents => ({
+    clock: recorder.clock,
+    events: recorder,
+    log: quiet,
+    fleet: fleet.directory(),
+    random: seededRandom(1, name),
+    byteAccounting: false
+  })
 
   before(async () => {
     await under.setup?.()
@@ -84,13 +91,16 @@ export function deviceCompliance (under: DriverUnderTest): void {
     await device.start({ signal: controller.signal })
     assert.equal(recorder.of('device.up', 'dut').length, 1)
     assert.equal(recorder.of('device.online', 'dut').length, 1)
-    assert.deepEqual(recorder.of('device.subscribe', 'dut').map((e) => (e as { topic: string }).topic), [TOPIC])
+    assert.deepEqual(
+      recorder.of('device.subscribe', 'dut').map((e) => (e as { topic: string }).topic),
+      [TOPIC]
+    )
   })
 
   test(`${under.label ?? under.driver}: a message it sends reaches the fleet`, async () => {
     await device.send({ msgId: 'dut-1', topic: TOPIC, bytes: 200, text: 'compliance' })
     const sent = recorder.of('msg.sent', 'dut').find((e) => (e as { msgId: string }).msgId === 'dut-1')
-    assert.ok(sent != null, 'msg.sent with courier\'s msgId')
+    assert.ok(sent != null, "msg.sent with courier's msgId")
     await recorder.waitFor('the peer to receive dut-1', (e) => e.type === 'msg.received' && e.device === 'peer' && e.msgId === 'dut-1')
   })
 
@@ -124,7 +134,11 @@ export function deviceCompliance (under: DriverUnderTest): void {
   test(`${under.label ?? under.driver}: a device that fails is reported and the run goes on`, async () => {
     const failing = under.failing
     const dir = await tempDir()
-    const file = await writeScenario(dir, 's.yaml', `name: compliance-failing\nduration: 2s\ngrace: 500ms\nnetwork: { relays: 2, stores: 0 }\ndevices:\n  good: { topics: [${TOPIC}] }\n  bad: { topics: [${TOPIC}] }\ntimeline:\n  - { at: 200ms, send: { from: good, topic: ${TOPIC}, count: 2, every: 200ms } }\n`)
+    const file = await writeScenario(
+      dir,
+      's.yaml',
+      `name: compliance-failing\nduration: 2s\ngrace: 500ms\nnetwork: { relays: 2, stores: 0 }\ndevices:\n  good: { topics: [${TOPIC}] }\n  bad: { topics: [${TOPIC}] }\ntimeline:\n  - { at: 200ms, send: { from: good, topic: ${TOPIC}, count: 2, every: 200ms } }\n`
+    )
     const loaded = parseScenario(await readFile(file, 'utf8'), file)
     const runDir = join(dir, 'run')
     const outcome = await runScenario(loaded, {
@@ -132,11 +146,14 @@ export function deviceCompliance (under: DriverUnderTest): void {
       thresholds: [],
       signal: new AbortController().signal,
       log: quiet,
-      createDevice: (name, _config, topics, c) => name === 'bad' ? failing(name, topics, c) : new SimulatedDevice({ name, topics, relays: 2 }, c)
+      createDevice: (name, _config, topics, c) => (name === 'bad' ? failing(name, topics, c) : new SimulatedDevice({ name, topics, relays: 2 }, c))
     })
     const results = JSON.parse(await readFile(join(runDir, 'results.json'), 'utf8')) as Results
     assert.equal(results.verdict, outcome.results.verdict, 'results.json was written')
-    const log = (await readFile(join(runDir, 'events.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as CourierEvent)
+    const log = (await readFile(join(runDir, 'events.ndjson'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as CourierEvent)
     assert.equal(log.filter((e) => e.type === 'device.failed' && e.device === 'bad').length, 1)
     assert.equal(log.at(-1)?.type, 'run.end')
     assert.equal((log.at(-1) as { status: string }).status, 'complete')

@@ -9,5 +9,6 @@ const deadService = `/ip4/127.0.0.1/tcp/9/p2p/${await peerIdForIdentity('complia
 deviceCompliance({
   driver: 'js-waku',
   create: (name, topics, components) => new JsWakuDevice({ name, topics }, components),
-  failing: (name, topics, components) => new JsWakuDevice({ name, topics, startTimeoutMs: 3000 }, { ...components, fleet: { ...components.fleet, relays: [deadService], stores: [] } })
+  failing: (name, topics, components) =>
+    new JsWakuDevice({ name, topics, startTimeoutMs: 3000 }, { ...components, fleet: { ...components.fleet, relays: [deadService], stores: [] } })
 })

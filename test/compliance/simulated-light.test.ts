@@ -11,5 +11,6 @@ deviceCompliance({
   driver: 'simulated',
   label: 'simulated (light mode)',
   create: (name, topics, components) => new SimulatedDevice({ name, topics, relays: 2, mode: 'light' }, components),
-  failing: (name, topics, components) => new SimulatedDevice({ name, topics, relays: 2, mode: 'light' }, { ...components, fleet: { ...components.fleet, relays: [deadService], stores: [] } })
+  failing: (name, topics, components) =>
+    new SimulatedDevice({ name, topics, relays: 2, mode: 'light' }, { ...components, fleet: { ...components.fleet, relays: [deadService], stores: [] } })
 })

@@ -8,5 +8,6 @@ const deadRelay = `/ip4/127.0.0.1/tcp/9/p2p/${await peerIdForIdentity('complianc
 deviceCompliance({
   driver: 'simulated',
   create: (name, topics, components) => new SimulatedDevice({ name, topics, relays: 2 }, components),
-  failing: (name, topics, components) => new SimulatedDevice({ name, topics, relays: 2 }, { ...components, fleet: { ...components.fleet, relays: [deadRelay] } })
+  failing: (name, topics, components) =>
+    new SimulatedDevice({ name, topics, relays: 2 }, { ...components, fleet: { ...components.fleet, relays: [deadRelay] } })
 })

@@ -6,7 +6,7 @@ import type { Results } from '../../harness/interface/index.js'
 import { tcpdumpAvailability } from '../../harness/capture/index.js'
 import { runCourier, tempDir } from '../helpers/cli.js'
 
-test('an Appium phone\'s radio is priced from its own packets in the capture, beside what the phone reports, and a disagreement is flagged', async (t) => {
+test("an Appium phone's radio is priced from its own packets in the capture, beside what the phone reports, and a disagreement is flagged", async (t) => {
   if (!(await tcpdumpAvailability()).usable) {
     if (process.getuid?.() === 0) assert.fail('tcpdump is not usable as root')
     t.skip('tcpdump not usable here')
@@ -19,7 +19,10 @@ test('an Appium phone\'s radio is priced from its own packets in the capture, be
   const phone = results.energy?.phone
   assert.equal(phone?.timelineSource, 'tcpdump')
   assert.ok((phone?.packets ?? 0) > 50, `packets ${phone?.packets}`)
-  assert.ok(Object.keys(phone?.byLabel ?? {}).some((label) => /^(relay|store)-\d$/.test(label)), 'attributed to the fleet nodes it talked to')
+  assert.ok(
+    Object.keys(phone?.byLabel ?? {}).some((label) => /^(relay|store)-\d$/.test(label)),
+    'attributed to the fleet nodes it talked to'
+  )
   assert.equal(phone?.measured?.source, 'dumpsys batterystats')
   const d = phone?.disagreement
   assert.ok(d?.mAh != null && phone?.measured?.mAh != null)

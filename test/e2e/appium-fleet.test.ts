@@ -9,7 +9,7 @@ import { freeBasePort } from '../helpers/ports.js'
 const SHIPPED_PROFILE = join(REPO_ROOT, 'devices/profiles/courier-ci-fleet.yaml')
 
 // what is checked is counts, events and texts, not milliseconds: a busy machine's lag must not make the run inconclusive
-const SCENARIO = (options: { profile: string, dataDir: string, ports?: number }): string => `name: appium-fleet-steps
+const SCENARIO = (options: { profile: string; dataDir: string; ports?: number }): string => `name: appium-fleet-steps
 seed: 4
 duration: 5s
 grace: 2s
@@ -25,23 +25,30 @@ expect:
   delivery.loss: "== 0"
 `
 
-async function events (runDir: string): Promise<CourierEvent[]> {
-  return (await readFile(join(runDir, 'events.ndjson'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as CourierEvent)
+async function events(runDir: string): Promise<CourierEvent[]> {
+  return (await readFile(join(runDir, 'events.ndjson'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as CourierEvent)
 }
 
-async function deviceLog (runDir: string): Promise<string[]> {
+async function deviceLog(runDir: string): Promise<string[]> {
   const text = await readFile(join(runDir, 'devices/phone/logcat.ndjson'), 'utf8').catch(() => '')
-  return text.trim().split('\n').filter((line) => line !== '').map((line) => (JSON.parse(line) as { message: string }).message)
+  return text
+    .trim()
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => (JSON.parse(line) as { message: string }).message)
 }
 
 /** relay-1's TCP address: what `{{fleet.boot[0]}}` must have put into the app. */
-function firstBoot (log: CourierEvent[]): string {
+function firstBoot(log: CourierEvent[]): string {
   const up = log.find((e): e is EventOf<'node.up'> => e.type === 'node.up' && e.node === 'relay-1')
   assert.ok(up != null, 'relay-1 came up')
   return up.addrs[0]
 }
 
-test('an appium device\'s fleet: steps enter the run\'s fleet through the app\'s settings (nothing behind Appium\'s back), messages flow both ways, and the next run with the same addresses skips them', async () => {
+test("an appium device's fleet: steps enter the run's fleet through the app's settings (nothing behind Appium's back), messages flow both ways, and the next run with the same addresses skips them", async () => {
   const dir = await tempDir()
   const dataDir = join(dir, 'app-data')
   const file = await writeScenario(dir, 's.yaml', SCENARIO({ profile: SHIPPED_PROFILE, dataDir, ports: await freeBasePort() }))
@@ -52,17 +59,27 @@ test('an appium device\'s fleet: steps enter the run\'s fleet through the app\'s
   const log = await events(first)
   const boot = firstBoot(log)
   const fleetEvents = log.filter((e): e is EventOf<'device.fleet'> => e.type === 'device.fleet')
-  assert.deepEqual(fleetEvents.map((e) => [e.device, e.action, e.current, e.wanted, e.after, e.steps]), [['phone', 'set', 'none', boot, boot, 5]], 'a fresh app shows no fleet: the five steps ran and it then showed the run\'s')
+  assert.deepEqual(
+    fleetEvents.map((e) => [e.device, e.action, e.current, e.wanted, e.after, e.steps]),
+    [['phone', 'set', 'none', boot, boot, 5]],
+    "a fresh app shows no fleet: the five steps ran and it then showed the run's"
+  )
   // the app learnt the fleet from what was typed into it, and from nothing else
   const appLog = await deviceLog(first)
-  assert.ok(appLog.some((line) => line.includes(`fleet set: boot ${boot};`)), appLog.join('\n'))
-  assert.ok(appLog.some((line) => line.includes(`joined the fleet through ${boot} (pubsub topic /waku/2/rs/16/32`)), appLog.join('\n'))
+  assert.ok(
+    appLog.some((line) => line.includes(`fleet set: boot ${boot};`)),
+    appLog.join('\n')
+  )
+  assert.ok(
+    appLog.some((line) => line.includes(`joined the fleet through ${boot} (pubsub topic /waku/2/rs/16/32`)),
+    appLog.join('\n')
+  )
   const serverLog = await readFile(join(first, 'devices/phone/appium-server.log'), 'utf8')
-  assert.match(serverLog, /courier:device/, 'the server log shows the session\'s capabilities')
+  assert.match(serverLog, /courier:device/, "the server log shows the session's capabilities")
   assert.doesNotMatch(serverLog, /courier:fleet/, 'no fleet addresses in the capabilities')
   const results = JSON.parse(await readFile(join(first, 'results.json'), 'utf8')) as Results
-  assert.equal(results.delivery.devices.phone?.delivered, 3, 'the phone received alice\'s messages over the fleet it was given')
-  assert.equal(results.delivery.devices.alice?.delivered, 3, 'and alice the phone\'s')
+  assert.equal(results.delivery.devices.phone?.delivered, 3, "the phone received alice's messages over the fleet it was given")
+  assert.equal(results.delivery.devices.alice?.delivered, 3, "and alice the phone's")
   const usable = log.findIndex((e) => e.type === 'device.usable' && e.device === 'phone')
   const fleetAt = log.findIndex((e) => e.type === 'device.fleet')
   const firstSend = log.findIndex((e) => e.type === 'msg.sent' && e.device === 'phone')
@@ -74,14 +91,21 @@ test('an appium device\'s fleet: steps enter the run\'s fleet through the app\'s
   assert.equal(again.code, 0, again.stderr + again.stdout)
   const log2 = await events(second)
   assert.equal(firstBoot(log2), boot, 'network.ports: the same boot address as the first run')
-  assert.deepEqual(log2.filter((e) => e.type === 'device.fleet').map((e) => [e.action, e.current]), [['kept', boot]], 'the app was on the run\'s fleet already: no steps')
+  assert.deepEqual(
+    log2.filter((e) => e.type === 'device.fleet').map((e) => [e.action, e.current]),
+    [['kept', boot]],
+    "the app was on the run's fleet already: no steps"
+  )
   assert.ok(!(await deviceLog(second)).some((line) => line.includes('fleet set:')), 'nothing was typed into the settings')
 })
 
 test('fleet: steps that enter the wrong address are caught: the device fails to start saying what the app shows', async () => {
   const dir = await tempDir()
   // a broken profile: the store's address typed where the boot node goes
-  const profile = (await readFile(SHIPPED_PROFILE, 'utf8')).replace('{ type: "id=org.courier.testapp:id/fleet_boot", text: "{{fleet.boot[0]}}" }', '{ type: "id=org.courier.testapp:id/fleet_boot", text: "{{fleet.store[0]}}" }')
+  const profile = (await readFile(SHIPPED_PROFILE, 'utf8')).replace(
+    '{ type: "id=org.courier.testapp:id/fleet_boot", text: "{{fleet.boot[0]}}" }',
+    '{ type: "id=org.courier.testapp:id/fleet_boot", text: "{{fleet.store[0]}}" }'
+  )
   assert.match(profile, /fleet_boot", text: "\{\{fleet\.store\[0\]\}\}"/)
   const profileFile = join(dir, 'wrong.yaml')
   await writeFile(profileFile, profile)
@@ -98,14 +122,17 @@ test('fleet: steps that enter the wrong address are caught: the device fails to 
   assert.equal(log.filter((e) => e.type === 'device.fleet').length, 0, 'no fleet was reported set')
 })
 
-test('an Appium server courier started outlives the device\'s start time limit (timeouts.start must not kill it mid-run)', async () => {
+test("an Appium server courier started outlives the device's start time limit (timeouts.start must not kill it mid-run)", async () => {
   const dir = await tempDir()
   const profile = (await readFile(join(REPO_ROOT, 'devices/profiles/courier-ci.yaml'), 'utf8')).replace(/ {2}start: 30s\n/, '  start: 20s\n')
   assert.match(profile, / {2}start: 20s\n/)
   const profileFile = join(dir, 'phone.yaml')
   await writeFile(profileFile, profile)
   // traffic runs well past 20 s after the device's start began
-  const file = await writeScenario(dir, 's.yaml', `name: appium-outlives-start
+  const file = await writeScenario(
+    dir,
+    's.yaml',
+    `name: appium-outlives-start
 duration: 26s
 grace: 2s
 network: { relays: 1, stores: 0 }
@@ -117,7 +144,8 @@ timeline:
 harness: { maxLagP99: 1s }
 expect:
   delivery.phone.lost: "== 0"
-`)
+`
+  )
   const out = join(dir, 'run')
   const result = await runCourier(['run', file, '--out', out, '--no-progress'])
   assert.equal(result.code, 0, result.stderr + result.stdout)

@@ -34,8 +34,11 @@ const HANGING_FLOW = `describe('hanging flow', () => {
 })
 `
 
-async function events (runDir: string): Promise<CourierEvent[]> {
-  return (await readFile(join(runDir, 'events.ndjson'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as CourierEvent)
+async function events(runDir: string): Promise<CourierEvent[]> {
+  return (await readFile(join(runDir, 'events.ndjson'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as CourierEvent)
 }
 
 test('QA flows on an appium device: the example flow passes and is timed; broken and hanging flows are reported failed (results, JUnit, summary) while the run goes on', async () => {
@@ -44,7 +47,10 @@ test('QA flows on an appium device: the example flow passes and is timed; broken
   await writeFile(join(dir, 'hangs.spec.mjs'), HANGING_FLOW)
   // these runs are about flows, not latency: two Appium servers on a shared 2-core machine may
   // push the harness's lag past the default 50 ms and make the run inconclusive (exit 3)
-  const scenario = await writeScenario(dir, 's.yaml', `name: appium-flows
+  const scenario = await writeScenario(
+    dir,
+    's.yaml',
+    `name: appium-flows
 seed: 4
 duration: 9s
 grace: 2s
@@ -63,7 +69,8 @@ timeline:
 expect:
   flow.open-chat.duration: "< 5s"
   flows.failed: "== 0"
-`)
+`
+  )
   const runDir = join(dir, 'run')
   const junit = join(dir, 'junit.xml')
   const result = await runCourier(['run', scenario, '--out', runDir, '--no-progress', '--junit', junit], { timeoutMs: 90_000 })
@@ -71,10 +78,23 @@ expect:
   assert.equal(result.code, 1, result.stderr + result.stdout)
   const results = JSON.parse(await readFile(join(runDir, 'results.json'), 'utf8')) as Results
   assert.equal(results.status, 'complete')
-  assert.deepEqual(results.thresholds.map((t) => [t.metric, t.passed]), [['flow.open-chat.duration', true], ['flows.failed', false]])
+  assert.deepEqual(
+    results.thresholds.map((t) => [t.metric, t.passed]),
+    [
+      ['flow.open-chat.duration', true],
+      ['flows.failed', false]
+    ]
+  )
 
   const flows = results.flows ?? []
-  assert.deepEqual(flows.map((f) => [f.name, f.passed]), [['open-chat', true], ['broken', false], ['hangs', false]])
+  assert.deepEqual(
+    flows.map((f) => [f.name, f.passed]),
+    [
+      ['open-chat', true],
+      ['broken', false],
+      ['hangs', false]
+    ]
+  )
   const [example, broken, hangs] = flows
   assert.equal(example.tests, 3)
   assert.equal(example.passes, 3)
@@ -106,16 +126,25 @@ expect:
 
   const log = await events(runDir)
   // the example flow's message went through the app and the fleet to alice
-  assert.ok(log.some((e) => e.type === 'msg.received' && e.device === 'alice' && e.msgId.startsWith('phone-ui-')), 'alice received the message the flow sent')
+  assert.ok(
+    log.some((e) => e.type === 'msg.received' && e.device === 'alice' && e.msgId.startsWith('phone-ui-')),
+    'alice received the message the flow sent'
+  )
   const tests = log.filter((e) => e.type === 'flow.test' && e.flow === 'broken')
-  assert.deepEqual(tests.map((e) => (e as { passed: boolean }).passed), [true, false, false, false])
+  assert.deepEqual(
+    tests.map((e) => (e as { passed: boolean }).passed),
+    [true, false, false, false]
+  )
   const artifacts = log.filter((e) => e.type === 'device.artifact').map((e) => (e as { file: string }).file)
   assert.ok(artifacts.includes('devices/phone/flow-broken-screenshot.png'), artifacts.join(', '))
   assert.ok((await stat(join(runDir, 'devices/phone/flow-broken-page-source.xml'))).size > 0)
 
   const xml = await readFile(junit, 'utf8')
   assert.match(xml, /<testcase classname="courier\.appium-flows\.flows" name="open-chat on phone" time="[\d.]+"\/>/)
-  assert.match(xml, /<testcase classname="courier\.appium-flows\.flows" name="broken on phone" time="[\d.]+">\s*<failure message="flow broken on phone failed: [^"]*No such button[^"]*" type="flow\.failed">/)
+  assert.match(
+    xml,
+    /<testcase classname="courier\.appium-flows\.flows" name="broken on phone" time="[\d.]+">\s*<failure message="flow broken on phone failed: [^"]*No such button[^"]*" type="flow\.failed">/
+  )
   assert.match(xml, /name="hangs on phone"[^>]*>\s*<failure message="[^"]*timed out after 2 s/)
 
   assert.match(result.stdout, /flows: 3 run, 2 failed/)
@@ -138,7 +167,10 @@ expect:
 test('a flow on a simulated device, a missing spec and a TypeScript spec are validation errors with file, line and field (exit 2)', async () => {
   const dir = await tempDir()
   await writeFile(join(dir, 'sign-in.spec.ts'), 'describe("x", () => {})\n')
-  const scenario = await writeScenario(dir, 's.yaml', `name: flows-invalid
+  const scenario = await writeScenario(
+    dir,
+    's.yaml',
+    `name: flows-invalid
 duration: 10s
 devices:
   phone: { driver: appium, profile: ${PROFILE} }
@@ -151,10 +183,14 @@ expect:
   flow.open-chat.duration: "< 5s"
   flow.nowhere.passed: true
   flow.sign-in.duration: "< 5s"
-`)
+`
+  )
   const result = await runCourier(['validate', scenario], { timeoutMs: 30_000 })
   assert.equal(result.code, 2, result.stderr)
-  assert.match(result.stderr, /s\.yaml:7:\d+: timeline\[0\]\.flow\.device: flows run on appium devices only; "alice" is a simulated device\n {2}expected: an appium device \(driver: appium\)[^\n]*\n {2}found: {4}alice \(driver: simulated\)\n {2}hint: {5}appium devices here: phone/)
+  assert.match(
+    result.stderr,
+    /s\.yaml:7:\d+: timeline\[0\]\.flow\.device: flows run on appium devices only; "alice" is a simulated device\n {2}expected: an appium device \(driver: appium\)[^\n]*\n {2}found: {4}alice \(driver: simulated\)\n {2}hint: {5}appium devices here: phone/
+  )
   assert.match(result.stderr, /s\.yaml:8:\d+: timeline\[1\]\.flow\.spec: flow spec not found[\s\S]*found: {4}flows\/nowhere\.spec\.js/)
   assert.match(result.stderr, /s\.yaml:9:\d+: timeline\[2\]\.flow\.spec: not a JavaScript spec file[\s\S]*hint: {5}compile TypeScript flows first/)
   assert.doesNotMatch(result.stderr, /unknown metric/, 'flow metrics are known to the threshold check')
@@ -163,14 +199,19 @@ expect:
   // the same scenario with the flow on the appium device and real specs is valid
   await writeFile(join(dir, 'sign-in.spec.js'), 'describe("x", () => {})\n')
   await writeFile(join(dir, 'nowhere.spec.js'), 'describe("x", () => {})\n')
-  const fixed = (await readFile(scenario, 'utf8')).replace('device: alice', 'device: phone').replace('flows/nowhere', 'nowhere').replace('sign-in.spec.ts', 'sign-in.spec.js')
+  const fixed = (await readFile(scenario, 'utf8'))
+    .replace('device: alice', 'device: phone')
+    .replace('flows/nowhere', 'nowhere')
+    .replace('sign-in.spec.ts', 'sign-in.spec.js')
   const ok = await runCourier(['validate', await writeScenario(dir, 'fixed.yaml', fixed)], { timeoutMs: 30_000 })
   assert.equal(ok.code, 0, ok.stderr)
 })
 
 test('flows on two phones at the same time each see their own session, device and screen', async () => {
   const dir = await tempDir()
-  await writeFile(join(dir, 'overlap.spec.mjs'), `import assert from 'node:assert/strict'
+  await writeFile(
+    join(dir, 'overlap.spec.mjs'),
+    `import assert from 'node:assert/strict'
 describe('overlap', () => {
   it('sees its own device throughout', async () => {
     const device = flow.device
@@ -188,8 +229,12 @@ describe('overlap', () => {
     await screen.waitForText('messageText', 'sent by the flow on ' + flow.device)
   })
 })
-`)
-  const scenario = await writeScenario(dir, 's.yaml', `name: appium-flows-overlap
+`
+  )
+  const scenario = await writeScenario(
+    dir,
+    's.yaml',
+    `name: appium-flows-overlap
 duration: 8s
 grace: 1s
 harness: { maxLagP99: 1s }
@@ -201,17 +246,21 @@ devices:
 timeline:
   - { at: 1s, flow: { device: phone, spec: overlap.spec.mjs, timeout: 6s } }
   - { at: 1s, flow: { device: tablet, spec: overlap.spec.mjs, timeout: 6s } }
-`)
+`
+  )
   const runDir = join(dir, 'run')
   const result = await runCourier(['run', scenario, '--out', runDir, '--no-progress'], { timeoutMs: 90_000 })
   assert.equal(result.code, 0, result.stderr + result.stdout)
   const results = JSON.parse(await readFile(join(runDir, 'results.json'), 'utf8')) as Results
   const flows = results.flows ?? []
-  assert.deepEqual(flows.map((f) => [f.device, f.passed, f.failedTests]).sort(), [['phone', true, []], ['tablet', true, []]])
+  assert.deepEqual(flows.map((f) => [f.device, f.passed, f.failedTests]).sort(), [
+    ['phone', true, []],
+    ['tablet', true, []]
+  ])
   // they overlapped: each started before the other ended
   const [a, b] = flows
   assert.ok(a.durationMs != null && b.durationMs != null && b.t < a.t + a.durationMs && a.t < b.t + b.durationMs, JSON.stringify(flows))
   // each flow typed into its own app: the test app names what its UI sends after its device
-  const received = (await events(runDir)).flatMap((e) => e.type === 'msg.received' && e.device === 'alice' ? [e.msgId] : []).sort()
+  const received = (await events(runDir)).flatMap((e) => (e.type === 'msg.received' && e.device === 'alice' ? [e.msgId] : [])).sort()
   assert.deepEqual(received, ['phone-ui-1', 'tablet-ui-1'])
 })

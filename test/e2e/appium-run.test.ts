@@ -10,23 +10,29 @@ import { REPO_ROOT, runCourier, startCourier, tempDir, writeScenario, waitForSce
 
 const SECRETS = { COURIER_APPIUM_USER: 'sekret-user-7f3a1', COURIER_APPIUM_KEY: 'sekret-key-9c1e2', COURIER_TESTAPP_PASSWORD: 'sekret-pass-44d2b' }
 
-async function profile (dir: string, extra: { capabilities?: string } = {}): Promise<string> {
+async function profile(dir: string, extra: { capabilities?: string } = {}): Promise<string> {
   const base = await readFile(join(REPO_ROOT, 'devices/profiles/courier-ci.yaml'), 'utf8')
-  let text = base.replace(/ {2}- \{ type: "id=org\.courier\.testapp:id\/password", text: "not-a-secret" \}.*\n/, '  - { type: "id=org.courier.testapp:id/password", env: COURIER_TESTAPP_PASSWORD }\n')
-  assert.notEqual(text, base, 'the CI profile\'s sign-in step changed: update this test')
+  let text = base.replace(
+    / {2}- \{ type: "id=org\.courier\.testapp:id\/password", text: "not-a-secret" \}.*\n/,
+    '  - { type: "id=org.courier.testapp:id/password", env: COURIER_TESTAPP_PASSWORD }\n'
+  )
+  assert.notEqual(text, base, "the CI profile's sign-in step changed: update this test")
   if (extra.capabilities != null) text = text.replace('capabilities:\n', `capabilities:\n${extra.capabilities}`)
   const file = join(dir, 'phone.yaml')
   await writeFile(file, text)
   return file
 }
 
-async function events (runDir: string): Promise<CourierEvent[]> {
-  return (await readFile(join(runDir, 'events.ndjson'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as CourierEvent)
+async function events(runDir: string): Promise<CourierEvent[]> {
+  return (await readFile(join(runDir, 'events.ndjson'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as CourierEvent)
 }
 
 /** Every file under the run directory, as text (binary files too: a secret would show as bytes). */
-async function allFiles (dir: string): Promise<Array<{ file: string, text: string }>> {
-  const out: Array<{ file: string, text: string }> = []
+async function allFiles(dir: string): Promise<Array<{ file: string; text: string }>> {
+  const out: Array<{ file: string; text: string }> = []
   for (const entry of await readdir(dir, { recursive: true })) {
     const file = join(dir, entry)
     if ((await stat(file)).isFile()) out.push({ file, text: (await readFile(file)).toString('latin1') })
@@ -34,7 +40,7 @@ async function allFiles (dir: string): Promise<Array<{ file: string, text: strin
   return out
 }
 
-function assertNoSecrets (files: Array<{ file: string, text: string }>, output: string): void {
+function assertNoSecrets(files: Array<{ file: string; text: string }>, output: string): void {
   assert.ok(files.length >= 5, `expected a full run directory, found ${files.length} files`)
   for (const secret of Object.values(SECRETS)) {
     for (const { file, text } of files) assert.ok(!text.includes(secret), `a secret is in ${file}`)
@@ -43,7 +49,7 @@ function assertNoSecrets (files: Array<{ file: string, text: string }>, output: 
 }
 
 /** Ports the Appium servers of a run listened on, from their logs in the run directory. */
-async function serverPorts (runDir: string): Promise<number[]> {
+async function serverPorts(runDir: string): Promise<number[]> {
   const ports: number[] = []
   for (const { file, text } of await allFiles(runDir)) {
     if (!file.endsWith('appium-server.log')) continue
@@ -52,15 +58,20 @@ async function serverPorts (runDir: string): Promise<number[]> {
   return ports
 }
 
-async function portOpen (port: number): Promise<boolean> {
+async function portOpen(port: number): Promise<boolean> {
   return await new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1')
-    socket.once('connect', () => { socket.destroy(); resolve(true) })
-    socket.once('error', () => { resolve(false) })
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => {
+      resolve(false)
+    })
   })
 }
 
-function launcherProcesses (port: number): string[] {
+function launcherProcesses(port: number): string[] {
   const ps = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
   return ps.split('\n').filter((line) => line.includes('server-launcher.js') && line.includes(`--port ${port}`))
 }
@@ -68,7 +79,10 @@ function launcherProcesses (port: number): string[] {
 test('an appium device (courier driver, server started by courier) and a simulated device exchange messages both ways with zero loss; secrets stay out of the run', async () => {
   const dir = await tempDir()
   const phone = await profile(dir)
-  const scenario = await writeScenario(dir, 's.yaml', `name: appium-both-ways
+  const scenario = await writeScenario(
+    dir,
+    's.yaml',
+    `name: appium-both-ways
 seed: 3
 duration: 5s
 grace: 2s
@@ -85,13 +99,14 @@ harness: { maxLagP99: 400ms }
 expect:
   delivery.phone.lost: "== 0"
   delivery.alice.lost: "== 0"
-`)
+`
+  )
   const runDir = join(dir, 'run')
   const result = await runCourier(['run', scenario, '--out', runDir, '--no-progress'], { env: SECRETS, timeoutMs: 90_000 })
   assert.equal(result.code, 0, result.stderr + result.stdout)
   const results = JSON.parse(await readFile(join(runDir, 'results.json'), 'utf8')) as Results
   const delivery = results.delivery
-  assert.equal(delivery.devices.phone.expected, 5, 'the phone should expect alice\'s 5 messages')
+  assert.equal(delivery.devices.phone.expected, 5, "the phone should expect alice's 5 messages")
   assert.equal(delivery.devices.phone.delivered, 5)
   assert.equal(delivery.devices.alice.expected, 3)
   assert.equal(delivery.devices.alice.delivered, 3)
@@ -103,10 +118,21 @@ expect:
   const log = await events(runDir)
   const of = (type: string): CourierEvent[] => log.filter((e) => e.type === type && 'device' in e && e.device === 'phone')
   assert.equal(of('device.usable').length, 1)
-  assert.deepEqual(of('device.clock').map((e) => (e as { phase: string }).phase), ['start', 'end'])
-  const batteryEnd = of('device.battery').find((e) => (e as { phase: string }).phase === 'end') as { bytesRx?: number, radioActiveMs?: number, mAh?: number } | undefined
-  assert.ok(batteryEnd != null && (batteryEnd.bytesRx ?? 0) > 0 && (batteryEnd.radioActiveMs ?? 0) > 0 && (batteryEnd.mAh ?? 0) > 0, `batterystats figures read: ${JSON.stringify(batteryEnd)}`)
-  assert.ok(of('device.status').some((e) => (e as { status: string }).status === 'upToDate'), 'the up-to-date indicator was read after coming back')
+  assert.deepEqual(
+    of('device.clock').map((e) => (e as { phase: string }).phase),
+    ['start', 'end']
+  )
+  const batteryEnd = of('device.battery').find((e) => (e as { phase: string }).phase === 'end') as
+    | { bytesRx?: number; radioActiveMs?: number; mAh?: number }
+    | undefined
+  assert.ok(
+    batteryEnd != null && (batteryEnd.bytesRx ?? 0) > 0 && (batteryEnd.radioActiveMs ?? 0) > 0 && (batteryEnd.mAh ?? 0) > 0,
+    `batterystats figures read: ${JSON.stringify(batteryEnd)}`
+  )
+  assert.ok(
+    of('device.status').some((e) => (e as { status: string }).status === 'upToDate'),
+    'the up-to-date indicator was read after coming back'
+  )
   assert.match(result.stderr + result.stdout, /fleet for phone .*relays \/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\//)
   // the app version installed on the phone, as its package manager reports it (not the --build file's)
   assert.deepEqual(results.clients?.phone, { name: 'org.courier.testapp', version: '1.4.2', build: '142', source: 'dumpsys package (the installed app)' })
@@ -124,12 +150,17 @@ expect:
 
 test('a session that dies mid-run (given server URL, credentials from env) marks the device failed with its artifacts; the run still writes results', async (t) => {
   const server = await startAppiumServer({ drivers: ['courier'], allowInsecure: ['courier:adb_shell'] })
-  t.after(async () => { await server.stop() })
+  t.after(async () => {
+    await server.stop()
+  })
   const dir = await tempDir()
   // the app crashes 6 s after launch: during the traffic phase (its start, sign-in to chat open,
   // took over 2.5 s at load 4, and a device that fails before the traffic makes the run inconclusive)
   const phone = await profile(dir, { capabilities: '  courier:dieAfterMs: 6000\n  courier:clockSkewMs: 4000\n' })
-  const scenario = await writeScenario(dir, 's.yaml', `name: appium-dies
+  const scenario = await writeScenario(
+    dir,
+    's.yaml',
+    `name: appium-dies
 duration: 9s
 grace: 1s
 network: { relays: 2, stores: 0 }
@@ -143,7 +174,8 @@ devices:
 timeline:
   - { at: 300ms, send: { from: alice, topic: chat, count: 25, every: 300ms } }
 harness: { maxLagP99: 400ms }
-`)
+`
+  )
   const runDir = join(dir, 'run')
   const result = await runCourier(['run', scenario, '--out', runDir, '--no-progress', '--junit', join(dir, 'junit.xml')], { env: SECRETS, timeoutMs: 60_000 })
   assert.equal(result.code, 0, result.stderr + result.stdout)
@@ -152,7 +184,7 @@ harness: { maxLagP99: 400ms }
   assert.equal(results.delivery.devices.alice.failed, false)
   const log = await events(runDir)
   // the phone's clock runs 4 s ahead: the round-trip estimate finds it to within half a round trip
-  const clock = log.find((e) => e.type === 'device.clock') as { offsetMs: number, rttMs: number } | undefined
+  const clock = log.find((e) => e.type === 'device.clock') as { offsetMs: number; rttMs: number } | undefined
   assert.ok(clock != null && Math.abs(clock.offsetMs - 4000) <= clock.rttMs / 2 + 1, JSON.stringify(clock))
   const failed = log.filter((e) => e.type === 'device.failed')
   assert.equal(failed.length, 1, 'reported once')
@@ -176,14 +208,20 @@ test('an unreachable Appium server exits 3 fast, before the fleet starts, saying
   const port = await new Promise<number>((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
       const p = (s.address() as { port: number }).port
-      s.close(() => { resolve(p) })
+      s.close(() => {
+        resolve(p)
+      })
     })
   })
-  const scenario = await writeScenario(dir, 's.yaml', `name: appium-unreachable
+  const scenario = await writeScenario(
+    dir,
+    's.yaml',
+    `name: appium-unreachable
 duration: 2s
 devices:
   phone: { driver: appium, profile: ${join(REPO_ROOT, 'devices/profiles/courier-ci.yaml')}, server: { url: "http://127.0.0.1:${port}" } }
-`)
+`
+  )
   const started = Date.now()
   const result = await runCourier(['run', scenario, '--out', join(dir, 'run'), '--no-progress'], { timeoutMs: 30_000 })
   assert.equal(result.code, 3, result.stderr)
@@ -194,12 +232,16 @@ devices:
 
 test('Ctrl-C during a run with an appium device exits 130 and leaves no Appium server behind', async () => {
   const dir = await tempDir()
-  const scenario = await writeScenario(dir, 's.yaml', `name: appium-sigint
+  const scenario = await writeScenario(
+    dir,
+    's.yaml',
+    `name: appium-sigint
 duration: 30s
 network: { relays: 2, stores: 0 }
 devices:
   phone: { driver: appium, profile: ${join(REPO_ROOT, 'devices/profiles/courier-ci.yaml')}, topics: [chat] }
-`)
+`
+  )
   const runDir = join(dir, 'run')
   const { child, done } = startCourier(['run', scenario, '--out', runDir, '--no-progress'])
   await waitForScenarioStart(runDir)
@@ -214,12 +256,16 @@ devices:
 
 test('when courier is killed outright, its Appium server exits on its own (stdin watchdog)', async () => {
   const dir = await tempDir()
-  const scenario = await writeScenario(dir, 's.yaml', `name: appium-sigkill
+  const scenario = await writeScenario(
+    dir,
+    's.yaml',
+    `name: appium-sigkill
 duration: 30s
 network: { relays: 1, stores: 0 }
 devices:
   phone: { driver: appium, profile: ${join(REPO_ROOT, 'devices/profiles/courier-ci.yaml')}, topics: [chat] }
-`)
+`
+  )
   const runDir = join(dir, 'run')
   const { child, done } = startCourier(['run', scenario, '--out', runDir, '--no-progress'])
   let ports: number[] = []
@@ -232,14 +278,17 @@ devices:
   child.kill('SIGKILL')
   await done
   const until = Date.now() + 10_000
-  while (Date.now() < until && (launcherProcesses(ports[0]).length > 0 || await portOpen(ports[0]))) await new Promise((resolve) => setTimeout(resolve, 100))
+  while (Date.now() < until && (launcherProcesses(ports[0]).length > 0 || (await portOpen(ports[0])))) await new Promise((resolve) => setTimeout(resolve, 100))
   assert.deepEqual(launcherProcesses(ports[0]), [])
   assert.equal(await portOpen(ports[0]), false)
 })
 
-test('--fleet-host puts the fleet on another address, courier prints it for the app\'s fleet settings, and the phone reaches it', async () => {
+test("--fleet-host puts the fleet on another address, courier prints it for the app's fleet settings, and the phone reaches it", async () => {
   const dir = await tempDir()
-  const scenario = await writeScenario(dir, 's.yaml', `name: appium-fleet-host
+  const scenario = await writeScenario(
+    dir,
+    's.yaml',
+    `name: appium-fleet-host
 duration: 2s
 grace: 1s
 network: { relays: 2, stores: 0 }
@@ -249,7 +298,8 @@ devices:
 timeline:
   - { at: 200ms, send: { from: alice, topic: chat, count: 2, every: 200ms } }
 harness: { maxLagP99: 400ms }
-`)
+`
+  )
   const bad = await runCourier(['run', scenario, '--out', join(dir, 'bad'), '--fleet-host', '300.1.1.1'], { timeoutMs: 20_000 })
   assert.equal(bad.code, 2)
   assert.match(bad.stderr, /--fleet-host.*not an IPv4 address/s)

@@ -18,7 +18,10 @@ import { chromiumProcesses, load } from '../helpers/browser.js'
 test('a page that drops every third message it receives is caught by delivery.loss (exit 1), the reference client unaffected', async () => {
   // the same devices as the shipped scenario, for a few seconds: the check, not the catch-up, is on trial
   const dir = await tempDir()
-  const file = await writeScenario(dir, 'broken.yaml', `name: browser-drop
+  const file = await writeScenario(
+    dir,
+    'broken.yaml',
+    `name: browser-drop
 duration: 8s
 grace: 3s
 network: { relays: 2, stores: 1 }
@@ -31,7 +34,8 @@ timeline:
 harness: { maxLagP99: 1s }
 expect:
   delivery.loss: "== 0"
-`)
+`
+  )
   const out = join(dir, 'run')
   const result = await runCourier(['run', file, '--out', out, '--no-progress'], { timeoutMs: 180_000 })
   assert.equal(result.code, 1, result.stderr + result.stdout)
@@ -49,7 +53,10 @@ expect:
 test('the browser killed mid-run: the device is marked failed, the run completes, and nothing of Chromium is left running', async () => {
   const before = new Set((await chromiumProcesses()).map((p) => p.pid))
   const dir = await tempDir()
-  const file = await writeScenario(dir, 'crash.yaml', `name: browser-crash
+  const file = await writeScenario(
+    dir,
+    'crash.yaml',
+    `name: browser-crash
 duration: 12s
 grace: 2s
 network: { relays: 2, stores: 1 }
@@ -59,7 +66,8 @@ devices:
 timeline:
   - { at: 500ms, send: { from: ref, topic: chat, count: 10, every: 1s } }
 harness: { maxLagP99: 1s }
-`)
+`
+  )
   const out = join(dir, 'run')
   const { child, done } = startCourier(['run', file, '--out', out, '--no-progress'])
   const deadline = Date.now() + 120_000
@@ -77,14 +85,20 @@ harness: { maxLagP99: 1s }
   assert.equal(result.code, 0, result.stderr + result.stdout)
   const { results, events } = await load(out)
   const failedEvents = events.filter((e) => e.type === 'device.failed')
-  assert.deepEqual(failedEvents.map((e) => (e as { device: string }).device), ['web'])
+  assert.deepEqual(
+    failedEvents.map((e) => (e as { device: string }).device),
+    ['web']
+  )
   const failedAt = failedEvents[0].t
   assert.equal(events.at(-1)?.type, 'run.end')
   assert.equal((events.at(-1) as { status: string }).status, 'complete')
-  assert.ok(events.some((e) => e.type === 'msg.sent' && e.device === 'ref' && e.t > failedAt), 'the reference client went on sending')
+  assert.ok(
+    events.some((e) => e.type === 'msg.sent' && e.device === 'ref' && e.t > failedAt),
+    'the reference client went on sending'
+  )
   assert.equal(results.delivery.devices.ref.lost, 0)
   assert.deepEqual(results.metrics['devices.failed'], { value: 1, unit: 'count' })
-  assert.ok((await stat(join(out, 'devices/web/console.log'))).size > 0, 'the page\'s console log was kept')
+  assert.ok((await stat(join(out, 'devices/web/console.log'))).size > 0, "the page's console log was kept")
   assert.match(await readFile(join(out, 'report.html'), 'utf8'), /devices\/web\/console\.log/)
   await new Promise((resolve) => setTimeout(resolve, 500))
   const leftover = (await chromiumProcesses()).filter((p) => !before.has(p.pid))
@@ -93,7 +107,11 @@ harness: { maxLagP99: 1s }
 
 test('a page that cannot join the fleet fails its device with a screenshot, a Playwright trace and the console log in the run directory, linked from the report', async () => {
   const dir = await tempDir()
-  const file = await writeScenario(dir, 's.yaml', 'name: browser-fails\nduration: 2s\ngrace: 500ms\nnetwork: { relays: 1, stores: 0 }\ndevices:\n  good: { topics: [chat] }\n  web: { driver: browser, topics: [chat] }\ntimeline:\n  - { at: 200ms, send: { from: good, topic: chat, count: 2, every: 200ms } }\n')
+  const file = await writeScenario(
+    dir,
+    's.yaml',
+    'name: browser-fails\nduration: 2s\ngrace: 500ms\nnetwork: { relays: 1, stores: 0 }\ndevices:\n  good: { topics: [chat] }\n  web: { driver: browser, topics: [chat] }\ntimeline:\n  - { at: 200ms, send: { from: good, topic: chat, count: 2, every: 200ms } }\n'
+  )
   const loaded = parseScenario(await readFile(file, 'utf8'), file)
   const runDir = join(dir, 'run')
   const deadRelay = `/ip4/127.0.0.1/tcp/9/ws/p2p/${await peerIdForIdentity('browser-test/nobody')}`
@@ -103,10 +121,13 @@ test('a page that cannot join the fleet fails its device with a screenshot, a Pl
     thresholds: [],
     signal: new AbortController().signal,
     log: quiet,
-    createDevice: (name, _config, topics, c) => name === 'web'
-      ? new BrowserDevice({ name, topics, peers: 1, startTimeoutMs: 12_000 }, { ...c, fleet: { ...c.fleet, websocket: { relays: [deadRelay], stores: [] } } })
-      : new SimulatedDevice({ name, topics, relays: 1 }, c),
-    onResults: async (dir, results, events) => { await writeRunReports(dir, results, events) }
+    createDevice: (name, _config, topics, c) =>
+      name === 'web'
+        ? new BrowserDevice({ name, topics, peers: 1, startTimeoutMs: 12_000 }, { ...c, fleet: { ...c.fleet, websocket: { relays: [deadRelay], stores: [] } } })
+        : new SimulatedDevice({ name, topics, relays: 1 }, c),
+    onResults: async (dir, results, events) => {
+      await writeRunReports(dir, results, events)
+    }
   })
   const { events } = await load(runDir)
   assert.equal(events.filter((e) => e.type === 'device.failed' && e.device === 'web').length, 1)

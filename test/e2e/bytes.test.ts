@@ -23,7 +23,7 @@ timeline:
 harness: { maxLagP99: 400ms }
 ${expect === '' ? '' : `expect:\n${expect}\n`}`
 
-test('with tcpdump and socket accounting in one run, every connection\'s socket bytes equal the capture\'s payload exactly', async (t) => {
+test("with tcpdump and socket accounting in one run, every connection's socket bytes equal the capture's payload exactly", async (t) => {
   const availability = await tcpdumpAvailability()
   if (!availability.usable) {
     // npm test installs tcpdump as root; only a non-root developer may lack it
@@ -73,7 +73,7 @@ test('capture: off records no bytes; capture: socket counts without a pcap', asy
   assert.equal(existsSync(join(dir, 'socket', 'capture.pcap')), false)
 })
 
-test('the shipped bandwidth baseline passes, and the history fetch\'s bytes land on the store protocol of the device that fetched', async () => {
+test("the shipped bandwidth baseline passes, and the history fetch's bytes land on the store protocol of the device that fetched", async () => {
   const out = join(await tempDir(), 'run')
   const result = await runCourier(['run', 'scenarios/bandwidth-baseline.yaml', '--out', out, '--no-progress'])
   assert.equal(result.code, 0, result.stderr + result.stdout)

@@ -9,7 +9,7 @@ import { freeBasePort } from '../helpers/ports.js'
 // The shipped censorship scenario and its broken twin, side by side: the same block of alice's
 // bootstrap list; only the reference client's peer-exchange fallback differs.
 test('censored.yaml passes through peer exchange; its broken variant fails on the figures that name the problem', async () => {
-  const runs: Record<string, { code: number | null, stdout: string, results: Results }> = {}
+  const runs: Record<string, { code: number | null; stdout: string; results: Results }> = {}
   await pool(['scenarios/censored.yaml', 'scenarios/problems/censored-no-fallback.yaml'], 2, async (file) => {
     const out = join(await tempDir(), 'run')
     const run = await runCourier(['run', file, '--out', out, '--no-progress'])
@@ -31,7 +31,13 @@ test('censored.yaml passes through peer exchange; its broken variant fails on th
 
   const broken = runs['scenarios/problems/censored-no-fallback.yaml']
   assert.equal(broken.code, 1, broken.stdout)
-  assert.deepEqual(broken.results.thresholds.filter((t) => !t.passed).map((t) => t.metric).sort(), ['censorship.alice.reachedMs', 'censorship.unreached', 'delivery.alice.lost'])
+  assert.deepEqual(
+    broken.results.thresholds
+      .filter((t) => !t.passed)
+      .map((t) => t.metric)
+      .sort(),
+    ['censorship.alice.reachedMs', 'censorship.unreached', 'delivery.alice.lost']
+  )
   const [stuck] = broken.results.censorship ?? []
   assert.equal(stuck.reachedMs, null)
   assert.equal(stuck.peerExchange.answers, 0)
@@ -52,9 +58,16 @@ test('a block by port and by address:port refuses the device exactly those addre
   const out = join(dir, 'run')
   const run = await runCourier(['run', join(dir, 'by-port.yaml'), '--out', out, '--no-progress'])
   assert.ok(run.code === 0 || run.code === 1, `the run did not happen: exit ${run.code}\n${run.stdout}${run.stderr}`)
-  const events = (await readFile(join(out, 'events.ndjson'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as CourierEvent)
+  const events = (await readFile(join(out, 'events.ndjson'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as CourierEvent)
   const bootstrap = events.find((e) => e.type === 'device.bootstrap' && e.device === 'alice')
-  assert.deepEqual(bootstrap?.type === 'device.bootstrap' ? bootstrap.nodes : null, ['relay-5', 'relay-3'], 'the seeded bootstrap list changed: update the ports here')
+  assert.deepEqual(
+    bootstrap?.type === 'device.bootstrap' ? bootstrap.nodes : null,
+    ['relay-5', 'relay-3'],
+    'the seeded bootstrap list changed: update the ports here'
+  )
   assert.equal(run.code, 0, run.stdout + run.stderr)
   const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
   const [block] = results.censorship ?? []

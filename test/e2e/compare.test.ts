@@ -38,7 +38,9 @@ test('a candidate whose device link is 400 ms slower is worse on latency; swappe
   assert.equal(a.code, 0, a.stderr)
   assert.equal(b.code, 0, b.stderr)
   // the build under test: in results.json, the summary's header and JUnit properties
-  const results = JSON.parse(await readFile(join(dir, 'base', 'results.json'), 'utf8')) as { build?: { app?: { id: string, version: string, sha256: string }, courier: { lockfileSha256?: string } } }
+  const results = JSON.parse(await readFile(join(dir, 'base', 'results.json'), 'utf8')) as {
+    build?: { app?: { id: string; version: string; sha256: string }; courier: { lockfileSha256?: string } }
+  }
   assert.equal(results.build?.app?.id, 'im.example.courier')
   assert.equal(results.build?.app?.version, '1.2.3')
   assert.match(results.build?.courier.lockfileSha256 ?? '', /^[0-9a-f]{64}$/)
@@ -51,7 +53,18 @@ test('a candidate whose device link is 400 ms slower is worse on latency; swappe
   assert.match(refused.stderr, /--force/)
   assert.doesNotMatch(refused.stderr, /\n\s+at /, 'no stack trace')
 
-  const worse = await runCourier(['compare', join(dir, 'base'), join(dir, 'slow'), '--force', '--junit', join(dir, 'out', 'c.xml'), '--html', join(dir, 'out', 'c.html'), '--markdown', join(dir, 'out', 'c.md')])
+  const worse = await runCourier([
+    'compare',
+    join(dir, 'base'),
+    join(dir, 'slow'),
+    '--force',
+    '--junit',
+    join(dir, 'out', 'c.xml'),
+    '--html',
+    join(dir, 'out', 'c.html'),
+    '--markdown',
+    join(dir, 'out', 'c.md')
+  ])
   assert.equal(worse.code, 1, worse.stdout + worse.stderr)
   assert.match(worse.stdout, /worse\s+delivery\.latency\.p50\s.*Mann-Whitney/)
   assert.match(worse.stdout, /worse\s+delivery\.bob\.latency\.p50\s/)
@@ -88,8 +101,14 @@ test('--repeat 3 makes run-1..run-3 with seeds 5, 6, 7 and a summary that compar
   const result = await runCourier(['run', file, '--out', join(dir, 'rep'), '--repeat', '3', '--no-progress'], { timeoutMs: 240_000 })
   assert.equal(result.code, 0, result.stderr)
   for (const i of [1, 2, 3]) assert.ok(existsSync(join(dir, 'rep', `run-${i}`, 'results.json')), `run-${i}`)
-  const summary = JSON.parse(await readFile(join(dir, 'rep', 'summary.json'), 'utf8')) as { runs: Array<{ seed: number }>, figures: Record<string, { median: number, min: number, max: number, runs: number }> }
-  assert.deepEqual(summary.runs.map((r) => r.seed), [5, 6, 7])
+  const summary = JSON.parse(await readFile(join(dir, 'rep', 'summary.json'), 'utf8')) as {
+    runs: Array<{ seed: number }>
+    figures: Record<string, { median: number; min: number; max: number; runs: number }>
+  }
+  assert.deepEqual(
+    summary.runs.map((r) => r.seed),
+    [5, 6, 7]
+  )
   const p50 = summary.figures['delivery.latency.p50']
   assert.equal(p50.runs, 3)
   assert.ok(p50.min <= p50.median && p50.median <= p50.max)

@@ -18,17 +18,22 @@ http.createServer((req, res) => { req.resume(); req.on('end', () => { posts++; r
 net.createServer((socket) => { socket.on('data', () => {}); socket.on('error', () => {}) }).listen(8081, process.argv[1], () => { console.log('ready') })
 `
 
-test('a device that posts to a host in another network namespace is a third-party destination; another program\'s connection to that host is not counted', async () => {
+test("a device that posts to a host in another network namespace is a third-party destination; another program's connection to that host is not counted", async () => {
   const ns = await createTestNamespace()
   try {
     const server = await ns.startNode(SERVER.replace('process.argv[1]', JSON.stringify(ns.address)).replace('process.argv[1]', JSON.stringify(ns.address)))
     assert.ok(server.pid != null)
     const bystander = connect(8081, ns.address)
     bystander.on('error', () => {})
-    const chatter = setInterval(() => { bystander.write('not courier\'s\n') }, 100)
+    const chatter = setInterval(() => {
+      bystander.write("not courier's\n")
+    }, 100)
     try {
       const dir = await tempDir()
-      const scenario = await writeScenario(dir, 'remote.yaml', `name: remote-telemetry
+      const scenario = await writeScenario(
+        dir,
+        'remote.yaml',
+        `name: remote-telemetry
 seed: 6
 duration: 3s
 grace: 1s
@@ -41,7 +46,8 @@ timeline:
 harness: { maxLagP99: 400ms }
 expect:
   destinations.thirdParty: "== 0"
-`)
+`
+      )
       const out = join(dir, 'run')
       const run = await runCourier(['run', scenario, '--out', out, '--no-progress'])
       assert.equal(run.code, 1, run.stdout + run.stderr)
@@ -49,13 +55,27 @@ expect:
       const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
       const destinations = results.destinations
       assert.ok(destinations != null)
-      assert.deepEqual(destinations.list.map((d) => `${d.protocol} ${d.ip}:${d.port}`), [`tcp ${ns.address}:8080`], 'the telemetry server, over the veth')
+      assert.deepEqual(
+        destinations.list.map((d) => `${d.protocol} ${d.ip}:${d.port}`),
+        [`tcp ${ns.address}:8080`],
+        'the telemetry server, over the veth'
+      )
       const [telemetry] = destinations.list
-      assert.ok(telemetry.from.every((endpoint) => endpoint.startsWith(`${ns.hostAddress}:`)), `sent from the host's end of the veth: ${telemetry.from.join(', ')}`)
+      assert.ok(
+        telemetry.from.every((endpoint) => endpoint.startsWith(`${ns.hostAddress}:`)),
+        `sent from the host's end of the veth: ${telemetry.from.join(', ')}`
+      )
       assert.ok(telemetry.connections >= 2 && telemetry.bytesUp > 0 && telemetry.bytesDown > 0, JSON.stringify(telemetry))
       // the bystander's connection was open through the whole run: ss saw it held by this test's node process
-      assert.deepEqual(destinations.otherPrograms?.map((d) => `${d.protocol} ${d.ip}:${d.port}`), [`tcp ${ns.address}:8081`], JSON.stringify(destinations.otherPrograms))
-      assert.ok(destinations.attribution != null && destinations.attribution.polls >= 4 && destinations.attribution.error == null, JSON.stringify(destinations.attribution))
+      assert.deepEqual(
+        destinations.otherPrograms?.map((d) => `${d.protocol} ${d.ip}:${d.port}`),
+        [`tcp ${ns.address}:8081`],
+        JSON.stringify(destinations.otherPrograms)
+      )
+      assert.ok(
+        destinations.attribution != null && destinations.attribution.polls >= 4 && destinations.attribution.error == null,
+        JSON.stringify(destinations.attribution)
+      )
       assert.match(run.stdout, new RegExp(`tcp ${ns.address.replace(/\./g, '\\.')}:8080`))
     } finally {
       clearInterval(chatter)

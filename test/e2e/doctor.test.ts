@@ -7,9 +7,22 @@ import { REPO_ROOT, runCourier, tempDir, writeScenario } from '../helpers/cli.js
 
 /** Every check `courier doctor` makes without a scenario, by id and by the title the table shows. */
 const CHECKS: Array<[string, string]> = [
-  ['node', 'node'], ['appium', 'appium'], ['js-waku', 'js-waku'], ['courier-driver', 'courier driver'], ['uiautomator2', 'uiautomator2'], ['xcuitest', 'xcuitest'],
-  ['android-sdk', 'android sdk'], ['adb', 'adb'], ['android-devices', 'android devices'], ['xcrun', 'xcrun'], ['ios-devices', 'ios devices'],
-  ['tcpdump', 'tcpdump'], ['chromium', 'chromium'], ['page-bundle', 'page bundle'], ['link-shaping', 'link shaping'], ['fleet-host', 'fleet host']
+  ['node', 'node'],
+  ['appium', 'appium'],
+  ['js-waku', 'js-waku'],
+  ['courier-driver', 'courier driver'],
+  ['uiautomator2', 'uiautomator2'],
+  ['xcuitest', 'xcuitest'],
+  ['android-sdk', 'android sdk'],
+  ['adb', 'adb'],
+  ['android-devices', 'android devices'],
+  ['xcrun', 'xcrun'],
+  ['ios-devices', 'ios devices'],
+  ['tcpdump', 'tcpdump'],
+  ['chromium', 'chromium'],
+  ['page-bundle', 'page bundle'],
+  ['link-shaping', 'link shaping'],
+  ['fleet-host', 'fleet host']
 ]
 
 interface DoctorJson {
@@ -18,25 +31,25 @@ interface DoctorJson {
   fleetHost: string
   ready: boolean
   exitCode: number
-  checks: Array<{ id: string, title: string, status: string, required: boolean, neededBy: string[], found: string, fix: string | null }>
-  summary: { ok: number, missing: number, warn: number, requiredMissing: string[] }
+  checks: Array<{ id: string; title: string; status: string; required: boolean; neededBy: string[]; found: string; fix: string | null }>
+  summary: { ok: number; missing: number; warn: number; requiredMissing: string[] }
 }
 
 /** A PATH with nothing on it: tcpdump, adb, ip, npm are all "not installed" (node is started by its absolute path). */
-async function emptyPath (): Promise<string> {
+async function emptyPath(): Promise<string> {
   const dir = join(await tempDir('courier-doctor-'), 'bin')
   await mkdir(dir)
   return dir
 }
 
-function line (stdout: string, title: string): string {
+function line(stdout: string, title: string): string {
   const found = stdout.split('\n').find((l) => new RegExp(`^(ok|missing|warn)\\s+${title}\\s{2}`).test(l))
   assert.ok(found != null, `no line for ${title} in:\n${stdout}`)
   return found
 }
 
 /** The fix printed under a check's line. */
-function fixOf (stdout: string, title: string): string {
+function fixOf(stdout: string, title: string): string {
   const lines = stdout.split('\n')
   const next = lines[lines.indexOf(line(stdout, title)) + 1] ?? ''
   return /^\s+fix: (.*)$/.exec(next)?.[1] ?? ''
@@ -66,7 +79,10 @@ test('courier doctor --json: one document, every check with status, required, ne
   assert.equal(doc.fleetHost, '127.0.0.1')
   assert.equal(doc.ready, true)
   assert.equal(doc.exitCode, 0)
-  assert.deepEqual(doc.checks.map((c) => [c.id, c.title]), CHECKS)
+  assert.deepEqual(
+    doc.checks.map((c) => [c.id, c.title]),
+    CHECKS
+  )
   for (const check of doc.checks) {
     assert.ok(['ok', 'missing', 'warn'].includes(check.status), JSON.stringify(check))
     assert.equal(typeof check.found, 'string')
@@ -74,19 +90,29 @@ test('courier doctor --json: one document, every check with status, required, ne
     assert.equal(check.required, check.neededBy.length > 0, check.id)
     if (check.status !== 'ok') assert.ok(typeof check.fix === 'string' && check.fix.length > 0, `${check.id} is ${check.status} without a fix`)
   }
-  assert.deepEqual(doc.checks.filter((c) => c.required).map((c) => [c.id, c.neededBy]), [['node', ['every run']], ['fleet-host', ['every run']]])
+  assert.deepEqual(
+    doc.checks.filter((c) => c.required).map((c) => [c.id, c.neededBy]),
+    [
+      ['node', ['every run']],
+      ['fleet-host', ['every run']]
+    ]
+  )
   const count = (status: string): number => doc.checks.filter((c) => c.status === status).length
   assert.deepEqual(doc.summary, { ok: count('ok'), missing: count('missing'), warn: count('warn'), requiredMissing: [] })
 })
 
-test('with tcpdump and adb off the PATH, their lines say missing with the fix, and a scenario that needs Appium (courier\'s driver) still passes', async () => {
+test("with tcpdump and adb off the PATH, their lines say missing with the fix, and a scenario that needs Appium (courier's driver) still passes", async () => {
   const dir = await tempDir()
-  const scenario = await writeScenario(dir, 'phone.yaml', `name: doctor-appium
+  const scenario = await writeScenario(
+    dir,
+    'phone.yaml',
+    `name: doctor-appium
 duration: 5s
 devices:
   phone: { driver: appium, profile: ${join(REPO_ROOT, 'devices/profiles/courier-ci.yaml')}, topics: [chat] }
   alice: { driver: simulated, topics: [chat] }
-`)
+`
+  )
   // the driver courier installs on first use (Appium installs it with npm, so with the PATH as it is)
   const installed = await runCourier(['doctor', scenario, '--install-driver', '--json'], { timeoutMs: 180_000 })
   assert.equal((JSON.parse(installed.stdout) as DoctorJson).checks.find((c) => c.id === 'courier-driver')?.status, 'ok', installed.stderr)
@@ -110,11 +136,15 @@ devices:
 
 test('a phone profile that needs adb (android-status, server started locally) exits 3 naming adb; a given server is asked instead', async () => {
   const dir = await tempDir()
-  const scenario = await writeScenario(dir, 'android.yaml', `name: doctor-android
+  const scenario = await writeScenario(
+    dir,
+    'android.yaml',
+    `name: doctor-android
 duration: 5s
 devices:
   phone: { driver: appium, profile: ${join(REPO_ROOT, 'devices/profiles/android-status.yaml')}, topics: [chat] }
-`)
+`
+  )
   const PATH = await emptyPath()
   const result = await runCourier(['doctor', scenario], { env: { PATH }, timeoutMs: 60_000 })
   assert.equal(result.code, 3, result.stderr + result.stdout)
@@ -128,17 +158,21 @@ devices:
   assert.equal(doc.checks.find((c) => c.id === 'fleet-host')?.status, 'warn')
 
   // the same profile on a given server: adb is the server's business; that server must answer
-  const remote = await writeScenario(dir, 'remote.yaml', `name: doctor-remote
+  const remote = await writeScenario(
+    dir,
+    'remote.yaml',
+    `name: doctor-remote
 duration: 5s
 devices:
   phone: { driver: appium, profile: ${join(REPO_ROOT, 'devices/profiles/android-status.yaml')}, server: { url: "http://127.0.0.1:1" } }
-`)
+`
+  )
   const given = JSON.parse((await runCourier(['doctor', remote, '--json'], { env: { PATH }, timeoutMs: 60_000 })).stdout) as DoctorJson
   assert.equal(given.checks.find((c) => c.id === 'adb')?.required, false)
   assert.deepEqual(given.summary.requiredMissing, ['server:phone'])
 })
 
-test('courier doctor: a bad scenario path exits 2 with the located error, a fleet host that is not this machine\'s exits 3, no stack traces', async () => {
+test("courier doctor: a bad scenario path exits 2 with the located error, a fleet host that is not this machine's exits 3, no stack traces", async () => {
   const missing = await runCourier(['doctor', 'no/such/scenario.yaml'], { timeoutMs: 30_000 })
   assert.equal(missing.code, 2)
   assert.match(missing.stderr, /no\/such\/scenario\.yaml: scenario file not found/)

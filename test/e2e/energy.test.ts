@@ -20,7 +20,7 @@ expect:
 ${expect}
 `
 
-async function energyOf (every: string, expect: string): Promise<NonNullable<Results['energy']>[string] & { exit: number | null }> {
+async function energyOf(every: string, expect: string): Promise<NonNullable<Results['energy']>[string] & { exit: number | null }> {
   const dir = await tempDir()
   const file = await writeScenario(dir, 'energy.yaml', scenario(`energy-${every}`, every, expect))
   const result = await runCourier(['run', file, '--out', join(dir, 'run'), '--no-progress'])
@@ -64,7 +64,7 @@ test('courier pcap --radio prices any capture and orders the radios as the liter
   assert.equal(text.code, 0, text.stderr)
   assert.match(text.stdout, /radio energy \(3g\) of device 90\.235\.80\.224/)
   const json = await runCourier(['pcap', 'fixtures/pcap/energybox/test1.pcap', '--radio', 'lte', '--json'])
-  const doc = JSON.parse(json.stdout) as { extensions: { radio: { report: { totalJoules: number, promotions: number }, whatIf: Array<{ profile: string }> } } }
+  const doc = JSON.parse(json.stdout) as { extensions: { radio: { report: { totalJoules: number; promotions: number }; whatIf: Array<{ profile: string }> } } }
   assert.ok(doc.extensions.radio.report.totalJoules > 0)
   assert.equal(doc.extensions.radio.whatIf[0].profile, 'wifi')
   const bad = await runCourier(['pcap', 'fixtures/pcap/energybox/test1.pcap', '--radio', 'lte3'])

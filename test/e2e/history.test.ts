@@ -21,9 +21,13 @@ timeline:
 harness: { maxLagP99: 500ms }
 `
 
-interface TrendJson { scenario: { name: string }, points: Array<{ runs: number, seeds: number[], build: { label: string } }>, figures: Array<{ metric: string, values: Array<{ median: number } | null>, steps: Array<{ change: string } | null> }> }
+interface TrendJson {
+  scenario: { name: string }
+  points: Array<{ runs: number; seeds: number[]; build: { label: string } }>
+  figures: Array<{ metric: string; values: Array<{ median: number } | null>; steps: Array<{ change: string } | null> }>
+}
 
-function reportData (html: string): { history?: { points: Array<{ current: boolean, runs: number }>, figures: Array<{ metric: string, texts: string[] }> } } {
+function reportData(html: string): { history?: { points: Array<{ current: boolean; runs: number }>; figures: Array<{ metric: string; texts: string[] }> } } {
   const json = /<script type="application\/json" id="courier-data">([\s\S]*?)<\/script>/.exec(html)?.[1]
   assert.ok(json != null, 'report.html embeds its data')
   return JSON.parse(json) as ReturnType<typeof reportData>
@@ -47,7 +51,13 @@ test('two nights recorded with --history trend through the CLI; the report shows
   // tonight's report shows last night beside it
   const data = reportData(await readFile(join(runs, 'run-1', 'report.html'), 'utf8'))
   assert.ok(data.history != null, 'report.html has the History section data')
-  assert.deepEqual(data.history.points.map((p) => [p.runs, p.current]), [[1, false], [1, true]])
+  assert.deepEqual(
+    data.history.points.map((p) => [p.runs, p.current]),
+    [
+      [1, false],
+      [1, true]
+    ]
+  )
   assert.ok(data.history.figures.some((f) => f.metric === 'delivery.latency.p95' && f.texts.every((t) => /^[\d.]+ ms$/.test(t))))
   // the first night's report shows itself alone
   assert.equal(reportData(await readFile(join(runs, 'night-1', 'run-1', 'report.html'), 'utf8')).history?.points.length, 1)
@@ -55,14 +65,23 @@ test('two nights recorded with --history trend through the CLI; the report shows
   const table = await runCourier(['trend', history])
   assert.equal(table.code, 0, table.stderr)
   assert.match(table.stdout, /^trend pair \(scenario [0-9a-f]{12}\): 2 point\(s\)/)
-  assert.match(table.stdout, /^delivery\.latency\.p95\n.*\n\s+1\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+courier \S+( @ [0-9a-f]{7})?\s+1\s+[\d.]+ ms\n\s+2\s+.*\s1\s+[\d.]+ ms\s+(~|worse|better)\s+[-+±][\d.]+ ms .*Mann-Whitney p=/m)
+  assert.match(
+    table.stdout,
+    /^delivery\.latency\.p95\n.*\n\s+1\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+courier \S+( @ [0-9a-f]{7})?\s+1\s+[\d.]+ ms\n\s+2\s+.*\s1\s+[\d.]+ ms\s+(~|worse|better)\s+[-+±][\d.]+ ms .*Mann-Whitney p=/m
+  )
 
   const json = await runCourier(['trend', history, '--json', '--figure', 'delivery.latency.p95', 'delivery.loss', '--html', join(dir, 'out', 'trend.html')])
   assert.equal(json.code, 0, json.stderr)
   const trend = JSON.parse(json.stdout) as TrendJson
   assert.equal(trend.scenario.name, 'pair')
-  assert.deepEqual(trend.points.map((p) => p.seeds), [[5], [6]])
-  assert.deepEqual(trend.figures.map((f) => f.metric), ['delivery.latency.p95', 'delivery.loss'])
+  assert.deepEqual(
+    trend.points.map((p) => p.seeds),
+    [[5], [6]]
+  )
+  assert.deepEqual(
+    trend.figures.map((f) => f.metric),
+    ['delivery.latency.p95', 'delivery.loss']
+  )
   assert.equal(trend.figures[1].steps[1]?.change, '~', 'no loss either night')
   const page = await readFile(join(dir, 'out', 'trend.html'), 'utf8')
   assert.match(page, /<script type="application\/json" id="courier-trend">/)
@@ -78,7 +97,10 @@ test('two nights recorded with --history trend through the CLI; the report shows
   const fresh = await runCourier(['report', join(runs, 'run-1'), '--history', join(dir, 'other.sqlite')])
   assert.equal(fresh.code, 0, fresh.stderr)
   const one = JSON.parse((await runCourier(['trend', join(dir, 'other.sqlite'), '--json'])).stdout) as TrendJson
-  assert.deepEqual(one.points.map((p) => p.runs), [1])
+  assert.deepEqual(
+    one.points.map((p) => p.runs),
+    [1]
+  )
 
   // bad input: exit 2 naming what is wrong, no stack trace, nothing run
   const typo = await runCourier(['trend', history, '--figure', 'delivery.latncy.p95'])

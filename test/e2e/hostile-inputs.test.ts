@@ -15,14 +15,14 @@ const STACK_FRAME = /^\s+at .+[(:]\d+/m
 const LIMIT_MS = 15_000
 const RUN_LIMIT_MS = 60_000
 
-function userMistake (result: CliResult, message: RegExp, code = 2): void {
+function userMistake(result: CliResult, message: RegExp, code = 2): void {
   assert.equal(result.code, code, `exit code; stderr:\n${result.stderr}`)
   assert.match(result.stderr, message)
   assert.doesNotMatch(result.stderr, STACK_FRAME, 'a user mistake shows no stack trace')
   assert.doesNotMatch(result.stderr, /internal error/)
 }
 
-async function timed (args: string[], limitMs: number, options: { env?: NodeJS.ProcessEnv, cwd?: string } = {}): Promise<CliResult> {
+async function timed(args: string[], limitMs: number, options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
   const started = Date.now()
   const result = await runCourier(args, { ...options, timeoutMs: limitMs + 10_000 })
   assert.ok(Date.now() - started < limitMs, `courier ${args.join(' ')} took ${Date.now() - started} ms (limit ${limitMs})`)
@@ -37,21 +37,29 @@ network: { relays: 1, stores: 0 }
 `
 
 /** An Appium-like server that refuses every session and echoes the request's credentials back, in every form. */
-async function echoingServer (): Promise<{ server: Server, url: string }> {
+async function echoingServer(): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
     if (req.url?.endsWith('/status') === true) {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ value: { ready: true, build: { version: 'hostile' } } }))
       return
     }
     let body = ''
-    req.on('data', (chunk: Buffer) => { body += chunk.toString() })
+    req.on('data', (chunk: Buffer) => {
+      body += chunk.toString()
+    })
     req.on('end', () => {
       const auth = req.headers.authorization ?? ''
       const decoded = Buffer.from(auth.replace(/^Basic /, ''), 'base64').toString()
       const [user, key] = decoded.split(':')
-      res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({
-        value: { error: 'session not created', message: `denied: Authorization: ${auth}; user=${encodeURIComponent(user)}&key=${encodeURIComponent(key)}; raw ${decoded}; body ${body.length}`, stacktrace: '' }
-      }))
+      res.writeHead(500, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          value: {
+            error: 'session not created',
+            message: `denied: Authorization: ${auth}; user=${encodeURIComponent(user)}&key=${encodeURIComponent(key)}; raw ${decoded}; body ${body.length}`,
+            stacktrace: ''
+          }
+        })
+      )
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -65,8 +73,16 @@ describe('hostile inputs', { concurrency: 3 }, () => {
   test('validation in one call: a duration past the timer limit, unfitting sends, an alias bomb, a FIFO and /dev/zero as radio profiles, UTF-16: each exit 2 with its location, none stopping the others; ANSI in a name escaped', async () => {
     const dir = await tempDir()
     const long = await writeScenario(dir, 'long.yaml', SMALL.replace('duration: 2s', 'duration: 600h'))
-    const sends = await writeScenario(dir, 'sends.yaml', `${SMALL}devices:\n  alice: { driver: simulated }\ntimeline:\n  - { at: 1s, send: { from: alice, topic: t, count: 100, every: 500ms } }\n`)
-    const bomb = await writeScenario(dir, 'bomb.yaml', ['a: &a [x,x,x,x,x,x,x,x,x]', ...'bcdefgh'.split('').map((n, i) => `${n}: &${n} [${Array(9).fill(`*${'abcdefg'[i]}`).join(',')}]`), SMALL].join('\n'))
+    const sends = await writeScenario(
+      dir,
+      'sends.yaml',
+      `${SMALL}devices:\n  alice: { driver: simulated }\ntimeline:\n  - { at: 1s, send: { from: alice, topic: t, count: 100, every: 500ms } }\n`
+    )
+    const bomb = await writeScenario(
+      dir,
+      'bomb.yaml',
+      ['a: &a [x,x,x,x,x,x,x,x,x]', ...'bcdefgh'.split('').map((n, i) => `${n}: &${n} [${Array(9).fill(`*${'abcdefg'[i]}`).join(',')}]`), SMALL].join('\n')
+    )
     const fifo = join(dir, 'radio.json')
     execFileSync('mkfifo', [fifo])
     const viaFifo = await writeScenario(dir, 'fifo.yaml', `${SMALL}devices:\n  alice: { driver: simulated, radio: ${fifo} }\n`)
@@ -94,7 +110,10 @@ describe('hostile inputs', { concurrency: 3 }, () => {
     userMistake(await timed(['run', scenario, '--out', file, '--no-progress'], LIMIT_MS), /a-file exists and is not a directory/)
     userMistake(await timed(['run', scenario, '--out', join(file, 'sub'), '--no-progress'], LIMIT_MS), /cannot use .*a-file\/sub for the run directory/)
     // Node's recursive mkdir loops forever under /proc: this spun a core and ignored Ctrl-C
-    userMistake(await timed(['run', scenario, '--out', '/proc/courier-hostile/run', '--no-progress'], LIMIT_MS), /cannot create the run directory: \/proc\/courier-hostile/)
+    userMistake(
+      await timed(['run', scenario, '--out', '/proc/courier-hostile/run', '--no-progress'], LIMIT_MS),
+      /cannot create the run directory: \/proc\/courier-hostile/
+    )
     assert.deepEqual((await readdir(dir)).sort(), ['a-file', 's.yaml'], 'nothing was started: no run directory appeared')
   })
 
@@ -102,7 +121,10 @@ describe('hostile inputs', { concurrency: 3 }, () => {
     const dir = await tempDir()
     const scenario = await writeScenario(dir, 's.yaml', SMALL)
     userMistake(await timed(['schema', '-o', join(dir, 'missing', 'schema.json')], LIMIT_MS), /cannot write the schema there: its folder does not exist/)
-    userMistake(await timed(['run', scenario, '--fleet-host', '198.51.100.7', '--out', join(dir, 'run'), '--no-progress'], LIMIT_MS), /--fleet-host: 198\.51\.100\.7 is not an address of this machine/)
+    userMistake(
+      await timed(['run', scenario, '--fleet-host', '198.51.100.7', '--out', join(dir, 'run'), '--no-progress'], LIMIT_MS),
+      /--fleet-host: 198\.51\.100\.7 is not an address of this machine/
+    )
     const named = await writeScenario(dir, 'named.yaml', SMALL.replace('name: small', `name: ${'n'.repeat(300)}`))
     userMistake(await timed(['run', named, '--no-progress'], LIMIT_MS, { cwd: dir }), /named\.yaml:1:7: name: out of range: at most 100/)
     const pipe = join(dir, 'capture.pcap')
@@ -115,7 +137,10 @@ describe('hostile inputs', { concurrency: 3 }, () => {
   test('an internal error prints its message and how to get the stack; --debug prints the stack', async () => {
     const dir = await tempDir()
     // an event log no courier wrote: a device entry that is null trips analysis (no check foresees it)
-    await writeFile(join(dir, 'events.ndjson'), '{"t":0,"type":"run.start","runId":"x","scenario":{"devices":{"a":null}},"scenarioFile":"x.yaml","seed":1,"tool":{}}\n')
+    await writeFile(
+      join(dir, 'events.ndjson'),
+      '{"t":0,"type":"run.start","runId":"x","scenario":{"devices":{"a":null}},"scenarioFile":"x.yaml","seed":1,"tool":{}}\n'
+    )
     const plain = await timed(['report', dir], LIMIT_MS)
     assert.equal(plain.code, 3)
     assert.match(plain.stderr, /courier: internal error: .*\n\(a bug in courier: run again with --debug/)
@@ -152,7 +177,11 @@ describe('hostile inputs', { concurrency: 3 }, () => {
 
   test('a device named constructor runs, and its run keeps results.json and its report', async () => {
     const dir = await tempDir()
-    const scenario = await writeScenario(dir, 'ctor.yaml', `${SMALL.replace('relays: 1', 'relays: 2')}devices:\n  constructor: { driver: simulated }\n  bob: { driver: simulated }\ntimeline:\n  - { at: 500ms, send: { from: constructor, topic: t, count: 2, every: 200ms } }\nharness: { maxLagP99: 5s }\nexpect:\n  delivery.loss: "== 0"\n`)
+    const scenario = await writeScenario(
+      dir,
+      'ctor.yaml',
+      `${SMALL.replace('relays: 1', 'relays: 2')}devices:\n  constructor: { driver: simulated }\n  bob: { driver: simulated }\ntimeline:\n  - { at: 500ms, send: { from: constructor, topic: t, count: 2, every: 200ms } }\nharness: { maxLagP99: 5s }\nexpect:\n  delivery.loss: "== 0"\n`
+    )
     const runDir = join(dir, 'run')
     const result = await timed(['run', scenario, '--out', runDir, '--no-progress'], RUN_LIMIT_MS)
     assert.equal(result.code, 0, result.stderr)
@@ -169,14 +198,21 @@ describe('hostile inputs', { concurrency: 3 }, () => {
       const key = 'k3y/with spaces&=+signs'
       const forms = [user, key, encodeURIComponent(user), encodeURIComponent(key), Buffer.from(`${user}:${key}`).toString('base64')]
       const dir = await tempDir()
-      const scenario = await writeScenario(dir, 's.yaml', `${SMALL}devices:\n  phone: { driver: appium, profile: ${join(REPO_ROOT, 'devices/profiles/courier-ci.yaml')}, topics: [chat], server: { url: "${url}", user: HOSTILE_GRID_USER, key: HOSTILE_GRID_KEY } }\n`)
+      const scenario = await writeScenario(
+        dir,
+        's.yaml',
+        `${SMALL}devices:\n  phone: { driver: appium, profile: ${join(REPO_ROOT, 'devices/profiles/courier-ci.yaml')}, topics: [chat], server: { url: "${url}", user: HOSTILE_GRID_USER, key: HOSTILE_GRID_KEY } }\n`
+      )
       const runDir = join(dir, 'run')
       const result = await timed(['run', scenario, '--out', runDir, '--no-progress'], 40_000, { env: { HOSTILE_GRID_USER: user, HOSTILE_GRID_KEY: key } })
       assert.equal(result.code, 3, result.stderr) // the phone never started: inconclusive
-      const events = (await readFile(join(runDir, 'events.ndjson'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as CourierEvent)
+      const events = (await readFile(join(runDir, 'events.ndjson'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as CourierEvent)
       const failed = events.find((e) => e.type === 'device.failed')
       assert.ok(failed?.type === 'device.failed')
-      assert.match(failed.error, /denied: Authorization: Basic \*\*\*; user=\*\*\*&key=\*\*\*/, 'the server\'s echo reached the event, masked')
+      assert.match(failed.error, /denied: Authorization: Basic \*\*\*; user=\*\*\*&key=\*\*\*/, "the server's echo reached the event, masked")
       const texts = [{ file: 'stdout+stderr', text: result.stdout + result.stderr }]
       for (const entry of await readdir(runDir, { recursive: true })) {
         const file = join(runDir, entry)
@@ -191,23 +227,34 @@ describe('hostile inputs', { concurrency: 3 }, () => {
 
   test('a missing credential environment variable is exit 2 at validation, before the fleet starts', async () => {
     const dir = await tempDir()
-    const scenario = await writeScenario(dir, 's.yaml', `${SMALL}devices:\n  phone: { driver: appium, profile: ${join(REPO_ROOT, 'devices/profiles/courier-ci.yaml')}, server: { url: "http://127.0.0.1:9", user: HOSTILE_UNSET_USER, key: HOSTILE_UNSET_KEY } }\n`)
+    const scenario = await writeScenario(
+      dir,
+      's.yaml',
+      `${SMALL}devices:\n  phone: { driver: appium, profile: ${join(REPO_ROOT, 'devices/profiles/courier-ci.yaml')}, server: { url: "http://127.0.0.1:9", user: HOSTILE_UNSET_USER, key: HOSTILE_UNSET_KEY } }\n`
+    )
     const result = await timed(['run', scenario, '--out', join(dir, 'run'), '--no-progress'], LIMIT_MS)
     userMistake(result, /s\.yaml:7:\d+: devices\.phone\.server\.user: the environment variable HOSTILE_UNSET_USER .* is not set/)
     assert.match(result.stderr, /HOSTILE_UNSET_KEY/)
     assert.doesNotMatch(result.stderr, /courier: running/)
   })
 
-  test('Ctrl-C on a run with an appium device: the phone\'s end-of-run readings are taken before its Appium server stops', async () => {
+  test("Ctrl-C on a run with an appium device: the phone's end-of-run readings are taken before its Appium server stops", async () => {
     const dir = await tempDir()
-    const scenario = await writeScenario(dir, 's.yaml', `name: appium-readings\nduration: 30s\ncapture: socket\nnetwork: { relays: 1, stores: 0 }\ndevices:\n  phone: { driver: appium, profile: ${join(REPO_ROOT, 'devices/profiles/courier-ci.yaml')}, topics: [chat] }\n`)
+    const scenario = await writeScenario(
+      dir,
+      's.yaml',
+      `name: appium-readings\nduration: 30s\ncapture: socket\nnetwork: { relays: 1, stores: 0 }\ndevices:\n  phone: { driver: appium, profile: ${join(REPO_ROOT, 'devices/profiles/courier-ci.yaml')}, topics: [chat] }\n`
+    )
     const runDir = join(dir, 'run')
     const { child, done } = startCourier(['run', scenario, '--out', runDir, '--no-progress'])
     await waitForScenarioStart(runDir)
     child.kill('SIGINT')
     const result = await done
     assert.equal(result.code, 130, result.stderr)
-    const events = (await readFile(join(runDir, 'events.ndjson'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as CourierEvent)
+    const events = (await readFile(join(runDir, 'events.ndjson'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as CourierEvent)
     const end = events.find((e) => e.type === 'device.battery' && e.phase === 'end')
     assert.ok(end != null, `no end-of-run battery reading; stderr:\n${result.stderr}`)
     assert.doesNotMatch(result.stderr, /end-of-run readings failed/)

@@ -35,7 +35,11 @@ test('a js-waku process killed mid-run is one device.failed, the run completes a
   const label = `killed js-waku: exit ${result.code}\n${result.stdout}\n${result.stderr}`
   assert.equal(results.status, 'complete', label)
   const failed = events.filter((e) => e.type === 'device.failed')
-  assert.deepEqual(failed.map((e) => (e as { device: string }).device), ['jswaku'], label)
+  assert.deepEqual(
+    failed.map((e) => (e as { device: string }).device),
+    ['jswaku'],
+    label
+  )
   assert.match((failed[0] as { error: string }).error, /js-waku process exited \(SIGKILL\)/)
   assert.equal(events.at(-1)?.type, 'run.end')
   assert.ok(failedThresholds(results).includes('devices.failed'), label)
@@ -60,10 +64,9 @@ test('courier itself killed (SIGKILL): its js-waku process goes too', async () =
   assert.ok(!alive(pids[0]), 'the js-waku process outlived courier by 3 s')
 })
 
-
 test('courier doctor says what a js-waku device needs and whether it is there', async () => {
   const result = await runCourier(['doctor', SCENARIO, '--json'], { timeoutMs: 60_000 })
-  const doc = JSON.parse(result.stdout) as { checks: Array<{ id: string, status: string, neededBy: string[], found: string }> }
+  const doc = JSON.parse(result.stdout) as { checks: Array<{ id: string; status: string; neededBy: string[]; found: string }> }
   const check = doc.checks.find((c) => c.id === 'js-waku')
   assert.ok(check != null, result.stdout)
   assert.deepEqual(check.neededBy, ['jswaku'])

@@ -9,11 +9,11 @@ import { join } from 'node:path'
 import type { Results } from '../../harness/interface/index.js'
 import { runCourier, tempDir, writeScenario } from '../helpers/cli.js'
 
-async function filesUnder (dir: string): Promise<string[]> {
+async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = []
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name)
-    if (entry.isDirectory()) out.push(...await filesUnder(path))
+    if (entry.isDirectory()) out.push(...(await filesUnder(path)))
     else out.push(path)
   }
   return out
@@ -25,7 +25,10 @@ async function filesUnder (dir: string): Promise<string[]> {
 test('a clean run reports no leaks and holds no configured secret; a planted one fails leaks.count and --redact masks it', async () => {
   const dir = await tempDir()
   const secret = `tok-${randomBytes(12).toString('hex')}`
-  const scenario = await writeScenario(dir, 'leaks.yaml', `name: leaks
+  const scenario = await writeScenario(
+    dir,
+    'leaks.yaml',
+    `name: leaks
 seed: 5
 duration: 3s
 grace: 1s
@@ -43,7 +46,8 @@ leaks:
 harness: { maxLagP99: 400ms }
 expect:
   leaks.count: "== 0"
-`)
+`
+  )
   const out = join(dir, 'run')
   const run = await runCourier(['run', scenario, '--out', out, '--no-progress'], { env: { COURIER_TEST_TOKEN: secret } })
   assert.equal(run.code, 0, run.stdout + run.stderr)
@@ -69,7 +73,13 @@ expect:
   assert.match(report.stdout, /FAIL\s+leaks\.count/)
   assert.match(report.stdout, /leaks: 2 secrets found \(1 configured-secret, 1 private-key\).*masked in the files/)
   const leaky = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
-  assert.deepEqual(leaky.leaks?.findings.map((f) => [f.kind, f.file, f.line]), [['configured-secret', 'device-log.txt', 1], ['private-key', 'device-log.txt', 2]])
+  assert.deepEqual(
+    leaky.leaks?.findings.map((f) => [f.kind, f.file, f.line]),
+    [
+      ['configured-secret', 'device-log.txt', 1],
+      ['private-key', 'device-log.txt', 2]
+    ]
+  )
   assert.equal(leaky.leaks?.redacted, true)
   // the report's data (not just its script, which every report carries) holds the redacted findings
   const html = await readFile(join(out, 'report.html'), 'utf8')
@@ -85,15 +95,23 @@ test('a device that posts telemetry to a server on another loopback address is r
   const posts: string[] = []
   const server = createServer((req, res) => {
     let body = ''
-    req.on('data', (chunk: Buffer) => { body += chunk.toString() })
-    req.on('end', () => { posts.push(body); res.end('ok') })
+    req.on('data', (chunk: Buffer) => {
+      body += chunk.toString()
+    })
+    req.on('end', () => {
+      posts.push(body)
+      res.end('ok')
+    })
   })
   server.listen(0, '127.0.0.2')
   await once(server, 'listening')
   const port = (server.address() as AddressInfo).port
   try {
     const dir = await tempDir()
-    const scenario = await writeScenario(dir, 'telemetry.yaml', `name: telemetry
+    const scenario = await writeScenario(
+      dir,
+      'telemetry.yaml',
+      `name: telemetry
 seed: 6
 duration: 3s
 grace: 1s
@@ -106,7 +124,8 @@ timeline:
 harness: { maxLagP99: 400ms }
 expect:
   destinations.thirdParty: "== 0"
-`)
+`
+    )
     const out = join(dir, 'run')
     const run = await runCourier(['run', scenario, '--out', out, '--no-progress'])
     assert.equal(run.code, 1, run.stdout + run.stderr)
@@ -124,7 +143,10 @@ expect:
     assert.ok(d.bytesUp >= posts.join('').length && d.bytesDown > 0, JSON.stringify(d))
     assert.ok(d.firstMs > 0 && d.lastMs >= d.firstMs && d.lastMs <= results.timing.runMs, JSON.stringify(d))
     assert.equal(d.allowedBy, undefined)
-    assert.match(await readFile(join(out, 'report.html'), 'utf8'), new RegExp(`"destinations":\\{"summary":"1 endpoint outside the fleet[^}]*"remote":"tcp 127\\.0\\.0\\.2:${port}"`))
+    assert.match(
+      await readFile(join(out, 'report.html'), 'utf8'),
+      new RegExp(`"destinations":\\{"summary":"1 endpoint outside the fleet[^}]*"remote":"tcp 127\\.0\\.0\\.2:${port}"`)
+    )
   } finally {
     server.close()
   }

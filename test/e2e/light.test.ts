@@ -7,15 +7,18 @@ import { join } from 'node:path'
 import type { CourierEvent, OwnerBytes, Results } from '../../harness/interface/index.js'
 import { runCourier, tempDir, writeScenario } from '../helpers/cli.js'
 
-async function load (out: string): Promise<{ results: Results, events: CourierEvent[] }> {
+async function load(out: string): Promise<{ results: Results; events: CourierEvent[] }> {
   const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
-  const events = (await readFile(join(out, 'events.ndjson'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as CourierEvent)
+  const events = (await readFile(join(out, 'events.ndjson'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as CourierEvent)
   return { results, events }
 }
 
 const kB = (n: number): string => `${(n / 1000).toFixed(1)} kB`
 
-test('light mode on a crowded shard: zero loss both ways, bytes on filter and lightpush only, a fraction of a relay phone\'s', async (t) => {
+test("light mode on a crowded shard: zero loss both ways, bytes on filter and lightpush only, a fraction of a relay phone's", async (t) => {
   const out = join(await tempDir(), 'run')
   const result = await runCourier(['run', 'scenarios/light-mode.yaml', '--out', out, '--no-progress'])
   assert.equal(result.code, 0, result.stderr + result.stdout)
@@ -33,8 +36,11 @@ test('light mode on a crowded shard: zero loss both ways, bytes on filter and li
   assert.deepEqual(delivery['phone-relay'].firstByPath, { relay: 12 })
   const lightSends = events.filter((e): e is Extract<CourierEvent, { type: 'msg.sent' }> => e.type === 'msg.sent' && e.device === 'phone-light')
   assert.ok(lightSends.length === 12 && lightSends.every((e) => e.via === 'lightpush'))
-  const accepted = new Set(events.flatMap((e) => e.type === 'lightpush.response' && e.status === 200 ? [e.hash] : []))
-  assert.ok(lightSends.every((e) => accepted.has(e.hash)), 'every send has a 200 from a service node')
+  const accepted = new Set(events.flatMap((e) => (e.type === 'lightpush.response' && e.status === 200 ? [e.hash] : [])))
+  assert.ok(
+    lightSends.every((e) => accepted.has(e.hash)),
+    'every send has a 200 from a service node'
+  )
 
   // a light phone's bytes are filter and lightpush (and identify), never relay
   for (const name of ['phone-light', 'reader-light']) {
@@ -50,7 +56,7 @@ test('light mode on a crowded shard: zero loss both ways, bytes on filter and li
   const lightDown = owner('phone-light').down
   const relayDown = owner('phone-relay').down
   assert.ok(lightDown * 4 < relayDown, `phone-light ${kB(lightDown)} down, phone-relay ${kB(relayDown)}`)
-  assert.ok(owner('phone-light').up * 4 < owner('phone-relay').up, 'a light phone forwards nobody\'s messages')
+  assert.ok(owner('phone-light').up * 4 < owner('phone-relay').up, "a light phone forwards nobody's messages")
 
   // Reading the crowded topic itself, both get every crowd message. What is true there: the
   // light reader receives exactly what it subscribed to, once per subscription (two service
@@ -66,15 +72,20 @@ test('light mode on a crowded shard: zero loss both ways, bytes on filter and li
   const pushedBytes = receptions.reduce((n, e) => n + e.bytes, 0)
   const filterDown = owner('reader-light').byProtocol.filter?.down ?? 0
   // the MessagePush envelope (pubsub topic, field tags, length prefix) is well under 64 B
-  assert.ok(filterDown >= pushedBytes && filterDown <= pushedBytes + 64 * receptions.length, `filter ${kB(filterDown)} for ${kB(pushedBytes)} of pushed messages`)
+  assert.ok(
+    filterDown >= pushedBytes && filterDown <= pushedBytes + 64 * receptions.length,
+    `filter ${kB(filterDown)} for ${kB(pushedBytes)} of pushed messages`
+  )
   const messageBytes = pushedBytes / 2
   const relayReaderDown = owner('reader-relay').byProtocol.relay?.down ?? 0
   assert.ok(relayReaderDown > 1.5 * messageBytes, `relay reader: ${kB(relayReaderDown)} of relay for ${kB(messageBytes)} of messages`)
   assert.ok(owner('reader-light').up < owner('reader-relay').up)
 
-  t.diagnostic(`down/up: phone-light ${kB(lightDown)}/${kB(owner('phone-light').up)}, phone-relay ${kB(relayDown)}/${kB(owner('phone-relay').up)}, ` +
-    `reader-light ${kB(owner('reader-light').down)}/${kB(owner('reader-light').up)}, reader-relay ${kB(owner('reader-relay').down)}/${kB(owner('reader-relay').up)}; ` +
-    `crowd messages ${kB(messageBytes)}, relay reader's relay stream ${kB(relayReaderDown)}, light reader's filter stream ${kB(filterDown)}`)
+  t.diagnostic(
+    `down/up: phone-light ${kB(lightDown)}/${kB(owner('phone-light').up)}, phone-relay ${kB(relayDown)}/${kB(owner('phone-relay').up)}, ` +
+      `reader-light ${kB(owner('reader-light').down)}/${kB(owner('reader-light').up)}, reader-relay ${kB(owner('reader-relay').down)}/${kB(owner('reader-relay').up)}; ` +
+      `crowd messages ${kB(messageBytes)}, relay reader's relay stream ${kB(relayReaderDown)}, light reader's filter stream ${kB(filterDown)}`
+  )
 })
 
 // The light phone subscribes on one service node only (relays: 1), so killing it leaves the phone
@@ -84,9 +95,12 @@ test('light mode on a crowded shard: zero loss both ways, bytes on filter and li
 // asks for when it subscribes again. Later it goes offline for 1.5 s: what it sends meanwhile
 // waits in its outbox, what it misses comes from the store on return (late enough that the
 // first catch-up is done: going offline cuts a history request short, and it would count failed).
-test('a light phone\'s service node is killed: it notices, resubscribes elsewhere, and loses nothing', async (t) => {
+test("a light phone's service node is killed: it notices, resubscribes elsewhere, and loses nothing", async (t) => {
   const dir = await tempDir()
-  const file = await writeScenario(dir, 'light-kill.yaml', `name: light-kill
+  const file = await writeScenario(
+    dir,
+    'light-kill.yaml',
+    `name: light-kill
 seed: 9
 duration: 11s
 grace: 4s
@@ -105,7 +119,8 @@ harness: { maxLagP99: 200ms }
 expect:
   delivery.loss: "== 0"
   filter.failover.unrecovered: "== 0"
-`)
+`
+  )
   const out = join(dir, 'run')
   const result = await runCourier(['run', file, '--out', out, '--no-progress'])
   assert.equal(result.code, 0, result.stderr + result.stdout)
@@ -114,18 +129,30 @@ expect:
   assert.equal(lite.expected, 50)
   assert.equal(lite.lost, 0)
   assert.ok((lite.firstByPath.store ?? 0) >= 1, `messages sent in the gap came from the store: ${JSON.stringify(lite.firstByPath)}`)
-  assert.equal(results.delivery.devices.alice.lost, 0, 'lite\'s sends during the gap went through another service node, and those made offline left its outbox on return')
+  assert.equal(
+    results.delivery.devices.alice.lost,
+    0,
+    "lite's sends during the gap went through another service node, and those made offline left its outbox on return"
+  )
   const offline = events.find((e) => e.type === 'device.offline' && e.device === 'lite')?.t ?? assert.fail('lite never went offline')
   const online = events.find((e) => e.type === 'device.online' && e.device === 'lite' && e.t > offline)?.t ?? assert.fail('lite never came back')
-  const sentOffline = events.flatMap((e) => e.type === 'msg.sent' && e.device === 'lite' && e.t > offline && e.t < online ? [e.hash] : [])
+  const sentOffline = events.flatMap((e) => (e.type === 'msg.sent' && e.device === 'lite' && e.t > offline && e.t < online ? [e.hash] : []))
   assert.ok(sentOffline.length >= 2, `sends while offline: ${sentOffline.length}`)
   for (const hash of sentOffline) {
-    assert.ok(events.some((e) => e.type === 'lightpush.response' && e.hash === hash && e.status === 200 && e.t > online), 'pushed once back online')
+    assert.ok(
+      events.some((e) => e.type === 'lightpush.response' && e.hash === hash && e.status === 200 && e.t > online),
+      'pushed once back online'
+    )
   }
 
-  const subscriptions = events.filter((e): e is Extract<CourierEvent, { type: 'filter.subscription' }> => e.type === 'filter.subscription' && e.device === 'lite')
+  const subscriptions = events.filter(
+    (e): e is Extract<CourierEvent, { type: 'filter.subscription' }> => e.type === 'filter.subscription' && e.device === 'lite'
+  )
   assert.equal(subscriptions[0]?.node, 'relay-2', 'service: relay-2 is the first service node')
-  assert.ok(events.some((e) => e.type === 'filter.drop' && e.node === 'relay-2' && e.peer === 'lite' && e.reason === 'node-down'), 'the killed node\'s subscriptions vanished with it')
+  assert.ok(
+    events.some((e) => e.type === 'filter.drop' && e.node === 'relay-2' && e.peer === 'lite' && e.reason === 'node-down'),
+    "the killed node's subscriptions vanished with it"
+  )
   const episodes = results.reliability?.filterFailover ?? []
   assert.equal(episodes.length, 1, JSON.stringify(episodes))
   const [episode] = episodes
@@ -137,8 +164,10 @@ expect:
   assert.ok(episode.ms != null && episode.ms < 5000, `subscribed again ${episode.ms} ms after the kill`)
   assert.equal(results.metrics['filter.notice.max'].value, episode.noticeMs)
   assert.ok(results.store.queries >= 1 && results.store.failed === 0)
-  t.diagnostic(`noticed ${episode.noticeMs?.toFixed(0)} ms after the kill, subscribed on ${episode.via ?? '?'} after ${episode.ms?.toFixed(0)} ms; ` +
-    `${lite.firstByPath.store ?? 0} messages from the store, ${lite.duplicates.byPath.store ?? 0} store duplicates (the catch-up's margin)`)
+  t.diagnostic(
+    `noticed ${episode.noticeMs?.toFixed(0)} ms after the kill, subscribed on ${episode.via ?? '?'} after ${episode.ms?.toFixed(0)} ms; ` +
+      `${lite.firstByPath.store ?? 0} messages from the store, ${lite.duplicates.byPath.store ?? 0} store duplicates (the catch-up's margin)`
+  )
 })
 
 test('mode and service are checked before anything starts, with file, line and a did-you-mean', async () => {

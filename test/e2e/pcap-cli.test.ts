@@ -8,9 +8,11 @@ import type { PcapJson } from '../../harness/capture/index.js'
 const test1 = join(REPO_ROOT, 'fixtures/pcap/energybox/test1.pcap')
 const loopback = join(REPO_ROOT, 'fixtures/pcap/loopback/lo-en10mb.pcap')
 const dir = await tempDir('courier-pcap-e2e-')
-test.after(async () => { await rm(dir, { recursive: true, force: true }) })
+test.after(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
 
-function noStack (stderr: string): void {
+function noStack(stderr: string): void {
   assert.doesNotMatch(stderr, /\n\s+at .+:\d+:\d+/, 'stderr holds a stack trace')
   assert.doesNotMatch(stderr, /internal error/)
 }
@@ -35,7 +37,14 @@ test('--json: the documented shape, with figures tshark agrees with', async () =
   const doc = JSON.parse(r.stdout) as PcapJson
   assert.equal(doc.schema, 'courier.pcap/1')
   assert.deepEqual(Object.keys(doc), ['schema', 'file', 'totals', 'conversations', 'endpoints', 'extensions', 'timeline'])
-  assert.deepEqual(doc.file.format, { byteOrder: 'little', nanosecond: false, snaplen: 262144, linkType: 1, linkTypeName: 'EN10MB (Ethernet)', linkTypeSupported: true })
+  assert.deepEqual(doc.file.format, {
+    byteOrder: 'little',
+    nanosecond: false,
+    snaplen: 262144,
+    linkType: 1,
+    linkTypeName: 'EN10MB (Ethernet)',
+    linkTypeSupported: true
+  })
   assert.equal(doc.file.truncated, null)
   assert.equal(doc.totals.packets, 16)
   assert.equal(doc.totals.conversations, 3)
@@ -44,7 +53,13 @@ test('--json: the documented shape, with figures tshark agrees with', async () =
   assert.equal(tcp.protocol, 'tcp')
   assert.equal(tcp.b.port, 47001)
   assert.deepEqual([tcp.aToB.wireBytes, tcp.bToA.wireBytes, tcp.aToB.payloadBytes, tcp.bToA.payloadBytes], [1404, 1272, 1000, 1000])
-  assert.deepEqual(doc.conversations.slice(1).map((c) => [c.protocol, c.wireBytes, c.payloadBytes]), [['udp', 786, 600], ['udp', 726, 600]])
+  assert.deepEqual(
+    doc.conversations.slice(1).map((c) => [c.protocol, c.wireBytes, c.payloadBytes]),
+    [
+      ['udp', 786, 600],
+      ['udp', 726, 600]
+    ]
+  )
   assert.ok(doc.timeline !== undefined)
   const sum = doc.timeline.seconds.reduce((n, s) => n + s.up + s.down, 0)
   assert.equal(sum, 1404 + 1272 + 786 + 726)
@@ -55,11 +70,20 @@ test('--per-second table: only busy seconds, and they add up to every byte of th
   assert.equal(r.code, 0, r.stderr)
   const section = r.stdout.slice(r.stdout.indexOf('Per second'))
   assert.match(section, /idle seconds not shown/)
-  const rows = section.split('\n').filter((l) => /^ +\d+ +\d+ +\d+ +\d+/.test(l)).map((l) => l.trim().split(/ +/).map(Number))
+  const rows = section
+    .split('\n')
+    .filter((l) => /^ +\d+ +\d+ +\d+ +\d+/.test(l))
+    .map((l) => l.trim().split(/ +/).map(Number))
   assert.ok(rows.every((row) => row[3] > 0))
   // tshark: 187 frames, 43891 bytes of frames in test2.pcap
-  assert.equal(rows.reduce((n, row) => n + row[1] + row[2], 0), 43891)
-  assert.equal(rows.reduce((n, row) => n + row[3], 0), 187)
+  assert.equal(
+    rows.reduce((n, row) => n + row[1] + row[2], 0),
+    43891
+  )
+  assert.equal(
+    rows.reduce((n, row) => n + row[3], 0),
+    187
+  )
 })
 
 test('--map names endpoints and --top limits the lists', async () => {

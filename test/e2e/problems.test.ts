@@ -6,5 +6,9 @@ import { problemCases, runProblemCase } from '../helpers/problems.js'
 // whose broken behaviour a fault scenario's broken variant already shows in npm test, and the
 // healthy dead-store and crowded-topic, run in the nightly suite (test/nightly/problems.test.ts).
 test('each seed problem scenario fails on the threshold that names its problem', async () => {
-  await pool(problemCases.filter((c) => c.nightly !== true), 2, runProblemCase)
+  await pool(
+    problemCases.filter((c) => c.nightly !== true),
+    2,
+    runProblemCase
+  )
 })

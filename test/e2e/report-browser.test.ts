@@ -32,7 +32,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-async function runDir (name: string, results: Results, events: CourierEvent[]): Promise<string> {
+async function runDir(name: string, results: Results, events: CourierEvent[]): Promise<string> {
   const d = join(dir, name)
   await mkdir(d, { recursive: true })
   await writeFile(join(d, 'events.ndjson'), events.map((e) => JSON.stringify(e)).join('\n') + '\n')
@@ -41,7 +41,7 @@ async function runDir (name: string, results: Results, events: CourierEvent[]): 
   return join(d, 'report.html')
 }
 
-function assertClean (watch: PageWatch): void {
+function assertClean(watch: PageWatch): void {
   assert.deepEqual(watch.pageErrors, [], 'page errors')
   assert.deepEqual(watch.consoleErrors, [], 'console errors')
   assert.deepEqual(watch.requests, [], 'network requests')
@@ -49,8 +49,22 @@ function assertClean (watch: PageWatch): void {
 }
 
 const SMALL_FAIL_CHARTS = [
-  'latency-cdf', 'latency-over-time', 'duplicates-by-path', 'first-by-path', 'bytes-over-time', 'bytes-per-message', 'bytes-duplicates', 'bytes-per-day',
-  'energy-mah', 'energy-by-kind', 'radio-states', 'store-latency', 'store-size', 'harness-lag', 'harness-cpu', 'journey'
+  'latency-cdf',
+  'latency-over-time',
+  'duplicates-by-path',
+  'first-by-path',
+  'bytes-over-time',
+  'bytes-per-message',
+  'bytes-duplicates',
+  'bytes-per-day',
+  'energy-mah',
+  'energy-by-kind',
+  'radio-states',
+  'store-latency',
+  'store-size',
+  'harness-lag',
+  'harness-cpu',
+  'journey'
 ]
 
 test('a failed run: verdict and thresholds first, every chart painted, nothing fetched, no errors', async () => {
@@ -62,7 +76,10 @@ test('a failed run: verdict and thresholds first, every chart painted, nothing f
     assert.equal(await page.textContent('header h1'), 'crowded-topic-small')
     assert.equal(await page.textContent('#replay'), 'npx courier run scenarios/crowded-small.yaml --seed 42')
     const rows = await page.$$eval('#thresholds tbody tr', (trs) => trs.map((tr) => (tr as unknown as { innerText: string }).innerText.split('\t')))
-    assert.deepEqual(rows.map((r) => r[0]), ['FAIL', 'FAIL', 'pass', 'pass', 'pass'])
+    assert.deepEqual(
+      rows.map((r) => r[0]),
+      ['FAIL', 'FAIL', 'pass', 'pass', 'pass']
+    )
     assert.equal(rows[0]![1], 'delivery.latency.p95')
     const p95 = run.results.thresholds.find((t) => t.metric === 'delivery.latency.p95')!.value as number
     assert.equal(rows[0]![2], `${Number((p95 / 1000).toPrecision(3))} s`)
@@ -91,7 +108,9 @@ test('the message explorer shows the whole journey of a message one device never
     await page.click('#explorer-list .msg-item')
     assert.equal(await page.textContent('#journey-title'), 'alice-0003')
     assert.equal(await page.textContent('#journey-hash'), target.hash)
-    const steps = await page.$$eval('#explorer-detail table.journey-steps tbody tr', (trs) => trs.map((tr) => Array.from((tr as unknown as { children: ArrayLike<{ textContent: string }> }).children).map((td) => td.textContent)))
+    const steps = await page.$$eval('#explorer-detail table.journey-steps tbody tr', (trs) =>
+      trs.map((tr) => Array.from((tr as unknown as { children: ArrayLike<{ textContent: string }> }).children).map((td) => td.textContent))
+    )
     const kinds = steps.map((s) => `${s[1]} ${s[2]}${s[3] !== '' ? ` via ${s[3]}` : ''}`)
     assert.equal(kinds[0], 'sent alice')
     for (const relay of ['relay-1', 'relay-2', 'relay-3', 'relay-4']) assert.ok(kinds.includes(`relayed ${relay}`), `${relay} in ${kinds.join(' | ')}`)
@@ -114,16 +133,24 @@ test('strings from the run that are markup render as text and run nothing', asyn
     assertClean(watch)
     assert.equal(await page.textContent('header h1'), '"><svg onload=alert(3)>')
     const deviceCells = await page.$$eval('#devices tbody tr td:first-child', (tds) => tds.map((td) => (td as unknown as { textContent: string }).textContent))
-    assert.ok(deviceCells.some((t) => t.startsWith(HOSTILE)), deviceCells.join(' | '))
+    assert.ok(
+      deviceCells.some((t) => t.startsWith(HOSTILE)),
+      deviceCells.join(' | ')
+    )
     assert.ok(deviceCells.some((t) => t.startsWith('</script><script>alert(2)</script>')))
     const injected = await page.evaluate(() => {
       const doc = (globalThis as unknown as { document: { querySelectorAll: (s: string) => ArrayLike<unknown> } }).document
-      return { img: doc.querySelectorAll('img').length, svg: doc.querySelectorAll('svg').length, iframe: doc.querySelectorAll('iframe').length, scripts: doc.querySelectorAll('script').length }
+      return {
+        img: doc.querySelectorAll('img').length,
+        svg: doc.querySelectorAll('svg').length,
+        iframe: doc.querySelectorAll('iframe').length,
+        scripts: doc.querySelectorAll('script').length
+      }
     })
     assert.deepEqual(injected, { img: 0, svg: 0, iframe: 0, scripts: 3 })
     await page.fill('#explorer-search', '<img')
     await page.click('#explorer-list .msg-item')
-    assert.match(await page.textContent('#journey-title') ?? '', /^<img src=x onerror=alert\(1\)>-0000$/)
+    assert.match((await page.textContent('#journey-title')) ?? '', /^<img src=x onerror=alert\(1\)>-0000$/)
     assert.deepEqual(watch.dialogs, [])
     await page.screenshot({ path: join(ARTIFACTS, 'report-hostile-names.png') })
   } finally {
@@ -134,11 +161,17 @@ test('strings from the run that are markup render as text and run nothing', asyn
 test('the detectors fire on broken pages: dialogs, CSP violations, requests and blank canvases', async () => {
   // a page that parses the hostile name as HTML, without a CSP: the dialog watch sees it
   const unsafe = join(dir, 'unsafe.html')
-  await writeFile(unsafe, `<!doctype html><body><div id="x"></div><script>document.getElementById('x').innerHTML = ${JSON.stringify(HOSTILE)}; fetch('http://127.0.0.1:9/beacon').catch(() => {})</script></body>`)
+  await writeFile(
+    unsafe,
+    `<!doctype html><body><div id="x"></div><script>document.getElementById('x').innerHTML = ${JSON.stringify(HOSTILE)}; fetch('http://127.0.0.1:9/beacon').catch(() => {})</script></body>`
+  )
   const a = await openFile(browser, unsafe, { waitForReady: false })
   await a.page.waitForTimeout(300)
   assert.equal(a.watch.dialogs.length, 1, 'alert() through innerHTML is seen')
-  assert.ok(a.watch.requests.some((u) => u.startsWith('http://127.0.0.1:9/')), 'a request is seen')
+  assert.ok(
+    a.watch.requests.some((u) => u.startsWith('http://127.0.0.1:9/')),
+    'a request is seen'
+  )
   await a.page.close()
 
   // the real report with an escaping bug simulated: the CSP blocks the handler and says so
@@ -147,12 +180,22 @@ test('the detectors fire on broken pages: dialogs, CSP violations, requests and 
   await writeFile(broken, html.replace('</main>', `</main>${HOSTILE}<script>alert(5)</script>`))
   const b = await openFile(browser, broken)
   assert.deepEqual(b.watch.dialogs, [], 'the CSP stops both the inline handler and the inline script')
-  assert.ok(b.watch.consoleErrors.some((e) => /Content Security Policy/i.test(e)), b.watch.consoleErrors.join('\n'))
+  assert.ok(
+    b.watch.consoleErrors.some((e) => /Content Security Policy/i.test(e)),
+    b.watch.consoleErrors.join('\n')
+  )
   assert.throws(() => assertClean(b.watch))
 
   // a canvas nobody drew on counts as unpainted
   await b.page.evaluate(() => {
-    const doc = (globalThis as unknown as { document: { createElement: (t: string) => { setAttribute: (k: string, v: string) => void, width: number, height: number }, body: { append: (n: unknown) => void } } }).document
+    const doc = (
+      globalThis as unknown as {
+        document: {
+          createElement: (t: string) => { setAttribute: (k: string, v: string) => void; width: number; height: number }
+          body: { append: (n: unknown) => void }
+        }
+      }
+    ).document
     const c = doc.createElement('canvas')
     c.setAttribute('data-chart', 'blank')
     c.width = 300
@@ -168,30 +211,37 @@ test('an interrupted run and a run with no events at all still give a clean page
   const a = await openFile(browser, await runDir('interrupted', interrupted.results, interrupted.events))
   assertClean(a.watch)
   assert.equal(await a.page.textContent('#verdict'), 'INTERRUPTED')
-  assert.match(await a.page.textContent('header') ?? '', /interrupted by SIGINT/)
+  assert.match((await a.page.textContent('header')) ?? '', /interrupted by SIGINT/)
   for (const c of await canvasPaint(a.page)) assert.ok(c.painted > 0, `${c.chart} painted`)
   await a.page.close()
 
   const base = craftedResults()
-  const nothing = craftedResults({ status: 'failed', verdict: 'inconclusive', verdictReasons: ['the fleet could not start: no relay answered'], thresholds: [], errors: [] , delivery: { ...base.delivery, devices: {} } })
+  const nothing = craftedResults({
+    status: 'failed',
+    verdict: 'inconclusive',
+    verdictReasons: ['the fleet could not start: no relay answered'],
+    thresholds: [],
+    errors: [],
+    delivery: { ...base.delivery, devices: {} }
+  })
   const b = await openFile(browser, await runDir('no-events', nothing, []))
   assertClean(b.watch)
   assert.equal(await b.page.textContent('#verdict'), 'INCONCLUSIVE')
-  assert.match(await b.page.textContent('#delivery') ?? '', /No message reached any device/)
-  assert.match(await b.page.textContent('#explorer') ?? '', /No messages were sent in this run/)
+  assert.match((await b.page.textContent('#delivery')) ?? '', /No message reached any device/)
+  assert.match((await b.page.textContent('#explorer')) ?? '', /No messages were sent in this run/)
   await b.page.close()
 })
 
 // ---------- the report's rough edges (issue 14), each on the real run that showed it
 
 /** A checked-in real run (fixtures/runs/NAME: events.ndjson and results.json of a `courier run`), reported afresh. */
-const reported = new Map<string, Promise<{ results: Results, events: CourierEvent[], file: string }>>()
-async function realRun (name: string): Promise<{ results: Results, events: CourierEvent[], file: string }> {
+const reported = new Map<string, Promise<{ results: Results; events: CourierEvent[]; file: string }>>()
+async function realRun(name: string): Promise<{ results: Results; events: CourierEvent[]; file: string }> {
   let run = reported.get(name)
-  if (run == null) reported.set(name, run = reportRealRun(name))
+  if (run == null) reported.set(name, (run = reportRealRun(name)))
   return await run
 }
-async function reportRealRun (name: string): Promise<{ results: Results, events: CourierEvent[], file: string }> {
+async function reportRealRun(name: string): Promise<{ results: Results; events: CourierEvent[]; file: string }> {
   const source = join('fixtures', 'runs', name)
   const results = JSON.parse(await readFile(join(source, 'results.json'), 'utf8')) as Results
   const events = await readEvents(join(source, 'events.ndjson'))
@@ -200,8 +250,16 @@ async function reportRealRun (name: string): Promise<{ results: Results, events:
 
 type PageEval = (fn: string) => Promise<unknown>
 /** What Chart.js holds for each chart on the page: its type, axis types, subtitle and datasets. */
-async function chartsOnPage (page: { evaluate: (f: string) => Promise<unknown> }): Promise<Array<{ id: string, note: string, type: string, xType: string | null, datasets: Array<{ label: string, color: unknown, secondary: boolean, values: number[] }> }>> {
-  return await (page.evaluate as PageEval)(`Array.from(document.querySelectorAll('canvas[data-chart]')).map((canvas) => {
+async function chartsOnPage(page: { evaluate: (f: string) => Promise<unknown> }): Promise<
+  Array<{
+    id: string
+    note: string
+    type: string
+    xType: string | null
+    datasets: Array<{ label: string; color: unknown; secondary: boolean; values: number[] }>
+  }>
+> {
+  return (await (page.evaluate as PageEval)(`Array.from(document.querySelectorAll('canvas[data-chart]')).map((canvas) => {
     const chart = Chart.getChart(canvas)
     const note = canvas.closest('figure')?.querySelector('.chart-note')?.textContent ?? ''
     // a bar's value, a floating bar's length ([from, to] as the value or as x) or a point's y
@@ -210,7 +268,13 @@ async function chartsOnPage (page: { evaluate: (f: string) => Promise<unknown> }
       id: canvas.getAttribute('data-chart'), note, type: chart.config.type, xType: chart.scales.x?.type ?? null,
       datasets: chart.data.datasets.map((d) => ({ label: d.label, color: d.backgroundColor, secondary: d.courierSecondary === true, values: d.data.map(num).filter((v) => Number.isFinite(v)) }))
     }
-  })`) as Array<{ id: string, note: string, type: string, xType: string | null, datasets: Array<{ label: string, color: unknown, secondary: boolean, values: number[] }> }>
+  })`)) as Array<{
+    id: string
+    note: string
+    type: string
+    xType: string | null
+    datasets: Array<{ label: string; color: unknown; secondary: boolean; values: number[] }>
+  }>
 }
 
 test('a passing run says its thresholds passed and shows no stray "null" in the header', async () => {
@@ -236,7 +300,10 @@ test('every series of a chart has its own colour (energy purposes control and re
       const charts = await chartsOnPage(page)
       const purposes = charts.find((c) => c.id === 'energy-by-protocol')
       assert.ok(purposes != null, `${name}: energy purposes chart`)
-      assert.ok(['control', 'relay'].every((p) => purposes.datasets.some((d) => d.label === p)), purposes.datasets.map((d) => d.label).join(', '))
+      assert.ok(
+        ['control', 'relay'].every((p) => purposes.datasets.some((d) => d.label === p)),
+        purposes.datasets.map((d) => d.label).join(', ')
+      )
       for (const c of charts) {
         const colours = c.datasets.filter((d) => !d.secondary && typeof d.color === 'string').map((d) => `${d.label}=${String(d.color)}`)
         assert.equal(new Set(colours.map((x) => x.split('=')[1])).size, colours.length, `${name} ${c.id}: two series share a colour: ${colours.join(', ')}`)
@@ -276,7 +343,10 @@ test('charts with nothing to draw are one sentence, not a full-size chart with 0
     for (const id of ['duplicates-by-path', 'bytes-duplicates']) assert.ok(!ids.includes(id), `${id} is drawn although there were no duplicates`)
     for (const c of charts) {
       const values = c.datasets.flatMap((d) => d.values)
-      assert.ok(values.some((v) => v !== 0), `${c.id} has nothing but zeros`)
+      assert.ok(
+        values.some((v) => v !== 0),
+        `${c.id} has nothing but zeros`
+      )
     }
     assert.match(await page.innerText('#delivery'), /No duplicates: every message arrived once\./)
     assert.match(await page.innerText('#bytes'), /No duplicate message bytes\./)
@@ -285,7 +355,7 @@ test('charts with nothing to draw are one sentence, not a full-size chart with 0
   }
 })
 
-test('the message explorer spreads one message\'s events instead of squashing them next to the send', async () => {
+test("the message explorer spreads one message's events instead of squashing them next to the send", async () => {
   const run = await realRun('phantom-push-real')
   const sent = run.events.find((e): e is Extract<CourierEvent, { type: 'msg.sent' }> => e.type === 'msg.sent' && e.device === 'alice')!
   const own = run.events.filter((e) => (e as { hash?: string }).hash === sent.hash).map((e) => e.t - sent.t)
@@ -294,16 +364,19 @@ test('the message explorer spreads one message\'s events instead of squashing th
   try {
     assertClean(watch)
     assert.equal(await page.textContent('#journey-hash'), sent.hash)
-    const spread = await (page.evaluate as PageEval)(`(() => {
+    const spread = (await (page.evaluate as PageEval)(`(() => {
       const chart = Chart.getChart(document.querySelector('canvas[data-chart="journey"]'))
       const { left, right } = chart.chartArea
       const xs = chart.data.datasets.flatMap((d, i) => chart.getDatasetMeta(i).data.map((el, j) => ({ dt: d.data[j].step?.dt ?? d.data[j].x, share: (el.x - left) / (right - left) })))
       return xs
-    })()`) as Array<{ dt: number, share: number }>
+    })()`)) as Array<{ dt: number; share: number }>
     const after = spread.filter((p) => p.dt > 0)
     const squashed = after.filter((p) => p.share < 0.05)
     assert.ok(after.length >= 5, `${after.length} events after the send`)
-    assert.ok(squashed.length <= after.length / 2, `${squashed.length} of ${after.length} events drawn within 5 % of the chart's width from the send: ${JSON.stringify(spread)}`)
+    assert.ok(
+      squashed.length <= after.length / 2,
+      `${squashed.length} of ${after.length} events drawn within 5 % of the chart's width from the send: ${JSON.stringify(spread)}`
+    )
     // still in time order along the axis
     const sorted = [...after].sort((a, b) => a.dt - b.dt)
     for (let i = 1; i < sorted.length; i++) assert.ok(sorted[i]!.share >= sorted[i - 1]!.share - 1e-9)
@@ -339,7 +412,11 @@ test('a time before scenario start reads "before start", not a negative time', a
     const choice = await b.page.$$eval('#rel-store-choice tbody tr', (trs) => trs.map((tr) => (tr as unknown as { innerText: string }).innerText.split('\t')))
     assert.equal(choice[0]![1], 'before start')
     const cells = await b.page.$$eval('main td', (tds) => tds.map((td) => (td as unknown as { textContent: string }).textContent))
-    assert.deepEqual(cells.filter((t) => /^-\d[\d.]* s$/.test(t)), [], 'no negative scenario times')
+    assert.deepEqual(
+      cells.filter((t) => /^-\d[\d.]* s$/.test(t)),
+      [],
+      'no negative scenario times'
+    )
   } finally {
     await b.page.close()
   }
@@ -351,10 +428,15 @@ test('a store desync window is a labelled band on the time charts, not an unlabe
   try {
     assertClean(b.watch)
 
-    const faults = await b.page.$$eval('#delivery details.faults tbody tr', (trs) => trs.map((tr) => Array.from((tr as unknown as { children: ArrayLike<{ textContent: string }> }).children).map((td) => td.textContent)))
-    assert.deepEqual(faults.find((r) => /desync/.test(r[2]!)), ['3 s', '7 s', 'store-2 desync (archives nothing)'])
+    const faults = await b.page.$$eval('#delivery details.faults tbody tr', (trs) =>
+      trs.map((tr) => Array.from((tr as unknown as { children: ArrayLike<{ textContent: string }> }).children).map((td) => td.textContent))
+    )
+    assert.deepEqual(
+      faults.find((r) => /desync/.test(r[2]!)),
+      ['3 s', '7 s', 'store-2 desync (archives nothing)']
+    )
     // on the chart: the band covers its window from top to bottom; outside it, the chart is mostly empty
-    const columns = await (b.page.evaluate as PageEval)(`(() => {
+    const columns = (await (b.page.evaluate as PageEval)(`(() => {
       const canvas = document.querySelector('canvas[data-chart="latency-over-time"]')
       const chart = Chart.getChart(canvas)
       const ctx = canvas.getContext('2d')
@@ -368,7 +450,7 @@ test('a store desync window is a labelled band on the time charts, not an unlabe
         return n / (y1 - y0)
       }
       return { inside: painted(5.1), outside: painted(10.1) }
-    })()`) as { inside: number, outside: number }
+    })()`)) as { inside: number; outside: number }
     assert.ok(columns.inside > 0.9 && columns.outside < 0.5, JSON.stringify(columns))
   } finally {
     await b.page.close()
@@ -392,11 +474,19 @@ test('a failing threshold links to the section that explains it and says why in 
       assert.equal(await link.count(), 1, `${c.metric} links to ${c.target}`)
       await link.click()
       // the page scrolls smoothly: wait until the target has arrived in the upper half of the screen
-      await page.waitForFunction((target) => {
-        const g = globalThis as unknown as { location: { hash: string }, innerHeight: number, document: { querySelector: (s: string) => { getBoundingClientRect: () => { top: number } } | null } }
-        const top = g.document.querySelector(target)?.getBoundingClientRect().top
-        return g.location.hash === target && top != null && top >= 0 && top < g.innerHeight / 2
-      }, c.target, { timeout: 5000 })
+      await page.waitForFunction(
+        (target) => {
+          const g = globalThis as unknown as {
+            location: { hash: string }
+            innerHeight: number
+            document: { querySelector: (s: string) => { getBoundingClientRect: () => { top: number } } | null }
+          }
+          const top = g.document.querySelector(target)?.getBoundingClientRect().top
+          return g.location.hash === target && top != null && top >= 0 && top < g.innerHeight / 2
+        },
+        c.target,
+        { timeout: 5000 }
+      )
     } finally {
       await page.close()
     }
@@ -417,7 +507,10 @@ test('without JavaScript (as Jenkins serves it) the verdict, thresholds, the why
       assert.match(rows[0]!, /FAIL\s+store\.inSync\s+false\s+true/)
       assert.match(rows[0]!, /store-2 is missing 10 of 34 messages/)
       const devices = await page.$$eval('#devices tbody tr', (trs) => trs.map((tr) => (tr as unknown as { innerText: string }).innerText.split('\t')))
-      assert.deepEqual(devices.map((r) => r.slice(0, 3)), [['alice', '34', '34']])
+      assert.deepEqual(
+        devices.map((r) => r.slice(0, 3)),
+        [['alice', '34', '34']]
+      )
       for (const id of ['#rel-audit', '#bytes-owners', '#energy-devices', '#store']) assert.equal(await page.locator(id).count(), 1, `${id} is in the HTML`)
       assert.match(await page.innerText('#rel-audit'), /store-2/)
       assert.match(await page.innerText('body'), /charts need JavaScript/i)
@@ -444,7 +537,10 @@ test('without JavaScript (as Jenkins serves it) the verdict, thresholds, the why
   // publisher sends by default (hudson.model.DirectoryBrowserSupport.CSP)
   const html = await readFile(join(dir, 'store-out-of-sync-real-edges', 'report.html'))
   const server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "sandbox; default-src 'none'; img-src 'self'; style-src 'self';" })
+    res.writeHead(200, {
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': "sandbox; default-src 'none'; img-src 'self'; style-src 'self';"
+    })
     res.end(html)
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -454,7 +550,9 @@ test('without JavaScript (as Jenkins serves it) the verdict, thresholds, the why
     assert.equal(await page.getAttribute('body', 'data-ready'), null, 'the page script was blocked')
     assert.equal(await page.textContent('#verdict'), 'FAIL')
     assert.match(await page.innerText('#thresholds'), /store-2 is missing 10 of 34 messages/)
-    assert.deepEqual(await page.$$eval('#devices tbody tr td:first-child', (tds) => tds.map((td) => (td as unknown as { textContent: string }).textContent)), ['alice'])
+    assert.deepEqual(await page.$$eval('#devices tbody tr td:first-child', (tds) => tds.map((td) => (td as unknown as { textContent: string }).textContent)), [
+      'alice'
+    ])
   } finally {
     await page.close()
     server.closeAllConnections()
@@ -479,7 +577,7 @@ test('a real courier run (scenarios/smoke.yaml) renders cleanly and its messages
     await page.fill('#explorer-search', sent.hash.slice(0, 18))
     await page.click('#explorer-list .msg-item')
     assert.equal(await page.textContent('#journey-hash'), sent.hash)
-    const text = await page.textContent('#explorer-detail table.journey-steps') ?? ''
+    const text = (await page.textContent('#explorer-detail table.journey-steps')) ?? ''
     for (const device of receivedBy) assert.match(text, new RegExp(`received${device}`))
     await page.screenshot({ path: join(ARTIFACTS, 'report-smoke-real.png'), fullPage: true })
   } finally {
@@ -490,7 +588,15 @@ test('a real courier run (scenarios/smoke.yaml) renders cleanly and its messages
 test('the History section and the trend page: last nights beside this run, the worse night marked, every chart painted, no errors', async () => {
   const nights = [100, 100, 160].map((centre, i) => {
     const latencies = Array.from({ length: 60 }, (_, k) => centre + ((k * 37) % 41))
-    return historyRun({ runId: `n${i}`, set: `/runs/n${i}`, startedAt: `2026-12-0${i + 1}T02:00:00.000Z`, build: { ...historyRun().build, key: `b${i}`, label: `im.example 1.${i}.0` }, tolerances: [], metrics: { 'delivery.latency.p95': { value: centre + 38, unit: 'ms' }, 'delivery.loss': { value: 0, unit: 'ratio' } }, latencies: { overall: latencies, devices: {}, render: [], renderDevices: {} } })
+    return historyRun({
+      runId: `n${i}`,
+      set: `/runs/n${i}`,
+      startedAt: `2026-12-0${i + 1}T02:00:00.000Z`,
+      build: { ...historyRun().build, key: `b${i}`, label: `im.example 1.${i}.0` },
+      tolerances: [],
+      metrics: { 'delivery.latency.p95': { value: centre + 38, unit: 'ms' }, 'delivery.loss': { value: 0, unit: 'ratio' } },
+      latencies: { overall: latencies, devices: {}, render: [], renderDevices: {} }
+    })
   })
   const trend = trendOf(nights)
   const run = synthesizeRun(FIXTURE_RUNS['small-fail'])
@@ -500,16 +606,26 @@ test('the History section and the trend page: last nights beside this run, the w
   const report = await openFile(browser, join(d, 'report.html'))
   try {
     assertClean(report.watch)
-    const heads = await report.page.$$eval('#history thead th', (ths) => ths.map((th) => (th as unknown as { innerText: string }).innerText.replace(/\s+/g, ' ').trim()))
+    const heads = await report.page.$$eval('#history thead th', (ths) =>
+      ths.map((th) => (th as unknown as { innerText: string }).innerText.replace(/\s+/g, ' ').trim())
+    )
     assert.deepEqual(heads, ['figure', '2026-12-01 02:00 im.example 1.0.0', '2026-12-02 02:00 im.example 1.1.0', 'this run im.example 1.2.0'])
-    const p95 = await report.page.$$eval('#history tr[data-figure="delivery.latency.p95"] td', (tds) => tds.map((td) => ({ text: (td as unknown as { innerText: string }).innerText.replace(/\s+/g, ' ').trim(), cls: (td as unknown as { className: string }).className })))
+    const p95 = await report.page.$$eval('#history tr[data-figure="delivery.latency.p95"] td', (tds) =>
+      tds.map((td) => ({
+        text: (td as unknown as { innerText: string }).innerText.replace(/\s+/g, ' ').trim(),
+        cls: (td as unknown as { className: string }).className
+      }))
+    )
     assert.equal(p95[2]!.text, '138 ms')
     assert.match(p95[3]!.text, /^198 ms worse \+60 ms/)
     assert.match(p95[3]!.cls, /fail-text/)
     const charts = (await canvasPaint(report.page)).filter((c) => c.chart.startsWith('history-'))
-    assert.deepEqual(charts.map((c) => c.chart), ['history-delivery.latency.p95', 'history-delivery.loss'])
+    assert.deepEqual(
+      charts.map((c) => c.chart),
+      ['history-delivery.latency.p95', 'history-delivery.loss']
+    )
     for (const c of charts) assert.ok(c.painted > c.width * c.height * 0.005, `${c.chart} painted`)
-    assert.ok(await report.page.$('nav#nav a[href="#history"]') != null, 'the section is in the navigation')
+    assert.ok((await report.page.$('nav#nav a[href="#history"]')) != null, 'the section is in the navigation')
   } finally {
     await report.page.close()
   }

@@ -27,12 +27,15 @@ expect:
 ${expect}
 `
 
-async function readJson<T> (file: string): Promise<T> {
+async function readJson<T>(file: string): Promise<T> {
   return JSON.parse(await readFile(file, 'utf8')) as T
 }
 
-async function events (runDir: string): Promise<CourierEvent[]> {
-  return (await readFile(join(runDir, 'events.ndjson'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as CourierEvent)
+async function events(runDir: string): Promise<CourierEvent[]> {
+  return (await readFile(join(runDir, 'events.ndjson'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as CourierEvent)
 }
 
 test('the shipped smoke scenario passes with exit 0, a summary table and a run directory', async () => {
@@ -52,8 +55,14 @@ test('the shipped smoke scenario passes with exit 0, a summary table and a run d
   const log = await events(out)
   assert.equal(log[0].type, 'run.start')
   assert.equal(log.at(-1)?.type, 'run.end')
-  assert.ok(log.some((e) => e.type === 'msg.relayed'), 'relays report messages')
-  assert.ok(log.some((e) => e.type === 'msg.stored'), 'the store archives messages')
+  assert.ok(
+    log.some((e) => e.type === 'msg.relayed'),
+    'relays report messages'
+  )
+  assert.ok(
+    log.some((e) => e.type === 'msg.stored'),
+    'the store archives messages'
+  )
 })
 
 test('an impossible threshold fails the run with exit 1 and names the threshold', async () => {
@@ -109,15 +118,23 @@ test('SIGINT during a run exits 130, writes partial results and leaves no proces
   assert.equal(results.verdict, 'interrupted')
   const log = await events(out)
   assert.equal(log.at(-1)?.type, 'run.end')
-  assert.ok(log.some((e) => e.type === 'msg.sent'), 'what was recorded before the signal is kept')
+  assert.ok(
+    log.some((e) => e.type === 'msg.sent'),
+    'what was recorded before the signal is kept'
+  )
   // every port a node listened on is closed
-  const ports = log.flatMap((e) => e.type === 'node.up' ? e.addrs.map((a) => Number(/\/tcp\/(\d+)/.exec(a)?.[1])) : [])
+  const ports = log.flatMap((e) => (e.type === 'node.up' ? e.addrs.map((a) => Number(/\/tcp\/(\d+)/.exec(a)?.[1])) : []))
   assert.ok(ports.length >= 4)
   for (const port of ports) {
     const refused = await new Promise<boolean>((resolve) => {
       const socket = connect(port, '127.0.0.1')
-      socket.on('connect', () => { socket.destroy(); resolve(false) })
-      socket.on('error', () => { resolve(true) })
+      socket.on('connect', () => {
+        socket.destroy()
+        resolve(false)
+      })
+      socket.on('error', () => {
+        resolve(true)
+      })
     })
     assert.ok(refused, `port ${port} still accepts connections`)
   }
@@ -133,12 +150,15 @@ test('offline-catchup recovers every missed message from the store (failing over
   const bob = results.delivery.devices.bob
   assert.ok((bob.firstByPath.store ?? 0) > 0, 'bob got missed messages from the store')
   assert.ok((bob.duplicates.byPath.store ?? 0) > 0, 'the overlap of the history request shows as store duplicates')
-  assert.ok((results.bytes?.owners.bob?.duplicateBytes.store ?? 0) > 0, 'and their bytes are counted against bob\'s store path')
+  assert.ok((results.bytes?.owners.bob?.duplicateBytes.store ?? 0) > 0, "and their bytes are counted against bob's store path")
   assert.equal(results.bytes?.owners.alice?.duplicateBytes.store, undefined, 'alice stayed online: no store duplicates')
   assert.equal(results.store.byStore['store-1']?.failed, 2, 'two failed requests to the dead store-1, then the switch')
-  assert.deepEqual(results.reliability?.storeChoice.switches.map((s) => [s.device, s.from, s.to]), [['bob', 'store-1', 'store-2']])
+  assert.deepEqual(
+    results.reliability?.storeChoice.switches.map((s) => [s.device, s.from, s.to]),
+    [['bob', 'store-1', 'store-2']]
+  )
   assert.ok((results.store.byStore['store-2']?.queries ?? 0) >= 1 && results.store.byStore['store-2']?.failed === 0)
-  assert.equal(results.reliability?.sentChecks.alice?.confirmed, 13, 'each of alice\'s messages confirmed by a store')
+  assert.equal(results.reliability?.sentChecks.alice?.confirmed, 13, "each of alice's messages confirmed by a store")
 })
 
 test('courier report recomputes the same results from the event log alone', async () => {
@@ -146,7 +166,17 @@ test('courier report recomputes the same results from the event log alone', asyn
   const file = await writeScenario(dir, 'short.yaml', SHORT('  delivery.loss: "== 0"'))
   const out = join(dir, 'run')
   // CI asks for its test report in folders that do not exist yet: they are made
-  const first = await runCourier(['run', file, '--out', out, '--no-progress', '--junit', join(dir, 'ci/junit/junit.xml'), '--markdown', join(dir, 'ci/md/summary.md')])
+  const first = await runCourier([
+    'run',
+    file,
+    '--out',
+    out,
+    '--no-progress',
+    '--junit',
+    join(dir, 'ci/junit/junit.xml'),
+    '--markdown',
+    join(dir, 'ci/md/summary.md')
+  ])
   assert.equal(first.code, 0, first.stderr)
   assert.match(await readFile(join(dir, 'ci/junit/junit.xml'), 'utf8'), /<testsuite /)
   assert.match(await readFile(join(dir, 'ci/md/summary.md'), 'utf8'), /delivery\.loss/)
@@ -198,9 +228,17 @@ test('a report that cannot be written is exit 3 naming it, with results.json kep
     runDir,
     thresholds: [],
     signal: new AbortController().signal,
-    log: { info: () => {}, debug: () => {}, warn: (text: string) => { warnings.push(text) } },
+    log: {
+      info: () => {},
+      debug: () => {},
+      warn: (text: string) => {
+        warnings.push(text)
+      }
+    },
     createDevice: () => assert.fail('the scenario has no devices'),
-    onResults: async () => { throw new Error(`EACCES: permission denied, open '${join(dir, 'ci/junit.xml')}'`) }
+    onResults: async () => {
+      throw new Error(`EACCES: permission denied, open '${join(dir, 'ci/junit.xml')}'`)
+    }
   })
   assert.equal(outcome.exitCode, 3)
   assert.equal(outcome.results.verdict, 'pass', 'the run itself passed: only its report is missing')
@@ -221,7 +259,7 @@ test('validate checks device profiles too, without asking any server', async () 
 })
 
 /** Every scenario the repository ships, relative to its root. */
-async function shippedScenarios (): Promise<string[]> {
+async function shippedScenarios(): Promise<string[]> {
   const out: string[] = []
   for (const dir of ['scenarios', 'scenarios/problems', 'scenarios/nightly']) {
     for (const name of (await readdir(join(REPO_ROOT, dir))).sort()) if (name.endsWith('.yaml')) out.push(`${dir}/${name}`)

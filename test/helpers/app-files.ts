@@ -6,13 +6,15 @@ import JSZip from 'jszip'
  * a UTF-8 string pool, one <manifest> start and end element. Attribute values are typed: the
  * package and versionName are strings, versionCode an int (TYPE_INT_DEC), as in real APKs.
  */
-export function binaryManifest (pkg: string, versionName: string, versionCode: number): Buffer {
+export function binaryManifest(pkg: string, versionName: string, versionCode: number): Buffer {
   const strings = ['manifest', 'package', 'versionName', 'versionCode', pkg, versionName]
-  const data = Buffer.concat(strings.map((s) => {
-    const bytes = Buffer.from(s, 'utf8')
-    return Buffer.concat([Buffer.from([s.length, bytes.length]), bytes, Buffer.from([0])])
-  }))
-  const padded = Buffer.concat([data, Buffer.alloc((4 - data.length % 4) % 4)])
+  const data = Buffer.concat(
+    strings.map((s) => {
+      const bytes = Buffer.from(s, 'utf8')
+      return Buffer.concat([Buffer.from([s.length, bytes.length]), bytes, Buffer.from([0])])
+    })
+  )
+  const padded = Buffer.concat([data, Buffer.alloc((4 - (data.length % 4)) % 4)])
   const poolHeader = Buffer.alloc(28 + 4 * strings.length)
   poolHeader.writeUInt16LE(0x0001, 0)
   poolHeader.writeUInt16LE(28, 2)
@@ -68,11 +70,10 @@ export function binaryManifest (pkg: string, versionName: string, versionCode: n
   return Buffer.concat([header, body])
 }
 
-export async function zipFile (path: string, files: Record<string, Buffer | string>): Promise<Buffer> {
+export async function zipFile(path: string, files: Record<string, Buffer | string>): Promise<Buffer> {
   const zip = new JSZip()
   for (const [name, content] of Object.entries(files)) zip.file(name, content)
   const bytes = await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' })
   await writeFile(path, bytes)
   return bytes
 }
-

@@ -16,21 +16,33 @@ export interface CliResult {
   stderr: string
 }
 
-export function startCourier (args: string[], options: { cwd?: string, env?: NodeJS.ProcessEnv } = {}): { child: ChildProcess, done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [COURIER_BIN, ...args], { cwd: options.cwd ?? REPO_ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+export function startCourier(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): { child: ChildProcess; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [COURIER_BIN, ...args], {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
   let stdout = ''
   let stderr = ''
-  child.stdout?.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
-  child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString()
+  })
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
   const done = new Promise<CliResult>((resolve) => {
-    child.on('close', (code, signal) => { resolve({ code, signal, stdout, stderr }) })
+    child.on('close', (code, signal) => {
+      resolve({ code, signal, stdout, stderr })
+    })
   })
   return { child, done }
 }
 
-export async function runCourier (args: string[], options: { cwd?: string, env?: NodeJS.ProcessEnv, timeoutMs?: number } = {}): Promise<CliResult> {
+export async function runCourier(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
   const { child, done } = startCourier(args, options)
-  const timer = setTimeout(() => { child.kill('SIGKILL') }, options.timeoutMs ?? 120_000)
+  const timer = setTimeout(() => {
+    child.kill('SIGKILL')
+  }, options.timeoutMs ?? 120_000)
   try {
     return await done
   } finally {
@@ -52,7 +64,7 @@ process.on('exit', (code) => {
  * scenarios side by side on two cores, and a saturated run has no verdict to check. A second
  * saturated run fails the test like any other exit code. Returns the run directory used.
  */
-export async function runConclusive (file: string, dir: string): Promise<{ result: CliResult, out: string }> {
+export async function runConclusive(file: string, dir: string): Promise<{ result: CliResult; out: string }> {
   let out = join(dir, 'run')
   let result = await runCourier(['run', file, '--out', out, '--no-progress'])
   if (result.code === 3 && /harness saturated/.test(result.stdout)) {
@@ -63,13 +75,13 @@ export async function runConclusive (file: string, dir: string): Promise<{ resul
   return { result, out }
 }
 
-export async function tempDir (prefix = 'courier-test-'): Promise<string> {
+export async function tempDir(prefix = 'courier-test-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix))
   made.push(dir)
   return dir
 }
 
-export async function writeScenario (dir: string, name: string, text: string): Promise<string> {
+export async function writeScenario(dir: string, name: string, text: string): Promise<string> {
   const file = join(dir, name)
   await writeFile(file, text)
   return file
@@ -79,17 +91,22 @@ export async function writeScenario (dir: string, name: string, text: string): P
  * Runs `each` over the items, at most `width` at once, and fails with every failure after all ran.
  * Scenario runs mostly wait on scenario time, but fleet start-up is CPU: two cores carry three.
  */
-export async function pool<T> (items: readonly T[], width: number, each: (item: T) => Promise<void>): Promise<void> {
+export async function pool<T>(items: readonly T[], width: number, each: (item: T) => Promise<void>): Promise<void> {
   const queue = items.slice()
   const failures: unknown[] = []
-  await Promise.all(Array.from({ length: width }, async () => {
-    for (let next = queue.shift(); next != null; next = queue.shift()) await each(next).catch((error: unknown) => { failures.push(error) })
-  }))
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      for (let next = queue.shift(); next != null; next = queue.shift())
+        await each(next).catch((error: unknown) => {
+          failures.push(error)
+        })
+    })
+  )
   if (failures.length > 0) throw failures.length === 1 ? failures[0] : new AggregateError(failures, failures.map(String).join('\n\n'))
 }
 
 /** Waits (up to 30 s) until a run in `runDir` has reached scenario time zero: fleet and devices up. */
-export async function waitForScenarioStart (runDir: string, timeoutMs = 30_000): Promise<void> {
+export async function waitForScenarioStart(runDir: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     const text = await readFile(join(runDir, 'events.ndjson'), 'utf8').catch(() => '')

@@ -30,71 +30,128 @@ export interface FaultCase {
 
 export const faultCases: FaultCase[] = [
   {
-    scenario: 'store-failover', failed: [],
+    scenario: 'store-failover',
+    failed: [],
     check: (r) => {
-      assert.ok(r.reliability?.failover.some((f) => f.device === 'alice' && f.store === 'store-1' && f.via === 'store-2'), 'alice failed over from the dead store')
-      assert.ok(r.reliability?.storeChoice.switches.some((s) => s.device === 'alice' && s.from === 'store-1' && s.failures === 2), 'after 2 failed requests')
-      assert.ok(r.reliability?.storeChoice.selected.some((s) => s.device === 'bob' && Object.keys(s.rttMs).length === 2), 'bob pinged both stores to pick one')
+      assert.ok(
+        r.reliability?.failover.some((f) => f.device === 'alice' && f.store === 'store-1' && f.via === 'store-2'),
+        'alice failed over from the dead store'
+      )
+      assert.ok(
+        r.reliability?.storeChoice.switches.some((s) => s.device === 'alice' && s.from === 'store-1' && s.failures === 2),
+        'after 2 failed requests'
+      )
+      assert.ok(
+        r.reliability?.storeChoice.selected.some((s) => s.device === 'bob' && Object.keys(s.rttMs).length === 2),
+        'bob pinged both stores to pick one'
+      )
     }
   },
   {
-    scenario: 'store-failover', broken: { 'devices.alice.switchAfter': 'never' }, failed: ['store.failover.unrecovered'],
-    check: (r) => { assert.ok(r.reliability?.failover.some((f) => f.device === 'alice' && f.ms == null), 'alice never recovered') }
+    scenario: 'store-failover',
+    broken: { 'devices.alice.switchAfter': 'never' },
+    failed: ['store.failover.unrecovered'],
+    check: (r) => {
+      assert.ok(
+        r.reliability?.failover.some((f) => f.device === 'alice' && f.ms == null),
+        'alice never recovered'
+      )
+    }
   },
   {
-    scenario: 'network-partition', failed: [],
+    scenario: 'network-partition',
+    failed: [],
     check: (r) => {
       assert.ok((r.reliability?.sentChecks.alice?.resent ?? 0) >= 3, 'alice resent what the store never got')
       assert.equal(r.reliability?.partitions[0]?.cross.lost, 0)
     }
   },
   {
-    scenario: 'network-partition', broken: { 'devices.alice.confirmSent': false }, failed: ['delivery.loss', 'partition.crossLost', 'partition.healToDelivery.max'],
-    check: (r) => { assert.ok((r.reliability?.partitions[0]?.cross.lost ?? 0) >= 3, 'alice\'s messages from inside the partition never reach bob') }
-  },
-  {
-    scenario: 'network-partition', broken: { 'devices.alice.missingCheck': 'full', 'devices.bob.missingCheck': 'full' }, failed: ['delivery.duplicates.store'],
-    check: (r) => { assert.ok((r.bytes?.owners.bob?.duplicateBytes.store ?? 0) > 10_000, 'bob downloads what he had again, and its bytes show') }
-  },
-  {
-    scenario: 'multi-device-history', failed: [], nightly: true,
+    scenario: 'network-partition',
+    broken: { 'devices.alice.confirmSent': false },
+    failed: ['delivery.loss', 'partition.crossLost', 'partition.healToDelivery.max'],
     check: (r) => {
-      assert.ok(r.reliability?.storeSync.byStore['store-1'] != null && r.reliability.storeSync.byStore['store-1'] > 0, 'store-1 repaired its missed window from store-2')
+      assert.ok((r.reliability?.partitions[0]?.cross.lost ?? 0) >= 3, "alice's messages from inside the partition never reach bob")
+    }
+  },
+  {
+    scenario: 'network-partition',
+    broken: { 'devices.alice.missingCheck': 'full', 'devices.bob.missingCheck': 'full' },
+    failed: ['delivery.duplicates.store'],
+    check: (r) => {
+      assert.ok((r.bytes?.owners.bob?.duplicateBytes.store ?? 0) > 10_000, 'bob downloads what he had again, and its bytes show')
+    }
+  },
+  {
+    scenario: 'multi-device-history',
+    failed: [],
+    nightly: true,
+    check: (r) => {
+      assert.ok(
+        r.reliability?.storeSync.byStore['store-1'] != null && r.reliability.storeSync.byStore['store-1'] > 0,
+        'store-1 repaired its missed window from store-2'
+      )
       assert.equal(r.reliability?.history.checkpoints[0]?.name, 'after-catch-up')
     }
   },
   {
-    scenario: 'multi-device-history', broken: { 'network.storeSync': 'off' }, failed: ['delivery.alice-phone.lost', 'history.checkpoints.inconsistent', 'history.consistent'],
-    check: (r) => { assert.ok(r.reliability?.history.accounts.alice?.differences.every((d) => d.missingOn.includes('alice-phone'))) }
+    scenario: 'multi-device-history',
+    broken: { 'network.storeSync': 'off' },
+    failed: ['delivery.alice-phone.lost', 'history.checkpoints.inconsistent', 'history.consistent'],
+    check: (r) => {
+      assert.ok(r.reliability?.history.accounts.alice?.differences.every((d) => d.missingOn.includes('alice-phone')))
+    }
   },
   {
-    scenario: 'store-desync', failed: [], nightly: true,
-    check: (r) => { assert.ok((r.reliability?.storeSync.byStore['store-2'] ?? 0) > 0, 'store-2 fetched its missed window') }
+    scenario: 'store-desync',
+    failed: [],
+    nightly: true,
+    check: (r) => {
+      assert.ok((r.reliability?.storeSync.byStore['store-2'] ?? 0) > 0, 'store-2 fetched its missed window')
+    }
   },
   {
-    scenario: 'store-desync', broken: { 'network.storeSync': 'off' }, failed: ['store.inSync', 'store.missing'],
-    check: (r) => { assert.ok((r.reliability?.audit.stores['store-2']?.missing ?? 0) > 0) }
+    scenario: 'store-desync',
+    broken: { 'network.storeSync': 'off' },
+    failed: ['store.inSync', 'store.missing'],
+    check: (r) => {
+      assert.ok((r.reliability?.audit.stores['store-2']?.missing ?? 0) > 0)
+    }
   },
   {
-    scenario: 'phantom-push', failed: [], nightly: true,
-    check: (r) => { assert.ok((r.reliability?.push.received ?? 0) >= 4, 'pushes arrived while bob was away') }
+    scenario: 'phantom-push',
+    failed: [],
+    nightly: true,
+    check: (r) => {
+      assert.ok((r.reliability?.push.received ?? 0) >= 4, 'pushes arrived while bob was away')
+    }
   },
   // the broken twin of phantom-push is scenarios/problems/phantom-push.yaml (test/e2e/problems.test.ts)
   {
-    scenario: 'up-to-date', failed: [], nightly: true,
-    check: (r) => { assert.ok((r.reliability?.upToDate.claims ?? 0) > 0, 'bob did say up to date, once it was true') }
+    scenario: 'up-to-date',
+    failed: [],
+    nightly: true,
+    check: (r) => {
+      assert.ok((r.reliability?.upToDate.claims ?? 0) > 0, 'bob did say up to date, once it was true')
+    }
   },
   {
-    scenario: 'up-to-date', broken: { 'devices.bob.upToDate': 'optimistic' }, failed: ['sync.falseUpToDate'],
-    check: (r) => { assert.ok(r.reliability?.upToDate.examples.every((e) => e.device === 'bob')) }
+    scenario: 'up-to-date',
+    broken: { 'devices.bob.upToDate': 'optimistic' },
+    failed: ['sync.falseUpToDate'],
+    check: (r) => {
+      assert.ok(r.reliability?.upToDate.examples.every((e) => e.device === 'bob'))
+    }
   },
   // the healthy offline-catchup run is in test/e2e/run.test.ts
   {
-    scenario: 'offline-catchup', broken: { 'devices.bob.switchAfter': 'never' }, failed: ['delivery.bob.lost', 'delivery.loss', 'store.failover.unrecovered']
+    scenario: 'offline-catchup',
+    broken: { 'devices.bob.switchAfter': 'never' },
+    failed: ['delivery.bob.lost', 'delivery.loss', 'store.failover.unrecovered']
   }
 ]
 
-async function scenarioFile (c: FaultCase, dir: string): Promise<string> {
+async function scenarioFile(c: FaultCase, dir: string): Promise<string> {
   const shipped = join(REPO_ROOT, 'scenarios', `${c.scenario}.yaml`)
   if (c.broken == null) return shipped
   const doc = parseDocument(await readFile(shipped, 'utf8'))
@@ -104,13 +161,20 @@ async function scenarioFile (c: FaultCase, dir: string): Promise<string> {
   return file
 }
 
-export async function runFaultCase (c: FaultCase): Promise<void> {
+export async function runFaultCase(c: FaultCase): Promise<void> {
   const label = `${c.scenario}${c.broken == null ? '' : ` with ${JSON.stringify(c.broken)}`}`
   const dir = await tempDir()
   const { result, out } = await runConclusive(await scenarioFile(c, dir), dir)
   assert.equal(result.code, c.failed.length === 0 ? 0 : 1, `${label}: exit ${result.code}\n${result.stdout}\n${result.stderr}`)
   const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
-  assert.deepEqual(results.thresholds.filter((t) => !t.passed).map((t) => t.metric).sort(), c.failed, label)
+  assert.deepEqual(
+    results.thresholds
+      .filter((t) => !t.passed)
+      .map((t) => t.metric)
+      .sort(),
+    c.failed,
+    label
+  )
   // every shipped scenario's run is scanned for secrets: the reference client leaks none
   assert.equal(results.leaks?.count, 0, `${label}: ${JSON.stringify(results.leaks?.findings.slice(0, 3))}`)
   c.check?.(results)
@@ -122,8 +186,12 @@ const GROUPS = {
   network: ['network-partition', 'phantom-push', 'up-to-date']
 }
 
-export function faultCasesOf (group: keyof typeof GROUPS): FaultCase[] {
+export function faultCasesOf(group: keyof typeof GROUPS): FaultCase[] {
   const orphans = faultCases.filter((c) => !Object.values(GROUPS).some((names) => names.includes(c.scenario)))
-  assert.deepEqual(orphans.map((c) => c.scenario), [], 'fault cases in no group of test/helpers/fault-scenarios.ts')
+  assert.deepEqual(
+    orphans.map((c) => c.scenario),
+    [],
+    'fault cases in no group of test/helpers/fault-scenarios.ts'
+  )
   return faultCases.filter((c) => GROUPS[group].includes(c.scenario) && c.nightly !== true)
 }

@@ -12,20 +12,31 @@ export class RecordedEvents implements EventSink {
     this.events.push({ t: performance.now() - this.t0, type, ...data } as unknown as CourierEvent)
   }
 
-  of<K extends EventType> (type: K): Array<Extract<CourierEvent, { type: K }>> {
+  of<K extends EventType>(type: K): Array<Extract<CourierEvent, { type: K }>> {
     return this.events.filter((e): e is Extract<CourierEvent, { type: K }> => e.type === type)
   }
 }
 
-export interface StartedFleet { fleet: Fleet, events: RecordedEvents, errors: string[], stop: () => Promise<void> }
+export interface StartedFleet {
+  fleet: Fleet
+  events: RecordedEvents
+  errors: string[]
+  stop: () => Promise<void>
+}
 
 /** Starts the fleet a scenario YAML describes (its network and crowd gateways; no crowd traffic, no devices). */
-export async function startScenarioFleet (yaml: string): Promise<StartedFleet> {
+export async function startScenarioFleet(yaml: string): Promise<StartedFleet> {
   const scenario = parseScenario(yaml, 'fleet-test.yaml')
   const events = new RecordedEvents()
   const errors: string[] = []
   const t0 = performance.now()
-  const fleet = new Fleet(scenario, { clock: { now: () => performance.now() - t0 }, events, onError: (component, error) => { errors.push(`${component}: ${(error as Error).message}`) } })
+  const fleet = new Fleet(scenario, {
+    clock: { now: () => performance.now() - t0 },
+    events,
+    onError: (component, error) => {
+      errors.push(`${component}: ${(error as Error).message}`)
+    }
+  })
   const controller = new AbortController()
   try {
     await fleet.start(controller.signal)
@@ -33,10 +44,18 @@ export async function startScenarioFleet (yaml: string): Promise<StartedFleet> {
     await fleet.stop()
     throw error
   }
-  return { fleet, events, errors, stop: async () => { controller.abort(); await fleet.stop() } }
+  return {
+    fleet,
+    events,
+    errors,
+    stop: async () => {
+      controller.abort()
+      await fleet.stop()
+    }
+  }
 }
 
-export async function waitFor (what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)

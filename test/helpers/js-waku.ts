@@ -15,14 +15,14 @@ export const CHILD = 'js-waku/child.js'
  * The first 11 s of clients.yaml (both clients up, relay-1's death, sends from all three), without
  * js-waku's periodic store check: a broken client's losses are then not repaired from the store.
  */
-export async function firstSeconds (): Promise<string> {
+export async function firstSeconds(): Promise<string> {
   const doc = parseDocument(await readFile(SCENARIO, 'utf8'))
   doc.set('duration', '11s')
   doc.set('grace', '4s')
   doc.deleteIn(['devices', 'jswaku', 'syncInterval'])
   const timeline = doc.get('timeline')
   assert.ok(isSeq(timeline))
-  const seconds = (at: string): number => at.endsWith('ms') ? Number(at.slice(0, -2)) / 1000 : Number(at.slice(0, -1))
+  const seconds = (at: string): number => (at.endsWith('ms') ? Number(at.slice(0, -2)) / 1000 : Number(at.slice(0, -1)))
   timeline.items = timeline.items.filter((item) => isMap(item) && seconds(String(item.get('at'))) < 11)
   // sends must fit in the shorter traffic phase
   for (const item of timeline.items) {
@@ -38,7 +38,7 @@ export async function firstSeconds (): Promise<string> {
 }
 
 /** The js-waku processes under a courier process, as `ps` lists them. */
-export function jsWakuChildren (courierPid: number): number[] {
+export function jsWakuChildren(courierPid: number): number[] {
   const out = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,args='], { encoding: 'utf8' })
   return out.split('\n').flatMap((line) => {
     const match = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line)
@@ -46,7 +46,7 @@ export function jsWakuChildren (courierPid: number): number[] {
   })
 }
 
-export function alive (pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true
@@ -55,10 +55,15 @@ export function alive (pid: number): boolean {
   }
 }
 
-export interface Outcome { result: CliResult, results: Results, events: CourierEvent[], children: number[] }
+export interface Outcome {
+  result: CliResult
+  results: Results
+  events: CourierEvent[]
+  children: number[]
+}
 
 /** Runs the scenario; `during` sees the js-waku pids once the run's traffic has started. */
-export async function run (scenario: string, env: Record<string, string>, during?: (children: number[]) => Promise<void>): Promise<Outcome> {
+export async function run(scenario: string, env: Record<string, string>, during?: (children: number[]) => Promise<void>): Promise<Outcome> {
   const out = join(await tempDir('courier-jswaku-'), 'run')
   const { child, done } = startCourier(['run', scenario, '--out', out, '--no-progress'], { env })
   const seen = new Set<number>()
@@ -69,7 +74,9 @@ export async function run (scenario: string, env: Record<string, string>, during
       await new Promise((resolve) => setTimeout(resolve, 200))
     }
   })()
-  const timer = setTimeout(() => { child.kill('SIGKILL') }, 300_000)
+  const timer = setTimeout(() => {
+    child.kill('SIGKILL')
+  }, 300_000)
   try {
     if (during != null) {
       const events = join(out, 'events.ndjson')
@@ -84,7 +91,10 @@ export async function run (scenario: string, env: Record<string, string>, during
     finished = true
     await watching
     const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
-    const events = (await readFile(join(out, 'events.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as CourierEvent)
+    const events = (await readFile(join(out, 'events.ndjson'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as CourierEvent)
     return { result, results, events, children: [...seen] }
   } finally {
     finished = true
@@ -92,4 +102,8 @@ export async function run (scenario: string, env: Record<string, string>, during
   }
 }
 
-export const failedThresholds = (r: Results): string[] => r.thresholds.filter((t) => !t.passed).map((t) => t.metric).sort()
+export const failedThresholds = (r: Results): string[] =>
+  r.thresholds
+    .filter((t) => !t.passed)
+    .map((t) => t.metric)
+    .sort()

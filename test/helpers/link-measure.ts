@@ -27,7 +27,7 @@ interface UploadReport {
  * 4-byte length sends that many bytes and ends; `U` reads to the end and answers with one JSON
  * line saying when the first and last bytes arrived.
  */
-export async function startProbeServer (options: { host?: string } = {}): Promise<ProbeServer> {
+export async function startProbeServer(options: { host?: string } = {}): Promise<ProbeServer> {
   const host = options.host ?? '127.0.0.1'
   const sockets = new Set<net.Socket>()
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
@@ -42,7 +42,10 @@ export async function startProbeServer (options: { host?: string } = {}): Promis
       if (mode === '') {
         header = Buffer.concat([header, chunk])
         const m = String.fromCharCode(header[0])
-        if (m === 'E') { mode = 'E'; chunk = header.subarray(1) } else if (m === 'U') {
+        if (m === 'E') {
+          mode = 'E'
+          chunk = header.subarray(1)
+        } else if (m === 'U') {
           mode = 'U'
           chunk = header.subarray(1)
           const now = performance.now()
@@ -52,13 +55,19 @@ export async function startProbeServer (options: { host?: string } = {}): Promis
           mode = 'D'
           sendDownload(socket, header.readUInt32BE(1))
           return
-        } else { socket.destroy(); return }
+        } else {
+          socket.destroy()
+          return
+        }
         if (chunk.length === 0) return
       }
       if (mode === 'E') socket.write(chunk)
       else if (mode === 'U' && upload != null) {
         const now = performance.now()
-        if (upload.bytes === 0) { upload.firstMs = now; upload.firstChunkBytes = chunk.length }
+        if (upload.bytes === 0) {
+          upload.firstMs = now
+          upload.firstChunkBytes = chunk.length
+        }
         upload.bytes += chunk.length
         upload.lastMs = now
       }
@@ -70,7 +79,10 @@ export async function startProbeServer (options: { host?: string } = {}): Promis
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(0, host, () => { server.off('error', reject); resolve() })
+    server.listen(0, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
   })
   const address = server.address() as net.AddressInfo
   return {
@@ -84,14 +96,17 @@ export async function startProbeServer (options: { host?: string } = {}): Promis
   }
 }
 
-function sendDownload (socket: net.Socket, total: number): void {
+function sendDownload(socket: net.Socket, total: number): void {
   const block = Buffer.alloc(64 * 1024, 0x5a)
   let left = total
   const pump = (): void => {
     while (left > 0) {
       const n = Math.min(left, block.length)
       left -= n
-      if (!socket.write(n === block.length ? block : block.subarray(0, n))) { socket.once('drain', pump); return }
+      if (!socket.write(n === block.length ? block : block.subarray(0, n))) {
+        socket.once('drain', pump)
+        return
+      }
     }
     socket.end()
   }
@@ -107,7 +122,7 @@ export interface ProbeTarget {
   signal?: AbortSignal
 }
 
-async function connect (target: ProbeTarget): Promise<net.Socket> {
+async function connect(target: ProbeTarget): Promise<net.Socket> {
   const socket = net.connect({ host: target.host ?? '127.0.0.1', port: target.port, allowHalfOpen: true })
   socket.setNoDelay(true)
   await new Promise<void>((resolve, reject) => {
@@ -118,7 +133,7 @@ async function connect (target: ProbeTarget): Promise<net.Socket> {
 }
 
 /** Runs `body` on a fresh connection with a deadline; the socket is destroyed afterwards whatever happens. */
-async function withConnection<T> (target: ProbeTarget, body: (socket: net.Socket, failed: Promise<never>) => Promise<T>): Promise<T> {
+async function withConnection<T>(target: ProbeTarget, body: (socket: net.Socket, failed: Promise<never>) => Promise<T>): Promise<T> {
   target.signal?.throwIfAborted()
   const socket = await connect(target)
   let timer: NodeJS.Timeout | undefined
@@ -155,16 +170,22 @@ const TICK_MS = 2
  * records how long the event loop stalled during each trip: on a shared machine a stalled harness
  * inflates trips, and those samples say nothing about the link (see `withoutLag`).
  */
-export async function measureRoundTrips (target: ProbeTarget & { count: number, bytes?: number, gapMs?: number, beforeTrip?: (index: number) => void }): Promise<RoundTrips> {
+export async function measureRoundTrips(
+  target: ProbeTarget & { count: number; bytes?: number; gapMs?: number; beforeTrip?: (index: number) => void }
+): Promise<RoundTrips> {
   const size = Math.max(1, target.bytes ?? 32)
   return await withConnection(target, async (socket) => {
     socket.write('E')
     const trips: RoundTrips = { rttMs: [], lagMs: [] }
-    let waiting: { need: number, resolve: () => void } | undefined
+    let waiting: { need: number; resolve: () => void } | undefined
     socket.on('data', (chunk: Buffer) => {
       if (waiting == null) return
       waiting.need -= chunk.length
-      if (waiting.need <= 0) { const w = waiting; waiting = undefined; w.resolve() }
+      if (waiting.need <= 0) {
+        const w = waiting
+        waiting = undefined
+        w.resolve()
+      }
     })
     let lastTick = performance.now()
     let maxGap = 0
@@ -201,11 +222,14 @@ export async function measureRoundTrips (target: ProbeTarget & { count: number, 
  * with their indices, and how many were dropped. A check on what is left judges the link, not the
  * machine; a caller should also bound `dropped` (most samples dropped proves nothing).
  */
-export function withoutLag (trips: RoundTrips, maxLagMs = 10): { rttMs: number[], index: number[], dropped: number } {
+export function withoutLag(trips: RoundTrips, maxLagMs = 10): { rttMs: number[]; index: number[]; dropped: number } {
   const rttMs: number[] = []
   const index: number[] = []
   trips.rttMs.forEach((rtt, i) => {
-    if (trips.lagMs[i] <= maxLagMs) { rttMs.push(rtt); index.push(i) }
+    if (trips.lagMs[i] <= maxLagMs) {
+      rttMs.push(rtt)
+      index.push(i)
+    }
   })
   return { rttMs, index, dropped: trips.rttMs.length - rttMs.length }
 }
@@ -215,7 +239,7 @@ export function withoutLag (trips: RoundTrips, maxLagMs = 10): { rttMs: number[]
  * words at a time, one write per event-loop turn (so they cross the link as many separate chunks),
  * and returns every byte that came back.
  */
-export async function echoSequence (target: ProbeTarget & { count: number, perWrite?: number }): Promise<Buffer> {
+export async function echoSequence(target: ProbeTarget & { count: number; perWrite?: number }): Promise<Buffer> {
   const perWrite = Math.max(1, target.perWrite ?? 1)
   const expected = target.count * 4
   return await withConnection(target, async (socket) => {
@@ -248,13 +272,13 @@ export interface ThroughputMeasurement {
   bitsPerSecond: number
 }
 
-function throughput (bytes: number, firstChunkBytes: number, firstMs: number, lastMs: number): ThroughputMeasurement {
+function throughput(bytes: number, firstChunkBytes: number, firstMs: number, lastMs: number): ThroughputMeasurement {
   const seconds = (lastMs - firstMs) / 1000
-  return { bytes, seconds, bitsPerSecond: seconds > 0 ? (bytes - firstChunkBytes) * 8 / seconds : Number.POSITIVE_INFINITY }
+  return { bytes, seconds, bitsPerSecond: seconds > 0 ? ((bytes - firstChunkBytes) * 8) / seconds : Number.POSITIVE_INFINITY }
 }
 
 /** Downloads `bytes` from a probe server (the link's `down` direction) and times it at the receiver. */
-export async function measureDownload (target: ProbeTarget & { bytes: number }): Promise<ThroughputMeasurement> {
+export async function measureDownload(target: ProbeTarget & { bytes: number }): Promise<ThroughputMeasurement> {
   return await withConnection(target, async (socket) => {
     const request = Buffer.alloc(5)
     request.write('D', 0)
@@ -267,7 +291,10 @@ export async function measureDownload (target: ProbeTarget & { bytes: number }):
     await new Promise<void>((resolve) => {
       socket.on('data', (chunk: Buffer) => {
         const now = performance.now()
-        if (got === 0) { first = now; firstChunk = chunk.length }
+        if (got === 0) {
+          first = now
+          firstChunk = chunk.length
+        }
         got += chunk.length
         last = now
         if (got >= target.bytes) resolve()
@@ -278,7 +305,7 @@ export async function measureDownload (target: ProbeTarget & { bytes: number }):
 }
 
 /** Uploads `bytes` to a probe server (the link's `up` direction); the server times the arrival. */
-export async function measureUpload (target: ProbeTarget & { bytes: number }): Promise<ThroughputMeasurement> {
+export async function measureUpload(target: ProbeTarget & { bytes: number }): Promise<ThroughputMeasurement> {
   return await withConnection(target, async (socket) => {
     let answer = ''
     const report = new Promise<UploadReport>((resolve) => {
@@ -311,12 +338,12 @@ export interface LinkCheck {
   detail: string
 }
 
-function median (samples: readonly number[]): number {
+function median(samples: readonly number[]): number {
   return quantile([...samples], 0.5)
 }
 
 /** Median RTT within `expectedMs` +- (absMs + relative x expectedMs); default +-(5 ms + 10%). */
-export function checkRoundTrip (samples: readonly number[], expectedMs: number, tolerance: { absMs?: number, relative?: number } = {}): LinkCheck {
+export function checkRoundTrip(samples: readonly number[], expectedMs: number, tolerance: { absMs?: number; relative?: number } = {}): LinkCheck {
   if (samples.length === 0) return { ok: false, measured: Number.NaN, expected: expectedMs, allowed: 0, detail: 'no samples' }
   const allowed = (tolerance.absMs ?? 5) + (tolerance.relative ?? 0.1) * expectedMs
   const measured = median(samples)
@@ -330,7 +357,12 @@ export function checkRoundTrip (samples: readonly number[], expectedMs: number, 
  * `relative` (default 30%) of that plus `absMs` (default 1 ms, timer noise), and no sample strays
  * more than jUp + jDown + absMs + 2 ms below the median or above it (the spread is bounded).
  */
-export function checkJitter (samples: readonly number[], jitterUpMs: number, jitterDownMs: number, tolerance: { absMs?: number, relative?: number } = {}): LinkCheck {
+export function checkJitter(
+  samples: readonly number[],
+  jitterUpMs: number,
+  jitterDownMs: number,
+  tolerance: { absMs?: number; relative?: number } = {}
+): LinkCheck {
   if (samples.length < 10) return { ok: false, measured: Number.NaN, expected: Number.NaN, allowed: 0, detail: 'need at least 10 samples' }
   const expected = Math.sqrt((jitterUpMs ** 2 + jitterDownMs ** 2) / 3)
   const allowed = (tolerance.relative ?? 0.3) * expected + (tolerance.absMs ?? 1)
@@ -339,14 +371,26 @@ export function checkJitter (samples: readonly number[], jitterUpMs: number, jit
   const bound = jitterUpMs + jitterDownMs + (tolerance.absMs ?? 1) + 2
   const outliers = samples.filter((s) => Math.abs(s - mid) > bound).length
   const ok = Math.abs(measured - expected) <= allowed && outliers === 0
-  return { ok, measured, expected, allowed, detail: `RTT std dev ${measured.toFixed(2)} ms vs expected ${expected.toFixed(2)} +- ${allowed.toFixed(2)} ms; ${outliers} samples beyond +-${bound} ms of the median` }
+  return {
+    ok,
+    measured,
+    expected,
+    allowed,
+    detail: `RTT std dev ${measured.toFixed(2)} ms vs expected ${expected.toFixed(2)} +- ${allowed.toFixed(2)} ms; ${outliers} samples beyond +-${bound} ms of the median`
+  }
 }
 
 /** Throughput within `relative` (default 10%) of the configured rate. */
-export function checkThroughput (measured: ThroughputMeasurement, expectedBps: number, relative = 0.1): LinkCheck {
+export function checkThroughput(measured: ThroughputMeasurement, expectedBps: number, relative = 0.1): LinkCheck {
   const allowed = relative * expectedBps
   const ok = Number.isFinite(measured.bitsPerSecond) && Math.abs(measured.bitsPerSecond - expectedBps) <= allowed
-  return { ok, measured: measured.bitsPerSecond, expected: expectedBps, allowed, detail: `${(measured.bitsPerSecond / 1e6).toFixed(3)} Mbit/s over ${measured.seconds.toFixed(3)} s vs expected ${(expectedBps / 1e6).toFixed(3)} +- ${(allowed / 1e6).toFixed(3)} Mbit/s` }
+  return {
+    ok,
+    measured: measured.bitsPerSecond,
+    expected: expectedBps,
+    allowed,
+    detail: `${(measured.bitsPerSecond / 1e6).toFixed(3)} Mbit/s over ${measured.seconds.toFixed(3)} s vs expected ${(expectedBps / 1e6).toFixed(3)} +- ${(allowed / 1e6).toFixed(3)} Mbit/s`
+  }
 }
 
 /** Round trips split into those that paid a retransmission timeout and those that did not. */
@@ -365,7 +409,12 @@ export interface LossClassification {
  * below a whole RTO; `cleanMarginMs` (default 20) is how far above the base RTT a clean trip may
  * land (scheduling noise on a busy machine), far below any RTO.
  */
-export function classifyLossDelays (samples: readonly number[], baseRttMs: number, rtoMs: number, options: { slackMs?: number, cleanMarginMs?: number } = {}): LossClassification {
+export function classifyLossDelays(
+  samples: readonly number[],
+  baseRttMs: number,
+  rtoMs: number,
+  options: { slackMs?: number; cleanMarginMs?: number } = {}
+): LossClassification {
   const delayedFrom = baseRttMs + rtoMs - (options.slackMs ?? 2)
   const cleanBelow = baseRttMs + Math.min(rtoMs / 2, options.cleanMarginMs ?? 20)
   let delayed = 0
@@ -382,7 +431,7 @@ export function classifyLossDelays (samples: readonly number[], baseRttMs: numbe
  * `z` (default 3) binomial standard deviations of n x p (plus a half for continuity) and no
  * trip is ambiguous. With p = 0 any delayed trip fails it.
  */
-export function checkLossRate (classes: LossClassification, lossRate: number, z = 3): LinkCheck {
+export function checkLossRate(classes: LossClassification, lossRate: number, z = 3): LinkCheck {
   const n = classes.total
   const expected = n * lossRate
   const allowed = z * Math.sqrt(n * lossRate * (1 - lossRate)) + 0.5
@@ -397,15 +446,20 @@ export function checkLossRate (classes: LossClassification, lossRate: number, z 
 }
 
 /** The bytes that came back are exactly 0, 1, 2, ... `count - 1` as 4-byte words. */
-export function checkSequence (received: Buffer, count: number): LinkCheck {
+export function checkSequence(received: Buffer, count: number): LinkCheck {
   const words = Math.floor(received.length / 4)
   let firstBad = -1
   for (let i = 0; i < Math.min(words, count); i++) {
-    if (received.readUInt32BE(i * 4) !== i) { firstBad = i; break }
+    if (received.readUInt32BE(i * 4) !== i) {
+      firstBad = i
+      break
+    }
   }
   const ok = firstBad === -1 && received.length === count * 4
   const detail = ok
     ? `${count} words intact and in order`
-    : firstBad >= 0 ? `word ${firstBad} is ${received.readUInt32BE(firstBad * 4)}, expected ${firstBad}` : `received ${received.length} bytes, expected ${count * 4}`
+    : firstBad >= 0
+      ? `word ${firstBad} is ${received.readUInt32BE(firstBad * 4)}, expected ${firstBad}`
+      : `received ${received.length} bytes, expected ${count * 4}`
   return { ok, measured: firstBad === -1 ? words : firstBad, expected: count, allowed: 0, detail }
 }

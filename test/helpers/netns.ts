@@ -17,7 +17,7 @@ export interface TestNamespace {
   remove: () => Promise<void>
 }
 
-export async function createTestNamespace (): Promise<TestNamespace> {
+export async function createTestNamespace(): Promise<TestNamespace> {
   const tag = randomBytes(3).toString('hex')
   const name = `courier-t-${tag}`
   const [hostIf, nsIf] = [`ct${tag}h`, `ct${tag}n`]
@@ -56,9 +56,16 @@ export async function createTestNamespace (): Promise<TestNamespace> {
       child.stdout.setEncoding('utf8')
       child.stderr.setEncoding('utf8')
       const ready = new Promise<void>((resolve, reject) => {
-        child.stdout.on('data', (chunk: string) => { output += chunk; if (output.includes('ready')) resolve() })
-        child.stderr.on('data', (chunk: string) => { output += chunk })
-        void once(child, 'exit').then(() => { reject(new Error(`the namespace's node exited: ${output}`)) })
+        child.stdout.on('data', (chunk: string) => {
+          output += chunk
+          if (output.includes('ready')) resolve()
+        })
+        child.stderr.on('data', (chunk: string) => {
+          output += chunk
+        })
+        void once(child, 'exit').then(() => {
+          reject(new Error(`the namespace's node exited: ${output}`))
+        })
       })
       await ready
       return Object.assign(child, { output: () => output })
@@ -66,7 +73,7 @@ export async function createTestNamespace (): Promise<TestNamespace> {
   }
 }
 
-async function ip (...args: string[]): Promise<void> {
+async function ip(...args: string[]): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     execFile('ip', args, (error, _stdout, stderr) => {
       if (error != null) reject(new Error(`ip ${args.join(' ')}: ${stderr.trim() || error.message}`))

@@ -5,7 +5,7 @@ import { createServer } from 'node:net'
  * the kernel's ephemeral range (32768 and up here), so an outgoing connection of another test
  * cannot take one of them between this check and the fleet's listen.
  */
-export async function freeBasePort (span = 40): Promise<number> {
+export async function freeBasePort(span = 40): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20_000 + Math.floor(Math.random() * (32_000 - span - 20_000))
     let free = true
@@ -15,10 +15,16 @@ export async function freeBasePort (span = 40): Promise<number> {
   throw new Error('no free run of ports found')
 }
 
-export async function portFree (port: number): Promise<boolean> {
+export async function portFree(port: number): Promise<boolean> {
   return await new Promise((resolve) => {
     const server = createServer()
-    server.once('error', () => { resolve(false) })
-    server.listen(port, '127.0.0.1', () => { server.close(() => { resolve(true) }) })
+    server.once('error', () => {
+      resolve(false)
+    })
+    server.listen(port, '127.0.0.1', () => {
+      server.close(() => {
+        resolve(true)
+      })
+    })
   })
 }

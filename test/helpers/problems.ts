@@ -24,30 +24,51 @@ export interface ProblemCase {
 
 export const problemCases: ProblemCase[] = [
   {
-    file: 'history-differs', nightly: true, exit: 1, failed: ['delivery.alice-phone.lost', 'history.consistent'],
+    file: 'history-differs',
+    nightly: true,
+    exit: 1,
+    failed: ['delivery.alice-phone.lost', 'history.consistent'],
     check: (r) => {
       const alice = r.reliability?.history.accounts.alice
       assert.equal(alice?.consistent, false)
-      assert.ok(alice?.differences.every((d) => d.missingOn.includes('alice-phone')), 'the phone is the device missing messages')
+      assert.ok(
+        alice?.differences.every((d) => d.missingOn.includes('alice-phone')),
+        'the phone is the device missing messages'
+      )
     }
   },
   {
-    file: 'store-out-of-sync', nightly: true, exit: 1, failed: ['store.inSync'],
+    file: 'store-out-of-sync',
+    nightly: true,
+    exit: 1,
+    failed: ['store.inSync'],
     check: (r) => {
       assert.ok((r.reliability?.audit.stores['store-2']?.missing ?? 0) > 0, 'store-2 missed its window')
       assert.equal(r.reliability?.audit.stores['store-2']?.reachable, true)
     }
   },
   {
-    file: 'partition-unnoticed', nightly: true, exit: 1, failed: ['partition.crossLost'],
-    check: (r) => { assert.ok((r.reliability?.partitions[0]?.cross.lost ?? 0) > 0) }
+    file: 'partition-unnoticed',
+    nightly: true,
+    exit: 1,
+    failed: ['partition.crossLost'],
+    check: (r) => {
+      assert.ok((r.reliability?.partitions[0]?.cross.lost ?? 0) > 0)
+    }
   },
   {
-    file: 'false-up-to-date', nightly: true, exit: 1, failed: ['delivery.bob.lost', 'sync.falseUpToDate'],
-    check: (r) => { assert.equal(r.reliability?.upToDate.examples[0]?.device, 'bob') }
+    file: 'false-up-to-date',
+    nightly: true,
+    exit: 1,
+    failed: ['delivery.bob.lost', 'sync.falseUpToDate'],
+    check: (r) => {
+      assert.equal(r.reliability?.upToDate.examples[0]?.device, 'bob')
+    }
   },
   {
-    file: 'slow-history', exit: 1, failed: ['store.stages.total.p95'],
+    file: 'slow-history',
+    exit: 1,
+    failed: ['store.stages.total.p95'],
     check: (r) => {
       const stages = r.reliability?.stages
       // the time is in the store's answer (dial done, first page late), not in the transfer
@@ -56,11 +77,17 @@ export const problemCases: ProblemCase[] = [
     }
   },
   {
-    file: 'store-hangs', exit: 1, failed: ['store.failover.max'],
-    check: (r) => { assert.ok((r.metrics['store.failover.max'].value as number) >= 15_900, 'waited out the 8 s timeout twice before switching') }
+    file: 'store-hangs',
+    exit: 1,
+    failed: ['store.failover.max'],
+    check: (r) => {
+      assert.ok((r.metrics['store.failover.max'].value as number) >= 15_900, 'waited out the 8 s timeout twice before switching')
+    }
   },
   {
-    file: 'phantom-push', exit: 1, failed: ['push.phantom'],
+    file: 'phantom-push',
+    exit: 1,
+    failed: ['push.phantom'],
     check: (r) => {
       const push = r.reliability?.push
       assert.ok(push != null && push.phantom > 0 && push.phantom < push.received, 'pushes during the outage are phantom, the later ones are not')
@@ -68,11 +95,22 @@ export const problemCases: ProblemCase[] = [
     }
   },
   {
-    file: 'dead-store', nightly: true, exit: 0, failed: [],
-    check: (r) => { assert.ok(r.reliability?.failover.some((f) => f.store === 'store-1' && f.via === 'store-2'), 'failed over to store-2') }
+    file: 'dead-store',
+    nightly: true,
+    exit: 0,
+    failed: [],
+    check: (r) => {
+      assert.ok(
+        r.reliability?.failover.some((f) => f.store === 'store-1' && f.via === 'store-2'),
+        'failed over to store-2'
+      )
+    }
   },
   {
-    file: 'crowded-topic', nightly: true, exit: 0, failed: [],
+    file: 'crowded-topic',
+    nightly: true,
+    exit: 0,
+    failed: [],
     check: (r) => {
       const phone = r.bytes?.owners.phone
       assert.ok((phone?.projected.perDay ?? 0) > 1e8, 'a crowded topic costs a phone hundreds of MB a day')
@@ -81,12 +119,18 @@ export const problemCases: ProblemCase[] = [
   }
 ]
 
-export async function runProblemCase (c: ProblemCase): Promise<void> {
+export async function runProblemCase(c: ProblemCase): Promise<void> {
   const { result, out } = await runConclusive(`scenarios/problems/${c.file}.yaml`, await tempDir())
   assert.equal(result.code, c.exit, `${c.file}: exit ${result.code}\n${result.stdout}\n${result.stderr}`)
   const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
-  assert.deepEqual(results.thresholds.filter((t) => !t.passed).map((t) => t.metric).sort(), c.failed, c.file)
+  assert.deepEqual(
+    results.thresholds
+      .filter((t) => !t.passed)
+      .map((t) => t.metric)
+      .sort(),
+    c.failed,
+    c.file
+  )
   assert.equal(results.leaks?.count, 0, `${c.file}: ${JSON.stringify(results.leaks?.findings.slice(0, 3))}`)
   c.check(results)
 }
-

@@ -4,8 +4,17 @@
 import { quantileSorted } from 'simple-statistics'
 import {
   RESULTS_SCHEMA_VERSION,
-  type CourierEvent, type DeliveryPath, type DeviceDelivery, type EventData, type EventType, type LatencySummary,
-  type DeviceEnergy, type MetricUnit, type MetricValue, type Results, type ThresholdResult
+  type CourierEvent,
+  type DeliveryPath,
+  type DeviceDelivery,
+  type EventData,
+  type EventType,
+  type LatencySummary,
+  type DeviceEnergy,
+  type MetricUnit,
+  type MetricValue,
+  type Results,
+  type ThresholdResult
 } from '../../harness/interface/index.js'
 import { formatValue } from '../../reports/format.js'
 
@@ -35,10 +44,10 @@ export interface SyntheticRunOptions {
   stores?: number
   topic?: string
   /** Take the second device offline for this window (scenario ms). */
-  offline?: { device?: string, atMs: number, forMs: number } | null
+  offline?: { device?: string; atMs: number; forMs: number } | null
   /** Kill store-1 for this window (scenario ms). */
-  killStore?: { atMs: number, forMs: number } | null
-  partition?: { atMs: number, forMs: number } | null
+  killStore?: { atMs: number; forMs: number } | null
+  partition?: { atMs: number; forMs: number } | null
   /** Probability a device never gets a message sent while it is online. */
   lossRate?: number
   /** Probability of a second arrival of a delivered message. */
@@ -72,7 +81,7 @@ export interface TruthRecord {
   /** A device name, or `crowd`. */
   sender: string
   sentT: number
-  arrivals: Array<{ device: string, t: number, via: DeliveryPath, duplicate: boolean }>
+  arrivals: Array<{ device: string; t: number; via: DeliveryPath; duplicate: boolean }>
 }
 
 export const DEFAULT_THRESHOLDS: SyntheticThreshold[] = [
@@ -84,7 +93,7 @@ export const DEFAULT_THRESHOLDS: SyntheticThreshold[] = [
 ]
 
 /** Generates a run: deterministic for a given seed and options. */
-export function synthesizeRun (options: SyntheticRunOptions = {}): SyntheticRun {
+export function synthesizeRun(options: SyntheticRunOptions = {}): SyntheticRun {
   const o = {
     seed: 42,
     name: 'crowded-topic-small',
@@ -158,7 +167,11 @@ export function synthesizeRun (options: SyntheticRunOptions = {}): SyntheticRun 
     emit(offWin.to, 'device.online', { device: offlineDevice })
   }
   if (partition != null) {
-    emit(t0 + partition.atMs, 'timeline.action', { index: actionIndex++, action: 'partition', detail: { groups: [relays.slice(0, 2), ['rest']], forMs: partition.forMs } })
+    emit(t0 + partition.atMs, 'timeline.action', {
+      index: actionIndex++,
+      action: 'partition',
+      detail: { groups: [relays.slice(0, 2), ['rest']], forMs: partition.forMs }
+    })
     emit(t0 + partition.atMs + 1, 'partition.start', { groups: [relays.slice(0, 2), [...relays.slice(2), ...stores, ...devices]] })
     emit(t0 + partition.atMs + partition.forMs, 'partition.heal', {})
   }
@@ -173,7 +186,13 @@ export function synthesizeRun (options: SyntheticRunOptions = {}): SyntheticRun 
   const crashed = (device: string, t: number): boolean => device === o.crashDevice && crashT != null && t >= crashT
 
   // Messages: devices first, then the crowd, each with a send time.
-  interface Planned { sender: string, device?: string, user?: string, t: number, msgId: string }
+  interface Planned {
+    sender: string
+    device?: string
+    user?: string
+    t: number
+    msgId: string
+  }
   const planned: Planned[] = []
   devices.forEach((device, di) => {
     for (let k = 0; k < o.deviceMessages; k++) {
@@ -189,7 +208,7 @@ export function synthesizeRun (options: SyntheticRunOptions = {}): SyntheticRun 
   planned.sort((a, b) => a.t - b.t)
 
   const truth: SyntheticRun['truth'] = new Map()
-  const storeQueries: Array<{ device: string, t: number }> = []
+  const storeQueries: Array<{ device: string; t: number }> = []
   if (offWin != null && offlineDevice != null) storeQueries.push({ device: offlineDevice, t: offWin.to + 50 })
   if (lightDevice != null) for (let t = t0 + 15_000; t < end; t += 15_000) storeQueries.push({ device: lightDevice, t })
   const catchUpT = (device: string): number => (offWin != null && device === offlineDevice ? offWin.to + 50 : end)
@@ -207,7 +226,7 @@ export function synthesizeRun (options: SyntheticRunOptions = {}): SyntheticRun 
     for (const device of devices) {
       if (device === p.device || crashed(device, p.t)) continue
       const via: DeliveryPath = device === lightDevice ? 'filter' : 'relay'
-      let first: { t: number, via: DeliveryPath } | null = null
+      let first: { t: number; via: DeliveryPath } | null = null
       if (deviceOffline(device, p.t)) {
         first = { t: catchUpT(device) + 300 + rand() * 500, via: 'store' }
       } else if (rand() >= o.lossRate && !(options.forceLost?.[p.msgId]?.includes(device) ?? false)) {
@@ -227,7 +246,7 @@ export function synthesizeRun (options: SyntheticRunOptions = {}): SyntheticRun 
   }
 
   // Store queries: the light device polls; the device back from offline catches up.
-  const storeTruth: Array<{ store: string, latency: number, failed: boolean, messages: number, bytes: number }> = []
+  const storeTruth: Array<{ store: string; latency: number; failed: boolean; messages: number; bytes: number }> = []
   let queryNo = 0
   const query = (device: string, t: number, store: string): void => {
     const requestId = `q-${++queryNo}`
@@ -236,13 +255,23 @@ export function synthesizeRun (options: SyntheticRunOptions = {}): SyntheticRun 
     const latency = failed ? 1000 + rand() * 500 : logNormal(250, 0.4)
     const messages = failed ? 0 : Math.round(rand() * 40)
     const bytes = failed ? 0 : messages * 420 + 120
-    if (failed) emit(t + latency, 'store.response', { device, store, requestId, status: 503, messages: 0, bytes: 0, pages: 0, error: 'store unreachable: connection refused' })
+    if (failed)
+      emit(t + latency, 'store.response', {
+        device,
+        store,
+        requestId,
+        status: 503,
+        messages: 0,
+        bytes: 0,
+        pages: 0,
+        error: 'store unreachable: connection refused'
+      })
     else emit(t + latency, 'store.response', { device, store, requestId, status: 200, messages, bytes, pages: 1 + Math.floor(messages / 20) })
     storeTruth.push({ store, latency, failed, messages, bytes })
     // a client that got no answer asks the next store
     if (failed && stores.length > 1) query(device, t + latency + 20, stores[stores.length - 1]!)
   }
-  for (const q of storeQueries) query(q.device, q.t, q.device === lightDevice ? 'store-1' : stores[stores.length - 1] ?? 'store-1')
+  for (const q of storeQueries) query(q.device, q.t, q.device === lightDevice ? 'store-1' : (stores[stores.length - 1] ?? 'store-1'))
 
   if (o.crashDevice != null && crashT != null) {
     emit(crashT, 'device.failed', { device: o.crashDevice, error: 'driver session lost: socket hang up' })
@@ -250,19 +279,25 @@ export function synthesizeRun (options: SyntheticRunOptions = {}): SyntheticRun 
   }
 
   // Self-monitoring: a spike while the store restarts; saturated when asked.
-  const lagSamples: Array<{ p99: number, max: number, cpu: number, rss: number }> = []
+  const lagSamples: Array<{ p99: number; max: number; cpu: number; rss: number }> = []
   for (const proc of ['runner', 'fleet-worker-1']) {
     for (let t = 1000; t < end + 2000; t += 1000) {
       const spike = killWin != null && t >= killWin.to && t < killWin.to + 2000 ? 4 : 1
       const p99 = Math.max(1, o.lagP99Ms * spike * (0.7 + rand() * 0.6))
-      const sample = { p50: p99 / 4, p99, max: p99 * (1.2 + rand()), cpu: Math.min(99, 15 + rand() * 30 * spike), rssMb: (proc === 'runner' ? 180 : 120) + t / 2000 }
+      const sample = {
+        p50: p99 / 4,
+        p99,
+        max: p99 * (1.2 + rand()),
+        cpu: Math.min(99, 15 + rand() * 30 * spike),
+        rssMb: (proc === 'runner' ? 180 : 120) + t / 2000
+      }
       emit(t, 'harness.lag', { process: proc, ...sample })
       lagSamples.push({ p99: sample.p99, max: sample.max, cpu: sample.cpu, rss: sample.rssMb })
     }
   }
   // Socket accounting: per device and second, what the relay/filter/store streams carried and the
   // whole connection's payload (`wire`, framing included), as the runner's bytes.sample events do.
-  const wireTotals = new Map<string, { up: number, down: number, perSecond: Map<number, { up: number, down: number }> }>()
+  const wireTotals = new Map<string, { up: number; down: number; perSecond: Map<number, { up: number; down: number }> }>()
   if (o.sections !== false) {
     const perSecond = new Map<string, Map<number, Map<string, number>>>()
     for (const record of truth.values()) {
@@ -277,7 +312,7 @@ export function synthesizeRun (options: SyntheticRunOptions = {}): SyntheticRun 
       }
     }
     for (const device of devices) {
-      const totals = { up: 0, down: 0, perSecond: new Map<number, { up: number, down: number }>() }
+      const totals = { up: 0, down: 0, perSecond: new Map<number, { up: number; down: number }>() }
       wireTotals.set(device, totals)
       for (const [second, protocols] of [...(perSecond.get(device) ?? new Map<number, Map<string, number>>())].sort((a, b) => a[0] - b[0])) {
         let down = 0
@@ -306,22 +341,31 @@ export function synthesizeRun (options: SyntheticRunOptions = {}): SyntheticRun 
   }
 
   const results = resultsFromTruth({ o, truth, devices, storeTruth, lagSamples, t0, end, runEnd, crashT })
-  if (o.sections !== false) addSections(results, { devices, wireTotals, partition: partition == null ? null : { start: t0 + partition.atMs + 1, heal: t0 + partition.atMs + partition.forMs, relays }, killWin, stores, offlineDevice, offWin })
+  if (o.sections !== false)
+    addSections(results, {
+      devices,
+      wireTotals,
+      partition: partition == null ? null : { start: t0 + partition.atMs + 1, heal: t0 + partition.atMs + partition.forMs, relays },
+      killWin,
+      stores,
+      offlineDevice,
+      offWin
+    })
   return { events: kept, results, truth }
 }
 
 interface SectionInput {
   devices: string[]
-  wireTotals: Map<string, { up: number, down: number, perSecond: Map<number, { up: number, down: number }> }>
-  partition: { start: number, heal: number, relays: string[] } | null
-  killWin: { from: number, to: number } | null
+  wireTotals: Map<string, { up: number; down: number; perSecond: Map<number, { up: number; down: number }> }>
+  partition: { start: number; heal: number; relays: string[] } | null
+  killWin: { from: number; to: number } | null
   stores: string[]
   offlineDevice: string | null
-  offWin: { from: number, to: number } | null
+  offWin: { from: number; to: number } | null
 }
 
 /** results.bytes, .energy and .reliability from the generator's own totals. */
-function addSections (results: Results, x: SectionInput): void {
+function addSections(results: Results, x: SectionInput): void {
   const hours = results.scenario.durationMs / 3_600_000
   results.bytes = { backend: 'socket', backendReason: 'synthetic run', owners: {} }
   results.energy = {}
@@ -331,13 +375,15 @@ function addSections (results: Results, x: SectionInput): void {
     const dupBytes: Record<string, number> = {}
     for (const [path, n] of Object.entries(d.duplicates.byPath)) dupBytes[path] = n * 420
     results.bytes.owners[device] = {
-      kind: 'device', up: w.up, down: w.down,
+      kind: 'device',
+      up: w.up,
+      down: w.down,
       byProtocol: { '/meshsub/1.1.0': { up: Math.round(w.up * 0.6), down: Math.round(w.down * 0.6) }, '/ipfs/id/1.0.0': { up: 600, down: 900 } },
       perMessage: { down: d.delivered === 0 ? null : w.down / d.delivered, total: d.delivered === 0 ? null : (w.up + w.down) / d.delivered },
       duplicateBytes: dupBytes,
       backgroundPerHour: 36_000,
       storePerRequest: device === x.offlineDevice ? 9_000 : null,
-      projected: { perHour: (w.up + w.down) / hours, perDay: (w.up + w.down) * 24 / hours },
+      projected: { perHour: (w.up + w.down) / hours, perDay: ((w.up + w.down) * 24) / hours },
       perSecond: [...w.perSecond].map(([second, v]) => ({ second, ...v }))
     }
     const joules = 0.5 + (w.up + w.down) / 20_000
@@ -352,21 +398,74 @@ function addSections (results: Results, x: SectionInput): void {
       t = start + 3
     }
     results.energy[device] = {
-      radio: 'lte', timelineSource: 'socket', profile: { name: 'lte', source: 'synthetic', verified: false },
-      packets: Math.round((w.up + w.down) / 600), totalJoules: joules, mAh: joules / 13.32, mAhPerHour: joules / 13.32 / hours,
-      joulesPerMessage: d.delivered === 0 ? null : joules / d.delivered, joulesPerKB: joules / Math.max(1, (w.up + w.down) / 1000),
-      radioActiveSeconds: spans.length / 3 * 3, promotions: spans.length / 3, tailShare: 0.8, promotionShare: 0.1,
+      radio: 'lte',
+      timelineSource: 'socket',
+      profile: { name: 'lte', source: 'synthetic', verified: false },
+      packets: Math.round((w.up + w.down) / 600),
+      totalJoules: joules,
+      mAh: joules / 13.32,
+      mAhPerHour: joules / 13.32 / hours,
+      joulesPerMessage: d.delivered === 0 ? null : joules / d.delivered,
+      joulesPerKB: joules / Math.max(1, (w.up + w.down) / 1000),
+      radioActiveSeconds: (spans.length / 3) * 3,
+      promotions: spans.length / 3,
+      tailShare: 0.8,
+      promotionShare: 0.1,
       byKind: { promotion: { seconds: 1, joules: joules * 0.1 }, active: { seconds: 1, joules: joules * 0.1 }, tail: { seconds: 10, joules: joules * 0.8 } },
-      states: {}, byLabel: {}, byProtocol: {}, timeline: spans,
+      states: {},
+      byLabel: {},
+      byProtocol: {},
+      timeline: spans,
       whatIf: [{ profile: 'wifi', totalJoules: joules / 4, mAh: joules / 4 / 13.32, mAhPerHour: null, tailShare: 0.3, verified: false }],
       notes: ['synthetic energy figures']
     }
   }
   const none = { count: 0, p50: null, p90: null, p95: null, p99: null, max: null, mean: null }
   results.reliability = {
-    partitions: x.partition == null ? [] : [{ start: x.partition.start, heal: x.partition.heal, groups: [x.partition.relays.slice(0, 2), ['rest']], cross: { expected: 12, delivered: 12, lost: 0 }, byGroups: [{ from: 0, to: 1, expected: 6, delivered: 6, lost: 0 }, { from: 1, to: 0, expected: 6, delivered: 6, lost: 0 }], healToFullDeliveryMs: 840 }],
-    failover: x.killWin == null ? [] : [{ store: 'store-1', downAt: x.killWin.from, device: x.devices[0] ?? '', recoveredAt: x.killWin.from + 1500, ms: 1500, via: x.stores[x.stores.length - 1] ?? null }],
-    audit: { stores: Object.fromEntries(x.stores.map((st) => [st, { reachable: true, expected: results.delivery.messages.sent, missing: st === 'store-1' && x.killWin != null ? 7 : 0, extra: 0, missingByWindow: (st === 'store-1' && x.killWin != null ? { 'store-1 down': 7 } : {}) as Record<string, number> }])), inSync: x.killWin == null },
+    partitions:
+      x.partition == null
+        ? []
+        : [
+            {
+              start: x.partition.start,
+              heal: x.partition.heal,
+              groups: [x.partition.relays.slice(0, 2), ['rest']],
+              cross: { expected: 12, delivered: 12, lost: 0 },
+              byGroups: [
+                { from: 0, to: 1, expected: 6, delivered: 6, lost: 0 },
+                { from: 1, to: 0, expected: 6, delivered: 6, lost: 0 }
+              ],
+              healToFullDeliveryMs: 840
+            }
+          ],
+    failover:
+      x.killWin == null
+        ? []
+        : [
+            {
+              store: 'store-1',
+              downAt: x.killWin.from,
+              device: x.devices[0] ?? '',
+              recoveredAt: x.killWin.from + 1500,
+              ms: 1500,
+              via: x.stores[x.stores.length - 1] ?? null
+            }
+          ],
+    audit: {
+      stores: Object.fromEntries(
+        x.stores.map((st) => [
+          st,
+          {
+            reachable: true,
+            expected: results.delivery.messages.sent,
+            missing: st === 'store-1' && x.killWin != null ? 7 : 0,
+            extra: 0,
+            missingByWindow: (st === 'store-1' && x.killWin != null ? { 'store-1 down': 7 } : {}) as Record<string, number>
+          }
+        ])
+      ),
+      inSync: x.killWin == null
+    },
     history: { accounts: {}, consistent: null, checkpoints: [] },
     sentChecks: {},
     storeChoice: { selected: [], switches: [] },
@@ -379,21 +478,39 @@ function addSections (results: Results, x: SectionInput): void {
 }
 
 interface TruthInput {
-  o: { durationMs: number, lagLimitMs: number, crashDevice: string | null, name: string, scenarioFile: string, seed: number, thresholds: SyntheticThreshold[], extraMetrics: Record<string, MetricValue>, interrupted: boolean }
+  o: {
+    durationMs: number
+    lagLimitMs: number
+    crashDevice: string | null
+    name: string
+    scenarioFile: string
+    seed: number
+    thresholds: SyntheticThreshold[]
+    extraMetrics: Record<string, MetricValue>
+    interrupted: boolean
+  }
   truth: SyntheticRun['truth']
   devices: string[]
-  storeTruth: Array<{ store: string, latency: number, failed: boolean, messages: number, bytes: number }>
-  lagSamples: Array<{ p99: number, max: number, cpu: number, rss: number }>
+  storeTruth: Array<{ store: string; latency: number; failed: boolean; messages: number; bytes: number }>
+  lagSamples: Array<{ p99: number; max: number; cpu: number; rss: number }>
   t0: number
   end: number
   runEnd: number
   crashT: number | null
 }
 
-function resultsFromTruth ({ o, truth, devices, storeTruth, lagSamples, t0, end, runEnd, crashT }: TruthInput): Results {
+function resultsFromTruth({ o, truth, devices, storeTruth, lagSamples, t0, end, runEnd, crashT }: TruthInput): Results {
   const perDevice: Record<string, DeviceDelivery> = {}
-  const all = { expected: 0, delivered: 0, latencies: [] as number[], dups: 0, byPath: {} as Record<string, number>, firstByPath: {} as Record<string, number>, lost: [] as string[] }
-  const bytesDown: Record<string, { first: number, dup: number, count: number }> = {}
+  const all = {
+    expected: 0,
+    delivered: 0,
+    latencies: [] as number[],
+    dups: 0,
+    byPath: {} as Record<string, number>,
+    firstByPath: {} as Record<string, number>,
+    lost: [] as string[]
+  }
+  const bytesDown: Record<string, { first: number; dup: number; count: number }> = {}
   for (const device of devices) {
     let expected = 0
     const latencies: number[] = []
@@ -408,12 +525,19 @@ function resultsFromTruth ({ o, truth, devices, storeTruth, lagSamples, t0, end,
       expected++
       const mine = record.arrivals.filter((a) => a.device === device)
       const first = mine.find((a) => !a.duplicate)
-      if (first == null) { lostMessages.push(record.msgId); continue }
+      if (first == null) {
+        lostMessages.push(record.msgId)
+        continue
+      }
       latencies.push(first.t - record.sentT)
       firstByPath[first.via] = (firstByPath[first.via] ?? 0) + 1
       b.count++
       b.first += 420
-      for (const dup of mine.filter((a) => a.duplicate)) { dups++; byPath[dup.via] = (byPath[dup.via] ?? 0) + 1; b.dup += 420 }
+      for (const dup of mine.filter((a) => a.duplicate)) {
+        dups++
+        byPath[dup.via] = (byPath[dup.via] ?? 0) + 1
+        b.dup += 420
+      }
     }
     bytesDown[device] = b
     latencies.sort((x, y) => x - y)
@@ -450,7 +574,10 @@ function resultsFromTruth ({ o, truth, devices, storeTruth, lagSamples, t0, end,
     failed: false,
     lostMessages: all.lost.slice(0, 50)
   }
-  const storeLat = storeTruth.filter((s) => !s.failed).map((s) => s.latency).sort((a, b) => a - b)
+  const storeLat = storeTruth
+    .filter((s) => !s.failed)
+    .map((s) => s.latency)
+    .sort((a, b) => a - b)
   const byStore: Results['store']['byStore'] = {}
   for (const s of storeTruth) {
     const entry = byStore[s.store] ?? (byStore[s.store] = { queries: 0, failed: 0, messages: 0, bytes: 0 })
@@ -459,7 +586,10 @@ function resultsFromTruth ({ o, truth, devices, storeTruth, lagSamples, t0, end,
     entry.messages += s.messages
     entry.bytes += s.bytes
   }
-  const lagP99 = quantileOrNull(lagSamples.map((s) => s.p99).sort((a, b) => a - b), 0.99)
+  const lagP99 = quantileOrNull(
+    lagSamples.map((s) => s.p99).sort((a, b) => a - b),
+    0.99
+  )
   const saturated = lagP99 != null && lagP99 > o.lagLimitMs
   const metrics: Record<string, MetricValue> = {
     'delivery.latency.p50': { value: overall.latency.p50, unit: 'ms' },
@@ -497,9 +627,14 @@ function resultsFromTruth ({ o, truth, devices, storeTruth, lagSamples, t0, end,
   const status: Results['status'] = o.interrupted ? 'interrupted' : 'complete'
   const verdictReasons: string[] = []
   let verdict: Results['verdict'] = 'pass'
-  if (status === 'interrupted') { verdict = 'interrupted'; verdictReasons.push('interrupted by SIGINT') } else if (saturated) {
+  if (status === 'interrupted') {
+    verdict = 'interrupted'
+    verdictReasons.push('interrupted by SIGINT')
+  } else if (saturated) {
     verdict = 'inconclusive'
-    verdictReasons.push(`harness event-loop lag p99 ${Math.round(lagP99!)} ms exceeded the limit of ${o.lagLimitMs} ms: latency figures include delay the harness caused`)
+    verdictReasons.push(
+      `harness event-loop lag p99 ${Math.round(lagP99!)} ms exceeded the limit of ${o.lagLimitMs} ms: latency figures include delay the harness caused`
+    )
   } else if (thresholds.some((t) => !t.passed)) {
     verdict = 'fail'
     for (const t of thresholds) if (!t.passed) verdictReasons.push(`threshold failed: ${t.message}`)
@@ -519,7 +654,11 @@ function resultsFromTruth ({ o, truth, devices, storeTruth, lagSamples, t0, end,
     delivery: {
       overall,
       devices: perDevice,
-      messages: { sent: truth.size, byDevices: [...truth.values()].filter((r) => r.sender !== 'crowd').length, byCrowd: [...truth.values()].filter((r) => r.sender === 'crowd').length }
+      messages: {
+        sent: truth.size,
+        byDevices: [...truth.values()].filter((r) => r.sender !== 'crowd').length,
+        byCrowd: [...truth.values()].filter((r) => r.sender === 'crowd').length
+      }
     },
     store: { queries: storeTruth.length, failed: storeTruth.filter((s) => s.failed).length, latency: summary(storeLat), byStore },
     harness: {
@@ -536,21 +675,26 @@ function resultsFromTruth ({ o, truth, devices, storeTruth, lagSamples, t0, end,
   }
 }
 
-function compare (value: number, op: SyntheticThreshold['op'], target: number): boolean {
+function compare(value: number, op: SyntheticThreshold['op'], target: number): boolean {
   switch (op) {
-    case '<': return value < target
-    case '<=': return value <= target
-    case '==': return value === target
-    case '>': return value > target
-    case '>=': return value >= target
+    case '<':
+      return value < target
+    case '<=':
+      return value <= target
+    case '==':
+      return value === target
+    case '>':
+      return value > target
+    case '>=':
+      return value >= target
   }
 }
 
-function quantileOrNull (sorted: number[], q: number): number | null {
+function quantileOrNull(sorted: number[], q: number): number | null {
   return sorted.length === 0 ? null : quantileSorted(sorted, q)
 }
 
-function summary (sorted: number[]): LatencySummary {
+function summary(sorted: number[]): LatencySummary {
   if (sorted.length === 0) return { count: 0, p50: null, p90: null, p95: null, p99: null, max: null, mean: null }
   return {
     count: sorted.length,
@@ -563,7 +707,7 @@ function summary (sorted: number[]): LatencySummary {
   }
 }
 
-function mulberry32 (seed: number): () => number {
+function mulberry32(seed: number): () => number {
   let a = seed >>> 0
   return () => {
     a = (a + 0x6d2b79f5) >>> 0
@@ -574,12 +718,15 @@ function mulberry32 (seed: number): () => number {
   }
 }
 
-function gaussian (rand: () => number): number {
+function gaussian(rand: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand())
 }
 
-function hex (rand: () => number, length: number): string {
+function hex(rand: () => number, length: number): string {
   let s = ''
-  while (s.length < length) s += Math.floor(rand() * 0x100000000).toString(16).padStart(8, '0')
+  while (s.length < length)
+    s += Math.floor(rand() * 0x100000000)
+      .toString(16)
+      .padStart(8, '0')
   return s.slice(0, length)
 }

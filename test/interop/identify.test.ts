@@ -34,16 +34,23 @@ crowd: { topic: lobby, users: 10, rate: 1/s, gateways: 1 }
   // the fleet must answer js-waku (mplex only) and nwaku-like clients (yamux) alike. (A js-libp2p
   // client offering [mplex, yamux] in that order cannot connect to a [yamux, mplex] peer at all:
   // @chainsafe/libp2p-noise 17's early muxer negotiation has each side pick from the other's list.)
-  const clients = await Promise.all([mplex(), yamux()].map(async (muxer) => await createLibp2p({
-    transports: [tcp(), webSockets()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [muxer],
-    services: { identify: identify() },
-    connectionManager: { allow: ['/ip4/127.0.0.0/ipcidr/8'] }
-  })))
+  const clients = await Promise.all(
+    [mplex(), yamux()].map(
+      async (muxer) =>
+        await createLibp2p({
+          transports: [tcp(), webSockets()],
+          connectionEncrypters: [noise()],
+          streamMuxers: [muxer],
+          services: { identify: identify() },
+          connectionManager: { allow: ['/ip4/127.0.0.0/ipcidr/8'] }
+        })
+    )
+  )
   const identified = new Map<string, string[]>()
   for (const client of clients) {
-    client.addEventListener('peer:identify', (event: CustomEvent<IdentifyResult>) => { identified.set(event.detail.peerId.toString(), event.detail.protocols) })
+    client.addEventListener('peer:identify', (event: CustomEvent<IdentifyResult>) => {
+      identified.set(event.detail.peerId.toString(), event.detail.protocols)
+    })
     await client.start()
   }
   try {
@@ -62,7 +69,11 @@ crowd: { topic: lobby, users: 10, rate: 1/s, gateways: 1 }
       }
     }
   } finally {
-    await Promise.all(clients.map(async (client) => { await client.stop() }))
+    await Promise.all(
+      clients.map(async (client) => {
+        await client.stop()
+      })
+    )
     await running.stop()
   }
 })

@@ -37,7 +37,7 @@ after(async () => {
   await running?.stop()
 })
 
-test('a js-waku relay node meshes with fleet relays on /vac/waku/relay/2.0.0 and exchanges messages with courier\'s simulated device both ways', async () => {
+test("a js-waku relay node meshes with fleet relays on /vac/waku/relay/2.0.0 and exchanges messages with courier's simulated device both ways", async () => {
   const relay1 = running.fleet.node('relay-1')!
   const ws = relay1.multiaddrs.find((ma) => ma.includes('/ws/'))!
   const node = await createRelayNode({
@@ -61,7 +61,14 @@ test('a js-waku relay node meshes with fleet relays on /vac/waku/relay/2.0.0 and
   await waitFor('mesh both ways', () => meshPeers(relay1.node!, PUBSUB).includes(relayPeer) && node.relay.getMeshPeers(PUBSUB).includes(relay1.peerId), 15_000)
 
   // courier's reference client on another relay
-  const components: DeviceComponents = { clock: { now: () => performance.now() }, events: running.events, log: quiet, fleet: running.fleet.directory(), random: seededRandom(1, 'device'), byteAccounting: false }
+  const components: DeviceComponents = {
+    clock: { now: () => performance.now() },
+    events: running.events,
+    log: quiet,
+    fleet: running.fleet.directory(),
+    random: seededRandom(1, 'device'),
+    byteAccounting: false
+  }
   device = new SimulatedDevice({ name: 'alice', topics: [TOPIC], relays: 2 }, components)
   await device.start({})
 
@@ -75,9 +82,13 @@ test('a js-waku relay node meshes with fleet relays on /vac/waku/relay/2.0.0 and
   const encoder = createEncoder({ contentTopic: CONTENT, pubsubTopicShardInfo: { clusterId: 16, shard: 32 } })
   const result = await node.relay.send(encoder, { payload: encodePayload({ id: 'from-js-waku', from: 'js-waku', sentAt: Date.now() }, 300) })
   assert.ok(result.successes.length > 0, `js-waku relay publish: ${JSON.stringify(result.failures)}`)
-  await waitFor('alice to receive js-waku\'s message', () => running.events.of('msg.received').some((e) => e.device === 'alice' && e.msgId === 'from-js-waku'), 15_000)
+  await waitFor(
+    "alice to receive js-waku's message",
+    () => running.events.of('msg.received').some((e) => e.device === 'alice' && e.msgId === 'from-js-waku'),
+    15_000
+  )
 
   // device -> fleet -> js-waku
   await device.send({ msgId: 'from-alice', topic: TOPIC, bytes: 300 })
-  await waitFor('js-waku to receive alice\'s message', () => received.includes('from-alice'), 15_000)
+  await waitFor("js-waku to receive alice's message", () => received.includes('from-alice'), 15_000)
 })

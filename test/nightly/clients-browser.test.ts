@@ -24,7 +24,8 @@ test('clients-browser.yaml: the web client and the reference client exchange eve
   // any sent while it was reconnecting, about 5 s here) from the store
   assert.ok((web.firstByPath.filter ?? 0) >= 5, JSON.stringify(web.firstByPath))
   assert.ok((web.firstByPath.store ?? 0) >= 4, JSON.stringify(web.firstByPath))
-  const of = <T extends CourierEvent['type']>(type: T): Array<Extract<CourierEvent, { type: T }>> => events.filter((e): e is Extract<CourierEvent, { type: T }> => e.type === type && (e as { device?: string }).device === 'web')
+  const of = <T extends CourierEvent['type']>(type: T): Array<Extract<CourierEvent, { type: T }>> =>
+    events.filter((e): e is Extract<CourierEvent, { type: T }> => e.type === type && (e as { device?: string }).device === 'web')
   assert.equal(of('device.offline').length, 1)
   assert.equal(of('device.online').length, 2)
   const response = of('store.response').find((e) => e.status === 200)
@@ -39,7 +40,12 @@ test('clients-browser.yaml: the web client and the reference client exchange eve
   // relay-1 dies holding one of its two FILTER subscriptions: js-waku subscribes elsewhere (the fleet
   // names the browser's peer because device.up carried its peer id)
   const killedAt = events.find((e) => e.type === 'timeline.action' && e.action === 'kill')?.t ?? assert.fail('relay-1 was not killed')
-  assert.ok(events.some((e) => e.type === 'filter.request' && e.peer === 'web' && e.request === 'subscribe' && e.node !== 'relay-1' && e.t > killedAt && e.status === 200), 'a new FILTER subscription after relay-1 died')
+  assert.ok(
+    events.some(
+      (e) => e.type === 'filter.request' && e.peer === 'web' && e.request === 'subscribe' && e.node !== 'relay-1' && e.t > killedAt && e.status === 200
+    ),
+    'a new FILTER subscription after relay-1 died'
+  )
   const clock = of('device.clock').find((e) => e.phase === 'start')
   assert.ok(clock != null && clock.rttMs < 200, `clock offset measured with a round trip of ${clock?.rttMs ?? 'none'} ms`)
   // what the page sent was typed and clicked: its msg.sent times come from the page's click handler

@@ -11,7 +11,7 @@ import { REPO_ROOT, runCourier, tempDir } from '../helpers/cli.js'
 const NIGHTLY = join(REPO_ROOT, 'scenarios', 'nightly')
 const RUN_TIMEOUT_MS = 12 * 60_000
 
-async function run (file: string): Promise<{ code: number | null, results: Results, output: string }> {
+async function run(file: string): Promise<{ code: number | null; results: Results; output: string }> {
   const out = join(await tempDir(), 'run')
   const result = await runCourier(['run', file, '--out', out, '--no-progress'], { timeoutMs: RUN_TIMEOUT_MS })
   const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
@@ -26,12 +26,15 @@ for (const name of (await readdir(NIGHTLY)).filter((f) => f.endsWith('.yaml')).s
   })
 }
 
-test('prague-crowded-topic with history checks that download everything again fails on the phone\'s duplicate bytes', async () => {
+test("prague-crowded-topic with history checks that download everything again fails on the phone's duplicate bytes", async () => {
   const doc = parseDocument(await readFile(join(NIGHTLY, 'prague-crowded-topic.yaml'), 'utf8'))
   doc.setIn(['devices', 'phone', 'missingCheck'], 'full')
   const file = join(await tempDir(), 'prague-full-checks.yaml')
   await writeFile(file, doc.toString())
   const { code, results, output } = await run(file)
   assert.equal(code, 1, output)
-  assert.deepEqual(results.thresholds.filter((t) => !t.passed).map((t) => t.metric), ['bytes.phone.duplicates.store'])
+  assert.deepEqual(
+    results.thresholds.filter((t) => !t.passed).map((t) => t.metric),
+    ['bytes.phone.duplicates.store']
+  )
 })

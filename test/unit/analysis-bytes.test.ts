@@ -8,7 +8,15 @@ const events: CourierEvent[] = [
   { t: 0, type: 'capture.start', backend: 'tcpdump', file: 'capture.pcap' },
   { t: 0, type: 'device.up', device: 'alice', driver: 'simulated' },
   { t: 1, type: 'conn.open', owner: 'alice', remote: '/ip4/127.0.0.1/tcp/6000', localAddr: '127.0.0.1:50000', remoteAddr: '127.0.0.1:6000', connId: 'alice#1' },
-  { t: 1, type: 'conn.open', owner: 'relay-1', remote: '/ip4/127.0.0.1/tcp/50000', localAddr: '127.0.0.1:6000', remoteAddr: '127.0.0.1:50000', connId: 'relay-1#2' },
+  {
+    t: 1,
+    type: 'conn.open',
+    owner: 'relay-1',
+    remote: '/ip4/127.0.0.1/tcp/50000',
+    localAddr: '127.0.0.1:6000',
+    remoteAddr: '127.0.0.1:50000',
+    connId: 'relay-1#2'
+  },
   { t: 1000, type: 'scenario.start' },
   { t: 1500, type: 'msg.sent', msgId: 'c1', hash: 'h1', topic: 'lobby', bytes: 300, node: 'crowd-1', user: 'u1' },
   { t: 1510, type: 'msg.received', device: 'alice', hash: 'h1', msgId: 'c1', via: 'relay', bytes: 340, duplicate: false },
@@ -25,8 +33,15 @@ const events: CourierEvent[] = [
 ]
 
 const capture = (aliceToRelay: number, relayToAlice: number): CapturedConversations => ({
-  file: 'capture.pcap', packets: 20, dropped: 0, wireBytes: 5000, payloadBytes: 2200, retransmittedBytes: 0,
-  conversations: [{ a: { ip: '127.0.0.1', port: 50000 }, b: { ip: '127.0.0.1', port: 6000 }, aToB: { payloadBytes: aliceToRelay }, bToA: { payloadBytes: relayToAlice } }]
+  file: 'capture.pcap',
+  packets: 20,
+  dropped: 0,
+  wireBytes: 5000,
+  payloadBytes: 2200,
+  retransmittedBytes: 0,
+  conversations: [
+    { a: { ip: '127.0.0.1', port: 50000 }, b: { ip: '127.0.0.1', port: 6000 }, aToB: { payloadBytes: aliceToRelay }, bToA: { payloadBytes: relayToAlice } }
+  ]
 })
 
 test('wire totals, per-protocol bytes and per-message bytes of a device', () => {
@@ -58,7 +73,7 @@ test('projection scales the traffic-phase bytes to an hour and a day', () => {
   assert.equal(alice?.projected.perDay, 2200 * 360 * 24)
 })
 
-test('the capture cross-check passes when every sender\'s bytes are on the wire, and names the connection when not', () => {
+test("the capture cross-check passes when every sender's bytes are on the wire, and names the connection when not", () => {
   const good = analyzeBytes(events, capture(600, 1600))?.tcpdump?.check
   assert.deepEqual(good, { directions: 2, equal: 2, mismatches: [] })
   const bad = analyzeBytes(events, capture(600, 1590))?.tcpdump?.check

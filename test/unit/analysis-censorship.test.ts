@@ -22,7 +22,16 @@ test('a block is got around at the first relay connection to a node outside it; 
     ev(4500, 'device.relay', { device: 'bob', node: 'relay-2', source: 'bootstrap' })
   ]
   const [alice, bob] = analyzeCensorship(events)
-  assert.deepEqual(alice, { device: 'alice', atMs: 1000, nodes: ['relay-1', 'relay-2'], reachedMs: 1500, reachedVia: 'relay-4', source: 'peer-exchange', bytes: 300, peerExchange: { answers: 1, learned: 3 } })
+  assert.deepEqual(alice, {
+    device: 'alice',
+    atMs: 1000,
+    nodes: ['relay-1', 'relay-2'],
+    reachedMs: 1500,
+    reachedVia: 'relay-4',
+    source: 'peer-exchange',
+    bytes: 300,
+    peerExchange: { answers: 1, learned: 3 }
+  })
   // bob's connection came after his block was lifted: he never got around it while blocked
   assert.equal(bob.reachedMs, null)
   assert.equal(bob.liftedMs, 4000)
@@ -47,21 +56,44 @@ test('block rules: an address, a port on any address, or both', () => {
 })
 
 test('a block naming an unknown device or node is refused with its line', () => {
-  const yaml = 'name: x\nduration: 5s\nnetwork: { relays: 2 }\ndevices:\n  alice: { driver: simulated }\ntimeline:\n  - { at: 1s, block: { device: alice, nodes: [relay-9] } }\n  - { at: 2s, block: { device: bob, nodes: bootstrap } }\n'
-  assert.throws(() => parseScenario(yaml, 'b.yaml'), (error: unknown) => {
-    assert.ok(error instanceof InvalidInputError)
-    assert.deepEqual(error.problems.map((p) => [p.path, p.location.line]), [['timeline[0].block.nodes[0]', 7], ['timeline[1].block.device', 8]])
-    return true
-  })
-  const both = 'name: x\nduration: 5s\ndevices:\n  alice: { driver: simulated }\ntimeline:\n  - { at: 1s, block: { device: alice, nodes: bootstrap, addresses: [":60001"] } }\n'
-  assert.throws(() => parseScenario(both, 'b.yaml'), (error: unknown) => {
-    assert.ok(error instanceof InvalidInputError)
-    assert.deepEqual(error.problems.map((p) => [p.path, p.location.line, p.message]), [['timeline[0].block', 6, 'block takes nodes or addresses, not both']])
-    return true
-  })
-  assert.throws(() => parseScenario(both.replace('nodes: bootstrap, addresses: [":60001"]', 'addresses: ["localhost"]'), 'b.yaml'), (error: unknown) => {
-    assert.ok(error instanceof InvalidInputError)
-    assert.deepEqual(error.problems.map((p) => [p.path, p.location.line]), [['timeline[0].block.addresses[0]', 6]])
-    return true
-  })
+  const yaml =
+    'name: x\nduration: 5s\nnetwork: { relays: 2 }\ndevices:\n  alice: { driver: simulated }\ntimeline:\n  - { at: 1s, block: { device: alice, nodes: [relay-9] } }\n  - { at: 2s, block: { device: bob, nodes: bootstrap } }\n'
+  assert.throws(
+    () => parseScenario(yaml, 'b.yaml'),
+    (error: unknown) => {
+      assert.ok(error instanceof InvalidInputError)
+      assert.deepEqual(
+        error.problems.map((p) => [p.path, p.location.line]),
+        [
+          ['timeline[0].block.nodes[0]', 7],
+          ['timeline[1].block.device', 8]
+        ]
+      )
+      return true
+    }
+  )
+  const both =
+    'name: x\nduration: 5s\ndevices:\n  alice: { driver: simulated }\ntimeline:\n  - { at: 1s, block: { device: alice, nodes: bootstrap, addresses: [":60001"] } }\n'
+  assert.throws(
+    () => parseScenario(both, 'b.yaml'),
+    (error: unknown) => {
+      assert.ok(error instanceof InvalidInputError)
+      assert.deepEqual(
+        error.problems.map((p) => [p.path, p.location.line, p.message]),
+        [['timeline[0].block', 6, 'block takes nodes or addresses, not both']]
+      )
+      return true
+    }
+  )
+  assert.throws(
+    () => parseScenario(both.replace('nodes: bootstrap, addresses: [":60001"]', 'addresses: ["localhost"]'), 'b.yaml'),
+    (error: unknown) => {
+      assert.ok(error instanceof InvalidInputError)
+      assert.deepEqual(
+        error.problems.map((p) => [p.path, p.location.line]),
+        [['timeline[0].block.addresses[0]', 6]]
+      )
+      return true
+    }
+  )
 })

@@ -70,7 +70,10 @@ test('latency is first arrival minus send; duplicates are counted by path', () =
 
 test('a device offline from a send to the end of traffic is not expected to have it', () => {
   const away: CourierEvent[] = [
-    ...events.slice(0, events.findIndex((e) => e.type === 'device.online' && e.device === 'bob' && e.t === 6000)),
+    ...events.slice(
+      0,
+      events.findIndex((e) => e.type === 'device.online' && e.device === 'bob' && e.t === 6000)
+    ),
     { t: 9000, type: 'scenario.end' }
   ]
   const { devices } = analyzeDelivery(away)

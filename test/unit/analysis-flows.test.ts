@@ -10,22 +10,68 @@ import { flowName } from '../../harness/scenario/index.js'
 const events: CourierEvent[] = [
   { t: 1000, type: 'flow.start', device: 'phone', flow: 'sign-in', spec: 'flows/sign-in.spec.js', timeoutMs: 30000 },
   { t: 1400, type: 'flow.test', device: 'phone', flow: 'sign-in', title: 'signs in', passed: true, durationMs: 390 },
-  { t: 1410, type: 'flow.end', device: 'phone', flow: 'sign-in', spec: 'flows/sign-in.spec.js', passed: true, tests: 1, passes: 1, failures: 0, durationMs: 410 },
-  { t: 2000, type: 'flow.end', device: 'tablet', flow: 'onboarding', spec: 'flows/onboarding.spec.js', passed: false, tests: 0, passes: 0, failures: 0, durationMs: null, error: 'device tablet was not running (it failed earlier)' },
+  {
+    t: 1410,
+    type: 'flow.end',
+    device: 'phone',
+    flow: 'sign-in',
+    spec: 'flows/sign-in.spec.js',
+    passed: true,
+    tests: 1,
+    passes: 1,
+    failures: 0,
+    durationMs: 410
+  },
+  {
+    t: 2000,
+    type: 'flow.end',
+    device: 'tablet',
+    flow: 'onboarding',
+    spec: 'flows/onboarding.spec.js',
+    passed: false,
+    tests: 0,
+    passes: 0,
+    failures: 0,
+    durationMs: null,
+    error: 'device tablet was not running (it failed earlier)'
+  },
   { t: 5000, type: 'flow.start', device: 'phone', flow: 'sign-in', spec: 'flows/sign-in.spec.js', timeoutMs: 30000 },
-  { t: 5900, type: 'flow.test', device: 'phone', flow: 'sign-in', title: 'signs in', passed: false, durationMs: 880, error: 'wrong password (sign-in.spec.js:9:5)' },
-  { t: 5920, type: 'flow.end', device: 'phone', flow: 'sign-in', spec: 'flows/sign-in.spec.js', passed: false, tests: 1, passes: 0, failures: 1, durationMs: 920 },
+  {
+    t: 5900,
+    type: 'flow.test',
+    device: 'phone',
+    flow: 'sign-in',
+    title: 'signs in',
+    passed: false,
+    durationMs: 880,
+    error: 'wrong password (sign-in.spec.js:9:5)'
+  },
+  {
+    t: 5920,
+    type: 'flow.end',
+    device: 'phone',
+    flow: 'sign-in',
+    spec: 'flows/sign-in.spec.js',
+    passed: false,
+    tests: 1,
+    passes: 0,
+    failures: 1,
+    durationMs: 920
+  },
   { t: 6000, type: 'flow.start', device: 'phone', flow: 'checkout', spec: 'flows/checkout.spec.js', timeoutMs: 30000 }
 ]
 
 test('flow runs from events: in start order, a never-started flow without a duration, a cut-off flow marked unfinished', () => {
   const flows = analyzeFlows(events)
-  assert.deepEqual(flows.map((f) => [f.name, f.device, f.passed, f.durationMs]), [
-    ['sign-in', 'phone', true, 410],
-    ['onboarding', 'tablet', false, null],
-    ['sign-in', 'phone', false, 920],
-    ['checkout', 'phone', false, null]
-  ])
+  assert.deepEqual(
+    flows.map((f) => [f.name, f.device, f.passed, f.durationMs]),
+    [
+      ['sign-in', 'phone', true, 410],
+      ['onboarding', 'tablet', false, null],
+      ['sign-in', 'phone', false, 920],
+      ['checkout', 'phone', false, null]
+    ]
+  )
   assert.deepEqual(flows[2].failedTests, [{ title: 'signs in', error: 'wrong password (sign-in.spec.js:9:5)' }])
   assert.equal(flows[1].error, 'device tablet was not running (it failed earlier)')
   assert.equal(flows[3].error, 'the flow did not finish before the run ended')

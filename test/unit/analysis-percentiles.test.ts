@@ -10,7 +10,7 @@ import { analyzeRun, summarize } from '../../harness/analysis/index.js'
 // quantile or another definition (nearest rank, type 6) moves the answer.
 
 /** An independent implementation of the definition above, for the property check. */
-function type7 (values: number[], p: number): number {
+function type7(values: number[], p: number): number {
   const x = [...values].sort((a, b) => a - b)
   const h = (x.length - 1) * p
   const lo = Math.floor(h)
@@ -65,12 +65,20 @@ test('rounding to 3 decimals happens after interpolation, not before', () => {
 
 test('agrees with the independent type-7 implementation on many pseudo-random sets', () => {
   let seed = 12345
-  const next = (): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed / 2 ** 31 }
+  const next = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31
+    return seed / 2 ** 31
+  }
   for (let round = 0; round < 300; round++) {
     const n = 1 + Math.floor(next() * 60)
     const values = Array.from({ length: n }, () => Math.round(next() * 5000) / 10)
     const s = summarize(values)
-    for (const [name, p] of [['p50', 0.5], ['p90', 0.9], ['p95', 0.95], ['p99', 0.99]] as const) {
+    for (const [name, p] of [
+      ['p50', 0.5],
+      ['p90', 0.9],
+      ['p95', 0.95],
+      ['p99', 0.99]
+    ] as const) {
       assert.equal(s[name], r3(type7(values, p)), `${name} of ${JSON.stringify(values)}`)
     }
     assert.equal(s.max, Math.max(...values))
@@ -79,7 +87,7 @@ test('agrees with the independent type-7 implementation on many pseudo-random se
 
 // One sender, one receiver, ten messages whose latencies are the doubling set: every latency
 // metric a threshold can name must carry the figure above.
-function doublingRun (): CourierEvent[] {
+function doublingRun(): CourierEvent[] {
   const events: CourierEvent[] = [
     { t: 0, type: 'device.subscribe', device: 'alice', topic: 'lobby' },
     { t: 0, type: 'device.subscribe', device: 'bob', topic: 'lobby' },
@@ -100,7 +108,11 @@ test('delivery latency metrics, overall and per device, carry p50/p90/p95/p99/ma
   const { metrics } = analyzeRun(doublingRun(), { lagLimitMs: 50 })
   for (const prefix of ['delivery', 'delivery.bob']) {
     const got = ['p50', 'p90', 'p95', 'p99', 'max', 'mean'].map((s) => metrics[`${prefix}.latency.${s}`])
-    assert.deepEqual(got.map((m) => m.value), [24, 332.8, 678.4, 954.88, 1024, 153.5], prefix)
+    assert.deepEqual(
+      got.map((m) => m.value),
+      [24, 332.8, 678.4, 954.88, 1024, 153.5],
+      prefix
+    )
     assert.ok(got.every((m) => m.unit === 'ms'))
   }
 })
@@ -109,16 +121,30 @@ test('store latency p50/p95/max and the harness lag p99 use the same quantile', 
   const events = doublingRun()
   DOUBLING.forEach((latency, i) => {
     events.push({ t: 20_000 + i, type: 'store.query', device: 'bob', store: 'store-1', requestId: `q${i}`, topic: 'lobby' })
-    events.push({ t: 20_000 + i + latency, type: 'store.response', device: 'bob', store: 'store-1', requestId: `q${i}`, messages: 1, bytes: 10, pages: 1, status: 200 })
+    events.push({
+      t: 20_000 + i + latency,
+      type: 'store.response',
+      device: 'bob',
+      store: 'store-1',
+      requestId: `q${i}`,
+      messages: 1,
+      bytes: 10,
+      pages: 1,
+      status: 200
+    })
   })
   // a failed query's time is not a latency
   events.push({ t: 21_000, type: 'store.query', device: 'bob', store: 'store-1', requestId: 'bad', topic: 'lobby' })
   events.push({ t: 29_000, type: 'store.response', device: 'bob', store: 'store-1', requestId: 'bad', messages: 0, bytes: 0, pages: 0, status: 503 })
   // harness lag samples from 1 s after the start: their p99s are the doubling set
-  for (const [i, p99] of DOUBLING.entries()) events.push({ t: 1010 + i * 1000, type: 'harness.lag', process: 'runner', p50: 1, p99, max: p99 + 1, cpu: 10, rssMb: 100 })
+  for (const [i, p99] of DOUBLING.entries())
+    events.push({ t: 1010 + i * 1000, type: 'harness.lag', process: 'runner', p50: 1, p99, max: p99 + 1, cpu: 10, rssMb: 100 })
   events.sort((a, b) => a.t - b.t)
   const analysis = analyzeRun(events, { lagLimitMs: 954.88 })
-  assert.deepEqual(['p50', 'p95', 'max'].map((s) => analysis.metrics[`store.latency.${s}`].value), [24, 678.4, 1024])
+  assert.deepEqual(
+    ['p50', 'p95', 'max'].map((s) => analysis.metrics[`store.latency.${s}`].value),
+    [24, 678.4, 1024]
+  )
   assert.equal(analysis.metrics['store.failed'].value, 1)
   assert.equal(analysis.metrics['harness.lag.p99'].value, 954.88)
   assert.equal(analysis.metrics['harness.lag.max'].value, 1025)

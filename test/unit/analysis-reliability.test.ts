@@ -10,16 +10,40 @@ const subscribe = (device: string, topic = 'lobby'): CourierEvent[] => [
   { t: 0, type: 'device.subscribe', device, topic },
   { t: 0, type: 'device.online', device }
 ]
-const sent = (t: number, msgId: string, from: { device?: string, node?: string }, topic = 'lobby'): CourierEvent =>
-  ({ t, type: 'msg.sent', msgId, hash: `h-${msgId}`, topic, bytes: 300, ...from })
-const received = (t: number, device: string, msgId: string, via: 'relay' | 'store' = 'relay', duplicate = false, bytes = 400): CourierEvent =>
-  ({ t, type: 'msg.received', device, hash: `h-${msgId}`, msgId, via, bytes, duplicate })
+const sent = (t: number, msgId: string, from: { device?: string; node?: string }, topic = 'lobby'): CourierEvent => ({
+  t,
+  type: 'msg.sent',
+  msgId,
+  hash: `h-${msgId}`,
+  topic,
+  bytes: 300,
+  ...from
+})
+const received = (t: number, device: string, msgId: string, via: 'relay' | 'store' = 'relay', duplicate = false, bytes = 400): CourierEvent => ({
+  t,
+  type: 'msg.received',
+  device,
+  hash: `h-${msgId}`,
+  msgId,
+  via,
+  bytes,
+  duplicate
+})
 const rendered = (t: number, device: string, msgId: string): CourierEvent => ({ t, type: 'msg.rendered', device, hash: `h-${msgId}`, msgId })
 
 test('partitions: messages across groups during the split are expected, and heal-to-delivery is the last of them', () => {
   const events: CourierEvent[] = [
-    ...subscribe('alice'), ...subscribe('bob'), ...subscribe('carol'),
-    { t: 1000, type: 'partition.start', groups: [['alice', 'relay-1'], ['bob', 'carol', 'relay-2']] },
+    ...subscribe('alice'),
+    ...subscribe('bob'),
+    ...subscribe('carol'),
+    {
+      t: 1000,
+      type: 'partition.start',
+      groups: [
+        ['alice', 'relay-1'],
+        ['bob', 'carol', 'relay-2']
+      ]
+    },
     sent(1500, 'a1', { device: 'alice' }), // crosses to bob and carol: 2 expected
     sent(2000, 'b1', { device: 'bob' }), // crosses to alice only (carol is on bob's side): 1 expected
     received(2010, 'carol', 'b1'),
@@ -31,16 +55,22 @@ test('partitions: messages across groups during the split are expected, and heal
   ]
   const [p] = analyzeReliability(events, {}).partitions
   assert.deepEqual(p.cross, { expected: 3, delivered: 3, lost: 0 })
-  assert.deepEqual(p.byGroups, [{ from: 0, to: 1, expected: 2, delivered: 2, lost: 0 }, { from: 1, to: 0, expected: 1, delivered: 1, lost: 0 }])
+  assert.deepEqual(p.byGroups, [
+    { from: 0, to: 1, expected: 2, delivered: 2, lost: 0 },
+    { from: 1, to: 0, expected: 1, delivered: 1, lost: 0 }
+  ])
   assert.equal(p.healToFullDeliveryMs, 2500, 'carol got a1 2.5 s after the heal, the last one')
 
-  const lossy = analyzeReliability(events.filter((e) => !(e.type === 'msg.received' && e.device === 'carol' && e.msgId === 'a1')), {}).partitions[0]
+  const lossy = analyzeReliability(
+    events.filter((e) => !(e.type === 'msg.received' && e.device === 'carol' && e.msgId === 'a1')),
+    {}
+  ).partitions[0]
   assert.deepEqual(lossy.cross, { expected: 3, delivered: 2, lost: 1 })
-  assert.deepEqual(lossy.byGroups[0], { from: 0, to: 1, expected: 2, delivered: 1, lost: 1 }, 'the loss is from alice\'s group to bob\'s')
+  assert.deepEqual(lossy.byGroups[0], { from: 0, to: 1, expected: 2, delivered: 1, lost: 1 }, "the loss is from alice's group to bob's")
   assert.equal(lossy.healToFullDeliveryMs, null, 'not all arrived: no heal-to-delivery time')
 })
 
-test('failover: from the store\'s death (or the first failed request) to the first good answer from another store', () => {
+test("failover: from the store's death (or the first failed request) to the first good answer from another store", () => {
   const events: CourierEvent[] = [
     { t: 1000, type: 'node.down', node: 'store-1', role: 'store', reason: 'killed' },
     { t: 3000, type: 'store.query', device: 'alice', store: 'store-1', requestId: 'r1', topic: 'lobby' },
@@ -70,7 +100,9 @@ test('failover: from the store\'s death (or the first failed request) to the fir
 test('store audit: missing messages per store and 10 s window; in sync only when every store is complete', () => {
   const events: CourierEvent[] = [
     { t: 100, type: 'scenario.start' },
-    sent(5_100, 'm1', { node: 'crowd-1' }), sent(12_100, 'm2', { node: 'crowd-1' }), sent(13_100, 'm3', { node: 'crowd-1' }),
+    sent(5_100, 'm1', { node: 'crowd-1' }),
+    sent(12_100, 'm2', { node: 'crowd-1' }),
+    sent(13_100, 'm3', { node: 'crowd-1' }),
     { t: 20_000, type: 'store.audit', store: 'store-1', reachable: true, expected: 3, missing: 0, missingHashes: [], extra: 0 },
     { t: 20_000, type: 'store.audit', store: 'store-2', reachable: true, expected: 3, missing: 2, missingHashes: ['h-m2', 'h-m3'], extra: 1 }
   ]
@@ -82,14 +114,20 @@ test('store audit: missing messages per store and 10 s window; in sync only when
 
 test('history: devices of one account are compared at the end and at each checkpoint, over messages sent 2 s before it', () => {
   const events: CourierEvent[] = [
-    sent(1000, 'm1', { node: 'crowd-1' }), rendered(1010, 'phone', 'm1'), rendered(1020, 'desktop', 'm1'),
-    sent(2000, 'm2', { node: 'crowd-1' }), rendered(2010, 'desktop', 'm2'),
-    sent(4500, 'm3', { node: 'crowd-1' }), rendered(4510, 'desktop', 'm3'),
+    sent(1000, 'm1', { node: 'crowd-1' }),
+    rendered(1010, 'phone', 'm1'),
+    rendered(1020, 'desktop', 'm1'),
+    sent(2000, 'm2', { node: 'crowd-1' }),
+    rendered(2010, 'desktop', 'm2'),
+    sent(4500, 'm3', { node: 'crowd-1' }),
+    rendered(4510, 'desktop', 'm3'),
     // checkpoint at 5 s: m2 (sent at 2 s) is on the desktop only; m3 was sent 0.5 s before, not counted
     { t: 5000, type: 'timeline.action', index: 3, action: 'checkpoint', detail: { name: 'noon' } },
-    rendered(7000, 'phone', 'm2'), rendered(7000, 'phone', 'm3'),
+    rendered(7000, 'phone', 'm2'),
+    rendered(7000, 'phone', 'm3'),
     { t: 8000, type: 'timeline.action', index: 4, action: 'checkpoint', detail: { name: 'evening' } },
-    sent(8500, 'm4', { node: 'crowd-1' }), rendered(8510, 'desktop', 'm4'),
+    sent(8500, 'm4', { node: 'crowd-1' }),
+    rendered(8510, 'desktop', 'm4'),
     rendered(8600, 'tablet', 'm4')
   ]
   const history = analyzeReliability(events, { phone: 'alice', desktop: 'alice', tablet: 'bob' }).history
@@ -106,8 +144,10 @@ test('up to date: a claim while missing a message a store held over 2 s before i
   const stored = (t: number, msgId: string): CourierEvent => ({ t, type: 'msg.stored', store: 'store-1', hash: `h-${msgId}` })
   const events: CourierEvent[] = [
     ...subscribe('bob'),
-    sent(1000, 'm1', { node: 'crowd-1' }), stored(1010, 'm1'),
-    sent(3900, 'm2', { node: 'crowd-1' }), stored(3910, 'm2'),
+    sent(1000, 'm1', { node: 'crowd-1' }),
+    stored(1010, 'm1'),
+    sent(3900, 'm2', { node: 'crowd-1' }),
+    stored(3910, 'm2'),
     // m3 never reached a store (its sender was cut off): no claim is blamed for it
     sent(1000, 'm3', { device: 'alice' }),
     { t: 5000, type: 'device.status', device: 'bob', status: 'upToDate' }, // m1 missing (held 4 s); m2 held only 1.09 s
@@ -120,25 +160,51 @@ test('up to date: a claim while missing a message a store held over 2 s before i
   const upToDate = analyzeReliability(events, {}).upToDate
   assert.equal(upToDate.claims, 3)
   assert.equal(upToDate.falsePositives, 2)
-  assert.deepEqual(upToDate.examples.map((e) => [e.t, e.missingIds]), [[5000, ['m1']], [6000, ['m2']]])
+  assert.deepEqual(
+    upToDate.examples.map((e) => [e.t, e.missingIds]),
+    [
+      [5000, ['m1']],
+      [6000, ['m2']]
+    ]
+  )
 })
 
 test('push: a push whose message is not on screen within the bound is phantom', () => {
   const events: CourierEvent[] = [
-    { t: 1000, type: 'push.received', device: 'bob', hash: 'h-m1', msgId: 'm1' }, rendered(1400, 'bob', 'm1'),
-    { t: 2000, type: 'push.received', device: 'bob', hash: 'h-m2', msgId: 'm2' }, rendered(6000, 'bob', 'm2'),
+    { t: 1000, type: 'push.received', device: 'bob', hash: 'h-m1', msgId: 'm1' },
+    rendered(1400, 'bob', 'm1'),
+    { t: 2000, type: 'push.received', device: 'bob', hash: 'h-m2', msgId: 'm2' },
+    rendered(6000, 'bob', 'm2'),
     { t: 3000, type: 'push.received', device: 'bob', hash: 'h-m3', msgId: 'm3' }
   ]
   const push = analyzeReliability(events, {}, 3000).push
   assert.equal(push.received, 3)
   assert.equal(push.phantom, 2, 'm2 shown 4 s after its push, m3 never')
   assert.equal(push.renderDelay.max, 4000)
-  assert.deepEqual(push.examples.map((e) => [e.msgId, e.renderedAt]), [['m2', 6000], ['m3', null]])
+  assert.deepEqual(
+    push.examples.map((e) => [e.msgId, e.renderedAt]),
+    [
+      ['m2', 6000],
+      ['m3', null]
+    ]
+  )
 })
 
 test('history request stages split the time between dial, first page, transfer and render', () => {
   const events: CourierEvent[] = [
-    { t: 0, type: 'store.stages', device: 'a', store: 's', requestId: 'r', sent: 1000, dialed: 1030, firstPage: 4030, lastPage: 4100, rendered: 4110, messages: 12 }
+    {
+      t: 0,
+      type: 'store.stages',
+      device: 'a',
+      store: 's',
+      requestId: 'r',
+      sent: 1000,
+      dialed: 1030,
+      firstPage: 4030,
+      lastPage: 4100,
+      rendered: 4110,
+      messages: 12
+    }
   ]
   const stages = analyzeReliability(events, {}).stages
   assert.deepEqual([stages.dialMs.max, stages.firstPageMs.max, stages.transferMs.max, stages.renderMs.max, stages.totalMs.max], [30, 3000, 70, 10, 3110])
@@ -146,7 +212,9 @@ test('history request stages split the time between dial, first page, transfer a
 
 test('sent-message checks: confirmed, resent and never-confirmed messages per device', () => {
   const events: CourierEvent[] = [
-    sent(1000, 'alice-1', { device: 'alice' }), sent(2000, 'alice-2', { device: 'alice' }), sent(2000, 'bob-1', { device: 'bob' }),
+    sent(1000, 'alice-1', { device: 'alice' }),
+    sent(2000, 'alice-2', { device: 'alice' }),
+    sent(2000, 'bob-1', { device: 'bob' }),
     { t: 4000, type: 'msg.confirm', device: 'alice', store: 'store-1', checked: 2, found: 0, bytes: 0, error: 'refused' },
     { t: 4001, type: 'msg.confirm', device: 'alice', store: 'store-2', checked: 2, found: 1, bytes: 180 },
     { t: 4002, type: 'msg.confirmed', device: 'alice', hash: 'h-alice-1', msgId: 'alice-1', store: 'store-2' },
@@ -154,7 +222,9 @@ test('sent-message checks: confirmed, resent and never-confirmed messages per de
     { t: 15_000, type: 'msg.confirm', device: 'alice', store: 'store-2', checked: 1, found: 0, bytes: 120 }
   ]
   const r = analyzeReliability(events, {})
-  assert.deepEqual(r.sentChecks, { alice: { checks: 3, failedChecks: 1, bytes: 300, sent: 2, confirmed: 1, resent: 1, unconfirmed: 1, unconfirmedIds: ['alice-2'] } })
+  assert.deepEqual(r.sentChecks, {
+    alice: { checks: 3, failedChecks: 1, bytes: 300, sent: 2, confirmed: 1, resent: 1, unconfirmed: 1, unconfirmedIds: ['alice-2'] }
+  })
   assert.equal((r.sentChecks as Record<string, unknown>).bob, undefined, 'bob does not check: no figure rather than a false "unconfirmed"')
   const run = analyzeRun(events, { lagLimitMs: 50 })
   assert.equal(run.metrics['sent.unconfirmed'].value, 1)
@@ -175,13 +245,19 @@ test('store choice and store sync are reported as they happened', () => {
   assert.deepEqual(r.storeSync, { fetched: 7, failedRounds: 1, byStore: { 'store-2': 7, 'store-1': 0 } })
 })
 
-test('the crowded topic\'s cost per hour, and what a preview of it would cost', () => {
+test("the crowded topic's cost per hour, and what a preview of it would cost", () => {
   // 36 s of traffic = 1/100 h; the phone gets 3 crowd messages (one twice), 400 B each as they arrive
   const events: CourierEvent[] = [
-    ...subscribe('phone', 'devcon4'), ...subscribe('laptop', 'other'),
+    ...subscribe('phone', 'devcon4'),
+    ...subscribe('laptop', 'other'),
     { t: 1000, type: 'scenario.start' },
-    sent(2000, 'c1', { node: 'crowd-1' }, 'devcon4'), sent(3000, 'c2', { node: 'crowd-1' }, 'devcon4'), sent(4000, 'c3', { node: 'crowd-2' }, 'devcon4'),
-    received(2010, 'phone', 'c1'), received(3010, 'phone', 'c2'), received(3020, 'phone', 'c2', 'relay', true), received(4010, 'phone', 'c3'),
+    sent(2000, 'c1', { node: 'crowd-1' }, 'devcon4'),
+    sent(3000, 'c2', { node: 'crowd-1' }, 'devcon4'),
+    sent(4000, 'c3', { node: 'crowd-2' }, 'devcon4'),
+    received(2010, 'phone', 'c1'),
+    received(3010, 'phone', 'c2'),
+    received(3020, 'phone', 'c2', 'relay', true),
+    received(4010, 'phone', 'c3'),
     { t: 37_000, type: 'scenario.end' }
   ]
   const crowd = analyzeReliability(events, {}).crowd

@@ -22,14 +22,14 @@ const DUMP = `Statistics since last charge:
     Wake lock *alarm*: 10ms partial (1 times) max=10 realtime
 `
 
-test('the app\'s uid comes from dumpsys package and prints as u0aNNN', () => {
+test("the app's uid comes from dumpsys package and prints as u0aNNN", () => {
   assert.equal(parsePackageUid('  Package [im.status.ethereum] (abc):\n    userId=10123\n'), 10123)
   assert.equal(parsePackageUid('no uid here'), undefined)
   assert.equal(uidLabel(10123), 'u0a123')
   assert.equal(uidLabel(1010123), 'u10a123')
 })
 
-test('mAh, radio-active time and bytes are read for the app\'s uid only', () => {
+test("mAh, radio-active time and bytes are read for the app's uid only", () => {
   assert.deepEqual(parseBatterystats(DUMP, 10123), { mAh: 4.32, bytesRx: 12 * 1024, bytesTx: Math.round(3.5 * 1024), radioActiveMs: 62_300 })
   assert.deepEqual(parseBatterystats(DUMP, 10077), { mAh: 9.87, bytesRx: Math.round(1.5 * 1024 * 1024), bytesTx: 200 * 1024, radioActiveMs: 125_010 })
 })
@@ -39,7 +39,7 @@ test('Android 12+ writes UID in capitals; a uid that is not in the dump gives no
   assert.deepEqual(parseBatterystats(DUMP, 10999), {})
 })
 
-test('the courier driver\'s dump reads back to its own model (the CI path checks the real parser)', () => {
+test("the courier driver's dump reads back to its own model (the CI path checks the real parser)", () => {
   let now = 0
   const model = new BatteryModel(() => now)
   model.traffic('down', 5000)

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { estimateClockOffset, toRunClock } from '../../devices/appium/index.js'
 
 /** A fake link: the phone's clock is `skew` ahead; each round trip takes `delays[i]` split unevenly. */
-function phone (skew: number, trips: Array<[number, number]>): { read: () => Promise<number>, hostNow: () => number } {
+function phone(skew: number, trips: Array<[number, number]>): { read: () => Promise<number>; hostNow: () => number } {
   let host = 1_000_000
   let i = 0
   return {
@@ -20,7 +20,11 @@ function phone (skew: number, trips: Array<[number, number]>): { read: () => Pro
 
 test('the offset comes from the round trip with the smallest RTT', async () => {
   // asymmetric slow trips would mislead; the fast symmetric one is exact
-  const link = phone(2500, [[80, 5], [3, 3], [5, 90]])
+  const link = phone(2500, [
+    [80, 5],
+    [3, 3],
+    [5, 90]
+  ])
   const estimate = await estimateClockOffset(link.read, { samples: 3, hostNow: link.hostNow })
   assert.equal(estimate.offsetMs, 2500)
   assert.equal(estimate.rttMs, 6)
@@ -28,9 +32,13 @@ test('the offset comes from the round trip with the smallest RTT', async () => {
 })
 
 test('the error is at most half the best RTT', async () => {
-  const link = phone(-700, [[40, 1], [9, 1], [30, 30]])
+  const link = phone(-700, [
+    [40, 1],
+    [9, 1],
+    [30, 30]
+  ])
   const estimate = await estimateClockOffset(link.read, { samples: 3, hostNow: link.hostNow })
-  assert.ok(Math.abs(estimate.offsetMs - (-700)) <= estimate.rttMs / 2, JSON.stringify(estimate))
+  assert.ok(Math.abs(estimate.offsetMs - -700) <= estimate.rttMs / 2, JSON.stringify(estimate))
   assert.equal(estimate.rttMs, 10)
   // the first (slowest-up) sample alone would be off by 19.5 ms: picking by RTT is what helps
   const slow = phone(-700, [[40, 1]])
@@ -44,5 +52,8 @@ test('phone timestamps go onto the run clock', () => {
 })
 
 test('unreadable device clocks are an error, not an offset of NaN', async () => {
-  await assert.rejects(estimateClockOffset(async () => NaN, { samples: 2 }), /no usable reading/)
+  await assert.rejects(
+    estimateClockOffset(async () => NaN, { samples: 2 }),
+    /no usable reading/
+  )
 })

@@ -22,7 +22,16 @@ const FILE: FleetFile = {
   lightpush: [],
   filter: [],
   peerExchange: [],
-  nodes: [{ name: 'relay-1', role: 'relay', peerId: 'A', multiaddrs: ['/ip4/127.0.0.1/tcp/60000/p2p/A', '/ip4/127.0.0.1/tcp/60001/ws/p2p/A'], enr: 'enr:-abc', services: ['relay'] }]
+  nodes: [
+    {
+      name: 'relay-1',
+      role: 'relay',
+      peerId: 'A',
+      multiaddrs: ['/ip4/127.0.0.1/tcp/60000/p2p/A', '/ip4/127.0.0.1/tcp/60001/ws/p2p/A'],
+      enr: 'enr:-abc',
+      services: ['relay']
+    }
+  ]
 }
 
 const PROFILE = (fleet: string): string => `name: phone
@@ -47,7 +56,7 @@ const GOOD_FLEET = `  open: [ { tap: "~Settings" } ]
     - { tap: "~save" }
 `
 
-function problemsOf (text: string): InputProblem[] {
+function problemsOf(text: string): InputProblem[] {
   try {
     parseProfile(text, 'phone.yaml')
   } catch (error) {
@@ -69,7 +78,10 @@ test('fleet templates fill values of the fleet file: list items, numbers, nested
 })
 
 test('a fleet value the run does not have is an error naming it, never an empty text typed into the app', () => {
-  assert.throws(() => renderFleetTemplate('{{fleet.store[1]}}', FILE), /\{\{fleet\.store\[1\]\}\}: the run's fleet has no fleet\.store\[1\] \(fleet\.store has 1 entry\)/)
+  assert.throws(
+    () => renderFleetTemplate('{{fleet.store[1]}}', FILE),
+    /\{\{fleet\.store\[1\]\}\}: the run's fleet has no fleet\.store\[1\] \(fleet\.store has 1 entry\)/
+  )
   assert.throws(() => renderFleetTemplate('{{fleet.lightpush[0]}}', FILE), /has 0 entries/)
   assert.throws(() => renderFleetTemplate('{{fleet.nodes[0].enr}}', { ...FILE, nodes: [{ ...FILE.nodes[0], enr: null }] }), /no fleet\.nodes\[0\]\.enr/)
   assert.throws(() => renderFleetTemplate('{{fleet.nodes[0]}}', FILE), /not a text or number/)
@@ -93,7 +105,10 @@ test('an unknown fleet field in a template fails validation with the file, line 
   assert.equal(problem.location.line, 16)
   assert.equal(problem.location.column, 30)
   const shape = problemsOf(PROFILE(GOOD_FLEET.replace('expect: "{{fleet.boot[0]}}"', 'expect: "{{boot[0]}}"')))
-  assert.ok(shape.some((p) => p.path === 'fleet.expect' && /not a fleet path/.test(p.message)), JSON.stringify(shape))
+  assert.ok(
+    shape.some((p) => p.path === 'fleet.expect' && /not a fleet path/.test(p.message)),
+    JSON.stringify(shape)
+  )
   assert.ok(FLEET_TEMPLATE_ROOTS.includes('store'))
 })
 

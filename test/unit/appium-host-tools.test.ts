@@ -27,7 +27,7 @@ test('xcrun xctrace list devices: phones by section with their OS and udid; the 
   const text = [
     '== Devices ==',
     'Jane’s MacBook Pro (0000FE00-1234-5678-9ABC-DEF012345678)',
-    'Jane\'s iPhone (17.4.1) (00008110-001A2B3C4D5E6F70)',
+    "Jane's iPhone (17.4.1) (00008110-001A2B3C4D5E6F70)",
     '',
     '== Devices Offline ==',
     'Old iPad (16.7) (00008020-000A1B2C3D4E5F60)',
@@ -37,16 +37,25 @@ test('xcrun xctrace list devices: phones by section with their OS and udid; the 
     ''
   ].join('\n')
   const devices = parseXctraceDevices(text)
-  assert.deepEqual(devices.online, [{ name: 'Jane\'s iPhone', os: '17.4.1', udid: '00008110-001A2B3C4D5E6F70', simulator: false }])
-  assert.deepEqual(devices.offline.map((d) => d.name), ['Old iPad'])
-  assert.deepEqual(devices.simulators.map((d) => [d.name, d.simulator]), [['iPhone 15 Simulator', true]])
+  assert.deepEqual(devices.online, [{ name: "Jane's iPhone", os: '17.4.1', udid: '00008110-001A2B3C4D5E6F70', simulator: false }])
+  assert.deepEqual(
+    devices.offline.map((d) => d.name),
+    ['Old iPad']
+  )
+  assert.deepEqual(
+    devices.simulators.map((d) => [d.name, d.simulator]),
+    [['iPhone 15 Simulator', true]]
+  )
 })
 
-test('Appium drivers from an Appium home\'s manifest; none without one', async () => {
+test("Appium drivers from an Appium home's manifest; none without one", async () => {
   const home = await mkdtemp(join(tmpdir(), 'courier-appium-home-'))
   assert.deepEqual(await installedAppiumDrivers(home), {})
   await mkdir(join(home, 'node_modules', '.cache', 'appium'), { recursive: true })
-  await writeFile(join(home, 'node_modules', '.cache', 'appium', 'extensions.yaml'), 'drivers:\n  uiautomator2:\n    pkgName: appium-uiautomator2-driver\n    version: 4.2.1\n    installType: npm\nplugins: {}\nschemaRev: 4\n')
+  await writeFile(
+    join(home, 'node_modules', '.cache', 'appium', 'extensions.yaml'),
+    'drivers:\n  uiautomator2:\n    pkgName: appium-uiautomator2-driver\n    version: 4.2.1\n    installType: npm\nplugins: {}\nschemaRev: 4\n'
+  )
   assert.deepEqual(Object.keys(await installedAppiumDrivers(home)), ['uiautomator2'])
   assert.equal((await installedAppiumDrivers(home)).uiautomator2?.version, '4.2.1')
 })

@@ -23,7 +23,7 @@ screen:
   messageText: "~message-text"
 `
 
-function problemsOf (text: string): InputProblem[] {
+function problemsOf(text: string): InputProblem[] {
   try {
     parseProfile(text, 'pixel.yaml')
   } catch (error) {
@@ -55,7 +55,10 @@ test('an unknown key names the file, line, column and field, with did-you-mean',
   const problems = problemsOf(GOOD.replace('  sendButton:', '  sendButon:'))
   const problem = problems.find((p) => p.path === 'screen.sendButon')
   assert.ok(problem != null, JSON.stringify(problems))
-  assert.ok(problems.some((p) => p.path === 'screen.sendButton' && /missing/.test(p.message)), 'and the real key is missing')
+  assert.ok(
+    problems.some((p) => p.path === 'screen.sendButton' && /missing/.test(p.message)),
+    'and the real key is missing'
+  )
   assert.equal(problem.location.file, 'pixel.yaml')
   assert.equal(problem.location.line, 13)
   assert.equal(problem.location.column, 3)

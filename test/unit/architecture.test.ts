@@ -7,7 +7,7 @@ import { dirname, join, relative, resolve } from 'node:path'
 // is broken by the first change that forgets it.
 const ROOT = resolve('.')
 
-function sources (dir: string): string[] {
+function sources(dir: string): string[] {
   const out: string[] = []
   for (const name of readdirSync(dir)) {
     const path = join(dir, name)
@@ -18,7 +18,7 @@ function sources (dir: string): string[] {
 }
 
 /** The project folders a file imports from (`harness/runner`, `test/helpers`, `reports`), by relative specifier. */
-function projectImports (file: string): string[] {
+function projectImports(file: string): string[] {
   const text = readFileSync(file, 'utf8')
   const found: string[] = []
   for (const match of text.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)) {
@@ -28,18 +28,36 @@ function projectImports (file: string): string[] {
   return found
 }
 
-function violations (folders: string[], allowed: (target: string, file: string) => boolean): string[] {
-  return folders.flatMap((folder) => sources(folder)).flatMap((file) => projectImports(file).filter((target) => !allowed(target, file)).map((target) => `${file} imports ${target}`))
+function violations(folders: string[], allowed: (target: string, file: string) => boolean): string[] {
+  return folders
+    .flatMap((folder) => sources(folder))
+    .flatMap((file) =>
+      projectImports(file)
+        .filter((target) => !allowed(target, file))
+        .map((target) => `${file} imports ${target}`)
+    )
 }
 
 test('product code never imports test scaffolding', () => {
-  assert.deepEqual(violations(['harness', 'devices', 'reports', 'bin'], (target) => !target.startsWith('test')), [])
+  assert.deepEqual(
+    violations(['harness', 'devices', 'reports', 'bin'], (target) => !target.startsWith('test')),
+    []
+  )
 })
 
 test('harness/interface imports nothing of the project; reports only the interface; devices never the runner', () => {
-  assert.deepEqual(violations(['harness/interface'], (target) => target === 'harness/interface'), [])
-  assert.deepEqual(violations(['reports'], (target) => target === 'reports' || target === 'harness/interface'), [])
-  assert.deepEqual(violations(['devices'], (target) => target !== 'harness/runner' && target !== 'bin' && target !== 'reports'), [])
+  assert.deepEqual(
+    violations(['harness/interface'], (target) => target === 'harness/interface'),
+    []
+  )
+  assert.deepEqual(
+    violations(['reports'], (target) => target === 'reports' || target === 'harness/interface'),
+    []
+  )
+  assert.deepEqual(
+    violations(['devices'], (target) => target !== 'harness/runner' && target !== 'bin' && target !== 'reports'),
+    []
+  )
 })
 
 test('the checks above see imports: a file that imports the runner is caught', () => {

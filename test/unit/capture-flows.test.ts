@@ -8,7 +8,7 @@ const fixture = (name: string): string => fileURLToPath(new URL(`../../../fixtur
 
 let index = 0
 /** A decoded TCP/UDP packet as the reader would yield it; wire = payload + 54 unless given. */
-function pkt (p: { t: number, src: string, dst: string, proto?: 'tcp' | 'udp', payload?: number, seq?: number, flags?: number, wire?: number }): CapturedPacket {
+function pkt(p: { t: number; src: string; dst: string; proto?: 'tcp' | 'udp'; payload?: number; seq?: number; flags?: number; wire?: number }): CapturedPacket {
   const [srcIp, srcPort] = p.src.split(':')
   const [dstIp, dstPort] = p.dst.split(':')
   const payload = p.payload ?? 0
@@ -100,18 +100,24 @@ test('UDP: every datagram is payload, nothing is a retransmission; non-IP frames
 })
 
 test('the map file names endpoints (by ip:port, or by ip for any port) and labels ports', async () => {
-  const map = parseEndpointMap([
-    'endpoints:',
-    '  "127.0.0.1:60001": { name: store-1, role: store }',
-    '  "10.0.0.7": { name: phone, role: device }',
-    'protocols:',
-    '  60001: waku-store',
-    '  udp/9000: my-discv5'
-  ].join('\n'), 'map.yaml')
-  const a = await analyzePackets([
-    pkt({ t: 1, src: '10.0.0.7:41000', dst: '127.0.0.1:60001', payload: 10 }),
-    pkt({ t: 2, src: '10.0.0.7:41001', dst: '10.0.0.8:9000', proto: 'udp', payload: 10 })
-  ], { map })
+  const map = parseEndpointMap(
+    [
+      'endpoints:',
+      '  "127.0.0.1:60001": { name: store-1, role: store }',
+      '  "10.0.0.7": { name: phone, role: device }',
+      'protocols:',
+      '  60001: waku-store',
+      '  udp/9000: my-discv5'
+    ].join('\n'),
+    'map.yaml'
+  )
+  const a = await analyzePackets(
+    [
+      pkt({ t: 1, src: '10.0.0.7:41000', dst: '127.0.0.1:60001', payload: 10 }),
+      pkt({ t: 2, src: '10.0.0.7:41001', dst: '10.0.0.8:9000', proto: 'udp', payload: 10 })
+    ],
+    { map }
+  )
   const tcp = a.conversations.find((c) => c.protocol === 'tcp')!
   assert.deepEqual([tcp.a.name, tcp.a.role, tcp.b.name, tcp.b.role, tcp.label], ['phone', 'device', 'store-1', 'store', 'waku-store'])
   const udp = a.conversations.find((c) => c.protocol === 'udp')!
@@ -120,12 +126,15 @@ test('the map file names endpoints (by ip:port, or by ip for any port) and label
 })
 
 test('per-second timeline: wall-clock seconds, empty seconds kept, up = A->B', async () => {
-  const a = await analyzePackets([
-    pkt({ t: 10_500_000, src: C, dst: S, payload: 46, seq: 1 }), // 100 wire bytes up in second 10
-    pkt({ t: 10_900_000, src: S, dst: C, payload: 146, seq: 1 }), // 200 down in second 10
-    pkt({ t: 13_000_000, src: C, dst: S, payload: 46, seq: 47 }), // second 13
-    pkt({ t: 9_999_999, src: '10.0.0.2:1', dst: '10.0.0.3:2', proto: 'udp', payload: 6 }) // earlier, out of order: second 9
-  ], { perSecond: true, timelineTop: 1 })
+  const a = await analyzePackets(
+    [
+      pkt({ t: 10_500_000, src: C, dst: S, payload: 46, seq: 1 }), // 100 wire bytes up in second 10
+      pkt({ t: 10_900_000, src: S, dst: C, payload: 146, seq: 1 }), // 200 down in second 10
+      pkt({ t: 13_000_000, src: C, dst: S, payload: 46, seq: 47 }), // second 13
+      pkt({ t: 9_999_999, src: '10.0.0.2:1', dst: '10.0.0.3:2', proto: 'udp', payload: 6 }) // earlier, out of order: second 9
+    ],
+    { perSecond: true, timelineTop: 1 }
+  )
   const tl = a.timeline!
   assert.equal(tl.originUs, 9_000_000)
   assert.deepEqual(tl.seconds, [
@@ -137,13 +146,30 @@ test('per-second timeline: wall-clock seconds, empty seconds kept, up = A->B', a
   ])
   assert.equal(tl.conversations.length, 1)
   assert.equal(tl.conversations[0].key, `tcp ${C} <-> ${S}`)
-  assert.deepEqual(tl.conversations[0].seconds.map((s) => [s.up, s.down]), [[0, 0], [100, 200], [0, 0], [0, 0], [100, 0]])
+  assert.deepEqual(
+    tl.conversations[0].seconds.map((s) => [s.up, s.down]),
+    [
+      [0, 0],
+      [100, 200],
+      [0, 0],
+      [0, 0],
+      [100, 0]
+    ]
+  )
 })
 
 test('packet sinks see every packet in the same pass and add their section', async () => {
   let seen = 0
   const a = await analyzePackets([pkt({ t: 1, src: C, dst: S }), pkt({ t: 2, src: S, dst: C })], {
-    sinks: [{ name: 'counter', add: () => { seen++ }, finish: () => ({ seen }) }]
+    sinks: [
+      {
+        name: 'counter',
+        add: () => {
+          seen++
+        },
+        finish: () => ({ seen })
+      }
+    ]
   })
   assert.deepEqual(a.extensions, { counter: { seen: 2 } })
 })
@@ -175,9 +201,18 @@ test('EnergyBox test1 agrees with tshark: conversations, bytes per direction, pa
   assert.equal(a.totals.payloadBytes, 5792 + 1424 - 594)
   const device = a.endpoints.filter((e) => e.ip === '90.235.80.224')
   // tshark -z endpoints,ip: 90 frames / 9021 bytes sent, 87 / 9807 received
-  assert.equal(device.reduce((n, e) => n + e.packetsSent, 0), 90)
-  assert.equal(device.reduce((n, e) => n + e.wireBytesSent, 0), 9021)
-  assert.equal(device.reduce((n, e) => n + e.wireBytesReceived, 0), 9807)
+  assert.equal(
+    device.reduce((n, e) => n + e.packetsSent, 0),
+    90
+  )
+  assert.equal(
+    device.reduce((n, e) => n + e.wireBytesSent, 0),
+    9021
+  )
+  assert.equal(
+    device.reduce((n, e) => n + e.wireBytesReceived, 0),
+    9807
+  )
 })
 
 test('the per-packet reader and the batched file analysis give the same result', async () => {

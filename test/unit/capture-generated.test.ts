@@ -4,21 +4,33 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
-import { analyzePcapFile, buildFrame, LinkType, pcapGlobalHeader, pcapRecord, readPcap, TcpFlags, type FrameSpec, type PcapWriterInit } from '../../harness/capture/index.js'
+import {
+  analyzePcapFile,
+  buildFrame,
+  LinkType,
+  pcapGlobalHeader,
+  pcapRecord,
+  readPcap,
+  TcpFlags,
+  type FrameSpec,
+  type PcapWriterInit
+} from '../../harness/capture/index.js'
 import { radioPacketsFromCapture } from '../../harness/energy/index.js'
 import type { CapturedPacket } from '../../harness/interface/index.js'
 
 const dir = await mkdtemp(join(tmpdir(), 'courier-capture-'))
-test.after(async () => { await rm(dir, { recursive: true, force: true }) })
+test.after(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
 
 let counter = 0
-async function writeCapture (init: PcapWriterInit, frames: Array<{ frame: Buffer, us: number, capturedLength?: number }>): Promise<string> {
+async function writeCapture(init: PcapWriterInit, frames: Array<{ frame: Buffer; us: number; capturedLength?: number }>): Promise<string> {
   const path = join(dir, `c${counter++}.pcap`)
   await writeFile(path, Buffer.concat([pcapGlobalHeader(init), ...frames.map((f) => pcapRecord(init, f.frame, f.us, { capturedLength: f.capturedLength }))]))
   return path
 }
 
-async function collect (path: string): Promise<CapturedPacket[]> {
+async function collect(path: string): Promise<CapturedPacket[]> {
   const packets: CapturedPacket[] = []
   for await (const p of readPcap(path)) packets.push(p)
   return packets
@@ -27,7 +39,7 @@ async function collect (path: string): Promise<CapturedPacket[]> {
 const tcpdumpPresent = spawnSync('tcpdump', ['--version'], { stdio: 'ignore' }).status === 0
 
 /** What tcpdump itself prints for the file: the independent check that the frames are what we think. */
-function tcpdumpText (path: string, extra: string[] = []): string {
+function tcpdumpText(path: string, extra: string[] = []): string {
   const result = spawnSync('tcpdump', ['-n', '-tt', ...extra, '-r', path], { encoding: 'utf8' })
   return result.stdout
 }
@@ -39,10 +51,25 @@ for (const linkType of linkTypes) {
   for (const byteOrder of ['little', 'big'] as const) {
     test(`linktype ${linkType}, ${byteOrder}-endian: IPv4 TCP with options and IPv6 UDP decode`, async (t) => {
       const tcp: FrameSpec = {
-        linkType, src: '10.1.2.3', dst: '192.168.200.7', protocol: 'tcp', srcPort: 40000, dstPort: 443,
-        payload: 777, tcp: { seq: 0xfffffff0, ack: 12345, flags: TcpFlags.psh | TcpFlags.ack, optionBytes: 12 }
+        linkType,
+        src: '10.1.2.3',
+        dst: '192.168.200.7',
+        protocol: 'tcp',
+        srcPort: 40000,
+        dstPort: 443,
+        payload: 777,
+        tcp: { seq: 0xfffffff0, ack: 12345, flags: TcpFlags.psh | TcpFlags.ack, optionBytes: 12 }
       }
-      const udp: FrameSpec = { linkType, src: '2001:db8::1', dst: 'fe80::abcd:1', protocol: 'udp', srcPort: 41000, dstPort: 9001, payload: 33, nullByteOrder: byteOrder }
+      const udp: FrameSpec = {
+        linkType,
+        src: '2001:db8::1',
+        dst: 'fe80::abcd:1',
+        protocol: 'udp',
+        srcPort: 41000,
+        dstPort: 9001,
+        payload: 33,
+        nullByteOrder: byteOrder
+      }
       const path = await writeCapture({ linkType, byteOrder }, [
         { frame: buildFrame(tcp), us: 1_700_000_000_123_456 },
         { frame: buildFrame(udp), us: 1_700_000_001_000_001 }
@@ -80,20 +107,36 @@ test('nanosecond files in both byte orders: timestamps truncated to µs', async 
 
 test('802.1Q: one and two stacked VLAN tags on Ethernet', async () => {
   for (const vlanIds of [[7], [100, 200]]) {
-    const spec: FrameSpec = { linkType: LinkType.ethernet, vlanIds, src: '10.0.0.1', dst: '10.0.0.2', protocol: 'udp', srcPort: 41053, dstPort: 5000, payload: 64 }
+    const spec: FrameSpec = {
+      linkType: LinkType.ethernet,
+      vlanIds,
+      src: '10.0.0.1',
+      dst: '10.0.0.2',
+      protocol: 'udp',
+      srcPort: 41053,
+      dstPort: 5000,
+      payload: 64
+    }
     const path = await writeCapture({ linkType: LinkType.ethernet }, [{ frame: buildFrame(spec), us: 1e15 }])
     const [p] = await collect(path)
     assert.equal(p.wireLength, 14 + 4 * vlanIds.length + 20 + 8 + 64)
     assert.equal(p.ip?.src, '10.0.0.1')
     assert.deepEqual(p.transport, { srcPort: 41053, dstPort: 5000, payloadLength: 64 })
-    if (tcpdumpPresent) assert.match(tcpdumpText(path, ['-e']), new RegExp(`vlan ${vlanIds[0]}.*10\\.0\\.0\\.1\\.41053 > 10\\.0\\.0\\.2\\.5000: UDP, length 64`))
+    if (tcpdumpPresent)
+      assert.match(tcpdumpText(path, ['-e']), new RegExp(`vlan ${vlanIds[0]}.*10\\.0\\.0\\.1\\.41053 > 10\\.0\\.0\\.2\\.5000: UDP, length 64`))
   }
 })
 
 test('IPv6 extension headers are skipped by their own lengths; a non-first fragment has no transport', async () => {
   const spec: FrameSpec = {
-    linkType: LinkType.ethernet, src: '2001:db8::10', dst: '2001:db8::20', protocol: 'tcp', srcPort: 1234, dstPort: 80,
-    payload: 100, ipv6Extensions: ['hop-by-hop', 'destination', 'routing', 'fragment']
+    linkType: LinkType.ethernet,
+    src: '2001:db8::10',
+    dst: '2001:db8::20',
+    protocol: 'tcp',
+    srcPort: 1234,
+    dstPort: 80,
+    payload: 100,
+    ipv6Extensions: ['hop-by-hop', 'destination', 'routing', 'fragment']
   }
   const frame = buildFrame(spec)
   const path = await writeCapture({ linkType: LinkType.ethernet }, [{ frame, us: 1e15 }])
@@ -130,19 +173,28 @@ test('a snaplen cut frame still reports the payload length its IP header states'
 test('a snaplen capture: bytes per direction, per endpoint and per second are wire lengths, not what was captured', async () => {
   // 96 bytes kept of every frame; the two directions carry different payloads, so the wire and
   // captured figures differ per direction, not only in total
-  const frame = (up: boolean, payload: number, seq: number): Buffer => buildFrame({
-    linkType: LinkType.ethernet, protocol: 'tcp', payload,
-    src: up ? '10.0.0.1' : '10.0.0.9', dst: up ? '10.0.0.9' : '10.0.0.1', srcPort: up ? 40000 : 60000, dstPort: up ? 60000 : 40000,
-    tcp: { seq, ack: 0, flags: up && seq === 0 ? TcpFlags.syn : TcpFlags.ack }
-  })
+  const frame = (up: boolean, payload: number, seq: number): Buffer =>
+    buildFrame({
+      linkType: LinkType.ethernet,
+      protocol: 'tcp',
+      payload,
+      src: up ? '10.0.0.1' : '10.0.0.9',
+      dst: up ? '10.0.0.9' : '10.0.0.1',
+      srcPort: up ? 40000 : 60000,
+      dstPort: up ? 60000 : 40000,
+      tcp: { seq, ack: 0, flags: up && seq === 0 ? TcpFlags.syn : TcpFlags.ack }
+    })
   const us = 1_700_000_000_000_000
   const frames = [
-    { frame: frame(true, 0, 0), us },                      // SYN: 54 on the wire, 54 kept
-    { frame: frame(true, 1000, 1), us: us + 100 },         // 1054 on the wire, 96 kept
-    { frame: frame(false, 3000, 1), us: us + 200 },        // 3054, 96 kept
+    { frame: frame(true, 0, 0), us }, // SYN: 54 on the wire, 54 kept
+    { frame: frame(true, 1000, 1), us: us + 100 }, // 1054 on the wire, 96 kept
+    { frame: frame(false, 3000, 1), us: us + 200 }, // 3054, 96 kept
     { frame: frame(false, 500, 3001), us: us + 1_000_300 } // 554, 96 kept, next second
   ]
-  const path = await writeCapture({ linkType: LinkType.ethernet, snaplen: 96 }, frames.map((f) => ({ ...f, capturedLength: Math.min(96, f.frame.length) })))
+  const path = await writeCapture(
+    { linkType: LinkType.ethernet, snaplen: 96 },
+    frames.map((f) => ({ ...f, capturedLength: Math.min(96, f.frame.length) }))
+  )
   const { analysis } = await analyzePcapFile(path, { perSecond: true })
   const [c] = analysis.conversations
   assert.equal(c.key, 'tcp 10.0.0.1:40000 <-> 10.0.0.9:60000')
@@ -151,18 +203,42 @@ test('a snaplen capture: bytes per direction, per endpoint and per second are wi
   assert.deepEqual([analysis.totals.wireBytes, analysis.totals.capturedBytes], [4716, 54 + 96 * 3])
   const client = analysis.endpoints.find((e) => e.ip === '10.0.0.1')!
   assert.deepEqual([client.wireBytesSent, client.wireBytesReceived], [1108, 3608])
-  assert.deepEqual(analysis.timeline!.seconds.map((s) => [s.up, s.down]), [[1108, 3054], [0, 554]])
+  assert.deepEqual(
+    analysis.timeline!.seconds.map((s) => [s.up, s.down]),
+    [
+      [1108, 3054],
+      [0, 554]
+    ]
+  )
   // the radio timeline an energy model prices takes the same wire lengths, per direction
   const frames2 = []
   for await (const p of readPcap(path)) frames2.push(p)
   const radio = radioPacketsFromCapture(frames2, { deviceAddress: '10.0.0.1' })
-  assert.deepEqual(radio.packets.map((p) => [p.direction, p.bytes]), [['up', 54], ['up', 1054], ['down', 3054], ['down', 554]])
+  assert.deepEqual(
+    radio.packets.map((p) => [p.direction, p.bytes]),
+    [
+      ['up', 54],
+      ['up', 1054],
+      ['down', 3054],
+      ['down', 554]
+    ]
+  )
 })
 
 test('NULL link type: the family is read in either byte order, with every BSD AF_INET6 value', async () => {
   for (const nullByteOrder of ['little', 'big'] as const) {
     for (const family of [10, 24, 28, 30]) {
-      const spec: FrameSpec = { linkType: LinkType.null, nullByteOrder, nullInet6Family: family, src: '::1', dst: '::2', protocol: 'udp', srcPort: 1, dstPort: 2, payload: 1 }
+      const spec: FrameSpec = {
+        linkType: LinkType.null,
+        nullByteOrder,
+        nullInet6Family: family,
+        src: '::1',
+        dst: '::2',
+        protocol: 'udp',
+        srcPort: 1,
+        dstPort: 2,
+        payload: 1
+      }
       const [p] = await collect(await writeCapture({ linkType: LinkType.null }, [{ frame: buildFrame(spec), us: 1e15 }]))
       assert.equal(p.ip?.version, 6, `family ${family} ${nullByteOrder}`)
     }
@@ -173,24 +249,42 @@ test('frames courier does not decode are still counted: ARP on Ethernet, an unkn
   const arp = Buffer.alloc(42)
   arp.writeUInt16BE(0x0806, 12)
   const eth = await writeCapture({ linkType: LinkType.ethernet }, [{ frame: arp, us: 1e15 }])
-  const unknown = await writeCapture({ linkType: 147 }, [{ frame: Buffer.alloc(50), us: 1e15 }, { frame: Buffer.alloc(60), us: 1e15 + 1 }])
+  const unknown = await writeCapture({ linkType: 147 }, [
+    { frame: Buffer.alloc(50), us: 1e15 },
+    { frame: Buffer.alloc(60), us: 1e15 + 1 }
+  ])
   const [a] = await collect(eth)
   assert.equal(a.ip, undefined)
   const u = await collect(unknown)
-  assert.deepEqual(u.map((p) => [p.linkType, p.wireLength, p.ip]), [[147, 50, undefined], [147, 60, undefined]])
+  assert.deepEqual(
+    u.map((p) => [p.linkType, p.wireLength, p.ip]),
+    [
+      [147, 50, undefined],
+      [147, 60, undefined]
+    ]
+  )
 })
 
 test('a record larger than the read chunk is read whole', async () => {
   const spec: FrameSpec = { linkType: LinkType.raw, src: '10.0.0.1', dst: '10.0.0.2', protocol: 'tcp', srcPort: 1, dstPort: 2, payload: 60000 }
-  const path = await writeCapture({ linkType: LinkType.raw }, [{ frame: buildFrame(spec), us: 1e15 }, { frame: buildFrame({ ...spec, payload: 10 }), us: 1e15 }])
+  const path = await writeCapture({ linkType: LinkType.raw }, [
+    { frame: buildFrame(spec), us: 1e15 },
+    { frame: buildFrame({ ...spec, payload: 10 }), us: 1e15 }
+  ])
   const packets: CapturedPacket[] = []
   for await (const p of readPcap(path, { chunkSize: 1024 })) packets.push(p)
-  assert.deepEqual(packets.map((p) => p.transport?.payloadLength), [60000, 10])
+  assert.deepEqual(
+    packets.map((p) => p.transport?.payloadLength),
+    [60000, 10]
+  )
 })
 
 test('an aborted read stops with the abort reason', async () => {
   const frame = buildFrame({ linkType: LinkType.raw, src: '10.0.0.1', dst: '10.0.0.2', protocol: 'udp', srcPort: 1, dstPort: 2, payload: 1000 })
-  const path = await writeCapture({ linkType: LinkType.raw }, Array.from({ length: 500 }, (_, i) => ({ frame, us: 1e15 + i })))
+  const path = await writeCapture(
+    { linkType: LinkType.raw },
+    Array.from({ length: 500 }, (_, i) => ({ frame, us: 1e15 + i }))
+  )
   const controller = new AbortController()
   let seen = 0
   await assert.rejects(async () => {
@@ -210,7 +304,11 @@ test('IPv4 options are skipped by the header length; a non-first IPv4 fragment h
   const fragment = Buffer.from(plain)
   fragment.writeUInt16BE(0x0000 | 100, 6) // offset 100 * 8 bytes, no DF
   const icmp = buildFrame({ linkType: LinkType.raw, src: '10.0.0.1', dst: '10.0.0.2', protocol: 'icmp' })
-  const path = await writeCapture({ linkType: LinkType.raw }, [{ frame: withOptions, us: 1e15 }, { frame: fragment, us: 1e15 + 1 }, { frame: icmp, us: 1e15 + 2 }])
+  const path = await writeCapture({ linkType: LinkType.raw }, [
+    { frame: withOptions, us: 1e15 },
+    { frame: fragment, us: 1e15 + 1 },
+    { frame: icmp, us: 1e15 + 2 }
+  ])
   const [a, b, c] = await collect(path)
   assert.deepEqual(a.transport, { srcPort: 41000, dstPort: 41001, payloadLength: 50 })
   assert.equal(a.ip?.length, 20 + 8 + 8 + 50)

@@ -8,29 +8,35 @@ import { buildFrame, LinkType, pcapGlobalHeader, pcapRecord, readPcap, readPcapH
 import { InvalidInputError, type CapturedPacket } from '../../harness/interface/index.js'
 
 const dir = await mkdtemp(join(tmpdir(), 'courier-malformed-'))
-test.after(async () => { await rm(dir, { recursive: true, force: true }) })
+test.after(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
 const fixture = (name: string): string => fileURLToPath(new URL(`../../../fixtures/pcap/${name}`, import.meta.url))
 
 const init = { linkType: LinkType.raw }
 const frame = buildFrame({ linkType: LinkType.raw, src: '10.0.0.1', dst: '10.0.0.2', protocol: 'udp', srcPort: 1, dstPort: 2, payload: 100 })
 const good = Buffer.concat([pcapGlobalHeader(init), pcapRecord(init, frame, 1e15), pcapRecord(init, frame, 1e15 + 1), pcapRecord(init, frame, 1e15 + 2)])
 
-async function file (name: string, bytes: Uint8Array | string): Promise<string> {
+async function file(name: string, bytes: Uint8Array | string): Promise<string> {
   const path = join(dir, name)
   await writeFile(path, bytes)
   return path
 }
 
-async function readAll (path: string, options: Parameters<typeof readPcap>[1] = {}): Promise<CapturedPacket[]> {
+async function readAll(path: string, options: Parameters<typeof readPcap>[1] = {}): Promise<CapturedPacket[]> {
   const packets: CapturedPacket[] = []
   for await (const p of readPcap(path, options)) packets.push(p)
   return packets
 }
 
 /** Reading must fail with InvalidInputError naming the file, and the message must say what is wrong. */
-async function rejectsWith (path: string, ...patterns: RegExp[]): Promise<InvalidInputError> {
+async function rejectsWith(path: string, ...patterns: RegExp[]): Promise<InvalidInputError> {
   let caught: unknown
-  try { await readAll(path) } catch (error) { caught = error }
+  try {
+    await readAll(path)
+  } catch (error) {
+    caught = error
+  }
   assert.ok(caught instanceof InvalidInputError, `expected InvalidInputError, got ${String(caught)}`)
   assert.equal(caught.problems[0].location.file, path)
   assert.ok(caught.message.includes(path), caught.message)
@@ -116,7 +122,16 @@ test('a missing file and a directory', async () => {
 
 test('readPcapHeader describes a valid file and rejects an invalid one the same way', async () => {
   const header = await readPcapHeader(fixture('energybox/test1.pcap'))
-  assert.deepEqual(header, { byteOrder: 'little', nanosecond: false, versionMajor: 2, versionMinor: 4, snaplen: 65535, linkType: 113, linkTypeSupported: true, linkTypeName: 'LINUX_SLL (Linux cooked v1)' })
+  assert.deepEqual(header, {
+    byteOrder: 'little',
+    nanosecond: false,
+    versionMajor: 2,
+    versionMinor: 4,
+    snaplen: 65535,
+    linkType: 113,
+    linkTypeSupported: true,
+    linkTypeName: 'LINUX_SLL (Linux cooked v1)'
+  })
   await assert.rejects(readPcapHeader(await file('h.pcap', 'nonsense')), InvalidInputError)
   assert.equal((await readFile(fixture('energybox/test1.pcap'))).length, 21684)
 })

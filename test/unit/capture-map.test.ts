@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { loadEndpointMap, normaliseEndpointKey, parseEndpointMap } from '../../harness/capture/index.js'
 import { InvalidInputError } from '../../harness/interface/index.js'
 
-function problemsOf (text: string): InvalidInputError['problems'] {
+function problemsOf(text: string): InvalidInputError['problems'] {
   try {
     parseEndpointMap(text, 'fleet.yaml')
   } catch (error) {
@@ -17,22 +17,35 @@ function problemsOf (text: string): InvalidInputError['problems'] {
 }
 
 test('a valid map: keys normalised, ports keyed by transport', () => {
-  const map = parseEndpointMap([
-    'endpoints:',
-    '  "127.0.0.1:60001": { name: store-1, role: store }',
-    '  "[0:0:0:0:0:0:0:1]:60002": { name: relay-6 }',
-    '  "::1": { name: local6 }',
-    'protocols:',
-    '  60001: waku-store',
-    '  tcp/60000: libp2p',
-    '  udp/9000: discv5'
-  ].join('\n'), 'fleet.yaml')
-  assert.deepEqual([...map.endpoints], [
-    ['127.0.0.1:60001', { name: 'store-1', role: 'store' }],
-    ['[::1]:60002', { name: 'relay-6' }],
-    ['::1', { name: 'local6' }]
-  ])
-  assert.deepEqual([...map.protocols], [['*/60001', 'waku-store'], ['tcp/60000', 'libp2p'], ['udp/9000', 'discv5']])
+  const map = parseEndpointMap(
+    [
+      'endpoints:',
+      '  "127.0.0.1:60001": { name: store-1, role: store }',
+      '  "[0:0:0:0:0:0:0:1]:60002": { name: relay-6 }',
+      '  "::1": { name: local6 }',
+      'protocols:',
+      '  60001: waku-store',
+      '  tcp/60000: libp2p',
+      '  udp/9000: discv5'
+    ].join('\n'),
+    'fleet.yaml'
+  )
+  assert.deepEqual(
+    [...map.endpoints],
+    [
+      ['127.0.0.1:60001', { name: 'store-1', role: 'store' }],
+      ['[::1]:60002', { name: 'relay-6' }],
+      ['::1', { name: 'local6' }]
+    ]
+  )
+  assert.deepEqual(
+    [...map.protocols],
+    [
+      ['*/60001', 'waku-store'],
+      ['tcp/60000', 'libp2p'],
+      ['udp/9000', 'discv5']
+    ]
+  )
 })
 
 test('an empty file is an empty map', () => {

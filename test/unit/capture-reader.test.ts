@@ -6,7 +6,7 @@ import type { CapturedPacket } from '../../harness/interface/index.js'
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../../../fixtures/pcap/${name}`, import.meta.url))
 
-async function collect (path: string): Promise<CapturedPacket[]> {
+async function collect(path: string): Promise<CapturedPacket[]> {
   const packets: CapturedPacket[] = []
   for await (const p of readPcap(path)) packets.push(p)
   return packets
@@ -26,7 +26,10 @@ test('EnergyBox test1: Linux cooked v1 frames with IPv4 addresses and cooked wir
   // wire length includes the 16-byte cooked header: IP length 104 + 16
   assert.equal(first.wireLength, 120)
   assert.equal(first.capturedLength, 120)
-  assert.deepEqual(packets.map((p) => p.index), packets.map((_, i) => i))
+  assert.deepEqual(
+    packets.map((p) => p.index),
+    packets.map((_, i) => i)
+  )
   // tcpdump's second line: a UDP datagram of 41 payload bytes
   assert.equal(packets[1].timestampUs, 1321518217360815)
   assert.deepEqual(packets[1].transport, { srcPort: 63753, dstPort: 48949, payloadLength: 41 })
@@ -70,13 +73,25 @@ for (const [name, linkType, firstUs, firstLen] of [
     assert.ok(packets.every((p) => p.linkType === linkType))
     assert.equal(packets[0].timestampUs, firstUs)
     assert.equal(packets[0].wireLength, firstLen)
-    const tcpPayload = packets.filter((p) => p.ip?.protocol === 'tcp').map((p) => p.transport!.payloadLength).filter((n) => n > 0)
+    const tcpPayload = packets
+      .filter((p) => p.ip?.protocol === 'tcp')
+      .map((p) => p.transport!.payloadLength)
+      .filter((n) => n > 0)
     assert.deepEqual(tcpPayload, [1000, 1000])
     const udp6 = packets.filter((p) => p.ip?.version === 6 && p.ip.protocol === 'udp')
-    assert.deepEqual(udp6.map((p) => [p.ip!.src, p.ip!.dst, p.transport!.dstPort, p.transport!.payloadLength]),
-      [['::1', '::1', 47002, 100], ['::1', '::1', 47002, 200], ['::1', '::1', 47002, 300]])
+    assert.deepEqual(
+      udp6.map((p) => [p.ip!.src, p.ip!.dst, p.transport!.dstPort, p.transport!.payloadLength]),
+      [
+        ['::1', '::1', 47002, 100],
+        ['::1', '::1', 47002, 200],
+        ['::1', '::1', 47002, 300]
+      ]
+    )
     const udp4 = packets.filter((p) => p.ip?.version === 4 && p.ip.protocol === 'udp')
-    assert.deepEqual(udp4.map((p) => p.transport!.payloadLength), [100, 200, 300])
+    assert.deepEqual(
+      udp4.map((p) => p.transport!.payloadLength),
+      [100, 200, 300]
+    )
     // the wire length counts the link header: IPv4 UDP 100 bytes = 20 + 8 + 100 + link header
     const linkHeader = { 1: 14, 113: 16, 276: 20 }[linkType]
     assert.equal(udp4[0].wireLength, 128 + linkHeader)

@@ -23,18 +23,26 @@ test('ss lines: endpoints spelt as the capture spells them, owners from users:, 
   assert.equal(normaliseEndpoint('[::1]:443'), '::1:443')
   assert.equal(normaliseEndpoint('0.0.0.0:68'), '*:68')
   assert.equal(normaliseEndpoint('nonsense'), null)
-  const owners = { endpoints: { '*:5353': { ours: true, commands: ['node'] }, '10.0.0.7:5000': { ours: false, commands: ['chrome'] } }, polls: 1, intervalMs: 500 }
+  const owners = {
+    endpoints: { '*:5353': { ours: true, commands: ['node'] }, '10.0.0.7:5000': { ours: false, commands: ['chrome'] } },
+    polls: 1,
+    intervalMs: 500
+  }
   assert.equal(ownerOf(owners, '10.9.9.9:5353')?.ours, true, 'a socket bound to every address owns its port on each')
   assert.equal(ownerOf(owners, '10.0.0.7:5000')?.ours, false)
   assert.equal(ownerOf(owners, '10.0.0.7:5001'), undefined)
 })
 
-test('a real poll tells a descendant\'s socket from another process\'s, and stops with nothing left running', async () => {
+test("a real poll tells a descendant's socket from another process's, and stops with nothing left running", async () => {
   const mine = createServer().listen(0, '127.0.0.3')
   await once(mine, 'listening')
-  const child = spawn(process.execPath, ['-e', 'const s = require("node:net").createServer().listen(0, "127.0.0.4", () => console.log(s.address().port)); setTimeout(() => {}, 60000)'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(
+    process.execPath,
+    ['-e', 'const s = require("node:net").createServer().listen(0, "127.0.0.4", () => console.log(s.address().port)); setTimeout(() => {}, 60000)'],
+    { stdio: ['ignore', 'pipe', 'inherit'] }
+  )
   try {
-    const [chunk] = await once(child.stdout, 'data') as [Buffer]
+    const [chunk] = (await once(child.stdout, 'data')) as [Buffer]
     const childPort = Number(chunk.toString().trim())
     // the child is the root: its socket is "ours", this test process's is another program's
     const poller = startSocketOwners({ rootPid: child.pid, intervalMs: 100 })

@@ -11,15 +11,22 @@ import { analyzePcapFile, parseTcpdumpStats, startTcpdump, tcpdumpArgs, tcpdumpA
 import { InfrastructureError } from '../../harness/interface/index.js'
 
 const dir = await mkdtemp(join(tmpdir(), 'courier-tcpdump-'))
-test.after(async () => { await rm(dir, { recursive: true, force: true }) })
+test.after(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
 const availability = await tcpdumpAvailability()
 const skip = availability.usable ? false : `tcpdump not usable: ${availability.reason ?? 'unknown'}`
 
-function alive (pid: number): boolean {
-  try { process.kill(pid, 0); return true } catch { return false }
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
 }
 
-async function waitGone (pid: number, ms: number): Promise<boolean> {
+async function waitGone(pid: number, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms
   while (Date.now() < deadline) {
     if (!alive(pid)) return true
@@ -29,18 +36,21 @@ async function waitGone (pid: number, ms: number): Promise<boolean> {
 }
 
 /** Sends `bytes` through a TCP echo server and `datagrams` over UDP, all on 127.0.0.1. */
-async function loopbackTraffic (tcpPort: number, udpPort: number, bytes: number, datagrams: number[]): Promise<void> {
+async function loopbackTraffic(tcpPort: number, udpPort: number, bytes: number, datagrams: number[]): Promise<void> {
   const socket = net.connect(tcpPort, '127.0.0.1')
   await once(socket, 'connect')
   let echoed = 0
-  socket.on('data', (chunk: Buffer) => { echoed += chunk.length })
+  socket.on('data', (chunk: Buffer) => {
+    echoed += chunk.length
+  })
   const payload = Buffer.alloc(bytes, 0x61)
   for (let o = 0; o < bytes; o += 10_000) socket.write(payload.subarray(o, o + 10_000))
   socket.end()
   await once(socket, 'close')
   assert.equal(echoed, bytes)
   const udp = dgram.createSocket('udp4')
-  for (const n of datagrams) await new Promise<void>((resolve, reject) => udp.send(Buffer.alloc(n), udpPort, '127.0.0.1', (e) => e == null ? resolve() : reject(e)))
+  for (const n of datagrams)
+    await new Promise<void>((resolve, reject) => udp.send(Buffer.alloc(n), udpPort, '127.0.0.1', (e) => (e == null ? resolve() : reject(e))))
   udp.close()
 }
 
@@ -51,7 +61,9 @@ test('captures real loopback traffic; the analysis finds exactly the payload byt
   const tcpPort = (server.address() as net.AddressInfo).port
   const sink = dgram.createSocket('udp4')
   let received = 0
-  sink.on('message', () => { received++ })
+  sink.on('message', () => {
+    received++
+  })
   sink.bind(0, '127.0.0.1')
   await once(sink, 'listening')
   const udpPort = sink.address().port
@@ -80,9 +92,15 @@ test('captures real loopback traffic; the analysis finds exactly the payload byt
     const udp = analysis.conversations.filter((c) => c.protocol === 'udp')
     assert.equal(udp.length, 1)
     assert.equal(udp[0].aToB.packets, DATAGRAMS.length)
-    assert.equal(udp[0].aToB.payloadBytes, DATAGRAMS.reduce((a, b) => a + b, 0))
+    assert.equal(
+      udp[0].aToB.payloadBytes,
+      DATAGRAMS.reduce((a, b) => a + b, 0)
+    )
     // Ethernet on lo: 14 + 20 + 8 bytes of headers per datagram
-    assert.equal(udp[0].aToB.wireBytes, DATAGRAMS.reduce((a, b) => a + b + 42, 0))
+    assert.equal(
+      udp[0].aToB.wireBytes,
+      DATAGRAMS.reduce((a, b) => a + b + 42, 0)
+    )
   } finally {
     server.close()
     sink.close()
@@ -125,7 +143,7 @@ test('when the parent process is killed outright, tcpdump is stopped by the watc
   const file = join(dir, 'orphan.pcap')
   const script = `const { startTcpdump } = await import(${JSON.stringify(module)}); const c = await startTcpdump({ file: ${JSON.stringify(file)} }); console.log(c.pid); setInterval(() => {}, 1000)`
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
-  const [line] = await once(child.stdout, 'data') as [Buffer]
+  const [line] = (await once(child.stdout, 'data')) as [Buffer]
   const pid = Number(line.toString().trim())
   assert.ok(pid > 0 && alive(pid))
   child.kill('SIGKILL')
@@ -153,7 +171,8 @@ test('tcpdump arguments: immediate mode, buffer, filter for ports or tcp/udp on 
 })
 
 test('tcpdump statistics are parsed, and missing ones are noticed', () => {
-  const text = 'tcpdump: listening on lo, link-type EN10MB (Ethernet), snapshot length 262144 bytes\n74 packets captured\n148 packets received by filter\n3 packets dropped by kernel\n1 packet dropped by interface\n'
+  const text =
+    'tcpdump: listening on lo, link-type EN10MB (Ethernet), snapshot length 262144 bytes\n74 packets captured\n148 packets received by filter\n3 packets dropped by kernel\n1 packet dropped by interface\n'
   assert.deepEqual(parseTcpdumpStats(text), { packets: 74, received: 148, dropped: 3, droppedByInterface: 1 })
   assert.equal(parseTcpdumpStats('tcpdump: listening on lo\n74 packets captured\n'), undefined)
 })

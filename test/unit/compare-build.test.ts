@@ -10,14 +10,21 @@ import { InvalidInputError } from '../../harness/interface/index.js'
 import { buildInfo, readAppIdentity } from '../../harness/runner/index.js'
 import { tempDir } from '../helpers/cli.js'
 
-test('an APK\'s package id and version are read from its binary AndroidManifest.xml, with the file\'s sha256', async () => {
+test("an APK's package id and version are read from its binary AndroidManifest.xml, with the file's sha256", async () => {
   const file = join(await tempDir(), 'app-release.apk')
   const bytes = await zipFile(file, { 'AndroidManifest.xml': binaryManifest('im.status.ethereum', '2.31.0', 2031000), 'classes.dex': 'dex\n' })
   const app = await readAppIdentity(file)
-  assert.deepEqual(app, { file, kind: 'apk', sha256: createHash('sha256').update(bytes).digest('hex'), id: 'im.status.ethereum', version: '2.31.0', build: '2031000' })
+  assert.deepEqual(app, {
+    file,
+    kind: 'apk',
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    id: 'im.status.ethereum',
+    version: '2.31.0',
+    build: '2031000'
+  })
 })
 
-test('an IPA\'s bundle id and version come from Payload/*.app/Info.plist, XML or binary', async () => {
+test("an IPA's bundle id and version come from Payload/*.app/Info.plist, XML or binary", async () => {
   const dir = await tempDir()
   const info = { CFBundleIdentifier: 'im.status.ios', CFBundleShortVersionString: '2.31.0', CFBundleVersion: '431' }
   const xml = join(dir, 'xml.ipa')
@@ -36,7 +43,10 @@ test('a file that is not an app is refused as bad input naming the file, without
   const dir = await tempDir()
   const fake = join(dir, 'fake.apk')
   await writeFile(fake, 'not a zip')
-  await assert.rejects(readAppIdentity(fake), (error: unknown) => error instanceof InvalidInputError && error.message.includes(fake) && /cannot read the APK/.test(error.message))
+  await assert.rejects(
+    readAppIdentity(fake),
+    (error: unknown) => error instanceof InvalidInputError && error.message.includes(fake) && /cannot read the APK/.test(error.message)
+  )
   const noPlist = join(dir, 'empty.ipa')
   await zipFile(noPlist, { 'Payload/readme.txt': 'x' })
   await assert.rejects(readAppIdentity(noPlist), /no Payload\/<name>\.app\/Info\.plist/)

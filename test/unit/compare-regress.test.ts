@@ -15,7 +15,10 @@ ${regress}
 
 test('regress: names and globs that match the metric catalogue give tolerances', () => {
   const tolerances = validateRegressions(parseScenario(scenario('  delivery.latency.p95: 10%\n  bytes.*.perMessage: 5%'), 'r.yaml'))
-  assert.deepEqual(tolerances, [{ pattern: 'delivery.latency.p95', ratio: 0.1 }, { pattern: 'bytes.*.perMessage', ratio: 0.05 }])
+  assert.deepEqual(tolerances, [
+    { pattern: 'delivery.latency.p95', ratio: 0.1 },
+    { pattern: 'bytes.*.perMessage', ratio: 0.05 }
+  ])
 })
 
 test('a regress: typo or a glob matching nothing fails with file:line, the field and a hint', () => {

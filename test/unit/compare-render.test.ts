@@ -4,19 +4,37 @@ import type { Comparison, FigureComparison } from '../../harness/interface/index
 import { renderCompareConsole, renderCompareHtml, renderCompareJUnit, renderCompareMarkdown } from '../../reports/index.js'
 
 const figure = (metric: string, change: FigureComparison['change'], base: number, candidate: number): FigureComparison => ({
-  metric, unit: 'ms', direction: 'lower',
+  metric,
+  unit: 'ms',
+  direction: 'lower',
   base: { median: base, min: base, max: base, runs: 1 },
   candidate: { median: candidate, min: candidate - 10, max: candidate + 10, runs: 3 },
-  delta: candidate - base, percent: (candidate - base) / base,
+  delta: candidate - base,
+  percent: (candidate - base) / base,
   test: { kind: 'mann-whitney', u: 10, p: 0.001, baseSamples: 50, candidateSamples: 150 },
-  significant: change !== '~', tolerance: 0.05, change
+  significant: change !== '~',
+  tolerance: 0.05,
+  change
 })
 
 const comparison: Comparison = {
   alpha: 0.05,
-  base: { runs: 1, scenario: 'pair', dirs: ['runs/base'], build: { app: { file: '/a.apk', kind: 'apk', sha256: 'ab'.repeat(32), id: 'im.example', version: '1.0', build: '10' }, courier: { version: '0.1.0' }, node: 'v20' } },
+  base: {
+    runs: 1,
+    scenario: 'pair',
+    dirs: ['runs/base'],
+    build: {
+      app: { file: '/a.apk', kind: 'apk', sha256: 'ab'.repeat(32), id: 'im.example', version: '1.0', build: '10' },
+      courier: { version: '0.1.0' },
+      node: 'v20'
+    }
+  },
   candidate: { runs: 3, scenario: 'pair', dirs: ['runs/c/run-1', 'runs/c/run-2', 'runs/c/run-3'] },
-  figures: [figure('delivery.latency.p95', 'worse', 100, 250), figure('delivery.<b>.latency.p50', '~', 50, 51), figure('delivery.bob.latency.p50', 'better', 200, 100)],
+  figures: [
+    figure('delivery.latency.p95', 'worse', 100, 250),
+    figure('delivery.<b>.latency.p50', '~', 50, 51),
+    figure('delivery.bob.latency.p50', 'better', 200, 100)
+  ],
   unmatched: [],
   worse: 1,
   better: 1

@@ -1,7 +1,17 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { MetricValue } from '../../harness/interface/index.js'
-import { bootstrapMeanDifference, compareRuns, checkSameScenario, globMatches, hashScenario, mannWhitney, NOISE_FLOOR, toleranceFor, type RunSample } from '../../harness/compare/index.js'
+import {
+  bootstrapMeanDifference,
+  compareRuns,
+  checkSameScenario,
+  globMatches,
+  hashScenario,
+  mannWhitney,
+  NOISE_FLOOR,
+  toleranceFor,
+  type RunSample
+} from '../../harness/compare/index.js'
 
 // Known answers: scipy.stats.mannwhitneyu(a, b, method='asymptotic', use_continuity=True), scipy 1.17.1.
 test('Mann-Whitney U and p match a textbook example (no ties)', () => {
@@ -28,7 +38,7 @@ test('identical samples give p = 1; a bootstrap of identical runs brackets 0', (
 })
 
 // A run built by hand: latencies drawn around `centre`, and per-run figures.
-function run (name: string, centre: number, figures: Record<string, number> = {}, scenario: unknown = { name: 'pair', devices: { alice: {} } }): RunSample {
+function run(name: string, centre: number, figures: Record<string, number> = {}, scenario: unknown = { name: 'pair', devices: { alice: {} } }): RunSample {
   const latencies = Array.from({ length: 60 }, (_, i) => centre + ((i * 37) % 41))
   const sorted = [...latencies].sort((x, y) => x - y)
   const metrics: Record<string, MetricValue> = {
@@ -38,7 +48,13 @@ function run (name: string, centre: number, figures: Record<string, number> = {}
     'messages.sent': { value: 60, unit: 'count' }
   }
   for (const [k, v] of Object.entries(figures)) metrics[k] = { value: v, unit: k.startsWith('bytes') ? 'bytes' : k.endsWith('loss') ? 'ratio' : 'count' }
-  return { dir: name, scenarioName: 'pair', scenarioHash: hashScenario(scenario), metrics, latencies: { overall: latencies, devices: { alice: latencies }, render: [], renderDevices: {} } }
+  return {
+    dir: name,
+    scenarioName: 'pair',
+    scenarioHash: hashScenario(scenario),
+    metrics,
+    latencies: { overall: latencies, devices: { alice: latencies }, render: [], renderDevices: {} }
+  }
 }
 
 test('identical runs compare as ~ on every figure', () => {
@@ -81,14 +97,16 @@ test('per-run figures: with < 3 runs a side there is no noise estimate; with 3 t
   // noisy runs whose means differ by less than their spread: not significant
   const noisy = compareRuns(
     [1000, 1300, 900].map((v, i) => run(`a${i}`, 100, { 'bytes.alice.total': v })),
-    [1250, 950, 1100].map((v, i) => run(`b${i}`, 100, { 'bytes.alice.total': v })))
+    [1250, 950, 1100].map((v, i) => run(`b${i}`, 100, { 'bytes.alice.total': v }))
+  )
   const noisyBytes = noisy.figures.find((f) => f.metric === 'bytes.alice.total')
   assert.equal(noisyBytes?.test.kind, 'bootstrap')
   assert.equal(noisyBytes?.change, '~')
   // tight runs shifted by 20 %: significant and beyond tolerance
   const tight = compareRuns(
     [1000, 1010, 990].map((v, i) => run(`a${i}`, 100, { 'bytes.alice.total': v, 'delivery.delivered': 100 })),
-    [1200, 1210, 1190].map((v, i) => run(`b${i}`, 100, { 'bytes.alice.total': v, 'delivery.delivered': 120 })))
+    [1200, 1210, 1190].map((v, i) => run(`b${i}`, 100, { 'bytes.alice.total': v, 'delivery.delivered': 120 }))
+  )
   assert.equal(tight.figures.find((f) => f.metric === 'bytes.alice.total')?.change, 'worse')
   assert.equal(tight.figures.find((f) => f.metric === 'delivery.delivered')?.change, 'better', 'delivered: higher is better')
   assert.equal(tight.figures.find((f) => f.metric === 'bytes.alice.total')?.base.min, 990)
@@ -106,7 +124,11 @@ test('runs of different scenarios are refused unless forced; the seed does not c
 test('tolerance globs: exact beats glob, the longer glob beats the shorter', () => {
   assert.ok(globMatches('bytes.*.perMessage', 'bytes.alice.down.perMessage'))
   assert.ok(!globMatches('bytes.*.perMessage', 'bytes.alice.total'))
-  const tolerances = [{ pattern: '*', ratio: 0.2 }, { pattern: 'delivery.latency.*', ratio: 0.1 }, { pattern: 'delivery.latency.p95', ratio: 0.03 }]
+  const tolerances = [
+    { pattern: '*', ratio: 0.2 },
+    { pattern: 'delivery.latency.*', ratio: 0.1 },
+    { pattern: 'delivery.latency.p95', ratio: 0.03 }
+  ]
   assert.equal(toleranceFor('delivery.latency.p95', tolerances, 0.05), 0.03)
   assert.equal(toleranceFor('delivery.latency.p50', tolerances, 0.05), 0.1)
   assert.equal(toleranceFor('bytes.x.total', tolerances, 0.05), 0.2)
@@ -129,14 +151,17 @@ test('with fewer than 3 runs a side, a change must clear the noise floor: a sign
   const wide = compareRuns([run('a', 100)], [run('b', 110)], { noiseFloor: 0.05, tolerances: [{ pattern: 'delivery.*', ratio: 0.5 }] })
   assert.equal(wide.figures.find((f) => f.metric === 'delivery.latency.p50')?.tolerance, 0.5)
   // tight repeats: noise measured, no floor; the same +10 % is worse on the default 5 %
-  const repeated = compareRuns([100, 101, 99].map((c, i) => run(`a${i}`, c, { 'bytes.alice.total': 1000 + i })), [110, 111, 109].map((c, i) => run(`b${i}`, c, { 'bytes.alice.total': 1100 + i })))
+  const repeated = compareRuns(
+    [100, 101, 99].map((c, i) => run(`a${i}`, c, { 'bytes.alice.total': 1000 + i })),
+    [110, 111, 109].map((c, i) => run(`b${i}`, c, { 'bytes.alice.total': 1100 + i }))
+  )
   const repeatedP50 = repeated.figures.find((f) => f.metric === 'delivery.latency.p50')
   assert.equal(repeatedP50?.noiseFloor, undefined)
   assert.equal(repeatedP50?.change, 'worse')
   assert.equal(repeated.figures.find((f) => f.metric === 'bytes.alice.total')?.change, 'worse')
 })
 
-test('a latency change no larger than the harness lag p99 of the worse side is ~: it may be courier\'s own delay', () => {
+test("a latency change no larger than the harness lag p99 of the worse side is ~: it may be courier's own delay", () => {
   // +40 ms on ~120 ms: significant, and beyond the 25 % floor
   const quiet = compareRuns([run('a', 100, { 'harness.lag.p99': 8 })], [run('b', 140, { 'harness.lag.p99': 10 })])
   const p50 = quiet.figures.find((f) => f.metric === 'delivery.latency.p50')
@@ -147,9 +172,16 @@ test('a latency change no larger than the harness lag p99 of the worse side is ~
   assert.equal(loaded.figures.find((f) => f.metric === 'delivery.latency.p50')?.change, '~')
   assert.equal(loaded.figures.find((f) => f.metric === 'delivery.alice.latency.p50')?.change, '~')
   // swapped: the base was the loaded one; the rule is symmetric
-  assert.equal(compareRuns([run('b', 140, { 'harness.lag.p99': 60 })], [run('a', 100, { 'harness.lag.p99': 8 })]).figures.find((f) => f.metric === 'delivery.latency.p50')?.change, '~')
+  assert.equal(
+    compareRuns([run('b', 140, { 'harness.lag.p99': 60 })], [run('a', 100, { 'harness.lag.p99': 8 })]).figures.find((f) => f.metric === 'delivery.latency.p50')
+      ?.change,
+    '~'
+  )
   // a shift beyond the lag still counts; figures that are not latencies ignore the lag
-  const large = compareRuns([run('a', 100, { 'harness.lag.p99': 8, 'bytes.alice.total': 1000 })], [run('b', 250, { 'harness.lag.p99': 60, 'bytes.alice.total': 2000 })])
+  const large = compareRuns(
+    [run('a', 100, { 'harness.lag.p99': 8, 'bytes.alice.total': 1000 })],
+    [run('b', 250, { 'harness.lag.p99': 60, 'bytes.alice.total': 2000 })]
+  )
   assert.equal(large.figures.find((f) => f.metric === 'delivery.latency.p50')?.change, 'worse')
   assert.equal(large.figures.find((f) => f.metric === 'bytes.alice.total')?.harnessLagMs, undefined)
   assert.equal(large.figures.find((f) => f.metric === 'bytes.alice.total')?.change, 'worse')
@@ -172,16 +204,25 @@ test('without repeats, a latency tail resting on fewer than 3 messages is not ju
   assert.equal(one.figures.find((f) => f.metric === 'delivery.latency.p95')?.test.kind, 'mann-whitney', '60 x 5 % = 3 messages above p95')
   assert.equal(one.figures.find((f) => f.metric === 'delivery.latency.p50')?.change, 'worse')
   // with 3 runs a side the per-run max values carry their own noise estimate: judged
-  const repeated = compareRuns([200, 210, 190].map((m, i) => tailed(`a${i}`, 100, m)), [1100, 1110, 1090].map((m, i) => tailed(`b${i}`, 150, m)))
+  const repeated = compareRuns(
+    [200, 210, 190].map((m, i) => tailed(`a${i}`, 100, m)),
+    [1100, 1110, 1090].map((m, i) => tailed(`b${i}`, 150, m))
+  )
   assert.equal(repeated.figures.find((f) => f.metric === 'delivery.latency.max')?.change, 'worse')
 })
 
-test('one run against repeats: a base inside the repeats\' range is ~, outside it beyond tolerance is worse', () => {
-  const inside = compareRuns([run('a', 100, { 'bytes.alice.total': 1080 })], [1000, 1200, 1100].map((v, i) => run(`b${i}`, 100, { 'bytes.alice.total': v })))
+test("one run against repeats: a base inside the repeats' range is ~, outside it beyond tolerance is worse", () => {
+  const inside = compareRuns(
+    [run('a', 100, { 'bytes.alice.total': 1080 })],
+    [1000, 1200, 1100].map((v, i) => run(`b${i}`, 100, { 'bytes.alice.total': v }))
+  )
   const figure = inside.figures.find((f) => f.metric === 'bytes.alice.total')
   assert.deepEqual(figure?.test, { kind: 'range', overlap: true })
   assert.equal(figure?.change, '~')
-  const outside = compareRuns([run('a', 100, { 'bytes.alice.total': 800 })], [1000, 1200, 1100].map((v, i) => run(`b${i}`, 100, { 'bytes.alice.total': v })))
+  const outside = compareRuns(
+    [run('a', 100, { 'bytes.alice.total': 800 })],
+    [1000, 1200, 1100].map((v, i) => run(`b${i}`, 100, { 'bytes.alice.total': v }))
+  )
   assert.equal(outside.figures.find((f) => f.metric === 'bytes.alice.total')?.change, 'worse')
 })
 
@@ -205,8 +246,15 @@ test('a tail figure that rose while the rank test found the candidate faster is 
   // the candidate's bulk is 100 ms faster, but its slowest messages are slower than the base's
   const fast = run('b', 100)
   const tail = [...fast.latencies.overall.slice(0, 57), 400, 410, 420]
-  const candidate: RunSample = { ...fast, latencies: { ...fast.latencies, overall: tail }, metrics: { ...fast.metrics, 'delivery.latency.max': { value: 420, unit: 'ms' }, 'delivery.latency.p50': { value: 120, unit: 'ms' } } }
-  const withMax: RunSample = { ...base, metrics: { ...base.metrics, 'delivery.latency.max': { value: 240, unit: 'ms' }, 'delivery.latency.p50': { value: 220, unit: 'ms' } } }
+  const candidate: RunSample = {
+    ...fast,
+    latencies: { ...fast.latencies, overall: tail },
+    metrics: { ...fast.metrics, 'delivery.latency.max': { value: 420, unit: 'ms' }, 'delivery.latency.p50': { value: 120, unit: 'ms' } }
+  }
+  const withMax: RunSample = {
+    ...base,
+    metrics: { ...base.metrics, 'delivery.latency.max': { value: 240, unit: 'ms' }, 'delivery.latency.p50': { value: 220, unit: 'ms' } }
+  }
   const figures = compareRuns([withMax], [candidate]).figures
   assert.equal(figures.find((f) => f.metric === 'delivery.latency.p50')?.change, 'better')
   assert.equal(figures.find((f) => f.metric === 'delivery.latency.max')?.change, '~')

@@ -6,7 +6,7 @@ import type { RadioPacket } from '../../harness/interface/index.js'
 const { idle: IDLE, fach: FACH, dch: DCH } = EB3G
 
 /** The state the engine left the radio in at packet time t (last point at t). */
-function stateAt (trace: EnergyBoxPoint[], t: number): number {
+function stateAt(trace: EnergyBoxPoint[], t: number): number {
   const at = trace.filter((p) => Math.abs(p.time - t) < 1e-9)
   assert.ok(at.length > 0, `no point at ${t}`)
   return at[at.length - 1].state
@@ -18,7 +18,7 @@ const eb = loadRadioProfile('energybox-3g-teliasonera')
 
 test('3G: in FACH, a packet above the RLC threshold lands in DCH, one below stays in FACH (each direction)', () => {
   const wake: RadioPacket = { time: 0, bytes: 80, direction: 'down' }
-  const cases: Array<{ packet: RadioPacket, state: number }> = [
+  const cases: Array<{ packet: RadioPacket; state: number }> = [
     { packet: { time: 1, bytes: 294, direction: 'up' }, state: FACH },
     { packet: { time: 1, bytes: 295, direction: 'up' }, state: DCH },
     { packet: { time: 1, bytes: 515, direction: 'down' }, state: FACH },
@@ -44,18 +44,33 @@ test('3G: the RLC buffer fills across packets faster than it drains, and empties
 
 test('3G: from IDLE, one packet above the IDLE threshold goes straight to DCH, below it to FACH; tails demote DCH -> FACH -> IDLE', () => {
   const big = energyBoxStates3g([{ time: 0, bytes: 600, direction: 'down' }], eb)
-  assert.deepEqual(big.map((p) => p.state), [IDLE, DCH, DCH, FACH, FACH, IDLE])
-  assert.deepEqual(big.map((p) => Number(p.time.toFixed(6))), [0, 0, 4.1, 4.1, 9.7, 9.7])
+  assert.deepEqual(
+    big.map((p) => p.state),
+    [IDLE, DCH, DCH, FACH, FACH, IDLE]
+  )
+  assert.deepEqual(
+    big.map((p) => Number(p.time.toFixed(6))),
+    [0, 0, 4.1, 4.1, 9.7, 9.7]
+  )
   const small = energyBoxStates3g([{ time: 0, bytes: 500, direction: 'down' }], eb)
-  assert.deepEqual(small.map((p) => p.state), [IDLE, FACH, FACH, IDLE])
-  assert.deepEqual(small.map((p) => Number(p.time.toFixed(6))), [0, 0, 5.6, 5.6])
+  assert.deepEqual(
+    small.map((p) => p.state),
+    [IDLE, FACH, FACH, IDLE]
+  )
+  assert.deepEqual(
+    small.map((p) => Number(p.time.toFixed(6))),
+    [0, 0, 5.6, 5.6]
+  )
 })
 
 test('3G priced: time and joules per state follow the trace (DCH tail, FACH tail, idle)', () => {
-  const report = priceTimeline([
-    { time: 0, bytes: 600, direction: 'down', label: 'a' },
-    { time: 30, bytes: 500, direction: 'down', label: 'b' }
-  ], eb)
+  const report = priceTimeline(
+    [
+      { time: 0, bytes: 600, direction: 'down', label: 'a' },
+      { time: 30, bytes: 500, direction: 'down', label: 'b' }
+    ],
+    eb
+  )
   // a: DCH 4.1 s + FACH 5.6 s, idle until 30; b: FACH 5.6 s.
   assert.ok(Math.abs(report.states.dch.seconds - 4.1) < 1e-9)
   assert.ok(Math.abs(report.states.fach.seconds - 11.2) < 1e-9)
@@ -73,12 +88,31 @@ test('3G with Video Optimizer defaults: IDLE->DCH promotion 2 s at 0.53 W, DCH 5
   const one = priceTimeline([{ time: 100, bytes: 60, direction: 'up' }], vo)
   const expected = 2 * 0.53 + 5 * 0.7 + 12 * 0.35
   assert.ok(Math.abs(one.totalJoules - expected) < 1e-9, `${one.totalJoules} vs ${expected}`)
-  assert.deepEqual(one.timeline.map((s) => [s.state, s.kind]), [['promotion', 'promotion'], ['dch', 'tail'], ['fach', 'tail']])
+  assert.deepEqual(
+    one.timeline.map((s) => [s.state, s.kind]),
+    [
+      ['promotion', 'promotion'],
+      ['dch', 'tail'],
+      ['fach', 'tail']
+    ]
+  )
   assert.ok(Math.abs(one.timeline[0].start - 98) < 1e-9)
 
   // In FACH (10 s after the first packet): 543 B up stays in FACH, 544 B up promotes (1.5 s at 0.55 W).
-  const stay = priceTimeline([{ time: 0, bytes: 60, direction: 'up' }, { time: 10, bytes: 543, direction: 'up' }], vo)
-  const go = priceTimeline([{ time: 0, bytes: 60, direction: 'up' }, { time: 10, bytes: 544, direction: 'up' }], vo)
+  const stay = priceTimeline(
+    [
+      { time: 0, bytes: 60, direction: 'up' },
+      { time: 10, bytes: 543, direction: 'up' }
+    ],
+    vo
+  )
+  const go = priceTimeline(
+    [
+      { time: 0, bytes: 60, direction: 'up' },
+      { time: 10, bytes: 544, direction: 'up' }
+    ],
+    vo
+  )
   assert.equal(stay.promotions, 1)
   assert.equal(go.promotions, 2)
   assert.equal(stay.states.dch.seconds, 5)
@@ -86,8 +120,20 @@ test('3G with Video Optimizer defaults: IDLE->DCH promotion 2 s at 0.53 W, DCH 5
   assert.ok(Math.abs(go.byKind.promotion.joules - (2 * 0.53 + 1.5 * 0.55)) < 1e-9)
   assert.ok(Math.abs(go.states.dch.seconds - 10) < 1e-9)
   assert.ok(Math.abs(go.states.fach.seconds - (3.5 + 12)) < 1e-9)
-  const downStay = energyBoxStates3g([{ time: 0, bytes: 60, direction: 'up' }, { time: 10, bytes: 475, direction: 'down' }], vo)
-  const downGo = energyBoxStates3g([{ time: 0, bytes: 60, direction: 'up' }, { time: 10, bytes: 476, direction: 'down' }], vo)
+  const downStay = energyBoxStates3g(
+    [
+      { time: 0, bytes: 60, direction: 'up' },
+      { time: 10, bytes: 475, direction: 'down' }
+    ],
+    vo
+  )
+  const downGo = energyBoxStates3g(
+    [
+      { time: 0, bytes: 60, direction: 'up' },
+      { time: 10, bytes: 476, direction: 'down' }
+    ],
+    vo
+  )
   assert.equal(stateAt(downStay, 10), FACH)
   assert.equal(stateAt(downGo, 10), DCH)
 })

@@ -4,9 +4,19 @@ import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { readPcap } from '../../harness/capture/index.js'
 import {
-  chooseDeviceAddress, energyBoxProfileFromConfigs, energyBoxStates3g, energyBoxStatesWifi, energyBoxTraceEnergy,
-  formatEnergyBoxCsv, loadEnergyBoxProfile, loadRadioProfile, parseEnergyBoxConfig, parseEnergyBoxCsv, priceTimeline,
-  radioPacketsFromCapture, type EnergyBoxPoint
+  chooseDeviceAddress,
+  energyBoxProfileFromConfigs,
+  energyBoxStates3g,
+  energyBoxStatesWifi,
+  energyBoxTraceEnergy,
+  formatEnergyBoxCsv,
+  loadEnergyBoxProfile,
+  loadRadioProfile,
+  parseEnergyBoxConfig,
+  parseEnergyBoxCsv,
+  priceTimeline,
+  radioPacketsFromCapture,
+  type EnergyBoxPoint
 } from '../../harness/energy/index.js'
 import { InvalidInputError, type CapturedPacket } from '../../harness/interface/index.js'
 
@@ -14,7 +24,7 @@ import { InvalidInputError, type CapturedPacket } from '../../harness/interface/
 // folder's README and LICENSE) so the test needs nothing beside it. Compiled tests run from dist/test/unit.
 const dir = fileURLToPath(new URL('../../../fixtures/pcap/energybox/', import.meta.url))
 
-async function frames (name: string): Promise<CapturedPacket[]> {
+async function frames(name: string): Promise<CapturedPacket[]> {
   assert.ok(existsSync(dir), `EnergyBox fixtures not found at ${dir}`)
   const out: CapturedPacket[] = []
   for await (const p of readPcap(`${dir}${name}.pcap`)) out.push(p)
@@ -24,7 +34,7 @@ async function frames (name: string): Promise<CapturedPacket[]> {
 const oracle = (name: string): EnergyBoxPoint[] => parseEnergyBoxCsv(readFileSync(`${dir}oracle/${name}.csv`, 'utf8'))
 
 /** Upstream's own comparison: same number of points, same states, times within 1e-5 s. */
-function mismatch (actual: EnergyBoxPoint[], expected: EnergyBoxPoint[]): string | null {
+function mismatch(actual: EnergyBoxPoint[], expected: EnergyBoxPoint[]): string | null {
   if (actual.length !== expected.length) return `${actual.length} points, oracle has ${expected.length}`
   for (let i = 0; i < expected.length; i++) {
     if (actual[i].state !== expected[i].state || Math.abs(actual[i].time - expected[i].time) > 1e-5) {
@@ -76,7 +86,7 @@ test('EnergyBox deviations break the oracles: sorting by time, no +1 ms CAMH off
   assert.notEqual(mismatch(energyBoxStates3g(ipv4, umts()), oracle('test2_3g')), null, 'IPv4 only')
 })
 
-test('EnergyBox energy: the README figures (power of each point\'s state x time to the next point) from our traces and from priceTimeline', async () => {
+test("EnergyBox energy: the README figures (power of each point's state x time to the next point) from our traces and from priceTimeline", async () => {
   const readme = { test1_3g: 151.5161, test2_3g: 129.8691, test1_wifi: 14.0383, test2_wifi: 12.3036 }
   for (const capture of ['test1', 'test2'] as const) {
     const { packets } = radioPacketsFromCapture(await frames(capture))
@@ -112,6 +122,8 @@ test('EnergyBox configs: the built-in profiles are exactly what the upstream con
   // A device config of the wrong kind is refused with both files named.
   const net = parseEnergyBoxConfig(readFileSync(`${dir}config/3g_teliasonera.config`, 'utf8'), '3g_teliasonera.config')
   const dev = parseEnergyBoxConfig(readFileSync(`${dir}config/samsungS2_wifi.config`, 'utf8'), 'samsungS2_wifi.config')
-  assert.throws(() => energyBoxProfileFromConfigs(net, dev), (err: unknown) => err instanceof InvalidInputError &&
-    err.problems[0].location.file === 'samsungS2_wifi.config' && err.problems[0].found === 'DeviceWifi')
+  assert.throws(
+    () => energyBoxProfileFromConfigs(net, dev),
+    (err: unknown) => err instanceof InvalidInputError && err.problems[0].location.file === 'samsungS2_wifi.config' && err.problems[0].found === 'DeviceWifi'
+  )
 })

@@ -15,7 +15,7 @@ const T = {
   onS: 0.001,
   onW: 1.6802,
   tailS: 11.576,
-  tailW: 1.060,
+  tailW: 1.06,
   pagingOnS: 0.0432,
   pagingW: 0.5943,
   pagingCycleS: 1.2802,
@@ -24,10 +24,8 @@ const T = {
 }
 const promotionJ = T.promotionS * T.promotionW
 const drxPulseJ = (T.onW - T.tailW) * T.onS
-const fullTailJ = T.tailS * T.tailW +
-  (T.shortDrxS / T.shortCycleS) * drxPulseJ +
-  ((T.tailS - T.tiS - T.shortDrxS) / T.longCycleS) * drxPulseJ
-const idleW = T.pagingW * T.pagingOnS / T.pagingCycleS
+const fullTailJ = T.tailS * T.tailW + (T.shortDrxS / T.shortCycleS) * drxPulseJ + ((T.tailS - T.tiS - T.shortDrxS) / T.longCycleS) * drxPulseJ
+const idleW = (T.pagingW * T.pagingOnS) / T.pagingCycleS
 
 const close = (actual: number, expected: number, relative: number, what: string): void => {
   assert.ok(Math.abs(actual - expected) <= relative * Math.abs(expected), `${what}: ${actual} vs expected ${expected}`)
@@ -44,7 +42,10 @@ test('LTE worked example: one packet after idle pays a promotion and the whole t
   close(report.byKind.tail.joules, fullTailJ, 0.001, 'tail joules')
   assert.equal(report.byKind.active.joules, 0)
   // The timeline a chart would draw: promotion, then the tail phases in order, back to back.
-  assert.deepEqual(report.timeline.map((s) => s.state), ['promotion', 'continuous-reception', 'short-drx', 'long-drx'])
+  assert.deepEqual(
+    report.timeline.map((s) => s.state),
+    ['promotion', 'continuous-reception', 'short-drx', 'long-drx']
+  )
   close(report.timeline[0].start, 50 - T.promotionS, 1e-9, 'promotion start')
   close(report.timeline[3].end, 50 + T.tailS, 1e-9, 'tail end')
   for (let i = 1; i < report.timeline.length; i++) close(report.timeline[i].start, report.timeline[i - 1].end, 1e-12, 'contiguous')
@@ -59,18 +60,24 @@ test('LTE worked example: one packet after idle pays a promotion and the whole t
 
 test('LTE: two packets closer than the tail cost one promotion; a gap longer than the tail costs two', () => {
   const lte = loadRadioProfile('lte')
-  const near = priceTimeline([
-    { time: 0, bytes: 100, direction: 'up' },
-    { time: 5, bytes: 100, direction: 'down' }
-  ], lte)
+  const near = priceTimeline(
+    [
+      { time: 0, bytes: 100, direction: 'up' },
+      { time: 5, bytes: 100, direction: 'down' }
+    ],
+    lte
+  )
   assert.equal(near.promotions, 1)
   assert.equal(near.timeline.filter((s) => s.state === 'promotion').length, 1)
   assert.equal(near.states.idle, undefined, 'the radio never went idle between them')
 
-  const far = priceTimeline([
-    { time: 0, bytes: 100, direction: 'up' },
-    { time: 20, bytes: 100, direction: 'down' }
-  ], lte)
+  const far = priceTimeline(
+    [
+      { time: 0, bytes: 100, direction: 'up' },
+      { time: 20, bytes: 100, direction: 'down' }
+    ],
+    lte
+  )
   assert.equal(far.promotions, 2)
   assert.equal(far.timeline.filter((s) => s.state === 'promotion').length, 2)
   // Two full bursts and the idle time between them (20 s - tail - promotion of the second packet).
@@ -83,7 +90,7 @@ test('LTE transfer power: beta + alpha x throughput of each 0.5 s window while p
   const packets: RadioPacket[] = Array.from({ length: 100 }, (_, i) => ({ time: i * 0.01, bytes: 1000, direction: 'down' }))
   const report = priceTimeline(packets, loadRadioProfile('lte'))
   // Each 0.5 s window holds 50 packets: 50,000 B -> 0.8 Mbit/s downlink.
-  const mbps = 50_000 * 8 / 0.5 / 1e6
+  const mbps = (50_000 * 8) / 0.5 / 1e6
   const watts = T.betaW + T.alphaDownWPerMbps * mbps
   close(report.byKind.active.seconds, 0.99, 1e-9, 'active seconds')
   close(report.byKind.active.joules, 0.99 * watts, 1e-9, 'active joules')
@@ -101,7 +108,7 @@ test('keep-alives: mean power falls with the period, flat below the tail, then a
   }
   const periods = [2, 5, 10, 11, 12, 15, 20, 30, 60, 120]
   const runs = periods.map((p) => ({ period: p, ...keepAlive(p) }))
-  const mean = (r: typeof runs[number]): number => r.report.averageWatts ?? NaN
+  const mean = (r: (typeof runs)[number]): number => r.report.averageWatts ?? NaN
 
   for (let i = 1; i < runs.length; i++) {
     // Non-increasing; below the tail the power is a plateau at tail level, where the mix of DRX
@@ -128,14 +135,17 @@ test('keep-alives: mean power falls with the period, flat below the tail, then a
   close(p30 * 30, 12.76 + idleW * (30 - 11.836), 0.01, 'joules per 30 s')
 })
 
-test('attribution: a burst\'s promotion goes to its first packet, its tail to its last, transfer energy by bytes', () => {
-  const report = priceTimeline([
-    { time: 10, bytes: 300, direction: 'up', label: 'first' },
-    { time: 10.05, bytes: 100, direction: 'up', label: 'last' }
-  ], loadRadioProfile('lte'))
+test("attribution: a burst's promotion goes to its first packet, its tail to its last, transfer energy by bytes", () => {
+  const report = priceTimeline(
+    [
+      { time: 10, bytes: 300, direction: 'up', label: 'first' },
+      { time: 10.05, bytes: 100, direction: 'up', label: 'last' }
+    ],
+    loadRadioProfile('lte')
+  )
   const activeJ = report.byKind.active.joules
-  close(activeJ, 0.05 * (T.betaW + 0.43839 * (400 * 8 / 0.5 / 1e6)), 1e-9, 'active joules')
-  close(report.byLabel.first, promotionJ + activeJ * 300 / 400, 1e-6, 'first packet')
-  close(report.byLabel.last, fullTailJ + activeJ * 100 / 400, 1e-6, 'last packet')
+  close(activeJ, 0.05 * (T.betaW + 0.43839 * ((400 * 8) / 0.5 / 1e6)), 1e-9, 'active joules')
+  close(report.byLabel.first, promotionJ + (activeJ * 300) / 400, 1e-6, 'first packet')
+  close(report.byLabel.last, fullTailJ + (activeJ * 100) / 400, 1e-6, 'last packet')
   close(report.byLabel.first + report.byLabel.last, report.totalJoules, 1e-12, 'sum')
 })

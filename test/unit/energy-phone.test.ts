@@ -19,7 +19,7 @@ test('model and phone within 25% are not flagged; beyond it they are, on either 
   assert.equal(partial.flagged, false)
 })
 
-test('the phone\'s own figures come from its last end-of-run battery report', () => {
+test("the phone's own figures come from its last end-of-run battery report", () => {
   const events: CourierEvent[] = [
     { t: 1, type: 'device.battery', device: 'phone', phase: 'start', level: 1, source: 'mobile: batteryInfo' },
     { t: 9, type: 'device.battery', device: 'phone', phase: 'end', level: 0.99, mAh: 0.9, radioActiveMs: 13_000, source: 'dumpsys batterystats' },
@@ -41,6 +41,6 @@ test('a packet is store traffic inside a history request, relay next to a messag
   assert.equal(purpose('alice', 490, 'down'), 'relay', 'just before the live arrival')
   assert.equal(purpose('alice', 510, 'down'), 'control', 'after the arrival')
   assert.equal(purpose('alice', 950, 'down'), 'store')
-  assert.equal(purpose('bob', 950, 'down'), 'control', 'another device\'s request')
+  assert.equal(purpose('bob', 950, 'down'), 'control', "another device's request")
   assert.equal(purpose('alice', 5000, 'up'), 'control')
 })

@@ -3,12 +3,10 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import {
-  listBuiltinProfiles, loadEnergyBoxProfile, loadRadioProfile, parseJavaProperties, priceTimeline
-} from '../../harness/energy/index.js'
+import { listBuiltinProfiles, loadEnergyBoxProfile, loadRadioProfile, parseJavaProperties, priceTimeline } from '../../harness/energy/index.js'
 import { InvalidInputError } from '../../harness/interface/index.js'
 
-function tempDir (): { dir: string, [Symbol.dispose]: () => void } {
+function tempDir(): { dir: string; [Symbol.dispose]: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'courier-energy-'))
   return { dir, [Symbol.dispose]: () => rmSync(dir, { recursive: true, force: true }) }
 }
@@ -39,14 +37,27 @@ test('loadRadioProfile returns copies: editing one (a what-if on a timer) does n
 test('a user profile file is loaded, validated and priced', () => {
   using tmp = tempDir()
   const path = join(tmp.dir, 'flat.json')
-  writeFileSync(path, JSON.stringify({
-    name: 'flat', model: 'tail', source: 'test', verified: false,
-    active: { inactivitySeconds: 0.5, betaWatts: 1 },
-    tail: [{ state: 'tail', seconds: 2, watts: 0.5 }],
-    idle: { watts: 0.1 }
-  }))
+  writeFileSync(
+    path,
+    JSON.stringify({
+      name: 'flat',
+      model: 'tail',
+      source: 'test',
+      verified: false,
+      active: { inactivitySeconds: 0.5, betaWatts: 1 },
+      tail: [{ state: 'tail', seconds: 2, watts: 0.5 }],
+      idle: { watts: 0.1 }
+    })
+  )
   const profile = loadRadioProfile(path)
-  const report = priceTimeline([{ time: 0, bytes: 10, direction: 'up' }, { time: 0.25, bytes: 10, direction: 'down' }, { time: 10, bytes: 10, direction: 'up' }], profile)
+  const report = priceTimeline(
+    [
+      { time: 0, bytes: 10, direction: 'up' },
+      { time: 0.25, bytes: 10, direction: 'down' },
+      { time: 10, bytes: 10, direction: 'up' }
+    ],
+    profile
+  )
   // 0.25 s active at 1 W, a 2 s tail at 0.5 W, idle 7.75 s at 0.1 W, another 2 s tail.
   assert.ok(Math.abs(report.totalJoules - (0.25 + 1 + 0.775 + 1)) < 1e-9, String(report.totalJoules))
   // Defaults were applied to what the user left out.
@@ -110,11 +121,22 @@ test('profile errors: missing field, a tail phase without seconds, an unknown mo
     assert.fail('no error')
   }
   const missing = problemsOf(() => loadRadioProfile(write('missing.json', { ...base, tail: [{ state: 'tail', seconds: 1, watts: 1 }], verified: undefined })))
-  assert.ok(missing.some((p) => p.path === 'verified' && p.found === 'nothing' && p.expected === 'a boolean'), JSON.stringify(missing))
+  assert.ok(
+    missing.some((p) => p.path === 'verified' && p.found === 'nothing' && p.expected === 'a boolean'),
+    JSON.stringify(missing)
+  )
   const open = problemsOf(() => loadRadioProfile(write('open.json', { ...base, tail: [{ state: 'tail', watts: 1 }] })))
-  assert.deepEqual(open.map((p) => p.path), ['tail[0].seconds'])
-  const long = problemsOf(() => loadRadioProfile(write('long.json', { ...base, active: { inactivitySeconds: 5, betaWatts: 1 }, tail: [{ state: 'tail', seconds: 1, watts: 1 }] })))
-  assert.deepEqual(long.map((p) => p.path), ['active.inactivitySeconds'])
+  assert.deepEqual(
+    open.map((p) => p.path),
+    ['tail[0].seconds']
+  )
+  const long = problemsOf(() =>
+    loadRadioProfile(write('long.json', { ...base, active: { inactivitySeconds: 5, betaWatts: 1 }, tail: [{ state: 'tail', seconds: 1, watts: 1 }] }))
+  )
+  assert.deepEqual(
+    long.map((p) => p.path),
+    ['active.inactivitySeconds']
+  )
   const model = problemsOf(() => loadRadioProfile(write('model.json', { ...base, model: 'lte-ish', tail: [] })))
   assert.equal(model[0].path, 'model')
   const json = problemsOf(() => loadRadioProfile(write('broken.json', '{\n  "name": "x",\n  "model": tail\n}\n')))
@@ -126,20 +148,19 @@ test('profile errors: missing field, a tail phase without seconds, an unknown mo
 })
 
 test('Java properties: comments, = : and space separators, continuation lines, escapes, no final newline', () => {
-  const props = parseJavaProperties([
-    '# comment',
-    '! also a comment',
-    'A=1',
-    'B : two words ',
-    'C three',
-    '  D = long \\',
-    '      value',
-    'E=tab\\tand\\u0041',
-    'F\\=key=v',
-    'LAST=3000'
-  ].join('\n'))
+  const props = parseJavaProperties(
+    ['# comment', '! also a comment', 'A=1', 'B : two words ', 'C three', '  D = long \\', '      value', 'E=tab\\tand\\u0041', 'F\\=key=v', 'LAST=3000'].join(
+      '\n'
+    )
+  )
   assert.deepEqual(Object.fromEntries([...props].map(([k, v]) => [k, v.value])), {
-    A: '1', B: 'two words ', C: 'three', D: 'long value', E: 'tab\tandA', 'F=key': 'v', LAST: '3000'
+    A: '1',
+    B: 'two words ',
+    C: 'three',
+    D: 'long value',
+    E: 'tab\tandA',
+    'F=key': 'v',
+    LAST: '3000'
   })
   assert.equal(props.get('D')?.line, 6)
   assert.equal(props.get('LAST')?.line, 10)
@@ -158,10 +179,13 @@ test('EnergyBox config errors name the file, the key and its line', () => {
     caught = err
   }
   assert.ok(caught instanceof InvalidInputError)
-  assert.deepEqual(caught.problems.map((p) => [p.location.file, p.path, p.location.line, p.found]), [
-    [net, 'CAM_TIME_WIMDOW', 3, '"fifty"'],
-    [dev, 'POWER_IN_CAMH', undefined, 'nothing']
-  ])
+  assert.deepEqual(
+    caught.problems.map((p) => [p.location.file, p.path, p.location.line, p.found]),
+    [
+      [net, 'CAM_TIME_WIMDOW', 3, '"fifty"'],
+      [dev, 'POWER_IN_CAMH', undefined, 'nothing']
+    ]
+  )
   writeFileSync(dev, 'TYPE=DeviceWifi\nPOWER_IN_PSM=0.03\nPOWER_IN_CAM=0.25\nPOWER_IN_CAMH=0.45\n')
   writeFileSync(net, 'TYPE=Wifi\nCAM_PSM_INACTIVITY_TIME=220\nCAM_TIME_WIMDOW=50\nWINDOW_DATA_RATE_THRESHOLD=3000')
   const profile = loadEnergyBoxProfile(net, dev, { name: 'mine' })

@@ -31,7 +31,7 @@ test('attribution sums to the total on every built-in profile, for a mixed multi
   for (let i = 0; i < 400; i++) {
     // bursts of close packets, pauses of a few seconds, and long idle gaps
     t += i % 40 === 0 ? 25 : i % 10 === 0 ? 2.5 : 0.004 * (1 + (i % 3))
-    packets.push({ time: t, bytes: 60 + (i * 37) % 1400, direction: i % 3 === 0 ? 'up' : 'down', label: i % 17 === 0 ? undefined : labels[i % 3] })
+    packets.push({ time: t, bytes: 60 + ((i * 37) % 1400), direction: i % 3 === 0 ? 'up' : 'down', label: i % 17 === 0 ? undefined : labels[i % 3] })
   }
   for (const { name } of listBuiltinProfiles()) {
     const r = priceTimeline(packets, loadRadioProfile(name), { durationSeconds: 600, messages: 40 })
@@ -40,7 +40,11 @@ test('attribution sums to the total on every built-in profile, for a mixed multi
     const kindSum = Object.values(r.byKind).reduce((a, b) => a + b.joules, 0)
     const stateSum = Object.values(r.states).reduce((a, b) => a + b.joules, 0)
     const timelineSum = r.timeline.reduce((a, s) => a + s.joules, 0)
-    for (const [what, sum] of [['kinds', kindSum], ['states', stateSum], ['timeline', timelineSum]] as const) {
+    for (const [what, sum] of [
+      ['kinds', kindSum],
+      ['states', stateSum],
+      ['timeline', timelineSum]
+    ] as const) {
       assert.ok(Math.abs(sum - r.totalJoules) < 1e-9 * r.totalJoules, `${name}: ${what} ${sum} vs ${r.totalJoules}`)
     }
     // State times tile the covered interval: no gap, no overlap.
@@ -52,7 +56,7 @@ test('attribution sums to the total on every built-in profile, for a mixed multi
     assert.ok('(unlabelled)' in r.byLabel, `${name}: unlabelled packets are accounted for`)
     assert.ok(Math.abs((r.joulesPerMessage ?? NaN) - r.totalJoules / 40) < 1e-12)
     assert.ok(Math.abs(r.mAh - r.totalJoules / (3.6 * 3.85)) < 1e-12)
-    assert.ok(Math.abs((r.mAhPerHour ?? NaN) - r.mAh * 3600 / 600) < 1e-9)
+    assert.ok(Math.abs((r.mAhPerHour ?? NaN) - (r.mAh * 3600) / 600) < 1e-9)
     assert.ok(r.radioActiveSeconds > 0 && r.radioActiveSeconds < r.durationSeconds)
     assert.doesNotThrow(() => JSON.parse(JSON.stringify(r)))
   }
@@ -63,7 +67,7 @@ test('durationSeconds pads the report with idle time after the last tail, and a 
   const bare = priceTimeline([{ time: 0, bytes: 100, direction: 'up' }], lte)
   const padded = priceTimeline([{ time: 0, bytes: 100, direction: 'up' }], lte, { durationSeconds: 60 })
   assert.equal(padded.durationSeconds, 60)
-  const idleW = 0.5943 * 0.0432 / 1.2802
+  const idleW = (0.5943 * 0.0432) / 1.2802
   assert.ok(Math.abs(padded.totalJoules - (bare.totalJoules + idleW * (60 - bare.durationSeconds))) < 1e-9)
   assert.equal(padded.byLabel['(idle)'] > 0, true)
   const short = priceTimeline([{ time: 0, bytes: 100, direction: 'up' }], lte, { durationSeconds: 5 })
@@ -77,7 +81,19 @@ test('durationSeconds pads the report with idle time after the last tail, and a 
 
 test('unsorted input is priced in time order', () => {
   const lte = loadRadioProfile('lte')
-  const sorted = priceTimeline([{ time: 0, bytes: 100, direction: 'up', label: 'a' }, { time: 3, bytes: 100, direction: 'down', label: 'b' }], lte)
-  const shuffled = priceTimeline([{ time: 3, bytes: 100, direction: 'down', label: 'b' }, { time: 0, bytes: 100, direction: 'up', label: 'a' }], lte)
+  const sorted = priceTimeline(
+    [
+      { time: 0, bytes: 100, direction: 'up', label: 'a' },
+      { time: 3, bytes: 100, direction: 'down', label: 'b' }
+    ],
+    lte
+  )
+  const shuffled = priceTimeline(
+    [
+      { time: 3, bytes: 100, direction: 'down', label: 'b' },
+      { time: 0, bytes: 100, direction: 'up', label: 'a' }
+    ],
+    lte
+  )
   assert.deepEqual(shuffled, sorted)
 })

@@ -14,6 +14,12 @@ test('an event a device learned of late carries the time it happened; a time in 
   now = 1500
   log.emit('device.online', { device: 'web' })
   log.close()
-  const lines = (await readFile(path, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { t: number })
-  assert.deepEqual(lines.map((e) => e.t), [940.5, 1000, 1500])
+  const lines = (await readFile(path, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { t: number })
+  assert.deepEqual(
+    lines.map((e) => e.t),
+    [940.5, 1000, 1500]
+  )
 })

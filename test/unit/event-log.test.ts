@@ -15,5 +15,12 @@ test('an event another process reported keeps the time it happened, and the log 
   log.emit('msg.rendered', { device: 'a', hash: 'h', msgId: 'm' }, 150)
   log.close()
   const events = await readEventLog(path)
-  assert.deepEqual(events.map((e) => [e.t, e.type]), [[100, 'device.online'], [150, 'msg.rendered'], [200, 'device.offline']])
+  assert.deepEqual(
+    events.map((e) => [e.t, e.type]),
+    [
+      [100, 'device.online'],
+      [150, 'msg.rendered'],
+      [200, 'device.offline']
+    ]
+  )
 })

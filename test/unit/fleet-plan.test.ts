@@ -29,16 +29,20 @@ test('a fixed size gives every post that size', () => {
   assert.ok(planCrowd({ ...crowd, size: 777 }, 10_000, 1).every((p) => p.bytes === 777))
 })
 
-function degrees (relays: number, edges: Array<[number, number]>): number[] {
+function degrees(relays: number, edges: Array<[number, number]>): number[] {
   return Array.from({ length: relays }, (_, n) => edges.filter(([a, b]) => a === n || b === n).length)
 }
 
-function connected (relays: number, edges: Array<[number, number]>): boolean {
+function connected(relays: number, edges: Array<[number, number]>): boolean {
   const reached = new Set([0])
-  for (let changed = true; changed;) {
+  for (let changed = true; changed; ) {
     changed = false
     for (const [a, b] of edges) {
-      if (reached.has(a) !== reached.has(b)) { reached.add(a); reached.add(b); changed = true }
+      if (reached.has(a) !== reached.has(b)) {
+        reached.add(a)
+        reached.add(b)
+        changed = true
+      }
     }
   }
   return reached.size === relays
@@ -51,14 +55,28 @@ test('the relay graph is connected, deterministic, and has the ring', () => {
   assert.ok(connected(8, edges))
   for (let i = 0; i < 8; i++) {
     const [a, b] = [i, (i + 1) % 8].sort((x, y) => x - y)
-    assert.ok(edges.some(([x, y]) => x === a && y === b), `ring edge ${a}-${b}`)
+    assert.ok(
+      edges.some(([x, y]) => x === a && y === b),
+      `ring edge ${a}-${b}`
+    )
   }
-  assert.ok(edges.every(([a, b]) => a < b), 'each edge once, smaller index first')
+  assert.ok(
+    edges.every(([a, b]) => a < b),
+    'each edge once, smaller index first'
+  )
 })
 
 test('every relay gets the degree that was asked: none below it, and the least linked exactly at it', () => {
   // many seeds: a chord drawn onto a ring neighbour used to leave a relay one or two short
-  for (const [relays, degree] of [[8, 4], [6, 4], [6, 3], [4, 3], [10, 6], [5, 2], [12, 5]]) {
+  for (const [relays, degree] of [
+    [8, 4],
+    [6, 4],
+    [6, 3],
+    [4, 3],
+    [10, 6],
+    [5, 2],
+    [12, 5]
+  ]) {
     for (let seed = 0; seed < 200; seed++) {
       const d = degrees(relays, planRelayEdges(relays, degree, seed))
       assert.equal(Math.min(...d), degree, `${relays} relays, degree ${degree}, seed ${seed}: degrees ${d.join(' ')}`)

@@ -7,19 +7,19 @@ import { compare, evaluateThresholds, parseThreshold, type Comparator, type Thre
 // (kB = 1000, KiB = 1024, 1% = 0.01, a `seconds` metric compared in seconds), not taken from the
 // code under test.
 
-function parsed (unit: MetricUnit, raw: string | number | boolean): Threshold {
+function parsed(unit: MetricUnit, raw: string | number | boolean): Threshold {
   const result = parseThreshold('m', unit, raw)
   assert.ok(result.ok, `${JSON.stringify(raw)} on a ${unit} metric was refused: ${result.ok ? '' : result.expected}`)
   return result.threshold
 }
 
 /** Whether a metric measured at `value` passes the threshold `raw`: the whole path the gate takes. */
-function passes (unit: MetricUnit, raw: string | number | boolean, value: number | boolean | null): boolean {
+function passes(unit: MetricUnit, raw: string | number | boolean, value: number | boolean | null): boolean {
   const [result] = evaluateThresholds([parsed(unit, raw)], { m: { value, unit } })
   return result.passed
 }
 
-function refused (unit: MetricUnit, raw: string | number | boolean): { expected: string, found: string } {
+function refused(unit: MetricUnit, raw: string | number | boolean): { expected: string; found: string } {
   const result = parseThreshold('m', unit, raw)
   assert.ok(!result.ok, `${JSON.stringify(raw)} on a ${unit} metric was accepted`)
   return result
@@ -71,8 +71,10 @@ test('ms: durations in any unit become milliseconds; a bare number is millisecon
   assert.equal(parsed('ms', '< 1h').target, 3_600_000)
   assert.equal(parsed('ms', '< 250').target, 250)
   // at the boundary: 1999 ms passes "< 2s", 2000 ms does not, 2001 ms passes "> 2s"
-  assert.deepEqual([passes('ms', '< 2s', 1999), passes('ms', '< 2s', 2000), passes('ms', '<= 2s', 2000), passes('ms', '> 2s', 2001), passes('ms', '> 2s', 2000)],
-    [true, false, true, true, false])
+  assert.deepEqual(
+    [passes('ms', '< 2s', 1999), passes('ms', '< 2s', 2000), passes('ms', '<= 2s', 2000), passes('ms', '> 2s', 2001), passes('ms', '> 2s', 2000)],
+    [true, false, true, true, false]
+  )
 })
 
 test('seconds: "30s" on a seconds-valued metric is 30, not 30000; "500ms" is 0.5', () => {
@@ -81,8 +83,10 @@ test('seconds: "30s" on a seconds-valued metric is 30, not 30000; "500ms" is 0.5
   assert.equal(parsed('seconds', '< 2m').target, 120)
   assert.equal(parsed('seconds', '< 30').target, 30, 'a bare number is already seconds')
   // a radio active for 31 s fails "< 30s"; 29.9 s passes; 30 s fails "<" and passes "<="
-  assert.deepEqual([passes('seconds', '< 30s', 29.9), passes('seconds', '< 30s', 30), passes('seconds', '<= 30s', 30), passes('seconds', '< 30s', 31)],
-    [true, false, true, false])
+  assert.deepEqual(
+    [passes('seconds', '< 30s', 29.9), passes('seconds', '< 30s', 30), passes('seconds', '<= 30s', 30), passes('seconds', '< 30s', 31)],
+    [true, false, true, false]
+  )
   assert.equal(passes('seconds', '> 500ms', 0.6), true)
   assert.equal(passes('seconds', '> 500ms', 0.4), false)
 })
@@ -93,8 +97,10 @@ test('ratio: "1%" is 0.01, a bare fraction is itself, beyond 100% is refused', (
   assert.equal(parsed('ratio', '< 0.02').target, 0.02)
   assert.equal(parsed('ratio', '<= 100%').target, 1)
   assert.equal(parsed('ratio', 0).target, 0)
-  assert.deepEqual([passes('ratio', '< 1%', 0.0099), passes('ratio', '< 1%', 0.01), passes('ratio', '<= 1%', 0.01), passes('ratio', '< 1%', 0.0101)],
-    [true, false, true, false])
+  assert.deepEqual(
+    [passes('ratio', '< 1%', 0.0099), passes('ratio', '< 1%', 0.01), passes('ratio', '<= 1%', 0.01), passes('ratio', '< 1%', 0.0101)],
+    [true, false, true, false]
+  )
   assert.deepEqual([passes('ratio', '== 0', 0), passes('ratio', '== 0', 0.000001)], [true, false])
   assert.match(refused('ratio', '< 150%').expected, /percentage/)
   assert.match(refused('ratio', '< 2').expected, /percentage/)
@@ -113,8 +119,17 @@ test('count: plain numbers only', () => {
 
 test('bytes: B, kB, MB, GB are powers of 1000; KiB, MiB, GiB powers of 1024; case does not matter', () => {
   const cases: Array<[string, number]> = [
-    ['300B', 300], ['2kB', 2000], ['2KiB', 2048], ['1.5MB', 1_500_000], ['1MiB', 1_048_576], ['2MiB', 2_097_152],
-    ['1GB', 1_000_000_000], ['1GiB', 1_073_741_824], ['4kb', 4000], ['4 KiB', 4096], ['1000', 1000]
+    ['300B', 300],
+    ['2kB', 2000],
+    ['2KiB', 2048],
+    ['1.5MB', 1_500_000],
+    ['1MiB', 1_048_576],
+    ['2MiB', 2_097_152],
+    ['1GB', 1_000_000_000],
+    ['1GiB', 1_073_741_824],
+    ['4kb', 4000],
+    ['4 KiB', 4096],
+    ['1000', 1000]
   ]
   for (const [text, bytes] of cases) assert.equal(parsed('bytes', `< ${text}`).target, bytes, text)
   // one byte either side of 1 MiB
@@ -157,7 +172,10 @@ test('joules, mAh and mAh/h: a number, optionally followed by its own unit', () 
 })
 
 test('boolean: only true or false; the measured value must equal it', () => {
-  assert.deepEqual([passes('boolean', true, true), passes('boolean', true, false), passes('boolean', false, false), passes('boolean', false, true)], [true, false, true, false])
+  assert.deepEqual(
+    [passes('boolean', true, true), passes('boolean', true, false), passes('boolean', false, false), passes('boolean', false, true)],
+    [true, false, true, false]
+  )
   assert.equal(refused('boolean', 'true').expected, 'true or false')
   assert.equal(refused('boolean', '== true').found, '"== true"')
   assert.equal(refused('boolean', 1).found, '1')
@@ -165,8 +183,19 @@ test('boolean: only true or false; the measured value must equal it', () => {
 
 test('a metric without a value fails every kind of threshold, "!=" and "false" included', () => {
   const cases: Array<[MetricUnit, string | number | boolean]> = [
-    ['ms', '< 2s'], ['seconds', '< 30s'], ['ratio', '< 1%'], ['count', '== 0'], ['count', '!= 0'], ['count', '>= 0'],
-    ['bytes', '< 1GiB'], ['bytes/h', '< 10MB/h'], ['joules', '< 10'], ['mAh', '< 15'], ['mAh/h', '< 5'], ['boolean', true], ['boolean', false]
+    ['ms', '< 2s'],
+    ['seconds', '< 30s'],
+    ['ratio', '< 1%'],
+    ['count', '== 0'],
+    ['count', '!= 0'],
+    ['count', '>= 0'],
+    ['bytes', '< 1GiB'],
+    ['bytes/h', '< 10MB/h'],
+    ['joules', '< 10'],
+    ['mAh', '< 15'],
+    ['mAh/h', '< 5'],
+    ['boolean', true],
+    ['boolean', false]
   ]
   for (const [unit, raw] of cases) {
     assert.equal(passes(unit, raw, null), false, `${unit} ${String(raw)} with value null`)
@@ -184,7 +213,7 @@ test('a boolean measured against a number threshold, or a number against a boole
   assert.equal(evaluateThresholds([parsed('boolean', true)], { m: { value: 1, unit: 'boolean' } })[0].passed, false)
 })
 
-test('the result names the metric, the measured value and the wanted one in the metric\'s unit', () => {
+test("the result names the metric, the measured value and the wanted one in the metric's unit", () => {
   const one = (unit: MetricUnit, raw: string | number | boolean, value: number | boolean | null) =>
     evaluateThresholds([{ ...parsed(unit, raw), metric: 'x' }], value === null ? {} : { x: { value, unit } })[0]
   const latency = one('ms', '< 2s', 812)
@@ -199,7 +228,7 @@ test('the result names the metric, the measured value and the wanted one in the 
   assert.equal(one('boolean', true, false).message, 'x = false, wanted true')
 })
 
-test('threshold parse errors say what was expected and what was found, with an example in the metric\'s unit', () => {
+test("threshold parse errors say what was expected and what was found, with an example in the metric's unit", () => {
   const noOperator = refused('ms', '2s')
   assert.equal(noOperator.found, '"2s"')
   assert.match(noOperator.expected, /a comparison such as "< 2s" \(operators < <= > >= == !=\)/)

@@ -9,17 +9,24 @@ import { checkHistoryFile, HISTORY_SCHEMA_VERSION, HistoryDb, updateHistory } fr
 import { historyRun } from '../helpers/history.js'
 import { InfrastructureError, InvalidInputError } from '../../harness/interface/index.js'
 
-async function tempFile (name = 'history.sqlite'): Promise<string> {
+async function tempFile(name = 'history.sqlite'): Promise<string> {
   return join(await mkdtemp(join(tmpdir(), 'courier-history-')), name)
 }
 
 test('a run goes in and comes back with its figures, build, tolerances and latencies; recording it again replaces it', async () => {
   const file = await tempFile()
-  await updateHistory(file, (db) => { db.insert(historyRun()) })
-  await updateHistory(file, (db) => { db.insert(historyRun({ runId: 'run-b', set: '/runs/b', startedAt: '2026-12-02T02:00:00.000Z', seed: 6 })) })
+  await updateHistory(file, (db) => {
+    db.insert(historyRun())
+  })
+  await updateHistory(file, (db) => {
+    db.insert(historyRun({ runId: 'run-b', set: '/runs/b', startedAt: '2026-12-02T02:00:00.000Z', seed: 6 }))
+  })
   const db = await HistoryDb.open(file)
   const runs = db.runs({ scenarioName: 'pair' })
-  assert.deepEqual(runs.map((r) => r.runId), ['run-a', 'run-b'])
+  assert.deepEqual(
+    runs.map((r) => r.runId),
+    ['run-a', 'run-b']
+  )
   const a = runs[0]
   assert.deepEqual(a.metrics['delivery.latency.p95'], { value: 120.5, unit: 'ms' })
   assert.deepEqual(a.metrics['store.inSync'], { value: true, unit: 'boolean' })
@@ -34,7 +41,9 @@ test('a run goes in and comes back with its figures, build, tolerances and laten
   assert.equal(db.runs({ scenarioName: 'other' }).length, 0)
   db.close()
 
-  await updateHistory(file, (d) => { d.insert(historyRun({ verdict: 'fail', metrics: { 'delivery.loss': { value: 0.5, unit: 'ratio' } } })) })
+  await updateHistory(file, (d) => {
+    d.insert(historyRun({ verdict: 'fail', metrics: { 'delivery.loss': { value: 0.5, unit: 'ratio' } } }))
+  })
   const again = await HistoryDb.open(file)
   const replaced = again.runs().filter((r) => r.runId === 'run-a')
   assert.equal(replaced.length, 1, 'one row per run')
@@ -42,16 +51,27 @@ test('a run goes in and comes back with its figures, build, tolerances and laten
   assert.deepEqual(Object.keys(replaced[0].metrics), ['delivery.loss'], 'the old figures went with the old row')
   again.close()
   // every night's `courier run --repeat` has a run-1: the same name at another time is another run
-  await updateHistory(file, (d) => { d.insert(historyRun({ runId: 'run-1', startedAt: '2026-12-03T02:00:00.000Z' })); d.insert(historyRun({ runId: 'run-1', startedAt: '2026-12-04T02:00:00.000Z' })) })
+  await updateHistory(file, (d) => {
+    d.insert(historyRun({ runId: 'run-1', startedAt: '2026-12-03T02:00:00.000Z' }))
+    d.insert(historyRun({ runId: 'run-1', startedAt: '2026-12-04T02:00:00.000Z' }))
+  })
   const nights = await HistoryDb.open(file)
-  assert.deepEqual(nights.runs().filter((r) => r.runId === 'run-1').map((r) => r.startedAt), ['2026-12-03T02:00:00.000Z', '2026-12-04T02:00:00.000Z'])
+  assert.deepEqual(
+    nights
+      .runs()
+      .filter((r) => r.runId === 'run-1')
+      .map((r) => r.startedAt),
+    ['2026-12-03T02:00:00.000Z', '2026-12-04T02:00:00.000Z']
+  )
   nights.close()
 })
 
-test('a new file carries the schema version and courier\'s mark; a newer schema, another program\'s database and a damaged file are refused naming the file', async () => {
+test("a new file carries the schema version and courier's mark; a newer schema, another program's database and a damaged file are refused naming the file", async () => {
   const SQL = await initSqlJs()
   const file = await tempFile()
-  await updateHistory(file, (db) => { db.insert(historyRun()) })
+  await updateHistory(file, (db) => {
+    db.insert(historyRun())
+  })
   const raw = new SQL.Database(await readFile(file))
   assert.equal(raw.exec('PRAGMA user_version')[0].values[0][0], HISTORY_SCHEMA_VERSION)
   assert.equal(raw.exec("SELECT value FROM courier_history WHERE key = 'format'")[0].values[0][0], 'courier-history')
@@ -60,25 +80,47 @@ test('a new file carries the schema version and courier\'s mark; a newer schema,
   const newer = await tempFile('newer.sqlite')
   await writeFile(newer, raw.export())
   raw.close()
-  await assert.rejects(HistoryDb.open(newer), (error: unknown) => error instanceof InvalidInputError && error.problems[0].location.file === newer && /schema version 2; this courier reads up to 1/.test(error.message))
+  await assert.rejects(
+    HistoryDb.open(newer),
+    (error: unknown) =>
+      error instanceof InvalidInputError && error.problems[0].location.file === newer && /schema version 2; this courier reads up to 1/.test(error.message)
+  )
 
   const foreign = new SQL.Database()
   foreign.run('CREATE TABLE invoices (id INTEGER, total REAL)')
   const foreignFile = await tempFile('shop.db')
   await writeFile(foreignFile, foreign.export())
   foreign.close()
-  await assert.rejects(HistoryDb.open(foreignFile), (error: unknown) => error instanceof InvalidInputError && error.problems[0].location.file === foreignFile && /something else/.test(error.message) && /invoices/.test(error.message))
+  await assert.rejects(
+    HistoryDb.open(foreignFile),
+    (error: unknown) =>
+      error instanceof InvalidInputError &&
+      error.problems[0].location.file === foreignFile &&
+      /something else/.test(error.message) &&
+      /invoices/.test(error.message)
+  )
   // nor does recording write into it
-  await assert.rejects(updateHistory(foreignFile, (db) => { db.insert(historyRun()) }), InvalidInputError)
+  await assert.rejects(
+    updateHistory(foreignFile, (db) => {
+      db.insert(historyRun())
+    }),
+    InvalidInputError
+  )
 
   const damaged = await tempFile('damaged.sqlite')
   await writeFile(damaged, 'SQLite format 3\0'.padEnd(4096, 'x'))
-  await assert.rejects(HistoryDb.open(damaged), (error: unknown) => error instanceof InvalidInputError && error.problems[0].location.file === damaged && /SQLite cannot read it/.test(error.message))
+  await assert.rejects(
+    HistoryDb.open(damaged),
+    (error: unknown) => error instanceof InvalidInputError && error.problems[0].location.file === damaged && /SQLite cannot read it/.test(error.message)
+  )
   const text = await tempFile('notes.txt')
   await writeFile(text, 'not a database at all\n'.repeat(300))
   await assert.rejects(checkHistoryFile(text), (error: unknown) => error instanceof InvalidInputError && error.problems[0].location.file === text)
 
-  await assert.rejects(HistoryDb.open(await tempFile('missing.sqlite')), (error: unknown) => error instanceof InvalidInputError && /no such history database/.test(error.message))
+  await assert.rejects(
+    HistoryDb.open(await tempFile('missing.sqlite')),
+    (error: unknown) => error instanceof InvalidInputError && /no such history database/.test(error.message)
+  )
 })
 
 test('an empty SQLite file (schema version 0) is migrated up the ladder to the current schema', async () => {
@@ -88,7 +130,9 @@ test('an empty SQLite file (schema version 0) is migrated up the ladder to the c
   const file = await tempFile()
   await writeFile(file, empty.export())
   empty.close()
-  await updateHistory(file, (db) => { db.insert(historyRun()) })
+  await updateHistory(file, (db) => {
+    db.insert(historyRun())
+  })
   const db = await HistoryDb.open(file)
   assert.equal(db.runs().length, 1)
   db.close()
@@ -99,14 +143,29 @@ test('an empty SQLite file (schema version 0) is migrated up the ladder to the c
 
 test('two recordings into one file at once both land (the lock file), and a lock left by a dead process is taken over', async () => {
   const file = await tempFile()
-  await Promise.all(['x', 'y', 'z'].map(async (id) => await updateHistory(file, (db) => { db.insert(historyRun({ runId: id, set: id })) })))
+  await Promise.all(
+    ['x', 'y', 'z'].map(
+      async (id) =>
+        await updateHistory(file, (db) => {
+          db.insert(historyRun({ runId: id, set: id }))
+        })
+    )
+  )
   const db = await HistoryDb.open(file)
-  assert.deepEqual(db.runs().map((r) => r.runId).sort(), ['x', 'y', 'z'])
+  assert.deepEqual(
+    db
+      .runs()
+      .map((r) => r.runId)
+      .sort(),
+    ['x', 'y', 'z']
+  )
   db.close()
   assert.ok(!existsSync(`${file}.lock`), 'the lock is released')
   // pid 2^22 + 1 is above Linux's pid_max: no such process
   await writeFile(`${file}.lock`, String(4194305))
-  await updateHistory(file, (d) => { d.insert(historyRun({ runId: 'w', set: 'w' })) })
+  await updateHistory(file, (d) => {
+    d.insert(historyRun({ runId: 'w', set: 'w' }))
+  })
   assert.ok(!existsSync(`${file}.lock`))
 })
 

@@ -10,7 +10,7 @@ import { historyRun } from '../helpers/history.js'
 import { loadTrend } from '../../bin/commands/trend.js'
 
 // One night: 60 latencies around `centre` (the same spread each night) and per-run figures.
-function night (i: number, centre: number, figures: Record<string, number> = {}, overrides: Partial<HistoryRun> = {}): HistoryRun {
+function night(i: number, centre: number, figures: Record<string, number> = {}, overrides: Partial<HistoryRun> = {}): HistoryRun {
   const latencies = Array.from({ length: 60 }, (_, k) => centre + ((k * 37) % 41))
   const sorted = [...latencies].sort((x, y) => x - y)
   const metrics: Record<string, MetricValue> = {
@@ -25,7 +25,15 @@ function night (i: number, centre: number, figures: Record<string, number> = {},
     set: `/runs/night-${i}`,
     startedAt: `2026-12-0${i}T02:00:00.000Z`,
     seed: 40 + i,
-    build: { key: `app:${i}`, label: `im.example 1.${i}.0`, appSha256: String(i), appId: 'im.example', appVersion: `1.${i}.0`, courierVersion: '0.1.0', courierCommit: null },
+    build: {
+      key: `app:${i}`,
+      label: `im.example 1.${i}.0`,
+      appSha256: String(i),
+      appId: 'im.example',
+      appVersion: `1.${i}.0`,
+      courierVersion: '0.1.0',
+      courierCommit: null
+    },
     tolerances: [],
     metrics,
     latencies: { overall: latencies, devices: {}, render: [], renderDevices: {} },
@@ -42,9 +50,16 @@ const THREE = [
 
 test('three nights: the shifted latency and bytes are marked worse at the third, nothing at the second, loss never', () => {
   const trend = trendOf(THREE, { figures: ['delivery.latency.p95', 'delivery.loss', 'bytes.alice.total'] })
-  assert.deepEqual(trend.points.map((p) => p.build.label), ['im.example 1.1.0', 'im.example 1.2.0', 'im.example 1.3.0'])
+  assert.deepEqual(
+    trend.points.map((p) => p.build.label),
+    ['im.example 1.1.0', 'im.example 1.2.0', 'im.example 1.3.0']
+  )
   const by = Object.fromEntries(trend.figures.map((f) => [f.metric, f]))
-  assert.deepEqual(trend.figures.map((f) => f.metric), ['delivery.latency.p95', 'delivery.loss', 'bytes.alice.total'], 'in the order asked')
+  assert.deepEqual(
+    trend.figures.map((f) => f.metric),
+    ['delivery.latency.p95', 'delivery.loss', 'bytes.alice.total'],
+    'in the order asked'
+  )
 
   const p95 = by['delivery.latency.p95']
   assert.equal(p95.steps[0], null, 'the first point has nothing before it')
@@ -53,7 +68,10 @@ test('three nights: the shifted latency and bytes are marked worse at the third,
   assert.equal(p95.steps[2]?.test.kind, 'mann-whitney', 'latency is tested on the stored per-message samples')
   assert.equal(p95.values[2]?.median, 198)
 
-  assert.deepEqual(by['delivery.loss'].steps.map((s) => s?.change ?? null), [null, '~', '~'])
+  assert.deepEqual(
+    by['delivery.loss'].steps.map((s) => s?.change ?? null),
+    [null, '~', '~']
+  )
 
   // one run a night: a per-run figure is judged on its tolerance and the noise floor alone, as compare does
   const bytes = by['bytes.alice.total']
@@ -65,23 +83,33 @@ test('three nights: the shifted latency and bytes are marked worse at the third,
 
 test('a shift that stays is marked once, where it happened: each point is compared with the one before, not the first', () => {
   const trend = trendOf([night(1, 100), night(2, 160), night(3, 160), night(4, 100)], { figures: ['delivery.latency.p95'] })
-  assert.deepEqual(trend.figures[0].steps.map((s) => s?.change ?? null), [null, 'worse', '~', 'better'])
+  assert.deepEqual(
+    trend.figures[0].steps.map((s) => s?.change ?? null),
+    [null, 'worse', '~', 'better']
+  )
 })
 
-test('the scenario\'s regress: tolerance decides as in compare; --last keeps the newest points and says what it left out', () => {
+test("the scenario's regress: tolerance decides as in compare; --last keeps the newest points and says what it left out", () => {
   const loose = THREE.map((r) => ({ ...r, tolerances: [{ pattern: 'bytes.*.total', ratio: 0.5 }] }))
   const trend = trendOf(loose, { figures: ['bytes.alice.total'] })
   assert.equal(trend.figures[0].steps[2]?.change, '~', '+40 % is within a 50 % tolerance')
   assert.equal(trend.figures[0].steps[2]?.tolerance, 0.5)
 
   const last = trendOf(THREE, { last: 2, figures: ['delivery.latency.p95'] })
-  assert.deepEqual(last.points.map((p) => p.set), ['/runs/night-2', '/runs/night-3'])
-  assert.deepEqual(last.figures[0].steps.map((s) => s?.change ?? null), [null, 'worse'])
+  assert.deepEqual(
+    last.points.map((p) => p.set),
+    ['/runs/night-2', '/runs/night-3']
+  )
+  assert.deepEqual(
+    last.figures[0].steps.map((s) => s?.change ?? null),
+    [null, 'worse']
+  )
   assert.match(last.notes.join(), /1 earlier point\(s\) left out \(--last 2\)/)
 })
 
 test('repeats recorded together are one point, judged with a bootstrap over the runs', () => {
-  const repeats = (i: number, centre: number, bytes: number[]): HistoryRun[] => bytes.map((b, k) => ({ ...night(i, centre, { 'bytes.alice.total': b }), runId: `night-${i}-run-${k}` }))
+  const repeats = (i: number, centre: number, bytes: number[]): HistoryRun[] =>
+    bytes.map((b, k) => ({ ...night(i, centre, { 'bytes.alice.total': b }), runId: `night-${i}-run-${k}` }))
   const runs = [...repeats(1, 100, [10_000, 10_100, 9_900]), ...repeats(2, 100, [12_000, 12_100, 11_900])]
   const trend = trendOf(runs, { figures: ['bytes.alice.total', 'delivery.latency.p95'] })
   assert.equal(trend.points.length, 2)
@@ -96,7 +124,10 @@ test('repeats recorded together are one point, judged with a bootstrap over the 
 
 test('without --figure: the headline figures, and the other figures that changed named', () => {
   const trend = trendOf(THREE)
-  assert.deepEqual(trend.figures.map((f) => f.metric), ['delivery.latency.p50', 'delivery.latency.p95', 'delivery.loss'])
+  assert.deepEqual(
+    trend.figures.map((f) => f.metric),
+    ['delivery.latency.p50', 'delivery.latency.p95', 'delivery.loss']
+  )
   assert.deepEqual(trend.alsoChanged, ['bytes.alice.total'])
   // the gate looks at every figure, shown or not, at the newest step only
   assert.deepEqual(trend.newestWorse, ['bytes.alice.total', 'delivery.latency.p50', 'delivery.latency.p95'])
@@ -112,22 +143,39 @@ test('without --figure: the headline figures, and the other figures that changed
 test('unknown figure names are bad input with the nearest name; globs select several', () => {
   const available = ['delivery.latency.p95', 'delivery.loss', 'bytes.alice.total', 'bytes.bob.total']
   assert.deepEqual(selectFigures(available, ['bytes.*.total', 'delivery.loss']), ['bytes.alice.total', 'bytes.bob.total', 'delivery.loss'])
-  assert.throws(() => selectFigures(available, ['delivery.latency.p59']), (error: unknown) =>
-    error instanceof InvalidInputError && error.problems[0].location.file === '--figure' && /did you mean "delivery\.latency\.p95"\?/.test(error.problems[0].hint ?? ''))
-  assert.throws(() => selectFigures(available, ['energy.*']), (error: unknown) => error instanceof InvalidInputError && /no recorded run has the figure "energy\.\*"/.test(error.message))
+  assert.throws(
+    () => selectFigures(available, ['delivery.latency.p59']),
+    (error: unknown) =>
+      error instanceof InvalidInputError &&
+      error.problems[0].location.file === '--figure' &&
+      /did you mean "delivery\.latency\.p95"\?/.test(error.problems[0].hint ?? '')
+  )
+  assert.throws(
+    () => selectFigures(available, ['energy.*']),
+    (error: unknown) => error instanceof InvalidInputError && /no recorded run has the figure "energy\.\*"/.test(error.message)
+  )
   assert.throws(() => trendOf(THREE, { figures: ['delivery.los'] }), InvalidInputError)
 })
 
 test('a trend read back from the database marks the same change; the pages carry it', async () => {
   const file = join(await mkdtemp(join(tmpdir(), 'courier-trend-')), 'history.sqlite')
   // recorded out of order: the trend orders by start time
-  for (const run of [THREE[2], THREE[0], THREE[1]]) await updateHistory(file, (db) => { db.insert(run) })
+  for (const run of [THREE[2], THREE[0], THREE[1]])
+    await updateHistory(file, (db) => {
+      db.insert(run)
+    })
   const db = await HistoryDb.open(file)
   const trend = trendOf(db.runs({ scenarioName: 'pair' }), { figures: ['delivery.latency.p95'] })
   db.close()
-  assert.deepEqual(trend.figures[0].steps.map((s) => s?.change ?? null), [null, '~', 'worse'])
+  assert.deepEqual(
+    trend.figures[0].steps.map((s) => s?.change ?? null),
+    [null, '~', 'worse']
+  )
   const view = trendView(trend, { current: '/runs/night-3' })
-  assert.deepEqual(view.points.map((p) => p.current), [false, false, true])
+  assert.deepEqual(
+    view.points.map((p) => p.current),
+    [false, false, true]
+  )
   assert.deepEqual(view.figures[0].marks, [null, '~', 'worse'])
   const html = renderTrendHtml(trend)
   assert.match(html, /verdict-fail/, 'the newest point is worse')
@@ -146,11 +194,24 @@ test('courier trend picks the scenario: several in one file need --scenario (wit
     db.insert(night(3, 160, {}, { scenario: edited }))
     db.insert(night(4, 100, {}, { runId: 'smoke-1', set: 'smoke-1', scenario: { name: 'smoke', hash: 's'.repeat(64) } }))
   })
-  await assert.rejects(loadTrend(file, {}), (error: unknown) => error instanceof InvalidInputError && /several scenarios: say which with --scenario/.test(error.message) && /pair, smoke/.test(error.message))
-  await assert.rejects(loadTrend(file, { scenario: 'smoek' }), (error: unknown) => error instanceof InvalidInputError && /did you mean "smoke"\?/.test(error.message))
+  await assert.rejects(
+    loadTrend(file, {}),
+    (error: unknown) =>
+      error instanceof InvalidInputError && /several scenarios: say which with --scenario/.test(error.message) && /pair, smoke/.test(error.message)
+  )
+  await assert.rejects(
+    loadTrend(file, { scenario: 'smoek' }),
+    (error: unknown) => error instanceof InvalidInputError && /did you mean "smoke"\?/.test(error.message)
+  )
   const trend = await loadTrend(file, { scenario: 'pair', figure: ['delivery.latency.p95'] })
-  assert.deepEqual(trend.points.map((p) => p.set), ['/runs/night-2', '/runs/night-3'])
+  assert.deepEqual(
+    trend.points.map((p) => p.set),
+    ['/runs/night-2', '/runs/night-3']
+  )
   assert.equal(trend.scenario.hash, edited.hash)
   assert.match(trend.notes.join(), /1 run\(s\) of an earlier version of pair .* left out/)
-  assert.deepEqual(trend.figures[0].steps.map((s) => s?.change ?? null), [null, 'worse'])
+  assert.deepEqual(
+    trend.figures[0].steps.map((s) => s?.change ?? null),
+    [null, 'worse']
+  )
 })

@@ -30,7 +30,7 @@ expect:
   delivery.latency.p95: "< 2s"
 `
 
-function onlyUserErrors (parse: () => unknown): void {
+function onlyUserErrors(parse: () => unknown): void {
   try {
     parse()
   } catch (error) {
@@ -44,10 +44,62 @@ function onlyUserErrors (parse: () => unknown): void {
   }
 }
 
-const scenarioKeys = ['name', 'duration', 'grace', 'seed', 'network', 'crowd', 'devices', 'timeline', 'expect', 'capture', 'push', 'harness', 'relays', 'stores', 'degree', 'at', 'send', 'from', 'count', 'every', 'size', 'topic', 'driver', 'link', 'constructor', '__proto__', 'toString']
+const scenarioKeys = [
+  'name',
+  'duration',
+  'grace',
+  'seed',
+  'network',
+  'crowd',
+  'devices',
+  'timeline',
+  'expect',
+  'capture',
+  'push',
+  'harness',
+  'relays',
+  'stores',
+  'degree',
+  'at',
+  'send',
+  'from',
+  'count',
+  'every',
+  'size',
+  'topic',
+  'driver',
+  'link',
+  'constructor',
+  '__proto__',
+  'toString'
+]
 const scalar = fc.oneof(
-  fc.constantFrom('10s', '600h', '1ms', '0s', '-1s', '150kB', '10GB', '30/min', '1%', 'simulated', 'appium', 'relay-1', 'store-1', 'rest', '', '~', 'null', '1e400', '99999999999999999999h'),
-  fc.string({ maxLength: 12 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null)
+  fc.constantFrom(
+    '10s',
+    '600h',
+    '1ms',
+    '0s',
+    '-1s',
+    '150kB',
+    '10GB',
+    '30/min',
+    '1%',
+    'simulated',
+    'appium',
+    'relay-1',
+    'store-1',
+    'rest',
+    '',
+    '~',
+    'null',
+    '1e400',
+    '99999999999999999999h'
+  ),
+  fc.string({ maxLength: 12 }),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null)
 )
 const yamlish = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: 'small' }, scalar, tie('list'), tie('map')),
@@ -56,30 +108,48 @@ const yamlish = fc.letrec((tie) => ({
 })).map
 
 test('the scenario loader throws nothing but InvalidInputError on random YAML-ish documents', () => {
-  fc.assert(fc.property(yamlish, (doc) => { onlyUserErrors(() => parseScenario(stringify(doc), 'fuzz.yaml')) }), { seed: 20261206, numRuns: 400 })
+  fc.assert(
+    fc.property(yamlish, (doc) => {
+      onlyUserErrors(() => parseScenario(stringify(doc), 'fuzz.yaml'))
+    }),
+    { seed: 20261206, numRuns: 400 }
+  )
 })
 
 test('the scenario loader throws nothing but InvalidInputError on a good scenario with random edits', () => {
-  const edit = fc.tuple(fc.nat({ max: GOOD.length }), fc.nat({ max: 8 }), fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('&a ', '*a', '[', '{', ': ', '\n  ', '"', "'", '#', '!!binary ', '<<: ', '- ', '\t', '\u0000', '\u001b[31m')))
-  fc.assert(fc.property(fc.array(edit, { minLength: 1, maxLength: 4 }), (edits) => {
-    let text = GOOD
-    for (const [at, cut, insert] of edits) text = text.slice(0, at) + insert + text.slice(Math.min(text.length, at + cut))
-    onlyUserErrors(() => parseScenario(text, 'fuzz.yaml'))
-  }), { seed: 20261206, numRuns: 400 })
+  const edit = fc.tuple(
+    fc.nat({ max: GOOD.length }),
+    fc.nat({ max: 8 }),
+    fc.oneof(
+      fc.string({ maxLength: 8 }),
+      fc.constantFrom('&a ', '*a', '[', '{', ': ', '\n  ', '"', "'", '#', '!!binary ', '<<: ', '- ', '\t', '\u0000', '\u001b[31m')
+    )
+  )
+  fc.assert(
+    fc.property(fc.array(edit, { minLength: 1, maxLength: 4 }), (edits) => {
+      let text = GOOD
+      for (const [at, cut, insert] of edits) text = text.slice(0, at) + insert + text.slice(Math.min(text.length, at + cut))
+      onlyUserErrors(() => parseScenario(text, 'fuzz.yaml'))
+    }),
+    { seed: 20261206, numRuns: 400 }
+  )
 })
 
 test('the scenario file reader throws nothing but InvalidInputError on random bytes', async () => {
   const dir = await tempDir('courier-fuzz-')
   let n = 0
-  await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 400 }), async (bytes) => {
-    const file = join(dir, `f${n++}.yaml`)
-    await writeFile(file, bytes)
-    try {
-      await loadScenarioFile(file)
-    } catch (error) {
-      if (!(error instanceof InvalidInputError)) throw error
-    }
-  }), { seed: 20261206, numRuns: 200 })
+  await fc.assert(
+    fc.asyncProperty(fc.uint8Array({ maxLength: 400 }), async (bytes) => {
+      const file = join(dir, `f${n++}.yaml`)
+      await writeFile(file, bytes)
+      try {
+        await loadScenarioFile(file)
+      } catch (error) {
+        if (!(error instanceof InvalidInputError)) throw error
+      }
+    }),
+    { seed: 20261206, numRuns: 200 }
+  )
 })
 
 /** A pcap whose records are random: a valid global header, then bytes that may or may not be records. */
@@ -101,17 +171,24 @@ const pcapish = fc.oneof(
 test('the pcap reader neither hangs nor throws anything but InvalidInputError on random bytes', async () => {
   const dir = await tempDir('courier-fuzz-')
   let n = 0
-  await fc.assert(fc.asyncProperty(pcapish, fc.boolean(), async (bytes, allowTruncated) => {
-    const file = join(dir, `c${n++}.pcap`)
-    await writeFile(file, bytes)
-    let timer: NodeJS.Timeout | undefined
-    const hang = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => { reject(new Error(`no answer within 2 s for ${file}`)) }, 2000) })
-    try {
-      await Promise.race([analyzePcapFile(file, { allowTruncated }), hang])
-    } catch (error) {
-      if (!(error instanceof InvalidInputError)) throw error
-    } finally {
-      clearTimeout(timer)
-    }
-  }), { seed: 20261206, numRuns: 300 })
+  await fc.assert(
+    fc.asyncProperty(pcapish, fc.boolean(), async (bytes, allowTruncated) => {
+      const file = join(dir, `c${n++}.pcap`)
+      await writeFile(file, bytes)
+      let timer: NodeJS.Timeout | undefined
+      const hang = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => {
+          reject(new Error(`no answer within 2 s for ${file}`))
+        }, 2000)
+      })
+      try {
+        await Promise.race([analyzePcapFile(file, { allowTruncated }), hang])
+      } catch (error) {
+        if (!(error instanceof InvalidInputError)) throw error
+      } finally {
+        clearTimeout(timer)
+      }
+    }),
+    { seed: 20261206, numRuns: 300 }
+  )
 })

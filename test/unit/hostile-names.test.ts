@@ -42,6 +42,9 @@ test('a run.start without its scenario (the shipped synthetic fixtures) is repor
   const results = buildResults({ events })
   assert.deepEqual(Object.keys(results.delivery.devices).sort(), ['alice', 'alice-2', 'bob'])
   assert.ok(results.delivery.messages.sent > 0)
-  assert.ok((results.gaps ?? []).some((gap) => /no scenario\.devices/.test(gap)), JSON.stringify(results.gaps))
+  assert.ok(
+    (results.gaps ?? []).some((gap) => /no scenario\.devices/.test(gap)),
+    JSON.stringify(results.gaps)
+  )
   assert.ok((results.gaps ?? []).some((gap) => /no scenario\.expect: no thresholds/.test(gap)))
 })

@@ -17,7 +17,7 @@ devices:
   alice: { driver: simulated }
 `
 
-function problemsOf (text: string, file = 'scenario.yaml'): InputProblem[] {
+function problemsOf(text: string, file = 'scenario.yaml'): InputProblem[] {
   try {
     parseScenario(text, file)
   } catch (error) {
@@ -27,7 +27,7 @@ function problemsOf (text: string, file = 'scenario.yaml'): InputProblem[] {
   assert.fail('the scenario was accepted')
 }
 
-async function fileProblems (file: string): Promise<InputProblem[]> {
+async function fileProblems(file: string): Promise<InputProblem[]> {
   try {
     await loadScenarioFile(file)
   } catch (error) {
@@ -37,7 +37,7 @@ async function fileProblems (file: string): Promise<InputProblem[]> {
   assert.fail('the file was accepted')
 }
 
-test('a duration past Node\'s timer limit (2^31-1 ms) is refused where it is written, with the limit', () => {
+test("a duration past Node's timer limit (2^31-1 ms) is refused where it is written, with the limit", () => {
   const [problem] = problemsOf(BASE.replace('duration: 10s', 'duration: 600h'))
   assert.equal(problem.path, 'duration')
   assert.deepEqual([problem.location.line, problem.location.column], [2, 11])
@@ -55,11 +55,14 @@ test('every timer-bound field has the same limit: at, every, for, grace, timeout
   ]
   for (const [text, path] of cases) {
     const problems = problemsOf(text)
-    assert.ok(problems.some((p) => p.path === path && /2147483647ms/.test(p.expected ?? '')), `${path}: ${formatProblems(problems)}`)
+    assert.ok(
+      problems.some((p) => p.path === path && /2147483647ms/.test(p.expected ?? '')),
+      `${path}: ${formatProblems(problems)}`
+    )
   }
 })
 
-test('sends that cannot fit before the end of the traffic phase are refused (the issue\'s 100 x 500ms at 1s in 3s)', () => {
+test("sends that cannot fit before the end of the traffic phase are refused (the issue's 100 x 500ms at 1s in 3s)", () => {
   const text = `name: t
 duration: 3s
 devices:
@@ -75,20 +78,29 @@ timeline:
   parseScenario(text.replace('count: 100', 'count: 4'), 'scenario.yaml')
 })
 
-test('a crowd message size over the network\'s 150 kB limit is refused, not clamped', () => {
+test("a crowd message size over the network's 150 kB limit is refused, not clamped", () => {
   const crowd = (size: string): string => `${BASE}crowd: { topic: lobby, users: 10, rate: 1/s, size: ${size} }\n`
   for (const size of ['10GB', '{ median: 300B, p99: 151kB }', '{ median: 200kB, p99: 300kB }']) {
     const problems = problemsOf(crowd(size))
-    assert.ok(problems.some((p) => p.path.startsWith('crowd.size') && /150kB/.test(p.expected ?? '')), `${size}: ${formatProblems(problems)}`)
+    assert.ok(
+      problems.some((p) => p.path.startsWith('crowd.size') && /150kB/.test(p.expected ?? '')),
+      `${size}: ${formatProblems(problems)}`
+    )
   }
   const sends = problemsOf(`${BASE}timeline:\n  - { at: 1s, send: { from: alice, topic: t, size: 1MB } }\n`)
-  assert.ok(sends.some((p) => p.path === 'timeline[0].send.size'), formatProblems(sends))
+  assert.ok(
+    sends.some((p) => p.path === 'timeline[0].send.size'),
+    formatProblems(sends)
+  )
   parseScenario(crowd('150kB'), 'scenario.yaml')
 })
 
 test('a median above the 99th percentile is refused', () => {
   const problems = problemsOf(`${BASE}crowd: { topic: lobby, users: 10, rate: 1/s, size: { median: 4kB, p99: 300B } }\n`)
-  assert.ok(problems.some((p) => p.path === 'crowd.size.median' && /above the 99th percentile/.test(p.message)), formatProblems(problems))
+  assert.ok(
+    problems.some((p) => p.path === 'crowd.size.median' && /above the 99th percentile/.test(p.message)),
+    formatProblems(problems)
+  )
 })
 
 test('a written degree larger than relays - 1 is refused; the default degree is not', () => {
@@ -100,7 +112,10 @@ test('a written degree larger than relays - 1 is refused; the default degree is 
 
 test('a crowd that would plan millions of posts is refused before it costs memory', () => {
   const problems = problemsOf(`${BASE}crowd: { topic: lobby, users: 10, rate: 100000000/s }\n`)
-  assert.ok(problems.some((p) => p.path === 'crowd.rate'), formatProblems(problems))
+  assert.ok(
+    problems.some((p) => p.path === 'crowd.rate'),
+    formatProblems(problems)
+  )
 })
 
 test('"__proto__" as a key anywhere is refused where it is written (JavaScript would drop it silently)', () => {

@@ -9,14 +9,24 @@ import { parseScenario } from '../../harness/scenario/index.js'
 
 // Work the scenario asked for that did not happen must never pass: the timeline records it.
 
-function player (yaml: string, device: Partial<Device>): { player: TimelinePlayer, events: CourierEvent[], sent: string[] } {
+function player(yaml: string, device: Partial<Device>): { player: TimelinePlayer; events: CourierEvent[]; sent: string[] } {
   const scenario = parseScenario(yaml, 'scenario.yaml')
   const events: CourierEvent[] = []
   const t0 = performance.now()
   const clock = { now: () => performance.now() - t0 }
-  const sink: EventSink = { emit: (type, fields) => { events.push({ t: clock.now(), type, ...fields } as unknown as CourierEvent) } } as EventSink
+  const sink: EventSink = {
+    emit: (type, fields) => {
+      events.push({ t: clock.now(), type, ...fields } as unknown as CourierEvent)
+    }
+  } as EventSink
   const sent: string[] = []
-  const alice = { driver: 'simulated', send: async (m: { msgId: string }) => { sent.push(m.msgId) }, ...device } as unknown as Device
+  const alice = {
+    driver: 'simulated',
+    send: async (m: { msgId: string }) => {
+      sent.push(m.msgId)
+    },
+    ...device
+  } as unknown as Device
   const context = {
     config: scenario.config,
     scenarioFile: 'scenario.yaml',
@@ -38,7 +48,7 @@ timeline:
   - { at: 0ms, send: { from: alice, topic: t, count: 20, every: 10ms } }
 `
 
-function dropped (events: CourierEvent[]): number {
+function dropped(events: CourierEvent[]): number {
   return analyzeRun(events, { lagLimitMs: 50 }).metrics['timeline.dropped'].value as number
 }
 
@@ -48,7 +58,9 @@ test('sends still pending when the traffic phase ends (a late, saturated harness
   await sleep(55) // a few sends are made
   // the harness is saturated: the event loop is blocked past every send's due time, then the phase ends
   const until = performance.now() + 300
-  while (performance.now() < until) { /* busy */ }
+  while (performance.now() < until) {
+    /* busy */
+  }
   await timeline.stop()
   const missing = 20 - sent.length
   assert.ok(missing > 0 && missing < 20, `sent ${sent.length}`)
@@ -62,7 +74,11 @@ test('sends still pending when the traffic phase ends (a late, saturated harness
 })
 
 test('sends a failed device could not make are counted, once per timeline entry', async () => {
-  const { player: timeline, events } = player(SCENARIO, { send: async () => { throw new Error('session gone') } })
+  const { player: timeline, events } = player(SCENARIO, {
+    send: async () => {
+      throw new Error('session gone')
+    }
+  })
   timeline.start()
   await sleep(400)
   await timeline.stop()
@@ -83,7 +99,11 @@ test('a timeline played in full records nothing dropped', async () => {
 })
 
 test('a dropped action makes a run whose thresholds all pass inconclusive', () => {
-  const base = { status: 'complete' as const, thresholds: [{ metric: 'delivery.loss', expression: '== 0', value: 0, unit: 'ratio' as const, passed: true, message: 'ok' }], harnessSaturated: false }
+  const base = {
+    status: 'complete' as const,
+    thresholds: [{ metric: 'delivery.loss', expression: '== 0', value: 0, unit: 'ratio' as const, passed: true, message: 'ok' }],
+    harnessSaturated: false
+  }
   assert.equal(decideVerdict(base).verdict, 'pass')
   const { verdict, reasons } = decideVerdict({ ...base, incomplete: ['timeline[0]: 6 send action(s) did not happen'] })
   assert.equal(verdict, 'inconclusive')

@@ -28,17 +28,29 @@ const KEY = '4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318'
 const PEER_KEY = '1f'.repeat(32)
 const PEER_ID = peerIdFromPrivateKey(privateKeyFromRaw(Buffer.from(PEER_KEY, 'hex'))).toString()
 const HASH = 'a3f1c2d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90'
-const KEYSTORE = JSON.stringify({ version: 3, id: 'x', address: '00', crypto: { ciphertext: 'ab12cd34ef56ab12cd34ef56ab12cd34', cipherparams: { iv: '00' }, cipher: 'aes-128-ctr', kdf: 'scrypt', kdfparams: { n: 8192 }, mac: 'ff00' } })
+const KEYSTORE = JSON.stringify({
+  version: 3,
+  id: 'x',
+  address: '00',
+  crypto: {
+    ciphertext: 'ab12cd34ef56ab12cd34ef56ab12cd34',
+    cipherparams: { iv: '00' },
+    cipher: 'aes-128-ctr',
+    kdf: 'scrypt',
+    kdfparams: { n: 8192 },
+    mac: 'ff00'
+  }
+})
 const PASSWORD = 'correct-Horse-9!'
 const TOKEN = 'sk_live_0123456789abcdefABCDEF01'
 
-function findMnemonicsIn (text: string): Hit[] {
+function findMnemonicsIn(text: string): Hit[] {
   const out: Hit[] = []
   findMnemonics(text, out)
   return out
 }
 
-async function plantedRun (): Promise<string> {
+async function plantedRun(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'courier-leaks-'))
   const events: unknown[] = [
     { t: 0, type: 'run.start', runId: 'x', scenario: { name: 'leaky' }, scenarioFile: 'leaky.yaml', seed: 1, tool: {}, wallClockMs: 0 },
@@ -52,14 +64,20 @@ async function plantedRun (): Promise<string> {
   await mkdir(join(dir, 'devices', 'phone'), { recursive: true })
   await mkdir(join(dir, 'devices', 'web'), { recursive: true })
   // an appium device log: JSON lines with the words as a JSON array
-  await writeFile(join(dir, 'devices', 'phone', 'logcat.ndjson'), [
-    JSON.stringify({ t: 1, message: 'starting' }),
-    JSON.stringify({ t: 2, message: `restore ${JSON.stringify(MNEMONIC_24.split(' '))}` }),
-    JSON.stringify({ t: 3, message: `keystore ${KEYSTORE}` }),
-    JSON.stringify({ t: 4, message: `node identity ${PEER_KEY}` })
-  ].join('\n') + '\n')
+  await writeFile(
+    join(dir, 'devices', 'phone', 'logcat.ndjson'),
+    [
+      JSON.stringify({ t: 1, message: 'starting' }),
+      JSON.stringify({ t: 2, message: `restore ${JSON.stringify(MNEMONIC_24.split(' '))}` }),
+      JSON.stringify({ t: 3, message: `keystore ${KEYSTORE}` }),
+      JSON.stringify({ t: 4, message: `node identity ${PEER_KEY}` })
+    ].join('\n') + '\n'
+  )
   // a page source (XML), a browser console log, a QA flow's output: one kind in each, and a pattern
-  await writeFile(join(dir, 'devices', 'phone', 'failed-page-source.xml'), `<hierarchy>\n<node text="${MNEMONIC}" />\n<node text="api ${TOKEN}" />\n</hierarchy>\n`)
+  await writeFile(
+    join(dir, 'devices', 'phone', 'failed-page-source.xml'),
+    `<hierarchy>\n<node text="${MNEMONIC}" />\n<node text="api ${TOKEN}" />\n</hierarchy>\n`
+  )
   await writeFile(join(dir, 'devices', 'web', 'console.log'), `[log] wallet ${KEYSTORE}\n[log] secret: ${KEY}\n`)
   await writeFile(join(dir, 'devices', 'phone', 'flow-open-chat.txt'), `typed ${encodeURIComponent(PASSWORD)} into the password field\n`)
   await writeFile(join(dir, 'devices', 'phone', 'failed-screenshot.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]))
@@ -67,14 +85,44 @@ async function plantedRun (): Promise<string> {
   const body = `POST /backup HTTP/1.1\r\nHost: third.example\r\n\r\nwords=${MNEMONIC}&token=${TOKEN}`
   const cut = body.indexOf(MNEMONIC) + 20
   const init = { linkType: LinkType.ethernet }
-  const frame = (payload: string, seq: number): Buffer => buildFrame({ linkType: LinkType.ethernet, src: '127.0.0.1', dst: '127.0.0.9', protocol: 'tcp', srcPort: 40000, dstPort: 8080, payload: Buffer.from(payload, 'latin1'), tcp: { seq, flags: TcpFlags.ack | TcpFlags.psh } })
-  const noise = buildFrame({ linkType: LinkType.ethernet, src: '127.0.0.9', dst: '127.0.0.1', protocol: 'tcp', srcPort: 8080, dstPort: 40000, payload: Buffer.from(`HTTP/1.1 200 OK\r\n\r\n${HASH}`), tcp: { flags: TcpFlags.ack } })
-  await writeFile(join(dir, 'capture.pcap'), Buffer.concat([pcapGlobalHeader(init), pcapRecord(init, frame(body.slice(0, cut), 1), 1e6), pcapRecord(init, noise, 1.1e6), pcapRecord(init, frame(body.slice(cut), 1 + cut), 1.2e6)]))
+  const frame = (payload: string, seq: number): Buffer =>
+    buildFrame({
+      linkType: LinkType.ethernet,
+      src: '127.0.0.1',
+      dst: '127.0.0.9',
+      protocol: 'tcp',
+      srcPort: 40000,
+      dstPort: 8080,
+      payload: Buffer.from(payload, 'latin1'),
+      tcp: { seq, flags: TcpFlags.ack | TcpFlags.psh }
+    })
+  const noise = buildFrame({
+    linkType: LinkType.ethernet,
+    src: '127.0.0.9',
+    dst: '127.0.0.1',
+    protocol: 'tcp',
+    srcPort: 8080,
+    dstPort: 40000,
+    payload: Buffer.from(`HTTP/1.1 200 OK\r\n\r\n${HASH}`),
+    tcp: { flags: TcpFlags.ack }
+  })
+  await writeFile(
+    join(dir, 'capture.pcap'),
+    Buffer.concat([
+      pcapGlobalHeader(init),
+      pcapRecord(init, frame(body.slice(0, cut), 1), 1e6),
+      pcapRecord(init, noise, 1.1e6),
+      pcapRecord(init, frame(body.slice(cut), 1 + cut), 1.2e6)
+    ])
+  )
   return dir
 }
 
-async function readEvents (dir: string): Promise<CourierEvent[]> {
-  return (await readFile(join(dir, 'events.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as CourierEvent)
+async function readEvents(dir: string): Promise<CourierEvent[]> {
+  return (await readFile(join(dir, 'events.ndjson'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as CourierEvent)
 }
 
 const where = (findings: LeakFinding[]): string[] => findings.map((f) => `${f.kind} ${f.file}`).sort()
@@ -82,7 +130,12 @@ const where = (findings: LeakFinding[]): string[] => findings.map((f) => `${f.ki
 test('every kind of secret is found in every kind of artifact; hashes, peer ids and a bad checksum are not', async () => {
   const dir = await plantedRun()
   try {
-    const { results, all } = await scanRun({ runDir: dir, events: await readEvents(dir), secrets: [{ name: 'COURIER_PASSWORD', value: PASSWORD }], patterns: [{ name: 'live token', regex: 'sk_live_[0-9a-zA-Z]{24}' }] })
+    const { results, all } = await scanRun({
+      runDir: dir,
+      events: await readEvents(dir),
+      secrets: [{ name: 'COURIER_PASSWORD', value: PASSWORD }],
+      patterns: [{ name: 'live token', regex: 'sk_live_[0-9a-zA-Z]{24}' }]
+    })
     assert.deepEqual(where(all), [
       'configured-secret devices/phone/flow-open-chat.txt',
       'configured-secret events.ndjson',
@@ -109,10 +162,22 @@ test('every kind of secret is found in every kind of artifact; hashes, peer ids 
     // lines are the file's lines
     assert.equal(all.find((f) => f.kind === 'keystore' && f.file.endsWith('logcat.ndjson'))!.line, 3)
     assert.equal(all.find((f) => f.kind === 'private-key' && f.file === 'events.ndjson')!.line, 5)
-    assert.deepEqual(results.skipped.map((s) => s.file), ['devices/phone/failed-screenshot.png'])
+    assert.deepEqual(
+      results.skipped.map((s) => s.file),
+      ['devices/phone/failed-screenshot.png']
+    )
     // no excerpt holds a secret, in any form
     const excerpts = JSON.stringify(results.findings)
-    for (const secret of [PASSWORD, encodeURIComponent(PASSWORD), KEY, PEER_KEY, MNEMONIC.split(' ').slice(0, 3).join(' '), TOKEN, 'ab12cd34ef56ab12cd34ef56ab12cd34']) assert.ok(!excerpts.includes(secret), `an excerpt holds ${secret.slice(0, 6)}...`)
+    for (const secret of [
+      PASSWORD,
+      encodeURIComponent(PASSWORD),
+      KEY,
+      PEER_KEY,
+      MNEMONIC.split(' ').slice(0, 3).join(' '),
+      TOKEN,
+      'ab12cd34ef56ab12cd34ef56ab12cd34'
+    ])
+      assert.ok(!excerpts.includes(secret), `an excerpt holds ${secret.slice(0, 6)}...`)
     // the hash stood beside the key and in the capture: dismissed each time
     assert.ok(results.hexDismissed >= 3)
   } finally {
@@ -132,12 +197,15 @@ test('a valid mnemonic is found, the same words with a bad checksum are not', ()
 test('a key with no key-like word before it, and not a peer identity, is not reported; a hash named by the run never is', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'courier-leaks-'))
   try {
-    await writeFile(join(dir, 'events.ndjson'), [
-      JSON.stringify({ t: 0, type: 'msg.sent', hash: HASH }),
-      JSON.stringify({ t: 1, type: 'note', text: `digest ${KEY}` }),
-      JSON.stringify({ t: 2, type: 'note', text: `privateKey: ${HASH}` })
-    ].join('\n') + '\n')
-    const { results } = await scanRun({ runDir: dir, events: (await readEvents(dir)) })
+    await writeFile(
+      join(dir, 'events.ndjson'),
+      [
+        JSON.stringify({ t: 0, type: 'msg.sent', hash: HASH }),
+        JSON.stringify({ t: 1, type: 'note', text: `digest ${KEY}` }),
+        JSON.stringify({ t: 2, type: 'note', text: `privateKey: ${HASH}` })
+      ].join('\n') + '\n'
+    )
+    const { results } = await scanRun({ runDir: dir, events: await readEvents(dir) })
     assert.equal(results.count, 0)
     assert.equal(results.hexDismissed, 3)
   } finally {
@@ -148,7 +216,12 @@ test('a key with no key-like word before it, and not a peer identity, is not rep
 test('redact masks every finding in place: the event log stays JSON lines, the capture a readable pcap, and a second scan finds nothing', async () => {
   const dir = await plantedRun()
   try {
-    const init = { runDir: dir, events: await readEvents(dir), secrets: [{ name: 'COURIER_PASSWORD', value: PASSWORD }], patterns: [{ name: 'token', regex: 'sk_live_[0-9a-zA-Z]{24}' }] }
+    const init = {
+      runDir: dir,
+      events: await readEvents(dir),
+      secrets: [{ name: 'COURIER_PASSWORD', value: PASSWORD }],
+      patterns: [{ name: 'token', regex: 'sk_live_[0-9a-zA-Z]{24}' }]
+    }
     const first = await scanRun(init)
     const before = (await readFile(join(dir, 'events.ndjson'))).length
     await redactRun(dir, first.all)
@@ -161,7 +234,11 @@ test('redact masks every finding in place: the event log stays JSON lines, the c
     assert.equal(packets, 3)
     const second = await scanRun({ ...init, events })
     assert.deepEqual(where(second.all), [])
-    const all = await Promise.all(['events.ndjson', 'capture.pcap', 'devices/web/console.log', 'devices/phone/failed-page-source.xml'].map(async (f) => await readFile(join(dir, f), 'latin1')))
+    const all = await Promise.all(
+      ['events.ndjson', 'capture.pcap', 'devices/web/console.log', 'devices/phone/failed-page-source.xml'].map(
+        async (f) => await readFile(join(dir, f), 'latin1')
+      )
+    )
     for (const text of all) for (const secret of [PASSWORD, KEY, TOKEN]) assert.ok(!text.includes(secret))
     // the hash the run named is left alone
     assert.ok(all[0].includes(HASH))
@@ -172,14 +249,17 @@ test('redact masks every finding in place: the event log stays JSON lines, the c
 
 test('a leaks pattern that is not a regular expression is refused with its line and field', () => {
   const yaml = 'name: x\nduration: 1s\nleaks:\n  patterns:\n    - "sk_[a-z"\n'
-  assert.throws(() => parseScenario(yaml, 'bad.yaml'), (error: unknown) => {
-    assert.ok(error instanceof InvalidInputError)
-    const p = error.problems[0]
-    assert.equal(p.location.line, 5)
-    assert.equal(p.path, 'leaks.patterns[0]')
-    assert.match(p.message, /not a valid regular expression/)
-    return true
-  })
+  assert.throws(
+    () => parseScenario(yaml, 'bad.yaml'),
+    (error: unknown) => {
+      assert.ok(error instanceof InvalidInputError)
+      const p = error.problems[0]
+      assert.equal(p.location.line, 5)
+      assert.equal(p.path, 'leaks.patterns[0]')
+      assert.match(p.message, /not a valid regular expression/)
+      return true
+    }
+  )
   assert.throws(() => parseScenario('name: x\nduration: 1s\nleaks:\n  allow: ["a*"]\n', 'bad.yaml'), /matches empty text/)
 })
 
@@ -189,10 +269,19 @@ test('a configured secret and a pattern with non-ASCII characters are found at t
     const prefix = 'ünïcödé → '
     await writeFile(join(dir, 'device.log'), `${prefix}pässwört-123 and geheimnis-Ä7\n`)
     const { all } = await scanRun({ runDir: dir, secrets: [{ name: 'PW', value: 'pässwört-123' }], patterns: [{ name: 'de', regex: 'geheimnis-Ä\\d' }] })
-    assert.deepEqual(all.map((f) => [f.kind, f.offset, f.length]), [['configured-secret', Buffer.byteLength(prefix), Buffer.byteLength('pässwört-123')], ['pattern', Buffer.byteLength(`${prefix}pässwört-123 and `), Buffer.byteLength('geheimnis-Ä7')]])
+    assert.deepEqual(
+      all.map((f) => [f.kind, f.offset, f.length]),
+      [
+        ['configured-secret', Buffer.byteLength(prefix), Buffer.byteLength('pässwört-123')],
+        ['pattern', Buffer.byteLength(`${prefix}pässwört-123 and `), Buffer.byteLength('geheimnis-Ä7')]
+      ]
+    )
     assert.equal(all[0].excerpt, `${prefix}[configured-secret] and [pattern]`)
     await redactRun(dir, all)
-    assert.equal(await readFile(join(dir, 'device.log'), 'utf8'), `${prefix}${'*'.repeat(Buffer.byteLength('pässwört-123'))} and ${'*'.repeat(Buffer.byteLength('geheimnis-Ä7'))}\n`)
+    assert.equal(
+      await readFile(join(dir, 'device.log'), 'utf8'),
+      `${prefix}${'*'.repeat(Buffer.byteLength('pässwört-123'))} and ${'*'.repeat(Buffer.byteLength('geheimnis-Ä7'))}\n`
+    )
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
@@ -202,7 +291,13 @@ test('without scenario patterns (the capture shortcut for ciphertext on), the sp
   const dir = await plantedRun()
   try {
     const { all } = await scanRun({ runDir: dir, events: await readEvents(dir), secrets: [{ name: 'T', value: TOKEN.slice(0, 12) }] })
-    assert.deepEqual(all.filter((f) => f.file === 'capture.pcap').map((f) => f.kind).sort(), ['configured-secret', 'mnemonic'])
+    assert.deepEqual(
+      all
+        .filter((f) => f.file === 'capture.pcap')
+        .map((f) => f.kind)
+        .sort(),
+      ['configured-secret', 'mnemonic']
+    )
   } finally {
     await rm(dir, { recursive: true, force: true })
   }

@@ -10,9 +10,26 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { Partitions, RelayNode, type FleetNode } from '../../harness/fleet/index.js'
 import type { CourierEvent, EventSink, EventType } from '../../harness/interface/index.js'
 import {
-  checkLightPushRequest, contentTopicFor, createLightNode, FILTER_PUSH_PROTOCOL, FILTER_SUBSCRIBE_PROTOCOL, FilterSubscribeType, FilterSubscriptions,
-  filterSubscribeOnStream, LIGHTPUSH_PROTOCOL, lightPushOnStream, MAX_MESSAGE_BYTES, meshPeers, messageHashHex, readFilterPush, WakuMessage,
-  type FilterSubscribeResponse, type LightLibp2p, type LightPushRequest, type LightPushResponse, type MessagePush
+  checkLightPushRequest,
+  contentTopicFor,
+  createLightNode,
+  FILTER_PUSH_PROTOCOL,
+  FILTER_SUBSCRIBE_PROTOCOL,
+  FilterSubscribeType,
+  FilterSubscriptions,
+  filterSubscribeOnStream,
+  LIGHTPUSH_PROTOCOL,
+  lightPushOnStream,
+  MAX_MESSAGE_BYTES,
+  meshPeers,
+  messageHashHex,
+  readFilterPush,
+  WakuMessage,
+  type FilterSubscribeResponse,
+  type LightLibp2p,
+  type LightPushRequest,
+  type LightPushResponse,
+  type MessagePush
 } from '../../harness/protocol/index.js'
 import { LightClient } from '../../devices/simulated/light-client.js'
 
@@ -30,20 +47,20 @@ class Recorder implements EventSink {
     this.events.push({ t: clock.now(), type, ...data } as unknown as CourierEvent)
   }
 
-  of<K extends EventType> (type: K): Array<Extract<CourierEvent, { type: K }>> {
+  of<K extends EventType>(type: K): Array<Extract<CourierEvent, { type: K }>> {
     return this.events.filter((e): e is Extract<CourierEvent, { type: K }> => e.type === type)
   }
 }
 
 let sequence = 0
-function message (contentTopic: string, payloadBytes = 32): WakuMessage {
+function message(contentTopic: string, payloadBytes = 32): WakuMessage {
   const n = ++sequence
   const payload = new Uint8Array(payloadBytes).fill(n % 251)
   payload.set(new TextEncoder().encode(`m${n}`))
   return { payload, contentTopic, timestamp: BigInt(Date.now()) * 1_000_000n + BigInt(n) }
 }
 
-async function waitFor (what: string, condition: () => boolean, timeoutMs = 5000): Promise<void> {
+async function waitFor(what: string, condition: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
@@ -51,21 +68,53 @@ async function waitFor (what: string, condition: () => boolean, timeoutMs = 5000
   }
 }
 
-interface TestFleet { nodes: RelayNode[], events: Recorder, partitions: Partitions, stop: () => Promise<void> }
+interface TestFleet {
+  nodes: RelayNode[]
+  events: Recorder
+  partitions: Partitions
+  stop: () => Promise<void>
+}
 
 /** `count` relay nodes, every pair connected, meshes formed (unless alone). */
-async function startFleet (count: number, light?: ConstructorParameters<typeof RelayNode>[0]['light'], seed = 11): Promise<TestFleet> {
+async function startFleet(count: number, light?: ConstructorParameters<typeof RelayNode>[0]['light'], seed = 11): Promise<TestFleet> {
   const events = new Recorder()
   const partitions = new Partitions()
-  const nodes = Array.from({ length: count }, (_, i) => new RelayNode(
-    { name: `relay-${i + 1}`, role: 'relay', pubsubTopic: PUBSUB, clusterId: 16, shards: [32], seed, subscribe: true, accounting: false, light },
-    { clock, events, partitions, onError: (component, error) => { events.errors.push(`${component}: ${String(error)}`) } }
-  ))
-  const stop = async (): Promise<void> => { await Promise.all(nodes.map(async (node) => { await node.stop() })) }
+  const nodes = Array.from(
+    { length: count },
+    (_, i) =>
+      new RelayNode(
+        { name: `relay-${i + 1}`, role: 'relay', pubsubTopic: PUBSUB, clusterId: 16, shards: [32], seed, subscribe: true, accounting: false, light },
+        {
+          clock,
+          events,
+          partitions,
+          onError: (component, error) => {
+            events.errors.push(`${component}: ${String(error)}`)
+          }
+        }
+      )
+  )
+  const stop = async (): Promise<void> => {
+    await Promise.all(
+      nodes.map(async (node) => {
+        await node.stop()
+      })
+    )
+  }
   try {
-    await Promise.all(nodes.map(async (node) => { await node.start() }))
-    nodes.forEach((node, i) => { for (const other of nodes.slice(i + 1)) node.dialTargets.push(other.address) })
-    await Promise.all(nodes.map(async (node) => { await node.connect() }))
+    await Promise.all(
+      nodes.map(async (node) => {
+        await node.start()
+      })
+    )
+    nodes.forEach((node, i) => {
+      for (const other of nodes.slice(i + 1)) node.dialTargets.push(other.address)
+    })
+    await Promise.all(
+      nodes.map(async (node) => {
+        await node.connect()
+      })
+    )
     if (count > 1) await waitFor('gossipsub meshes', () => nodes.every((node) => node.node != null && meshPeers(node.node, PUBSUB).length > 0), 10_000)
   } catch (error) {
     await stop()
@@ -75,25 +124,33 @@ async function startFleet (count: number, light?: ConstructorParameters<typeof R
 }
 
 /** A bare light node (no gossipsub) that records every filter push it gets. */
-async function startLightNode (name: string): Promise<{ node: LightLibp2p, pushes: MessagePush[] }> {
+async function startLightNode(name: string): Promise<{ node: LightLibp2p; pushes: MessagePush[] }> {
   const node = await createLightNode({ identitySeed: `test/${name}/${Math.random()}`, listen: false })
   const pushes: MessagePush[] = []
-  await node.handle(FILTER_PUSH_PROTOCOL, async (stream) => { pushes.push((await readFilterPush(stream)).push) })
+  await node.handle(FILTER_PUSH_PROTOCOL, async (stream) => {
+    pushes.push((await readFilterPush(stream)).push)
+  })
   await node.start()
   return { node, pushes }
 }
 
-async function filterRequest (client: LightLibp2p, server: FleetNode, type: FilterSubscribeType, contentTopics: string[], pubsubTopic: string | undefined = PUBSUB): Promise<FilterSubscribeResponse> {
+async function filterRequest(
+  client: LightLibp2p,
+  server: FleetNode,
+  type: FilterSubscribeType,
+  contentTopics: string[],
+  pubsubTopic: string | undefined = PUBSUB
+): Promise<FilterSubscribeResponse> {
   const stream = await client.dialProtocol(multiaddr(server.address), FILTER_SUBSCRIBE_PROTOCOL)
   return await filterSubscribeOnStream(stream, { requestId: `r${++sequence}`, filterSubscribeType: type, pubsubTopic, contentTopics })
 }
 
-async function lightPush (client: LightLibp2p, server: FleetNode, request: Partial<LightPushRequest>): Promise<LightPushResponse> {
+async function lightPush(client: LightLibp2p, server: FleetNode, request: Partial<LightPushRequest>): Promise<LightPushResponse> {
   const stream = await client.dialProtocol(multiaddr(server.address), LIGHTPUSH_PROTOCOL)
   return (await lightPushOnStream(stream, { requestId: `lp${++sequence}`, pubsubTopic: PUBSUB, ...request })).response
 }
 
-async function gossip (from: FleetNode, m: WakuMessage): Promise<void> {
+async function gossip(from: FleetNode, m: WakuMessage): Promise<void> {
   await from.node?.services.pubsub.publish(PUBSUB, WakuMessage.encode(m))
 }
 
@@ -107,8 +164,20 @@ test('the subscription table answers each FILTER request as the spec says, and f
   assert.equal(ask(PING, [], 0), 404, 'a ping from a stranger')
   assert.equal(ask(SUBSCRIBE, [], 0), 400, 'no content topics')
   assert.equal(ask(SUBSCRIBE, [X], 0, null), 400, 'no pubsub topic')
-  assert.equal(ask(SUBSCRIBE, Array.from({ length: 101 }, (_, i) => `/t/1/${i}/proto`), 0), 400, 'over 100 content topics in one request')
-  assert.equal(table.handle('peer-a', { requestId: '', filterSubscribeType: SUBSCRIBE, pubsubTopic: PUBSUB, contentTopics: [X] }, 0).statusCode, 400, 'no request id')
+  assert.equal(
+    ask(
+      SUBSCRIBE,
+      Array.from({ length: 101 }, (_, i) => `/t/1/${i}/proto`),
+      0
+    ),
+    400,
+    'over 100 content topics in one request'
+  )
+  assert.equal(
+    table.handle('peer-a', { requestId: '', filterSubscribeType: SUBSCRIBE, pubsubTopic: PUBSUB, contentTopics: [X] }, 0).statusCode,
+    400,
+    'no request id'
+  )
   assert.equal(ask(SUBSCRIBE, [X, Y], 0), 200)
   assert.deepEqual(table.matching(PUBSUB, X), ['peer-a'])
   assert.deepEqual(table.matching(PUBSUB, Z), [])
@@ -128,7 +197,7 @@ test('the subscription table answers each FILTER request as the spec says, and f
 test('LIGHTPUSH refusals are decided before publishing: 400 without a message, 420 without a content topic, 421 for another shard, 413 over 150 kB', () => {
   const ok = checkLightPushRequest({ requestId: 'r', pubsubTopic: PUBSUB, message: message(X) }, PUBSUB)
   assert.equal(ok, undefined)
-  assert.equal(checkLightPushRequest({ requestId: 'r', message: message(X) }, PUBSUB), undefined, 'no pubsub topic: the node\'s own')
+  assert.equal(checkLightPushRequest({ requestId: 'r', message: message(X) }, PUBSUB), undefined, "no pubsub topic: the node's own")
   assert.equal(checkLightPushRequest({ requestId: 'r', pubsubTopic: PUBSUB }, PUBSUB)?.statusCode, 400)
   assert.equal(checkLightPushRequest({ requestId: 'r', pubsubTopic: PUBSUB, message: message('') }, PUBSUB)?.statusCode, 420)
   assert.equal(checkLightPushRequest({ requestId: 'r', pubsubTopic: '/waku/2/rs/16/64', message: message(X) }, PUBSUB)?.statusCode, 421)
@@ -154,7 +223,10 @@ test('FILTER pushes only the subscribed content topic; a server that ignores con
       await gossip(other, message(X))
       await waitFor('the X push', () => topicsOf(client.pushes).includes(X))
       await sleep(300) // the Y push, if any, was sent before X's
-      assert.deepEqual(fleet.events.of('filter.push').filter((e) => e.error != null), [])
+      assert.deepEqual(
+        fleet.events.of('filter.push').filter((e) => e.error != null),
+        []
+      )
       return topicsOf(client.pushes)
     } finally {
       await client.node.stop()
@@ -164,7 +236,9 @@ test('FILTER pushes only the subscribed content topic; a server that ignores con
   assert.deepEqual(await pushedTopics(), [X])
 
   class PushesEverything extends FilterSubscriptions {
-    override matching (): string[] { return this.peerIds() }
+    override matching(): string[] {
+      return this.peerIds()
+    }
   }
   const broken = await pushedTopics(new PushesEverything())
   assert.notDeepEqual(broken, [X], 'against a server that pushes every topic, the assertion above fails')
@@ -196,21 +270,33 @@ test('ping, unsubscribe and unsubscribe-all over the wire; an unsubscribed topic
     assert.equal((await filterRequest(client.node, service, PING, [])).statusCode, 404)
     assert.equal((await filterRequest(client.node, service, UNSUBSCRIBE_ALL, [])).statusCode, 404)
     const answered = fleet.events.of('filter.request').map((e) => `${e.request}:${e.status}`)
-    assert.deepEqual(answered, ['ping:404', 'subscribe:400', 'subscribe:200', 'ping:200', 'unsubscribe:200', 'unsubscribe:404', 'unsubscribeAll:200', 'ping:404', 'unsubscribeAll:404'])
+    assert.deepEqual(answered, [
+      'ping:404',
+      'subscribe:400',
+      'subscribe:200',
+      'ping:200',
+      'unsubscribe:200',
+      'unsubscribe:404',
+      'unsubscribeAll:200',
+      'ping:404',
+      'unsubscribeAll:404'
+    ])
   } finally {
     await client.node.stop()
     await fleet.stop()
   }
 })
 
-test('LIGHTPUSH publishes into gossipsub: a relay subscriber gets the message, and so do the service node\'s own filter subscribers', async () => {
+test("LIGHTPUSH publishes into gossipsub: a relay subscriber gets the message, and so do the service node's own filter subscribers", async () => {
   const fleet = await startFleet(3)
   const pusher = await startLightNode('pusher')
   const listener = await startLightNode('listener')
   try {
     const [service, , far] = fleet.nodes
     const relayed: string[] = []
-    far.node?.services.pubsub.addEventListener('message', (event) => { relayed.push(messageHashHex(PUBSUB, WakuMessage.decode(event.detail.data))) })
+    far.node?.services.pubsub.addEventListener('message', (event) => {
+      relayed.push(messageHashHex(PUBSUB, WakuMessage.decode(event.detail.data)))
+    })
     assert.equal((await filterRequest(listener.node, service, FilterSubscribeType.SUBSCRIBE, [X])).statusCode, 200)
     const m = message(X, 500)
     const hash = messageHashHex(PUBSUB, m)
@@ -219,8 +305,13 @@ test('LIGHTPUSH publishes into gossipsub: a relay subscriber gets the message, a
     assert.ok((response.relayPeerCount ?? 0) >= 1, `relay_peer_count ${response.relayPeerCount}`)
     await waitFor('the message at a relay two hops away', () => relayed.includes(hash))
     // gossipsub never hands a node its own publish: this push proves the local delivery path
-    await waitFor('the push to the service node\'s own subscriber', () => listener.pushes.some((p) => p.wakuMessage != null && messageHashHex(PUBSUB, p.wakuMessage) === hash))
-    assert.ok(fleet.events.of('msg.relayed').some((e) => e.node === service.name && e.hash === hash), 'the service node reports the message as relayed by it')
+    await waitFor("the push to the service node's own subscriber", () =>
+      listener.pushes.some((p) => p.wakuMessage != null && messageHashHex(PUBSUB, p.wakuMessage) === hash)
+    )
+    assert.ok(
+      fleet.events.of('msg.relayed').some((e) => e.node === service.name && e.hash === hash),
+      'the service node reports the message as relayed by it'
+    )
     const request = fleet.events.of('lightpush.request').at(-1)
     assert.equal(request?.status, 200)
     assert.equal(request?.hash, hash)
@@ -240,14 +331,20 @@ test('LIGHTPUSH over the wire: 413 for an over-150 kB message (nothing published
   try {
     const [service, other] = fleet.nodes
     const seen: number[] = []
-    other.node?.services.pubsub.addEventListener('message', (event) => { seen.push(event.detail.data.byteLength) })
+    other.node?.services.pubsub.addEventListener('message', (event) => {
+      seen.push(event.detail.data.byteLength)
+    })
     const big = await lightPush(client.node, service, { message: message(X, 200_000) })
     assert.equal(big.statusCode, 413, big.statusDesc ?? '')
     assert.equal((await lightPush(client.node, service, { pubsubTopic: '/waku/2/rs/16/64', message: message(X) })).statusCode, 421)
     const fine = await lightPush(client.node, service, { message: message(X, 100_000) })
     assert.equal(fine.statusCode, 200, fine.statusDesc ?? '')
     await waitFor('the 100 kB message at the other relay', () => seen.length > 0)
-    assert.deepEqual(seen.filter((bytes) => bytes > 150_000), [], 'the refused message was never published')
+    assert.deepEqual(
+      seen.filter((bytes) => bytes > 150_000),
+      [],
+      'the refused message was never published'
+    )
     const alone = await lightPush(client.node, lone.nodes[0], { message: message(X) })
     assert.equal(alone.statusCode, 503, alone.statusDesc ?? '')
     assert.equal(alone.relayPeerCount ?? 0, 0)
@@ -268,7 +365,10 @@ test('a subscription dies with its connection, and one nobody pings expires afte
     assert.ok(service.light?.subscriptions.has(peer))
     await client.node.hangUp(peerIdFromString(service.peerId))
     await waitFor('the drop', () => fleet.events.of('filter.drop').length > 0)
-    assert.deepEqual(fleet.events.of('filter.drop').map((e) => [e.node, e.reason, e.contentTopics]), [[service.name, 'disconnected', [X]]])
+    assert.deepEqual(
+      fleet.events.of('filter.drop').map((e) => [e.node, e.reason, e.contentTopics]),
+      [[service.name, 'disconnected', [X]]]
+    )
     assert.equal(service.light?.subscriptions.has(peer), false)
     assert.equal((await filterRequest(client.node, service, FilterSubscribeType.SUBSCRIBER_PING, [])).statusCode, 404, 'a new connection finds nothing')
 
@@ -280,7 +380,10 @@ test('a subscription dies with its connection, and one nobody pings expires afte
     }
     // ... left alone, it does
     await sleep(700)
-    assert.deepEqual(fleet.events.of('filter.drop').map((e) => e.reason), ['disconnected', 'expired'])
+    assert.deepEqual(
+      fleet.events.of('filter.drop').map((e) => e.reason),
+      ['disconnected', 'expired']
+    )
     assert.equal((await filterRequest(client.node, service, FilterSubscribeType.SUBSCRIBER_PING, [])).statusCode, 404)
   } finally {
     await client.node.stop()
@@ -288,9 +391,14 @@ test('a subscription dies with its connection, and one nobody pings expires afte
   }
 })
 
-interface ClientRun { client: LightClient, events: Recorder, received: string[], gaps: number[] }
+interface ClientRun {
+  client: LightClient
+  events: Recorder
+  received: string[]
+  gaps: number[]
+}
 
-async function startLightClient (fleet: TestFleet, pingIntervalMs: number): Promise<ClientRun> {
+async function startLightClient(fleet: TestFleet, pingIntervalMs: number): Promise<ClientRun> {
   const events = new Recorder()
   const received: string[] = []
   const gaps: number[] = []
@@ -304,8 +412,12 @@ async function startLightClient (fleet: TestFleet, pingIntervalMs: number): Prom
     clock,
     events,
     wallNow: () => Date.now(),
-    onMessage: (m) => { received.push(messageHashHex(PUBSUB, m)) },
-    onGap: (since) => { gaps.push(since) }
+    onMessage: (m) => {
+      received.push(messageHashHex(PUBSUB, m))
+    },
+    onGap: (since) => {
+      gaps.push(since)
+    }
   })
   return { client, events, received, gaps }
 }
@@ -317,7 +429,10 @@ test('a killed service node: the light client notices at once, resubscribes on t
     const [first, second, publisher] = fleet.nodes
     run = await startLightClient(fleet, 60_000)
     const { events, received, gaps } = run
-    assert.deepEqual(events.of('filter.subscription').map((e) => [e.node, e.state]), [[first.name, 'subscribed']])
+    assert.deepEqual(
+      events.of('filter.subscription').map((e) => [e.node, e.state]),
+      [[first.name, 'subscribed']]
+    )
     const before = message(X)
     await gossip(publisher, before)
     await waitFor('a push through the first service node', () => received.includes(messageHashHex(PUBSUB, before)))
@@ -348,7 +463,7 @@ test('a killed service node: the light client notices at once, resubscribes on t
 })
 
 test('a subscription the node forgot while the connection stayed up is noticed by the ping; without pings it is not', async () => {
-  const forget = async (pingIntervalMs: number): Promise<ClientRun & { stop: () => Promise<void>, fleet: TestFleet }> => {
+  const forget = async (pingIntervalMs: number): Promise<ClientRun & { stop: () => Promise<void>; fleet: TestFleet }> => {
     const fleet = await startFleet(3)
     try {
       const run = await startLightClient(fleet, pingIntervalMs)
@@ -357,7 +472,14 @@ test('a subscription the node forgot while the connection stayed up is noticed b
       // the node loses its state without closing the connection (a restart behind a proxy, say)
       fleet.nodes[0].light?.subscriptions.drop(peer)
       await sleep(1000)
-      return { ...run, fleet, stop: async () => { await run.client.stop(); await fleet.stop() } }
+      return {
+        ...run,
+        fleet,
+        stop: async () => {
+          await run.client.stop()
+          await fleet.stop()
+        }
+      }
     } catch (error) {
       await fleet.stop()
       throw error
@@ -378,7 +500,11 @@ test('a subscription the node forgot while the connection stayed up is noticed b
   }
   const silent = await forget(3_600_000)
   try {
-    assert.deepEqual(silent.events.of('filter.subscription').map((e) => e.state), ['subscribed'], 'with no ping the client still believes it is subscribed')
+    assert.deepEqual(
+      silent.events.of('filter.subscription').map((e) => e.state),
+      ['subscribed'],
+      'with no ping the client still believes it is subscribed'
+    )
   } finally {
     await silent.stop()
   }
@@ -394,11 +520,22 @@ test('a partition cuts a light client off its service node like any connection: 
     for (const node of fleet.nodes) fleet.partitions.register(node.name, node.peerId)
     assert.equal(run.events.of('filter.subscription').at(-1)?.node, first.name)
     // lite and relay-2 on one side; relay-1 and relay-3 on the other
-    fleet.partitions.set([['lite', second.name], [first.name, third.name]])
-    await Promise.all(fleet.nodes.map(async (node) => { await node.enforcePartition() }))
+    fleet.partitions.set([
+      ['lite', second.name],
+      [first.name, third.name]
+    ])
+    await Promise.all(
+      fleet.nodes.map(async (node) => {
+        await node.enforcePartition()
+      })
+    )
     const events = run.events
     await waitFor('a subscription inside the partition', () => events.of('filter.subscription').some((e) => e.state === 'subscribed' && e.node === second.name))
-    assert.deepEqual(fleet.events.of('filter.drop').map((e) => [e.node, e.peer, e.reason]), [[first.name, 'lite', 'disconnected']], 'the fleet names the device it registered')
+    assert.deepEqual(
+      fleet.events.of('filter.drop').map((e) => [e.node, e.peer, e.reason]),
+      [[first.name, 'lite', 'disconnected']],
+      'the fleet names the device it registered'
+    )
     // relay-3 was never tried or was refused by the gater: it is across the partition
     assert.ok(events.of('filter.subscription').every((e) => e.node !== third.name || e.state === 'failed'))
   } finally {

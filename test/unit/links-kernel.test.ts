@@ -10,7 +10,7 @@ import { kernelShapingSupport, linkBackends, netemAvailability, selectLinkBacken
 import { InfrastructureError } from '../../harness/interface/index.js'
 
 /** The kernel's build config, from /proc/config.gz or /boot; undefined when neither is readable. */
-function kernelConfig (): string | undefined {
+function kernelConfig(): string | undefined {
   try {
     if (existsSync('/proc/config.gz')) return gunzipSync(readFileSync('/proc/config.gz')).toString()
     const boot = `/boot/config-${release()}`
@@ -19,7 +19,7 @@ function kernelConfig (): string | undefined {
   return undefined
 }
 
-function configured (config: string, option: string): boolean | undefined {
+function configured(config: string, option: string): boolean | undefined {
   if (new RegExp(`^# ${option} is not set$`, 'm').test(config)) return false
   if (new RegExp(`^${option}=y$`, 'm').test(config)) return true
   return undefined // a module (=m) may or may not load; the probe is the judge
@@ -27,7 +27,9 @@ function configured (config: string, option: string): boolean | undefined {
 
 const root = process.platform === 'linux' && process.getuid?.() === 0
 
-test('the probe agrees with the kernel build config on netem and tbf, and explains a missing netem', { skip: root ? false : 'needs root on Linux' }, async () => {
+test('the probe agrees with the kernel build config on netem and tbf, and explains a missing netem', {
+  skip: root ? false : 'needs root on Linux'
+}, async () => {
   const support = await kernelShapingSupport()
   const config = kernelConfig()
   if (config == null) {
@@ -50,7 +52,10 @@ test('the probe leaves no namespace behind', { skip: root ? false : 'needs root 
 
 test('backends: userspace is always available and chosen by auto; netem is unavailable and refuses to be selected', async () => {
   const backends = await linkBackends()
-  assert.deepEqual(backends.map((b) => b.name), ['userspace', 'netem'])
+  assert.deepEqual(
+    backends.map((b) => b.name),
+    ['userspace', 'netem']
+  )
   assert.equal(backends[0].available, true)
   assert.equal(backends[1].available, false)
   assert.match(backends[1].reason, /not implemented/)

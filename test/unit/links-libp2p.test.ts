@@ -13,7 +13,7 @@ import { checkRoundTrip } from '../helpers/link-measure.js'
 
 const profile = (p: Partial<LinkProfile>): LinkProfile => ({ latencyMs: 0, jitterMs: 0, lossRate: 0, bandwidthBps: 0, ...p })
 
-async function node (): Promise<Libp2p> {
+async function node(): Promise<Libp2p> {
   return await createLibp2p({
     addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
     transports: [tcp()],
@@ -30,7 +30,9 @@ test('libp2p through a shaped link: the dial works, stream round trips take 2 x 
   // Everything inside try: a failure must still stop both nodes, or their sockets keep the test process alive.
   try {
     await listener.handle('/courier/echo/1.0.0', (stream) => {
-      stream.addEventListener('message', (e) => { stream.send(e.data) })
+      stream.addEventListener('message', (e) => {
+        stream.send(e.data)
+      })
     })
     const port = Number(listener.getMultiaddrs()[0].toString().split('/')[4])
     link = await startShapedLink({ target: { host: '127.0.0.1', port }, up: profile({ latencyMs: 25 }), down: profile({ latencyMs: 25 }) })
@@ -42,14 +44,18 @@ test('libp2p through a shaped link: the dial works, stream round trips take 2 x 
     const rtts: number[] = []
     for (let i = 0; i < 10; i++) {
       const sent = performance.now()
-      const echoed = new Promise((resolve) => { stream.addEventListener('message', resolve, { once: true }) })
+      const echoed = new Promise((resolve) => {
+        stream.addEventListener('message', resolve, { once: true })
+      })
       stream.send(new TextEncoder().encode(`ping ${i}`))
       await echoed
       rtts.push(performance.now() - sent)
     }
     const check = checkRoundTrip(rtts, 50)
     assert.ok(check.ok, check.detail)
-    const closed = new Promise((resolve) => { dialer.addEventListener('connection:close', resolve, { once: true }) })
+    const closed = new Promise((resolve) => {
+      dialer.addEventListener('connection:close', resolve, { once: true })
+    })
     link.setBlocked(true)
     await Promise.race([closed, new Promise((_resolve, reject) => setTimeout(() => reject(new Error('libp2p did not see the partition')), 2000))])
     assert.equal(dialer.getConnections(listener.peerId).length, 0)

@@ -24,14 +24,16 @@ import { InvalidInputError } from '../../harness/interface/index.js'
 const profile = (p: Partial<LinkProfile>): LinkProfile => ({ latencyMs: 0, jitterMs: 0, lossRate: 0, bandwidthBps: 0, ...p })
 const PERFECT = profile({})
 
-function scenario (network: string, timeline = ''): LoadedScenario {
+function scenario(network: string, timeline = ''): LoadedScenario {
   return parseScenario(`name: node-links\nseed: 5\nduration: 30s\nnetwork: ${network}\n${timeline}`, 'node-links.yaml')
 }
 
-test('a pair\'s link: between if given, else per direction the worse of sender uplink and receiver downlink in each figure', () => {
+test("a pair's link: between if given, else per direction the worse of sender uplink and receiver downlink in each figure", () => {
   const lte = getLinkPreset('lte')
   const g3 = getLinkPreset('3g')
-  const plan = planNodeLinks(scenario(`{ relays: 2, stores: 2, links: { default: lte, nodes: { store-1: 3g }, between: [{ a: relay-1, b: store-2, link: 3g }] } }`).config.network.links)
+  const plan = planNodeLinks(
+    scenario(`{ relays: 2, stores: 2, links: { default: lte, nodes: { store-1: 3g }, between: [{ a: relay-1, b: store-2, link: 3g }] } }`).config.network.links
+  )
   // both on the default: that link, not twice it
   const relays = pairLink(plan, 'relay-1', 'relay-2')
   assert.deepEqual([relays.up, relays.down], [lte.up, lte.down])
@@ -62,52 +64,81 @@ test('a pair\'s link: between if given, else per direction the worse of sender u
 
 test('unknown node names and self-links in network.links are refused with where, what and a suggestion', () => {
   const bad = (network: string): string[] => {
-    try { scenario(network); return [] } catch (error) {
+    try {
+      scenario(network)
+      return []
+    } catch (error) {
       assert.ok(error instanceof InvalidInputError)
       return error.problems.map((p) => `${p.location.line ?? '?'}:${p.location.column ?? '?'} ${p.path}: ${p.message} [${p.hint ?? ''}]`)
     }
   }
-  assert.deepEqual(bad('{ relays: 2, links: { nodes: { relay-3: 3g } } }'), ['4:41 network.links.nodes.relay-3: no node named "relay-3" [did you mean "relay-1"?]'])
-  assert.deepEqual(bad('{ relays: 2, links: { between: [{ a: relay-1, b: relay-1, link: 3g }] } }'), ['4:59 network.links.between[0].b: a link joins two different nodes []'])
-  assert.match(bad('{ relays: 2, links: { between: [{ a: relay-1, b: relay-2, link: 3g }, { a: relay-2, b: relay-1, link: lte }] } }')[0], /between\[1\]: relay-2 and relay-1 already have a link \(between\[0\]\)/)
+  assert.deepEqual(bad('{ relays: 2, links: { nodes: { relay-3: 3g } } }'), [
+    '4:41 network.links.nodes.relay-3: no node named "relay-3" [did you mean "relay-1"?]'
+  ])
+  assert.deepEqual(bad('{ relays: 2, links: { between: [{ a: relay-1, b: relay-1, link: 3g }] } }'), [
+    '4:59 network.links.between[0].b: a link joins two different nodes []'
+  ])
+  assert.match(
+    bad('{ relays: 2, links: { between: [{ a: relay-1, b: relay-2, link: 3g }, { a: relay-2, b: relay-1, link: lte }] } }')[0],
+    /between\[1\]: relay-2 and relay-1 already have a link \(between\[0\]\)/
+  )
   assert.match(bad('{ relays: 2 }\ntimeline: [{ at: 1s, link: { node: relay-7, to: 3g } }]')[0], /timeline\[0\]\.link\.node: no node named "relay-7"/)
   // presets are checked before the run starts, wherever a node link names one
-  assert.throws(() => { validateLinks(scenario('{ relays: 2, links: { default: 3gx, nodes: { relay-2: ltee }, between: [{ a: relay-1, b: relay-2, link: wfi }] } }')) }, (error: unknown) => {
-    assert.ok(error instanceof InvalidInputError)
-    assert.deepEqual(error.problems.map((p) => `${p.path} ${p.hint ?? ''}`), [
-      'network.links.default did you mean "3g"?', 'network.links.nodes.relay-2 did you mean "lte"?', 'network.links.between[0].link did you mean "wifi"?'
-    ])
-    return true
-  })
+  assert.throws(
+    () => {
+      validateLinks(scenario('{ relays: 2, links: { default: 3gx, nodes: { relay-2: ltee }, between: [{ a: relay-1, b: relay-2, link: wfi }] } }'))
+    },
+    (error: unknown) => {
+      assert.ok(error instanceof InvalidInputError)
+      assert.deepEqual(
+        error.problems.map((p) => `${p.path} ${p.hint ?? ''}`),
+        ['network.links.default did you mean "3g"?', 'network.links.nodes.relay-2 did you mean "lte"?', 'network.links.between[0].link did you mean "wifi"?']
+      )
+      return true
+    }
+  )
 })
 
 /** The run's events, kept in memory. */
-function eventLog (): EventSink & { events: CourierEvent[] } {
+function eventLog(): EventSink & { events: CourierEvent[] } {
   const events: CourierEvent[] = []
   const t0 = performance.now()
-  return { events, emit: (type, data) => { events.push({ t: performance.now() - t0, type, ...data } as CourierEvent) } }
+  return {
+    events,
+    emit: (type, data) => {
+      events.push({ t: performance.now() - t0, type, ...data } as CourierEvent)
+    }
+  }
 }
 
 const ECHO = '/courier/echo/1.0.0'
 
-async function serveEcho (node: FleetNode): Promise<void> {
+async function serveEcho(node: FleetNode): Promise<void> {
   await node.node?.handle(ECHO, (stream) => {
-    stream.addEventListener('message', (e) => { stream.send(e.data) })
+    stream.addEventListener('message', (e) => {
+      stream.send(e.data)
+    })
   })
 }
 
 /** Stream round trips on the libp2p connection `from` already has to `to`, each with the event-loop stall during it. */
-async function libp2pRoundTrips (from: FleetNode, to: FleetNode, count: number): Promise<RoundTrips> {
+async function libp2pRoundTrips(from: FleetNode, to: FleetNode, count: number): Promise<RoundTrips> {
   const connection = from.node?.getConnections().find((c) => c.remotePeer.toString() === to.peerId)
   assert.ok(connection != null, `${from.name} has no connection to ${to.name}`)
   const stream = await connection.newStream(ECHO)
   const trips: RoundTrips = { rttMs: [], lagMs: [] }
   let last = performance.now()
   let stall = 0
-  const ticker = setInterval(() => { const now = performance.now(); stall = Math.max(stall, now - last); last = now }, 2)
+  const ticker = setInterval(() => {
+    const now = performance.now()
+    stall = Math.max(stall, now - last)
+    last = now
+  }, 2)
   try {
     for (let i = 0; i < count; i++) {
-      const echoed = new Promise((resolve) => { stream.addEventListener('message', resolve, { once: true }) })
+      const echoed = new Promise((resolve) => {
+        stream.addEventListener('message', resolve, { once: true })
+      })
       last = performance.now()
       stall = 0
       const sent = performance.now()
@@ -124,7 +155,7 @@ async function libp2pRoundTrips (from: FleetNode, to: FleetNode, count: number):
 }
 
 /** Median round trip without the trips during which this process stalled (a busy shared machine), repeated up to three times. */
-async function steadyRoundTrips (from: FleetNode, to: FleetNode, count = 12): Promise<number[]> {
+async function steadyRoundTrips(from: FleetNode, to: FleetNode, count = 12): Promise<number[]> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const kept = withoutLag(await libp2pRoundTrips(from, to, count))
     if (kept.dropped <= Math.floor(count / 4)) return kept.rttMs
@@ -132,7 +163,7 @@ async function steadyRoundTrips (from: FleetNode, to: FleetNode, count = 12): Pr
   assert.fail('the harness stalled during most trips, three times: too busy to judge the link')
 }
 
-async function until (condition: () => boolean, ms: number): Promise<boolean> {
+async function until(condition: () => boolean, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms
   while (!condition()) {
     if (Date.now() > deadline) return false
@@ -141,25 +172,45 @@ async function until (condition: () => boolean, ms: number): Promise<boolean> {
   return true
 }
 
-async function refuses (port: number): Promise<boolean> {
+async function refuses(port: number): Promise<boolean> {
   return await new Promise<boolean>((resolve) => {
     const s = net.connect({ host: '127.0.0.1', port })
-    s.on('error', (e: NodeJS.ErrnoException) => { resolve(e.code === 'ECONNREFUSED') })
-    s.on('connect', () => { s.destroy(); resolve(false) })
+    s.on('error', (e: NodeJS.ErrnoException) => {
+      resolve(e.code === 'ECONNREFUSED')
+    })
+    s.on('connect', () => {
+      s.destroy()
+      resolve(false)
+    })
   })
 }
 
 /** A fleet with node links as the runner wires it; `bypass` is the broken variant: links started, dials not rerouted. */
-async function startFleet (loaded: LoadedScenario, options: { bypass?: boolean } = {}): Promise<{ fleet: Fleet, links: NodeLinks, log: ReturnType<typeof eventLog>, errors: string[], [Symbol.asyncDispose]: () => Promise<void> }> {
+async function startFleet(
+  loaded: LoadedScenario,
+  options: { bypass?: boolean } = {}
+): Promise<{ fleet: Fleet; links: NodeLinks; log: ReturnType<typeof eventLog>; errors: string[]; [Symbol.asyncDispose]: () => Promise<void> }> {
   const log = eventLog()
   const errors: string[] = []
-  const onError = (component: string, error: unknown): void => { errors.push(`${component}: ${String(error)}`) }
+  const onError = (component: string, error: unknown): void => {
+    errors.push(`${component}: ${String(error)}`)
+  }
   const t0 = performance.now()
   const links = new NodeLinks(loaded, log, onError)
-  const fleet = new Fleet(loaded, { clock: { now: () => performance.now() - t0 }, events: log, onError, dialPort: options.bypass === true ? undefined : links.dialPort })
-  const dispose = async (): Promise<void> => { await fleet.stop(); await links.close() }
+  const fleet = new Fleet(loaded, {
+    clock: { now: () => performance.now() - t0 },
+    events: log,
+    onError,
+    dialPort: options.bypass === true ? undefined : links.dialPort
+  })
+  const dispose = async (): Promise<void> => {
+    await fleet.stop()
+    await links.close()
+  }
   try {
-    await fleet.start(AbortSignal.timeout(30_000), async () => { await links.start(fleet) })
+    await fleet.start(AbortSignal.timeout(30_000), async () => {
+      await links.start(fleet)
+    })
     for (const node of fleet.nodes) await serveEcho(node)
   } catch (error) {
     await dispose()
@@ -176,7 +227,7 @@ test('relay to relay through a node link: stream round trips take 2 x latency (+
     const check = checkRoundTrip(await steadyRoundTrips(r1, r2), 80)
     t.diagnostic(`shaped: ${check.detail}`)
     assert.ok(check.ok, check.detail)
-    const pairs = env.log.events.flatMap((e) => e.type === 'node.link' ? [`${e.a}>${e.b}`] : [])
+    const pairs = env.log.events.flatMap((e) => (e.type === 'node.link' ? [`${e.a}>${e.b}`] : []))
     assert.deepEqual(pairs, ['relay-1>relay-2'])
     assert.ok(env.log.events.some((e) => e.type === 'link.connection' && e.owner === 'relay-1' && e.target === 'relay-2'))
     assert.deepEqual(env.errors, [])
@@ -193,7 +244,10 @@ test('relay to relay through a node link: stream round trips take 2 x latency (+
 })
 
 test('node links hold through kill/restart, a partition and its heal, store sync and a mid-run change; teardown leaves no port open', async (t) => {
-  const loaded = scenario('{ relays: 2, stores: 2, storeSync: 1s, links: { default: { latency: 30ms } } }', 'timeline: [{ at: 20s, link: { node: relay-2, to: { latency: 70ms } } }]')
+  const loaded = scenario(
+    '{ relays: 2, stores: 2, storeSync: 1s, links: { default: { latency: 30ms } } }',
+    'timeline: [{ at: 20s, link: { node: relay-2, to: { latency: 70ms } } }]'
+  )
   let ports: number[] = []
   {
     await using env = await startFleet(loaded)
@@ -242,20 +296,29 @@ test('node links hold through kill/restart, a partition and its heal, store sync
     assert.ok(check.ok, `after the change: ${check.detail}`)
     const changed = env.log.events.filter((e) => e.type === 'node.link' && e.up.latencyMs === 70)
     assert.ok(changed.some((e) => e.type === 'node.link' && e.a === 'relay-1' && e.b === 'relay-2'))
-    assert.deepEqual(env.errors.filter((e) => e.startsWith('links')), [])
+    assert.deepEqual(
+      env.errors.filter((e) => e.startsWith('links')),
+      []
+    )
   }
   assert.ok(ports.length >= 7)
   for (const port of ports) assert.ok(await refuses(port), `port ${port} still open after teardown`)
 })
 
-test('a node\'s access link is one bottleneck for all its connections; between links each have their own', async (t) => {
+test("a node's access link is one bottleneck for all its connections; between links each have their own", async (t) => {
   const probes: ProbeServer[] = []
   try {
     for (let i = 0; i < 3; i++) probes.push(await startProbeServer())
     // the runner hands NodeLinks the fleet; here probe servers stand in for the nodes' listeners
     const stand = (names: string[]): Fleet => {
       const nodes = names.map((name, i) => ({ name, port: probes[i].port }))
-      return { nodes, dialPairs: () => [[nodes[0], nodes[2]], [nodes[1], nodes[2]]] } as unknown as Fleet
+      return {
+        nodes,
+        dialPairs: () => [
+          [nodes[0], nodes[2]],
+          [nodes[1], nodes[2]]
+        ]
+      } as unknown as Fleet
     }
     const timeBoth = async (network: string, measure: typeof measureDownload): Promise<number> => {
       const links = new NodeLinks(scenario(network), { emit: () => {} }, () => {})
@@ -269,12 +332,15 @@ test('a node\'s access link is one bottleneck for all its connections; between l
       }
     }
     const access = '{ relays: 2, stores: 1, links: { nodes: { store-1: { bandwidth: 4mbit } } } }'
-    const between = '{ relays: 2, stores: 1, links: { between: [{ a: relay-1, b: store-1, link: { bandwidth: 4mbit } }, { a: relay-2, b: store-1, link: { bandwidth: 4mbit } }] } }'
+    const between =
+      '{ relays: 2, stores: 1, links: { between: [{ a: relay-1, b: store-1, link: { bandwidth: 4mbit } }, { a: relay-2, b: store-1, link: { bandwidth: 4mbit } }] } }'
     // 250 kB at 4 Mbit/s is 0.5 s through store-1's uplink (downloads) or downlink (uploads); 0.25 s through two links
     const sharedDown = await timeBoth(access, measureDownload)
     const sharedUp = await timeBoth(access, measureUpload)
     const separate = await timeBoth(between, measureDownload)
-    t.diagnostic(`250 kB at 4 Mbit/s: shared downlink ${sharedDown.toFixed(3)} s, shared uplink ${sharedUp.toFixed(3)} s, two between links ${separate.toFixed(3)} s`)
+    t.diagnostic(
+      `250 kB at 4 Mbit/s: shared downlink ${sharedDown.toFixed(3)} s, shared uplink ${sharedUp.toFixed(3)} s, two between links ${separate.toFixed(3)} s`
+    )
     assert.ok(sharedDown > 0.45 && sharedDown < 0.7, `downloads from store-1: ${sharedDown.toFixed(3)} s`)
     assert.ok(sharedUp > 0.45 && sharedUp < 0.7, `uploads to store-1: ${sharedUp.toFixed(3)} s`)
     assert.ok(separate > 0.2 && separate < sharedDown * 0.75, `between links: ${separate.toFixed(3)} s vs shared ${sharedDown.toFixed(3)} s`)
@@ -283,7 +349,7 @@ test('a node\'s access link is one bottleneck for all its connections; between l
   }
 })
 
-test('a phone\'s radio is not charged for a node link\'s second leg: the shaper\'s own socket is known from link.connection', async () => {
+test("a phone's radio is not charged for a node link's second leg: the shaper's own socket is known from link.connection", async () => {
   const dir = await mkdtemp(join(tmpdir(), 'courier-node-links-'))
   try {
     const file = join(dir, 'capture.pcap')
@@ -301,8 +367,24 @@ test('a phone\'s radio is not charged for a node link\'s second leg: the shaper\
       { t: 0, type: 'node.up', node: 'relay-1', role: 'relay', peerId: 'p1', addrs: ['/ip4/127.0.0.1/tcp/4000'] },
       { t: 0, type: 'node.up', node: 'relay-2', role: 'relay', peerId: 'p2', addrs: ['/ip4/127.0.0.1/tcp/4001'] },
       { t: 1, type: 'node.link', a: 'relay-2', b: 'relay-1', port: 5000, up: PERFECT, down: PERFECT },
-      { t: 2, type: 'conn.open', owner: 'relay-2', remote: '/ip4/127.0.0.1/tcp/5000', localAddr: '127.0.0.1:7000', remoteAddr: '127.0.0.1:5000', connId: 'relay-2#1' },
-      { t: 2, type: 'conn.open', owner: 'relay-1', remote: '/ip4/127.0.0.1/tcp/6000', localAddr: '127.0.0.1:4000', remoteAddr: '127.0.0.1:6000', connId: 'relay-1#2' },
+      {
+        t: 2,
+        type: 'conn.open',
+        owner: 'relay-2',
+        remote: '/ip4/127.0.0.1/tcp/5000',
+        localAddr: '127.0.0.1:7000',
+        remoteAddr: '127.0.0.1:5000',
+        connId: 'relay-2#1'
+      },
+      {
+        t: 2,
+        type: 'conn.open',
+        owner: 'relay-1',
+        remote: '/ip4/127.0.0.1/tcp/6000',
+        localAddr: '127.0.0.1:4000',
+        remoteAddr: '127.0.0.1:6000',
+        connId: 'relay-1#2'
+      },
       { t: 2, type: 'link.connection', owner: 'relay-2', target: 'relay-1', dialer: '127.0.0.1:7000', upstream: '127.0.0.1:6000' }
     ] as CourierEvent[]
     const phoneBytes = async (log: CourierEvent[]): Promise<number[]> => (await deviceRadioTimelines(log, file)).get('phone')?.packets.map((p) => p.bytes) ?? []

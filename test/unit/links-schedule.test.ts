@@ -3,8 +3,17 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
-  checkLinkProfile, getLinkPreset, LINK_PRESET_NAMES, linkProfileProblems, listLinkPresets, maxPieceBytes,
-  retransmissionTimeoutMs, schedulePiece, streamRandom, type LinkProfile, type StreamState
+  checkLinkProfile,
+  getLinkPreset,
+  LINK_PRESET_NAMES,
+  linkProfileProblems,
+  listLinkPresets,
+  maxPieceBytes,
+  retransmissionTimeoutMs,
+  schedulePiece,
+  streamRandom,
+  type LinkProfile,
+  type StreamState
 } from '../../harness/links/index.js'
 import { InvalidInputError } from '../../harness/interface/index.js'
 

@@ -5,15 +5,40 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import net from 'node:net'
 import { createBottleneck, startShapedLink, streamRandom, type LinkProfile, type ShapedLink } from '../../harness/links/index.js'
-import { checkJitter, checkLossRate, checkRoundTrip, checkSequence, checkThroughput, classifyLossDelays, echoSequence, measureDownload, measureRoundTrips, measureUpload, startProbeServer, withoutLag, type ProbeServer } from '../helpers/link-measure.js'
+import {
+  checkJitter,
+  checkLossRate,
+  checkRoundTrip,
+  checkSequence,
+  checkThroughput,
+  classifyLossDelays,
+  echoSequence,
+  measureDownload,
+  measureRoundTrips,
+  measureUpload,
+  startProbeServer,
+  withoutLag,
+  type ProbeServer
+} from '../helpers/link-measure.js'
 
 const profile = (p: Partial<LinkProfile>): LinkProfile => ({ latencyMs: 0, jitterMs: 0, lossRate: 0, bandwidthBps: 0, ...p })
 const PERFECT = profile({})
 
-async function setup (up: LinkProfile, down: LinkProfile, extra: { seed?: number, minRtoMs?: number, signal?: AbortSignal } = {}): Promise<{ probe: ProbeServer, link: ShapedLink, [Symbol.asyncDispose]: () => Promise<void> }> {
+async function setup(
+  up: LinkProfile,
+  down: LinkProfile,
+  extra: { seed?: number; minRtoMs?: number; signal?: AbortSignal } = {}
+): Promise<{ probe: ProbeServer; link: ShapedLink; [Symbol.asyncDispose]: () => Promise<void> }> {
   const probe = await startProbeServer()
   const link = await startShapedLink({ target: { host: probe.host, port: probe.port }, up, down, ...extra })
-  return { probe, link, [Symbol.asyncDispose]: async () => { await link.close(); await probe.close() } }
+  return {
+    probe,
+    link,
+    [Symbol.asyncDispose]: async () => {
+      await link.close()
+      await probe.close()
+    }
+  }
 }
 
 /**
@@ -22,7 +47,11 @@ async function setup (up: LinkProfile, down: LinkProfile, extra: { seed?: number
  * repeated on a new connection, up to three times. `connection` is the link's number for the
  * connection used (for seeded predictions).
  */
-async function steady (link: ShapedLink, count: number, beforeTrip?: (index: number) => void): Promise<{ rttMs: number[], index: number[], connection: number }> {
+async function steady(
+  link: ShapedLink,
+  count: number,
+  beforeTrip?: (index: number) => void
+): Promise<{ rttMs: number[]; index: number[]; connection: number }> {
   let dropped = 0
   for (let attempt = 0; attempt < 3; attempt++) {
     const connection = link.stats().connections.accepted
@@ -34,15 +63,19 @@ async function steady (link: ShapedLink, count: number, beforeTrip?: (index: num
 }
 
 /** Things to close when the test ends, pass or fail: a leaked listener would keep the test process alive. */
-function cleanups (): { add: (close: () => Promise<void>) => void, [Symbol.asyncDispose]: () => Promise<void> } {
+function cleanups(): { add: (close: () => Promise<void>) => void; [Symbol.asyncDispose]: () => Promise<void> } {
   const list: Array<() => Promise<void>> = []
   return {
-    add: (close) => { list.push(close) },
-    [Symbol.asyncDispose]: async () => { for (const close of list.reverse()) await close().catch(() => {}) }
+    add: (close) => {
+      list.push(close)
+    },
+    [Symbol.asyncDispose]: async () => {
+      for (const close of list.reverse()) await close().catch(() => {})
+    }
   }
 }
 
-async function until (condition: () => boolean, ms: number): Promise<boolean> {
+async function until(condition: () => boolean, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms
   while (!condition()) {
     if (Date.now() > deadline) return false
@@ -51,20 +84,29 @@ async function until (condition: () => boolean, ms: number): Promise<boolean> {
   return true
 }
 
-function tcpHandles (): number {
+function tcpHandles(): number {
   return process.getActiveResourcesInfo().filter((r) => r.startsWith('TCP')).length
 }
 
 /** A raw client of the probe server's echo mode, recording what comes back and how it ended. */
-async function echoClient (port: number): Promise<{ socket: net.Socket, received: () => string, closed: () => boolean, error: () => string | undefined }> {
+async function echoClient(port: number): Promise<{ socket: net.Socket; received: () => string; closed: () => boolean; error: () => string | undefined }> {
   const socket = net.connect({ host: '127.0.0.1', port })
   let text = ''
   let closed = false
   let error: string | undefined
-  socket.on('data', (d: Buffer) => { text += d.toString() })
-  socket.on('error', (e: NodeJS.ErrnoException) => { error = e.code })
-  socket.on('close', () => { closed = true })
-  await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject) })
+  socket.on('data', (d: Buffer) => {
+    text += d.toString()
+  })
+  socket.on('error', (e: NodeJS.ErrnoException) => {
+    error = e.code
+  })
+  socket.on('close', () => {
+    closed = true
+  })
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve)
+    socket.once('error', reject)
+  })
   socket.write('E')
   return { socket, received: () => text, closed: () => closed, error: () => error }
 }
@@ -84,10 +126,13 @@ test('latency: small messages take 2 x latency per round trip (+-5 ms + 10%); a 
   assert.equal(broken.ok, false, broken.detail)
 })
 
-test('a stall of the harness itself is flagged and dropped from round trips; the link\'s own delay is not', async () => {
+test("a stall of the harness itself is flagged and dropped from round trips; the link's own delay is not", async () => {
   await using env = await setup(profile({ latencyMs: 50 }), profile({ latencyMs: 50 }))
   // Block this process's event loop for 80 ms in the middle of the third trip (200-300 ms).
-  const stall = setTimeout(() => { const end = performance.now() + 80; while (performance.now() < end); }, 250)
+  const stall = setTimeout(() => {
+    const end = performance.now() + 80
+    while (performance.now() < end);
+  }, 250)
   const trips = await measureRoundTrips({ port: env.link.port, count: 5 })
   clearTimeout(stall)
   assert.ok(trips.lagMs[2] >= 70, `lag during the stalled trip: ${trips.lagMs[2]}`)
@@ -142,10 +187,7 @@ test('bandwidth: bulk transfers run at the configured rate per direction (+-10%)
 test('bandwidth is one bottleneck per link: two concurrent uploads share the rate', async () => {
   await using env = await setup(profile({ bandwidthBps: 4_000_000 }), PERFECT)
   const started = performance.now()
-  const [a, b] = await Promise.all([
-    measureUpload({ port: env.link.port, bytes: 125_000 }),
-    measureUpload({ port: env.link.port, bytes: 125_000 })
-  ])
+  const [a, b] = await Promise.all([measureUpload({ port: env.link.port, bytes: 125_000 }), measureUpload({ port: env.link.port, bytes: 125_000 })])
   const seconds = (performance.now() - started) / 1000
   // 250 kB at 4 Mbit/s is 0.5 s; each connection alone would have finished in 0.25 s.
   assert.ok(seconds > 0.45 && seconds < 0.65, `both took ${seconds.toFixed(3)} s`)
@@ -158,7 +200,9 @@ test('links sharing a bottleneck (one device, two nodes) share its rate; separat
   for (const p of probes) cleanup.add(p.close)
   const rate = profile({ bandwidthBps: 4_000_000 })
   const timeBoth = async (bottleneck?: ReturnType<typeof createBottleneck>): Promise<number> => {
-    const links = await Promise.all(probes.map(async (p) => await startShapedLink({ target: { host: p.host, port: p.port }, up: rate, down: PERFECT, bottleneck })))
+    const links = await Promise.all(
+      probes.map(async (p) => await startShapedLink({ target: { host: p.host, port: p.port }, up: rate, down: PERFECT, bottleneck }))
+    )
     for (const l of links) cleanup.add(l.close)
     const started = performance.now()
     await Promise.all(links.map(async (l) => await measureUpload({ port: l.port, bytes: 125_000 })))
@@ -189,7 +233,10 @@ test('loss: about lossRate of round trips pay one RTO (>= 200 ms) exactly where 
   // exactly those trips paid an RTO, and the link counted exactly those as loss events.
   const random = streamRandom(seed, trips.connection, 'up')
   const predicted = Array.from({ length: 60 }, () => random() < lossRate)
-  assert.deepEqual(samples.map((s) => s >= 100), trips.index.map((i) => predicted[i]))
+  assert.deepEqual(
+    samples.map((s) => s >= 100),
+    trips.index.map((i) => predicted[i])
+  )
   if (trips.connection === 0) assert.equal(env.link.stats().up.lossEvents, predicted.filter(Boolean).length)
   // Broken variant 1: a lossless link measured against the loss rate.
   env.link.update(profile({ latencyMs: 2 }), profile({ latencyMs: 2 }))
@@ -210,7 +257,10 @@ test('update() changes the profile of a connection that is already open', async 
   const fast = profile({ latencyMs: 10 })
   const slow = profile({ latencyMs: 60 })
   // Each attempt starts fast and is switched to slow halfway, on its one connection.
-  const trips = await steady(env.link, 12, (i) => { if (i === 0) env.link.update(fast, fast); if (i === 6) env.link.update(slow, slow) })
+  const trips = await steady(env.link, 12, (i) => {
+    if (i === 0) env.link.update(fast, fast)
+    if (i === 6) env.link.update(slow, slow)
+  })
   const before = trips.rttMs.filter((_, k) => trips.index[k] < 6)
   const after = trips.rttMs.filter((_, k) => trips.index[k] >= 6)
   assert.ok(checkRoundTrip(before, 20).ok, `before: ${before.join(', ')}`)
@@ -281,7 +331,10 @@ test('close() leaves no listener and no socket: clients see the close, the targe
   const refused = await new Promise<string>((resolve) => {
     const s = net.connect({ host: '127.0.0.1', port: link.port })
     s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'))
-    s.on('connect', () => { s.destroy(); resolve('connected') })
+    s.on('connect', () => {
+      s.destroy()
+      resolve('connected')
+    })
   })
   assert.equal(refused, 'ECONNREFUSED')
   await probe.close()
@@ -301,10 +354,15 @@ test('aborting the signal closes the link like close(); an aborted signal refuse
   const refused = await new Promise<string>((resolve) => {
     const s = net.connect({ host: '127.0.0.1', port: link.port })
     s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'))
-    s.on('connect', () => { s.destroy(); resolve('connected') })
+    s.on('connect', () => {
+      s.destroy()
+      resolve('connected')
+    })
   })
   assert.equal(refused, 'ECONNREFUSED')
-  await assert.rejects(startShapedLink({ target: { host: probe.host, port: probe.port }, up: PERFECT, down: PERFECT, signal: controller.signal }), { name: 'AbortError' })
+  await assert.rejects(startShapedLink({ target: { host: probe.host, port: probe.port }, up: PERFECT, down: PERFECT, signal: controller.signal }), {
+    name: 'AbortError'
+  })
 })
 
 test('one link carries many concurrent connections, each with the configured latency; a dead target resets the dialer', async () => {
@@ -331,7 +389,7 @@ test('bad options are refused before anything listens', async () => {
   await assert.rejects(startShapedLink({ target: { host: '127.0.0.1', port: 0 }, up: PERFECT, down: PERFECT }), /target.port/)
 })
 
-async function closedPort (): Promise<number> {
+async function closedPort(): Promise<number> {
   const server = net.createServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as net.AddressInfo).port

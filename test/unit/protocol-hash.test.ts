@@ -30,12 +30,16 @@ test('spec vector: empty payload', () => {
   assert.equal(messageHashHex(pubsubTopic, { ...base, payload: new Uint8Array() }), '483ea950cb63f9b9d6926b262bb36194d3f40a0463ce8446228350bd44e96de4')
 })
 
-test('absent timestamp: courier pins the spec rule (8 zero bytes); js-waku\'s vector omits them', () => {
+test("absent timestamp: courier pins the spec rule (8 zero bytes); js-waku's vector omits them", () => {
   const noTimestamp = { ...base, payload: new Uint8Array(), timestamp: undefined }
   const jsWakuVector = 'e1a9596237dbe2cc8aaf4b838c46a7052df6bc0d42ba214b998a8bfdbe8487d6'
   assert.equal(messageHashHex(pubsubTopic, noTimestamp, { omitZeroTimestamp: true }), jsWakuVector)
   const expected = createHash('sha256')
-    .update(pubsubTopic).update(new Uint8Array()).update(base.contentTopic).update(base.meta).update(Buffer.alloc(8))
+    .update(pubsubTopic)
+    .update(new Uint8Array())
+    .update(base.contentTopic)
+    .update(base.meta)
+    .update(Buffer.alloc(8))
     .digest('hex')
   assert.equal(messageHashHex(pubsubTopic, noTimestamp), expected)
   assert.notEqual(expected, jsWakuVector)

@@ -3,13 +3,19 @@ import assert from 'node:assert/strict'
 import { answerStoreQuery, bytesToHex, insertOrdered, messageHash, type ArchivedMessage, type StoreQueryRequest } from '../../harness/protocol/index.js'
 
 const pubsubTopic = '/waku/2/rs/16/32'
-function archived (n: number, contentTopic = '/courier/1/lobby/proto'): ArchivedMessage {
+function archived(n: number, contentTopic = '/courier/1/lobby/proto'): ArchivedMessage {
   const message = { payload: new Uint8Array([n]), contentTopic, timestamp: BigInt(n) * 1_000_000n }
   const hash = messageHash(pubsubTopic, message)
   return { hash, hashHex: bytesToHex(hash), pubsubTopic, message }
 }
 const request = (over: Partial<StoreQueryRequest>): StoreQueryRequest => ({
-  requestId: 'r', includeData: true, pubsubTopic, contentTopics: ['/courier/1/lobby/proto'], messageHashes: [], paginationForward: true, ...over
+  requestId: 'r',
+  includeData: true,
+  pubsubTopic,
+  contentTopics: ['/courier/1/lobby/proto'],
+  messageHashes: [],
+  paginationForward: true,
+  ...over
 })
 
 const archive: ArchivedMessage[] = []
@@ -17,7 +23,10 @@ for (const n of [5, 1, 3, 2, 4, 6, 7]) insertOrdered(archive, archived(n))
 insertOrdered(archive, archived(8, '/courier/1/other/proto'))
 
 test('the archive stays in timestamp order whatever the arrival order', () => {
-  assert.deepEqual(archive.map((e) => Number(e.message.timestamp) / 1e6), [1, 2, 3, 4, 5, 6, 7, 8])
+  assert.deepEqual(
+    archive.map((e) => Number(e.message.timestamp) / 1e6),
+    [1, 2, 3, 4, 5, 6, 7, 8]
+  )
 })
 
 test('forward paging walks every match once with an exclusive cursor', () => {
@@ -37,18 +46,27 @@ test('forward paging walks every match once with an exclusive cursor', () => {
 
 test('backward paging starts from the newest', () => {
   const response = answerStoreQuery(archive, request({ paginationForward: false, paginationLimit: 2n }))
-  assert.deepEqual(response.messages.map((m) => m.message?.payload[0]), [7, 6])
+  assert.deepEqual(
+    response.messages.map((m) => m.message?.payload[0]),
+    [7, 6]
+  )
 })
 
 test('time range bounds are inclusive and in nanoseconds', () => {
   const response = answerStoreQuery(archive, request({ timeStart: 3_000_000n, timeEnd: 5_000_000n }))
-  assert.deepEqual(response.messages.map((m) => m.message?.payload[0]), [3, 4, 5])
+  assert.deepEqual(
+    response.messages.map((m) => m.message?.payload[0]),
+    [3, 4, 5]
+  )
 })
 
 test('hash-only queries return hashes without data, for audits', () => {
   const wanted = [archive[1].hash, archive[7].hash]
   const response = answerStoreQuery(archive, request({ includeData: false, messageHashes: wanted, contentTopics: [] }))
-  assert.deepEqual(response.messages.map((m) => bytesToHex(m.messageHash ?? new Uint8Array())), wanted.map(bytesToHex))
+  assert.deepEqual(
+    response.messages.map((m) => bytesToHex(m.messageHash ?? new Uint8Array())),
+    wanted.map(bytesToHex)
+  )
   assert.ok(response.messages.every((m) => m.message == null))
 })
 

@@ -11,21 +11,69 @@ import { readFileSync } from 'node:fs'
 import { proto_metadata, proto_peer_exchange } from '@waku/proto'
 import { EnrDecoder } from '@waku/enr'
 import {
-  encodeMultiaddrsField, encodeRelayShardField, FilterSubscribeRequest, FilterSubscribeResponse, FilterSubscribeType, identityPrivateKey, LightPushRequest,
-  LightPushResponse, MessagePush, nodeEnr, StoreQueryRequest, StoreQueryResponse, WakuMessage
+  encodeMultiaddrsField,
+  encodeRelayShardField,
+  FilterSubscribeRequest,
+  FilterSubscribeResponse,
+  FilterSubscribeType,
+  identityPrivateKey,
+  LightPushRequest,
+  LightPushResponse,
+  MessagePush,
+  nodeEnr,
+  StoreQueryRequest,
+  StoreQueryResponse,
+  WakuMessage
 } from '../../harness/protocol/index.js'
 import { multiaddr } from '@multiformats/multiaddr'
 
 const golden = JSON.parse(readFileSync(new URL('../../../fixtures/wire/golden.json', import.meta.url), 'utf8')) as Record<string, string>
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
 const PUBSUB = '/waku/2/rs/16/32'
-const message = { payload: new Uint8Array([1, 2, 3]), contentTopic: '/courier/1/x/proto', version: 0, timestamp: 1700000000000000000n, meta: new Uint8Array([9]) }
+const message = {
+  payload: new Uint8Array([1, 2, 3]),
+  contentTopic: '/courier/1/x/proto',
+  version: 0,
+  timestamp: 1700000000000000000n,
+  meta: new Uint8Array([9])
+}
 
 const cases: Array<[string, Uint8Array]> = [
   ['wakuMessage', WakuMessage.encode(message)],
-  ['storeQueryRequest', StoreQueryRequest.encode({ requestId: 'r1', includeData: true, pubsubTopic: PUBSUB, contentTopics: ['/courier/1/x/proto'], timeStart: 1n, timeEnd: 2n, messageHashes: [], paginationCursor: new Uint8Array([0xaa]), paginationForward: true, paginationLimit: 20n })],
-  ['storeQueryResponse', StoreQueryResponse.encode({ requestId: 'r1', statusCode: 200, statusDesc: 'OK', messages: [{ messageHash: new Uint8Array([0xbb]), message, pubsubTopic: PUBSUB }], paginationCursor: new Uint8Array([0xbb]) })],
-  ['filterSubscribeRequest', FilterSubscribeRequest.encode({ requestId: 'f1', filterSubscribeType: FilterSubscribeType.SUBSCRIBE, pubsubTopic: PUBSUB, contentTopics: ['/courier/1/x/proto'] })],
+  [
+    'storeQueryRequest',
+    StoreQueryRequest.encode({
+      requestId: 'r1',
+      includeData: true,
+      pubsubTopic: PUBSUB,
+      contentTopics: ['/courier/1/x/proto'],
+      timeStart: 1n,
+      timeEnd: 2n,
+      messageHashes: [],
+      paginationCursor: new Uint8Array([0xaa]),
+      paginationForward: true,
+      paginationLimit: 20n
+    })
+  ],
+  [
+    'storeQueryResponse',
+    StoreQueryResponse.encode({
+      requestId: 'r1',
+      statusCode: 200,
+      statusDesc: 'OK',
+      messages: [{ messageHash: new Uint8Array([0xbb]), message, pubsubTopic: PUBSUB }],
+      paginationCursor: new Uint8Array([0xbb])
+    })
+  ],
+  [
+    'filterSubscribeRequest',
+    FilterSubscribeRequest.encode({
+      requestId: 'f1',
+      filterSubscribeType: FilterSubscribeType.SUBSCRIBE,
+      pubsubTopic: PUBSUB,
+      contentTopics: ['/courier/1/x/proto']
+    })
+  ],
   ['filterSubscribeResponse', FilterSubscribeResponse.encode({ requestId: 'f1', statusCode: 200, statusDesc: 'OK' })],
   ['messagePush', MessagePush.encode({ wakuMessage: message, pubsubTopic: PUBSUB })],
   ['lightPushRequest', LightPushRequest.encode({ requestId: 'l1', pubsubTopic: PUBSUB, message })],
@@ -53,9 +101,17 @@ test('ENR rs field: cluster 16 and shards [32, 64] as uint16, count, uint16s (31
   assert.equal(hex(encodeMultiaddrsField([ws])), '000a' + hex(ws))
 })
 
-test('a node\'s ENR decodes with js-waku\'s decoder: peer id, TCP location, WebSocket multiaddr, waku2 bits, shards, a valid signature', async () => {
+test("a node's ENR decodes with js-waku's decoder: peer id, TCP location, WebSocket multiaddr, waku2 bits, shards, a valid signature", async () => {
   const privateKey = identityPrivateKey('enr-test')
-  const { text, bytes } = await nodeEnr({ privateKey, host: '127.0.0.1', tcpPort: 4000, wsPort: 4001, clusterId: 16, shards: [32], capabilities: { relay: true, store: true, filter: true, lightPush: false } })
+  const { text, bytes } = await nodeEnr({
+    privateKey,
+    host: '127.0.0.1',
+    tcpPort: 4000,
+    wsPort: 4001,
+    clusterId: 16,
+    shards: [32],
+    capabilities: { relay: true, store: true, filter: true, lightPush: false }
+  })
   assert.ok(text.startsWith('enr:'))
   const enr = await EnrDecoder.fromString(text)
   assert.equal(enr.peerId?.toString(), (await import('@libp2p/peer-id')).peerIdFromPrivateKey(privateKey).toString())
@@ -69,5 +125,7 @@ test('a node\'s ENR decodes with js-waku\'s decoder: peer id, TCP location, WebS
   // the decoder verifies the signature: one flipped byte of the record is refused
   const tampered = new Uint8Array(bytes)
   tampered[tampered.length - 1] ^= 1
-  await assert.rejects(async () => { await EnrDecoder.fromRLP(tampered) })
+  await assert.rejects(async () => {
+    await EnrDecoder.fromRLP(tampered)
+  })
 })

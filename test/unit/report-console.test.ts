@@ -5,7 +5,7 @@ import { craftedResults } from '../helpers/reports/crafted-results.js'
 
 const ANSI = /\u001b\[[0-9;]*m/g
 
-function lines (text: string): string[] {
+function lines(text: string): string[] {
   return text.split('\n')
 }
 
@@ -23,7 +23,10 @@ test('failed thresholds come first, each with the measured value and what was wa
   assert.equal(rows.length, 4)
   assert.match(rows[0]!, /FAIL\s+delivery\.latency\.p95\s+2\.81 s\s+< 2s/)
   assert.match(rows[1]!, /FAIL\s+delivery\.loss\s+1\.5 %\s+== 0/)
-  assert.ok(rows.slice(2).every((r) => r.trimStart().startsWith('pass')), 'passed thresholds after the failed ones')
+  assert.ok(
+    rows.slice(2).every((r) => r.trimStart().startsWith('pass')),
+    'passed thresholds after the failed ones'
+  )
   assert.match(text, /pass\s+bytes\.alice\.down\.perMessage\s+1\.84 kB\s+< 2kB/)
 })
 
@@ -43,11 +46,14 @@ test('harness health line says whether figures can be trusted, and why a run is 
   assert.match(ok, /harness: event-loop lag p99 12 ms \(limit 200 ms\).*figures trustworthy/)
 
   const base = craftedResults()
-  const saturated = renderConsoleSummary(craftedResults({
-    verdict: 'inconclusive',
-    verdictReasons: ['harness event-loop lag p99 450 ms exceeded the limit of 200 ms'],
-    harness: { ...base.harness, lagP99Ms: 450, saturated: true }
-  }), { color: false })
+  const saturated = renderConsoleSummary(
+    craftedResults({
+      verdict: 'inconclusive',
+      verdictReasons: ['harness event-loop lag p99 450 ms exceeded the limit of 200 ms'],
+      harness: { ...base.harness, lagP99Ms: 450, saturated: true }
+    }),
+    { color: false }
+  )
   assert.match(lines(saturated)[0]!, /^INCONCLUSIVE/)
   assert.match(saturated, /cannot be trusted/)
   assert.match(saturated, /- harness event-loop lag p99 450 ms exceeded the limit of 200 ms/)
@@ -65,9 +71,12 @@ test('colour only when asked; the coloured text reads the same once escape codes
 
 test('names from the run cannot drive the terminal', () => {
   const base = craftedResults()
-  const text = renderConsoleSummary(craftedResults({
-    delivery: { ...base.delivery, devices: { 'evil\u001b[2J\u001b]0;pwned\u0007': base.delivery.devices.alice! } }
-  }), { color: false })
+  const text = renderConsoleSummary(
+    craftedResults({
+      delivery: { ...base.delivery, devices: { 'evil\u001b[2J\u001b]0;pwned\u0007': base.delivery.devices.alice! } }
+    }),
+    { color: false }
+  )
   assert.doesNotMatch(text, /\u001b/)
   assert.match(text, /evil\?\[2J\?\]0;pwned\?/)
 })

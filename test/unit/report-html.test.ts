@@ -16,17 +16,22 @@ const run = synthesizeRun(FIXTURE_RUNS['small-fail'])
 const crashT = run.events.find((e) => e.type === 'device.failed')?.t ?? Infinity
 
 /** Devices that should get a message: all but its sender, and not bob after his crash. */
-function expectedReceivers (m: SyntheticRun['truth'] extends Map<string, infer V> ? V : never): string[] {
+function expectedReceivers(m: SyntheticRun['truth'] extends Map<string, infer V> ? V : never): string[] {
   return Object.keys(run.results.delivery.devices).filter((d) => d !== m.sender && !(d === 'bob' && m.sentT >= crashT))
 }
-function neverGot (m: SyntheticRun['truth'] extends Map<string, infer V> ? V : never): string[] {
+function neverGot(m: SyntheticRun['truth'] extends Map<string, infer V> ? V : never): string[] {
   return expectedReceivers(m).filter((d) => !m.arrivals.some((a) => a.device === d))
 }
 
 /** What the delivery matrix must say, from the generator's own decisions (not from events). */
-function truthMatrix (r: SyntheticRun, lateMs: number, crashT: number | null, crashed: string | null): Map<string, { expected: number, onTime: number, late: number, lost: number, duplicates: number }> {
+function truthMatrix(
+  r: SyntheticRun,
+  lateMs: number,
+  crashT: number | null,
+  crashed: string | null
+): Map<string, { expected: number; onTime: number; late: number; lost: number; duplicates: number }> {
   const devices = Object.keys(r.results.delivery.devices)
-  const out = new Map<string, { expected: number, onTime: number, late: number, lost: number, duplicates: number }>()
+  const out = new Map<string, { expected: number; onTime: number; late: number; lost: number; duplicates: number }>()
   for (const m of r.truth.values()) {
     for (const d of devices) {
       if (d === m.sender) continue
@@ -58,7 +63,10 @@ test('delivery matrix agrees with what the generator delivered, late and lost, c
     for (const [ri, r] of data.matrix.receivers.entries()) {
       const want = expected.get(`${s}->${r}`)
       const got = data.matrix.cells[si]![ri]
-      if (want == null) { assert.equal(got, null, `${s}->${r}`); continue }
+      if (want == null) {
+        assert.equal(got, null, `${s}->${r}`)
+        continue
+      }
       assert.deepEqual(got, want, `${s}->${r}`)
       compared++
     }
@@ -87,7 +95,10 @@ test('large series are downsampled to buckets that keep the extremes, and the pa
     if (s.total <= 20) continue
     assert.equal(s.raw, undefined)
     assert.ok(s.buckets!.t.length <= 10)
-    assert.equal(s.buckets!.count.reduce((a, b) => a + b, 0), s.total)
+    assert.equal(
+      s.buckets!.count.reduce((a, b) => a + b, 0),
+      s.total
+    )
     const latencies = [...run.truth.values()].flatMap((m) => m.arrivals.filter((a) => a.device === s.name && !a.duplicate).map((a) => a.t - m.sentT))
     assert.ok(Math.abs(Math.max(...s.buckets!.max) - Math.max(...latencies)) <= 0.06)
   }
@@ -106,7 +117,11 @@ test('the message explorer index is bounded, keeps lost device messages first, a
   assert.match(data.explorer.note, /a sample of 4 of \d+ crowd messages/)
   const lostDeviceMessages = [...run.truth.values()].filter((m) => m.sender !== 'crowd' && neverGot(m).length > 0)
   assert.ok(lostDeviceMessages.length > 0)
-  for (const m of lostDeviceMessages.slice(0, 3)) assert.ok(fromDevices.some((x) => x.msgId === m.msgId), `${m.msgId} kept`)
+  for (const m of lostDeviceMessages.slice(0, 3))
+    assert.ok(
+      fromDevices.some((x) => x.msgId === m.msgId),
+      `${m.msgId} kept`
+    )
 
   const all = buildReportData(run.results, run.events)
   assert.equal(all.explorer.note, '')
@@ -131,19 +146,27 @@ test('faults become bands: the offline window, the killed store and the partitio
   const labels = data.faults.bands.map((b) => `${b.kind}:${b.label}:${Math.round(b.from)}-${Math.round(b.to)}`)
   assert.ok(labels.includes('offline:alice-2 offline:20-35'), labels.join(' '))
   assert.ok(labels.includes('down:store-1 killed:40-50'), labels.join(' '))
-  assert.ok(labels.some((l) => /^partition:partition \[relay-1, relay-2\].*:28-33$/.test(l)), labels.join(' '))
+  assert.ok(
+    labels.some((l) => /^partition:partition \[relay-1, relay-2\].*:28-33$/.test(l)),
+    labels.join(' ')
+  )
   assert.equal(data.faults.bands.filter((b) => b.kind === 'partition').length, 1, 'partition.start wins over the timeline action')
 })
 
 test('metrics named <prefix>.<device>.<figure> are pivoted per device; the rest grouped by prefix', () => {
   const data = buildReportData(run.results, run.events)
   const bytes = data.metrics.pivots.find((p) => p.prefix === 'bytes')!
-  assert.deepEqual(bytes.rows.map((r) => r.device), ['alice', 'alice-2', 'bob'])
+  assert.deepEqual(
+    bytes.rows.map((r) => r.device),
+    ['alice', 'alice-2', 'bob']
+  )
   assert.ok(bytes.figures.includes('down.perMessage'))
   const delivery = data.metrics.groups.find((g) => g.prefix === 'delivery')!
   assert.ok(delivery.rows.some((r) => r.name === 'delivery.latency.p95'))
   assert.equal(data.metrics.count, Object.keys(run.results.metrics).length)
-  const shown = data.metrics.groups.reduce((n, g) => n + g.rows.length, 0) + data.metrics.pivots.reduce((n, p) => n + p.rows.reduce((m, r) => m + r.values.filter((v) => v != null).length, 0), 0)
+  const shown =
+    data.metrics.groups.reduce((n, g) => n + g.rows.length, 0) +
+    data.metrics.pivots.reduce((n, p) => n + p.rows.reduce((m, r) => m + r.values.filter((v) => v != null).length, 0), 0)
   assert.equal(shown, data.metrics.count, 'every metric appears exactly once')
 })
 
@@ -155,7 +178,8 @@ test('report.html: one file, a CSP that allows only its own inline blocks by has
   assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|https?:|\*/)
   const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]!)
   assert.equal(scripts.length, 2)
-  for (const s of scripts) assert.ok(csp.includes(`'sha256-${createHash('sha256').update(s).digest('base64')}'`), 'every executable script is allowed by its hash')
+  for (const s of scripts)
+    assert.ok(csp.includes(`'sha256-${createHash('sha256').update(s).digest('base64')}'`), 'every executable script is allowed by its hash')
   const style = /<style>([\s\S]*?)<\/style>/.exec(html)![1]!
   assert.ok(csp.includes(`'sha256-${createHash('sha256').update(style).digest('base64')}'`))
   assert.doesNotMatch(html, /<(script|img|link|iframe)[^>]+(src|href)="(https?:)?\/\//i)
@@ -167,7 +191,7 @@ test('run data is embedded as JSON that no string can break out of', () => {
   const html = renderHtmlReport({ results: hostile.results, events: hostile.events })
   const block = /<script type="application\/json" id="courier-data">([\s\S]*?)<\/script>/.exec(html)![1]!
   assert.doesNotMatch(block, /</, 'no < at all inside the data block')
-  const data = JSON.parse(block) as { deviceOrder: string[], meta: { scenario: { name: string } } }
+  const data = JSON.parse(block) as { deviceOrder: string[]; meta: { scenario: { name: string } } }
   assert.ok(data.deviceOrder.includes(HOSTILE))
   assert.equal(data.meta.scenario.name, '"><svg onload=alert(3)>')
   assert.ok(!html.includes(HOSTILE), 'the raw markup appears nowhere in the file')
@@ -187,7 +211,7 @@ test('readEvents drops a torn last line and rejects a bad line elsewhere with it
   }
 })
 
-test('writeRunReports writes report.html, junit.xml and summary.md, and links the run\'s files', async () => {
+test("writeRunReports writes report.html, junit.xml and summary.md, and links the run's files", async () => {
   const dir = await mkdtemp(join(tmpdir(), 'courier-report-'))
   try {
     await writeFile(join(dir, 'events.ndjson'), run.events.map((e) => JSON.stringify(e)).join('\n'))
@@ -196,8 +220,12 @@ test('writeRunReports writes report.html, junit.xml and summary.md, and links th
     const written = await writeRunReports(dir, run.results, run.events, { junit: true, markdown: true })
     assert.deepEqual(written, { html: join(dir, 'report.html'), junit: join(dir, 'junit.xml'), markdown: join(dir, 'summary.md') })
     const html = await readFile(written.html!, 'utf8')
-    const data = JSON.parse(/id="courier-data">([\s\S]*?)<\/script>/.exec(html)![1]!) as { artifacts: Array<{ name: string, size: string }> }
-    assert.deepEqual(data.artifacts, [{ name: 'capture.pcap', size: '2.05 kB' }, { name: 'events.ndjson', size: data.artifacts[1]!.size }, { name: 'results.json', size: data.artifacts[2]!.size }])
+    const data = JSON.parse(/id="courier-data">([\s\S]*?)<\/script>/.exec(html)![1]!) as { artifacts: Array<{ name: string; size: string }> }
+    assert.deepEqual(data.artifacts, [
+      { name: 'capture.pcap', size: '2.05 kB' },
+      { name: 'events.ndjson', size: data.artifacts[1]!.size },
+      { name: 'results.json', size: data.artifacts[2]!.size }
+    ])
     assert.match(await readFile(written.junit!, 'utf8'), /<testsuites/)
     assert.match(await readFile(written.markdown!, 'utf8'), /^## ❌ FAIL/)
   } finally {
@@ -212,7 +240,11 @@ test('drift check: the committed fixture runs are what the generator makes (rege
     const fresh = synthesizeRun(options)
     const committed = await readEvents(join('fixtures', 'runs', name, 'events.ndjson'))
     assert.deepEqual(committed, fresh.events, `${name}/events.ndjson`)
-    assert.deepEqual(JSON.parse(await readFile(join('fixtures', 'runs', name, 'results.json'), 'utf8')), JSON.parse(JSON.stringify(fresh.results)), `${name}/results.json`)
+    assert.deepEqual(
+      JSON.parse(await readFile(join('fixtures', 'runs', name, 'results.json'), 'utf8')),
+      JSON.parse(JSON.stringify(fresh.results)),
+      `${name}/results.json`
+    )
   }
 })
 
@@ -220,10 +252,18 @@ test('drift check: the committed fixture runs are what the generator makes (rege
 // from its events; courier's analysis reads only the events. Both must tell the same story.
 // (Render latency and the duplicate rate are left out: the generator approximates the first as
 // arrival + 15 ms and divides the second by first arrivals, not by all arrivals.)
-test('analysis of each committed fixture run\'s events finds the deliveries its generator decided', async () => {
+test("analysis of each committed fixture run's events finds the deliveries its generator decided", async () => {
   // event times are written to the microsecond: latencies from events may differ in the last digit
   const same = (got: DeviceDelivery, want: DeviceDelivery, what: string): void => {
-    const counts = (d: DeviceDelivery): unknown => ({ expected: d.expected, delivered: d.delivered, lost: d.lost, duplicates: d.duplicates.total, duplicatesByPath: d.duplicates.byPath, firstByPath: d.firstByPath, count: d.latency.count })
+    const counts = (d: DeviceDelivery): unknown => ({
+      expected: d.expected,
+      delivered: d.delivered,
+      lost: d.lost,
+      duplicates: d.duplicates.total,
+      duplicatesByPath: d.duplicates.byPath,
+      firstByPath: d.firstByPath,
+      count: d.latency.count
+    })
     assert.deepEqual(counts(got), counts(want), what)
     for (const stat of ['p50', 'p90', 'p95', 'p99', 'max'] as const) {
       const [g, w] = [got.latency[stat], want.latency[stat]]
@@ -255,5 +295,8 @@ test('store fault windows (desync, slow) become labelled bands for their length,
     { from: 3, to: 7, kind: 'store', label: 'store-2 desync (archives nothing)' },
     { from: 4, to: 6, kind: 'store', label: 'store-1 slow (answers 800 ms late)' }
   ])
-  assert.deepEqual(data.faults.markers.map((m) => m.label), ['#2 checkpoint name mid'])
+  assert.deepEqual(
+    data.faults.markers.map((m) => m.label),
+    ['#2 checkpoint name mid']
+  )
 })

@@ -6,14 +6,19 @@ import { join } from 'node:path'
 import { appendStepSummary, renderMarkdown } from '../../reports/index.js'
 import { craftedResults } from '../helpers/reports/crafted-results.js'
 
-function tableRows (md: string, header: string): string[][] {
+function tableRows(md: string, header: string): string[][] {
   const lines = md.split('\n')
   const start = lines.findIndex((l) => l.startsWith(header))
   assert.ok(start >= 0, `no table starting with ${header}`)
   const rows: string[][] = []
   for (const line of lines.slice(start + 2)) {
     if (!line.startsWith('|')) break
-    rows.push(line.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim()))
+    rows.push(
+      line
+        .slice(1, -1)
+        .split(/(?<!\\)\|/)
+        .map((c) => c.trim())
+    )
   }
   return rows
 }
@@ -27,7 +32,10 @@ test('markdown leads with the verdict and the scenario', () => {
 
 test('thresholds table: failed first, measured value and wanted expression', () => {
   const rows = tableRows(renderMarkdown(craftedResults()), '| | metric |')
-  assert.deepEqual(rows.map((r) => r[1]), ['delivery.latency.p95', 'delivery.loss', 'bytes.alice.down.perMessage', 'delivery.duplicates.rate'])
+  assert.deepEqual(
+    rows.map((r) => r[1]),
+    ['delivery.latency.p95', 'delivery.loss', 'bytes.alice.down.perMessage', 'delivery.duplicates.rate']
+  )
   assert.deepEqual(rows[0], ['❌', 'delivery.latency.p95', '**2.81 s**', '&lt; 2s'])
   assert.deepEqual(rows[2], ['✅', 'bytes.alice.down.perMessage', '1.84 kB', '&lt; 2kB'])
 })
@@ -41,9 +49,11 @@ test('delivery table has the top-line figures per device', () => {
 
 test('strings from the run cannot inject HTML, links or table cells', () => {
   const base = craftedResults()
-  const md = renderMarkdown(craftedResults({
-    delivery: { ...base.delivery, devices: { '<img src=x onerror=alert(1)>|[x](http://evil)': base.delivery.devices.alice! } }
-  }))
+  const md = renderMarkdown(
+    craftedResults({
+      delivery: { ...base.delivery, devices: { '<img src=x onerror=alert(1)>|[x](http://evil)': base.delivery.devices.alice! } }
+    })
+  )
   assert.doesNotMatch(md, /<img/)
   const rows = tableRows(md, '| device |')
   assert.equal(rows[0]!.length, 8, 'a pipe in a device name must not add a cell')

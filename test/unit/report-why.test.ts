@@ -10,11 +10,19 @@ import { buildReportData, renderJUnit, renderMarkdown } from '../../reports/inde
 import { thresholdEvidence } from '../../reports/why.js'
 import { craftedResults } from '../helpers/reports/crafted-results.js'
 
-async function realResults (name: string): Promise<Results> {
+async function realResults(name: string): Promise<Results> {
   return JSON.parse(await readFile(join('fixtures', 'runs', name, 'results.json'), 'utf8')) as Results
 }
 
-const threshold = (metric: string, over: Partial<ThresholdResult> = {}): ThresholdResult => ({ metric, expression: '== 0', value: 1, unit: 'count', passed: false, message: '', ...over })
+const threshold = (metric: string, over: Partial<ThresholdResult> = {}): ThresholdResult => ({
+  metric,
+  expression: '== 0',
+  value: 1,
+  unit: 'count',
+  passed: false,
+  message: '',
+  ...over
+})
 
 test('store.inSync names the store that is missing messages, and the send times of what it lacks', async () => {
   const results = await realResults('store-out-of-sync-real')
@@ -28,7 +36,10 @@ test('push.phantom names the device and the messages shown too late', async () =
   const t = results.thresholds.find((x) => x.metric === 'push.phantom')!
   const ev = thresholdEvidence(results, t)
   assert.equal(ev.section, 'rel-push')
-  assert.match(ev.why ?? '', /^bob: 3 pushes announced messages not shown within 3 s \(alice-1 shown 5\.91 s after its push, alice-2 shown 4\.92 s after its push, alice-3 shown 3\.91 s after its push\)$/)
+  assert.match(
+    ev.why ?? '',
+    /^bob: 3 pushes announced messages not shown within 3 s \(alice-1 shown 5\.91 s after its push, alice-2 shown 4\.92 s after its push, alice-3 shown 3\.91 s after its push\)$/
+  )
 })
 
 test('delivery thresholds name the devices that lost or were slow, and the lost messages; a device metric points at its row', () => {
@@ -37,11 +48,17 @@ test('delivery thresholds name the devices that lost or were slow, and the lost 
     section: 'devices',
     why: 'alice lost 3 of 200 (alice-0003, crowd-000017, crowd-000018); bob (failed) lost 3 of 200 (alice-0003, crowd-000017, crowd-000018)'
   })
-  assert.match(thresholdEvidence(results, threshold('delivery.latency.p95')).why ?? '', /^slowest: alice p95 2\.81 s \(max 7\.3 s, 197 messages\); bob p95 2\.81 s/)
+  assert.match(
+    thresholdEvidence(results, threshold('delivery.latency.p95')).why ?? '',
+    /^slowest: alice p95 2\.81 s \(max 7\.3 s, 197 messages\); bob p95 2\.81 s/
+  )
   const own = thresholdEvidence(results, threshold('delivery.bob.duplicates.rate'))
   assert.equal(own.device, 'bob')
   assert.equal(own.why, 'no duplicate arrivals')
-  assert.deepEqual(thresholdEvidence(results, threshold('devices.failed')), { section: 'devices', why: 'bob failed at 289 s: driver session lost: socket hang up' })
+  assert.deepEqual(thresholdEvidence(results, threshold('devices.failed')), {
+    section: 'devices',
+    why: 'bob failed at 289 s: driver session lost: socket hang up'
+  })
   assert.equal(thresholdEvidence(results, threshold('metadata.mismatches')).section, 'metrics')
 })
 
@@ -50,12 +67,15 @@ test('Markdown lists a why line per failed threshold; JUnit puts it in the failu
   const md = renderMarkdown(results)
   assert.match(md, /\nWhy:\n\n- store\.inSync: store-2 is missing 10 of 34 messages \(sent 0-10 s: 10\)\n/)
   const xml = renderJUnit(results)
-  assert.match(xml, /<failure [^>]*type="threshold">store\.inSync measured false; wanted true\nwhy: store-2 is missing 10 of 34 messages \(sent 0-10 s: 10\)<\/failure>/)
+  assert.match(
+    xml,
+    /<failure [^>]*type="threshold">store\.inSync measured false; wanted true\nwhy: store-2 is missing 10 of 34 messages \(sent 0-10 s: 10\)<\/failure>/
+  )
   // a passing run has no why section
   assert.doesNotMatch(renderMarkdown(await realResults('smoke-real')), /Why:/)
 })
 
-test('report.html data: a threshold on one device\'s figure links to that device\'s row, others to their section', () => {
+test("report.html data: a threshold on one device's figure links to that device's row, others to their section", () => {
   const results = craftedResults({
     thresholds: [
       threshold('delivery.bob.loss', { value: 0.015, unit: 'ratio', expression: '== 0' }),

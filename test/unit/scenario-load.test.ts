@@ -19,7 +19,7 @@ expect:
   delivery.latency.p95: "< 2s"
 `
 
-function problemsOf (text: string): InputProblem[] {
+function problemsOf(text: string): InputProblem[] {
   try {
     const scenario = parseScenario(text, 'scenario.yaml')
     validateExpectations(scenario)
@@ -141,7 +141,12 @@ test('a browser device takes its defaults, an unknown driver lists the browser a
   assert.match(unknown.expected ?? '', /"browser"/)
   const [drop] = problemsOf(GOOD.replace('alice: { driver: simulated }', 'alice: { driver: browser, dropEvery: 1 }'))
   assert.equal(drop.path, 'devices.alice.dropEvery')
-  const [link] = problemsOf(GOOD.replace('alice: { driver: simulated }', 'alice: { driver: browser }').replace('for: 2s } }\n', 'for: 2s } }\n  - { at: 4s, link: { device: alice, to: { latency: 100ms } } }\n'))
+  const [link] = problemsOf(
+    GOOD.replace('alice: { driver: simulated }', 'alice: { driver: browser }').replace(
+      'for: 2s } }\n',
+      'for: 2s } }\n  - { at: 4s, link: { device: alice, to: { latency: 100ms } } }\n'
+    )
+  )
   assert.equal(link?.path, 'timeline[3].link.device')
   assert.match(link.message, /browser device/)
 })
@@ -150,13 +155,15 @@ test('an appium device needs a profile, and its keys get did-you-mean', () => {
   const [missing] = problemsOf(GOOD.replace('alice: { driver: simulated }', 'alice: { driver: appium }'))
   assert.equal(missing.path, 'devices.alice.profile')
   assert.match(missing.message, /missing/)
-  const typo = problemsOf(GOOD.replace('alice: { driver: simulated }', 'alice: { driver: appium, profle: p.yaml }')).find((p) => p.path === 'devices.alice.profle')
+  const typo = problemsOf(GOOD.replace('alice: { driver: simulated }', 'alice: { driver: appium, profle: p.yaml }')).find(
+    (p) => p.path === 'devices.alice.profle'
+  )
   assert.equal(typo?.hint, 'did you mean "profile"?')
   const loaded = parseScenario(GOOD.replace('alice: { driver: simulated }', 'alice: { driver: appium, profile: p.yaml }'), 's.yaml')
   assert.equal(loaded.config.devices.alice.driver, 'appium')
 })
 
-test('the reference client\'s and the fleet\'s switches say what they accept where they are written', () => {
+test("the reference client's and the fleet's switches say what they accept where they are written", () => {
   const [sync] = problemsOf(GOOD.replace('network: { relays: 3, stores: 2 }', 'network: { relays: 3, stores: 2, storeSync: fast }'))
   assert.equal(sync.path, 'network.storeSync')
   assert.deepEqual([sync.location.line, sync.location.column], [3, 45])
@@ -168,9 +175,26 @@ test('the reference client\'s and the fleet\'s switches say what they accept whe
   assert.match(check.hint ?? '', /did you mean "missingCheck"/)
   const [checkpoint] = problemsOf(GOOD.replace('  - { at: 1s, send: { from: alice, count: 2 } }', '  - { at: 1s, checkpoint: After Catchup }'))
   assert.equal(checkpoint.path, 'timeline[0].checkpoint')
-  const good = parseScenario(GOOD.replace('network: { relays: 3, stores: 2 }', 'network: { relays: 3, stores: 2, storeSync: 3s }').replace('alice: { driver: simulated }', 'alice: { driver: simulated, switchAfter: never, upToDate: optimistic, confirmSent: false, missingCheck: full, wakeOnPush: true }'), 'scenario.yaml').config
+  const good = parseScenario(
+    GOOD.replace('network: { relays: 3, stores: 2 }', 'network: { relays: 3, stores: 2, storeSync: 3s }').replace(
+      'alice: { driver: simulated }',
+      'alice: { driver: simulated, switchAfter: never, upToDate: optimistic, confirmSent: false, missingCheck: full, wakeOnPush: true }'
+    ),
+    'scenario.yaml'
+  ).config
   assert.equal(good.network.storeSync, 3000)
-  assert.deepEqual(good.devices.alice.driver === 'simulated' ? [good.devices.alice.switchAfter, good.devices.alice.upToDate, good.devices.alice.confirmSent, good.devices.alice.missingCheck, good.devices.alice.wakeOnPush] : [], ['never', 'optimistic', false, 'full', true])
+  assert.deepEqual(
+    good.devices.alice.driver === 'simulated'
+      ? [
+          good.devices.alice.switchAfter,
+          good.devices.alice.upToDate,
+          good.devices.alice.confirmSent,
+          good.devices.alice.missingCheck,
+          good.devices.alice.wakeOnPush
+        ]
+      : [],
+    ['never', 'optimistic', false, 'full', true]
+  )
 })
 
 test('a js-waku device is a light node; relay mode and simulated-only switches are refused where written', () => {

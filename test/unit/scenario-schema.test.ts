@@ -18,7 +18,7 @@ test('drift check: the shipped JSON Schema is what the zod schema generates now 
 })
 
 test('the JSON Schema describes the fields editors complete, with units as strings', () => {
-  const schema = scenarioJsonSchema() as { properties: Record<string, { type?: string, description?: string }>, required: string[] }
+  const schema = scenarioJsonSchema() as { properties: Record<string, { type?: string; description?: string }>; required: string[] }
   assert.ok(schema.required.includes('name') && schema.required.includes('duration'))
   assert.equal(schema.properties.duration.type, 'string')
   assert.match(schema.properties.duration.description ?? '', /30s/)

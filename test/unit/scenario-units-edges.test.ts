@@ -32,22 +32,54 @@ test('unknown units and shapes are refused with the same message', () => {
 })
 
 test('rates per minute are per 60 seconds, whichever spelling', () => {
-  assert.deepEqual([parseRate('30/m'), parseRate('30/min'), parseRate('7200/h'), parseRate('2/sec')].map((p) => p.ok ? p.value : null), [0.5, 0.5, 2, 2])
+  assert.deepEqual(
+    [parseRate('30/m'), parseRate('30/min'), parseRate('7200/h'), parseRate('2/sec')].map((p) => (p.ok ? p.value : null)),
+    [0.5, 0.5, 2, 2]
+  )
 })
 
 test('a ratio given as a number: 0 and 1 are the inclusive bounds', () => {
-  assert.deepEqual([parseRatio(0), parseRatio(1), parseRatio(0.25)], [{ ok: true, value: 0 }, { ok: true, value: 1 }, { ok: true, value: 0.25 }])
+  assert.deepEqual(
+    [parseRatio(0), parseRatio(1), parseRatio(0.25)],
+    [
+      { ok: true, value: 0 },
+      { ok: true, value: 1 },
+      { ok: true, value: 0.25 }
+    ]
+  )
   assert.equal(parseRatio(-0.01).ok, false)
   assert.equal(parseRatio(1.01).ok, false)
-  assert.deepEqual([parseRatio('0'), parseRatio('1'), parseRatio('100%'), parseRatio('0%')].map((p) => p.ok ? p.value : null), [0, 1, 1, 0])
+  assert.deepEqual(
+    [parseRatio('0'), parseRatio('1'), parseRatio('100%'), parseRatio('0%')].map((p) => (p.ok ? p.value : null)),
+    [0, 1, 1, 0]
+  )
 })
 
 test('formatDuration switches from ms to s at 1000 ms and from s to min at 2 min', () => {
-  assert.deepEqual([999, 1000, 1500, 119_000, 120_000, 150_000, 3_600_000].map(formatDuration),
-    ['999 ms', '1 s', '1.5 s', '119 s', '2 min', '2.5 min', '60 min'])
+  assert.deepEqual([999, 1000, 1500, 119_000, 120_000, 150_000, 3_600_000].map(formatDuration), [
+    '999 ms',
+    '1 s',
+    '1.5 s',
+    '119 s',
+    '2 min',
+    '2.5 min',
+    '60 min'
+  ])
 })
 
 test('formatBytes switches at 1000, 10^6 and 10^9; two decimals below 10, one above, no trailing zeros', () => {
-  assert.deepEqual([999, 1000, 1001, 1234, 12_345, 999_000, 1_000_000, 2_500_000, 999_000_000, 1_000_000_000, 2_500_000_000, 12_340_000_000].map(formatBytes),
-    ['999 B', '1 kB', '1 kB', '1.23 kB', '12.3 kB', '999 kB', '1 MB', '2.5 MB', '999 MB', '1 GB', '2.5 GB', '12.3 GB'])
+  assert.deepEqual([999, 1000, 1001, 1234, 12_345, 999_000, 1_000_000, 2_500_000, 999_000_000, 1_000_000_000, 2_500_000_000, 12_340_000_000].map(formatBytes), [
+    '999 B',
+    '1 kB',
+    '1 kB',
+    '1.23 kB',
+    '12.3 kB',
+    '999 kB',
+    '1 MB',
+    '2.5 MB',
+    '999 MB',
+    '1 GB',
+    '2.5 GB',
+    '12.3 GB'
+  ])
 })

@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { parseBandwidth, parseDuration, parseRate, parseRatio, parseSize } from '../../harness/scenario/index.js'
 
-const value = (parsed: { ok: boolean, value?: number }): number | undefined => (parsed.ok ? parsed.value : undefined)
+const value = (parsed: { ok: boolean; value?: number }): number | undefined => (parsed.ok ? parsed.value : undefined)
 
 test('durations are parsed to milliseconds, compound forms included', () => {
   assert.equal(value(parseDuration('500ms')), 500)

@@ -12,7 +12,7 @@ interface PageConfig {
   /** Fleet nodes to join, WebSocket multiaddrs with /p2p/. */
   bootstrap: string[]
   /** Store nodes by name, WebSocket multiaddrs: history comes from the first one connected. */
-  stores: Array<{ name: string, addr: string }>
+  stores: Array<{ name: string; addr: string }>
   /** Peer id to fleet node name, for the log. */
   names: Record<string, string>
   pubsubTopic: string
@@ -46,7 +46,7 @@ const sendButton = $<HTMLButtonElement>('send')
 const topicSelect = $<HTMLSelectElement>('topic')
 
 /** One record of what the client did, read by courier from the DOM. */
-function record (kind: string, data: Record<string, string | number | boolean | undefined>): void {
+function record(kind: string, data: Record<string, string | number | boolean | undefined>): void {
   const item = document.createElement('li')
   item.dataset.kind = kind
   item.dataset.t = String(now())
@@ -54,17 +54,23 @@ function record (kind: string, data: Record<string, string | number | boolean | 
   log.append(item)
 }
 
-function setState (state: 'starting' | 'online' | 'offline' | 'failed', error?: string): void {
+function setState(state: 'starting' | 'online' | 'offline' | 'failed', error?: string): void {
   statusLine.dataset.state = state
   statusLine.textContent = error == null ? state : `${state}: ${error}`
   record('state', { state, error })
 }
 
-function errorText (error: unknown): string {
+function errorText(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
 }
 
-interface Pending { msgId: string, hash: string, payload: Uint8Array, timestamp: Date, contentTopic: string }
+interface Pending {
+  msgId: string
+  hash: string
+  payload: Uint8Array
+  timestamp: Date
+  contentTopic: string
+}
 
 class Chat {
   private readonly history = new Set<string>()
@@ -78,20 +84,27 @@ class Chat {
   /** Page clock minus run clock, set by courier once it has measured it; stamps sentAt in payloads. */
   runOffsetMs = 0
 
-  constructor (readonly node: LightNode, readonly config: PageConfig) {
+  constructor(
+    readonly node: LightNode,
+    readonly config: PageConfig
+  ) {
     this.decoders = config.contentTopics.map((contentTopic) => node.createDecoder({ contentTopic, shardId: config.shardId }))
   }
 
-  async join (): Promise<void> {
+  async join(): Promise<void> {
     await this.node.start()
     await this.node.waitForPeers([Protocols.Filter, Protocols.LightPush, Protocols.Store], 15_000)
-    const ok = await this.node.filter.subscribe(this.decoders, (message) => { this.arrived(message, 'filter') })
+    const ok = await this.node.filter.subscribe(this.decoders, (message) => {
+      this.arrived(message, 'filter')
+    })
     if (!ok) throw new Error('no service node took the FILTER subscription')
     record('subscribed', { topics: this.config.contentTopics.join(',') })
-    setInterval(() => { if (navigator.onLine) void this.flush() }, RETRY_MS)
+    setInterval(() => {
+      if (navigator.onLine) void this.flush()
+    }, RETRY_MS)
   }
 
-  async wentOffline (): Promise<void> {
+  async wentOffline(): Promise<void> {
     this.offlineSince = now()
     setState('offline')
   }
@@ -101,10 +114,13 @@ class Chat {
    * its filter keeps its subscription; the page waits for service peers, catches up from a store on
    * what was missed, then sends the outbox.
    */
-  async cameOnline (): Promise<void> {
+  async cameOnline(): Promise<void> {
     const wanted = [Protocols.Filter, Protocols.LightPush, Protocols.Store]
     try {
-      const byItself = await this.node.waitForPeers(wanted, REJOIN_ALONE_MS).then(() => true, () => false)
+      const byItself = await this.node.waitForPeers(wanted, REJOIN_ALONE_MS).then(
+        () => true,
+        () => false
+      )
       if (!byItself) {
         // what a web app does when its SDK stays disconnected: dial the fleet again itself (by peer
         // id, from the peer store; Waku.dial would open an empty stream per protocol)
@@ -112,7 +128,9 @@ class Chat {
         const connected = new Set(this.node.libp2p.getPeers().map(String))
         const peers = (await this.node.libp2p.peerStore.all()).filter((peer) => wantedIds.has(peer.id.toString()) && !connected.has(peer.id.toString()))
         const dials = await Promise.allSettled(peers.map(async (peer) => await this.node.libp2p.dial(peer.id)))
-        console.info(`js-waku had not reconnected ${REJOIN_ALONE_MS / 1000} s after the network came back; the page dialled ${dials.filter((d) => d.status === 'fulfilled').length}/${peers.length} fleet nodes itself`)
+        console.info(
+          `js-waku had not reconnected ${REJOIN_ALONE_MS / 1000} s after the network came back; the page dialled ${dials.filter((d) => d.status === 'fulfilled').length}/${peers.length} fleet nodes itself`
+        )
         record('redial', { peers: peers.length, ok: dials.filter((d) => d.status === 'fulfilled').length })
         await this.node.waitForPeers(wanted, 15_000)
       }
@@ -128,20 +146,26 @@ class Chat {
     await this.flush()
   }
 
-  async catchUp (sinceMs: number): Promise<void> {
+  async catchUp(sinceMs: number): Promise<void> {
     const requestId = `${this.config.device}-s${++this.requests}`
     const connected = this.node.libp2p.getPeers()
-    const store = this.config.stores.map((s) => ({ ...s, peerId: s.addr.slice(s.addr.lastIndexOf('/p2p/') + 5) }))
-      .find((s) => connected.some((p) => p.toString() === s.peerId)) ?? this.config.stores[0]
+    const store =
+      this.config.stores
+        .map((s) => ({ ...s, peerId: s.addr.slice(s.addr.lastIndexOf('/p2p/') + 5) }))
+        .find((s) => connected.some((p) => p.toString() === s.peerId)) ?? this.config.stores[0]
     const peerId = connected.find((p) => p.toString() === (store == null ? '' : store.addr.slice(store.addr.lastIndexOf('/p2p/') + 5)))
     record('store.query', { requestId, store: store?.name ?? 'any', timeStart: sinceMs })
     let count = 0
     let bytes = 0
     try {
-      await this.node.store.queryWithOrderedCallback(this.decoders, (message) => {
-        count++
-        bytes += this.arrived(message, 'store')
-      }, { timeStart: new Date(sinceMs), timeEnd: new Date(Date.now() + 1000), ...(peerId != null ? { peerId } : {}) })
+      await this.node.store.queryWithOrderedCallback(
+        this.decoders,
+        (message) => {
+          count++
+          bytes += this.arrived(message, 'store')
+        },
+        { timeStart: new Date(sinceMs), timeEnd: new Date(Date.now() + 1000), ...(peerId != null ? { peerId } : {}) }
+      )
       record('store.response', { requestId, store: store?.name ?? 'any', status: 200, messages: count, bytes })
     } catch (error) {
       record('store.response', { requestId, store: store?.name ?? 'any', status: 0, messages: count, bytes, error: errorText(error) })
@@ -149,11 +173,14 @@ class Chat {
   }
 
   /** The user pressed send: the message is on screen at once and goes out now or when back online. */
-  async send (text: string, msgId: string, size: number, contentTopic: string): Promise<void> {
+  async send(text: string, msgId: string, size: number, contentTopic: string): Promise<void> {
     const clicked = now()
     const header = encoder.encode(MAGIC + JSON.stringify({ id: msgId, from: this.config.device, sentAt: clicked - this.runOffsetMs, text }) + '\n')
     const payload = header.length >= size ? header : new Uint8Array(size)
-    if (payload !== header) { payload.set(header); payload.fill(0x2e, header.length) }
+    if (payload !== header) {
+      payload.set(header)
+      payload.fill(0x2e, header.length)
+    }
     const timestamp = new Date()
     const wire = await this.encoderFor(contentTopic).toProtoObj({ payload, timestamp })
     if (wire == null) throw new Error('js-waku could not encode the message')
@@ -165,7 +192,7 @@ class Chat {
     if (navigator.onLine) await this.flush()
   }
 
-  private async flush (): Promise<void> {
+  private async flush(): Promise<void> {
     if (this.flushing) return
     this.flushing = true
     try {
@@ -173,7 +200,13 @@ class Chat {
         const next = this.outbox[0]
         const result = await this.node.lightPush.send(this.encoderFor(next.contentTopic), { payload: next.payload, timestamp: next.timestamp })
         const failures = result.failures?.map((f) => String(f.error)).join(',')
-        record('pushed', { msgId: next.msgId, hash: next.hash, ok: result.successes.length > 0, peers: result.successes.length, error: failures === '' ? undefined : failures })
+        record('pushed', {
+          msgId: next.msgId,
+          hash: next.hash,
+          ok: result.successes.length > 0,
+          peers: result.successes.length,
+          error: failures === '' ? undefined : failures
+        })
         if (result.successes.length === 0) break
         this.outbox.shift()
       }
@@ -183,13 +216,25 @@ class Chat {
   }
 
   /** Returns the message's encoded size. */
-  private arrived (message: IDecodedMessage, via: 'filter' | 'store'): number {
-    const bytes = proto.WakuMessage.encode({ payload: message.payload, contentTopic: message.contentTopic, version: message.version, timestamp: message.timestamp == null ? undefined : BigInt(message.timestamp.valueOf()) * 1_000_000n, meta: message.meta, ephemeral: message.ephemeral, rateLimitProof: undefined }).byteLength
+  private arrived(message: IDecodedMessage, via: 'filter' | 'store'): number {
+    const bytes = proto.WakuMessage.encode({
+      payload: message.payload,
+      contentTopic: message.contentTopic,
+      version: message.version,
+      timestamp: message.timestamp == null ? undefined : BigInt(message.timestamp.valueOf()) * 1_000_000n,
+      meta: message.meta,
+      ephemeral: message.ephemeral,
+      rateLimitProof: undefined
+    }).byteLength
     const end = message.payload.indexOf(0x0a)
     const line = end < 0 ? '' : decoder.decode(message.payload.subarray(0, end))
     if (!line.startsWith(MAGIC)) return bytes
-    let body: { id?: string, from?: string, text?: string }
-    try { body = JSON.parse(line.slice(MAGIC.length)) } catch { return bytes }
+    let body: { id?: string; from?: string; text?: string }
+    try {
+      body = JSON.parse(line.slice(MAGIC.length))
+    } catch {
+      return bytes
+    }
     if (body.from === this.config.device || body.id == null) return bytes
     const every = this.config.dropEvery
     if (every != null && every > 0 && ++this.arrivals % every === 0) return bytes
@@ -203,7 +248,7 @@ class Chat {
     return bytes
   }
 
-  private show (text: string, msgId: string, hash: string, mine: boolean): void {
+  private show(text: string, msgId: string, hash: string, mine: boolean): void {
     const item = document.createElement('li')
     item.textContent = text
     item.dataset.kind = 'message'
@@ -213,10 +258,12 @@ class Chat {
     messages.append(item)
     item.scrollIntoView({ block: 'end' })
     // the frame that paints it: rAF runs right before that frame's style, layout and paint
-    requestAnimationFrame(() => { item.dataset.rendered = String(now()) })
+    requestAnimationFrame(() => {
+      item.dataset.rendered = String(now())
+    })
   }
 
-  private encoderFor (contentTopic: string): IEncoder {
+  private encoderFor(contentTopic: string): IEncoder {
     let found = this.encoders.get(contentTopic)
     if (found == null) {
       found = this.node.createEncoder({ contentTopic, shardId: this.config.shardId })
@@ -226,8 +273,8 @@ class Chat {
   }
 }
 
-async function main (): Promise<void> {
-  const config = await (await fetch('config.json')).json() as PageConfig
+async function main(): Promise<void> {
+  const config = (await (await fetch('config.json')).json()) as PageConfig
   const drop = new URLSearchParams(location.search).get('drop')
   if (drop != null) config.dropEvery = Number(drop)
   $('who').textContent = config.device
@@ -243,8 +290,12 @@ async function main (): Promise<void> {
   record('identity', { peerId: node.libp2p.peerId.toString() })
   const chat = new Chat(node, config)
   ;(window as unknown as { courierChat: Chat }).courierChat = chat
-  window.addEventListener('offline', () => { void chat.wentOffline() })
-  window.addEventListener('online', () => { void chat.cameOnline() })
+  window.addEventListener('offline', () => {
+    void chat.wentOffline()
+  })
+  window.addEventListener('online', () => {
+    void chat.cameOnline()
+  })
   $('composer').addEventListener('submit', (event) => {
     event.preventDefault()
     const text = textInput.value
@@ -252,7 +303,9 @@ async function main (): Promise<void> {
     const size = Number(sizeInput.value) > 0 ? Number(sizeInput.value) : encoder.encode(text).length
     textInput.value = ''
     idInput.value = ''
-    void chat.send(text, msgId, size, topicSelect.value).catch((error: unknown) => { record('error', { error: errorText(error) }) })
+    void chat.send(text, msgId, size, topicSelect.value).catch((error: unknown) => {
+      record('error', { error: errorText(error) })
+    })
   })
   await chat.join()
   textInput.disabled = false
@@ -260,4 +313,6 @@ async function main (): Promise<void> {
   setState('online')
 }
 
-main().catch((error: unknown) => { setState('failed', errorText(error)) })
+main().catch((error: unknown) => {
+  setState('failed', errorText(error))
+})

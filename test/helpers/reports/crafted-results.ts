@@ -2,7 +2,7 @@
 // (`2.81 s`, `1.5 %`) without recomputing it with the code under test.
 import { RESULTS_SCHEMA_VERSION, type DeviceDelivery, type Results } from '../../../harness/interface/index.js'
 
-function device (over: Partial<DeviceDelivery> = {}): DeviceDelivery {
+function device(over: Partial<DeviceDelivery> = {}): DeviceDelivery {
   return {
     expected: 200,
     delivered: 197,
@@ -19,7 +19,7 @@ function device (over: Partial<DeviceDelivery> = {}): DeviceDelivery {
 }
 
 /** A failed run: one latency threshold and the loss threshold fail, two pass; bob crashed. */
-export function craftedResults (over: Partial<Results> = {}): Results {
+export function craftedResults(over: Partial<Results> = {}): Results {
   return {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     runId: '20250101-120000-abcd',
@@ -52,9 +52,23 @@ export function craftedResults (over: Partial<Results> = {}): Results {
     },
     harness: { lagP99Ms: 12, lagMaxMs: 40, cpuMaxPercent: 85, rssMaxMb: 310, lagLimitMs: 200, saturated: false, samples: 1200 },
     thresholds: [
-      { metric: 'delivery.duplicates.rate', expression: '< 1%', value: 0.004, unit: 'ratio', passed: true, message: 'delivery.duplicates.rate = 0.4 %, wanted < 1%' },
+      {
+        metric: 'delivery.duplicates.rate',
+        expression: '< 1%',
+        value: 0.004,
+        unit: 'ratio',
+        passed: true,
+        message: 'delivery.duplicates.rate = 0.4 %, wanted < 1%'
+      },
       { metric: 'delivery.latency.p95', expression: '< 2s', value: 2810, unit: 'ms', passed: false, message: 'delivery.latency.p95 = 2.81 s, wanted < 2s' },
-      { metric: 'bytes.alice.down.perMessage', expression: '< 2kB', value: 1840, unit: 'bytes', passed: true, message: 'bytes.alice.down.perMessage = 1.84 kB, wanted < 2kB' },
+      {
+        metric: 'bytes.alice.down.perMessage',
+        expression: '< 2kB',
+        value: 1840,
+        unit: 'bytes',
+        passed: true,
+        message: 'bytes.alice.down.perMessage = 1.84 kB, wanted < 2kB'
+      },
       { metric: 'delivery.loss', expression: '== 0', value: 0.015, unit: 'ratio', passed: false, message: 'delivery.loss = 1.5 %, wanted == 0' }
     ],
     errors: [{ t: 301_000, component: 'device:bob', error: 'driver session lost: socket hang up' }],

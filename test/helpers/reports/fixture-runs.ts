@@ -24,7 +24,7 @@ export const FIXTURE_RUNS: Record<string, SyntheticRunOptions> = {
 }
 
 /** Writes events.ndjson and results.json of every fixture run under `dir`. */
-export async function writeFixtureRuns (dir: string): Promise<void> {
+export async function writeFixtureRuns(dir: string): Promise<void> {
   for (const [name, options] of Object.entries(FIXTURE_RUNS)) {
     const run = synthesizeRun(options)
     await mkdir(join(dir, name), { recursive: true })

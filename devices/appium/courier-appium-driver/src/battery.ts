@@ -22,12 +22,12 @@ export class BatteryModel {
   private activations = 0
   private resetAt: number
 
-  constructor (private readonly now: () => number) {
+  constructor(private readonly now: () => number) {
     this.resetAt = now()
   }
 
   /** One socket read (down) or write (up) of the app. */
-  traffic (direction: 'up' | 'down', bytes: number): void {
+  traffic(direction: 'up' | 'down', bytes: number): void {
     const t = this.now()
     if (t > this.activeUntil) {
       this.closeWindow()
@@ -35,31 +35,37 @@ export class BatteryModel {
       this.activations++
     }
     this.activeUntil = t + TAIL_MS
-    if (direction === 'up') { this.bytesTx += bytes; this.packetsTx++ } else { this.bytesRx += bytes; this.packetsRx++ }
+    if (direction === 'up') {
+      this.bytesTx += bytes
+      this.packetsTx++
+    } else {
+      this.bytesRx += bytes
+      this.packetsRx++
+    }
   }
 
-  private closeWindow (): void {
+  private closeWindow(): void {
     if (this.activeUntil === -Infinity) return
     this.activeMs += Math.max(0, this.activeUntil - this.activeFrom)
     this.activeUntil = -Infinity
   }
 
-  radioActiveMs (): number {
+  radioActiveMs(): number {
     const t = this.now()
     const open = this.activeUntil === -Infinity ? 0 : Math.max(0, Math.min(t, this.activeUntil) - this.activeFrom)
     return this.activeMs + open
   }
 
-  mAh (): number {
-    return this.radioActiveMs() / 3_600_000 * RADIO_ACTIVE_MA
+  mAh(): number {
+    return (this.radioActiveMs() / 3_600_000) * RADIO_ACTIVE_MA
   }
 
   /** 0..1, as `mobile: batteryInfo` reports it; starts full. */
-  level (): number {
+  level(): number {
     return Math.max(0, 1 - this.mAh() / CAPACITY_MAH)
   }
 
-  reset (): void {
+  reset(): void {
     this.activeMs = 0
     this.activeUntil = -Infinity
     this.bytesRx = this.bytesTx = this.packetsRx = this.packetsTx = this.activations = 0
@@ -67,11 +73,11 @@ export class BatteryModel {
   }
 
   /** The lines of `dumpsys batterystats <pkg>` that courier reads, in Android's text format. */
-  dumpsys (pkg: string): string {
+  dumpsys(pkg: string): string {
     const label = uidLabel(APP_UID)
     const since = this.now() - this.resetAt
     const active = this.radioActiveMs()
-    const share = since > 0 ? (100 * active / since).toFixed(1) : '0.0'
+    const share = since > 0 ? ((100 * active) / since).toFixed(1) : '0.0'
     const mAh = this.mAh()
     return [
       'Battery History (0% used, 0 used of 4096KB, 1 strings using 0):',
@@ -96,15 +102,20 @@ export class BatteryModel {
   }
 }
 
-export function uidLabel (uid: number): string {
+export function uidLabel(uid: number): string {
   return `u0a${uid - 10000}`
 }
 
 /** Android's TimeUtils style: `1h 2m 3s 4ms`, zero parts left out. */
-export function formatDuration (ms: number): string {
+export function formatDuration(ms: number): string {
   let rest = Math.round(ms)
   const parts: string[] = []
-  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000]
+  ] as const) {
     const n = Math.floor(rest / size)
     if (n > 0) parts.push(`${n}${unit}`)
     rest -= n * size
@@ -114,7 +125,7 @@ export function formatDuration (ms: number): string {
 }
 
 /** Android's formatBytes in batterystats: B below 1 KB, then KB, MB, GB with two decimals. */
-export function formatBytes (bytes: number): string {
+export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes}B`
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(2)}KB`
   if (bytes < 1024 * 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(2)}MB`

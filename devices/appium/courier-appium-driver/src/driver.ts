@@ -36,7 +36,7 @@ export class CourierDriver extends BaseDriver<any> {
     'mobile: queryAppState': { command: 'mobileQueryAppState', params: { required: ['appId'] } }
   } as const
 
-  constructor (opts: any = {}, shouldValidateCaps = true) {
+  constructor(opts: any = {}, shouldValidateCaps = true) {
     super(opts, shouldValidateCaps)
     this.locatorStrategies = [...STRATEGIES]
     this.desiredCapConstraints = {
@@ -44,16 +44,18 @@ export class CourierDriver extends BaseDriver<any> {
       automationName: { isString: true }
     }
     ;(this as unknown as { supportedLogTypes: unknown }).supportedLogTypes = {
-      logcat: { description: 'the courier test app\'s log (device clock timestamps)', getter: (driver: CourierDriver) => driver.requireApp().takeLogs() }
+      logcat: { description: "the courier test app's log (device clock timestamps)", getter: (driver: CourierDriver) => driver.requireApp().takeLogs() }
     }
   }
 
-  override async createSession (...args: any[]): Promise<any> {
+  override async createSession(...args: any[]): Promise<any> {
     const result = await (super.createSession as (...a: any[]) => Promise<[string, Caps]>)(...args)
     const caps = result[1]
     let options: TestAppOptions
     try {
-      options = appOptions(caps, (error) => { void this.crash(error) })
+      options = appOptions(caps, (error) => {
+        void this.crash(error)
+      })
     } catch (error) {
       await super.deleteSession()
       throw new errors.SessionNotCreatedError((error as Error).message)
@@ -63,31 +65,33 @@ export class CourierDriver extends BaseDriver<any> {
     return result
   }
 
-  override async deleteSession (sessionId?: string | null): Promise<void> {
+  override async deleteSession(sessionId?: string | null): Promise<void> {
     const app = this.app
     this.app = undefined
-    await app?.stop().catch((error: unknown) => { this.log.warn(`stopping the test app: ${String(error)}`) })
+    await app?.stop().catch((error: unknown) => {
+      this.log.warn(`stopping the test app: ${String(error)}`)
+    })
     await super.deleteSession(sessionId)
   }
 
-  private async crash (error: Error): Promise<void> {
+  private async crash(error: Error): Promise<void> {
     this.log.warn(error.message)
     await this.startUnexpectedShutdown(new errors.NoSuchDriverError(error.message))
   }
 
-  private requireApp (): TestApp {
+  private requireApp(): TestApp {
     if (this.app == null) throw new errors.NoSuchDriverError('no session')
     return this.app
   }
 
-  private nodeFor (elementId: string): UiNode {
+  private nodeFor(elementId: string): UiNode {
     const key = elementId.startsWith(ELEMENT_PREFIX) ? elementId.slice(ELEMENT_PREFIX.length) : ''
     const found = findByKey(this.requireApp().tree(), key)
     if (found == null) throw new errors.StaleElementReferenceError(`element ${elementId} is no longer on screen`)
     return found
   }
 
-  override async findElOrEls (strategy: string, selector: string, mult: boolean, context?: string): Promise<any> {
+  override async findElOrEls(strategy: string, selector: string, mult: boolean, context?: string): Promise<any> {
     const app = this.requireApp()
     const find = (): UiNode[] => {
       const root = context == null ? app.tree() : this.nodeFor(context)
@@ -100,69 +104,75 @@ export class CourierDriver extends BaseDriver<any> {
     }
     let found = find()
     if (found.length === 0 && !mult) {
-      await (this as unknown as { implicitWaitForCondition: (fn: () => Promise<boolean>) => Promise<void> }).implicitWaitForCondition(async () => {
-        found = find()
-        return found.length > 0
-      }).catch(() => {})
+      await (this as unknown as { implicitWaitForCondition: (fn: () => Promise<boolean>) => Promise<void> })
+        .implicitWaitForCondition(async () => {
+          found = find()
+          return found.length > 0
+        })
+        .catch(() => {})
       if (found.length === 0) throw new errors.NoSuchElementError(`no element for ${strategy} ${JSON.stringify(selector)}`)
     }
     const wrap = (n: UiNode): Record<string, string> => ({ [W3C_ELEMENT_KEY]: ELEMENT_PREFIX + n.key, ELEMENT: ELEMENT_PREFIX + n.key })
     return mult ? found.map(wrap) : wrap(found[0])
   }
 
-  async click (elementId: string): Promise<void> {
+  async click(elementId: string): Promise<void> {
     const n = this.nodeFor(elementId)
     await this.requireApp().tap(n.key)
   }
 
-  async setValue (value: string | string[], elementId: string): Promise<void> {
+  async setValue(value: string | string[], elementId: string): Promise<void> {
     const n = this.nodeFor(elementId)
     this.requireApp().type(n.key, Array.isArray(value) ? value.join('') : value)
   }
 
-  async clear (elementId: string): Promise<void> {
+  async clear(elementId: string): Promise<void> {
     this.requireApp().clear(this.nodeFor(elementId).key)
   }
 
-  async getText (elementId: string): Promise<string> {
+  async getText(elementId: string): Promise<string> {
     return this.requireApp().textOf(this.nodeFor(elementId))
   }
 
-  async getAttribute (name: string, elementId: string): Promise<string | null> {
+  async getAttribute(name: string, elementId: string): Promise<string | null> {
     const n = this.nodeFor(elementId)
     if (name === 'text') return this.requireApp().textOf(n)
     if (name === 'class' || name === 'className') return n.cls
     return n.attrs[name] ?? null
   }
 
-  async elementDisplayed (elementId: string): Promise<boolean> {
+  async elementDisplayed(elementId: string): Promise<boolean> {
     return this.nodeFor(elementId).attrs.displayed === 'true'
   }
 
-  async elementEnabled (elementId: string): Promise<boolean> {
+  async elementEnabled(elementId: string): Promise<boolean> {
     return this.nodeFor(elementId).attrs.enabled === 'true'
   }
 
-  override async getPageSource (): Promise<string> {
+  override async getPageSource(): Promise<string> {
     return serialize(this.requireApp().tree())
   }
 
-  async getScreenshot (): Promise<string> {
+  async getScreenshot(): Promise<string> {
     this.requireApp()
     return SCREENSHOT_PNG
   }
 
-  async execute (script: string, args: unknown[]): Promise<unknown> {
-    if (script.startsWith('mobile:')) return await (this as unknown as { executeMethod: (s: string, a: unknown[]) => Promise<unknown> }).executeMethod(script.replace(/^mobile:\s*/, 'mobile: '), args)
+  async execute(script: string, args: unknown[]): Promise<unknown> {
+    if (script.startsWith('mobile:'))
+      return await (this as unknown as { executeMethod: (s: string, a: unknown[]) => Promise<unknown> }).executeMethod(
+        script.replace(/^mobile:\s*/, 'mobile: '),
+        args
+      )
     throw new errors.NotImplementedError('the courier test app runs no scripts; use the mobile: extension commands')
   }
 
-  async mobileBatteryInfo (): Promise<{ level: number, state: number }> {
+  async mobileBatteryInfo(): Promise<{ level: number; state: number }> {
     return { level: this.requireApp().battery.level(), state: BATTERY_STATUS_DISCHARGING }
   }
 
   /** The subset of adb shell courier needs, behind the same insecure feature as UiAutomator2. */
-  async mobileShell (command: string, args: string[] = []): Promise<string> {
+  async mobileShell(command: string, args: string[] = []): Promise<string> {
     this.assertFeatureEnabled('adb_shell')
     const app = this.requireApp()
     const line = [command, ...args].join(' ').trim()
@@ -176,7 +186,7 @@ export class CourierDriver extends BaseDriver<any> {
     throw new errors.InvalidArgumentError(`the courier test app's shell does not run ${JSON.stringify(line)}`)
   }
 
-  async mobileSetConnectivity (wifi?: boolean, data?: boolean, airplaneMode?: boolean): Promise<void> {
+  async mobileSetConnectivity(wifi?: boolean, data?: boolean, airplaneMode?: boolean): Promise<void> {
     const app = this.requireApp()
     const off = airplaneMode === true || (wifi === false && data === false)
     const on = airplaneMode === false || wifi === true || data === true
@@ -184,55 +194,63 @@ export class CourierDriver extends BaseDriver<any> {
     else if (on) await app.setOnline(true)
   }
 
-  async mobileGetConnectivity (): Promise<{ wifi: boolean, data: boolean, airplaneMode: boolean }> {
+  async mobileGetConnectivity(): Promise<{ wifi: boolean; data: boolean; airplaneMode: boolean }> {
     const online = this.requireApp().isOnline
     return { wifi: online, data: online, airplaneMode: !online }
   }
 
   /** `format: 'x'` is epoch milliseconds (moment's token), anything else an ISO 8601 string with milliseconds. */
-  async mobileGetDeviceTime (format?: string): Promise<string> {
+  async mobileGetDeviceTime(format?: string): Promise<string> {
     const now = this.requireApp().wallNow()
     return format === 'x' ? String(now) : new Date(now).toISOString()
   }
 
-  async mobileBackgroundApp (seconds = -1): Promise<void> {
+  async mobileBackgroundApp(seconds = -1): Promise<void> {
     const app = this.requireApp()
     app.foreground = false
-    if (seconds >= 0) setTimeout(() => { app.foreground = true }, seconds * 1000).unref()
+    if (seconds >= 0)
+      setTimeout(() => {
+        app.foreground = true
+      }, seconds * 1000).unref()
   }
 
-  async mobileActivateApp (appId: string): Promise<void> {
+  async mobileActivateApp(appId: string): Promise<void> {
     if (appId !== APP_PACKAGE) throw new errors.InvalidArgumentError(`no app ${appId} on this device`)
     this.requireApp().foreground = true
   }
 
-  async mobileQueryAppState (appId: string): Promise<number> {
+  async mobileQueryAppState(appId: string): Promise<number> {
     if (appId !== APP_PACKAGE) return 0
     return this.requireApp().foreground ? 4 : 3
   }
 }
 
-function appOptions (caps: Caps, onCrash: (error: Error) => void): TestAppOptions {
+function appOptions(caps: Caps, onCrash: (error: Error) => void): TestAppOptions {
   const device = caps['courier:device']
   if (typeof device !== 'string' || device === '') throw new Error('capability courier:device (the scenario device name) is required')
   const rawFleet = caps['courier:fleet']
   let fleet: TestAppOptions['fleet']
   // without courier:fleet the app starts on the fleet saved in its data, or none (its settings screen sets one)
   if (rawFleet != null) {
-    let given: { relays?: unknown, stores?: unknown, pubsubTopic?: unknown }
+    let given: { relays?: unknown; stores?: unknown; pubsubTopic?: unknown }
     try {
-      given = typeof rawFleet === 'string' ? JSON.parse(rawFleet) as typeof given : rawFleet as typeof given
+      given = typeof rawFleet === 'string' ? (JSON.parse(rawFleet) as typeof given) : (rawFleet as typeof given)
     } catch {
       throw new Error('capability courier:fleet is not JSON')
     }
     if (!Array.isArray(given.relays) || given.relays.length === 0 || typeof given.pubsubTopic !== 'string') {
       throw new Error('capability courier:fleet needs { relays: [multiaddr...], stores: [{name, addr}], pubsubTopic }')
     }
-    fleet = { relays: given.relays as string[], stores: Array.isArray(given.stores) ? given.stores as AppFleet['stores'] : [], pubsubTopic: given.pubsubTopic }
+    fleet = {
+      relays: given.relays as string[],
+      stores: Array.isArray(given.stores) ? (given.stores as AppFleet['stores']) : [],
+      pubsubTopic: given.pubsubTopic
+    }
   }
   const dataDir = caps['courier:dataDir']
   if (dataDir != null && (typeof dataDir !== 'string' || dataDir === '')) throw new Error('capability courier:dataDir must be a folder path')
-  const deviceName = typeof caps.deviceName === 'string' ? caps.deviceName : typeof caps['appium:deviceName'] === 'string' ? caps['appium:deviceName'] as string : device
+  const deviceName =
+    typeof caps.deviceName === 'string' ? caps.deviceName : typeof caps['appium:deviceName'] === 'string' ? (caps['appium:deviceName'] as string) : device
   const topics = caps['courier:topics']
   const number = (name: string, fallback: number): number => {
     const value = caps[name]

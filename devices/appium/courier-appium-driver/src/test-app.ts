@@ -14,7 +14,7 @@ export const APP_VERSION_CODE = 142
 /** A fleet the app joins: from capabilities, or entered on its settings screen. */
 export interface AppFleet {
   relays: string[]
-  stores: Array<{ name: string, addr: string }>
+  stores: Array<{ name: string; addr: string }>
   pubsubTopic: string
 }
 
@@ -40,12 +40,26 @@ export interface TestAppOptions {
   onCrash: (error: Error) => void
 }
 
-export interface LogEntry { timestamp: number, level: 'INFO' | 'WARN', message: string }
+export interface LogEntry {
+  timestamp: number
+  level: 'INFO' | 'WARN'
+  message: string
+}
 
-interface ShownMessage { key: string, msgId: string, text: string, mine: boolean }
+interface ShownMessage {
+  key: string
+  msgId: string
+  text: string
+  mine: boolean
+}
 
 /** What the settings screen saves. */
-interface FleetSettings { boot: string[], store: string, cluster: number, shard: number }
+interface FleetSettings {
+  boot: string[]
+  store: string
+  cluster: number
+  shard: number
+}
 
 const FLEET_FIELDS = ['fleet_boot', 'fleet_store', 'fleet_cluster', 'fleet_shard'] as const
 const TEXT_FIELDS = new Set<string>(['input', 'password', ...FLEET_FIELDS])
@@ -80,17 +94,29 @@ export class TestApp {
   private readonly timers: NodeJS.Timeout[] = []
   private started?: Promise<void>
 
-  constructor (readonly options: TestAppOptions) {
+  constructor(readonly options: TestAppOptions) {
     this.battery = new BatteryModel(() => performance.now())
   }
 
   /** The messenger client on a fleet; the app has none until it knows a fleet. */
-  private newClient (fleet: AppFleet): SimulatedDevice {
+  private newClient(fleet: AppFleet): SimulatedDevice {
     const directory: FleetDirectory = { relays: fleet.relays, stores: fleet.stores, pubsubTopic: fleet.pubsubTopic, contentTopic: contentTopicFor }
     const components: DeviceComponents = {
       clock: { now: () => performance.now() - this.t0 },
-      events: { emit: <K extends EventType>(type: K, data: EventData<K>) => { this.onClientEvent(type, data) } },
-      log: { info: (m) => { this.log('INFO', m) }, warn: (m) => { this.log('WARN', m) }, debug: () => {} },
+      events: {
+        emit: <K extends EventType>(type: K, data: EventData<K>) => {
+          this.onClientEvent(type, data)
+        }
+      },
+      log: {
+        info: (m) => {
+          this.log('INFO', m)
+        },
+        warn: (m) => {
+          this.log('WARN', m)
+        },
+        debug: () => {}
+      },
       fleet: directory,
       random: Math.random,
       byteAccounting: true
@@ -99,20 +125,22 @@ export class TestApp {
   }
 
   /** The phone's wall clock (skewed as the capabilities say). */
-  wallNow (): number {
+  wallNow(): number {
     return Date.now() + this.options.clockSkewMs
   }
 
-  launch (): void {
+  launch(): void {
     this.log('INFO', `launching ${APP_PACKAGE}`)
     const launched = Date.now()
     const usable = (): void => {
       const wait = Math.max(0, this.options.launchMs - (Date.now() - launched))
-      this.timers.push(setTimeout(() => {
-        if (this.stopped) return
-        this.screen = this.options.signIn ? 'signin' : 'home'
-        this.log('INFO', `usable: ${this.screen}`)
-      }, wait))
+      this.timers.push(
+        setTimeout(() => {
+          if (this.stopped) return
+          this.screen = this.options.signIn ? 'signin' : 'home'
+          this.log('INFO', `usable: ${this.screen}`)
+        }, wait)
+      )
     }
     if (!this.options.keepData) rmSync(this.options.dataDir, { recursive: true, force: true })
     this.settings = this.loadSettings()
@@ -135,15 +163,17 @@ export class TestApp {
       })
     }
     if (this.options.dieAfterMs != null) {
-      this.timers.push(setTimeout(() => {
-        this.log('WARN', 'FATAL EXCEPTION: crash requested by courier:dieAfterMs')
-        this.options.onCrash(new Error('the courier test app crashed (courier:dieAfterMs)'))
-      }, this.options.dieAfterMs))
+      this.timers.push(
+        setTimeout(() => {
+          this.log('WARN', 'FATAL EXCEPTION: crash requested by courier:dieAfterMs')
+          this.options.onCrash(new Error('the courier test app crashed (courier:dieAfterMs)'))
+        }, this.options.dieAfterMs)
+      )
     }
   }
 
   /** Starts a client on the fleet (stopping the one on the previous fleet). */
-  private async join (fleet: AppFleet): Promise<void> {
+  private async join(fleet: AppFleet): Promise<void> {
     const previous = this.client
     this.client = undefined
     await previous?.stop()
@@ -164,10 +194,13 @@ export class TestApp {
     this.client = client
     this.online = true
     this.status = 'up to date'
-    this.log('INFO', `joined the fleet through ${fleet.relays.join(', ')} (pubsub topic ${fleet.pubsubTopic}${fleet.stores.length > 0 ? `, store ${fleet.stores.map((s) => s.addr).join(', ')}` : ''})`)
+    this.log(
+      'INFO',
+      `joined the fleet through ${fleet.relays.join(', ')} (pubsub topic ${fleet.pubsubTopic}${fleet.stores.length > 0 ? `, store ${fleet.stores.map((s) => s.addr).join(', ')}` : ''})`
+    )
   }
 
-  async stop (): Promise<void> {
+  async stop(): Promise<void> {
     if (this.stopped) return
     this.stopped = true
     for (const timer of this.timers) clearTimeout(timer)
@@ -175,7 +208,7 @@ export class TestApp {
     await this.client?.stop()
   }
 
-  private loadSettings (): FleetSettings | undefined {
+  private loadSettings(): FleetSettings | undefined {
     try {
       return JSON.parse(readFileSync(join(this.options.dataDir, SETTINGS_FILE), 'utf8')) as FleetSettings
     } catch {
@@ -184,9 +217,12 @@ export class TestApp {
   }
 
   /** The settings screen's Save: checks the fields as an app would, keeps them in the app's data, joins that fleet. */
-  private async saveFleet (): Promise<void> {
+  private async saveFleet(): Promise<void> {
     const field = (key: string): string => (this.inputs.get(key) ?? '').trim()
-    const boot = field('fleet_boot').split(',').map((addr) => addr.trim()).filter((addr) => addr !== '')
+    const boot = field('fleet_boot')
+      .split(',')
+      .map((addr) => addr.trim())
+      .filter((addr) => addr !== '')
     const store = field('fleet_store')
     const cluster = Number(field('fleet_cluster'))
     const shard = Number(field('fleet_shard'))
@@ -233,14 +269,14 @@ export class TestApp {
     }
   }
 
-  private show (msgId: string, text: string, mine: boolean): void {
+  private show(msgId: string, text: string, mine: boolean): void {
     if (this.shown.has(msgId)) return
     this.shown.add(msgId)
     this.messages.push({ key: `message/${this.messages.length}`, msgId, text, mine })
     this.log('INFO', `rendered ${msgId}`)
   }
 
-  private log (level: LogEntry['level'], message: string): void {
+  private log(level: LogEntry['level'], message: string): void {
     this.logs.push({ timestamp: this.wallNow(), level, message: `courier-testapp: ${message}` })
     if (this.logs.length > LOG_LIMIT) {
       this.logs.splice(0, this.logs.length - LOG_LIMIT)
@@ -249,14 +285,14 @@ export class TestApp {
   }
 
   /** Log entries since the last call, as Appium's logcat log type returns them. */
-  takeLogs (): LogEntry[] {
+  takeLogs(): LogEntry[] {
     const out = this.logs.slice(this.logCursor)
     this.logCursor = this.logs.length
     return out
   }
 
   /** The current screen. Background: the launcher, none of the app's nodes. */
-  tree (): UiNode {
+  tree(): UiNode {
     const children: UiNode[] = []
     if (!this.foreground) {
       children.push(node('launcher', 'android.widget.FrameLayout', { 'resource-id': 'com.android.launcher:id/workspace', package: 'com.android.launcher' }))
@@ -264,35 +300,58 @@ export class TestApp {
       children.push(node('splash', 'android.widget.TextView', { 'resource-id': rid('splash'), text: 'Loading…' }))
     } else if (this.screen === 'signin') {
       children.push(
-        node('password', 'android.widget.EditText', { 'resource-id': rid('password'), text: this.inputs.get('password') === undefined ? '' : '••••••', password: 'true' }),
+        node('password', 'android.widget.EditText', {
+          'resource-id': rid('password'),
+          text: this.inputs.get('password') === undefined ? '' : '••••••',
+          password: 'true'
+        }),
         node('signin', 'android.widget.Button', { 'resource-id': rid('signin'), text: 'Sign in', 'content-desc': 'Sign in' })
       )
     } else {
       children.push(node('status', 'android.widget.TextView', { 'resource-id': rid('status'), text: this.status }))
       if (this.screen === 'home') {
-        children.push(node('chats', 'android.widget.ListView', { 'resource-id': rid('chats') }, this.options.topics.map((topic) =>
-          node(`chat/${topic}`, 'android.widget.TextView', { 'resource-id': rid('chat'), text: topic, 'content-desc': `chat ${topic}` }))))
+        children.push(
+          node(
+            'chats',
+            'android.widget.ListView',
+            { 'resource-id': rid('chats') },
+            this.options.topics.map((topic) =>
+              node(`chat/${topic}`, 'android.widget.TextView', { 'resource-id': rid('chat'), text: topic, 'content-desc': `chat ${topic}` })
+            )
+          )
+        )
         children.push(node('settings', 'android.widget.ImageButton', { 'resource-id': rid('settings'), 'content-desc': 'Settings' }))
       } else if (this.screen === 'settings') {
-        const field = (key: string, hint: string): UiNode => node(key, 'android.widget.EditText', { 'resource-id': rid(key), text: this.inputs.get(key) ?? '', hint })
+        const field = (key: string, hint: string): UiNode =>
+          node(key, 'android.widget.EditText', { 'resource-id': rid(key), text: this.inputs.get(key) ?? '', hint })
         children.push(
           node('settings/back', 'android.widget.ImageButton', { 'resource-id': rid('back'), 'content-desc': 'Back' }),
-          node('fleet_current', 'android.widget.TextView', { 'resource-id': rid('fleet_current'), text: this.settings == null ? 'none' : this.settings.boot.join(', ') }),
+          node('fleet_current', 'android.widget.TextView', {
+            'resource-id': rid('fleet_current'),
+            text: this.settings == null ? 'none' : this.settings.boot.join(', ')
+          }),
           field('fleet_boot', 'boot node multiaddr'),
           field('fleet_store', 'store node multiaddr'),
           field('fleet_cluster', 'cluster id'),
           field('fleet_shard', 'shard'),
           node('fleet_save', 'android.widget.Button', { 'resource-id': rid('fleet_save'), text: 'Save fleet', 'content-desc': 'Save fleet' })
         )
-        if (this.settingsError !== '') children.push(node('fleet_error', 'android.widget.TextView', { 'resource-id': rid('fleet_error'), text: this.settingsError }))
+        if (this.settingsError !== '')
+          children.push(node('fleet_error', 'android.widget.TextView', { 'resource-id': rid('fleet_error'), text: this.settingsError }))
       } else {
         children.push(
           node('title', 'android.widget.TextView', { 'resource-id': rid('chat_title'), text: this.openTopic ?? '' }),
           node('back', 'android.widget.ImageButton', { 'resource-id': rid('back'), 'content-desc': 'Back' }),
-          node('messages', 'android.widget.ListView', { 'resource-id': rid('messages') }, this.messages.map((m) =>
-            node(m.key, 'android.view.ViewGroup', { 'resource-id': rid('message'), 'content-desc': m.mine ? 'my message' : 'message' }, [
-              node(`${m.key}/text`, 'android.widget.TextView', { 'resource-id': rid('message_text'), text: m.text })
-            ]))),
+          node(
+            'messages',
+            'android.widget.ListView',
+            { 'resource-id': rid('messages') },
+            this.messages.map((m) =>
+              node(m.key, 'android.view.ViewGroup', { 'resource-id': rid('message'), 'content-desc': m.mine ? 'my message' : 'message' }, [
+                node(`${m.key}/text`, 'android.widget.TextView', { 'resource-id': rid('message_text'), text: m.text })
+              ])
+            )
+          ),
           node('input', 'android.widget.EditText', { 'resource-id': rid('input'), text: this.inputs.get('input') ?? '' }),
           node('send', 'android.widget.Button', { 'resource-id': rid('send'), text: 'Send', 'content-desc': 'Send' })
         )
@@ -303,22 +362,22 @@ export class TestApp {
     ])
   }
 
-  type (key: string, text: string): void {
+  type(key: string, text: string): void {
     if (!TEXT_FIELDS.has(key)) throw new Error(`element ${key} does not take text`)
     this.inputs.set(key, (this.inputs.get(key) ?? '') + text)
   }
 
-  clear (key: string): void {
+  clear(key: string): void {
     this.inputs.delete(key)
   }
 
-  textOf (n: UiNode): string {
+  textOf(n: UiNode): string {
     // a password field never reveals what was typed, as on a phone
     if (n.key === 'input') return this.inputs.get('input') ?? ''
     return n.attrs.text ?? ''
   }
 
-  async tap (key: string): Promise<void> {
+  async tap(key: string): Promise<void> {
     if (key === 'signin') {
       if ((this.inputs.get('password') ?? '') === '') throw new Error('sign-in refused: empty password')
       this.inputs.delete('password')
@@ -338,7 +397,7 @@ export class TestApp {
     }
   }
 
-  private async send (): Promise<void> {
+  private async send(): Promise<void> {
     const text = this.inputs.get('input') ?? ''
     if (text === '' || this.openTopic == null) return
     this.inputs.delete('input')
@@ -353,7 +412,7 @@ export class TestApp {
   }
 
   /** Airplane mode on or off: the client leaves the fleet, or rejoins and catches up from a store. */
-  async setOnline (online: boolean): Promise<void> {
+  async setOnline(online: boolean): Promise<void> {
     if (online === this.online) return
     this.online = online
     if (!online) {
@@ -369,12 +428,12 @@ export class TestApp {
     if (this.online) this.status = 'up to date'
   }
 
-  get isOnline (): boolean {
+  get isOnline(): boolean {
     return this.online
   }
 
   /** `dumpsys package` lines courier reads (the app's uid). */
-  packageInfo (): string {
+  packageInfo(): string {
     return `Packages:\n  Package [${APP_PACKAGE}] (c0ffee):\n    userId=${APP_UID}\n    pkg=Package{c0ffee ${APP_PACKAGE}}\n    versionCode=${APP_VERSION_CODE} minSdk=24 targetSdk=34\n    versionName=${APP_VERSION_NAME}\n`
   }
 }
@@ -382,7 +441,7 @@ export class TestApp {
 const MULTIADDR_WITH_PEER = /^\/(ip4|ip6|dns4|dns6|dns)\/[^/]+\/tcp\/\d+(\/(ws|wss|tls\/ws))?\/p2p\/\w+$/
 
 /** What the saved settings mean for the client: the boot nodes as relays, the store, the shard's pubsub topic. */
-function fleetOf (settings: FleetSettings): AppFleet {
+function fleetOf(settings: FleetSettings): AppFleet {
   return {
     relays: settings.boot,
     stores: settings.store === '' ? [] : [{ name: 'store', addr: settings.store }],

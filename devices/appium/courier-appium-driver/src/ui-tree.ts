@@ -16,18 +16,20 @@ export interface UiNode {
 
 export const APP_PACKAGE = 'org.courier.testapp'
 
-export function rid (name: string): string {
+export function rid(name: string): string {
   return `${APP_PACKAGE}:id/${name}`
 }
 
-export function node (key: string, cls: string, attrs: Record<string, string>, children: UiNode[] = []): UiNode {
+export function node(key: string, cls: string, attrs: Record<string, string>, children: UiNode[] = []): UiNode {
   return { key, cls, attrs: { 'resource-id': '', text: '', 'content-desc': '', displayed: 'true', enabled: 'true', ...attrs }, children }
 }
 
-export function serialize (root: UiNode, withKeys = false): string {
+export function serialize(root: UiNode, withKeys = false): string {
   const lines: string[] = ['<?xml version="1.0" encoding="UTF-8"?>']
   const walk = (n: UiNode, depth: number): void => {
-    const attrs = Object.entries(n.attrs).map(([k, v]) => ` ${k}="${escapeXml(v)}"`).join('')
+    const attrs = Object.entries(n.attrs)
+      .map(([k, v]) => ` ${k}="${escapeXml(v)}"`)
+      .join('')
     const key = withKeys ? ` courier-key="${escapeXml(n.key)}"` : ''
     const pad = '  '.repeat(depth)
     if (n.children.length === 0) {
@@ -42,18 +44,18 @@ export function serialize (root: UiNode, withKeys = false): string {
   return lines.join('\n') + '\n'
 }
 
-function escapeXml (text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
 }
 
-function* descendants (root: UiNode): Generator<UiNode> {
+function* descendants(root: UiNode): Generator<UiNode> {
   for (const child of root.children) {
     yield child
     yield* descendants(child)
   }
 }
 
-export function findByKey (root: UiNode, key: string): UiNode | undefined {
+export function findByKey(root: UiNode, key: string): UiNode | undefined {
   if (root.key === key) return root
   for (const n of descendants(root)) if (n.key === key) return n
   return undefined
@@ -63,7 +65,7 @@ export type Strategy = 'id' | 'accessibility id' | 'class name' | 'xpath'
 export const STRATEGIES: Strategy[] = ['id', 'accessibility id', 'class name', 'xpath']
 
 /** Nodes under `context` (exclusive) matching a WebDriver locator, in document order. */
-export function findNodes (context: UiNode, strategy: Strategy, selector: string): UiNode[] {
+export function findNodes(context: UiNode, strategy: Strategy, selector: string): UiNode[] {
   switch (strategy) {
     case 'id': {
       // UiAutomator2 accepts a bare id and completes it with the app package
@@ -79,7 +81,7 @@ export function findNodes (context: UiNode, strategy: Strategy, selector: string
   }
 }
 
-function findByXpath (context: UiNode, selector: string): UiNode[] {
+function findByXpath(context: UiNode, selector: string): UiNode[] {
   const doc = new DOMParser().parseFromString(serialize(context, true), 'text/xml')
   let selected: unknown
   try {
