@@ -20,12 +20,6 @@ export interface FaultCase {
   /** Thresholds that must fail (the broken variant) or nothing (healthy). */
   failed: string[]
   check?: (r: Results) => void
-  /**
-   * Run by the nightly suite only (test/nightly/fault-scenarios.test.ts): the healthy runs of the
-   * scenarios whose machinery another healthy case in npm test already drives, kept out of npm
-   * test for its time; their broken variants stay in npm test.
-   */
-  nightly?: true
 }
 
 export const faultCases: FaultCase[] = [
@@ -85,7 +79,6 @@ export const faultCases: FaultCase[] = [
   {
     scenario: 'multi-device-history',
     failed: [],
-    nightly: true,
     check: (r) => {
       assert.ok(
         r.reliability?.storeSync.byStore['store-1'] != null && r.reliability.storeSync.byStore['store-1'] > 0,
@@ -105,7 +98,6 @@ export const faultCases: FaultCase[] = [
   {
     scenario: 'store-desync',
     failed: [],
-    nightly: true,
     check: (r) => {
       assert.ok((r.reliability?.storeSync.byStore['store-2'] ?? 0) > 0, 'store-2 fetched its missed window')
     }
@@ -121,7 +113,6 @@ export const faultCases: FaultCase[] = [
   {
     scenario: 'phantom-push',
     failed: [],
-    nightly: true,
     check: (r) => {
       assert.ok((r.reliability?.push.received ?? 0) >= 4, 'pushes arrived while bob was away')
     }
@@ -130,7 +121,6 @@ export const faultCases: FaultCase[] = [
   {
     scenario: 'up-to-date',
     failed: [],
-    nightly: true,
     check: (r) => {
       assert.ok((r.reliability?.upToDate.claims ?? 0) > 0, 'bob did say up to date, once it was true')
     }
@@ -193,5 +183,5 @@ export function faultCasesOf(group: keyof typeof GROUPS): FaultCase[] {
     [],
     'fault cases in no group of test/helpers/fault-scenarios.ts'
   )
-  return faultCases.filter((c) => GROUPS[group].includes(c.scenario) && c.nightly !== true)
+  return faultCases.filter((c) => GROUPS[group].includes(c.scenario))
 }
