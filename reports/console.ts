@@ -191,6 +191,11 @@ function destinationsSection(results: Results, color: boolean): string[] {
               .join(', ')
           )}${others.length > 3 ? ', ...' : ''})`
         ]
+  const lookups = d.lookups ?? []
+  if (lookups.length > 0)
+    othersLine.push(
+      `  not counted: ${formatCount(lookups.reduce((n, l) => n + l.queries, 0))} name lookup(s) to ${plain(lookups.map((l) => `${l.ip}:${l.port}`).join(', '))} no socket poll tied to courier (any program's)`
+    )
   if (d.list.length === 0) return ['', `destinations: none outside the fleet (${d.fleetHosts.join(', ')}) in the capture`, ...othersLine]
   const lines = [
     '',

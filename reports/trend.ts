@@ -29,6 +29,8 @@ function asComparison(f: TrendFigure, i: number): FigureComparison | null {
     test: step.test,
     significant: step.change !== '~',
     tolerance: step.tolerance,
+    ...(step.noiseFloor == null ? {} : { noiseFloor: step.noiseFloor }),
+    ...(step.harnessLagMs == null ? {} : { harnessLagMs: step.harnessLagMs }),
     change: step.change
   }
 }

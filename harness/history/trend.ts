@@ -78,7 +78,15 @@ export function trendOf(runs: readonly HistoryRun[], options: TrendOptions = {})
     const previous = groups[i - 1]
     const comparison = compareRuns(previous.map(sample), group.map(sample), { alpha, tolerances: group[group.length - 1].tolerances })
     for (const f of comparison.figures) {
-      figure(f.metric, { value: null, unit: f.unit }).steps[i] = { change: f.change, delta: f.delta, percent: f.percent, test: f.test, tolerance: f.tolerance }
+      figure(f.metric, { value: null, unit: f.unit }).steps[i] = {
+        change: f.change,
+        delta: f.delta,
+        percent: f.percent,
+        test: f.test,
+        tolerance: f.tolerance,
+        ...(f.noiseFloor == null ? {} : { noiseFloor: f.noiseFloor }),
+        ...(f.harnessLagMs == null ? {} : { harnessLagMs: f.harnessLagMs })
+      }
     }
   })
   let shown = [...figures.values()]

@@ -173,6 +173,12 @@ export interface DestinationResults {
    * their sockets were seen held by processes that are not courier's, so they are left out of `list`.
    */
   otherPrograms?: Array<{ protocol: 'tcp' | 'udp'; ip: string; port: number; by: string[] }>
+  /**
+   * Name lookups (port 53) on a real interface from sockets no poll tied to courier's processes:
+   * a lookup's socket lives milliseconds, and every program on the host makes them, so they are
+   * not destinations; the names in their answers still name the destinations that follow.
+   */
+  lookups?: Array<{ protocol: 'tcp' | 'udp'; ip: string; port: number; queries: number }>
   /** The socket polls that told courier's processes from others: how many, how often, or why there were none. */
   attribution?: { polls: number; intervalMs: number; error?: string }
 }

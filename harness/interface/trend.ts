@@ -21,6 +21,10 @@ export interface TrendStep {
   percent: number | null
   test: SignificanceTest
   tolerance: number
+  /** As in FigureComparison: the assumed run-to-run noise with fewer than 3 runs a point. */
+  noiseFloor?: number
+  /** As in FigureComparison: the larger harness lag p99 a latency change had to exceed. */
+  harnessLagMs?: number
 }
 
 export interface TrendFigure {

@@ -29,6 +29,7 @@ export async function loadDestinations(runDir: string, events: readonly CourierE
   const allow = config.destinations?.allow ?? []
   const list: Destination[] = []
   const otherPrograms: NonNullable<DestinationResults['otherPrograms']> = []
+  const lookups: NonNullable<DestinationResults['lookups']> = []
   for (const d of found) {
     const seen = owners == null ? [] : d.from.map((endpoint) => ownerOf(owners, endpoint))
     // left out only when every socket it was reached from was seen held by another program: a
@@ -38,6 +39,12 @@ export async function loadDestinations(runDir: string, events: readonly CourierE
       continue
     }
     const by = [...new Set(seen.flatMap((owner) => (owner?.ours === true ? owner.commands : [])))]
+    // a name lookup's socket lives milliseconds and every program on the host makes them: on a
+    // real interface, one no poll tied to courier is not counted (its answers still name hosts)
+    if (owners != null && by.length === 0 && d.port === 53 && !isLoopback(d.ip)) {
+      lookups.push({ protocol: d.protocol, ip: d.ip, port: d.port, queries: d.connections })
+      continue
+    }
     const allowedBy = allow.find((entry) => allows(entry, d))
     const { firstUs, lastUs, ...rest } = d
     list.push({
@@ -54,7 +61,11 @@ export async function loadDestinations(runDir: string, events: readonly CourierE
     fleetHosts: hosts,
     ...(owners == null
       ? {}
-      : { otherPrograms, attribution: { polls: owners.polls, intervalMs: owners.intervalMs, ...(owners.error == null ? {} : { error: owners.error }) } })
+      : {
+          otherPrograms,
+          lookups,
+          attribution: { polls: owners.polls, intervalMs: owners.intervalMs, ...(owners.error == null ? {} : { error: owners.error }) }
+        })
   }
 }
 
@@ -86,4 +97,8 @@ export function allows(entry: string, d: Pick<Destination, 'ip' | 'port' | 'host
 
 function round(ms: number): number {
   return Math.round(ms * 10) / 10
+}
+
+function isLoopback(ip: string): boolean {
+  return ip.startsWith('127.') || ip === '::1'
 }

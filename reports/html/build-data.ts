@@ -940,8 +940,13 @@ function destinationsData(d: NonNullable<Results['destinations']>): NonNullable<
           .slice(0, 5)
           .map((o) => `${o.protocol} ${o.ip}:${o.port} by ${o.by.join('/') || '?'}`)
           .join(', ')}${others.length > 5 ? ', ...' : ''}).`
+  const lookups = d.lookups ?? []
+  const lookupsNote =
+    lookups.length === 0
+      ? ''
+      : ` Not counted: ${formatCount(lookups.reduce((n, l) => n + l.queries, 0))} name lookup(s) to ${lookups.map((l) => `${l.ip}:${l.port}`).join(', ')} that no socket poll tied to courier's processes (any program on the host makes them).`
   return {
-    summary: summary + othersNote,
+    summary: summary + othersNote + lookupsNote,
     rows: d.list.slice(0, 500).map((x) => ({
       remote: `${x.protocol} ${x.ip.includes(':') ? `[${x.ip}]` : x.ip}:${x.port}`,
       host: x.host == null ? '' : `${x.host} (${x.named ?? ''})`,
