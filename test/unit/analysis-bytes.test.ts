@@ -58,6 +58,21 @@ test('wire totals, per-protocol bytes and per-message bytes of a device', () => 
   assert.equal(alice.storePerRequest, 900)
 })
 
+test('per-protocol bytes keep each protocol and direction apart, summed over samples, and never reach the wire totals', () => {
+  const more: CourierEvent[] = [
+    ...events.slice(0, -3),
+    { t: 1700, type: 'bytes.sample', owner: 'alice', connId: 'alice#streams', protocol: 'store', up: 120, down: 900 },
+    { t: 3000, type: 'bytes.sample', owner: 'alice', connId: 'alice#streams', protocol: 'relay', up: 7, down: 11 },
+    { t: 3000, type: 'bytes.sample', owner: 'relay-1', connId: 'relay-1#streams', protocol: 'relay', up: 1200, down: 300 },
+    ...events.slice(-3)
+  ]
+  const bytes = analyzeBytes(more)
+  assert.deepEqual(bytes?.owners.alice?.byProtocol, { relay: { up: 307, down: 1211 }, store: { up: 120, down: 900 } })
+  assert.deepEqual(bytes?.owners['relay-1']?.byProtocol, { relay: { up: 1200, down: 300 } }, "the relay's own streams are its own")
+  assert.equal(bytes?.owners.alice?.up, 600, 'stream samples are not wire bytes')
+  assert.equal(bytes?.owners.alice?.down, 1600)
+})
+
 test('background bytes per hour come from quiet seconds only', () => {
   const alice = analyzeBytes(events)?.owners.alice
   // traffic phase 1000..11000 is seconds 0..9; the send at 1500 falls in second 0, which makes
