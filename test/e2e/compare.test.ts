@@ -98,10 +98,17 @@ test('a candidate whose device link is 400 ms slower is worse on latency; swappe
 test('--repeat 3 makes run-1..run-3 with seeds 5, 6, 7 and a summary that compare accepts', async () => {
   const dir = await tempDir()
   const file = await writeScenario(dir, 'pair.yaml', PAIR('', '2s'))
-  const result = await runCourier(['run', file, '--out', join(dir, 'rep'), '--repeat', '3', '--no-progress'], { timeoutMs: 240_000 })
-  assert.equal(result.code, 0, result.stderr)
-  for (const i of [1, 2, 3]) assert.ok(existsSync(join(dir, 'rep', `run-${i}`, 'results.json')), `run-${i}`)
-  const summary = JSON.parse(await readFile(join(dir, 'rep', 'summary.json'), 'utf8')) as {
+  let rep = join(dir, 'rep')
+  let result = await runCourier(['run', file, '--out', rep, '--repeat', '3', '--no-progress'], { timeoutMs: 240_000 })
+  // three runs back to back beside the other test files: one that courier itself calls
+  // inconclusive (harness saturated) is no verdict on --repeat; the set runs once more, as runConclusive does
+  if (result.code === 3 && /harness saturated/.test(result.stdout)) {
+    rep = join(dir, 'rep-again')
+    result = await runCourier(['run', file, '--out', rep, '--repeat', '3', '--no-progress'], { timeoutMs: 240_000 })
+  }
+  assert.equal(result.code, 0, result.stdout + result.stderr)
+  for (const i of [1, 2, 3]) assert.ok(existsSync(join(rep, `run-${i}`, 'results.json')), `run-${i}`)
+  const summary = JSON.parse(await readFile(join(rep, 'summary.json'), 'utf8')) as {
     runs: Array<{ seed: number }>
     figures: Record<string, { median: number; min: number; max: number; runs: number }>
   }
@@ -114,7 +121,7 @@ test('--repeat 3 makes run-1..run-3 with seeds 5, 6, 7 and a summary that compar
   assert.ok(p50.min <= p50.median && p50.median <= p50.max)
   assert.match(result.stdout, /pair: 3 runs/)
   assert.match(result.stdout, /delivery\.latency\.p95: .*\(.*\.\..*\)/)
-  const self = await runCourier(['compare', join(dir, 'rep'), join(dir, 'rep'), '--all'])
+  const self = await runCourier(['compare', rep, rep, '--all'])
   assert.equal(self.code, 0, self.stdout)
   assert.match(self.stdout, /base 3 run\(s\) vs candidate 3 run\(s\)/)
   assert.match(self.stdout, /bootstrap 95 % CI/)
