@@ -17,6 +17,7 @@ import {
   type ThresholdResult
 } from '../../harness/interface/index.js'
 import { formatValue } from '../../reports/format.js'
+import { mulberry32 } from '../../harness/links/index.js'
 
 /** A threshold the generator evaluates against its own metrics. */
 export interface SyntheticThreshold {
@@ -704,17 +705,6 @@ function summary(sorted: number[]): LatencySummary {
     p99: quantileSorted(sorted, 0.99),
     max: sorted[sorted.length - 1]!,
     mean: sorted.reduce((a, b) => a + b, 0) / sorted.length
-  }
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
 
