@@ -1,6 +1,6 @@
 // Finds the compiled tests and hands them to node's own test runner, with the Node 20 polyfill
 // preloaded (Node 20's --test takes no globs). Usage: node scripts/run-tests.mjs [filter...]
-import { readdirSync, statSync } from 'node:fs'
+import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
 
@@ -17,6 +17,19 @@ const files = []
     } else if (name.endsWith('.test.js') && (filters.length === 0 || filters.some((f) => path.includes(f)))) files.push(path)
   }
 })(root)
+// The nightly suite also runs the nightly-only tests kept beside their npm test siblings
+// (test/helpers/suite.ts: COURIER_SUITE=nightly skips the siblings, which npm test has run)
+if (nightlyAsked) {
+  ;(function walkForTwins(dir) {
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name)
+      if (statSync(path).isDirectory()) {
+        if (name !== 'nightly' && name !== 'helpers') walkForTwins(path)
+      } else if (name.endsWith('.test.js') && !files.includes(path) && readFileSync(path, 'utf8').includes('nightlyTest(')) files.push(path)
+    }
+  })(root)
+  process.env.COURIER_SUITE = 'nightly'
+}
 if (files.length === 0) {
   console.error(`no test files under ${root} match ${filters.join(' ')}`)
   process.exit(1)

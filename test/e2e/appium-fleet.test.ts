@@ -1,10 +1,10 @@
-import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { CourierEvent, EventOf, Results } from '../../harness/interface/index.js'
 import { REPO_ROOT, runCourier, tempDir, writeScenario } from '../helpers/cli.js'
 import { freeBasePort } from '../helpers/ports.js'
+import { nightlyTest, test } from '../helpers/suite.js'
 
 const SHIPPED_PROFILE = join(REPO_ROOT, 'devices/profiles/courier-ci-fleet.yaml')
 
@@ -99,7 +99,7 @@ test("an appium device's fleet: steps enter the run's fleet through the app's se
   assert.ok(!(await deviceLog(second)).some((line) => line.includes('fleet set:')), 'nothing was typed into the settings')
 })
 
-test('fleet: steps that enter the wrong address are caught: the device fails to start saying what the app shows', async () => {
+nightlyTest('fleet: steps that enter the wrong address are caught: the device fails to start saying what the app shows', async () => {
   const dir = await tempDir()
   // a broken profile: the store's address typed where the boot node goes
   const profile = (await readFile(SHIPPED_PROFILE, 'utf8')).replace(
@@ -122,7 +122,7 @@ test('fleet: steps that enter the wrong address are caught: the device fails to 
   assert.equal(log.filter((e) => e.type === 'device.fleet').length, 0, 'no fleet was reported set')
 })
 
-test("an Appium server courier started outlives the device's start time limit (timeouts.start must not kill it mid-run)", async () => {
+nightlyTest("an Appium server courier started outlives the device's start time limit (timeouts.start must not kill it mid-run)", async () => {
   const dir = await tempDir()
   const profile = (await readFile(join(REPO_ROOT, 'devices/profiles/courier-ci.yaml'), 'utf8')).replace(/ {2}start: 30s\n/, '  start: 20s\n')
   assert.match(profile, / {2}start: 20s\n/)

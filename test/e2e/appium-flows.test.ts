@@ -1,10 +1,10 @@
-import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { CourierEvent, Results } from '../../harness/interface/index.js'
 import { launchChromium, openFile } from '../helpers/reports/browser.js'
 import { REPO_ROOT, runCourier, tempDir, writeScenario } from '../helpers/cli.js'
+import { nightlyTest, test } from '../helpers/suite.js'
 
 const PROFILE = join(REPO_ROOT, 'devices/profiles/courier-ci.yaml')
 const EXAMPLE_FLOW = join(REPO_ROOT, 'scenarios/flows/open-chat.spec.js')
@@ -207,7 +207,7 @@ expect:
   assert.equal(ok.code, 0, ok.stderr)
 })
 
-test('flows on two phones at the same time each see their own session, device and screen', async () => {
+nightlyTest('flows on two phones at the same time each see their own session, device and screen', async () => {
   const dir = await tempDir()
   await writeFile(
     join(dir, 'overlap.spec.mjs'),

@@ -1,7 +1,6 @@
 // The web client in Chromium end to end through the real CLI: a broken page caught by the figures,
 // a browser killed mid-run, and the artifacts a failure keeps. The whole shipped
 // scenarios/clients-browser.yaml (45 s) runs in the nightly suite: test/nightly/clients-browser.test.ts.
-import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -14,6 +13,7 @@ import { parseScenario } from '../../harness/scenario/index.js'
 import { writeRunReports } from '../../reports/index.js'
 import { runCourier, startCourier, tempDir, writeScenario } from '../helpers/cli.js'
 import { chromiumProcesses, load } from '../helpers/browser.js'
+import { nightlyTest, test } from '../helpers/suite.js'
 
 test('a page that drops every third message it receives is caught by delivery.loss (exit 1), the reference client unaffected', async () => {
   // the same devices as the shipped scenario, for a few seconds: the check, not the catch-up, is on trial
@@ -50,7 +50,7 @@ expect:
   assert.match(results.clients?.web?.build ?? '', /^(Headless)?Chrome\/\d+\./)
 })
 
-test('the browser killed mid-run: the device is marked failed, the run completes, and nothing of Chromium is left running', async () => {
+nightlyTest('the browser killed mid-run: the device is marked failed, the run completes, and nothing of Chromium is left running', async () => {
   const before = new Set((await chromiumProcesses()).map((p) => p.pid))
   const dir = await tempDir()
   const file = await writeScenario(

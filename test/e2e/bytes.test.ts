@@ -1,4 +1,3 @@
-import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
@@ -6,6 +5,7 @@ import { join } from 'node:path'
 import type { Results } from '../../harness/interface/index.js'
 import { tcpdumpAvailability } from '../../harness/capture/index.js'
 import { runCourier, tempDir, writeScenario } from '../helpers/cli.js'
+import { nightlyTest, test } from '../helpers/suite.js'
 
 const scenario = (capture: string, expect = ''): string => `name: bytes
 seed: 5
@@ -73,7 +73,7 @@ test('capture: off records no bytes; capture: socket counts without a pcap', asy
   assert.equal(existsSync(join(dir, 'socket', 'capture.pcap')), false)
 })
 
-test("the shipped bandwidth baseline passes, and the history fetch's bytes land on the store protocol of the device that fetched", async () => {
+nightlyTest("the shipped bandwidth baseline passes, and the history fetch's bytes land on the store protocol of the device that fetched", async () => {
   const out = join(await tempDir(), 'run')
   const result = await runCourier(['run', 'scenarios/bandwidth-baseline.yaml', '--out', out, '--no-progress'])
   assert.equal(result.code, 0, result.stderr + result.stdout)

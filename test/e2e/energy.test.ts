@@ -1,9 +1,9 @@
-import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Results } from '../../harness/interface/index.js'
 import { runCourier, tempDir, writeScenario } from '../helpers/cli.js'
+import { nightlyTest, test } from '../helpers/suite.js'
 
 // One phone alone on the fleet sends the same six messages either spread out (every 2 s: the
 // radio wakes for each) or batched (50 ms apart: one wake-up). Everything else is equal.
@@ -54,7 +54,7 @@ test('batched traffic costs less energy per message than the same messages sprea
   assert.equal(spread.whatIf[0].profile, 'wifi')
 })
 
-test('an energy threshold that cannot be met fails the run', async () => {
+nightlyTest('an energy threshold that cannot be met fails the run', async () => {
   const tight = await energyOf('2s', '  energy.phone.joules: "< 0.000001"')
   assert.equal(tight.exit, 1)
 })

@@ -1,9 +1,9 @@
-import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { REPO_ROOT, runCourier, startCourier, tempDir } from '../helpers/cli.js'
 import { SCENARIO, alive, failedThresholds, firstSeconds, jsWakuChildren, run } from '../helpers/js-waku.js'
+import { nightlyTest, test } from '../helpers/suite.js'
 
 /**
  * scenarios/clients.yaml's first 11 s through the CLI with a real js-waku process (the whole run,
@@ -25,7 +25,7 @@ test('a js-waku that never shows every third pushed message fails on its losses'
   assert.match(result.stdout, new RegExp(`clients: jswaku @waku/sdk ${sdk.version.replace(/\./g, '\\.')}`))
 })
 
-test('a js-waku process killed mid-run is one device.failed, the run completes and nothing is left running', async () => {
+nightlyTest('a js-waku process killed mid-run is one device.failed, the run completes and nothing is left running', async () => {
   let killed: number | undefined
   const { result, results, events, children } = await run(await firstSeconds(), {}, async (pids) => {
     assert.equal(pids.length, 1)

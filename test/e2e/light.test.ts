@@ -1,11 +1,11 @@
 // Light mode end to end through the real CLI: a light phone and a relay phone on a crowded shard,
 // what each pays in bytes, and a light phone whose service node is killed mid-run.
-import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { CourierEvent, OwnerBytes, Results } from '../../harness/interface/index.js'
 import { runCourier, tempDir, writeScenario } from '../helpers/cli.js'
+import { nightlyTest, test } from '../helpers/suite.js'
 
 async function load(out: string): Promise<{ results: Results; events: CourierEvent[] }> {
   const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
@@ -95,7 +95,7 @@ test("light mode on a crowded shard: zero loss both ways, bytes on filter and li
 // asks for when it subscribes again. Later it goes offline for 1.5 s: what it sends meanwhile
 // waits in its outbox, what it misses comes from the store on return (late enough that the
 // first catch-up is done: going offline cuts a history request short, and it would count failed).
-test("a light phone's service node is killed: it notices, resubscribes elsewhere, and loses nothing", async (t) => {
+nightlyTest("a light phone's service node is killed: it notices, resubscribes elsewhere, and loses nothing", async (t) => {
   const dir = await tempDir()
   const file = await writeScenario(
     dir,

@@ -20,6 +20,12 @@ export interface FaultCase {
   /** Thresholds that must fail (the broken variant) or nothing (healthy). */
   failed: string[]
   check?: (r: Results) => void
+  /**
+   * Run only by the nightly suite (test/nightly/fault-scenarios.test.ts), so npm test stays short:
+   * the healthy twin of a broken variant npm test runs, or a second broken variant of a scenario
+   * whose other broken variant npm test runs.
+   */
+  nightly?: true
 }
 
 export const faultCases: FaultCase[] = [
@@ -69,6 +75,7 @@ export const faultCases: FaultCase[] = [
     }
   },
   {
+    nightly: true,
     scenario: 'network-partition',
     broken: { 'devices.alice.missingCheck': 'full', 'devices.bob.missingCheck': 'full' },
     failed: ['delivery.duplicates.store'],
@@ -77,6 +84,7 @@ export const faultCases: FaultCase[] = [
     }
   },
   {
+    nightly: true,
     scenario: 'multi-device-history',
     failed: [],
     check: (r) => {
@@ -96,6 +104,7 @@ export const faultCases: FaultCase[] = [
     }
   },
   {
+    nightly: true,
     scenario: 'store-desync',
     failed: [],
     check: (r) => {
@@ -111,6 +120,7 @@ export const faultCases: FaultCase[] = [
     }
   },
   {
+    nightly: true,
     scenario: 'phantom-push',
     failed: [],
     check: (r) => {
@@ -119,6 +129,7 @@ export const faultCases: FaultCase[] = [
   },
   // the broken twin of phantom-push is scenarios/problems/phantom-push.yaml (test/e2e/problems.test.ts)
   {
+    nightly: true,
     scenario: 'up-to-date',
     failed: [],
     check: (r) => {
@@ -135,6 +146,7 @@ export const faultCases: FaultCase[] = [
   },
   // the healthy offline-catchup run is in test/e2e/run.test.ts
   {
+    nightly: true,
     scenario: 'offline-catchup',
     broken: { 'devices.bob.switchAfter': 'never' },
     failed: ['delivery.bob.lost', 'delivery.loss', 'store.failover.unrecovered']
@@ -183,5 +195,8 @@ export function faultCasesOf(group: keyof typeof GROUPS): FaultCase[] {
     [],
     'fault cases in no group of test/helpers/fault-scenarios.ts'
   )
-  return faultCases.filter((c) => GROUPS[group].includes(c.scenario))
+  return faultCases.filter((c) => GROUPS[group].includes(c.scenario) && c.nightly !== true)
 }
+
+/** The fault cases only the nightly suite runs. */
+export const nightlyFaultCases = (): FaultCase[] => faultCases.filter((c) => c.nightly === true)
