@@ -4,7 +4,6 @@ import { access, copyFile, mkdir, readdir, readFile, rename, stat, writeFile } f
 import { basename, dirname, join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { startSocketOwners, startTcpdump, tcpdumpAvailability, type SocketOwnerPoller, type TcpdumpCapture } from '../capture/index.js'
 import { auditStores, describeFleet, Fleet, statusFleetConfig } from '../fleet/index.js'
 import { contentTopicFor } from '../protocol/index.js'
 import { exitCodeForVerdict, type Threshold } from '../gate/index.js'
@@ -31,7 +30,9 @@ import { NodeLinks } from './node-links.js'
 import { startPushService } from './push.js'
 import { buildResults, capturePath, loadCapture } from './results.js'
 import { scanRunLeaks, type ConfiguredSecret } from './leaks.js'
-import { fleetHosts, loadDestinations, SOCKET_OWNERS_FILE } from './destinations.js'
+import { fleetHosts, loadDestinations } from './destinations.js'
+import { CapturePart, chooseCapture } from './capture-part.js'
+import { RunParts } from './parts.js'
 import { startSelfMonitor } from './self-monitor.js'
 import { TimelinePlayer } from './timeline.js'
 import { toolInfo } from './tool-info.js'
@@ -261,7 +262,7 @@ async function play(scenario: LoadedScenario, options: RunOptions, hold?: Hold):
   const progress = trackProgress(events)
   let fleetForProgress: Fleet | undefined
   const monitor = startSelfMonitor(events, 'runner')
-  const teardown: Array<{ name: string; stop: () => Promise<void> }> = []
+  const parts = new RunParts(onError)
   const devices = new Map<string, Device>()
   const published = new Set<string>()
   let status: 'complete' | 'interrupted' | 'failed' = 'complete'
@@ -286,38 +287,17 @@ async function play(scenario: LoadedScenario, options: RunOptions, hold?: Hold):
   ticker.unref()
 
   try {
-    // registered first so it stops last: the capture must see the fleet's closing packets.
     // A fleet kept up for hours would fill a disk with packets: there, `auto` counts at sockets.
-    const capture =
+    const capture = new CapturePart(
       hold != null && config.capture === 'auto'
-        ? { backend: 'socket' as const, reason: 'courier fleet up: no packet capture unless the scenario says capture: tcpdump' }
-        : await chooseCapture(config.capture, options.log)
-    let tcpdump: TcpdumpCapture | undefined
-    let socketOwners: SocketOwnerPoller | undefined
-    teardown.push({
-      name: 'capture',
-      stop: async () => {
-        if (tcpdump == null) return
-        await sleep(200) // let the last FINs reach the capture buffer
-        const stats = await tcpdump.stop()
-        events.emit('capture.stop', { backend: 'tcpdump', packets: stats.packets, dropped: stats.dropped })
-        if (socketOwners != null) await writeFile(join(runDir, SOCKET_OWNERS_FILE), JSON.stringify(await socketOwners.stop()))
-      }
-    })
-    if (capture.backend !== 'tcpdump') events.emit('capture.start', capture)
-
+        ? { backend: 'socket', reason: 'courier fleet up: no packet capture unless the scenario says capture: tcpdump' }
+        : await chooseCapture(config.capture, options.log),
+      { runDir, events, hosts: fleetHosts(config) }
+    )
     // node links reroute fleet dials through shapers; without any, nodes dial each other as before
     const nodeLinks = new NodeLinks(scenario, events, onError)
     const fleet = new Fleet(scenario, { clock, events, onError, dialPort: nodeLinks.active ? nodeLinks.dialPort : undefined })
     fleetForProgress = fleet
-    // registered before the fleet so it stops after it: nodes close their connections through
-    // the shapers first, rather than seeing every one of them reset at once
-    teardown.push({
-      name: 'node links',
-      stop: async () => {
-        await nodeLinks.close()
-      }
-    })
     // devices announce their peer id; partitions need it to tell whose connections to refuse
     events.onEvent((event) => {
       if (event.type === 'device.up' && event.peerId != null) fleet.partitions.register(event.device, event.peerId)
@@ -329,62 +309,7 @@ async function play(scenario: LoadedScenario, options: RunOptions, hold?: Hold):
     events.onEvent((event) => {
       if (event.type === 'msg.relayed' || event.type === 'msg.stored') published.add(event.hash)
     })
-    teardown.push({
-      name: 'fleet',
-      stop: async () => {
-        await fleet.stop()
-      }
-    })
     const links = new DeviceLinks(scenario, fleet, events)
-    teardown.push({
-      name: 'links',
-      stop: async () => {
-        await links.close()
-      }
-    })
-    const startCapture = async (nodePorts: number[]): Promise<void> => {
-      const shaperPorts = [...(await nodeLinks.start(fleet)), ...(await links.start())]
-      const ports = [...nodePorts, ...shaperPorts]
-      if (shaperPorts.length > 0) await reportLinkBackend(events, options.log)
-      if (capture.backend !== 'tcpdump') return
-      try {
-        // every interface, not loopback alone: a device's contact with a real remote host (a DNS
-        // resolver, a font server) leaves by another one. Byte counts do not change: lengths
-        // come from the IP header, and a loopback packet is seen once on `any` as on `lo`
-        tcpdump = await startTcpdump({
-          file: join(runDir, CAPTURE_FILE),
-          interface: 'any',
-          ports,
-          outsideOf: fleetHosts(config),
-          snaplen: CAPTURE_SNAPLEN,
-          bufferKb: CAPTURE_BUFFER_KB,
-          signal: options.signal
-        })
-        // on every interface other programs' traffic is captured too: who held which socket tells them apart
-        socketOwners = startSocketOwners()
-      } catch (error) {
-        if (options.signal.aborted) throw error
-        throw new InfrastructureError(`tcpdump could not start: ${errorText(error)}`, { cause: error })
-      }
-      events.emit('capture.start', { backend: 'tcpdump', file: CAPTURE_FILE, argv: tcpdump.argv })
-    }
-    try {
-      await fleet.start(options.signal, startCapture)
-    } catch (error) {
-      if (options.signal.aborted || error instanceof InfrastructureError) throw error
-      throw new InfrastructureError(
-        `the fleet could not start: ${portInUse(errorText(error), config.network.ports, scenario.nodes.relays.length + scenario.nodes.stores.length + scenario.nodes.gateways.length) ?? errorText(error)}`,
-        { cause: error }
-      )
-    }
-    options.signal.throwIfAborted()
-    // a fleet meant for a phone or an outside client: say where it is, in the forms apps take
-    // (`courier fleet up` prints its own fuller list on stdout)
-    if (hold == null && (!config.network.host.startsWith('127.') || config.network.ports != null)) {
-      options.log.info(`courier: fleet on cluster ${fleet.clusterId}, shards ${fleet.shards.join(',')} (${fleet.pubsubTopic})`)
-      for (const node of fleet.nodes) options.log.info(`  ${node.name} (${node.role})  ${node.multiaddrs.join('  ')}\n    ${node.enr}`)
-    }
-
     const markFailed = (name: string, error: unknown): void => {
       const device = devices.get(name)
       devices.delete(name)
@@ -392,49 +317,6 @@ async function play(scenario: LoadedScenario, options: RunOptions, hold?: Hold):
       options.log.warn(`device ${name} failed: ${errorText(error)}; the run goes on without it`)
       void device?.stop().catch(() => {})
     }
-    const fleetFile = describeFleet(fleet, scenario)
-    // the fleet file is there before any device starts: a phone (or a script) waiting for it need not wait for them
-    await hold?.onUp?.(fleet, fleetFile)
-    const startDevices = hold == null || hold.withDevices
-    await Promise.all(
-      Object.entries(startDevices ? config.devices : {}).map(async ([name, deviceConfig]) => {
-        const components: DeviceComponents = {
-          clock,
-          events,
-          log: options.log,
-          fleet: links.directoryFor(name, { ...fleet.directory(), file: fleetFile, refused: (host, port) => fleet.refuses(name, host, port) }),
-          random: seededRandom(config.seed, `device/${name}`),
-          byteAccounting: config.capture !== 'off'
-        }
-        try {
-          const device = await options.createDevice(name, deviceConfig, deviceConfig.topics ?? scenario.topics, components)
-          devices.set(name, device)
-          await device.start({ signal: options.signal })
-        } catch (error) {
-          if (options.signal.aborted) throw error
-          markFailed(name, error)
-        }
-      })
-    )
-    teardown.push({
-      name: 'devices',
-      stop: async () => {
-        await Promise.all(
-          [...devices.entries()].map(async ([name, device]) => {
-            try {
-              await device.stop()
-            } catch (error) {
-              onError(name, error)
-            }
-          })
-        )
-      }
-    })
-    options.signal.throwIfAborted()
-
-    events.emit('scenario.start', {})
-    scenarioStartedAt = clock.now()
-    fleet.crowd?.start({ repeatEveryMs: hold != null ? config.duration : undefined })
     const timeline = new TimelinePlayer({
       config,
       scenarioFile: scenario.file,
@@ -448,14 +330,102 @@ async function play(scenario: LoadedScenario, options: RunOptions, hold?: Hold):
       onError,
       signal: options.signal
     })
-    if (startDevices) timeline.start()
-    teardown.push({
-      name: 'timeline',
-      stop: async () => {
-        fleet.crowd?.stop()
-        await timeline.stop()
-      }
-    })
+    const startDevices = hold == null || hold.withDevices
+    let fleetFile: FleetFile | undefined
+
+    // Started in this order, stopped in reverse. The capture stops last, so it sees the fleet's
+    // closing packets; node links stop after the fleet, so nodes close their connections through
+    // the shapers rather than seeing every one reset at once. Shapers and tcpdump need the nodes'
+    // listening ports, so the fleet starts them between listening and dialling.
+    await parts.startInOrder(
+      [
+        capture,
+        { name: 'node links', start: async () => {}, stop: async () => await nodeLinks.close() },
+        {
+          name: 'fleet',
+          start: async ({ signal }) => {
+            const onListening = async (nodePorts: number[]): Promise<void> => {
+              const shaperPorts = [...(await nodeLinks.start(fleet)), ...(await links.start())]
+              if (shaperPorts.length > 0) await reportLinkBackend(events, options.log)
+              await capture.begin([...nodePorts, ...shaperPorts], signal)
+            }
+            try {
+              await fleet.start(signal, onListening)
+            } catch (error) {
+              if (signal.aborted || error instanceof InfrastructureError) throw error
+              throw new InfrastructureError(
+                `the fleet could not start: ${portInUse(errorText(error), config.network.ports, scenario.nodes.relays.length + scenario.nodes.stores.length + scenario.nodes.gateways.length) ?? errorText(error)}`,
+                { cause: error }
+              )
+            }
+            signal.throwIfAborted()
+            // a fleet meant for a phone or an outside client: say where it is, in the forms apps take
+            // (`courier fleet up` prints its own fuller list on stdout)
+            if (hold == null && (!config.network.host.startsWith('127.') || config.network.ports != null)) {
+              options.log.info(`courier: fleet on cluster ${fleet.clusterId}, shards ${fleet.shards.join(',')} (${fleet.pubsubTopic})`)
+              for (const node of fleet.nodes) options.log.info(`  ${node.name} (${node.role})  ${node.multiaddrs.join('  ')}\n    ${node.enr}`)
+            }
+            fleetFile = describeFleet(fleet, scenario)
+            // the fleet file is there before any device starts: a phone (or a script) waiting for it need not wait for them
+            await hold?.onUp?.(fleet, fleetFile)
+          },
+          stop: async () => await fleet.stop()
+        },
+        { name: 'links', start: async () => {}, stop: async () => await links.close() },
+        {
+          name: 'devices',
+          start: async ({ signal }) => {
+            const file = fleetFile
+            if (file == null) throw new Error('the devices started before the fleet described itself')
+            await Promise.all(
+              Object.entries(startDevices ? config.devices : {}).map(async ([name, deviceConfig]) => {
+                const components: DeviceComponents = {
+                  clock,
+                  events,
+                  log: options.log,
+                  fleet: links.directoryFor(name, { ...fleet.directory(), file, refused: (host, port) => fleet.refuses(name, host, port) }),
+                  random: seededRandom(config.seed, `device/${name}`),
+                  byteAccounting: config.capture !== 'off'
+                }
+                try {
+                  const device = await options.createDevice(name, deviceConfig, deviceConfig.topics ?? scenario.topics, components)
+                  devices.set(name, device)
+                  await device.start({ signal })
+                } catch (error) {
+                  if (signal.aborted) throw error
+                  markFailed(name, error)
+                }
+              })
+            )
+          },
+          stop: async () => {
+            await Promise.all(
+              [...devices.entries()].map(async ([name, device]) => {
+                try {
+                  await device.stop()
+                } catch (error) {
+                  onError(name, error)
+                }
+              })
+            )
+          }
+        },
+        {
+          name: 'timeline',
+          start: async () => {
+            events.emit('scenario.start', {})
+            scenarioStartedAt = clock.now()
+            fleet.crowd?.start({ repeatEveryMs: hold != null ? config.duration : undefined })
+            if (startDevices) timeline.start()
+          },
+          stop: async () => {
+            fleet.crowd?.stop()
+            await timeline.stop()
+          }
+        }
+      ],
+      options.signal
+    )
     report(phaseNow())
 
     if (hold != null) {
@@ -497,13 +467,7 @@ async function play(scenario: LoadedScenario, options: RunOptions, hold?: Hold):
   } finally {
     clearInterval(ticker)
     report('stopping')
-    for (const step of teardown.reverse()) {
-      try {
-        await step.stop()
-      } catch (error) {
-        onError(step.name, error)
-      }
-    }
+    await parts.stopInReverse()
     monitor.stop()
     events.emit('run.end', { status, reason })
     events.close()
@@ -546,29 +510,6 @@ async function reportLinkBackend(events: EventLog, log: Logger): Promise<void> {
   log.info(
     `courier: links shaped in user space (${netem.available ? 'this kernel has netem, but courier has no netem backend yet' : `kernel netem unavailable: ${netem.reason}`})`
   )
-}
-
-const CAPTURE_FILE = 'capture.pcap'
-// With --immediate-mode libpcap sizes every ring slot for the snaplen: tcpdump's default 256 KiB
-// left an 8 MiB buffer 32 slots and dropped ~5% of a smoke run's packets (measured). 70 000 bytes
-// still holds loopback's 64 kB offload frames whole, and 128 MiB gives ~1900 slots: no drops.
-const CAPTURE_SNAPLEN = 70_000
-const CAPTURE_BUFFER_KB = 131_072
-
-type CaptureChoice = { backend: 'tcpdump' | 'socket' | 'off'; reason?: string }
-
-/** `auto` falls back to socket accounting, saying why; an explicit `tcpdump` that cannot run is an error. */
-async function chooseCapture(wanted: 'auto' | 'tcpdump' | 'socket' | 'off', log: Logger): Promise<CaptureChoice> {
-  if (wanted === 'off') return { backend: 'off', reason: 'capture: off in the scenario' }
-  if (wanted === 'socket') return { backend: 'socket', reason: 'capture: socket in the scenario' }
-  const availability = await tcpdumpAvailability()
-  if (availability.usable) return { backend: 'tcpdump' }
-  if (wanted === 'tcpdump')
-    throw new InfrastructureError(
-      `capture: tcpdump was asked for but cannot capture here: ${availability.reason ?? 'unknown reason'} (install tcpdump and run as root, or use capture: auto)`
-    )
-  log.warn(`tcpdump not usable (${availability.reason ?? 'unknown reason'}); counting bytes at the sockets only`)
-  return { backend: 'socket', reason: `tcpdump not usable: ${availability.reason ?? 'unknown reason'}` }
 }
 
 async function prepareRunDir(runDir: string, keepsPrevious: boolean): Promise<string> {
