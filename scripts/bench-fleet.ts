@@ -1,9 +1,10 @@
 // Benchmark (not a test): the highest crowd rate on one topic at which every device still receives
 // everything and the harness's own event-loop delay p99 stays under 20 ms, for 4 relays + 2 stores
 // + 4 devices on this machine; plus memory per real libp2p node. Prints JSON.
-// Run: npm run bench   (or node dist/scripts/bench-fleet.js [--rates 5,10,20] [--seconds 10])
+// Run: npm run bench   (or node dist/scripts/bench-fleet.js [--rates 5,10,20] [--seconds 10]
+//      [--capture auto|tcpdump|socket|off]: auto, a user's default, is tcpdump as root)
 import '../harness/polyfill.js'
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir, cpus } from 'node:os'
 import { join } from 'node:path'
 import { createDevice } from '../devices/index.js'
@@ -19,6 +20,8 @@ const flag = (name: string, fallback: string): string => {
 }
 const rates = flag('--rates', '10,20,40,80,160,240,320,480,640').split(',').map(Number)
 const seconds = Number(flag('--seconds', '10'))
+const capture = flag('--capture', 'auto')
+if (!['auto', 'tcpdump', 'socket', 'off'].includes(capture)) throw new Error(`--capture: auto, tcpdump, socket or off, not ${capture}`)
 const LAG_LIMIT_MS = 20
 const silent = { info: () => {}, warn: () => {}, debug: () => {} }
 
@@ -30,7 +33,16 @@ interface Step {
   latencyP95Ms: number | null
   lagP99Ms: number | null
   cpuMaxPercent: number | null
+  /** CPU seconds of the whole step (start, traffic, teardown, analysis): courier's process, and its children (tcpdump, ss). */
+  cpuSeconds: { courier: number; children: number }
   clean: boolean
+}
+
+/** This process's waited-for children's CPU seconds (tcpdump and the socket-owner poller), from /proc. */
+async function childrenCpuSeconds(): Promise<number> {
+  const fields = (await readFile('/proc/self/stat', 'utf8')).replace(/^.*\) /, '').split(' ')
+  // after the command name: cutime and cstime are fields 16 and 17 of stat(5), in clock ticks (100 per second here)
+  return (Number(fields[13]) + Number(fields[14])) / 100
 }
 
 async function step(rate: number): Promise<Step> {
@@ -46,11 +58,14 @@ devices:
   d2: {}
   d3: {}
   d4: {}
+capture: ${capture}
 harness: { maxLagP99: ${LAG_LIMIT_MS}ms }
 `
   const file = join(dir, 'bench.yaml')
   await writeFile(file, text)
   const scenario = parseScenario(text, file)
+  const cpuBefore = process.cpuUsage()
+  const childrenBefore = await childrenCpuSeconds()
   const { results } = await runScenario(scenario, {
     runDir: join(dir, 'run'),
     thresholds: validateExpectations(scenario),
@@ -58,6 +73,9 @@ harness: { maxLagP99: ${LAG_LIMIT_MS}ms }
     signal: new AbortController().signal,
     log: silent
   })
+  const cpu = process.cpuUsage(cpuBefore)
+  const courierCpu = Math.round((cpu.user + cpu.system) / 1e4) / 100
+  const childrenCpu = Math.round(((await childrenCpuSeconds()) - childrenBefore) * 100) / 100
   const overall = results.delivery.overall
   return {
     rate,
@@ -67,6 +85,7 @@ harness: { maxLagP99: ${LAG_LIMIT_MS}ms }
     latencyP95Ms: overall.latency.p95,
     lagP99Ms: results.harness.lagP99Ms,
     cpuMaxPercent: results.harness.cpuMaxPercent,
+    cpuSeconds: { courier: courierCpu, children: childrenCpu },
     clean: overall.lost === 0 && (results.harness.lagP99Ms ?? Infinity) < LAG_LIMIT_MS
   }
 }
@@ -107,7 +126,7 @@ for (const rate of rates) {
   const result = await step(rate)
   steps.push(result)
   process.stderr.write(
-    `rate ${rate}/s: lost ${result.lost}/${result.expected}, p95 ${result.latencyP95Ms ?? '-'} ms, harness lag p99 ${result.lagP99Ms ?? '-'} ms -> ${result.clean ? 'clean' : 'not clean'}\n`
+    `rate ${rate}/s: lost ${result.lost}/${result.expected}, p95 ${result.latencyP95Ms ?? '-'} ms, harness lag p99 ${result.lagP99Ms ?? '-'} ms, CPU ${result.cpuSeconds.courier} s + ${result.cpuSeconds.children} s children -> ${result.clean ? 'clean' : 'not clean'}\n`
   )
   if (!result.clean) break
 }
@@ -121,6 +140,7 @@ process.stdout.write(
       topology: '4 relays + 2 stores + 2 crowd gateways + 4 simulated devices, one process',
       criterion: `every device receives every message and harness event-loop delay p99 < ${LAG_LIMIT_MS} ms`,
       secondsPerStep: seconds,
+      capture,
       highestCleanRateMsgPerSecond: best?.rate ?? null,
       deliveriesPerSecondAtThatRate: best == null ? null : Math.round((best.expected / seconds) * 10) / 10,
       steps,
