@@ -81,9 +81,8 @@ for (const bug of BUGS.filter((b) => wanted.length === 0 || wanted.includes(b.id
     build()
     const run = spawnSync(process.execPath, ['scripts/run-tests.mjs', ...TESTS], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
     const out = run.stdout + run.stderr
-    // node's spec reporter repeats each failing test under "failing tests:" with its file
-    const tail = out.slice(out.lastIndexOf('failing tests:'))
-    const killedBy = [...new Set([...tail.matchAll(/test at dist\/(test\/\S+?)\.js:\d+:\d+\n✖ (.+?) \(\d/g)].map((m) => `${m[1]}.ts: ${m[2]}`))]
+    // node's spec reporter repeats each failing test under "failing tests:" with its file (once per test file)
+    const killedBy = [...new Set([...out.matchAll(/test at dist\/(test\/\S+?)\.js:\d+:\d+\n✖ (.+?) \(\d/g)].map((m) => `${m[1]}.ts: ${m[2]}`))]
     outcomes.push({ ...bug, result: run.status === 0 ? 'SURVIVED' : 'killed', killedBy })
   } finally {
     restore()

@@ -1,8 +1,11 @@
-// Finds the compiled tests and hands them to node's own test runner, with the Node 20 polyfill
-// preloaded (Node 20's --test takes no globs). Usage: node scripts/run-tests.mjs [filter...]
+// Finds the compiled tests and runs each file with node's own test runner, with the Node 20
+// polyfill preloaded (Node 20's --test takes no globs), on lanes of its own (below), printing each
+// file's output whole when it ends and a summary at the end. Usage: node scripts/run-tests.mjs [filter...]
 import { readFileSync, readdirSync, statSync } from 'node:fs'
+import { setPriority } from 'node:os'
 import { join } from 'node:path'
-import { spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
+import { performance } from 'node:perf_hooks'
 
 const root = 'dist/test'
 const filters = process.argv.slice(2)
@@ -35,12 +38,10 @@ if (files.length === 0) {
   process.exit(1)
 }
 // Tests that measure time (shaped links, radio energy from packet timing, device timeouts, unit
-// tests with clock tolerances) run one file at a time, and so do light mode's (a crowd of 3000 at
-// 10 msg/s beside four shaped phones: inconclusive at lag p99 460 ms beside two other files), the browser's and js-waku's
-// (Chromium and a js-waku process take a core: a scenario test beside it came out inconclusive on
-// harness lag). Everything else runs three files at once: the end-to-end scenario tests mostly wait
-// on scenario time and their scenarios allow for a loaded harness, and the other unit tests only
-// compute (most of their time is loading modules).
+// tests with clock tolerances) run one file at a time on the timed lane, and so do light mode's (a
+// crowd of 3000 at 10 msg/s beside four shaped phones: inconclusive at lag p99 460 ms beside two
+// other files), the browser's and js-waku's (Chromium and a js-waku process take a core: a scenario
+// test beside it came out inconclusive on harness lag).
 const TIMING = [
   '/unit/links-',
   '/unit/hostile-timeline.',
@@ -56,22 +57,22 @@ const TIMING = [
   'e2e/light.'
 ]
 const timed = files.filter((f) => nightlyAsked || TIMING.some((part) => f.includes(part)))
-// Longest first: three lanes finish together instead of one long file running alone at the end
+// Longest first: the lanes finish together instead of one long file running alone at the end
 // (seconds each file took alone, 2026-12-07; a file not listed is short and goes after them)
 const LONGEST = [
-  ['e2e/fault-scenarios-store.', 101],
   ['e2e/run.', 95],
-  ['e2e/fault-scenarios-network.', 94],
-  ['e2e/appium-fleet.', 83],
-  ['e2e/problems.', 79],
+  ['e2e/fault-scenarios-store.', 70],
+  ['e2e/fault-scenarios-network.', 60],
   ['e2e/appium-run.', 58],
-  ['e2e/bytes.', 56],
-  ['e2e/appium-flows.', 45],
-  ['e2e/report-browser.', 38],
+  ['e2e/problems.', 55],
+  ['e2e/history.', 50],
   ['e2e/compare.', 35],
+  ['e2e/appium-fleet.', 35],
+  ['e2e/report-browser.', 38],
   ['e2e/censored.', 30],
+  ['e2e/appium-flows.', 30],
+  ['e2e/bytes.', 25],
   ['e2e/doctor.', 25],
-  ['e2e/history.', 25],
   ['e2e/hostile-inputs.', 20],
   ['e2e/leaks.', 15],
   ['e2e/fleet-up.', 13],
@@ -81,28 +82,105 @@ const LONGEST = [
 const expected = (f) => LONGEST.find(([part]) => f.includes(part))?.[1] ?? 0
 const waiting = files.filter((f) => !timed.includes(f)).sort((a, b) => expected(b) - expected(a))
 
-function runFiles(list, concurrency) {
-  if (list.length === 0) return 0
-  const result = spawnSync(
-    process.execPath,
-    [
-      '--import',
-      './dist/harness/polyfill.js',
-      // a test that leaks a socket or node must fail on its own, not hang the whole run: force the
-      // exit once tests finish, and bound every test
-      '--test',
-      `--test-concurrency=${concurrency}`,
-      '--test-reporter=spec',
-      '--test-force-exit',
-      `--test-timeout=${nightlyAsked ? 1_800_000 : 300_000}`,
-      ...list
-    ],
-    { stdio: 'inherit' }
-  )
-  return result.status ?? 1
+// The timed lane alone used a quarter of the machine (two cores) and took as long as everything
+// else: so the other files run beside it, niced, on two lanes (three once the timed lane is done).
+// At nice 10 a file gets about a tenth of a core's share against a timed file at nice 0 when both
+// want the CPU: the timed lane keeps its timing, and the others (end-to-end scenarios that mostly
+// wait on scenario time and allow a loaded harness, and unit tests that only compute) use what the
+// timed lane leaves idle.
+const WAITING_NICE = 10
+const lanesBesideTimed = 2
+const lanesAlone = 3
+
+function runFile(file, { nice }) {
+  return new Promise((resolveRun) => {
+    const started = performance.now()
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        './dist/harness/polyfill.js',
+        // a test that leaks a socket or node must fail on its own, not hang the whole run: force the
+        // exit once tests finish, and bound every test
+        '--test',
+        '--test-reporter=spec',
+        '--test-force-exit',
+        `--test-timeout=${nightlyAsked ? 1_800_000 : 300_000}`,
+        file
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] }
+    )
+    running.add(child)
+    if (nice) {
+      try {
+        setPriority(child.pid, WAITING_NICE)
+      } catch {}
+    }
+    const chunks = []
+    child.stdout.on('data', (chunk) => chunks.push(chunk))
+    child.stderr.on('data', (chunk) => chunks.push(chunk))
+    child.on('close', (code, signal) => {
+      running.delete(child)
+      const output = Buffer.concat(chunks).toString('utf8')
+      const seconds = (performance.now() - started) / 1000
+      process.stdout.write(`\n# ${file} (${seconds.toFixed(1)} s${nice ? `, nice ${WAITING_NICE}` : ''})\n${output}`)
+      const count = (name) => Number(new RegExp(`^ℹ ${name} (\\d+)`, 'm').exec(output)?.[1] ?? 0)
+      resolveRun({
+        file,
+        code: code ?? (signal == null ? 1 : 128),
+        seconds,
+        tests: count('tests'),
+        pass: count('pass'),
+        fail: count('fail'),
+        skipped: count('skipped')
+      })
+    })
+  })
 }
 
-// Three files at once: the whole suite used one core of two on average at two (15.1 CPU-minutes in
-// 15.9 minutes, .ci/run on a fresh clone, 2026-12-07); the scenario files allow a loaded harness.
-const statuses = [runFiles(timed, 1), runFiles(waiting, 3)]
-process.exit(statuses.find((status) => status !== 0) ?? 0)
+const running = new Set()
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    for (const child of running) child.kill(signal)
+    process.exit(130)
+  })
+}
+
+const startedAt = performance.now()
+const outcomes = []
+let timedLeft = timed.length
+const timedLane = (async () => {
+  for (const file of timed) {
+    outcomes.push(await runFile(file, { nice: false }))
+    timedLeft--
+  }
+})()
+const queue = [...waiting]
+let waitingRunning = 0
+await new Promise((resolveAll) => {
+  const next = () => {
+    const lanes = timedLeft > 0 ? lanesBesideTimed : lanesAlone
+    while (waitingRunning < lanes && queue.length > 0) {
+      const file = queue.shift()
+      waitingRunning++
+      runFile(file, { nice: timedLeft > 0 }).then((outcome) => {
+        outcomes.push(outcome)
+        waitingRunning--
+        next()
+      })
+    }
+    if (queue.length === 0 && waitingRunning === 0) resolveAll()
+  }
+  next()
+  // when the timed lane ends, a third lane opens
+  timedLane.then(next)
+})
+await timedLane
+
+const total = (key) => outcomes.reduce((sum, o) => sum + o[key], 0)
+const failed = outcomes.filter((o) => o.code !== 0)
+process.stdout.write(
+  `\n# ${outcomes.length} files, ${total('tests')} tests: ${total('pass')} passed, ${total('fail')} failed, ${total('skipped')} skipped, in ${((performance.now() - startedAt) / 1000).toFixed(0)} s\n`
+)
+for (const o of failed) process.stdout.write(`# FAILED ${o.file} (exit ${o.code})\n`)
+process.exit(failed.length === 0 ? 0 : 1)
