@@ -25,7 +25,7 @@ import { jsWakuCheck } from '../../devices/js-waku/index.js'
 import { tcpdumpAvailability } from '../../harness/capture/index.js'
 import { ExitCode } from '../../harness/interface/index.js'
 import { kernelShapingSupport } from '../../harness/links/index.js'
-import { prepareScenario } from '../../harness/runner/index.js'
+import { resolveScenario } from '../../harness/runner/index.js'
 import type { LoadedScenario } from '../../harness/scenario/index.js'
 import { paint, type AnsiStyle } from '../../reports/index.js'
 import { parseFleetHost } from './shared.js'
@@ -126,11 +126,12 @@ export interface DoctorReport {
 async function doctor(file: string | undefined, flags: DoctorFlags): Promise<DoctorReport> {
   const fleetHostFlag = flags.fleetHost == null ? undefined : parseFleetHost(flags.fleetHost)
   let scenario: LoadedScenario | undefined
-  let profiles = new Map<string, DeviceProfile>()
+  let profiles: ReadonlyMap<string, DeviceProfile> = new Map()
   if (file != null) {
     // a bad scenario is the usual located error, exit 2; no server is asked here, the checks do that
-    scenario = (await prepareScenario(file)).scenario
-    profiles = await prepareDevices(scenario, { checkServers: false })
+    const resolved = await resolveScenario(file, { devices: async (s) => await prepareDevices(s, { checkServers: false }) })
+    scenario = resolved.scenario
+    profiles = resolved.profiles
   }
   const fleetHost = fleetHostFlag ?? scenario?.config.network.host ?? '127.0.0.1'
   const { needs, udids } = requirements(scenario, profiles)
@@ -317,7 +318,7 @@ async function doctor(file: string | undefined, flags: DoctorFlags): Promise<Doc
  * that server to answer (the phone and its drivers are over there); otherwise it needs Appium,
  * the driver of its profile's platform and that platform's tools and devices.
  */
-function requirements(scenario: LoadedScenario | undefined, profiles: Map<string, DeviceProfile>): { needs: Map<string, string[]>; udids: string[] } {
+function requirements(scenario: LoadedScenario | undefined, profiles: ReadonlyMap<string, DeviceProfile>): { needs: Map<string, string[]>; udids: string[] } {
   const needs = new Map<string, string[]>()
   /** Android phones pinned by appium:udid: each must be attached. */
   const udids: string[] = []
@@ -513,7 +514,7 @@ function localAddresses(): string[] {
 }
 
 /** Real phones (not courier's CI driver) that must reach the fleet over a network. */
-function phonesNeedReach(profiles: Map<string, DeviceProfile>): string[] {
+function phonesNeedReach(profiles: ReadonlyMap<string, DeviceProfile>): string[] {
   return [...profiles.entries()].filter(([, p]) => p.platform !== 'courier').map(([name]) => name)
 }
 
@@ -552,7 +553,7 @@ function range(): string {
 }
 
 /** Given servers (grid, cloud) must answer GET /status; credentials are not needed for that. */
-async function serverChecks(scenario: LoadedScenario | undefined, profiles: Map<string, DeviceProfile>): Promise<Array<Omit<DoctorCheck, 'neededBy'>>> {
+async function serverChecks(scenario: LoadedScenario | undefined, profiles: ReadonlyMap<string, DeviceProfile>): Promise<Array<Omit<DoctorCheck, 'neededBy'>>> {
   if (scenario == null) return []
   return await Promise.all(
     Object.entries(scenario.config.devices).flatMap(([name, config]) => {

@@ -1,9 +1,9 @@
 import { isAbsolute, join, relative } from 'node:path'
 import { Option, type Command } from 'commander'
-import { createDevice, prepareDevices } from '../../devices/index.js'
+import { deviceFactory, prepareDevices } from '../../devices/index.js'
 import { STATUS_CLUSTER, statusFleetName } from '../../harness/fleet/index.js'
 import { ExitCode, InvalidInputError, type FleetFile } from '../../harness/interface/index.js'
-import { keepFleetUp, makeDirectory, prepareScenario, type Progress } from '../../harness/runner/index.js'
+import { keepFleetUp, makeDirectory, resolveScenario, type Progress } from '../../harness/runner/index.js'
 import { parseDuration } from '../../harness/scenario/index.js'
 import { consoleLogger, fleetHostProblem, interruptOnSignals, parseFleetHost } from './shared.js'
 
@@ -44,15 +44,16 @@ scenario duration. events.ndjson is kept as a run's (\`courier report DIR\` comp
 No packet capture unless the scenario says capture: tcpdump.`
     )
     .action(async (file: string, flags: FleetUpFlags) => {
-      const { scenario } = await prepareScenario(file, { seed: flags.seed })
+      const { scenario, profiles } = await resolveScenario(file, {
+        overrides: { seed: flags.seed, networkHost: flags.fleetHost == null ? undefined : parseFleetHost(flags.fleetHost) },
+        devices: async (s) => (flags.withDevices === true ? await prepareDevices(s) : new Map())
+      })
       const { config } = scenario
-      if (flags.fleetHost != null) config.network.host = parseFleetHost(flags.fleetHost)
       const hostProblem =
         flags.fleetHost != null
           ? fleetHostProblem(config.network.host, { file: '--fleet-host' }, '')
           : fleetHostProblem(config.network.host, scenario.locate(['network', 'host']), 'network.host')
       if (hostProblem != null) throw new InvalidInputError([hostProblem])
-      if (flags.withDevices === true) await prepareDevices(scenario)
       const runDir = flags.out ?? join('runs', `fleet-${config.name.replace(/[^a-zA-Z0-9_-]+/g, '-')}`)
       // an unwritable --out fails before any node starts
       await makeDirectory(runDir, 'fleet directory')
@@ -64,7 +65,7 @@ No packet capture unless the scenario says capture: tcpdump.`
       try {
         const outcome = await keepFleetUp(scenario, {
           runDir,
-          createDevice,
+          createDevice: deviceFactory(profiles),
           withDevices: flags.withDevices === true,
           forMs: flags.for,
           signal: interrupt.signal,

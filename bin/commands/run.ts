@@ -2,10 +2,10 @@ import { existsSync, statSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import { dirname, extname, join, resolve } from 'node:path'
 import { Option, type Command } from 'commander'
-import { createDevice, prepareDevices } from '../../devices/index.js'
+import { deviceFactory, prepareDevices, type DeviceProfile } from '../../devices/index.js'
 import { ExitCode, InvalidInputError, printable, type BuildInfo, type CourierEvent, type Results } from '../../harness/interface/index.js'
-import { buildInfo, makeDirectory, prepareScenario, runScenario, type PreparedScenario, type Progress } from '../../harness/runner/index.js'
-import type { LoadedScenario } from '../../harness/scenario/index.js'
+import { buildInfo, makeDirectory, resolveScenario, runScenario, type ResolvedScenario, type Progress } from '../../harness/runner/index.js'
+import { withOverrides, type LoadedScenario } from '../../harness/scenario/index.js'
 import { formatValue, renderCompareConsole, renderConsoleSummary, writeRunReports } from '../../reports/index.js'
 import { hashScenario, summarizeRepeats } from '../../harness/compare/index.js'
 import { regressionsFromConfig } from '../../harness/gate/index.js'
@@ -78,20 +78,21 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
     )
     .action(async (files: string[], flags: RunFlags) => {
       // validate everything before starting anything
-      const prepared: Array<PreparedScenario & { build: BuildInfo }> = []
+      const prepared: Array<ResolvedScenario<DeviceProfile> & { build: BuildInfo }> = []
       const problems: InvalidInputError[] = []
       for (const file of files) {
         try {
-          const one = await prepareScenario(file, { seed: flags.seed })
+          const one = await resolveScenario(file, {
+            overrides: { seed: flags.seed, networkHost: flags.fleetHost == null ? undefined : parseFleetHost(flags.fleetHost) },
+            devices: prepareDevices
+          })
           const { config } = one.scenario
-          if (flags.fleetHost != null) config.network.host = parseFleetHost(flags.fleetHost)
           const hostProblem =
             flags.fleetHost != null
               ? fleetHostProblem(config.network.host, { file: '--fleet-host' }, '')
               : fleetHostProblem(config.network.host, one.scenario.locate(['network', 'host']), 'network.host')
           if (hostProblem != null) throw new InvalidInputError([hostProblem])
-          const profiles = await prepareDevices(one.scenario)
-          const appPath = flags.build ?? [...profiles.values()].map((p) => p.app?.path).find((p) => p != null && /\.(apk|ipa)$/i.test(p))
+          const appPath = flags.build ?? [...one.profiles.values()].map((p) => p.app?.path).find((p) => p != null && /\.(apk|ipa)$/i.test(p))
           prepared.push({ ...one, build: await buildInfo(appPath) })
         } catch (error) {
           if (error instanceof InvalidInputError) problems.push(error)
@@ -157,14 +158,16 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
       const log = consoleLogger(flags.verbose === true)
       const codes: number[] = []
       try {
-        for (const { scenario, thresholds, build } of prepared) {
-          const setDir = runDirFor(scenario, flags.out, prepared.length > 1)
-          const firstSeed = scenario.config.seed
+        for (const { scenario: resolved, thresholds, build, profiles } of prepared) {
+          const createDevice = deviceFactory(profiles)
+          const setDir = runDirFor(resolved, flags.out, prepared.length > 1)
+          const firstSeed = resolved.config.seed
           const repeats: Array<{ dir: string; results: Results }> = []
           for (let i = 1; i <= repeat; i++) {
             if (interrupt.signal.aborted) break
             const runDir = flags.repeat == null ? setDir : join(setDir, `run-${i}`)
-            if (flags.repeat != null) scenario.config.seed = flags.seed ?? firstSeed + i - 1
+            // each repeat is its own resolved scenario: the seed is part of what run.start records
+            const scenario = flags.repeat == null ? resolved : withOverrides(resolved, { seed: flags.seed ?? firstSeed + i - 1 })
             const progress = progressPrinter(scenario.config.name, flags.progress)
             log.info(`courier: running ${printable(scenario.config.name)} (${printable(scenario.file)}) -> ${printable(runDir)}`)
             const several =
@@ -207,9 +210,9 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
             codes.push(outcome.exitCode)
             repeats.push({ dir: outcome.runDir, results: outcome.results })
           }
-          if (flags.repeat != null && repeats.length > 0) process.stdout.write((await writeRepeatSummary(setDir, scenario.config.name, repeats)) + '\n')
+          if (flags.repeat != null && repeats.length > 0) process.stdout.write((await writeRepeatSummary(setDir, resolved.config.name, repeats)) + '\n')
           if (baseline != null && repeats.length > 0 && !interrupt.signal.aborted) {
-            const comparison = await compareDirectories(flags.baseline ?? '', setDir, { tolerances: regressionsFromConfig(scenario.config.regress) })
+            const comparison = await compareDirectories(flags.baseline ?? '', setDir, { tolerances: regressionsFromConfig(resolved.config.regress) })
             process.stdout.write(renderCompareConsole(comparison, { color: process.stdout.isTTY === true }) + '\n')
             if (comparison.worse > 0) codes.push(ExitCode.thresholdFailed)
           }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { ExitCode, InvalidInputError, printable } from '../../harness/interface/index.js'
-import { prepareScenario } from '../../harness/runner/index.js'
+import { resolveScenario } from '../../harness/runner/index.js'
 import { prepareDevices } from '../../devices/index.js'
 
 export function registerValidateCommand(program: Command): void {
@@ -13,8 +13,7 @@ export function registerValidateCommand(program: Command): void {
       let invalid = 0
       for (const file of files) {
         try {
-          const { scenario, thresholds } = await prepareScenario(file)
-          await prepareDevices(scenario, { checkServers: false })
+          const { scenario, thresholds } = await resolveScenario(file, { devices: async (s) => await prepareDevices(s, { checkServers: false }) })
           const { config } = scenario
           process.stdout.write(
             `ok  ${printable(file)}: ${printable(config.name)} (${config.network.relays} relays, ${config.network.stores} stores, ${Object.keys(config.devices).length} devices, ${config.timeline.length} timeline actions, ${thresholds.length} thresholds)\n`

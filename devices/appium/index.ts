@@ -53,9 +53,6 @@ export function appiumDevice(init: AppiumDeviceInit): DeviceFactory {
   return (components: DeviceComponents) => new AppiumDevice(init, components)
 }
 
-/** Profiles loaded before the run, by the device config object they belong to. */
-const prepared = new WeakMap<AppiumDeviceConfig, DeviceProfile>()
-
 /**
  * Loads and validates every appium device's profile before anything starts, so a mistake in a
  * profile fails like a mistake in the scenario (exit 2, file, line, field). Profile paths are
@@ -66,6 +63,7 @@ export async function prepareAppiumDevices(
   options: { checkServers?: boolean; env?: NodeJS.ProcessEnv } = {}
 ): Promise<Map<string, DeviceProfile>> {
   const problems: InputProblem[] = []
+  const profiles = new Map<string, DeviceProfile>()
   for (const [name, config] of Object.entries(scenario.config.devices)) {
     if (config.driver !== 'appium') continue
     const file = findUserFile(config.profile, scenario.file)
@@ -81,12 +79,12 @@ export async function prepareAppiumDevices(
       continue
     }
     try {
-      prepared.set(config, (await loadProfileFile(file)).profile)
+      profiles.set(name, (await loadProfileFile(file)).profile)
     } catch (error) {
       if (!(error instanceof InvalidInputError)) throw error
       problems.push(...error.problems)
     }
-    const url = config.server?.url ?? prepared.get(config)?.server?.url
+    const url = config.server?.url ?? profiles.get(name)?.server?.url
     if (url != null && (new URL(url).username !== '' || new URL(url).password !== '')) {
       problems.push({
         location: config.server != null ? scenario.locate(['devices', name, 'server', 'url']) : { file },
@@ -100,24 +98,19 @@ export async function prepareAppiumDevices(
   }
   // a run needs its credentials: a missing one is the user's to fix, before the fleet starts
   // (`courier validate` checks files only, on machines that may hold no secrets)
-  if (options.checkServers !== false) problems.push(...missingEnvironment(scenario, options.env ?? process.env))
+  if (options.checkServers !== false) problems.push(...missingEnvironment(scenario, profiles, options.env ?? process.env))
   if (problems.length > 0) throw new InvalidInputError(problems)
   // `courier validate` starts nothing and asks no server
-  if (options.checkServers !== false) await checkServers(scenario)
-  const profiles = new Map<string, DeviceProfile>()
-  for (const [name, config] of Object.entries(scenario.config.devices)) {
-    const profile = config.driver === 'appium' ? prepared.get(config) : undefined
-    if (profile != null) profiles.set(name, profile)
-  }
+  if (options.checkServers !== false) await checkServers(scenario, profiles)
   return profiles
 }
 
 /** Environment variables an appium device's server credentials and sign-in steps name, that are unset or empty. */
-function missingEnvironment(scenario: LoadedScenario, env: NodeJS.ProcessEnv): InputProblem[] {
+function missingEnvironment(scenario: LoadedScenario, profiles: ReadonlyMap<string, DeviceProfile>, env: NodeJS.ProcessEnv): InputProblem[] {
   const problems: InputProblem[] = []
   for (const [name, config] of Object.entries(scenario.config.devices)) {
     if (config.driver !== 'appium') continue
-    const profile = prepared.get(config)
+    const profile = profiles.get(name)
     const inScenario = config.server != null
     const server = config.server ?? profile?.server
     const profileFile = findUserFile(config.profile, scenario.file) ?? config.profile
@@ -149,12 +142,12 @@ function missingEnvironment(scenario: LoadedScenario, env: NodeJS.ProcessEnv): I
 }
 
 /** A given Appium server (grid, cloud) must answer before the fleet starts: exit 3 fast, not a run of failed devices. */
-async function checkServers(scenario: LoadedScenario, timeoutMs = 5000): Promise<void> {
+async function checkServers(scenario: LoadedScenario, profiles: ReadonlyMap<string, DeviceProfile>, timeoutMs = 5000): Promise<void> {
   const failures: string[] = []
   await Promise.all(
     Object.entries(scenario.config.devices).map(async ([name, config]) => {
       if (config.driver !== 'appium') return
-      const server = config.server ?? prepared.get(config)?.server
+      const server = config.server ?? profiles.get(name)?.server
       if (server == null) return
       const started = Date.now()
       try {
@@ -171,9 +164,9 @@ async function checkServers(scenario: LoadedScenario, timeoutMs = 5000): Promise
   if (failures.length > 0) throw new InfrastructureError(failures.join('\n'))
 }
 
-/** The device for a scenario entry; its profile comes from `prepareAppiumDevices`, or is loaded at start. */
-export function createAppiumDevice(name: string, config: AppiumDeviceConfig, topics: string[], components: DeviceComponents): Device {
-  return new PreparedAppiumDevice(name, config, topics, components)
+/** The device for a scenario entry; its profile is the one `prepareAppiumDevices` loaded, or is loaded at start. */
+export function createAppiumDevice(name: string, config: AppiumDeviceConfig, topics: string[], components: DeviceComponents, profile?: DeviceProfile): Device {
+  return new PreparedAppiumDevice(name, config, topics, components, profile)
 }
 
 class PreparedAppiumDevice implements Device {
@@ -184,11 +177,12 @@ class PreparedAppiumDevice implements Device {
     readonly name: string,
     private readonly config: AppiumDeviceConfig,
     private readonly topics: string[],
-    private readonly components: DeviceComponents
+    private readonly components: DeviceComponents,
+    private readonly profile?: DeviceProfile
   ) {}
 
   async start(options?: AbortOptions): Promise<void> {
-    const profile = prepared.get(this.config) ?? (await loadProfileFile(resolve(this.config.profile))).profile
+    const profile = this.profile ?? (await loadProfileFile(resolve(this.config.profile))).profile
     this.device = new AppiumDevice(
       { name: this.name, topics: this.topics, profile, server: this.config.server, capabilities: this.config.capabilities },
       this.components

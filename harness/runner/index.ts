@@ -12,7 +12,7 @@ export {
 export { buildResults, completeConfig, recomputeResults, readResults } from './results.js'
 export { EventLog, readEventLog } from './event-log.js'
 export { startSelfMonitor } from './self-monitor.js'
-export { prepareScenario, type PreparedScenario } from './prepare.js'
+export { resolveScenario, type ResolvedScenario, type ResolveOptions } from './prepare.js'
 export { buildInfo, readAppIdentity } from './build-info.js'
 export { DEFAULT_RADIO } from './energy.js'
 export { NodeLinks, pairLink, planNodeLinks } from './node-links.js'
