@@ -16,9 +16,9 @@ import {
   type MetricUnit,
   type MetricValue,
   type Results,
-  type ThresholdResult
+  type ThresholdResult,
+  formatValue
 } from '../../harness/interface/index.js'
-import { formatValue } from '../../reports/format.js'
 import { mulberry32 } from '../../harness/links/index.js'
 
 /** A threshold the generator evaluates against its own metrics. */
