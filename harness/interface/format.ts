@@ -7,7 +7,9 @@
 //   `2 s`, `1.5 min`, `2 kB`, `5%` (`formatScenarioDuration`, `formatScenarioBytes`,
 //   `formatThresholdValue`);
 // - Android's batterystats dump, which courier's Appium driver writes and devices/appium parses:
-//   `1h 2m 3s 4ms`, `1.50KB` (`formatAndroidDuration`, `formatAndroidBytes`).
+//   `1h 2m 3s 4ms`, `1.50KB` (`formatAndroidDuration`, `formatAndroidBytes`);
+// - `courier pcap`'s summary, whole bytes with a rounded size beside: `12.3 kB (12345 B)`
+//   (`formatPcapBytes`).
 // report.html's page script formats in the browser with its own small copies (it cannot import).
 import type { MetricUnit } from './results.js'
 
@@ -154,4 +156,19 @@ export function formatAndroidBytes(bytes: number): string {
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(2)}KB`
   if (bytes < 1024 * 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(2)}MB`
   return `${(bytes / 1024 / 1024 / 1024).toFixed(2)}GB`
+}
+
+// ---- `courier pcap`
+
+/** Exact below 10,000 B; above, a rounded SI size with the exact count beside: `12.3 kB (12345 B)`. */
+export function formatPcapBytes(n: number): string {
+  if (n < 10_000) return `${n} B`
+  const units = ['kB', 'MB', 'GB', 'TB']
+  let v = n
+  let u = -1
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000
+    u++
+  }
+  return `${v.toFixed(v < 100 ? 1 : 0)} ${units[u]} (${n} B)`
 }
