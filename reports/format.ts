@@ -1,51 +1,10 @@
 // Shared formatting of figures for every report format, so the console, JUnit, Markdown and HTML
 // agree on how a value reads.
-import type { FlowResult, LatencySummary, MetricUnit, Results, ThresholdResult, Verdict } from '../harness/interface/index.js'
+import type { FlowResult, LatencySummary, Results, ThresholdResult, Verdict } from '../harness/interface/index.js'
+import { formatCount, formatMs, sig } from '../harness/interface/index.js'
 
-/** A number with at most `digits` significant digits, trailing zeros trimmed. */
-export function sig(value: number, digits = 3): string {
-  if (!Number.isFinite(value)) return String(value)
-  if (value === 0) return '0'
-  const abs = Math.abs(value)
-  // integers this large read better whole than as 1.23e+6
-  if (abs >= 10 ** digits) return Math.round(value).toLocaleString('en-US')
-  return String(Number(value.toPrecision(digits)))
-}
-
-/** Milliseconds as a person reads them: `812 ms`, `2.35 s`, `4m 05s`. */
-export function formatMs(ms: number | null | undefined): string {
-  if (ms == null || !Number.isFinite(ms)) return 'n/a'
-  const abs = Math.abs(ms)
-  if (abs < 1000) return `${sig(ms, abs < 10 ? 2 : 3)} ms`
-  if (abs < 60_000) return `${sig(ms / 1000, 3)} s`
-  const totalSeconds = Math.round(ms / 1000)
-  const hours = Math.floor(totalSeconds / 3600)
-  const minutes = Math.floor((totalSeconds % 3600) / 60)
-  const seconds = totalSeconds % 60
-  if (hours > 0) return `${hours}h ${String(minutes).padStart(2, '0')}m ${String(seconds).padStart(2, '0')}s`
-  return `${minutes}m ${String(seconds).padStart(2, '0')}s`
-}
-
-/** Bytes in SI units (kB = 1000 B), as DESIGN.md and scenarios write them. */
-export function formatBytes(bytes: number | null | undefined): string {
-  if (bytes == null || !Number.isFinite(bytes)) return 'n/a'
-  const abs = Math.abs(bytes)
-  if (abs < 1000) return `${sig(bytes, 3)} B`
-  if (abs < 1e6) return `${sig(bytes / 1e3, 3)} kB`
-  if (abs < 1e9) return `${sig(bytes / 1e6, 3)} MB`
-  return `${sig(bytes / 1e9, 3)} GB`
-}
-
-export function formatCount(count: number | null | undefined): string {
-  if (count == null || !Number.isFinite(count)) return 'n/a'
-  return Number.isInteger(count) ? count.toLocaleString('en-US') : sig(count, 3)
-}
-
-/** A ratio (0..1) as a percentage. */
-export function formatRatio(ratio: number | null | undefined): string {
-  if (ratio == null || !Number.isFinite(ratio)) return 'n/a'
-  return `${sig(ratio * 100, 3)} %`
-}
+// the formatters themselves live in harness/interface/format.ts, shared with the gate and the driver
+export { formatBytes, formatCount, formatMs, formatRatio, formatValue, sig } from '../harness/interface/index.js'
 
 /** One line naming the build under test and courier's own: `app im.status 2.31.0 (2031000) sha256 3f2a9c1b0e4d; courier 0.1.0 @ 79ab932, node v20.20.2`. */
 export function buildLine(build: Results['build']): string | null {
@@ -91,36 +50,6 @@ export function clientProperties(clients: Results['clients']): Array<[string, st
       ...(c.build == null ? [] : [[`client.${device}.build`, c.build] as [string, string]])
     ]
   )
-}
-
-/** A measured value in its metric unit. */
-export function formatValue(value: number | boolean | null | undefined, unit: MetricUnit | string): string {
-  if (value == null) return 'n/a'
-  if (typeof value === 'boolean') return value ? 'true' : 'false'
-  switch (unit) {
-    case 'ms':
-      return formatMs(value)
-    case 'seconds':
-      return formatMs(value * 1000)
-    case 'ratio':
-      return formatRatio(value)
-    case 'count':
-      return formatCount(value)
-    case 'bytes':
-      return formatBytes(value)
-    case 'bytes/h':
-      return `${formatBytes(value)}/h`
-    case 'boolean':
-      return value !== 0 ? 'true' : 'false'
-    case 'joules':
-      return `${sig(value, 3)} J`
-    case 'mAh':
-      return `${sig(value, 3)} mAh`
-    case 'mAh/h':
-      return `${sig(value, 3)} mAh/h`
-    default:
-      return `${sig(value, 3)} ${unit}`.trim()
-  }
 }
 
 /** Thresholds in reading order: failed first, then by metric name, so the eye lands on what broke. */

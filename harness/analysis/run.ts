@@ -6,6 +6,7 @@ import { analyzeFlows, flowMetrics } from './flows.js'
 import { analyzePeers } from './peers.js'
 import { analyzeCensorship, censorshipMetrics } from './censorship.js'
 import { analyzeReliability } from './reliability.js'
+import { deliveryMatrix, lateAfter, type LatencyThreshold } from './matrix.js'
 import { round, summarize } from './stats.js'
 
 export type RunAnalysis = Required<Pick<Results, 'reliability' | 'flows'>> &
@@ -25,6 +26,8 @@ export interface AnalysisOptions {
   pushBoundMs?: number
   /** Flow names the scenario's timeline runs: each gets its metrics even if it never ran. */
   flows?: string[]
+  /** The run's thresholds as the gate parsed them: the tightest `delivery.latency.*` bound says when an arrival is late (default 2 s). */
+  thresholds?: readonly LatencyThreshold[]
 }
 
 /** Every figure of a run, from its events alone (pure: `courier report` gives the same answer). */
@@ -171,10 +174,11 @@ export function analyzeRun(events: readonly CourierEvent[], options: AnalysisOpt
   const links = guarded('links', () => analyzeLinks(events), undefined)
   const censorship = guarded('censorship', () => analyzeCensorship(events), [])
   Object.assign(metrics, censorshipMetrics(censorship, Object.keys(delivery.devices)))
+  const matrix = guarded('delivery matrix', () => deliveryMatrix(events, lateAfter(options.thresholds ?? []), Object.keys(delivery.devices)), undefined)
   return {
     timing,
     metrics,
-    delivery,
+    delivery: matrix == null ? delivery : { ...delivery, matrix },
     store,
     harness,
     errors,
@@ -203,18 +207,31 @@ function analyzeLinks(events: readonly CourierEvent[]): Results['links'] {
 
 function analyzeStore(events: readonly CourierEvent[]): Results['store'] {
   const started = new Map<string, number>()
+  // a query is answered once: a second response to one requestId is counted, not timed again
+  const pending = new Map<string, number>()
   const latencies: number[] = []
   const byStore: Results['store']['byStore'] = userKeyed()
+  const answered = new Map<string, number[]>()
   let queries = 0
   let failed = 0
   for (const event of events) {
-    if (event.type === 'store.query') started.set(event.requestId, event.t)
+    if (event.type === 'store.query') {
+      started.set(event.requestId, event.t)
+      pending.set(event.requestId, event.t)
+    }
     if (event.type !== 'store.response') continue
     queries++
     const entry = (byStore[event.store] ??= { queries: 0, failed: 0, messages: 0, bytes: 0 })
     entry.queries++
     entry.messages += event.messages
     entry.bytes += event.bytes
+    const asked = pending.get(event.requestId)
+    pending.delete(event.requestId)
+    if (asked != null && event.status >= 200 && event.status < 300 && event.error == null) {
+      let list = answered.get(event.store)
+      if (list == null) answered.set(event.store, (list = []))
+      list.push(event.t - asked)
+    }
     if (event.status !== 200) {
       failed++
       entry.failed++
@@ -222,6 +239,11 @@ function analyzeStore(events: readonly CourierEvent[]): Results['store'] {
     }
     const start = started.get(event.requestId)
     if (start != null) latencies.push(event.t - start)
+  }
+  for (const [store, entry] of Object.entries(byStore)) {
+    const list = answered.get(store) ?? []
+    entry.answered = list.length
+    entry.latency = summarize(list)
   }
   return { queries, failed, latency: summarize(latencies), byStore }
 }

@@ -1,3 +1,4 @@
+import { formatPcapBytes } from '../interface/index.js'
 import type { CaptureAnalysis, Conversation, EndpointRef, EndpointStats } from './flows.js'
 import type { PcapFileHeader, TruncatedTail } from './pcap-reader.js'
 
@@ -60,8 +61,8 @@ export function formatPcapText(doc: PcapJson, top: number): string {
     out.push(`  warning: truncated capture: the last record (#${f.truncated.recordIndex}, offset ${f.truncated.offset}) is cut off and was skipped`)
   out.push('')
   out.push(`packets    ${t.packets} (tcp ${t.tcpPackets}, udp ${t.udpPackets}, other ip ${t.otherIpPackets}, non-ip ${t.nonIpPackets})`)
-  out.push(`wire       ${bytes(t.wireBytes)}   payload ${bytes(t.payloadBytes)}`)
-  out.push(`retrans    ${t.retransmittedPackets} tcp segments, ${bytes(t.retransmittedBytes)} of payload sent again`)
+  out.push(`wire       ${formatPcapBytes(t.wireBytes)}   payload ${formatPcapBytes(t.payloadBytes)}`)
+  out.push(`retrans    ${t.retransmittedPackets} tcp segments, ${formatPcapBytes(t.retransmittedBytes)} of payload sent again`)
   out.push(`time       ${t.firstUs === null ? '-' : iso(t.firstUs)} .. ${t.lastUs === null ? '-' : iso(t.lastUs)} (${t.durationSeconds.toFixed(3)} s)`)
   out.push(`flows      ${t.conversations} conversations, ${t.endpoints} endpoints`)
 
@@ -153,18 +154,6 @@ function who(e: EndpointRef): string {
 function retrans(c: Conversation): string {
   const packets = c.aToB.retransmittedPackets + c.bToA.retransmittedPackets
   return packets === 0 ? '0' : `${packets} (${c.aToB.retransmittedBytes + c.bToA.retransmittedBytes} B)`
-}
-
-function bytes(n: number): string {
-  if (n < 10_000) return `${n} B`
-  const units = ['kB', 'MB', 'GB', 'TB']
-  let v = n
-  let u = -1
-  while (v >= 1000 && u < units.length - 1) {
-    v /= 1000
-    u++
-  }
-  return `${v.toFixed(v < 100 ? 1 : 0)} ${units[u]} (${n} B)`
 }
 
 function iso(us: number): string {

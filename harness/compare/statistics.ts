@@ -1,4 +1,5 @@
 import { errorFunction, mean, median, wilcoxonRankSum } from 'simple-statistics'
+import { mulberry32 } from '../interface/index.js'
 
 /** Two-sided Mann-Whitney U test, normal approximation with tie and continuity correction. */
 export interface MannWhitney {
@@ -59,15 +60,4 @@ export function bootstrapMeanDifference(
 
 export function spread(values: readonly number[]): { median: number; min: number; max: number; mean: number } {
   return { median: median([...values]), min: Math.min(...values), max: Math.max(...values), mean: mean([...values]) }
-}
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }

@@ -1,6 +1,6 @@
 import type { Clock, EventSink } from '../interface/index.js'
 import { encodePayload, messageHashHex, WakuMessage, contentTopicFor } from '../protocol/index.js'
-import { exponentialMs, normal, seededRandom } from '../scenario/random.js'
+import { exponentialMs, normal, seededRandom } from '../interface/random.js'
 import type { ScenarioConfig } from '../scenario/index.js'
 import { FleetNode } from './fleet-node.js'
 

@@ -1,6 +1,6 @@
 import type { Clock, EventSink, FleetDirectory } from '../interface/index.js'
 import { contentTopicFor, meshPeers, shardOfPubsubTopic, type ExchangeablePeer } from '../protocol/index.js'
-import { seededRandom, shuffle } from '../scenario/random.js'
+import { seededRandom, shuffle } from '../interface/random.js'
 import type { LoadedScenario } from '../scenario/index.js'
 import { CrowdGateway, CrowdPlayer, planCrowd } from './crowd.js'
 import type { FleetNode, FleetNodeComponents } from './fleet-node.js'

@@ -1,8 +1,17 @@
-import { ExitCode, InvalidInputError, globMatches, type InputProblem, type MetricValue, type ThresholdResult, type Verdict } from '../interface/index.js'
+import {
+  ExitCode,
+  InvalidInputError,
+  formatThresholdValue,
+  globMatches,
+  type InputProblem,
+  type MetricValue,
+  type ThresholdResult,
+  type Verdict
+} from '../interface/index.js'
 import { metricCatalogue } from '../analysis/metric-catalogue.js'
 import { flowNames, suggest, type LoadedScenario } from '../scenario/index.js'
 import { compare, parseThreshold, type Threshold } from './threshold.js'
-import { formatBytes, formatDuration, parseRatio } from '../scenario/units.js'
+import { parseRatio } from '../scenario/units.js'
 
 export { parseThreshold, compare, type Threshold, type Comparator } from './threshold.js'
 
@@ -56,8 +65,9 @@ export function evaluateThresholds(thresholds: Threshold[], metrics: Record<stri
     if (measured == null) passed = false
     else if (typeof threshold.target === 'boolean' || typeof measured === 'boolean') passed = measured === threshold.target
     else passed = compare(measured, threshold.comparator, threshold.target)
-    const shown = measured == null ? 'no value (nothing was measured)' : formatValue(measured, threshold.unit)
-    const wanted = typeof threshold.target === 'boolean' ? String(threshold.target) : `${threshold.comparator} ${formatValue(threshold.target, threshold.unit)}`
+    const shown = measured == null ? 'no value (nothing was measured)' : formatThresholdValue(measured, threshold.unit)
+    const wanted =
+      typeof threshold.target === 'boolean' ? String(threshold.target) : `${threshold.comparator} ${formatThresholdValue(threshold.target, threshold.unit)}`
     return {
       metric: threshold.metric,
       expression: threshold.expression,
@@ -91,24 +101,6 @@ export function decideVerdict(input: {
   if (incomplete.length > 0) return { verdict: 'inconclusive', reasons: [...incomplete, ...failed.map((t) => t.message)] }
   if (failed.length > 0) return { verdict: 'fail', reasons: failed.map((t) => t.message) }
   return { verdict: 'pass', reasons: [] }
-}
-
-export function formatValue(value: number | boolean, unit: string): string {
-  if (typeof value === 'boolean') return String(value)
-  switch (unit) {
-    case 'ms':
-      return formatDuration(value)
-    case 'seconds':
-      return formatDuration(value * 1000)
-    case 'ratio':
-      return `${+(value * 100).toFixed(3)}%`
-    case 'bytes':
-      return formatBytes(value)
-    case 'bytes/h':
-      return `${formatBytes(value)}/h`
-    default:
-      return `${+value.toFixed(3)}${unit === 'count' ? '' : ` ${unit}`}`
-  }
 }
 
 /** Thresholds of an already-validated config (for `courier report`, which has no source file to point into). */

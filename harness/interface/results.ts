@@ -40,6 +40,47 @@ export interface DeviceDelivery {
   lostMessages: string[]
 }
 
+/** One store node's history queries, from the devices' store.query and store.response events. */
+export interface StoreFigures {
+  /** Responses (a failure counts as a query too). */
+  queries: number
+  /** Responses with a status other than 200. */
+  failed: number
+  messages: number
+  bytes: number
+  /** Responses with a 2xx status and no error that follow their store.query; absent in results written before it existed. */
+  answered?: number
+  /** store.query to store.response of the answered ones; absent in results written before it existed. */
+  latency?: LatencySummary
+}
+
+/** When a first arrival counts as late, and where that bound came from. */
+export interface LateAfter {
+  ms: number
+  /** `threshold delivery.latency.p95 < 2s`, or the default's reason. */
+  source: string
+}
+
+/** Delivered / expected from one sender to one receiving device. */
+export interface MatrixCell {
+  expected: number
+  onTime: number
+  late: number
+  lost: number
+  duplicates: number
+}
+
+/** Every sender (devices, then `crowd`, then nodes) against every receiving device; null: nothing expected. */
+export interface DeliveryMatrix {
+  /** A first arrival later than this after the send is late (LateAfter.ms). */
+  lateAfterMs: number
+  lateSource: string
+  senders: string[]
+  receivers: string[]
+  /** cells[sender][receiver], in the order of `senders` and `receivers`. */
+  cells: Array<Array<MatrixCell | null>>
+}
+
 export interface ThresholdResult {
   metric: string
   expression: string
@@ -82,12 +123,14 @@ export interface Results {
     overall: DeviceDelivery
     devices: Record<string, DeviceDelivery>
     messages: { sent: number; byDevices: number; byCrowd: number }
+    /** Who got whose messages; absent in results written before it existed (`courier report RUN_DIR` recomputes it). */
+    matrix?: DeliveryMatrix
   }
   store: {
     queries: number
     failed: number
     latency: LatencySummary
-    byStore: Record<string, { queries: number; failed: number; messages: number; bytes: number }>
+    byStore: Record<string, StoreFigures>
   }
   harness: HarnessHealth
   /** Byte figures; absent when the run had `capture: off`. */

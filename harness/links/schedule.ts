@@ -2,7 +2,7 @@
 // times. The proxy (shaped-link.ts) calls schedulePiece for every piece it reads and writes the
 // piece out at `deliverAt`.
 import { SEGMENT_BYTES, type LinkProfile } from './profile.js'
-import type { Random } from './random.js'
+import type { Random } from '../interface/random.js'
 
 /** One direction's bottleneck, shared by every connection through the link (FIFO by arrival). */
 export interface Serializer {

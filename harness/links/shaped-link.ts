@@ -4,7 +4,7 @@ import net from 'node:net'
 import { performance } from 'node:perf_hooks'
 import { InfrastructureError } from '../interface/index.js'
 import { checkLinkProfile, MIN_RTO_MS, retransmissionTimeoutMs, type LinkProfile, type LinkProfiles } from './profile.js'
-import { streamRandom } from './random.js'
+import { streamRandom } from '../interface/random.js'
 import { maxPieceBytes, schedulePiece, type Serializer, type StreamState } from './schedule.js'
 
 /** Where the shaped link forwards to. */

@@ -48,7 +48,16 @@ export function buildResults({ events, thresholds, capture, radioTimelines, leak
   const accounts = Object.assign(userKeyed<string>(), Object.fromEntries(Object.entries(config.devices).map(([device, d]) => [device, d.account ?? device])))
   // results written before flows existed have no timeline entries of that kind: no names
   const flows = flowNames({ timeline: config.timeline ?? [] })
-  const analysis = analyzeRun(events, { lagLimitMs: config.harness.maxLagP99, capture, accounts, pushBoundMs: config.push?.bound, flows })
+  const nodes = [...range(config.network.relays, 'relay'), ...range(config.network.stores, 'store'), ...range(config.crowd?.gateways ?? 0, 'crowd')]
+  const applied = thresholds ?? thresholdsFromConfig(config.expect, Object.keys(config.devices), nodes, flows)
+  const analysis = analyzeRun(events, {
+    lagLimitMs: config.harness.maxLagP99,
+    capture,
+    accounts,
+    pushBoundMs: config.push?.bound,
+    flows,
+    thresholds: applied
+  })
   const energyFailed: string[] = []
   const energy =
     radioTimelines == null || config.capture === 'off'
@@ -92,8 +101,6 @@ export function buildResults({ events, thresholds, capture, radioTimelines, leak
     if (joules.every((j) => typeof j === 'number'))
       analysis.metrics[`censorship.${device}.joules`] = { value: (joules as number[]).reduce((a, b) => a + b, 0), unit: 'joules' }
   }
-  const nodes = [...range(config.network.relays, 'relay'), ...range(config.network.stores, 'store'), ...range(config.crowd?.gateways ?? 0, 'crowd')]
-  const applied = thresholds ?? thresholdsFromConfig(config.expect, Object.keys(config.devices), nodes, flows)
   const thresholdResults = evaluateThresholds(applied, analysis.metrics)
   const harnessReason = analysis.harness.saturated
     ? `harness saturated: event-loop delay p99 ${analysis.harness.lagP99Ms ?? '?'} ms > limit ${analysis.harness.lagLimitMs} ms; latency figures would include courier's own delay`

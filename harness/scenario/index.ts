@@ -1,6 +1,6 @@
 export * from './schema.js'
 export * from './load.js'
 export * from './units.js'
-export * from './random.js'
+export { seededRandom, pick, shuffle, normal, exponentialMs, type Random } from '../interface/random.js'
 export * from './yaml-source.js'
 export * from './resolve.js'

@@ -72,20 +72,3 @@ export function parseBandwidth(input: unknown): Parsed {
   if (factor == null) return { ok: false, expected }
   return { ok: true, value: Number(match[1]) * factor }
 }
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${round(ms)} ms`
-  if (ms < 120_000) return `${round(ms / 1000)} s`
-  return `${round(ms / 60_000)} min`
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1000) return `${round(bytes)} B`
-  if (bytes < 1e6) return `${round(bytes / 1e3)} kB`
-  if (bytes < 1e9) return `${round(bytes / 1e6)} MB`
-  return `${round(bytes / 1e9)} GB`
-}
-
-function round(value: number): string {
-  return Number.isInteger(value) ? String(value) : value.toFixed(value < 10 ? 2 : 1).replace(/\.?0+$/, '')
-}

@@ -17,20 +17,7 @@ import {
   sortThresholds,
   verdictExplanation
 } from '../format.js'
-import type {
-  Buckets,
-  DevicePivot,
-  DeviceRow,
-  ExplorerMessage,
-  FaultBand,
-  FaultMarker,
-  MatrixCell,
-  MetricGroup,
-  ReportData,
-  Series,
-  TrendView,
-  XY
-} from './report-data.js'
+import type { Buckets, DevicePivot, DeviceRow, ExplorerMessage, FaultBand, FaultMarker, MetricGroup, ReportData, Series, TrendView, XY } from './report-data.js'
 import { bytesSection, energySection, reliabilitySection, type BytesSamples } from './sections.js'
 import { thresholdEvidence } from '../why.js'
 
@@ -38,8 +25,6 @@ import { thresholdEvidence } from '../why.js'
 export interface ReportDataOptions {
   /** Files in the run directory to link, with sizes in bytes. */
   artifacts?: Array<{ name: string; bytes?: number }>
-  /** A first arrival later than this after the send counts as late (default: the latency threshold, else 2 s). */
-  lateAfterMs?: number
   /** Device-sent messages kept in the message explorer (default 3000). */
   maxExplorerDeviceMessages?: number
   /** Crowd messages sampled into the message explorer (default 300). */
@@ -288,23 +273,18 @@ export function buildReportData(results: Results, events: Iterable<CourierEvent>
     return failed == null || r.sentT < failed
   }
 
-  const late = lateThreshold(results, options.lateAfterMs)
+  // the delivery matrix and its late bound are results' (harness/analysis); results.json written
+  // before they existed has neither: the matrix is left out and the explorer marks nothing late
+  const matrix = results.delivery?.matrix
+  const lateMs = matrix?.lateAfterMs ?? Infinity
+  if (matrix == null)
+    notes.push(
+      'This results.json predates the delivery matrix and per-store query latency: they are left out. `courier report RUN_DIR` recomputes results from events.ndjson with them.'
+    )
 
-  // ---- latency, matrix
+  // ---- latency
   const latencies = new Map<string, number[]>(deviceOrder.map((d) => [d, []]))
   const overTime = new Map<string, XY[]>(deviceOrder.map((d) => [d, []]))
-  const senderOrder: string[] = []
-  const cells = new Map<string, Map<string, MatrixCell>>()
-  const cell = (sender: string, receiver: string): MatrixCell => {
-    let row = cells.get(sender)
-    if (row == null) {
-      cells.set(sender, (row = new Map()))
-      senderOrder.push(sender)
-    }
-    let c = row.get(receiver)
-    if (c == null) row.set(receiver, (c = { expected: 0, onTime: 0, late: 0, lost: 0, duplicates: 0 }))
-    return c
-  }
   let deviceMsgCount = 0
   let crowdMsgCount = 0
   for (const r of messages.values()) {
@@ -319,25 +299,9 @@ export function buildReportData(results: Results, events: Iterable<CourierEvent>
       latencies.get(device)?.push(l)
       overTime.get(device)?.push([S(r.sentT), round1(l)])
     }
-    for (const device of deviceOrder) {
-      if (!expects(device, r)) continue
-      const c = cell(r.sender ?? 'unknown', device)
-      c.expected++
-      const a = r.arrivals?.get(device)
-      if (a == null) c.lost++
-      else {
-        if (a.t - r.sentT > late.ms) c.late++
-        else c.onTime++
-        c.duplicates += a.n - 1
-      }
-    }
   }
   if (orphanArrivals > 0)
     notes.push(`${formatCount(orphanArrivals)} arrivals belong to messages with no msg.sent event; they are left out of latency and the delivery matrix.`)
-  const senders = senderOrder.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
-  function rank(s: string): number {
-    return isDevice(s) ? 0 : s === CROWD ? 1 : 2
-  }
 
   let downsampled = false
   const cdf: Series[] = deviceOrder.map((device) => {
@@ -370,35 +334,20 @@ export function buildReportData(results: Results, events: Iterable<CourierEvent>
         nBuckets
       )
     )
-  const storeTable = stores.map((store) => {
-    const qs = storeQueries.filter((q) => q.store === store)
-    const ok = qs.filter((q) => q.ok)
-    const lat = ok.map((q) => q.latency).sort((a, b) => a - b)
+  // per-store figures are results' (harness/analysis); stores without a timed query come last
+  const storeTable = [...stores, ...Object.keys(results.store?.byStore ?? {}).filter((s) => !stores.includes(s))].map((store) => {
     const byStore = results.store?.byStore?.[store]
     return {
       store,
-      queries: byStore?.queries ?? qs.length,
-      failed: byStore?.failed ?? qs.length - ok.length,
-      answered: ok.length,
-      messages: byStore?.messages ?? ok.reduce((s, q) => s + q.messages, 0),
-      bytes: formatBytes(byStore?.bytes ?? ok.reduce((s, q) => s + q.bytes, 0)),
-      p50: formatMs(lat.length === 0 ? null : quantileSorted(lat, 0.5)),
-      p95: formatMs(lat.length === 0 ? null : quantileSorted(lat, 0.95))
+      queries: byStore?.queries ?? 0,
+      failed: byStore?.failed ?? 0,
+      answered: byStore?.answered ?? null,
+      messages: byStore?.messages ?? 0,
+      bytes: formatBytes(byStore?.bytes ?? 0),
+      p50: formatMs(byStore?.latency?.p50),
+      p95: formatMs(byStore?.latency?.p95)
     }
   })
-  for (const [store, st] of Object.entries(results.store?.byStore ?? {})) {
-    if (!stores.includes(store))
-      storeTable.push({
-        store,
-        queries: st.queries,
-        failed: st.failed,
-        answered: 0,
-        messages: st.messages,
-        bytes: formatBytes(st.bytes),
-        p50: 'n/a',
-        p95: 'n/a'
-      })
-  }
   const st = results.store
   const storeSummary =
     st == null || st.queries === 0
@@ -437,7 +386,7 @@ export function buildReportData(results: Results, events: Iterable<CourierEvent>
   const { groups, pivots } = groupMetrics(results.metrics ?? {}, owners, deviceSet)
 
   // ---- explorer
-  const explorer = buildExplorer({ messages, isDevice, deviceOrder, expects, late: late.ms, S, options })
+  const explorer = buildExplorer({ messages, isDevice, deviceOrder, expects, late: lateMs, S, options })
   if (explorer.note !== '') notes.push(explorer.note)
 
   const devices: DeviceRow[] = deviceOrder.map((name) => deviceRow(name, results.delivery?.devices?.[name], results))
@@ -476,8 +425,8 @@ export function buildReportData(results: Results, events: Iterable<CourierEvent>
     devices,
     deviceOrder,
     faults: { bands: faultBands, markers: faultMarkers },
-    latency: { cdf, overTime: latencyOverTime, downsampled, lateAfterMs: late.ms, lateSource: late.source },
-    matrix: { senders, receivers: deviceOrder, cells: senders.map((s) => deviceOrder.map((d) => cells.get(s)?.get(d) ?? null)) },
+    latency: { cdf, overTime: latencyOverTime, downsampled, lateAfterMs: matrix?.lateAfterMs ?? null, lateSource: matrix?.lateSource ?? '' },
+    matrix: { senders: matrix?.senders ?? [], receivers: matrix?.receivers ?? [], cells: matrix?.cells ?? [] },
     paths: {
       duplicates: Object.fromEntries(deviceOrder.map((d) => [d, results.delivery?.devices?.[d]?.duplicates?.byPath ?? {}])),
       first: Object.fromEntries(deviceOrder.map((d) => [d, results.delivery?.devices?.[d]?.firstByPath ?? {}]))
@@ -794,24 +743,6 @@ function groupMetrics(metrics: Record<string, MetricValue>, owners: Set<string>,
 }
 
 /** The latency above which an arrival is late: the option, else the tightest `delivery.latency.* <` threshold, else 2 s. */
-function lateThreshold(results: Results, option: number | undefined): { ms: number; source: string } {
-  if (option != null) return { ms: option, source: 'report option' }
-  const candidates = (results.thresholds ?? [])
-    .filter((t) => /^delivery\.latency\./.test(t.metric))
-    .map((t) => ({ t, ms: parseLessThanMs(t.expression) }))
-    .filter((x) => x.ms != null)
-  candidates.sort((a, b) => a.ms! - b.ms!)
-  const best = candidates[0]
-  if (best != null) return { ms: best.ms!, source: `threshold ${best.t.metric} ${best.t.expression}` }
-  return { ms: 2000, source: 'default; no delivery.latency threshold' }
-}
-
-function parseLessThanMs(expression: string): number | null {
-  const m = /^\s*<=?\s*([\d.]+)\s*(ms|s|m|min)?\s*$/.exec(expression)
-  if (m == null) return null
-  return durationOf(`${m[1]}${m[2] ?? 'ms'}`)
-}
-
 /** A duration as ms from a number (ms) or text like `1m`, `30s`, `500ms`. */
 function durationOf(value: unknown): number | null {
   if (typeof value === 'number' && Number.isFinite(value)) return value

@@ -572,7 +572,7 @@ export function pageMain(): void {
       h(
         'p',
         { class: 'intro' },
-        `Delivered / expected for each sender and receiving device. Late: first arrival more than ${fmtMs(data.latency.lateAfterMs)} after the send (${data.latency.lateSource}). The crowd counts as one sender.`
+        `Delivered / expected for each sender and receiving device. Late: first arrival more than ${fmtMs(data.latency.lateAfterMs ?? NaN)} after the send (${data.latency.lateSource}). The crowd counts as one sender.`
       ),
       h('div', { class: 'scroll' }, matrix)
     )
@@ -800,7 +800,7 @@ export function pageMain(): void {
         data.store.table.map((s) => [
           s.store,
           h('td', { class: 'num' }, count(s.queries)),
-          h('td', { class: 'num' }, count(s.answered)),
+          h('td', { class: 'num' }, s.answered == null ? 'n/a' : count(s.answered)),
           h('td', { class: s.failed > 0 ? 'num fail-text' : 'num' }, count(s.failed)),
           h('td', { class: 'num' }, count(s.messages)),
           h('td', { class: 'num' }, s.bytes),

@@ -1,6 +1,7 @@
 // The JSON embedded in report.html: everything the page draws, precomputed in Node so the page
 // only lays out (a 1,000,000-event run must open in seconds). Times on charts are seconds of
 // scenario time (0 = scenario.start) unless a field says otherwise.
+import type { MatrixCell } from '../../harness/interface/index.js'
 
 /** One x/y point, as Chart.js takes it. */
 export type XY = [number, number]
@@ -65,13 +66,7 @@ export interface DeviceRow {
   errors: string[]
 }
 
-export interface MatrixCell {
-  expected: number
-  onTime: number
-  late: number
-  lost: number
-  duplicates: number
-}
+export type { MatrixCell }
 
 export interface MetricGroup {
   prefix: string
@@ -169,7 +164,8 @@ export interface ReportData {
   /** Device names in a fixed order, so a device has one colour on every chart. */
   deviceOrder: string[]
   faults: { bands: FaultBand[]; markers: FaultMarker[] }
-  latency: { cdf: Series[]; overTime: Series[]; downsampled: boolean; lateAfterMs: number; lateSource: string }
+  /** From results.delivery.matrix; null (and the matrix empty) in results written before it existed. */
+  latency: { cdf: Series[]; overTime: Series[]; downsampled: boolean; lateAfterMs: number | null; lateSource: string }
   matrix: { senders: string[]; receivers: string[]; cells: Array<Array<MatrixCell | null>> }
   paths: { duplicates: Record<string, Record<string, number>>; first: Record<string, Record<string, number>> }
   bytes: {
@@ -185,7 +181,7 @@ export interface ReportData {
     queries: Series[]
     sizes: Series[]
     failed: XY[]
-    table: Array<{ store: string; queries: number; failed: number; answered: number; messages: number; bytes: string; p50: string; p95: string }>
+    table: Array<{ store: string; queries: number; failed: number; answered: number | null; messages: number; bytes: string; p50: string; p95: string }>
     summary: string
     /** The sent-message checks (hash-only store queries, in Reliability) beside the history queries; null when there were none. */
     checks: { count: number; devices: number } | null

@@ -135,7 +135,7 @@ export function staticReport(data: ReportData): { header: string; nav: string; m
           data.store.table.map((s) => [
             el('td', null, e(s.store)),
             el('td', { class: 'num' }, count(s.queries)),
-            el('td', { class: 'num' }, count(s.answered)),
+            el('td', { class: 'num' }, s.answered == null ? 'n/a' : count(s.answered)),
             el('td', { class: s.failed > 0 ? 'num fail-text' : 'num' }, count(s.failed)),
             el('td', { class: 'num' }, count(s.messages)),
             el('td', { class: 'num' }, e(s.bytes)),

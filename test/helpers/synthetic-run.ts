@@ -5,18 +5,20 @@ import { quantileSorted } from 'simple-statistics'
 import {
   RESULTS_SCHEMA_VERSION,
   type CourierEvent,
+  type DeliveryMatrix,
   type DeliveryPath,
   type DeviceDelivery,
   type EventData,
   type EventType,
   type LatencySummary,
+  type MatrixCell,
   type DeviceEnergy,
   type MetricUnit,
   type MetricValue,
   type Results,
-  type ThresholdResult
+  type ThresholdResult,
+  formatValue
 } from '../../harness/interface/index.js'
-import { formatValue } from '../../reports/format.js'
 import { mulberry32 } from '../../harness/links/index.js'
 
 /** A threshold the generator evaluates against its own metrics. */
@@ -575,6 +577,7 @@ function resultsFromTruth({ o, truth, devices, storeTruth, lagSamples, t0, end, 
     failed: false,
     lostMessages: all.lost.slice(0, 50)
   }
+  const matrix = truthMatrix(o.thresholds, truth, devices, crashT == null ? null : { device: o.crashDevice ?? '', t: crashT })
   const storeLat = storeTruth
     .filter((s) => !s.failed)
     .map((s) => s.latency)
@@ -586,6 +589,14 @@ function resultsFromTruth({ o, truth, devices, storeTruth, lagSamples, t0, end, 
     if (s.failed) entry.failed++
     entry.messages += s.messages
     entry.bytes += s.bytes
+  }
+  for (const [store, entry] of Object.entries(byStore)) {
+    const answered = storeTruth
+      .filter((s) => s.store === store && !s.failed)
+      .map((s) => s.latency)
+      .sort((a, b) => a - b)
+    entry.answered = answered.length
+    entry.latency = summary(answered)
   }
   const lagP99 = quantileOrNull(
     lagSamples.map((s) => s.p99).sort((a, b) => a - b),
@@ -659,7 +670,8 @@ function resultsFromTruth({ o, truth, devices, storeTruth, lagSamples, t0, end, 
         sent: truth.size,
         byDevices: [...truth.values()].filter((r) => r.sender !== 'crowd').length,
         byCrowd: [...truth.values()].filter((r) => r.sender === 'crowd').length
-      }
+      },
+      matrix
     },
     store: { queries: storeTruth.length, failed: storeTruth.filter((s) => s.failed).length, latency: summary(storeLat), byStore },
     harness: {
@@ -688,6 +700,49 @@ function compare(value: number, op: SyntheticThreshold['op'], target: number): b
       return value > target
     case '>=':
       return value >= target
+  }
+}
+
+/**
+ * The delivery matrix from the generator's own decisions (not from events): late after the tightest
+ * `delivery.latency.*` upper bound among the thresholds (else 2 s); every device but the sender
+ * expects a message, the crashed device only those sent before its crash.
+ */
+export function truthMatrix(
+  thresholds: readonly SyntheticThreshold[],
+  truth: SyntheticRun['truth'],
+  devices: readonly string[],
+  crash: { device: string; t: number } | null
+): DeliveryMatrix {
+  const bound = thresholds.filter((t) => t.metric.startsWith('delivery.latency.') && (t.op === '<' || t.op === '<=')).sort((a, b) => a.target - b.target)[0]
+  const lateMs = bound?.target ?? 2000
+  const receivers = [...devices].sort((a, b) => a.localeCompare(b))
+  const cells = new Map<string, MatrixCell>()
+  for (const m of truth.values()) {
+    for (const d of receivers) {
+      if (d === m.sender) continue
+      if (crash != null && d === crash.device && m.sentT >= crash.t) continue
+      const key = `${m.sender}->${d}`
+      const cell = cells.get(key) ?? { expected: 0, onTime: 0, late: 0, lost: 0, duplicates: 0 }
+      cells.set(key, cell)
+      cell.expected++
+      const mine = m.arrivals.filter((a) => a.device === d)
+      const first = mine.find((a) => !a.duplicate)
+      if (first == null) cell.lost++
+      else if (first.t - m.sentT > lateMs) cell.late++
+      else cell.onTime++
+      cell.duplicates += mine.filter((a) => a.duplicate).length
+    }
+  }
+  const senders = [...new Set([...truth.values()].map((m) => m.sender))]
+    .filter((s) => receivers.some((d) => cells.has(`${s}->${d}`)))
+    .sort((a, b) => Number(a === 'crowd') - Number(b === 'crowd') || a.localeCompare(b))
+  return {
+    lateAfterMs: lateMs,
+    lateSource: bound == null ? 'default; no delivery.latency threshold' : `threshold ${bound.metric} ${bound.expression}`,
+    senders,
+    receivers,
+    cells: senders.map((s) => receivers.map((d) => cells.get(`${s}->${d}`) ?? null))
   }
 }
 

@@ -2,7 +2,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { ExitCode, InvalidInputError, type InputProblem, type ThresholdResult } from '../../harness/interface/index.js'
 import { parseScenario } from '../../harness/scenario/index.js'
-import { decideVerdict, evaluateThresholds, exitCodeForVerdict, formatValue, thresholdsFromConfig, validateExpectations } from '../../harness/gate/index.js'
+import { decideVerdict, evaluateThresholds, exitCodeForVerdict, thresholdsFromConfig, validateExpectations } from '../../harness/gate/index.js'
+import { formatThresholdValue } from '../../harness/interface/index.js'
 
 const passed: ThresholdResult = {
   metric: 'delivery.loss',
@@ -200,22 +201,22 @@ test('validateExpectations: each bad threshold is one problem at its own line, w
   assert.equal(problems[3].location.column, 3, 'an unknown metric points at the key')
 })
 
-test('formatValue: each unit shown the way thresholds are written', () => {
+test('formatThresholdValue: each unit shown the way thresholds are written', () => {
   assert.deepEqual(
     [
-      formatValue(812, 'ms'),
-      formatValue(2400, 'ms'),
-      formatValue(30, 'seconds'),
-      formatValue(0.5, 'seconds'),
-      formatValue(0.0125, 'ratio'),
-      formatValue(999, 'bytes'),
-      formatValue(2048, 'bytes'),
-      formatValue(1_500_000, 'bytes/h'),
-      formatValue(3, 'count'),
-      formatValue(1.23456, 'joules'),
-      formatValue(15, 'mAh'),
-      formatValue(0.5, 'mAh/h'),
-      formatValue(true, 'boolean')
+      formatThresholdValue(812, 'ms'),
+      formatThresholdValue(2400, 'ms'),
+      formatThresholdValue(30, 'seconds'),
+      formatThresholdValue(0.5, 'seconds'),
+      formatThresholdValue(0.0125, 'ratio'),
+      formatThresholdValue(999, 'bytes'),
+      formatThresholdValue(2048, 'bytes'),
+      formatThresholdValue(1_500_000, 'bytes/h'),
+      formatThresholdValue(3, 'count'),
+      formatThresholdValue(1.23456, 'joules'),
+      formatThresholdValue(15, 'mAh'),
+      formatThresholdValue(0.5, 'mAh/h'),
+      formatThresholdValue(true, 'boolean')
     ],
     ['812 ms', '2.4 s', '30 s', '500 ms', '1.25%', '999 B', '2.05 kB', '1.5 MB/h', '3', '1.235 joules', '15 mAh', '0.5 mAh/h', 'true']
   )

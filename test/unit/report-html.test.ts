@@ -141,6 +141,33 @@ test('a journey in the explorer holds every event of that message, with the rece
   assert.deepEqual(entry.missing, neverGot(lost))
 })
 
+test('results.json written before the matrix and per-store latency existed still renders, saying what is left out', () => {
+  const old = structuredClone(run.results)
+  delete old.delivery.matrix
+  for (const entry of Object.values(old.store.byStore)) {
+    delete entry.answered
+    delete entry.latency
+  }
+  const data = buildReportData(old, run.events)
+  assert.deepEqual(data.matrix, { senders: [], receivers: [], cells: [] })
+  assert.equal(data.latency.lateAfterMs, null)
+  assert.ok(
+    data.notes.some((n) => /predates the delivery matrix and per-store query latency/.test(n)),
+    data.notes.join(' | ')
+  )
+  assert.ok(data.store.table.length > 0)
+  for (const row of data.store.table) {
+    assert.equal(row.answered, null)
+    assert.equal(row.p50, 'n/a')
+    assert.equal(row.p95, 'n/a')
+  }
+  // no message is marked late without the bound; the lost ones still show
+  assert.ok(data.explorer.messages.every((m) => m.late.length === 0))
+  assert.ok(data.explorer.messages.some((m) => m.missing.length > 0))
+  const html = renderHtmlReport({ results: old, events: run.events })
+  assert.match(html, /predates the delivery matrix/)
+})
+
 test('faults become bands: the offline window, the killed store and the partition', () => {
   const data = buildReportData(run.results, run.events)
   const labels = data.faults.bands.map((b) => `${b.kind}:${b.label}:${Math.round(b.from)}-${Math.round(b.to)}`)

@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { formatBytes, formatDuration, parseBandwidth, parseDuration, parseRate, parseRatio, parseSize } from '../../harness/scenario/index.js'
+import { formatScenarioBytes, formatScenarioDuration } from '../../harness/interface/index.js'
+import { parseBandwidth, parseDuration, parseRate, parseRatio, parseSize } from '../../harness/scenario/index.js'
 
 // The edges of the unit parsers and formatters, where Stryker's mutants survived the first
 // run (README: Mutation score): trimming, case, non-string input, unknown units, the exact
@@ -55,8 +56,8 @@ test('a ratio given as a number: 0 and 1 are the inclusive bounds', () => {
   )
 })
 
-test('formatDuration switches from ms to s at 1000 ms and from s to min at 2 min', () => {
-  assert.deepEqual([999, 1000, 1500, 119_000, 120_000, 150_000, 3_600_000].map(formatDuration), [
+test('formatScenarioDuration switches from ms to s at 1000 ms and from s to min at 2 min', () => {
+  assert.deepEqual([999, 1000, 1500, 119_000, 120_000, 150_000, 3_600_000].map(formatScenarioDuration), [
     '999 ms',
     '1 s',
     '1.5 s',
@@ -67,19 +68,9 @@ test('formatDuration switches from ms to s at 1000 ms and from s to min at 2 min
   ])
 })
 
-test('formatBytes switches at 1000, 10^6 and 10^9; two decimals below 10, one above, no trailing zeros', () => {
-  assert.deepEqual([999, 1000, 1001, 1234, 12_345, 999_000, 1_000_000, 2_500_000, 999_000_000, 1_000_000_000, 2_500_000_000, 12_340_000_000].map(formatBytes), [
-    '999 B',
-    '1 kB',
-    '1 kB',
-    '1.23 kB',
-    '12.3 kB',
-    '999 kB',
-    '1 MB',
-    '2.5 MB',
-    '999 MB',
-    '1 GB',
-    '2.5 GB',
-    '12.3 GB'
-  ])
+test('formatScenarioBytes switches at 1000, 10^6 and 10^9; two decimals below 10, one above, no trailing zeros', () => {
+  assert.deepEqual(
+    [999, 1000, 1001, 1234, 12_345, 999_000, 1_000_000, 2_500_000, 999_000_000, 1_000_000_000, 2_500_000_000, 12_340_000_000].map(formatScenarioBytes),
+    ['999 B', '1 kB', '1 kB', '1.23 kB', '12.3 kB', '999 kB', '1 MB', '2.5 MB', '999 MB', '1 GB', '2.5 GB', '12.3 GB']
+  )
 })

@@ -5,6 +5,8 @@
  * TAIL_MS after the last one (an LTE-like inactivity timer), and active time costs
  * RADIO_ACTIVE_MA. Real figures come from a real phone's batterystats.
  */
+import { formatAndroidBytes, formatAndroidDuration } from '../../../../harness/interface/index.js'
+
 export const TAIL_MS = 5000
 export const RADIO_ACTIVE_MA = 250
 export const CAPACITY_MAH = 4000
@@ -86,15 +88,15 @@ export class BatteryModel {
       '',
       'Statistics since last charge:',
       `  System starts: 0, currently on battery: true`,
-      `  Time on battery: ${formatDuration(since)} (100.0%) realtime, ${formatDuration(since)} (100.0%) uptime`,
+      `  Time on battery: ${formatAndroidDuration(since)} (100.0%) realtime, ${formatAndroidDuration(since)} (100.0%) uptime`,
       '',
       '  Estimated power use (mAh):',
       `    Capacity: ${CAPACITY_MAH}, Computed drain: ${mAh.toFixed(3)}, actual drain: 0`,
       `    Uid ${label}: ${mAh.toFixed(3)} ( radio=${mAh.toFixed(3)} )`,
       '',
       `  ${label}:`,
-      `    Mobile network: ${formatBytes(this.bytesRx)} received, ${formatBytes(this.bytesTx)} sent (packets ${this.packetsRx} received, ${this.packetsTx} sent)`,
-      `    Mobile radio active: ${formatDuration(active)} (${share}%) ${this.activations}x @ 0 mspp`,
+      `    Mobile network: ${formatAndroidBytes(this.bytesRx)} received, ${formatAndroidBytes(this.bytesTx)} sent (packets ${this.packetsRx} received, ${this.packetsTx} sent)`,
+      `    Mobile radio active: ${formatAndroidDuration(active)} (${share}%) ${this.activations}x @ 0 mspp`,
       `    Apk ${pkg}:`,
       '      (nothing executed)',
       ''
@@ -104,30 +106,4 @@ export class BatteryModel {
 
 export function uidLabel(uid: number): string {
   return `u0a${uid - 10000}`
-}
-
-/** Android's TimeUtils style: `1h 2m 3s 4ms`, zero parts left out. */
-export function formatDuration(ms: number): string {
-  let rest = Math.round(ms)
-  const parts: string[] = []
-  for (const [unit, size] of [
-    ['d', 86_400_000],
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1000]
-  ] as const) {
-    const n = Math.floor(rest / size)
-    if (n > 0) parts.push(`${n}${unit}`)
-    rest -= n * size
-  }
-  if (rest > 0 || parts.length === 0) parts.push(`${rest}ms`)
-  return parts.join(' ')
-}
-
-/** Android's formatBytes in batterystats: B below 1 KB, then KB, MB, GB with two decimals. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes}B`
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(2)}KB`
-  if (bytes < 1024 * 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(2)}MB`
-  return `${(bytes / 1024 / 1024 / 1024).toFixed(2)}GB`
 }
