@@ -4,10 +4,10 @@
 // through all of its states.
 import { listBuiltinProfiles, loadRadioProfile, priceTimeline } from '../harness/energy/index.js'
 import type { RadioPacket } from '../harness/interface/index.js'
-import { mulberry32 } from '../harness/links/index.js'
+import { seededRandom } from '../harness/interface/index.js'
 
 // the links module's seeded generator, so every run prices the same timeline
-const random = mulberry32
+const random = (seed: number) => seededRandom(seed, 'bench-energy')
 
 function synthetic(count: number): RadioPacket[] {
   const rnd = random(42)

@@ -1,5 +1,5 @@
 import { errorFunction, mean, median, wilcoxonRankSum } from 'simple-statistics'
-import { mulberry32 } from '../interface/index.js'
+import { seededRandom } from '../interface/index.js'
 
 /** Two-sided Mann-Whitney U test, normal approximation with tie and continuity correction. */
 export interface MannWhitney {
@@ -44,7 +44,7 @@ export function bootstrapMeanDifference(
 ): { low: number; high: number } {
   const resamples = options.resamples ?? 2000
   const level = options.level ?? 0.95
-  const random = mulberry32(options.seed ?? 1)
+  const random = seededRandom(options.seed ?? 1, 'compare/bootstrap')
   const draw = (xs: readonly number[]): number => {
     let sum = 0
     for (let i = 0; i < xs.length; i++) sum += xs[Math.floor(random() * xs.length)]

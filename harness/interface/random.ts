@@ -1,14 +1,9 @@
 // Seeded randomness, one module for every consumer (scenario plans, link shaping, the compare
 // bootstrap, test generators). Own code rather than a package: a few small, well-known functions.
 //
-// Two generator families, each kept because the seeded outcomes that tests and recorded runs pin
-// were drawn from it:
-// - sfc32 streams by label (`seededRandom(seed, label)`): scenario plans (crowd schedule, fleet
-//   choices, device randomness). Every consumer derives its own stream from (seed, label) so adding
-//   a device does not shift the crowd's schedule; same seed, same run plan.
-// - mulberry32 (`mulberry32(seed)`, `streamRandom(seed, connection, direction)` with splitmix32 to
-//   derive stream seeds): link jitter and loss, where a connection draws per packet and the
-//   sha256 of a label per stream would cost more than the draws; also the compare bootstrap.
+// One generator family: sfc32 streams by label (`seededRandom(seed, label)`). Every consumer
+// derives its own stream from (seed, label) so adding a device does not shift the crowd's
+// schedule, and one link connection's traffic never shifts another's; same seed, same run.
 import { createHash } from 'node:crypto'
 
 /** A generator of uniform numbers in [0, 1). */
@@ -39,34 +34,12 @@ export function seededRandom(seed: number, label: string): Random {
   return random
 }
 
-/** mulberry32: fast, 32-bit state, good enough for delay and loss decisions (not for crypto). */
-export function mulberry32(seed: number): Random {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-function splitmix32(x: number): number {
-  x = (x + 0x9e3779b9) >>> 0
-  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b) >>> 0
-  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35) >>> 0
-  return (x ^ (x >>> 16)) >>> 0
-}
-
 /**
- * The generator for one direction of one connection. Each (connection, direction) gets its own
- * stream so that one connection's traffic never shifts another's decisions.
+ * The generator for one direction of one connection of a shaped link: its own stream by label, so
+ * that one connection's traffic never shifts another's decisions.
  */
 export function streamRandom(seed: number, connection: number, direction: 'up' | 'down'): Random {
-  let s = splitmix32(seed >>> 0)
-  s = splitmix32(s ^ (connection >>> 0))
-  s = splitmix32(s ^ (direction === 'up' ? 0x75 : 0x64))
-  return mulberry32(s)
+  return seededRandom(seed, `link/${connection >>> 0}/${direction}`)
 }
 
 export function pick<T>(random: Random, items: readonly T[]): T {

@@ -19,7 +19,7 @@ import {
   type ThresholdResult,
   formatValue
 } from '../../harness/interface/index.js'
-import { mulberry32 } from '../../harness/links/index.js'
+import { seededRandom } from '../../harness/interface/index.js'
 
 /** A threshold the generator evaluates against its own metrics. */
 export interface SyntheticThreshold {
@@ -122,7 +122,7 @@ export function synthesizeRun(options: SyntheticRunOptions = {}): SyntheticRun {
   const offline = options.offline === undefined ? { atMs: 20_000, forMs: 15_000 } : options.offline
   const killStore = options.killStore === undefined ? { atMs: 40_000, forMs: 10_000 } : options.killStore
   const partition = options.partition === undefined ? { atMs: 28_000, forMs: 5_000 } : options.partition
-  const rand = mulberry32(o.seed)
+  const rand = seededRandom(o.seed, 'synthetic-run')
   const logNormal = (median: number, sigma: number): number => median * Math.exp(sigma * gaussian(rand))
   const events: CourierEvent[] = []
   const emit = <K extends EventType>(t: number, type: K, data: EventData<K>): void => {
