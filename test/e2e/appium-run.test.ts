@@ -1,4 +1,3 @@
-import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises'
@@ -7,6 +6,7 @@ import { join } from 'node:path'
 import { startAppiumServer } from '../../devices/appium/index.js'
 import type { CourierEvent, Results } from '../../harness/interface/index.js'
 import { REPO_ROOT, runCourier, startCourier, tempDir, writeScenario, waitForScenarioStart } from '../helpers/cli.js'
+import { nightlyTest, test } from '../helpers/suite.js'
 
 const SECRETS = { COURIER_APPIUM_USER: 'sekret-user-7f3a1', COURIER_APPIUM_KEY: 'sekret-key-9c1e2', COURIER_TESTAPP_PASSWORD: 'sekret-pass-44d2b' }
 
@@ -254,7 +254,7 @@ devices:
   assert.deepEqual(launcherProcesses(ports[0]), [])
 })
 
-test('when courier is killed outright, its Appium server exits on its own (stdin watchdog)', async () => {
+nightlyTest('when courier is killed outright, its Appium server exits on its own (stdin watchdog)', async () => {
   const dir = await tempDir()
   const scenario = await writeScenario(
     dir,
@@ -283,7 +283,7 @@ devices:
   assert.equal(await portOpen(ports[0]), false)
 })
 
-test("--fleet-host puts the fleet on another address, courier prints it for the app's fleet settings, and the phone reaches it", async () => {
+nightlyTest("--fleet-host puts the fleet on another address, courier prints it for the app's fleet settings, and the phone reaches it", async () => {
   const dir = await tempDir()
   const scenario = await writeScenario(
     dir,

@@ -1,10 +1,10 @@
-import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { CourierEvent, Results } from '../../harness/interface/index.js'
 import { pool, runCourier, tempDir } from '../helpers/cli.js'
 import { freeBasePort } from '../helpers/ports.js'
+import { nightlyTest, test } from '../helpers/suite.js'
 
 // The shipped censorship scenario and its broken twin, side by side: the same block of alice's
 // bootstrap list; only the reference client's peer-exchange fallback differs.
@@ -47,7 +47,7 @@ test('censored.yaml passes through peer exchange; its broken variant fails on th
 // The same block written the way a censor writes it: by port on any address, and by address and
 // port. Stable ports (network.ports) make alice's bootstrap relays' ports known before the run;
 // her seeded bootstrap list is relay-5 and relay-3 (checked from the run's own event first).
-test('a block by port and by address:port refuses the device exactly those addresses; it falls back the same way', async () => {
+nightlyTest('a block by port and by address:port refuses the device exactly those addresses; it falls back the same way', async () => {
   const base = await freeBasePort()
   const scenario = (await readFile('scenarios/censored.yaml', 'utf8'))
     .replace('network: { relays: 5, stores: 0, degree: 2 }', `network: { relays: 5, stores: 0, degree: 2, ports: ${base} }`)

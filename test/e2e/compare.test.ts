@@ -1,10 +1,10 @@
-import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { runCourier, tempDir, writeScenario } from '../helpers/cli.js'
 import { binaryManifest, zipFile } from '../helpers/app-files.js'
+import { nightlyTest, test } from '../helpers/suite.js'
 
 // Small on purpose: the machine is shared. 32 messages between two devices give the rank test
 // about 45 latency samples a side, plenty for a 400 ms shift (larger than the harness lag a loaded test machine adds, which compare discounts); 16 sends a device fit a 2 s traffic phase.
@@ -95,7 +95,7 @@ test('a candidate whose device link is 400 ms slower is worse on latency; swappe
   assert.match(missing.stderr, /nope: base: no such directory/)
 })
 
-test('--repeat 3 makes run-1..run-3 with seeds 5, 6, 7 and a summary that compare accepts', async () => {
+nightlyTest('--repeat 3 makes run-1..run-3 with seeds 5, 6, 7 and a summary that compare accepts', async () => {
   const dir = await tempDir()
   const file = await writeScenario(dir, 'pair.yaml', PAIR('', '2s'))
   let rep = join(dir, 'rep')

@@ -1,9 +1,9 @@
-import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { which } from '../../devices/appium/index.js'
 import { REPO_ROOT, runCourier, tempDir, writeScenario } from '../helpers/cli.js'
+import { nightlyTest, test } from '../helpers/suite.js'
 
 /** Every check `courier doctor` makes without a scenario, by id and by the title the table shows. */
 const CHECKS: Array<[string, string]> = [
@@ -101,38 +101,41 @@ test('courier doctor --json: one document, every check with status, required, ne
   assert.deepEqual(doc.summary, { ok: count('ok'), missing: count('missing'), warn: count('warn'), requiredMissing: [] })
 })
 
-test("with tcpdump and adb off the PATH, their lines say missing with the fix, and a scenario that needs Appium (courier's driver) still passes", async () => {
-  const dir = await tempDir()
-  const scenario = await writeScenario(
-    dir,
-    'phone.yaml',
-    `name: doctor-appium
+nightlyTest(
+  "with tcpdump and adb off the PATH, their lines say missing with the fix, and a scenario that needs Appium (courier's driver) still passes",
+  async () => {
+    const dir = await tempDir()
+    const scenario = await writeScenario(
+      dir,
+      'phone.yaml',
+      `name: doctor-appium
 duration: 5s
 devices:
   phone: { driver: appium, profile: ${join(REPO_ROOT, 'devices/profiles/courier-ci.yaml')}, topics: [chat] }
   alice: { driver: simulated, topics: [chat] }
 `
-  )
-  // the driver courier installs on first use (Appium installs it with npm, so with the PATH as it is)
-  const installed = await runCourier(['doctor', scenario, '--install-driver', '--json'], { timeoutMs: 180_000 })
-  assert.equal((JSON.parse(installed.stdout) as DoctorJson).checks.find((c) => c.id === 'courier-driver')?.status, 'ok', installed.stderr)
-  const PATH = await emptyPath()
-  const result = await runCourier(['doctor', scenario], { env: { PATH }, timeoutMs: 60_000 })
-  assert.equal(result.code, 0, result.stderr + result.stdout)
-  assert.match(line(result.stdout, 'tcpdump'), /^missing\s+tcpdump\s+-\s+not on PATH/)
-  assert.match(fixOf(result.stdout, 'tcpdump'), /apt-get install tcpdump/)
-  assert.match(line(result.stdout, 'adb'), /^missing\s+adb\s+-\s+not on PATH/)
-  assert.match(fixOf(result.stdout, 'adb'), /platform-tools.*adb on PATH/)
-  assert.match(line(result.stdout, 'appium'), /^ok\s+appium\s+phone\s+appium 3\./)
-  assert.match(line(result.stdout, 'courier driver'), /^ok\s+courier driver\s+phone\s+courier /)
-  assert.match(result.stdout, new RegExp(`^ready for ${scenario.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: nothing required is missing`, 'm'))
+    )
+    // the driver courier installs on first use (Appium installs it with npm, so with the PATH as it is)
+    const installed = await runCourier(['doctor', scenario, '--install-driver', '--json'], { timeoutMs: 180_000 })
+    assert.equal((JSON.parse(installed.stdout) as DoctorJson).checks.find((c) => c.id === 'courier-driver')?.status, 'ok', installed.stderr)
+    const PATH = await emptyPath()
+    const result = await runCourier(['doctor', scenario], { env: { PATH }, timeoutMs: 60_000 })
+    assert.equal(result.code, 0, result.stderr + result.stdout)
+    assert.match(line(result.stdout, 'tcpdump'), /^missing\s+tcpdump\s+-\s+not on PATH/)
+    assert.match(fixOf(result.stdout, 'tcpdump'), /apt-get install tcpdump/)
+    assert.match(line(result.stdout, 'adb'), /^missing\s+adb\s+-\s+not on PATH/)
+    assert.match(fixOf(result.stdout, 'adb'), /platform-tools.*adb on PATH/)
+    assert.match(line(result.stdout, 'appium'), /^ok\s+appium\s+phone\s+appium 3\./)
+    assert.match(line(result.stdout, 'courier driver'), /^ok\s+courier driver\s+phone\s+courier /)
+    assert.match(result.stdout, new RegExp(`^ready for ${scenario.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: nothing required is missing`, 'm'))
 
-  // the same machine with its PATH: tcpdump is found (the check tells the two apart)
-  if (which('tcpdump') != null) {
-    const full = JSON.parse((await runCourier(['doctor', scenario, '--json'], { timeoutMs: 60_000 })).stdout) as DoctorJson
-    assert.notEqual(full.checks.find((c) => c.id === 'tcpdump')?.found, 'not on PATH')
+    // the same machine with its PATH: tcpdump is found (the check tells the two apart)
+    if (which('tcpdump') != null) {
+      const full = JSON.parse((await runCourier(['doctor', scenario, '--json'], { timeoutMs: 60_000 })).stdout) as DoctorJson
+      assert.notEqual(full.checks.find((c) => c.id === 'tcpdump')?.found, 'not on PATH')
+    }
   }
-})
+)
 
 test('a phone profile that needs adb (android-status, server started locally) exits 3 naming adb; a given server is asked instead', async () => {
   const dir = await tempDir()

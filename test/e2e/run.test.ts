@@ -1,4 +1,3 @@
-import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
@@ -9,6 +8,7 @@ import type { CourierEvent, Results } from '../../harness/interface/index.js'
 import { parseScenario } from '../../harness/scenario/index.js'
 import { runScenario } from '../../harness/runner/index.js'
 import { REPO_ROOT, runCourier, startCourier, tempDir, writeScenario, waitForScenarioStart } from '../helpers/cli.js'
+import { nightlyTest, test } from '../helpers/suite.js'
 
 // the checks here are outcomes and exit codes, not milliseconds: other test files run beside these
 const SHORT = (expect: string, extra = '', maxLag = '200ms'): string => `name: short
@@ -65,7 +65,7 @@ test('the shipped smoke scenario passes with exit 0, a summary table and a run d
   )
 })
 
-test('an impossible threshold fails the run with exit 1 and names the threshold', async () => {
+nightlyTest('an impossible threshold fails the run with exit 1 and names the threshold', async () => {
   const dir = await tempDir()
   const file = await writeScenario(dir, 'impossible.yaml', SHORT('  delivery.latency.p50: "< 0.001ms"\n  delivery.loss: "== 0"'))
   const result = await runCourier(['run', file, '--out', join(dir, 'run'), '--no-progress'])

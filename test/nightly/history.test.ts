@@ -5,6 +5,8 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { runCourier, tempDir, writeScenario } from '../helpers/cli.js'
 
+// In the nightly suite: npm test renders the History section from crafted nights (report-browser)
+// and tests the history store, records and trends in unit tests; this is the CLI end to end.
 // Small on purpose (the machine is shared): two devices, 32 messages, a 3 s scenario.
 const PAIR = `name: pair
 seed: 5
