@@ -3,7 +3,11 @@
 // + 4 devices on this machine; plus memory per real libp2p node. Prints JSON.
 // Run: npm run bench   (or node dist/scripts/bench-fleet.js [--rates 5,10,20] [--seconds 10]
 //      [--capture auto|tcpdump|socket|off]: auto, a user's default, is tcpdump as root)
+//      [--baseline FILE]: compare each rate's CPU per delivery with an earlier output of this script
+//      (npm run bench uses fixtures/bench/fleet-baseline.json) and exit 1 when a step got more than
+//      25 % dearer; [--record FILE] writes this run's output there too, to become the next baseline
 import '../harness/polyfill.js'
+import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir, cpus } from 'node:os'
 import { join } from 'node:path'
@@ -121,6 +125,39 @@ async function memoryPerNode(count: number): Promise<{ heapMb: number; rssMb: nu
   return { heapMb: mb(after.heap - before.heap), rssMb: mb(after.rss - before.rss) }
 }
 
+/** CPU seconds (courier and its children) per delivery to a device: the cost a change can move. */
+const cpuPerDelivery = (s: Step): number | null => (s.expected > 0 ? (s.cpuSeconds.courier + s.cpuSeconds.children) / s.expected : null)
+// CPU time on a shared two-core machine moves by a tenth between identical runs (measured); a
+// quarter is well outside that and well inside the several-fold change this exists to catch
+const SLOWER_BEYOND = 1.25
+
+interface BaselineStep {
+  rate: number
+  expected: number
+  cpuSeconds: { courier: number; children: number }
+}
+
+async function compareWithBaseline(file: string, now: Step[]): Promise<{ lines: string[]; slower: boolean; recorded: string | null }> {
+  const baseline = JSON.parse(await readFile(file, 'utf8')) as { steps: BaselineStep[]; recordedAt?: string; capture?: string }
+  const lines: string[] = []
+  let slower = false
+  for (const step of now) {
+    const before = baseline.steps.find((b) => b.rate === step.rate)
+    const nowCost = cpuPerDelivery(step)
+    if (before == null || nowCost == null || before.expected === 0) continue
+    const beforeCost = (before.cpuSeconds.courier + before.cpuSeconds.children) / before.expected
+    const ratio = nowCost / beforeCost
+    const worse = ratio > SLOWER_BEYOND
+    slower ||= worse
+    lines.push(
+      `rate ${step.rate}/s: ${(nowCost * 1000).toFixed(2)} ms CPU per delivery vs ${(beforeCost * 1000).toFixed(2)} ms in the baseline (x${ratio.toFixed(2)})${worse ? ' SLOWER' : ''}`
+    )
+  }
+  if (baseline.capture != null && baseline.capture !== capture)
+    lines.push(`note: the baseline was measured with capture: ${baseline.capture}, this run with ${capture}`)
+  return { lines, slower, recorded: baseline.recordedAt ?? null }
+}
+
 const steps: Step[] = []
 for (const rate of rates) {
   const result = await step(rate)
@@ -132,9 +169,22 @@ for (const rate of rates) {
 }
 const best = steps.filter((s) => s.clean).at(-1)
 const perNode = await memoryPerNode(50)
-process.stdout.write(
+const baselineFile = args.includes('--baseline') ? flag('--baseline', '') : null
+const comparison =
+  baselineFile == null
+    ? null
+    : existsSync(baselineFile)
+      ? await compareWithBaseline(baselineFile, steps)
+      : { lines: [`no baseline at ${baselineFile} yet: record one with --record ${baselineFile}`], slower: false, recorded: null }
+if (comparison != null) {
+  process.stderr.write(`against ${baselineFile}${comparison.recorded == null ? '' : ` (recorded ${comparison.recorded})`}:\n`)
+  for (const line of comparison.lines) process.stderr.write(`  ${line}\n`)
+  if (comparison.lines.length === 0) process.stderr.write('  no rate in common with the baseline\n')
+}
+const output =
   JSON.stringify(
     {
+      recordedAt: new Date().toISOString(),
       benchmark: 'fleet',
       machine: { cpus: cpus().length, node: process.version },
       topology: '4 relays + 2 stores + 2 crowd gateways + 4 simulated devices, one process',
@@ -150,10 +200,12 @@ process.stdout.write(
         note: 'connected in a chain, subscribed to one topic, idle; heap = heapUsed + external + arrayBuffers after forced GC'
       },
       gcExposed: typeof global.gc === 'function',
-      peerTool: 'none measured: no other Waku test harness runs on this machine'
+      peerTool: 'none measured: no other Waku test harness runs on this machine',
+      ...(comparison == null ? {} : { baseline: { file: baselineFile, slowerBeyond: SLOWER_BEYOND, lines: comparison.lines, slower: comparison.slower } })
     },
     null,
     2
   ) + '\n'
-)
-process.exit(0)
+process.stdout.write(output)
+if (args.includes('--record')) await writeFile(flag('--record', ''), output)
+process.exit(comparison?.slower === true ? 1 : 0)
