@@ -1,13 +1,18 @@
-// Builds the browser device's web chat page (devices/browser/page) into dist/devices/browser/page:
-// @waku/sdk and the page's script bundled by esbuild for the browser, beside its HTML. Run by
-// `npm run build`; the browser driver refuses to start without it and `courier doctor` checks it.
+// Builds the two pages courier's code runs in a browser, each bundled by esbuild; run by
+// `npm run build` after tsc has type-checked each with its own DOM-typed tsconfig.
+// - the browser device's web chat page (devices/browser/page) into dist/devices/browser/page:
+//   @waku/sdk and the page's script as an ES module, beside its HTML. The browser driver refuses to
+//   start without it and `courier doctor` checks it.
+// - report.html's page script (reports/html/page) into dist/reports/html/page/report-page.js: one
+//   IIFE with no imports left (Chart.js is its own inline script, the global `Chart`), which
+//   reports/html/render.ts reads and inlines into every report.html.
 import { build } from 'esbuild'
 import { copyFileSync, mkdirSync } from 'node:fs'
 
 const source = 'devices/browser/page'
 const out = 'dist/devices/browser/page'
 mkdirSync(out, { recursive: true })
-const started = Date.now()
+let started = Date.now()
 await build({
   entryPoints: [`${source}/chat.ts`],
   outfile: `${out}/chat.js`,
@@ -22,3 +27,20 @@ await build({
 })
 copyFileSync(`${source}/index.html`, `${out}/index.html`)
 console.log(`page: built ${out}/chat.js in ${Date.now() - started} ms`)
+
+started = Date.now()
+await build({
+  entryPoints: ['reports/html/page/main.ts'],
+  outfile: 'dist/reports/html/page/report-page.js',
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  // the syntax tsc wrote for the page before it was bundled (the project's target)
+  target: 'es2022',
+  // inlined into report.html, where a source map would be a file that is not there
+  sourcemap: false,
+  minify: false,
+  logLevel: 'warning',
+  metafile: false
+})
+console.log(`page: built dist/reports/html/page/report-page.js in ${Date.now() - started} ms`)

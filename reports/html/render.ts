@@ -1,14 +1,15 @@
-// Assembles report.html: one file with Chart.js, the page script, the stylesheet and the data
-// inlined. A Content-Security-Policy allows exactly those inline blocks (by hash, which works
-// from file:// where nonces buy nothing) and nothing remote, so the report cannot phone home
-// and a hostile string in the run cannot run script.
+// Assembles report.html: one file with Chart.js, the page script (reports/html/page, bundled by
+// esbuild in `npm run build`), the stylesheet and the data inlined. A Content-Security-Policy
+// allows exactly those inline blocks (by hash, which works from file:// where nonces buy nothing)
+// and nothing remote, so the report cannot phone home and a hostile string in the run cannot run
+// script.
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { CourierEvent, Results } from '../../harness/interface/index.js'
 import { VERDICT_TEXT } from '../format.js'
 import { buildReportData, type ReportDataOptions } from './build-data.js'
-import { pageMain } from './page-script.js'
 import type { ReportData } from './report-data.js'
 import { REPORT_CSS } from './style.js'
 import { cspHash, escapeHtml, pageHead } from './page-head.js'
@@ -38,6 +39,27 @@ export function chartJsBundle(): string {
   return chartJsSource
 }
 
+let pageSource: string | null = null
+
+/**
+ * report.html's page script: the esbuild bundle of reports/html/page that `npm run build` writes
+ * next to this module's compiled copy (dist/reports/html/page/report-page.js).
+ */
+export function reportPageBundle(): string {
+  if (pageSource == null) {
+    const file = new URL('./page/report-page.js', import.meta.url)
+    let source: string
+    try {
+      source = readFileSync(file, 'utf8')
+    } catch (e) {
+      throw new Error(`report.html's page script is not built (${fileURLToPath(file)}): run npm run build`, { cause: e })
+    }
+    if (/<\/script|<!--/i.test(source)) throw new Error('report page bundle contains a sequence that would end an inline <script>')
+    pageSource = source
+  }
+  return pageSource
+}
+
 /** Renders the offline report from results and events. */
 export function renderHtmlReport(input: HtmlReportInput, options: HtmlReportOptions = {}): string {
   return renderHtmlFromData(buildReportData(input.results, input.events, options))
@@ -56,7 +78,7 @@ const sha256 = cspHash
 /** Renders report.html from precomputed report data. */
 export function renderHtmlFromData(data: ReportData): string {
   const chartJs = chartJsBundle()
-  const page = `\n(${pageMain.toString()})();\n`
+  const page = `\n${reportPageBundle()}`
   const css = REPORT_CSS
   const csp = [
     "default-src 'none'",

@@ -1,7 +1,7 @@
 // The JSON embedded in report.html: everything the page draws, precomputed in Node so the page
 // only lays out (a 1,000,000-event run must open in seconds). Times on charts are seconds of
 // scenario time (0 = scenario.start) unless a field says otherwise.
-import type { MatrixCell } from '../../harness/interface/index.js'
+import type { MatrixCell } from '../../harness/interface/results.js'
 
 /** One x/y point, as Chart.js takes it. */
 export type XY = [number, number]

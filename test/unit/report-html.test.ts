@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { InvalidInputError, type CourierEvent, type DeviceDelivery } from '../../harness/interface/index.js'
 import { analyzeRun } from '../../harness/analysis/index.js'
 import { buildReportData, readEvents, renderHtmlReport, writeRunReports } from '../../reports/index.js'
-import { jsonForScript } from '../../reports/html/render.js'
+import { jsonForScript, reportPageBundle } from '../../reports/html/render.js'
 import { craftedResults } from '../helpers/reports/crafted-results.js'
 import { FIXTURE_RUNS, HOSTILE } from '../helpers/reports/fixture-runs.js'
 import { synthesizeRun, type SyntheticRun } from '../helpers/synthetic-run.js'
@@ -211,6 +211,21 @@ test('report.html: one file, a CSP that allows only its own inline blocks by has
   assert.ok(csp.includes(`'sha256-${createHash('sha256').update(style).digest('base64')}'`))
   assert.doesNotMatch(html, /<(script|img|link|iframe)[^>]+(src|href)="(https?:)?\/\//i)
   assert.ok(html.length < 2_000_000)
+})
+
+test('the page script is the bundle of reports/html/page: one classic script that parses no HTML and needs only the global Chart', () => {
+  const html = renderHtmlReport({ results: run.results, events: run.events })
+  const page = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]!)[1]!
+  assert.equal(page, `\n${reportPageBundle()}`)
+  for (const file of ['main.ts', 'dom.ts', 'charts.ts', 'sections/delivery.ts', 'sections/explorer.ts'])
+    assert.ok(page.includes(`// reports/html/page/${file}`), `bundled from reports/html/page/${file}`)
+  assert.doesNotMatch(page, /^\s*(import|export)\b/m, 'no module syntax left: report.html runs it as a classic script')
+  assert.doesNotMatch(page, /\brequire\(|\bimport\(/)
+  assert.doesNotMatch(
+    page,
+    /innerHTML|outerHTML|insertAdjacentHTML|document\.write|DOMParser|createContextualFragment/,
+    'run strings reach the page as text only'
+  )
 })
 
 test('run data is embedded as JSON that no string can break out of', () => {
