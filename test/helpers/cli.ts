@@ -64,13 +64,14 @@ process.on('exit', (code) => {
  * scenarios side by side on two cores, and a saturated run has no verdict to check. A second
  * saturated run fails the test like any other exit code. Returns the run directory used.
  */
-export async function runConclusive(file: string, dir: string): Promise<{ result: CliResult; out: string }> {
-  let out = join(dir, 'run')
-  let result = await runCourier(['run', file, '--out', out, '--no-progress'])
+export async function runConclusive(file: string, dir: string, options: { out?: string; args?: string[] } = {}): Promise<{ result: CliResult; out: string }> {
+  const name = options.out ?? 'run'
+  let out = join(dir, name)
+  let result = await runCourier(['run', file, '--out', out, '--no-progress', ...(options.args ?? [])])
   if (result.code === 3 && /harness saturated/.test(result.stdout)) {
     process.stderr.write(`# ${file}: inconclusive (harness saturated), run again\n`)
-    out = join(dir, 'run-again')
-    result = await runCourier(['run', file, '--out', out, '--no-progress'])
+    out = join(dir, `${name}-again`)
+    result = await runCourier(['run', file, '--out', out, '--no-progress', ...(options.args ?? [])])
   }
   return { result, out }
 }

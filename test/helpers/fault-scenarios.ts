@@ -49,7 +49,9 @@ export const faultCases: FaultCase[] = [
   },
   {
     scenario: 'store-failover',
-    broken: { 'devices.alice.switchAfter': 'never' },
+    // bob keeps to store-2: bob picks a store by ping, and when he picked store-1 his own failover
+    // under a loaded harness took longer than store.failover.max allows, failing a second threshold
+    broken: { 'devices.alice.switchAfter': 'never', 'devices.bob.store': 'store-2' },
     failed: ['store.failover.unrecovered'],
     check: (r) => {
       assert.ok(
