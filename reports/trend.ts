@@ -4,13 +4,10 @@
 import type { FigureComparison, Trend, TrendFigure } from '../harness/interface/index.js'
 import { formatDelta, formatSide, formatTest } from './compare.js'
 import { cspHash, escapeHtml, pageHead } from './html/page-head.js'
-import { chartJsBundle, jsonForScript } from './html/render.js'
+import { chartJsBundle, jsonForScript, trendPageBundle } from './html/render.js'
 import type { TrendView } from './html/report-data.js'
 import { REPORT_CSS } from './html/style.js'
 import { renderTable, type Cell } from './text-table.js'
-
-declare const document: any
-declare const Chart: any
 
 /** The step into point i as a compare figure, so it reads exactly as `courier compare` prints it. */
 function asComparison(f: TrendFigure, i: number): FigureComparison | null {
@@ -116,10 +113,10 @@ export function renderTrendConsole(trend: Trend, options: { color?: boolean } = 
   return lines.join('\n')
 }
 
-/** `courier trend --html`: the report's stylesheet, Chart.js and a small page script, all inline and allowed by hash. */
+/** `courier trend --html`: the report's stylesheet, Chart.js and the trend page's script (reports/html/page/trend-main.ts), all inline and allowed by hash. */
 export function renderTrendHtml(trend: Trend): string {
   const chartJs = chartJsBundle()
-  const page = `\n(${trendPageMain.toString()})();\n`
+  const page = `\n${trendPageBundle()}`
   const css = REPORT_CSS
   const csp = [
     `default-src 'none'`,
@@ -144,90 +141,4 @@ export function renderTrendHtml(trend: Trend): string {
 </body>
 </html>
 `
-}
-
-/**
- * Runs in the browser (inlined with toString): a chart and a table per figure, marked points in
- * the tone of their change. Strings go in as text nodes only.
- */
-export function trendPageMain(): void {
-  const view: TrendView = JSON.parse(document.getElementById('courier-trend').textContent)
-  const TONE: Record<string, string> = { worse: '#dc2626', better: '#16a34a', changed: '#d97706' }
-  const CLASS: Record<string, string> = { worse: 'fail-text', better: 'good-text', changed: 'warn-text' }
-  Chart.defaults.animation = false
-  Chart.defaults.maintainAspectRatio = false
-  function h(tag: string, attrs: Record<string, string> | null, ...children: any[]): any {
-    const el = document.createElement(tag)
-    for (const [k, v] of Object.entries(attrs ?? {})) el.setAttribute(k, v)
-    for (const c of children) if (c != null && c !== false) el.append(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(String(c)) : c)
-    return el
-  }
-  const main = document.getElementById('main')
-  if (view.notes.length > 0) main.append(h('p', { class: 'intro' }, view.notes.join('; ')))
-  const labels = view.points.map((p) => `${p.date} · ${p.build}`)
-  for (const f of view.figures) {
-    const section = h('section', { 'data-figure': f.metric }, h('h2', null, f.metric))
-    const canvas = h('canvas', { role: 'img', 'aria-label': f.metric })
-    section.append(h('figure', { class: 'chart-card' }, h('div', { class: 'chart' }, canvas)))
-    const rows = view.points.map((p, i) => {
-      const mark = f.marks[i]
-      return h(
-        'tr',
-        { class: p.current ? 'current' : '' },
-        h('td', { class: 'num' }, String(i + 1)),
-        h('td', null, p.date),
-        h('td', null, p.build),
-        h('td', { class: 'num' }, String(p.runs)),
-        h('td', { class: 'num' }, f.texts[i] === '' ? 'n/a' : f.texts[i]),
-        h('td', { class: `mark ${mark != null ? (CLASS[mark] ?? '') : ''}` }, mark ?? ''),
-        h('td', { class: 'num' }, f.changes[i]),
-        h('td', { class: 'small' }, f.tests[i])
-      )
-    })
-    section.append(
-      h(
-        'div',
-        { class: 'scroll' },
-        h(
-          'table',
-          { class: 'data' },
-          h('thead', null, h('tr', null, ...['#', 'started', 'build', 'runs', 'value', '', 'change', 'test'].map((t) => h('th', null, t)))),
-          h('tbody', null, ...rows)
-        )
-      )
-    )
-    main.append(section)
-    const colors = f.marks.map((m) => (m != null ? TONE[m] : undefined) ?? '#2563eb')
-    // eslint-disable-next-line no-new
-    new Chart(canvas, {
-      type: 'line',
-      data: {
-        labels,
-        datasets: [
-          {
-            label: f.metric,
-            data: f.values,
-            borderColor: '#2563eb',
-            pointBackgroundColor: colors,
-            pointBorderColor: colors,
-            pointRadius: f.marks.map((m) => (m != null && m !== '~' ? 6 : 3)),
-            spanGaps: true
-          }
-        ]
-      },
-      options: {
-        plugins: {
-          legend: { display: false },
-          tooltip: {
-            callbacks: {
-              label: (item: any) =>
-                `${f.texts[item.dataIndex]}${f.marks[item.dataIndex] != null ? ` ${f.marks[item.dataIndex]} ${f.changes[item.dataIndex]}` : ''}`
-            }
-          }
-        },
-        scales: { y: { beginAtZero: true } }
-      }
-    })
-  }
-  document.body.setAttribute('data-ready', 'true')
 }

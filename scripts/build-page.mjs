@@ -44,3 +44,19 @@ await build({
   metafile: false
 })
 console.log(`page: built dist/reports/html/page/report-page.js in ${Date.now() - started} ms`)
+
+// the trend page's script (courier trend --html), the same way
+started = Date.now()
+await build({
+  entryPoints: ['reports/html/page/trend-main.ts'],
+  outfile: 'dist/reports/html/page/trend-page.js',
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  target: 'es2022',
+  sourcemap: false,
+  minify: false,
+  logLevel: 'warning',
+  metafile: false
+})
+console.log(`page: built dist/reports/html/page/trend-page.js in ${Date.now() - started} ms`)

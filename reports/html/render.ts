@@ -39,25 +39,32 @@ export function chartJsBundle(): string {
   return chartJsSource
 }
 
-let pageSource: string | null = null
+const pageSources = new Map<string, string>()
 
-/**
- * report.html's page script: the esbuild bundle of reports/html/page that `npm run build` writes
- * next to this module's compiled copy (dist/reports/html/page/report-page.js).
- */
-export function reportPageBundle(): string {
-  if (pageSource == null) {
-    const file = new URL('./page/report-page.js', import.meta.url)
-    let source: string
+/** An esbuild bundle of reports/html/page that `npm run build` writes next to this module's compiled copy. */
+function pageBundle(name: 'report-page.js' | 'trend-page.js', what: string): string {
+  let source = pageSources.get(name)
+  if (source == null) {
+    const file = new URL(`./page/${name}`, import.meta.url)
     try {
       source = readFileSync(file, 'utf8')
     } catch (e) {
-      throw new Error(`report.html's page script is not built (${fileURLToPath(file)}): run npm run build`, { cause: e })
+      throw new Error(`${what} is not built (${fileURLToPath(file)}): run npm run build`, { cause: e })
     }
-    if (/<\/script|<!--/i.test(source)) throw new Error('report page bundle contains a sequence that would end an inline <script>')
-    pageSource = source
+    if (/<\/script|<!--/i.test(source)) throw new Error(`${what} contains a sequence that would end an inline <script>`)
+    pageSources.set(name, source)
   }
-  return pageSource
+  return source
+}
+
+/** report.html's page script (dist/reports/html/page/report-page.js). */
+export function reportPageBundle(): string {
+  return pageBundle('report-page.js', "report.html's page script")
+}
+
+/** The trend page's script, `courier trend --html` (dist/reports/html/page/trend-page.js). */
+export function trendPageBundle(): string {
+  return pageBundle('trend-page.js', "the trend page's script")
 }
 
 /** Renders the offline report from results and events. */

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { HistoryDb, selectFigures, trendOf, updateHistory, type HistoryRun } from '../../harness/history/index.js'
 import { InvalidInputError, type MetricValue } from '../../harness/interface/index.js'
 import { renderTrendConsole, renderTrendHtml, trendView } from '../../reports/index.js'
+import { trendPageBundle } from '../../reports/html/render.js'
 import { historyRun } from '../helpers/history.js'
 import { loadTrend } from '../../bin/commands/trend.js'
 
@@ -181,6 +182,12 @@ test('a trend read back from the database marks the same change; the pages carry
   assert.match(html, /verdict-fail/, 'the newest point is worse')
   assert.match(html, /<script type="application\/json" id="courier-trend">/)
   assert.match(html, /script-src 'sha256-[^']+' 'sha256-[^']+'/)
+  // its script is the bundle of reports/html/page/trend-main.ts, a classic script that parses no HTML
+  const page = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1])[1] ?? ''
+  assert.equal(page, `\n${trendPageBundle()}`)
+  assert.ok(page.includes('// reports/html/page/trend-main.ts'), 'bundled from reports/html/page/trend-main.ts')
+  assert.doesNotMatch(page, /^\s*(import|export)\b/m)
+  assert.doesNotMatch(page, /innerHTML|outerHTML|insertAdjacentHTML|document\.write|DOMParser/)
   const unchanged = renderTrendHtml(trendOf(THREE.slice(0, 2), { figures: ['delivery.latency.p95'] }))
   assert.match(unchanged, /verdict-pass/)
 })
