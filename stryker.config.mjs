@@ -4,13 +4,39 @@
 // buildCommand compiles that copy once, and each mutant is a run of the compiled unit tests with
 // __STRYKER_ACTIVE_MUTANT__ set (scripts/mutation-tests.mjs imports them into one process).
 //
-// COURIER_MUTATE picks the modules (comma separated): gate, analysis, units. Default: all three.
+// COURIER_MUTATE picks the modules (comma separated): gate, analysis, units, capture, energy,
+// energy-profiles. Default: all six. COURIER_MUTATE_INCREMENTAL=1 keeps the results in
+// runs/mutation/<scopes>-incremental.json and re-tests only what scripts/mutation.mjs left out of it.
 const SCOPES = {
   gate: { mutate: ['harness/gate/**/*.ts'], tests: ['unit/gate-'] },
   analysis: { mutate: ['harness/analysis/**/*.ts'], tests: ['unit/analysis-', 'unit/light-analysis', 'unit/gate-'] },
-  units: { mutate: ['harness/scenario/units.ts'], tests: ['unit/scenario-units', 'unit/gate-'] }
+  units: { mutate: ['harness/scenario/units.ts'], tests: ['unit/scenario-units', 'unit/gate-'] },
+  // packet decoding, the pcap reader and the flow tables (not tcpdump, ss or the map file, which
+  // talk to processes or read user files)
+  capture: {
+    mutate: ['harness/capture/decode.ts', 'harness/capture/flows.ts', 'harness/capture/pcap-reader.ts'],
+    tests: ['unit/capture-decode', 'unit/capture-flows', 'unit/capture-generated', 'unit/capture-malformed', 'unit/capture-reader', 'unit/hostile-capture']
+  },
+  // the radio pricing: tail model, EnergyBox's state machines and their pricing, the timeline
+  energy: {
+    mutate: [
+      'harness/energy/pricing-core.ts',
+      'harness/energy/tail-model.ts',
+      'harness/energy/price.ts',
+      'harness/energy/energybox.ts',
+      'harness/energy/energybox-pricing.ts',
+      'harness/energy/energybox-trace.ts',
+      'harness/energy/capture-timeline.ts'
+    ],
+    tests: ['unit/energy-']
+  },
+  // the radio profiles: their schema, the built-in and YAML ones, EnergyBox's .config files
+  'energy-profiles': {
+    mutate: ['harness/energy/profiles.ts', 'harness/energy/profile-schema.ts', 'harness/energy/energybox-config.ts', 'harness/energy/java-properties.ts'],
+    tests: ['unit/energy-']
+  }
 }
-const chosen = (process.env.COURIER_MUTATE ?? 'gate,analysis,units')
+const chosen = (process.env.COURIER_MUTATE ?? 'gate,analysis,units,capture,energy,energy-profiles')
   .split(',')
   .map((s) => s.trim())
   .filter((s) => s !== '')
@@ -39,5 +65,9 @@ export default {
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: `runs/mutation/${label}.html` },
   jsonReporter: { fileName: `runs/mutation/${label}.json` },
-  thresholds: { high: 90, low: 80 }
+  thresholds: { high: 90, low: 80 },
+  // the command runner reports no per-test coverage, so Stryker would reuse every old result,
+  // survivors included: scripts/mutation.mjs drops the survivors from the file before the run
+  incremental: process.env.COURIER_MUTATE_INCREMENTAL === '1',
+  incrementalFile: `runs/mutation/${label}-incremental.json`
 }
