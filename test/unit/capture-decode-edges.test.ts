@@ -292,7 +292,7 @@ test('IPv6 lengths: payload length 0 (jumbogram) is the frame; beyond the frame 
 test('formatIpv6 follows RFC 5952: the longest zero run (the first of equals) becomes ::, a single zero group does not', () => {
   const fmt = (groups: number[]): string => {
     const b = Buffer.alloc(18)
-    groups.forEach((g, i) => b.writeUInt16BE(g, 2 + 2 * i))
+    for (const [i, g] of groups.entries()) b.writeUInt16BE(g, 2 + 2 * i)
     return formatIpv6(b, 2)
   }
   assert.equal(fmt([0, 0, 0, 0, 0, 0, 0, 0]), '::')
