@@ -4,30 +4,29 @@
 // buildCommand compiles that copy once, and each mutant is a run of the compiled unit tests with
 // __STRYKER_ACTIVE_MUTANT__ set (scripts/mutation-tests.mjs imports them into one process).
 //
-// COURIER_MUTATE picks the modules (comma separated): gate, analysis, units, capture, energy,
-// energy-profiles. Default: all six. COURIER_MUTATE_INCREMENTAL=1 keeps the results in
+// COURIER_MUTATE picks the modules (comma separated): gate, analysis, units, capture,
+// energy-pricing, energybox (energy is both), energy-profiles. Default: all of them. COURIER_MUTATE_INCREMENTAL=1 keeps the results in
 // runs/mutation/<scopes>-incremental.json and re-tests only what scripts/mutation.mjs left out of it.
 const SCOPES = {
   gate: { mutate: ['harness/gate/**/*.ts'], tests: ['unit/gate-'] },
   analysis: { mutate: ['harness/analysis/**/*.ts'], tests: ['unit/analysis-', 'unit/light-analysis', 'unit/gate-'] },
   units: { mutate: ['harness/scenario/units.ts'], tests: ['unit/scenario-units', 'unit/gate-'] },
   // packet decoding, the pcap reader and the flow tables (not tcpdump, ss or the map file, which
-  // talk to processes or read user files)
+  // talk to processes or read user files); capture-generated is left out of the tests, as it
+  // runs tcpdump on every file and doubles each mutant's run (the edge tests cover its frames)
   capture: {
     mutate: ['harness/capture/decode.ts', 'harness/capture/flows.ts', 'harness/capture/pcap-reader.ts'],
-    tests: ['unit/capture-decode', 'unit/capture-flows', 'unit/capture-generated', 'unit/capture-malformed', 'unit/capture-reader', 'unit/hostile-capture']
+    tests: ['unit/capture-decode', 'unit/capture-flows', 'unit/capture-malformed', 'unit/capture-reader', 'unit/hostile-capture']
   },
-  // the radio pricing: tail model, EnergyBox's state machines and their pricing, the timeline
-  energy: {
-    mutate: [
-      'harness/energy/pricing-core.ts',
-      'harness/energy/tail-model.ts',
-      'harness/energy/price.ts',
-      'harness/energy/energybox.ts',
-      'harness/energy/energybox-pricing.ts',
-      'harness/energy/energybox-trace.ts',
-      'harness/energy/capture-timeline.ts'
-    ],
+  // the radio pricing: the shared attribution core, the tail model, the comparison, the timeline
+  // (COURIER_MUTATE=energy is this and energybox)
+  'energy-pricing': {
+    mutate: ['harness/energy/pricing-core.ts', 'harness/energy/tail-model.ts', 'harness/energy/price.ts', 'harness/energy/capture-timeline.ts'],
+    tests: ['unit/energy-']
+  },
+  // EnergyBox's state machines, their pricing and their traces
+  energybox: {
+    mutate: ['harness/energy/energybox.ts', 'harness/energy/energybox-pricing.ts', 'harness/energy/energybox-trace.ts'],
     tests: ['unit/energy-']
   },
   // the radio profiles: their schema, the built-in and YAML ones, EnergyBox's .config files
@@ -40,6 +39,9 @@ const chosen = (process.env.COURIER_MUTATE ?? 'gate,analysis,units,capture,energ
   .split(',')
   .map((s) => s.trim())
   .filter((s) => s !== '')
+// shorthands for groups of scopes
+const GROUPS = { energy: ['energy-pricing', 'energybox'] }
+chosen.splice(0, chosen.length, ...chosen.flatMap((name) => GROUPS[name] ?? [name]))
 for (const name of chosen) if (SCOPES[name] == null) throw new Error(`COURIER_MUTATE: unknown scope "${name}" (known: ${Object.keys(SCOPES).join(', ')})`)
 const mutate = chosen.flatMap((name) => SCOPES[name].mutate)
 const tests = [...new Set(chosen.flatMap((name) => SCOPES[name].tests))]
