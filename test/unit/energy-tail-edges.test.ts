@@ -57,7 +57,12 @@ test('one packet: a promotion before it, the two tail phases after it, nothing i
   assert.equal(r.promotions, 1)
   close(r.tailShare, 1.75 / 3.75, 'tail share')
   close(r.promotionShare, 2 / 3.75, 'promotion share')
-  assert.deepEqual(r.byKind, { promotion: { seconds: 1, joules: 2 }, active: { seconds: 0, joules: 0 }, tail: { seconds: 5, joules: 1.75 }, idle: { seconds: 0, joules: 0 } })
+  assert.deepEqual(r.byKind, {
+    promotion: { seconds: 1, joules: 2 },
+    active: { seconds: 0, joules: 0 },
+    tail: { seconds: 5, joules: 1.75 },
+    idle: { seconds: 0, joules: 0 }
+  })
   assert.deepEqual(r.states, { promo: { seconds: 1, joules: 2 }, t1: { seconds: 2, joules: 1 }, t2: { seconds: 3, joules: 0.75 } })
   assert.deepEqual(r.timeline, [
     { state: 'promo', kind: 'promotion', start: 9, end: 10, joules: 2 },
