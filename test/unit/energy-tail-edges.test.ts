@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { compareRadios, IDLE_LABEL, parseRadioProfile, priceTimeline, UNLABELLED, type RadioProfile } from '../../harness/energy/index.js'
+import { compareRadios, IDLE_LABEL, loadRadioProfile, parseRadioProfile, priceTimeline, UNLABELLED, type RadioProfile } from '../../harness/energy/index.js'
 import type { RadioPacket } from '../../harness/interface/index.js'
 
 // The tail model and the report around it, on a toy profile with round numbers so that every
@@ -338,4 +338,15 @@ test('compareRadios prices the same packets on each profile, cheapest first', ()
   })
   assert.deepEqual(Object.keys(c.reports).sort(), ['cheap', 'dear'])
   close(c.reports.dear.promotionShare, 4 / 5.75, 'dear promotion share')
+})
+
+test("an observation with no packets is idle at each model's lowest state: EnergyBox 3G's idle, EnergyBox WiFi's power save", () => {
+  // the built-in profiles' idle powers, from their config files: 3G idle 0.2 W, WiFi PSM 0.03 W
+  const umts = priceTimeline([], loadRadioProfile('energybox-3g-teliasonera'), { durationSeconds: 10 })
+  close(umts.totalJoules, 2, '3g')
+  assert.deepEqual(Object.keys(umts.states), ['idle'])
+  close(umts.states.idle.seconds, 10, '3g idle s')
+  const wifi = priceTimeline([], loadRadioProfile('energybox-wifi-general'), { durationSeconds: 10 })
+  close(wifi.totalJoules, 0.3, 'wifi')
+  assert.deepEqual(Object.keys(wifi.states), ['psm'])
 })
