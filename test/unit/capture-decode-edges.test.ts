@@ -312,3 +312,46 @@ test('formatIpv6 follows RFC 5952: the longest zero run (the first of equals) be
   assert.equal(fmt([0, 1, 0, 0, 0, 0xffff, 0x0102, 0x0304]), '0:1::ffff:102:304')
   assert.equal(fmt([1, 0, 0, 0, 0, 0xffff, 0x0102, 0x0304]), '1::ffff:102:304')
 })
+
+// Added after the first mutation run of decode.ts: the survivors that a frame can tell apart.
+
+test('only the IPv6 ether type or protocol makes IPv6: an unknown one over IPv6-looking bytes is not decoded', () => {
+  const v6 = [...ipv6(17, 8), ...udp]
+  const sll = (protocol: number): number[] => [0, 0, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0, protocol >> 8, protocol & 0xff]
+  const sll2 = (protocol: number): number[] => [protocol >> 8, protocol & 0xff, 0, 0, 0, 0, 0, 2, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0]
+  // LLDP (0x88cc) and ARP (0x0806)
+  assert.equal(decode([...ether(0x88cc), ...v6], LinkType.ethernet).ip, undefined)
+  assert.equal(decode([...sll(0x0806), ...v6], LinkType.linuxSll).ip, undefined)
+  assert.equal(decode([...sll2(0x0806), ...v6], LinkType.linuxSll2).ip, undefined)
+})
+
+test('the version nibble must match the link layer: IPv4 bytes under the IPv6 type, and the reverse, are not decoded', () => {
+  // 0x65: version 6 with an IHL of 5 that an IPv4 parser would accept
+  const v6ish = [0x65, ...ipv4(17, 28).slice(1), ...udp]
+  assert.equal(decode([...ether(0x0800), ...v6ish], LinkType.ethernet).ip, undefined)
+  // 48 bytes of IPv4 (long enough for an IPv6 header) under the IPv6 ether type
+  const v4long = [...ipv4(17, 48), ...udp, ...new Array(20).fill(0)]
+  assert.equal(decode([...ether(0x86dd), ...v4long], LinkType.ethernet).ip, undefined)
+})
+
+test('the payload offset is off by default and harmless on a frame without transport', () => {
+  const buf = Buffer.from([...ipv4(17, 33), ...udp, 1, 2, 3, 4, 5])
+  const packet: CapturedPacket = { index: 0, timestampUs: 0, wireLength: buf.length, capturedLength: buf.length, linkType: LinkType.raw }
+  decodeFrame(packet, buf, 0, buf.length, LinkType.raw)
+  assert.equal(packet.transport?.payloadLength, 5)
+  assert.equal(packet.transport?.payloadOffset, undefined)
+  // ICMP asked for offsets: no transport, no throw
+  const icmp = decode([...ipv4(1, 28), 8, 0, 0, 0, 0, 0, 0, 0], LinkType.raw, undefined, true)
+  assert.equal(icmp.ip?.protocol, 'icmp')
+  assert.equal(icmp.transport, undefined)
+})
+
+test('IPv6 payload lengths after a fragment header (8 bytes) and an AH of 20 bytes', () => {
+  const viaFragment = decode([...ipv6(44, 8 + 8 + 3), 17, 0, 0, 0, 0, 0, 0, 1, ...udp, 9, 9, 9], LinkType.raw)
+  assert.equal(viaFragment.transport?.payloadLength, 3)
+  // AH length field 3: (3 + 2) x 4 = 20 bytes
+  const ah = [17, 3, ...new Array(18).fill(0)]
+  const viaAh = decode([...ipv6(51, 20 + 8 + 3), ...ah, ...udp, 9, 9, 9], LinkType.raw, undefined, true)
+  assert.equal(viaAh.transport?.payloadLength, 3)
+  assert.equal(viaAh.transport?.payloadOffset, 40 + 20 + 8)
+})
