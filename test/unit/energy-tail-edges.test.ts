@@ -350,3 +350,31 @@ test("an observation with no packets is idle at each model's lowest state: Energ
   close(wifi.totalJoules, 0.3, 'wifi')
   assert.deepEqual(Object.keys(wifi.states), ['psm'])
 })
+
+test('spans merge in the timeline only when state and kind both match and they touch', () => {
+  // the tail's first phase has the active state's name, as in Video Optimizer's WiFi profile
+  const sameName = toy({
+    tail: [
+      { state: 'act', seconds: 2, watts: 0.5 },
+      { state: 't2', seconds: 3, watts: 0.25 }
+    ]
+  })
+  const r = priceTimeline(
+    [
+      { time: 0, bytes: 0, direction: 'up' },
+      { time: 0.5, bytes: 0, direction: 'up' }
+    ],
+    sameName
+  )
+  assert.deepEqual(
+    r.timeline.map((s) => [s.state, s.kind, s.start, s.end]),
+    [
+      ['promo', 'promotion', -1, 0],
+      ['act', 'active', 0, 0.5],
+      ['act', 'tail', 0.5, 2.5],
+      ['t2', 'tail', 2.5, 5.5]
+    ]
+  )
+  // the state totals do add up across kinds
+  assert.deepEqual(r.states.act, { seconds: 2.5, joules: 0.5 + 1 })
+})
