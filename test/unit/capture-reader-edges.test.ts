@@ -1,7 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { readdirSync } from 'node:fs'
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -387,4 +388,73 @@ test('an aborted signal stops the reader before it opens the file', async () => 
   const controller = new AbortController()
   controller.abort(new Error('stop'))
   await assert.rejects(readAll(join(dir, 'missing-too.pcap'), { signal: controller.signal }), /stop/)
+})
+
+// Added after the first mutation run of pcap-reader.ts: the survivors that a file can tell apart.
+
+test('a record with no captured bytes is a packet, also as the last 16 bytes of the file', async () => {
+  const init = { linkType: LinkType.raw }
+  const path = await file(Buffer.concat([pcapGlobalHeader(init), pcapRecord(init, udpFrame, 1), pcapRecord(init, Buffer.alloc(0), 2, { wireLength: 60 })]))
+  const packets = await readAll(path)
+  assert.deepEqual(
+    packets.map((p) => [p.capturedLength, p.wireLength, p.ip === undefined]),
+    [
+      [33, 33, false],
+      [0, 60, true]
+    ]
+  )
+})
+
+test('a corrupt record after others in the same chunk is located at its own offset', async () => {
+  const init = { linkType: LinkType.raw }
+  const bytes = Buffer.concat([pcapGlobalHeader(init), pcapRecord(init, udpFrame, 1), pcapRecord(init, udpFrame, 2)])
+  bytes.writeUInt32LE(300_000, 24 + 49 + 8)
+  const path = await file(bytes)
+  assert.equal((await problemOf(() => readAll(path))).message, `corrupt record #1 at byte offset ${24 + 49}`)
+})
+
+test('payloads asked for on frames without transport (ICMP, ARP): none, and no failure', async () => {
+  const init = { linkType: LinkType.ethernet }
+  const icmp = buildFrame({ linkType: LinkType.ethernet, src: '10.0.0.1', dst: '10.0.0.2', protocol: 'icmp' })
+  const arp = Buffer.alloc(42)
+  arp.writeUInt16BE(0x0806, 12)
+  const path = await file(Buffer.concat([pcapGlobalHeader(init), pcapRecord(init, icmp, 1), pcapRecord(init, arp, 2)]))
+  const packets = await readAll(path, { payloads: true })
+  assert.equal(packets.length, 2)
+  assert.deepEqual(
+    packets.map((p) => [p.payload, p.frameOffset]),
+    [
+      [undefined, 24 + 16],
+      [undefined, 24 + 16 + icmp.length + 16]
+    ]
+  )
+})
+
+test('the reader closes its file: no descriptor left open after reading, after a header, after an error', async () => {
+  const fds = (): number => readdirSync('/proc/self/fd').length
+  const init = { linkType: LinkType.raw }
+  const good = await file(Buffer.concat([pcapGlobalHeader(init), pcapRecord(init, udpFrame, 1)]))
+  const bad = await file(Buffer.concat([pcapGlobalHeader(init), pcapRecord(init, udpFrame, 1)]).subarray(0, 30))
+  const before = fds()
+  for (let i = 0; i < 5; i++) {
+    await readAll(good)
+    await readPcapHeader(good)
+    await assert.rejects(readAll(bad), InvalidInputError)
+  }
+  assert.equal(fds(), before)
+})
+
+test('text with a carriage return is still shown as text', async () => {
+  const path = await file('AB\r\nCD')
+  assert.equal((await problemOf(() => readAll(path))).found, `41420d0a (text: ${JSON.stringify('AB\r\nCD')})`)
+})
+
+test('a file the user may not read is "permission denied" (only checkable when not running as root)', async (t) => {
+  if (process.getuid?.() === 0) {
+    t.skip('root reads any file')
+    return
+  }
+  const path = await file(Buffer.alloc(24))
+  await chmod(path, 0)
+  assert.deepEqual(await problemOf(() => readAll(path)), { location: { file: path }, path: '', message: 'permission denied', expected: 'a readable pcap file' })
 })
