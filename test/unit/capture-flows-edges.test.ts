@@ -359,3 +359,89 @@ test('SeqTracker: past 32 holes the oldest holes count as filled', () => {
   for (let i = 0; i < 32; i++) t.add(i * 20, 10)
   assert.equal(t.add(10, 10), 10)
 })
+
+// Added after the first mutation run of flows.ts: the survivors that packets can tell apart.
+
+test('counters by protocol with a transport, and without one: TCP, UDP, ICMP and fragments each where they belong', async () => {
+  const analysis = await analyzePackets([
+    pkt(1, 60, { src: '10.0.0.1', dst: '10.0.0.2' }, { sp: 1, dp: 2, flags: ACK }),
+    pkt(2, 60, { src: '10.0.0.1', dst: '10.0.0.2' }, { sp: 1, dp: 2, flags: ACK }),
+    // later fragments: TCP and UDP without transport headers, to their own addresses
+    pkt(3, 60, { src: '10.0.0.1', dst: '10.0.0.5', protocol: 'tcp' }),
+    pkt(4, 60, { src: '10.0.0.1', dst: '10.0.0.6', protocol: 'udp' }),
+    pkt(5, 60, { src: '10.0.0.1', dst: '10.0.0.7', protocol: 'icmp' })
+  ])
+  const t = analysis.totals
+  assert.deepEqual([t.tcpPackets, t.udpPackets, t.otherIpPackets], [2, 0, 3])
+  assert.deepEqual(analysis.conversations.map((c) => c.key).sort(), [
+    'icmp 10.0.0.1 <-> 10.0.0.7',
+    'other 10.0.0.1 <-> 10.0.0.5',
+    'other 10.0.0.1 <-> 10.0.0.6',
+    'tcp 10.0.0.1:1 <-> 10.0.0.2:2'
+  ])
+  // a portless endpoint's reference has no port key at all
+  const icmp = analysis.conversations.find((c) => c.protocol === 'icmp')
+  assert.deepEqual(icmp?.a, { key: '10.0.0.1', ip: '10.0.0.1' })
+  // both ends count the conversation
+  const b = analysis.endpoints.find((e) => e.key === '10.0.0.2:2')
+  assert.equal(b?.conversations, 1)
+  assert.equal(analysis.endpoints.find((e) => e.key === '10.0.0.7')?.conversations, 1)
+})
+
+test('a capture whose only packet is at time 0 has first and last time 0', async () => {
+  const analysis = await analyzePackets([pkt(0, 60)])
+  assert.equal(analysis.totals.firstUs, 0)
+  assert.equal(analysis.totals.lastUs, 0)
+})
+
+test("ssh is a built-in label; a conversation's payload adds both directions", async () => {
+  const analysis = await analyzePackets([
+    pkt(1, 100, { src: '10.0.0.1', dst: '10.0.0.2' }, { sp: 22, dp: 40000, payload: 30, seq: 0, flags: ACK }),
+    pkt(2, 100, { src: '10.0.0.2', dst: '10.0.0.1' }, { sp: 40000, dp: 22, payload: 12, seq: 0, flags: ACK })
+  ])
+  const c = analysis.conversations[0]
+  assert.equal(c.label, 'ssh')
+  assert.equal(c.payloadBytes, 42)
+})
+
+test('the timeline starts at the earliest second even when a later one was seen last', async () => {
+  const analysis = await analyzePackets(
+    [
+      pkt(12_000_000, 10, { src: '10.0.0.1', dst: '10.0.0.2' }, { sp: 1, dp: 2 }),
+      pkt(10_000_000, 20, { src: '10.0.0.1', dst: '10.0.0.2' }, { sp: 1, dp: 2 }),
+      pkt(11_000_000, 30, { src: '10.0.0.1', dst: '10.0.0.2' }, { sp: 1, dp: 2 })
+    ],
+    { perSecond: true }
+  )
+  assert.equal(analysis.timeline?.originUs, 10_000_000)
+  assert.deepEqual(
+    analysis.timeline?.seconds.map((s) => s.up),
+    [20, 30, 10]
+  )
+})
+
+test('SeqTracker: a segment overlapping the end of what was seen extends it', () => {
+  const s = new SeqTracker()
+  s.add(0, 10) // [0,10)
+  assert.equal(s.add(5, 10), 5) // [0,15)
+  assert.equal(s.add(10, 5), 0)
+})
+
+test('SeqTracker: filling a hole without touching its sides can push the count past 32, and the oldest holes merge', () => {
+  const s = new SeqTracker()
+  for (let i = 0; i < 32; i++) s.add(i * 20, 10)
+  // [15,17) in the first hole [10,20): a 33rd range, so [0,10) and [15,17) merge into [0,17)
+  assert.equal(s.add(15, 2), 2)
+  assert.equal(s.add(10, 5), 0)
+})
+
+test('segments without payload (pure ACKs) leave the sequence tracker alone', async () => {
+  const data = (t: number, seq: number): CapturedPacket => pkt(t, 60, { src: '10.0.0.1', dst: '10.0.0.2' }, { sp: 1, dp: 2, payload: 10, seq, flags: ACK })
+  const ack = (t: number, seq: number): CapturedPacket => pkt(t, 54, { src: '10.0.0.1', dst: '10.0.0.2' }, { sp: 1, dp: 2, payload: 0, seq, flags: ACK })
+  // data [0,10) and [20,30), then 31 bare ACKs far ahead: were they ranges, 33 ranges would merge
+  // the first two and the hole [10,20) would count as seen
+  const packets = [data(1, 0), data(2, 20), ...Array.from({ length: 31 }, (_, i) => ack(3 + i, 1000 + 100 * i)), data(40, 10)]
+  const analysis = await analyzePackets(packets)
+  assert.equal(analysis.totals.retransmittedBytes, 0)
+  assert.equal(analysis.totals.payloadBytes, 30)
+})
