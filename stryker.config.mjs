@@ -12,6 +12,11 @@ const CAPTURE_TESTS = ['unit/capture-decode', 'unit/capture-flows', 'unit/captur
 const SCOPES = {
   gate: { mutate: ['harness/gate/**/*.ts'], tests: ['unit/gate-'] },
   analysis: { mutate: ['harness/analysis/**/*.ts'], tests: ['unit/analysis-', 'unit/light-analysis', 'unit/gate-'] },
+  // the four smallest analysis files, a first part of analysis that fits in a few minutes
+  'analysis-small': {
+    mutate: ['harness/analysis/stats.ts', 'harness/analysis/peers.ts', 'harness/analysis/censorship.ts', 'harness/analysis/flows.ts'],
+    tests: ['unit/analysis-', 'unit/light-analysis', 'unit/gate-']
+  },
   units: { mutate: ['harness/scenario/units.ts'], tests: ['unit/scenario-units', 'unit/gate-'] },
   // packet decoding, the pcap reader and the flow tables (not tcpdump, ss or the map file, which
   // talk to processes or read user files), one scope each (COURIER_MUTATE=capture is all three);

@@ -445,3 +445,18 @@ test('segments without payload (pure ACKs) leave the sequence tracker alone', as
   assert.equal(analysis.totals.retransmittedBytes, 0)
   assert.equal(analysis.totals.payloadBytes, 30)
 })
+
+test('SeqTracker: a segment touching a seen range inside the history joins it, so it does not count toward the 32-range limit', () => {
+  for (const [seq, length] of [
+    [595, 5], // touches [600,610) on its right
+    [590, 5] // touches [580,590) on its left
+  ]) {
+    const s = new SeqTracker()
+    // 31 ranges [0,10) [20,30) ... [600,610); then the segment, then one in another hole
+    for (let i = 0; i < 31; i++) s.add(i * 20, 10)
+    assert.equal(s.add(seq, length), length)
+    assert.equal(s.add(555, 2), 2)
+    // 32 ranges at most: nothing merged, the first hole [10,20) is still a hole
+    assert.equal(s.add(10, 5), 5, `after ${seq}+${length}`)
+  }
+})
