@@ -1,15 +1,13 @@
 // The trend page's script (`courier trend --html`): a chart and a table per figure, marked points
 // in the tone of their change. Bundled by esbuild in `npm run build` like report.html's own page
 // script and inlined by reports/trend.ts; strings go in as text nodes only.
-import type { Chart as ChartJs, TooltipItem } from 'chart.js'
+import type { Chart as ChartJs } from 'chart.js'
 import type { TrendView } from '../report-data.js'
 import { byId, h } from './dom.js'
+import { MARK_CLASS, trendFigureChart } from './trend-figure.js'
 
 /** Chart.js, from the UMD script reports/trend.ts inlines before this one. */
 declare const Chart: typeof ChartJs
-
-const TONE: Record<string, string> = { worse: '#dc2626', better: '#16a34a', changed: '#d97706' }
-const CLASS: Record<string, string> = { worse: 'fail-text', better: 'good-text', changed: 'warn-text' }
 
 function trendPage(): void {
   const view = JSON.parse(byId('courier-trend').textContent ?? '') as TrendView
@@ -32,7 +30,7 @@ function trendPage(): void {
         h('td', null, p.build),
         h('td', { class: 'num' }, String(p.runs)),
         h('td', { class: 'num' }, f.texts[i] === '' ? 'n/a' : f.texts[i]),
-        h('td', { class: `mark ${mark != null ? (CLASS[mark] ?? '') : ''}` }, mark ?? ''),
+        h('td', { class: `mark ${mark != null ? (MARK_CLASS[mark] ?? '') : ''}` }, mark ?? ''),
         h('td', { class: 'num' }, f.changes[i]),
         h('td', { class: 'small' }, f.tests[i])
       )
@@ -50,36 +48,10 @@ function trendPage(): void {
       )
     )
     main.append(section)
-    const colors = f.marks.map((m) => (m != null ? TONE[m] : undefined) ?? '#2563eb')
-    new Chart(canvas, {
-      type: 'line',
-      data: {
-        labels,
-        datasets: [
-          {
-            label: f.metric,
-            data: f.values,
-            borderColor: '#2563eb',
-            pointBackgroundColor: colors,
-            pointBorderColor: colors,
-            pointRadius: f.marks.map((m) => (m != null && m !== '~' ? 6 : 3)),
-            spanGaps: true
-          }
-        ]
-      },
-      options: {
-        plugins: {
-          legend: { display: false },
-          tooltip: {
-            callbacks: {
-              label: (item: TooltipItem<'line'>) =>
-                `${f.texts[item.dataIndex]}${f.marks[item.dataIndex] != null ? ` ${f.marks[item.dataIndex]} ${f.changes[item.dataIndex]}` : ''}`
-            }
-          }
-        },
-        scales: { y: { beginAtZero: true } }
-      }
-    })
+    new Chart(
+      canvas,
+      trendFigureChart(labels, f, (i) => `${f.texts[i]}${f.marks[i] != null ? ` ${f.marks[i]} ${f.changes[i]}` : ''}`)
+    )
   }
   document.body.setAttribute('data-ready', 'true')
 }

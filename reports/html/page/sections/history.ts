@@ -1,15 +1,13 @@
 // History: the last nights of this scenario from the history database beside this run, as a
 // table of figures with their changes and a chart for the first four figures.
-import type { ChartType, TooltipItem } from 'chart.js'
 import type { ReportData } from '../../report-data.js'
 import { chartBox, makeChart } from '../charts.js'
 import { grid, h, section } from '../dom.js'
+import { MARK_CLASS, trendFigureChart } from '../trend-figure.js'
 
 export function renderHistory(data: ReportData): void {
   if (data.history == null || data.history.points.length === 0) return
   const hist = data.history
-  const MARK_CLASS: Record<string, string> = { worse: 'fail-text', better: 'good-text', changed: 'warn-text' }
-  const MARK_TONE: Record<string, string> = { worse: '#dc2626', better: '#16a34a', changed: '#d97706' }
   const hs = section(
     'history',
     'History',
@@ -51,28 +49,10 @@ export function renderHistory(data: ReportData): void {
     .slice(0, 4)
     .map((f) => ({ f, ...chartBox(`history-${f.metric}`, f.metric, 'larger points: changed beyond noise and tolerance') }))
   hs.append(grid(...charted.map((c) => c.box)))
-  for (const { f, canvas } of charted) {
-    const colors = f.marks.map((m) => (m != null ? MARK_TONE[m] : undefined) ?? '#2563eb')
-    makeChart(canvas, {
-      type: 'line',
-      data: {
-        labels: hist.points.map((p) => (p.current ? 'this run' : p.date)),
-        datasets: [
-          {
-            label: f.metric,
-            data: f.values,
-            borderColor: '#2563eb',
-            pointBackgroundColor: colors,
-            pointBorderColor: colors,
-            pointRadius: f.marks.map((m) => (m != null && m !== '~' ? 6 : 3)),
-            spanGaps: true
-          }
-        ]
-      },
-      options: {
-        plugins: { legend: { display: false }, tooltip: { callbacks: { label: (item: TooltipItem<ChartType>) => f.texts[item.dataIndex] } } },
-        scales: { y: { beginAtZero: true } }
-      }
-    })
-  }
+  const labels = hist.points.map((p) => (p.current ? 'this run' : p.date))
+  for (const { f, canvas } of charted)
+    makeChart(
+      canvas,
+      trendFigureChart(labels, f, (i) => f.texts[i])
+    )
 }
