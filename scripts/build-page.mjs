@@ -28,35 +28,26 @@ await build({
 copyFileSync(`${source}/index.html`, `${out}/index.html`)
 console.log(`page: built ${out}/chat.js in ${Date.now() - started} ms`)
 
-started = Date.now()
-await build({
-  entryPoints: ['reports/html/page/main.ts'],
-  outfile: 'dist/reports/html/page/report-page.js',
-  bundle: true,
-  format: 'iife',
-  platform: 'browser',
-  // the syntax tsc wrote for the page before it was bundled (the project's target)
-  target: 'es2022',
-  // inlined into report.html, where a source map would be a file that is not there
-  sourcemap: false,
-  minify: false,
-  logLevel: 'warning',
-  metafile: false
-})
-console.log(`page: built dist/reports/html/page/report-page.js in ${Date.now() - started} ms`)
-
-// the trend page's script (courier trend --html), the same way
-started = Date.now()
-await build({
-  entryPoints: ['reports/html/page/trend-main.ts'],
-  outfile: 'dist/reports/html/page/trend-page.js',
-  bundle: true,
-  format: 'iife',
-  platform: 'browser',
-  target: 'es2022',
-  sourcemap: false,
-  minify: false,
-  logLevel: 'warning',
-  metafile: false
-})
-console.log(`page: built dist/reports/html/page/trend-page.js in ${Date.now() - started} ms`)
+// report.html's page script and the trend page's (courier trend --html): each one classic script
+// that the reports inline
+for (const [entry, bundle] of [
+  ['main.ts', 'report-page.js'],
+  ['trend-main.ts', 'trend-page.js']
+]) {
+  started = Date.now()
+  await build({
+    entryPoints: [`reports/html/page/${entry}`],
+    outfile: `dist/reports/html/page/${bundle}`,
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    // the syntax tsc wrote for the page before it was bundled (the project's target)
+    target: 'es2022',
+    // inlined into the HTML, where a source map would be a file that is not there
+    sourcemap: false,
+    minify: false,
+    logLevel: 'warning',
+    metafile: false
+  })
+  console.log(`page: built dist/reports/html/page/${bundle} in ${Date.now() - started} ms`)
+}
