@@ -13,18 +13,7 @@ export function analyzeFlows(events: readonly CourierEvent[]): FlowResult[] {
   const key = (device: string, flow: string): string => `${device}\u0000${flow}`
   for (const event of events) {
     if (event.type === 'flow.start') {
-      const run: FlowResult = {
-        name: event.flow,
-        device: event.device,
-        spec: event.spec,
-        t: event.t,
-        passed: false,
-        tests: 0,
-        passes: 0,
-        failures: 0,
-        durationMs: null,
-        failedTests: []
-      }
+      const run = newRun(event)
       runs.push(run)
       open.set(key(event.device, event.flow), run)
     } else if (event.type === 'flow.test') {
@@ -35,18 +24,7 @@ export function analyzeFlows(events: readonly CourierEvent[]): FlowResult[] {
       let run = open.get(key(event.device, event.flow))
       open.delete(key(event.device, event.flow))
       if (run == null) {
-        run = {
-          name: event.flow,
-          device: event.device,
-          spec: event.spec,
-          t: event.t,
-          passed: false,
-          tests: 0,
-          passes: 0,
-          failures: 0,
-          durationMs: null,
-          failedTests: []
-        }
+        run = newRun(event)
         runs.push(run)
       }
       Object.assign(run, { passed: event.passed, tests: event.tests, passes: event.passes, failures: event.failures, durationMs: event.durationMs })
@@ -74,4 +52,20 @@ export function flowMetrics(flows: readonly FlowResult[], names: readonly string
     metrics[`flow.${name}.passed`] = { value: runs.length === 0 ? null : runs.every((f) => f.passed), unit: 'boolean' }
   }
   return metrics
+}
+
+/** A flow run as its first event names it; its outcome fills in from flow.test and flow.end. */
+function newRun(event: { flow: string; device: string; spec: string; t: number }): FlowResult {
+  return {
+    name: event.flow,
+    device: event.device,
+    spec: event.spec,
+    t: event.t,
+    passed: false,
+    tests: 0,
+    passes: 0,
+    failures: 0,
+    durationMs: null,
+    failedTests: []
+  }
 }
