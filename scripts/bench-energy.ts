@@ -6,7 +6,7 @@ import { listBuiltinProfiles, loadRadioProfile, priceTimeline } from '../harness
 import type { RadioPacket } from '../harness/interface/index.js'
 import { seededRandom } from '../harness/interface/index.js'
 
-// the links module's seeded generator, so every run prices the same timeline
+// courier's seeded generator (one stream of its own), so every run prices the same timeline
 const random = (seed: number) => seededRandom(seed, 'bench-energy')
 
 function synthetic(count: number): RadioPacket[] {
