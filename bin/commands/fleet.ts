@@ -5,10 +5,11 @@ import { STATUS_CLUSTER, statusFleetName } from '../../harness/fleet/index.js'
 import { ExitCode, InvalidInputError, type FleetFile } from '../../harness/interface/index.js'
 import { keepFleetUp, makeDirectory, resolveScenario, type Progress } from '../../harness/runner/index.js'
 import { parseDuration } from '../../harness/scenario/index.js'
-import { consoleLogger, fleetHostProblem, interruptOnSignals, parseFleetHost } from './shared.js'
+import { consoleLogger, fleetHostProblem, interruptOnSignals, parseFleetHost, parseWorkers, WORKERS_HELP } from './shared.js'
 
 interface FleetUpFlags {
   out?: string
+  workers?: number
   for?: number
   withDevices?: boolean
   seed?: number
@@ -35,6 +36,7 @@ export function registerFleetCommand(program: Command): void {
     .option('--fleet-host <ip>', "IPv4 address the fleet listens on (default: the scenario's network.host, 127.0.0.1); use an interface a real phone can reach")
     .option('--no-progress', 'no progress line while it runs')
     .option('-v, --verbose', 'log component errors as they happen')
+    .addOption(new Option('--workers <n>', WORKERS_HELP).argParser(parseWorkers))
     .addHelpText(
       'after',
       `
@@ -68,6 +70,7 @@ No packet capture unless the scenario says capture: tcpdump.`
           createDevice: deviceFactory(profiles),
           withDevices: flags.withDevices === true,
           forMs: flags.for,
+          workers: flags.workers,
           signal: interrupt.signal,
           log,
           onProgress: progress.update,

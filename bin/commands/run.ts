@@ -14,10 +14,11 @@ import { compareDirectories, loadRunSet } from './compare.js'
 import { checkHistoryFile } from '../../harness/history/index.js'
 import type { TrendView } from '../../reports/index.js'
 import { DEFAULT_HISTORY_LAST, historyFile, recordRun } from './history.js'
-import { configuredSecrets, consoleLogger, fleetHostProblem, interruptOnSignals, parseFleetHost, worstExitCode } from './shared.js'
+import { configuredSecrets, consoleLogger, fleetHostProblem, interruptOnSignals, parseFleetHost, worstExitCode, parseWorkers, WORKERS_HELP } from './shared.js'
 
 interface RunFlags {
   out?: string
+  workers?: number
   seed?: number
   junit?: string
   markdown?: string
@@ -44,6 +45,7 @@ export function registerRunCommand(program: Command): void {
     .option('--no-progress', 'no progress line while running')
     .option('--fleet-host <ip>', "IPv4 address the fleet listens on (default: the scenario's network.host, 127.0.0.1); use an interface a real phone can reach")
     .option('-v, --verbose', 'log component errors as they happen')
+    .addOption(new Option('--workers <n>', WORKERS_HELP).argParser(parseWorkers))
     .addOption(
       new Option(
         '--repeat <n>',
@@ -202,7 +204,8 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
               onResults,
               build,
               secrets,
-              redact: flags.redact === true
+              redact: flags.redact === true,
+              workers: flags.workers
             })
             progress.done()
             process.stdout.write(renderConsoleSummary(outcome.results, { color: process.stdout.isTTY === true }) + '\n')

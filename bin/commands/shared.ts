@@ -19,6 +19,30 @@ export function consoleLogger(verbose: boolean): Logger {
 }
 
 /** Exit codes of several runs combine to the most serious one. */
+/** More processes than this is a typo, not a machine: each worker is a Node process with its own libp2p stack. */
+const MAX_WORKERS = 64
+
+/** `--workers N`: processes carrying the fleet, courier's own included (1: everything in it, as before workers existed). */
+export function parseWorkers(value: string): number {
+  const n = Number(value)
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < 1 || n > MAX_WORKERS) {
+    throw new InvalidInputError([
+      {
+        location: { file: '--workers' },
+        path: '',
+        message: 'not a number of processes',
+        expected: `a whole number from 1 to ${MAX_WORKERS} (1: the whole fleet in courier's own process)`,
+        found: value
+      }
+    ])
+  }
+  return n
+}
+
+/** The help text of `--workers` on `run` and `fleet up`. */
+export const WORKERS_HELP =
+  "processes that carry the fleet, courier's own included (default 1: all in it); N > 1 forks N - 1 worker processes for the relays and crowd gateways, while stores, devices and the event log stay in courier's process. A scenario with partitions, blocks or node links keeps every node in courier's process and says so"
+
 export function worstExitCode(codes: number[]): number {
   const rank = [0, 1, 2, 3, 130]
   return codes.reduce((worst, code) => (rank.indexOf(code) > rank.indexOf(worst) ? code : worst), 0)

@@ -1,4 +1,4 @@
-import type { CourierEvent, HarnessHealth, MetricValue, Results } from '../interface/index.js'
+import type { CourierEvent, HarnessHealth, MetricValue, ProcessHealth, Results } from '../interface/index.js'
 import { userKeyed } from '../interface/index.js'
 import { analyzeBytes, type CapturedConversations } from './bytes.js'
 import { analyzeDelivery } from './delivery.js'
@@ -253,7 +253,9 @@ const SAMPLE_MS = 1000
 
 /**
  * The harness is saturated when the p99 of its per-second event-loop delay samples, taken over the
- * traffic phase, is above the limit: latency measured then would partly be the harness's own.
+ * traffic phase, is above the limit: latency measured then would partly be the harness's own. Each
+ * harness process (courier's, and each worker of `--workers`) is judged on its own samples: one
+ * saturated worker is enough, and the figures are the worst process's, which is named.
  */
 function analyzeHarness(events: readonly CourierEvent[], lagLimitMs: number): HarnessHealth {
   const start = events.find((e) => e.type === 'scenario.start')?.t ?? 0
@@ -262,14 +264,30 @@ function analyzeHarness(events: readonly CourierEvent[], lagLimitMs: number): Ha
     (e): e is Extract<CourierEvent, { type: 'harness.lag' }> => e.type === 'harness.lag' && e.t >= start + SAMPLE_MS && e.t <= end + SAMPLE_MS
   )
   if (samples.length === 0) return { lagP99Ms: null, lagMaxMs: null, cpuMaxPercent: null, rssMaxMb: null, lagLimitMs, saturated: false, samples: 0 }
-  const lagP99Ms = summarize(samples.map((s) => s.p99)).p99 ?? 0
+  const byProcess = new Map<string, typeof samples>()
+  for (const sample of samples) byProcess.set(sample.process, [...(byProcess.get(sample.process) ?? []), sample])
+  const health = (list: typeof samples): ProcessHealth => {
+    const lagP99Ms = summarize(list.map((s) => s.p99)).p99 ?? 0
+    return {
+      lagP99Ms,
+      lagMaxMs: round(Math.max(...list.map((s) => s.max))),
+      cpuMaxPercent: round(Math.max(...list.map((s) => s.cpu))),
+      rssMaxMb: round(Math.max(...list.map((s) => s.rssMb))),
+      saturated: lagP99Ms > lagLimitMs,
+      samples: list.length
+    }
+  }
+  const processes = new Map([...byProcess].map(([name, list]): [string, ProcessHealth] => [name, health(list)]))
+  const [worstName, worst] = [...processes].reduce((a, b) => (b[1].lagP99Ms > a[1].lagP99Ms ? b : a))
   return {
-    lagP99Ms,
+    lagP99Ms: worst.lagP99Ms,
     lagMaxMs: round(Math.max(...samples.map((s) => s.max))),
     cpuMaxPercent: round(Math.max(...samples.map((s) => s.cpu))),
     rssMaxMb: round(Math.max(...samples.map((s) => s.rssMb))),
     lagLimitMs,
-    saturated: lagP99Ms > lagLimitMs,
-    samples: samples.length
+    saturated: worst.saturated,
+    samples: samples.length,
+    // one process (courier's own, the only one before workers) keeps results.json as it was
+    ...(processes.size > 1 ? { process: worstName, processes: Object.fromEntries(processes) } : {})
   }
 }

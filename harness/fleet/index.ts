@@ -1,7 +1,7 @@
 export { Fleet, parseBlockRule, planRelayEdges, type BlockRule, type FleetComponents, type PartitionSpec } from './fleet.js'
 export { Partitions } from './partitions.js'
 export { planCrowd, CrowdPlayer, CrowdGateway, type CrowdPost } from './crowd.js'
-export { FleetNode } from './fleet-node.js'
+export { FleetNode, tagKeepAlive, type FleetMember, type FleetNodeComponents, type FleetNodeInit } from './fleet-node.js'
 export { RelayNode } from './relay-node.js'
 export { StoreNode } from './store-node.js'
 export { auditStores, type AuditInput } from './audit.js'

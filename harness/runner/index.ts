@@ -11,7 +11,7 @@ export {
 } from './run.js'
 export { buildResults, completeConfig, recomputeResults, readResults } from './results.js'
 export { EventLog, readEventLog } from './event-log.js'
-export { startSelfMonitor } from './self-monitor.js'
+export { startSelfMonitor } from '../worker/self-monitor.js'
 export { resolveScenario, type ResolvedScenario, type ResolveOptions } from './prepare.js'
 export { buildInfo, readAppIdentity } from './build-info.js'
 export { DEFAULT_RADIO } from './energy.js'

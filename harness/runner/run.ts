@@ -33,7 +33,7 @@ import { scanRunLeaks, type ConfiguredSecret } from './leaks.js'
 import { fleetHosts, loadDestinations } from './destinations.js'
 import { CapturePart, chooseCapture } from './capture-part.js'
 import { RunParts } from './parts.js'
-import { startSelfMonitor } from './self-monitor.js'
+import { planPlacement, startSelfMonitor, WorkerPool } from '../worker/index.js'
 import { TimelinePlayer } from './timeline.js'
 import { toolInfo } from './tool-info.js'
 
@@ -75,6 +75,11 @@ export interface RunOptions {
   secrets?: readonly ConfiguredSecret[]
   /** Mask what the secrets scan finds in the run's artifacts (`courier run --redact`). */
   redact?: boolean
+  /**
+   * Processes that carry the fleet (`--workers`): 1 (default) runs everything in this process;
+   * N > 1 forks N - 1 worker processes for the relays and crowd gateways (harness/worker).
+   */
+  workers?: number
 }
 
 /** `courier fleet up`: what differs from a run. */
@@ -296,8 +301,42 @@ async function play(scenario: LoadedScenario, options: RunOptions, hold?: Hold):
     )
     // node links reroute fleet dials through shapers; without any, nodes dial each other as before
     const nodeLinks = new NodeLinks(scenario, events, onError)
-    const fleet = new Fleet(scenario, { clock, events, onError, dialPort: nodeLinks.active ? nodeLinks.dialPort : undefined })
+    const placement = planPlacement(scenario, options.workers ?? 1, nodeLinks.active)
+    if (placement.workers > 1) {
+      events.emit('workers.placement', {
+        workers: placement.workers,
+        byWorker: Object.fromEntries(placement.byWorker),
+        runner: [...scenario.nodes.relays, ...scenario.nodes.stores, ...scenario.nodes.gateways].filter(
+          (node) => ![...placement.byWorker.values()].some((nodes) => nodes.includes(node))
+        ),
+        ...(placement.note == null ? {} : { note: placement.note })
+      })
+      if (placement.note != null) options.log.info(`courier: --workers ${placement.workers} not used: ${placement.note}`)
+    }
+    const pool = new WorkerPool(placement, { clock, events, log: options.log, onError, peerName: (peerId) => fleet.partitions.peerName(peerId) })
+    const fleet = new Fleet(scenario, {
+      clock,
+      events,
+      onError,
+      dialPort: nodeLinks.active ? nodeLinks.dialPort : undefined,
+      place: pool.active ? pool.place : undefined
+    })
     fleetForProgress = fleet
+    if (pool.active) {
+      // nodes in workers announce themselves through their events: partitions name their peers, and each
+      // worker's peer exchange learns the service nodes of other processes that are up (settled a moment later)
+      let sharing: NodeJS.Timeout | undefined
+      events.onEvent((event) => {
+        if (event.type === 'node.up') fleet.partitions.register(event.node, event.peerId)
+        if (event.type === 'node.up' || event.type === 'node.down') {
+          clearTimeout(sharing)
+          sharing = setTimeout(() => {
+            void pool.shareExchange(fleet.nodes)
+          }, 50)
+          sharing.unref()
+        }
+      })
+    }
     // devices announce their peer id; partitions need it to tell whose connections to refuse
     events.onEvent((event) => {
       if (event.type === 'device.up' && event.peerId != null) fleet.partitions.register(event.device, event.peerId)
@@ -341,6 +380,8 @@ async function play(scenario: LoadedScenario, options: RunOptions, hold?: Hold):
       [
         capture,
         { name: 'node links', start: async () => {}, stop: async () => await nodeLinks.close() },
+        // the workers outlive the fleet's stop (it stops their nodes through them) and go after it
+        { name: 'workers', start: async () => await pool.start(scenario), stop: async () => await pool.stop() },
         {
           name: 'fleet',
           start: async ({ signal }) => {
@@ -414,12 +455,18 @@ async function play(scenario: LoadedScenario, options: RunOptions, hold?: Hold):
           name: 'timeline',
           start: async () => {
             events.emit('scenario.start', {})
-            scenarioStartedAt = clock.now()
-            fleet.crowd?.start({ repeatEveryMs: hold != null ? config.duration : undefined })
+            const startedAt = clock.now()
+            scenarioStartedAt = startedAt
+            const repeatEveryMs = hold != null ? config.duration : undefined
+            fleet.crowd?.start({ startedAt, repeatEveryMs })
+            await pool.startCrowd(startedAt, repeatEveryMs)
             if (startDevices) timeline.start()
           },
           stop: async () => {
             fleet.crowd?.stop()
+            await pool.stopCrowd().catch((error: unknown) => {
+              onError('workers', error)
+            })
             await timeline.stop()
           }
         }
@@ -435,6 +482,9 @@ async function play(scenario: LoadedScenario, options: RunOptions, hold?: Hold):
     } else {
       await sleep(config.duration, undefined, { signal: options.signal })
       fleet.crowd?.stop()
+      await pool.stopCrowd().catch((error: unknown) => {
+        onError('workers', error)
+      })
       await timeline.stop()
       events.emit('scenario.end', {})
       report('grace')
@@ -490,7 +540,11 @@ function portInUse(message: string, basePort: number | undefined, nodes: number)
 /** setTimeout's longest delay (~24.8 days); a longer one fires at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1
 
-/** Peers on fleet nodes' connections that are neither fleet nodes nor courier's own devices. */
+/**
+ * Peers on fleet nodes' connections that are neither fleet nodes nor courier's own devices. Only
+ * nodes in this process are looked at: a worker's nodes are not asked (the figure is the progress
+ * line's, and a phone dials relays and stores alike).
+ */
 function outsidePeers(fleet: Fleet, devicePeers: ReadonlySet<string>): number {
   const fleetPeers = new Set(fleet.nodes.map((node) => node.peerId))
   const outside = new Set<string>()

@@ -1,0 +1,5 @@
+export { planPlacement, WorkerPool, WorkerProcess, type Placement, type WorkerComponents } from './pool.js'
+export { RemoteNode } from './remote-node.js'
+export { startSelfMonitor } from './self-monitor.js'
+export { encodeFrame, FrameDecoder, FramedChannel, MAX_FRAME_BYTES } from './frames.js'
+export type { RunnerCommand, WorkerMessage, WorkerInit, NodeInfo } from './protocol.js'
