@@ -1,0 +1,102 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import type { CourierEvent } from '../../harness/interface/index.js'
+import { analyzeRun } from '../../harness/analysis/index.js'
+import { buildResults } from '../../harness/runner/results.js'
+import { parseScenario } from '../../harness/scenario/index.js'
+import { encodeFrame, FrameDecoder, MAX_FRAME_BYTES, planPlacement } from '../../harness/worker/index.js'
+
+test('frames come out whole and in order whatever the chunk boundaries, a byte at a time included', () => {
+  const messages = [{ kind: 'events', events: [[1.5, 'msg.sent', { msgId: 'c1', text: 'ünïcode ✓' }]] }, { id: 7 }, 'x'.repeat(70_000), null]
+  const bytes = Buffer.concat(messages.map((m) => encodeFrame(m)))
+  for (const size of [1, 3, 4, 5, 1000, bytes.length]) {
+    const decoder = new FrameDecoder()
+    const out: unknown[] = []
+    for (let i = 0; i < bytes.length; i += size) out.push(...decoder.push(bytes.subarray(i, i + size)))
+    assert.deepEqual(out, messages, `chunks of ${size} bytes`)
+    assert.equal(decoder.buffered, 0)
+  }
+  // a stream cut mid-frame leaves bytes waiting, which the channel reports when the stream ends
+  const cut = new FrameDecoder()
+  assert.deepEqual(cut.push(bytes.subarray(0, 6)), [])
+  assert.equal(cut.buffered, 6)
+})
+
+test('a frame length over the limit or a body that is not JSON is refused, not buffered forever', () => {
+  const huge = Buffer.alloc(4)
+  huge.writeUInt32BE(MAX_FRAME_BYTES + 1, 0)
+  assert.throws(() => new FrameDecoder().push(huge), /over the .*limit/)
+  const notJson = Buffer.concat([Buffer.from([0, 0, 0, 3]), Buffer.from('{x}')])
+  assert.throws(() => new FrameDecoder().push(notJson), SyntaxError)
+})
+
+const scenario = (extra = ''): ReturnType<typeof parseScenario> =>
+  parseScenario(
+    `name: placement
+seed: 1
+duration: 5s
+network: { relays: 5, stores: 2 }
+crowd: { topic: lobby, users: 10, rate: 1/s, gateways: 2 }
+devices: { alice: {} }
+${extra}`,
+    'placement.yaml'
+  )
+
+test('placement: 1 keeps everything in courier; N deals relays then gateways round robin over N - 1 workers; stores never move', () => {
+  assert.deepEqual([...planPlacement(scenario(), 1, false).byWorker], [])
+  const three = planPlacement(scenario(), 3, false)
+  assert.equal(three.note, undefined)
+  assert.deepEqual(Object.fromEntries(three.byWorker), {
+    'worker-1': ['relay-1', 'relay-3', 'relay-5', 'crowd-2'],
+    'worker-2': ['relay-2', 'relay-4', 'crowd-1']
+  })
+  assert.ok(![...three.byWorker.values()].flat().some((node) => node.startsWith('store')))
+  assert.throws(() => planPlacement(scenario(), 0, false), /whole number >= 1/)
+  assert.throws(() => planPlacement(scenario(), 1.5, false), /whole number >= 1/)
+})
+
+test('placement: partitions, blocks and node links keep every node in courier, and say which entry and why', () => {
+  const partition = planPlacement(scenario('timeline:\n  - { at: 1s, partition: { groups: [[relay-1], [rest]], for: 1s } }'), 2, false)
+  assert.equal(partition.byWorker.size, 0)
+  assert.match(partition.note ?? '', /timeline\[0\] has a partition: .*connection gates/)
+  const block = planPlacement(scenario('timeline:\n  - { at: 1s, send: { from: alice, count: 1 } }\n  - { at: 2s, block: { device: alice, nodes: [relay-1] } }'), 2, false)
+  assert.match(block.note ?? '', /timeline\[1\] has a block/)
+  const links = planPlacement(scenario(), 2, true)
+  assert.equal(links.byWorker.size, 0)
+  assert.match(links.note ?? '', /shapes links between fleet nodes/)
+})
+
+const lag = (t: number, process: string, p99: number): CourierEvent => ({ t, type: 'harness.lag', process, p50: 1, p99, max: p99, cpu: 40, rssMb: 100 })
+
+test('harness health judges each process on its own samples: one saturated worker makes the run inconclusive and is named', () => {
+  const base: CourierEvent[] = [{ t: 100, type: 'scenario.start' }]
+  const samples = [1100, 2100, 3100, 4100].flatMap((t) => [lag(t, 'runner', 3), lag(t + 1, 'worker-1', 4), lag(t + 2, 'worker-2', t === 3100 ? 400 : 300)])
+  const health = analyzeRun([...base, ...samples, { t: 4500, type: 'scenario.end' }], { lagLimitMs: 50 }).harness
+  assert.equal(health.saturated, true)
+  assert.equal(health.process, 'worker-2')
+  assert.ok((health.lagP99Ms ?? 0) >= 300, `the worst process's p99, not a mix of all samples: ${health.lagP99Ms}`)
+  assert.equal(health.processes?.runner.saturated, false)
+  assert.equal(health.processes?.['worker-1'].samples, 4)
+  // pooled, the calm processes' samples would have hidden the busy one (8 of 12 samples under 5 ms)
+  const calm = analyzeRun([...base, ...samples.filter((e) => e.type === 'harness.lag' && e.process !== 'worker-2'), { t: 4500, type: 'scenario.end' }], {
+    lagLimitMs: 50
+  }).harness
+  assert.equal(calm.saturated, false)
+  // one process only: results.json keeps its old shape
+  const single = analyzeRun([...base, lag(1100, 'runner', 3), { t: 4500, type: 'scenario.end' }], { lagLimitMs: 50 }).harness
+  assert.equal(single.processes, undefined)
+  assert.equal(single.process, undefined)
+})
+
+test("the verdict's reason names the saturated worker with its own p99", () => {
+  const events: CourierEvent[] = [
+    { t: 0, type: 'run.start', runId: 'r', scenario: scenario().config, scenarioFile: 'placement.yaml', seed: 1, tool: { courier: '0', node: 'v20', libp2p: '3', host: { platform: 'linux', arch: 'x64', cpus: 2, memoryGb: 4, hostname: 'h' } } },
+    { t: 100, type: 'scenario.start' },
+    ...[1100, 2100, 3100].flatMap((t) => [lag(t, 'runner', 2), lag(t + 1, 'worker-1', 90)]),
+    { t: 5100, type: 'scenario.end' },
+    { t: 5200, type: 'run.end', status: 'complete' }
+  ]
+  const results = buildResults({ events, thresholds: [] })
+  assert.equal(results.verdict, 'inconclusive')
+  assert.match(results.verdictReasons.join('\n'), /harness saturated \(worker-1 90 ms\)/)
+})
