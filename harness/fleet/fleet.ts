@@ -113,13 +113,7 @@ export class Fleet {
     })
     if (config.crowd != null) {
       // a gateway in a worker process has its share of the plan played there (harness/worker)
-      this.crowd = new CrowdPlayer(
-        planCrowd(config.crowd, config.duration, config.seed),
-        this.gateways,
-        config.crowd.topic,
-        this.pubsubTopic,
-        components
-      )
+      this.crowd = new CrowdPlayer(planCrowd(config.crowd, config.duration, config.seed), this.gateways, config.crowd.topic, this.pubsubTopic, components)
     }
   }
 

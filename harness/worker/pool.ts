@@ -57,7 +57,9 @@ export function planPlacement(scenario: LoadedScenario, workers: number, nodeLin
   for (const name of names) byWorker.set(name, [])
   // gateways continue the round where the relays stopped, so one worker does not get both the odd relay and the first gateway
   const movable = [...scenario.nodes.relays, ...scenario.nodes.gateways]
-  movable.forEach((node, i) => byWorker.get(names[i % names.length])?.push(node))
+  movable.forEach((node, i) => {
+    byWorker.get(names[i % names.length])?.push(node)
+  })
   return { workers, byWorker }
 }
 
@@ -219,7 +221,9 @@ export class WorkerProcess {
     const tail = this.lastStderr.length > 0 ? `; its last output: ${this.lastStderr.join(' | ')}` : ''
     this.components.onError(
       this.name,
-      new Error(`worker process ${this.child?.pid ?? '?'} died (${signal ?? `exit code ${code}`}); its nodes ${died.map((n) => n.name).join(', ') || '(none up)'} died with it${tail}`)
+      new Error(
+        `worker process ${this.child?.pid ?? '?'} died (${signal ?? `exit code ${code}`}); its nodes ${died.map((n) => n.name).join(', ') || '(none up)'} died with it${tail}`
+      )
     )
     this.components.log.warn(`courier: ${this.name} died (${signal ?? `exit code ${code}`}); its nodes are recorded as crashed and the run goes on`)
   }
@@ -235,7 +239,10 @@ export class WorkerProcess {
       this.channel?.close('the runner is done')
       if (child.connected) child.disconnect()
     }
-    const waited = await Promise.race([this.exited?.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), EXIT_WAIT_MS).unref())])
+    const waited = await Promise.race([
+      this.exited?.then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), EXIT_WAIT_MS).unref())
+    ])
     if (waited !== true && this.alive) {
       child.kill('SIGKILL')
       await this.exited

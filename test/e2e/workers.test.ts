@@ -137,12 +137,24 @@ test('a worker killed with SIGKILL mid-run: its nodes are recorded as crashed, t
   assert.ok(of(log, 'harness.error').some((e) => e.component === 'worker-1' && /died \(SIGKILL\)/.test(e.error)))
   // the run went on: the other worker's crowd kept publishing after the crash, the run ended complete
   const crashAt = exit?.t ?? Infinity
-  assert.ok(of(log, 'msg.sent').some((e) => e.node === 'crowd-2' && e.t > crashAt + 500), 'nothing published after the crash')
-  assert.ok(of(log, 'msg.received').some((e) => e.t > crashAt + 500), 'nothing delivered after the crash')
+  assert.ok(
+    of(log, 'msg.sent').some((e) => e.node === 'crowd-2' && e.t > crashAt + 500),
+    'nothing published after the crash'
+  )
+  assert.ok(
+    of(log, 'msg.received').some((e) => e.t > crashAt + 500),
+    'nothing delivered after the crash'
+  )
   const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
   assert.equal(results.status, 'complete', result.stderr)
   assert.ok(of(log, 'worker.exit').some((e) => e.worker === 'worker-2' && e.expected))
-  assert.deepEqual(await gone(up.map((w) => w.pid), 2000), [])
+  assert.deepEqual(
+    await gone(
+      up.map((w) => w.pid),
+      2000
+    ),
+    []
+  )
 })
 
 test('the runner killed with SIGKILL: its workers notice and exit by themselves', async () => {

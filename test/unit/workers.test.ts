@@ -59,7 +59,11 @@ test('placement: partitions, blocks and node links keep every node in courier, a
   const partition = planPlacement(scenario('timeline:\n  - { at: 1s, partition: { groups: [[relay-1], [rest]], for: 1s } }'), 2, false)
   assert.equal(partition.byWorker.size, 0)
   assert.match(partition.note ?? '', /timeline\[0\] has a partition: .*connection gates/)
-  const block = planPlacement(scenario('timeline:\n  - { at: 1s, send: { from: alice, count: 1 } }\n  - { at: 2s, block: { device: alice, nodes: [relay-1] } }'), 2, false)
+  const block = planPlacement(
+    scenario('timeline:\n  - { at: 1s, send: { from: alice, count: 1 } }\n  - { at: 2s, block: { device: alice, nodes: [relay-1] } }'),
+    2,
+    false
+  )
   assert.match(block.note ?? '', /timeline\[1\] has a block/)
   const links = planPlacement(scenario(), 2, true)
   assert.equal(links.byWorker.size, 0)
@@ -90,7 +94,15 @@ test('harness health judges each process on its own samples: one saturated worke
 
 test("the verdict's reason names the saturated worker with its own p99", () => {
   const events: CourierEvent[] = [
-    { t: 0, type: 'run.start', runId: 'r', scenario: scenario().config, scenarioFile: 'placement.yaml', seed: 1, tool: { courier: '0', node: 'v20', libp2p: '3', host: { platform: 'linux', arch: 'x64', cpus: 2, memoryGb: 4, hostname: 'h' } } },
+    {
+      t: 0,
+      type: 'run.start',
+      runId: 'r',
+      scenario: scenario().config,
+      scenarioFile: 'placement.yaml',
+      seed: 1,
+      tool: { courier: '0', node: 'v20', libp2p: '3', host: { platform: 'linux', arch: 'x64', cpus: 2, memoryGb: 4, hostname: 'h' } }
+    },
     { t: 100, type: 'scenario.start' },
     ...[1100, 2100, 3100].flatMap((t) => [lag(t, 'runner', 2), lag(t + 1, 'worker-1', 90)]),
     { t: 5100, type: 'scenario.end' },
