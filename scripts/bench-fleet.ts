@@ -47,6 +47,8 @@ interface Step {
   latencyP95Ms: number | null
   lagP99Ms: number | null
   cpuMaxPercent: number | null
+  /** With workers: each harness process's lag p99 and busiest second (CPU %), to see which one saturates first. */
+  processes?: Record<string, { lagP99Ms: number; cpuMaxPercent: number }>
   /** CPU seconds of the whole step (start, traffic, teardown, analysis): courier's process, and its children (tcpdump, ss). */
   cpuSeconds: { courier: number; children: number }
   clean: boolean
@@ -102,6 +104,13 @@ harness: { maxLagP99: ${LAG_LIMIT_MS}ms }
     latencyP95Ms: overall.latency.p95,
     lagP99Ms: results.harness.lagP99Ms,
     cpuMaxPercent: results.harness.cpuMaxPercent,
+    ...(results.harness.processes == null
+      ? {}
+      : {
+          processes: Object.fromEntries(
+            Object.entries(results.harness.processes).map(([name, p]) => [name, { lagP99Ms: p.lagP99Ms, cpuMaxPercent: p.cpuMaxPercent }])
+          )
+        }),
     cpuSeconds: { courier: courierCpu, children: childrenCpu },
     clean: overall.lost === 0 && (results.harness.lagP99Ms ?? Infinity) < LAG_LIMIT_MS
   }
@@ -173,7 +182,13 @@ async function compareWithBaseline(file: string, now: Step[]): Promise<{ lines: 
 
 const report = (result: Step): void => {
   process.stderr.write(
-    `workers ${result.workers}, relays ${result.relays}, rate ${result.rate}/s: lost ${result.lost}/${result.expected}, p95 ${result.latencyP95Ms ?? '-'} ms, harness lag p99 ${result.lagP99Ms ?? '-'} ms (worst process), CPU ${result.cpuSeconds.courier} s + ${result.cpuSeconds.children} s children -> ${result.clean ? 'clean' : 'not clean'}\n`
+    `workers ${result.workers}, relays ${result.relays}, rate ${result.rate}/s: lost ${result.lost}/${result.expected}, p95 ${result.latencyP95Ms ?? '-'} ms, harness lag p99 ${result.lagP99Ms ?? '-'} ms (worst process)${
+      result.processes == null
+        ? ''
+        : ` [${Object.entries(result.processes)
+            .map(([name, p]) => `${name} ${p.lagP99Ms} ms, CPU max ${p.cpuMaxPercent} %`)
+            .join('; ')}]`
+    }, CPU ${result.cpuSeconds.courier} s + ${result.cpuSeconds.children} s children -> ${result.clean ? 'clean' : 'not clean'}\n`
   )
 }
 const byWorkers: Array<{ workers: number; steps: Step[]; highestCleanRate: number | null; relaySteps: Step[]; largestCleanRelays: number | null }> = []
