@@ -104,7 +104,8 @@ export class WorkerProcess {
 
   async start(scenario: LoadedScenario, gateways: string[]): Promise<void> {
     const child = fork(MAIN, [], {
-      execArgv: ['--import', POLYFILL],
+      // the runner's own node flags too (as fork's default would): `node --cpu-prof courier ...` profiles its workers; a debugger port cannot be shared
+      execArgv: [...process.execArgv.filter((arg) => !arg.startsWith('--inspect') && !arg.startsWith('--debug')), '--import', POLYFILL],
       // fd 4 is the frame channel; the IPC channel (fd 3) only tells the worker when the runner is gone
       stdio: ['ignore', 'pipe', 'pipe', 'ipc', 'pipe'],
       serialization: 'json'
