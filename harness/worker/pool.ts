@@ -15,6 +15,7 @@ const CLOCK_SAMPLES = 7
 /** A worker that has not stopped its nodes this long after `shutdown` is killed: teardown must end. */
 const SHUTDOWN_MS = 10_000
 const EXIT_WAIT_MS = 3_000
+const END_CLOCK_MS = 2_000
 /** A request nobody answers (a wedged worker) fails instead of hanging the run. */
 const REQUEST_TIMEOUT_MS = 30_000
 
@@ -235,7 +236,8 @@ export class WorkerProcess {
     const child = this.child
     if (child == null) return
     if (this.alive) {
-      await this.measureClock('end').catch(() => {})
+      // a wedged worker must not hold teardown for seven request timeouts: the end check is a courtesy
+      await Promise.race([this.measureClock('end').catch(() => {}), new Promise((resolve) => setTimeout(resolve, END_CLOCK_MS).unref())])
       await Promise.race([this.request({ cmd: 'shutdown' }).catch(() => {}), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_MS).unref())])
       this.channel?.close('the runner is done')
       if (child.connected) child.disconnect()
