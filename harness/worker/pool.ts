@@ -28,11 +28,14 @@ export interface Placement {
 }
 
 /**
- * `workers` processes carry the fleet: courier's own and `workers - 1` worker processes. The
- * workers take the relays and the crowd gateways, round robin; courier's process keeps the stores
- * (the audit, store sync and store faults reach into them), the devices and the event log. A
- * scenario whose features need in-process gates keeps every node in courier's process, and the
- * placement says why: nothing runs somewhere it would be wrong.
+ * `workers` processes carry the fleet: courier's own and `workers - 1` worker processes. Stores
+ * (the audit, store sync and store faults reach into them), simulated devices and the event log
+ * stay in courier's process; the relays and crowd gateways are dealt one at a time to whichever
+ * process carries the fewest libp2p nodes so far (courier's counting its stores and simulated
+ * devices, a worker winning a tie), so each process ends with about the same number of nodes:
+ * courier's process gets relays only when it has fewer than a fair share. A scenario whose features
+ * need in-process gates keeps every node in courier's process, and the placement says why: nothing
+ * runs somewhere it would be wrong.
  */
 export function planPlacement(scenario: LoadedScenario, workers: number, nodeLinksActive: boolean): Placement {
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`workers must be a whole number >= 1, not ${workers}`)
@@ -56,11 +59,14 @@ export function planPlacement(scenario: LoadedScenario, workers: number, nodeLin
     }
   const names = Array.from({ length: workers - 1 }, (_, i) => `worker-${i + 1}`)
   for (const name of names) byWorker.set(name, [])
-  // gateways continue the round where the relays stopped, so one worker does not get both the odd relay and the first gateway
-  const movable = [...scenario.nodes.relays, ...scenario.nodes.gateways]
-  movable.forEach((node, i) => {
-    byWorker.get(names[i % names.length])?.push(node)
-  })
+  // js-waku and browser devices run in processes of their own, appium ones on phones: only simulated ones weigh here
+  const simulated = Object.values(scenario.config.devices).filter((device) => device.driver === 'simulated').length
+  const load = new Map<string, number>([...names.map((name): [string, number] => [name, 0]), ['runner', scenario.nodes.stores.length + simulated]])
+  for (const node of [...scenario.nodes.relays, ...scenario.nodes.gateways]) {
+    const [lightest] = [...load].reduce((best, entry) => (entry[1] < best[1] ? entry : best))
+    load.set(lightest, (load.get(lightest) ?? 0) + 1)
+    byWorker.get(lightest)?.push(node)
+  }
   return { workers, byWorker }
 }
 

@@ -62,7 +62,9 @@ test('harness/interface imports nothing of the project; reports only the interfa
 
 test('harness/worker imports only interface, protocol, scenario and fleet: a worker hosts nodes, it never runs a run', () => {
   assert.deepEqual(
-    violations(['harness/worker'], (target) => ['harness/worker', 'harness/interface', 'harness/protocol', 'harness/scenario', 'harness/fleet'].includes(target)),
+    violations(['harness/worker'], (target) =>
+      ['harness/worker', 'harness/interface', 'harness/protocol', 'harness/scenario', 'harness/fleet'].includes(target)
+    ),
     []
   )
   // and the fleet never reaches back: it takes remote nodes through its `place` hook

@@ -42,7 +42,7 @@ ${extra}`,
     'placement.yaml'
   )
 
-test('placement: 1 keeps everything in courier; N deals relays then gateways round robin over N - 1 workers; stores never move', () => {
+test('placement: 1 keeps everything in courier; N deals relays then gateways to the process with the fewest nodes, courier counting its stores and devices; stores never move', () => {
   assert.deepEqual([...planPlacement(scenario(), 1, false).byWorker], [])
   const three = planPlacement(scenario(), 3, false)
   assert.equal(three.note, undefined)
@@ -51,6 +51,15 @@ test('placement: 1 keeps everything in courier; N deals relays then gateways rou
     'worker-2': ['relay-2', 'relay-4', 'crowd-1']
   })
   assert.ok(![...three.byWorker.values()].flat().some((node) => node.startsWith('store')))
+  // a big fleet on two processes: courier's keeps its 2 stores and 4 devices and takes relays and gateways up to half of the 40 nodes
+  const big = parseScenario(
+    'name: big\nseed: 1\nduration: 5s\nnetwork: { relays: 32, stores: 2 }\ncrowd: { topic: lobby, users: 10, rate: 1/s, gateways: 2 }\ndevices: { a: {}, b: {}, c: {}, d: {} }\n',
+    'big.yaml'
+  )
+  const two = planPlacement(big, 2, false)
+  const inWorker = two.byWorker.get('worker-1') ?? []
+  assert.equal(inWorker.length, 20)
+  assert.equal([...big.nodes.relays, ...big.nodes.gateways].filter((node) => !inWorker.includes(node)).length, 14)
   assert.throws(() => planPlacement(scenario(), 0, false), /whole number >= 1/)
   assert.throws(() => planPlacement(scenario(), 1.5, false), /whole number >= 1/)
 })
