@@ -14,11 +14,13 @@ import { compareDirectories, loadRunSet } from './compare.js'
 import { checkHistoryFile } from '../../harness/history/index.js'
 import type { TrendView } from '../../reports/index.js'
 import { DEFAULT_HISTORY_LAST, historyFile, recordRun } from './history.js'
-import { configuredSecrets, consoleLogger, fleetHostProblem, interruptOnSignals, parseFleetHost, worstExitCode, parseWorkers, WORKERS_HELP } from './shared.js'
+import { configuredSecrets, consoleLogger, fleetHostProblem, interruptOnSignals, parseFleetHost, worstExitCode, parseWorkers, WORKERS_HELP, parseHostPort, parseRemoteWorkers } from './shared.js'
 
 interface RunFlags {
   out?: string
   workers?: number
+  remoteWorkers?: number
+  workerListen?: { host: string; port: number }
   seed?: number
   junit?: string
   markdown?: string
@@ -46,6 +48,13 @@ export function registerRunCommand(program: Command): void {
     .option('--fleet-host <ip>', "IPv4 address the fleet listens on (default: the scenario's network.host, 127.0.0.1); use an interface a real phone can reach")
     .option('-v, --verbose', 'log component errors as they happen')
     .addOption(new Option('--workers <n>', WORKERS_HELP).argParser(parseWorkers))
+    .addOption(
+      new Option(
+        '--remote-workers <n>',
+        'also wait for n workers on other hosts (`courier worker --join HOST:PORT` there) and give them relays and crowd gateways like the forked ones; needs --worker-listen, and a --fleet-host those hosts reach'
+      ).argParser(parseRemoteWorkers)
+    )
+    .addOption(new Option('--worker-listen <host:port>', 'where remote workers join (an address of this machine they reach)').argParser(parseHostPort('--worker-listen')))
     .addOption(
       new Option(
         '--repeat <n>',
@@ -80,6 +89,16 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
     )
     .action(async (files: string[], flags: RunFlags) => {
       // validate everything before starting anything
+      if ((flags.remoteWorkers != null) !== (flags.workerListen != null)) {
+        throw new InvalidInputError([
+          {
+            location: { file: flags.remoteWorkers != null ? '--remote-workers' : '--worker-listen' },
+            path: '',
+            message: flags.remoteWorkers != null ? 'remote workers need a place to join' : 'no remote workers to listen for',
+            hint: 'give both: --remote-workers N --worker-listen HOST:PORT'
+          }
+        ])
+      }
       const prepared: Array<ResolvedScenario<DeviceProfile> & { build: BuildInfo }> = []
       const problems: InvalidInputError[] = []
       for (const file of files) {
@@ -205,7 +224,8 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
               build,
               secrets,
               redact: flags.redact === true,
-              workers: flags.workers
+              workers: flags.workers,
+              ...(flags.remoteWorkers == null || flags.workerListen == null ? {} : { remoteWorkers: { count: flags.remoteWorkers, ...flags.workerListen } })
             })
             progress.done()
             process.stdout.write(renderConsoleSummary(outcome.results, { color: process.stdout.isTTY === true }) + '\n')

@@ -39,6 +39,31 @@ export function parseWorkers(value: string): number {
   return n
 }
 
+/** `--worker-listen` and `courier worker --join`: HOST:PORT, an IPv4 address and a TCP port. */
+export function parseHostPort(flag: string): (value: string) => { host: string; port: number } {
+  return (value) => {
+    const match = /^(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$/.exec(value.trim())
+    const port = Number(match?.[2])
+    if (match == null || !match[1].split('.').every((o) => Number(o) <= 255) || port < 1 || port > 65535) {
+      throw new InvalidInputError([
+        { location: { file: flag }, path: '', message: 'not an address and port', expected: 'IPv4:PORT, e.g. 10.0.0.5:7400', found: value }
+      ])
+    }
+    return { host: match[1], port }
+  }
+}
+
+/** `--remote-workers N`: how many `courier worker --join` processes a run waits for. */
+export function parseRemoteWorkers(value: string): number {
+  const n = Number(value)
+  if (!/^\d+$/.test(value.trim()) || n < 1 || n > MAX_WORKERS) {
+    throw new InvalidInputError([
+      { location: { file: '--remote-workers' }, path: '', message: 'not a number of workers', expected: `a whole number from 1 to ${MAX_WORKERS}`, found: value }
+    ])
+  }
+  return n
+}
+
 /** The help text of `--workers` on `run` and `fleet up`. */
 export const WORKERS_HELP =
   "processes that carry the fleet, courier's own included (default 1: all in it); N > 1 forks N - 1 worker processes and spreads the relays and crowd gateways so each process has about as many nodes, while stores, devices and the event log stay in courier's process. A scenario with partitions, blocks or node links keeps every node in courier's process and says so"

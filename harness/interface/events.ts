@@ -184,7 +184,12 @@ interface EventMap {
    */
   'workers.placement': { workers: number; byWorker: Record<string, string[]>; runner: string[]; note?: string }
   /** A worker process is up and hosts these nodes (not started yet). */
-  'worker.up': { worker: string; pid: number; nodes: string[] }
+  /**
+   * A worker started its nodes. One that joined over TCP from another host (`courier worker
+   * --join`) also gives that host and the offset of its monotonic clock from the runner's (ms,
+   * worker minus runner, from the round trip with the smallest RTT), which its run clock corrects.
+   */
+  'worker.up': { worker: string; pid: number; nodes: string[]; host?: string; hostname?: string; clockOffsetMs?: number; clockRttMs?: number }
   /**
    * The worker's clock minus the run clock (ms), from the IPC round trip with the smallest RTT. Both
    * read the host's one monotonic clock, so this checks the shared origin rather than correcting it.

@@ -80,7 +80,16 @@ export interface RunOptions {
    * N > 1 forks N - 1 worker processes for the relays and crowd gateways (harness/worker).
    */
   workers?: number
+  /**
+   * Workers on other hosts (`--remote-workers N --worker-listen HOST:PORT`): the run waits for
+   * `count` `courier worker --join HOST:PORT` processes to connect before its fleet starts, and
+   * gives them relays and crowd gateways like the forked ones.
+   */
+  remoteWorkers?: { count: number; host: string; port: number; timeoutMs?: number }
 }
+
+/** How long a run waits for its remote workers to join by default. */
+export const JOIN_TIMEOUT_MS = 120_000
 
 /** `courier fleet up`: what differs from a run. */
 export interface FleetUpOptions extends Omit<RunOptions, 'thresholds' | 'onResults'> {
@@ -301,8 +310,9 @@ async function play(scenario: LoadedScenario, options: RunOptions, hold?: Hold):
     )
     // node links reroute fleet dials through shapers; without any, nodes dial each other as before
     const nodeLinks = new NodeLinks(scenario, events, onError)
-    const placement = planPlacement(scenario, options.workers ?? 1, nodeLinks.active)
-    if (placement.workers > 1) {
+    const remote = options.remoteWorkers
+    const placement = planPlacement(scenario, options.workers ?? 1, nodeLinks.active, remote?.count ?? 0)
+    if (placement.byWorker.size > 0 || placement.note != null) {
       events.emit('workers.placement', {
         workers: placement.workers,
         byWorker: Object.fromEntries(placement.byWorker),
@@ -313,7 +323,11 @@ async function play(scenario: LoadedScenario, options: RunOptions, hold?: Hold):
       })
       if (placement.note != null) options.log.info(`courier: --workers ${placement.workers} not used: ${placement.note}`)
     }
-    const pool = new WorkerPool(placement, { clock, events, log: options.log, onError, peerName: (peerId) => fleet.partitions.peerName(peerId) })
+    const pool = new WorkerPool(
+      placement,
+      { clock, events, log: options.log, onError, peerName: (peerId) => fleet.partitions.peerName(peerId) },
+      remote == null ? undefined : { host: remote.host, port: remote.port, count: remote.count, timeoutMs: remote.timeoutMs ?? JOIN_TIMEOUT_MS, signal: options.signal }
+    )
     const fleet = new Fleet(scenario, {
       clock,
       events,

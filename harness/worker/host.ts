@@ -8,6 +8,16 @@ import { startSelfMonitor } from './self-monitor.js'
 const SEND_EVENTS_EVERY_MS = 25
 const SEND_EVENTS_AT = 500
 
+export interface WorkerHostOptions {
+  /** The address this worker's nodes listen on and announce, instead of the scenario's (a worker on another host). */
+  listenHost?: string
+  /**
+   * Added to this process's monotonic clock: a host whose clock reads differently, for tests of
+   * the runner's offset measurement on one machine (COURIER_WORKER_CLOCK_SKEW_MS).
+   */
+  clockSkewMs?: number
+}
+
 /**
  * The worker side: builds the nodes the runner placed here, runs the commands it sends, and sends
  * back every event its nodes and its crowd share emit, stamped on the shared run clock.
@@ -24,7 +34,19 @@ export class WorkerHost {
   private name = 'worker'
   private stopped = false
 
-  constructor(private readonly send: (message: WorkerMessage) => void) {}
+  private readonly skewNs: bigint
+
+  constructor(
+    private readonly send: (message: WorkerMessage) => void,
+    private readonly options: WorkerHostOptions = {}
+  ) {
+    this.skewNs = BigInt(Math.round((options.clockSkewMs ?? 0) * 1e6))
+  }
+
+  /** This host's monotonic clock in ns (with the test skew): what `originNs` is read on. */
+  private hrtime(): bigint {
+    return process.hrtime.bigint() + this.skewNs
+  }
 
   readonly events: EventSink = {
     emit: <K extends EventType>(type: K, data: EventData<K>, at?: number): void => {
@@ -79,6 +101,8 @@ export class WorkerHost {
         return undefined
       case 'clock':
         return this.clock.now()
+      case 'hrtime':
+        return this.hrtime().toString()
       case 'start': {
         const node = this.node(command.node)
         await node.start()
@@ -121,7 +145,7 @@ export class WorkerHost {
   private init(init: WorkerInit): void {
     this.name = init.worker
     const origin = BigInt(init.originNs)
-    this.clock = { now: () => Number(process.hrtime.bigint() - origin) / 1e6 }
+    this.clock = { now: () => Number(this.hrtime() - origin) / 1e6 }
     const components: FleetNodeComponents = { clock: this.clock, events: this.events, onError: this.onError, partitions: this.partitions }
     // peer exchange hands out every service node that is up, wherever it runs
     const exchangePeers = (): ExchangeablePeer[] => [
@@ -129,7 +153,7 @@ export class WorkerHost {
       ...this.otherProcesses
     ]
     for (const { exchange, ...spec } of init.nodes) {
-      const nodeInit = { ...spec, ...(exchange ? { exchangePeers } : {}) }
+      const nodeInit = { ...spec, ...(this.options.listenHost == null ? {} : { host: this.options.listenHost }), ...(exchange ? { exchangePeers } : {}) }
       this.nodes.set(spec.name, spec.role === 'crowd' ? new CrowdGateway(nodeInit, components) : new RelayNode(nodeInit, components))
     }
     const { crowd } = init.config

@@ -1,11 +1,12 @@
 import { fork, type ChildProcess } from 'node:child_process'
+import { createServer, type Server, type Socket } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import type { Duplex } from 'node:stream'
-import type { Clock, EventSink, EventType, Logger } from '../interface/index.js'
+import { InfrastructureError, type Clock, type EventData, type EventSink, type EventType, type Logger } from '../interface/index.js'
 import type { FleetMember, FleetNodeInit } from '../fleet/index.js'
 import type { LoadedScenario } from '../scenario/index.js'
 import { FramedChannel } from './frames.js'
-import type { ExchangeEntry, RunnerCommand, WorkerMessage, WorkerNodeInit } from './protocol.js'
+import { WORKER_PROTOCOL, type ExchangeEntry, type RunnerCommand, type WorkerMessage, type WorkerNodeInit } from './protocol.js'
 import { RemoteNode } from './remote-node.js'
 
 const MAIN = fileURLToPath(new URL('./main.js', import.meta.url))
@@ -18,6 +19,9 @@ const EXIT_WAIT_MS = 3_000
 const END_CLOCK_MS = 2_000
 /** A request nobody answers (a wedged worker) fails instead of hanging the run. */
 const REQUEST_TIMEOUT_MS = 30_000
+
+/** Names of workers that join over TCP (`courier worker --join`). */
+export const REMOTE_PREFIX = 'remote-'
 
 /** Where `--workers N` puts a scenario's nodes: worker name -> node names; an empty map keeps everything in courier's process. */
 export interface Placement {
@@ -37,10 +41,11 @@ export interface Placement {
  * need in-process gates keeps every node in courier's process, and the placement says why: nothing
  * runs somewhere it would be wrong.
  */
-export function planPlacement(scenario: LoadedScenario, workers: number, nodeLinksActive: boolean): Placement {
+export function planPlacement(scenario: LoadedScenario, workers: number, nodeLinksActive: boolean, remote = 0): Placement {
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`workers must be a whole number >= 1, not ${workers}`)
+  if (!Number.isInteger(remote) || remote < 0) throw new Error(`remote workers must be a whole number >= 0, not ${remote}`)
   const byWorker = new Map<string, string[]>()
-  if (workers === 1) return { workers, byWorker }
+  if (workers === 1 && remote === 0) return { workers, byWorker }
   const { timeline } = scenario.config
   const gated = timeline.findIndex((entry) => entry.partition != null || entry.heal != null || entry.block != null)
   if (gated >= 0) {
@@ -57,7 +62,8 @@ export function planPlacement(scenario: LoadedScenario, workers: number, nodeLin
       byWorker,
       note: "the scenario shapes links between fleet nodes (network.links or a timeline link on a node): node links reroute dials inside courier's own process, so every fleet node runs there"
     }
-  const names = Array.from({ length: workers - 1 }, (_, i) => `worker-${i + 1}`)
+  // workers that join over TCP come after the forked ones (`remote-1`...), in the order they join
+  const names = [...Array.from({ length: workers - 1 }, (_, i) => `worker-${i + 1}`), ...Array.from({ length: remote }, (_, i) => `${REMOTE_PREFIX}${i + 1}`)]
   for (const name of names) byWorker.set(name, [])
   // js-waku and browser devices run in processes of their own, appium ones on phones: only simulated ones weigh here
   const simulated = Object.values(scenario.config.devices).filter((device) => device.driver === 'simulated').length
@@ -91,6 +97,7 @@ export class WorkerProcess {
   private stopping = false
   private readonly hosted: RemoteNode[] = []
   private lastStderr: string[] = []
+  private joined?: JoinedWorker
   alive = false
 
   constructor(
@@ -99,7 +106,12 @@ export class WorkerProcess {
   ) {}
 
   get pid(): number | undefined {
-    return this.child?.pid
+    return this.child?.pid ?? this.joined?.hello.pid
+  }
+
+  /** A worker that joined over TCP carries this one's nodes instead of a forked process. */
+  adopt(joined: JoinedWorker): void {
+    this.joined = joined
   }
 
   /** The runner's stand-in for a node this worker will host. */
@@ -110,6 +122,10 @@ export class WorkerProcess {
   }
 
   async start(scenario: LoadedScenario, gateways: string[]): Promise<void> {
+    if (this.joined != null) {
+      await this.startJoined(scenario, gateways, this.joined)
+      return
+    }
     const child = fork(MAIN, [], {
       // the runner's own node flags too (as fork's default would): `node --cpu-prof courier ...` profiles its workers; a debugger port cannot be shared
       execArgv: [...process.execArgv.filter((arg) => !arg.startsWith('--inspect') && !arg.startsWith('--debug')), '--import', POLYFILL],
@@ -140,16 +156,53 @@ export class WorkerProcess {
     this.channel.onClose((reason) => {
       this.failPending(new Error(`${this.name}: channel closed (${reason})`))
     })
-    const { clock, events } = this.components
     // the run clock's zero on the host's monotonic clock, read as close together as two calls get
-    const originNs = process.hrtime.bigint() - BigInt(Math.round(clock.now() * 1e6))
+    await this.initialize(scenario, gateways, runOriginNs(this.components.clock), { pid: child.pid ?? -1 })
+  }
+
+  /** A worker on another host reads another monotonic clock: its origin is the run's, moved by the offset measured. */
+  private async startJoined(scenario: LoadedScenario, gateways: string[], joined: JoinedWorker): Promise<void> {
+    this.channel = joined.channel
+    this.alive = !joined.channel.isClosed
+    joined.route((message) => {
+      this.onMessage(message)
+    })
+    joined.channel.onClose((reason) => {
+      this.failPending(new Error(`${this.name}: connection closed (${reason})`))
+      // the connection is the worker: losing it mid-run is the worker's death
+      if (this.alive) this.onExit(null, null, reason)
+    })
+    const offset = await this.measureHostClock()
+    await this.initialize(scenario, gateways, runOriginNs(this.components.clock) + offset.offsetNs, {
+      pid: joined.hello.pid,
+      host: joined.remoteAddress,
+      hostname: joined.hello.hostname,
+      clockOffsetMs: Math.round(Number(offset.offsetNs) / 1e3) / 1e3,
+      clockRttMs: Math.round(Number(offset.rttNs) / 1e3) / 1e3
+    })
+  }
+
+  /** Worker host's monotonic clock minus this one's (ns), from the round trip with the smallest RTT. */
+  private async measureHostClock(): Promise<{ offsetNs: bigint; rttNs: bigint }> {
+    let best: { offsetNs: bigint; rttNs: bigint } | undefined
+    for (let i = 0; i < CLOCK_SAMPLES; i++) {
+      const sent = process.hrtime.bigint()
+      const theirs = BigInt((await this.request({ cmd: 'hrtime' })) as string)
+      const received = process.hrtime.bigint()
+      const rttNs = received - sent
+      if (best == null || rttNs < best.rttNs) best = { offsetNs: theirs - (sent + received) / 2n, rttNs }
+    }
+    return best ?? { offsetNs: 0n, rttNs: 0n }
+  }
+
+  private async initialize(scenario: LoadedScenario, gateways: string[], originNs: bigint, up: Omit<EventData<'worker.up'>, 'worker' | 'nodes'>): Promise<void> {
     const nodes: WorkerNodeInit[] = this.hosted.map(({ init }) => {
       const { exchangePeers, light, ...rest } = init
       void light
       return { ...rest, exchange: exchangePeers != null }
     })
     await this.request({ cmd: 'init', init: { worker: this.name, originNs: originNs.toString(), config: scenario.config, gateways, nodes } })
-    events.emit('worker.up', { worker: this.name, pid: child.pid ?? -1, nodes: this.hosted.map((node) => node.name) })
+    this.components.events.emit('worker.up', { worker: this.name, ...up, nodes: this.hosted.map((node) => node.name) })
     await this.measureClock('start')
   }
 
@@ -199,6 +252,8 @@ export class WorkerProcess {
       }
       return
     }
+    // a second hello is noise: the worker said who it is when it joined
+    if (message.kind === 'hello') return
     const pending = this.pending.get(message.id)
     if (pending == null) return
     this.pending.delete(message.id)
@@ -215,11 +270,11 @@ export class WorkerProcess {
     }
   }
 
-  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+  private onExit(code: number | null, signal: NodeJS.Signals | null, lostConnection?: string): void {
     this.alive = false
     const expected = this.stopping
     const { events } = this.components
-    events.emit('worker.exit', { worker: this.name, pid: this.child?.pid ?? -1, code, signal, expected })
+    events.emit('worker.exit', { worker: this.name, pid: this.pid ?? -1, code, signal, expected })
     this.failPending(new Error(`${this.name} exited (${signal ?? `code ${code}`})`))
     this.channel?.close('the worker exited')
     if (expected) return
@@ -227,18 +282,28 @@ export class WorkerProcess {
     const died = this.hosted.filter((node) => node.lost())
     for (const node of died) events.emit('node.down', { node: node.name, role: node.role, reason: 'crashed' })
     const tail = this.lastStderr.length > 0 ? `; its last output: ${this.lastStderr.join(' | ')}` : ''
+    const how = lostConnection != null ? `its connection was lost: ${lostConnection}` : (signal ?? `exit code ${code}`)
     this.components.onError(
       this.name,
-      new Error(
-        `worker process ${this.child?.pid ?? '?'} died (${signal ?? `exit code ${code}`}); its nodes ${died.map((n) => n.name).join(', ') || '(none up)'} died with it${tail}`
-      )
+      new Error(`worker process ${this.pid ?? '?'} died (${how}); its nodes ${died.map((n) => n.name).join(', ') || '(none up)'} died with it${tail}`)
     )
-    this.components.log.warn(`courier: ${this.name} died (${signal ?? `exit code ${code}`}); its nodes are recorded as crashed and the run goes on`)
+    this.components.log.warn(`courier: ${this.name} died (${how}); its nodes are recorded as crashed and the run goes on`)
   }
 
   /** Stops the worker's nodes, then the process; kills it if it does not go. Never throws. */
   async stop(): Promise<void> {
     this.stopping = true
+    if (this.joined != null) {
+      if (this.alive) {
+        await Promise.race([this.measureClock('end').catch(() => {}), new Promise((resolve) => setTimeout(resolve, END_CLOCK_MS).unref())])
+        await Promise.race([this.request({ cmd: 'shutdown' }).catch(() => {}), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_MS).unref())])
+        this.alive = false
+        this.components.events.emit('worker.exit', { worker: this.name, pid: this.pid ?? -1, code: null, signal: null, expected: true })
+      }
+      // closing the connection is what makes a joined worker leave
+      this.joined.channel.close('the runner is done')
+      return
+    }
     const child = this.child
     if (child == null) return
     if (this.alive) {
@@ -261,10 +326,124 @@ export class WorkerProcess {
   /** Ends the process at once, as a crash would (tests; Ctrl-C twice). */
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {
     this.child?.kill(signal)
+    this.joined?.channel.close(`killed (${signal})`)
   }
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
+
+/** The run clock's zero on this host's monotonic clock (ns). */
+function runOriginNs(clock: Clock): bigint {
+  return process.hrtime.bigint() - BigInt(Math.round(clock.now() * 1e6))
+}
+
+type Hello = Extract<WorkerMessage, { kind: 'hello' }>
+
+/** A worker that connected over TCP and said hello, not yet given nodes. */
+export interface JoinedWorker {
+  hello: Hello
+  /** The address it connected from: its host, as this runner sees it. */
+  remoteAddress: string
+  channel: FramedChannel
+  /** Where its frames go after the hello. */
+  route: (handler: (message: WorkerMessage) => void) => void
+}
+
+/** Where workers join a run: `courier run --remote-workers N --worker-listen HOST:PORT`. */
+export interface JoinOptions {
+  host: string
+  port: number
+  /** How many must join before the fleet starts. */
+  count: number
+  /** How long to wait for all of them. */
+  timeoutMs: number
+  signal?: AbortSignal
+}
+
+/**
+ * Accepts `count` workers on host:port: each connects, says hello in courier's frames with the
+ * protocol version this runner speaks, and waits for its nodes. Anything else that connects is
+ * dropped without counting. Resolves once all joined; rejects with an InfrastructureError naming
+ * how many came when the time runs out.
+ */
+export async function acceptWorkers(options: JoinOptions, log: Logger): Promise<JoinedWorker[]> {
+  const joined: JoinedWorker[] = []
+  const server: Server = createServer()
+  const sockets = new Set<Socket>()
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(options.port, options.host, () => {
+        server.off('error', reject)
+        resolve()
+      })
+    }).catch((error: unknown) => {
+      throw new InfrastructureError(`cannot listen for workers on ${options.host}:${options.port}: ${error instanceof Error ? error.message : String(error)}`)
+    })
+    log.info(`courier: waiting for ${options.count} worker(s): on each host run  courier worker --join ${options.host}:${options.port}`)
+    return await new Promise<JoinedWorker[]>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(
+          new InfrastructureError(
+            `${joined.length} of ${options.count} worker(s) joined on ${options.host}:${options.port} within ${Math.round(options.timeoutMs / 1000)} s: start \`courier worker --join ${options.host}:${options.port}\` on each worker host`
+          )
+        )
+      }, options.timeoutMs)
+      const onAbort = (): void => {
+        clearTimeout(timer)
+        reject(options.signal?.reason)
+      }
+      options.signal?.addEventListener('abort', onAbort, { once: true })
+      server.on('connection', (socket) => {
+        sockets.add(socket)
+        socket.setNoDelay(true)
+        // a host that vanishes without a FIN is noticed, not waited on forever
+        socket.setKeepAlive(true, 5000)
+        let handler: ((message: WorkerMessage) => void) | undefined
+        let hello: Hello | undefined
+        const channel = new FramedChannel(socket, (message) => {
+          if (hello != null) {
+            handler?.(message as WorkerMessage)
+            return
+          }
+          const first = message as Partial<Hello>
+          if (first.kind !== 'hello' || first.protocol !== WORKER_PROTOCOL || typeof first.pid !== 'number') {
+            log.warn(`courier: a connection from ${socket.remoteAddress ?? '?'} is not a courier worker of protocol ${WORKER_PROTOCOL}; dropped`)
+            channel.close('not a courier worker')
+            return
+          }
+          hello = first as Hello
+          if (joined.length >= options.count) {
+            channel.close('enough workers joined')
+            return
+          }
+          sockets.delete(socket)
+          joined.push({
+            hello,
+            remoteAddress: socket.remoteAddress?.replace(/^::ffff:/, '') ?? '?',
+            channel,
+            route: (next) => {
+              handler = next
+            }
+          })
+          log.info(`courier: worker ${hello.hostname} (pid ${hello.pid}) joined from ${socket.remoteAddress ?? '?'}`)
+          if (joined.length === options.count) {
+            clearTimeout(timer)
+            options.signal?.removeEventListener('abort', onAbort)
+            resolve(joined)
+          }
+        })
+      })
+    })
+  } catch (error) {
+    for (const worker of joined) worker.channel.close('the run did not start')
+    throw error
+  } finally {
+    // late or stray connections go with the listener: the run has its workers
+    for (const socket of sockets) socket.destroy()
+    server.close()
+  }
+}
 
 /** The worker processes of one run. */
 export class WorkerPool {
@@ -273,7 +452,8 @@ export class WorkerPool {
 
   constructor(
     readonly placement: Placement,
-    components: WorkerComponents
+    private readonly components: WorkerComponents,
+    private readonly join?: JoinOptions
   ) {
     this.workers = [...placement.byWorker.keys()].map((name) => new WorkerProcess(name, components))
     for (const worker of this.workers) for (const node of placement.byWorker.get(worker.name) ?? []) this.byNode.set(node, worker)
@@ -287,6 +467,12 @@ export class WorkerPool {
   place = (init: FleetNodeInit): FleetMember | undefined => this.byNode.get(init.name)?.host(init)
 
   async start(scenario: LoadedScenario): Promise<void> {
+    const remote = this.workers.filter((worker) => worker.name.startsWith(REMOTE_PREFIX))
+    if (remote.length > 0) {
+      if (this.join == null) throw new Error(`${remote.length} remote worker(s) placed but nowhere to accept them`)
+      const joined = await acceptWorkers({ ...this.join, count: remote.length }, this.components.log)
+      for (const [i, worker] of remote.entries()) worker.adopt(joined[i])
+    }
     await Promise.all(
       this.workers.map(async (worker) => {
         await worker.start(scenario, scenario.nodes.gateways)

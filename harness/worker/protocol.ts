@@ -43,6 +43,8 @@ export interface ExchangeEntry {
 export type RunnerCommand =
   | { id: number; cmd: 'init'; init: WorkerInit }
   | { id: number; cmd: 'clock' }
+  /** The worker host's monotonic clock in ns (decimal text), before init: a worker on another host reads another clock. */
+  | { id: number; cmd: 'hrtime' }
   | { id: number; cmd: 'start'; node: string }
   | { id: number; cmd: 'connect'; node: string; targets: string[] }
   | { id: number; cmd: 'kill'; node: string }
@@ -56,6 +58,9 @@ export type RunnerCommand =
   /** Stop every node (gateways, then relays), send what is buffered, answer, exit. */
   | { id: number; cmd: 'shutdown' }
 
+/** Bumped when the frames' meaning changes: a runner refuses a worker of another protocol. */
+export const WORKER_PROTOCOL = 1
+
 /** An event as the worker recorded it: time on the run clock, type, data. */
 export type WireEvent = [t: number, type: string, data: Record<string, unknown>]
 
@@ -63,3 +68,5 @@ export type WorkerMessage =
   | { kind: 'reply'; id: number; ok: true; result?: unknown }
   | { kind: 'reply'; id: number; ok: false; error: string }
   | { kind: 'events'; events: WireEvent[] }
+  /** A worker that joined over TCP (`courier worker --join`) says who it is first. */
+  | { kind: 'hello'; protocol: typeof WORKER_PROTOCOL; pid: number; hostname: string; listenHost?: string; courier: string }
