@@ -14,13 +14,25 @@ import { compareDirectories, loadRunSet } from './compare.js'
 import { checkHistoryFile } from '../../harness/history/index.js'
 import type { TrendView } from '../../reports/index.js'
 import { DEFAULT_HISTORY_LAST, historyFile, recordRun } from './history.js'
-import { configuredSecrets, consoleLogger, fleetHostProblem, interruptOnSignals, parseFleetHost, worstExitCode, parseWorkers, WORKERS_HELP, parseHostPort, parseRemoteWorkers } from './shared.js'
+import {
+  configuredSecrets,
+  consoleLogger,
+  fleetHostProblem,
+  interruptOnSignals,
+  parseFleetHost,
+  worstExitCode,
+  parseWorkers,
+  WORKERS_HELP,
+  parseHostPort,
+  parseRemoteWorkers
+} from './shared.js'
 
 interface RunFlags {
   out?: string
   workers?: number
   remoteWorkers?: number
   workerListen?: { host: string; port: number }
+  workerWait: number
   seed?: number
   junit?: string
   markdown?: string
@@ -54,7 +66,12 @@ export function registerRunCommand(program: Command): void {
         'also wait for n workers on other hosts (`courier worker --join HOST:PORT` there) and give them relays and crowd gateways like the forked ones; needs --worker-listen, and a --fleet-host those hosts reach'
       ).argParser(parseRemoteWorkers)
     )
-    .addOption(new Option('--worker-listen <host:port>', 'where remote workers join (an address of this machine they reach)').argParser(parseHostPort('--worker-listen')))
+    .addOption(
+      new Option('--worker-listen <host:port>', 'where remote workers join (an address of this machine they reach)').argParser(parseHostPort('--worker-listen'))
+    )
+    .addOption(
+      new Option('--worker-wait <seconds>', 'how long the run waits for its remote workers before it gives up (exit 3)').default(120).argParser(parseWorkerWait)
+    )
     .addOption(
       new Option(
         '--repeat <n>',
@@ -225,7 +242,9 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
               secrets,
               redact: flags.redact === true,
               workers: flags.workers,
-              ...(flags.remoteWorkers == null || flags.workerListen == null ? {} : { remoteWorkers: { count: flags.remoteWorkers, ...flags.workerListen } })
+              ...(flags.remoteWorkers == null || flags.workerListen == null
+                ? {}
+                : { remoteWorkers: { count: flags.remoteWorkers, ...flags.workerListen, timeoutMs: flags.workerWait * 1000 } })
             })
             progress.done()
             process.stdout.write(renderConsoleSummary(outcome.results, { color: process.stdout.isTTY === true }) + '\n')
@@ -337,4 +356,14 @@ function progressPrinter(name: string, enabled: boolean): { update: (p: Progress
       if (printedInline) process.stderr.write('\n')
     }
   }
+}
+
+function parseWorkerWait(value: string): number {
+  const seconds = Number(value)
+  if (value.trim() === '' || !Number.isFinite(seconds) || seconds <= 0 || seconds > 86_400) {
+    throw new InvalidInputError([
+      { location: { file: '--worker-wait' }, path: '', message: 'not a number of seconds', expected: 'seconds, more than 0 and at most a day', found: value }
+    ])
+  }
+  return seconds
 }

@@ -58,7 +58,13 @@ export function parseRemoteWorkers(value: string): number {
   const n = Number(value)
   if (!/^\d+$/.test(value.trim()) || n < 1 || n > MAX_WORKERS) {
     throw new InvalidInputError([
-      { location: { file: '--remote-workers' }, path: '', message: 'not a number of workers', expected: `a whole number from 1 to ${MAX_WORKERS}`, found: value }
+      {
+        location: { file: '--remote-workers' },
+        path: '',
+        message: 'not a number of workers',
+        expected: `a whole number from 1 to ${MAX_WORKERS}`,
+        found: value
+      }
     ])
   }
   return n

@@ -18,13 +18,16 @@ const RETRY_EVERY_MS = 500
 export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
-    .description('Carry part of a run\'s fleet on this host: join a `courier run --remote-workers N --worker-listen HOST:PORT` and host the relays and crowd gateways it gives.')
+    .description(
+      "Carry part of a run's fleet on this host: join a `courier run --remote-workers N --worker-listen HOST:PORT` and host the relays and crowd gateways it gives."
+    )
     .addOption(new Option('--join <host:port>', "the run's --worker-listen address").argParser(parseHostPort('--join')).makeOptionMandatory())
     .option('--host <ip>', "address this host's nodes listen on and announce (one the run's host and devices reach; default: the scenario's network.host)")
     .addOption(
       new Option('--wait <seconds>', 'keep trying to reach the run this long (it may not listen yet)').default(60).argParser((value) => {
         const n = Number(value)
-        if (!Number.isFinite(n) || n < 0) throw new InvalidInputError([{ location: { file: '--wait' }, path: '', message: 'not a number of seconds', found: value }])
+        if (!Number.isFinite(n) || n < 0)
+          throw new InvalidInputError([{ location: { file: '--wait' }, path: '', message: 'not a number of seconds', found: value }])
         return n
       })
     )
@@ -42,7 +45,14 @@ whatever ended it. Exit codes: 0 the run ended, 2 invalid input, 3 the run could
       serveRunner(socket, {
         listenHost,
         clockSkewMs: Number.isFinite(skew) ? skew : 0,
-        hello: { kind: 'hello', protocol: WORKER_PROTOCOL, pid: process.pid, hostname: hostname(), courier: await courierVersion(), ...(listenHost == null ? {} : { listenHost }) }
+        hello: {
+          kind: 'hello',
+          protocol: WORKER_PROTOCOL,
+          pid: process.pid,
+          hostname: hostname(),
+          courier: await courierVersion(),
+          ...(listenHost == null ? {} : { listenHost })
+        }
       })
       process.stderr.write(`courier worker ${process.pid}: joined ${flags.join.host}:${flags.join.port}\n`)
       // serveRunner exits the process when the run lets go of it

@@ -1,4 +1,14 @@
-export { acceptWorkers, planPlacement, REMOTE_PREFIX, WorkerPool, WorkerProcess, type JoinedWorker, type JoinOptions, type Placement, type WorkerComponents } from './pool.js'
+export {
+  acceptWorkers,
+  planPlacement,
+  REMOTE_PREFIX,
+  WorkerPool,
+  WorkerProcess,
+  type JoinedWorker,
+  type JoinOptions,
+  type Placement,
+  type WorkerComponents
+} from './pool.js'
 export { serveRunner, type ServeOptions } from './serve.js'
 export { WORKER_PROTOCOL } from './protocol.js'
 export { RemoteNode } from './remote-node.js'

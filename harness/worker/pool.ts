@@ -195,7 +195,12 @@ export class WorkerProcess {
     return best ?? { offsetNs: 0n, rttNs: 0n }
   }
 
-  private async initialize(scenario: LoadedScenario, gateways: string[], originNs: bigint, up: Omit<EventData<'worker.up'>, 'worker' | 'nodes'>): Promise<void> {
+  private async initialize(
+    scenario: LoadedScenario,
+    gateways: string[],
+    originNs: bigint,
+    up: Omit<EventData<'worker.up'>, 'worker' | 'nodes'>
+  ): Promise<void> {
     const nodes: WorkerNodeInit[] = this.hosted.map(({ init }) => {
       const { exchangePeers, light, ...rest } = init
       void light
@@ -370,6 +375,7 @@ export async function acceptWorkers(options: JoinOptions, log: Logger): Promise<
   const joined: JoinedWorker[] = []
   const server: Server = createServer()
   const sockets = new Set<Socket>()
+  let accepting = true
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
@@ -408,8 +414,7 @@ export async function acceptWorkers(options: JoinOptions, log: Logger): Promise<
           }
           const first = message as Partial<Hello>
           if (first.kind !== 'hello' || first.protocol !== WORKER_PROTOCOL || typeof first.pid !== 'number') {
-            log.warn(`courier: a connection from ${socket.remoteAddress ?? '?'} is not a courier worker of protocol ${WORKER_PROTOCOL}; dropped`)
-            channel.close('not a courier worker')
+            channel.close(first.kind === 'hello' ? `it speaks worker protocol ${String(first.protocol)}` : 'its first message is not a hello')
             return
           }
           hello = first as Hello
@@ -433,6 +438,11 @@ export async function acceptWorkers(options: JoinOptions, log: Logger): Promise<
             resolve(joined)
           }
         })
+        channel.onClose((reason) => {
+          // a stray client (a port scanner, a browser) is told nothing and counted for nothing
+          if (hello == null && accepting)
+            log.warn(`courier: a connection from ${socket.remoteAddress ?? '?'} is not a courier worker of protocol ${WORKER_PROTOCOL} (${reason}); dropped`)
+        })
       })
     })
   } catch (error) {
@@ -440,6 +450,7 @@ export async function acceptWorkers(options: JoinOptions, log: Logger): Promise<
     throw error
   } finally {
     // late or stray connections go with the listener: the run has its workers
+    accepting = false
     for (const socket of sockets) socket.destroy()
     server.close()
   }

@@ -2,12 +2,13 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { readFile } from 'node:fs/promises'
+import { connect } from 'node:net'
 import { join } from 'node:path'
 import type { CourierEvent, EventOf, Results } from '../../harness/interface/index.js'
-import { COURIER_BIN, startCourier, tempDir, writeScenario } from '../helpers/cli.js'
+import { COURIER_BIN, runCourier, startCourier, tempDir, writeScenario } from '../helpers/cli.js'
 import { createTestNamespace } from '../helpers/netns.js'
 import { freeBasePort } from '../helpers/ports.js'
-import { test } from '../helpers/suite.js'
+import { nightlyTest, test } from '../helpers/suite.js'
 
 // the worker host's monotonic clock reads this much ahead of the runner's: another machine's would
 const SKEW_MS = 250_000
@@ -58,7 +59,10 @@ test('a worker on another host (a network namespace) joins over TCP, carries rel
     const result = await run.done
     assert.equal(result.code, 0, `${result.stdout}${result.stderr}\nworker: ${workerOutput}`)
     // the run let go of it: the worker stopped its nodes and exited by itself
-    const [code] = await Promise.race([workerExit, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`worker still running: ${workerOutput}`)), 10_000))])
+    const [code] = await Promise.race([
+      workerExit,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`worker still running: ${workerOutput}`)), 10_000))
+    ])
     assert.equal(code, 0, workerOutput)
 
     const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
@@ -80,10 +84,7 @@ test('a worker on another host (a network namespace) joins over TCP, carries rel
     for (const check of of('worker.clock').filter((e) => e.worker === 'remote-1')) assert.ok(Math.abs(check.offsetMs) < 20, JSON.stringify(check))
     // its nodes listen and announce on the other host's address
     for (const node of of('node.up').filter((e) => remoteNodes.includes(e.node))) {
-      assert.ok(
-        node.addrs.length > 0 && node.addrs.every((addr) => addr.includes(`/ip4/${ns.address}/`)),
-        `${node.node}: ${node.addrs.join(' ')}`
-      )
+      assert.ok(node.addrs.length > 0 && node.addrs.every((addr) => addr.includes(`/ip4/${ns.address}/`)), `${node.node}: ${node.addrs.join(' ')}`)
     }
     // its events sit on the run clock: up before the traffic starts, not 250 s away
     const scenarioStart = of('scenario.start')[0].t
@@ -91,9 +92,99 @@ test('a worker on another host (a network namespace) joins over TCP, carries rel
     assert.ok(remoteUps.length >= 2)
     for (const e of remoteUps) assert.ok(e.t > 0 && e.t <= scenarioStart, `${e.node} up at ${e.t}, traffic from ${scenarioStart}`)
     const lastT = events.at(-1)?.t ?? 0
-    assert.ok(events.every((e) => e.t <= lastT + 1000), 'no event of the worker lands in the future')
+    assert.ok(
+      events.every((e) => e.t <= lastT + 1000),
+      'no event of the worker lands in the future'
+    )
     assert.equal(alive(up.pid), false, 'the worker process is gone')
   } finally {
     await ns.remove()
   }
+})
+
+test('a run whose remote workers do not all join gives up after --worker-wait (exit 3, naming how many came); a connection that is not a courier worker does not count', async () => {
+  const dir = await tempDir()
+  const file = await writeScenario(dir, 'remote.yaml', SCENARIO('127.0.0.1'))
+  const port = await freeBasePort(1)
+  const run = startCourier([
+    'run',
+    file,
+    '--out',
+    join(dir, 'run'),
+    '--no-progress',
+    '--remote-workers',
+    '1',
+    '--worker-listen',
+    `127.0.0.1:${port}`,
+    '--worker-wait',
+    '3'
+  ])
+  // something else knocks on the port: an HTTP client, not courier's frames
+  for (let i = 0; i < 40; i++) {
+    const answered = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.end('GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+        resolve(true)
+      })
+      socket.once('error', () => resolve(false))
+    })
+    if (answered) break
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  const result = await run.done
+  assert.equal(result.code, 3, result.stdout + result.stderr)
+  assert.match(result.stdout + result.stderr, /0 of 1 worker\(s\) joined/)
+  assert.match(result.stdout + result.stderr, /not a courier worker/)
+  assert.doesNotMatch(result.stderr, /\n\s+at /)
+})
+
+test('--remote-workers without --worker-listen, and a --worker-listen that is not HOST:PORT, are refused before anything starts (exit 2)', async () => {
+  const dir = await tempDir()
+  const file = await writeScenario(dir, 'remote.yaml', SCENARIO('127.0.0.1'))
+  for (const [args, flag] of [
+    [['--remote-workers', '1'], /--remote-workers/],
+    [['--remote-workers', '1', '--worker-listen', 'somewhere'], /--worker-listen/],
+    [['--remote-workers', '0', '--worker-listen', '127.0.0.1:7400'], /--remote-workers/]
+  ] as const) {
+    const result = await runCourier(['run', file, '--out', join(dir, 'never'), ...args])
+    assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`)
+    assert.match(result.stderr, flag)
+  }
+})
+
+nightlyTest('a remote worker killed mid-run (SIGKILL) is recorded as its nodes crashing, and the run goes on to its results', async () => {
+  const dir = await tempDir()
+  const file = await writeScenario(
+    dir,
+    'remote.yaml',
+    SCENARIO('127.0.0.1')
+      .replace('duration: 4s', 'duration: 6s')
+      .replace(/expect:\n.*\n/, '')
+  )
+  const port = await freeBasePort(1)
+  const out = join(dir, 'run')
+  const run = startCourier(['run', file, '--out', out, '--no-progress', '--remote-workers', '1', '--worker-listen', `127.0.0.1:${port}`])
+  const worker = spawn(process.execPath, [COURIER_BIN, 'worker', '--join', `127.0.0.1:${port}`], { stdio: 'ignore' })
+  const eventsFile = join(out, 'events.ndjson')
+  // kill it once the traffic runs
+  for (let i = 0; i < 300; i++) {
+    const text = await readFile(eventsFile, 'utf8').catch(() => '')
+    if (text.includes('"scenario.start"')) break
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+  worker.kill('SIGKILL')
+  const result = await run.done
+  assert.ok(result.code === 0 || result.code === 1, `the run ends with its verdict: ${result.code} ${result.stderr}`)
+  const events = (await readFile(eventsFile, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as CourierEvent)
+  const placed = events.find((e): e is EventOf<'workers.placement'> => e.type === 'workers.placement')?.byWorker['remote-1'] ?? []
+  assert.ok(placed.length > 0)
+  const exit = events.find((e): e is EventOf<'worker.exit'> => e.type === 'worker.exit' && e.worker === 'remote-1')
+  assert.equal(exit?.expected, false)
+  const crashed = events.filter((e): e is EventOf<'node.down'> => e.type === 'node.down' && e.reason === 'crashed').map((e) => e.node)
+  assert.deepEqual([...crashed].sort(), [...placed].sort())
+  JSON.parse(await readFile(join(out, 'results.json'), 'utf8'))
 })
