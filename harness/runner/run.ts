@@ -326,7 +326,9 @@ async function play(scenario: LoadedScenario, options: RunOptions, hold?: Hold):
     const pool = new WorkerPool(
       placement,
       { clock, events, log: options.log, onError, peerName: (peerId) => fleet.partitions.peerName(peerId) },
-      remote == null ? undefined : { host: remote.host, port: remote.port, count: remote.count, timeoutMs: remote.timeoutMs ?? JOIN_TIMEOUT_MS, signal: options.signal }
+      remote == null
+        ? undefined
+        : { host: remote.host, port: remote.port, count: remote.count, timeoutMs: remote.timeoutMs ?? JOIN_TIMEOUT_MS, signal: options.signal }
     )
     const fleet = new Fleet(scenario, {
       clock,
