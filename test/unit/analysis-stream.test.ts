@@ -5,7 +5,11 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { analyzeRun, type AnalysisOptions } from '../../harness/analysis/index.js'
 import { InvalidInputError, type CourierEvent } from '../../harness/interface/index.js'
-import { analyzeEventLog, completeConfig, readEventLog, streamEventLog } from '../../harness/runner/index.js'
+import { analyzeEventLog, buildResults, completeConfig, readEventLog, recomputeResults, streamEventLog } from '../../harness/runner/index.js'
+import { capturePath, loadCapture } from '../../harness/runner/results.js'
+import { loadDestinations } from '../../harness/runner/destinations.js'
+import { deviceRadioTimelines } from '../../harness/runner/energy.js'
+import { scanRunLeaks } from '../../harness/runner/leaks.js'
 import { analyzeRun as arrayAnalyzeRun } from '../helpers/array-analysis/run.js'
 import { REPO_ROOT } from '../helpers/cli.js'
 import { synthesizeRun } from '../helpers/synthetic-run.js'
@@ -114,4 +118,35 @@ test('the stream reads a log as readEventLog does: a torn last line is skipped, 
     (error: unknown) => error instanceof InvalidInputError && error.problems[0].location?.line === 11 && error.problems[0].location.file === bad
   )
   await assert.rejects(analyzeEventLog(join(dir, 'missing.ndjson'), { lagLimitMs: 50 }), /file not found/)
+})
+
+test('courier report recomputes the same results.json from the stream as from the whole log (fixture runs and a synthetic one)', async () => {
+  const synthetic = mkdtempSync(join(dir, 'run-'))
+  writeFileSync(
+    join(synthetic, 'events.ndjson'),
+    synthesizeRun({ seed: 8, lossRate: 0.1, duplicateRate: 0.1 })
+      .events.map((e) => JSON.stringify(e))
+      .join('\n') + '\n'
+  )
+  const runs = [
+    ...readdirSync(join(REPO_ROOT, 'fixtures/runs'), { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => join(REPO_ROOT, 'fixtures/runs', d.name)),
+    synthetic
+  ]
+  for (const runDir of runs) {
+    const events = await readEventLog(join(runDir, 'events.ndjson'))
+    const { leaks } = await scanRunLeaks(runDir, events)
+    const whole = buildResults({
+      events,
+      leaks,
+      capture: await loadCapture(runDir, events),
+      destinations: await loadDestinations(runDir, events),
+      radioTimelines: await deviceRadioTimelines(events, capturePath(runDir, events))
+    })
+    const streamed = await recomputeResults(runDir)
+    // how long the secrets scan took is a measurement of this run of it, not a figure of the run
+    for (const r of [whole, streamed]) if (r.leaks != null) r.leaks.scanned.ms = 0
+    assert.equal(JSON.stringify(streamed), JSON.stringify(whole), runDir)
+  }
 })
