@@ -119,8 +119,9 @@ test('a run whose remote workers do not all join gives up after --worker-wait (e
     '--worker-wait',
     '3'
   ])
-  // something else knocks on the port: an HTTP client, not courier's frames
-  for (let i = 0; i < 40; i++) {
+  // something else knocks on the port once the run listens (after its start-up): an HTTP client, not courier's frames
+  let knocked = false
+  for (let i = 0; i < 600 && !knocked; i++) {
     const answered = await new Promise<boolean>((resolve) => {
       const socket = connect(port, '127.0.0.1', () => {
         socket.end('GET / HTTP/1.1\r\nHost: x\r\n\r\n')
@@ -128,9 +129,10 @@ test('a run whose remote workers do not all join gives up after --worker-wait (e
       })
       socket.once('error', () => resolve(false))
     })
-    if (answered) break
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    knocked = answered
+    if (!answered) await new Promise((resolve) => setTimeout(resolve, 100))
   }
+  assert.ok(knocked, 'the run listened for workers')
   const result = await run.done
   assert.equal(result.code, 3, result.stdout + result.stderr)
   assert.match(result.stdout + result.stderr, /0 of 1 worker\(s\) joined/)
