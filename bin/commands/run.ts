@@ -23,16 +23,16 @@ import {
   worstExitCode,
   parseWorkers,
   WORKERS_HELP,
-  parseHostPort,
-  parseRemoteWorkers
+  remoteWorkersOption,
+  REMOTE_WORKERS_OPTION,
+  WORKER_LISTEN_OPTION,
+  WORKER_WAIT_OPTION,
+  type RemoteWorkerFlags
 } from './shared.js'
 
-interface RunFlags {
+interface RunFlags extends RemoteWorkerFlags {
   out?: string
   workers?: number
-  remoteWorkers?: number
-  workerListen?: { host: string; port: number }
-  workerWait: number
   seed?: number
   junit?: string
   markdown?: string
@@ -60,18 +60,9 @@ export function registerRunCommand(program: Command): void {
     .option('--fleet-host <ip>', "IPv4 address the fleet listens on (default: the scenario's network.host, 127.0.0.1); use an interface a real phone can reach")
     .option('-v, --verbose', 'log component errors as they happen')
     .addOption(new Option('--workers <n>', WORKERS_HELP).argParser(parseWorkers))
-    .addOption(
-      new Option(
-        '--remote-workers <n>',
-        'also wait for n workers on other hosts (`courier worker --join HOST:PORT` there) and give them relays and crowd gateways like the forked ones; needs --worker-listen, and a --fleet-host those hosts reach'
-      ).argParser(parseRemoteWorkers)
-    )
-    .addOption(
-      new Option('--worker-listen <host:port>', 'where remote workers join (an address of this machine they reach)').argParser(parseHostPort('--worker-listen'))
-    )
-    .addOption(
-      new Option('--worker-wait <seconds>', 'how long the run waits for its remote workers before it gives up (exit 3)').default(120).argParser(parseWorkerWait)
-    )
+    .addOption(REMOTE_WORKERS_OPTION())
+    .addOption(WORKER_LISTEN_OPTION())
+    .addOption(WORKER_WAIT_OPTION())
     .addOption(
       new Option(
         '--repeat <n>',
@@ -106,16 +97,7 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
     )
     .action(async (files: string[], flags: RunFlags) => {
       // validate everything before starting anything
-      if ((flags.remoteWorkers != null) !== (flags.workerListen != null)) {
-        throw new InvalidInputError([
-          {
-            location: { file: flags.remoteWorkers != null ? '--remote-workers' : '--worker-listen' },
-            path: '',
-            message: flags.remoteWorkers != null ? 'remote workers need a place to join' : 'no remote workers to listen for',
-            hint: 'give both: --remote-workers N --worker-listen HOST:PORT'
-          }
-        ])
-      }
+      const remoteWorkers = remoteWorkersOption(flags)
       const prepared: Array<ResolvedScenario<DeviceProfile> & { build: BuildInfo }> = []
       const problems: InvalidInputError[] = []
       for (const file of files) {
@@ -242,9 +224,7 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
               secrets,
               redact: flags.redact === true,
               workers: flags.workers,
-              ...(flags.remoteWorkers == null || flags.workerListen == null
-                ? {}
-                : { remoteWorkers: { count: flags.remoteWorkers, ...flags.workerListen, timeoutMs: flags.workerWait * 1000 } })
+              ...remoteWorkers
             })
             progress.done()
             process.stdout.write(renderConsoleSummary(outcome.results, { color: process.stdout.isTTY === true }) + '\n')
@@ -356,14 +336,4 @@ function progressPrinter(name: string, enabled: boolean): { update: (p: Progress
       if (printedInline) process.stderr.write('\n')
     }
   }
-}
-
-function parseWorkerWait(value: string): number {
-  const seconds = Number(value)
-  if (value.trim() === '' || !Number.isFinite(seconds) || seconds <= 0 || seconds > 86_400) {
-    throw new InvalidInputError([
-      { location: { file: '--worker-wait' }, path: '', message: 'not a number of seconds', expected: 'seconds, more than 0 and at most a day', found: value }
-    ])
-  }
-  return seconds
 }

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Option, type Command } from 'commander'
 import { InfrastructureError, InvalidInputError } from '../../harness/interface/index.js'
 import { serveRunner, WORKER_PROTOCOL } from '../../harness/worker/index.js'
-import { parseFleetHost, parseHostPort } from './shared.js'
+import { parseFleetHost, parseJoinTarget } from './shared.js'
 
 interface WorkerFlags {
   join: { host: string; port: number }
@@ -21,7 +21,7 @@ export function registerWorkerCommand(program: Command): void {
     .description(
       "Carry part of a run's fleet on this host: join a `courier run --remote-workers N --worker-listen HOST:PORT` and host the relays and crowd gateways it gives."
     )
-    .addOption(new Option('--join <host:port>', "the run's --worker-listen address").argParser(parseHostPort('--join')).makeOptionMandatory())
+    .addOption(new Option('--join <host:port>', "the run's --worker-listen address").argParser(parseJoinTarget).makeOptionMandatory())
     .option('--host <ip>', "address this host's nodes listen on and announce (one the run's host and devices reach; default: the scenario's network.host)")
     .addOption(
       new Option('--wait <seconds>', 'keep trying to reach the run this long (it may not listen yet)').default(60).argParser((value) => {

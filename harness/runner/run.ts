@@ -321,6 +321,9 @@ async function play(scenario: LoadedScenario, options: RunOptions, hold?: Hold):
         ),
         ...(placement.note == null ? {} : { note: placement.note })
       })
+      if (placement.note != null && remote != null)
+        // hosts waiting to join a run that will never take them would wait in vain: say so before anything starts
+        throw new InvalidInputError([{ location: { file: '--remote-workers' }, path: '', message: `cannot be used with this scenario: ${placement.note}` }])
       if (placement.note != null) options.log.info(`courier: --workers ${placement.workers} not used: ${placement.note}`)
     }
     const pool = new WorkerPool(
