@@ -188,3 +188,24 @@ test('--workers takes a whole number from 1 to 64; anything else is exit 2 namin
     assert.match(result.stderr, /a whole number from 1 to 64/)
   }
 })
+
+test('a scenario with a partition and --workers 2: every node stays in courier, the terminal and the log say why, the partition still acts', async () => {
+  const dir = await tempDir()
+  const file = await writeScenario(
+    dir,
+    'partition.yaml',
+    SCENARIO(`timeline:
+  - { at: 1s, partition: { groups: [[relay-1, relay-2], [rest]], for: 2s } }
+`)
+  )
+  const { result, out } = await runConclusive(file, dir, { args: ['--workers', '2'] })
+  assert.equal(result.code, 0, result.stdout + result.stderr)
+  assert.match(result.stderr, /--workers 2 not used: timeline\[0\] has a partition/)
+  const log = await events(out)
+  const placement = of(log, 'workers.placement')[0]
+  assert.deepEqual(placement.byWorker, {})
+  assert.equal(placement.runner.length, 7, 'relays, store and gateways all in courier')
+  assert.match(placement.note ?? '', /connection gates/)
+  assert.equal(of(log, 'worker.up').length, 0)
+  assert.equal(of(log, 'partition.start').length, 1)
+})
