@@ -45,6 +45,11 @@ setInterval(() => {
   if (process.ppid !== parent) leave('the runner process is gone')
 }, 500).unref()
 
+// Ctrl-C in a terminal signals the whole process group, workers included: the runner stops them in
+// order (its first Ctrl-C) or goes at once (its second), and either way the channel tells us; dying on
+// the signal ourselves would be recorded as a crash of every node here
+process.on('SIGINT', () => {})
+
 // a library's stray rejection is recorded like any component error, as in the runner's process
 process.on('unhandledRejection', (reason) => {
   host?.onError('unhandled', reason)

@@ -1,10 +1,11 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { CourierEvent, Results } from '../../harness/interface/index.js'
-import { runConclusive, runCourier, startCourier, tempDir, waitForScenarioStart, writeScenario } from '../helpers/cli.js'
+import { COURIER_BIN, REPO_ROOT, runConclusive, runCourier, startCourier, tempDir, waitForScenarioStart, writeScenario } from '../helpers/cli.js'
 
 // `courier run --workers N` with real worker processes, real sockets between them and courier's
 // own process, and the processes checked by pid afterwards.
@@ -208,4 +209,37 @@ test('a scenario with a partition and --workers 2: every node stays in courier, 
   assert.match(placement.note ?? '', /connection gates/)
   assert.equal(of(log, 'worker.up').length, 0)
   assert.equal(of(log, 'partition.start').length, 1)
+})
+
+test('Ctrl-C in a terminal (SIGINT to the whole process group): the run stops in order, exit 130, and no worker is recorded as crashed', async () => {
+  const dir = await tempDir()
+  const file = await writeScenario(dir, 'ctrl-c.yaml', SCENARIO().replace('duration: 5s', 'duration: 30s'))
+  const out = join(dir, 'run')
+  // a process group of its own, as a shell gives a foreground job
+  const child = spawn(process.execPath, [COURIER_BIN, 'run', file, '--out', out, '--no-progress', '--workers', '3'], {
+    cwd: REPO_ROOT,
+    detached: true,
+    stdio: 'ignore'
+  })
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  let pids: number[] = []
+  try {
+    await waitForScenarioStart(out, 60_000)
+    pids = of(await events(out), 'worker.up').map((w) => w.pid)
+    assert.equal(pids.length, 2)
+    process.kill(-(child.pid ?? 0), 'SIGINT')
+    assert.equal(await exited, 130)
+    const log = await events(out)
+    assert.equal(of(log, 'run.end')[0]?.status, 'interrupted')
+    assert.deepEqual(
+      of(log, 'node.down').filter((e) => e.reason === 'crashed'),
+      [],
+      'a worker died of the Ctrl-C instead of being stopped by courier'
+    )
+    assert.ok(of(log, 'worker.exit').length === 2 && of(log, 'worker.exit').every((e) => e.expected))
+    assert.deepEqual(await gone(pids, 2000), [])
+  } finally {
+    if (child.exitCode == null) child.kill('SIGKILL')
+    for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL')
+  }
 })
