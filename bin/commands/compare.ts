@@ -6,7 +6,7 @@ import { deliveryLatencySamples } from '../../harness/analysis/index.js'
 import { checkSameScenario, compareRuns, hashScenario, IncomparableRunsError, NOISE_FLOOR, type RunSample } from '../../harness/compare/index.js'
 import { regressionsFromConfig, type RegressTolerance } from '../../harness/gate/index.js'
 import { ExitCode, InvalidInputError, type Comparison, type Results } from '../../harness/interface/index.js'
-import { readEventLog } from '../../harness/runner/index.js'
+import { latencySamplesOfLog } from '../../harness/runner/index.js'
 import { parseRatio } from '../../harness/scenario/index.js'
 import { appendStepSummary, renderCompareConsole, renderCompareHtml, renderCompareJUnit, renderCompareMarkdown } from '../../reports/index.js'
 
@@ -136,16 +136,18 @@ export async function loadRunSet(dir: string, side: string): Promise<{ runs: Run
         }
       ])
     }
-    const events = existsSync(join(runDir, 'events.ndjson')) ? await readEventLog(join(runDir, 'events.ndjson')) : []
-    const start = events.find((e) => e.type === 'run.start')
-    const scenario = start?.type === 'run.start' ? start.scenario : results.scenario.resolved
+    // read as a stream: a comparison of ten-million-event runs holds their latency samples, not their logs
+    const { start, latencies } = existsSync(join(runDir, 'events.ndjson'))
+      ? await latencySamplesOfLog(join(runDir, 'events.ndjson'))
+      : { start: undefined, latencies: deliveryLatencySamples([]) }
+    const scenario = start != null ? start.scenario : results.scenario.resolved
     tolerances = regressionsFromConfig((scenario as { regress?: Record<string, string | number> } | undefined)?.regress)
     runs.push({
       dir: runDir,
       scenarioName: results.scenario.name,
       scenarioHash: hashScenario(scenario),
       metrics: results.metrics,
-      latencies: deliveryLatencySamples(events),
+      latencies,
       ...(results.build == null ? {} : { build: results.build })
     })
   }

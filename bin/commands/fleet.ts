@@ -1,8 +1,10 @@
+import { readFile, writeFile } from 'node:fs/promises'
 import { isAbsolute, join, relative } from 'node:path'
 import { Option, type Command } from 'commander'
 import { deviceFactory, prepareDevices } from '../../devices/index.js'
 import { STATUS_CLUSTER, statusFleetName } from '../../harness/fleet/index.js'
 import { ExitCode, InvalidInputError, type FleetFile } from '../../harness/interface/index.js'
+import { manifestsYaml, renderManifests, type ManifestMode } from '../../harness/kube/index.js'
 import { keepFleetUp, makeDirectory, resolveScenario, type Progress } from '../../harness/runner/index.js'
 import { parseDuration } from '../../harness/scenario/index.js'
 import { consoleLogger, fleetHostProblem, interruptOnSignals, parseFleetHost, parseWorkers, WORKERS_HELP } from './shared.js'
@@ -86,6 +88,57 @@ No packet capture unless the scenario says capture: tcpdump.`
         progress.done()
         interrupt.release()
       }
+    })
+  registerManifestsCommand(fleet)
+}
+
+interface ManifestFlags {
+  mode: ManifestMode
+  image: string
+  namespace?: string
+  for?: string
+  storage: string
+  out?: string
+}
+
+function registerManifestsCommand(fleet: Command): void {
+  fleet
+    .command('manifests')
+    .description("Print the Kubernetes objects that run the scenario's fleet in a cluster (kubectl apply -f -).")
+    .argument('<scenario>', "scenario YAML file (it needs network.ports: the pod and the Service declare every node's ports)")
+    .addOption(
+      new Option('--mode <mode>', 'up: a StatefulSet keeping the fleet up for outside clients; run: a Job running the scenario once')
+        .choices(['up', 'run'])
+        .default('up')
+    )
+    .option('--image <ref>', "container image holding courier (the repository's Dockerfile builds one)", 'courier:latest')
+    .option('--namespace <name>', "namespace of every object (default: kubectl's current one)")
+    .addOption(
+      new Option('--for <duration>', 'mode up: the fleet stops after this long, e.g. 10m (the StatefulSet starts it again)').argParser((value) => {
+        parseFor(value)
+        return value
+      })
+    )
+    .option('--storage <quantity>', 'mode run: size of the volume claim holding the run directory', '1Gi')
+    .option('-o, --out <file>', 'write the manifests to this file instead of stdout')
+    .addHelpText(
+      'after',
+      `
+Objects: a ConfigMap with the scenario, a headless Service naming every node's TCP and WebSocket
+port, and a StatefulSet (courier fleet up) or a Job with a PersistentVolumeClaim (courier run; the
+Job fails when the run fails). Each is checked against Kubernetes' own schema before it is printed.
+All nodes run in one pod; the pod announces its own address (status.podIP).
+Exit codes: 0 printed, 2 invalid input (the scenario cannot run in a pod as written).`
+    )
+    .action(async (file: string, flags: ManifestFlags) => {
+      const { scenario } = await resolveScenario(file)
+      // resolveScenario read and checked it: a regular file of at most 1 MiB of UTF-8
+      const scenarioText = await readFile(file, 'utf8')
+      const yaml = manifestsYaml(
+        renderManifests(scenario, { mode: flags.mode, image: flags.image, namespace: flags.namespace, forArg: flags.for, storage: flags.storage, scenarioText })
+      )
+      if (flags.out == null) process.stdout.write(yaml)
+      else await writeFile(flags.out, yaml)
     })
 }
 

@@ -1,4 +1,5 @@
 import { STORE_AUDITOR, type BytesResults, type CourierEvent, type EventOf, type OwnerBytes, userKeyed } from '../interface/index.js'
+import { getOr, type Fold } from './fold.js'
 import { round } from './stats.js'
 
 /** A capture's totals (as results keep them) and its conversations (harness/capture's Conversation fits). */
@@ -17,93 +18,173 @@ const HOUR_MS = 3_600_000
 
 /** Byte figures per device and node from socket accounting events (and a capture, when there was one). */
 export function analyzeBytes(events: readonly CourierEvent[], capture?: CapturedConversations): BytesResults | undefined {
-  const start = events.find((e) => e.type === 'capture.start')
-  if (start?.backend === 'off') return undefined
-  const devices = new Set(events.flatMap((e) => (e.type === 'device.up' ? [e.device] : [])))
-  const scenarioStart = events.find((e) => e.type === 'scenario.start')?.t ?? 0
-  const scenarioEnd = events.find((e) => e.type === 'scenario.end')?.t ?? events.at(-1)?.t ?? 0
-  const sendTimes = events.flatMap((e) => (e.type === 'msg.sent' ? [e.t] : []))
-  const quietSeconds = quietSecondSet(sendTimes, scenarioStart, scenarioEnd)
+  const fold = new BytesFold()
+  for (const event of events) fold.add(event)
+  return fold.finish(capture)
+}
 
-  const owners = userKeyed<OwnerBytes>()
-  const ownerOf = (name: string): OwnerBytes =>
-    (owners[name] ??= {
-      kind: devices.has(name) ? 'device' : 'node',
-      up: 0,
-      down: 0,
-      byProtocol: {},
-      perMessage: { down: null, total: null },
-      duplicateBytes: {},
-      backgroundPerHour: null,
-      storePerRequest: null,
-      projected: { perHour: null, perDay: null }
-    })
-  const traffic = new Map<string, number>()
-  const quiet = new Map<string, number>()
-  const perSecond = new Map<string, Map<number, { up: number; down: number }>>()
-  for (const event of events) {
-    if (event.type !== 'bytes.sample' || event.owner === STORE_AUDITOR) continue
-    const owner = ownerOf(event.owner)
-    if (event.protocol === 'wire') {
-      owner.up += event.up
-      owner.down += event.down
-      const bytes = event.up + event.down
-      if (event.t > scenarioStart && event.t <= scenarioEnd + 1000) traffic.set(event.owner, (traffic.get(event.owner) ?? 0) + bytes)
-      const second = Math.floor((event.t - scenarioStart) / 1000)
-      if (quietSeconds.has(second)) quiet.set(event.owner, (quiet.get(event.owner) ?? 0) + bytes)
-      if (owner.kind === 'device') {
-        const series = perSecond.get(event.owner) ?? new Map<number, { up: number; down: number }>()
-        perSecond.set(event.owner, series)
-        const bucket = series.get(second) ?? { up: 0, down: 0 }
-        bucket.up += event.up
-        bucket.down += event.down
-        series.set(second, bucket)
+interface Wire {
+  up: number
+  down: number
+  byProtocol: Record<string, { up: number; down: number }>
+  /** Wire bytes inside the traffic phase (and the second after it). */
+  traffic: number
+  /** Wire bytes per second of the scenario (seconds before it are negative). */
+  perSecond: Map<number, { up: number; down: number }>
+  /** Samples from before the first scenario.start, kept until its time says which second they fell in. */
+  early: Array<{ t: number; up: number; down: number }>
+}
+
+/**
+ * analyzeBytes as a fold: per owner its totals, per protocol and per second of the scenario, the
+ * send times (for the quiet seconds), and per device its first receptions and duplicates' bytes.
+ * It relies on time order: a sample before the first `scenario.end` is inside the traffic phase.
+ */
+export class BytesFold implements Fold<BytesResults | undefined, CapturedConversations | undefined> {
+  private captureStart: EventOf<'capture.start'> | undefined
+  private readonly devices = new Set<string>()
+  private scenarioStart: number | undefined
+  private scenarioEnd: number | undefined
+  private lastT = 0
+  private sendTimes: number[] = []
+  private readonly wire = new Map<string, Wire>()
+  private readonly duplicateBytes = new Map<string, Record<string, number>>()
+  private readonly delivered = new Map<string, number>()
+  private readonly storeRequests = new Map<string, { requests: number; bytes: number }>()
+  private readonly opened = new Map<string, { localAddr: string; remoteAddr: string }>()
+  private readonly closed: Array<{ owner: string; connId: string; bytesUp: number }> = []
+
+  add(event: CourierEvent): void {
+    this.lastT = event.t
+    switch (event.type) {
+      case 'capture.start':
+        this.captureStart ??= event
+        break
+      case 'device.up':
+        this.devices.add(event.device)
+        break
+      case 'scenario.start':
+        if (this.scenarioStart == null) {
+          this.scenarioStart = event.t
+          for (const w of this.wire.values()) {
+            for (const early of w.early) this.wireSample(w, early.t, early.up, early.down)
+            w.early = []
+          }
+        }
+        break
+      case 'scenario.end':
+        this.scenarioEnd ??= event.t
+        break
+      case 'msg.sent':
+        this.sendTimes.push(event.t)
+        break
+      case 'bytes.sample': {
+        if (event.owner === STORE_AUDITOR) break
+        const w = getOr(this.wire, event.owner, () => ({ up: 0, down: 0, byProtocol: {}, traffic: 0, perSecond: new Map(), early: [] }))
+        if (event.protocol !== 'wire') {
+          const protocol = (w.byProtocol[event.protocol] ??= { up: 0, down: 0 })
+          protocol.up += event.up
+          protocol.down += event.down
+          break
+        }
+        w.up += event.up
+        w.down += event.down
+        if (this.scenarioStart == null) w.early.push({ t: event.t, up: event.up, down: event.down })
+        else this.wireSample(w, event.t, event.up, event.down)
+        break
       }
-    } else {
-      const protocol = (owner.byProtocol[event.protocol] ??= { up: 0, down: 0 })
-      protocol.up += event.up
-      protocol.down += event.down
+      case 'msg.received':
+        if (event.duplicate) {
+          const byPath = getOr<string, Record<string, number>>(this.duplicateBytes, event.device, () => ({}))
+          byPath[event.via] = (byPath[event.via] ?? 0) + event.bytes
+        } else this.delivered.set(event.device, (this.delivered.get(event.device) ?? 0) + 1)
+        break
+      case 'store.response': {
+        const entry = getOr(this.storeRequests, event.device, () => ({ requests: 0, bytes: 0 }))
+        entry.requests++
+        entry.bytes += event.bytes
+        break
+      }
+      case 'conn.open':
+        this.opened.set(event.connId, { localAddr: event.localAddr, remoteAddr: event.remoteAddr })
+        break
+      case 'conn.close':
+        this.closed.push({ owner: event.owner, connId: event.connId, bytesUp: event.bytesUp })
+        break
+      default:
+        break
     }
   }
 
-  const delivered = new Map<string, number>()
-  const storeRequests = new Map<string, { requests: number; bytes: number }>()
-  for (const event of events) {
-    if (event.type === 'msg.received') {
-      if (event.duplicate) {
-        const owner = ownerOf(event.device)
-        owner.duplicateBytes[event.via] = (owner.duplicateBytes[event.via] ?? 0) + event.bytes
-      } else {
-        delivered.set(event.device, (delivered.get(event.device) ?? 0) + 1)
+  private wireSample(w: Wire, t: number, up: number, down: number): void {
+    const start = this.scenarioStart ?? 0
+    // in time order, a sample before scenario.end is seen is inside the phase: the end comes later
+    if (t > start && (this.scenarioEnd == null || t <= this.scenarioEnd + 1000)) w.traffic += up + down
+    const second = Math.floor((t - start) / 1000)
+    const bucket = getOr(w.perSecond, second, () => ({ up: 0, down: 0 }))
+    bucket.up += up
+    bucket.down += down
+  }
+
+  finish(capture?: CapturedConversations): BytesResults | undefined {
+    const start = this.captureStart
+    if (start?.backend === 'off') return undefined
+    if (this.scenarioStart == null) {
+      // no scenario.start at all: seconds count from 0, as they did when the whole log was read
+      for (const w of this.wire.values()) {
+        for (const early of w.early) this.wireSample(w, early.t, early.up, early.down)
+        w.early = []
       }
-    } else if (event.type === 'store.response') {
-      const entry = storeRequests.get(event.device) ?? { requests: 0, bytes: 0 }
-      entry.requests++
-      entry.bytes += event.bytes
-      storeRequests.set(event.device, entry)
     }
-  }
+    const scenarioStart = this.scenarioStart ?? 0
+    const scenarioEnd = this.scenarioEnd ?? this.lastT
+    const quietSeconds = quietSecondSet(this.sendTimes, scenarioStart, scenarioEnd)
+    const owners = userKeyed<OwnerBytes>()
+    const ownerOf = (name: string): OwnerBytes =>
+      (owners[name] ??= {
+        kind: this.devices.has(name) ? 'device' : 'node',
+        up: 0,
+        down: 0,
+        byProtocol: {},
+        perMessage: { down: null, total: null },
+        duplicateBytes: {},
+        backgroundPerHour: null,
+        storePerRequest: null,
+        projected: { perHour: null, perDay: null }
+      })
+    const quiet = new Map<string, number>()
+    for (const [name, w] of this.wire) {
+      const owner = ownerOf(name)
+      owner.up = w.up
+      owner.down = w.down
+      owner.byProtocol = w.byProtocol
+      let q = 0
+      for (const [second, b] of w.perSecond) if (quietSeconds.has(second)) q += b.up + b.down
+      quiet.set(name, q)
+    }
+    for (const [name, byPath] of this.duplicateBytes) ownerOf(name).duplicateBytes = byPath
+    const trafficMs = Math.max(1, scenarioEnd - scenarioStart)
+    for (const [name, owner] of Object.entries(owners)) {
+      const count = this.delivered.get(name) ?? 0
+      if (owner.kind === 'device' && count > 0) owner.perMessage = { down: round(owner.down / count, 1), total: round((owner.up + owner.down) / count, 1) }
+      if (quietSeconds.size > 0) owner.backgroundPerHour = round(((quiet.get(name) ?? 0) / (quietSeconds.size * 1000)) * HOUR_MS, 0)
+      const store = this.storeRequests.get(name)
+      if (store != null) owner.storePerRequest = round(store.bytes / store.requests, 1)
+      const perHour = ((this.wire.get(name)?.traffic ?? 0) / trafficMs) * HOUR_MS
+      owner.projected = { perHour: round(perHour, 0), perDay: round(perHour * 24, 0) }
+      const series = this.wire.get(name)?.perSecond
+      if (owner.kind === 'device' && series != null && series.size > 0)
+        owner.perSecond = [...series.entries()].sort((a, b) => a[0] - b[0]).map(([second, b]) => ({ second, ...b }))
+    }
 
-  const trafficMs = Math.max(1, scenarioEnd - scenarioStart)
-  for (const [name, owner] of Object.entries(owners)) {
-    const count = delivered.get(name) ?? 0
-    if (owner.kind === 'device' && count > 0) owner.perMessage = { down: round(owner.down / count, 1), total: round((owner.up + owner.down) / count, 1) }
-    if (quietSeconds.size > 0) owner.backgroundPerHour = round(((quiet.get(name) ?? 0) / (quietSeconds.size * 1000)) * HOUR_MS, 0)
-    const store = storeRequests.get(name)
-    if (store != null) owner.storePerRequest = round(store.bytes / store.requests, 1)
-    const perHour = ((traffic.get(name) ?? 0) / trafficMs) * HOUR_MS
-    owner.projected = { perHour: round(perHour, 0), perDay: round(perHour * 24, 0) }
-    const series = perSecond.get(name)
-    if (series != null) owner.perSecond = [...series.entries()].sort((a, b) => a[0] - b[0]).map(([second, b]) => ({ second, ...b }))
+    const result: BytesResults = {
+      backend: capture != null ? 'tcpdump' : 'socket',
+      backendReason: start?.reason,
+      owners
+    }
+    if (capture != null) result.tcpdump = { ...captureTotals(capture), check: crossCheck(this.opened, this.closed, capture) }
+    return result
   }
-
-  const result: BytesResults = {
-    backend: capture != null ? 'tcpdump' : 'socket',
-    backendReason: start?.reason,
-    owners
-  }
-  if (capture != null) result.tcpdump = { ...captureTotals(capture), check: crossCheck(events, capture) }
-  return result
 }
 
 function quietSecondSet(sendTimes: number[], start: number, end: number): Set<number> {
@@ -131,18 +212,19 @@ function captureTotals(capture: CapturedConversations): Omit<NonNullable<BytesRe
  * every direction is checked once, by its sender (a receiver never reads what arrives after it
  * closed, which the capture still sees).
  */
-function crossCheck(events: readonly CourierEvent[], capture: CapturedConversations): NonNullable<BytesResults['tcpdump']>['check'] {
+function crossCheck(
+  opened: ReadonlyMap<string, { localAddr: string; remoteAddr: string }>,
+  closed: ReadonlyArray<{ owner: string; connId: string; bytesUp: number }>,
+  capture: CapturedConversations
+): NonNullable<BytesResults['tcpdump']>['check'] {
   const flows = new Map<string, number>()
   for (const c of capture.conversations) {
     if (c.a.port == null || c.b.port == null) continue
     flows.set(`${c.a.ip}:${c.a.port}>${c.b.ip}:${c.b.port}`, c.aToB.payloadBytes)
     flows.set(`${c.b.ip}:${c.b.port}>${c.a.ip}:${c.a.port}`, c.bToA.payloadBytes)
   }
-  const opened = new Map<string, EventOf<'conn.open'>>()
-  for (const event of events) if (event.type === 'conn.open') opened.set(event.connId, event)
   const check: NonNullable<BytesResults['tcpdump']>['check'] = { directions: 0, equal: 0, mismatches: [] }
-  for (const event of events) {
-    if (event.type !== 'conn.close') continue
+  for (const event of closed) {
     const open = opened.get(event.connId)
     if (open == null) continue
     const captured = flows.get(`${open.localAddr}>${open.remoteAddr}`) ?? 0

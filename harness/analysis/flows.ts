@@ -1,4 +1,5 @@
 import type { CourierEvent, FlowResult, MetricValue } from '../interface/index.js'
+import type { Fold } from './fold.js'
 
 /** Failed tests kept per flow run in results (the events hold them all). */
 const FAILED_TESTS_LIMIT = 20
@@ -8,10 +9,19 @@ const FAILED_TESTS_LIMIT = 20
  * `flow.start` of the same device and flow; one without a start is a flow that never ran.
  */
 export function analyzeFlows(events: readonly CourierEvent[]): FlowResult[] {
-  const runs: FlowResult[] = []
-  const open = new Map<string, FlowResult>()
-  const key = (device: string, flow: string): string => `${device}\u0000${flow}`
-  for (const event of events) {
+  const fold = new FlowsFold()
+  for (const event of events) fold.add(event)
+  return fold.finish()
+}
+
+/** analyzeFlows as a fold: the flow runs so far, and the open one of each device and flow. */
+export class FlowsFold implements Fold<FlowResult[]> {
+  private readonly runs: FlowResult[] = []
+  private readonly open = new Map<string, FlowResult>()
+
+  add(event: CourierEvent): void {
+    const { runs, open } = this
+    const key = (device: string, flow: string): string => `${device}\u0000${flow}`
     if (event.type === 'flow.start') {
       const run = newRun(event)
       runs.push(run)
@@ -31,9 +41,12 @@ export function analyzeFlows(events: readonly CourierEvent[]): FlowResult[] {
       if (event.error != null) run.error = event.error
     }
   }
-  // a flow still open when the log ends was cut off (the run was interrupted or courier died)
-  for (const run of open.values()) run.error ??= 'the flow did not finish before the run ended'
-  return runs
+
+  finish(): FlowResult[] {
+    // a flow still open when the log ends was cut off (the run was interrupted or courier died)
+    for (const run of this.open.values()) run.error ??= 'the flow did not finish before the run ended'
+    return this.runs
+  }
 }
 
 /**

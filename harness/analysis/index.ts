@@ -1,4 +1,4 @@
-export { analyzeRun, type RunAnalysis, type AnalysisOptions } from './run.js'
+export { analyzeRun, RunFold, type RunAnalysis, type AnalysisOptions } from './run.js'
 export { analyzeDelivery, deliveryLatencySamples, type LatencySamples } from './delivery.js'
 export { metricCatalogue, type CatalogueInput } from './metric-catalogue.js'
 export { summarize } from './stats.js'

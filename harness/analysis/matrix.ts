@@ -1,6 +1,7 @@
 // The delivery matrix (who got whose messages, on time, late, lost, duplicated) and the latency
 // beyond which a first arrival counts as late. Pure: from the events and the run's thresholds.
 import type { CourierEvent, DeliveryMatrix, LateAfter, MatrixCell } from '../interface/index.js'
+import { Column, getOr, Interner, type Fold } from './fold.js'
 
 /** Every sender that is not a device, counted as one. */
 const CROWD = 'crowd'
@@ -32,14 +33,6 @@ export function lateAfter(thresholds: readonly LatencyThreshold[]): LateAfter {
   return { ms: 2000, source: 'default; no delivery.latency threshold' }
 }
 
-interface Message {
-  topic: string
-  sender: string
-  sentT: number | null
-  /** Per device: its first arrival's time and how many times it arrived. */
-  arrivals: Map<string, { t: number; n: number }>
-}
-
 /**
  * Delivered / expected for each sender and receiving device. A device expects a message it did not
  * send, on a topic it subscribed to (any topic when it subscribed to none), sent before the device
@@ -48,86 +41,109 @@ interface Message {
  * device (`devices` and those the events name), by name.
  */
 export function deliveryMatrix(events: Iterable<CourierEvent>, late: LateAfter, devices: Iterable<string> = []): DeliveryMatrix {
-  const deviceSet = new Set<string>(devices)
-  const subscriptions = new Map<string, Set<string>>()
-  const failedAt = new Map<string, number>()
-  const nodeRole = new Map<string, string>()
-  const messages = new Map<string, Message>()
-  const message = (hash: string): Message => {
-    let m = messages.get(hash)
-    if (m == null) messages.set(hash, (m = { topic: '', sender: 'unknown', sentT: null, arrivals: new Map() }))
-    return m
-  }
-  for (const e of events) {
+  const fold = new MatrixFold(new Interner())
+  for (const e of events) fold.add(e)
+  return fold.finish({ late, devices })
+}
+
+/**
+ * deliveryMatrix as a fold, keyed by message hash: per message its send (time, topic, sender), per
+ * device its first arrival (the earliest) and how many times it arrived, in typed columns.
+ */
+export class MatrixFold implements Fold<DeliveryMatrix, { late: LateAfter; devices?: Iterable<string> }> {
+  private readonly deviceSet = new Set<string>()
+  private readonly subscriptions = new Map<string, Set<string>>()
+  private readonly failedAt = new Map<string, number>()
+  private readonly nodeRole = new Map<string, string>()
+  private readonly topics = new Interner()
+  private readonly senders = new Interner()
+  private readonly sentT = new Column()
+  private readonly topic = new Column()
+  private readonly sender = new Column()
+  private readonly arrivals = new Map<string, { t: Column; n: Column }>()
+
+  /** `hashes` may be shared with other folds of the same run. */
+  constructor(private readonly hashes: Interner) {}
+
+  add(e: CourierEvent): void {
     switch (e.type) {
       case 'device.up':
-        deviceSet.add(e.device)
+        this.deviceSet.add(e.device)
         break
-      case 'device.subscribe': {
-        deviceSet.add(e.device)
-        let set = subscriptions.get(e.device)
-        if (set == null) subscriptions.set(e.device, (set = new Set()))
-        set.add(e.topic)
+      case 'device.subscribe':
+        this.deviceSet.add(e.device)
+        getOr(this.subscriptions, e.device, () => new Set()).add(e.topic)
         break
-      }
       case 'device.failed':
-        if (!failedAt.has(e.device)) failedAt.set(e.device, e.t)
+        if (!this.failedAt.has(e.device)) this.failedAt.set(e.device, e.t)
         break
       case 'node.up':
       case 'node.down':
-        nodeRole.set(e.node, e.role)
+        this.nodeRole.set(e.node, e.role)
         break
       case 'msg.sent': {
-        const m = message(e.hash)
-        m.sentT = e.t
-        m.topic = e.topic
-        m.sender = e.device ?? (e.user != null || nodeRole.get(e.node ?? '') === 'crowd' ? CROWD : (e.node ?? 'unknown'))
+        const i = this.hashes.id(e.hash)
+        this.sentT.set(i, e.t)
+        this.topic.set(i, this.topics.id(e.topic))
+        this.sender.set(i, this.senders.id(e.device ?? (e.user != null || this.nodeRole.get(e.node ?? '') === 'crowd' ? CROWD : (e.node ?? 'unknown'))))
         break
       }
       case 'msg.received': {
-        deviceSet.add(e.device)
-        const a = message(e.hash).arrivals.get(e.device)
-        if (a == null) message(e.hash).arrivals.set(e.device, { t: e.t, n: 1 })
-        else {
-          a.n++
-          if (e.t < a.t) a.t = e.t
+        this.deviceSet.add(e.device)
+        const i = this.hashes.id(e.hash)
+        const a = getOr(this.arrivals, e.device, () => ({ t: new Column(), n: new Column() }))
+        const n = a.n.get(i)
+        if (Number.isNaN(n)) {
+          a.t.set(i, e.t)
+          a.n.set(i, 1)
+        } else {
+          a.n.set(i, n + 1)
+          if (e.t < a.t.get(i)) a.t.set(i, e.t)
         }
         break
       }
     }
   }
-  const receivers = [...deviceSet].sort((a, b) => a.localeCompare(b))
-  const cells = new Map<string, Map<string, MatrixCell>>()
-  for (const m of messages.values()) {
-    const sentT = m.sentT
-    if (sentT == null) continue
-    for (const device of receivers) {
-      if (m.sender === device) continue
-      const subs = subscriptions.get(device)
-      if (subs != null && !subs.has(m.topic)) continue
-      const failed = failedAt.get(device)
-      if (failed != null && sentT >= failed) continue
-      let row = cells.get(m.sender)
-      if (row == null) cells.set(m.sender, (row = new Map()))
-      let c = row.get(device)
-      if (c == null) row.set(device, (c = { expected: 0, onTime: 0, late: 0, lost: 0, duplicates: 0 }))
-      c.expected++
-      const a = m.arrivals.get(device)
-      if (a == null) c.lost++
-      else {
-        if (a.t - sentT > late.ms) c.late++
-        else c.onTime++
-        c.duplicates += a.n - 1
+
+  finish({ late, devices = [] }: { late: LateAfter; devices?: Iterable<string> }): DeliveryMatrix {
+    const deviceSet = new Set<string>([...devices, ...this.deviceSet])
+    const { subscriptions, failedAt } = this
+    const receivers = [...deviceSet].sort((a, b) => a.localeCompare(b))
+    const cells = new Map<string, Map<string, MatrixCell>>()
+    for (let i = 0; i < this.hashes.size; i++) {
+      const sentT = this.sentT.get(i)
+      if (Number.isNaN(sentT)) continue
+      const sender = this.senders.names[this.sender.get(i)]
+      const topic = this.topics.names[this.topic.get(i)]
+      for (const device of receivers) {
+        if (sender === device) continue
+        const subs = subscriptions.get(device)
+        if (subs != null && !subs.has(topic)) continue
+        const failed = failedAt.get(device)
+        if (failed != null && sentT >= failed) continue
+        let row = cells.get(sender)
+        if (row == null) cells.set(sender, (row = new Map()))
+        let c = row.get(device)
+        if (c == null) row.set(device, (c = { expected: 0, onTime: 0, late: 0, lost: 0, duplicates: 0 }))
+        c.expected++
+        const a = this.arrivals.get(device)
+        const n = a?.n.get(i) ?? Number.NaN
+        if (Number.isNaN(n)) c.lost++
+        else {
+          if (a!.t.get(i) - sentT > late.ms) c.late++
+          else c.onTime++
+          c.duplicates += n - 1
+        }
       }
     }
-  }
-  const rank = (s: string): number => (deviceSet.has(s) ? 0 : s === CROWD ? 1 : 2)
-  const senders = [...cells.keys()].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
-  return {
-    lateAfterMs: late.ms,
-    lateSource: late.source,
-    senders,
-    receivers,
-    cells: senders.map((s) => receivers.map((d) => cells.get(s)?.get(d) ?? null))
+    const rank = (s: string): number => (deviceSet.has(s) ? 0 : s === CROWD ? 1 : 2)
+    const senders = [...cells.keys()].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
+    return {
+      lateAfterMs: late.ms,
+      lateSource: late.source,
+      senders,
+      receivers,
+      cells: senders.map((s) => receivers.map((d) => cells.get(s)?.get(d) ?? null))
+    }
   }
 }

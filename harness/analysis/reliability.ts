@@ -1,5 +1,7 @@
 import type { CourierEvent, EventOf, ReliabilityResults } from '../interface/index.js'
 import { userKeyed } from '../interface/index.js'
+import { Column, getOr, Interner, type Fold } from './fold.js'
+import { MessageLedger, type SentMessage } from './ledger.js'
 import { round, summarize } from './stats.js'
 
 /** A device claiming "up to date" is not blamed for messages that reached a store in the last moments before. */
@@ -17,49 +19,404 @@ export const PREVIEW_ENTRY_BYTES = 41
 
 /** Everything issue-level reliability figures need, from events alone. */
 export function analyzeReliability(events: readonly CourierEvent[], accounts: Record<string, string>, pushBoundMs = 5000): ReliabilityResults {
-  const sent = events.filter((e): e is EventOf<'msg.sent'> => e.type === 'msg.sent')
-  const firstArrival = new Map<string, number>()
-  const rendered = new Map<string, Set<string>>()
-  const subscriptions = new Map<string, Set<string>>()
+  const ledger = new MessageLedger()
+  const fold = new ReliabilityFold(ledger)
   for (const event of events) {
-    if (event.type === 'msg.received' && !firstArrival.has(`${event.device}/${event.msgId}`)) firstArrival.set(`${event.device}/${event.msgId}`, event.t)
-    if (event.type === 'msg.rendered') (rendered.get(event.device) ?? rendered.set(event.device, new Set()).get(event.device))?.add(event.msgId)
-    if (event.type === 'device.subscribe') (subscriptions.get(event.device) ?? subscriptions.set(event.device, new Set()).get(event.device))?.add(event.topic)
+    fold.add(event)
+    ledger.add(event)
   }
-  return {
-    partitions: partitionsOf(events, sent, firstArrival, subscriptions),
-    failover: failoverOf(events),
-    filterFailover: filterFailoverOf(events),
-    audit: auditOf(events, sent),
-    history: { ...historyOf(rendered, accounts), checkpoints: checkpointsOf(events, sent, accounts) },
-    sentChecks: sentChecksOf(events, sent),
-    storeChoice: storeChoiceOf(events),
-    storeSync: storeSyncOf(events),
-    crowd: crowdOf(events, sent, subscriptions),
-    upToDate: upToDateOf(events, sent, firstArrival, subscriptions),
-    push: pushOf(events, pushBoundMs),
-    stages: stagesOf(events)
+  return fold.finish({ accounts, pushBoundMs })
+}
+
+type Partition = ReliabilityResults['partitions'][number]
+type FailoverEpisode = ReliabilityResults['failover'][number]
+type FilterEpisode = NonNullable<ReliabilityResults['filterFailover']>[number]
+
+/**
+ * analyzeReliability as a fold. It reads the shared ledger's per-message state, and must see each
+ * event before the ledger does: a history checkpoint is taken of what was rendered before the
+ * first event later than it.
+ */
+export class ReliabilityFold implements Fold<ReliabilityResults, { accounts: Record<string, string>; pushBoundMs?: number }> {
+  private readonly subscriptions = new Map<string, Set<string>>()
+  private lastT = 0
+  private scenarioStart: number | undefined
+  private scenarioEnd: number | undefined
+  // partitions
+  private readonly partitions: Partition[] = []
+  private openPartition: Partition | undefined
+  // store failover
+  private readonly failover: FailoverEpisode[] = []
+  private readonly queryStart = new Map<string, number>()
+  private readonly storeDiedAt = new Map<string, number>()
+  private readonly openFailover = new Map<string, FailoverEpisode>()
+  // filter failover
+  private readonly filterFailover: FilterEpisode[] = []
+  private readonly nodeDiedAt = new Map<string, number>()
+  private readonly openFilter = new Map<string, FilterEpisode[]>()
+  private readonly audits: Array<EventOf<'store.audit'>> = []
+  // history checkpoints: each device's rendered count when the first later event came
+  private readonly checkpoints: Array<{ name: string; t: number; rendered?: Map<string, number> }> = []
+  private pendingCheckpoint = 0
+  // sent checks
+  private readonly checks = new Map<string, { checks: number; failedChecks: number; bytes: number }>()
+  private readonly confirmed = new Map<string, Set<number>>()
+  private readonly resent = new Map<string, number>()
+  private readonly storeChoice: ReliabilityResults['storeChoice'] = { selected: [], switches: [] }
+  private readonly storeSync: ReliabilityResults['storeSync'] = { fetched: 0, failedRounds: 0, byStore: {} }
+  // crowd: per device, received bytes and first receptions by the topic of the message
+  private readonly topicOf = new Column()
+  private readonly topics = new Interner()
+  private readonly crowdReceived = new Map<string, Map<number, { bytes: number; messages: number }>>()
+  private readonly receivedUnsent: Array<{ device: string; msgId: string; bytes: number; duplicate: boolean }> = []
+  // up to date: when each message was first held by a store (or, while no store archived anything, by a relay)
+  private anyStore = false
+  private readonly storedAt = new Column()
+  private readonly relayedAt = new Column()
+  private readonly claims: Array<{ device: string; t: number }> = []
+  private readonly pushes: Array<{ device: string; msgId: string; t: number }> = []
+  private readonly stages: Array<EventOf<'store.stages'>> = []
+
+  constructor(private readonly ledger: MessageLedger) {}
+
+  add(event: CourierEvent): void {
+    this.lastT = event.t
+    while (this.pendingCheckpoint < this.checkpoints.length && event.t > this.checkpoints[this.pendingCheckpoint].t) {
+      this.checkpoints[this.pendingCheckpoint++].rendered = new Map([...this.ledger.devices].map(([device, d]) => [device, d.shownOrder.length]))
+    }
+    switch (event.type) {
+      case 'scenario.start':
+        this.scenarioStart ??= event.t
+        break
+      case 'scenario.end':
+        this.scenarioEnd ??= event.t
+        break
+      case 'device.subscribe':
+        getOr(this.subscriptions, event.device, () => new Set()).add(event.topic)
+        break
+      case 'partition.start':
+        this.openPartition = {
+          start: event.t,
+          heal: null,
+          groups: event.groups,
+          cross: { expected: 0, delivered: 0, lost: 0 },
+          byGroups: [],
+          healToFullDeliveryMs: null
+        }
+        this.partitions.push(this.openPartition)
+        break
+      case 'partition.heal':
+        if (this.openPartition != null) {
+          this.openPartition.heal = event.t
+          this.openPartition = undefined
+        }
+        break
+      case 'node.down':
+        if (event.role === 'store' && event.reason !== 'stopped') this.storeDiedAt.set(event.node, event.t)
+        if (event.reason !== 'stopped') this.nodeDiedAt.set(event.node, event.t)
+        break
+      case 'node.up':
+        if (event.role === 'store') this.storeDiedAt.delete(event.node)
+        this.nodeDiedAt.delete(event.node)
+        break
+      case 'store.query':
+        this.queryStart.set(event.requestId, event.t)
+        break
+      case 'store.response':
+        this.failoverOn(event)
+        break
+      case 'filter.subscription':
+        this.filterOn(event)
+        break
+      case 'store.audit':
+        this.audits.push(event)
+        break
+      case 'timeline.action':
+        if (event.action === 'checkpoint') this.checkpoints.push({ name: String(event.detail.name ?? `#${event.index}`), t: event.t })
+        break
+      case 'msg.confirm': {
+        const entry = getOr(this.checks, event.device, () => ({ checks: 0, failedChecks: 0, bytes: 0 }))
+        entry.checks++
+        entry.bytes += event.bytes
+        if (event.error != null) entry.failedChecks++
+        break
+      }
+      case 'msg.confirmed':
+        getOr(this.confirmed, event.device, () => new Set()).add(this.ledger.msgIds.id(event.msgId))
+        break
+      case 'msg.resent':
+        this.resent.set(event.device, (this.resent.get(event.device) ?? 0) + 1)
+        break
+      case 'store.select':
+        this.storeChoice.selected.push({ t: event.t, device: event.device, store: event.store, rttMs: event.rttMs })
+        break
+      case 'store.switch':
+        this.storeChoice.switches.push({ t: event.t, device: event.device, from: event.from, to: event.to, failures: event.failures })
+        break
+      case 'store.sync':
+        if (event.error != null) this.storeSync.failedRounds++
+        this.storeSync.fetched += event.fetched
+        this.storeSync.byStore[event.store] = (this.storeSync.byStore[event.store] ?? 0) + event.fetched
+        break
+      case 'msg.sent':
+        this.topicOf.set(this.ledger.msgIds.id(event.msgId), this.topics.id(event.topic))
+        break
+      case 'msg.received': {
+        const topic = this.topicOf.get(this.ledger.msgIds.id(event.msgId))
+        if (Number.isNaN(topic)) {
+          this.receivedUnsent.push({ device: event.device, msgId: event.msgId, bytes: event.bytes, duplicate: event.duplicate })
+          break
+        }
+        const entry = getOr(
+          getOr(this.crowdReceived, event.device, () => new Map()),
+          topic,
+          () => ({ bytes: 0, messages: 0 })
+        )
+        entry.bytes += event.bytes
+        if (!event.duplicate) entry.messages++
+        break
+      }
+      case 'msg.stored': {
+        this.anyStore = true
+        const i = this.ledger.hashes.id(event.hash)
+        if (Number.isNaN(this.storedAt.get(i))) this.storedAt.set(i, event.t)
+        break
+      }
+      case 'msg.relayed': {
+        if (this.anyStore) break
+        const i = this.ledger.hashes.id(event.hash)
+        if (Number.isNaN(this.relayedAt.get(i))) this.relayedAt.set(i, event.t)
+        break
+      }
+      case 'device.status':
+        if (event.status === 'upToDate') this.claims.push({ device: event.device, t: event.t })
+        break
+      case 'push.received':
+        this.pushes.push({ device: event.device, msgId: event.msgId, t: event.t })
+        break
+      case 'store.stages':
+        this.stages.push(event)
+        break
+      default:
+        break
+    }
+  }
+
+  finish({ accounts, pushBoundMs = 5000 }: { accounts: Record<string, string>; pushBoundMs?: number }): ReliabilityResults {
+    for (const checkpoint of this.checkpoints) checkpoint.rendered ??= new Map([...this.ledger.devices].map(([device, d]) => [device, d.shownOrder.length]))
+    const sent = this.ledger.sent
+    const firstArrival = (device: string, msgId: string): number | undefined => this.ledger.firstArrival(device, msgId)
+    return {
+      partitions: partitionsOf(this.partitions, this.lastT, sent, firstArrival, this.subscriptions),
+      failover: this.failover,
+      filterFailover: this.filterFailover,
+      audit: auditOf(this.audits, this.scenarioStart ?? 0, sent),
+      history: { ...historyOf(this.ledger.renderedSets(), accounts), checkpoints: this.checkpointsOf(sent, accounts) },
+      sentChecks: this.sentChecksOf(sent),
+      storeChoice: this.storeChoice,
+      storeSync: this.storeSync,
+      crowd: this.crowdOf(sent),
+      upToDate: this.upToDateOf(sent, firstArrival),
+      push: this.pushOf(pushBoundMs),
+      stages: stagesOf(this.stages)
+    }
+  }
+
+  /**
+   * A failover episode starts when a device's history request to a store fails (refused, timed out,
+   * or an error status), or when that store died before the request, whichever came first; it ends
+   * with the device's next good answer from any store. A dead store that refuses at once costs
+   * little; one that hangs costs the client's whole timeout: this is what tells them apart.
+   */
+  private failoverOn(event: EventOf<'store.response'>): void {
+    if (event.status !== 200) {
+      const key = `${event.device}/${event.store}`
+      if (this.openFailover.has(key)) return
+      const started = this.queryStart.get(event.requestId) ?? event.t
+      const died = this.storeDiedAt.get(event.store)
+      const episode = {
+        store: event.store,
+        downAt: round(died != null && died < started ? died : started),
+        device: event.device,
+        recoveredAt: null,
+        ms: null,
+        via: null
+      }
+      this.openFailover.set(key, episode)
+      this.failover.push(episode)
+    } else {
+      // any good answer ends the device's episodes: from another store (a failover) or from the
+      // same store once it is back (a partition healed, a restarted store)
+      for (const [key, episode] of this.openFailover) {
+        if (episode.device !== event.device) continue
+        episode.recoveredAt = event.t
+        episode.ms = round(event.t - episode.downAt)
+        episode.via = event.store
+        this.openFailover.delete(key)
+      }
+    }
+  }
+
+  /**
+   * A light device's subscription episode opens when it finds a subscription lost (its connection
+   * closed, or a ping failed) and closes with its next subscription on any node. When the service
+   * node was killed before, the episode counts from the death: that is when pushes stopped.
+   */
+  private filterOn(event: EventOf<'filter.subscription'>): void {
+    if (event.state === 'lost') {
+      const died = this.nodeDiedAt.get(event.node) ?? null
+      const episode = {
+        device: event.device,
+        node: event.node,
+        diedAt: died,
+        lostAt: event.t,
+        reason: event.reason ?? null,
+        noticeMs: died == null ? null : round(event.t - died),
+        recoveredAt: null,
+        via: null,
+        ms: null
+      }
+      this.filterFailover.push(episode)
+      getOr(this.openFilter, event.device, () => []).push(episode)
+    } else if (event.state === 'subscribed') {
+      const episode = this.openFilter.get(event.device)?.shift()
+      if (episode == null) return
+      episode.recoveredAt = event.t
+      episode.via = event.node
+      episode.ms = round(event.t - (episode.diedAt ?? episode.lostAt))
+    }
+  }
+
+  /** At each timeline checkpoint, the devices of one account must show the same messages sent well before it. */
+  private checkpointsOf(sent: readonly SentMessage[], accounts: Record<string, string>): ReliabilityResults['history']['checkpoints'] {
+    if (this.checkpoints.length === 0) return []
+    const sentAt = new Map(sent.map((m) => [m.msgId, m.t]))
+    return this.checkpoints.map((checkpoint) => {
+      const rendered = new Map<string, Set<string>>()
+      for (const [device, ids] of this.ledger.renderedSets(checkpoint.rendered)) {
+        const kept = new Set([...ids].filter((msgId) => (sentAt.get(msgId) ?? Infinity) <= checkpoint.t - CHECKPOINT_ALLOWANCE_MS))
+        if (kept.size > 0) rendered.set(device, kept)
+      }
+      const history = historyOf(rendered, accounts)
+      const differences = Object.entries(history.accounts)
+        .flatMap(([account, a]) => a.differences.map((d) => ({ account, ...d })))
+        .slice(0, LIST_LIMIT)
+      return { name: checkpoint.name, t: checkpoint.t, consistent: history.consistent !== false, differences }
+    })
+  }
+
+  private sentChecksOf(sent: readonly SentMessage[]): ReliabilityResults['sentChecks'] {
+    const out: ReliabilityResults['sentChecks'] = userKeyed()
+    for (const [device, c] of this.checks) out[device] = { ...c, sent: 0, confirmed: 0, resent: 0, unconfirmed: 0, unconfirmedIds: [] }
+    for (const message of sent) {
+      const entry = message.device == null ? undefined : out[message.device]
+      if (entry == null) continue
+      entry.sent++
+      if (this.confirmed.get(message.device!)?.has(this.ledger.msgIds.id(message.msgId)) === true) entry.confirmed++
+      else {
+        entry.unconfirmed++
+        if (entry.unconfirmedIds.length < LIST_LIMIT) entry.unconfirmedIds.push(message.msgId)
+      }
+    }
+    for (const [device, entry] of Object.entries(out)) entry.resent = this.resent.get(device) ?? 0
+    // built without a prototype (a device may be called `constructor`), handed out as a plain object
+    return { ...out }
+  }
+
+  /** The crowd topic is the one the crowd posts on (crowd messages carry a node, not a device). */
+  private crowdOf(sent: readonly SentMessage[]): ReliabilityResults['crowd'] {
+    const topic = sent.find((m) => m.node != null)?.topic
+    if (topic == null) return null
+    const start = this.scenarioStart ?? 0
+    const end = this.scenarioEnd ?? this.lastT
+    const hours = Math.max(1, end - start) / HOUR_MS
+    const devices: NonNullable<ReliabilityResults['crowd']>['devices'] = userKeyed()
+    for (const [device, topics] of this.subscriptions)
+      if (topics.has(topic)) devices[device] = { messages: 0, messagesPerHour: 0, messageBytesPerHour: 0, previewBytesPerHour: 0, previewShare: null }
+    const bytes = new Map<string, number>()
+    const code = this.topics.get(topic)
+    for (const [device, entry] of Object.entries(devices)) {
+      const got = code == null ? undefined : this.crowdReceived.get(device)?.get(code)
+      if (got != null) {
+        bytes.set(device, got.bytes)
+        entry.messages = got.messages
+      }
+    }
+    // arrivals of a message not sent yet when they came: its topic is known now
+    const onTopic = new Set(sent.filter((m) => m.topic === topic).map((m) => m.msgId))
+    for (const r of this.receivedUnsent) {
+      if (devices[r.device] == null || !onTopic.has(r.msgId)) continue
+      bytes.set(r.device, (bytes.get(r.device) ?? 0) + r.bytes)
+      if (!r.duplicate) devices[r.device].messages++
+    }
+    for (const [device, entry] of Object.entries(devices)) {
+      const messageBytes = bytes.get(device) ?? 0
+      entry.messagesPerHour = round(entry.messages / hours, 0)
+      entry.messageBytesPerHour = round(messageBytes / hours, 0)
+      entry.previewBytesPerHour = round((entry.messages * PREVIEW_ENTRY_BYTES) / hours, 0)
+      entry.previewShare = messageBytes > 0 ? round((entry.messages * PREVIEW_ENTRY_BYTES) / messageBytes, 4) : null
+    }
+    return { topic, previewEntryBytes: PREVIEW_ENTRY_BYTES, devices }
+  }
+
+  /**
+   * A device that says "up to date" while it lacks a message the fleet's history held well before
+   * is a false positive. Held means a store archived it (or, in a fleet without stores, a relay
+   * carried it): a message stuck with a cut-off sender is nobody's history yet, and no honest client
+   * could have it.
+   */
+  private upToDateOf(sent: readonly SentMessage[], firstArrival: (device: string, msgId: string) => number | undefined): ReliabilityResults['upToDate'] {
+    const result: ReliabilityResults['upToDate'] = { claims: 0, falsePositives: 0, examples: [] }
+    const held = this.anyStore ? this.storedAt : this.relayedAt
+    const heldAt = (hash: string): number => {
+      const i = this.ledger.hashes.get(hash)
+      const t = i == null ? Number.NaN : held.get(i)
+      return Number.isNaN(t) ? Infinity : t
+    }
+    for (const claim of this.claims) {
+      result.claims++
+      const topics = this.subscriptions.get(claim.device) ?? new Set<string>()
+      const missing = sent.filter(
+        (m) =>
+          heldAt(m.hash) < claim.t - UP_TO_DATE_ALLOWANCE_MS &&
+          m.device !== claim.device &&
+          topics.has(m.topic) &&
+          !((firstArrival(claim.device, m.msgId) ?? Infinity) <= claim.t)
+      )
+      if (missing.length === 0) continue
+      result.falsePositives++
+      if (result.examples.length < LIST_LIMIT)
+        result.examples.push({ device: claim.device, t: claim.t, missing: missing.length, missingIds: missing.slice(0, 10).map((m) => m.msgId) })
+    }
+    return result
+  }
+
+  /** A push is phantom when its message is not on screen `boundMs` after the push arrived. */
+  private pushOf(boundMs: number): ReliabilityResults['push'] {
+    const delays: number[] = []
+    const result: ReliabilityResults['push'] = { received: 0, phantom: 0, boundMs, renderDelay: summarize([]), examples: [] }
+    for (const push of this.pushes) {
+      result.received++
+      const shown = this.ledger.firstShown(push.device, push.msgId)
+      const delay = shown == null ? Infinity : Math.max(0, shown - push.t)
+      if (Number.isFinite(delay)) delays.push(delay)
+      if (delay > boundMs) {
+        result.phantom++
+        if (result.examples.length < LIST_LIMIT) result.examples.push({ device: push.device, msgId: push.msgId, pushAt: push.t, renderedAt: shown ?? null })
+      }
+    }
+    result.renderDelay = summarize(delays)
+    return result
   }
 }
 
 function partitionsOf(
-  events: readonly CourierEvent[],
-  sent: Array<EventOf<'msg.sent'>>,
-  firstArrival: Map<string, number>,
+  out: Partition[],
+  end: number,
+  sent: readonly SentMessage[],
+  firstArrival: (device: string, msgId: string) => number | undefined,
   subscriptions: Map<string, Set<string>>
 ): ReliabilityResults['partitions'] {
-  const out: ReliabilityResults['partitions'] = []
-  let open: ReliabilityResults['partitions'][number] | undefined
-  const end = events.at(-1)?.t ?? 0
-  for (const event of events) {
-    if (event.type === 'partition.start') {
-      open = { start: event.t, heal: null, groups: event.groups, cross: { expected: 0, delivered: 0, lost: 0 }, byGroups: [], healToFullDeliveryMs: null }
-      out.push(open)
-    } else if (event.type === 'partition.heal' && open != null) {
-      open.heal = event.t
-      open = undefined
-    }
-  }
   for (const partition of out) {
     const groupOf = new Map(partition.groups.flatMap((group, i) => group.map((name): [string, number] => [name, i])))
     const until = partition.heal ?? end
@@ -78,7 +435,7 @@ function partitionsOf(
           partition.byGroups.find((p) => p.from === senderGroup && p.to === group) ??
           partition.byGroups[partition.byGroups.push({ from: senderGroup, to: group, expected: 0, delivered: 0, lost: 0 }) - 1]
         pair.expected++
-        const arrival = firstArrival.get(`${device}/${message.msgId}`)
+        const arrival = firstArrival(device, message.msgId)
         if (arrival == null) {
           partition.cross.lost++
           pair.lost++
@@ -97,97 +454,10 @@ function partitionsOf(
   return out
 }
 
-/**
- * A failover episode starts when a device's history request to a store fails (refused, timed out,
- * or an error status), or when that store died before the request, whichever came first; it ends
- * with the device's next good answer from any store. A dead store that refuses at once costs
- * little; one that hangs costs the client's whole timeout: this is what tells them apart.
- */
-function failoverOf(events: readonly CourierEvent[]): ReliabilityResults['failover'] {
-  const out: ReliabilityResults['failover'] = []
-  const queryStart = new Map<string, number>()
-  const diedAt = new Map<string, number>()
-  const open = new Map<string, ReliabilityResults['failover'][number]>()
-  for (const event of events) {
-    if (event.type === 'node.down' && event.role === 'store' && event.reason !== 'stopped') diedAt.set(event.node, event.t)
-    else if (event.type === 'node.up' && event.role === 'store') diedAt.delete(event.node)
-    else if (event.type === 'store.query') queryStart.set(event.requestId, event.t)
-    else if (event.type === 'store.response') {
-      if (event.status !== 200) {
-        const key = `${event.device}/${event.store}`
-        if (open.has(key)) continue
-        const started = queryStart.get(event.requestId) ?? event.t
-        const died = diedAt.get(event.store)
-        const episode = {
-          store: event.store,
-          downAt: round(died != null && died < started ? died : started),
-          device: event.device,
-          recoveredAt: null,
-          ms: null,
-          via: null
-        }
-        open.set(key, episode)
-        out.push(episode)
-      } else {
-        // any good answer ends the device's episodes: from another store (a failover) or from the
-        // same store once it is back (a partition healed, a restarted store)
-        for (const [key, episode] of open) {
-          if (episode.device !== event.device) continue
-          episode.recoveredAt = event.t
-          episode.ms = round(event.t - episode.downAt)
-          episode.via = event.store
-          open.delete(key)
-        }
-      }
-    }
-  }
-  return out
-}
-
-/**
- * A light device's subscription episode opens when it finds a subscription lost (its connection
- * closed, or a ping failed) and closes with its next subscription on any node. When the service
- * node was killed before, the episode counts from the death: that is when pushes stopped.
- */
-function filterFailoverOf(events: readonly CourierEvent[]): NonNullable<ReliabilityResults['filterFailover']> {
-  const out: NonNullable<ReliabilityResults['filterFailover']> = []
-  const diedAt = new Map<string, number>()
-  const open = new Map<string, Array<NonNullable<ReliabilityResults['filterFailover']>[number]>>()
-  for (const event of events) {
-    if (event.type === 'node.down' && event.reason !== 'stopped') diedAt.set(event.node, event.t)
-    else if (event.type === 'node.up') diedAt.delete(event.node)
-    else if (event.type === 'filter.subscription' && event.state === 'lost') {
-      const died = diedAt.get(event.node) ?? null
-      const episode = {
-        device: event.device,
-        node: event.node,
-        diedAt: died,
-        lostAt: event.t,
-        reason: event.reason ?? null,
-        noticeMs: died == null ? null : round(event.t - died),
-        recoveredAt: null,
-        via: null,
-        ms: null
-      }
-      out.push(episode)
-      ;(open.get(event.device) ?? open.set(event.device, []).get(event.device))?.push(episode)
-    } else if (event.type === 'filter.subscription' && event.state === 'subscribed') {
-      const episode = open.get(event.device)?.shift()
-      if (episode == null) continue
-      episode.recoveredAt = event.t
-      episode.via = event.node
-      episode.ms = round(event.t - (episode.diedAt ?? episode.lostAt))
-    }
-  }
-  return out
-}
-
-function auditOf(events: readonly CourierEvent[], sent: Array<EventOf<'msg.sent'>>): ReliabilityResults['audit'] {
+function auditOf(audits: ReadonlyArray<EventOf<'store.audit'>>, scenarioStart: number, sent: readonly SentMessage[]): ReliabilityResults['audit'] {
   const sentAt = new Map(sent.map((m) => [m.hash, m.t]))
-  const scenarioStart = events.find((e) => e.type === 'scenario.start')?.t ?? 0
   const stores: ReliabilityResults['audit']['stores'] = userKeyed()
-  for (const event of events) {
-    if (event.type !== 'store.audit') continue
+  for (const event of audits) {
     const missingByWindow: Record<string, number> = {}
     for (const hash of event.missingHashes) {
       const t = sentAt.get(hash)
@@ -220,67 +490,7 @@ function historyOf(rendered: Map<string, Set<string>>, accounts: Record<string, 
   return result
 }
 
-/**
- * A device that says "up to date" while it lacks a message the fleet's history held well before
- * is a false positive. Held means a store archived it (or, in a fleet without stores, a relay
- * carried it): a message stuck with a cut-off sender is nobody's history yet, and no honest client
- * could have it.
- */
-function upToDateOf(
-  events: readonly CourierEvent[],
-  sent: Array<EventOf<'msg.sent'>>,
-  firstArrival: Map<string, number>,
-  subscriptions: Map<string, Set<string>>
-): ReliabilityResults['upToDate'] {
-  const result: ReliabilityResults['upToDate'] = { claims: 0, falsePositives: 0, examples: [] }
-  const anyStore = events.some((e) => e.type === 'msg.stored')
-  const heldAt = new Map<string, number>()
-  for (const event of events) {
-    if ((event.type === 'msg.stored' || (!anyStore && event.type === 'msg.relayed')) && !heldAt.has(event.hash)) heldAt.set(event.hash, event.t)
-  }
-  for (const event of events) {
-    if (event.type !== 'device.status' || event.status !== 'upToDate') continue
-    result.claims++
-    const topics = subscriptions.get(event.device) ?? new Set<string>()
-    const missing = sent.filter(
-      (m) =>
-        (heldAt.get(m.hash) ?? Infinity) < event.t - UP_TO_DATE_ALLOWANCE_MS &&
-        m.device !== event.device &&
-        topics.has(m.topic) &&
-        !((firstArrival.get(`${event.device}/${m.msgId}`) ?? Infinity) <= event.t)
-    )
-    if (missing.length === 0) continue
-    result.falsePositives++
-    if (result.examples.length < LIST_LIMIT)
-      result.examples.push({ device: event.device, t: event.t, missing: missing.length, missingIds: missing.slice(0, 10).map((m) => m.msgId) })
-  }
-  return result
-}
-
-/** A push is phantom when its message is not on screen `boundMs` after the push arrived. */
-function pushOf(events: readonly CourierEvent[], boundMs: number): ReliabilityResults['push'] {
-  const renderedAt = new Map<string, number>()
-  for (const event of events)
-    if (event.type === 'msg.rendered' && !renderedAt.has(`${event.device}/${event.msgId}`)) renderedAt.set(`${event.device}/${event.msgId}`, event.t)
-  const delays: number[] = []
-  const result: ReliabilityResults['push'] = { received: 0, phantom: 0, boundMs, renderDelay: summarize([]), examples: [] }
-  for (const event of events) {
-    if (event.type !== 'push.received') continue
-    result.received++
-    const shown = renderedAt.get(`${event.device}/${event.msgId}`)
-    const delay = shown == null ? Infinity : Math.max(0, shown - event.t)
-    if (Number.isFinite(delay)) delays.push(delay)
-    if (delay > boundMs) {
-      result.phantom++
-      if (result.examples.length < LIST_LIMIT) result.examples.push({ device: event.device, msgId: event.msgId, pushAt: event.t, renderedAt: shown ?? null })
-    }
-  }
-  result.renderDelay = summarize(delays)
-  return result
-}
-
-function stagesOf(events: readonly CourierEvent[]): ReliabilityResults['stages'] {
-  const stages = events.filter((e): e is EventOf<'store.stages'> => e.type === 'store.stages')
+function stagesOf(stages: ReadonlyArray<EventOf<'store.stages'>>): ReliabilityResults['stages'] {
   return {
     requests: stages.length,
     dialMs: summarize(stages.map((s) => s.dialed - s.sent)),
@@ -289,105 +499,4 @@ function stagesOf(events: readonly CourierEvent[]): ReliabilityResults['stages']
     renderMs: summarize(stages.map((s) => s.rendered - s.lastPage)),
     totalMs: summarize(stages.map((s) => s.rendered - s.sent))
   }
-}
-
-/** At each timeline checkpoint, the devices of one account must show the same messages sent well before it. */
-function checkpointsOf(
-  events: readonly CourierEvent[],
-  sent: Array<EventOf<'msg.sent'>>,
-  accounts: Record<string, string>
-): ReliabilityResults['history']['checkpoints'] {
-  const checkpoints = events.filter((e): e is EventOf<'timeline.action'> => e.type === 'timeline.action' && e.action === 'checkpoint')
-  if (checkpoints.length === 0) return []
-  const sentAt = new Map(sent.map((m) => [m.msgId, m.t]))
-  return checkpoints.map((checkpoint) => {
-    const rendered = new Map<string, Set<string>>()
-    for (const event of events) {
-      if (event.t > checkpoint.t) break
-      if (event.type === 'msg.rendered' && (sentAt.get(event.msgId) ?? Infinity) <= checkpoint.t - CHECKPOINT_ALLOWANCE_MS) {
-        ;(rendered.get(event.device) ?? rendered.set(event.device, new Set()).get(event.device))?.add(event.msgId)
-      }
-    }
-    const history = historyOf(rendered, accounts)
-    const differences = Object.entries(history.accounts)
-      .flatMap(([account, a]) => a.differences.map((d) => ({ account, ...d })))
-      .slice(0, LIST_LIMIT)
-    return { name: String(checkpoint.detail.name ?? `#${checkpoint.index}`), t: checkpoint.t, consistent: history.consistent !== false, differences }
-  })
-}
-
-function sentChecksOf(events: readonly CourierEvent[], sent: Array<EventOf<'msg.sent'>>): ReliabilityResults['sentChecks'] {
-  const out: ReliabilityResults['sentChecks'] = userKeyed()
-  const checking = new Set(events.flatMap((e) => (e.type === 'msg.confirm' ? [e.device] : [])))
-  const confirmed = new Set<string>()
-  const resent = new Map<string, number>()
-  for (const device of checking) out[device] = { checks: 0, failedChecks: 0, bytes: 0, sent: 0, confirmed: 0, resent: 0, unconfirmed: 0, unconfirmedIds: [] }
-  for (const event of events) {
-    if (event.type === 'msg.confirm' && out[event.device] != null) {
-      out[event.device].checks++
-      out[event.device].bytes += event.bytes
-      if (event.error != null) out[event.device].failedChecks++
-    } else if (event.type === 'msg.confirmed') confirmed.add(`${event.device}/${event.msgId}`)
-    else if (event.type === 'msg.resent') resent.set(event.device, (resent.get(event.device) ?? 0) + 1)
-  }
-  for (const message of sent) {
-    const entry = message.device == null ? undefined : out[message.device]
-    if (entry == null) continue
-    entry.sent++
-    if (confirmed.has(`${message.device}/${message.msgId}`)) entry.confirmed++
-    else {
-      entry.unconfirmed++
-      if (entry.unconfirmedIds.length < LIST_LIMIT) entry.unconfirmedIds.push(message.msgId)
-    }
-  }
-  for (const [device, entry] of Object.entries(out)) entry.resent = resent.get(device) ?? 0
-  // built without a prototype (a device may be called `constructor`), handed out as a plain object
-  return { ...out }
-}
-
-function storeChoiceOf(events: readonly CourierEvent[]): ReliabilityResults['storeChoice'] {
-  const result: ReliabilityResults['storeChoice'] = { selected: [], switches: [] }
-  for (const event of events) {
-    if (event.type === 'store.select') result.selected.push({ t: event.t, device: event.device, store: event.store, rttMs: event.rttMs })
-    else if (event.type === 'store.switch') result.switches.push({ t: event.t, device: event.device, from: event.from, to: event.to, failures: event.failures })
-  }
-  return result
-}
-
-function storeSyncOf(events: readonly CourierEvent[]): ReliabilityResults['storeSync'] {
-  const result: ReliabilityResults['storeSync'] = { fetched: 0, failedRounds: 0, byStore: {} }
-  for (const event of events) {
-    if (event.type !== 'store.sync') continue
-    if (event.error != null) result.failedRounds++
-    result.fetched += event.fetched
-    result.byStore[event.store] = (result.byStore[event.store] ?? 0) + event.fetched
-  }
-  return result
-}
-
-/** The crowd topic is the one the crowd posts on (crowd messages carry a node, not a device). */
-function crowdOf(events: readonly CourierEvent[], sent: Array<EventOf<'msg.sent'>>, subscriptions: Map<string, Set<string>>): ReliabilityResults['crowd'] {
-  const topic = sent.find((m) => m.node != null)?.topic
-  if (topic == null) return null
-  const start = events.find((e) => e.type === 'scenario.start')?.t ?? 0
-  const end = events.find((e) => e.type === 'scenario.end')?.t ?? events.at(-1)?.t ?? start
-  const hours = Math.max(1, end - start) / HOUR_MS
-  const onTopic = new Set(sent.filter((m) => m.topic === topic).map((m) => m.msgId))
-  const devices: NonNullable<ReliabilityResults['crowd']>['devices'] = userKeyed()
-  for (const [device, topics] of subscriptions)
-    if (topics.has(topic)) devices[device] = { messages: 0, messagesPerHour: 0, messageBytesPerHour: 0, previewBytesPerHour: 0, previewShare: null }
-  const bytes = new Map<string, number>()
-  for (const event of events) {
-    if (event.type !== 'msg.received' || devices[event.device] == null || !onTopic.has(event.msgId)) continue
-    bytes.set(event.device, (bytes.get(event.device) ?? 0) + event.bytes)
-    if (!event.duplicate) devices[event.device].messages++
-  }
-  for (const [device, entry] of Object.entries(devices)) {
-    const messageBytes = bytes.get(device) ?? 0
-    entry.messagesPerHour = round(entry.messages / hours, 0)
-    entry.messageBytesPerHour = round(messageBytes / hours, 0)
-    entry.previewBytesPerHour = round((entry.messages * PREVIEW_ENTRY_BYTES) / hours, 0)
-    entry.previewShare = messageBytes > 0 ? round((entry.messages * PREVIEW_ENTRY_BYTES) / messageBytes, 4) : null
-  }
-  return { topic, previewEntryBytes: PREVIEW_ENTRY_BYTES, devices }
 }

@@ -2,6 +2,7 @@ import type { CapturedPacket, Destination } from '../interface/index.js'
 import { clientHelloServerName, dnsAddressAnswers } from './names.js'
 import { readPcapBatches } from './pcap-reader.js'
 import { TcpFlags } from './pcap-writer.js'
+import { newTcpSessionMarks, noteTcpSegment, opensNewConnection, type TcpSessionMarks } from './tcp-session.js'
 
 /**
  * One remote endpoint that something in the capture contacted, outside the fleet: results'
@@ -26,6 +27,7 @@ interface Conv {
   down: number
   firstUs: number
   lastUs: number
+  tcp?: TcpSessionMarks
 }
 
 /**
@@ -36,6 +38,7 @@ interface Conv {
  */
 export async function captureDestinations(file: string, init: DestinationsInit): Promise<CapturedDestination[]> {
   const conversations = new Map<string, Conv>()
+  const finished: Conv[] = []
   const dnsNames = new Map<string, string>()
   const add = (packet: CapturedPacket): void => {
     const ip = packet.ip
@@ -47,6 +50,11 @@ export async function captureDestinations(file: string, init: DestinationsInit):
     const dst = `${ip.dst}:${t.dstPort}`
     const key = `${ip.protocol} ${src < dst ? `${src} ${dst}` : `${dst} ${src}`}`
     let conv = conversations.get(key)
+    if (conv?.tcp != null && t.tcp != null && opensNewConnection(conv.tcp, t.tcp)) {
+      // the port was reused: the earlier connection stays counted as one of its own
+      finished.push(conv)
+      conv = undefined
+    }
     if (conv == null) {
       // a SYN-ACK first (the capture began after the SYN) comes from the server
       const fromServer = t.tcp != null && (t.tcp.flags & (TcpFlags.syn | TcpFlags.ack)) === (TcpFlags.syn | TcpFlags.ack)
@@ -71,8 +79,10 @@ export async function captureDestinations(file: string, init: DestinationsInit):
             firstUs: packet.timestampUs,
             lastUs: packet.timestampUs
           }
+      if (ip.protocol === 'tcp') conv.tcp = newTcpSessionMarks()
       conversations.set(key, conv)
     }
+    if (conv.tcp != null && t.tcp != null) noteTcpSegment(conv.tcp, t.tcp)
     conv.packets++
     conv.firstUs = Math.min(conv.firstUs, packet.timestampUs)
     conv.lastUs = Math.max(conv.lastUs, packet.timestampUs)
@@ -88,7 +98,7 @@ export async function captureDestinations(file: string, init: DestinationsInit):
     for (const packet of batch) add(packet)
   }
   const byServer = new Map<string, CapturedDestination>()
-  for (const conv of conversations.values()) {
+  for (const conv of [...finished, ...conversations.values()]) {
     // a device on loopback reaching 127.0.0.2 sends from 127.0.0.1: what counts is where it went
     if (init.fleetHosts.has(conv.server.ip)) continue
     const key = `${conv.protocol} ${conv.server.ip}:${conv.server.port}`

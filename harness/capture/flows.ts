@@ -1,5 +1,6 @@
 import type { CapturedPacket, TransportProtocol } from '../interface/index.js'
 import { endpointKey, emptyEndpointMap, type EndpointMap } from './endpoint-map.js'
+import { newTcpSessionMarks, noteTcpSegment, opensNewConnection, type TcpSessionMarks } from './tcp-session.js'
 
 /** One side of a conversation, as named by the map file when it knows it. */
 export interface EndpointRef {
@@ -220,31 +221,13 @@ export class CaptureAnalyzer {
     // one key for both directions: the lexically smaller endpoint first
     const key = srcKey < dstKey ? `${protocol} ${srcKey} ${dstKey}` : `${protocol} ${dstKey} ${srcKey}`
     let conv = this.conversations.get(key)
-    if (conv === undefined) {
-      // a SYN-ACK first means we missed the SYN: its receiver is the initiator
-      const reversed = tr?.tcp !== undefined && (tr.tcp.flags & (SYN | ACK)) === (SYN | ACK)
-      const aKey = reversed ? dstKey : srcKey
-      const bKey = reversed ? srcKey : dstKey
-      const a = this.endpoint(aKey, reversed ? ip.dst : ip.src, tr === undefined ? undefined : reversed ? tr.dstPort : tr.srcPort)
-      const b = this.endpoint(bKey, reversed ? ip.src : ip.dst, tr === undefined ? undefined : reversed ? tr.srcPort : tr.dstPort)
-      a.conversations++
-      if (b !== a) b.conversations++
-      conv = {
-        aKey,
-        protocol,
-        a,
-        b,
-        label: this.label(protocol, b.port, a.port),
-        aToB: newDirection(),
-        bToA: newDirection(),
-        seqAToB: protocol === 'tcp' ? new SeqTracker() : undefined,
-        seqBToA: protocol === 'tcp' ? new SeqTracker() : undefined,
-        firstUs: t,
-        lastUs: t,
-        seconds: this.perSecond ? new Map() : undefined
-      }
-      this.conversations.set(key, conv)
+    if (conv !== undefined && conv.tcp !== undefined && tr?.tcp !== undefined && opensNewConnection(conv.tcp, tr.tcp)) {
+      // the tuple's earlier connection keeps its place in the output under its own key
+      this.conversations.set(`${key} #${conv.ordinal}`, conv)
+      conv = this.openConversation(key, protocol, srcKey, dstKey, ip, tr, t, conv.ordinal + 1)
     }
+    if (conv === undefined) conv = this.openConversation(key, protocol, srcKey, dstKey, ip, tr, t, 1)
+    if (conv.tcp !== undefined && tr?.tcp !== undefined) noteTcpSegment(conv.tcp, tr.tcp)
     const forward = srcKey === conv.aKey
     const dir = forward ? conv.aToB : conv.bToA
     const sender = forward ? conv.a : conv.b
@@ -291,11 +274,50 @@ export class CaptureAnalyzer {
     }
   }
 
+  private openConversation(
+    key: string,
+    protocol: TransportProtocol,
+    srcKey: string,
+    dstKey: string,
+    ip: NonNullable<CapturedPacket['ip']>,
+    tr: CapturedPacket['transport'],
+    t: number,
+    ordinal: number
+  ): ConversationState {
+    // a SYN-ACK first means we missed the SYN: its receiver is the initiator
+    const reversed = tr?.tcp !== undefined && (tr.tcp.flags & (SYN | ACK)) === (SYN | ACK)
+    const aKey = reversed ? dstKey : srcKey
+    const bKey = reversed ? srcKey : dstKey
+    const a = this.endpoint(aKey, reversed ? ip.dst : ip.src, tr === undefined ? undefined : reversed ? tr.dstPort : tr.srcPort)
+    const b = this.endpoint(bKey, reversed ? ip.src : ip.dst, tr === undefined ? undefined : reversed ? tr.srcPort : tr.dstPort)
+    a.conversations++
+    if (b !== a) b.conversations++
+    const conv: ConversationState = {
+      aKey,
+      protocol,
+      a,
+      b,
+      ordinal,
+      outputKey: `${protocol} ${a.key} <-> ${b.key}${ordinal > 1 ? ` #${ordinal}` : ''}`,
+      tcp: protocol === 'tcp' ? newTcpSessionMarks() : undefined,
+      label: this.label(protocol, b.port, a.port),
+      aToB: newDirection(),
+      bToA: newDirection(),
+      seqAToB: protocol === 'tcp' ? new SeqTracker() : undefined,
+      seqBToA: protocol === 'tcp' ? new SeqTracker() : undefined,
+      firstUs: t,
+      lastUs: t,
+      seconds: this.perSecond ? new Map() : undefined
+    }
+    this.conversations.set(key, conv)
+    return conv
+  }
+
   finish(): CaptureAnalysis {
     const conversations: Conversation[] = []
     for (const c of this.conversations.values()) {
       conversations.push({
-        key: `${c.protocol} ${c.a.key} <-> ${c.b.key}`,
+        key: c.outputKey,
         protocol: c.protocol,
         a: refOf(c.a),
         b: refOf(c.b),
@@ -341,7 +363,7 @@ export class CaptureAnalyzer {
       return out
     }
     const byKey = new Map<string, ConversationState>()
-    for (const c of this.conversations.values()) byKey.set(`${c.protocol} ${c.a.key} <-> ${c.b.key}`, c)
+    for (const c of this.conversations.values()) byKey.set(c.outputKey, c)
     return {
       originUs: first * 1e6,
       seconds: dense(this.seconds),
@@ -412,6 +434,11 @@ interface ConversationState {
   protocol: TransportProtocol
   a: EndpointStats
   b: EndpointStats
+  /** 1 for a tuple's first connection, 2 for the next one on the same ports, and so on. */
+  ordinal: number
+  /** `Conversation.key`: the tuple, with `#ordinal` from a tuple's second connection on. */
+  outputKey: string
+  tcp: TcpSessionMarks | undefined
   label: string | undefined
   aToB: DirectionStats
   bToA: DirectionStats

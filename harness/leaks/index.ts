@@ -1,4 +1,4 @@
-export { scanRun, knowledgeFromEvents } from './scan.js'
+export { scanRun, knowledgeFromEvents, knowledgeCollector } from './scan.js'
 export type { ScanInit, Scan } from './scan.js'
 export { redactRun } from './redact.js'
 export { detectAll, findMnemonics } from './detect.js'

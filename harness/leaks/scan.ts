@@ -16,6 +16,8 @@ export interface ScanInit {
   secrets?: ReadonlyArray<{ name: string; value: string }>
   /** The run's events: what they name as hashes and peers is not taken for a secret. */
   events?: readonly CourierEvent[]
+  /** What the events name, gathered while they were read (knowledgeCollector); instead of `events`. */
+  knowledge?: Knowledge
   signal?: AbortSignal
 }
 
@@ -43,7 +45,7 @@ const CONTEXT = 24
  */
 export async function scanRun(init: ScanInit): Promise<Scan> {
   const started = performance.now()
-  const knowledge = knowledgeFromEvents(init.events ?? [])
+  const knowledge = init.knowledge ?? knowledgeFromEvents(init.events ?? [])
   const named = (init.secrets ?? []).filter((s) => s.value.length > 0)
   const detectors: Detectors = {
     secrets: named.flatMap(({ name, value }) => secretForms([value]).map((form) => ({ name, form: latin1(form) }))),
@@ -324,6 +326,13 @@ function excerpt(text: string, hit: Hit, others: readonly Hit[], masks: readonly
 
 /** What the events name: 64-hex values under hash-like fields, and peer ids with their owners. */
 export function knowledgeFromEvents(events: readonly CourierEvent[]): Knowledge {
+  const collector = knowledgeCollector()
+  for (const event of events) collector.add(event)
+  return collector.finish()
+}
+
+/** knowledgeFromEvents one event at a time, for a log read as a stream. */
+export function knowledgeCollector(): { add(event: CourierEvent): void; finish(): Knowledge } {
   const hashes = new Set<string>()
   const peers = new Map<string, string>()
   const HASH_FIELD = /hash|sha256|digest|commit/i
@@ -339,10 +348,12 @@ export function knowledgeFromEvents(events: readonly CourierEvent[]): Knowledge 
     }
     if (typeof value === 'object') for (const [key, inner] of Object.entries(value)) visit(inner, key, depth + 1)
   }
-  for (const event of events) {
-    visit(event, '', 0)
-    const e = event as unknown as Record<string, unknown>
-    if (typeof e.peerId === 'string') peers.set(e.peerId, String(e.device ?? e.node ?? 'a peer'))
+  return {
+    add(event: CourierEvent): void {
+      visit(event, '', 0)
+      const e = event as unknown as Record<string, unknown>
+      if (typeof e.peerId === 'string') peers.set(e.peerId, String(e.device ?? e.node ?? 'a peer'))
+    },
+    finish: () => ({ hashes, peers })
   }
-  return { hashes, peers }
 }

@@ -71,6 +71,78 @@ export class EventLog implements EventSink {
 export async function readEventLog(path: string): Promise<CourierEvent[]> {
   const events: CourierEvent[] = []
   let sorted = true
+  await forEachLoggedEvent(path, (event) => {
+    if (events.length > 0 && event.t < events[events.length - 1].t) sorted = false
+    events.push(event)
+  })
+  // events another process reported carry the time they happened, so they may be written a
+  // little after later ones; analysis reads the log in time order (a stable sort keeps ties as written)
+  if (!sorted) events.sort((a, b) => a.t - b.t)
+  return events
+}
+
+/**
+ * How far behind the latest time already written an event may be and still be put in its place by
+ * `streamEventLog`. A js-waku or browser device reports an event after it happened (an IPC or
+ * DevTools round trip, a page busy under load: milliseconds, at worst about a second), with its
+ * own time (`EventSink.emit`'s `at`); ten seconds is that with a wide margin, and holds ten seconds
+ * of events, not the run.
+ */
+export const REORDER_WINDOW_MS = 10_000
+
+export interface StreamedLog {
+  events: number
+  /** How far (ms) the latest event seen was ahead of an event when it came; 0 for a log in order. */
+  lateness: number
+  /** An event came later than the window allowed, so the order handed out was not time order. */
+  outOfOrder: boolean
+}
+
+/**
+ * Reads an event log as `readEventLog` does, handing out each event in time order (ties as
+ * written) without holding the log: an event waits in a reorder buffer until the log has moved
+ * `windowMs` past it. An event later than that is handed out late and `outOfOrder` says so, with
+ * the lateness a second read needs as its window: `analyzeEventLog` reads again then, rather than
+ * give figures that differ from the whole log sorted.
+ */
+export async function streamEventLog(path: string, onEvent: (event: CourierEvent) => void, windowMs = REORDER_WINDOW_MS): Promise<StreamedLog> {
+  // a buffer sorted by (t, arrival); almost every event goes at its end
+  const buffer: CourierEvent[] = []
+  let head = 0
+  let maxT = -Infinity
+  let lastOutT = -Infinity
+  let lateness = 0
+  let outOfOrder = false
+  let count = 0
+  const release = (event: CourierEvent): void => {
+    lastOutT = event.t
+    onEvent(event)
+  }
+  await forEachLoggedEvent(path, (event) => {
+    count++
+    if (maxT - event.t > lateness) lateness = maxT - event.t
+    if (event.t > maxT) maxT = event.t
+    if (event.t < lastOutT) {
+      // its place has been handed out already
+      outOfOrder = true
+      release(event)
+      return
+    }
+    let i = buffer.length
+    while (i > head && buffer[i - 1].t > event.t) i--
+    buffer.splice(i, 0, event)
+    while (head < buffer.length && buffer[head].t <= maxT - windowMs) release(buffer[head++])
+    if (head > 4096 && head * 2 > buffer.length) {
+      buffer.splice(0, head)
+      head = 0
+    }
+  })
+  while (head < buffer.length) release(buffer[head++])
+  return { events: count, lateness, outOfOrder }
+}
+
+/** Each whole line of an event log, parsed; a bad line before the last is a located InvalidInputError. */
+async function forEachLoggedEvent(path: string, onEvent: (event: CourierEvent) => void): Promise<void> {
   // a FIFO or a device in place of the log would hang the read or never end
   const kind = await stat(path).then(notARegularFile, () => undefined)
   if (kind != null)
@@ -95,16 +167,23 @@ export async function readEventLog(path: string): Promise<CourierEvent[]> {
           }
         ])
       }
+      let event: CourierEvent
       try {
-        const event = JSON.parse(line) as CourierEvent
+        event = JSON.parse(line) as CourierEvent
         if (typeof event.t !== 'number' || typeof event.type !== 'string') throw new Error('no t or type')
-        if (events.length > 0 && event.t < events[events.length - 1].t) sorted = false
-        events.push(event)
       } catch {
         pendingError = { line: lineNumber, text: line }
+        continue
+      }
+      try {
+        onEvent(event)
+      } catch (error) {
+        throw new ConsumerError(error)
       }
     }
   } catch (error) {
+    // what the consumer threw is its own (a bug in an analysis), not a fault of the file
+    if (error instanceof ConsumerError) throw error.error
     if (error instanceof InvalidInputError) throw error
     const code = (error as NodeJS.ErrnoException).code
     throw new InvalidInputError([
@@ -116,8 +195,8 @@ export async function readEventLog(path: string): Promise<CourierEvent[]> {
       }
     ])
   }
-  // events another process reported carry the time they happened, so they may be written a
-  // little after later ones; analysis reads the log in time order (a stable sort keeps ties as written)
-  if (!sorted) events.sort((a, b) => a.t - b.t)
-  return events
+}
+
+class ConsumerError {
+  constructor(readonly error: unknown) {}
 }

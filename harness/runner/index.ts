@@ -10,7 +10,8 @@ export {
   type CreateDevice
 } from './run.js'
 export { buildResults, completeConfig, recomputeResults, readResults } from './results.js'
-export { EventLog, readEventLog } from './event-log.js'
+export { EventLog, readEventLog, streamEventLog, REORDER_WINDOW_MS, type StreamedLog } from './event-log.js'
+export { analyzeEventLog, latencySamplesOfLog, passEventLog, readRunLog, RunLogPass, type EventConsumer } from './stream-analysis.js'
 export { startSelfMonitor } from '../worker/self-monitor.js'
 export { resolveScenario, type ResolvedScenario, type ResolveOptions } from './prepare.js'
 export { buildInfo, readAppIdentity } from './build-info.js'

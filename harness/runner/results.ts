@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { analyzeRun, type CapturedConversations } from '../analysis/index.js'
+import { analyzeRun, type CapturedConversations, type RunFold } from '../analysis/index.js'
 import { analyzePcapFile } from '../capture/index.js'
 import { decideVerdict, evaluateThresholds, thresholdsFromConfig, type Threshold } from '../gate/index.js'
 import {
@@ -16,12 +16,15 @@ import {
 } from '../interface/index.js'
 import { deviceRadioTimelines, phoneMeasurements, priceDevices, priceWindow } from './energy.js'
 import { flowNames, type ScenarioConfig } from '../scenario/index.js'
-import { readEventLog } from './event-log.js'
-import { scanRunLeaks, type LeakScanOptions } from './leaks.js'
+import { scanRunLogLeaks, type LeakScanOptions } from './leaks.js'
+import { readRunLog } from './stream-analysis.js'
 import { loadDestinations } from './destinations.js'
 
 export interface BuildResultsInput {
+  /** The run's events; with `analysis`, those its folds have already seen may be left out (RunLogPass.kept). */
   events: readonly CourierEvent[]
+  /** The analysis folds, fed the whole log in a pass of their own (readRunLog); else the events are analysed here. */
+  analysis?: RunFold
   thresholds?: Threshold[]
   /** The run's tcpdump capture, analysed (see loadCapture). */
   capture?: CapturedConversations
@@ -34,7 +37,7 @@ export interface BuildResultsInput {
 }
 
 /** results.json from the event log: the runner and `courier report` both come through here. */
-export function buildResults({ events, thresholds, capture, radioTimelines, leaks, destinations }: BuildResultsInput): Results {
+export function buildResults({ events, analysis: folded, thresholds, capture, radioTimelines, leaks, destinations }: BuildResultsInput): Results {
   const start = events.find((e): e is Extract<CourierEvent, { type: 'run.start' }> => e.type === 'run.start')
   if (start == null)
     throw new InvalidInputError([
@@ -50,14 +53,8 @@ export function buildResults({ events, thresholds, capture, radioTimelines, leak
   const flows = flowNames({ timeline: config.timeline ?? [] })
   const nodes = [...range(config.network.relays, 'relay'), ...range(config.network.stores, 'store'), ...range(config.crowd?.gateways ?? 0, 'crowd')]
   const applied = thresholds ?? thresholdsFromConfig(config.expect, Object.keys(config.devices), nodes, flows)
-  const analysis = analyzeRun(events, {
-    lagLimitMs: config.harness.maxLagP99,
-    capture,
-    accounts,
-    pushBoundMs: config.push?.bound,
-    flows,
-    thresholds: applied
-  })
+  const analysisOptions = { lagLimitMs: config.harness.maxLagP99, capture, accounts, pushBoundMs: config.push?.bound, flows, thresholds: applied }
+  const analysis = folded != null ? folded.finish(analysisOptions) : analyzeRun(events, analysisOptions)
   const energyFailed: string[] = []
   const energy =
     radioTimelines == null || config.capture === 'off'
@@ -222,14 +219,16 @@ export async function recomputeResults(runDir: string, options: { allowDamagedCa
       }
     ])
   }
-  let events = await readEventLog(join(runDir, 'events.ndjson'))
+  // read as a stream: the folds see every event, and only the log less its bulk is kept
+  let pass = await readRunLog(join(runDir, 'events.ndjson'))
   const gaps: string[] = []
   let leaks: LeakResults | undefined
   try {
-    ;({ leaks, events } = await scanRunLeaks(runDir, events, options))
+    ;({ leaks, pass } = await scanRunLogLeaks(runDir, pass, options))
   } catch (error) {
     gaps.push(`the secrets scan failed (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); leaks.count is left out`)
   }
+  const events = pass.kept
   let capture: CapturedConversations | undefined
   let radioTimelines: Awaited<ReturnType<typeof deviceRadioTimelines>> | undefined
   let destinations: DestinationResults | undefined
@@ -248,7 +247,7 @@ export async function recomputeResults(runDir: string, options: { allowDamagedCa
       `the capture could not be read (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); its figures (capture bytes, radio energy) are left out`
     )
   }
-  const results = buildResults({ events, capture, radioTimelines, leaks, destinations })
+  const results = buildResults({ events, analysis: pass.analysis, capture, radioTimelines, leaks, destinations })
   if (gaps.length > 0) {
     results.gaps = [...(results.gaps ?? []), ...gaps]
     if (results.verdict === 'pass') {

@@ -31,7 +31,7 @@ import { startPushService } from './push.js'
 import { buildResults, capturePath, loadCapture } from './results.js'
 import { scanRunLeaks, type ConfiguredSecret } from './leaks.js'
 import { fleetHosts, loadDestinations } from './destinations.js'
-import { CapturePart, chooseCapture } from './capture-part.js'
+import { CapturePart, captureImmediately, chooseCapture } from './capture-part.js'
 import { RunParts } from './parts.js'
 import { planPlacement, startSelfMonitor, WorkerPool } from '../worker/index.js'
 import { TimelinePlayer } from './timeline.js'
@@ -297,7 +297,7 @@ async function play(scenario: LoadedScenario, options: RunOptions, hold?: Hold):
       hold != null && config.capture === 'auto'
         ? { backend: 'socket', reason: 'courier fleet up: no packet capture unless the scenario says capture: tcpdump' }
         : await chooseCapture(config.capture, options.log),
-      { runDir, events, hosts: fleetHosts(config) }
+      { runDir, events, hosts: fleetHosts(config), immediate: captureImmediately(config.crowd?.rate) }
     )
     // node links reroute fleet dials through shapers; without any, nodes dial each other as before
     const nodeLinks = new NodeLinks(scenario, events, onError)

@@ -184,3 +184,37 @@ test('the capture filter keeps fleet ports and anything not between two fleet ad
   )
   assert.throws(() => tcpdumpFilter('lo', [4000], ['localhost']), /not an IP address/)
 })
+
+test('destinations: two connections on one reused client port count as two; a resent SYN does not add one', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'courier-dest-'))
+  try {
+    const init = { linkType: LinkType.ethernet }
+    const records: Buffer[] = [pcapGlobalHeader(init)]
+    let t = 1_000_000_000
+    const packet = (from: 'client' | 'server', flags: number, seq: number, payload = 0): void => {
+      const [src, sp, dst, dp] = from === 'client' ? ['127.0.0.1', 50000, '127.0.0.2', 34651] : ['127.0.0.2', 34651, '127.0.0.1', 50000]
+      records.push(
+        pcapRecord(init, buildFrame({ linkType: LinkType.ethernet, src, dst, protocol: 'tcp', srcPort: sp, dstPort: dp, payload, tcp: { seq, flags } }), t)
+      )
+      t += 1000
+    }
+    const connection = (isn: number, synSent: number): void => {
+      for (let i = 0; i < synSent; i++) packet('client', TcpFlags.syn, isn)
+      packet('server', TcpFlags.syn | TcpFlags.ack, 7)
+      packet('client', TcpFlags.ack | TcpFlags.psh, isn + 1, 120)
+      packet('client', TcpFlags.fin | TcpFlags.ack, isn + 121)
+      packet('server', TcpFlags.fin | TcpFlags.ack, 8)
+    }
+    // the first SYN is sent twice (a resend keeps its sequence number); the next connection reuses the port
+    connection(1000, 2)
+    connection(50_000, 1)
+    await writeFile(join(dir, 'c.pcap'), Buffer.concat(records))
+    const found = await captureDestinations(join(dir, 'c.pcap'), { fleetHosts: new Set(['127.0.0.1']) })
+    assert.deepEqual(
+      found.map((d) => [`${d.ip}:${d.port}`, d.connections, d.packets, d.bytesUp, d.from]),
+      [['127.0.0.2:34651', 2, 11, 240, ['127.0.0.1:50000']]]
+    )
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+})

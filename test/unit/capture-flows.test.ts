@@ -225,3 +225,53 @@ test('the per-packet reader and the batched file analysis give the same result',
   assert.deepEqual([tcp.aToB.packets, tcp.aToB.wireBytes, tcp.bToA.packets, tcp.bToA.wireBytes], [6, 1440, 4, 1296])
   assert.deepEqual([tcp.aToB.payloadBytes, tcp.bToA.payloadBytes], [1000, 1000])
 })
+
+test('a tuple reused after its connection closed is a second conversation; a resent SYN is not', async () => {
+  const F = TcpFlags.fin | TcpFlags.ack
+  const a = await analyzePackets(
+    [
+      pkt({ t: 1_000_000, src: C, dst: S, seq: 100, flags: TcpFlags.syn }),
+      pkt({ t: 1_000_100, src: C, dst: S, seq: 100, flags: TcpFlags.syn }), // resent: same ISN
+      pkt({ t: 1_000_200, src: S, dst: C, seq: 900, flags: TcpFlags.syn | TcpFlags.ack }),
+      pkt({ t: 1_000_300, src: C, dst: S, seq: 101, payload: 500 }),
+      pkt({ t: 1_000_400, src: C, dst: S, seq: 601, flags: F }),
+      pkt({ t: 1_000_500, src: S, dst: C, seq: 901, flags: F }),
+      // the kernel hands the same client port to the next connection
+      pkt({ t: 2_000_000, src: C, dst: S, seq: 5000, flags: TcpFlags.syn }),
+      pkt({ t: 2_000_100, src: S, dst: C, seq: 7000, flags: TcpFlags.syn | TcpFlags.ack }),
+      pkt({ t: 2_000_200, src: C, dst: S, seq: 5001, payload: 300 }),
+      // its close was not captured: a SYN with another ISN still opens the third
+      pkt({ t: 3_000_000, src: C, dst: S, seq: 9000, flags: TcpFlags.syn }),
+      pkt({ t: 3_000_100, src: C, dst: S, seq: 9001, payload: 100 })
+    ],
+    { perSecond: true, timelineTop: 3 }
+  )
+  const byKey = new Map(a.conversations.map((c) => [c.key, c]))
+  assert.deepEqual([...byKey.keys()].sort(), [`tcp ${C} <-> ${S}`, `tcp ${C} <-> ${S} #2`, `tcp ${C} <-> ${S} #3`])
+  assert.deepEqual(
+    [`tcp ${C} <-> ${S}`, `tcp ${C} <-> ${S} #2`, `tcp ${C} <-> ${S} #3`].map((k) => [
+      byKey.get(k)!.packets,
+      byKey.get(k)!.aToB.payloadBytes,
+      byKey.get(k)!.firstUs
+    ]),
+    [
+      [6, 500, 1_000_000],
+      [3, 300, 2_000_000],
+      [2, 100, 3_000_000]
+    ]
+  )
+  // the second connection's bytes are fresh, not retransmissions of the first's sequence space
+  assert.equal(a.totals.retransmittedBytes, 0)
+  assert.equal(a.totals.conversations, 3)
+  assert.equal(a.endpoints.find((e) => e.key === C)!.conversations, 3)
+  assert.deepEqual(a.timeline!.conversations.map((c) => c.key).sort(), [...byKey.keys()].sort())
+})
+
+test('an RST closes a connection too: the next SYN on its tuple opens another', async () => {
+  const a = await analyzePackets([
+    pkt({ t: 1, src: C, dst: S, seq: 100, flags: TcpFlags.syn }),
+    pkt({ t: 2, src: S, dst: C, seq: 0, flags: TcpFlags.rst | TcpFlags.ack }),
+    pkt({ t: 3, src: C, dst: S, seq: 100, flags: TcpFlags.syn })
+  ])
+  assert.equal(a.conversations.length, 2)
+})

@@ -1,0 +1,57 @@
+import type { CourierEvent } from '../interface/index.js'
+
+/**
+ * One analysis as an accumulator: `add` sees every event once, in time order, and keeps only
+ * what its figures need; `finish` turns that into the figures. A whole run is one pass of all of
+ * them (run.ts), from an array or from events.ndjson read as a stream.
+ */
+export interface Fold<R, O = void> {
+  add(event: CourierEvent): void
+  finish(options: O): R
+}
+
+/** Names to small numbers, so per-message state is kept in typed arrays rather than maps of objects. */
+export class Interner {
+  private readonly ids = new Map<string, number>()
+  readonly names: string[] = []
+  id(name: string): number {
+    let id = this.ids.get(name)
+    if (id === undefined) {
+      id = this.names.length
+      this.ids.set(name, id)
+      this.names.push(name)
+    }
+    return id
+  }
+  get(name: string): number | undefined {
+    return this.ids.get(name)
+  }
+  get size(): number {
+    return this.names.length
+  }
+}
+
+/** A growable column of numbers indexed by an interned id; NaN where nothing was set. */
+export class Column {
+  private data = new Float64Array(0)
+  get(i: number): number {
+    return i < this.data.length ? this.data[i] : Number.NaN
+  }
+  set(i: number, value: number): void {
+    if (i >= this.data.length) {
+      const grown = new Float64Array(Math.max(1024, i + 1, this.data.length * 2)).fill(Number.NaN)
+      grown.set(this.data)
+      this.data = grown
+    }
+    this.data[i] = value
+  }
+}
+
+export function getOr<K, V>(map: Map<K, V>, key: K, create: () => V): V {
+  let value = map.get(key)
+  if (value === undefined) {
+    value = create()
+    map.set(key, value)
+  }
+  return value
+}

@@ -1,0 +1,85 @@
+import { RunFold, type AnalysisOptions, type LatencySamples, type RunAnalysis } from '../analysis/index.js'
+import type { CourierEvent, EventOf } from '../interface/index.js'
+import { knowledgeCollector, type Knowledge } from '../leaks/index.js'
+import { REORDER_WINDOW_MS, streamEventLog, type StreamedLog } from './event-log.js'
+
+/** Something that takes a run's events one by one, in time order. */
+export interface EventConsumer {
+  add(event: CourierEvent): void
+}
+
+/**
+ * One pass over events.ndjson in time order, into consumers made fresh for it. When an event came
+ * later than the reorder window, the consumers saw it out of place: the log is read again with a
+ * window as wide as the lateness measured, so what they compute is what the whole log sorted gives.
+ */
+export async function passEventLog<C extends EventConsumer>(
+  path: string,
+  make: () => C,
+  windowMs = REORDER_WINDOW_MS
+): Promise<{ consumer: C; log: StreamedLog }> {
+  let consumer = make()
+  let log = await streamEventLog(path, (event) => consumer.add(event), windowMs)
+  if (log.outOfOrder) {
+    consumer = make()
+    log = await streamEventLog(path, (event) => consumer.add(event), log.lateness)
+  }
+  return { consumer, log }
+}
+
+/** analyzeRun of events.ndjson, read as a stream: the same figures, without the log in memory. */
+export async function analyzeEventLog(path: string, options: AnalysisOptions, windowMs = REORDER_WINDOW_MS): Promise<RunAnalysis> {
+  const { consumer } = await passEventLog(path, () => new RunFold(), windowMs)
+  return consumer.finish(options)
+}
+
+/**
+ * Events whose only readers are the folds (and the secrets scan's knowledge, gathered in the same
+ * pass): they are the bulk of a big log and are not kept. A msg.received is kept as its time,
+ * device and path, which energy pricing reads to tell relay and filter traffic apart.
+ */
+const FOLDED_ONLY = new Set<string>(['msg.rendered', 'msg.relayed', 'msg.stored', 'bytes.sample', 'harness.lag', 'filter.push', 'msg.confirmed'])
+
+/**
+ * One pass over a run's log for results: the analysis folds, what the events name for the secrets
+ * scan, and the events everything else reads (run.start, devices, nodes, connections, sends, chunks
+ * for energy): the log less its bulk.
+ */
+export class RunLogPass implements EventConsumer {
+  readonly analysis = new RunFold()
+  private readonly knowledgeOf = knowledgeCollector()
+  readonly kept: CourierEvent[] = []
+
+  add(event: CourierEvent): void {
+    this.analysis.add(event)
+    this.knowledgeOf.add(event)
+    if (FOLDED_ONLY.has(event.type)) return
+    if (event.type === 'msg.received') this.kept.push({ t: event.t, type: event.type, device: event.device, via: event.via } as CourierEvent)
+    else this.kept.push(event)
+  }
+
+  knowledge(): Knowledge {
+    return this.knowledgeOf.finish()
+  }
+}
+
+/** events.ndjson read once for results (see RunLogPass). */
+export async function readRunLog(path: string, windowMs = REORDER_WINDOW_MS): Promise<RunLogPass> {
+  return (await passEventLog(path, () => new RunLogPass(), windowMs)).consumer
+}
+
+/** What `courier compare` reads of a run's log: its run.start and the delivery latency samples, in one pass. */
+export async function latencySamplesOfLog(path: string): Promise<{ start: EventOf<'run.start'> | undefined; latencies: LatencySamples }> {
+  let start: EventOf<'run.start'> | undefined
+  const { consumer } = await passEventLog(path, () => {
+    const fold = new RunFold()
+    return {
+      fold,
+      add(event: CourierEvent): void {
+        if (event.type === 'run.start') start ??= event
+        fold.add(event)
+      }
+    }
+  })
+  return { start, latencies: consumer.fold.latencySamples() }
+}
