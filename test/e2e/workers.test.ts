@@ -60,7 +60,7 @@ test('--workers 3: relays and gateways in two worker processes; crowd and device
   - { at: 2s, kill: { node: relay-2, for: 1s } }
 expect:
   delivery.loss: "== 0"
-`)
+`).replace('alice: {}', 'alice: { bootstrap: 1 }')
   )
   const { result, out } = await runConclusive(file, dir, { args: ['--workers', '3'] })
   assert.equal(result.code, 0, result.stdout + result.stderr)
@@ -106,6 +106,11 @@ expect:
   // each process watched itself
   assert.deepEqual([...new Set(of(log, 'harness.lag').map((e) => e.process))].sort(), ['runner', 'worker-1', 'worker-2'])
   assert.deepEqual(Object.keys(results.harness.processes ?? {}).sort(), ['runner', 'worker-1', 'worker-2'])
+
+  // peer exchange from a worker's relay names every service node that is up, whichever process runs it, and the
+  // asking device by name (a worker never heard of alice: courier names the peers of the events it writes)
+  const exchange = of(log, 'peerExchange.request').find((e) => e.node.startsWith('relay-'))
+  assert.deepEqual({ peer: exchange?.peer, answered: exchange?.answered }, { peer: 'alice', answered: 5 })
 
   // the kill and restart of relay-2 (worker-2's) went over the channel; the node went down and came back
   const relay2 = log.filter((e) => (e.type === 'node.down' || e.type === 'node.up') && e.node === 'relay-2').map((e) => e.type)
