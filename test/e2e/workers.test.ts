@@ -1,4 +1,4 @@
-import { test } from 'node:test'
+import { nightlyTest, test } from '../helpers/suite.js'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
@@ -195,25 +195,54 @@ test('--workers takes a whole number from 1 to 64; anything else is exit 2 namin
   }
 })
 
-test('a scenario with a partition and --workers 2: every node stays in courier, the terminal and the log say why, the partition still acts', async () => {
+// network-partition.yaml, shorter: alice cut off from the whole fleet for 4 s while relays run in workers
+const PARTITION = (confirmSent: boolean): string => `name: partition-workers
+seed: 32
+duration: 12s
+grace: 4s
+network: { relays: 4, stores: 2 }
+crowd: { topic: lobby, users: 300, rate: 1/s }
+devices:
+  alice: { syncInterval: 3s, confirmSent: ${confirmSent} }
+  bob: { syncInterval: 3s }
+capture: off
+timeline:
+  - { at: 2s, partition: { groups: [[alice], [rest]], for: 4s } }
+  - { at: 3s, send: { from: alice, count: 3, every: 1s, text: "into the void" } }
+harness: { maxLagP99: 1s }
+expect:
+  partition.crossLost: "== 0"
+  delivery.loss: "== 0"
+`
+
+test('a partition with --workers 3 cuts a device off relays in other processes: without resends its messages are lost across it', async () => {
   const dir = await tempDir()
-  const file = await writeScenario(
-    dir,
-    'partition.yaml',
-    SCENARIO(`timeline:
-  - { at: 1s, partition: { groups: [[relay-1, relay-2], [rest]], for: 2s } }
-`)
-  )
-  const { result, out } = await runConclusive(file, dir, { args: ['--workers', '2'] })
-  assert.equal(result.code, 0, result.stdout + result.stderr)
-  assert.match(result.stderr, /--workers 2 not used: timeline\[0\] has a partition/)
+  const file = await writeScenario(dir, 'partition.yaml', PARTITION(false))
+  const { result, out } = await runConclusive(file, dir, { args: ['--workers', '3'] })
+  assert.equal(result.code, 1, result.stdout + result.stderr)
   const log = await events(out)
   const placement = of(log, 'workers.placement')[0]
-  assert.deepEqual(placement.byWorker, {})
-  assert.equal(placement.runner.length, 7, 'relays, store and gateways all in courier')
-  assert.match(placement.note ?? '', /connection gates/)
-  assert.equal(of(log, 'worker.up').length, 0)
-  assert.equal(of(log, 'partition.start').length, 1)
+  assert.deepEqual(
+    Object.values(placement.byWorker)
+      .flat()
+      .filter((n) => n.startsWith('relay'))
+      .sort(),
+    ['relay-1', 'relay-2', 'relay-3', 'relay-4']
+  )
+  assert.equal(placement.note, undefined)
+  const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
+  assert.ok((results.reliability?.partitions[0]?.cross.lost ?? 0) >= 3, "alice's messages from inside the partition must not reach bob")
+  assert.ok(results.thresholds.some((t) => t.metric === 'partition.crossLost' && !t.passed))
+})
+
+nightlyTest('a partition with --workers 3, healthy client: resent after the heal, nothing lost across it', async () => {
+  const dir = await tempDir()
+  const file = await writeScenario(dir, 'partition.yaml', PARTITION(true))
+  const { result, out } = await runConclusive(file, dir, { args: ['--workers', '3'] })
+  assert.equal(result.code, 0, result.stdout + result.stderr)
+  const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
+  assert.equal(results.reliability?.partitions[0]?.cross.lost, 0)
+  assert.ok((results.reliability?.sentChecks.alice?.resent ?? 0) >= 3)
 })
 
 test('Ctrl-C in a terminal (SIGINT to the whole process group): the run stops in order, exit 130, and no worker is recorded as crashed', async () => {
