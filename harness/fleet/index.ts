@@ -1,5 +1,5 @@
 export { Fleet, parseBlockRule, planRelayEdges, type BlockRule, type FleetComponents, type PartitionSpec } from './fleet.js'
-export { Partitions } from './partitions.js'
+export { Partitions, type PartitionState } from './partitions.js'
 export { planCrowd, CrowdPlayer, CrowdGateway, type CrowdPost } from './crowd.js'
 export { FleetNode, tagKeepAlive, type FleetMember, type FleetNodeComponents, type FleetNodeInit } from './fleet-node.js'
 export { RelayNode } from './relay-node.js'

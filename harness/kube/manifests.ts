@@ -303,14 +303,14 @@ function manifestProblems(scenario: LoadedScenario, options: ManifestOptions): I
     problems.push({ location: { file: '--storage' }, path: '', message: 'not a Kubernetes quantity', expected: 'e.g. 1Gi or 500Mi', found: options.storage })
   }
   if ((options.workers ?? 0) > 0) {
-    // the runner keeps every node in its own process for these (harness/worker's placement), and
-    // worker pods would wait for a run that never takes them
-    const gated = config.timeline.findIndex((entry) => entry.partition != null || entry.heal != null || entry.block != null || entry.link?.node != null)
+    // the runner keeps every node in its own process for node links (harness/worker's placement),
+    // and worker pods would wait for a run that never takes them
+    const gated = config.timeline.findIndex((entry) => entry.link?.node != null)
     if (gated >= 0)
       problems.push({
         location: scenario.locate(['timeline', gated]),
         path: `timeline[${gated}]`,
-        message: 'partitions, blocks and node links run in the coordinator pod only',
+        message: 'links between fleet nodes are shaped in the coordinator pod only',
         hint: 'render without --worker-pods'
       })
     else if (config.network.links != null)

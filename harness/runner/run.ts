@@ -342,6 +342,10 @@ async function play(scenario: LoadedScenario, options: RunOptions, hold?: Hold):
     })
     fleetForProgress = fleet
     if (pool.active) {
+      // the workers' connection gates decide on a copy of the partitions, sent on every change before any enforce
+      fleet.partitions.onChange(() => {
+        pool.shareGates(fleet.partitions.snapshot())
+      })
       // nodes in workers announce themselves through their events: partitions name their peers, and each
       // worker's peer exchange learns the service nodes of other processes that are up (settled a moment later)
       let sharing: NodeJS.Timeout | undefined
@@ -651,6 +655,7 @@ function trackProgress(events: EventLog): {
   let received = 0
   let duplicates = 0
   let lagP99Ms = 0
+  const latestLag = new Map<string, number>()
   let relayed = 0
   let stored = 0
   const up = new Set<string>()
@@ -663,8 +668,11 @@ function trackProgress(events: EventLog): {
       else received++
     } else if (event.type === 'msg.relayed') relayed++
     else if (event.type === 'msg.stored') stored++
-    else if (event.type === 'harness.lag') lagP99Ms = event.p99
-    else if (event.type === 'node.up') {
+    else if (event.type === 'harness.lag') {
+      // with workers each process reports its own second: the line shows the worst latest one
+      latestLag.set(event.process, event.p99)
+      lagP99Ms = Math.max(...latestLag.values())
+    } else if (event.type === 'node.up') {
       up.add(event.node)
       known.add(event.node)
     } else if (event.type === 'node.down') up.delete(event.node)

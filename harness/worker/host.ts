@@ -136,6 +136,12 @@ export class WorkerHost {
       case 'exchange':
         this.otherProcesses = command.peers.map((peer) => ({ peerId: peer.peerId, enr: Buffer.from(peer.enr.replace(/^enr:/, ''), 'base64url') }))
         return undefined
+      case 'gates':
+        this.partitions.restore(command.state)
+        return undefined
+      case 'enforce':
+        await this.node(command.node).enforcePartition()
+        return undefined
       case 'shutdown':
         await this.shutdown()
         return undefined

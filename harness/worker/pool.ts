@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import type { Duplex } from 'node:stream'
 import { InfrastructureError, type Clock, type EventData, type EventSink, type EventType, type Logger } from '../interface/index.js'
-import type { FleetMember, FleetNodeInit } from '../fleet/index.js'
+import type { FleetMember, FleetNodeInit, PartitionState } from '../fleet/index.js'
 import type { LoadedScenario } from '../scenario/index.js'
 import { FramedChannel } from './frames.js'
 import { WORKER_PROTOCOL, type ExchangeEntry, type RunnerCommand, type WorkerMessage, type WorkerNodeInit } from './protocol.js'
@@ -37,25 +37,15 @@ export interface Placement {
  * stay in courier's process; the relays and crowd gateways are dealt one at a time to whichever
  * process carries the fewest libp2p nodes so far (courier's counting its stores and simulated
  * devices, a worker winning a tie), so each process ends with about the same number of nodes:
- * courier's process gets relays only when it has fewer than a fair share. A scenario whose features
- * need in-process gates keeps every node in courier's process, and the placement says why: nothing
- * runs somewhere it would be wrong.
+ * courier's process gets relays only when it has fewer than a fair share. Node links reroute dials
+ * inside courier's process, so a scenario with them keeps every node there, and the placement says
+ * why: nothing runs somewhere it would be wrong.
  */
 export function planPlacement(scenario: LoadedScenario, workers: number, nodeLinksActive: boolean, remote = 0): Placement {
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`workers must be a whole number >= 1, not ${workers}`)
   if (!Number.isInteger(remote) || remote < 0) throw new Error(`remote workers must be a whole number >= 0, not ${remote}`)
   const byWorker = new Map<string, string[]>()
   if (workers === 1 && remote === 0) return { workers, byWorker }
-  const { timeline } = scenario.config
-  const gated = timeline.findIndex((entry) => entry.partition != null || entry.heal != null || entry.block != null)
-  if (gated >= 0) {
-    const action = timeline[gated].partition != null ? 'partition' : timeline[gated].block != null ? 'block' : 'heal'
-    return {
-      workers,
-      byWorker,
-      note: `timeline[${gated}] has a ${action}: partitions and blocks are enforced by connection gates in courier's own process, so every fleet node runs there`
-    }
-  }
   if (nodeLinksActive)
     return {
       workers,
@@ -467,6 +457,10 @@ export class WorkerPool {
     private readonly join?: JoinOptions
   ) {
     this.workers = [...placement.byWorker.keys()].map((name) => new WorkerProcess(name, components))
+    // a worker that missed a partition change would let through what the partition forbids: said as an error
+    this.onGatesError = (worker, error) => {
+      components.onError(worker, new Error(`the partition or block could not be sent: ${error instanceof Error ? error.message : String(error)}`))
+    }
     for (const worker of this.workers) for (const node of placement.byWorker.get(worker.name) ?? []) this.byNode.set(node, worker)
   }
 
@@ -499,6 +493,20 @@ export class WorkerPool {
   async stopCrowd(): Promise<void> {
     await this.each({ cmd: 'crowdStop' })
   }
+
+  /**
+   * Every worker's gates follow courier's partitions and blocks: called on each change, it queues
+   * the state on every channel at once, so an `enforce` sent after the change finds it there.
+   */
+  shareGates(state: PartitionState): void {
+    for (const worker of this.workers)
+      if (worker.alive)
+        worker.request({ cmd: 'gates', state }).catch((error: unknown) => {
+          this.onGatesError(worker.name, error)
+        })
+  }
+
+  private onGatesError: (worker: string, error: unknown) => void = () => {}
 
   /** Service nodes of other processes that are up, for each worker's peer-exchange answers. */
   async shareExchange(nodes: readonly FleetMember[]): Promise<void> {

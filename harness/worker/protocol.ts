@@ -1,4 +1,4 @@
-import type { FleetNodeInit } from '../fleet/index.js'
+import type { FleetNodeInit, PartitionState } from '../fleet/index.js'
 import type { ScenarioConfig } from '../scenario/index.js'
 
 /**
@@ -55,6 +55,13 @@ export type RunnerCommand =
   | { id: number; cmd: 'crowdStop' }
   /** Nodes of other processes that are up, for this worker's peer-exchange answers. */
   | { id: number; cmd: 'exchange'; peers: ExchangeEntry[] }
+  /**
+   * The runner's partitions and blocks, sent after every change: the worker's nodes' connection
+   * gates decide on this copy. Sent before any `enforce` that depends on it, on the same channel.
+   */
+  | { id: number; cmd: 'gates'; state: PartitionState }
+  /** Drop the node's connections the gates now forbid. */
+  | { id: number; cmd: 'enforce'; node: string }
   /** Stop every node (gateways, then relays), send what is buffered, answer, exit. */
   | { id: number; cmd: 'shutdown' }
 

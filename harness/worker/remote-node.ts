@@ -67,9 +67,10 @@ export class RemoteNode implements FleetMember {
     await this.host.request({ cmd: 'connect', node: this.name, targets: [...this.dialTargets] })
   }
 
-  /** Placement keeps every node of a scenario with partitions or blocks in the runner (pool.ts): reaching here is a bug. */
+  /** The worker has the partition already (the runner sends every change of it before this). */
   async enforcePartition(): Promise<void> {
-    throw new Error(`${this.name} runs in ${this.worker}: partitions and blocks need every fleet node in courier's own process`)
+    if (!this.up) return
+    await this.host.request({ cmd: 'enforce', node: this.name })
   }
 
   async kill(): Promise<void> {

@@ -53,6 +53,13 @@ export function serveRunner(stream: Duplex, options: ServeOptions = {}): void {
       if (process.ppid !== parent) leave('the runner process is gone')
     }, 500).unref()
   }
+  process.on('SIGINT', () => {
+    // forked: Ctrl-C in a terminal signals the whole process group, workers included; the runner
+    // stops them in order (its first Ctrl-C) or goes at once (its second), and either way the
+    // channel tells us, so dying on the signal ourselves would be recorded as a crash of every node
+    // here. Joined from another host: Ctrl-C is this worker's own, and it leaves in order.
+    if (options.watchParent !== true) leave('stopped by Ctrl-C')
+  })
   // a library's stray rejection is recorded like any component error, as in the runner's process
   process.on('unhandledRejection', (reason) => {
     host?.onError('unhandled', reason)

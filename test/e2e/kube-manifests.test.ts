@@ -274,14 +274,15 @@ test('courier fleet manifests refuses what cannot run in a pod, naming the file,
   assert.equal(radioResult.code, 2)
   assert.match(radioResult.stderr, /devices\.a\.radio/)
 
-  const partitioned = await writeScenario(
+  // node links are shaped in courier's own process: worker pods would wait for nodes that never come
+  const linked = await writeScenario(
     dir,
-    'partition.yaml',
-    'name: p\nduration: 4s\nnetwork: { relays: 2, ports: 30000 }\ndevices:\n  a: {}\ntimeline:\n  - { at: 1s, partition: { groups: [[relay-1], [relay-2]] } }\n'
+    'linked.yaml',
+    'name: l\nduration: 4s\nnetwork: { relays: 2, ports: 30000 }\ndevices:\n  a: {}\ntimeline:\n  - { at: 1s, link: { node: relay-2, to: { latency: 200ms } } }\n'
   )
-  const partitionResult = await runCourier(['fleet', 'manifests', partitioned, '--worker-pods', '2'])
-  assert.equal(partitionResult.code, 2, partitionResult.stderr)
-  assert.match(partitionResult.stderr, /partition\.yaml:7.*timeline\[0\]/)
+  const linkedResult = await runCourier(['fleet', 'manifests', linked, '--worker-pods', '2'])
+  assert.equal(linkedResult.code, 2, linkedResult.stderr)
+  assert.match(linkedResult.stderr, /linked\.yaml:7.*timeline\[0\]/)
 
   const base = await writeScenario(dir, 'ok.yaml', 'name: ok\nduration: 2s\nnetwork: { relays: 1, ports: 30000 }\ndevices:\n  a: {}\n')
   for (const [args, field] of [

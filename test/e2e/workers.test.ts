@@ -1,10 +1,11 @@
-import { test } from 'node:test'
+import { nightlyTest, test } from '../helpers/suite.js'
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { CourierEvent, Results } from '../../harness/interface/index.js'
-import { runConclusive, runCourier, startCourier, tempDir, waitForScenarioStart, writeScenario } from '../helpers/cli.js'
+import { COURIER_BIN, REPO_ROOT, runConclusive, runCourier, startCourier, tempDir, waitForScenarioStart, writeScenario } from '../helpers/cli.js'
 
 // `courier run --workers N` with real worker processes, real sockets between them and courier's
 // own process, and the processes checked by pid afterwards.
@@ -59,7 +60,7 @@ test('--workers 3: relays and gateways in two worker processes; crowd and device
   - { at: 2s, kill: { node: relay-2, for: 1s } }
 expect:
   delivery.loss: "== 0"
-`)
+`).replace('alice: {}', 'alice: { bootstrap: 1 }')
   )
   const { result, out } = await runConclusive(file, dir, { args: ['--workers', '3'] })
   assert.equal(result.code, 0, result.stdout + result.stderr)
@@ -105,6 +106,11 @@ expect:
   // each process watched itself
   assert.deepEqual([...new Set(of(log, 'harness.lag').map((e) => e.process))].sort(), ['runner', 'worker-1', 'worker-2'])
   assert.deepEqual(Object.keys(results.harness.processes ?? {}).sort(), ['runner', 'worker-1', 'worker-2'])
+
+  // peer exchange from a worker's relay names every service node that is up, whichever process runs it, and the
+  // asking device by name (a worker never heard of alice: courier names the peers of the events it writes)
+  const exchange = of(log, 'peerExchange.request').find((e) => e.node.startsWith('relay-'))
+  assert.deepEqual({ peer: exchange?.peer, answered: exchange?.answered }, { peer: 'alice', answered: 5 })
 
   // the kill and restart of relay-2 (worker-2's) went over the channel; the node went down and came back
   const relay2 = log.filter((e) => (e.type === 'node.down' || e.type === 'node.up') && e.node === 'relay-2').map((e) => e.type)
@@ -186,5 +192,90 @@ test('--workers takes a whole number from 1 to 64; anything else is exit 2 namin
     assert.equal(result.code, 2, `--workers ${value}: ${result.stdout}${result.stderr}`)
     assert.match(result.stderr, /--workers.*not a number of processes/s)
     assert.match(result.stderr, /a whole number from 1 to 64/)
+  }
+})
+
+// network-partition.yaml with its relays in workers. The broken variant runs shorter (its messages
+// are lost whatever the timing); the healthy one keeps the shipped timings, which leave alice's
+// resends time to land (at 12 s with a 4 s partition one of three missed the grace, in-process too)
+const PARTITION = (confirmSent: boolean): string => `name: partition-workers
+seed: 32
+duration: ${confirmSent ? '20s' : '12s'}
+grace: ${confirmSent ? '5s' : '4s'}
+network: { relays: 4, stores: 2 }
+crowd: { topic: lobby, users: 300, rate: 1/s }
+devices:
+  alice: { syncInterval: 3s, confirmSent: ${confirmSent} }
+  bob: { syncInterval: 3s }
+capture: off
+timeline:
+  - { at: 2s, partition: { groups: [[alice], [rest]], for: ${confirmSent ? '6s' : '4s'} } }
+  - { at: 3s, send: { from: alice, count: 3, every: 1s, text: "into the void" } }
+harness: { maxLagP99: 1s }
+expect:
+  partition.crossLost: "== 0"
+  delivery.loss: "== 0"
+`
+
+test('a partition with --workers 3 cuts a device off relays in other processes: without resends its messages are lost across it', async () => {
+  const dir = await tempDir()
+  const file = await writeScenario(dir, 'partition.yaml', PARTITION(false))
+  const { result, out } = await runConclusive(file, dir, { args: ['--workers', '3'] })
+  assert.equal(result.code, 1, result.stdout + result.stderr)
+  const log = await events(out)
+  const placement = of(log, 'workers.placement')[0]
+  assert.deepEqual(
+    Object.values(placement.byWorker)
+      .flat()
+      .filter((n) => n.startsWith('relay'))
+      .sort(),
+    ['relay-1', 'relay-2', 'relay-3', 'relay-4']
+  )
+  assert.equal(placement.note, undefined)
+  const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
+  assert.ok((results.reliability?.partitions[0]?.cross.lost ?? 0) >= 3, "alice's messages from inside the partition must not reach bob")
+  assert.ok(results.thresholds.some((t) => t.metric === 'partition.crossLost' && !t.passed))
+})
+
+nightlyTest('a partition with --workers 3, healthy client: resent after the heal, nothing lost across it', async () => {
+  const dir = await tempDir()
+  const file = await writeScenario(dir, 'partition.yaml', PARTITION(true))
+  const { result, out } = await runConclusive(file, dir, { args: ['--workers', '3'] })
+  assert.equal(result.code, 0, result.stdout + result.stderr)
+  const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
+  assert.equal(results.reliability?.partitions[0]?.cross.lost, 0)
+  assert.ok((results.reliability?.sentChecks.alice?.resent ?? 0) >= 3)
+})
+
+test('Ctrl-C in a terminal (SIGINT to the whole process group): the run stops in order, exit 130, and no worker is recorded as crashed', async () => {
+  const dir = await tempDir()
+  const file = await writeScenario(dir, 'ctrl-c.yaml', SCENARIO().replace('duration: 5s', 'duration: 30s'))
+  const out = join(dir, 'run')
+  // a process group of its own, as a shell gives a foreground job
+  const child = spawn(process.execPath, [COURIER_BIN, 'run', file, '--out', out, '--no-progress', '--workers', '3'], {
+    cwd: REPO_ROOT,
+    detached: true,
+    stdio: 'ignore'
+  })
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  let pids: number[] = []
+  try {
+    await waitForScenarioStart(out, 60_000)
+    pids = of(await events(out), 'worker.up').map((w) => w.pid)
+    assert.equal(pids.length, 2)
+    process.kill(-(child.pid ?? 0), 'SIGINT')
+    assert.equal(await exited, 130)
+    const log = await events(out)
+    assert.equal(of(log, 'run.end')[0]?.status, 'interrupted')
+    assert.deepEqual(
+      of(log, 'node.down').filter((e) => e.reason === 'crashed'),
+      [],
+      'a worker died of the Ctrl-C instead of being stopped by courier'
+    )
+    assert.ok(of(log, 'worker.exit').length === 2 && of(log, 'worker.exit').every((e) => e.expected))
+    assert.deepEqual(await gone(pids, 2000), [])
+  } finally {
+    if (child.exitCode == null) child.kill('SIGKILL')
+    for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL')
   }
 })

@@ -4,6 +4,7 @@ import type { CourierEvent } from '../../harness/interface/index.js'
 import { analyzeRun } from '../../harness/analysis/index.js'
 import { buildResults } from '../../harness/runner/results.js'
 import { parseScenario } from '../../harness/scenario/index.js'
+import { Partitions } from '../../harness/fleet/index.js'
 import { encodeFrame, FrameDecoder, MAX_FRAME_BYTES, planPlacement } from '../../harness/worker/index.js'
 
 test('frames come out whole and in order whatever the chunk boundaries, a byte at a time included', () => {
@@ -64,19 +65,47 @@ test('placement: 1 keeps everything in courier; N deals relays then gateways to 
   assert.throws(() => planPlacement(scenario(), 1.5, false), /whole number >= 1/)
 })
 
-test('placement: partitions, blocks and node links keep every node in courier, and say which entry and why', () => {
+test('placement: node links keep every node in courier and say why; partitions and blocks no longer do (the gates follow over the channel)', () => {
   const partition = planPlacement(scenario('timeline:\n  - { at: 1s, partition: { groups: [[relay-1], [rest]], for: 1s } }'), 2, false)
-  assert.equal(partition.byWorker.size, 0)
-  assert.match(partition.note ?? '', /timeline\[0\] has a partition: .*connection gates/)
-  const block = planPlacement(
-    scenario('timeline:\n  - { at: 1s, send: { from: alice, count: 1 } }\n  - { at: 2s, block: { device: alice, nodes: [relay-1] } }'),
-    2,
-    false
-  )
-  assert.match(block.note ?? '', /timeline\[1\] has a block/)
+  assert.equal(partition.note, undefined)
+  assert.equal(partition.byWorker.size, 1)
   const links = planPlacement(scenario(), 2, true)
   assert.equal(links.byWorker.size, 0)
   assert.match(links.note ?? '', /shapes links between fleet nodes/)
+})
+
+test('partitions: a snapshot restored elsewhere decides exactly as the original, and every change is announced', () => {
+  const a = new Partitions()
+  let changes = 0
+  a.onChange(() => {
+    changes++
+  })
+  a.register('relay-1', 'P1')
+  a.register('relay-2', 'P2')
+  a.register('alice', 'PA')
+  a.register('alice', 'PA')
+  assert.equal(changes, 3, 'a registration that changes nothing is not a change')
+  a.set([['alice'], ['rest']])
+  a.block('alice', ['relay-2'])
+  assert.equal(changes, 5)
+  const b = new Partitions()
+  b.register('relay-9', 'P9')
+  b.restore(structuredClone(a.snapshot()))
+  for (const [self, peer] of [
+    ['relay-1', 'PA'],
+    ['relay-1', 'P2'],
+    ['relay-2', 'PA'],
+    ['relay-9', 'PA'],
+    ['relay-1', 'P9']
+  ])
+    assert.equal(b.blocked(self, peer), a.blocked(self, peer), `${self} and ${peer}`)
+  assert.equal(b.blocked('relay-1', 'PA'), true)
+  assert.equal(b.peerName('P9'), 'relay-9', "the copy keeps its own nodes' names")
+  a.clear()
+  a.unblock('alice', ['relay-2'])
+  b.restore(a.snapshot())
+  assert.equal(b.blocked('relay-2', 'PA'), false, 'a lifted block is lifted in the copy too')
+  assert.equal(b.blocked('relay-1', 'PA'), false)
 })
 
 const lag = (t: number, process: string, p99: number): CourierEvent => ({ t, type: 'harness.lag', process, p50: 1, p99, max: p99, cpu: 40, rssMb: 100 })

@@ -1,5 +1,6 @@
 // The array analysis as it was before it became folds (harness/analysis at bdda291), kept unchanged
 // as the oracle the stream equivalence test compares the folds with. Nothing else may import it.
+// One deliberate change since: harness health judges each process's samples on their own (--workers).
 import type { CourierEvent, HarnessHealth, MetricValue, ProcessHealth, Results } from '../../../harness/interface/index.js'
 import { userKeyed } from '../../../harness/interface/index.js'
 import { analyzeBytes, type CapturedConversations } from './bytes.js'
@@ -255,7 +256,8 @@ const SAMPLE_MS = 1000
 
 /**
  * The harness is saturated when the p99 of its per-second event-loop delay samples, taken over the
- * traffic phase, is above the limit: latency measured then would partly be the harness's own.
+ * traffic phase, is above the limit: latency measured then would partly be the harness's own. Each
+ * harness process is judged on its own samples; the figures are the worst process's.
  */
 // with --workers (harness/worker), each harness process is judged on its own samples: the array
 // form of that rule, as the workers branch wrote it before analysis became folds
@@ -266,29 +268,29 @@ function analyzeHarness(events: readonly CourierEvent[], lagLimitMs: number): Ha
     (e): e is Extract<CourierEvent, { type: 'harness.lag' }> => e.type === 'harness.lag' && e.t >= start + SAMPLE_MS && e.t <= end + SAMPLE_MS
   )
   if (samples.length === 0) return { lagP99Ms: null, lagMaxMs: null, cpuMaxPercent: null, rssMaxMb: null, lagLimitMs, saturated: false, samples: 0 }
-  const byProcess = new Map<string, typeof samples>()
-  for (const sample of samples) byProcess.set(sample.process, [...(byProcess.get(sample.process) ?? []), sample])
-  const health = (list: typeof samples): ProcessHealth => {
-    const lagP99Ms = summarize(list.map((s) => s.p99)).p99 ?? 0
-    return {
-      lagP99Ms,
-      lagMaxMs: round(Math.max(...list.map((s) => s.max))),
-      cpuMaxPercent: round(Math.max(...list.map((s) => s.cpu))),
-      rssMaxMb: round(Math.max(...list.map((s) => s.rssMb))),
-      saturated: lagP99Ms > lagLimitMs,
-      samples: list.length
+  const names = [...new Set(samples.map((s) => s.process))]
+  const processes: Record<string, ProcessHealth> = {}
+  for (const name of names) {
+    const own = samples.filter((s) => s.process === name)
+    const p99 = summarize(own.map((s) => s.p99)).p99 ?? 0
+    processes[name] = {
+      lagP99Ms: p99,
+      lagMaxMs: round(Math.max(...own.map((s) => s.max))),
+      cpuMaxPercent: round(Math.max(...own.map((s) => s.cpu))),
+      rssMaxMb: round(Math.max(...own.map((s) => s.rssMb))),
+      saturated: p99 > lagLimitMs,
+      samples: own.length
     }
   }
-  const processes = new Map([...byProcess].map(([name, list]): [string, ProcessHealth] => [name, health(list)]))
-  const [worstName, worst] = [...processes].reduce((a, b) => (b[1].lagP99Ms > a[1].lagP99Ms ? b : a))
+  const worst = names.reduce((a, b) => (processes[b].lagP99Ms > processes[a].lagP99Ms ? b : a))
   return {
-    lagP99Ms: worst.lagP99Ms,
+    lagP99Ms: processes[worst].lagP99Ms,
     lagMaxMs: round(Math.max(...samples.map((s) => s.max))),
     cpuMaxPercent: round(Math.max(...samples.map((s) => s.cpu))),
     rssMaxMb: round(Math.max(...samples.map((s) => s.rssMb))),
     lagLimitMs,
-    saturated: worst.saturated,
+    saturated: processes[worst].saturated,
     samples: samples.length,
-    ...(processes.size > 1 ? { process: worstName, processes: Object.fromEntries(processes) } : {})
+    ...(names.length > 1 ? { process: worst, processes } : {})
   }
 }
