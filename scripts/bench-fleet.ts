@@ -6,13 +6,14 @@
 //      [--all]: every rate given, not only up to the first that is not clean
 //      [--baseline FILE]: compare each rate's CPU per delivery with an earlier output of this script
 //      (npm run bench uses fixtures/bench/fleet-baseline.json) and exit 1 when a step got more than
-//      25 % dearer; [--record FILE] writes this run's output there too, to become the next baseline
+//      25 % dearer; [--record FILE] writes this run's output there too, to become the next baseline;
+//      [--keep]: keep each step's run directory in the temp folder (removed by default)
 //      [--workers 1,2]: the search once per process count (`courier run --workers`), in the same run,
 //      and the ratio of each highest clean rate to the first's (the baseline compares the first only)
 //      [--relay-counts 4,8,16,32]: also the largest clean relay count at --relay-rate (default 10) msg/s, per process count
 import '../harness/polyfill.js'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir, cpus } from 'node:os'
 import { join } from 'node:path'
 import { createDevice } from '../devices/index.js'
@@ -93,6 +94,8 @@ harness: { maxLagP99: ${LAG_LIMIT_MS}ms }
   const cpu = process.cpuUsage(cpuBefore)
   const courierCpu = Math.round((cpu.user + cpu.system) / 1e4) / 100
   const childrenCpu = Math.round(((await childrenCpuSeconds()) - childrenBefore) * 100) / 100
+  // a step's run directory (events, capture) is tens of MB; --keep leaves them for a look
+  if (!args.includes('--keep')) await rm(dir, { recursive: true, force: true })
   const overall = results.delivery.overall
   return {
     rate,
