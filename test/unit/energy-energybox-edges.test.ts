@@ -1,0 +1,276 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import {
+  EB3G,
+  energyBoxStates3g,
+  energyBoxStatesWifi,
+  energyBoxTraceEnergy,
+  loadRadioProfile,
+  type EnergyBoxPoint,
+  type EnergyBox3gProfile
+} from '../../harness/energy/index.js'
+import type { RadioPacket } from '../../harness/interface/index.js'
+
+// The EnergyBox 3G engine at the edges of its rules (fixtures/pcap/energybox/ENERGYBOX.md, "3G
+// engine"), which the two upstream captures do not reach (its "Coverage gaps"): every expected
+// trace below is worked by hand from the TeliaSonera config, DCH tail 4.1 s, FACH tail 5.6 s,
+// IDLE -> DCH above 1000 B up / 515 B down (a large uplink packet switching 1.7 s late), FACH ->
+// DCH above 294 B up / 515 B down in the RLC buffer, the uplink buffer draining in 1.2 ms per
+// byte + 10 us, the downlink one in 30 ms. Traces are written `state@time`, IDLE 0, FACH 1, DCH 3.
+
+const { idle: IDLE, fach: FACH, dch: DCH } = EB3G
+const eb = loadRadioProfile('energybox-3g-teliasonera') as EnergyBox3gProfile
+// WiFi (general config, Samsung S2): CAM tail 220 ms, 50 ms windows, high CAM above 3000 B a
+// window; PSM 0.03 W, CAM 0.25 W, CAMH 0.45 W. States PSM 0, CAM 2, CAMH 3.
+const wifi = loadRadioProfile('energybox-wifi-general')
+
+const show = (trace: EnergyBoxPoint[]): string[] => trace.map((p) => `${p.state}@${p.time.toFixed(6)}`)
+const down = (time: number, bytes: number): RadioPacket => ({ time, bytes, direction: 'down' })
+const up = (time: number, bytes: number): RadioPacket => ({ time, bytes, direction: 'up' })
+
+test('3G trace times are absolute: a capture starting at 100 s has its points from 100 s, tails included', () => {
+  // 100 B down wakes IDLE -> FACH at 100; the FACH tail ends at 100 + 5.6.
+  assert.deepEqual(show(energyBoxStates3g([down(100, 100)], eb)), ['0@100.000000', '1@100.000000', '1@105.600000', '0@105.600000'])
+})
+
+test('3G FACH tail: a gap of exactly 5.6 s keeps FACH (upstream demotes only when the gap exceeds the tail), 1 us more demotes', () => {
+  // 100 B down at 0 wakes FACH; the next 100 B at 5.6 s is still in FACH: FACH twice, tail to 11.2.
+  assert.deepEqual(show(energyBoxStates3g([down(0, 100), down(5.6, 100)], eb)), [
+    '0@0.000000',
+    '1@0.000000',
+    '1@5.600000',
+    '1@5.600000',
+    '1@11.200000',
+    '0@11.200000'
+  ])
+  // At 5.600001 s FACH has ended at 5.6 (0 + tail); the packet wakes IDLE -> FACH again.
+  assert.deepEqual(show(energyBoxStates3g([down(0, 100), down(5.600001, 100)], eb)), [
+    '0@0.000000',
+    '1@0.000000',
+    '1@5.600000',
+    '0@5.600000',
+    '0@5.600001',
+    '1@5.600001',
+    '1@11.200001',
+    '0@11.200001'
+  ])
+})
+
+test('3G DCH tails: 4.1 s keeps DCH, 4.1 s + 1 us drops to FACH, 9.7 s stays in FACH, 9.7 s + 1 us reaches IDLE', () => {
+  // 600 B down at 0 (> 515) goes IDLE -> DCH at once.
+  const after = (t: number): string[] => show(energyBoxStates3g([down(0, 600), down(t, 100)], eb))
+  // Gap 4.1 s: not above the DCH tail, DCH at 4.1, then the tails from 4.1: DCH to 8.2, FACH to 13.8.
+  assert.deepEqual(after(4.1), ['0@0.000000', '3@0.000000', '3@4.100000', '3@8.200000', '1@8.200000', '1@13.800000', '0@13.800000'])
+  // Gap 4.100001 s: DCH -> FACH at 4.1; the packet is handled in FACH (100 B, stays), tail 5.6 s.
+  assert.deepEqual(after(4.100001), ['0@0.000000', '3@0.000000', '3@4.100000', '1@4.100000', '1@4.100001', '1@4.100001', '1@9.700001', '0@9.700001'])
+  // Gap 9.7 s = DCH tail + FACH tail: only the DCH -> FACH step, the packet in FACH.
+  assert.deepEqual(after(9.7), ['0@0.000000', '3@0.000000', '3@4.100000', '1@4.100000', '1@9.700000', '1@9.700000', '1@15.300000', '0@15.300000'])
+  // Gap 9.700001 s: DCH -> FACH at 4.1, FACH -> IDLE at 9.7, and the packet wakes FACH again.
+  assert.deepEqual(after(9.700001), [
+    '0@0.000000',
+    '3@0.000000',
+    '3@4.100000',
+    '1@4.100000',
+    '1@9.700000',
+    '0@9.700000',
+    '0@9.700001',
+    '1@9.700001',
+    '1@15.300001',
+    '0@15.300001'
+  ])
+})
+
+test('3G from IDLE: 1000 B up or 515 B down wake FACH, 1001 B up or 516 B down go to DCH', () => {
+  const states = (p: RadioPacket): number[] => energyBoxStates3g([p], eb).map((x) => x.state)
+  assert.deepEqual(states(up(0, 1000)), [IDLE, FACH, FACH, IDLE])
+  assert.deepEqual(states(down(0, 515)), [IDLE, FACH, FACH, IDLE])
+  // Alone, a large uplink packet switches at once (upstream would crash: there is no next packet).
+  assert.deepEqual(show(energyBoxStates3g([up(0, 1001)], eb)), ['0@0.000000', '3@0.000000', '3@4.100000', '1@4.100000', '1@9.700000', '0@9.700000'])
+  assert.deepEqual(states(down(0, 516)), [IDLE, DCH, DCH, FACH, FACH, IDLE])
+})
+
+test('3G from IDLE: a large uplink packet switches to DCH 1.7 s late when the next packet comes later than that', () => {
+  // Next packet at 2 s > 0 + 1.7: IDLE -> DCH at 1.7. The tails still count from the last packet (2 s).
+  assert.deepEqual(show(energyBoxStates3g([up(0, 1001), down(2, 100)], eb)), [
+    '0@1.700000',
+    '3@1.700000',
+    '3@2.000000',
+    '3@6.100000',
+    '1@6.100000',
+    '1@11.700000',
+    '0@11.700000'
+  ])
+  // Next packet at exactly 1.7 s: not later, so the switch is at the packet's own time.
+  assert.deepEqual(show(energyBoxStates3g([up(0, 1001), down(1.7, 100)], eb)), [
+    '0@0.000000',
+    '3@0.000000',
+    '3@1.700000',
+    '3@5.800000',
+    '1@5.800000',
+    '1@11.400000',
+    '0@11.400000'
+  ])
+  // A large downlink packet is never delayed.
+  assert.deepEqual(show(energyBoxStates3g([down(0, 600), down(2, 100)], eb)), [
+    '0@0.000000',
+    '3@0.000000',
+    '3@2.000000',
+    '3@6.100000',
+    '1@6.100000',
+    '1@11.700000',
+    '0@11.700000'
+  ])
+})
+
+test('3G RLC uplink buffer: 200 B drain in 1.2 ms x 200 + 10 us = 240.01 ms; a packet at that gap still adds to them', () => {
+  // Woken at 0 by 100 B down (not buffered); 200 B up at 1 s, 95 B up 240010 us later: the buffer
+  // has not drained (the gap does not exceed 240010 us), 200 + 95 = 295 > 294: FACH -> DCH.
+  assert.deepEqual(show(energyBoxStates3g([down(0, 100), up(1, 200), up(1.24001, 95)], eb)), [
+    '0@0.000000',
+    '1@0.000000',
+    '1@1.000000',
+    '1@1.000000',
+    '1@1.240010',
+    '3@1.240010',
+    '3@5.340010',
+    '1@5.340010',
+    '1@10.940010',
+    '0@10.940010'
+  ])
+  // 1 us later the 200 B are gone: 95 B, FACH, tail 5.6 s.
+  assert.deepEqual(show(energyBoxStates3g([down(0, 100), up(1, 200), up(1.240011, 95)], eb)), [
+    '0@0.000000',
+    '1@0.000000',
+    '1@1.000000',
+    '1@1.000000',
+    '1@1.240011',
+    '1@1.240011',
+    '1@6.840011',
+    '0@6.840011'
+  ])
+})
+
+const stateAt = (trace: EnergyBoxPoint[], t: number): number => {
+  const here = trace.filter((p) => Math.abs(p.time - t) < 1e-9)
+  assert.ok(here.length > 0, `no point at ${t}`)
+  return here[here.length - 1].state
+}
+
+test('3G RLC downlink buffer: it drains 30 ms after the last downlink packet, not after the last packet', () => {
+  // 300 B + 300 B down 30 ms apart: not drained (the gap must exceed 30 ms), 600 > 515: DCH.
+  assert.equal(stateAt(energyBoxStates3g([down(0, 100), down(1, 300), down(1.03, 300)], eb), 1.03), DCH)
+  // 30.001 ms apart: drained, 300 B: FACH.
+  assert.equal(stateAt(energyBoxStates3g([down(0, 100), down(1, 300), down(1.030001, 300)], eb), 1.030001), FACH)
+  // Every FACH packet checks both buffers against the gap last measured in each direction (the
+  // downlink gap is measured only when a downlink packet comes). 10 B down at 0.99 and 300 B at 1
+  // (10 ms apart, kept: 310 B); 10 B up at 1.02 checks the downlink buffer against those 10 ms:
+  // kept. 300 B down at 1.03: 30 ms since the last downlink, kept, 610 > 515: DCH.
+  assert.equal(stateAt(energyBoxStates3g([down(0, 100), down(0.99, 10), down(1, 300), up(1.02, 10), down(1.03, 300)], eb), 1.03), DCH)
+  // At 1.04 instead: 40 ms since the last downlink (though 20 ms since the last packet): drained, 300 B, FACH.
+  assert.equal(stateAt(energyBoxStates3g([down(0, 100), down(0.99, 10), down(1, 300), up(1.02, 10), down(1.04, 300)], eb), 1.04), FACH)
+})
+
+test('3G RLC uplink buffer: the gap is the one to the last uplink packet, and a downlink packet checks the last gap measured', () => {
+  // 10 B up at 0.9, 200 B up at 1 (100 ms later: 10 B drained after 12.01 ms, so 200 B buffered),
+  // 100 B down at 1.2 (the uplink gap last measured is 100 ms < 240.01 ms: kept), 95 B up at 1.3:
+  // 300 ms since the last uplink > 240.01 ms, drained, 95 B: FACH.
+  assert.equal(stateAt(energyBoxStates3g([down(0, 100), up(0.9, 10), up(1, 200), down(1.2, 100), up(1.3, 95)], eb), 1.3), FACH)
+  // With the downlink packet at 1.1 and 95 B up at 1.2: 200 ms since the last uplink, kept, 295 B: DCH.
+  assert.equal(stateAt(energyBoxStates3g([down(0, 100), up(0.9, 10), up(1, 200), down(1.1, 100), up(1.2, 95)], eb), 1.2), DCH)
+  // Upstream's quirk: without the uplink packet at 0.9, the uplink gap last measured when the
+  // downlink packet comes is 1 s (0 -> 1, the first packet being the starting reference), so that
+  // packet drains the 200 B although the next uplink packet is only 200 ms later: 95 B, FACH.
+  assert.equal(stateAt(energyBoxStates3g([down(0, 100), up(1, 200), down(1.1, 100), up(1.2, 95)], eb), 1.2), FACH)
+})
+
+test('3G RLC buffers: a downlink promotion empties only the downlink buffer; any packet in DCH empties both', () => {
+  // A DCH tail of 50 ms, so the radio is back in FACH before 200 B of uplink (240 ms) drain.
+  const short: EnergyBox3gProfile = { ...eb, dchTailSeconds: 0.05 }
+  // 10 B up at 0.9 and 200 B up at 1 (100 ms apart: 200 B buffered, as above), 516 B down at 1.01
+  // (DCH; the uplink 200 B stay, the last uplink gap being 100 ms), DCH -> FACH at 1.06, 95 B up at
+  // 1.1: 100 ms since the last uplink, 200 + 95 = 295 > 294: DCH.
+  const kept = energyBoxStates3g([down(0, 100), up(0.9, 10), up(1, 200), down(1.01, 516), up(1.1, 95)], short)
+  assert.equal(stateAt(kept, 1.01), DCH)
+  assert.equal(stateAt(kept, 1.06), FACH)
+  assert.equal(stateAt(kept, 1.1), DCH)
+  // The same with 10 B down at 1.02 in DCH: both buffers emptied, 95 B at 1.1: FACH.
+  const emptied = energyBoxStates3g([down(0, 100), up(0.9, 10), up(1, 200), down(1.01, 516), down(1.02, 10), up(1.1, 95)], short)
+  assert.equal(stateAt(emptied, 1.02), DCH)
+  assert.equal(stateAt(emptied, 1.1), FACH)
+})
+
+/** Energy the way upstream sums a trace, checked against the hand-worked figure to 1e-9 J. */
+function assertJoules(trace: EnergyBoxPoint[], profile: typeof wifi, expected: number): void {
+  const j = energyBoxTraceEnergy(trace, profile)
+  assert.ok(Math.abs(j - expected) < 1e-9, `${j} J, by hand ${expected} J`)
+}
+
+test('WiFi trace: absolute times, and the CAM tail of 220 ms kept for a gap of exactly 220 ms, ended for 1 us more', () => {
+  const one = energyBoxStatesWifi([down(100, 100)], wifi)
+  assert.deepEqual(show(one), ['0@100.000000', '2@100.000000', '2@100.220000', '0@100.220000'])
+  // CAM 0.22 s x 0.25 W.
+  assertJoules(one, wifi, 0.055)
+  const kept = energyBoxStatesWifi([down(0, 100), down(0.22, 100)], wifi)
+  assert.deepEqual(show(kept), ['0@0.000000', '2@0.000000', '2@0.220000', '2@0.440000', '0@0.440000'])
+  assertJoules(kept, wifi, 0.44 * 0.25)
+  const ended = energyBoxStatesWifi([down(0, 100), down(0.220001, 100)], wifi)
+  assert.deepEqual(show(ended), ['0@0.000000', '2@0.000000', '2@0.220000', '0@0.220000', '0@0.220001', '2@0.220001', '2@0.440001', '0@0.440001'])
+  // CAM 0.22 s twice and PSM 1 us.
+  assertJoules(ended, wifi, 0.44 * 0.25 + 1e-6 * 0.03)
+})
+
+test('WiFi high CAM: 6000 B in the first 50 ms window from power save (CAMH at the first packet), back to CAM 1 ms after the window', () => {
+  // Windows [0, 0.05) 6000 B: high; [0.05, 0.1) empty; [0.1, 0.15) 100 B; the last ends at the last
+  // packet (0.2). From PSM, the first packet's CAM point gets a CAMH point at the same time; the
+  // next CAM points in the high window become CAMH; the first point in a low window (0.1) is
+  // preceded by CAMH -> CAM at the high window's end + 1 ms (0.051).
+  const trace = energyBoxStatesWifi([down(0, 2000), down(0.01, 2000), down(0.02, 2000), down(0.1, 100), down(0.2, 100)], wifi)
+  assert.deepEqual(show(trace), [
+    '0@0.000000',
+    '2@0.000000',
+    '3@0.000000',
+    '3@0.010000',
+    '3@0.020000',
+    '3@0.051000',
+    '2@0.051000',
+    '2@0.100000',
+    '2@0.200000',
+    '2@0.420000',
+    '0@0.420000'
+  ])
+  // CAMH 0 -> 0.051 at 0.45 W, CAM 0.051 -> 0.42 at 0.25 W.
+  assertJoules(trace, wifi, 0.051 * 0.45 + 0.369 * 0.25)
+  // The window the last packet falls in is never high: without the packet at 0.2 the windows end
+  // at 0.1, the high one is the last closed, and CAMH lasts to the packet at 0.1 (no CAM point
+  // 1 ms after the window, as no later window is walked).
+  const short = energyBoxStatesWifi([down(0, 2000), down(0.01, 2000), down(0.02, 2000), down(0.1, 100)], wifi)
+  assert.deepEqual(show(short), ['0@0.000000', '2@0.000000', '3@0.000000', '3@0.010000', '3@0.020000', '2@0.100000', '2@0.320000', '0@0.320000'])
+  assertJoules(short, wifi, 0.1 * 0.45 + 0.22 * 0.25)
+  // 3000 B in a window is not above the threshold: no CAMH.
+  const atThreshold = energyBoxStatesWifi([down(0, 1000), down(0.01, 1000), down(0.02, 1000), down(0.1, 100), down(0.2, 100)], wifi)
+  assert.ok(!atThreshold.some((p) => p.state === 3))
+  assertJoules(atThreshold, wifi, 0.42 * 0.25)
+})
+
+test('WiFi high CAM from CAM: CAM -> CAMH at the start of the high window (the previous window end)', () => {
+  // 100 B at 0 (window [0, 0.05) low), 2 x 2000 B at 0.06 and 0.07 (window [0.05, 0.1) high), 100 B
+  // at 0.2 and 0.3. The point at 0.06 follows a CAM point: CAM -> CAMH at 0.05, then CAMH at 0.06
+  // and 0.07; the point at 0.2 (low window) gets CAMH -> CAM at 0.1 + 1 ms before it.
+  const trace = energyBoxStatesWifi([down(0, 100), down(0.06, 2000), down(0.07, 2000), down(0.2, 100), down(0.3, 100)], wifi)
+  assert.deepEqual(show(trace), [
+    '0@0.000000',
+    '2@0.000000',
+    '2@0.050000',
+    '3@0.050000',
+    '3@0.060000',
+    '3@0.070000',
+    '3@0.101000',
+    '2@0.101000',
+    '2@0.200000',
+    '2@0.300000',
+    '2@0.520000',
+    '0@0.520000'
+  ])
+  // CAM 0 -> 0.05, CAMH 0.05 -> 0.101, CAM 0.101 -> 0.52.
+  assertJoules(trace, wifi, 0.05 * 0.25 + 0.051 * 0.45 + 0.419 * 0.25)
+})
