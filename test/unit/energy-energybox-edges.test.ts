@@ -5,10 +5,15 @@ import {
   energyBoxStates3g,
   energyBoxStatesWifi,
   energyBoxTraceEnergy,
+  formatEnergyBoxCsv,
+  javaDouble,
+  parseEnergyBoxCsv,
   loadRadioProfile,
+  priceTimeline,
   type EnergyBoxPoint,
   type EnergyBox3gProfile
 } from '../../harness/energy/index.js'
+import type { EnergyReport } from '../../harness/energy/index.js'
 import type { RadioPacket } from '../../harness/interface/index.js'
 
 // The EnergyBox 3G engine at the edges of its rules (fixtures/pcap/energybox/ENERGYBOX.md, "3G
@@ -273,4 +278,189 @@ test('WiFi high CAM from CAM: CAM -> CAMH at the start of the high window (the p
   ])
   // CAM 0 -> 0.05, CAMH 0.05 -> 0.101, CAM 0.101 -> 0.52.
   assertJoules(trace, wifi, 0.05 * 0.25 + 0.051 * 0.45 + 0.419 * 0.25)
+})
+
+const near = (actual: number, expected: number, what: string): void => assert.ok(Math.abs(actual - expected) < 1e-9, `${what}: ${actual}, by hand ${expected}`)
+const labelled = (time: number, bytes: number, direction: 'up' | 'down', label: string): RadioPacket => ({ time, bytes, direction, label })
+const spans = (r: EnergyReport): string[] => r.timeline.map((s) => `${s.state} ${s.kind} ${s.start.toFixed(6)}-${s.end.toFixed(6)}`)
+
+test('EnergyBox 3G priced: time in FACH between packets is active, shared by bytes in 0.5 s windows; the last FACH tail goes to the last packet', () => {
+  // TeliaSonera: a 100 B at 0 wakes FACH, b 300 B at 0.2 and c 100 B at 3 stay in FACH (gaps under
+  // 5.6 s, buffers far below 515 B), FACH tail 3 -> 8.6. All at 0.5 W.
+  const r = priceTimeline([labelled(0, 100, 'down', 'a'), labelled(0.2, 300, 'down', 'b'), labelled(3, 100, 'down', 'c')], eb)
+  assert.deepEqual(spans(r), ['fach active 0.000000-3.000000', 'fach tail 3.000000-8.600000'])
+  // Window [0, 0.5) holds a and b: 0.5 s x 0.5 W = 0.25 J, a 100/400 of it, b 300/400. The windows
+  // of [0.5, 3) hold no packet: 2.5 s x 0.5 W = 1.25 J to b, the packet before the gap. c: the tail,
+  // 5.6 s x 0.5 W = 2.8 J.
+  near(r.byLabel.a, 0.0625, 'a')
+  near(r.byLabel.b, 0.1875 + 1.25, 'b')
+  near(r.byLabel.c, 2.8, 'c')
+  near(r.byKind.active.seconds, 3, 'active s')
+  near(r.byKind.active.joules, 1.5, 'active J')
+  near(r.byKind.tail.joules, 2.8, 'tail J')
+  near(r.totalJoules, 8.6 * 0.5, 'total')
+  assert.equal(r.promotions, 1)
+})
+
+test('EnergyBox 3G priced: a gap in which the radio demotes is tail throughout (DCH and FACH), charged to the packet before it', () => {
+  // a 600 B at 0: DCH; b at 6 s: DCH -> FACH at 4.1, b in FACH, FACH tail 6 -> 11.6.
+  const r = priceTimeline([labelled(0, 600, 'down', 'a'), labelled(6, 100, 'down', 'b')], eb)
+  assert.deepEqual(spans(r), ['dch tail 0.000000-4.100000', 'fach tail 4.100000-11.600000'])
+  // a: 4.1 s DCH x 1.3 W + 1.9 s FACH x 0.5 W = 6.28 J; b: 5.6 s x 0.5 W = 2.8 J.
+  near(r.byLabel.a, 4.1 * 1.3 + 1.9 * 0.5, 'a')
+  near(r.byLabel.b, 2.8, 'b')
+  near(r.states.dch.seconds, 4.1, 'dch s')
+  near(r.states.fach.seconds, 7.5, 'fach s')
+  near(r.byKind.active.seconds, 0, 'active s')
+  near(r.totalJoules, 4.1 * 1.3 + 7.5 * 0.5, 'total')
+})
+
+test('EnergyBox 3G priced with promotion costs: IDLE -> DCH before the first packet, FACH -> DCH cut at the previous packet', () => {
+  // Video Optimizer 3G: every packet in IDLE goes to DCH (2 s at 0.53 W before it), DCH 5 s at
+  // 0.7 W, FACH 12 s at 0.35 W, FACH -> DCH 1.5 s at 0.55 W above 543 B up.
+  const vo = loadRadioProfile('3g')
+  // a 60 B up at 0: promotion -2 -> 0, DCH; b 10 B up at 10: DCH -> FACH at 5, b in FACH; c 544 B
+  // up at 10.5 (b's 10 B drained after 12.01 ms): FACH -> DCH, whose 1.5 s would start at 9, but
+  // it may not reach back past b: 10 -> 10.5. Then DCH to 15.5 and FACH to 27.5.
+  const r = priceTimeline([labelled(0, 60, 'up', 'a'), labelled(10, 10, 'up', 'b'), labelled(10.5, 544, 'up', 'c')], vo)
+  assert.deepEqual(spans(r), [
+    'promotion promotion -2.000000-0.000000',
+    'dch tail 0.000000-5.000000',
+    'fach tail 5.000000-10.000000',
+    'promotion promotion 10.000000-10.500000',
+    'dch tail 10.500000-15.500000',
+    'fach tail 15.500000-27.500000'
+  ])
+  assert.equal(r.promotions, 2)
+  // a: 2 x 0.53 + 5 x 0.7 + 5 x 0.35 = 6.31 J; b: its FACH time is the promotion's, 0 J; c: 0.5 x
+  // 0.55 + 5 x 0.7 + 12 x 0.35 = 7.975 J.
+  near(r.byLabel.a, 6.31, 'a')
+  near(r.byLabel.b, 0, 'b')
+  near(r.byLabel.c, 7.975, 'c')
+  near(r.byKind.promotion.seconds, 2.5, 'promotion s')
+  near(r.byKind.promotion.joules, 2 * 0.53 + 0.5 * 0.55, 'promotion J')
+  near(r.states.dch.seconds, 10, 'dch s')
+  near(r.states.fach.seconds, 17, 'fach s')
+  near(r.totalJoules, 6.31 + 7.975, 'total')
+})
+
+test('EnergyBox WiFi priced: CAMH and CAM between packets are active, shared by bytes; the CAM tail goes to the last packet', () => {
+  // The trace of "high CAM ... from power save" above: CAMH 0 -> 0.051, CAM 0.051 -> 0.2 (active,
+  // one 0.5 s window holding every packet: 6200 B), CAM tail 0.2 -> 0.42 to the last packet.
+  const r = priceTimeline(
+    [
+      labelled(0, 2000, 'down', 'big'),
+      labelled(0.01, 2000, 'down', 'big'),
+      labelled(0.02, 2000, 'down', 'big'),
+      labelled(0.1, 100, 'down', 'small'),
+      labelled(0.2, 100, 'down', 'small')
+    ],
+    wifi
+  )
+  assert.deepEqual(spans(r), ['camh active 0.000000-0.051000', 'cam active 0.051000-0.200000', 'cam tail 0.200000-0.420000'])
+  const active = 0.051 * 0.45 + 0.149 * 0.25
+  near(r.byKind.active.joules, active, 'active J')
+  near(r.byLabel.big, (active * 6000) / 6200, 'big')
+  near(r.byLabel.small, (active * 200) / 6200 + 0.22 * 0.25, 'small')
+  near(r.states.camh.seconds, 0.051, 'camh s')
+  near(r.states.cam.seconds, 0.369, 'cam s')
+  near(r.totalJoules, 0.051 * 0.45 + 0.369 * 0.25, 'total')
+  assert.equal(r.promotions, 1)
+})
+
+test("javaDouble prints as Java's Double.toString: decimal from 1e-3 up to 1e7, computerized scientific notation outside", () => {
+  const cases: Array<[number, string]> = [
+    [0, '0.0'],
+    [-0, '-0.0'],
+    [1, '1.0'],
+    [79.25099999999765, '79.25099999999765'],
+    [0.001, '0.001'],
+    [-0.001, '-0.001'],
+    [0.0001, '1.0E-4'],
+    [-0.00012, '-1.2E-4'],
+    [9999999, '9999999.0'],
+    [1e7, '1.0E7'],
+    [-1e7, '-1.0E7'],
+    [12345678.9, '1.23456789E7'],
+    [Number.NaN, 'NaN'],
+    [Number.POSITIVE_INFINITY, 'Infinity'],
+    [Number.NEGATIVE_INFINITY, '-Infinity']
+  ]
+  for (const [x, java] of cases) assert.equal(javaDouble(x), java, String(x))
+})
+
+test('EnergyBox CSV: one state,time line per point; the reader skips blank lines and takes CRLF', () => {
+  const trace = [
+    { state: 0, time: 0 },
+    { state: 1, time: 0.0001 },
+    { state: 3, time: 12.5 }
+  ]
+  assert.equal(formatEnergyBoxCsv(trace), '0,0.0\n1,1.0E-4\n3,12.5\n')
+  assert.deepEqual(parseEnergyBoxCsv('0,0.0\r\n\r\n1,1.0E-4\n  \n3,12.5'), trace)
+})
+
+test('EnergyBox traces refuse a profile of the other model, naming both; trace energy refuses a non-EnergyBox profile', () => {
+  assert.throws(
+    () => energyBoxStates3g([down(0, 100)], wifi),
+    (err: unknown) => err instanceof TypeError && err.message === 'profile energybox-wifi-general is a energybox-wifi profile, not energybox-3g'
+  )
+  assert.throws(
+    () => energyBoxStatesWifi([down(0, 100)], eb),
+    (err: unknown) => err instanceof TypeError && err.message === 'profile energybox-3g-teliasonera is a energybox-3g profile, not energybox-wifi'
+  )
+  assert.throws(
+    () => energyBoxTraceEnergy([], loadRadioProfile('lte')),
+    (err: unknown) => err instanceof TypeError && err.message === 'profile lte is not an EnergyBox profile'
+  )
+})
+
+test('EnergyBox trace energy: each point at its state power until the next point, a step back in time counted negative', () => {
+  // 3G: IDLE 0 -> 1 (0.2 W), FACH 1 -> 3 (0.5 W), DCH 3 -> 2 (1.3 W, -1 s), FACH 2 -> 4 (0.5 W).
+  const trace = [
+    { state: 0, time: 0 },
+    { state: 1, time: 1 },
+    { state: 3, time: 3 },
+    { state: 1, time: 2 },
+    { state: 0, time: 4 }
+  ]
+  near(energyBoxTraceEnergy(trace, eb), 0.2 + 2 * 0.5 - 1.3 + 2 * 0.5, '3G')
+  // WiFi: PSM 0 -> 1 (0.03 W), CAM 1 -> 2 (0.25 W), CAMH 2 -> 4 (0.45 W); state 1 is no WiFi state (0 W).
+  const w = [
+    { state: 0, time: 0 },
+    { state: 2, time: 1 },
+    { state: 3, time: 2 },
+    { state: 1, time: 4 },
+    { state: 0, time: 9 }
+  ]
+  near(energyBoxTraceEnergy(w, wifi), 0.03 + 0.25 + 2 * 0.45, 'WiFi')
+  assert.equal(energyBoxTraceEnergy([{ state: 3, time: 0 }], eb), 0)
+})
+
+test('EnergyBox traces walk the packets in the order given unless sortByTime is asked for', () => {
+  // Given order: 100 B at 10, then 100 B at 0 (10 s back): FACH at 10, the next gap -10 s keeps
+  // FACH, the tail counts from the last packet in file order (0): 5.6.
+  const given = [down(10, 100), down(0, 100)]
+  assert.deepEqual(show(energyBoxStates3g(given, eb)), ['0@10.000000', '1@10.000000', '1@0.000000', '1@0.000000', '1@5.600000', '0@5.600000'])
+  // Sorted: 0 then 10 (gap 10 s > 5.6: FACH -> IDLE at 5.6, FACH again at 10).
+  assert.deepEqual(show(energyBoxStates3g(given, eb, { sortByTime: true })), [
+    '0@0.000000',
+    '1@0.000000',
+    '1@5.600000',
+    '0@5.600000',
+    '0@10.000000',
+    '1@10.000000',
+    '1@15.600000',
+    '0@15.600000'
+  ])
+  assert.deepEqual(show(energyBoxStatesWifi(given, wifi, { sortByTime: true })), [
+    '0@0.000000',
+    '2@0.000000',
+    '2@0.220000',
+    '0@0.220000',
+    '0@10.000000',
+    '2@10.000000',
+    '2@10.220000',
+    '0@10.220000'
+  ])
+  assert.deepEqual(show(energyBoxStatesWifi(given, wifi)), ['0@10.000000', '2@10.000000', '2@0.000000', '2@0.220000', '0@0.220000'])
 })
