@@ -464,3 +464,93 @@ test('EnergyBox traces walk the packets in the order given unless sortByTime is 
   ])
   assert.deepEqual(show(energyBoxStatesWifi(given, wifi)), ['0@10.000000', '2@10.000000', '2@0.000000', '2@0.220000', '0@0.220000'])
 })
+
+test('EnergyBox engines: no packets, no points', () => {
+  assert.deepEqual(energyBoxStates3g([], eb), [])
+  assert.deepEqual(energyBoxStatesWifi([], wifi), [])
+})
+
+test('EnergyBox priced: packet times have any origin; 100 s earlier (negative times) prices the same per label, state and kind', () => {
+  const packets = [labelled(0, 600, 'down', 'a'), labelled(1, 600, 'down', 'b'), labelled(10, 100, 'down', 'c')]
+  const shifted = packets.map((p) => ({ ...p, time: p.time - 100 }))
+  // a 600 B at 0: DCH; b 600 B at 1 in DCH; 9 s to c: DCH -> FACH at 5.1, c in FACH, FACH tail to 15.6.
+  // Gap a -> b is active DCH (windows [0, 0.5) with a, [0.5, 1) empty: a), gap b -> c demotes:
+  // tail to b, DCH 4.1 s + FACH 4.9 s; c: FACH tail 5.6 s.
+  for (const [r, origin] of [
+    [priceTimeline(packets, eb), 0],
+    [priceTimeline(shifted, eb), -100]
+  ] as const) {
+    assert.deepEqual(spans(r), [
+      `dch active ${origin.toFixed(6)}-${(origin + 1).toFixed(6)}`,
+      `dch tail ${(origin + 1).toFixed(6)}-${(origin + 5.1).toFixed(6)}`,
+      `fach tail ${(origin + 5.1).toFixed(6)}-${(origin + 15.6).toFixed(6)}`
+    ])
+    near(r.byLabel.a, 1.3, `a from ${origin}`)
+    near(r.byLabel.b, 4.1 * 1.3 + 4.9 * 0.5, `b from ${origin}`)
+    near(r.byLabel.c, 5.6 * 0.5, `c from ${origin}`)
+    near(r.byKind.idle.seconds, 0, `idle from ${origin}`)
+    near(r.totalJoules, 5.1 * 1.3 + 10.5 * 0.5, `total from ${origin}`)
+  }
+})
+
+test('EnergyBox 3G what-if with no tails: the IDLE -> DCH promotion is still paid', () => {
+  // Video Optimizer 3G with DCH and FACH tails of 0: every packet promotes from IDLE (2 s x 0.53 W
+  // before it) and the radio is back in IDLE at once.
+  const vo = { ...(loadRadioProfile('3g') as EnergyBox3gProfile), dchTailSeconds: 0, fachTailSeconds: 0 }
+  const one = priceTimeline([labelled(5, 60, 'up', 'a')], vo)
+  assert.deepEqual(spans(one), ['promotion promotion 3.000000-5.000000'])
+  near(one.byLabel.a, 1.06, 'a')
+  near(one.totalJoules, 1.06, 'one packet')
+  // Two packets 10 s apart: two promotions, 2 x 1.06 J, and 3 s of IDLE at 0 W between them.
+  const two = priceTimeline([labelled(5, 60, 'up', 'a'), labelled(10, 60, 'up', 'b')], vo)
+  assert.deepEqual(spans(two), ['promotion promotion 3.000000-5.000000', 'idle idle 5.000000-8.000000', 'promotion promotion 8.000000-10.000000'])
+  near(two.byLabel.a, 1.06, 'a')
+  near(two.byLabel.b, 1.06, 'b')
+  assert.equal(two.promotions, 2)
+})
+
+test('EnergyBox 3G promotion costs: IDLE -> FACH and IDLE -> DCH each pay their own, never the other', () => {
+  // TeliaSonera with an IDLE -> FACH cost only (0.5 s x 0.4 W): a 600 B packet (IDLE -> DCH) pays
+  // nothing, a 100 B packet (IDLE -> FACH) pays 0.2 J in the 0.5 s before it.
+  const fachOnly: EnergyBox3gProfile = { ...eb, promotion: { idleToFach: { seconds: 0.5, watts: 0.4 } } }
+  // 600 B at 100: DCH 100 -> 105.1 (1.3 W), 100 B at 101 in DCH; FACH 105.1 -> 110.7 (0.5 W).
+  const big = priceTimeline([labelled(100, 600, 'down', 'a'), labelled(101, 100, 'down', 'b')], fachOnly)
+  near(big.byKind.promotion.joules, 0, 'no IDLE -> FACH in this one')
+  near(big.totalJoules, 5.1 * 1.3 + 5.6 * 0.5, 'big')
+  const small = priceTimeline([labelled(100, 100, 'down', 'a')], fachOnly)
+  assert.deepEqual(spans(small), ['promotion promotion 99.500000-100.000000', 'fach tail 100.000000-105.600000'])
+  near(small.byLabel.a, 0.2 + 2.8, 'small')
+})
+
+test('WiFi windows: a packet exactly on a window boundary belongs to the window it opens (bytes and points)', () => {
+  // 3 x 1000 B at 0, 0.01, 0.02 and 100 B at exactly 0.05: window [0, 0.05) holds 3000 B, not above
+  // the threshold, so no CAMH (counting the 0.05 packet in it would make 3100 B, high).
+  const notHigh = energyBoxStatesWifi([down(0, 1000), down(0.01, 1000), down(0.02, 1000), down(0.05, 100), down(0.2, 100)], wifi)
+  assert.ok(!notHigh.some((p) => p.state === 3), JSON.stringify(show(notHigh)))
+  // 3 x 2000 B (high window [0, 0.05)) and 100 B at exactly 0.05: that packet's point is in the low
+  // window [0.05, 0.1), so CAMH ends at 0.05 + 1 ms, a point after the packet's own (upstream's order).
+  const high = energyBoxStatesWifi([down(0, 2000), down(0.01, 2000), down(0.02, 2000), down(0.05, 100), down(0.2, 100)], wifi)
+  assert.deepEqual(show(high), [
+    '0@0.000000',
+    '2@0.000000',
+    '3@0.000000',
+    '3@0.010000',
+    '3@0.020000',
+    '3@0.051000',
+    '2@0.051000',
+    '2@0.050000',
+    '2@0.200000',
+    '2@0.420000',
+    '0@0.420000'
+  ])
+  // Upstream's sum counts the step back: CAMH 0.051 s, CAM -0.001 s then 0.37 s.
+  assertJoules(high, wifi, 0.051 * 0.45 + 0.369 * 0.25)
+  // Priced, time does not run backwards: CAMH 0 -> 0.051, CAM 0.051 -> 0.42.
+  const r = priceTimeline(
+    [down(0, 2000), down(0.01, 2000), down(0.02, 2000), down(0.05, 100), down(0.2, 100)].map((p, i) => ({ ...p, label: i < 3 ? 'big' : 'small' })),
+    wifi
+  )
+  assert.deepEqual(spans(r), ['camh active 0.000000-0.051000', 'cam active 0.051000-0.200000', 'cam tail 0.200000-0.420000'])
+  near(r.states.camh.seconds, 0.051, 'camh s')
+  near(r.states.cam.seconds, 0.369, 'cam s')
+})
