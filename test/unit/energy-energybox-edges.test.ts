@@ -554,3 +554,28 @@ test('WiFi windows: a packet exactly on a window boundary belongs to the window 
   near(r.states.camh.seconds, 0.051, 'camh s')
   near(r.states.cam.seconds, 0.369, 'cam s')
 })
+
+test('EnergyBox 3G: a promotion cost before a delayed IDLE -> DCH switch ends at the switch, and no time is lost', () => {
+  // TeliaSonera (the 1.7 s delay) with an IDLE -> DCH cost of 1 s at 0.6 W. a 100 B at 0: FACH to
+  // 5.6, IDLE; b 1001 B up at 10, c at 12 > 11.7: DCH from 11.7, so the promotion is 10.7 -> 11.7
+  // and IDLE lasts 5.6 -> 10.7; DCH 11.7 -> 16.1 (active to c at 12, then tail), FACH 16.1 -> 21.7.
+  const withCost: EnergyBox3gProfile = { ...eb, promotion: { idleToDch: { seconds: 1, watts: 0.6 } } }
+  const r = priceTimeline([labelled(0, 100, 'down', 'a'), labelled(10, 1001, 'up', 'b'), labelled(12, 100, 'down', 'c')], withCost)
+  assert.deepEqual(spans(r), [
+    'fach tail 0.000000-5.600000',
+    'idle idle 5.600000-10.700000',
+    'promotion promotion 10.700000-11.700000',
+    'dch active 11.700000-12.000000',
+    'dch tail 12.000000-16.100000',
+    'fach tail 16.100000-21.700000'
+  ])
+  const seconds = Object.values(r.states).reduce((sum, s) => sum + s.seconds, 0)
+  near(seconds, 21.7, 'time in states')
+  // a: FACH tail 2.8 J; idle 5.1 s x 0.2 W; b: 0.6 J and 0.3 s of active DCH (its window [11.5, 12)
+  // holds no packet: to b, the packet before the gap) 0.39 J; c: 4.1 x 1.3 + 5.6 x 0.5 = 8.13 J.
+  near(r.byLabel.a, 2.8, 'a')
+  near(r.byLabel['(idle)'], 1.02, 'idle')
+  near(r.byLabel.b, 0.6 + 0.39, 'b')
+  near(r.byLabel.c, 8.13, 'c')
+  near(r.totalJoules, 2.8 + 1.02 + 0.99 + 8.13, 'total')
+})
