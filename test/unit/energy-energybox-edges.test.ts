@@ -579,3 +579,11 @@ test('EnergyBox 3G: a promotion cost before a delayed IDLE -> DCH switch ends at
   near(r.byLabel.c, 8.13, 'c')
   near(r.totalJoules, 2.8 + 1.02 + 0.99 + 8.13, 'total')
 })
+
+test('WiFi windows stop where the boundary reaches the last packet: the bytes after the last full window never make CAMH', () => {
+  // Last packet at 0.1 = 0.05 + 0.05, a boundary: window [0, 0.05) holds 100 B, and the 4000 B at
+  // 0.06 and 0.07 are in the final window (0.05 to the last packet), which is never high: no CAMH.
+  const trace = energyBoxStatesWifi([down(0, 100), down(0.06, 2000), down(0.07, 2000), down(0.1, 100)], wifi)
+  assert.deepEqual(show(trace), ['0@0.000000', '2@0.000000', '2@0.060000', '2@0.070000', '2@0.100000', '2@0.320000', '0@0.320000'])
+  assertJoules(trace, wifi, 0.32 * 0.25)
+})
