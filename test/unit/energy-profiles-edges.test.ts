@@ -1,0 +1,192 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { energyBoxProfileFromConfigs, parseEnergyBoxConfig, parseJavaProperties, type EnergyBoxConfig } from '../../harness/energy/index.js'
+import { InvalidInputError, type InputProblem } from '../../harness/interface/index.js'
+
+// The edges of the profile readers: Java .properties text as java.util.Properties.load reads it
+// (its Javadoc is the reference for every expected value here), EnergyBox's config files, and the
+// errors a user sees.
+
+const values = (text: string): Record<string, string> => Object.fromEntries([...parseJavaProperties(text)].map(([k, v]) => [k, v.value]))
+const lines = (text: string): Record<string, number> => Object.fromEntries([...parseJavaProperties(text)].map(([k, v]) => [k, v.line]))
+
+test('Java properties: \\r\\n, \\r and \\n all end a line; blank lines and indented # or ! comments are skipped', () => {
+  const text = 'A=1\r\nB=2\rC=3\n\n   \n  # indented comment\n\t! another\n   D = 4'
+  assert.deepEqual(values(text), { A: '1', B: '2', C: '3', D: '4' })
+  assert.deepEqual(lines(text), { A: 1, B: 2, C: 3, D: 8 })
+})
+
+test('Java properties: separators are =, : or white space, with white space around them; only the first counts', () => {
+  assert.deepEqual(values('A:1\nB = 2\nC\t3\nD\f4\nE  =  5\nF==6\nG = : 7\nH\nI=\nJ=trailing  '), {
+    A: '1',
+    B: '2',
+    C: '3',
+    D: '4',
+    E: '5',
+    F: '=6',
+    G: ': 7',
+    H: '',
+    I: '',
+    J: 'trailing  '
+  })
+})
+
+test('Java properties: continuation lines drop their leading white space, a # there is data, an even run of backslashes is no continuation', () => {
+  const text = 'A=one \\\n    two\\\n  three\nB=x\\\n#not a comment\nC=ends\\\\\nD=4\nE=last\\'
+  assert.deepEqual(values(text), { A: 'one twothree', B: 'x#not a comment', C: 'ends\\', D: '4', E: 'last' })
+  // A key is on the line where it starts.
+  assert.deepEqual(lines(text), { A: 1, B: 4, C: 6, D: 7, E: 8 })
+})
+
+test('Java properties: escapes in keys and values (\\t \\n \\r \\f \\\\ \\uXXXX, any other character as itself); a later key wins', () => {
+  const props = parseJavaProperties('a\\ b=c\nk\\:x=v\n\\#k=v2\nE=\\t\\n\\r\\f\\\\\\u00e9\\q\\=\nA=first\nA=second')
+  assert.deepEqual(Object.fromEntries([...props].map(([k, v]) => [k, v.value])), {
+    'a b': 'c',
+    'k:x': 'v',
+    '#k': 'v2',
+    E: '\t\n\r\f\\éq=',
+    A: 'second'
+  })
+  assert.equal(props.get('A')?.line, 6)
+})
+
+/** The problems of an InvalidInputError thrown by fn. */
+function problemsOf(fn: () => unknown): InputProblem[] {
+  try {
+    fn()
+  } catch (err) {
+    assert.ok(err instanceof InvalidInputError, String(err))
+    return err.problems
+  }
+  assert.fail('no error')
+}
+
+test('EnergyBox config TYPE: missing or unknown is refused with what was found and its line; white space around it is allowed', () => {
+  const missing = problemsOf(() => parseEnergyBoxConfig('A=1\n', 'a.config'))
+  assert.deepEqual(missing, [
+    {
+      location: { file: 'a.config', line: undefined },
+      path: 'TYPE',
+      message: 'not an EnergyBox config: the TYPE line is missing or unknown',
+      expected: '3G, Device3G, Wifi, DeviceWifi',
+      found: 'no TYPE line'
+    }
+  ])
+  const unknown = problemsOf(() => parseEnergyBoxConfig('# x\nTYPE=LTE\n', 'b.config'))
+  assert.equal(unknown[0].location.line, 2)
+  assert.equal(unknown[0].found, 'LTE')
+  assert.equal(parseEnergyBoxConfig('TYPE = Wifi \n', 'c.config').type, 'Wifi')
+})
+
+const net3g = (extra = ''): EnergyBoxConfig =>
+  parseEnergyBoxConfig(
+    `TYPE=3G\nDCH_FACH_INACTIVITY_TIME=4100\nFACH_IDLE_INACTIVITY_TIME=5600\nUPLINK_BUFFER_IDLE_TO_FACH_OR_DCH=1000\nDOWNLINK_BUFFER_IDLE_TO_FACH_OR_DCH=515\nUPLINK_BUFFER_FACH_TO_DCH=294\nDOWNLINK_BUFFER_FACH_TO_DCH=515\nUPLINK_BUFFER_EMPTY_TIME=1.2\nDOWNLINK_BUFFER_EMPTY_TIME=30\nIDLE_TO_DCH_TRANSITION_TIME=1700\n${extra}`,
+    'configs/3g_mine.config'
+  )
+const dev3g = (): EnergyBoxConfig => parseEnergyBoxConfig('TYPE=Device3G\nPOWER_IN_IDLE=0.2\nPOWER_IN_FACH=0.5\nPOWER_IN_DCH=1.3\n', 'configs/phone.config')
+
+test('EnergyBox 3G configs: ms become seconds (1.2 ms per byte is 0.0012 s), bytes and watts stay, the name and source come from the files', () => {
+  const p = energyBoxProfileFromConfigs(net3g(), dev3g())
+  assert.equal(p.model, 'energybox-3g')
+  if (p.model !== 'energybox-3g') return
+  assert.equal(p.name, 'energybox-3g-3g_mine')
+  assert.equal(p.source, 'EnergyBox config files 3g_mine.config + phone.config')
+  assert.equal(p.technology, '3g')
+  assert.equal(p.verified, true)
+  assert.equal(p.dchTailSeconds, 4.1)
+  assert.equal(p.fachTailSeconds, 5.6)
+  assert.deepEqual(p.idleToDchBytes, { upBytes: 1000, downBytes: 515 })
+  assert.deepEqual(p.fachToDchBytes, { upBytes: 294, downBytes: 515 })
+  assert.equal(p.uplinkDrainSecondsPerByte, 0.0012)
+  assert.equal(p.downlinkDrainSeconds, 0.03)
+  assert.equal(p.idleToDchDelaySeconds, 1.7)
+  assert.deepEqual(p.power, { idleWatts: 0.2, fachWatts: 0.5, dchWatts: 1.3 })
+  assert.equal(energyBoxProfileFromConfigs(net3g(), dev3g(), 'chosen').name, 'chosen')
+})
+
+test('EnergyBox WiFi configs: the name drops wifi_ and .config; the correct spelling CAM_TIME_WINDOW wins over upstream WIMDOW', () => {
+  const net = (window: string): EnergyBoxConfig =>
+    parseEnergyBoxConfig(`TYPE=Wifi\nCAM_PSM_INACTIVITY_TIME=220\n${window}\nWINDOW_DATA_RATE_THRESHOLD=3000`, 'x/wifi_office.config')
+  const dev = parseEnergyBoxConfig('TYPE=DeviceWifi\nPOWER_IN_PSM=0.03\nPOWER_IN_CAM=0.25\nPOWER_IN_CAMH=0.45', 'x/s2.config')
+  const upstream = energyBoxProfileFromConfigs(net('CAM_TIME_WIMDOW=50'), dev)
+  assert.equal(upstream.name, 'energybox-wifi-office')
+  assert.equal(upstream.technology, 'wifi')
+  assert.equal(upstream.model === 'energybox-wifi' && upstream.windowSeconds, 0.05)
+  assert.equal(upstream.model === 'energybox-wifi' && upstream.camTailSeconds, 0.22)
+  assert.deepEqual(upstream.model === 'energybox-wifi' && upstream.power, { psmWatts: 0.03, camWatts: 0.25, camhWatts: 0.45 })
+  const both = energyBoxProfileFromConfigs(net('CAM_TIME_WIMDOW=50\nCAM_TIME_WINDOW=100'), dev)
+  assert.equal(both.model === 'energybox-wifi' && both.windowSeconds, 0.1)
+})
+
+test('EnergyBox config values: missing, empty, not a number, infinite or negative are each named with their file, key and line', () => {
+  const problems = problemsOf(() =>
+    energyBoxProfileFromConfigs(
+      parseEnergyBoxConfig(
+        'TYPE=3G\nDCH_FACH_INACTIVITY_TIME=\nFACH_IDLE_INACTIVITY_TIME=abc\nUPLINK_BUFFER_IDLE_TO_FACH_OR_DCH=Infinity\nDOWNLINK_BUFFER_IDLE_TO_FACH_OR_DCH=-1\nUPLINK_BUFFER_FACH_TO_DCH=294\nDOWNLINK_BUFFER_FACH_TO_DCH= 515 \nUPLINK_BUFFER_EMPTY_TIME=1.2e0\nDOWNLINK_BUFFER_EMPTY_TIME=0\nIDLE_TO_DCH_TRANSITION_TIME=1700',
+        'n.config'
+      ),
+      parseEnergyBoxConfig('TYPE=Device3G\nPOWER_IN_IDLE=0.2\nPOWER_IN_FACH=0.5', 'd.config')
+    )
+  )
+  assert.deepEqual(problems, [
+    {
+      location: { file: 'n.config', line: 2 },
+      path: 'DCH_FACH_INACTIVITY_TIME',
+      message: 'bad value for DCH_FACH_INACTIVITY_TIME',
+      expected: 'a non-negative number (ms)',
+      found: '""'
+    },
+    {
+      location: { file: 'n.config', line: 3 },
+      path: 'FACH_IDLE_INACTIVITY_TIME',
+      message: 'bad value for FACH_IDLE_INACTIVITY_TIME',
+      expected: 'a non-negative number (ms)',
+      found: '"abc"'
+    },
+    {
+      location: { file: 'n.config', line: 4 },
+      path: 'UPLINK_BUFFER_IDLE_TO_FACH_OR_DCH',
+      message: 'bad value for UPLINK_BUFFER_IDLE_TO_FACH_OR_DCH',
+      expected: 'a non-negative number (bytes)',
+      found: '"Infinity"'
+    },
+    {
+      location: { file: 'n.config', line: 5 },
+      path: 'DOWNLINK_BUFFER_IDLE_TO_FACH_OR_DCH',
+      message: 'bad value for DOWNLINK_BUFFER_IDLE_TO_FACH_OR_DCH',
+      expected: 'a non-negative number (bytes)',
+      found: '"-1"'
+    },
+    {
+      location: { file: 'd.config', line: undefined },
+      path: 'POWER_IN_DCH',
+      message: 'missing key POWER_IN_DCH',
+      expected: 'a non-negative number (W)',
+      found: 'nothing'
+    }
+  ])
+})
+
+test('EnergyBox configs in the wrong roles: a device config as the network one, a WiFi device for a 3G network', () => {
+  const asNetwork = problemsOf(() => energyBoxProfileFromConfigs(dev3g(), dev3g()))
+  assert.deepEqual(asNetwork, [
+    {
+      location: { file: 'configs/phone.config', line: 1 },
+      path: 'TYPE',
+      message: 'expected the network (TYPE=3G or Wifi) config here',
+      expected: '3G or Wifi',
+      found: 'Device3G'
+    }
+  ])
+  const wifiDevice = parseEnergyBoxConfig('POWER_IN_PSM=0.03\nTYPE=DeviceWifi', 'w.config')
+  const wrong = problemsOf(() => energyBoxProfileFromConfigs(net3g(), wifiDevice))
+  assert.deepEqual(wrong, [
+    {
+      location: { file: 'w.config', line: 2 },
+      path: 'TYPE',
+      message: 'expected the device (TYPE=Device3G) config here',
+      expected: 'Device3G',
+      found: 'DeviceWifi'
+    }
+  ])
+})
