@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { energyBoxProfileFromConfigs, parseEnergyBoxConfig, parseJavaProperties, type EnergyBoxConfig } from '../../harness/energy/index.js'
+import { energyBoxProfileFromConfigs, parseEnergyBoxConfig, parseJavaProperties, parseRadioProfile, type EnergyBoxConfig } from '../../harness/energy/index.js'
 import { InvalidInputError, type InputProblem } from '../../harness/interface/index.js'
 
 // The edges of the profile readers: Java .properties text as java.util.Properties.load reads it
@@ -189,4 +189,116 @@ test('EnergyBox configs in the wrong roles: a device config as the network one, 
       found: 'DeviceWifi'
     }
   ])
+})
+
+// A minimal valid tail-model profile; each case below changes one thing.
+const tailBase = () => ({
+  name: 'mine',
+  model: 'tail',
+  source: 'a test',
+  verified: false,
+  active: { inactivitySeconds: 0.1, betaWatts: 1 },
+  tail: [{ state: 'tail', seconds: 2, watts: 0.5 }],
+  idle: { watts: 0.1 }
+})
+const pathsOf = (value: unknown): string[] => problemsOf(() => parseRadioProfile(value)).map((p) => p.path)
+
+test('profile defaults: state names, window, slopes, EnergyBox delay and attribution window are filled in', () => {
+  const tail = parseRadioProfile({ ...tailBase(), promotion: { seconds: 0.2, watts: 1 } })
+  assert.ok(tail.model === 'tail')
+  assert.equal(tail.promotion?.state, 'promotion')
+  assert.deepEqual(tail.active, {
+    state: 'connected',
+    inactivitySeconds: 0.1,
+    betaWatts: 1,
+    alphaUpWattsPerMbps: 0,
+    alphaDownWattsPerMbps: 0,
+    windowSeconds: 0.5
+  })
+  assert.equal(tail.idle.state, 'idle')
+  const eb = parseRadioProfile({
+    name: 'eb',
+    model: 'energybox-3g',
+    source: 's',
+    verified: true,
+    dchTailSeconds: 4.1,
+    fachTailSeconds: 5.6,
+    idleToDchBytes: { upBytes: 1000, downBytes: 515 },
+    fachToDchBytes: { upBytes: 294, downBytes: 515 },
+    uplinkDrainSecondsPerByte: 0.0012,
+    downlinkDrainSeconds: 0.03,
+    power: { idleWatts: 0.2, fachWatts: 0.5, dchWatts: 1.3 }
+  })
+  assert.ok(eb.model === 'energybox-3g')
+  assert.equal(eb.idleToDchDelaySeconds, 0)
+  assert.equal(eb.attributionWindowSeconds, 0.5)
+  const wifi = parseRadioProfile({
+    name: 'w',
+    model: 'energybox-wifi',
+    source: 's',
+    verified: true,
+    camTailSeconds: 0.22,
+    windowSeconds: 0.05,
+    highThresholdBytes: 3000,
+    power: { psmWatts: 0.03, camWatts: 0.25, camhWatts: 0.45 }
+  })
+  assert.equal(wifi.model === 'energybox-wifi' && wifi.attributionWindowSeconds, 0.5)
+})
+
+test('profile limits: equal is allowed (pulse on for its whole cycle, phases filling tailSeconds, Ti equal to the tail), more is refused', () => {
+  const pulse = (onSeconds: number) => ({
+    ...tailBase(),
+    tail: [{ state: 'drx', seconds: 2, watts: 0.5, pulse: { cycleSeconds: 0.04, onSeconds, onWatts: 1 } }]
+  })
+  assert.doesNotThrow(() => parseRadioProfile(pulse(0.04)))
+  assert.deepEqual(pathsOf(pulse(0.041)), ['tail[0].pulse.onSeconds'])
+  const filled = {
+    ...tailBase(),
+    tailSeconds: 3,
+    tail: [
+      { state: 'a', seconds: 1, watts: 1 },
+      { state: 'b', seconds: 2, watts: 1 }
+    ]
+  }
+  assert.doesNotThrow(() => parseRadioProfile(filled))
+  assert.deepEqual(pathsOf({ ...filled, tailSeconds: 2.9 }), ['tailSeconds'])
+  // The last phase may stay open when tailSeconds says how long the tail is.
+  assert.doesNotThrow(() =>
+    parseRadioProfile({
+      ...filled,
+      tail: [
+        { state: 'a', seconds: 1, watts: 1 },
+        { state: 'b', watts: 1 }
+      ]
+    })
+  )
+  assert.deepEqual(
+    pathsOf({
+      ...filled,
+      tail: [
+        { state: 'a', watts: 1 },
+        { state: 'b', seconds: 2, watts: 1 }
+      ]
+    }),
+    ['tail[0].seconds']
+  )
+  assert.doesNotThrow(() => parseRadioProfile({ ...tailBase(), active: { inactivitySeconds: 2, betaWatts: 1 } }))
+  assert.deepEqual(pathsOf({ ...tailBase(), active: { inactivitySeconds: 2.1, betaWatts: 1 } }), ['active.inactivitySeconds'])
+  // With tailSeconds, Ti is checked against it, not against the phases.
+  assert.doesNotThrow(() => parseRadioProfile({ ...tailBase(), tailSeconds: 5, active: { inactivitySeconds: 4, betaWatts: 1 } }))
+})
+
+test('profile values: negative seconds, watts or bytes, a zero cycle or window, empty name or source, a state name not lower-case', () => {
+  assert.deepEqual(pathsOf({ ...tailBase(), promotion: { seconds: -1, watts: 1 } }), ['promotion.seconds'])
+  assert.deepEqual(pathsOf({ ...tailBase(), idle: { watts: -0.1 } }), ['idle.watts'])
+  assert.deepEqual(pathsOf({ ...tailBase(), active: { inactivitySeconds: 0.1, betaWatts: 1, windowSeconds: 0 } }), ['active.windowSeconds'])
+  assert.deepEqual(pathsOf({ ...tailBase(), idle: { watts: 0, pulse: { cycleSeconds: 0, onSeconds: 0, onWatts: 1 } } }), ['idle.pulse.cycleSeconds'])
+  assert.deepEqual(pathsOf({ ...tailBase(), name: '' }), ['name'])
+  assert.deepEqual(pathsOf({ ...tailBase(), source: '' }), ['source'])
+  assert.deepEqual(pathsOf({ ...tailBase(), tail: [{ state: 'Long', seconds: 2, watts: 0.5 }] }), ['tail[0].state'])
+  assert.deepEqual(pathsOf({ ...tailBase(), tail: [{ state: '1x', seconds: 2, watts: 0.5 }] }), ['tail[0].state'])
+  assert.doesNotThrow(() => parseRadioProfile({ ...tailBase(), tail: [{ state: 'long-drx2', seconds: 2, watts: 0.5 }] }))
+  // No phase: the tail is 0 s long, shorter than Ti too.
+  assert.deepEqual(pathsOf({ ...tailBase(), tail: [] }), ['tail', 'active.inactivitySeconds'])
+  assert.deepEqual(pathsOf({ ...tailBase(), verified: 'yes' }), ['verified'])
 })
