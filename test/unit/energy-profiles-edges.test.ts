@@ -1,6 +1,17 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { energyBoxProfileFromConfigs, parseEnergyBoxConfig, parseJavaProperties, parseRadioProfile, type EnergyBoxConfig } from '../../harness/energy/index.js'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import {
+  energyBoxProfileFromConfigs,
+  parseEnergyBoxConfig,
+  parseJavaProperties,
+  parseRadioProfile,
+  loadRadioProfile,
+  listBuiltinProfiles,
+  type EnergyBoxConfig
+} from '../../harness/energy/index.js'
 import { InvalidInputError, type InputProblem } from '../../harness/interface/index.js'
 
 // The edges of the profile readers: Java .properties text as java.util.Properties.load reads it
@@ -301,4 +312,128 @@ test('profile values: negative seconds, watts or bytes, a zero cycle or window, 
   // No phase: the tail is 0 s long, shorter than Ti too.
   assert.deepEqual(pathsOf({ ...tailBase(), tail: [] }), ['tail', 'active.inactivitySeconds'])
   assert.deepEqual(pathsOf({ ...tailBase(), verified: 'yes' }), ['verified'])
+})
+
+test('profile errors say what was expected: a number, one of the technologies, a known model, no other keys (with a hint)', () => {
+  const problems = (value: unknown): InputProblem[] => problemsOf(() => parseRadioProfile(value, 'p.json'))
+  const number = problems({ ...tailBase(), idle: { watts: '0.1' } })
+  assert.deepEqual(
+    number.map((p) => [p.path, p.expected, p.found]),
+    [['idle.watts', 'a number', '"0.1"']]
+  )
+  const technology = problems({ ...tailBase(), technology: '4g' })
+  assert.deepEqual(
+    technology.map((p) => [p.path, p.expected, p.found]),
+    [['technology', '"lte" | "3g" | "wifi" | "5g-nsa" | "other"', '"4g"']]
+  )
+  const model = problems({ ...tailBase(), model: 'lte' })
+  assert.deepEqual(
+    model.map((p) => [p.path, p.expected]),
+    [['model', 'model: "tail", "energybox-3g" or "energybox-wifi"']]
+  )
+  // Two unknown keys in one object: one problem, at the first key, finding both.
+  const keys = problems({ ...tailBase(), idle: { watts: 0.1, beacon: true, dtim: 3 } })
+  assert.deepEqual(keys, [
+    {
+      location: { file: 'p.json', line: undefined },
+      path: 'idle.beacon',
+      message: keys[0].message,
+      expected: 'no other keys',
+      found: 'beacon, dtim',
+      hint: 'check the spelling against harness/energy/README.md'
+    }
+  ])
+  // A rule of courier's own (a refinement) has no expected value to show.
+  const refined = problems({ ...tailBase(), active: { inactivitySeconds: 3, betaWatts: 1 } })
+  assert.equal(refined[0].expected, undefined)
+  assert.equal(refined[0].message, 'inactivitySeconds exceeds the whole tail (2 s)')
+})
+
+test('profile errors: a long found value is cut to 57 characters and ...; the summary names the profile, the file and each path', () => {
+  const long = 'x'.repeat(80)
+  const [problem] = problemsOf(() => parseRadioProfile({ ...tailBase(), verified: long }, 'p.json'))
+  // JSON.stringify adds the quotes: 82 characters, over 60, so the first 57 and "...".
+  assert.equal(problem.found, `"${'x'.repeat(56)}...`)
+  assert.equal(problem.found?.length, 60)
+  // 60 characters exactly are shown whole.
+  const [whole] = problemsOf(() => parseRadioProfile({ ...tailBase(), verified: 'y'.repeat(58) }, 'p.json'))
+  assert.equal(whole.found, `"${'y'.repeat(58)}"`)
+  let message = ''
+  try {
+    parseRadioProfile({ ...tailBase(), name: 'mine', idle: {} }, 'dir/p.json')
+  } catch (err) {
+    message = (err as Error).message
+  }
+  assert.ok(message.startsWith('invalid radio profile mine in dir/p.json:\n  idle.watts: '), message)
+  assert.equal(message.split('\n').length, 2)
+  // Without a name the summary has none.
+  const noName = { ...tailBase(), name: undefined }
+  assert.throws(
+    () => parseRadioProfile(noName, 'q.json'),
+    (err: unknown) => err instanceof Error && err.message.startsWith('invalid radio profile in q.json:\n  name: ')
+  )
+})
+
+test('profile file errors: each problem at the line of its field, a missing field at the line of the object that lacks it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'courier-profile-'))
+  try {
+    const path = join(dir, 'p.json')
+    const text = [
+      '{',
+      '  "name": "mine",',
+      '  "model": "tail",',
+      '  "source": "a test",',
+      '  "verified": false,',
+      '  "active": { "inactivitySeconds": 0.1, "betaWatts": 1 },',
+      '  "tail": [',
+      '    { "state": "tail", "seconds": 2, "watts": 0.5 }',
+      '  ],',
+      '  "idle": {',
+      '    "state": "idle"',
+      '  }',
+      '}'
+    ].join('\n')
+    writeFileSync(path, text)
+    const missing = problemsOf(() => loadRadioProfile(path))
+    assert.deepEqual(
+      missing.map((p) => [p.path, p.location.file, p.location.line, p.found]),
+      [['idle.watts', path, 10, 'nothing']]
+    )
+    // Bad JSON (a doubled comma): the parser's position is on line 3.
+    writeFileSync(path, '{\n  "name": "x",\n  "model": "tail",,\n}\n')
+    const json = problemsOf(() => loadRadioProfile(path))
+    assert.equal(json[0].location.file, path)
+    assert.equal(json[0].location.line, 3)
+    assert.equal(json[0].hint, 'EnergyBox .config files go through loadEnergyBoxProfile(networkConfig, deviceConfig)')
+    // A path without a slash but ending in .json, or naming an existing file, is a file too.
+    writeFileSync(path, JSON.stringify(tailBase()))
+    const cwd = process.cwd()
+    process.chdir(dir)
+    try {
+      assert.equal(loadRadioProfile('p.json').name, 'mine')
+      writeFileSync(join(dir, 'profile'), JSON.stringify({ ...tailBase(), name: 'no-extension' }))
+      assert.equal(loadRadioProfile('profile').name, 'no-extension')
+    } finally {
+      process.chdir(cwd)
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('an unknown built-in name suggests the nearest one and lists them all', () => {
+  const [problem] = problemsOf(() => loadRadioProfile('wify'))
+  const names = listBuiltinProfiles().map((p) => p.name)
+  assert.equal(problem.hint, 'did you mean wifi?')
+  assert.equal(problem.expected, `one of ${names.join(', ')}, or a path to a JSON profile`)
+  assert.equal(problem.found, 'wify')
+  assert.equal(problem.message, 'unknown radio profile "wify"')
+  // Edit distances: energybox-wifi-general 8 (the nearest), wifi 10; 3g-huang2012 4, 5g-nsa 5, 3g 6.
+  assert.equal(problemsOf(() => loadRadioProfile('energybox-wifi'))[0].hint, 'did you mean energybox-wifi-general?')
+  assert.equal(problemsOf(() => loadRadioProfile('3g-huang'))[0].hint, 'did you mean 3g-huang2012?')
+  // A built-in's listing carries its model and provenance.
+  const lte = listBuiltinProfiles().find((p) => p.name === 'lte')
+  assert.deepEqual(lte && { model: lte.model, technology: lte.technology, verified: lte.verified }, { model: 'tail', technology: 'lte', verified: false })
+  assert.match(lte?.source ?? '', /Huang/)
+  assert.match(lte?.description ?? '', /LTE/)
 })
