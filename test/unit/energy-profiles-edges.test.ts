@@ -399,6 +399,17 @@ test('profile file errors: each problem at the line of its field, a missing fiel
       missing.map((p) => [p.path, p.location.file, p.location.line, p.found]),
       [['idle.watts', path, 10, 'nothing']]
     )
+    // A missing top-level field: the object that lacks it starts on line 1 (idle.watts is still
+    // missing, its object now on line 9).
+    writeFileSync(path, text.replace('  "source": "a test",\n', ''))
+    const source = problemsOf(() => loadRadioProfile(path))
+    assert.deepEqual(
+      source.map((p) => [p.path, p.location.line, p.found]),
+      [
+        ['source', 1, 'nothing'],
+        ['idle.watts', 9, 'nothing']
+      ]
+    )
     // Bad JSON (a doubled comma): the parser's position is on line 3.
     writeFileSync(path, '{\n  "name": "x",\n  "model": "tail",,\n}\n')
     const json = problemsOf(() => loadRadioProfile(path))
@@ -436,4 +447,22 @@ test('an unknown built-in name suggests the nearest one and lists them all', () 
   assert.deepEqual(lte && { model: lte.model, technology: lte.technology, verified: lte.verified }, { model: 'tail', technology: 'lte', verified: false })
   assert.match(lte?.source ?? '', /Huang/)
   assert.match(lte?.description ?? '', /LTE/)
+})
+
+test('a profile that is not an object: one problem at the root, no path in the summary, no name', () => {
+  let caught: unknown
+  try {
+    parseRadioProfile('lte', 'r.json')
+  } catch (err) {
+    caught = err
+  }
+  assert.ok(caught instanceof InvalidInputError)
+  assert.equal(caught.problems.length, 1)
+  assert.equal(caught.problems[0].path, '')
+  assert.equal(caught.problems[0].found, '"lte"')
+  assert.equal(caught.message, `invalid radio profile in r.json:\n  ${caught.problems[0].message}`)
+  assert.throws(
+    () => parseRadioProfile(null, 'n.json'),
+    (err: unknown) => err instanceof InvalidInputError && err.problems[0].found === 'null'
+  )
 })
