@@ -466,3 +466,32 @@ test('a profile that is not an object: one problem at the root, no path in the s
     (err: unknown) => err instanceof InvalidInputError && err.problems[0].found === 'null'
   )
 })
+
+test("the schema's own messages: what is wrong and what to write", () => {
+  const messages = (value: unknown): string[] => problemsOf(() => parseRadioProfile(value)).map((p) => `${p.path}: ${p.message}`)
+  assert.deepEqual(messages({ ...tailBase(), tail: [{ state: 'drx', seconds: 2, watts: 0.5, pulse: { cycleSeconds: 0.04, onSeconds: 0.05, onWatts: 1 } }] }), [
+    'tail[0].pulse.onSeconds: onSeconds must not exceed cycleSeconds'
+  ])
+  assert.deepEqual(
+    messages({
+      ...tailBase(),
+      tailSeconds: 1.5,
+      tail: [
+        { state: 'a', seconds: 1, watts: 1 },
+        { state: 'b', seconds: 1, watts: 1 }
+      ]
+    }),
+    ['tailSeconds: tail phases add up to 2 s, more than tailSeconds']
+  )
+  assert.deepEqual(
+    messages({
+      ...tailBase(),
+      tail: [
+        { state: 'a', watts: 1 },
+        { state: 'b', watts: 1 }
+      ]
+    }),
+    ['tail[0].seconds: only the last tail phase may omit seconds', 'tail[1].seconds: the last tail phase needs seconds unless tailSeconds is given']
+  )
+  assert.deepEqual(messages({ ...tailBase(), tail: [{ state: 'Drx', seconds: 2, watts: 0.5 }] }), ['tail[0].state: a lower-case state name such as long-drx'])
+})
