@@ -9,6 +9,7 @@ import {
   parseJavaProperties,
   parseRadioProfile,
   loadRadioProfile,
+  loadEnergyBoxProfile,
   listBuiltinProfiles,
   type EnergyBoxConfig
 } from '../../harness/energy/index.js'
@@ -308,6 +309,7 @@ test('profile values: negative seconds, watts or bytes, a zero cycle or window, 
   assert.deepEqual(pathsOf({ ...tailBase(), source: '' }), ['source'])
   assert.deepEqual(pathsOf({ ...tailBase(), tail: [{ state: 'Long', seconds: 2, watts: 0.5 }] }), ['tail[0].state'])
   assert.deepEqual(pathsOf({ ...tailBase(), tail: [{ state: '1x', seconds: 2, watts: 0.5 }] }), ['tail[0].state'])
+  assert.deepEqual(pathsOf({ ...tailBase(), tail: [{ state: 'long_drx', seconds: 2, watts: 0.5 }] }), ['tail[0].state'])
   assert.doesNotThrow(() => parseRadioProfile({ ...tailBase(), tail: [{ state: 'long-drx2', seconds: 2, watts: 0.5 }] }))
   // No phase: the tail is 0 s long, shorter than Ti too.
   assert.deepEqual(pathsOf({ ...tailBase(), tail: [] }), ['tail', 'active.inactivitySeconds'])
@@ -494,4 +496,120 @@ test("the schema's own messages: what is wrong and what to write", () => {
     ['tail[0].seconds: only the last tail phase may omit seconds', 'tail[1].seconds: the last tail phase needs seconds unless tailSeconds is given']
   )
   assert.deepEqual(messages({ ...tailBase(), tail: [{ state: 'Drx', seconds: 2, watts: 0.5 }] }), ['tail[0].state: a lower-case state name such as long-drx'])
+})
+
+test('Java properties, more: a line of one backslash continues, an escaped letter before hex digits is only that letter, inner blanks of a continuation line stay', () => {
+  assert.deepEqual(values('\\\n  A=1\nF=\\a1234\nG=a\\\nb c'), { A: '1', F: 'a1234', G: 'ab c' })
+  assert.equal(parseJavaProperties('\\\n  A=1').get('A')?.line, 1)
+})
+
+test('EnergyBox configs with nothing but TYPE: every key is reported missing with its unit, the window under upstream spelling', () => {
+  const units3g = problemsOf(() => energyBoxProfileFromConfigs(parseEnergyBoxConfig('TYPE=3G', 'n'), parseEnergyBoxConfig('TYPE=Device3G', 'd'))).map(
+    (p) => `${p.location.file} ${p.path}: ${p.expected}`
+  )
+  assert.deepEqual(units3g, [
+    'n DCH_FACH_INACTIVITY_TIME: a non-negative number (ms)',
+    'n FACH_IDLE_INACTIVITY_TIME: a non-negative number (ms)',
+    'n UPLINK_BUFFER_IDLE_TO_FACH_OR_DCH: a non-negative number (bytes)',
+    'n DOWNLINK_BUFFER_IDLE_TO_FACH_OR_DCH: a non-negative number (bytes)',
+    'n UPLINK_BUFFER_FACH_TO_DCH: a non-negative number (bytes)',
+    'n DOWNLINK_BUFFER_FACH_TO_DCH: a non-negative number (bytes)',
+    'n UPLINK_BUFFER_EMPTY_TIME: a non-negative number (ms per byte)',
+    'n DOWNLINK_BUFFER_EMPTY_TIME: a non-negative number (ms)',
+    'n IDLE_TO_DCH_TRANSITION_TIME: a non-negative number (ms)',
+    'd POWER_IN_IDLE: a non-negative number (W)',
+    'd POWER_IN_FACH: a non-negative number (W)',
+    'd POWER_IN_DCH: a non-negative number (W)'
+  ])
+  const unitsWifi = problemsOf(() => energyBoxProfileFromConfigs(parseEnergyBoxConfig('TYPE=Wifi', 'n'), parseEnergyBoxConfig('TYPE=DeviceWifi', 'd'))).map(
+    (p) => `${p.path}: ${p.expected}`
+  )
+  assert.deepEqual(unitsWifi, [
+    'CAM_PSM_INACTIVITY_TIME: a non-negative number (ms)',
+    'CAM_TIME_WIMDOW: a non-negative number (ms)',
+    'WINDOW_DATA_RATE_THRESHOLD: a non-negative number (bytes per window)',
+    'POWER_IN_PSM: a non-negative number (W)',
+    'POWER_IN_CAM: a non-negative number (W)',
+    'POWER_IN_CAMH: a non-negative number (W)'
+  ])
+  // The correct spelling, when present, is the one checked.
+  const window = problemsOf(() =>
+    energyBoxProfileFromConfigs(
+      parseEnergyBoxConfig('TYPE=Wifi\nCAM_PSM_INACTIVITY_TIME=220\nCAM_TIME_WINDOW=x\nWINDOW_DATA_RATE_THRESHOLD=3000', 'n'),
+      parseEnergyBoxConfig('TYPE=DeviceWifi\nPOWER_IN_PSM=0.03\nPOWER_IN_CAM=0.25\nPOWER_IN_CAMH=0.45', 'd')
+    )
+  )
+  assert.deepEqual(
+    window.map((p) => [p.path, p.location.line, p.expected]),
+    [['CAM_TIME_WINDOW', 3, 'a non-negative number (ms)']]
+  )
+})
+
+test('EnergyBox configs the schema refuses (a window of 0 ms) are reported against both files; names keep inner .config and wifi_', () => {
+  const net = parseEnergyBoxConfig(
+    'TYPE=Wifi\nCAM_PSM_INACTIVITY_TIME=220\nCAM_TIME_WIMDOW=0\nWINDOW_DATA_RATE_THRESHOLD=3000',
+    'cfg/home_wifi_1.configured.config'
+  )
+  const dev = parseEnergyBoxConfig('TYPE=DeviceWifi\nPOWER_IN_PSM=0.03\nPOWER_IN_CAM=0.25\nPOWER_IN_CAMH=0.45', 'cfg/dev.config')
+  const [problem] = problemsOf(() => energyBoxProfileFromConfigs(net, dev))
+  assert.equal(problem.path, 'windowSeconds')
+  assert.equal(problem.location.file, 'cfg/home_wifi_1.configured.config + cfg/dev.config')
+  const ok = parseEnergyBoxConfig(
+    'TYPE=Wifi\nCAM_PSM_INACTIVITY_TIME=220\nCAM_TIME_WIMDOW=50\nWINDOW_DATA_RATE_THRESHOLD=3000',
+    'cfg/home_wifi_1.configured.config'
+  )
+  assert.equal(energyBoxProfileFromConfigs(ok, dev).name, 'energybox-wifi-home_wifi_1.configured')
+  const net3 = net3g()
+  assert.equal(energyBoxProfileFromConfigs({ ...net3, file: 'x/3g.configured.config' }, dev3g()).name, 'energybox-3g-3g.configured')
+  // A config file that is not there: the problem says which kind of file was looked for.
+  const [absent] = problemsOf(() => loadEnergyBoxProfile('/nonexistent/courier/net.config', '/nonexistent/courier/dev.config'))
+  assert.equal(absent.message, 'EnergyBox config not found (no such file)')
+  assert.equal(absent.location.file, '/nonexistent/courier/net.config')
+})
+
+test('profile errors, more: ">= 0" for a negative value, the default file name, a built-in name that is a path', () => {
+  const [negative] = problemsOf(() => parseRadioProfile({ ...tailBase(), promotion: { seconds: -1, watts: 1 } }))
+  assert.equal(negative.expected, '>= 0')
+  assert.equal(negative.found, '-1')
+  assert.equal(negative.location.file, '<profile>')
+  // A name ending in .json is a file even without a slash.
+  const [missing] = problemsOf(() => loadRadioProfile('courier-no-such-profile.json'))
+  assert.equal(missing.message, 'radio profile not found (no such file)')
+  assert.equal(missing.hint, 'a JSON radio profile (harness/energy/README.md), or a built-in name: lte, 3g, wifi')
+  const [unknown] = problemsOf(() => loadRadioProfile('wify'))
+  assert.equal(unknown.location.file, '<radio>')
+  assert.equal(unknown.path, 'radio')
+})
+
+test('profile files that are not JSON: the first line of the parser message, its line; a trailing comma at its line; an empty file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'courier-profile-'))
+  try {
+    const path = join(dir, 'p.json')
+    const parserMessage = (text: string): string => {
+      try {
+        JSON.parse(text)
+      } catch (err) {
+        return (err as Error).message.split('\n')[0]
+      }
+      return ''
+    }
+    // A trailing comma: YAML would take it, the JSON parser gives a position on line 3.
+    const trailing = '{\n  "name": "x",\n}\n'
+    writeFileSync(path, trailing)
+    const [comma] = problemsOf(() => loadRadioProfile(path))
+    assert.deepEqual(comma, {
+      location: { file: path, line: 3 },
+      path: '',
+      message: `not valid JSON: ${parserMessage(trailing)}`,
+      expected: 'a JSON radio profile',
+      hint: 'EnergyBox .config files go through loadEnergyBoxProfile(networkConfig, deviceConfig)'
+    })
+    // An empty file: no position, and nothing for YAML to point at either.
+    writeFileSync(path, '')
+    const [empty] = problemsOf(() => loadRadioProfile(path))
+    assert.equal(empty.location.line, undefined)
+    assert.equal(empty.message, `not valid JSON: ${parserMessage('')}`)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 })
