@@ -613,3 +613,30 @@ test('profile files that are not JSON: the first line of the parser message, its
     rmSync(dir, { recursive: true, force: true })
   }
 })
+
+test('small things a user reads: an escaped blank is no number, the WiFi device role, the hint only for unknown keys, one summary line per problem', () => {
+  const blank = problemsOf(() =>
+    energyBoxProfileFromConfigs(
+      parseEnergyBoxConfig('TYPE=Wifi\nCAM_PSM_INACTIVITY_TIME=\\ \nCAM_TIME_WIMDOW=50\nWINDOW_DATA_RATE_THRESHOLD=3000', 'n'),
+      parseEnergyBoxConfig('TYPE=DeviceWifi\nPOWER_IN_PSM=0.03\nPOWER_IN_CAM=0.25\nPOWER_IN_CAMH=0.45', 'd')
+    )
+  )
+  assert.deepEqual(
+    blank.map((p) => [p.path, p.found]),
+    [['CAM_PSM_INACTIVITY_TIME', '" "']]
+  )
+  const role = problemsOf(() => energyBoxProfileFromConfigs(parseEnergyBoxConfig('TYPE=Wifi', 'n'), dev3g()))
+  assert.equal(role[0].message, 'expected the device (TYPE=DeviceWifi) config here')
+  const [technology] = problemsOf(() => parseRadioProfile({ ...tailBase(), technology: '4g' }))
+  assert.equal(technology.hint, undefined)
+  let message = ''
+  try {
+    parseRadioProfile({ ...tailBase(), name: 'two', source: '', idle: {} }, 'p.json')
+  } catch (err) {
+    message = (err as Error).message
+  }
+  const summary = message.split('\n')
+  assert.equal(summary.length, 3, message)
+  assert.equal(summary[0], 'invalid radio profile two in p.json:')
+  assert.ok(summary[1].startsWith('  source: ') && summary[2].startsWith('  idle.watts: '), message)
+})
