@@ -23,7 +23,7 @@ export class EnergyBoxRun {
   states: Uint8Array
   times: Float64Array
   length = 0
-  /** Promotions: out of the lowest state, or into DCH. Time in seconds, packet index, states from/to. */
+  /** Promotions: out of the lowest state, or into DCH. Time in seconds (when the new state starts), packet index, states from/to. */
   promoTime: Float64Array
   promoPacket: Int32Array
   promoFrom: Uint8Array
@@ -147,7 +147,8 @@ export function runEnergyBox3g(view: PacketView, profile: EnergyBox3gProfile): E
         emit(EB3G.idle, at)
         emit(EB3G.dch, at)
         state = EB3G.dch
-        run.promote(view.time[i], i, EB3G.idle, EB3G.dch)
+        // The promotion is where DCH starts (a promotion cost ends there, after the idle time).
+        run.promote(view.time[i] + (at - t) / 1e6, i, EB3G.idle, EB3G.dch)
       } else {
         // The packet that wakes the radio into FACH is not added to the RLC buffers.
         emit(EB3G.idle, t)
