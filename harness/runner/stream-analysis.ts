@@ -68,6 +68,31 @@ export async function readRunLog(path: string, windowMs = REORDER_WINDOW_MS): Pr
   return (await passEventLog(path, () => new RunLogPass(), windowMs)).consumer
 }
 
+/**
+ * Passes over events.ndjson for readers that need the log more than once (report.html reads it
+ * twice): each pass reads the file again rather than holding it.
+ */
+export type LogPasses = <C extends EventConsumer>(make: () => C) => Promise<C>
+
+export function logPasses(path: string): LogPasses {
+  return async (make) => (await passEventLog(path, make)).consumer
+}
+
+/** What the reports and the history read of a finished run's log, beside results, without the log in memory. */
+export interface RunLog {
+  start: EventOf<'run.start'> | undefined
+  /** Delivery latency samples, as `courier compare` reads them (the history row keeps them). */
+  latencies: LatencySamples
+  /** events.ndjson read again, pass by pass (report.html). */
+  passes: LogPasses
+}
+
+/** The RunLog of a pass whose folds have seen the whole log. */
+export function runLogOf(path: string, pass: RunLogPass): RunLog {
+  const start = pass.kept.find((e): e is EventOf<'run.start'> => e.type === 'run.start')
+  return { start, latencies: pass.analysis.latencySamples(), passes: logPasses(path) }
+}
+
 /** What `courier compare` reads of a run's log: its run.start and the delivery latency samples, in one pass. */
 export async function latencySamplesOfLog(path: string): Promise<{ start: EventOf<'run.start'> | undefined; latencies: LatencySamples }> {
   let start: EventOf<'run.start'> | undefined

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import type { CourierEvent, Results } from '../../harness/interface/index.js'
-import { passEventLog, readEventLog } from '../../harness/runner/index.js'
-import { buildReportData, buildReportDataFrom, type EventPasses, type ReportDataOptions } from '../../reports/index.js'
+import { deliveryLatencySamples } from '../../harness/analysis/index.js'
+import { historyRunFrom } from '../../harness/history/index.js'
+import { passEventLog, readEventLog, recomputeRun } from '../../harness/runner/index.js'
+import { buildReportData, buildReportDataFrom, writeRunReports, type EventPasses, type ReportDataOptions } from '../../reports/index.js'
 import { buildReportData as arrayReportData } from '../helpers/array-report/build-data.js'
 import { REPO_ROOT } from '../helpers/cli.js'
 import { FIXTURE_RUNS } from '../helpers/reports/fixture-runs.js'
@@ -84,4 +86,24 @@ test('a log written out of order gives the report data of the log sorted', async
   const sorted = [...written].sort((a, b) => a.t - b.t)
   const before = arrayReportData(run.results, sorted, TIGHT)
   assert.deepStrictEqual(await buildReportDataFrom(run.results, logPasses(path), TIGHT), before)
+})
+
+test('courier report and courier run hand the history and report.html what the whole log gave them', async () => {
+  for (const name of ['small-fail', 'smoke-real', 'phantom-push-real']) {
+    const at = join(REPO_ROOT, 'fixtures/runs', name)
+    const events = await readEventLog(join(at, 'events.ndjson'))
+    const { results, log } = await recomputeRun(at)
+    // the history row's latency samples and run.start, as historyRunFrom read them from the array
+    assert.deepStrictEqual(log.latencies, deliveryLatencySamples(events), `${name}: latency samples`)
+    assert.deepStrictEqual(log.start, events.find((e) => e.type === 'run.start'), `${name}: run.start`)
+    const row = historyRunFrom(at, results, log, 'set', 0)
+    assert.deepStrictEqual(row.latencies, deliveryLatencySamples(events))
+    // report.html written from passes over the log is the one written from the array
+    const fromLog = join(dir, `${name}-log`)
+    const fromArray = join(dir, `${name}-array`)
+    for (const d of [fromLog, fromArray]) mkdirSync(d)
+    await writeRunReports(fromLog, results, log.passes, { artifacts: [] })
+    await writeRunReports(fromArray, results, events, { artifacts: [] })
+    assert.equal(readFileSync(join(fromLog, 'report.html'), 'utf8'), readFileSync(join(fromArray, 'report.html'), 'utf8'), `${name}: report.html`)
+  }
 })
