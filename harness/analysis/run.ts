@@ -347,11 +347,20 @@ class HarnessFold implements Fold<HarnessHealth, number> {
     const samples = this.samples.filter((s) => s.t >= start + SAMPLE_MS && s.t <= end + SAMPLE_MS)
     if (samples.length === 0) return { lagP99Ms: null, lagMaxMs: null, cpuMaxPercent: null, rssMaxMb: null, lagLimitMs, saturated: false, samples: 0 }
     const lagP99Ms = summarize(samples.map((s) => s.p99)).p99 ?? 0
+    // loops, not Math.max(...samples): a sample a second is more arguments than a call takes after a day and a half
+    let lagMax = -Infinity
+    let cpuMax = -Infinity
+    let rssMax = -Infinity
+    for (const s of samples) {
+      if (s.max > lagMax) lagMax = s.max
+      if (s.cpu > cpuMax) cpuMax = s.cpu
+      if (s.rssMb > rssMax) rssMax = s.rssMb
+    }
     return {
       lagP99Ms,
-      lagMaxMs: round(Math.max(...samples.map((s) => s.max))),
-      cpuMaxPercent: round(Math.max(...samples.map((s) => s.cpu))),
-      rssMaxMb: round(Math.max(...samples.map((s) => s.rssMb))),
+      lagMaxMs: round(lagMax),
+      cpuMaxPercent: round(cpuMax),
+      rssMaxMb: round(rssMax),
       lagLimitMs,
       saturated: lagP99Ms > lagLimitMs,
       samples: samples.length
