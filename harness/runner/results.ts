@@ -238,7 +238,7 @@ export async function recomputeRun(
   try {
     capture = await loadCapture(runDir, events)
     destinations = await loadDestinations(runDir, events)
-    radioTimelines = await deviceRadioTimelines(events, capturePath(runDir, events))
+    radioTimelines = await deviceRadioTimelines(events, capturePath(runDir, events), pass.receptions)
   } catch (error) {
     if (options.allowDamagedCapture !== true) {
       if (!(error instanceof InvalidInputError)) throw error

@@ -147,7 +147,7 @@ export async function runScenario(scenario: LoadedScenario, options: RunOptions)
       analysis: pass.analysis,
       thresholds: options.thresholds,
       capture: await optional('the capture', async () => await loadCapture(runDir, allEvents)),
-      radioTimelines: await optional('the radio timelines', async () => await deviceRadioTimelines(allEvents, capturePath(runDir, allEvents)))
+      radioTimelines: await optional('the radio timelines', async () => await deviceRadioTimelines(allEvents, capturePath(runDir, allEvents), pass.receptions))
     })
   } catch (error) {
     await writeFile(join(runDir, 'analysis-error.txt'), `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`).catch(() => {})
