@@ -46,7 +46,12 @@ export function registerReportCommand(program: Command): void {
       ) => {
         if (flags.history != null) await checkHistoryFile(flags.history)
         const secrets = await runSecrets(runDir)
-        const { results, log } = await recomputeRun(runDir, { allowDamagedCapture: flags.allowTruncated === true, secrets, redact: flags.redact === true })
+        const { results, log } = await recomputeRun(runDir, {
+          allowDamagedCapture: flags.allowTruncated === true,
+          secrets,
+          redact: flags.redact === true,
+          latencySamples: flags.history != null
+        })
         await writeFile(join(runDir, 'results.json'), JSON.stringify(results, null, 2) + '\n')
         // the log is never held: the history takes what the results pass gathered, report.html reads it twice more
         const trend = flags.history == null ? null : await recordRun(flags.history, runDir, results, log, flags.historyLast ?? DEFAULT_HISTORY_LAST)

@@ -202,7 +202,8 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
               onResults,
               build,
               secrets,
-              redact: flags.redact === true
+              redact: flags.redact === true,
+              latencySamples: history != null
             })
             progress.done()
             process.stdout.write(renderConsoleSummary(outcome.results, { color: process.stdout.isTTY === true }) + '\n')

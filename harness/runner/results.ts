@@ -209,7 +209,7 @@ export async function recomputeResults(runDir: string, options: { allowDamagedCa
 /** recomputeResults, with what the reports and the history read of the log (RunLog). */
 export async function recomputeRun(
   runDir: string,
-  options: { allowDamagedCapture?: boolean } & LeakScanOptions = {}
+  options: { allowDamagedCapture?: boolean; latencySamples?: boolean } & LeakScanOptions = {}
 ): Promise<{ results: Results; log: RunLog }> {
   const dir = await stat(runDir).catch(() => undefined)
   if (dir == null || !dir.isDirectory()) {
@@ -258,7 +258,7 @@ export async function recomputeRun(
       results.verdictReasons = [...gaps]
     }
   }
-  return { results, log: runLogOf(join(runDir, 'events.ndjson'), pass) }
+  return { results, log: runLogOf(join(runDir, 'events.ndjson'), pass, options.latencySamples !== false) }
 }
 
 /** The run's pcap file, when tcpdump wrote one. */

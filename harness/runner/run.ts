@@ -75,6 +75,8 @@ export interface RunOptions {
   secrets?: readonly ConfiguredSecret[]
   /** Mask what the secrets scan finds in the run's artifacts (`courier run --redact`). */
   redact?: boolean
+  /** Hand onResults the delivery latency samples (the history row's; default true): a sample per arrival. */
+  latencySamples?: boolean
 }
 
 /** `courier fleet up`: what differs from a run. */
@@ -168,7 +170,7 @@ export async function runScenario(scenario: LoadedScenario, options: RunOptions)
   let reportFailed = false
   if (options.onResults != null) {
     try {
-      await options.onResults(runDir, results, runLogOf(eventsPath, pass))
+      await options.onResults(runDir, results, runLogOf(eventsPath, pass, options.latencySamples !== false))
     } catch (error) {
       reportFailed = true
       options.log.warn(`a report could not be written: ${errorText(error)} (exit 3; results.json is in ${runDir})`)

@@ -85,16 +85,17 @@ export function logPasses(path: string): LogPasses {
 /** What the reports and the history read of a finished run's log, beside results, without the log in memory. */
 export interface RunLog {
   start: EventOf<'run.start'> | undefined
-  /** Delivery latency samples, as `courier compare` reads them (the history row keeps them). */
-  latencies: LatencySamples
+  /** Delivery latency samples, as `courier compare` reads them (the history row keeps them); only when asked for (a sample per arrival). */
+  latencies?: LatencySamples
   /** events.ndjson read again, pass by pass (report.html). */
   passes: LogPasses
 }
 
 /** The RunLog of a pass whose folds have seen the whole log. */
-export function runLogOf(path: string, pass: RunLogPass): RunLog {
+export function runLogOf(path: string, pass: RunLogPass, withLatencies = true): RunLog {
   const start = pass.kept.find((e): e is EventOf<'run.start'> => e.type === 'run.start')
-  return { start, latencies: pass.analysis.latencySamples(), passes: logPasses(path) }
+  // taken now, so that the folds need not outlive results
+  return { start, ...(withLatencies ? { latencies: pass.analysis.latencySamples() } : {}), passes: logPasses(path) }
 }
 
 /** What `courier compare` reads of a run's log: its run.start and the delivery latency samples, in one pass. */

@@ -95,8 +95,13 @@ test('courier report and courier run hand the history and report.html what the w
     const { results, log } = await recomputeRun(at)
     // the history row's latency samples and run.start, as historyRunFrom read them from the array
     assert.deepStrictEqual(log.latencies, deliveryLatencySamples(events), `${name}: latency samples`)
-    assert.deepStrictEqual(log.start, events.find((e) => e.type === 'run.start'), `${name}: run.start`)
-    const row = historyRunFrom(at, results, log, 'set', 0)
+    assert.deepStrictEqual(
+      log.start,
+      events.find((e) => e.type === 'run.start'),
+      `${name}: run.start`
+    )
+    assert.ok(log.latencies != null)
+    const row = historyRunFrom(at, results, { start: log.start, latencies: log.latencies }, 'set', 0)
     assert.deepStrictEqual(row.latencies, deliveryLatencySamples(events))
     // report.html written from passes over the log is the one written from the array
     const fromLog = join(dir, `${name}-log`)
@@ -106,4 +111,10 @@ test('courier report and courier run hand the history and report.html what the w
     await writeRunReports(fromArray, results, events, { artifacts: [] })
     assert.equal(readFileSync(join(fromLog, 'report.html'), 'utf8'), readFileSync(join(fromArray, 'report.html'), 'utf8'), `${name}: report.html`)
   }
+})
+
+test('without the history, the run log hands over no latency samples (a sample per arrival, for nothing)', async () => {
+  const { log } = await recomputeRun(join(REPO_ROOT, 'fixtures/runs/small-fail'), { latencySamples: false })
+  assert.equal(log.latencies, undefined)
+  assert.ok(log.start != null)
 })
