@@ -6,10 +6,14 @@
 //      [--all]: every rate given, not only up to the first that is not clean
 //      [--baseline FILE]: compare each rate's CPU per delivery with an earlier output of this script
 //      (npm run bench uses fixtures/bench/fleet-baseline.json) and exit 1 when a step got more than
-//      25 % dearer; [--record FILE] writes this run's output there too, to become the next baseline
+//      25 % dearer; [--record FILE] writes this run's output there too, to become the next baseline;
+//      [--keep]: keep each step's run directory in the temp folder (removed by default)
+//      [--workers 1,2]: the search once per process count (`courier run --workers`), in the same run,
+//      and the ratio of each highest clean rate to the first's (the baseline compares the first only)
+//      [--relay-counts 4,8,16,32]: also the largest clean relay count at --relay-rate (default 10) msg/s, per process count
 import '../harness/polyfill.js'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir, cpus } from 'node:os'
 import { join } from 'node:path'
 import { createDevice } from '../devices/index.js'
@@ -26,18 +30,26 @@ const flag = (name: string, fallback: string): string => {
 const rates = flag('--rates', '10,20,40,80,160,240,320,480,640').split(',').map(Number)
 const seconds = Number(flag('--seconds', '10'))
 const capture = flag('--capture', 'auto')
+const workerCounts = flag('--workers', '1').split(',').map(Number)
+if (workerCounts.some((w) => !Number.isInteger(w) || w < 1)) throw new Error(`--workers: whole numbers >= 1, comma-separated, not ${flag('--workers', '')}`)
+const relayCounts = args.includes('--relay-counts') ? flag('--relay-counts', '').split(',').map(Number) : []
+const relayRate = Number(flag('--relay-rate', '10'))
 if (!['auto', 'tcpdump', 'socket', 'off'].includes(capture)) throw new Error(`--capture: auto, tcpdump, socket or off, not ${capture}`)
 const LAG_LIMIT_MS = 20
 const silent = { info: () => {}, warn: () => {}, debug: () => {} }
 
 interface Step {
   rate: number
+  workers: number
+  relays: number
   sent: number
   expected: number
   lost: number
   latencyP95Ms: number | null
   lagP99Ms: number | null
   cpuMaxPercent: number | null
+  /** With workers: each harness process's lag p99 and busiest second (CPU %), to see which one saturates first. */
+  processes?: Record<string, { lagP99Ms: number; cpuMaxPercent: number }>
   /** CPU seconds of the whole step (start, traffic, teardown, analysis): courier's process, and its children (tcpdump, ss). */
   cpuSeconds: { courier: number; children: number }
   clean: boolean
@@ -50,13 +62,13 @@ async function childrenCpuSeconds(): Promise<number> {
   return (Number(fields[13]) + Number(fields[14])) / 100
 }
 
-async function step(rate: number): Promise<Step> {
+async function step(rate: number, workers = 1, relays = 4): Promise<Step> {
   const dir = await mkdtemp(join(tmpdir(), 'courier-bench-'))
   const text = `name: bench-${rate}
 seed: 1
 duration: ${seconds}s
 grace: 3s
-network: { relays: 4, stores: 2 }
+network: { relays: ${relays}, stores: 2 }
 crowd: { topic: lobby, users: 3000, rate: ${rate}/s, size: 512B }
 devices:
   d1: {}
@@ -76,20 +88,32 @@ harness: { maxLagP99: ${LAG_LIMIT_MS}ms }
     thresholds: validateExpectations(scenario),
     createDevice,
     signal: new AbortController().signal,
-    log: silent
+    log: silent,
+    workers
   })
   const cpu = process.cpuUsage(cpuBefore)
   const courierCpu = Math.round((cpu.user + cpu.system) / 1e4) / 100
   const childrenCpu = Math.round(((await childrenCpuSeconds()) - childrenBefore) * 100) / 100
+  // a step's run directory (events, capture) is tens of MB; --keep leaves them for a look
+  if (!args.includes('--keep')) await rm(dir, { recursive: true, force: true })
   const overall = results.delivery.overall
   return {
     rate,
+    workers,
+    relays,
     sent: results.delivery.messages.sent,
     expected: overall.expected,
     lost: overall.lost,
     latencyP95Ms: overall.latency.p95,
     lagP99Ms: results.harness.lagP99Ms,
     cpuMaxPercent: results.harness.cpuMaxPercent,
+    ...(results.harness.processes == null
+      ? {}
+      : {
+          processes: Object.fromEntries(
+            Object.entries(results.harness.processes).map(([name, p]) => [name, { lagP99Ms: p.lagP99Ms, cpuMaxPercent: p.cpuMaxPercent }])
+          )
+        }),
     cpuSeconds: { courier: courierCpu, children: childrenCpu },
     clean: overall.lost === 0 && (results.harness.lagP99Ms ?? Infinity) < LAG_LIMIT_MS
   }
@@ -159,17 +183,46 @@ async function compareWithBaseline(file: string, now: Step[]): Promise<{ lines: 
   return { lines, slower, recorded: baseline.recordedAt ?? null }
 }
 
-const steps: Step[] = []
-for (const rate of rates) {
-  const result = await step(rate)
-  steps.push(result)
+const report = (result: Step): void => {
   process.stderr.write(
-    `rate ${rate}/s: lost ${result.lost}/${result.expected}, p95 ${result.latencyP95Ms ?? '-'} ms, harness lag p99 ${result.lagP99Ms ?? '-'} ms, CPU ${result.cpuSeconds.courier} s + ${result.cpuSeconds.children} s children -> ${result.clean ? 'clean' : 'not clean'}\n`
+    `workers ${result.workers}, relays ${result.relays}, rate ${result.rate}/s: lost ${result.lost}/${result.expected}, p95 ${result.latencyP95Ms ?? '-'} ms, harness lag p99 ${result.lagP99Ms ?? '-'} ms (worst process)${
+      result.processes == null
+        ? ''
+        : ` [${Object.entries(result.processes)
+            .map(([name, p]) => `${name} ${p.lagP99Ms} ms, CPU max ${p.cpuMaxPercent} %`)
+            .join('; ')}]`
+    }, CPU ${result.cpuSeconds.courier} s + ${result.cpuSeconds.children} s children -> ${result.clean ? 'clean' : 'not clean'}\n`
   )
-  // the search stops at the first rate that is not clean, unless every rate's figures are wanted
-  if (!result.clean && !args.includes('--all')) break
 }
+const byWorkers: Array<{ workers: number; steps: Step[]; highestCleanRate: number | null; relaySteps: Step[]; largestCleanRelays: number | null }> = []
+for (const workers of workerCounts) {
+  const found: Step[] = []
+  for (const rate of rates) {
+    const result = await step(rate, workers)
+    found.push(result)
+    report(result)
+    // the search stops at the first rate that is not clean, unless every rate's figures are wanted
+    if (!result.clean && !args.includes('--all')) break
+  }
+  const relaySteps: Step[] = []
+  for (const relays of relayCounts) {
+    const result = await step(relayRate, workers, relays)
+    relaySteps.push(result)
+    report(result)
+    if (!result.clean && !args.includes('--all')) break
+  }
+  byWorkers.push({
+    workers,
+    steps: found,
+    highestCleanRate: found.filter((s) => s.clean).at(-1)?.rate ?? null,
+    relaySteps,
+    largestCleanRelays: relaySteps.filter((s) => s.clean).at(-1)?.relays ?? null
+  })
+}
+// the baseline and the single-process figures are the first process count's
+const steps = byWorkers[0].steps
 const best = steps.filter((s) => s.clean).at(-1)
+const ratio = (a: number | null, b: number | null): number | null => (a != null && b != null && b > 0 ? Math.round((a / b) * 100) / 100 : null)
 const perNode = await memoryPerNode(50)
 const baselineFile = args.includes('--baseline') ? flag('--baseline', '') : null
 const comparison =
@@ -189,13 +242,31 @@ const output =
       recordedAt: new Date().toISOString(),
       benchmark: 'fleet',
       machine: { cpus: cpus().length, node: process.version },
-      topology: '4 relays + 2 stores + 2 crowd gateways + 4 simulated devices, one process',
+      topology: `4 relays + 2 stores + 2 crowd gateways + 4 simulated devices; processes (--workers): ${workerCounts.join(', ')}`,
       criterion: `every device receives every message and harness event-loop delay p99 < ${LAG_LIMIT_MS} ms`,
       secondsPerStep: seconds,
       capture,
       highestCleanRateMsgPerSecond: best?.rate ?? null,
       deliveriesPerSecondAtThatRate: best == null ? null : Math.round((best.expected / seconds) * 10) / 10,
       steps,
+      ...(workerCounts.length > 1 || workerCounts[0] !== 1 || relayCounts.length > 0
+        ? {
+            byWorkers: byWorkers.map((w) => ({
+              workers: w.workers,
+              highestCleanRateMsgPerSecond: w.highestCleanRate,
+              rateRatioToFirst: ratio(w.highestCleanRate, byWorkers[0].highestCleanRate),
+              ...(relayCounts.length > 0
+                ? {
+                    largestCleanRelayCount: w.largestCleanRelays,
+                    relayRateMsgPerSecond: relayRate,
+                    relayRatioToFirst: ratio(w.largestCleanRelays, byWorkers[0].largestCleanRelays)
+                  }
+                : {}),
+              steps: w.steps,
+              relaySteps: w.relaySteps
+            }))
+          }
+        : {}),
       memoryPerNode: {
         ...perNode,
         nodes: 50,

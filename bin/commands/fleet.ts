@@ -7,10 +7,24 @@ import { ExitCode, InvalidInputError, type FleetFile } from '../../harness/inter
 import { manifestsYaml, renderManifests, type ManifestMode } from '../../harness/kube/index.js'
 import { keepFleetUp, makeDirectory, resolveScenario, type Progress } from '../../harness/runner/index.js'
 import { parseDuration } from '../../harness/scenario/index.js'
-import { consoleLogger, fleetHostProblem, interruptOnSignals, parseFleetHost } from './shared.js'
+import {
+  consoleLogger,
+  fleetHostProblem,
+  interruptOnSignals,
+  parseFleetHost,
+  parseRemoteWorkers,
+  parseWorkers,
+  remoteWorkersOption,
+  REMOTE_WORKERS_OPTION,
+  WORKER_LISTEN_OPTION,
+  WORKER_WAIT_OPTION,
+  WORKERS_HELP,
+  type RemoteWorkerFlags
+} from './shared.js'
 
-interface FleetUpFlags {
+interface FleetUpFlags extends RemoteWorkerFlags {
   out?: string
+  workers?: number
   for?: number
   withDevices?: boolean
   seed?: number
@@ -37,6 +51,10 @@ export function registerFleetCommand(program: Command): void {
     .option('--fleet-host <ip>', "IPv4 address the fleet listens on (default: the scenario's network.host, 127.0.0.1); use an interface a real phone can reach")
     .option('--no-progress', 'no progress line while it runs')
     .option('-v, --verbose', 'log component errors as they happen')
+    .addOption(new Option('--workers <n>', WORKERS_HELP).argParser(parseWorkers))
+    .addOption(REMOTE_WORKERS_OPTION())
+    .addOption(WORKER_LISTEN_OPTION())
+    .addOption(WORKER_WAIT_OPTION())
     .addHelpText(
       'after',
       `
@@ -46,6 +64,7 @@ scenario duration. events.ndjson is kept as a run's (\`courier report DIR\` comp
 No packet capture unless the scenario says capture: tcpdump.`
     )
     .action(async (file: string, flags: FleetUpFlags) => {
+      const remoteWorkers = remoteWorkersOption(flags)
       const { scenario, profiles } = await resolveScenario(file, {
         overrides: { seed: flags.seed, networkHost: flags.fleetHost == null ? undefined : parseFleetHost(flags.fleetHost) },
         devices: async (s) => (flags.withDevices === true ? await prepareDevices(s) : new Map())
@@ -70,6 +89,8 @@ No packet capture unless the scenario says capture: tcpdump.`
           createDevice: deviceFactory(profiles),
           withDevices: flags.withDevices === true,
           forMs: flags.for,
+          workers: flags.workers,
+          ...remoteWorkers,
           signal: interrupt.signal,
           log,
           onProgress: progress.update,
@@ -91,6 +112,7 @@ No packet capture unless the scenario says capture: tcpdump.`
 
 interface ManifestFlags {
   mode: ManifestMode
+  workerPods?: number
   image: string
   namespace?: string
   for?: string
@@ -116,6 +138,12 @@ function registerManifestsCommand(fleet: Command): void {
         return value
       })
     )
+    .addOption(
+      new Option(
+        '--worker-pods <n>',
+        'worker pods (courier worker --join) that carry relays and crowd gateways beside the coordinator pod, on their own addresses'
+      ).argParser(parseRemoteWorkers)
+    )
     .option('--storage <quantity>', 'mode run: size of the volume claim holding the run directory', '1Gi')
     .option('-o, --out <file>', 'write the manifests to this file instead of stdout')
     .addHelpText(
@@ -132,7 +160,15 @@ Exit codes: 0 printed, 2 invalid input (the scenario cannot run in a pod as writ
       // resolveScenario read and checked it: a regular file of at most 1 MiB of UTF-8
       const scenarioText = await readFile(file, 'utf8')
       const yaml = manifestsYaml(
-        renderManifests(scenario, { mode: flags.mode, image: flags.image, namespace: flags.namespace, forArg: flags.for, storage: flags.storage, scenarioText })
+        renderManifests(scenario, {
+          mode: flags.mode,
+          image: flags.image,
+          namespace: flags.namespace,
+          forArg: flags.for,
+          storage: flags.storage,
+          scenarioText,
+          workers: flags.workerPods
+        })
       )
       if (flags.out == null) process.stdout.write(yaml)
       else await writeFile(flags.out, yaml)

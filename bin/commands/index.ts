@@ -14,7 +14,8 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   pcap: async () => (await import('./pcap.js')).registerPcapCommand,
   doctor: async () => (await import('./doctor.js')).registerDoctorCommand,
   fleet: async () => (await import('./fleet.js')).registerFleetCommand,
-  trend: async () => (await import('./trend.js')).registerTrendCommand
+  trend: async () => (await import('./trend.js')).registerTrendCommand,
+  worker: async () => (await import('./worker.js')).registerWorkerCommand
 }
 
 /**

@@ -14,10 +14,25 @@ import { compareDirectories, loadRunSet } from './compare.js'
 import { checkHistoryFile } from '../../harness/history/index.js'
 import type { TrendView } from '../../reports/index.js'
 import { DEFAULT_HISTORY_LAST, historyFile, recordRun } from './history.js'
-import { configuredSecrets, consoleLogger, fleetHostProblem, interruptOnSignals, parseFleetHost, worstExitCode } from './shared.js'
+import {
+  configuredSecrets,
+  consoleLogger,
+  fleetHostProblem,
+  interruptOnSignals,
+  parseFleetHost,
+  worstExitCode,
+  parseWorkers,
+  WORKERS_HELP,
+  remoteWorkersOption,
+  REMOTE_WORKERS_OPTION,
+  WORKER_LISTEN_OPTION,
+  WORKER_WAIT_OPTION,
+  type RemoteWorkerFlags
+} from './shared.js'
 
-interface RunFlags {
+interface RunFlags extends RemoteWorkerFlags {
   out?: string
+  workers?: number
   seed?: number
   junit?: string
   markdown?: string
@@ -44,6 +59,10 @@ export function registerRunCommand(program: Command): void {
     .option('--no-progress', 'no progress line while running')
     .option('--fleet-host <ip>', "IPv4 address the fleet listens on (default: the scenario's network.host, 127.0.0.1); use an interface a real phone can reach")
     .option('-v, --verbose', 'log component errors as they happen')
+    .addOption(new Option('--workers <n>', WORKERS_HELP).argParser(parseWorkers))
+    .addOption(REMOTE_WORKERS_OPTION())
+    .addOption(WORKER_LISTEN_OPTION())
+    .addOption(WORKER_WAIT_OPTION())
     .addOption(
       new Option(
         '--repeat <n>',
@@ -78,6 +97,7 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
     )
     .action(async (files: string[], flags: RunFlags) => {
       // validate everything before starting anything
+      const remoteWorkers = remoteWorkersOption(flags)
       const prepared: Array<ResolvedScenario<DeviceProfile> & { build: BuildInfo }> = []
       const problems: InvalidInputError[] = []
       for (const file of files) {
@@ -203,7 +223,9 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
               build,
               secrets,
               redact: flags.redact === true,
-              latencySamples: history != null
+              latencySamples: history != null,
+              workers: flags.workers,
+              ...remoteWorkers
             })
             progress.done()
             process.stdout.write(renderConsoleSummary(outcome.results, { color: process.stdout.isTTY === true }) + '\n')

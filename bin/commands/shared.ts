@@ -1,4 +1,5 @@
 import { networkInterfaces } from 'node:os'
+import { Option } from 'commander'
 import { ExitCode, InvalidInputError, type InputProblem, type Logger, type SourceLocation } from '../../harness/interface/index.js'
 import type { ConfiguredSecret } from '../../harness/runner/index.js'
 import { findUserFile, type ScenarioConfig } from '../../harness/scenario/index.js'
@@ -19,6 +20,116 @@ export function consoleLogger(verbose: boolean): Logger {
 }
 
 /** Exit codes of several runs combine to the most serious one. */
+/** More processes than this is a typo, not a machine: each worker is a Node process with its own libp2p stack. */
+const MAX_WORKERS = 64
+
+/** `--workers N`: processes carrying the fleet, courier's own included (1: everything in it, as before workers existed). */
+export function parseWorkers(value: string): number {
+  const n = Number(value)
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < 1 || n > MAX_WORKERS) {
+    throw new InvalidInputError([
+      {
+        location: { file: '--workers' },
+        path: '',
+        message: 'not a number of processes',
+        expected: `a whole number from 1 to ${MAX_WORKERS} (1: the whole fleet in courier's own process)`,
+        found: value
+      }
+    ])
+  }
+  return n
+}
+
+/** `--worker-listen` and `courier worker --join`: HOST:PORT, an IPv4 address and a TCP port. */
+export function parseHostPort(flag: string): (value: string) => { host: string; port: number } {
+  return (value) => {
+    const match = /^(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$/.exec(value.trim())
+    const port = Number(match?.[2])
+    if (match == null || !match[1].split('.').every((o) => Number(o) <= 255) || port < 1 || port > 65535) {
+      throw new InvalidInputError([
+        { location: { file: flag }, path: '', message: 'not an address and port', expected: 'IPv4:PORT, e.g. 10.0.0.5:7400', found: value }
+      ])
+    }
+    return { host: match[1], port }
+  }
+}
+
+/** `--remote-workers N`: how many `courier worker --join` processes a run waits for. */
+export function parseRemoteWorkers(value: string): number {
+  const n = Number(value)
+  if (!/^\d+$/.test(value.trim()) || n < 1 || n > MAX_WORKERS) {
+    throw new InvalidInputError([
+      {
+        location: { file: '--remote-workers' },
+        path: '',
+        message: 'not a number of workers',
+        expected: `a whole number from 1 to ${MAX_WORKERS}`,
+        found: value
+      }
+    ])
+  }
+  return n
+}
+
+export interface RemoteWorkerFlags {
+  remoteWorkers?: number
+  workerListen?: { host: string; port: number }
+  workerWait: number
+}
+
+/** `--remote-workers`, `--worker-listen` and `--worker-wait`, on `run` and `fleet up` (fresh Options for each command). */
+export const REMOTE_WORKERS_OPTION = (): Option =>
+  new Option(
+    '--remote-workers <n>',
+    'also wait for n workers on other hosts (`courier worker --join HOST:PORT` there) and give them relays and crowd gateways like the forked ones; needs --worker-listen, and a --fleet-host those hosts reach'
+  ).argParser(parseRemoteWorkers)
+export const WORKER_LISTEN_OPTION = (): Option =>
+  new Option('--worker-listen <host:port>', 'where remote workers join (an address of this machine they reach)').argParser(parseHostPort('--worker-listen'))
+export const WORKER_WAIT_OPTION = (): Option =>
+  new Option('--worker-wait <seconds>', 'how long to wait for the remote workers before giving up (exit 3)').default(120).argParser(parseWorkerWait)
+
+/** The runner's `remoteWorkers` option from the flags; one of the pair without the other is refused. */
+export function remoteWorkersOption(flags: RemoteWorkerFlags): { remoteWorkers?: { count: number; host: string; port: number; timeoutMs: number } } {
+  if ((flags.remoteWorkers != null) !== (flags.workerListen != null)) {
+    throw new InvalidInputError([
+      {
+        location: { file: flags.remoteWorkers != null ? '--remote-workers' : '--worker-listen' },
+        path: '',
+        message: flags.remoteWorkers != null ? 'remote workers need a place to join' : 'no remote workers to listen for',
+        hint: 'give both: --remote-workers N --worker-listen HOST:PORT'
+      }
+    ])
+  }
+  if (flags.remoteWorkers == null || flags.workerListen == null) return {}
+  return { remoteWorkers: { count: flags.remoteWorkers, ...flags.workerListen, timeoutMs: flags.workerWait * 1000 } }
+}
+
+function parseWorkerWait(value: string): number {
+  const seconds = Number(value)
+  if (value.trim() === '' || !Number.isFinite(seconds) || seconds <= 0 || seconds > 86_400) {
+    throw new InvalidInputError([
+      { location: { file: '--worker-wait' }, path: '', message: 'not a number of seconds', expected: 'seconds, more than 0 and at most a day', found: value }
+    ])
+  }
+  return seconds
+}
+
+/** `courier worker --join`: HOST:PORT where HOST may be a name (a cluster's Service name resolves to the run's pod). */
+export function parseJoinTarget(value: string): { host: string; port: number } {
+  const match = /^([A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?):(\d{1,5})$/.exec(value.trim())
+  const port = Number(match?.[3])
+  if (match == null || port < 1 || port > 65535) {
+    throw new InvalidInputError([
+      { location: { file: '--join' }, path: '', message: 'not a host and port', expected: 'HOST:PORT, e.g. 10.0.0.5:7400 or courier-run:7400', found: value }
+    ])
+  }
+  return { host: match[1], port }
+}
+
+/** The help text of `--workers` on `run` and `fleet up`. */
+export const WORKERS_HELP =
+  "processes that carry the fleet, courier's own included (default 1: all in it); N > 1 forks N - 1 worker processes and spreads the relays and crowd gateways so each process has about as many nodes, while stores, devices and the event log stay in courier's process. A scenario with node links keeps every node in courier's process and says so"
+
 export function worstExitCode(codes: number[]): number {
   const rank = [0, 1, 2, 3, 130]
   return codes.reduce((worst, code) => (rank.indexOf(code) > rank.indexOf(worst) ? code : worst), 0)

@@ -9,6 +9,7 @@ import type {
   LateAfter,
   MetricValue,
   PeerProtocolResults,
+  ProcessHealth,
   Results
 } from '../interface/index.js'
 import { userKeyed } from '../interface/index.js'
@@ -328,42 +329,63 @@ const SAMPLE_MS = 1000
 
 /**
  * The harness is saturated when the p99 of its per-second event-loop delay samples, taken over the
- * traffic phase, is above the limit: latency measured then would partly be the harness's own.
+ * traffic phase, is above the limit: latency measured then would partly be the harness's own. Each
+ * harness process (courier's, and each worker of `--workers`) is judged on its own samples: one
+ * saturated worker is enough, and the figures are the worst process's, which is named.
  */
 class HarnessFold implements Fold<HarnessHealth, number> {
   private start: number | undefined
   private end: number | undefined
-  private readonly samples: Array<{ t: number; p99: number; max: number; cpu: number; rssMb: number }> = []
+  private readonly samples: Array<{ t: number; process: string; p99: number; max: number; cpu: number; rssMb: number }> = []
 
   add(e: CourierEvent): void {
     if (e.type === 'scenario.start') this.start ??= e.t
     else if (e.type === 'scenario.end') this.end ??= e.t
-    else if (e.type === 'harness.lag') this.samples.push({ t: e.t, p99: e.p99, max: e.max, cpu: e.cpu, rssMb: e.rssMb })
+    else if (e.type === 'harness.lag') this.samples.push({ t: e.t, process: e.process, p99: e.p99, max: e.max, cpu: e.cpu, rssMb: e.rssMb })
   }
 
+  /**
+   * Each harness process (courier's, and each worker of `--workers`) is judged on its own samples:
+   * one saturated worker is enough, and the figures are the worst process's, which is named.
+   */
   finish(lagLimitMs: number): HarnessHealth {
     const start = this.start ?? 0
     const end = this.end ?? Infinity
     const samples = this.samples.filter((s) => s.t >= start + SAMPLE_MS && s.t <= end + SAMPLE_MS)
     if (samples.length === 0) return { lagP99Ms: null, lagMaxMs: null, cpuMaxPercent: null, rssMaxMb: null, lagLimitMs, saturated: false, samples: 0 }
-    const lagP99Ms = summarize(samples.map((s) => s.p99)).p99 ?? 0
-    // loops, not Math.max(...samples): a sample a second is more arguments than a call takes after a day and a half
-    let lagMax = -Infinity
-    let cpuMax = -Infinity
-    let rssMax = -Infinity
-    for (const s of samples) {
-      if (s.max > lagMax) lagMax = s.max
-      if (s.cpu > cpuMax) cpuMax = s.cpu
-      if (s.rssMb > rssMax) rssMax = s.rssMb
+    const byProcess = new Map<string, typeof samples>()
+    for (const sample of samples) {
+      const list = byProcess.get(sample.process)
+      if (list == null) byProcess.set(sample.process, [sample])
+      else list.push(sample)
     }
+    const processes = new Map([...byProcess].map(([name, list]): [string, ProcessHealth] => [name, processHealth(list, lagLimitMs)]))
+    const [worstName, worst] = [...processes].reduce((a, b) => (b[1].lagP99Ms > a[1].lagP99Ms ? b : a))
+    const all = processHealth(samples, lagLimitMs)
     return {
-      lagP99Ms,
-      lagMaxMs: round(lagMax),
-      cpuMaxPercent: round(cpuMax),
-      rssMaxMb: round(rssMax),
+      lagP99Ms: worst.lagP99Ms,
+      lagMaxMs: all.lagMaxMs,
+      cpuMaxPercent: all.cpuMaxPercent,
+      rssMaxMb: all.rssMaxMb,
       lagLimitMs,
-      saturated: lagP99Ms > lagLimitMs,
-      samples: samples.length
+      saturated: worst.saturated,
+      samples: samples.length,
+      // one process (courier's own, the only one before workers) keeps results.json as it was
+      ...(processes.size > 1 ? { process: worstName, processes: Object.fromEntries(processes) } : {})
     }
   }
+}
+
+/** One process's figures from its samples; maxima by a loop (a day of 1 s samples is too many arguments for a spread). */
+function processHealth(list: ReadonlyArray<{ p99: number; max: number; cpu: number; rssMb: number }>, lagLimitMs: number): ProcessHealth {
+  const lagP99Ms = summarize(list.map((s) => s.p99)).p99 ?? 0
+  let lagMax = -Infinity
+  let cpuMax = -Infinity
+  let rssMax = -Infinity
+  for (const s of list) {
+    if (s.max > lagMax) lagMax = s.max
+    if (s.cpu > cpuMax) cpuMax = s.cpu
+    if (s.rssMb > rssMax) rssMax = s.rssMb
+  }
+  return { lagP99Ms, lagMaxMs: round(lagMax), cpuMaxPercent: round(cpuMax), rssMaxMb: round(rssMax), saturated: lagP99Ms > lagLimitMs, samples: list.length }
 }

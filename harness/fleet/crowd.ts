@@ -2,7 +2,7 @@ import type { Clock, EventSink } from '../interface/index.js'
 import { encodePayload, messageHashHex, WakuMessage, contentTopicFor } from '../protocol/index.js'
 import { exponentialMs, normal, seededRandom } from '../interface/random.js'
 import type { ScenarioConfig } from '../scenario/index.js'
-import { FleetNode } from './fleet-node.js'
+import { FleetNode, type FleetMember } from './fleet-node.js'
 
 /** One post of a virtual user, planned before the run. */
 export interface CrowdPost {
@@ -50,32 +50,45 @@ export interface CrowdPlayerComponents {
   onError: (component: string, error: unknown) => void
 }
 
-/** Plays a crowd plan through the gateways, on the run clock. */
+/**
+ * Plays a crowd plan through the gateways, on the run clock. With gateways in several processes,
+ * each process plays the posts of the gateways it hosts from the same plan and the same
+ * start time, so no crowd message crosses a process boundary before it is on the wire.
+ */
 export class CrowdPlayer {
   private timer?: NodeJS.Timeout
   private next = 0
   private startedAt = 0
-  private sequence = 0
+  private round = 0
   private repeatEveryMs?: number
+  private readonly posts: Array<CrowdPost & { index: number }>
 
   constructor(
-    private readonly posts: CrowdPost[],
-    private readonly gateways: CrowdGateway[],
+    posts: CrowdPost[],
+    /** Every gateway of the fleet, in order; a slot is empty in a worker for another process's gateway. */
+    private readonly gateways: ReadonlyArray<FleetMember | undefined>,
     private readonly topic: string,
     private readonly pubsubTopic: string,
     private readonly components: CrowdPlayerComponents
-  ) {}
-
-  get planned(): number {
-    return this.posts.length
+  ) {
+    // a user's posts always go through one gateway (user modulo gateways); one hosted elsewhere (by a worker process,
+    // or, in a worker, by another process) has its posts played where it lives
+    const plays = (index: number): boolean => gateways[index] != null && gateways[index].worker == null
+    const indexed = posts.map((post, index) => ({ ...post, index }))
+    this.posts = gateways.length === 0 ? [] : indexed.filter((post) => plays(post.user % gateways.length))
+    this.planned = posts.length
   }
+
+  /** Posts in the whole plan, whichever process plays them. */
+  readonly planned: number
 
   /**
    * `repeatEveryMs`: play the plan again from the start every so often (the plan's length), for a
    * fleet kept up longer than the scenario; message ids keep counting, so none repeats.
    */
-  start(options: { repeatEveryMs?: number } = {}): void {
-    this.startedAt = this.components.clock.now()
+  start(options: { repeatEveryMs?: number; startedAt?: number } = {}): void {
+    // processes sharing a plan share its start: `startedAt` on the one run clock
+    this.startedAt = options.startedAt ?? this.components.clock.now()
     this.repeatEveryMs = options.repeatEveryMs != null && options.repeatEveryMs > 0 ? options.repeatEveryMs : undefined
     this.schedule()
   }
@@ -91,6 +104,7 @@ export class CrowdPlayer {
       if (this.repeatEveryMs == null) return
       this.startedAt += this.repeatEveryMs
       this.next = 0
+      this.round++
     }
     const due = this.startedAt + this.posts[this.next].at
     this.timer = setTimeout(
@@ -111,16 +125,19 @@ export class CrowdPlayer {
     this.schedule()
   }
 
-  private publish(post: CrowdPost): void {
+  private publish(post: CrowdPost & { index: number }): void {
     const gateway = this.gateways[post.user % this.gateways.length]
-    const node = gateway.node
-    if (node == null) return // a killed gateway's users are silent, as a dead uplink would be
-    const msgId = `c${++this.sequence}`
+    const node = gateway?.node
+    if (gateway == null || node == null) return // a killed gateway's users are silent, as a dead uplink would be
+    // numbered by place in the plan, not by publish order: processes playing parts of one plan
+    // never hand out the same id (a dead gateway's posts leave gaps in the numbers)
+    const sequence = this.round * this.planned + post.index + 1
+    const msgId = `c${sequence}`
     const sentAt = this.components.clock.now()
     const message: WakuMessage = {
       payload: encodePayload({ id: msgId, from: `crowd/${post.user}`, sentAt }, post.bytes),
       contentTopic: contentTopicFor(this.topic),
-      timestamp: BigInt(Date.now()) * 1_000_000n + BigInt(this.sequence % 1_000_000)
+      timestamp: BigInt(Date.now()) * 1_000_000n + BigInt(sequence % 1_000_000)
     }
     const hash = messageHashHex(this.pubsubTopic, message)
     this.components.events.emit('msg.sent', { msgId, hash, topic: this.topic, bytes: post.bytes, node: gateway.name, user: `u${post.user}` })

@@ -2,14 +2,14 @@ import type { FleetFile, FleetFileNode, FleetService } from '../interface/index.
 import { contentTopicFor } from '../protocol/index.js'
 import type { LoadedScenario } from '../scenario/index.js'
 import type { Fleet } from './fleet.js'
-import type { FleetNode } from './fleet-node.js'
+import type { FleetMember } from './fleet-node.js'
 
 /** A node's addresses (TCP, then WebSocket) and its ENR; a node that never started has no ENR. */
-function nodeAddresses(node: FleetNode): { multiaddrs: string[]; enr: string | null } {
+function nodeAddresses(node: FleetMember): { multiaddrs: string[]; enr: string | null } {
   return { multiaddrs: node.multiaddrs, enr: node.enr === '' ? null : node.enr }
 }
 
-function servicesOf(node: FleetNode): FleetService[] {
+function servicesOf(node: FleetMember): FleetService[] {
   // relays and stores run the light services (FILTER, LIGHTPUSH) and peer exchange beside relay; crowd gateways serve nothing
   if (node.role === 'relay') return ['relay', 'lightpush', 'filter', 'peer-exchange']
   if (node.role === 'store') return ['relay', 'store', 'lightpush', 'filter', 'peer-exchange']

@@ -2,7 +2,7 @@ import type { Message } from '@libp2p/gossipsub'
 import { KEEP_ALIVE, type PeerId } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Clock, EventSink, NodeRole } from '../interface/index.js'
-import { createWakuNode, identityPrivateKey, nodeEnr, type ExchangeablePeer, type MetadataOutcome, type WakuLibp2p } from '../protocol/index.js'
+import { createWakuNode, identityPrivateKey, meshPeers, nodeEnr, type ExchangeablePeer, type MetadataOutcome, type WakuLibp2p } from '../protocol/index.js'
 import { LightService, type LightServiceInit } from './light-service.js'
 import type { Partitions } from './partitions.js'
 
@@ -38,10 +38,40 @@ export interface FleetNodeInit {
 }
 
 /**
+ * What the fleet and the runner need of a node wherever it runs: a `FleetNode` in this process, or
+ * a node a worker process hosts (harness/worker's `RemoteNode`, driven over its channel).
+ */
+export interface FleetMember {
+  readonly name: string
+  readonly role: NodeRole
+  readonly address: string
+  readonly port: number
+  readonly multiaddrs: string[]
+  readonly enr: string
+  readonly exchangeable: ExchangeablePeer | undefined
+  readonly peerId: string
+  /** Addresses of the peers this node dials at start (its topology edges); filled before `connect`. */
+  readonly dialTargets: string[]
+  readonly running: boolean
+  /** The libp2p node while it runs in this process; a node in a worker process has none here. */
+  readonly node?: WakuLibp2p
+  /** The worker process hosting the node; undefined: courier's own process. */
+  readonly worker?: string
+  start(): Promise<void>
+  connect(signal?: AbortSignal): Promise<void>
+  enforcePartition(): Promise<void>
+  kill(): Promise<void>
+  stop(): Promise<void>
+  restart(signal?: AbortSignal): Promise<void>
+  /** Whether the node has a mesh peer on the topic (false while it is down). */
+  meshReady(pubsubTopic: string): Promise<boolean>
+}
+
+/**
  * One real libp2p node of the fleet. It keeps its identity and port across kill/restart so peers
  * that knew it can find it again, as a real node restarting on the same host would.
  */
-export class FleetNode {
+export class FleetNode implements FleetMember {
   readonly name: string
   readonly role: NodeRole
   node?: WakuLibp2p
@@ -90,6 +120,10 @@ export class FleetNode {
 
   get peerId(): string {
     return this.peerIdText
+  }
+
+  async meshReady(pubsubTopic: string): Promise<boolean> {
+    return this.node != null && meshPeers(this.node, pubsubTopic).length > 0
   }
 
   async start(): Promise<void> {

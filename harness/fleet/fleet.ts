@@ -1,9 +1,9 @@
 import type { Clock, EventSink, FleetDirectory } from '../interface/index.js'
-import { contentTopicFor, meshPeers, shardOfPubsubTopic, type ExchangeablePeer } from '../protocol/index.js'
+import { contentTopicFor, shardOfPubsubTopic, type ExchangeablePeer } from '../protocol/index.js'
 import { seededRandom, shuffle } from '../interface/random.js'
 import type { LoadedScenario } from '../scenario/index.js'
 import { CrowdGateway, CrowdPlayer, planCrowd } from './crowd.js'
-import type { FleetNode, FleetNodeComponents } from './fleet-node.js'
+import type { FleetMember, FleetNodeComponents, FleetNodeInit } from './fleet-node.js'
 import { RelayNode } from './relay-node.js'
 import { StoreNode } from './store-node.js'
 import { Partitions } from './partitions.js'
@@ -14,6 +14,12 @@ export interface FleetComponents {
   onError: (component: string, error: unknown) => void
   /** Where a node's dial to `host:port` goes instead (node links); absent: nodes dial each other directly. */
   dialPort?: (from: string, host: string, port: number) => number
+  /**
+   * A relay or crowd gateway that runs in another process: the node standing in for it here, or
+   * undefined to build it in this process. Stores always run here (the audit, store sync and the
+   * store faults reach into them).
+   */
+  place?: (init: FleetNodeInit) => FleetMember | undefined
 }
 
 export interface PartitionSpec {
@@ -52,9 +58,9 @@ export function planRelayEdges(relays: number, degree: number, seed: number): Ar
 
 /** The simulated peer network of a scenario: relays, stores, crowd gateways, and the crowd's plan. */
 export class Fleet {
-  readonly relays: RelayNode[]
+  readonly relays: FleetMember[]
   readonly stores: StoreNode[]
-  readonly gateways: CrowdGateway[]
+  readonly gateways: FleetMember[]
   readonly crowd?: CrowdPlayer
   readonly pubsubTopic: string
   /** 66/WAKU2-METADATA cluster and shards, from the static-sharding pubsub topic. */
@@ -91,25 +97,31 @@ export class Fleet {
     }
     const exchangePeers = (): ExchangeablePeer[] => this.nodes.filter((node) => node.role !== 'crowd').flatMap((node) => node.exchangeable ?? [])
     const service = { exchangePeers }
-    this.relays = scenario.nodes.relays.map(
-      (name) => new RelayNode({ ...base, ...ports(name), ...service, name, role: 'relay', subscribe: true }, nodeComponents)
-    )
+    const placed = (init: FleetNodeInit, local: () => FleetMember): FleetMember => components.place?.(init) ?? local()
+    this.relays = scenario.nodes.relays.map((name) => {
+      const init: FleetNodeInit = { ...base, ...ports(name), ...service, name, role: 'relay', subscribe: true }
+      return placed(init, () => new RelayNode(init, nodeComponents))
+    })
     this.stores = scenario.nodes.stores.map(
       (name) => new StoreNode({ ...base, ...ports(name), ...service, name, role: 'store', subscribe: true }, nodeComponents)
     )
     const syncEvery = config.network.storeSync
     if (syncEvery !== 'off') for (const store of this.stores) store.sync = { intervalMs: syncEvery, peers: () => this.stores }
-    this.gateways = scenario.nodes.gateways.map((name) => new CrowdGateway({ ...base, ...ports(name), name, role: 'crowd', subscribe: false }, nodeComponents))
+    this.gateways = scenario.nodes.gateways.map((name) => {
+      const init: FleetNodeInit = { ...base, ...ports(name), name, role: 'crowd', subscribe: false }
+      return placed(init, () => new CrowdGateway(init, nodeComponents))
+    })
     if (config.crowd != null) {
+      // a gateway in a worker process has its share of the plan played there (harness/worker)
       this.crowd = new CrowdPlayer(planCrowd(config.crowd, config.duration, config.seed), this.gateways, config.crowd.topic, this.pubsubTopic, components)
     }
   }
 
-  get nodes(): FleetNode[] {
+  get nodes(): FleetMember[] {
     return [...this.relays, ...this.stores, ...this.gateways]
   }
 
-  node(name: string): FleetNode | undefined {
+  node(name: string): FleetMember | undefined {
     return this.nodes.find((n) => n.name === name)
   }
 
@@ -129,7 +141,7 @@ export class Fleet {
       this.relays[a].dialTargets.push(this.relays[b].address)
     }
     const random = seededRandom(config.seed, 'attachments')
-    const attach = (node: FleetNode, count: number): void => {
+    const attach = (node: FleetMember, count: number): void => {
       for (const relay of shuffle(random, this.relays).slice(0, count)) node.dialTargets.push(relay.address)
     }
     for (const store of this.stores) attach(store, 2)
@@ -153,9 +165,9 @@ export class Fleet {
    * Which node dials which: the topology edges (known once `start` has planned them, before any
    * dial) and, with store sync on, every store to every other store.
    */
-  dialPairs(): Array<[FleetNode, FleetNode]> {
+  dialPairs(): Array<[FleetMember, FleetMember]> {
     const byAddress = new Map(this.nodes.map((node) => [node.address, node]))
-    const pairs: Array<[FleetNode, FleetNode]> = []
+    const pairs: Array<[FleetMember, FleetMember]> = []
     for (const node of this.nodes) {
       for (const target of node.dialTargets) {
         const other = byAddress.get(target)
@@ -173,7 +185,7 @@ export class Fleet {
     const subscribed = [...this.relays, ...this.stores]
     const deadline = Date.now() + 20_000
     while (!signal.aborted && Date.now() < deadline) {
-      const ready = subscribed.every((node) => node.node != null && meshPeers(node.node, this.pubsubTopic).length > 0)
+      const ready = (await Promise.all(subscribed.map(async (node) => await node.meshReady(this.pubsubTopic)))).every(Boolean)
       if (ready || subscribed.length <= 1) return
       await new Promise((resolve) => setTimeout(resolve, 100))
     }

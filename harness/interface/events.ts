@@ -178,6 +178,25 @@ interface EventMap {
   /** Self-monitoring sample of one harness process over the last interval. */
   'harness.lag': { process: string; p50: number; p99: number; max: number; cpu: number; rssMb: number }
   'harness.error': { component: string; error: string }
+  /**
+   * Where `courier run --workers N` put the fleet's nodes: each worker process's relays and crowd
+   * gateways, and what stayed in courier's own process; `note` says why a scenario kept everything there.
+   */
+  'workers.placement': { workers: number; byWorker: Record<string, string[]>; runner: string[]; note?: string }
+  /** A worker process is up and hosts these nodes (not started yet). */
+  /**
+   * A worker started its nodes. One that joined over TCP from another host (`courier worker
+   * --join`) also gives that host and the offset of its monotonic clock from the runner's (ms,
+   * worker minus runner, from the round trip with the smallest RTT), which its run clock corrects.
+   */
+  'worker.up': { worker: string; pid: number; nodes: string[]; host?: string; hostname?: string; clockOffsetMs?: number; clockRttMs?: number }
+  /**
+   * The worker's clock minus the run clock (ms), from the IPC round trip with the smallest RTT. Both
+   * read the host's one monotonic clock, so this checks the shared origin rather than correcting it.
+   */
+  'worker.clock': { worker: string; phase: 'start' | 'end'; offsetMs: number; rttMs: number; samples: number }
+  /** A worker process ended; `expected` false: it died mid-run, and its running nodes are recorded as `node.down` crashed. */
+  'worker.exit': { worker: string; pid: number; code: number | null; signal: string | null; expected: boolean }
   /** A UI-driven device (appium) showed its usable screen this long after its app was launched (sign-in included). */
   'device.usable': { device: string; launchMs: number; pollMs: number }
   /** Phone clock minus harness wall clock (ms), from the round trip with the smallest RTT; `resolutionMs` is the device clock's reading step. */

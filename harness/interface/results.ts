@@ -92,7 +92,18 @@ export interface ThresholdResult {
   message: string
 }
 
+/** One harness process's self-monitoring over the traffic phase. */
+export interface ProcessHealth {
+  lagP99Ms: number
+  lagMaxMs: number
+  cpuMaxPercent: number
+  rssMaxMb: number
+  saturated: boolean
+  samples: number
+}
+
 export interface HarnessHealth {
+  /** The worst process's event-loop delay p99 (with `--workers`, courier's and each worker's are judged apart). */
   lagP99Ms: number | null
   lagMaxMs: number | null
   cpuMaxPercent: number | null
@@ -101,6 +112,9 @@ export interface HarnessHealth {
   lagLimitMs: number
   saturated: boolean
   samples: number
+  /** With more than one harness process (`--workers`): the one with the worst lag p99, and each process's figures. */
+  process?: string
+  processes?: Record<string, ProcessHealth>
 }
 
 export interface Results {

@@ -25,7 +25,15 @@ export interface ManifestOptions {
   storage: string
   /** The scenario file's text, carried in the ConfigMap exactly as written. */
   scenarioText: string
+  /**
+   * Worker pods (`courier worker --join`) that carry relays and crowd gateways beside the
+   * coordinator pod (`--remote-workers N`); 0 or absent: the whole fleet in the one pod.
+   */
+  workers?: number
 }
+
+/** Where the coordinator pod accepts its workers. */
+export const WORKER_PORT = 7400
 
 /** Where the pod finds the scenario and writes its run directory. */
 export const SCENARIO_DIR = '/etc/courier'
@@ -43,8 +51,9 @@ const QUANTITY = /^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/
  * running `courier run` with a volume claim for its run directory (mode `run`). Every object is
  * checked against Kubernetes' OpenAPI schema (kubernetes-models) before it is returned.
  *
- * All nodes run in the one courier pod: courier does not yet spread a fleet over processes or
- * hosts, so there is no worker set to render.
+ * With `workers`, the coordinator waits for that many worker pods (a StatefulSet in mode `up`, an
+ * indexed Job in mode `run`) that join it by its Service name and carry relays and crowd
+ * gateways on their own pod addresses; without, every node runs in the coordinator pod.
  */
 export function renderManifests(scenario: LoadedScenario, options: ManifestOptions): object[] {
   const problems = manifestProblems(scenario, options)
@@ -52,22 +61,27 @@ export function renderManifests(scenario: LoadedScenario, options: ManifestOptio
   const { config } = scenario
   const name = resourceName(config.name)
   const base = config.network.ports!
+  const workers = options.workers ?? 0
   const order = [...scenario.nodes.relays, ...scenario.nodes.stores, ...scenario.nodes.gateways]
   // node i listens on base+2i (TCP) and base+2i+1 (WebSocket): the fleet's own rule (harness/fleet)
   const ports = order.flatMap((node, i) => [
     { node, name: `n${i}-tcp`, port: base + 2 * i },
     { node, name: `n${i}-ws`, port: base + 2 * i + 1 }
   ])
-  const labels = {
+  const labelsOf = (component: string): Record<string, string> => ({
     'app.kubernetes.io/name': 'courier',
     'app.kubernetes.io/instance': name,
-    'app.kubernetes.io/component': options.mode === 'up' ? 'fleet' : 'run'
-  }
-  const metadata = (suffix: string): { name: string; namespace?: string; labels: Record<string, string> } => ({
+    'app.kubernetes.io/component': component
+  })
+  const labels = labelsOf(options.mode === 'up' ? 'fleet' : 'run')
+  const workerLabels = labelsOf('worker')
+  const metadata = (suffix: string, own = labels): { name: string; namespace?: string; labels: Record<string, string> } => ({
     name: suffix === '' ? name : `${name}-${suffix}`,
     ...(options.namespace == null ? {} : { namespace: options.namespace }),
-    labels
+    labels: own
   })
+  const tcp = 'TCP' as const
+  const containerPorts = ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: tcp }))
   const scenarioFile = basename(scenario.file)
   const configMap = new ConfigMap({ metadata: metadata('scenario'), data: { [scenarioFile]: options.scenarioText } })
   const service = new Service({
@@ -77,10 +91,15 @@ export function renderManifests(scenario: LoadedScenario, options: ManifestOptio
       // clients need the nodes' addresses while the fleet starts, not only once it is ready
       publishNotReadyAddresses: true,
       selector: labels,
-      ports: ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.port, protocol: 'TCP' }))
+      ports: [
+        ...ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.port, protocol: tcp })),
+        ...(workers > 0 ? [{ name: 'workers', port: WORKER_PORT, targetPort: WORKER_PORT, protocol: tcp }] : [])
+      ]
     }
   })
   const scenarioPath = `${SCENARIO_DIR}/${scenarioFile}`
+  // the coordinator waits for its worker pods, which Kubernetes may schedule after it
+  const coordinate = workers > 0 ? ['--remote-workers', String(workers), '--worker-listen', `$(POD_IP):${WORKER_PORT}`, '--worker-wait', '600'] : []
   const args =
     options.mode === 'up'
       ? [
@@ -92,6 +111,7 @@ export function renderManifests(scenario: LoadedScenario, options: ManifestOptio
           '--out',
           `${DATA_DIR}/fleet`,
           '--no-progress',
+          ...coordinate,
           ...(options.forArg == null ? [] : ['--for', options.forArg])
         ]
       : [
@@ -103,15 +123,17 @@ export function renderManifests(scenario: LoadedScenario, options: ManifestOptio
           `${DATA_DIR}/runs/${name}`,
           '--junit',
           `${DATA_DIR}/runs/${name}/junit.xml`,
-          '--no-progress'
+          '--no-progress',
+          ...coordinate
         ]
+  // the nodes announce the pod's own address, which is known only once the pod runs
+  const podIp = { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }
   const container: IContainer = {
     name: 'courier',
     image: options.image,
     args,
-    // the nodes announce the pod's own address, which is known only once the pod runs
-    env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
-    ports: ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
+    env: [podIp],
+    ports: [...containerPorts, ...(workers > 0 ? [{ name: 'workers', containerPort: WORKER_PORT, protocol: tcp }] : [])],
     volumeMounts: [
       { name: 'scenario', mountPath: SCENARIO_DIR, readOnly: true },
       { name: 'data', mountPath: DATA_DIR }
@@ -160,8 +182,55 @@ export function renderManifests(scenario: LoadedScenario, options: ManifestOptio
       })
     )
   }
+  if (workers > 0) objects.push(...workerObjects(options, service.metadata!.name!, metadata('workers', workerLabels), workerLabels, containerPorts))
   for (const object of objects) object.validate()
   return objects.map((object) => object.toJSON() as object)
+}
+
+/**
+ * The worker pods: each joins the coordinator by its Service's name, and its nodes listen and
+ * announce on its own pod address (`--host $(POD_IP)`), on the same ports as they would in the
+ * coordinator. Mode `up`: a StatefulSet, since a worker whose fleet went away exits and is started
+ * again to join the next one; mode `run`: a Job of `workers` completions that ends with the run.
+ */
+function workerObjects(
+  options: ManifestOptions,
+  coordinator: string,
+  metadata: { name: string; namespace?: string; labels: Record<string, string> },
+  labels: Record<string, string>,
+  ports: IContainer['ports']
+): Array<Service | StatefulSet | Job> {
+  const workers = options.workers ?? 0
+  const container: IContainer = {
+    name: 'courier-worker',
+    image: options.image,
+    args: ['worker', '--join', `${coordinator}:${WORKER_PORT}`, '--host', '$(POD_IP)', '--wait', '600'],
+    env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
+    ports
+  }
+  const spec: IPodSpec = { containers: [container], terminationGracePeriodSeconds: 30 }
+  // a StatefulSet needs a governing headless Service of its own; the coordinator's selects the coordinator
+  const service = new Service({ metadata, spec: { clusterIP: 'None', publishNotReadyAddresses: true, selector: labels } })
+  if (options.mode === 'up')
+    return [
+      service,
+      new StatefulSet({
+        metadata,
+        spec: {
+          serviceName: metadata.name,
+          replicas: workers,
+          podManagementPolicy: 'Parallel',
+          selector: { matchLabels: labels },
+          template: { metadata: { labels }, spec }
+        }
+      })
+    ]
+  return [
+    new Job({
+      metadata,
+      spec: { completions: workers, parallelism: workers, backoffLimit: 0, template: { metadata: { labels }, spec: { ...spec, restartPolicy: 'Never' } } }
+    })
+  ]
 }
 
 /** The manifests as one multi-document YAML stream, in the order `kubectl apply -f` should create them. */
@@ -232,6 +301,25 @@ function manifestProblems(scenario: LoadedScenario, options: ManifestOptions): I
   }
   if (!QUANTITY.test(options.storage)) {
     problems.push({ location: { file: '--storage' }, path: '', message: 'not a Kubernetes quantity', expected: 'e.g. 1Gi or 500Mi', found: options.storage })
+  }
+  if ((options.workers ?? 0) > 0) {
+    // the runner keeps every node in its own process for node links (harness/worker's placement),
+    // and worker pods would wait for a run that never takes them
+    const gated = config.timeline.findIndex((entry) => entry.link?.node != null)
+    if (gated >= 0)
+      problems.push({
+        location: scenario.locate(['timeline', gated]),
+        path: `timeline[${gated}]`,
+        message: 'links between fleet nodes are shaped in the coordinator pod only',
+        hint: 'render without --worker-pods'
+      })
+    else if (config.network.links != null)
+      problems.push({
+        location: scenario.locate(['network', 'links']),
+        path: 'network.links',
+        message: 'links between fleet nodes are shaped in the coordinator pod only',
+        hint: 'render without --worker-pods'
+      })
   }
   if (resourceName(config.name) === 'courier') {
     problems.push({

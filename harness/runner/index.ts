@@ -23,7 +23,7 @@ export {
   type LogPasses,
   type RunLog
 } from './stream-analysis.js'
-export { startSelfMonitor } from './self-monitor.js'
+export { startSelfMonitor } from '../worker/self-monitor.js'
 export { resolveScenario, type ResolvedScenario, type ResolveOptions } from './prepare.js'
 export { buildInfo, readAppIdentity } from './build-info.js'
 export { DEFAULT_RADIO } from './energy.js'

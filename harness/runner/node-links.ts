@@ -9,7 +9,7 @@ import {
   type ShapedLink
 } from '../links/index.js'
 import type { EventSink } from '../interface/index.js'
-import type { Fleet, FleetNode } from '../fleet/index.js'
+import type { Fleet, FleetMember } from '../fleet/index.js'
 import type { LinkSpec, LoadedScenario, NodeLinksConfig } from '../scenario/index.js'
 import { resolveLink, type ResolvedLink } from './links.js'
 
@@ -86,8 +86,8 @@ export function pairLink(plan: NodeLinkPlan, a: string, b: string): PairLink {
 }
 
 interface ShapedPair {
-  a: FleetNode
-  b: FleetNode
+  a: FleetMember
+  b: FleetMember
   link: PairLink
   shaper?: ShapedLink
   /** What the shaper's bottleneck hands out now; swapped when a change moves the rate elsewhere. */

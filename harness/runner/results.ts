@@ -99,8 +99,13 @@ export function buildResults({ events, analysis: folded, thresholds, capture, ra
       analysis.metrics[`censorship.${device}.joules`] = { value: (joules as number[]).reduce((a, b) => a + b, 0), unit: 'joules' }
   }
   const thresholdResults = evaluateThresholds(applied, analysis.metrics)
+  // with worker processes, every saturated one is named (worst first), its own p99 beside it
+  const saturatedProcesses = Object.entries(analysis.harness.processes ?? {})
+    .filter(([, health]) => health.saturated)
+    .sort((a, b) => b[1].lagP99Ms - a[1].lagP99Ms)
+    .map(([name, health]) => `${name} ${health.lagP99Ms} ms`)
   const harnessReason = analysis.harness.saturated
-    ? `harness saturated: event-loop delay p99 ${analysis.harness.lagP99Ms ?? '?'} ms > limit ${analysis.harness.lagLimitMs} ms; latency figures would include courier's own delay`
+    ? `harness saturated${saturatedProcesses.length === 0 ? '' : ` (${saturatedProcesses.join(', ')})`}: event-loop delay p99 ${analysis.harness.lagP99Ms ?? '?'} ms > limit ${analysis.harness.lagLimitMs} ms; latency figures would include courier's own delay`
     : undefined
   const scenarioStart = events.find((e) => e.type === 'scenario.start')?.t ?? Infinity
   const devicesNotStarted = events.flatMap((e) => (e.type === 'device.failed' && e.t < scenarioStart ? [e.device] : []))

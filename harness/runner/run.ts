@@ -31,9 +31,9 @@ import { buildResults, capturePath, loadCapture } from './results.js'
 import { scanRunLogLeaks, type ConfiguredSecret } from './leaks.js'
 import { readRunLog, runLogOf, type RunLog } from './stream-analysis.js'
 import { fleetHosts, loadDestinations } from './destinations.js'
-import { CapturePart, chooseCapture } from './capture-part.js'
+import { CapturePart, captureImmediately, chooseCapture } from './capture-part.js'
 import { RunParts } from './parts.js'
-import { startSelfMonitor } from './self-monitor.js'
+import { planPlacement, startSelfMonitor, WorkerPool } from '../worker/index.js'
 import { TimelinePlayer } from './timeline.js'
 import { toolInfo } from './tool-info.js'
 
@@ -77,7 +77,21 @@ export interface RunOptions {
   redact?: boolean
   /** Hand onResults the delivery latency samples (the history row's; default true): a sample per arrival. */
   latencySamples?: boolean
+  /**
+   * Processes that carry the fleet (`--workers`): 1 (default) runs everything in this process;
+   * N > 1 forks N - 1 worker processes for the relays and crowd gateways (harness/worker).
+   */
+  workers?: number
+  /**
+   * Workers on other hosts (`--remote-workers N --worker-listen HOST:PORT`): the run waits for
+   * `count` `courier worker --join HOST:PORT` processes to connect before its fleet starts, and
+   * gives them relays and crowd gateways like the forked ones.
+   */
+  remoteWorkers?: { count: number; host: string; port: number; timeoutMs?: number }
 }
+
+/** How long a run waits for its remote workers to join by default. */
+export const JOIN_TIMEOUT_MS = 120_000
 
 /** `courier fleet up`: what differs from a run. */
 export interface FleetUpOptions extends Omit<RunOptions, 'thresholds' | 'onResults'> {
@@ -297,12 +311,60 @@ async function play(scenario: LoadedScenario, options: RunOptions, hold?: Hold):
       hold != null && config.capture === 'auto'
         ? { backend: 'socket', reason: 'courier fleet up: no packet capture unless the scenario says capture: tcpdump' }
         : await chooseCapture(config.capture, options.log),
-      { runDir, events, hosts: fleetHosts(config) }
+      { runDir, events, hosts: fleetHosts(config), immediate: captureImmediately(config.crowd?.rate) }
     )
     // node links reroute fleet dials through shapers; without any, nodes dial each other as before
     const nodeLinks = new NodeLinks(scenario, events, onError)
-    const fleet = new Fleet(scenario, { clock, events, onError, dialPort: nodeLinks.active ? nodeLinks.dialPort : undefined })
+    const remote = options.remoteWorkers
+    const placement = planPlacement(scenario, options.workers ?? 1, nodeLinks.active, remote?.count ?? 0)
+    if (placement.byWorker.size > 0 || placement.note != null) {
+      events.emit('workers.placement', {
+        workers: placement.workers,
+        byWorker: Object.fromEntries(placement.byWorker),
+        runner: [...scenario.nodes.relays, ...scenario.nodes.stores, ...scenario.nodes.gateways].filter(
+          (node) => ![...placement.byWorker.values()].some((nodes) => nodes.includes(node))
+        ),
+        ...(placement.note == null ? {} : { note: placement.note })
+      })
+      if (placement.note != null && remote != null)
+        // hosts waiting to join a run that will never take them would wait in vain: say so before anything starts
+        throw new InvalidInputError([{ location: { file: '--remote-workers' }, path: '', message: `cannot be used with this scenario: ${placement.note}` }])
+      if (placement.note != null) options.log.info(`courier: --workers ${placement.workers} not used: ${placement.note}`)
+    }
+    const pool = new WorkerPool(
+      placement,
+      { clock, events, log: options.log, onError, peerName: (peerId) => fleet.partitions.peerName(peerId) },
+      remote == null
+        ? undefined
+        : { host: remote.host, port: remote.port, count: remote.count, timeoutMs: remote.timeoutMs ?? JOIN_TIMEOUT_MS, signal: options.signal }
+    )
+    const fleet = new Fleet(scenario, {
+      clock,
+      events,
+      onError,
+      dialPort: nodeLinks.active ? nodeLinks.dialPort : undefined,
+      place: pool.active ? pool.place : undefined
+    })
     fleetForProgress = fleet
+    if (pool.active) {
+      // the workers' connection gates decide on a copy of the partitions, sent on every change before any enforce
+      fleet.partitions.onChange(() => {
+        pool.shareGates(fleet.partitions.snapshot())
+      })
+      // nodes in workers announce themselves through their events: partitions name their peers, and each
+      // worker's peer exchange learns the service nodes of other processes that are up (settled a moment later)
+      let sharing: NodeJS.Timeout | undefined
+      events.onEvent((event) => {
+        if (event.type === 'node.up') fleet.partitions.register(event.node, event.peerId)
+        if (event.type === 'node.up' || event.type === 'node.down') {
+          clearTimeout(sharing)
+          sharing = setTimeout(() => {
+            void pool.shareExchange(fleet.nodes)
+          }, 50)
+          sharing.unref()
+        }
+      })
+    }
     // devices announce their peer id; partitions need it to tell whose connections to refuse
     events.onEvent((event) => {
       if (event.type === 'device.up' && event.peerId != null) fleet.partitions.register(event.device, event.peerId)
@@ -346,6 +408,8 @@ async function play(scenario: LoadedScenario, options: RunOptions, hold?: Hold):
       [
         capture,
         { name: 'node links', start: async () => {}, stop: async () => await nodeLinks.close() },
+        // the workers outlive the fleet's stop (it stops their nodes through them) and go after it
+        { name: 'workers', start: async () => await pool.start(scenario), stop: async () => await pool.stop() },
         {
           name: 'fleet',
           start: async ({ signal }) => {
@@ -419,12 +483,18 @@ async function play(scenario: LoadedScenario, options: RunOptions, hold?: Hold):
           name: 'timeline',
           start: async () => {
             events.emit('scenario.start', {})
-            scenarioStartedAt = clock.now()
-            fleet.crowd?.start({ repeatEveryMs: hold != null ? config.duration : undefined })
+            const startedAt = clock.now()
+            scenarioStartedAt = startedAt
+            const repeatEveryMs = hold != null ? config.duration : undefined
+            fleet.crowd?.start({ startedAt, repeatEveryMs })
+            await pool.startCrowd(startedAt, repeatEveryMs)
             if (startDevices) timeline.start()
           },
           stop: async () => {
             fleet.crowd?.stop()
+            await pool.stopCrowd().catch((error: unknown) => {
+              onError('workers', error)
+            })
             await timeline.stop()
           }
         }
@@ -440,6 +510,9 @@ async function play(scenario: LoadedScenario, options: RunOptions, hold?: Hold):
     } else {
       await sleep(config.duration, undefined, { signal: options.signal })
       fleet.crowd?.stop()
+      await pool.stopCrowd().catch((error: unknown) => {
+        onError('workers', error)
+      })
       await timeline.stop()
       events.emit('scenario.end', {})
       report('grace')
@@ -495,7 +568,11 @@ function portInUse(message: string, basePort: number | undefined, nodes: number)
 /** setTimeout's longest delay (~24.8 days); a longer one fires at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1
 
-/** Peers on fleet nodes' connections that are neither fleet nodes nor courier's own devices. */
+/**
+ * Peers on fleet nodes' connections that are neither fleet nodes nor courier's own devices. Only
+ * nodes in this process are looked at: a worker's nodes are not asked (the figure is the progress
+ * line's, and a phone dials relays and stores alike).
+ */
 function outsidePeers(fleet: Fleet, devicePeers: ReadonlySet<string>): number {
   const fleetPeers = new Set(fleet.nodes.map((node) => node.peerId))
   const outside = new Set<string>()
@@ -583,6 +660,7 @@ function trackProgress(events: EventLog): {
   let received = 0
   let duplicates = 0
   let lagP99Ms = 0
+  const latestLag = new Map<string, number>()
   let relayed = 0
   let stored = 0
   const up = new Set<string>()
@@ -595,8 +673,11 @@ function trackProgress(events: EventLog): {
       else received++
     } else if (event.type === 'msg.relayed') relayed++
     else if (event.type === 'msg.stored') stored++
-    else if (event.type === 'harness.lag') lagP99Ms = event.p99
-    else if (event.type === 'node.up') {
+    else if (event.type === 'harness.lag') {
+      // with workers each process reports its own second: the line shows the worst latest one
+      latestLag.set(event.process, event.p99)
+      lagP99Ms = Math.max(...latestLag.values())
+    } else if (event.type === 'node.up') {
       up.add(event.node)
       known.add(event.node)
     } else if (event.type === 'node.down') up.delete(event.node)

@@ -5,15 +5,15 @@ import { join } from 'node:path'
 import type { Results } from '../../harness/interface/index.js'
 import { tcpdumpAvailability } from '../../harness/capture/index.js'
 import { runCourier, tempDir, writeScenario } from '../helpers/cli.js'
-import { nightlyTest, test } from '../helpers/suite.js'
+import { inNightlySuite, nightlyTest, test } from '../helpers/suite.js'
 
-const scenario = (capture: string, expect = ''): string => `name: bytes
+const scenario = (capture: string, expect = '', rate = '3/s'): string => `name: bytes
 seed: 5
 duration: 5s
 grace: 2s
 capture: ${capture}
 network: { relays: 3, stores: 1 }
-crowd: { topic: lobby, users: 100, rate: 3/s, size: 600B }
+crowd: { topic: lobby, users: 100, rate: ${rate}, size: 600B }
 devices:
   alice: {}
   bob: {}
@@ -54,6 +54,41 @@ test("with tcpdump and socket accounting in one run, every connection's socket b
   assert.equal(again.code, 0, again.stderr)
   const recomputed = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
   assert.deepEqual(recomputed.bytes, results.bytes)
+  assert.ok(captureArgv(await readFile(join(out, 'events.ndjson'), 'utf8')).includes('--immediate-mode'), 'a quiet crowd is captured packet by packet')
+})
+
+function captureArgv(events: string): string[] {
+  const start = events
+    .split('\n')
+    .filter((line) => line.includes('"capture.start"'))
+    .map((line) => JSON.parse(line) as { argv?: string[] })[0]
+  return start?.argv ?? []
+}
+
+// started with the file, beside the run above: both mostly wait on scenario time
+const busyRun = (async () => {
+  if (inNightlySuite || !(await tcpdumpAvailability()).usable) return undefined
+  const dir = await tempDir()
+  const file = await writeScenario(dir, 'busy.yaml', scenario('tcpdump', '  capture.check.mismatches: "== 0"', '40/s'))
+  const out = join(dir, 'run')
+  return { out, result: await runCourier(['run', file, '--out', out, '--no-progress']) }
+})()
+
+test('a busy crowd is captured in blocks, not packet by packet, and the capture still holds every byte the sockets counted', async (t) => {
+  const busy = await busyRun
+  if (busy == null) {
+    t.skip('tcpdump not usable here')
+    return
+  }
+  const { out, result } = busy
+  assert.equal(result.code, 0, result.stderr + result.stdout)
+  assert.ok(!captureArgv(await readFile(join(out, 'events.ndjson'), 'utf8')).includes('--immediate-mode'))
+  const bytes = (JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results).bytes
+  // the stop waited out libpcap's block timeout: the closing packets of every connection are in
+  // the file, so each direction's payload equals what its socket counted
+  assert.ok((bytes?.tcpdump?.check?.directions ?? 0) >= 10)
+  assert.deepEqual(bytes?.tcpdump?.check?.mismatches, [])
+  assert.equal(bytes?.tcpdump?.dropped, 0)
 })
 
 test('capture: off records no bytes; capture: socket counts without a pcap', async () => {

@@ -180,12 +180,66 @@ test('courier fleet manifests --mode run: a Job that fails with the run, a claim
   assert.match(await readFile(join(runDir, 'junit.xml'), 'utf8'), /<testsuite/)
 })
 
+test('--worker-pods: the coordinator waits for worker pods that join it by its Service name; both commands, run here, carry the run between them', async () => {
+  const dir = await tempDir()
+  const file = await writeScenario(dir, 'kube.yaml', SCENARIO(await freeBasePort()))
+  const rendered = await runCourier(['fleet', 'manifests', file, '--mode', 'run', '--worker-pods', '1'])
+  assert.equal(rendered.code, 0, rendered.stderr)
+  const manifests = parseManifests(rendered.stdout)
+  assert.deepEqual(
+    manifests.map((m) => [m.kind, m.metadata.name]),
+    [
+      ['ConfigMap', 'courier-kube-e2e-scenario'],
+      ['Service', 'courier-kube-e2e'],
+      ['PersistentVolumeClaim', 'courier-kube-e2e-runs'],
+      ['Job', 'courier-kube-e2e-run'],
+      ['Job', 'courier-kube-e2e-workers']
+    ]
+  )
+  for (const manifest of manifests) validateAgainstKubernetes(manifest)
+  const [, service, , coordinatorJob, workerJob] = manifests
+  assert.ok(
+    service.spec.ports.some((p) => p.port === 7400),
+    'the Service routes the workers to the coordinator'
+  )
+  const coordinator = coordinatorJob.spec.template.spec.containers[0]
+  const worker = workerJob.spec.template.spec.containers[0]
+  assert.deepEqual(worker.args.slice(0, 3), ['worker', '--join', 'courier-kube-e2e:7400'])
+  assert.notDeepEqual(workerJob.spec.template.metadata.labels, service.spec.selector, "the coordinator's Service does not select the workers")
+
+  // here the Service's name and port are loopback and a free port, as the cluster's DNS would route them
+  const port = await freeBasePort(1)
+  const route = (args: string[]): string[] =>
+    args.map((arg) => arg.replace('courier-kube-e2e:7400', `127.0.0.1:${port}`).replace('$(POD_IP):7400', `127.0.0.1:${port}`))
+  const data = join(dir, 'data')
+  const run = startCourier(localArgs(route(coordinator.args), file, data))
+  const joined = startCourier(localArgs(route(worker.args), file, data))
+  const [runResult, workerResult] = await Promise.all([run.done, joined.done])
+  assert.equal(runResult.code, 0, runResult.stdout + runResult.stderr)
+  assert.equal(workerResult.code, 0, workerResult.stderr)
+  const runDir = join(data, 'runs', 'courier-kube-e2e')
+  const events = await readFile(join(runDir, 'events.ndjson'), 'utf8')
+  const placement = events
+    .split('\n')
+    .filter((line) => line.includes('"workers.placement"'))
+    .map((line) => JSON.parse(line) as { byWorker: Record<string, string[]> })[0]
+  assert.ok((placement?.byWorker['remote-1'] ?? []).length > 0, 'the worker pod carried nodes')
+  assert.equal((JSON.parse(await readFile(join(runDir, 'results.json'), 'utf8')) as { verdict: string }).verdict, 'pass')
+})
+
 test("the README's scenario renders; the schema check is real: a wrong field type or a missing required field is refused by it", async () => {
   const rendered = await runCourier(['fleet', 'manifests', join(REPO_ROOT, 'scenarios/cluster-fleet.yaml')])
   assert.equal(rendered.code, 0, rendered.stderr)
   const manifests = parseManifests(rendered.stdout)
   for (const manifest of manifests) validateAgainstKubernetes(manifest)
   const statefulSet = manifests[2]
+  const withWorkers = await runCourier(['fleet', 'manifests', join(REPO_ROOT, 'scenarios/cluster-fleet.yaml'), '--worker-pods', '2'])
+  assert.equal(withWorkers.code, 0, withWorkers.stderr)
+  const spread = parseManifests(withWorkers.stdout)
+  for (const manifest of spread) validateAgainstKubernetes(manifest)
+  const workerSet = spread.find((m) => m.kind === 'StatefulSet' && m.metadata.name.endsWith('-workers'))
+  assert.ok(workerSet != null)
+  assert.equal((workerSet.spec as unknown as { replicas: number }).replicas, 2, 'mode up: a StatefulSet of two worker pods')
   // 3 relays, 2 stores and the crowd's 2 gateways, from 60000 up: two ports each
   assert.deepEqual(
     statefulSet.spec.template.spec.containers[0].ports.map((p) => p.containerPort),
@@ -220,12 +274,23 @@ test('courier fleet manifests refuses what cannot run in a pod, naming the file,
   assert.equal(radioResult.code, 2)
   assert.match(radioResult.stderr, /devices\.a\.radio/)
 
+  // node links are shaped in courier's own process: worker pods would wait for nodes that never come
+  const linked = await writeScenario(
+    dir,
+    'linked.yaml',
+    'name: l\nduration: 4s\nnetwork: { relays: 2, ports: 30000 }\ndevices:\n  a: {}\ntimeline:\n  - { at: 1s, link: { node: relay-2, to: { latency: 200ms } } }\n'
+  )
+  const linkedResult = await runCourier(['fleet', 'manifests', linked, '--worker-pods', '2'])
+  assert.equal(linkedResult.code, 2, linkedResult.stderr)
+  assert.match(linkedResult.stderr, /linked\.yaml:7.*timeline\[0\]/)
+
   const base = await writeScenario(dir, 'ok.yaml', 'name: ok\nduration: 2s\nnetwork: { relays: 1, ports: 30000 }\ndevices:\n  a: {}\n')
   for (const [args, field] of [
     [['--namespace', 'QA_team'], /--namespace/],
     [['--storage', 'lots'], /--storage/],
     [['--mode', 'soak'], /mode/],
-    [['--for', 'soon'], /--for/]
+    [['--for', 'soon'], /--for/],
+    [['--worker-pods', '0'], /--worker-pods|--remote-workers/]
   ] as const) {
     const bad = await runCourier(['fleet', 'manifests', base, ...args])
     assert.equal(bad.code, 2, `${args.join(' ')}: ${bad.stderr}`)

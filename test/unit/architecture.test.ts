@@ -60,6 +60,20 @@ test('harness/interface imports nothing of the project; reports only the interfa
   )
 })
 
+test('harness/worker imports only interface, protocol, scenario and fleet: a worker hosts nodes, it never runs a run', () => {
+  assert.deepEqual(
+    violations(['harness/worker'], (target) =>
+      ['harness/worker', 'harness/interface', 'harness/protocol', 'harness/scenario', 'harness/fleet'].includes(target)
+    ),
+    []
+  )
+  // and the fleet never reaches back: it takes remote nodes through its `place` hook
+  assert.deepEqual(
+    violations(['harness/fleet'], (target) => target !== 'harness/worker' && target !== 'harness/runner'),
+    []
+  )
+})
+
 test('the checks above see imports: a file that imports the runner is caught', () => {
   const found = projectImports(join(ROOT, 'bin/commands/run.ts'))
   assert.ok(found.includes('harness/runner'), found.join(', '))

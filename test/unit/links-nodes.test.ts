@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type { CourierEvent, EventSink } from '../../harness/interface/index.js'
-import { Fleet, type FleetNode } from '../../harness/fleet/index.js'
+import { Fleet, type FleetMember } from '../../harness/fleet/index.js'
 import { getLinkPreset, worseProfile, type LinkProfile } from '../../harness/links/index.js'
 import { checkRoundTrip, measureDownload, measureUpload, startProbeServer, withoutLag, type ProbeServer, type RoundTrips } from '../helpers/link-measure.js'
 import { NodeLinks, pairLink, planNodeLinks } from '../../harness/runner/index.js'
@@ -113,7 +113,7 @@ function eventLog(): EventSink & { events: CourierEvent[] } {
 
 const ECHO = '/courier/echo/1.0.0'
 
-async function serveEcho(node: FleetNode): Promise<void> {
+async function serveEcho(node: FleetMember): Promise<void> {
   await node.node?.handle(ECHO, (stream) => {
     stream.addEventListener('message', (e) => {
       stream.send(e.data)
@@ -122,7 +122,7 @@ async function serveEcho(node: FleetNode): Promise<void> {
 }
 
 /** Stream round trips on the libp2p connection `from` already has to `to`, each with the event-loop stall during it. */
-async function libp2pRoundTrips(from: FleetNode, to: FleetNode, count: number): Promise<RoundTrips> {
+async function libp2pRoundTrips(from: FleetMember, to: FleetMember, count: number): Promise<RoundTrips> {
   const connection = from.node?.getConnections().find((c) => c.remotePeer.toString() === to.peerId)
   assert.ok(connection != null, `${from.name} has no connection to ${to.name}`)
   const stream = await connection.newStream(ECHO)
@@ -155,7 +155,7 @@ async function libp2pRoundTrips(from: FleetNode, to: FleetNode, count: number): 
 }
 
 /** Median round trip without the trips during which this process stalled (a busy shared machine), repeated up to three times. */
-async function steadyRoundTrips(from: FleetNode, to: FleetNode, count = 12): Promise<number[]> {
+async function steadyRoundTrips(from: FleetMember, to: FleetMember, count = 12): Promise<number[]> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const kept = withoutLag(await libp2pRoundTrips(from, to, count))
     if (kept.dropped <= Math.floor(count / 4)) return kept.rttMs

@@ -1,6 +1,7 @@
 // The array analysis as it was before it became folds (harness/analysis at bdda291), kept unchanged
 // as the oracle the stream equivalence test compares the folds with. Nothing else may import it.
-import type { CourierEvent, HarnessHealth, MetricValue, Results } from '../../../harness/interface/index.js'
+// One deliberate change since: harness health judges each process's samples on their own (--workers).
+import type { CourierEvent, HarnessHealth, MetricValue, ProcessHealth, Results } from '../../../harness/interface/index.js'
 import { userKeyed } from '../../../harness/interface/index.js'
 import { analyzeBytes, type CapturedConversations } from './bytes.js'
 import { analyzeDelivery } from './delivery.js'
@@ -255,8 +256,11 @@ const SAMPLE_MS = 1000
 
 /**
  * The harness is saturated when the p99 of its per-second event-loop delay samples, taken over the
- * traffic phase, is above the limit: latency measured then would partly be the harness's own.
+ * traffic phase, is above the limit: latency measured then would partly be the harness's own. Each
+ * harness process is judged on its own samples; the figures are the worst process's.
  */
+// with --workers (harness/worker), each harness process is judged on its own samples: the array
+// form of that rule, as the workers branch wrote it before analysis became folds
 function analyzeHarness(events: readonly CourierEvent[], lagLimitMs: number): HarnessHealth {
   const start = events.find((e) => e.type === 'scenario.start')?.t ?? 0
   const end = events.find((e) => e.type === 'scenario.end')?.t ?? Infinity
@@ -264,14 +268,29 @@ function analyzeHarness(events: readonly CourierEvent[], lagLimitMs: number): Ha
     (e): e is Extract<CourierEvent, { type: 'harness.lag' }> => e.type === 'harness.lag' && e.t >= start + SAMPLE_MS && e.t <= end + SAMPLE_MS
   )
   if (samples.length === 0) return { lagP99Ms: null, lagMaxMs: null, cpuMaxPercent: null, rssMaxMb: null, lagLimitMs, saturated: false, samples: 0 }
-  const lagP99Ms = summarize(samples.map((s) => s.p99)).p99 ?? 0
+  const names = [...new Set(samples.map((s) => s.process))]
+  const processes: Record<string, ProcessHealth> = {}
+  for (const name of names) {
+    const own = samples.filter((s) => s.process === name)
+    const p99 = summarize(own.map((s) => s.p99)).p99 ?? 0
+    processes[name] = {
+      lagP99Ms: p99,
+      lagMaxMs: round(Math.max(...own.map((s) => s.max))),
+      cpuMaxPercent: round(Math.max(...own.map((s) => s.cpu))),
+      rssMaxMb: round(Math.max(...own.map((s) => s.rssMb))),
+      saturated: p99 > lagLimitMs,
+      samples: own.length
+    }
+  }
+  const worst = names.reduce((a, b) => (processes[b].lagP99Ms > processes[a].lagP99Ms ? b : a))
   return {
-    lagP99Ms,
+    lagP99Ms: processes[worst].lagP99Ms,
     lagMaxMs: round(Math.max(...samples.map((s) => s.max))),
     cpuMaxPercent: round(Math.max(...samples.map((s) => s.cpu))),
     rssMaxMb: round(Math.max(...samples.map((s) => s.rssMb))),
     lagLimitMs,
-    saturated: lagP99Ms > lagLimitMs,
-    samples: samples.length
+    saturated: processes[worst].saturated,
+    samples: samples.length,
+    ...(names.length > 1 ? { process: worst, processes } : {})
   }
 }
