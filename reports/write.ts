@@ -3,7 +3,8 @@ import { readdir, rename, stat, writeFile } from 'node:fs/promises'
 import { isAbsolute, join, relative } from 'node:path'
 import { createInterface } from 'node:readline'
 import { InvalidInputError, type CourierEvent, type Results } from '../harness/interface/index.js'
-import { renderHtmlReport, type HtmlReportOptions } from './html/render.js'
+import { buildReportData, buildReportDataFrom, type EventPasses } from './html/build-data.js'
+import { renderHtmlFromData, type HtmlReportOptions } from './html/render.js'
 import { renderJUnit } from './junit.js'
 import { appendStepSummary, renderMarkdown } from './markdown.js'
 
@@ -27,11 +28,14 @@ export interface WrittenReports {
   stepSummary?: string
 }
 
-/** Writes report.html (and JUnit / Markdown when asked) for a finished or interrupted run. */
+/**
+ * Writes report.html (and JUnit / Markdown when asked) for a finished or interrupted run, from its
+ * events in memory or from passes over its log (a big run's log is read twice rather than held).
+ */
 export async function writeRunReports(
   runDir: string,
   results: Results,
-  events: Iterable<CourierEvent>,
+  events: Iterable<CourierEvent> | EventPasses,
   options: WriteReportsOptions = {}
 ): Promise<WrittenReports> {
   const written: WrittenReports = {}
@@ -39,7 +43,9 @@ export async function writeRunReports(
   if (options.html !== false) {
     const artifacts = options.artifacts ?? (await listArtifacts(runDir))
     const path = join(runDir, 'report.html')
-    await writeAtomically(path, renderHtmlReport({ results, events }, { ...options, artifacts }))
+    const reportOptions = { ...options, artifacts }
+    const data = typeof events === 'function' ? await buildReportDataFrom(results, events, reportOptions) : buildReportData(results, events, reportOptions)
+    await writeAtomically(path, renderHtmlFromData(data))
     written.html = path
   }
   if (options.junit != null && options.junit !== false) {

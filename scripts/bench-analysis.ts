@@ -4,7 +4,8 @@
 // times `courier report RUN_DIR` in a child process of each build and prints wall time, peak RSS
 // and report.html's size as JSON lines. The older commit is checked out and built in a temporary
 // worktree. Run: npm run build && node dist/scripts/bench-analysis.js [--events 1000000,10000000]
-// [--baseline <commit>] [--heap-mb 3072] [--timeout-s 1800]
+// [--baseline <commit>] [--heap-mb 3072] [--timeout-s 1800]; `--write DIR` only writes the first
+// size's run directory into DIR (events.ndjson), to profile `courier report DIR` by hand.
 import { spawn, spawnSync } from 'node:child_process'
 import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -120,6 +121,13 @@ async function measure(root: string, runDir: string): Promise<Record<string, unk
     peakRssMb: rss == null ? null : Math.round(Number(rss[1]) / 1024),
     reportHtmlMb: finished ? Math.round((statSync(join(runDir, 'report.html')).size / 1e6) * 100) / 100 : null
   }
+}
+
+const writeOnly = arg('write', '')
+if (writeOnly !== '') {
+  spawnSync('mkdir', ['-p', writeOnly])
+  await writeRun(join(writeOnly, 'events.ndjson'), sizes[0]!)
+  process.exit(0)
 }
 
 const work = mkdtempSync(join(tmpdir(), 'courier-bench-analysis-'))

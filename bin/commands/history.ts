@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
-import { historyRunFrom, trendOf, updateHistory } from '../../harness/history/index.js'
-import { InvalidInputError, type CourierEvent, type Results } from '../../harness/interface/index.js'
+import { historyRunFrom, trendOf, updateHistory, type HistoryLog } from '../../harness/history/index.js'
+import { InvalidInputError, type Results } from '../../harness/interface/index.js'
 import { trendView, type TrendView } from '../../reports/index.js'
 
 /** Points of history report.html draws beside a run when --history-last does not say. */
@@ -37,13 +37,26 @@ export function historySet(runDir: string): string {
  * Interrupted and failed runs are left out: their figures cover part of a run and would read as a
  * change on the trend.
  */
-export async function recordRun(file: string, runDir: string, results: Results, events: readonly CourierEvent[], last: number): Promise<TrendView | null> {
+export async function recordRun(
+  file: string,
+  runDir: string,
+  results: Results,
+  log: Partial<HistoryLog> & Pick<HistoryLog, 'start'>,
+  last: number
+): Promise<TrendView | null> {
   if (results.status !== 'complete') {
     process.stderr.write(`courier: not recorded in the history ${file}: the run is ${results.status}\n`)
     return null
   }
+  if (log.latencies == null) throw new Error('recordRun: the run log was read without its latency samples')
   const logged = await stat(join(runDir, 'events.ndjson')).catch(() => null)
-  const run = historyRunFrom(runDir, results, events, historySet(runDir), logged == null ? undefined : logged.mtimeMs - results.timing.runMs)
+  const run = historyRunFrom(
+    runDir,
+    results,
+    { start: log.start, latencies: log.latencies },
+    historySet(runDir),
+    logged == null ? undefined : logged.mtimeMs - results.timing.runMs
+  )
   const runs = await updateHistory(file, (db) => {
     db.insert(run)
     return db.runs({ scenarioName: run.scenario.name, scenarioHash: run.scenario.hash })

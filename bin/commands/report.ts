@@ -7,7 +7,7 @@ import { checkHistoryFile } from '../../harness/history/index.js'
 import { DEFAULT_HISTORY_LAST, recordRun } from './history.js'
 import { exitCodeForVerdict } from '../../harness/gate/index.js'
 import { InvalidInputError, printable, type CourierEvent } from '../../harness/interface/index.js'
-import { readEventLog, recomputeResults } from '../../harness/runner/index.js'
+import { recomputeRun } from '../../harness/runner/index.js'
 import { renderConsoleSummary, writeRunReports } from '../../reports/index.js'
 import { completeConfig, type ConfiguredSecret } from '../../harness/runner/index.js'
 import { configuredSecrets } from './shared.js'
@@ -46,11 +46,16 @@ export function registerReportCommand(program: Command): void {
       ) => {
         if (flags.history != null) await checkHistoryFile(flags.history)
         const secrets = await runSecrets(runDir)
-        const results = await recomputeResults(runDir, { allowDamagedCapture: flags.allowTruncated === true, secrets, redact: flags.redact === true })
+        const { results, log } = await recomputeRun(runDir, {
+          allowDamagedCapture: flags.allowTruncated === true,
+          secrets,
+          redact: flags.redact === true,
+          latencySamples: flags.history != null
+        })
         await writeFile(join(runDir, 'results.json'), JSON.stringify(results, null, 2) + '\n')
-        const events = await readEventLog(join(runDir, 'events.ndjson'))
-        const trend = flags.history == null ? null : await recordRun(flags.history, runDir, results, events, flags.historyLast ?? DEFAULT_HISTORY_LAST)
-        await writeRunReports(runDir, results, events, {
+        // the log is never held: the history takes what the results pass gathered, report.html reads it twice more
+        const trend = flags.history == null ? null : await recordRun(flags.history, runDir, results, log, flags.historyLast ?? DEFAULT_HISTORY_LAST)
+        await writeRunReports(runDir, results, log.passes, {
           ...(trend == null ? {} : { history: trend }),
           junit: flags.junit == null ? false : resolve(flags.junit),
           markdown: flags.markdown == null ? false : resolve(flags.markdown)

@@ -3,8 +3,8 @@ import { readdir } from 'node:fs/promises'
 import { dirname, extname, join, resolve } from 'node:path'
 import { Option, type Command } from 'commander'
 import { deviceFactory, prepareDevices, type DeviceProfile } from '../../devices/index.js'
-import { ExitCode, InvalidInputError, printable, type BuildInfo, type CourierEvent, type Results } from '../../harness/interface/index.js'
-import { buildInfo, makeDirectory, resolveScenario, runScenario, type ResolvedScenario, type Progress } from '../../harness/runner/index.js'
+import { ExitCode, InvalidInputError, printable, type BuildInfo, type Results } from '../../harness/interface/index.js'
+import { buildInfo, makeDirectory, resolveScenario, runScenario, type ResolvedScenario, type Progress, type RunLog } from '../../harness/runner/index.js'
 import { withOverrides, type LoadedScenario } from '../../harness/scenario/index.js'
 import { formatValue, renderCompareConsole, renderConsoleSummary, writeRunReports } from '../../reports/index.js'
 import { hashScenario, summarizeRepeats } from '../../harness/compare/index.js'
@@ -193,18 +193,18 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
             const several =
               [prepared.length > 1 ? scenario.config.name : undefined, flags.repeat == null ? undefined : `run-${i}`].filter((p) => p != null).join('-') ||
               undefined
-            const onResults = async (dir: string, results: Results, events: CourierEvent[]): Promise<void> => {
+            const onResults = async (dir: string, results: Results, log: RunLog): Promise<void> => {
               let trend: TrendView | null = null
               if (history != null) {
                 // a history that cannot be written is a missing artifact (exit 3), but tonight's reports are still written
                 try {
-                  trend = await recordRun(history, dir, results, events, historyLast)
+                  trend = await recordRun(history, dir, results, log, historyLast)
                 } catch (error) {
                   process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`)
                   codes.push(ExitCode.infrastructure)
                 }
               }
-              await writeRunReports(dir, results, events, {
+              await writeRunReports(dir, results, log.passes, {
                 ...(trend == null ? {} : { history: trend }),
                 junit: flags.junit == null ? false : resolve(suffixed(flags.junit, several)),
                 markdown: flags.markdown == null ? false : resolve(suffixed(flags.markdown, several)),
@@ -223,6 +223,7 @@ Every run writes RUN_DIR/report.html (one offline file). Ctrl-C stops everything
               build,
               secrets,
               redact: flags.redact === true,
+              latencySamples: history != null,
               workers: flags.workers,
               ...remoteWorkers
             })

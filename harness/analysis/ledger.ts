@@ -39,12 +39,21 @@ export class MessageLedger {
   readonly sent: SentMessage[] = []
   readonly devices = new Map<string, DeviceLedger>()
 
+  /** One string object per topic and sender: each parsed line brings its own copy, and a send is kept for the whole run. */
+  private readonly shared = new Map<string, string>()
+  private share(s: string): string {
+    const known = this.shared.get(s)
+    if (known != null) return known
+    this.shared.set(s, s)
+    return s
+  }
+
   add(event: CourierEvent): void {
     if (event.type === 'msg.sent') {
       this.msgIds.id(event.msgId)
-      const m: SentMessage = { t: event.t, msgId: event.msgId, hash: event.hash, topic: event.topic }
-      if (event.device != null) m.device = event.device
-      if (event.node != null) m.node = event.node
+      const m: SentMessage = { t: event.t, msgId: event.msgId, hash: event.hash, topic: this.share(event.topic) }
+      if (event.device != null) m.device = this.share(event.device)
+      if (event.node != null) m.node = this.share(event.node)
       this.sent.push(m)
     } else if (event.type === 'msg.received') {
       const d = this.device(event.device)

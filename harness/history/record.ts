@@ -1,19 +1,25 @@
 import { resolve } from 'node:path'
-import { deliveryLatencySamples } from '../analysis/index.js'
+import type { LatencySamples } from '../analysis/index.js'
 import { hashScenario } from '../compare/index.js'
 import { regressionsFromConfig } from '../gate/index.js'
-import type { BuildInfo, CourierEvent, Results } from '../interface/index.js'
+import type { BuildInfo, EventOf, Results } from '../interface/index.js'
 import type { HistoryBuild, HistoryRun } from './store.js'
+
+/** What a history row reads of a run's log: its run.start and its latency samples (harness/runner RunLog, or deliveryLatencySamples of the events). */
+export interface HistoryLog {
+  start: EventOf<'run.start'> | undefined
+  latencies: LatencySamples
+}
 
 /**
  * A finished run as a history row. The scenario hash and tolerances come from the resolved
  * scenario in run.start, exactly as `courier compare` reads them, so a trend and a compare of the
  * same two runs agree.
  */
-export function historyRunFrom(dir: string, results: Results, events: readonly CourierEvent[], set: string, fallbackStartMs?: number): HistoryRun {
-  const start = events.find((e) => e.type === 'run.start')
-  const scenario = start?.type === 'run.start' && start.scenario != null ? start.scenario : results.scenario.resolved
-  const wallClock = start?.type === 'run.start' ? start.wallClockMs : undefined
+export function historyRunFrom(dir: string, results: Results, log: HistoryLog, set: string, fallbackStartMs?: number): HistoryRun {
+  const { start } = log
+  const scenario = start?.scenario != null ? start.scenario : results.scenario.resolved
+  const wallClock = start?.wallClockMs
   return {
     runId: results.runId,
     set,
@@ -27,7 +33,7 @@ export function historyRunFrom(dir: string, results: Results, events: readonly C
     dir: resolve(dir),
     tolerances: regressionsFromConfig((scenario as { regress?: Record<string, string | number> } | undefined)?.regress),
     metrics: results.metrics,
-    latencies: deliveryLatencySamples(events)
+    latencies: log.latencies
   }
 }
 

@@ -107,7 +107,8 @@ async function listFiles(dir: string): Promise<string[]> {
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   for (const entry of entries) {
     const path = join(dir, entry.name)
-    if (entry.isDirectory()) out.push(...(await listFiles(path)))
+    // a loop, not push(...): a directory of screenshots or traces may hold more files than a call takes arguments
+    if (entry.isDirectory()) for (const file of await listFiles(path)) out.push(file)
     else if (entry.isFile()) out.push(path)
   }
   return out

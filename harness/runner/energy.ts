@@ -49,7 +49,11 @@ export interface DeviceTimeline {
   protocols: string[]
 }
 
-export async function deviceRadioTimelines(events: readonly CourierEvent[], capturePath?: string): Promise<Map<string, DeviceTimeline>> {
+export async function deviceRadioTimelines(
+  events: readonly CourierEvent[],
+  capturePath?: string,
+  receptions: ReceptionTimes = receptionTimes(events)
+): Promise<Map<string, DeviceTimeline>> {
   const devices = new Set(events.flatMap((e) => (e.type === 'device.up' ? [e.device] : [])))
   const nodeByPort = new Map<number, string>()
   for (const event of events) {
@@ -76,7 +80,7 @@ export async function deviceRadioTimelines(events: readonly CourierEvent[], capt
   }
   const timelines = new Map<string, DeviceTimeline>()
   for (const device of devices) timelines.set(device, { source: capturePath != null ? 'tcpdump' : 'socket', packets: [], protocols: [] })
-  const protocolOf = protocolLabeler(events)
+  const protocolOf = protocolLabeler(events, receptions)
   const start = events.find((e) => e.type === 'run.start')
   const wallClockMs = start?.type === 'run.start' ? start.wallClockMs : undefined
   const add = (device: string, packet: RadioPacket, runMs: number | undefined): void => {
@@ -134,17 +138,44 @@ export async function deviceRadioTimelines(events: readonly CourierEvent[], capt
 const RELAY_WINDOW_MS = 30
 
 /**
+ * Each device's live arrival times, by relay and by filter, in time order: all that energy
+ * pricing reads of msg.received. A streamed log keeps these numbers instead of the events (a big
+ * run has millions of receptions).
+ */
+export class ReceptionTimes {
+  readonly relay = new Map<string, number[]>()
+  readonly filter = new Map<string, number[]>()
+
+  add(e: CourierEvent): void {
+    if (e.type !== 'msg.received' || (e.via !== 'relay' && e.via !== 'filter')) return
+    const map = e.via === 'relay' ? this.relay : this.filter
+    let list = map.get(e.device)
+    if (list == null) map.set(e.device, (list = []))
+    list.push(e.t)
+  }
+}
+
+export function receptionTimes(events: readonly CourierEvent[]): ReceptionTimes {
+  const times = new ReceptionTimes()
+  for (const e of events) times.add(e)
+  return times
+}
+
+/**
  * Tells what a device's packet was for from the run's events: inside one of its history requests
  * it is store traffic; from a light device's send to its LIGHTPUSH answer, lightpush; within 30 ms
  * after it sent a message, or before it received one live, relay (or filter, for a push); anything
  * else is control (gossip control, identify, keep-alives, muxer frames, filter pings).
  */
-export function protocolLabeler(events: readonly CourierEvent[]): (device: string, runMs: number, direction: 'up' | 'down') => string {
+export function protocolLabeler(
+  events: readonly CourierEvent[],
+  receptions: ReceptionTimes = receptionTimes(events)
+): (device: string, runMs: number, direction: 'up' | 'down') => string {
   const storeWindows = new Map<string, Array<[number, number]>>()
   const lightpushWindows = new Map<string, Array<[number, number]>>()
   const sends = new Map<string, number[]>()
-  const receives = new Map<string, number[]>()
-  const pushes = new Map<string, number[]>()
+  const receives = receptions.relay
+  const pushes = receptions.filter
   const started = new Map<string, number>()
   const lightpushSent = new Map<string, number>()
   const push = <T>(map: Map<string, T[]>, key: string, value: T): void => {
@@ -157,8 +188,6 @@ export function protocolLabeler(events: readonly CourierEvent[]): (device: strin
       if (!lightpushSent.has(e.hash)) lightpushSent.set(e.hash, e.t)
     } else if (e.type === 'msg.sent' && e.device != null) push(sends, e.device, e.t)
     else if (e.type === 'lightpush.response') push(lightpushWindows, e.device, [lightpushSent.get(e.hash) ?? e.t, e.t + 50] as [number, number])
-    else if (e.type === 'msg.received' && e.via === 'relay') push(receives, e.device, e.t)
-    else if (e.type === 'msg.received' && e.via === 'filter') push(pushes, e.device, e.t)
   }
   const near = (list: number[] | undefined, from: number, to: number): boolean => {
     if (list == null) return false

@@ -9,9 +9,20 @@ export {
   type Progress,
   type CreateDevice
 } from './run.js'
-export { buildResults, completeConfig, recomputeResults, readResults } from './results.js'
+export { buildResults, completeConfig, recomputeResults, recomputeRun, readResults } from './results.js'
 export { EventLog, readEventLog, streamEventLog, REORDER_WINDOW_MS, type StreamedLog } from './event-log.js'
-export { analyzeEventLog, latencySamplesOfLog, passEventLog, readRunLog, RunLogPass, type EventConsumer } from './stream-analysis.js'
+export {
+  analyzeEventLog,
+  latencySamplesOfLog,
+  logPasses,
+  passEventLog,
+  readRunLog,
+  runLogOf,
+  RunLogPass,
+  type EventConsumer,
+  type LogPasses,
+  type RunLog
+} from './stream-analysis.js'
 export { startSelfMonitor } from '../worker/self-monitor.js'
 export { resolveScenario, type ResolvedScenario, type ResolveOptions } from './prepare.js'
 export { buildInfo, readAppIdentity } from './build-info.js'

@@ -17,7 +17,7 @@ import {
 import { deviceRadioTimelines, phoneMeasurements, priceDevices, priceWindow } from './energy.js'
 import { flowNames, type ScenarioConfig } from '../scenario/index.js'
 import { scanRunLogLeaks, type LeakScanOptions } from './leaks.js'
-import { readRunLog } from './stream-analysis.js'
+import { readRunLog, runLogOf, type RunLog } from './stream-analysis.js'
 import { loadDestinations } from './destinations.js'
 
 export interface BuildResultsInput {
@@ -208,6 +208,14 @@ export function completeConfig(recorded: unknown, events: readonly CourierEvent[
 
 /** Recomputes a run's results from its artifacts alone: events.ndjson, and capture.pcap when present. */
 export async function recomputeResults(runDir: string, options: { allowDamagedCapture?: boolean } & LeakScanOptions = {}): Promise<Results> {
+  return (await recomputeRun(runDir, options)).results
+}
+
+/** recomputeResults, with what the reports and the history read of the log (RunLog). */
+export async function recomputeRun(
+  runDir: string,
+  options: { allowDamagedCapture?: boolean; latencySamples?: boolean } & LeakScanOptions = {}
+): Promise<{ results: Results; log: RunLog }> {
   const dir = await stat(runDir).catch(() => undefined)
   if (dir == null || !dir.isDirectory()) {
     throw new InvalidInputError([
@@ -235,7 +243,7 @@ export async function recomputeResults(runDir: string, options: { allowDamagedCa
   try {
     capture = await loadCapture(runDir, events)
     destinations = await loadDestinations(runDir, events)
-    radioTimelines = await deviceRadioTimelines(events, capturePath(runDir, events))
+    radioTimelines = await deviceRadioTimelines(events, capturePath(runDir, events), pass.receptions)
   } catch (error) {
     if (options.allowDamagedCapture !== true) {
       if (!(error instanceof InvalidInputError)) throw error
@@ -255,7 +263,7 @@ export async function recomputeResults(runDir: string, options: { allowDamagedCa
       results.verdictReasons = [...gaps]
     }
   }
-  return results
+  return { results, log: runLogOf(join(runDir, 'events.ndjson'), pass, options.latencySamples !== false) }
 }
 
 /** The run's pcap file, when tcpdump wrote one. */

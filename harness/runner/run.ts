@@ -14,7 +14,6 @@ import {
   InvalidInputError,
   type CreateDevice as CreateDeviceFor,
   type Clock,
-  type CourierEvent,
   type Device,
   type DeviceComponents,
   type FleetFile,
@@ -23,13 +22,14 @@ import {
   type BuildInfo
 } from '../interface/index.js'
 import { seededRandom, type DeviceConfig, type LoadedScenario } from '../scenario/index.js'
-import { EventLog, readEventLog } from './event-log.js'
+import { EventLog } from './event-log.js'
 import { deviceRadioTimelines } from './energy.js'
 import { DeviceLinks } from './links.js'
 import { NodeLinks } from './node-links.js'
 import { startPushService } from './push.js'
 import { buildResults, capturePath, loadCapture } from './results.js'
-import { scanRunLeaks, type ConfiguredSecret } from './leaks.js'
+import { scanRunLogLeaks, type ConfiguredSecret } from './leaks.js'
+import { readRunLog, runLogOf, type RunLog } from './stream-analysis.js'
 import { fleetHosts, loadDestinations } from './destinations.js'
 import { CapturePart, captureImmediately, chooseCapture } from './capture-part.js'
 import { RunParts } from './parts.js'
@@ -67,14 +67,16 @@ export interface RunOptions {
   signal: AbortSignal
   log: Logger
   onProgress?: (progress: Progress) => void
-  /** Called after results.json is written, to render reports. */
-  onResults?: (runDir: string, results: Results, events: CourierEvent[]) => Promise<void>
+  /** Called after results.json is written, to render reports (from the log read again, not held). */
+  onResults?: (runDir: string, results: Results, log: RunLog) => Promise<void>
   /** The build under test, recorded in run.start (buildInfo()). */
   build?: BuildInfo
   /** Secrets the run is configured with (names and values), looked for in every artifact afterwards. */
   secrets?: readonly ConfiguredSecret[]
   /** Mask what the secrets scan finds in the run's artifacts (`courier run --redact`). */
   redact?: boolean
+  /** Hand onResults the delivery latency samples (the history row's; default true): a sample per arrival. */
+  latencySamples?: boolean
   /**
    * Processes that carry the fleet (`--workers`): 1 (default) runs everything in this process;
    * N > 1 forks N - 1 worker processes for the relays and crowd gateways (harness/worker).
@@ -133,8 +135,9 @@ export interface RunOutcome {
  */
 export async function runScenario(scenario: LoadedScenario, options: RunOptions): Promise<RunOutcome> {
   const { runDir, eventsPath, status, infrastructureError } = await play(scenario, options)
-  // the run happened: whatever analysis does from here, events.ndjson (and the capture) stay on disk
-  let allEvents = await readEventLog(eventsPath)
+  // the run happened: whatever analysis does from here, events.ndjson (and the capture) stay on disk.
+  // It is read as a stream: the folds see every event, and only the log less its bulk is kept
+  let pass = await readRunLog(eventsPath)
   const captureGaps: string[] = []
   const optional = async <T>(what: string, read: () => Promise<T>): Promise<T | undefined> => {
     try {
@@ -144,21 +147,23 @@ export async function runScenario(scenario: LoadedScenario, options: RunOptions)
       return undefined
     }
   }
-  // before results: with --redact they are built from the masked artifacts
+  // before results: with --redact they are built from the masked artifacts (the log is passed again)
   const scanned = await optional(
     'the artifacts (secrets scan)',
-    async () => await scanRunLeaks(runDir, allEvents, { secrets: options.secrets, redact: options.redact })
+    async () => await scanRunLogLeaks(runDir, pass, { secrets: options.secrets, redact: options.redact })
   )
-  if (scanned != null) allEvents = scanned.events
+  if (scanned != null) pass = scanned.pass
+  const allEvents = pass.kept
   let results: Results
   try {
     results = buildResults({
       leaks: scanned?.leaks,
       destinations: await optional('the capture (destinations)', async () => await loadDestinations(runDir, allEvents)),
       events: allEvents,
+      analysis: pass.analysis,
       thresholds: options.thresholds,
       capture: await optional('the capture', async () => await loadCapture(runDir, allEvents)),
-      radioTimelines: await optional('the radio timelines', async () => await deviceRadioTimelines(allEvents, capturePath(runDir, allEvents)))
+      radioTimelines: await optional('the radio timelines', async () => await deviceRadioTimelines(allEvents, capturePath(runDir, allEvents), pass.receptions))
     })
   } catch (error) {
     await writeFile(join(runDir, 'analysis-error.txt'), `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`).catch(() => {})
@@ -179,7 +184,7 @@ export async function runScenario(scenario: LoadedScenario, options: RunOptions)
   let reportFailed = false
   if (options.onResults != null) {
     try {
-      await options.onResults(runDir, results, allEvents)
+      await options.onResults(runDir, results, runLogOf(eventsPath, pass, options.latencySamples !== false))
     } catch (error) {
       reportFailed = true
       options.log.warn(`a report could not be written: ${errorText(error)} (exit 3; results.json is in ${runDir})`)

@@ -1,6 +1,9 @@
-// Turns results + events into the precomputed, bounded ReportData the page draws. One pass over
-// the events; everything after works on per-message records, so cost grows with messages, not
-// with relays per message.
+// Turns results + events into the precomputed, bounded ReportData the page draws. Two passes over
+// the events in time order, each a fold: the first keeps a few numbers per message in typed
+// columns (send time, sender, topic, each device's first arrival) and the series drawn point by
+// point, and chooses the message explorer's messages; the second keeps only those messages'
+// events. So memory grows with messages by tens of bytes, never with every event of the run, and a
+// log read as a stream (EventPasses) never has to be in memory at all.
 import { quantileSorted } from 'simple-statistics'
 import type { CourierEvent, DeviceDelivery, MetricValue, Results } from '../../harness/interface/index.js'
 import {
@@ -21,7 +24,7 @@ import type { Buckets, DevicePivot, DeviceRow, ExplorerMessage, FaultBand, Fault
 import { bytesSection, energySection, reliabilitySection, type BytesSamples } from './sections.js'
 import { thresholdEvidence } from '../why.js'
 
-/** Size limits and choices of the HTML report; defaults keep a 1,000,000-event run under 10 MB. */
+/** Size limits and choices of the HTML report; defaults keep a 10,000,000-event run under 10 MB. */
 export interface ReportDataOptions {
   /** Files in the run directory to link, with sizes in bytes. */
   artifacts?: Array<{ name: string; bytes?: number }>
@@ -39,110 +42,206 @@ export interface ReportDataOptions {
   history?: TrendView
 }
 
-interface Arrival {
-  t: number
-  via: string
-  n: number
+/** Something that takes a run's events one by one, in time order. */
+export interface EventConsumer {
+  add(event: CourierEvent): void
 }
 
-interface MsgRecord {
-  hash: string
-  msgId: string
-  topic: string
-  bytes: number
-  sender: string | null
-  sentT: number | null
-  arrivals: Map<string, Arrival> | null
-  events: CourierEvent[]
-}
+/**
+ * One pass over a run's events in time order into a consumer made for it, as often as asked: a
+ * log on disk is read again each time (harness/runner passEventLog), an array is walked again.
+ * `make` may be called more than once in a pass (a log found out of order is read again); the
+ * consumer returned is the one that saw the whole pass.
+ */
+export type EventPasses = <C extends EventConsumer>(make: () => C) => Promise<C>
 
 const CROWD = 'crowd'
 
-/** Precomputes every chart series, table and index of the report. */
-export function buildReportData(results: Results, events: Iterable<CourierEvent>, options: ReportDataOptions = {}): ReportData {
-  const maxRaw = options.maxRawPoints ?? 1500
-  const nBuckets = options.buckets ?? 300
-  const notes: string[] = []
+/** Event types the first pass reads for what they are; any other event with a `hash` is a step of that message's journey. */
+const NOT_STEPS = new Set([
+  'scenario.start',
+  'scenario.end',
+  'device.up',
+  'device.subscribe',
+  'device.failed',
+  'device.offline',
+  'device.online',
+  'node.up',
+  'node.down',
+  'partition.start',
+  'partition.heal',
+  'bytes.sample',
+  'timeline.action',
+  'store.query',
+  'store.response',
+  'harness.lag'
+])
 
-  // ---- one pass over the events
-  let scenarioStartT: number | null = null
-  let scenarioEndT: number | null = null
-  let maxT = 0
-  const messages = new Map<string, MsgRecord>()
-  const deviceSet = new Set<string>(Object.keys(results.delivery?.devices ?? {}))
-  const subscriptions = new Map<string, Set<string>>()
-  const failedAt = new Map<string, number>()
-  const nodeRole = new Map<string, string>()
-  const offlineOpen = new Map<string, number>()
-  const downOpen = new Map<string, { t: number; reason: string }>()
-  const bands: Array<Omit<FaultBand, 'from' | 'to'> & { fromT: number; toT: number | null; fromTimeline?: boolean }> = []
-  const markers: Array<{ t: number; label: string }> = []
-  const pendingQueries = new Map<string, { t: number; store: string }>()
-  const storeQueries: Array<{ t: number; store: string; latency: number; bytes: number; messages: number; ok: boolean }> = []
-  const lag = new Map<string, { t: number[]; p99: number[]; cpu: number[] }>()
-  const received: BytesSamples['payload'] = []
-  const wire: BytesSamples['wire'] = new Map()
-  let partitionEvents = false
-  let orphanArrivals = 0
+/** The message an event is a journey step of, if any: both passes must agree on it. */
+function stepOf(e: CourierEvent): string | undefined {
+  if (e.type === 'msg.sent' || e.type === 'msg.received') return e.hash
+  if (NOT_STEPS.has(e.type)) return undefined
+  const hash = (e as { hash?: unknown }).hash
+  return typeof hash === 'string' ? hash : undefined
+}
 
-  const record = (hash: string): MsgRecord => {
-    let r = messages.get(hash)
-    if (r == null) {
-      r = { hash, msgId: '', topic: '', bytes: 0, sender: null, sentT: null, arrivals: null, events: [] }
-      messages.set(hash, r)
+/** A growable typed column; one slot per message. */
+class Col<A extends Float64Array | Int32Array> {
+  data: A
+  constructor(
+    private readonly make: (n: number) => A,
+    private readonly empty: number
+  ) {
+    this.data = make(1024)
+    this.data.fill(empty)
+  }
+  get(i: number): number {
+    return i < this.data.length ? this.data[i]! : this.empty
+  }
+  set(i: number, v: number): void {
+    if (i >= this.data.length) {
+      let n = this.data.length * 2
+      while (n <= i) n *= 2
+      const grown = this.make(n)
+      grown.set(this.data)
+      grown.fill(this.empty, this.data.length)
+      this.data = grown
     }
-    return r
+    this.data[i] = v
+  }
+}
+const f64 = (): Col<Float64Array> => new Col((n) => new Float64Array(n), Number.NaN)
+const i32 = (empty: number): Col<Int32Array> => new Col((n) => new Int32Array(n), empty)
+
+/** Strings to small numbers and back. */
+class Names {
+  readonly list: string[] = []
+  private readonly ids = new Map<string, number>()
+  id(s: string): number {
+    let i = this.ids.get(s)
+    if (i == null) {
+      i = this.list.length
+      this.list.push(s)
+      this.ids.set(s, i)
+    }
+    return i
+  }
+}
+
+/** One device's first arrival of each message (the earliest; the first in the log among equal times). */
+interface Arrivals {
+  t: Col<Float64Array>
+  via: Col<Int32Array>
+}
+
+type Band = Omit<FaultBand, 'from' | 'to'> & { fromT: number; toT: number | null; fromTimeline?: boolean }
+
+interface Chosen {
+  devices: number[]
+  crowd: number[]
+  fromDevices: number
+  fromCrowd: number
+  step: number
+  trimmed: boolean
+}
+
+/** report.html's first pass: everything the page draws except the explorer's journeys. */
+export class ReportEventsFold implements EventConsumer {
+  scenarioStartT: number | null = null
+  scenarioEndT: number | null = null
+  maxT = 0
+  readonly deviceSet: Set<string>
+  readonly subscriptions = new Map<string, Set<string>>()
+  readonly failedAt = new Map<string, number>()
+  readonly nodeRole = new Map<string, string>()
+  private readonly offlineOpen = new Map<string, number>()
+  private readonly downOpen = new Map<string, { t: number; reason: string }>()
+  private readonly bands: Band[] = []
+  private readonly markers: Array<{ t: number; label: string }> = []
+  private readonly pendingQueries = new Map<string, { t: number; store: string }>()
+  readonly storeQueries: Array<{ t: number; store: string; latency: number; bytes: number; messages: number; ok: boolean }> = []
+  readonly lag = new Map<string, { t: number[]; p99: number[]; cpu: number[] }>()
+  /** msg.received payload samples, kept only for devices with no wire samples: bytesOverTime draws those from wire bytes. */
+  readonly received: BytesSamples['payload'] = []
+  readonly wire: BytesSamples['wire'] = new Map()
+  private partitionEvents = false
+
+  // per message, by index in the order messages were first named
+  readonly hashes = new Names()
+  readonly texts = new Names()
+  readonly sentT = f64()
+  readonly sender = i32(-1)
+  readonly topic = i32(-1)
+  readonly bytes = f64()
+  /** journey steps (events) of each message, for the explorer's step budget */
+  readonly steps = i32(0)
+  readonly arrivals = new Map<string, Arrivals>()
+  private chosen: Chosen | null = null
+
+  constructor(
+    readonly results: Results,
+    readonly options: ReportDataOptions = {}
+  ) {
+    this.deviceSet = new Set<string>(Object.keys(results.delivery?.devices ?? {}))
   }
 
-  for (const e of events) {
-    if (e.t > maxT) maxT = e.t
+  private message(hash: string): number {
+    const i = this.hashes.id(hash)
+    this.steps.set(i, this.steps.get(i) + 1)
+    return i
+  }
+
+  add(e: CourierEvent): void {
+    if (this.chosen != null) throw new Error('ReportEventsFold: an event after the explorer was chosen')
+    if (e.t > this.maxT) this.maxT = e.t
+    const { bands, markers } = this
     switch (e.type) {
       case 'scenario.start':
-        scenarioStartT ??= e.t
+        this.scenarioStartT ??= e.t
         break
       case 'scenario.end':
-        scenarioEndT = e.t
+        this.scenarioEndT = e.t
         break
       case 'device.up':
-        deviceSet.add(e.device)
+        this.deviceSet.add(e.device)
         break
       case 'device.subscribe': {
-        deviceSet.add(e.device)
-        let set = subscriptions.get(e.device)
-        if (set == null) subscriptions.set(e.device, (set = new Set()))
+        this.deviceSet.add(e.device)
+        let set = this.subscriptions.get(e.device)
+        if (set == null) this.subscriptions.set(e.device, (set = new Set()))
         set.add(e.topic)
         break
       }
       case 'device.failed':
-        if (!failedAt.has(e.device)) failedAt.set(e.device, e.t)
+        if (!this.failedAt.has(e.device)) this.failedAt.set(e.device, e.t)
         markers.push({ t: e.t, label: `${e.device} failed` })
         break
       case 'device.offline':
-        if (!offlineOpen.has(e.device)) offlineOpen.set(e.device, e.t)
+        if (!this.offlineOpen.has(e.device)) this.offlineOpen.set(e.device, e.t)
         break
       case 'device.online': {
-        const from = offlineOpen.get(e.device)
+        const from = this.offlineOpen.get(e.device)
         if (from != null) {
           bands.push({ fromT: from, toT: e.t, kind: 'offline', label: `${e.device} offline` })
-          offlineOpen.delete(e.device)
+          this.offlineOpen.delete(e.device)
         }
         break
       }
       case 'node.up': {
-        nodeRole.set(e.node, e.role)
-        const down = downOpen.get(e.node)
+        this.nodeRole.set(e.node, e.role)
+        const down = this.downOpen.get(e.node)
         if (down != null) {
           bands.push({ fromT: down.t, toT: e.t, kind: 'down', label: `${e.node} ${down.reason}` })
-          downOpen.delete(e.node)
+          this.downOpen.delete(e.node)
         }
         break
       }
       case 'node.down':
-        nodeRole.set(e.node, e.role)
-        if (!downOpen.has(e.node)) downOpen.set(e.node, { t: e.t, reason: e.reason })
+        this.nodeRole.set(e.node, e.role)
+        if (!this.downOpen.has(e.node)) this.downOpen.set(e.node, { t: e.t, reason: e.reason })
         break
       case 'partition.start':
-        partitionEvents = true
+        this.partitionEvents = true
         bands.push({ fromT: e.t, toT: null, kind: 'partition', label: `partition ${describeGroups(e.groups)}`.trim() })
         break
       case 'partition.heal': {
@@ -151,8 +250,14 @@ export function buildReportData(results: Results, events: Iterable<CourierEvent>
         break
       }
       case 'bytes.sample': {
-        let w = wire.get(e.owner)
-        if (w == null) wire.set(e.owner, (w = { t: [], protocol: [], up: [], down: [] }))
+        let w = this.wire.get(e.owner)
+        if (w == null) {
+          this.wire.set(e.owner, (w = { t: [], protocol: [], up: [], down: [] }))
+          // from now on this owner's chart is its wire bytes: its payload samples are never drawn
+          let kept = 0
+          for (const r of this.received) if (r.device !== e.owner) this.received[kept++] = r
+          this.received.length = kept
+        }
         w.t.push(e.t)
         w.protocol.push(e.protocol)
         w.up.push(e.up)
@@ -163,7 +268,7 @@ export function buildReportData(results: Results, events: Iterable<CourierEvent>
         if (e.action === 'send') break
         const detail = e.detail ?? {}
         const forMs = durationOf(detail.forMs ?? detail.durationMs ?? detail.for)
-        if (e.action === 'partition' && !partitionEvents) {
+        if (e.action === 'partition' && !this.partitionEvents) {
           bands.push({
             fromT: e.t,
             toT: forMs == null ? null : e.t + forMs,
@@ -171,7 +276,7 @@ export function buildReportData(results: Results, events: Iterable<CourierEvent>
             label: `partition ${describeGroups(detail.groups)}`.trim(),
             fromTimeline: true
           })
-        } else if (/^(heal|partition\.heal)$/.test(e.action) && !partitionEvents) {
+        } else if (/^(heal|partition\.heal)$/.test(e.action) && !this.partitionEvents) {
           const open = bands.findLast((b) => b.kind === 'partition' && b.fromTimeline === true && b.toT == null)
           if (open != null) open.toT = e.t
         }
@@ -188,41 +293,36 @@ export function buildReportData(results: Results, events: Iterable<CourierEvent>
         break
       }
       case 'msg.sent': {
-        const r = record(e.hash)
-        r.sentT = e.t
-        r.msgId = e.msgId
-        r.topic = e.topic
-        r.bytes = e.bytes
-        r.sender = e.device ?? (e.user != null || nodeRole.get(e.node ?? '') === 'crowd' ? CROWD : (e.node ?? 'unknown'))
-        r.events.push(e)
+        const i = this.message(e.hash)
+        this.sentT.set(i, e.t)
+        this.topic.set(i, this.texts.id(e.topic))
+        this.bytes.set(i, e.bytes)
+        const sender = e.device ?? (e.user != null || this.nodeRole.get(e.node ?? '') === 'crowd' ? CROWD : (e.node ?? 'unknown'))
+        this.sender.set(i, this.texts.id(sender))
         break
       }
       case 'msg.received': {
-        const r = record(e.hash)
-        if (r.msgId === '') r.msgId = e.msgId
-        r.events.push(e)
-        const arrivals = r.arrivals ?? (r.arrivals = new Map())
-        const a = arrivals.get(e.device)
-        if (a == null) arrivals.set(e.device, { t: e.t, via: e.via, n: 1 })
-        else {
-          a.n++
-          if (e.t < a.t) {
-            a.t = e.t
-            a.via = e.via
-          }
+        const i = this.message(e.hash)
+        let a = this.arrivals.get(e.device)
+        if (a == null) this.arrivals.set(e.device, (a = { t: f64(), via: i32(-1) }))
+        const first = a.t.get(i)
+        const duplicate = !Number.isNaN(first)
+        if (!duplicate || e.t < first) {
+          a.t.set(i, e.t)
+          a.via.set(i, this.texts.id(e.via))
         }
-        deviceSet.add(e.device)
-        received.push({ device: e.device, t: e.t, via: e.via, bytes: e.bytes, duplicate: e.duplicate || a != null })
+        this.deviceSet.add(e.device)
+        if (!this.wire.has(e.device)) this.received.push({ device: e.device, t: e.t, via: e.via, bytes: e.bytes, duplicate: e.duplicate || duplicate })
         break
       }
       case 'store.query':
-        pendingQueries.set(e.requestId, { t: e.t, store: e.store })
+        this.pendingQueries.set(e.requestId, { t: e.t, store: e.store })
         break
       case 'store.response': {
-        const q = pendingQueries.get(e.requestId)
+        const q = this.pendingQueries.get(e.requestId)
         if (q == null) break
-        pendingQueries.delete(e.requestId)
-        storeQueries.push({
+        this.pendingQueries.delete(e.requestId)
+        this.storeQueries.push({
           t: q.t,
           store: e.store,
           latency: e.t - q.t,
@@ -233,8 +333,8 @@ export function buildReportData(results: Results, events: Iterable<CourierEvent>
         break
       }
       case 'harness.lag': {
-        let s = lag.get(e.process)
-        if (s == null) lag.set(e.process, (s = { t: [], p99: [], cpu: [] }))
+        let s = this.lag.get(e.process)
+        if (s == null) this.lag.set(e.process, (s = { t: [], p99: [], cpu: [] }))
         s.t.push(e.t)
         s.p99.push(e.p99)
         s.cpu.push(e.cpu)
@@ -242,77 +342,255 @@ export function buildReportData(results: Results, events: Iterable<CourierEvent>
       }
       default: {
         // msg.relayed, msg.stored, msg.rendered and any later event about one message
-        const hash = (e as { hash?: unknown }).hash
-        if (typeof hash === 'string') record(hash).events.push(e)
+        const hash = stepOf(e)
+        if (hash != null) this.message(hash)
       }
     }
   }
 
+  get deviceOrder(): string[] {
+    return [...this.deviceSet].sort((a, b) => a.localeCompare(b))
+  }
+
+  isDevice(name: string | null): boolean {
+    return name != null && this.deviceSet.has(name)
+  }
+
+  senderOf(i: number): string | null {
+    const s = this.sender.get(i)
+    return s < 0 ? null : this.texts.list[s]!
+  }
+
+  /** Whether `device` should have got message `i`. */
+  expects(device: string, i: number): boolean {
+    const sentT = this.sentT.get(i)
+    if (this.senderOf(i) === device || Number.isNaN(sentT)) return false
+    const subs = this.subscriptions.get(device)
+    if (subs != null && !subs.has(this.texts.list[this.topic.get(i)]!)) return false
+    const failed = this.failedAt.get(device)
+    return failed == null || sentT < failed
+  }
+
+  arrivalT(device: string, i: number): number {
+    return this.arrivals.get(device)?.t.get(i) ?? Number.NaN
+  }
+
+  /** The late bound of results' delivery matrix; results.json from before it marks nothing late. */
+  get lateMs(): number {
+    return this.results.delivery?.matrix?.lateAfterMs ?? Infinity
+  }
+
+  /**
+   * The explorer's messages, chosen once every event is in: lost and late device messages first,
+   * an even sample of the crowd's, within the step budget. Their hashes are what the second pass keeps.
+   */
+  choose(): Set<string> {
+    this.chosen ??= this.chooseExplorer()
+    const wanted = new Set<string>()
+    for (const i of [...this.chosen.devices, ...this.chosen.crowd]) wanted.add(this.hashes.list[i]!)
+    return wanted
+  }
+
+  private chooseExplorer(): Chosen {
+    const options = this.options
+    const maxDevice = options.maxExplorerDeviceMessages ?? 3000
+    const maxCrowd = options.maxExplorerCrowdMessages ?? 300
+    const maxSteps = options.maxExplorerSteps ?? 150_000
+    const deviceOrder = this.deviceOrder
+    const late = this.lateMs
+    const fromDevices: number[] = []
+    const fromCrowd: number[] = []
+    for (let i = 0; i < this.hashes.list.length; i++) {
+      if (Number.isNaN(this.sentT.get(i))) continue
+      if (this.isDevice(this.senderOf(i))) fromDevices.push(i)
+      else fromCrowd.push(i)
+    }
+    const sentT = (i: number): number => this.sentT.get(i)
+    const problems = (i: number): number =>
+      deviceOrder.filter((d) => {
+        if (!this.expects(d, i)) return false
+        const t = this.arrivalT(d, i)
+        return Number.isNaN(t) || t - sentT(i) > late
+      }).length
+    // keep the messages a reader most wants to follow (lost or late) when there are too many
+    const byInterest = (list: number[]): number[] =>
+      list
+        .map((i) => ({ i, p: problems(i) }))
+        .sort((a, b) => (b.p > 0 ? 1 : 0) - (a.p > 0 ? 1 : 0) || sentT(a.i) - sentT(b.i))
+        .map((x) => x.i)
+    let chosenDevices = fromDevices.length > maxDevice ? byInterest(fromDevices).slice(0, maxDevice) : fromDevices
+    const step = Math.max(1, Math.ceil(fromCrowd.length / Math.max(1, maxCrowd)))
+    const chosenCrowd =
+      maxCrowd === 0
+        ? []
+        : fromCrowd
+            .sort((a, b) => sentT(a) - sentT(b))
+            .filter((_, k) => k % step === 0)
+            .slice(0, maxCrowd)
+    const stepsOf = (i: number): number => this.steps.get(i)
+    let total = 0
+    for (const i of chosenDevices) total += stepsOf(i)
+    for (const i of chosenCrowd) total += stepsOf(i)
+    let trimmed = false
+    while (total > maxSteps && chosenCrowd.length > 0) {
+      total -= stepsOf(chosenCrowd.pop()!)
+      trimmed = true
+    }
+    if (total > maxSteps) {
+      chosenDevices = byInterest(chosenDevices)
+      while (total > maxSteps && chosenDevices.length > 0) {
+        total -= stepsOf(chosenDevices.pop()!)
+        trimmed = true
+      }
+    }
+    chosenDevices.sort((a, b) => sentT(a) - sentT(b))
+    chosenCrowd.sort((a, b) => sentT(a) - sentT(b))
+    return { devices: chosenDevices, crowd: chosenCrowd, fromDevices: fromDevices.length, fromCrowd: fromCrowd.length, step, trimmed }
+  }
+
+  /** The fault bands and markers, on the report's seconds axis. */
+  faults(S: (t: number) => number, lastT: number): { faultBands: FaultBand[]; faultMarkers: FaultMarker[] } {
+    const { scenarioEndT } = this
+    const bands = [...this.bands]
+    for (const [device, from] of this.offlineOpen) bands.push({ fromT: from, toT: null, kind: 'offline', label: `${device} offline` })
+    for (const [node, down] of this.downOpen) bands.push({ fromT: down.t, toT: null, kind: 'down', label: `${node} ${down.reason}` })
+    // timeline partitions are only a fallback for logs without partition.start events
+    const kept = this.partitionEvents ? bands.filter((b) => b.fromTimeline !== true) : bands
+    // teardown stops every node after the scenario; those are not faults
+    const faults = kept.filter((b) => scenarioEndT == null || b.fromT < scenarioEndT)
+    const faultBands: FaultBand[] = faults
+      .map((b) => ({ from: S(b.fromT), to: S(b.toT ?? scenarioEndT ?? lastT), kind: b.kind, label: b.label }))
+      .sort((a, b) => a.from - b.from)
+    const faultMarkers: FaultMarker[] = this.markers.map((m) => ({ t: S(m.t), label: m.label })).sort((a, b) => a.t - b.t)
+    return { faultBands, faultMarkers }
+  }
+
+  /** Each device's latency CDF and latency over time, from first arrivals of sent messages. */
+  latencySeries(
+    deviceOrder: string[],
+    S: (t: number) => number,
+    maxRaw: number,
+    nBuckets: number
+  ): { cdf: Series[]; latencyOverTime: Series[]; downsampled: boolean; deviceMsgCount: number; crowdMsgCount: number; orphanArrivals: number } {
+    const n = this.hashes.list.length
+    const all = [...this.arrivals.values()]
+    const per = deviceOrder.map((device) => ({ device, a: this.arrivals.get(device), count: 0 }))
+    let orphanArrivals = 0
+    let deviceMsgCount = 0
+    let crowdMsgCount = 0
+    for (let i = 0; i < n; i++) {
+      if (Number.isNaN(this.sentT.get(i))) {
+        for (const a of all) if (!Number.isNaN(a.t.get(i))) orphanArrivals++
+        continue
+      }
+      if (this.isDevice(this.senderOf(i))) deviceMsgCount++
+      else crowdMsgCount++
+      for (const p of per) if (p.a != null && !Number.isNaN(p.a.t.get(i))) p.count++
+    }
+    let downsampled = false
+    const cdf: Series[] = []
+    const latencyOverTime: Series[] = []
+    for (const p of per) {
+      // typed columns, not arrays of pairs: a device of a long run has millions of arrivals
+      const latency = new Float64Array(p.count)
+      const xs = new Float64Array(p.count)
+      const ys = new Float64Array(p.count)
+      let k = 0
+      for (let i = 0; i < n && p.a != null; i++) {
+        const sentT = this.sentT.get(i)
+        const t = p.a.t.get(i)
+        if (Number.isNaN(sentT) || Number.isNaN(t)) continue
+        latency[k] = t - sentT
+        xs[k] = S(sentT)
+        ys[k] = round1(t - sentT)
+        k++
+      }
+      latency.sort()
+      cdf.push({ name: p.device, raw: cdfPoints(latency, 400), total: latency.length })
+      const s = seriesOf(p.device, xs, ys, maxRaw, nBuckets)
+      if (s.buckets != null) downsampled = true
+      latencyOverTime.push(s)
+    }
+    return { cdf, latencyOverTime, downsampled, deviceMsgCount, crowdMsgCount, orphanArrivals }
+  }
+
+  /** ReportData from this pass and the explorer's journeys (ExplorerSteps over `choose()`). */
+  finish(journeys: ExplorerSteps): ReportData {
+    this.chosen ??= this.chooseExplorer()
+    return reportData(this, this.chosen, journeys)
+  }
+}
+
+/** report.html's second pass: every event of the explorer's messages, and each one's msgId. */
+export class ExplorerSteps implements EventConsumer {
+  readonly events = new Map<string, CourierEvent[]>()
+  readonly msgIds = new Map<string, string>()
+  constructor(private readonly wanted: ReadonlySet<string>) {}
+
+  add(e: CourierEvent): void {
+    const hash = stepOf(e)
+    if (hash == null || !this.wanted.has(hash)) return
+    let list = this.events.get(hash)
+    if (list == null) this.events.set(hash, (list = []))
+    list.push(e)
+    // a send names the message; an arrival only until a send does
+    if (e.type === 'msg.sent') this.msgIds.set(hash, e.msgId)
+    else if (e.type === 'msg.received' && (this.msgIds.get(hash) ?? '') === '') this.msgIds.set(hash, e.msgId)
+  }
+}
+
+/** Precomputes every chart series, table and index of the report from events in memory. */
+export function buildReportData(results: Results, events: Iterable<CourierEvent>, options: ReportDataOptions = {}): ReportData {
+  const list = Array.isArray(events) ? (events as readonly CourierEvent[]) : [...events]
+  const fold = new ReportEventsFold(results, options)
+  for (const e of list) fold.add(e)
+  const steps = new ExplorerSteps(fold.choose())
+  for (const e of list) steps.add(e)
+  return fold.finish(steps)
+}
+
+/** buildReportData over events read pass by pass (a log on disk read twice, never held whole). */
+export async function buildReportDataFrom(results: Results, passes: EventPasses, options: ReportDataOptions = {}): Promise<ReportData> {
+  const fold = await passes(() => new ReportEventsFold(results, options))
+  const wanted = fold.choose()
+  const steps = await passes(() => new ExplorerSteps(wanted))
+  return fold.finish(steps)
+}
+
+/** EventPasses over events in memory. */
+export function arrayPasses(events: Iterable<CourierEvent>): EventPasses {
+  const list = Array.isArray(events) ? (events as readonly CourierEvent[]) : [...events]
+  return async (make) => {
+    const consumer = make()
+    for (const e of list) consumer.add(e)
+    return consumer
+  }
+}
+
+function reportData(f: ReportEventsFold, chosen: Chosen, journeys: ExplorerSteps): ReportData {
+  const { results, options, deviceSet, nodeRole, storeQueries, lag, wire, received, scenarioStartT, scenarioEndT, maxT } = f
+  const maxRaw = options.maxRawPoints ?? 1500
+  const nBuckets = options.buckets ?? 300
+  const notes: string[] = []
   const t0 = scenarioStartT ?? results.timing?.scenarioStartMs ?? 0
   const S = (t: number): number => round3((t - t0) / 1000)
   const lastT = Math.max(maxT, scenarioEndT ?? 0)
   const endS = S(lastT)
-  for (const [device, from] of offlineOpen) bands.push({ fromT: from, toT: null, kind: 'offline', label: `${device} offline` })
-  for (const [node, down] of downOpen) bands.push({ fromT: down.t, toT: null, kind: 'down', label: `${node} ${down.reason}` })
-  // timeline partitions are only a fallback for logs without partition.start events
-  const kept = partitionEvents ? bands.filter((b) => b.fromTimeline !== true) : bands
-  // teardown stops every node after the scenario; those are not faults
-  const faults = kept.filter((b) => scenarioEndT == null || b.fromT < scenarioEndT)
-  const faultBands: FaultBand[] = faults
-    .map((b) => ({ from: S(b.fromT), to: S(b.toT ?? scenarioEndT ?? lastT), kind: b.kind, label: b.label }))
-    .sort((a, b) => a.from - b.from)
-  const faultMarkers: FaultMarker[] = markers.map((m) => ({ t: S(m.t), label: m.label })).sort((a, b) => a.t - b.t)
-
-  const deviceOrder = [...deviceSet].sort((a, b) => a.localeCompare(b))
-  const isDevice = (name: string | null): boolean => name != null && deviceSet.has(name)
-  const expects = (device: string, r: MsgRecord): boolean => {
-    if (r.sender === device || r.sentT == null) return false
-    const subs = subscriptions.get(device)
-    if (subs != null && !subs.has(r.topic)) return false
-    const failed = failedAt.get(device)
-    return failed == null || r.sentT < failed
-  }
+  const { faultBands, faultMarkers } = f.faults(S, lastT)
+  const deviceOrder = f.deviceOrder
 
   // the delivery matrix and its late bound are results' (harness/analysis); results.json written
   // before they existed has neither: the matrix is left out and the explorer marks nothing late
   const matrix = results.delivery?.matrix
-  const lateMs = matrix?.lateAfterMs ?? Infinity
   if (matrix == null)
     notes.push(
       'This results.json predates the delivery matrix and per-store query latency: they are left out. `courier report RUN_DIR` recomputes results from events.ndjson with them.'
     )
 
   // ---- latency
-  const latencies = new Map<string, number[]>(deviceOrder.map((d) => [d, []]))
-  const overTime = new Map<string, XY[]>(deviceOrder.map((d) => [d, []]))
-  let deviceMsgCount = 0
-  let crowdMsgCount = 0
-  for (const r of messages.values()) {
-    if (r.sentT == null) {
-      if (r.arrivals != null) orphanArrivals += r.arrivals.size
-      continue
-    }
-    if (isDevice(r.sender)) deviceMsgCount++
-    else crowdMsgCount++
-    for (const [device, a] of r.arrivals ?? []) {
-      const l = a.t - r.sentT
-      latencies.get(device)?.push(l)
-      overTime.get(device)?.push([S(r.sentT), round1(l)])
-    }
-  }
+  const { cdf, latencyOverTime, downsampled, deviceMsgCount, crowdMsgCount, orphanArrivals } = f.latencySeries(deviceOrder, S, maxRaw, nBuckets)
   if (orphanArrivals > 0)
     notes.push(`${formatCount(orphanArrivals)} arrivals belong to messages with no msg.sent event; they are left out of latency and the delivery matrix.`)
-
-  let downsampled = false
-  const cdf: Series[] = deviceOrder.map((device) => {
-    const values = latencies.get(device)!.sort((a, b) => a - b)
-    return { name: device, raw: cdfPoints(values, 400), total: values.length }
-  })
-  const latencyOverTime: Series[] = deviceOrder.map((device) => {
-    const s = series(device, overTime.get(device)!, maxRaw, nBuckets)
-    if (s.buckets != null) downsampled = true
-    return s
-  })
   if (downsampled)
     notes.push(
       `Latency over time is downsampled: a series with more than ${formatCount(maxRaw)} messages is drawn as ${nBuckets} time buckets (median, p95 and maximum of each bucket).`
@@ -386,7 +664,7 @@ export function buildReportData(results: Results, events: Iterable<CourierEvent>
   const { groups, pivots } = groupMetrics(results.metrics ?? {}, owners, deviceSet)
 
   // ---- explorer
-  const explorer = buildExplorer({ messages, isDevice, deviceOrder, expects, late: lateMs, S, options })
+  const explorer = buildExplorer(f, chosen, journeys, S)
   if (explorer.note !== '') notes.push(explorer.note)
 
   const devices: DeviceRow[] = deviceOrder.map((name) => deviceRow(name, results.delivery?.devices?.[name], results))
@@ -488,69 +766,15 @@ export function buildReportData(results: Results, events: Iterable<CourierEvent>
   }
 }
 
-interface ExplorerInput {
-  messages: Map<string, MsgRecord>
-  isDevice: (name: string | null) => boolean
-  deviceOrder: string[]
-  expects: (device: string, r: MsgRecord) => boolean
-  late: number
+/** The explorer's messages (chosen by ReportEventsFold) with their journeys (ExplorerSteps). */
+function buildExplorer(
+  f: ReportEventsFold,
+  chosen: Chosen,
+  journeys: ExplorerSteps,
   S: (t: number) => number
-  options: ReportDataOptions
-}
-
-function buildExplorer({
-  messages,
-  isDevice,
-  deviceOrder,
-  expects,
-  late,
-  S,
-  options
-}: ExplorerInput): Omit<ReportData['explorer'], 'totalMessages' | 'deviceMessages' | 'crowdMessages'> {
-  const maxDevice = options.maxExplorerDeviceMessages ?? 3000
-  const maxCrowd = options.maxExplorerCrowdMessages ?? 300
-  const maxSteps = options.maxExplorerSteps ?? 150_000
-  const fromDevices: MsgRecord[] = []
-  const fromCrowd: MsgRecord[] = []
-  for (const r of messages.values()) {
-    if (r.sentT == null) continue
-    if (isDevice(r.sender)) fromDevices.push(r)
-    else fromCrowd.push(r)
-  }
-  const problems = (r: MsgRecord): number =>
-    deviceOrder.filter((d) => expects(d, r) && (r.arrivals?.get(d) == null || r.arrivals.get(d)!.t - r.sentT! > late)).length
-  // keep the messages a reader most wants to follow (lost or late) when there are too many
-  const byInterest = (list: MsgRecord[]): MsgRecord[] =>
-    list
-      .map((r) => ({ r, p: problems(r) }))
-      .sort((a, b) => (b.p > 0 ? 1 : 0) - (a.p > 0 ? 1 : 0) || a.r.sentT! - b.r.sentT!)
-      .map((x) => x.r)
-  let chosenDevices = fromDevices.length > maxDevice ? byInterest(fromDevices).slice(0, maxDevice) : fromDevices
-  const step = Math.max(1, Math.ceil(fromCrowd.length / Math.max(1, maxCrowd)))
-  const chosenCrowd =
-    maxCrowd === 0
-      ? []
-      : fromCrowd
-          .sort((a, b) => a.sentT! - b.sentT!)
-          .filter((_, i) => i % step === 0)
-          .slice(0, maxCrowd)
-  const stepsOf = (r: MsgRecord): number => r.events.length
-  let total = [...chosenDevices, ...chosenCrowd].reduce((s, r) => s + stepsOf(r), 0)
-  let trimmed = false
-  while (total > maxSteps && chosenCrowd.length > 0) {
-    total -= stepsOf(chosenCrowd.pop()!)
-    trimmed = true
-  }
-  if (total > maxSteps) {
-    chosenDevices = byInterest(chosenDevices)
-    while (total > maxSteps && chosenDevices.length > 0) {
-      total -= stepsOf(chosenDevices.pop()!)
-      trimmed = true
-    }
-  }
-  chosenDevices.sort((a, b) => a.sentT! - b.sentT!)
-  chosenCrowd.sort((a, b) => a.sentT! - b.sentT!)
-
+): Omit<ReportData['explorer'], 'totalMessages' | 'deviceMessages' | 'crowdMessages'> {
+  const deviceOrder = f.deviceOrder
+  const late = f.lateMs
   const strings: string[] = []
   const index = new Map<string, number>()
   const str = (s: string): number => {
@@ -562,9 +786,10 @@ function buildExplorer({
     }
     return i
   }
-  const toMessage = (r: MsgRecord): ExplorerMessage => {
-    const sentT = r.sentT!
-    const steps: ExplorerMessage['steps'] = [...r.events]
+  const toMessage = (i: number): ExplorerMessage => {
+    const hash = f.hashes.list[i]!
+    const sentT = f.sentT.get(i)
+    const steps: ExplorerMessage['steps'] = [...(journeys.events.get(hash) ?? [])]
       .sort((a, b) => a.t - b.t)
       .map((e) => {
         const x = e as { device?: string; node?: string; store?: string; user?: string; via?: string; duplicate?: boolean }
@@ -576,25 +801,36 @@ function buildExplorer({
     const missing: string[] = []
     const lateTo: string[] = []
     for (const d of deviceOrder) {
-      if (!expects(d, r)) continue
-      const a = r.arrivals?.get(d)
-      if (a == null) missing.push(d)
-      else if (a.t - sentT > late) lateTo.push(d)
+      if (!f.expects(d, i)) continue
+      const t = f.arrivalT(d, i)
+      if (Number.isNaN(t)) missing.push(d)
+      else if (t - sentT > late) lateTo.push(d)
     }
-    return { hash: r.hash, msgId: r.msgId, sender: r.sender ?? 'unknown', topic: r.topic, bytes: r.bytes, sentAt: S(sentT), steps, missing, late: lateTo }
+    return {
+      hash,
+      msgId: journeys.msgIds.get(hash) ?? '',
+      sender: f.senderOf(i) ?? 'unknown',
+      topic: f.texts.list[f.topic.get(i)] ?? '',
+      bytes: f.bytes.get(i),
+      sentAt: S(sentT),
+      steps,
+      missing,
+      late: lateTo
+    }
   }
+  const { devices: chosenDevices, crowd: chosenCrowd, fromDevices, fromCrowd, step, trimmed } = chosen
   const list = [...chosenDevices, ...chosenCrowd].map(toMessage)
   const parts: string[] = []
-  if (chosenDevices.length < fromDevices.length)
-    parts.push(`${formatCount(chosenDevices.length)} of ${formatCount(fromDevices.length)} device messages (lost and late ones first)`)
-  if (chosenCrowd.length < fromCrowd.length)
+  if (chosenDevices.length < fromDevices)
+    parts.push(`${formatCount(chosenDevices.length)} of ${formatCount(fromDevices)} device messages (lost and late ones first)`)
+  if (chosenCrowd.length < fromCrowd)
     parts.push(
-      `a sample of ${formatCount(chosenCrowd.length)} of ${formatCount(fromCrowd.length)} crowd messages (every ${step}th in send order${trimmed ? ', trimmed to fit' : ''})`
+      `a sample of ${formatCount(chosenCrowd.length)} of ${formatCount(fromCrowd)} crowd messages (every ${step}th in send order${trimmed ? ', trimmed to fit' : ''})`
     )
   const note = parts.length === 0 ? '' : `The message explorer holds ${parts.join(' and ')}; events.ndjson has every message.`
   const interesting =
-    list.find((m) => fromDevices.length > 0 && isDevice(m.sender) && (m.missing.length > 0 || m.late.length > 0)) ??
-    list.find((m) => isDevice(m.sender)) ??
+    list.find((m) => fromDevices > 0 && f.isDevice(m.sender) && (m.missing.length > 0 || m.late.length > 0)) ??
+    list.find((m) => f.isDevice(m.sender)) ??
     list[0]
   return { strings, messages: list, note, defaultHash: interesting?.hash ?? null }
 }
@@ -781,11 +1017,13 @@ function toolText(tool: unknown): string {
 }
 
 /** Empirical CDF points; beyond `maxPoints` values, evenly spaced quantiles plus the exact maximum. */
-export function cdfPoints(sorted: number[], maxPoints: number): XY[] {
+export function cdfPoints(sorted: ArrayLike<number>, maxPoints: number): XY[] {
   const n = sorted.length
-  if (n === 0) return []
-  if (n <= maxPoints) return sorted.map((v, i) => [round1(v), round4((i + 1) / n)])
   const out: XY[] = []
+  if (n <= maxPoints) {
+    for (let i = 0; i < n; i++) out.push([round1(sorted[i]!), round4((i + 1) / n)])
+    return out
+  }
   for (let k = 1; k <= maxPoints; k++) {
     const i = Math.min(n - 1, Math.ceil((k / maxPoints) * n) - 1)
     out.push([round1(sorted[i]!), round4((i + 1) / n)])
@@ -799,27 +1037,54 @@ export function series(name: string, points: XY[], maxRaw: number, nBuckets: num
   return { name, buckets: bucketize(points, nBuckets), total: points.length }
 }
 
+/** series() of points held as two columns. */
+function seriesOf(name: string, xs: Float64Array, ys: Float64Array, maxRaw: number, nBuckets: number): Series {
+  if (xs.length <= maxRaw)
+    return series(
+      name,
+      Array.from(xs, (x, i): XY => [x, ys[i]!]),
+      maxRaw,
+      nBuckets
+    )
+  return { name, buckets: bucketizeColumns(xs, ys, nBuckets), total: xs.length }
+}
+
 export function bucketize(points: XY[], nBuckets: number): Buckets {
+  return bucketizeColumns(
+    Float64Array.from(points, (p) => p[0]),
+    Float64Array.from(points, (p) => p[1]),
+    nBuckets
+  )
+}
+
+function bucketizeColumns(xs: Float64Array, ys: Float64Array, nBuckets: number): Buckets {
   let lo = Infinity
   let hi = -Infinity
-  for (const [x] of points) {
+  for (const x of xs) {
     if (x < lo) lo = x
     if (x > hi) hi = x
   }
   const width = hi > lo ? (hi - lo) / nBuckets : 1
-  const bins: number[][] = Array.from({ length: nBuckets }, () => [])
-  for (const [x, y] of points) bins[Math.min(nBuckets - 1, Math.floor((x - lo) / width))]!.push(y)
+  const bin = (x: number): number => Math.min(nBuckets - 1, Math.floor((x - lo) / width))
+  // each bucket's values side by side in one column (a counting sort by bucket), not an array per bucket
+  const start = new Int32Array(nBuckets + 1)
+  for (const x of xs) start[bin(x) + 1]!++
+  for (let b = 0; b < nBuckets; b++) start[b + 1]! += start[b]!
+  const fill = start.slice(0, nBuckets)
+  const grouped = new Float64Array(ys.length)
+  for (let i = 0; i < xs.length; i++) grouped[fill[bin(xs[i]!)]!++] = ys[i]!
   const out: Buckets = { t: [], min: [], p50: [], p95: [], max: [], count: [] }
-  bins.forEach((values, i) => {
-    if (values.length === 0) return
-    values.sort((a, b) => a - b)
-    out.t.push(round3(lo + (i + 0.5) * width))
+  for (let b = 0; b < nBuckets; b++) {
+    const values = grouped.subarray(start[b]!, start[b + 1]!)
+    if (values.length === 0) continue
+    values.sort()
+    out.t.push(round3(lo + (b + 0.5) * width))
     out.min.push(round1(values[0]!))
-    out.p50.push(round1(quantileSorted(values, 0.5)))
-    out.p95.push(round1(quantileSorted(values, 0.95)))
+    out.p50.push(round1(quantileSorted(values as unknown as number[], 0.5)))
+    out.p95.push(round1(quantileSorted(values as unknown as number[], 0.95)))
     out.max.push(round1(values[values.length - 1]!))
     out.count.push(values.length)
-  })
+  }
   return out
 }
 

@@ -125,8 +125,8 @@ test('a page that cannot join the fleet fails its device with a screenshot, a Pl
       name === 'web'
         ? new BrowserDevice({ name, topics, peers: 1, startTimeoutMs: 12_000 }, { ...c, fleet: { ...c.fleet, websocket: { relays: [deadRelay], stores: [] } } })
         : new SimulatedDevice({ name, topics, relays: 1 }, c),
-    onResults: async (dir, results, events) => {
-      await writeRunReports(dir, results, events)
+    onResults: async (dir, results, log) => {
+      await writeRunReports(dir, results, log.passes)
     }
   })
   const { events } = await load(runDir)
