@@ -1,4 +1,3 @@
-import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
 import { copyFile, readFile } from 'node:fs/promises'
@@ -14,6 +13,7 @@ import { parseAllDocuments } from 'yaml'
 import type { FleetFile } from '../../harness/interface/index.js'
 import { REPO_ROOT, runCourier, startCourier, tempDir, writeScenario, type CliResult } from '../helpers/cli.js'
 import { freeBasePort } from '../helpers/ports.js'
+import { nightlyTest, test } from '../helpers/suite.js'
 
 const SCENARIO = (ports: number): string => `name: Kube E2E
 seed: 4
@@ -149,36 +149,40 @@ test('courier fleet manifests (up): valid Kubernetes objects whose pod command, 
   }
 })
 
-test('courier fleet manifests --mode run: a Job that fails with the run, a claim for its run directory, and a command that runs the scenario', async () => {
-  const dir = await tempDir()
-  const file = await writeScenario(dir, 'kube.yaml', SCENARIO(await freeBasePort()))
-  const target = join(dir, 'manifests.yaml')
-  const rendered = await runCourier(['fleet', 'manifests', file, '--mode', 'run', '--storage', '2Gi', '--out', target])
-  assert.equal(rendered.code, 0, rendered.stderr)
-  assert.equal(rendered.stdout, '', '--out writes the file, not stdout')
-  const manifests = parseManifests(await readFile(target, 'utf8'))
-  assert.deepEqual(
-    manifests.map((m) => m.kind),
-    ['ConfigMap', 'Service', 'PersistentVolumeClaim', 'Job']
-  )
-  for (const manifest of manifests) validateAgainstKubernetes(manifest)
-  const [, , claim, job] = manifests
-  assert.equal(claim.spec.resources.requests.storage, '2Gi')
-  assert.equal(job.spec.backoffLimit, 0, 'a failed run is not retried into a pass')
-  const pod = job.spec.template.spec
-  assert.equal(pod.restartPolicy, 'Never')
-  assert.equal(pod.volumes.find((v) => v.name === 'data')?.persistentVolumeClaim?.claimName, claim.metadata.name)
-  const container = pod.containers[0]
-  assert.equal(container.image, 'courier:latest')
+// npm test runs the Job's command in the --worker-pods test below
+nightlyTest(
+  'courier fleet manifests --mode run: a Job that fails with the run, a claim for its run directory, and a command that runs the scenario',
+  async () => {
+    const dir = await tempDir()
+    const file = await writeScenario(dir, 'kube.yaml', SCENARIO(await freeBasePort()))
+    const target = join(dir, 'manifests.yaml')
+    const rendered = await runCourier(['fleet', 'manifests', file, '--mode', 'run', '--storage', '2Gi', '--out', target])
+    assert.equal(rendered.code, 0, rendered.stderr)
+    assert.equal(rendered.stdout, '', '--out writes the file, not stdout')
+    const manifests = parseManifests(await readFile(target, 'utf8'))
+    assert.deepEqual(
+      manifests.map((m) => m.kind),
+      ['ConfigMap', 'Service', 'PersistentVolumeClaim', 'Job']
+    )
+    for (const manifest of manifests) validateAgainstKubernetes(manifest)
+    const [, , claim, job] = manifests
+    assert.equal(claim.spec.resources.requests.storage, '2Gi')
+    assert.equal(job.spec.backoffLimit, 0, 'a failed run is not retried into a pass')
+    const pod = job.spec.template.spec
+    assert.equal(pod.restartPolicy, 'Never')
+    assert.equal(pod.volumes.find((v) => v.name === 'data')?.persistentVolumeClaim?.claimName, claim.metadata.name)
+    const container = pod.containers[0]
+    assert.equal(container.image, 'courier:latest')
 
-  const data = join(dir, 'data')
-  const run = await runCourier(localArgs(container.args, file, data))
-  assert.equal(run.code, 0, run.stdout + run.stderr)
-  const runDir = join(data, 'runs', 'courier-kube-e2e')
-  const results = JSON.parse(await readFile(join(runDir, 'results.json'), 'utf8')) as { verdict: string }
-  assert.equal(results.verdict, 'pass')
-  assert.match(await readFile(join(runDir, 'junit.xml'), 'utf8'), /<testsuite/)
-})
+    const data = join(dir, 'data')
+    const run = await runCourier(localArgs(container.args, file, data))
+    assert.equal(run.code, 0, run.stdout + run.stderr)
+    const runDir = join(data, 'runs', 'courier-kube-e2e')
+    const results = JSON.parse(await readFile(join(runDir, 'results.json'), 'utf8')) as { verdict: string }
+    assert.equal(results.verdict, 'pass')
+    assert.match(await readFile(join(runDir, 'junit.xml'), 'utf8'), /<testsuite/)
+  }
+)
 
 test('--worker-pods: the coordinator waits for worker pods that join it by its Service name; both commands, run here, carry the run between them', async () => {
   const dir = await tempDir()
@@ -285,14 +289,17 @@ test('courier fleet manifests refuses what cannot run in a pod, naming the file,
   assert.match(linkedResult.stderr, /linked\.yaml:7.*timeline\[0\]/)
 
   const base = await writeScenario(dir, 'ok.yaml', 'name: ok\nduration: 2s\nnetwork: { relays: 1, ports: 30000 }\ndevices:\n  a: {}\n')
-  for (const [args, field] of [
+  const cases = [
     [['--namespace', 'QA_team'], /--namespace/],
     [['--storage', 'lots'], /--storage/],
     [['--mode', 'soak'], /mode/],
     [['--for', 'soon'], /--for/],
     [['--worker-pods', '0'], /--worker-pods|--remote-workers/]
-  ] as const) {
-    const bad = await runCourier(['fleet', 'manifests', base, ...args])
+  ] as const
+  // each is a process of its own that stops at its flags: side by side
+  const results = await Promise.all(cases.map(async ([args]) => await runCourier(['fleet', 'manifests', base, ...args])))
+  for (const [i, [args, field]] of cases.entries()) {
+    const bad = results[i]
     assert.equal(bad.code, 2, `${args.join(' ')}: ${bad.stderr}`)
     assert.match(bad.stderr, field)
     assert.doesNotMatch(bad.stderr, /\n\s+at /)
