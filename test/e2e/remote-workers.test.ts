@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import type { CourierEvent, EventOf, Results } from '../../harness/interface/index.js'
-import { COURIER_BIN, runCourier, startCourier, tempDir, writeScenario } from '../helpers/cli.js'
+import { alive, COURIER_BIN, runCourier, startCourier, tempDir, writeScenario } from '../helpers/cli.js'
 import { createTestNamespace } from '../helpers/netns.js'
 import { freeBasePort } from '../helpers/ports.js'
 import { nightlyTest, test } from '../helpers/suite.js'
@@ -29,15 +29,6 @@ harness: { maxLagP99: 400ms }
 expect:
   delivery.loss: "== 0"
 `
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 test('a worker on another host (a network namespace) joins over TCP, carries relays and gateways there, its clock offset is measured and applied, and it leaves with the run', async () => {
   const ns = await createTestNamespace()

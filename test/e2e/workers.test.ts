@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { CourierEvent, Results } from '../../harness/interface/index.js'
-import { COURIER_BIN, REPO_ROOT, runConclusive, runCourier, startCourier, tempDir, waitForScenarioStart, writeScenario } from '../helpers/cli.js'
+import { alive, COURIER_BIN, REPO_ROOT, runConclusive, runCourier, startCourier, tempDir, waitForScenarioStart, writeScenario } from '../helpers/cli.js'
 
 // `courier run --workers N` with real worker processes, real sockets between them and courier's
 // own process, and the processes checked by pid afterwards.
@@ -30,15 +30,6 @@ async function events(runDir: string): Promise<CourierEvent[]> {
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as CourierEvent)
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
 }
 
 async function gone(pids: number[], withinMs: number): Promise<number[]> {

@@ -129,3 +129,13 @@ export async function waitForScenarioStart(runDir: string, timeoutMs = 30_000): 
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
 }
+
+/** Whether a process still exists (signal 0 checks without sending anything). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}

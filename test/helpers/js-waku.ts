@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { isMap, isSeq, parseDocument } from 'yaml'
 import type { CourierEvent, Results } from '../../harness/interface/index.js'
 import { REPO_ROOT, startCourier, tempDir, type CliResult } from './cli.js'
+export { alive } from './cli.js'
 
 export const SCENARIO = join(REPO_ROOT, 'scenarios', 'clients.yaml')
 export const CHILD = 'js-waku/child.js'
@@ -44,15 +45,6 @@ export function jsWakuChildren(courierPid: number): number[] {
     const match = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line)
     return match != null && Number(match[2]) === courierPid && match[3].includes(CHILD) ? [Number(match[1])] : []
   })
-}
-
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
 }
 
 export interface Outcome {

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { analyzePcapFile, parseTcpdumpStats, startTcpdump, tcpdumpArgs, tcpdumpAvailability } from '../../harness/capture/index.js'
 import { InfrastructureError } from '../../harness/interface/index.js'
+import { alive } from '../helpers/cli.js'
 
 const dir = await mkdtemp(join(tmpdir(), 'courier-tcpdump-'))
 test.after(async () => {
@@ -16,15 +17,6 @@ test.after(async () => {
 })
 const availability = await tcpdumpAvailability()
 const skip = availability.usable ? false : `tcpdump not usable: ${availability.reason ?? 'unknown'}`
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 async function waitGone(pid: number, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms
