@@ -2,6 +2,7 @@ export {
   acceptWorkers,
   planPlacement,
   REMOTE_PREFIX,
+  runOriginNs,
   WorkerPool,
   WorkerProcess,
   type JoinedWorker,

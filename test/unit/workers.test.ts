@@ -5,7 +5,7 @@ import { analyzeRun } from '../../harness/analysis/index.js'
 import { buildResults } from '../../harness/runner/results.js'
 import { parseScenario } from '../../harness/scenario/index.js'
 import { Partitions } from '../../harness/fleet/index.js'
-import { encodeFrame, FrameDecoder, MAX_FRAME_BYTES, planPlacement } from '../../harness/worker/index.js'
+import { encodeFrame, FrameDecoder, MAX_FRAME_BYTES, planPlacement, runOriginNs } from '../../harness/worker/index.js'
 
 test('frames come out whole and in order whatever the chunk boundaries, a byte at a time included', () => {
   const messages = [{ kind: 'events', events: [[1.5, 'msg.sent', { msgId: 'c1', text: 'ünïcode ✓' }]] }, { id: 7 }, 'x'.repeat(70_000), null]
@@ -149,4 +149,20 @@ test("the verdict's reason names the saturated worker with its own p99", () => {
   const results = buildResults({ events, thresholds: [] })
   assert.equal(results.verdict, 'inconclusive')
   assert.match(results.verdictReasons.join('\n'), /harness saturated \(worker-1 90 ms\)/)
+})
+
+test("a worker's clock origin stays on the run clock when the runner is preempted between two clock reads", () => {
+  // the run clock reads the monotonic clock like performance.now(); the first read is held up 8 ms,
+  // as a loaded 2-core machine did in CI, which put a worker 8.5 ms ahead of the runner
+  const t0 = process.hrtime.bigint()
+  let reads = 0
+  const clock = {
+    now: (): number => {
+      const called = process.hrtime.bigint()
+      if (reads++ === 0) while (process.hrtime.bigint() - called < 8_000_000n);
+      return Number(process.hrtime.bigint() - t0) / 1e6
+    }
+  }
+  const errorMs = Number(runOriginNs(clock) - t0) / 1e6
+  assert.ok(Math.abs(errorMs) < 1, `origin off by ${errorMs} ms`)
 })
