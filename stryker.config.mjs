@@ -56,7 +56,9 @@ const label = chosen.join('-')
 
 export default {
   testRunner: 'command',
-  commandRunner: { command: `node --import ./dist/harness/polyfill.js scripts/mutation-tests.mjs ${tests.join(' ')}` },
+  commandRunner: {
+    command: `node --import ./dist/harness/polyfill.js --test-reporter=./scripts/mutation-bail.mjs scripts/mutation-tests.mjs ${tests.join(' ')}`
+  },
   // the build runs before Stryker links node_modules into the sandbox (.stryker-tmp/sandbox-*)
   buildCommand: 'node ../../node_modules/typescript/bin/tsc -p .',
   // Stryker rewrites tsconfig.json paths with TypeScript's JS API, which TypeScript 7 no longer
@@ -69,7 +71,8 @@ export default {
   concurrency: 1,
   timeoutMS: 30_000,
   dryRunTimeoutMinutes: 5,
-  ignorePatterns: ['dist', 'runs', 'test-artifacts', '.stryker-tmp'],
+  // anchored: an unanchored 'runs' also dropped fixtures/runs, which analysis-stream reads
+  ignorePatterns: ['/dist', '/runs', '/test-artifacts', '/.stryker-tmp'],
   tempDirName: '.stryker-tmp',
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: `runs/mutation/${label}.html` },

@@ -14,7 +14,7 @@ deviceCompliance({
   create: (name, topics, components) => new BrowserDevice({ name, topics, peers: 2, artifactsDir: join(artifacts, name) }, components),
   failing: (name, topics, components) =>
     new BrowserDevice(
-      { name, topics, peers: 2, startTimeoutMs: 12_000, artifactsDir: join(artifacts, name) },
+      { name, topics, peers: 2, startTimeoutMs: 6_000, artifactsDir: join(artifacts, name) },
       { ...components, fleet: { ...components.fleet, websocket: { relays: [deadRelay], stores: [] } } }
     )
 })

@@ -230,7 +230,7 @@ devices:
   assert.match(result.stderr, /check that the server is running/)
 })
 
-test('Ctrl-C during a run with an appium device exits 130 and leaves no Appium server behind', async () => {
+test("Ctrl-C during a run with an appium device exits 130, takes the phone's end-of-run readings before its Appium server stops, and leaves no Appium server behind", async () => {
   const dir = await tempDir()
   const scenario = await writeScenario(
     dir,
@@ -248,6 +248,13 @@ devices:
   child.kill('SIGINT')
   const result = await done
   assert.equal(result.code, 130, result.stderr)
+  const events = (await readFile(join(runDir, 'events.ndjson'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as CourierEvent)
+  const end = events.find((e) => e.type === 'device.battery' && e.phase === 'end')
+  assert.ok(end != null, `no end-of-run battery reading; stderr:\n${result.stderr}`)
+  assert.doesNotMatch(result.stderr, /end-of-run readings failed/)
   const ports = await serverPorts(runDir)
   assert.equal(ports.length, 1)
   assert.equal(await portOpen(ports[0]), false)

@@ -137,7 +137,7 @@ devices:
   }
 )
 
-test('a phone profile that needs adb (android-status, server started locally) exits 3 naming adb; a given server is asked instead', async () => {
+nightlyTest('a phone profile that needs adb (android-status, server started locally) exits 3 naming adb; a given server is asked instead', async () => {
   const dir = await tempDir()
   const scenario = await writeScenario(
     dir,
@@ -191,16 +191,19 @@ test("courier doctor: a bad scenario path exits 2 with the located error, a flee
   for (const r of [missing, badProfile, host]) assert.doesNotMatch(r.stderr + r.stdout, /\n\s+at .*\(.*:\d+:\d+\)/, 'no stack trace')
 })
 
-test('courier doctor with a browser device: chromium and the page bundle are needed by it; a Chromium that is not there is missing and required (exit 3)', async () => {
-  const dir = await tempDir('courier-doctor-')
-  const scenario = await writeScenario(dir, 'web.yaml', 'name: web\nduration: 5s\nnetwork: { relays: 1, stores: 1 }\ndevices:\n  web: { driver: browser }\n')
-  const doc = JSON.parse((await runCourier(['doctor', scenario, '--json'], { timeoutMs: 60_000 })).stdout) as DoctorJson
-  for (const id of ['chromium', 'page-bundle']) {
-    const check = doc.checks.find((c) => c.id === id)
-    assert.deepEqual(check?.neededBy, ['web'], id)
-    assert.equal(check?.status, 'ok', `${id}: ${check?.found ?? ''}`)
+nightlyTest(
+  'courier doctor with a browser device: chromium and the page bundle are needed by it; a Chromium that is not there is missing and required (exit 3)',
+  async () => {
+    const dir = await tempDir('courier-doctor-')
+    const scenario = await writeScenario(dir, 'web.yaml', 'name: web\nduration: 5s\nnetwork: { relays: 1, stores: 1 }\ndevices:\n  web: { driver: browser }\n')
+    const doc = JSON.parse((await runCourier(['doctor', scenario, '--json'], { timeoutMs: 60_000 })).stdout) as DoctorJson
+    for (const id of ['chromium', 'page-bundle']) {
+      const check = doc.checks.find((c) => c.id === id)
+      assert.deepEqual(check?.neededBy, ['web'], id)
+      assert.equal(check?.status, 'ok', `${id}: ${check?.found ?? ''}`)
+    }
+    const missing = await runCourier(['doctor', scenario], { env: { COURIER_CHROMIUM: join(dir, 'no-chromium') }, timeoutMs: 60_000 })
+    assert.equal(missing.code, 3, missing.stdout)
+    assert.match(line(missing.stdout, 'chromium'), /^missing\s+chromium\s+web\s+no executable at /)
   }
-  const missing = await runCourier(['doctor', scenario], { env: { COURIER_CHROMIUM: join(dir, 'no-chromium') }, timeoutMs: 60_000 })
-  assert.equal(missing.code, 3, missing.stdout)
-  assert.match(line(missing.stdout, 'chromium'), /^missing\s+chromium\s+web\s+no executable at /)
-})
+)

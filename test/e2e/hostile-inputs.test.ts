@@ -5,7 +5,7 @@ import { cp, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
 import type { CourierEvent, Results } from '../../harness/interface/index.js'
-import { REPO_ROOT, runCourier, startCourier, tempDir, writeScenario, type CliResult, waitForScenarioStart } from '../helpers/cli.js'
+import { REPO_ROOT, runCourier, tempDir, writeScenario, type CliResult } from '../helpers/cli.js'
 
 // The real `courier` binary against inputs an attacker or a careless user would give it: each
 // asserts the exit code, the message, no stack trace, bounded time, and what was kept on disk.
@@ -236,27 +236,5 @@ describe('hostile inputs', { concurrency: 3 }, () => {
     userMistake(result, /s\.yaml:7:\d+: devices\.phone\.server\.user: the environment variable HOSTILE_UNSET_USER .* is not set/)
     assert.match(result.stderr, /HOSTILE_UNSET_KEY/)
     assert.doesNotMatch(result.stderr, /courier: running/)
-  })
-
-  test("Ctrl-C on a run with an appium device: the phone's end-of-run readings are taken before its Appium server stops", async () => {
-    const dir = await tempDir()
-    const scenario = await writeScenario(
-      dir,
-      's.yaml',
-      `name: appium-readings\nduration: 30s\ncapture: socket\nnetwork: { relays: 1, stores: 0 }\ndevices:\n  phone: { driver: appium, profile: ${join(REPO_ROOT, 'devices/profiles/courier-ci.yaml')}, topics: [chat] }\n`
-    )
-    const runDir = join(dir, 'run')
-    const { child, done } = startCourier(['run', scenario, '--out', runDir, '--no-progress'])
-    await waitForScenarioStart(runDir)
-    child.kill('SIGINT')
-    const result = await done
-    assert.equal(result.code, 130, result.stderr)
-    const events = (await readFile(join(runDir, 'events.ndjson'), 'utf8'))
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as CourierEvent)
-    const end = events.find((e) => e.type === 'device.battery' && e.phase === 'end')
-    assert.ok(end != null, `no end-of-run battery reading; stderr:\n${result.stderr}`)
-    assert.doesNotMatch(result.stderr, /end-of-run readings failed/)
   })
 })

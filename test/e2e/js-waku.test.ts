@@ -48,7 +48,7 @@ nightlyTest('a js-waku process killed mid-run is one device.failed, the run comp
   assert.deepEqual(children.filter(alive), [], 'nothing left running')
 })
 
-test('courier itself killed (SIGKILL): its js-waku process goes too', async () => {
+nightlyTest('courier itself killed (SIGKILL): its js-waku process goes too', async () => {
   const out = join(await tempDir('courier-jswaku-'), 'run')
   const { child, done } = startCourier(['run', await firstSeconds(), '--out', out, '--no-progress'])
   let pids: number[] = []

@@ -260,13 +260,6 @@ test("the README's scenario renders; the schema check is real: a wrong field typ
 test('courier fleet manifests refuses what cannot run in a pod, naming the file, line and field; exit 2, no stack trace', async () => {
   const dir = await tempDir()
   const noPorts = await writeScenario(dir, 'no-ports.yaml', 'name: np\nduration: 2s\nnetwork: { relays: 1 }\ndevices:\n  a: {}\n')
-  const result = await runCourier(['fleet', 'manifests', noPorts])
-  assert.equal(result.code, 2)
-  assert.match(result.stderr, /no-ports\.yaml:3/)
-  assert.match(result.stderr, /network\.ports/)
-  assert.doesNotMatch(result.stderr, /\n\s+at /)
-  assert.equal(result.stdout, '', 'nothing half-rendered')
-
   // a valid profile, but a file of its own that the ConfigMap does not carry
   await copyFile(join(REPO_ROOT, 'harness/energy/profiles/lte.json'), join(dir, 'my-profile.json'))
   const radio = await writeScenario(
@@ -274,17 +267,25 @@ test('courier fleet manifests refuses what cannot run in a pod, naming the file,
     'radio.yaml',
     'name: r\nduration: 2s\nnetwork: { relays: 1, ports: 30000 }\ndevices:\n  a: { radio: ./my-profile.json }\n'
   )
-  const radioResult = await runCourier(['fleet', 'manifests', radio])
-  assert.equal(radioResult.code, 2)
-  assert.match(radioResult.stderr, /devices\.a\.radio/)
-
   // node links are shaped in courier's own process: worker pods would wait for nodes that never come
   const linked = await writeScenario(
     dir,
     'linked.yaml',
     'name: l\nduration: 4s\nnetwork: { relays: 2, ports: 30000 }\ndevices:\n  a: {}\ntimeline:\n  - { at: 1s, link: { node: relay-2, to: { latency: 200ms } } }\n'
   )
-  const linkedResult = await runCourier(['fleet', 'manifests', linked, '--worker-pods', '2'])
+  // each is a process of its own that stops at validation: side by side
+  const [result, radioResult, linkedResult] = await Promise.all([
+    runCourier(['fleet', 'manifests', noPorts]),
+    runCourier(['fleet', 'manifests', radio]),
+    runCourier(['fleet', 'manifests', linked, '--worker-pods', '2'])
+  ])
+  assert.equal(result.code, 2)
+  assert.match(result.stderr, /no-ports\.yaml:3/)
+  assert.match(result.stderr, /network\.ports/)
+  assert.doesNotMatch(result.stderr, /\n\s+at /)
+  assert.equal(result.stdout, '', 'nothing half-rendered')
+  assert.equal(radioResult.code, 2)
+  assert.match(radioResult.stderr, /devices\.a\.radio/)
   assert.equal(linkedResult.code, 2, linkedResult.stderr)
   assert.match(linkedResult.stderr, /linked\.yaml:7.*timeline\[0\]/)
 

@@ -110,49 +110,52 @@ expect:
   assert.ok(of(log, 'worker.exit').every((e) => e.expected && e.code === 0))
 })
 
-test('a worker killed with SIGKILL mid-run: its nodes are recorded as crashed, the run goes on to its results, the other worker is stopped', async () => {
-  const dir = await tempDir()
-  const file = await writeScenario(dir, 'crash.yaml', SCENARIO().replace('duration: 5s', 'duration: 6s'))
-  const out = join(dir, 'run')
-  const { child, done } = startCourier(['run', file, '--out', out, '--no-progress', '--workers', '3'])
-  await waitForScenarioStart(out, 60_000)
-  const up = of(await events(out), 'worker.up')
-  const victim = up.find((w) => w.worker === 'worker-1')
-  assert.ok(victim != null)
-  await sleep(1500)
-  process.kill(victim.pid, 'SIGKILL')
-  const result = await done
-  assert.ok(child.pid != null)
-  const log = await events(out)
-  const exit = of(log, 'worker.exit').find((e) => e.worker === 'worker-1')
-  assert.deepEqual({ expected: exit?.expected, signal: exit?.signal }, { expected: false, signal: 'SIGKILL' })
-  const crashed = of(log, 'node.down')
-    .filter((e) => e.reason === 'crashed')
-    .map((e) => e.node)
-    .sort()
-  assert.deepEqual(crashed, [...victim.nodes].sort())
-  assert.ok(of(log, 'harness.error').some((e) => e.component === 'worker-1' && /died \(SIGKILL\)/.test(e.error)))
-  // the run went on: the other worker's crowd kept publishing after the crash, the run ended complete
-  const crashAt = exit?.t ?? Infinity
-  assert.ok(
-    of(log, 'msg.sent').some((e) => e.node === 'crowd-2' && e.t > crashAt + 500),
-    'nothing published after the crash'
-  )
-  assert.ok(
-    of(log, 'msg.received').some((e) => e.t > crashAt + 500),
-    'nothing delivered after the crash'
-  )
-  const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
-  assert.equal(results.status, 'complete', result.stderr)
-  assert.ok(of(log, 'worker.exit').some((e) => e.worker === 'worker-2' && e.expected))
-  assert.deepEqual(
-    await gone(
-      up.map((w) => w.pid),
-      2000
-    ),
-    []
-  )
-})
+nightlyTest(
+  'a worker killed with SIGKILL mid-run: its nodes are recorded as crashed, the run goes on to its results, the other worker is stopped',
+  async () => {
+    const dir = await tempDir()
+    const file = await writeScenario(dir, 'crash.yaml', SCENARIO().replace('duration: 5s', 'duration: 6s'))
+    const out = join(dir, 'run')
+    const { child, done } = startCourier(['run', file, '--out', out, '--no-progress', '--workers', '3'])
+    await waitForScenarioStart(out, 60_000)
+    const up = of(await events(out), 'worker.up')
+    const victim = up.find((w) => w.worker === 'worker-1')
+    assert.ok(victim != null)
+    await sleep(1500)
+    process.kill(victim.pid, 'SIGKILL')
+    const result = await done
+    assert.ok(child.pid != null)
+    const log = await events(out)
+    const exit = of(log, 'worker.exit').find((e) => e.worker === 'worker-1')
+    assert.deepEqual({ expected: exit?.expected, signal: exit?.signal }, { expected: false, signal: 'SIGKILL' })
+    const crashed = of(log, 'node.down')
+      .filter((e) => e.reason === 'crashed')
+      .map((e) => e.node)
+      .sort()
+    assert.deepEqual(crashed, [...victim.nodes].sort())
+    assert.ok(of(log, 'harness.error').some((e) => e.component === 'worker-1' && /died \(SIGKILL\)/.test(e.error)))
+    // the run went on: the other worker's crowd kept publishing after the crash, the run ended complete
+    const crashAt = exit?.t ?? Infinity
+    assert.ok(
+      of(log, 'msg.sent').some((e) => e.node === 'crowd-2' && e.t > crashAt + 500),
+      'nothing published after the crash'
+    )
+    assert.ok(
+      of(log, 'msg.received').some((e) => e.t > crashAt + 500),
+      'nothing delivered after the crash'
+    )
+    const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
+    assert.equal(results.status, 'complete', result.stderr)
+    assert.ok(of(log, 'worker.exit').some((e) => e.worker === 'worker-2' && e.expected))
+    assert.deepEqual(
+      await gone(
+        up.map((w) => w.pid),
+        2000
+      ),
+      []
+    )
+  }
+)
 
 test('the runner killed with SIGKILL: its workers notice and exit by themselves', async () => {
   const dir = await tempDir()
