@@ -1,0 +1,146 @@
+// Relay hops carried per core-second: what one message's trip through the fleet costs, this build
+// against an older commit in the same run (issue 12 asks for today's code against the main it
+// started from). Each step is one `courier run` of the same scenario by each build's own CLI, in a
+// child process under GNU time: its CPU seconds include the worker processes and tcpdump, start-up
+// and the analysis after the run, which both builds pay alike. A hop is one `msg.relayed` event (a
+// relay node accepting a message from the topic's mesh); both builds emit it from the same place.
+// The builds take turns step by step so that a change in the machine's load hits both.
+// Run: npm run build && node dist/scripts/bench-hops.js [--against 09399b6~1] [--steps 4x80,32x10]
+// [--seconds 20] [--repeat 2] [--capture off] [--workers 1]: a step RxM is R relays at M msg/s.
+import { spawn, spawnSync } from 'node:child_process'
+import { createReadStream, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)))
+const arg = (name: string, fallback: string): string => {
+  const i = process.argv.indexOf(`--${name}`)
+  return i >= 0 && process.argv[i + 1] != null ? process.argv[i + 1] : fallback
+}
+// main before issue 12's first commit (09399b6, the bench's baseline)
+const against = arg('against', '09399b6~1')
+const steps = arg('steps', '4x80,32x10')
+  .split(',')
+  .map((s) => {
+    const [relays, rate] = s.split('x').map(Number)
+    if (!Number.isInteger(relays) || !(rate > 0)) throw new Error(`--steps: RELAYSxRATE, comma-separated (4x80,32x10), not ${s}`)
+    return { relays, rate }
+  })
+const seconds = Number(arg('seconds', '20'))
+const repeat = Number(arg('repeat', '2'))
+const capture = arg('capture', 'off')
+const workers = Number(arg('workers', '1'))
+if (!existsSync('/usr/bin/time')) throw new Error('bench-hops needs GNU time (/usr/bin/time) for the CPU seconds of a run and its children')
+
+function scenarioText(relays: number, rate: number): string {
+  return `name: hops-${relays}x${rate}
+seed: 1
+duration: ${seconds}s
+grace: 3s
+network: { relays: ${relays}, stores: 2 }
+crowd: { topic: lobby, users: 3000, rate: ${rate}/s, size: 512B }
+devices:
+  d1: {}
+  d2: {}
+  d3: {}
+  d4: {}
+capture: ${capture}
+`
+}
+
+async function countRelayed(eventsFile: string): Promise<number> {
+  let hops = 0
+  for await (const line of createInterface({ input: createReadStream(eventsFile) })) if (line.includes('"msg.relayed"')) hops++
+  return hops
+}
+
+interface Measured {
+  build: string
+  relays: number
+  rate: number
+  exit: number | null
+  hops: number
+  cpuS: number
+  wallS: number
+  hopsPerCoreSecond: number
+  lost: number | null
+  lagP99Ms: number | null
+}
+
+async function runOnce(root: string, build: string, file: string, out: string, relays: number, rate: number): Promise<Measured> {
+  const args = ['-f', 'cpu_s=%U+%S wall_s=%e', process.execPath, join(root, 'dist/bin/courier.js'), 'run', file, '--out', out, '--no-progress']
+  if (workers > 1) args.push('--workers', String(workers))
+  const child = spawn('/usr/bin/time', args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8')
+  })
+  const exit = await new Promise<number | null>((done) => child.on('close', done))
+  const cpu = /cpu_s=([\d.]+)\+([\d.]+)/.exec(stderr)
+  const wall = /wall_s=([\d.]+)/.exec(stderr)
+  if (cpu == null || wall == null) throw new Error(`${build}: no GNU time figures; stderr:\n${stderr}`)
+  const cpuS = Number(cpu[1]) + Number(cpu[2])
+  const hops = await countRelayed(join(out, 'events.ndjson'))
+  const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8').catch(() => '{}')) as {
+    delivery?: { overall?: { lost?: number } }
+    harness?: { lagP99Ms?: number }
+  }
+  return {
+    build,
+    relays,
+    rate,
+    exit,
+    hops,
+    cpuS: Math.round(cpuS * 100) / 100,
+    wallS: Number(wall[1]),
+    hopsPerCoreSecond: Math.round(hops / cpuS),
+    lost: results.delivery?.overall?.lost ?? null,
+    lagP99Ms: results.harness?.lagP99Ms ?? null
+  }
+}
+
+const work = mkdtempSync(join(tmpdir(), 'courier-bench-hops-'))
+const older = join(work, 'older')
+try {
+  const add = spawnSync('git', ['-C', ROOT, 'worktree', 'add', '--detach', older, against], { encoding: 'utf8' })
+  if (add.status !== 0) throw new Error(`git worktree add ${against}: ${add.stderr}`)
+  symlinkSync(join(ROOT, 'node_modules'), join(older, 'node_modules'))
+  const build = spawnSync('npx', ['tsc', '-p', '.'], { cwd: older, encoding: 'utf8' })
+  if (build.status !== 0) throw new Error(`build at ${against}: ${build.stdout}${build.stderr}`)
+  const builds: Array<[string, string]> = [
+    [`older ${against}`, older],
+    ['this build', ROOT]
+  ]
+  const all: Measured[] = []
+  for (const { relays, rate } of steps) {
+    const file = join(work, `hops-${relays}x${rate}.yaml`)
+    writeFileSync(file, scenarioText(relays, rate))
+    for (let round = 0; round < repeat; round++) {
+      // alternate which build goes first
+      for (const [label, root] of round % 2 === 0 ? builds : [...builds].reverse()) {
+        const out = join(work, `run-${relays}x${rate}-${round}-${label === 'this build' ? 'new' : 'old'}`)
+        const measured = await runOnce(root, label, file, out, relays, rate)
+        console.log(JSON.stringify(measured))
+        all.push(measured)
+        rmSync(out, { recursive: true, force: true })
+      }
+    }
+  }
+  // per step, each build's median hops per core-second and the ratio new/old
+  const median = (xs: number[]): number => {
+    const s = [...xs].sort((a, b) => a - b)
+    return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+  }
+  for (const { relays, rate } of steps) {
+    const of = (label: string): number => median(all.filter((m) => m.relays === relays && m.rate === rate && m.build === label).map((m) => m.hopsPerCoreSecond))
+    const old = of(`older ${against}`)
+    const now = of('this build')
+    console.log(JSON.stringify({ step: `${relays} relays, ${rate} msg/s`, medianHopsPerCoreSecond: { older: old, thisBuild: now }, ratio: Math.round((now / old) * 100) / 100 }))
+  }
+} finally {
+  spawnSync('git', ['-C', ROOT, 'worktree', 'remove', '--force', older])
+  rmSync(work, { recursive: true, force: true })
+}
