@@ -24,7 +24,7 @@ const SCOPES = {
   // mutant's run (the edge tests cover its frames)
   'capture-decode': { mutate: ['harness/capture/decode.ts'], tests: CAPTURE_TESTS },
   'capture-reader': { mutate: ['harness/capture/pcap-reader.ts'], tests: CAPTURE_TESTS },
-  'capture-flows': { mutate: ['harness/capture/flows.ts'], tests: CAPTURE_TESTS },
+  'capture-flows': { mutate: ['harness/capture/flows.ts', 'harness/capture/tcp-session.ts'], tests: CAPTURE_TESTS },
   // the radio pricing: the shared attribution core, the tail model, the comparison, the timeline
   // (COURIER_MUTATE=energy is this and energybox)
   'energy-pricing': {
