@@ -5,8 +5,13 @@
 // and the analysis after the run, which both builds pay alike. A hop is one `msg.relayed` event (a
 // relay node accepting a message from the topic's mesh); both builds emit it from the same place.
 // The builds take turns step by step so that a change in the machine's load hits both.
+// A whole run's figure is dominated by what does not depend on traffic when relays are many (36
+// nodes' keys, handshakes, teardown: 11-15 s of CPU for a 5 s run of 32 relays), so each step also
+// runs for --base-seconds, and the marginal figure divides the difference in hops by the
+// difference in CPU: what the traffic itself costs.
 // Run: npm run build && node dist/scripts/bench-hops.js [--against 09399b6~1] [--steps 4x80,32x10]
-// [--seconds 20] [--repeat 2] [--capture off] [--workers 1]: a step RxM is R relays at M msg/s.
+// [--seconds 20] [--base-seconds 5] [--repeat 2] [--capture off] [--workers 1]: a step RxM is R
+// relays at M msg/s.
 import { spawn, spawnSync } from 'node:child_process'
 import { createReadStream, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
@@ -30,15 +35,16 @@ const steps = arg('steps', '4x80,32x10')
     return { relays, rate }
   })
 const seconds = Number(arg('seconds', '20'))
+const baseSeconds = Number(arg('base-seconds', '5'))
 const repeat = Number(arg('repeat', '2'))
 const capture = arg('capture', 'off')
 const workers = Number(arg('workers', '1'))
 if (!existsSync('/usr/bin/time')) throw new Error('bench-hops needs GNU time (/usr/bin/time) for the CPU seconds of a run and its children')
 
-function scenarioText(relays: number, rate: number): string {
+function scenarioText(relays: number, rate: number, duration: number): string {
   return `name: hops-${relays}x${rate}
 seed: 1
-duration: ${seconds}s
+duration: ${duration}s
 grace: 3s
 network: { relays: ${relays}, stores: 2 }
 crowd: { topic: lobby, users: 3000, rate: ${rate}/s, size: 512B }
@@ -61,6 +67,7 @@ interface Measured {
   build: string
   relays: number
   rate: number
+  seconds: number
   exit: number | null
   hops: number
   cpuS: number
@@ -70,7 +77,7 @@ interface Measured {
   lagP99Ms: number | null
 }
 
-async function runOnce(root: string, build: string, file: string, out: string, relays: number, rate: number): Promise<Measured> {
+async function runOnce(root: string, build: string, file: string, out: string, relays: number, rate: number, duration: number): Promise<Measured> {
   const args = ['-f', 'cpu_s=%U+%S wall_s=%e', process.execPath, join(root, 'dist/bin/courier.js'), 'run', file, '--out', out, '--no-progress']
   if (workers > 1) args.push('--workers', String(workers))
   const child = spawn('/usr/bin/time', args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] })
@@ -92,6 +99,7 @@ async function runOnce(root: string, build: string, file: string, out: string, r
     build,
     relays,
     rate,
+    seconds: duration,
     exit,
     hops,
     cpuS: Math.round(cpuS * 100) / 100,
@@ -116,29 +124,44 @@ try {
   ]
   const all: Measured[] = []
   for (const { relays, rate } of steps) {
-    const file = join(work, `hops-${relays}x${rate}.yaml`)
-    writeFileSync(file, scenarioText(relays, rate))
     for (let round = 0; round < repeat; round++) {
       // alternate which build goes first
       for (const [label, root] of round % 2 === 0 ? builds : [...builds].reverse()) {
-        const out = join(work, `run-${relays}x${rate}-${round}-${label === 'this build' ? 'new' : 'old'}`)
-        const measured = await runOnce(root, label, file, out, relays, rate)
-        console.log(JSON.stringify(measured))
-        all.push(measured)
-        rmSync(out, { recursive: true, force: true })
+        for (const duration of [baseSeconds, seconds]) {
+          const file = join(work, `hops-${relays}x${rate}-${duration}s.yaml`)
+          writeFileSync(file, scenarioText(relays, rate, duration))
+          const out = join(work, `run-${relays}x${rate}-${duration}s-${round}-${label === 'this build' ? 'new' : 'old'}`)
+          const measured = await runOnce(root, label, file, out, relays, rate, duration)
+          console.log(JSON.stringify(measured))
+          all.push(measured)
+          rmSync(out, { recursive: true, force: true })
+        }
       }
     }
   }
-  // per step, each build's median hops per core-second and the ratio new/old
   const median = (xs: number[]): number => {
     const s = [...xs].sort((a, b) => a - b)
     return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
   }
+  // per step and build: the median whole-run figure of the long runs, and the marginal figure
+  // (hops added by the longer run per CPU second it added) of each round's pair of runs
   for (const { relays, rate } of steps) {
-    const of = (label: string): number => median(all.filter((m) => m.relays === relays && m.rate === rate && m.build === label).map((m) => m.hopsPerCoreSecond))
-    const old = of(`older ${against}`)
-    const now = of('this build')
-    console.log(JSON.stringify({ step: `${relays} relays, ${rate} msg/s`, medianHopsPerCoreSecond: { older: old, thisBuild: now }, ratio: Math.round((now / old) * 100) / 100 }))
+    const figures = (label: string): { whole: number; marginal: number } => {
+      const runs = all.filter((m) => m.relays === relays && m.rate === rate && m.build === label)
+      const long = runs.filter((m) => m.seconds === seconds)
+      const short = runs.filter((m) => m.seconds === baseSeconds)
+      const marginal = long.map((m, i) => Math.round((m.hops - short[i].hops) / (m.cpuS - short[i].cpuS)))
+      return { whole: median(long.map((m) => m.hopsPerCoreSecond)), marginal: median(marginal) }
+    }
+    const old = figures(`older ${against}`)
+    const now = figures('this build')
+    console.log(
+      JSON.stringify({
+        step: `${relays} relays, ${rate} msg/s`,
+        hopsPerCoreSecond: { older: old.whole, thisBuild: now.whole, ratio: Math.round((now.whole / old.whole) * 100) / 100 },
+        marginalHopsPerCoreSecond: { older: old.marginal, thisBuild: now.marginal, ratio: Math.round((now.marginal / old.marginal) * 100) / 100 }
+      })
+    )
   }
 } finally {
   spawnSync('git', ['-C', ROOT, 'worktree', 'remove', '--force', older])
