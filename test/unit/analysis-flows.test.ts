@@ -104,3 +104,67 @@ test('a flow error is its first line and the place in the spec, not a stack', ()
   assert.equal(describeError(error, '/tmp/q/open-chat.spec.js'), 'element ("~Send") still not displayed after 1000ms (open-chat.spec.js:14:7)')
   assert.equal(describeError('plain', '/tmp/q/x.spec.js'), 'plain')
 })
+
+test('failed tests: at most 20 kept per run, in order, "failed" when the test gave no error; passed tests and tests of another device or flow are not kept', () => {
+  const start = (device: string, flow: string, t: number): CourierEvent => ({
+    t,
+    type: 'flow.start',
+    device,
+    flow,
+    spec: `flows/${flow}.spec.js`,
+    timeoutMs: 30000
+  })
+  const failing = (device: string, flow: string, t: number, title: string, error?: string): CourierEvent => ({
+    t,
+    type: 'flow.test',
+    device,
+    flow,
+    title,
+    passed: false,
+    durationMs: 1,
+    ...(error == null ? {} : { error })
+  })
+  const end = (device: string, flow: string, t: number, error?: string): CourierEvent => ({
+    t,
+    type: 'flow.end',
+    device,
+    flow,
+    spec: `flows/${flow}.spec.js`,
+    passed: false,
+    tests: 25,
+    passes: 0,
+    failures: 25,
+    durationMs: 900,
+    ...(error == null ? {} : { error })
+  })
+  const events: CourierEvent[] = [
+    // a test of a flow that is not open (before its start) belongs to no run
+    failing('phone', 'chat', 50, 'stray'),
+    start('phone', 'chat', 100),
+    start('tablet', 'chat', 100),
+    start('phone', 'other', 100),
+    { t: 110, type: 'flow.test', device: 'phone', flow: 'chat', title: 'passes', passed: true, durationMs: 1 },
+    failing('tablet', 'chat', 120, "tablet's"),
+    failing('phone', 'other', 130, "other flow's"),
+    failing('phone', 'chat', 140, 'no error given'),
+    ...Array.from({ length: 24 }, (_, i) => failing('phone', 'chat', 200 + i, `test ${i + 2}`, `error ${i + 2}`)),
+    end('phone', 'chat', 1000, 'the spec threw'),
+    // after its end the run is closed: a late test is nobody's
+    failing('phone', 'chat', 1100, 'late')
+  ]
+  const [chat, tablet, other] = analyzeFlows(events)
+  assert.equal(chat.failedTests.length, 20)
+  assert.deepEqual(chat.failedTests[0], { title: 'no error given', error: 'failed' })
+  assert.deepEqual(
+    chat.failedTests.slice(1).map((f) => f.title),
+    Array.from({ length: 19 }, (_, i) => `test ${i + 2}`)
+  )
+  assert.equal(chat.failedTests[19].error, 'error 20')
+  assert.equal(chat.error, 'the spec threw')
+  assert.deepEqual([chat.tests, chat.passes, chat.failures, chat.durationMs], [25, 0, 25, 900])
+  assert.deepEqual(tablet.failedTests, [{ title: "tablet's", error: 'failed' }])
+  assert.deepEqual(other.failedTests, [{ title: "other flow's", error: 'failed' }])
+  // the two still open when the log ends were cut off
+  assert.equal(tablet.error, 'the flow did not finish before the run ended')
+  assert.equal(other.error, 'the flow did not finish before the run ended')
+})
