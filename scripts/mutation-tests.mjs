@@ -15,4 +15,6 @@ if (files.length === 0) {
   console.error(`no compiled test files match ${filters.join(' ')} (build first)`)
   process.exit(2)
 }
+// tests that cannot kill a mutant of the pure modules but cost seconds skip themselves in a mutation run
+process.env.COURIER_MUTATION_RUN = '1'
 for (const file of files) await import(pathToFileURL(resolve(file)).href)
