@@ -483,17 +483,19 @@ async function play(scenario: LoadedScenario, options: RunOptions, hold?: Hold):
                   // directory travels as data
                   const { relays, stores, pubsubTopic, websocket } = components.fleet
                   const device =
-                    pool.placeDevice({
-                      name,
-                      topics,
-                      relays,
-                      stores,
-                      pubsubTopic,
-                      peers: Object.fromEntries(fleet.nodes.map((node) => [node.peerId, node.name])),
-                      ...(websocket == null ? {} : { websocket }),
-                      file,
-                      byteAccounting: components.byteAccounting === true
-                    }) ?? (await options.createDevice(name, deviceConfig, topics, components))
+                    (pool.deviceWorker(name) == null
+                      ? undefined
+                      : pool.placeDevice({
+                          name,
+                          topics,
+                          relays,
+                          stores,
+                          pubsubTopic,
+                          peers: Object.fromEntries(fleet.nodes.map((node) => [node.peerId, node.name])),
+                          ...(websocket == null ? {} : { websocket }),
+                          file,
+                          byteAccounting: components.byteAccounting === true
+                        })) ?? (await options.createDevice(name, deviceConfig, topics, components))
                   devices.set(name, device)
                   await device.start({ signal })
                 } catch (error) {

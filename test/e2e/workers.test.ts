@@ -374,3 +374,49 @@ test('--workers 3, broken: a partition cuts off alice in her worker; without res
   assert.ok((results.reliability?.partitions[0]?.cross.lost ?? 0) >= 3, "alice's messages from inside the partition must not reach the others")
   assert.ok(results.thresholds.some((t) => t.metric === 'partition.crossLost' && !t.passed))
 })
+
+nightlyTest('a worker hosting a device killed with SIGKILL: its device is recorded as failed beside its node, the run goes on to its results', async () => {
+  const dir = await tempDir()
+  const file = await writeScenario(
+    dir,
+    'device-crash.yaml',
+    DEVICES(false).replace('duration: 6s', 'duration: 8s').replace('  - { at: 2s, send: { from: carol', '  - { at: 5s, send: { from: carol')
+  )
+  const out = join(dir, 'run')
+  const { done } = startCourier(['run', file, '--out', out, '--no-progress', '--workers', '3'])
+  await waitForScenarioStart(out, 60_000)
+  const victim = of(await events(out), 'worker.up').find((w) => w.worker === 'worker-1')
+  assert.ok(victim != null)
+  await sleep(2500)
+  process.kill(victim.pid, 'SIGKILL')
+  const result = await done
+  const log = await events(out)
+  const exit = of(log, 'worker.exit').find((e) => e.worker === 'worker-1')
+  assert.deepEqual({ expected: exit?.expected, signal: exit?.signal }, { expected: false, signal: 'SIGKILL' })
+  assert.deepEqual(
+    of(log, 'node.down')
+      .filter((e) => e.reason === 'crashed')
+      .map((e) => e.node),
+    ['relay-1']
+  )
+  const failed = of(log, 'device.failed')
+  assert.deepEqual(
+    failed.map((e) => e.device),
+    ['alice'],
+    result.stderr
+  )
+  assert.match(failed[0].error, /its worker worker-1 \(process \d+\) died \(SIGKILL\)/)
+  assert.ok(of(log, 'harness.error').some((e) => e.component === 'worker-1' && /and its devices alice died with it/.test(e.error)))
+  // the run went on: carol's later messages reached bob in the other worker and dave in courier's process
+  const late = of(log, 'msg.sent').filter((e) => e.device === 'carol' && e.t > (exit?.t ?? Infinity))
+  assert.ok(late.length > 0)
+  for (const device of ['bob', 'dave'])
+    for (const message of late)
+      assert.ok(
+        of(log, 'msg.received').some((e) => e.device === device && e.hash === message.hash),
+        `${device} missed ${message.msgId}`
+      )
+  const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
+  assert.equal(results.status, 'complete')
+  assert.deepEqual(await gone([victim.pid, ...of(log, 'worker.up').map((w) => w.pid)], 2000), [])
+})
