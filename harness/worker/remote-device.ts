@@ -31,11 +31,15 @@ export class RemoteDevice implements Device {
     await this.call({ op: 'start' }, options)
   }
 
-  /** Safe twice and after its worker died (the device died with it, recorded then). */
+  /**
+   * Safe twice and after its worker died (the device died with it, recorded then). Unlike its other
+   * calls, bounded by the channel's request limit: teardown must end even if the worker is wedged
+   * (its shutdown, after this, stops the device or the process is killed).
+   */
   async stop(): Promise<void> {
     if (this.stopped || this.created == null || !this.host.alive) return
     this.stopped = true
-    await this.call({ op: 'stop' })
+    await this.host.request({ cmd: 'deviceCall', device: this.name, call: { op: 'stop' } })
   }
 
   async send(message: OutgoingMessage, options?: AbortOptions): Promise<void> {
