@@ -279,11 +279,11 @@ test('Ctrl-C in a terminal (SIGINT to the whole process group): the run stops in
 // (courier's) message each other; alice goes offline while carol sends and catches up from the store.
 const DEVICES = (broken: boolean): string => `name: devices-on-workers
 seed: 7
-duration: ${broken ? '5s' : '6s'}
+duration: 5s
 grace: 2s
 network: { relays: 2, stores: 1 }
 devices:
-  alice: { confirmSent: ${!broken} }
+  alice: { confirmSent: ${!broken}, radio: lte }
   bob: {}
   carol: {}
   dave: {}
@@ -324,6 +324,8 @@ test('--workers 3 moves simulated devices into workers: placement says which and
   // its socket accounting crossed the channel under its own name: its bytes are counted
   const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
   assert.ok((results.bytes?.owners.alice?.down ?? 0) > 0 && results.bytes?.owners.alice?.kind === 'device', 'no bytes for alice')
+  // and its radio is priced from them (socket chunks stamped on the run clock in the worker)
+  assert.ok(Number(results.metrics['energy.alice.joules']?.value ?? 0) > 0, 'alice not priced')
 
   // messages both ways between worker-1's alice and courier's carol, each sent before it arrived
   const sent = of(log, 'msg.sent')
@@ -380,7 +382,7 @@ nightlyTest('a worker hosting a device killed with SIGKILL: its device is record
   const file = await writeScenario(
     dir,
     'device-crash.yaml',
-    DEVICES(false).replace('duration: 6s', 'duration: 8s').replace('  - { at: 2s, send: { from: carol', '  - { at: 5s, send: { from: carol')
+    DEVICES(false).replace('duration: 5s', 'duration: 8s').replace('  - { at: 2s, send: { from: carol', '  - { at: 5s, send: { from: carol')
   )
   const out = join(dir, 'run')
   const { done } = startCourier(['run', file, '--out', out, '--no-progress', '--workers', '3'])
