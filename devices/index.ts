@@ -1,6 +1,6 @@
 import type { CreateDevice, Device } from '../harness/interface/index.js'
 import type { DeviceConfig } from '../harness/scenario/index.js'
-import { simulatedDevice } from './simulated/index.js'
+import { createSimulated } from './simulated-driver.js'
 import { createAppiumDevice, type DeviceProfile } from './appium/index.js'
 
 export { prepareAppiumDevices as prepareDevices, type DeviceProfile } from './appium/index.js'
@@ -23,24 +23,7 @@ async function createDeviceWith(
 ): Promise<Device> {
   switch (config.driver) {
     case 'simulated':
-      return simulatedDevice({
-        name,
-        topics,
-        relays: config.relays,
-        syncIntervalMs: config.syncInterval,
-        storeTimeoutMs: config.storeTimeout,
-        preferredStore: config.store,
-        switchAfter: config.switchAfter,
-        upToDate: config.upToDate,
-        confirmSent: config.confirmSent,
-        wakeOnPush: config.wakeOnPush,
-        missingCheck: config.missingCheck,
-        mode: config.mode,
-        preferredService: config.service,
-        telemetryUrl: config.telemetry,
-        bootstrap: config.bootstrap,
-        peerExchange: config.peerExchange
-      })(components)
+      return createSimulated(name, config, topics, components)
     case 'appium':
       return createAppiumDevice(name, config, topics, components, profiles.get(name))
     case 'browser':

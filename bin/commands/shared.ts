@@ -128,7 +128,7 @@ export function parseJoinTarget(value: string): { host: string; port: number } {
 
 /** The help text of `--workers` on `run` and `fleet up`. */
 export const WORKERS_HELP =
-  "processes that carry the fleet, courier's own included (default 1: all in it); N > 1 forks N - 1 worker processes and spreads the relays and crowd gateways so each process has about as many nodes, while stores, devices and the event log stay in courier's process. A scenario with node links keeps every node in courier's process and says so"
+  "processes that carry the fleet, courier's own included (default 1: all in it); N > 1 forks N - 1 worker processes and spreads the relays, crowd gateways and simulated devices so each process has about as many libp2p nodes, while stores and the event log stay in courier's process (and devices a worker cannot run as faithfully: other drivers, shaped links, blocks; the run says which and why). A scenario with node links keeps every node and device in courier's process and says so"
 
 export function worstExitCode(codes: number[]): number {
   const rank = [0, 1, 2, 3, 130]

@@ -61,7 +61,8 @@ interface EventMap {
   /** One socket write or read of a device, for radio energy models where no packet capture exists. */
   'bytes.chunk': { owner: string; connId: string; direction: 'up' | 'down'; bytes: number }
 
-  'device.up': { device: string; driver: string; peerId?: string }
+  /** `worker`: the worker process that hosts the device (`--workers N`); absent, courier's own. */
+  'device.up': { device: string; driver: string; peerId?: string; worker?: string }
   'device.down': { device: string }
   'device.online': { device: string }
   /** The relay nodes a device was told about at start (its bootstrap list). */
@@ -181,8 +182,17 @@ interface EventMap {
   /**
    * Where `courier run --workers N` put the fleet's nodes: each worker process's relays and crowd
    * gateways, and what stayed in courier's own process; `note` says why a scenario kept everything there.
+   * `devices`: the simulated devices each worker hosts; `devicesKept`: each device that stays in
+   * courier's process, and why (its driver, its shaped link, a block, or the balance of the count).
    */
-  'workers.placement': { workers: number; byWorker: Record<string, string[]>; runner: string[]; note?: string }
+  'workers.placement': {
+    workers: number
+    byWorker: Record<string, string[]>
+    runner: string[]
+    note?: string
+    devices?: Record<string, string[]>
+    devicesKept?: Record<string, string>
+  }
   /** A worker process is up and hosts these nodes (not started yet). */
   /**
    * A worker started its nodes. One that joined over TCP from another host (`courier worker
@@ -195,7 +205,10 @@ interface EventMap {
    * read the host's one monotonic clock, so this checks the shared origin rather than correcting it.
    */
   'worker.clock': { worker: string; phase: 'start' | 'end'; offsetMs: number; rttMs: number; samples: number }
-  /** A worker process ended; `expected` false: it died mid-run, and its running nodes are recorded as `node.down` crashed. */
+  /**
+   * A worker process ended; `expected` false: it died mid-run, its running nodes are recorded as
+   * `node.down` crashed and its devices as `device.failed`.
+   */
   'worker.exit': { worker: string; pid: number; code: number | null; signal: string | null; expected: boolean }
   /** A UI-driven device (appium) showed its usable screen this long after its app was launched (sign-in included). */
   'device.usable': { device: string; launchMs: number; pollMs: number }

@@ -315,6 +315,7 @@ async function play(scenario: LoadedScenario, options: RunOptions, hold?: Hold):
     )
     // node links reroute fleet dials through shapers; without any, nodes dial each other as before
     const nodeLinks = new NodeLinks(scenario, events, onError)
+    let markFailed: (name: string, error: unknown) => void = () => {}
     const remote = options.remoteWorkers
     const placement = planPlacement(scenario, options.workers ?? 1, nodeLinks.active, remote?.count ?? 0)
     if (placement.byWorker.size > 0 || placement.note != null) {
@@ -324,8 +325,14 @@ async function play(scenario: LoadedScenario, options: RunOptions, hold?: Hold):
         runner: [...scenario.nodes.relays, ...scenario.nodes.stores, ...scenario.nodes.gateways].filter(
           (node) => ![...placement.byWorker.values()].some((nodes) => nodes.includes(node))
         ),
-        ...(placement.note == null ? {} : { note: placement.note })
+        ...(placement.note == null ? {} : { note: placement.note }),
+        ...(Object.keys(config.devices).length === 0 || placement.note != null
+          ? {}
+          : { devices: Object.fromEntries(placement.devices), devicesKept: Object.fromEntries(placement.devicesKept) })
       })
+      const moved = [...placement.devices].filter(([, names]) => names.length > 0)
+      if (moved.length > 0) options.log.info(`courier: devices in workers: ${moved.map(([worker, names]) => `${worker} ${names.join(', ')}`).join('; ')}`)
+      for (const [device, why] of placement.devicesKept) options.log.info(`courier: device ${device} stays in courier's process: ${why}`)
       if (placement.note != null && remote != null)
         // hosts waiting to join a run that will never take them would wait in vain: say so before anything starts
         throw new InvalidInputError([{ location: { file: '--remote-workers' }, path: '', message: `cannot be used with this scenario: ${placement.note}` }])
@@ -333,7 +340,16 @@ async function play(scenario: LoadedScenario, options: RunOptions, hold?: Hold):
     }
     const pool = new WorkerPool(
       placement,
-      { clock, events, log: options.log, onError, peerName: (peerId) => fleet.partitions.peerName(peerId) },
+      {
+        clock,
+        events,
+        log: options.log,
+        onError,
+        peerName: (peerId) => fleet.partitions.peerName(peerId),
+        onDeviceLost: (device, error) => {
+          markFailed(device, error)
+        }
+      },
       remote == null
         ? undefined
         : { host: remote.host, port: remote.port, count: remote.count, timeoutMs: remote.timeoutMs ?? JOIN_TIMEOUT_MS, signal: options.signal }
@@ -377,7 +393,11 @@ async function play(scenario: LoadedScenario, options: RunOptions, hold?: Hold):
       if (event.type === 'msg.relayed' || event.type === 'msg.stored') published.add(event.hash)
     })
     const links = new DeviceLinks(scenario, fleet, events)
-    const markFailed = (name: string, error: unknown): void => {
+    // a device in a worker that dies while it starts fails twice (its start, its worker's exit): recorded once
+    const failedDevices = new Set<string>()
+    markFailed = (name: string, error: unknown): void => {
+      if (failedDevices.has(name)) return
+      failedDevices.add(name)
       const device = devices.get(name)
       devices.delete(name)
       events.emit('device.failed', { device: name, error: errorText(error) })
@@ -456,8 +476,26 @@ async function play(scenario: LoadedScenario, options: RunOptions, hold?: Hold):
                   random: seededRandom(config.seed, `device/${name}`),
                   byteAccounting: config.capture !== 'off'
                 }
+                const topics = deviceConfig.topics ?? scenario.topics
                 try {
-                  const device = await options.createDevice(name, deviceConfig, deviceConfig.topics ?? scenario.topics, components)
+                  // a device placed in a worker is built there from the same entry, directory and seed;
+                  // no block or shaped link reaches it (placement keeps such devices here), so the
+                  // directory travels as data
+                  const { relays, stores, pubsubTopic, websocket } = components.fleet
+                  const device =
+                    (pool.deviceWorker(name) == null
+                      ? undefined
+                      : pool.placeDevice({
+                          name,
+                          topics,
+                          relays,
+                          stores,
+                          pubsubTopic,
+                          peers: Object.fromEntries(fleet.nodes.map((node) => [node.peerId, node.name])),
+                          ...(websocket == null ? {} : { websocket }),
+                          file,
+                          byteAccounting: components.byteAccounting === true
+                        })) ?? (await options.createDevice(name, deviceConfig, topics, components))
                   devices.set(name, device)
                   await device.start({ signal })
                 } catch (error) {

@@ -1,7 +1,8 @@
-import type { Clock, EventData, EventSink, EventType } from '../interface/index.js'
+import type { Clock, CreateDevice, Device, DeviceComponents, EventData, EventSink, EventType, Logger } from '../interface/index.js'
 import { CrowdGateway, CrowdPlayer, Partitions, planCrowd, RelayNode, type FleetMember, type FleetNode, type FleetNodeComponents } from '../fleet/index.js'
-import type { ExchangeablePeer } from '../protocol/index.js'
-import type { NodeInfo, RunnerCommand, WireEvent, WorkerInit, WorkerMessage } from './protocol.js'
+import { contentTopicFor, type ExchangeablePeer } from '../protocol/index.js'
+import { seededRandom, type DeviceConfig, type ScenarioConfig } from '../scenario/index.js'
+import type { DeviceCall, NodeInfo, RunnerCommand, WireEvent, WorkerDeviceInit, WorkerInit, WorkerMessage } from './protocol.js'
 import { startSelfMonitor } from './self-monitor.js'
 
 /** Events wait at most this long in a worker before they go to the runner (its log flushes every 100 ms anyway). */
@@ -16,6 +17,12 @@ export interface WorkerHostOptions {
    * the runner's offset measurement on one machine (COURIER_WORKER_CLOCK_SKEW_MS).
    */
   clockSkewMs?: number
+  /**
+   * Builds the simulated devices the runner places here. The forked entry (main.ts) wires in
+   * courier's reference client; a worker without it (one that joined over TCP) is never given
+   * devices, since the run's capture could not see their packets on another host.
+   */
+  createDevice?: CreateDevice<DeviceConfig>
 }
 
 /**
@@ -25,6 +32,10 @@ export interface WorkerHostOptions {
 export class WorkerHost {
   private clock: Clock = { now: () => 0 }
   private readonly nodes = new Map<string, FleetNode>()
+  private readonly devices = new Map<string, Device>()
+  /** Tells the devices' pending dials and store queries to give up when the worker shuts down. */
+  private readonly devicesAbort = new AbortController()
+  private config?: ScenarioConfig
   private readonly partitions = new Partitions()
   private crowd?: CrowdPlayer
   private monitor?: { stop(): { p99: number } }
@@ -142,14 +153,79 @@ export class WorkerHost {
       case 'enforce':
         await this.node(command.node).enforcePartition()
         return undefined
+      case 'device':
+        await this.addDevice(command.init)
+        return undefined
+      case 'deviceCall':
+        await this.callDevice(command.device, command.call)
+        return undefined
       case 'shutdown':
         await this.shutdown()
         return undefined
     }
   }
 
+  private async addDevice(init: WorkerDeviceInit): Promise<void> {
+    const config = this.config?.devices[init.name]
+    if (this.config == null || config == null) throw new Error(`${this.name}: no device ${init.name} in the scenario`)
+    if (this.options.createDevice == null) throw new Error(`${this.name} cannot host devices (no device driver in this worker)`)
+    const worker = this.name
+    const emit = this.events.emit
+    // the runner's log says which process a device's events came from: device.up names its worker
+    const events: EventSink = {
+      emit: <K extends EventType>(type: K, data: EventData<K>, at?: number): void => {
+        emit(type, (type === 'device.up' ? { ...data, worker } : data) as EventData<K>, at)
+      }
+    }
+    const log = (level: 'info' | 'warn' | 'debug') => (message: string) => {
+      this.send({ kind: 'log', level, message })
+    }
+    const logger: Logger = { info: log('info'), warn: log('warn'), debug: log('debug') }
+    const components: DeviceComponents = {
+      clock: this.clock,
+      events,
+      log: logger,
+      fleet: {
+        relays: init.relays,
+        stores: init.stores,
+        pubsubTopic: init.pubsubTopic,
+        contentTopic: contentTopicFor,
+        peerName: (peerId) => init.peers[peerId],
+        ...(init.websocket == null ? {} : { websocket: init.websocket }),
+        ...(init.file == null ? {} : { file: init.file })
+      },
+      // the stream the runner would have drawn for this device: the same seed, the same label
+      random: seededRandom(this.config.seed, `device/${init.name}`),
+      byteAccounting: init.byteAccounting
+    }
+    this.devices.set(init.name, await this.options.createDevice(init.name, config, init.topics, components))
+  }
+
+  private async callDevice(name: string, call: DeviceCall): Promise<void> {
+    const device = this.devices.get(name)
+    if (device == null) throw new Error(`${this.name} hosts no device ${name}`)
+    const options = { signal: this.devicesAbort.signal }
+    switch (call.op) {
+      case 'start':
+        return await device.start(options)
+      case 'stop':
+        return await device.stop()
+      case 'send':
+        return await device.send(call.message, options)
+      case 'online':
+        return await device.setOnline(call.online, options)
+      case 'sync':
+        return await device.syncHistory?.(options)
+      case 'push':
+        return await device.onPush?.(call.hash, options)
+      case 'skew':
+        return await device.setClockSkew?.(call.skewMs, options)
+    }
+  }
+
   private init(init: WorkerInit): void {
     this.name = init.worker
+    this.config = init.config
     const origin = BigInt(init.originNs)
     this.clock = { now: () => Number(this.hrtime() - origin) / 1e6 }
     const components: FleetNodeComponents = { clock: this.clock, events: this.events, onError: this.onError, partitions: this.partitions }
@@ -175,11 +251,22 @@ export class WorkerHost {
     this.monitor = startSelfMonitor(this.events, this.name)
   }
 
-  /** Gateways, then relays (the fleet's reverse start order); never throws, so the reply always goes. */
+  /** Devices, then gateways, then relays (the run's reverse start order); never throws, so the reply always goes. */
   async shutdown(): Promise<void> {
     if (this.stopped) return
     this.stopped = true
     this.crowd?.stop()
+    // the runner stops its devices before the workers; these are left only when it could not (its channel went)
+    this.devicesAbort.abort()
+    await Promise.all(
+      [...this.devices].map(async ([name, device]) => {
+        try {
+          await device.stop()
+        } catch (error) {
+          this.onError(name, error)
+        }
+      })
+    )
     const all = [...this.nodes.values()]
     for (const group of [all.filter((node) => node.role === 'crowd'), all.filter((node) => node.role !== 'crowd')]) {
       await Promise.all(

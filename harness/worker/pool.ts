@@ -6,8 +6,9 @@ import { InfrastructureError, type Clock, type EventData, type EventSink, type E
 import type { FleetMember, FleetNodeInit, PartitionState } from '../fleet/index.js'
 import type { LoadedScenario } from '../scenario/index.js'
 import { FramedChannel } from './frames.js'
-import { WORKER_PROTOCOL, type ExchangeEntry, type RunnerCommand, type WorkerMessage, type WorkerNodeInit } from './protocol.js'
+import { WORKER_PROTOCOL, type ExchangeEntry, type RunnerCommand, type WorkerDeviceInit, type WorkerMessage, type WorkerNodeInit } from './protocol.js'
 import { RemoteNode } from './remote-node.js'
+import { RemoteDevice } from './remote-device.js'
 
 const MAIN = fileURLToPath(new URL('./main.js', import.meta.url))
 const POLYFILL = fileURLToPath(new URL('../polyfill.js', import.meta.url))
@@ -24,38 +25,52 @@ const REQUEST_TIMEOUT_MS = 30_000
 /** Names of workers that join over TCP (`courier worker --join`). */
 export const REMOTE_PREFIX = 'remote-'
 
-/** Where `--workers N` puts a scenario's nodes: worker name -> node names; an empty map keeps everything in courier's process. */
+/** Where `--workers N` puts a scenario's nodes and simulated devices; an empty map keeps everything in courier's process. */
 export interface Placement {
   workers: number
+  /** Worker name -> node names. */
   byWorker: Map<string, string[]>
+  /** Worker name -> the simulated devices it hosts (forked workers only). */
+  devices: Map<string, string[]>
+  /** Each device that stays in courier's process, and why. */
+  devicesKept: Map<string, string>
   /** Why the scenario keeps every node in courier's process although more workers were asked for. */
   note?: string
 }
 
 /**
  * `workers` processes carry the fleet: courier's own and `workers - 1` worker processes. Stores
- * (the audit, store sync and store faults reach into them), simulated devices and the event log
- * stay in courier's process; the relays and crowd gateways are dealt one at a time to whichever
- * process carries the fewest libp2p nodes so far (courier's counting its stores and simulated
- * devices, a worker winning a tie), so each process ends with about the same number of nodes:
- * courier's process gets relays only when it has fewer than a fair share. Node links reroute dials
- * inside courier's process, so a scenario with them keeps every node there, and the placement says
- * why: nothing runs somewhere it would be wrong.
+ * (the audit, store sync and store faults reach into them) and the event log stay in courier's
+ * process; the relays and crowd gateways are dealt one at a time to whichever process carries the
+ * fewest libp2p nodes so far (courier's counting its stores and simulated devices, a worker winning
+ * a tie), so each process ends with about the same number of nodes: courier's process gets relays
+ * only when it has fewer than a fair share. Then each simulated device that can move leaves
+ * courier's process for the forked worker with the fewest libp2p nodes, if that worker carries
+ * fewer than courier's process would without the device: the count evens out, and the nodes sit
+ * where they sat before devices could move. Node links reroute dials inside courier's process, so
+ * a scenario with them keeps every node and device there, and the placement says why: nothing runs
+ * somewhere it would be wrong.
  */
 export function planPlacement(scenario: LoadedScenario, workers: number, nodeLinksActive: boolean, remote = 0): Placement {
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`workers must be a whole number >= 1, not ${workers}`)
   if (!Number.isInteger(remote) || remote < 0) throw new Error(`remote workers must be a whole number >= 0, not ${remote}`)
   const byWorker = new Map<string, string[]>()
-  if (workers === 1 && remote === 0) return { workers, byWorker }
+  const devices = new Map<string, string[]>()
+  const devicesKept = new Map<string, string>()
+  if (workers === 1 && remote === 0) return { workers, byWorker, devices, devicesKept }
   if (nodeLinksActive)
     return {
       workers,
       byWorker,
-      note: "the scenario shapes links between fleet nodes (network.links or a timeline link on a node): node links reroute dials inside courier's own process, so every fleet node runs there"
+      devices,
+      devicesKept,
+      note: "the scenario shapes links between fleet nodes (network.links or a timeline link on a node): node links reroute dials inside courier's own process, so every fleet node and device runs there"
     }
   // workers that join over TCP come after the forked ones (`remote-1`...), in the order they join
-  const names = [...Array.from({ length: workers - 1 }, (_, i) => `worker-${i + 1}`), ...Array.from({ length: remote }, (_, i) => `${REMOTE_PREFIX}${i + 1}`)]
+  const forked = Array.from({ length: workers - 1 }, (_, i) => `worker-${i + 1}`)
+  const names = [...forked, ...Array.from({ length: remote }, (_, i) => `${REMOTE_PREFIX}${i + 1}`)]
   for (const name of names) byWorker.set(name, [])
+  for (const name of forked) devices.set(name, [])
   // js-waku and browser devices run in processes of their own, appium ones on phones: only simulated ones weigh here
   const simulated = Object.values(scenario.config.devices).filter((device) => device.driver === 'simulated').length
   const load = new Map<string, number>([...names.map((name): [string, number] => [name, 0]), ['runner', scenario.nodes.stores.length + simulated]])
@@ -64,7 +79,36 @@ export function planPlacement(scenario: LoadedScenario, workers: number, nodeLin
     load.set(lightest, (load.get(lightest) ?? 0) + 1)
     byWorker.get(lightest)?.push(node)
   }
-  return { workers, byWorker }
+  for (const [device, config] of Object.entries(scenario.config.devices)) {
+    const kept = mustStay(scenario, device, config.driver, 'link' in config && config.link != null, forked.length > 0)
+    if (kept != null) {
+      devicesKept.set(device, kept)
+      continue
+    }
+    const [lightest, carried] = forked.map((name): [string, number] => [name, load.get(name) ?? 0]).reduce((best, entry) => (entry[1] < best[1] ? entry : best))
+    const runner = load.get('runner') ?? 0
+    if (carried >= runner - 1) {
+      devicesKept.set(device, `balance: courier's process carries ${runner} libp2p nodes with it, the lightest worker ${carried}`)
+      continue
+    }
+    load.set('runner', runner - 1)
+    load.set(lightest, carried + 1)
+    devices.get(lightest)?.push(device)
+  }
+  return { workers, byWorker, devices, devicesKept }
+}
+
+/** Why a device cannot leave courier's process, or undefined when a forked worker would run it as faithfully. */
+function mustStay(scenario: LoadedScenario, device: string, driver: string, linked: boolean, forkedWorkers: boolean): string | undefined {
+  if (driver !== 'simulated')
+    return `the ${driver} driver: only simulated devices move (this one's client runs in a browser, a child process or a phone of its own, driven from courier's process)`
+  if (linked || scenario.config.timeline.some((entry) => entry.link?.device === device))
+    return "its link is shaped in courier's process (the userspace shaper): every byte of it passes through courier's process wherever the device runs, and the link's delays would span two event loops"
+  if (scenario.config.timeline.some((entry) => entry.block?.device === device))
+    return "a block in the timeline: the device's refused dials are decided on each dial in courier's process (the block's address rules against the fleet's current addresses)"
+  if (!forkedWorkers)
+    return "workers on other hosts take no devices: courier's capture on this host would not see the packets between a device and the nodes beside it there, so its bytes and radio energy would be wrong"
+  return undefined
 }
 
 export interface WorkerComponents {
@@ -74,9 +118,11 @@ export interface WorkerComponents {
   onError: (component: string, error: unknown) => void
   /** A peer id's node or device name, for the events of a worker that never heard of that peer. */
   peerName: (peerId: string) => string | undefined
+  /** A device this worker hosted died with it: the runner records it as failed and the run goes on without it. */
+  onDeviceLost?: (device: string, error: Error) => void
 }
 
-type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }
+type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void; timer?: NodeJS.Timeout }
 
 /** One worker process and its channel, from the runner's side. */
 export class WorkerProcess {
@@ -87,6 +133,7 @@ export class WorkerProcess {
   private exited?: Promise<void>
   private stopping = false
   private readonly hosted: RemoteNode[] = []
+  private readonly hostedDevices: RemoteDevice[] = []
   private lastStderr: string[] = []
   private joined?: JoinedWorker
   alive = false
@@ -110,6 +157,13 @@ export class WorkerProcess {
     const node = new RemoteNode(init, this)
     this.hosted.push(node)
     return node
+  }
+
+  /** The runner's stand-in for a simulated device this worker hosts (built there when it starts). */
+  hostDevice(init: WorkerDeviceInit): RemoteDevice {
+    const device = new RemoteDevice(init, this)
+    this.hostedDevices.push(device)
+    return device
   }
 
   async start(scenario: LoadedScenario, gateways: string[]): Promise<void> {
@@ -223,16 +277,21 @@ export class WorkerProcess {
       })
   }
 
-  async request(command: DistributiveOmit<RunnerCommand, 'id'>): Promise<unknown> {
+  /** `timeoutMs: null`: no limit (a device's calls); the worker's death still fails the request. */
+  async request(command: DistributiveOmit<RunnerCommand, 'id'>, options: { timeoutMs?: number | null } = {}): Promise<unknown> {
     const channel = this.channel
     if (!this.alive || channel == null || channel.isClosed) throw new Error(`${this.name} is not running`)
     const id = this.nextId++
+    const timeoutMs = options.timeoutMs === undefined ? REQUEST_TIMEOUT_MS : options.timeoutMs
     return await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id)
-        reject(new Error(`${this.name}: no answer to ${command.cmd} within ${REQUEST_TIMEOUT_MS / 1000} s`))
-      }, REQUEST_TIMEOUT_MS)
-      timer.unref()
+      const timer =
+        timeoutMs == null
+          ? undefined
+          : setTimeout(() => {
+              this.pending.delete(id)
+              reject(new Error(`${this.name}: no answer to ${command.cmd} within ${timeoutMs / 1000} s`))
+            }, timeoutMs)
+      timer?.unref()
       this.pending.set(id, { resolve, reject, timer })
       channel.send({ ...command, id })
     })
@@ -246,6 +305,10 @@ export class WorkerProcess {
         if (typeof data.peer === 'string') data.peer = peerName(data.peer) ?? data.peer
         events.emit(type as EventType, data as never, t)
       }
+      return
+    }
+    if (message.kind === 'log') {
+      this.components.log[message.level](message.message)
       return
     }
     // a second hello is noise: the worker said who it is when it joined
@@ -279,11 +342,19 @@ export class WorkerProcess {
     for (const node of died) events.emit('node.down', { node: node.name, role: node.role, reason: 'crashed' })
     const tail = this.lastStderr.length > 0 ? `; its last output: ${this.lastStderr.join(' | ')}` : ''
     const how = lostConnection != null ? `its connection was lost: ${lostConnection}` : (signal ?? `exit code ${code}`)
+    // its devices too: the same record as a device whose own call failed, so the timeline skips them from here on
+    const devices = this.hostedDevices.filter((device) => device.lost())
+    for (const device of devices) this.components.onDeviceLost?.(device.name, new Error(`its worker ${this.name} (process ${this.pid ?? '?'}) died (${how})`))
+    const alsoDevices = devices.length > 0 ? ` and its devices ${devices.map((d) => d.name).join(', ')}` : ''
     this.components.onError(
       this.name,
-      new Error(`worker process ${this.pid ?? '?'} died (${how}); its nodes ${died.map((n) => n.name).join(', ') || '(none up)'} died with it${tail}`)
+      new Error(
+        `worker process ${this.pid ?? '?'} died (${how}); its nodes ${died.map((n) => n.name).join(', ') || '(none up)'}${alsoDevices} died with it${tail}`
+      )
     )
-    this.components.log.warn(`courier: ${this.name} died (${how}); its nodes are recorded as crashed and the run goes on`)
+    this.components.log.warn(
+      `courier: ${this.name} died (${how}); its nodes are recorded as crashed${devices.length > 0 ? ' and its devices as failed' : ''} and the run goes on`
+    )
   }
 
   /** Stops the worker's nodes, then the process; kills it if it does not go. Never throws. */
@@ -464,6 +535,7 @@ export async function acceptWorkers(options: JoinOptions, log: Logger): Promise<
 export class WorkerPool {
   readonly workers: WorkerProcess[]
   private readonly byNode = new Map<string, WorkerProcess>()
+  private readonly byDevice = new Map<string, WorkerProcess>()
 
   constructor(
     readonly placement: Placement,
@@ -476,6 +548,7 @@ export class WorkerPool {
       components.onError(worker, new Error(`the partition or block could not be sent: ${error instanceof Error ? error.message : String(error)}`))
     }
     for (const worker of this.workers) for (const node of placement.byWorker.get(worker.name) ?? []) this.byNode.set(node, worker)
+    for (const worker of this.workers) for (const device of placement.devices.get(worker.name) ?? []) this.byDevice.set(device, worker)
   }
 
   get active(): boolean {
@@ -484,6 +557,16 @@ export class WorkerPool {
 
   /** For Fleet's `place` hook: a stand-in for a node placed in a worker, else undefined (built in courier's process). */
   place = (init: FleetNodeInit): FleetMember | undefined => this.byNode.get(init.name)?.host(init)
+
+  /** The worker a device is placed in, if any. */
+  deviceWorker(device: string): string | undefined {
+    return this.byDevice.get(device)?.name
+  }
+
+  /** A stand-in for a device placed in a worker, else undefined (the runner builds it with its own driver). */
+  placeDevice(init: WorkerDeviceInit): RemoteDevice | undefined {
+    return this.byDevice.get(init.name)?.hostDevice(init)
+  }
 
   async start(scenario: LoadedScenario): Promise<void> {
     const remote = this.workers.filter((worker) => worker.name.startsWith(REMOTE_PREFIX))

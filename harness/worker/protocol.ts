@@ -1,3 +1,4 @@
+import type { FleetFile, OutgoingMessage } from '../interface/index.js'
 import type { FleetNodeInit, PartitionState } from '../fleet/index.js'
 import type { ScenarioConfig } from '../scenario/index.js'
 
@@ -40,6 +41,35 @@ export interface ExchangeEntry {
   enr: string
 }
 
+/**
+ * A simulated device as the worker builds it: its scenario entry is in `WorkerInit.config`; the
+ * fleet as the runner's directory gives it, less the functions (content topics are computed the
+ * same way here, node names come as a table, and its seeded random stream is drawn here from the
+ * same seed and label).
+ */
+export interface WorkerDeviceInit {
+  name: string
+  topics: string[]
+  relays: string[]
+  stores: Array<{ name: string; addr: string }>
+  pubsubTopic: string
+  /** Fleet nodes' peer ids -> names (a restarted node keeps its identity, so the table holds for the run). */
+  peers: Record<string, string>
+  websocket?: { relays: string[]; stores: Array<{ name: string; addr: string }> }
+  file?: FleetFile
+  byteAccounting: boolean
+}
+
+/** One call of the Device contract on a device a worker hosts. */
+export type DeviceCall =
+  | { op: 'start' }
+  | { op: 'stop' }
+  | { op: 'send'; message: OutgoingMessage }
+  | { op: 'online'; online: boolean }
+  | { op: 'sync' }
+  | { op: 'push'; hash: string }
+  | { op: 'skew'; skewMs: number }
+
 export type RunnerCommand =
   | { id: number; cmd: 'init'; init: WorkerInit }
   | { id: number; cmd: 'clock' }
@@ -62,7 +92,10 @@ export type RunnerCommand =
   | { id: number; cmd: 'gates'; state: PartitionState }
   /** Drop the node's connections the gates now forbid. */
   | { id: number; cmd: 'enforce'; node: string }
-  /** Stop every node (gateways, then relays), send what is buffered, answer, exit. */
+  /** Build a simulated device (not started): the runner's directory of the fleet is known once the fleet is up. */
+  | { id: number; cmd: 'device'; init: WorkerDeviceInit }
+  | { id: number; cmd: 'deviceCall'; device: string; call: DeviceCall }
+  /** Stop every device, then every node (gateways, then relays), send what is buffered, answer, exit. */
   | { id: number; cmd: 'shutdown' }
 
 /** Bumped when the frames' meaning changes: a runner refuses a worker of another protocol. */
@@ -75,5 +108,7 @@ export type WorkerMessage =
   | { kind: 'reply'; id: number; ok: true; result?: unknown }
   | { kind: 'reply'; id: number; ok: false; error: string }
   | { kind: 'events'; events: WireEvent[] }
+  /** A hosted device's log line (its warnings reach the runner's terminal as a local device's would). */
+  | { kind: 'log'; level: 'info' | 'warn' | 'debug'; message: string }
   /** A worker that joined over TCP (`courier worker --join`) says who it is first. */
   | { kind: 'hello'; protocol: typeof WORKER_PROTOCOL; pid: number; hostname: string; listenHost?: string; courier: string }

@@ -273,3 +273,152 @@ test('Ctrl-C in a terminal (SIGINT to the whole process group): the run stops in
     for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL')
   }
 })
+
+// Simulated devices in worker processes: with 2 relays and 4 devices, courier's process would carry
+// 5 libp2p nodes against 1 in each worker, so two devices leave it. alice (worker-1) and carol
+// (courier's) message each other; alice goes offline while carol sends and catches up from the store.
+const DEVICES = (broken: boolean): string => `name: devices-on-workers
+seed: 7
+duration: 5s
+grace: 2s
+network: { relays: 2, stores: 1 }
+devices:
+  alice: { confirmSent: ${!broken}, radio: lte }
+  bob: {}
+  carol: {}
+  dave: {}
+capture: socket
+timeline:
+${
+  broken
+    ? `  - { at: 1s, partition: { groups: [[alice], [rest]] } }
+  - { at: 2s, send: { from: alice, topic: chat, count: 3, every: 300ms } }`
+    : `  - { at: 500ms, send: { from: alice, topic: chat, count: 3, every: 300ms } }
+  - { at: 500ms, send: { from: carol, topic: chat, count: 3, every: 300ms } }
+  - { at: 1500ms, offline: { device: alice, for: 1500ms } }
+  - { at: 2s, send: { from: carol, topic: chat, count: 3, every: 300ms } }`
+}
+harness: { maxLagP99: 1s }
+expect:
+  delivery.loss: "== 0"
+${broken ? '  partition.crossLost: "== 0"\n' : ''}`
+
+test('--workers 3 moves simulated devices into workers: placement says which and why, their events come from the worker, messages cross both ways, offline/online works, nothing lost, no worker left', async () => {
+  const dir = await tempDir()
+  const file = await writeScenario(dir, 'devices.yaml', DEVICES(false))
+  const { result, out } = await runConclusive(file, dir, { args: ['--workers', '3'] })
+  assert.equal(result.code, 0, result.stdout + result.stderr)
+  const log = await events(out)
+  const placement = of(log, 'workers.placement')[0]
+  assert.deepEqual(placement.byWorker, { 'worker-1': ['relay-1'], 'worker-2': ['relay-2'] })
+  assert.deepEqual(placement.devices, { 'worker-1': ['alice'], 'worker-2': ['bob'] })
+  assert.deepEqual(Object.keys(placement.devicesKept ?? {}).sort(), ['carol', 'dave'])
+  assert.match(placement.devicesKept?.carol ?? '', /^balance: /)
+  assert.match(result.stdout + result.stderr, /devices in workers: worker-1 alice; worker-2 bob/)
+
+  // the moved devices came up in their workers' processes; carol and dave in courier's
+  const workers = of(log, 'worker.up')
+  const up = new Map(of(log, 'device.up').map((e) => [e.device, e.worker]))
+  assert.deepEqual(Object.fromEntries(up), { alice: 'worker-1', bob: 'worker-2', carol: undefined, dave: undefined })
+  assert.ok(workers.some((w) => w.worker === 'worker-1' && w.pid > 0 && w.pid !== process.pid))
+  // its socket accounting crossed the channel under its own name: its bytes are counted
+  const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
+  assert.ok((results.bytes?.owners.alice?.down ?? 0) > 0 && results.bytes?.owners.alice?.kind === 'device', 'no bytes for alice')
+  // and its radio is priced from them (socket chunks stamped on the run clock in the worker)
+  assert.ok(Number(results.metrics['energy.alice.joules']?.value ?? 0) > 0, 'alice not priced')
+
+  // messages both ways between worker-1's alice and courier's carol, each sent before it arrived
+  const sent = of(log, 'msg.sent')
+  const received = of(log, 'msg.received').filter((e) => !e.duplicate)
+  for (const [from, to, count] of [
+    ['alice', 'carol', 3],
+    ['carol', 'alice', 6]
+  ] as const) {
+    const ids = sent.filter((e) => e.device === from)
+    assert.equal(ids.length, count, `${from} sent ${ids.length}`)
+    for (const message of ids) {
+      const arrival = received.find((e) => e.device === to && e.hash === message.hash)
+      assert.ok(arrival != null, `${to} never got ${message.msgId}`)
+      assert.ok(arrival.t >= message.t, `${message.msgId} arrived at ${arrival.t}, before it was sent at ${message.t}`)
+    }
+  }
+  assert.equal(results.delivery.overall.lost, 0)
+
+  // the timeline's offline/online reached alice in her worker: carol's messages of that time came from the store
+  const start = of(log, 'scenario.start')[0].t
+  const offline = of(log, 'device.offline').find((e) => e.device === 'alice' && e.t > start)
+  const online = of(log, 'device.online').find((e) => e.device === 'alice' && offline != null && e.t > offline.t)
+  assert.ok(offline != null && online != null, 'alice did not go offline and back')
+  const whileAway = sent.filter((e) => e.device === 'carol' && e.t > offline.t && e.t < online.t).map((e) => e.hash)
+  assert.ok(whileAway.length > 0)
+  for (const hash of whileAway) assert.equal(received.find((e) => e.device === 'alice' && e.hash === hash)?.via, 'store')
+
+  assert.ok(of(log, 'worker.exit').every((e) => e.expected && e.code === 0))
+  assert.deepEqual(
+    await gone(
+      workers.map((w) => w.pid),
+      2000
+    ),
+    [],
+    'worker processes left after the run'
+  )
+})
+
+test('--workers 3, broken: a partition cuts off alice in her worker; without resends her messages across it are lost and the run fails', async () => {
+  const dir = await tempDir()
+  const file = await writeScenario(dir, 'devices-broken.yaml', DEVICES(true))
+  const { result, out } = await runConclusive(file, dir, { args: ['--workers', '3'] })
+  assert.equal(result.code, 1, result.stdout + result.stderr)
+  const log = await events(out)
+  assert.deepEqual(of(log, 'workers.placement')[0].devices?.['worker-1'], ['alice'])
+  assert.equal(of(log, 'device.up').find((e) => e.device === 'alice')?.worker, 'worker-1')
+  const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
+  assert.ok((results.reliability?.partitions[0]?.cross.lost ?? 0) >= 3, "alice's messages from inside the partition must not reach the others")
+  assert.ok(results.thresholds.some((t) => t.metric === 'partition.crossLost' && !t.passed))
+})
+
+nightlyTest('a worker hosting a device killed with SIGKILL: its device is recorded as failed beside its node, the run goes on to its results', async () => {
+  const dir = await tempDir()
+  const file = await writeScenario(
+    dir,
+    'device-crash.yaml',
+    DEVICES(false).replace('duration: 5s', 'duration: 8s').replace('  - { at: 2s, send: { from: carol', '  - { at: 5s, send: { from: carol')
+  )
+  const out = join(dir, 'run')
+  const { done } = startCourier(['run', file, '--out', out, '--no-progress', '--workers', '3'])
+  await waitForScenarioStart(out, 60_000)
+  const victim = of(await events(out), 'worker.up').find((w) => w.worker === 'worker-1')
+  assert.ok(victim != null)
+  await sleep(2500)
+  process.kill(victim.pid, 'SIGKILL')
+  const result = await done
+  const log = await events(out)
+  const exit = of(log, 'worker.exit').find((e) => e.worker === 'worker-1')
+  assert.deepEqual({ expected: exit?.expected, signal: exit?.signal }, { expected: false, signal: 'SIGKILL' })
+  assert.deepEqual(
+    of(log, 'node.down')
+      .filter((e) => e.reason === 'crashed')
+      .map((e) => e.node),
+    ['relay-1']
+  )
+  const failed = of(log, 'device.failed')
+  assert.deepEqual(
+    failed.map((e) => e.device),
+    ['alice'],
+    result.stderr
+  )
+  assert.match(failed[0].error, /its worker worker-1 \(process \d+\) died \(SIGKILL\)/)
+  assert.ok(of(log, 'harness.error').some((e) => e.component === 'worker-1' && /and its devices alice died with it/.test(e.error)))
+  // the run went on: carol's later messages reached bob in the other worker and dave in courier's process
+  const late = of(log, 'msg.sent').filter((e) => e.device === 'carol' && e.t > (exit?.t ?? Infinity))
+  assert.ok(late.length > 0)
+  for (const device of ['bob', 'dave'])
+    for (const message of late)
+      assert.ok(
+        of(log, 'msg.received').some((e) => e.device === device && e.hash === message.hash),
+        `${device} missed ${message.msgId}`
+      )
+  const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results
+  assert.equal(results.status, 'complete')
+  assert.deepEqual(await gone([victim.pid, ...of(log, 'worker.up').map((w) => w.pid)], 2000), [])
+})

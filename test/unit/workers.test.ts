@@ -166,3 +166,49 @@ test("a worker's clock origin stays on the run clock when the runner is preempte
   const errorMs = Number(runOriginNs(clock) - t0) / 1e6
   assert.ok(Math.abs(errorMs) < 1, `origin off by ${errorMs} ms`)
 })
+
+test('placement of devices: simulated ones leave courier for the lightest worker while it carries two fewer; the rest stay, each with its reason; nodes sit where they did', () => {
+  const devices = (
+    extra = '',
+    devicesYaml = 'alice: {}\n  bob: {}\n  carol: {}\n  dave: {}',
+    network = 'relays: 2, stores: 1'
+  ): ReturnType<typeof parseScenario> =>
+    parseScenario(`name: devices\nseed: 1\nduration: 5s\nnetwork: { ${network} }\ndevices:\n  ${devicesYaml}\n${extra}`, 'devices.yaml')
+  // courier's process starts with 1 store + 4 devices = 5 against 1 relay per worker: alice and bob move, then 3 vs 2 is even enough
+  const four = planPlacement(devices(), 3, false)
+  assert.deepEqual(Object.fromEntries(four.byWorker), { 'worker-1': ['relay-1'], 'worker-2': ['relay-2'] })
+  assert.deepEqual(Object.fromEntries(four.devices), { 'worker-1': ['alice'], 'worker-2': ['bob'] })
+  assert.deepEqual([...four.devicesKept.keys()], ['carol', 'dave'])
+  assert.match(four.devicesKept.get('carol') ?? '', /^balance: courier's process carries 3 libp2p nodes with it, the lightest worker 2/)
+  // the nodes' placement is what it was before devices could move: the e2e scenario of 4 relays, a store, 2 gateways, 2 devices moves no device
+  const even = planPlacement(devices('crowd: { topic: lobby, users: 10, rate: 1/s, gateways: 2 }', 'alice: {}\n  bob: {}', 'relays: 4, stores: 1'), 3, false)
+  assert.deepEqual(Object.fromEntries(even.byWorker), { 'worker-1': ['relay-1', 'relay-3', 'crowd-1'], 'worker-2': ['relay-2', 'relay-4', 'crowd-2'] })
+  assert.deepEqual([...even.devices.values()].flat(), [])
+  // 1 process: nothing placed at all
+  assert.deepEqual([...planPlacement(devices(), 1, false).devices], [])
+
+  // what a worker cannot reproduce stays, and says why
+  const kept = planPlacement(
+    devices(
+      'timeline:\n  - { at: 1s, block: { device: bob, nodes: [relay-1] } }\n  - { at: 1s, link: { device: dave, to: { latency: 50ms } } }',
+      'alice: { link: { latency: 20ms } }\n  bob: {}\n  carol: { driver: js-waku }\n  dave: {}\n  erin: {}\n  frank: {}',
+      'relays: 2, stores: 1'
+    ),
+    3,
+    false
+  )
+  assert.match(kept.devicesKept.get('alice') ?? '', /link is shaped in courier's process/)
+  assert.match(kept.devicesKept.get('dave') ?? '', /link is shaped in courier's process/)
+  assert.match(kept.devicesKept.get('bob') ?? '', /a block in the timeline/)
+  assert.match(kept.devicesKept.get('carol') ?? '', /the js-waku driver: only simulated devices move/)
+  assert.deepEqual([...kept.devices.values()].flat().sort(), ['erin', 'frank'])
+  // workers on other hosts take nodes, never devices: the capture here would not see their packets
+  const remote = planPlacement(devices(), 1, false, 2)
+  assert.equal([...remote.byWorker.values()].flat().length, 2)
+  assert.deepEqual([...remote.devices], [])
+  assert.match(remote.devicesKept.get('alice') ?? '', /workers on other hosts take no devices/)
+  // node links keep devices in courier's process with the nodes
+  const linked = planPlacement(devices(), 3, true)
+  assert.deepEqual([...linked.devices], [])
+  assert.match(linked.note ?? '', /every fleet node and device runs there/)
+})
