@@ -7,13 +7,10 @@
 // [--baseline <commit>] [--heap-mb 3072] [--timeout-s 1800]; `--write DIR` only writes the first
 // size's run directory into DIR (events.ndjson), to profile `courier report DIR` by hand.
 import { spawn, spawnSync } from 'node:child_process'
-import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { createWriteStream, existsSync, rmSync, statSync } from 'node:fs'
+import { join } from 'node:path'
 import { seededRandom } from '../harness/interface/index.js'
-
-const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)))
+import { REPO_ROOT, withOlderBuild } from './bench-common.js'
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`)
   return i >= 0 && process.argv[i + 1] != null ? process.argv[i + 1] : fallback
@@ -130,14 +127,7 @@ if (writeOnly !== '') {
   process.exit(0)
 }
 
-const work = mkdtempSync(join(tmpdir(), 'courier-bench-analysis-'))
-const older = join(work, 'older')
-try {
-  const add = spawnSync('git', ['-C', ROOT, 'worktree', 'add', '--detach', older, baseline], { encoding: 'utf8' })
-  if (add.status !== 0) throw new Error(`git worktree add ${baseline}: ${add.stderr}`)
-  symlinkSync(join(ROOT, 'node_modules'), join(older, 'node_modules'))
-  const build = spawnSync('npm', ['run', 'build'], { cwd: older, encoding: 'utf8' })
-  if (build.status !== 0) throw new Error(`npm run build at ${baseline}: ${build.stdout}${build.stderr}`)
+await withOlderBuild(baseline, ['npm', 'run', 'build'], async (older, work) => {
   for (const size of sizes) {
     const runDir = join(work, `run-${size}`)
     spawnSync('mkdir', ['-p', runDir])
@@ -147,13 +137,10 @@ try {
     console.log(JSON.stringify({ events: size, logMb, generatedS: Math.round((performance.now() - written) / 1000) }))
     for (const [label, root] of [
       [`older ${baseline}`, older],
-      ['this build', ROOT]
+      ['this build', REPO_ROOT]
     ]) {
       console.log(JSON.stringify({ events: size, build: label, ...(await measure(root, runDir)) }))
     }
     rmSync(runDir, { recursive: true, force: true })
   }
-} finally {
-  spawnSync('git', ['-C', ROOT, 'worktree', 'remove', '--force', older])
-  rmSync(work, { recursive: true, force: true })
-}
+})

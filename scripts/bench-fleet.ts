@@ -21,6 +21,7 @@ import { validateExpectations } from '../harness/gate/index.js'
 import { runScenario } from '../harness/runner/index.js'
 import { parseScenario } from '../harness/scenario/index.js'
 import { createWakuNode } from '../harness/protocol/index.js'
+import { crowdedTopicScenario } from './bench-common.js'
 
 const args = process.argv.slice(2)
 const flag = (name: string, fallback: string): string => {
@@ -64,20 +65,7 @@ async function childrenCpuSeconds(): Promise<number> {
 
 async function step(rate: number, workers = 1, relays = 4): Promise<Step> {
   const dir = await mkdtemp(join(tmpdir(), 'courier-bench-'))
-  const text = `name: bench-${rate}
-seed: 1
-duration: ${seconds}s
-grace: 3s
-network: { relays: ${relays}, stores: 2 }
-crowd: { topic: lobby, users: 3000, rate: ${rate}/s, size: 512B }
-devices:
-  d1: {}
-  d2: {}
-  d3: {}
-  d4: {}
-capture: ${capture}
-harness: { maxLagP99: ${LAG_LIMIT_MS}ms }
-`
+  const text = crowdedTopicScenario({ name: `bench-${rate}`, relays, rate, seconds, capture, maxLagP99Ms: LAG_LIMIT_MS })
   const file = join(dir, 'bench.yaml')
   await writeFile(file, text)
   const scenario = parseScenario(text, file)

@@ -12,15 +12,13 @@
 // Run: npm run build && node dist/scripts/bench-hops.js [--against 09399b6~1] [--steps 4x80,32x10]
 // [--seconds 20] [--base-seconds 5] [--repeat 2] [--capture off] [--workers 1]: a step RxM is R
 // relays at M msg/s.
-import { spawn, spawnSync } from 'node:child_process'
-import { createReadStream, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { createReadStream, existsSync, rmSync, writeFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
+import { crowdedTopicScenario, REPO_ROOT, withOlderBuild } from './bench-common.js'
 
-const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)))
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`)
   return i >= 0 && process.argv[i + 1] != null ? process.argv[i + 1] : fallback
@@ -40,22 +38,6 @@ const repeat = Number(arg('repeat', '2'))
 const capture = arg('capture', 'off')
 const workers = Number(arg('workers', '1'))
 if (!existsSync('/usr/bin/time')) throw new Error('bench-hops needs GNU time (/usr/bin/time) for the CPU seconds of a run and its children')
-
-function scenarioText(relays: number, rate: number, duration: number): string {
-  return `name: hops-${relays}x${rate}
-seed: 1
-duration: ${duration}s
-grace: 3s
-network: { relays: ${relays}, stores: 2 }
-crowd: { topic: lobby, users: 3000, rate: ${rate}/s, size: 512B }
-devices:
-  d1: {}
-  d2: {}
-  d3: {}
-  d4: {}
-capture: ${capture}
-`
-}
 
 async function countRelayed(eventsFile: string): Promise<number> {
   let hops = 0
@@ -110,17 +92,10 @@ async function runOnce(root: string, build: string, file: string, out: string, r
   }
 }
 
-const work = mkdtempSync(join(tmpdir(), 'courier-bench-hops-'))
-const older = join(work, 'older')
-try {
-  const add = spawnSync('git', ['-C', ROOT, 'worktree', 'add', '--detach', older, against], { encoding: 'utf8' })
-  if (add.status !== 0) throw new Error(`git worktree add ${against}: ${add.stderr}`)
-  symlinkSync(join(ROOT, 'node_modules'), join(older, 'node_modules'))
-  const build = spawnSync('npx', ['tsc', '-p', '.'], { cwd: older, encoding: 'utf8' })
-  if (build.status !== 0) throw new Error(`build at ${against}: ${build.stdout}${build.stderr}`)
+await withOlderBuild(against, ['npx', 'tsc', '-p', '.'], async (older, work) => {
   const builds: Array<[string, string]> = [
     [`older ${against}`, older],
-    ['this build', ROOT]
+    ['this build', REPO_ROOT]
   ]
   const all: Measured[] = []
   for (const { relays, rate } of steps) {
@@ -129,7 +104,7 @@ try {
       for (const [label, root] of round % 2 === 0 ? builds : [...builds].reverse()) {
         for (const duration of [baseSeconds, seconds]) {
           const file = join(work, `hops-${relays}x${rate}-${duration}s.yaml`)
-          writeFileSync(file, scenarioText(relays, rate, duration))
+          writeFileSync(file, crowdedTopicScenario({ name: `hops-${relays}x${rate}`, relays, rate, seconds: duration, capture }))
           const out = join(work, `run-${relays}x${rate}-${duration}s-${round}-${label === 'this build' ? 'new' : 'old'}`)
           const measured = await runOnce(root, label, file, out, relays, rate, duration)
           console.log(JSON.stringify(measured))
@@ -163,7 +138,4 @@ try {
       })
     )
   }
-} finally {
-  spawnSync('git', ['-C', ROOT, 'worktree', 'remove', '--force', older])
-  rmSync(work, { recursive: true, force: true })
-}
+})
