@@ -1,7 +1,7 @@
 import type { CourierEvent, DeviceDelivery } from '../interface/index.js'
 import { userKeyed } from '../interface/index.js'
 import { getOr, type Fold } from './fold.js'
-import { MessageLedger, type SentMessage } from './ledger.js'
+import { MessageLedger } from './ledger.js'
 import { round, summarize } from './stats.js'
 
 /** Caps the per-device list of lost message ids kept in results. */
@@ -72,11 +72,8 @@ export class DeliveryFold implements Fold<DeliveryResult, LatencySamples | undef
   finish(samples?: LatencySamples): DeliveryResult {
     const { ledger, subscriptions, online, failedAt } = this
     const scenarioEnd = this.scenarioEnd === Infinity ? this.lastT : this.scenarioEnd
-    // the last msg.sent of a msgId is its send, in the order msgIds were first sent
-    const sent = new Map<string, SentMessage>()
-    for (const m of ledger.sent) sent.set(m.msgId, m)
-    const sentIndex = [...sent.values()].map((m) => ledger.msgIds.get(m.msgId) ?? -1)
-
+    const sends = ledger.sends()
+    const rows = ledger.sent
     const devices = userKeyed<DeviceDelivery>()
     const allLatencies: number[] = []
     const allRender: number[] = []
@@ -102,24 +99,24 @@ export class DeliveryFold implements Fold<DeliveryResult, LatencySamples | undef
       const lostMessages: string[] = []
       let expected = 0
       let delivered = 0
-      let k = 0
-      for (const message of sent.values()) {
-        const i = sentIndex[k++]
-        if ((message.device ?? 'crowd') === device || !topics.has(message.topic)) continue
-        const until = failed != null ? Math.min(failed, scenarioEnd) : scenarioEnd
-        if (!wasOnlineBetween(intervals, message.t, until)) continue
+      const until = failed != null ? Math.min(failed, scenarioEnd) : scenarioEnd
+      for (const k of sends) {
+        if ((rows.deviceOf(k) ?? 'crowd') === device || !topics.has(rows.topicOf(k))) continue
+        const sentT = rows.t.get(k)
+        if (!wasOnlineBetween(intervals, sentT, until)) continue
         expected++
+        const i = rows.msg.get(k)
         const arrivedAt = own?.firstT.get(i) ?? Number.NaN
         if (Number.isNaN(arrivedAt)) {
-          if (lostMessages.length < LOST_LIST_LIMIT) lostMessages.push(message.msgId)
+          if (lostMessages.length < LOST_LIST_LIMIT) lostMessages.push(ledger.msgIds.name(i))
           continue
         }
         delivered++
-        latencies.push(arrivedAt - message.t)
-        const via = ledger.paths.names[own!.firstVia.get(i)]
+        latencies.push(arrivedAt - sentT)
+        const via = ledger.paths.names[own!.firstVia.get(i)]!
         firstByPath[via] = (firstByPath[via] ?? 0) + 1
         const shownAt = own!.shownT.get(i)
-        if (!Number.isNaN(shownAt)) renderLatencies.push(shownAt - message.t)
+        if (!Number.isNaN(shownAt)) renderLatencies.push(shownAt - sentT)
       }
       const dupByPath = own?.duplicates ?? {}
       const dupTotal = Object.values(dupByPath).reduce((a, b) => a + b, 0)
@@ -168,8 +165,9 @@ export class DeliveryFold implements Fold<DeliveryResult, LatencySamples | undef
       samples.overall = allLatencies
       samples.render = allRender
     }
-    const byDevices = [...sent.values()].filter((m) => (m.device ?? 'crowd') !== 'crowd').length
-    return { overall, devices, messages: { sent: sent.size, byDevices, byCrowd: sent.size - byDevices } }
+    let byDevices = 0
+    for (const k of sends) if ((rows.deviceOf(k) ?? 'crowd') !== 'crowd') byDevices++
+    return { overall, devices, messages: { sent: sends.length, byDevices, byCrowd: sends.length - byDevices } }
   }
 }
 
