@@ -111,10 +111,12 @@ const UTF16 = 2
 export class StringIds {
   private pool = new Uint8Array(1 << 12)
   private used = 0
-  private readonly start = new Column()
-  private readonly code = new IntColumn(0)
-  private table = new Int32Array(1 << 10)
+  /** Where each name's bytes start in the pool (its kind byte); a name ends where the next starts. */
+  private starts = new Uint32Array(1 << 10)
   private count = 0
+  /** Open addressing, at most half full: id + 1 per slot (0: free), and the name's hash beside it. */
+  private slots = new Int32Array(1 << 10)
+  private codes = new Int32Array(1 << 10)
 
   get size(): number {
     return this.count
@@ -123,40 +125,48 @@ export class StringIds {
   /** The id of `name`, given one when it has none yet. */
   id(name: string): number {
     const h = hashOf(name)
-    const mask = this.table.length - 1
-    let slot = h & mask
-    for (let at = this.table[slot]!; at !== 0; at = this.table[slot]!) {
-      if (this.code.get(at - 1) === h && this.equals(at - 1, name)) return at - 1
-      slot = (slot + 1) & mask
-    }
+    const slot = this.find(name, h)
+    const at = this.slots[slot]!
+    if (at !== 0) return at - 1
     const id = this.count++
-    this.table[slot] = id + 1
-    this.code.set(id, h)
-    this.start.set(id, this.used)
+    this.slots[slot] = id + 1
+    this.codes[slot] = h
+    if (id >= this.starts.length) {
+      const grown = new Uint32Array(Math.ceil(this.starts.length * 1.5))
+      grown.set(this.starts)
+      this.starts = grown
+    }
+    this.starts[id] = this.used
     this.store(name)
-    // at most half full, so that a miss ends soon
-    if (this.count * 2 > this.table.length) this.rehash()
+    if (this.count * 2 > this.slots.length) this.rehash()
     return id
   }
 
   get(name: string): number | undefined {
-    const h = hashOf(name)
-    const mask = this.table.length - 1
-    let slot = h & mask
-    for (let at = this.table[slot]!; at !== 0; at = this.table[slot]!) {
-      if (this.code.get(at - 1) === h && this.equals(at - 1, name)) return at - 1
-      slot = (slot + 1) & mask
-    }
-    return undefined
+    const at = this.slots[this.find(name, hashOf(name))]!
+    return at === 0 ? undefined : at - 1
   }
 
   has(name: string): boolean {
-    return this.get(name) !== undefined
+    return this.slots[this.find(name, hashOf(name))] !== 0
+  }
+
+  /** The slot that holds `name`, or the free one where it would go. */
+  private find(name: string, h: number): number {
+    const slots = this.slots
+    const codes = this.codes
+    const mask = slots.length - 1
+    let slot = h & mask
+    for (let at = slots[slot]!; at !== 0; at = slots[slot]!) {
+      if (codes[slot] === h && this.equals(at - 1, name)) return slot
+      slot = (slot + 1) & mask
+    }
+    return slot
   }
 
   /** The name of `id`, as a fresh string. */
   name(id: number): string {
-    const from = this.start.get(id) + 1
+    const from = this.starts[id]! + 1
     const to = this.end(id)
     const pool = this.pool
     let out = ''
@@ -174,11 +184,11 @@ export class StringIds {
   }
 
   private end(id: number): number {
-    return id + 1 < this.count ? this.start.get(id + 1) : this.used
+    return id + 1 < this.count ? this.starts[id + 1]! : this.used
   }
 
   private equals(id: number, name: string): boolean {
-    const from = this.start.get(id) + 1
+    const from = this.starts[id]! + 1
     const to = this.end(id)
     const pool = this.pool
     switch (pool[from - 1]) {
@@ -237,22 +247,36 @@ export class StringIds {
   }
 
   private rehash(): void {
-    const table = new Int32Array(this.table.length * 2)
-    const mask = table.length - 1
-    for (let id = 0; id < this.count; id++) {
-      let slot = this.code.get(id) & mask
-      while (table[slot] !== 0) slot = (slot + 1) & mask
-      table[slot] = id + 1
+    const slots = new Int32Array(this.slots.length * 2)
+    const codes = new Int32Array(slots.length)
+    const mask = slots.length - 1
+    for (let old = 0; old < this.slots.length; old++) {
+      const at = this.slots[old]!
+      if (at === 0) continue
+      const h = this.codes[old]!
+      let slot = h & mask
+      while (slots[slot] !== 0) slot = (slot + 1) & mask
+      slots[slot] = at
+      codes[slot] = h
     }
-    this.table = table
+    this.slots = slots
+    this.codes = codes
   }
 }
 
-/** FNV-1a over the UTF-16 code units. */
+/**
+ * FNV-1a over the UTF-16 code units, then murmur3's finalizer: FNV's low bits (the table's slot)
+ * depend only on the chars' low bits, and hashes that differ in a few hex digits piled up in runs
+ * of slots.
+ */
 function hashOf(s: string): number {
   let h = 0x811c9dc5
   for (let j = 0; j < s.length; j++) h = Math.imul(h ^ s.charCodeAt(j), 0x01000193)
-  return h
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  return h ^ (h >>> 16)
 }
 
 export function getOr<K, V>(map: Map<K, V>, key: K, create: () => V): V {
