@@ -2,7 +2,7 @@ import type { CourierEvent, DeviceDelivery } from '../interface/index.js'
 import { userKeyed } from '../interface/index.js'
 import { getOr, type Fold } from './fold.js'
 import { MessageLedger } from './ledger.js'
-import { round, summarize } from './stats.js'
+import { round, summarize, summarizeInPlace } from './stats.js'
 
 /** Caps the per-device list of lost message ids kept in results. */
 const LOST_LIST_LIMIT = 50
@@ -75,8 +75,9 @@ export class DeliveryFold implements Fold<DeliveryResult, LatencySamples | undef
     const sends = ledger.sends()
     const rows = ledger.sent
     const devices = userKeyed<DeviceDelivery>()
-    const allLatencies: number[] = []
-    const allRender: number[] = []
+    // every device's latencies, joined only once all are known: one typed array instead of a second copy grown by pushes
+    const deviceLatencies: number[][] = []
+    const deviceRender: number[][] = []
     const totals = {
       expected: 0,
       delivered: 0,
@@ -133,12 +134,12 @@ export class DeliveryFold implements Fold<DeliveryResult, LatencySamples | undef
         failed: failed != null,
         lostMessages
       }
-      for (const l of latencies) allLatencies.push(l)
+      deviceLatencies.push(latencies)
+      deviceRender.push(renderLatencies)
       if (samples != null) {
         samples.devices[device] = latencies
         samples.renderDevices[device] = renderLatencies
       }
-      for (const l of renderLatencies) allRender.push(l)
       totals.expected += expected
       totals.delivered += delivered
       totals.duplicates += dupTotal
@@ -149,21 +150,23 @@ export class DeliveryFold implements Fold<DeliveryResult, LatencySamples | undef
       for (const id of lostMessages) if (totals.lostMessages.length < LOST_LIST_LIMIT) totals.lostMessages.push(`${device}:${id}`)
     }
 
+    const allLatencies = joined(deviceLatencies)
+    const allRender = joined(deviceRender)
+    if (samples != null) {
+      samples.overall = Array.from(allLatencies)
+      samples.render = Array.from(allRender)
+    }
     const overall: DeviceDelivery = {
       expected: totals.expected,
       delivered: totals.delivered,
       lost: totals.expected - totals.delivered,
       lossRate: totals.expected === 0 ? 0 : round((totals.expected - totals.delivered) / totals.expected, 6),
-      latency: summarize(allLatencies),
-      renderLatency: summarize(allRender),
+      latency: summarizeInPlace(allLatencies),
+      renderLatency: summarizeInPlace(allRender),
       duplicates: { total: totals.duplicates, rate: totals.receptions === 0 ? 0 : round(totals.duplicates / totals.receptions, 6), byPath: totals.byPath },
       firstByPath: totals.firstByPath,
       failed: totals.failed,
       lostMessages: totals.lostMessages
-    }
-    if (samples != null) {
-      samples.overall = allLatencies
-      samples.render = allRender
     }
     let byDevices = 0
     for (const k of sends) if ((rows.deviceOf(k) ?? 'crowd') !== 'crowd') byDevices++
@@ -184,6 +187,16 @@ export function deliveryLatencySamples(events: readonly CourierEvent[]): Latency
   const samples: LatencySamples = { overall: [], devices: {}, render: [], renderDevices: {} }
   analyzeDelivery(events, samples)
   return samples
+}
+
+function joined(lists: readonly number[][]): Float64Array {
+  const out = new Float64Array(lists.reduce((n, list) => n + list.length, 0))
+  let at = 0
+  for (const list of lists) {
+    out.set(list, at)
+    at += list.length
+  }
+  return out
 }
 
 function wasOnlineBetween(intervals: Intervals, from: number, to: number): boolean {
