@@ -35,15 +35,20 @@ function fullCollection(): () => void {
  * pass one, and a cap low enough to matter would crash a run whose live heap is big.
  */
 export class HeapBound {
-  private live = getHeapStatistics().used_heap_size
   private seen = 0
 
   /** Called once per event. */
   tick(): void {
     if (++this.seen % LOOK_EVERY !== 0) return
     const used = getHeapStatistics().used_heap_size
-    if (used < this.live + Math.max(MIN_GROWTH, this.live)) return
+    if (used < live + Math.max(MIN_GROWTH, live)) return
     fullCollection()()
-    this.live = getHeapStatistics().used_heap_size
+    live = getHeapStatistics().used_heap_size
   }
 }
+
+/**
+ * The heap after the last full collection, shared by every pass: a pass that starts among the
+ * previous one's garbage must not take that garbage for live.
+ */
+let live = getHeapStatistics().used_heap_size
