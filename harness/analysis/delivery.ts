@@ -75,9 +75,12 @@ export class DeliveryFold implements Fold<DeliveryResult, LatencySamples | undef
     const sends = ledger.sends()
     const rows = ledger.sent
     const devices = userKeyed<DeviceDelivery>()
-    // every device's latencies, joined only once all are known: one typed array instead of a second copy grown by pushes
-    const deviceLatencies: number[][] = []
-    const deviceRender: number[][] = []
+    // a device's latencies are written into typed scratch arrays as long as the sends, then kept at
+    // their size; all devices' are joined once all are known (a long run has millions of them)
+    const deviceLatencies: Float64Array[] = []
+    const deviceRender: Float64Array[] = []
+    const latencyScratch = new Float64Array(sends.length)
+    const renderScratch = new Float64Array(sends.length)
     const totals = {
       expected: 0,
       delivered: 0,
@@ -94,8 +97,8 @@ export class DeliveryFold implements Fold<DeliveryResult, LatencySamples | undef
       const intervals = online.get(device) ?? []
       const failed = failedAt.get(device)
       const own = ledger.devices.get(device)
-      const latencies: number[] = []
-      const renderLatencies: number[] = []
+      let nLatencies = 0
+      let nRender = 0
       const firstByPath: Record<string, number> = {}
       const lostMessages: string[] = []
       let expected = 0
@@ -113,12 +116,14 @@ export class DeliveryFold implements Fold<DeliveryResult, LatencySamples | undef
           continue
         }
         delivered++
-        latencies.push(arrivedAt - sentT)
+        latencyScratch[nLatencies++] = arrivedAt - sentT
         const via = ledger.paths.names[own!.firstVia.get(i)]!
         firstByPath[via] = (firstByPath[via] ?? 0) + 1
         const shownAt = own!.shownT.get(i)
-        if (!Number.isNaN(shownAt)) renderLatencies.push(shownAt - sentT)
+        if (!Number.isNaN(shownAt)) renderScratch[nRender++] = shownAt - sentT
       }
+      const latencies = latencyScratch.slice(0, nLatencies)
+      const renderLatencies = renderScratch.slice(0, nRender)
       const dupByPath = own?.duplicates ?? {}
       const dupTotal = Object.values(dupByPath).reduce((a, b) => a + b, 0)
       const deviceReceptions = own?.receptions ?? 0
@@ -137,8 +142,8 @@ export class DeliveryFold implements Fold<DeliveryResult, LatencySamples | undef
       deviceLatencies.push(latencies)
       deviceRender.push(renderLatencies)
       if (samples != null) {
-        samples.devices[device] = latencies
-        samples.renderDevices[device] = renderLatencies
+        samples.devices[device] = Array.from(latencies)
+        samples.renderDevices[device] = Array.from(renderLatencies)
       }
       totals.expected += expected
       totals.delivered += delivered
@@ -189,7 +194,7 @@ export function deliveryLatencySamples(events: readonly CourierEvent[]): Latency
   return samples
 }
 
-function joined(lists: readonly number[][]): Float64Array {
+function joined(lists: readonly Float64Array[]): Float64Array {
   const out = new Float64Array(lists.reduce((n, list) => n + list.length, 0))
   let at = 0
   for (const list of lists) {
