@@ -1,8 +1,8 @@
 import type { CourierEvent, DeviceDelivery } from '../interface/index.js'
 import { userKeyed } from '../interface/index.js'
 import { getOr, type Fold } from './fold.js'
-import { MessageLedger, type SentMessage } from './ledger.js'
-import { round, summarize } from './stats.js'
+import { MessageLedger } from './ledger.js'
+import { round, summarize, summarizeInPlace } from './stats.js'
 
 /** Caps the per-device list of lost message ids kept in results. */
 const LOST_LIST_LIMIT = 50
@@ -72,14 +72,15 @@ export class DeliveryFold implements Fold<DeliveryResult, LatencySamples | undef
   finish(samples?: LatencySamples): DeliveryResult {
     const { ledger, subscriptions, online, failedAt } = this
     const scenarioEnd = this.scenarioEnd === Infinity ? this.lastT : this.scenarioEnd
-    // the last msg.sent of a msgId is its send, in the order msgIds were first sent
-    const sent = new Map<string, SentMessage>()
-    for (const m of ledger.sent) sent.set(m.msgId, m)
-    const sentIndex = [...sent.values()].map((m) => ledger.msgIds.get(m.msgId) ?? -1)
-
+    const sends = ledger.sends()
+    const rows = ledger.sent
     const devices = userKeyed<DeviceDelivery>()
-    const allLatencies: number[] = []
-    const allRender: number[] = []
+    // a device's latencies are written into typed scratch arrays as long as the sends, then kept at
+    // their size; all devices' are joined once all are known (a long run has millions of them)
+    const deviceLatencies: Float64Array[] = []
+    const deviceRender: Float64Array[] = []
+    const latencyScratch = new Float64Array(sends.length)
+    const renderScratch = new Float64Array(sends.length)
     const totals = {
       expected: 0,
       delivered: 0,
@@ -96,31 +97,33 @@ export class DeliveryFold implements Fold<DeliveryResult, LatencySamples | undef
       const intervals = online.get(device) ?? []
       const failed = failedAt.get(device)
       const own = ledger.devices.get(device)
-      const latencies: number[] = []
-      const renderLatencies: number[] = []
+      let nLatencies = 0
+      let nRender = 0
       const firstByPath: Record<string, number> = {}
       const lostMessages: string[] = []
       let expected = 0
       let delivered = 0
-      let k = 0
-      for (const message of sent.values()) {
-        const i = sentIndex[k++]
-        if ((message.device ?? 'crowd') === device || !topics.has(message.topic)) continue
-        const until = failed != null ? Math.min(failed, scenarioEnd) : scenarioEnd
-        if (!wasOnlineBetween(intervals, message.t, until)) continue
+      const until = failed != null ? Math.min(failed, scenarioEnd) : scenarioEnd
+      for (const k of sends) {
+        if ((rows.deviceOf(k) ?? 'crowd') === device || !topics.has(rows.topicOf(k))) continue
+        const sentT = rows.t.get(k)
+        if (!wasOnlineBetween(intervals, sentT, until)) continue
         expected++
+        const i = rows.msg.get(k)
         const arrivedAt = own?.firstT.get(i) ?? Number.NaN
         if (Number.isNaN(arrivedAt)) {
-          if (lostMessages.length < LOST_LIST_LIMIT) lostMessages.push(message.msgId)
+          if (lostMessages.length < LOST_LIST_LIMIT) lostMessages.push(ledger.msgIds.name(i))
           continue
         }
         delivered++
-        latencies.push(arrivedAt - message.t)
-        const via = ledger.paths.names[own!.firstVia.get(i)]
+        latencyScratch[nLatencies++] = arrivedAt - sentT
+        const via = ledger.paths.names[own!.firstVia.get(i)]!
         firstByPath[via] = (firstByPath[via] ?? 0) + 1
         const shownAt = own!.shownT.get(i)
-        if (!Number.isNaN(shownAt)) renderLatencies.push(shownAt - message.t)
+        if (!Number.isNaN(shownAt)) renderScratch[nRender++] = shownAt - sentT
       }
+      const latencies = latencyScratch.slice(0, nLatencies)
+      const renderLatencies = renderScratch.slice(0, nRender)
       const dupByPath = own?.duplicates ?? {}
       const dupTotal = Object.values(dupByPath).reduce((a, b) => a + b, 0)
       const deviceReceptions = own?.receptions ?? 0
@@ -136,12 +139,12 @@ export class DeliveryFold implements Fold<DeliveryResult, LatencySamples | undef
         failed: failed != null,
         lostMessages
       }
-      for (const l of latencies) allLatencies.push(l)
+      deviceLatencies.push(latencies)
+      deviceRender.push(renderLatencies)
       if (samples != null) {
-        samples.devices[device] = latencies
-        samples.renderDevices[device] = renderLatencies
+        samples.devices[device] = Array.from(latencies)
+        samples.renderDevices[device] = Array.from(renderLatencies)
       }
-      for (const l of renderLatencies) allRender.push(l)
       totals.expected += expected
       totals.delivered += delivered
       totals.duplicates += dupTotal
@@ -152,24 +155,27 @@ export class DeliveryFold implements Fold<DeliveryResult, LatencySamples | undef
       for (const id of lostMessages) if (totals.lostMessages.length < LOST_LIST_LIMIT) totals.lostMessages.push(`${device}:${id}`)
     }
 
+    const allLatencies = joined(deviceLatencies)
+    const allRender = joined(deviceRender)
+    if (samples != null) {
+      samples.overall = Array.from(allLatencies)
+      samples.render = Array.from(allRender)
+    }
     const overall: DeviceDelivery = {
       expected: totals.expected,
       delivered: totals.delivered,
       lost: totals.expected - totals.delivered,
       lossRate: totals.expected === 0 ? 0 : round((totals.expected - totals.delivered) / totals.expected, 6),
-      latency: summarize(allLatencies),
-      renderLatency: summarize(allRender),
+      latency: summarizeInPlace(allLatencies),
+      renderLatency: summarizeInPlace(allRender),
       duplicates: { total: totals.duplicates, rate: totals.receptions === 0 ? 0 : round(totals.duplicates / totals.receptions, 6), byPath: totals.byPath },
       firstByPath: totals.firstByPath,
       failed: totals.failed,
       lostMessages: totals.lostMessages
     }
-    if (samples != null) {
-      samples.overall = allLatencies
-      samples.render = allRender
-    }
-    const byDevices = [...sent.values()].filter((m) => (m.device ?? 'crowd') !== 'crowd').length
-    return { overall, devices, messages: { sent: sent.size, byDevices, byCrowd: sent.size - byDevices } }
+    let byDevices = 0
+    for (const k of sends) if ((rows.deviceOf(k) ?? 'crowd') !== 'crowd') byDevices++
+    return { overall, devices, messages: { sent: sends.length, byDevices, byCrowd: sends.length - byDevices } }
   }
 }
 
@@ -186,6 +192,16 @@ export function deliveryLatencySamples(events: readonly CourierEvent[]): Latency
   const samples: LatencySamples = { overall: [], devices: {}, render: [], renderDevices: {} }
   analyzeDelivery(events, samples)
   return samples
+}
+
+function joined(lists: readonly Float64Array[]): Float64Array {
+  const out = new Float64Array(lists.reduce((n, list) => n + list.length, 0))
+  let at = 0
+  for (const list of lists) {
+    out.set(list, at)
+    at += list.length
+  }
+  return out
 }
 
 function wasOnlineBetween(intervals: Intervals, from: number, to: number): boolean {

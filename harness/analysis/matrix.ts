@@ -1,7 +1,7 @@
 // The delivery matrix (who got whose messages, on time, late, lost, duplicated) and the latency
 // beyond which a first arrival counts as late. Pure: from the events and the run's thresholds.
 import type { CourierEvent, DeliveryMatrix, LateAfter, MatrixCell } from '../interface/index.js'
-import { Column, getOr, Interner, type Fold } from './fold.js'
+import { Column, getOr, IntColumn, Interner, StringIds, type Fold } from './fold.js'
 
 /** Every sender that is not a device, counted as one. */
 const CROWD = 'crowd'
@@ -41,7 +41,7 @@ export function lateAfter(thresholds: readonly LatencyThreshold[]): LateAfter {
  * device (`devices` and those the events name), by name.
  */
 export function deliveryMatrix(events: Iterable<CourierEvent>, late: LateAfter, devices: Iterable<string> = []): DeliveryMatrix {
-  const fold = new MatrixFold(new Interner())
+  const fold = new MatrixFold(new StringIds())
   for (const e of events) fold.add(e)
   return fold.finish({ late, devices })
 }
@@ -58,12 +58,13 @@ export class MatrixFold implements Fold<DeliveryMatrix, { late: LateAfter; devic
   private readonly topics = new Interner()
   private readonly senders = new Interner()
   private readonly sentT = new Column()
-  private readonly topic = new Column()
-  private readonly sender = new Column()
-  private readonly arrivals = new Map<string, { t: Column; n: Column }>()
+  private readonly topic = new IntColumn()
+  private readonly sender = new IntColumn()
+  /** Per device and message: the earliest arrival, and how many arrived (0: none). */
+  private readonly arrivals = new Map<string, { t: Column; n: IntColumn }>()
 
   /** `hashes` may be shared with other folds of the same run. */
-  constructor(private readonly hashes: Interner) {}
+  constructor(private readonly hashes: StringIds) {}
 
   add(e: CourierEvent): void {
     switch (e.type) {
@@ -91,9 +92,9 @@ export class MatrixFold implements Fold<DeliveryMatrix, { late: LateAfter; devic
       case 'msg.received': {
         this.deviceSet.add(e.device)
         const i = this.hashes.id(e.hash)
-        const a = getOr(this.arrivals, e.device, () => ({ t: new Column(), n: new Column() }))
+        const a = getOr(this.arrivals, e.device, () => ({ t: new Column(), n: new IntColumn(0) }))
         const n = a.n.get(i)
-        if (Number.isNaN(n)) {
+        if (n === 0) {
           a.t.set(i, e.t)
           a.n.set(i, 1)
         } else {
@@ -127,8 +128,8 @@ export class MatrixFold implements Fold<DeliveryMatrix, { late: LateAfter; devic
         if (c == null) row.set(device, (c = { expected: 0, onTime: 0, late: 0, lost: 0, duplicates: 0 }))
         c.expected++
         const a = this.arrivals.get(device)
-        const n = a?.n.get(i) ?? Number.NaN
-        if (Number.isNaN(n)) c.lost++
+        const n = a?.n.get(i) ?? 0
+        if (n === 0) c.lost++
         else {
           if (a!.t.get(i) - sentT > late.ms) c.late++
           else c.onTime++

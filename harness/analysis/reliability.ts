@@ -1,7 +1,7 @@
 import type { CourierEvent, EventOf, ReliabilityResults } from '../interface/index.js'
 import { userKeyed } from '../interface/index.js'
-import { Column, getOr, Interner, type Fold } from './fold.js'
-import { MessageLedger, type SentMessage } from './ledger.js'
+import { Column, getOr, IntColumn, Interner, type Fold } from './fold.js'
+import { MessageLedger, type SentRows } from './ledger.js'
 import { round, summarize } from './stats.js'
 
 /** A device claiming "up to date" is not blamed for messages that reached a store in the last moments before. */
@@ -65,7 +65,7 @@ export class ReliabilityFold implements Fold<ReliabilityResults, { accounts: Rec
   private readonly storeChoice: ReliabilityResults['storeChoice'] = { selected: [], switches: [] }
   private readonly storeSync: ReliabilityResults['storeSync'] = { fetched: 0, failedRounds: 0, byStore: {} }
   // crowd: per device, received bytes and first receptions by the topic of the message
-  private readonly topicOf = new Column()
+  private readonly topicOf = new IntColumn()
   private readonly topics = new Interner()
   private readonly crowdReceived = new Map<string, Map<number, { bytes: number; messages: number }>>()
   private readonly receivedUnsent: Array<{ device: string; msgId: string; bytes: number; duplicate: boolean }> = []
@@ -163,7 +163,7 @@ export class ReliabilityFold implements Fold<ReliabilityResults, { accounts: Rec
         break
       case 'msg.received': {
         const topic = this.topicOf.get(this.ledger.msgIds.id(event.msgId))
-        if (Number.isNaN(topic)) {
+        if (topic < 0) {
           this.receivedUnsent.push({ device: event.device, msgId: event.msgId, bytes: event.bytes, duplicate: event.duplicate })
           break
         }
@@ -204,19 +204,20 @@ export class ReliabilityFold implements Fold<ReliabilityResults, { accounts: Rec
 
   finish({ accounts, pushBoundMs = 5000 }: { accounts: Record<string, string>; pushBoundMs?: number }): ReliabilityResults {
     for (const checkpoint of this.checkpoints) checkpoint.rendered ??= new Map([...this.ledger.devices].map(([device, d]) => [device, d.shownOrder.length]))
-    const sent = this.ledger.sent
-    const firstArrival = (device: string, msgId: string): number | undefined => this.ledger.firstArrival(device, msgId)
+    const ledger = this.ledger
+    const sent = ledger.sent
+    const name = (i: number): string => ledger.msgIds.name(i)
     return {
-      partitions: partitionsOf(this.partitions, this.lastT, sent, firstArrival, this.subscriptions),
+      partitions: partitionsOf(this.partitions, this.lastT, ledger, this.subscriptions),
       failover: this.failover,
       filterFailover: this.filterFailover,
-      audit: auditOf(this.audits, this.scenarioStart ?? 0, sent),
-      history: { ...historyOf(this.ledger.renderedSets(), accounts), checkpoints: this.checkpointsOf(sent, accounts) },
+      audit: auditOf(this.audits, this.scenarioStart ?? 0, ledger),
+      history: { ...historyOf(ledger.renderedSets(), accounts, name), checkpoints: this.checkpointsOf(sent, accounts) },
       sentChecks: this.sentChecksOf(sent),
       storeChoice: this.storeChoice,
       storeSync: this.storeSync,
       crowd: this.crowdOf(sent),
-      upToDate: this.upToDateOf(sent, firstArrival),
+      upToDate: this.upToDateOf(sent),
       push: this.pushOf(pushBoundMs),
       stages: stagesOf(this.stages)
     }
@@ -288,16 +289,19 @@ export class ReliabilityFold implements Fold<ReliabilityResults, { accounts: Rec
   }
 
   /** At each timeline checkpoint, the devices of one account must show the same messages sent well before it. */
-  private checkpointsOf(sent: readonly SentMessage[], accounts: Record<string, string>): ReliabilityResults['history']['checkpoints'] {
+  private checkpointsOf(sent: SentRows, accounts: Record<string, string>): ReliabilityResults['history']['checkpoints'] {
     if (this.checkpoints.length === 0) return []
-    const sentAt = new Map(sent.map((m) => [m.msgId, m.t]))
+    // each message's last send
+    const sentAt = new Column()
+    for (let k = 0; k < sent.length; k++) sentAt.set(sent.msg.get(k), sent.t.get(k))
+    const name = (i: number): string => this.ledger.msgIds.name(i)
     return this.checkpoints.map((checkpoint) => {
-      const rendered = new Map<string, Set<string>>()
+      const rendered = new Map<string, Set<number>>()
       for (const [device, ids] of this.ledger.renderedSets(checkpoint.rendered)) {
-        const kept = new Set([...ids].filter((msgId) => (sentAt.get(msgId) ?? Infinity) <= checkpoint.t - CHECKPOINT_ALLOWANCE_MS))
+        const kept = new Set([...ids].filter((i) => (Number.isNaN(sentAt.get(i)) ? Infinity : sentAt.get(i)) <= checkpoint.t - CHECKPOINT_ALLOWANCE_MS))
         if (kept.size > 0) rendered.set(device, kept)
       }
-      const history = historyOf(rendered, accounts)
+      const history = historyOf(rendered, accounts, name)
       const differences = Object.entries(history.accounts)
         .flatMap(([account, a]) => a.differences.map((d) => ({ account, ...d })))
         .slice(0, LIST_LIMIT)
@@ -305,17 +309,19 @@ export class ReliabilityFold implements Fold<ReliabilityResults, { accounts: Rec
     })
   }
 
-  private sentChecksOf(sent: readonly SentMessage[]): ReliabilityResults['sentChecks'] {
+  private sentChecksOf(sent: SentRows): ReliabilityResults['sentChecks'] {
     const out: ReliabilityResults['sentChecks'] = userKeyed()
     for (const [device, c] of this.checks) out[device] = { ...c, sent: 0, confirmed: 0, resent: 0, unconfirmed: 0, unconfirmedIds: [] }
-    for (const message of sent) {
-      const entry = message.device == null ? undefined : out[message.device]
+    if (this.checks.size === 0) return { ...out }
+    for (let k = 0; k < sent.length; k++) {
+      const device = sent.deviceOf(k)
+      const entry = device == null ? undefined : out[device]
       if (entry == null) continue
       entry.sent++
-      if (this.confirmed.get(message.device!)?.has(this.ledger.msgIds.id(message.msgId)) === true) entry.confirmed++
+      if (this.confirmed.get(device!)?.has(sent.msg.get(k)) === true) entry.confirmed++
       else {
         entry.unconfirmed++
-        if (entry.unconfirmedIds.length < LIST_LIMIT) entry.unconfirmedIds.push(message.msgId)
+        if (entry.unconfirmedIds.length < LIST_LIMIT) entry.unconfirmedIds.push(this.ledger.msgIds.name(sent.msg.get(k)))
       }
     }
     for (const [device, entry] of Object.entries(out)) entry.resent = this.resent.get(device) ?? 0
@@ -324,8 +330,9 @@ export class ReliabilityFold implements Fold<ReliabilityResults, { accounts: Rec
   }
 
   /** The crowd topic is the one the crowd posts on (crowd messages carry a node, not a device). */
-  private crowdOf(sent: readonly SentMessage[]): ReliabilityResults['crowd'] {
-    const topic = sent.find((m) => m.node != null)?.topic
+  private crowdOf(sent: SentRows): ReliabilityResults['crowd'] {
+    let topic: string | undefined
+    for (let k = 0; k < sent.length && topic == null; k++) if (sent.node.get(k) >= 0) topic = sent.topicOf(k)
     if (topic == null) return null
     const start = this.scenarioStart ?? 0
     const end = this.scenarioEnd ?? this.lastT
@@ -343,9 +350,10 @@ export class ReliabilityFold implements Fold<ReliabilityResults, { accounts: Rec
       }
     }
     // arrivals of a message not sent yet when they came: its topic is known now
-    const onTopic = new Set(sent.filter((m) => m.topic === topic).map((m) => m.msgId))
+    const onTopic = new Set<number>()
+    if (this.receivedUnsent.length > 0) for (let k = 0; k < sent.length; k++) if (sent.topicOf(k) === topic) onTopic.add(sent.msg.get(k))
     for (const r of this.receivedUnsent) {
-      if (devices[r.device] == null || !onTopic.has(r.msgId)) continue
+      if (devices[r.device] == null || !onTopic.has(this.ledger.msgIds.get(r.msgId) ?? -1)) continue
       bytes.set(r.device, (bytes.get(r.device) ?? 0) + r.bytes)
       if (!r.duplicate) devices[r.device].messages++
     }
@@ -365,28 +373,26 @@ export class ReliabilityFold implements Fold<ReliabilityResults, { accounts: Rec
    * carried it): a message stuck with a cut-off sender is nobody's history yet, and no honest client
    * could have it.
    */
-  private upToDateOf(sent: readonly SentMessage[], firstArrival: (device: string, msgId: string) => number | undefined): ReliabilityResults['upToDate'] {
+  private upToDateOf(sent: SentRows): ReliabilityResults['upToDate'] {
     const result: ReliabilityResults['upToDate'] = { claims: 0, falsePositives: 0, examples: [] }
     const held = this.anyStore ? this.storedAt : this.relayedAt
-    const heldAt = (hash: string): number => {
-      const i = this.ledger.hashes.get(hash)
-      const t = i == null ? Number.NaN : held.get(i)
-      return Number.isNaN(t) ? Infinity : t
-    }
     for (const claim of this.claims) {
       result.claims++
       const topics = this.subscriptions.get(claim.device) ?? new Set<string>()
-      const missing = sent.filter(
-        (m) =>
-          heldAt(m.hash) < claim.t - UP_TO_DATE_ALLOWANCE_MS &&
-          m.device !== claim.device &&
-          topics.has(m.topic) &&
-          !((firstArrival(claim.device, m.msgId) ?? Infinity) <= claim.t)
-      )
-      if (missing.length === 0) continue
+      const arrivals = this.ledger.devices.get(claim.device)?.firstT
+      let missing = 0
+      const missingIds: string[] = []
+      for (let k = 0; k < sent.length; k++) {
+        const heldAt = held.get(sent.hash.get(k))
+        if (!(heldAt < claim.t - UP_TO_DATE_ALLOWANCE_MS) || sent.deviceOf(k) === claim.device || !topics.has(sent.topicOf(k))) continue
+        // NaN (never arrived) is not <= claim.t
+        if ((arrivals?.get(sent.msg.get(k)) ?? Number.NaN) <= claim.t) continue
+        missing++
+        if (missingIds.length < 10) missingIds.push(this.ledger.msgIds.name(sent.msg.get(k)))
+      }
+      if (missing === 0) continue
       result.falsePositives++
-      if (result.examples.length < LIST_LIMIT)
-        result.examples.push({ device: claim.device, t: claim.t, missing: missing.length, missingIds: missing.slice(0, 10).map((m) => m.msgId) })
+      if (result.examples.length < LIST_LIMIT) result.examples.push({ device: claim.device, t: claim.t, missing, missingIds })
     }
     return result
   }
@@ -410,24 +416,21 @@ export class ReliabilityFold implements Fold<ReliabilityResults, { accounts: Rec
   }
 }
 
-function partitionsOf(
-  out: Partition[],
-  end: number,
-  sent: readonly SentMessage[],
-  firstArrival: (device: string, msgId: string) => number | undefined,
-  subscriptions: Map<string, Set<string>>
-): ReliabilityResults['partitions'] {
+function partitionsOf(out: Partition[], end: number, ledger: MessageLedger, subscriptions: Map<string, Set<string>>): ReliabilityResults['partitions'] {
+  const sent = ledger.sent
   for (const partition of out) {
     const groupOf = new Map(partition.groups.flatMap((group, i) => group.map((name): [string, number] => [name, i])))
     const until = partition.heal ?? end
     let lastDelivery = -Infinity
     let allDelivered = true
-    for (const message of sent) {
-      if (message.t < partition.start || message.t >= until) continue
-      const senderGroup = groupOf.get(message.device ?? message.node ?? '')
+    for (let k = 0; k < sent.length; k++) {
+      const t = sent.t.get(k)
+      if (t < partition.start || t >= until) continue
+      const sender = sent.deviceOf(k)
+      const senderGroup = groupOf.get(sender ?? sent.nodeOf(k) ?? '')
       if (senderGroup == null) continue
       for (const [device, topics] of subscriptions) {
-        if (device === message.device || !topics.has(message.topic)) continue
+        if (device === sender || !topics.has(sent.topicOf(k))) continue
         const group = groupOf.get(device)
         if (group == null || group === senderGroup) continue
         partition.cross.expected++
@@ -435,8 +438,8 @@ function partitionsOf(
           partition.byGroups.find((p) => p.from === senderGroup && p.to === group) ??
           partition.byGroups[partition.byGroups.push({ from: senderGroup, to: group, expected: 0, delivered: 0, lost: 0 }) - 1]
         pair.expected++
-        const arrival = firstArrival(device, message.msgId)
-        if (arrival == null) {
+        const arrival = ledger.firstArrivalOf(device, sent.msg.get(k))
+        if (Number.isNaN(arrival)) {
           partition.cross.lost++
           pair.lost++
           allDelivered = false
@@ -454,14 +457,17 @@ function partitionsOf(
   return out
 }
 
-function auditOf(audits: ReadonlyArray<EventOf<'store.audit'>>, scenarioStart: number, sent: readonly SentMessage[]): ReliabilityResults['audit'] {
-  const sentAt = new Map(sent.map((m) => [m.hash, m.t]))
+function auditOf(audits: ReadonlyArray<EventOf<'store.audit'>>, scenarioStart: number, ledger: MessageLedger): ReliabilityResults['audit'] {
+  // each hash's last send
+  const sentAt = new Column()
+  if (audits.length > 0) for (let k = 0; k < ledger.sent.length; k++) sentAt.set(ledger.sent.hash.get(k), ledger.sent.t.get(k))
   const stores: ReliabilityResults['audit']['stores'] = userKeyed()
   for (const event of audits) {
     const missingByWindow: Record<string, number> = {}
     for (const hash of event.missingHashes) {
-      const t = sentAt.get(hash)
-      const window = t == null ? 'unknown' : `${Math.floor((t - scenarioStart) / 10_000) * 10}s`
+      const i = ledger.hashes.get(hash)
+      const t = i == null ? Number.NaN : sentAt.get(i)
+      const window = Number.isNaN(t) ? 'unknown' : `${Math.floor((t - scenarioStart) / 10_000) * 10}s`
       missingByWindow[window] = (missingByWindow[window] ?? 0) + 1
     }
     stores[event.store] = { reachable: event.reachable, expected: event.expected, missing: event.missing, extra: event.extra, missingByWindow }
@@ -470,7 +476,12 @@ function auditOf(audits: ReadonlyArray<EventOf<'store.audit'>>, scenarioStart: n
   return { stores, inSync: audited.length === 0 ? null : audited.every((s) => s.reachable && s.missing === 0 && s.extra === 0) }
 }
 
-function historyOf(rendered: Map<string, Set<string>>, accounts: Record<string, string>): Omit<ReliabilityResults['history'], 'checkpoints'> {
+/** `rendered` holds message indices; `name` gives a message's msgId. */
+function historyOf(
+  rendered: Map<string, Set<number>>,
+  accounts: Record<string, string>,
+  name: (i: number) => string
+): Omit<ReliabilityResults['history'], 'checkpoints'> {
   const byAccount = new Map<string, string[]>()
   for (const [device, account] of Object.entries(accounts)) byAccount.set(account, [...(byAccount.get(account) ?? []), device])
   const result: Omit<ReliabilityResults['history'], 'checkpoints'> = { accounts: {}, consistent: null }
@@ -478,10 +489,10 @@ function historyOf(rendered: Map<string, Set<string>>, accounts: Record<string, 
     if (devices.length < 2) continue
     const union = new Set(devices.flatMap((d) => [...(rendered.get(d) ?? [])]))
     const differences: ReliabilityResults['history']['accounts'][string]['differences'] = []
-    for (const msgId of union) {
-      const shownOn = devices.filter((d) => rendered.get(d)?.has(msgId) === true)
+    for (const i of union) {
+      const shownOn = devices.filter((d) => rendered.get(d)?.has(i) === true)
       if (shownOn.length < devices.length && differences.length < LIST_LIMIT)
-        differences.push({ msgId, shownOn, missingOn: devices.filter((d) => !shownOn.includes(d)) })
+        differences.push({ msgId: name(i), shownOn, missingOn: devices.filter((d) => !shownOn.includes(d)) })
     }
     result.accounts[account] = { devices, consistent: differences.length === 0, differences }
   }

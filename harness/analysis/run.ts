@@ -101,6 +101,11 @@ export class RunFold implements Fold<RunAnalysis, AnalysisOptions> {
     }
   }
 
+  /** The message hashes the folds have seen (msg.* events' `hash`), for the secrets scan not to keep them again. */
+  get messageHashes(): { has(hash: string): boolean } {
+    return this.ledger.hashes
+  }
+
   /** A run's samples behind its latency summaries (what `courier compare` and the history test). */
   latencySamples(): LatencySamples {
     const samples: LatencySamples = { overall: [], devices: {}, render: [], renderDevices: {} }

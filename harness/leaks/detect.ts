@@ -14,8 +14,8 @@ export interface Hit {
 
 /** What the run itself says about its own values, so that they are not taken for secrets. */
 export interface Knowledge {
-  /** Lower-case 64-hex strings the run names as hashes (message hashes, commits, file digests). */
-  hashes: ReadonlySet<string>
+  /** Lower-case 64-hex strings the run names as hashes (message hashes, commits, file digests); a Set or the scan's StringIds. */
+  hashes: { has(hex: string): boolean }
   /** Peer id -> its owner's name (node or device), for keys that derive a peer's identity. */
   peers: ReadonlyMap<string, string>
 }

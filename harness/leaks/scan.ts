@@ -3,6 +3,7 @@ import { extname, join, relative, sep } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { readPcapBatches } from '../capture/index.js'
 import { printable, secretForms, type CourierEvent, type LeakFinding, type LeakKind, type LeakResults } from '../interface/index.js'
+import { StringIds } from '../analysis/fold.js'
 import { detectAll, type Detectors, type Hit, type Knowledge } from './detect.js'
 
 /** What `scanRun` needs: the run directory, the scenario's `leaks:` block, the configured secrets and the run's events. */
@@ -332,15 +333,25 @@ export function knowledgeFromEvents(events: readonly CourierEvent[]): Knowledge 
   return collector.finish()
 }
 
-/** knowledgeFromEvents one event at a time, for a log read as a stream. */
-export function knowledgeCollector(): { add(event: CourierEvent): void; finish(): Knowledge } {
-  const hashes = new Set<string>()
+/**
+ * knowledgeFromEvents one event at a time, for a log read as a stream. `known`: hashes another
+ * reader of the same events has already gathered (the analysis folds' message hashes, from each
+ * event's `hash` field, which this visits too) and keeps for as long as the scan: a hash found
+ * there is not kept twice.
+ */
+export function knowledgeCollector(known?: { has(hex: string): boolean }): { add(event: CourierEvent): void; finish(): Knowledge } {
+  // a run names a hash per message: a million of them as 32 bytes each in a pool, not a Set of strings
+  const own = new StringIds()
+  const hashes = known == null ? own : { has: (hex: string): boolean => own.has(hex) || known.has(hex) }
   const peers = new Map<string, string>()
   const HASH_FIELD = /hash|sha256|digest|commit/i
   const visit = (value: unknown, field: string, depth: number): void => {
     if (depth > 6 || value == null) return
     if (typeof value === 'string') {
-      if (HASH_FIELD.test(field) && /^(0x)?[0-9a-fA-F]{64}$/.test(value)) hashes.add(value.replace(/^0x/, '').toLowerCase())
+      if (HASH_FIELD.test(field) && /^(0x)?[0-9a-fA-F]{64}$/.test(value)) {
+        const hex = value.replace(/^0x/, '').toLowerCase()
+        if (known?.has(hex) !== true) own.id(hex)
+      }
       return
     }
     if (Array.isArray(value)) {

@@ -1,4 +1,5 @@
 import { dirname, isAbsolute, resolve } from 'node:path'
+import { Column } from '../analysis/fold.js'
 import { readPcap } from '../capture/index.js'
 import { compareRadios, listBuiltinProfiles, loadRadioProfile, priceTimeline, type RadioProfile } from '../energy/index.js'
 import { InvalidInputError, type CourierEvent, type DeviceEnergy, type InputProblem, type RadioPacket, userKeyed } from '../interface/index.js'
@@ -143,14 +144,15 @@ const RELAY_WINDOW_MS = 30
  * run has millions of receptions).
  */
 export class ReceptionTimes {
-  readonly relay = new Map<string, number[]>()
-  readonly filter = new Map<string, number[]>()
+  // chunked columns rather than arrays grown by copying: ten million events bring five million receptions
+  readonly relay = new Map<string, Column>()
+  readonly filter = new Map<string, Column>()
 
   add(e: CourierEvent): void {
     if (e.type !== 'msg.received' || (e.via !== 'relay' && e.via !== 'filter')) return
     const map = e.via === 'relay' ? this.relay : this.filter
     let list = map.get(e.device)
-    if (list == null) map.set(e.device, (list = []))
+    if (list == null) map.set(e.device, (list = new Column()))
     list.push(e.t)
   }
 }
@@ -189,16 +191,17 @@ export function protocolLabeler(
     } else if (e.type === 'msg.sent' && e.device != null) push(sends, e.device, e.t)
     else if (e.type === 'lightpush.response') push(lightpushWindows, e.device, [lightpushSent.get(e.hash) ?? e.t, e.t + 50] as [number, number])
   }
-  const near = (list: number[] | undefined, from: number, to: number): boolean => {
+  const near = (list: number[] | Column | undefined, from: number, to: number): boolean => {
     if (list == null) return false
+    const at = Array.isArray(list) ? (i: number): number => list[i] : (i: number): number => list.get(i)
     let lo = 0
     let hi = list.length
     while (lo < hi) {
       const mid = (lo + hi) >> 1
-      if (list[mid] < from) lo = mid + 1
+      if (at(mid) < from) lo = mid + 1
       else hi = mid
     }
-    return lo < list.length && list[lo] <= to
+    return lo < list.length && at(lo) <= to
   }
   const inside = (windows: Map<string, Array<[number, number]>>, device: string, t: number): boolean =>
     windows.get(device)?.some(([a, b]) => t >= a && t <= b) === true

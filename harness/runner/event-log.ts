@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises'
 import { createInterface } from 'node:readline'
 import type { Clock, CourierEvent, EventData, EventSink, EventType } from '../interface/index.js'
 import { InvalidInputError, notARegularFile } from '../interface/index.js'
+import { HeapBound } from './heap-bound.js'
 
 const FLUSH_EVERY_MS = 100
 const FLUSH_AT_BYTES = 256 * 1024
@@ -114,12 +115,14 @@ export async function streamEventLog(path: string, onEvent: (event: CourierEvent
   let lateness = 0
   let outOfOrder = false
   let count = 0
+  const heap = new HeapBound()
   const release = (event: CourierEvent): void => {
     lastOutT = event.t
     onEvent(event)
   }
   await forEachLoggedEvent(path, (event) => {
     count++
+    heap.tick()
     if (maxT - event.t > lateness) lateness = maxT - event.t
     if (event.t > maxT) maxT = event.t
     if (event.t < lastOutT) {

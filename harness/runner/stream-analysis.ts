@@ -50,7 +50,7 @@ const FOLDED_ONLY = new Set<string>(['msg.rendered', 'msg.relayed', 'msg.stored'
  */
 export class RunLogPass implements EventConsumer {
   readonly analysis = new RunFold()
-  private readonly knowledgeOf = knowledgeCollector()
+  private readonly knowledgeOf = knowledgeCollector(this.analysis.messageHashes)
   readonly kept: CourierEvent[] = []
   readonly receptions = new ReceptionTimes()
 

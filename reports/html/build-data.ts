@@ -5,6 +5,7 @@
 // events. So memory grows with messages by tens of bytes, never with every event of the run, and a
 // log read as a stream (EventPasses) never has to be in memory at all.
 import { quantileSorted } from 'simple-statistics'
+import { Column, IntColumn, StringIds } from '../../harness/analysis/fold.js'
 import type { CourierEvent, DeviceDelivery, MetricValue, Results } from '../../harness/interface/index.js'
 import {
   VERDICT_TEXT,
@@ -85,33 +86,9 @@ function stepOf(e: CourierEvent): string | undefined {
   return typeof hash === 'string' ? hash : undefined
 }
 
-/** A growable typed column; one slot per message. */
-class Col<A extends Float64Array | Int32Array> {
-  data: A
-  constructor(
-    private readonly make: (n: number) => A,
-    private readonly empty: number
-  ) {
-    this.data = make(1024)
-    this.data.fill(empty)
-  }
-  get(i: number): number {
-    return i < this.data.length ? this.data[i]! : this.empty
-  }
-  set(i: number, v: number): void {
-    if (i >= this.data.length) {
-      let n = this.data.length * 2
-      while (n <= i) n *= 2
-      const grown = this.make(n)
-      grown.set(this.data)
-      grown.fill(this.empty, this.data.length)
-      this.data = grown
-    }
-    this.data[i] = v
-  }
-}
-const f64 = (): Col<Float64Array> => new Col((n) => new Float64Array(n), Number.NaN)
-const i32 = (empty: number): Col<Int32Array> => new Col((n) => new Int32Array(n), empty)
+// one slot per message: chunked typed columns (harness/analysis/fold.ts), never copied to grow
+const f64 = (): Column => new Column()
+const i32 = (empty: number): IntColumn => new IntColumn(empty)
 
 /** Strings to small numbers and back. */
 class Names {
@@ -130,8 +107,8 @@ class Names {
 
 /** One device's first arrival of each message (the earliest; the first in the log among equal times). */
 interface Arrivals {
-  t: Col<Float64Array>
-  via: Col<Int32Array>
+  t: Column
+  via: IntColumn
 }
 
 type Band = Omit<FaultBand, 'from' | 'to'> & { fromT: number; toT: number | null; fromTimeline?: boolean }
@@ -167,7 +144,8 @@ export class ReportEventsFold implements EventConsumer {
   private partitionEvents = false
 
   // per message, by index in the order messages were first named
-  readonly hashes = new Names()
+  /** a hash per message: a byte pool, not a map of strings (a long run names millions) */
+  readonly hashes = new StringIds()
   readonly texts = new Names()
   readonly sentT = f64()
   readonly sender = i32(-1)
@@ -387,7 +365,7 @@ export class ReportEventsFold implements EventConsumer {
   choose(): Set<string> {
     this.chosen ??= this.chooseExplorer()
     const wanted = new Set<string>()
-    for (const i of [...this.chosen.devices, ...this.chosen.crowd]) wanted.add(this.hashes.list[i]!)
+    for (const i of [...this.chosen.devices, ...this.chosen.crowd]) wanted.add(this.hashes.name(i))
     return wanted
   }
 
@@ -400,7 +378,7 @@ export class ReportEventsFold implements EventConsumer {
     const late = this.lateMs
     const fromDevices: number[] = []
     const fromCrowd: number[] = []
-    for (let i = 0; i < this.hashes.list.length; i++) {
+    for (let i = 0; i < this.hashes.size; i++) {
       if (Number.isNaN(this.sentT.get(i))) continue
       if (this.isDevice(this.senderOf(i))) fromDevices.push(i)
       else fromCrowd.push(i)
@@ -472,7 +450,7 @@ export class ReportEventsFold implements EventConsumer {
     maxRaw: number,
     nBuckets: number
   ): { cdf: Series[]; latencyOverTime: Series[]; downsampled: boolean; deviceMsgCount: number; crowdMsgCount: number; orphanArrivals: number } {
-    const n = this.hashes.list.length
+    const n = this.hashes.size
     const all = [...this.arrivals.values()]
     const per = deviceOrder.map((device) => ({ device, a: this.arrivals.get(device), count: 0 }))
     let orphanArrivals = 0
@@ -787,7 +765,7 @@ function buildExplorer(
     return i
   }
   const toMessage = (i: number): ExplorerMessage => {
-    const hash = f.hashes.list[i]!
+    const hash = f.hashes.name(i)
     const sentT = f.sentT.get(i)
     const steps: ExplorerMessage['steps'] = [...(journeys.events.get(hash) ?? [])]
       .sort((a, b) => a.t - b.t)
