@@ -97,3 +97,48 @@ test('bytes: a node has no per-message figure and no series; a device that got n
   assert.equal(bob?.up, 0)
   assert.equal(bob?.perSecond, undefined)
 })
+
+test('bytes: a second is quiet when nobody posted from 3 s before its end up to its end, a post at the window start counting and one at its end not; posts are taken in time order whatever the log order', () => {
+  // a device sends 2^s bytes up in second s, so which seconds are quiet shows in its background figure
+  const samples = Array.from({ length: 10 }, (_, s) => wire(s * 1000 + 500, 'alice', 2 ** s, 0))
+  const post = (t: number): CourierEvent => ({ t, type: 'msg.sent', msgId: `m${t}`, hash: `h${t}`, topic: 'lobby', bytes: 10, node: 'crowd-1', user: 'u1' })
+  const alice = analyzeBytes([
+    { t: 0, type: 'capture.start', backend: 'socket' },
+    { t: 0, type: 'device.up', device: 'alice', driver: 'simulated' },
+    { t: 0, type: 'scenario.start' },
+    ...samples,
+    // out of order on purpose; 2000 is the window start of second 4 (its end is 5000), 8000 the end of second 7's window
+    post(8000),
+    post(2000),
+    { t: 10_000, type: 'scenario.end' }
+  ])?.owners.alice
+  // the post at 2000 makes seconds 2, 3 and 4 busy, the one at 8000 seconds 8 and 9: 0, 1, 5, 6 and 7 are quiet
+  const quietBytes = 2 ** 0 + 2 ** 1 + 2 ** 5 + 2 ** 6 + 2 ** 7
+  assert.equal(alice?.backgroundPerHour, Math.round((quietBytes / 5000) * HOUR_MS))
+})
+
+test('bytes: with a capture the backend of record is tcpdump and its totals are carried into results', () => {
+  const bytes = analyzeBytes(
+    [{ t: 0, type: 'capture.start', backend: 'tcpdump', file: 'capture.pcap' }, { t: 1000, type: 'scenario.start' }, wire(1500, 'relay-1', 7, 9)],
+    {
+      file: 'capture.pcap',
+      packets: 12,
+      dropped: 1,
+      wireBytes: 3400,
+      payloadBytes: 1600,
+      retransmittedBytes: 40,
+      conversations: []
+    }
+  )
+  assert.equal(bytes?.backend, 'tcpdump')
+  assert.deepEqual(bytes?.tcpdump, {
+    file: 'capture.pcap',
+    packets: 12,
+    dropped: 1,
+    wireBytes: 3400,
+    payloadBytes: 1600,
+    retransmittedBytes: 40,
+    check: { directions: 0, equal: 0, mismatches: [] }
+  })
+  assert.equal(analyzeBytes([{ t: 0, type: 'capture.start', backend: 'socket' }, wire(1500, 'relay-1', 7, 9)])?.backend, 'socket')
+})
