@@ -4,7 +4,7 @@
 // times `courier report RUN_DIR` in a child process of each build and prints wall time, peak RSS
 // and report.html's size as JSON lines. The older commit is checked out and built in a temporary
 // worktree. Run: npm run build && node dist/scripts/bench-analysis.js [--events 1000000,10000000]
-// [--baseline <commit>] [--heap-mb 3072] [--timeout-s 1800]; `--write DIR` only writes the first
+// [--baseline <commit>] [--heap-mb N] [--timeout-s 1800]; `--write DIR` only writes the first
 // size's run directory into DIR (events.ndjson), to profile `courier report DIR` by hand.
 import { spawn, spawnSync } from 'node:child_process'
 import { createWriteStream, existsSync, rmSync, statSync } from 'node:fs'
@@ -18,7 +18,9 @@ const arg = (name: string, fallback: string): string => {
 const sizes = arg('events', '1000000,10000000').split(',').map(Number)
 // the commit before analysis became a stream
 const baseline = arg('baseline', 'bdda291')
-const heapMb = Number(arg('heap-mb', '3072'))
+// none by default: `courier report` as a user runs it (the old default of 3072 MB let the older
+// builds finish; it also let garbage pile up to that size)
+const heapMb = arg('heap-mb', '') === '' ? null : Number(arg('heap-mb', ''))
 const timeoutS = Number(arg('timeout-s', '1800'))
 
 const DEVICES = ['alice', 'bob', 'carol', 'dave']
@@ -96,7 +98,7 @@ function round(t: number): number {
 async function measure(root: string, runDir: string): Promise<Record<string, unknown>> {
   rmSync(join(runDir, 'report.html'), { force: true })
   const gnuTime = existsSync('/usr/bin/time')
-  const node = [`--max-old-space-size=${heapMb}`, join(root, 'dist/bin/courier.js'), 'report', runDir]
+  const node = [...(heapMb == null ? [] : [`--max-old-space-size=${heapMb}`]), join(root, 'dist/bin/courier.js'), 'report', runDir]
   const [cmd, args] = gnuTime ? ['/usr/bin/time', ['-f', 'maxrss_kb=%M', process.execPath, ...node]] : [process.execPath, node]
   const started = performance.now()
   const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] })
@@ -113,7 +115,7 @@ async function measure(root: string, runDir: string): Promise<Record<string, unk
   return {
     finished: finished
       ? true
-      : `did not finish under ${timeoutS} s and a ${heapMb} MB heap (exit ${code ?? 'killed'}: ${stderr.split('\n').filter((l) => /heap|memory|Error/i.test(l))[0] ?? ''})`,
+      : `did not finish under ${timeoutS} s${heapMb == null ? '' : ` and a ${heapMb} MB heap`} (exit ${code ?? 'killed'}: ${stderr.split('\n').filter((l) => /heap|memory|Error/i.test(l))[0] ?? ''})`,
     wallS,
     peakRssMb: rss == null ? null : Math.round(Number(rss[1]) / 1024),
     reportHtmlMb: finished ? Math.round((statSync(join(runDir, 'report.html')).size / 1e6) * 100) / 100 : null
