@@ -2,8 +2,7 @@ import { open, readdir } from 'node:fs/promises'
 import { extname, join, relative, sep } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { readPcapBatches } from '../capture/index.js'
-import { printable, secretForms, type CourierEvent, type LeakFinding, type LeakKind, type LeakResults } from '../interface/index.js'
-import { StringIds } from '../analysis/fold.js'
+import { printable, secretForms, StringIds, type CourierEvent, type LeakFinding, type LeakKind, type LeakResults } from '../interface/index.js'
 import { detectAll, type Detectors, type Hit, type Knowledge } from './detect.js'
 
 /** What `scanRun` needs: the run directory, the scenario's `leaks:` block, the configured secrets and the run's events. */

@@ -1,8 +1,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path'
-import { Column } from '../analysis/fold.js'
 import { readPcap } from '../capture/index.js'
 import { compareRadios, listBuiltinProfiles, loadRadioProfile, priceTimeline, type RadioProfile } from '../energy/index.js'
-import { InvalidInputError, type CourierEvent, type DeviceEnergy, type InputProblem, type RadioPacket, userKeyed } from '../interface/index.js'
+import { Column, InvalidInputError, type CourierEvent, type DeviceEnergy, type InputProblem, type RadioPacket, userKeyed } from '../interface/index.js'
 import type { LoadedScenario, ScenarioConfig } from '../scenario/index.js'
 
 /** A phone's radio when the scenario names none. */

@@ -5,8 +5,7 @@
 // events. So memory grows with messages by tens of bytes, never with every event of the run, and a
 // log read as a stream (EventPasses) never has to be in memory at all.
 import { quantileSorted } from 'simple-statistics'
-import { Column, IntColumn, StringIds } from '../../harness/analysis/fold.js'
-import type { CourierEvent, DeviceDelivery, MetricValue, Results } from '../../harness/interface/index.js'
+import { Column, IntColumn, StringIds, type CourierEvent, type DeviceDelivery, type MetricValue, type Results } from '../../harness/interface/index.js'
 import {
   VERDICT_TEXT,
   flowProblem,

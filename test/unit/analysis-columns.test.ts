@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { Column, IntColumn, Interner, StringIds } from '../../harness/analysis/fold.js'
+import { Interner } from '../../harness/analysis/fold.js'
+import { Column, IntColumn, StringIds } from '../../harness/interface/index.js'
 
 // The folds' per-message state: StringIds must give the ids Interner gives, in the same order, and
 // give every name back as it came (a msgId is copied into results verbatim).
