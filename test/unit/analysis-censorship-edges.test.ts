@@ -81,6 +81,8 @@ test("bytes from the block's start to the moment it was got around, both ends in
     ev(1000, 'block.start', { device: 'alice', nodes: ['relay-1'] }),
     ev(1000, 'bytes.chunk', { owner: 'alice', connId: 'c', direction: 'up', bytes: 10 }),
     ev(1200, 'device.peerExchange', { device: 'bob', node: 'relay-1', answered: 5, learned: 40 }),
+    // socket samples and connections name their owner too, but only chunks are bytes here
+    ev(1200, 'bytes.sample', { owner: 'alice', connId: 'c', protocol: 'wire', up: 5, down: 5 }),
     ev(1250, 'bytes.chunk', { owner: 'bob', connId: 'd', direction: 'down', bytes: 1000 }),
     ev(1300, 'device.peerExchange', { device: 'alice', node: 'relay-3', answered: 4, learned: 3 }),
     ev(1500, 'bytes.chunk', { owner: 'alice', connId: 'c', direction: 'down', bytes: 100 }),

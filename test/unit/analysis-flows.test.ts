@@ -168,3 +168,23 @@ test('failed tests: at most 20 kept per run, in order, "failed" when the test ga
   assert.equal(tablet.error, 'the flow did not finish before the run ended')
   assert.equal(other.error, 'the flow did not finish before the run ended')
 })
+
+test('a flow that ended is closed: a later test is not its own and it is not marked cut off; no error key without an error; metrics name every flow that ran, passed when all its runs passed', () => {
+  const flows = analyzeFlows([
+    { t: 100, type: 'flow.start', device: 'phone', flow: 'chat', spec: 'flows/chat.spec.js', timeoutMs: 30000 },
+    { t: 900, type: 'flow.end', device: 'phone', flow: 'chat', spec: 'flows/chat.spec.js', passed: true, tests: 1, passes: 1, failures: 0, durationMs: 800 },
+    { t: 950, type: 'flow.test', device: 'phone', flow: 'chat', title: 'late', passed: false, durationMs: 1, error: 'late' },
+    { t: 1000, type: 'flow.start', device: 'phone', flow: 'chat', spec: 'flows/chat.spec.js', timeoutMs: 30000 },
+    { t: 1500, type: 'flow.end', device: 'phone', flow: 'chat', spec: 'flows/chat.spec.js', passed: true, tests: 1, passes: 1, failures: 0, durationMs: 500 }
+  ])
+  assert.equal(flows.length, 2)
+  for (const run of flows) {
+    assert.deepEqual(run.failedTests, [])
+    assert.ok(!('error' in run), `an error key on a run that had none: ${JSON.stringify(run)}`)
+  }
+  // without names from the scenario, the flows that ran are still named, each passed when every run passed
+  const metrics = flowMetrics(flows)
+  assert.deepEqual(metrics['flow.chat.passed'], { value: true, unit: 'boolean' })
+  assert.deepEqual(metrics['flow.chat.duration'], { value: 800, unit: 'ms' })
+  assert.deepEqual(Object.keys(metrics).sort(), ['flow.chat.duration', 'flow.chat.passed', 'flows.failed', 'flows.run'])
+})
