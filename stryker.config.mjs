@@ -4,7 +4,8 @@
 // buildCommand compiles that copy once, and each mutant is a run of the compiled unit tests with
 // __STRYKER_ACTIVE_MUTANT__ set (scripts/mutation-tests.mjs imports them into one process).
 //
-// COURIER_MUTATE picks the modules (comma separated): gate, analysis, units, capture-decode,
+// COURIER_MUTATE picks the modules (comma separated): gate, analysis (or its parts analysis-small,
+// analysis-rest), units, capture-decode,
 // capture-reader, capture-flows (capture is the three), energy-pricing, energybox (energy is
 // both), energy-profiles. Default: all of them. COURIER_MUTATE_INCREMENTAL=1 keeps the results in
 // runs/mutation/<scopes>-incremental.json and re-tests only what scripts/mutation.mjs left out of it.
@@ -16,6 +17,18 @@ const SCOPES = {
   // the four smallest analysis files, a first part of analysis that fits in a few minutes
   'analysis-small': {
     mutate: ['harness/analysis/stats.ts', 'harness/analysis/peers.ts', 'harness/analysis/censorship.ts', 'harness/analysis/flows.ts'],
+    tests: ['unit/analysis-', 'unit/light-analysis', 'unit/gate-']
+  },
+  // the analysis files a run of the whole scope had not reached when it was stopped
+  'analysis-rest': {
+    mutate: [
+      'harness/analysis/reliability.ts',
+      'harness/analysis/run.ts',
+      'harness/analysis/stats.ts',
+      'harness/analysis/peers.ts',
+      'harness/analysis/metric-catalogue.ts',
+      'harness/interface/columns.ts'
+    ],
     tests: ['unit/analysis-', 'unit/light-analysis', 'unit/gate-']
   },
   units: { mutate: ['harness/scenario/units.ts'], tests: ['unit/scenario-units', 'unit/gate-'] },
@@ -68,8 +81,9 @@ export default {
   mutate,
   // the command runner cannot tell which test covers which mutant: every mutant runs them all
   coverageAnalysis: 'off',
-  // two cores shared with other people: one mutant at a time
-  concurrency: 1,
+  // two cores shared with other people: one mutant at a time, unless COURIER_MUTATE_CONCURRENCY
+  // says the machine is free
+  concurrency: Number(process.env.COURIER_MUTATE_CONCURRENCY ?? 1),
   timeoutMS: 30_000,
   dryRunTimeoutMinutes: 5,
   // anchored: an unanchored 'runs' also dropped fixtures/runs, which analysis-stream reads

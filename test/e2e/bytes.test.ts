@@ -19,8 +19,9 @@ devices:
   bob: {}
 timeline:
   - { at: 1s, offline: { device: bob, for: 2s } }
-# byte figures, not milliseconds: other test files run beside this one
-harness: { maxLagP99: 400ms }
+# byte figures, not milliseconds: other test files run beside this one, and the busy crowd at
+# 40/s has shown an event-loop delay p99 of 560 ms beside two of them; no byte depends on it
+harness: { maxLagP99: 2s }
 ${expect === '' ? '' : `expect:\n${expect}\n`}`
 
 test("with tcpdump and socket accounting in one run, every connection's socket bytes equal the capture's payload exactly", async (t) => {
