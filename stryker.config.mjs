@@ -4,8 +4,8 @@
 // buildCommand compiles that copy once, and each mutant is a run of the compiled unit tests with
 // __STRYKER_ACTIVE_MUTANT__ set (scripts/mutation-tests.mjs imports them into one process).
 //
-// COURIER_MUTATE picks the modules (comma separated): gate, analysis (or its parts analysis-small,
-// analysis-rest), units, capture-decode,
+// COURIER_MUTATE picks the modules (comma separated): gate, analysis (or its parts analysis-folds
+// and analysis-rest), units, capture-decode,
 // capture-reader, capture-flows (capture is the three), energy-pricing, energybox (energy is
 // both), energy-profiles. Default: all of them. COURIER_MUTATE_INCREMENTAL=1 keeps the results in
 // runs/mutation/<scopes>-incremental.json and re-tests only what scripts/mutation.mjs left out of it.
@@ -19,7 +19,21 @@ const SCOPES = {
     mutate: ['harness/analysis/stats.ts', 'harness/analysis/peers.ts', 'harness/analysis/censorship.ts', 'harness/analysis/flows.ts'],
     tests: ['unit/analysis-', 'unit/light-analysis', 'unit/gate-']
   },
-  // the analysis files a run of the whole scope had not reached when it was stopped
+  // the whole scope in two parts, each a run that fits in an hour: the folds over messages and
+  // bytes, and the rest (the reliability figures, the run's assembly, stats, peers, the metric
+  // catalogue and the columns)
+  'analysis-folds': {
+    mutate: [
+      'harness/analysis/bytes.ts',
+      'harness/analysis/censorship.ts',
+      'harness/analysis/delivery.ts',
+      'harness/analysis/flows.ts',
+      'harness/analysis/fold.ts',
+      'harness/analysis/ledger.ts',
+      'harness/analysis/matrix.ts'
+    ],
+    tests: ['unit/analysis-', 'unit/light-analysis', 'unit/gate-']
+  },
   'analysis-rest': {
     mutate: [
       'harness/analysis/reliability.ts',

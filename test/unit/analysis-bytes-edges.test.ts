@@ -127,3 +127,26 @@ test('bytes: with a capture the backend of record is tcpdump and its totals are 
   assert.deepEqual(bytes?.tcpdump, { ...totals, check: { directions: 0, equal: 0, mismatches: [] } })
   assert.equal(analyzeBytes([{ t: 0, type: 'capture.start', backend: 'socket' }, wire(1500, 'relay-1', 7, 9)])?.backend, 'socket')
 })
+
+test('the capture cross-check lists at most 50 mismatched connections, counts every one, and skips a close whose open is not in the log', () => {
+  // 60 connections whose senders counted 100 bytes each while the capture saw 90 leave them
+  const events: CourierEvent[] = [
+    { t: 0, type: 'capture.start', backend: 'tcpdump', file: 'capture.pcap' },
+    { t: 1000, type: 'scenario.start' }
+  ]
+  const conversations: NonNullable<Parameters<typeof analyzeBytes>[1]>['conversations'] = []
+  for (let i = 0; i < 60; i++) {
+    const connId = `relay-1#${i}`
+    events.push({ t: 1100, type: 'conn.open', owner: 'relay-1', remote: 'relay-2', localAddr: `127.0.0.1:${40000 + i}`, remoteAddr: '127.0.0.1:6000', connId })
+    events.push({ t: 2000, type: 'conn.close', owner: 'relay-1', connId, bytesUp: 100, bytesDown: 0 })
+    conversations.push({ a: { ip: '127.0.0.1', port: 40000 + i }, b: { ip: '127.0.0.1', port: 6000 }, aToB: { payloadBytes: 90 }, bToA: { payloadBytes: 0 } })
+  }
+  // a connection opened before the log began (a worker's, say): its close has nothing to match
+  events.push({ t: 2000, type: 'conn.close', owner: 'relay-2', connId: 'relay-2#old', bytesUp: 5, bytesDown: 0 })
+  const totals = { file: 'capture.pcap', packets: 120, dropped: 0, wireBytes: 9000, payloadBytes: 5400, retransmittedBytes: 0 }
+  const check = analyzeBytes(events, { ...totals, conversations })?.tcpdump?.check
+  assert.equal(check?.directions, 60)
+  assert.equal(check?.equal, 0)
+  assert.equal(check?.mismatches.length, 50)
+  assert.deepEqual(check?.mismatches[49], { owner: 'relay-1', connId: 'relay-1#49', direction: 'up', socket: 100, capture: 90 })
+})
