@@ -131,3 +131,21 @@ test('a matrix fold finished without a device list has the devices its events na
   assert.deepEqual(m.receivers, ['alice', 'bob'])
   assert.deepEqual(m.cells, [[null, cell(1, 1, 0, 0, 0)]])
 })
+
+test("the matrix's rows are the devices first, then the crowd, then fleet nodes, each group in name order", () => {
+  const m = deliveryMatrix(
+    [
+      subscribe('amy'),
+      subscribe('zoe'),
+      { t: 0, type: 'node.up', node: 'relay-1', role: 'relay', peerId: 'p1', addrs: [] },
+      { t: 0, type: 'node.up', node: 'archive-1', role: 'store', peerId: 'p2', addrs: [] },
+      sent(1000, 'n1', { node: 'relay-1' }),
+      sent(1100, 'n2', { node: 'archive-1' }),
+      sent(1200, 'c1', { node: 'relay-1', user: 'u1' }),
+      sent(1300, 'z1', { device: 'zoe' })
+    ],
+    LATE
+  )
+  // name order alone would put archive-1 and the crowd before zoe
+  assert.deepEqual(m.senders, ['zoe', 'crowd', 'archive-1', 'relay-1'])
+})
