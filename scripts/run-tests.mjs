@@ -63,22 +63,7 @@ const TIMING = [
   'e2e/js-waku.',
   'e2e/light.'
 ]
-// Timed files that use little CPU and judge only their own traffic: scenario files may run beside
-// them, niced (below). The others take a core (Chromium, js-waku, light mode's crowd) or assert a
-// run's every outside contact (leaks, destinations), and go first, with only unit files beside.
-const SHARES_WITH_SCENARIOS = [
-  '/unit/links-',
-  '/unit/hostile-timeline.',
-  '/unit/light-protocols.',
-  '/compliance/appium.',
-  'e2e/links.',
-  'e2e/energy.',
-  'e2e/appium-energy.'
-]
-const sharesWithScenarios = (file) => SHARES_WITH_SCENARIOS.some((part) => file.includes(part))
-const timed = files
-  .filter((f) => nightlyAsked || TIMING.some((part) => f.includes(part)))
-  .sort((a, b) => Number(sharesWithScenarios(a)) - Number(sharesWithScenarios(b)))
+const timed = files.filter((f) => nightlyAsked || TIMING.some((part) => f.includes(part)))
 // Longest first: the lanes finish together instead of one long file running alone at the end
 // (seconds each file took alone, 2026-12-07; a file not listed is short and goes after them)
 const LONGEST = [
@@ -107,13 +92,11 @@ const waiting = files.filter((f) => !timed.includes(f)).sort((a, b) => expected(
 // else. Unit files only compute and set no harness-lag limit, so they run beside it, niced, on two
 // lanes: at nice 10 a file gets about a tenth of a core's share against a timed file when both want
 // the CPU, so the timed files keep their timing. Scenario files (end-to-end, compliance, interop)
-// start once the timed lane reaches the files that share with them (niced, on the same two lanes),
-// and run three at a time at normal priority once it is done: beside a timed file that takes a core
-// (Chromium, js-waku) a niced scenario run starves and its harness is saturated (measured: smoke's
-// event-loop delay p99 1.15 s against its 200 ms limit). Before this, a third of the machine sat
-// idle for the timed lane's last three minutes.
+// start once the timed lane is done, three at a time at normal priority: beside a timed file that
+// takes a core (Chromium, js-waku) a niced scenario run starves and its harness is saturated
+// (measured: smoke's event-loop delay p99 1.15 s against its 200 ms limit).
 const WAITING_NICE = 10
-const besideTimed = (file) => file.includes('/unit/') || (currentTimed != null && sharesWithScenarios(currentTimed) && !nightlyAsked)
+const besideTimed = (file) => file.includes('/unit/')
 const lanesBesideTimed = 2
 const lanesAlone = 3
 
@@ -164,29 +147,6 @@ function runFile(file, { nice }) {
 }
 
 const running = new Set()
-
-/** Every process below `pid`, from /proc (Linux). */
-function descendants(pid) {
-  const children = new Map()
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue
-    try {
-      // the parent is the field after the command, which is in parentheses and may hold spaces
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
-      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-      children.set(parent, [...(children.get(parent) ?? []), Number(name)])
-    } catch {}
-  }
-  const found = []
-  const visit = (p) => {
-    for (const c of children.get(p) ?? []) {
-      found.push(c)
-      visit(c)
-    }
-  }
-  visit(pid)
-  return found
-}
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
     for (const child of running) child.kill(signal)
@@ -197,24 +157,10 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 const startedAt = performance.now()
 const outcomes = []
 let timedLeft = timed.length
-let currentTimed
-let wakeWaiting = () => {}
 const timedLane = (async () => {
   for (const file of timed) {
-    currentTimed = file
-    wakeWaiting()
     outcomes.push(await runFile(file, { nice: false }))
     timedLeft--
-  }
-  currentTimed = undefined
-  // the files started niced beside the timed lane get their full share back, with the runs they
-  // started (node --test runs each file in a process of its own; root may lower a nice)
-  for (const child of running) {
-    for (const pid of [child.pid, ...descendants(child.pid)]) {
-      try {
-        setPriority(pid, 0)
-      } catch {}
-    }
   }
 })()
 const queue = [...waiting]
@@ -235,7 +181,6 @@ await new Promise((resolveAll) => {
     }
     if (queue.length === 0 && waitingRunning === 0) resolveAll()
   }
-  wakeWaiting = next
   next()
   // when the timed lane ends, a third lane opens
   timedLane.then(next)
