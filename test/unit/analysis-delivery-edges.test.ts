@@ -2,34 +2,12 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { CourierEvent } from '../../harness/interface/index.js'
 import { analyzeDelivery, deliveryLatencySamples } from '../../harness/analysis/index.js'
+import { offline, online, received, rendered, sent, subscribe } from '../helpers/message-events.js'
 
 // The edges of who is expected to have what, worked by hand from small logs: presence at the
 // exact millisecond of a send or of scenario.end, a device that is never online or never gets
 // anything, repeated offline/failed events, long lists of losses, empty runs, and the latency
 // samples a comparison reads. Found by mutation testing (npm run mutation, scope analysis).
-const subscribe = (device: string, topic = 'lobby'): CourierEvent => ({ t: 0, type: 'device.subscribe', device, topic })
-const online = (t: number, device: string): CourierEvent => ({ t, type: 'device.online', device })
-const offline = (t: number, device: string): CourierEvent => ({ t, type: 'device.offline', device })
-const sent = (t: number, msgId: string, from: { device?: string; node?: string; user?: string }, topic = 'lobby'): CourierEvent => ({
-  t,
-  type: 'msg.sent',
-  msgId,
-  hash: `h-${msgId}`,
-  topic,
-  bytes: 300,
-  ...from
-})
-const received = (t: number, device: string, msgId: string, via: 'relay' | 'store' = 'relay'): CourierEvent => ({
-  t,
-  type: 'msg.received',
-  device,
-  hash: `h-${msgId}`,
-  msgId,
-  via,
-  bytes: 340,
-  duplicate: false
-})
-const rendered = (t: number, device: string, msgId: string): CourierEvent => ({ t, type: 'msg.rendered', device, hash: `h-${msgId}`, msgId })
 const expectedOf = (events: CourierEvent[]): Record<string, number> =>
   Object.fromEntries(Object.entries(analyzeDelivery(events).devices).map(([device, d]) => [device, d.expected]))
 
@@ -42,7 +20,7 @@ test('a device that comes online only after scenario.end is not expected to have
     { t: 5000, type: 'scenario.end' },
     online(6000, 'carol'),
     // the store hands it to carol after the end: not a delivery the traffic phase is judged on
-    received(7000, 'carol', 'm1', 'store')
+    received(7000, 'carol', 'm1', { via: 'store' })
   ]
   const { devices, overall } = analyzeDelivery(events)
   assert.deepEqual([devices.carol.expected, devices.carol.delivered], [0, 0])
@@ -97,7 +75,7 @@ test('device.offline of a device never online yet is no error, and the device co
     offline(500, 'dave'),
     sent(1000, 'm1', { device: 'alice' }),
     online(2000, 'dave'),
-    received(2100, 'dave', 'm1', 'store'),
+    received(2100, 'dave', 'm1', { via: 'store' }),
     { t: 9000, type: 'scenario.end' }
   ])
   assert.deepEqual([devices.dave.expected, devices.dave.delivered], [1, 1])

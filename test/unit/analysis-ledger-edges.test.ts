@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { CourierEvent } from '../../harness/interface/index.js'
 import { analyzeDelivery, analyzeReliability } from '../../harness/analysis/index.js'
+import { received, rendered, sent } from '../helpers/message-events.js'
 
 // The message ledger delivery and reliability share, read through their figures: a message sent
 // twice, a render repeated, names that are both a topic and a sender, and devices the ledger never
@@ -10,26 +11,6 @@ const subscribe = (device: string, topic = 'lobby'): CourierEvent[] => [
   { t: 0, type: 'device.subscribe', device, topic },
   { t: 0, type: 'device.online', device }
 ]
-const sent = (t: number, msgId: string, from: { device?: string; node?: string; user?: string }, topic = 'lobby'): CourierEvent => ({
-  t,
-  type: 'msg.sent',
-  msgId,
-  hash: `h-${msgId}`,
-  topic,
-  bytes: 300,
-  ...from
-})
-const received = (t: number, device: string, msgId: string): CourierEvent => ({
-  t,
-  type: 'msg.received',
-  device,
-  hash: `h-${msgId}`,
-  msgId,
-  via: 'relay',
-  bytes: 340,
-  duplicate: false
-})
-const rendered = (t: number, device: string, msgId: string): CourierEvent => ({ t, type: 'msg.rendered', device, hash: `h-${msgId}`, msgId })
 
 test("a message sent again (the run's first) is one message, timed from its last send", () => {
   const { devices, messages } = analyzeDelivery([

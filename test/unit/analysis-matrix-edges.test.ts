@@ -4,6 +4,7 @@ import type { CourierEvent, DeliveryMatrix } from '../../harness/interface/index
 import { deliveryMatrix, lateAfter, type LatencyThreshold } from '../../harness/analysis/index.js'
 import { MatrixFold } from '../../harness/analysis/matrix.js'
 import { StringIds } from '../../harness/analysis/fold.js'
+import { received, sent } from '../helpers/message-events.js'
 
 // The delivery matrix at its edges, worked by hand: the late bound from thresholds in seconds, in
 // no known unit, tied or not finite; receivers known only by device.up or by what they received;
@@ -15,25 +16,6 @@ const threshold = (metric: string, comparator: string, target: number | boolean,
   target,
   expression,
   unit
-})
-const sent = (t: number, msgId: string, from: { device?: string; node?: string; user?: string }, topic = 'lobby'): CourierEvent => ({
-  t,
-  type: 'msg.sent',
-  msgId,
-  hash: `h-${msgId}`,
-  topic,
-  bytes: 300,
-  ...from
-})
-const received = (t: number, device: string, msgId: string): CourierEvent => ({
-  t,
-  type: 'msg.received',
-  device,
-  hash: `h-${msgId}`,
-  msgId,
-  via: 'relay',
-  bytes: 340,
-  duplicate: false
 })
 const subscribe = (device: string, topic = 'lobby'): CourierEvent => ({ t: 0, type: 'device.subscribe', device, topic })
 const LATE = { ms: 2000, source: 'test' }

@@ -2,33 +2,16 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { CourierEvent } from '../../harness/interface/index.js'
 import { analyzeReliability } from '../../harness/analysis/index.js'
+import { received as receivedEvent, rendered, sent, subscribe } from '../helpers/message-events.js'
 
 // The edges of the reliability figures, worked by hand from small logs: partitions of three
 // groups, sends at the very millisecond of a split or a heal, stores stopped on purpose or dying
 // mid-request, arrivals logged before their send, claims and checkpoints at the exact allowance,
 // and the long lists that stop at their limit while the counts go on. Found by mutation testing
 // (npm run mutation, scope analysis-rest).
-const subscribe = (device: string, topic = 'lobby'): CourierEvent => ({ t: 0, type: 'device.subscribe', device, topic })
-const sent = (t: number, msgId: string, from: { device?: string; node?: string }, topic = 'lobby'): CourierEvent => ({
-  t,
-  type: 'msg.sent',
-  msgId,
-  hash: `h-${msgId}`,
-  topic,
-  bytes: 300,
-  ...from
-})
-const received = (t: number, device: string, msgId: string, duplicate = false, bytes = 400): CourierEvent => ({
-  t,
-  type: 'msg.received',
-  device,
-  hash: `h-${msgId}`,
-  msgId,
-  via: 'relay',
-  bytes,
-  duplicate
-})
-const rendered = (t: number, device: string, msgId: string): CourierEvent => ({ t, type: 'msg.rendered', device, hash: `h-${msgId}`, msgId })
+// this file's arrivals are 400 bytes unless it says otherwise
+const received = (t: number, device: string, msgId: string, duplicate = false, bytes = 400): CourierEvent =>
+  receivedEvent(t, device, msgId, { duplicate, bytes })
 const stored = (t: number, msgId: string, store = 'store-1'): CourierEvent => ({ t, type: 'msg.stored', store, hash: `h-${msgId}` })
 const relayed = (t: number, msgId: string, node = 'relay-1'): CourierEvent => ({ t, type: 'msg.relayed', node, hash: `h-${msgId}` })
 const upToDate = (t: number, device: string): CourierEvent => ({ t, type: 'device.status', device, status: 'upToDate' })
