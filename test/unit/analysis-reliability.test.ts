@@ -1,8 +1,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { CourierEvent } from '../../harness/interface/index.js'
+import type { CourierEvent, DeliveryPath } from '../../harness/interface/index.js'
 import { analyzeReliability, analyzeRun, PREVIEW_ENTRY_BYTES } from '../../harness/analysis/index.js'
 import { StoreQueryResponse } from '../../harness/protocol/index.js'
+import { received as receivedEvent, rendered, sent } from '../helpers/message-events.js'
 
 // Small hand-made event logs, one per figure; every expected answer below is worked out by hand
 // from the lines of its log, not by the code under test.
@@ -10,26 +11,9 @@ const subscribe = (device: string, topic = 'lobby'): CourierEvent[] => [
   { t: 0, type: 'device.subscribe', device, topic },
   { t: 0, type: 'device.online', device }
 ]
-const sent = (t: number, msgId: string, from: { device?: string; node?: string }, topic = 'lobby'): CourierEvent => ({
-  t,
-  type: 'msg.sent',
-  msgId,
-  hash: `h-${msgId}`,
-  topic,
-  bytes: 300,
-  ...from
-})
-const received = (t: number, device: string, msgId: string, via: 'relay' | 'store' = 'relay', duplicate = false, bytes = 400): CourierEvent => ({
-  t,
-  type: 'msg.received',
-  device,
-  hash: `h-${msgId}`,
-  msgId,
-  via,
-  bytes,
-  duplicate
-})
-const rendered = (t: number, device: string, msgId: string): CourierEvent => ({ t, type: 'msg.rendered', device, hash: `h-${msgId}`, msgId })
+// this file's arrivals are 400 bytes unless it says otherwise
+const received = (t: number, device: string, msgId: string, via: DeliveryPath = 'relay', duplicate = false, bytes = 400): CourierEvent =>
+  receivedEvent(t, device, msgId, { via, duplicate, bytes })
 
 test('partitions: messages across groups during the split are expected, and heal-to-delivery is the last of them', () => {
   const events: CourierEvent[] = [
