@@ -65,25 +65,32 @@ const TIMING = [
 ]
 const timed = files.filter((f) => nightlyAsked || TIMING.some((part) => f.includes(part)))
 // Longest first: the lanes finish together instead of one long file running alone at the end
-// (seconds each file took alone, 2026-12-07; a file not listed is short and goes after them)
+// (seconds each file took in a fresh-clone .ci/run of 3f00a27, 2026-12-07; a file not listed is
+// short and goes after them). A long file missing here starts last and runs on alone: workers and
+// kube-manifests did, which cost about 20 s of the suite.
 const LONGEST = [
-  ['e2e/run.', 95],
-  ['e2e/fault-scenarios-store.', 70],
-  ['e2e/fault-scenarios-network.', 60],
-  ['e2e/appium-run.', 58],
-  ['e2e/problems.', 55],
-  ['e2e/compare.', 35],
-  ['e2e/appium-fleet.', 35],
-  ['e2e/report-browser.', 38],
-  ['e2e/censored.', 30],
-  ['e2e/appium-flows.', 30],
-  ['e2e/bytes.', 25],
-  ['e2e/doctor.', 25],
-  ['e2e/hostile-inputs.', 20],
-  ['e2e/leaks.', 15],
-  ['e2e/fleet-up.', 13],
-  ['compliance/simulated-light.', 11],
-  ['e2e/destinations.', 9]
+  ['e2e/run.', 123],
+  ['e2e/workers.', 73],
+  ['e2e/fault-scenarios-network.', 72],
+  ['e2e/fault-scenarios-store.', 67],
+  ['e2e/problems.', 66],
+  ['e2e/report-browser.', 62],
+  ['e2e/appium-run.', 54],
+  ['e2e/compare.', 51],
+  ['e2e/bytes.', 50],
+  ['e2e/appium-fleet.', 50],
+  ['e2e/kube-manifests.', 44],
+  ['e2e/appium-flows.', 42],
+  ['e2e/doctor.', 37],
+  ['e2e/hostile-inputs.', 31],
+  ['e2e/remote-workers.', 31],
+  ['e2e/censored.', 24],
+  ['e2e/fleet-up.', 24],
+  ['e2e/pcap-cli.', 15],
+  ['interop/js-waku-light.', 12],
+  ['compliance/simulated.', 10],
+  ['interop/identify.', 10],
+  ['compliance/simulated-light.', 10]
 ]
 const expected = (f) => LONGEST.find(([part]) => f.includes(part))?.[1] ?? 0
 const waiting = files.filter((f) => !timed.includes(f)).sort((a, b) => expected(b) - expected(a))

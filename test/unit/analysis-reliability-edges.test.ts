@@ -100,6 +100,20 @@ test('a partition never healed counts its sends up to the end of the log, and ha
   assert.equal(p.healToFullDeliveryMs, null)
 })
 
+test('a partition never healed has no heal-to-delivery time even when everything sent across it arrived', () => {
+  const events: CourierEvent[] = [
+    subscribe('alice'),
+    subscribe('bob'),
+    { t: 1000, type: 'partition.start', groups: [['alice'], ['bob']] },
+    sent(2000, 'a1', { device: 'alice' }),
+    received(2500, 'bob', 'a1'),
+    { t: 9000, type: 'scenario.end' }
+  ]
+  const [p] = analyzeReliability(events, {}).partitions
+  assert.deepEqual(p.cross, { expected: 1, delivered: 1, lost: 0 })
+  assert.equal(p.healToFullDeliveryMs, null, 'no heal, nothing to time from')
+})
+
 test('a healed partition with no traffic across it has no heal-to-delivery time, and a second heal does not move the first', () => {
   const events: CourierEvent[] = [
     subscribe('alice'),
