@@ -101,9 +101,13 @@ const waiting = files.filter((f) => !timed.includes(f)).sort((a, b) => expected(
 // the CPU, so the timed files keep their timing. Scenario files (end-to-end, compliance, interop)
 // start once the timed lane is done, three at a time at normal priority: beside a timed file that
 // takes a core (Chromium, js-waku) a niced scenario run starves and its harness is saturated
-// (measured: smoke's event-loop delay p99 1.15 s against its 200 ms limit).
+// (measured: smoke's event-loop delay p99 1.15 s against its 200 ms limit). Two end-to-end files
+// run no scenario and time nothing but generous process timeouts (courier pcap on stored
+// captures, courier doctor), so they go beside the timed lane with the unit files: the unit files
+// are done within its first two minutes, and its last three minutes left a core mostly idle.
 const WAITING_NICE = 10
-const besideTimed = (file) => file.includes('/unit/')
+const NO_SCENARIO_E2E = ['e2e/pcap-cli.', 'e2e/doctor.']
+const besideTimed = (file) => file.includes('/unit/') || NO_SCENARIO_E2E.some((part) => file.includes(part))
 const lanesBesideTimed = 2
 const lanesAlone = 3
 

@@ -52,6 +52,12 @@ export function analyzeRun(events: readonly CourierEvent[], options: AnalysisOpt
   return fold.finish(options)
 }
 
+/** The metrics with every value null when `unknown` (their section's analysis failed). */
+function valuesUnknownIf(unknown: boolean, metrics: Record<string, MetricValue>): Record<string, MetricValue> {
+  if (!unknown) return metrics
+  return Object.fromEntries(Object.entries(metrics).map(([name, m]) => [name, { value: null, unit: m.unit }]))
+}
+
 /** What a section's fold gives, or the error that made it leave its figures out. */
 type Guarded<R, O> = { fold: Fold<R, O>; error?: unknown }
 
@@ -118,12 +124,14 @@ export class RunFold implements Fold<RunAnalysis, AnalysisOptions> {
     const store = this.store.finish()
     const harness = this.harness.finish(options.lagLimitMs)
     const failedSections: string[] = []
+    const failed = new Set<string>()
     // sections that may be left out: a bug in one must not cost the run its other figures
     const guarded = <R, O>(section: string, part: Guarded<R, O>, finishOptions: O, instead: R): R => {
       try {
         if (part.error != null) throw part.error
         return part.fold.finish(finishOptions)
       } catch (error) {
+        failed.add(section)
         failedSections.push(`${section}: analysis failed (${error instanceof Error ? error.message : String(error)}); its figures are left out`)
         return instead
       }
@@ -244,10 +252,11 @@ export class RunFold implements Fold<RunAnalysis, AnalysisOptions> {
     const peers = guarded('peers', this.peers, undefined, undefined)
     put('metadata.mismatches', peers?.metadata.mismatch ?? null, 'count')
     put('peerExchange.requests', peers?.peerExchange.requests ?? null, 'count')
-    Object.assign(metrics, flowMetrics(flows, options.flows))
+    // a failed section's counts are unknown, not zero: `flows.failed == 0` must not pass on them
+    Object.assign(metrics, valuesUnknownIf(failed.has('flows'), flowMetrics(flows, options.flows)))
     const links = guarded('links', this.links, undefined, undefined)
     const censorship = guarded('censorship', this.censorship, undefined, [])
-    Object.assign(metrics, censorshipMetrics(censorship, Object.keys(delivery.devices)))
+    Object.assign(metrics, valuesUnknownIf(failed.has('censorship'), censorshipMetrics(censorship, Object.keys(delivery.devices))))
     const matrix = guarded('delivery matrix', this.matrix, { late: lateAfter(options.thresholds ?? []), devices: Object.keys(delivery.devices) }, undefined)
     return {
       timing,
