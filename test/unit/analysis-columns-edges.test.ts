@@ -53,7 +53,9 @@ test('StringIds packs a hex name into half its length; other names take a byte o
     ['a\u0080', 1 + 2], // a Latin-1 character above ASCII ends the hex run
     ['caf\u00ff', 1 + 4], // the last Latin-1 character
     ['caf\u0100', 1 + 8], // the first beyond it: UTF-16
-    ['m\u4e2d', 1 + 4]
+    ['m\u4e2d', 1 + 4],
+    // longer than the pool's first 4 KiB: room for all of it must be made before it is written
+    ['\u4e2d'.repeat(5000), 1 + 10_000]
   ]
   for (const [name, bytes] of cases) {
     const ids = new StringIds()

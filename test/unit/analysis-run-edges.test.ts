@@ -350,6 +350,7 @@ test('links: the first backend, each shaped device once, and each node pair with
   const analysis = analyzeRun(
     [
       backend(false),
+      { t: 1, type: 'device.up', device: 'alice', driver: 'simulated' },
       backend(true),
       { t: 10, type: 'link.change', device: 'alice', up: figures(50), down: figures(50) },
       { t: 20, type: 'link.change', device: 'bob', up: figures(80), down: figures(80) },
