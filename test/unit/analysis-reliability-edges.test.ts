@@ -316,6 +316,13 @@ test('crowd: arrivals logged before their send still count on the crowd topic (d
   )
 })
 
+test("crowd: a crowd node named like the crowd's topic is still the crowd's sender (the names share one table)", () => {
+  const events: CourierEvent[] = [subscribe('phone', 'crowd-1'), sent(1000, 'c1', { node: 'crowd-1' }, 'crowd-1'), received(1010, 'phone', 'c1')]
+  const crowd = analyzeReliability(events, {}).crowd
+  assert.equal(crowd?.topic, 'crowd-1')
+  assert.equal(crowd?.devices.phone?.messages, 1)
+})
+
 test('up to date without stores: the first relay to carry a message is when the fleet held it', () => {
   const events: CourierEvent[] = [
     subscribe('bob'),
