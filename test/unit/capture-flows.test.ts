@@ -267,6 +267,36 @@ test('a tuple reused after its connection closed is a second conversation; a res
   assert.deepEqual(a.timeline!.conversations.map((c) => c.key).sort(), [...byKey.keys()].sort())
 })
 
+test("a SYN resent after the server's SYN-ACK (the client never got it) stays in its connection", async () => {
+  const a = await analyzePackets([
+    pkt({ t: 1, src: C, dst: S, seq: 100, flags: TcpFlags.syn }),
+    pkt({ t: 2, src: S, dst: C, seq: 900, flags: TcpFlags.syn | TcpFlags.ack }),
+    pkt({ t: 3, src: C, dst: S, seq: 100, flags: TcpFlags.syn }),
+    pkt({ t: 4, src: S, dst: C, seq: 900, flags: TcpFlags.syn | TcpFlags.ack }),
+    pkt({ t: 5, src: C, dst: S, seq: 101, payload: 200 })
+  ])
+  assert.deepEqual(
+    a.conversations.map((c) => [c.key, c.packets]),
+    [[`tcp ${C} <-> ${S}`, 5]]
+  )
+})
+
+// tshark compares a SYN with the first sequence number it saw in that direction, whatever the
+// packet; courier only with a SYN it saw. A capture that joined a connection midway and then sees
+// a SYN on its tuple with no FIN or RST in between keeps one conversation (tshark would open a second).
+test('a connection the capture joined midway: a SYN on its tuple, with no close seen, stays in it', async () => {
+  const a = await analyzePackets([
+    pkt({ t: 1, src: C, dst: S, seq: 5000, payload: 100 }),
+    pkt({ t: 2, src: S, dst: C, seq: 7000, payload: 50 }),
+    pkt({ t: 3, src: C, dst: S, seq: 100, flags: TcpFlags.syn }),
+    pkt({ t: 4, src: C, dst: S, seq: 5100, payload: 100 })
+  ])
+  assert.deepEqual(
+    a.conversations.map((c) => [c.key, c.packets]),
+    [[`tcp ${C} <-> ${S}`, 4]]
+  )
+})
+
 test('an RST closes a connection too: the next SYN on its tuple opens another', async () => {
   const a = await analyzePackets([
     pkt({ t: 1, src: C, dst: S, seq: 100, flags: TcpFlags.syn }),
