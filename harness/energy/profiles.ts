@@ -167,7 +167,10 @@ export function loadRadioProfile(nameOrPath: string): RadioProfile {
   if (Object.hasOwn(BUILTIN_DATA, nameOrPath)) return builtin(nameOrPath)
   if (/[\\/]/.test(nameOrPath) || nameOrPath.endsWith('.json') || existsSync(nameOrPath)) return loadRadioProfileFile(nameOrPath)
   const names = Object.keys(BUILTIN_DATA)
-  const nearest = names.reduce((best, n) => (distance(n, nameOrPath) < distance(best, nameOrPath) ? n : best), names[0])
+  // every name at the least edit distance: of two as near, neither is the better guess
+  const distances = names.map((n) => distance(n, nameOrPath))
+  const least = Math.min(...distances)
+  const nearest = names.filter((_, i) => distances[i] === least).join(' or ')
   throw new InvalidInputError([
     {
       location: { file: '<radio>' },

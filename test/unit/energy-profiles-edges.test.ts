@@ -444,6 +444,8 @@ test('an unknown built-in name suggests the nearest one and lists them all', () 
   // Edit distances: energybox-wifi-general 8 (the nearest), wifi 10; 3g-huang2012 4, 5g-nsa 5, 3g 6.
   assert.equal(problemsOf(() => loadRadioProfile('energybox-wifi'))[0].hint, 'did you mean energybox-wifi-general?')
   assert.equal(problemsOf(() => loadRadioProfile('3g-huang'))[0].hint, 'did you mean 3g-huang2012?')
+  // two built-ins as near as each other (two edits each): both are named, in the list's order
+  assert.equal(problemsOf(() => loadRadioProfile('atg'))[0].hint, 'did you mean lte or 3g?')
   // A built-in's listing carries its model and provenance.
   const lte = listBuiltinProfiles().find((p) => p.name === 'lte')
   assert.deepEqual(lte && { model: lte.model, technology: lte.technology, verified: lte.verified }, { model: 'tail', technology: 'lte', verified: false })
