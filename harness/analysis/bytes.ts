@@ -9,6 +9,7 @@ export type CapturedConversations = Omit<NonNullable<BytesResults['tcpdump']>, '
     b: { ip: string; port?: number }
     aToB: { payloadBytes: number }
     bToA: { payloadBytes: number }
+    resetBy?: 'a' | 'b'
   }>
 }
 
@@ -218,21 +219,28 @@ function crossCheck(
   closed: ReadonlyArray<{ owner: string; connId: string; bytesUp: number }>,
   capture: CapturedConversations
 ): NonNullable<BytesResults['tcpdump']>['check'] {
-  const flows = new Map<string, number>()
+  const flows = new Map<string, { payloadBytes: number; reset: boolean }>()
   for (const c of capture.conversations) {
     if (c.a.port == null || c.b.port == null) continue
-    flows.set(`${c.a.ip}:${c.a.port}>${c.b.ip}:${c.b.port}`, c.aToB.payloadBytes)
-    flows.set(`${c.b.ip}:${c.b.port}>${c.a.ip}:${c.a.port}`, c.bToA.payloadBytes)
+    const reset = c.resetBy !== undefined
+    flows.set(`${c.a.ip}:${c.a.port}>${c.b.ip}:${c.b.port}`, { payloadBytes: c.aToB.payloadBytes, reset })
+    flows.set(`${c.b.ip}:${c.b.port}>${c.a.ip}:${c.a.port}`, { payloadBytes: c.bToA.payloadBytes, reset })
   }
   const check: NonNullable<BytesResults['tcpdump']>['check'] = { directions: 0, equal: 0, mismatches: [] }
+  const unsent = { directions: 0, bytes: 0 }
   for (const event of closed) {
     const open = opened.get(event.connId)
     if (open == null) continue
-    const captured = flows.get(`${open.localAddr}>${open.remoteAddr}`) ?? 0
+    const flow = flows.get(`${open.localAddr}>${open.remoteAddr}`)
+    const captured = flow?.payloadBytes ?? 0
     check.directions++
     if (captured === event.bytesUp) check.equal++
-    else if (check.mismatches.length < 50)
+    else if (flow?.reset === true && captured < event.bytesUp) {
+      unsent.directions++
+      unsent.bytes += event.bytesUp - captured
+    } else if (check.mismatches.length < 50)
       check.mismatches.push({ owner: event.owner, connId: event.connId, direction: 'up', socket: event.bytesUp, capture: captured })
   }
+  if (unsent.directions > 0) check.unsentAtReset = unsent
   return check
 }

@@ -194,7 +194,8 @@ export class RunFold implements Fold<RunAnalysis, AnalysisOptions> {
       put(`bytes.${owner}.projected.perDay`, b.projected.perDay, 'bytes')
     }
     if (bytes?.tcpdump != null) {
-      put('capture.check.mismatches', bytes.tcpdump.check.directions - bytes.tcpdump.check.equal, 'count')
+      const { check } = bytes.tcpdump
+      put('capture.check.mismatches', check.directions - check.equal - (check.unsentAtReset?.directions ?? 0), 'count')
       put('capture.dropped', bytes.tcpdump.dropped, 'count')
     }
     const auditedStores = Object.values(reliability.audit.stores)

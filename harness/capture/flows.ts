@@ -54,6 +54,11 @@ export interface Conversation {
   /** Earliest and latest packet time, µs since the epoch (files need not be time-ordered). */
   firstUs: number
   lastUs: number
+  /**
+   * The side whose RST the capture saw first, when the connection was reset. A reset discards
+   * what either kernel still held to send, so a socket may have counted more than the wire carried.
+   */
+  resetBy?: 'a' | 'b'
 }
 
 /** Everything one endpoint sent and received, over all its conversations. */
@@ -151,6 +156,7 @@ const BUILT_IN_LABELS: ReadonlyMap<string, string> = new Map([
 ])
 
 const SYN = 0x02
+const RST = 0x04
 const ACK = 0x10
 // More holes than this in one direction means the capture lost packets; the oldest holes are
 // then taken as filled so the tracker stays small.
@@ -229,6 +235,7 @@ export class CaptureAnalyzer {
     if (conv === undefined) conv = this.openConversation(key, protocol, srcKey, dstKey, ip, tr, t, 1)
     if (conv.tcp !== undefined && tr?.tcp !== undefined) noteTcpSegment(conv.tcp, tr.tcp)
     const forward = srcKey === conv.aKey
+    if (tr?.tcp !== undefined && (tr.tcp.flags & RST) !== 0) conv.resetBy ??= forward ? 'a' : 'b'
     const dir = forward ? conv.aToB : conv.bToA
     const sender = forward ? conv.a : conv.b
     const receiver = forward ? conv.b : conv.a
@@ -328,7 +335,8 @@ export class CaptureAnalyzer {
         wireBytes: c.aToB.wireBytes + c.bToA.wireBytes,
         payloadBytes: c.aToB.payloadBytes + c.bToA.payloadBytes,
         firstUs: c.firstUs,
-        lastUs: c.lastUs
+        lastUs: c.lastUs,
+        ...(c.resetBy === undefined ? {} : { resetBy: c.resetBy })
       })
     }
     // ties broken by key so the output does not depend on map iteration order
@@ -446,6 +454,7 @@ interface ConversationState {
   seqBToA: SeqTracker | undefined
   firstUs: number
   lastUs: number
+  resetBy?: 'a' | 'b'
   seconds: Map<number, SecondBucket> | undefined
 }
 

@@ -349,6 +349,12 @@ export interface BytesResults {
       directions: number
       equal: number
       mismatches: Array<{ owner: string; connId: string; direction: 'up' | 'down'; socket: number; capture: number }>
+      /**
+       * Directions that are not equal only because their connection was reset: the socket counted
+       * more than the capture, and a reset discards what the kernel still held to send (a device
+       * that goes offline mid-write). Not mismatches; absent when there were none.
+       */
+      unsentAtReset?: { directions: number; bytes: number }
     }
   }
 }

@@ -96,6 +96,23 @@ test("the capture cross-check passes when every sender's bytes are on the wire, 
   assert.deepEqual(bad?.mismatches, [{ owner: 'relay-1', connId: 'relay-1#2', direction: 'up', socket: 1600, capture: 1590 }])
 })
 
+test('a direction the capture carried less of, on a connection that was reset, is unsent at the reset, not a mismatch', () => {
+  const reset = (resetBy: 'a' | 'b' | undefined, aliceToRelay: number, relayToAlice: number): CapturedConversations => {
+    const c = capture(aliceToRelay, relayToAlice)
+    return { ...c, conversations: c.conversations.map((conv) => ({ ...conv, ...(resetBy === undefined ? {} : { resetBy }) })) }
+  }
+  // relay-1's socket counted 1600 bytes up; the reset discarded the last 10 before they were sent
+  const short = analyzeBytes(events, reset('a', 600, 1590))?.tcpdump?.check
+  assert.deepEqual(short, { directions: 2, equal: 1, mismatches: [], unsentAtReset: { directions: 1, bytes: 10 } })
+  // either side's reset discards the queue: the other side's reset explains it too
+  assert.deepEqual(analyzeBytes(events, reset('b', 600, 1590))?.tcpdump?.check?.unsentAtReset, { directions: 1, bytes: 10 })
+  // more on the wire than the socket counted is no reset's doing
+  const more = analyzeBytes(events, reset('a', 600, 1610))?.tcpdump?.check
+  assert.deepEqual(more, { directions: 2, equal: 1, mismatches: [{ owner: 'relay-1', connId: 'relay-1#2', direction: 'up', socket: 1600, capture: 1610 }] })
+  // no reset: still a mismatch
+  assert.equal(analyzeBytes(events, reset(undefined, 600, 1590))?.tcpdump?.check?.mismatches.length, 1)
+})
+
 test('capture: off leaves no byte figures at all', () => {
   assert.equal(analyzeBytes([{ t: 0, type: 'capture.start', backend: 'off' }, ...events.slice(1)]), undefined)
 })

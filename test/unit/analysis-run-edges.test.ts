@@ -126,6 +126,10 @@ test('a capture gives the cross-check mismatches and the packets tcpdump dropped
     { value: 2, unit: 'count' },
     'alice sent 600 and relay-1 1600 by their sockets, not the 590 and 1500 captured'
   )
+  const resetCapture = capture(590, 1500)
+  resetCapture.conversations = resetCapture.conversations.map((c) => ({ ...c, resetBy: 'b' as const }))
+  const reset = analyzeRun(events, { lagLimitMs: 200, capture: resetCapture }).metrics
+  assert.deepEqual(reset['capture.check.mismatches'], { value: 0, unit: 'count' }, 'a reset discarded what the sockets still held: unsent, not mismatched')
   const none = analyzeRun(events, { lagLimitMs: 200 }).metrics
   assert.equal(none['capture.check.mismatches'], undefined)
   assert.equal(none['capture.dropped'], undefined)

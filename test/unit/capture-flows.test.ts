@@ -304,4 +304,13 @@ test('an RST closes a connection too: the next SYN on its tuple opens another', 
     pkt({ t: 3, src: C, dst: S, seq: 100, flags: TcpFlags.syn })
   ])
   assert.equal(a.conversations.length, 2)
+  // the first was reset by its B side (the server); the second was not reset at all
+  assert.deepEqual(
+    a.conversations.map((c) => [c.key, c.resetBy]).sort((x, y) => String(x[0]).localeCompare(String(y[0]))),
+    [
+      [`tcp ${C} <-> ${S}`, 'b'],
+      [`tcp ${C} <-> ${S} #2`, undefined]
+    ]
+  )
+  assert.equal('resetBy' in a.conversations.find((c) => c.key.endsWith('#2'))!, false)
 })

@@ -115,7 +115,7 @@ export function analyzeRun(events: readonly CourierEvent[], options: AnalysisOpt
     put(`bytes.${owner}.projected.perDay`, b.projected.perDay, 'bytes')
   }
   if (bytes?.tcpdump != null) {
-    put('capture.check.mismatches', bytes.tcpdump.check.directions - bytes.tcpdump.check.equal, 'count')
+    put('capture.check.mismatches', bytes.tcpdump.check.directions - bytes.tcpdump.check.equal - (bytes.tcpdump.check.unsentAtReset?.directions ?? 0), 'count')
     put('capture.dropped', bytes.tcpdump.dropped, 'count')
   }
   const auditedStores = Object.values(reliability.audit.stores)
