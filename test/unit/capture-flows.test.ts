@@ -297,6 +297,19 @@ test('a connection the capture joined midway: a SYN on its tuple, with no close 
   )
 })
 
+test('the side that reset a connection first is named, A or B, whatever follows', async () => {
+  const byClient = await analyzePackets([
+    pkt({ t: 1, src: C, dst: S, seq: 100, flags: TcpFlags.syn }),
+    pkt({ t: 2, src: S, dst: C, seq: 900, flags: TcpFlags.syn | TcpFlags.ack }),
+    pkt({ t: 3, src: C, dst: S, seq: 101, flags: TcpFlags.rst }),
+    pkt({ t: 4, src: S, dst: C, seq: 901, flags: TcpFlags.rst })
+  ])
+  assert.deepEqual(
+    byClient.conversations.map((c) => c.resetBy),
+    ['a']
+  )
+})
+
 test('an RST closes a connection too: the next SYN on its tuple opens another', async () => {
   const a = await analyzePackets([
     pkt({ t: 1, src: C, dst: S, seq: 100, flags: TcpFlags.syn }),
