@@ -111,6 +111,15 @@ test('a direction the capture carried less of, on a connection that was reset, i
   assert.deepEqual(more, { directions: 2, equal: 1, mismatches: [{ owner: 'relay-1', connId: 'relay-1#2', direction: 'up', socket: 1600, capture: 1610 }] })
   // no reset: still a mismatch
   assert.equal(analyzeBytes(events, reset(undefined, 600, 1590))?.tcpdump?.check?.mismatches.length, 1)
+  // a connection the capture never saw carried nothing on the wire
+  assert.deepEqual(analyzeBytes(events, { ...capture(0, 0), conversations: [] })?.tcpdump?.check, {
+    directions: 2,
+    equal: 0,
+    mismatches: [
+      { owner: 'alice', connId: 'alice#1', direction: 'up', socket: 600, capture: 0 },
+      { owner: 'relay-1', connId: 'relay-1#2', direction: 'up', socket: 1600, capture: 0 }
+    ]
+  })
 })
 
 test('capture: off leaves no byte figures at all', () => {
