@@ -2,21 +2,13 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { CourierEvent } from '../../harness/interface/index.js'
 import { analyzeBytes, type CapturedConversations } from '../../harness/analysis/index.js'
+import { aliceRelayCapture, aliceRelayClose, aliceRelayOpen } from '../helpers/alice-relay.js'
 
 // alice dials relay-1 (alice 127.0.0.1:50000 -> relay 127.0.0.1:6000). Figures worked out by hand.
 const events: CourierEvent[] = [
   { t: 0, type: 'capture.start', backend: 'tcpdump', file: 'capture.pcap' },
   { t: 0, type: 'device.up', device: 'alice', driver: 'simulated' },
-  { t: 1, type: 'conn.open', owner: 'alice', remote: '/ip4/127.0.0.1/tcp/6000', localAddr: '127.0.0.1:50000', remoteAddr: '127.0.0.1:6000', connId: 'alice#1' },
-  {
-    t: 1,
-    type: 'conn.open',
-    owner: 'relay-1',
-    remote: '/ip4/127.0.0.1/tcp/50000',
-    localAddr: '127.0.0.1:6000',
-    remoteAddr: '127.0.0.1:50000',
-    connId: 'relay-1#2'
-  },
+  ...aliceRelayOpen(1),
   { t: 1000, type: 'scenario.start' },
   { t: 1500, type: 'msg.sent', msgId: 'c1', hash: 'h1', topic: 'lobby', bytes: 300, node: 'crowd-1', user: 'u1' },
   { t: 1510, type: 'msg.received', device: 'alice', hash: 'h1', msgId: 'c1', via: 'relay', bytes: 340, duplicate: false },
@@ -28,21 +20,10 @@ const events: CourierEvent[] = [
   { t: 6500, type: 'bytes.sample', owner: 'alice', connId: 'alice#1', protocol: 'wire', up: 100, down: 0 },
   { t: 8500, type: 'bytes.sample', owner: 'alice', connId: 'alice#1', protocol: 'wire', up: 100, down: 0 },
   { t: 11000, type: 'scenario.end' },
-  { t: 11100, type: 'conn.close', owner: 'alice', connId: 'alice#1', bytesUp: 600, bytesDown: 1600 },
-  { t: 11100, type: 'conn.close', owner: 'relay-1', connId: 'relay-1#2', bytesUp: 1600, bytesDown: 600 }
+  ...aliceRelayClose(11100)
 ]
 
-const capture = (aliceToRelay: number, relayToAlice: number): CapturedConversations => ({
-  file: 'capture.pcap',
-  packets: 20,
-  dropped: 0,
-  wireBytes: 5000,
-  payloadBytes: 2200,
-  retransmittedBytes: 0,
-  conversations: [
-    { a: { ip: '127.0.0.1', port: 50000 }, b: { ip: '127.0.0.1', port: 6000 }, aToB: { payloadBytes: aliceToRelay }, bToA: { payloadBytes: relayToAlice } }
-  ]
-})
+const capture = (aliceToRelay: number, relayToAlice: number): CapturedConversations => aliceRelayCapture(aliceToRelay, relayToAlice)
 
 test('wire totals, per-protocol bytes and per-message bytes of a device', () => {
   const bytes = analyzeBytes(events)
@@ -97,10 +78,8 @@ test("the capture cross-check passes when every sender's bytes are on the wire, 
 })
 
 test('a direction the capture carried less of, on a connection that was reset, is unsent at the reset, not a mismatch', () => {
-  const reset = (resetBy: 'a' | 'b' | undefined, aliceToRelay: number, relayToAlice: number): CapturedConversations => {
-    const c = capture(aliceToRelay, relayToAlice)
-    return { ...c, conversations: c.conversations.map((conv) => ({ ...conv, ...(resetBy === undefined ? {} : { resetBy }) })) }
-  }
+  const reset = (resetBy: 'a' | 'b' | undefined, aliceToRelay: number, relayToAlice: number): CapturedConversations =>
+    aliceRelayCapture(aliceToRelay, relayToAlice, { resetBy })
   // relay-1's socket counted 1600 bytes up; the reset discarded the last 10 before they were sent
   const short = analyzeBytes(events, reset('a', 600, 1590))?.tcpdump?.check
   assert.deepEqual(short, { directions: 2, equal: 1, mismatches: [], unsentAtReset: { directions: 1, bytes: 10 } })

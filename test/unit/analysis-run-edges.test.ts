@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import type { CourierEvent } from '../../harness/interface/index.js'
 import { analyzeRun, RunFold, type CapturedConversations } from '../../harness/analysis/index.js'
 import { online, received, rendered, sent, subscribe } from '../helpers/message-events.js'
+import { aliceRelayCapture, aliceRelayClose, aliceRelayOpen } from '../helpers/alice-relay.js'
 
 // What the whole run's analysis carries beside the folds' figures (found by mutation testing).
 
@@ -82,41 +83,14 @@ test('a capture gives the cross-check mismatches and the packets tcpdump dropped
   const events: CourierEvent[] = [
     { t: 0, type: 'capture.start', backend: 'tcpdump', file: 'capture.pcap' },
     { t: 0, type: 'device.up', device: 'alice', driver: 'simulated' },
-    {
-      t: 1,
-      type: 'conn.open',
-      owner: 'alice',
-      remote: '/ip4/127.0.0.1/tcp/6000',
-      localAddr: '127.0.0.1:50000',
-      remoteAddr: '127.0.0.1:6000',
-      connId: 'alice#1'
-    },
-    {
-      t: 1,
-      type: 'conn.open',
-      owner: 'relay-1',
-      remote: '/ip4/127.0.0.1/tcp/50000',
-      localAddr: '127.0.0.1:6000',
-      remoteAddr: '127.0.0.1:50000',
-      connId: 'relay-1#2'
-    },
+    ...aliceRelayOpen(1),
     { t: 1000, type: 'scenario.start' },
     { t: 2000, type: 'scenario.end' },
-    { t: 2100, type: 'conn.close', owner: 'alice', connId: 'alice#1', bytesUp: 600, bytesDown: 1600 },
-    { t: 2100, type: 'conn.close', owner: 'relay-1', connId: 'relay-1#2', bytesUp: 1600, bytesDown: 600 }
+    ...aliceRelayClose(2100)
   ]
   // each side's sent bytes are checked against the capture's payload in that direction
-  const capture = (aliceUp: number, aliceDown: number): CapturedConversations => ({
-    file: 'capture.pcap',
-    packets: 20,
-    dropped: 6,
-    wireBytes: 5000,
-    payloadBytes: 2200,
-    retransmittedBytes: 0,
-    conversations: [
-      { a: { ip: '127.0.0.1', port: 50000 }, b: { ip: '127.0.0.1', port: 6000 }, aToB: { payloadBytes: aliceUp }, bToA: { payloadBytes: aliceDown } }
-    ]
-  })
+  const capture = (aliceUp: number, aliceDown: number, resetBy?: 'a' | 'b'): CapturedConversations =>
+    aliceRelayCapture(aliceUp, aliceDown, { dropped: 6, resetBy })
   const matching = analyzeRun(events, { lagLimitMs: 200, capture: capture(600, 1600) }).metrics
   assert.deepEqual(matching['capture.check.mismatches'], { value: 0, unit: 'count' })
   assert.deepEqual(matching['capture.dropped'], { value: 6, unit: 'count' })
@@ -126,9 +100,7 @@ test('a capture gives the cross-check mismatches and the packets tcpdump dropped
     { value: 2, unit: 'count' },
     'alice sent 600 and relay-1 1600 by their sockets, not the 590 and 1500 captured'
   )
-  const resetCapture = capture(590, 1500)
-  resetCapture.conversations = resetCapture.conversations.map((c) => ({ ...c, resetBy: 'b' as const }))
-  const reset = analyzeRun(events, { lagLimitMs: 200, capture: resetCapture }).metrics
+  const reset = analyzeRun(events, { lagLimitMs: 200, capture: capture(590, 1500, 'b') }).metrics
   assert.deepEqual(reset['capture.check.mismatches'], { value: 0, unit: 'count' }, 'a reset discarded what the sockets still held: unsent, not mismatched')
   const none = analyzeRun(events, { lagLimitMs: 200 }).metrics
   assert.equal(none['capture.check.mismatches'], undefined)
