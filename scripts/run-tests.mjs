@@ -103,8 +103,9 @@ const waiting = files.filter((f) => !timed.includes(f)).sort((a, b) => expected(
 // takes a core (Chromium, js-waku) a niced scenario run starves and its harness is saturated
 // (measured: smoke's event-loop delay p99 1.15 s against its 200 ms limit). Two end-to-end files
 // run no scenario and time nothing but generous process timeouts (courier pcap on stored
-// captures, courier doctor), so they go beside the timed lane with the unit files: the unit files
-// are done within its first two minutes, and its last three minutes left a core mostly idle.
+// captures, courier doctor), so they go beside the timed lane with the unit files: those take about
+// 150 s of work on two lanes against the timed lane's 300 s (fresh clone of a590967), so the
+// second half of it left a core mostly idle.
 const WAITING_NICE = 10
 const NO_SCENARIO_E2E = ['e2e/pcap-cli.', 'e2e/doctor.']
 const besideTimed = (file) => file.includes('/unit/') || NO_SCENARIO_E2E.some((part) => file.includes(part))

@@ -253,9 +253,8 @@ export class StringIds {
 /**
  * FNV-1a over the UTF-16 code units, then murmur3's finalizer: FNV's low bits (the table's slot)
  * depend only on the chars' low bits, and hashes that differ in a few hex digits piled up in runs
- * of slots.
+ * of slots. Exported (not from the index) for the tests that intern names whose hashes collide.
  */
-/** Exported for the tests that intern names whose hashes collide. */
 export function hashOf(s: string): number {
   let h = 0x811c9dc5
   for (let j = 0; j < s.length; j++) h = Math.imul(h ^ s.charCodeAt(j), 0x01000193)
